@@ -1,0 +1,48 @@
+package io.protobase;
+
+/**
+ * A transaction could not commit because another transaction committed a change to something it
+ * read after its snapshot was taken. Nothing of the failed transaction was published. The work is
+ * safe to retry in a new transaction; {@link Database#write} does so automatically.
+ */
+public class ConflictException extends ProtoBaseException {
+
+    private static final long serialVersionUID = 1L;
+
+    private final String database;
+    private final String root;
+    private final transient Object key;
+
+    public ConflictException(String database, String root, Object key, String detail) {
+        super("Transaction on database '" + database + "' conflicts with a concurrent commit on root '" + root + "'"
+                + (key != null ? " at key " + describe(key) : "") + ": " + detail
+                + ". Nothing was committed; retry the transaction (Database.write retries automatically).");
+        this.database = database;
+        this.root = root;
+        this.key = key;
+    }
+
+    private static String describe(Object key) {
+        return key instanceof String s ? "'" + s + "'" : String.valueOf(key);
+    }
+
+    /** The database the transaction ran on. */
+    public String database() {
+        return database;
+    }
+
+    /** The root whose concurrent change caused the conflict. */
+    public String root() {
+        return root;
+    }
+
+    /** The key inside the root collection that changed, or {@code null} when the whole root conflicts. */
+    public Object key() {
+        return key;
+    }
+
+    @Override
+    public boolean isRetryable() {
+        return true;
+    }
+}

@@ -1,0 +1,141 @@
+package io.protobase;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+/**
+ * A named database of an {@link ObjectSpace}: a set of named root objects, read and changed through
+ * serializable {@link Transaction}s.
+ *
+ * <pre>{@code
+ * Database db = space.getDatabase("my_database");
+ * long balance = db.read(tx -> ((Dictionary) tx.getRootObject("accounts")).getAt("alice", Long.class));
+ * db.write(tx -> {
+ *     Dictionary accounts = tx.getRootObject("accounts", Dictionary.class);
+ *     tx.setRootObject("accounts", accounts.setAt("alice", balance + 10));
+ *     return null;
+ * });
+ * }</pre>
+ *
+ * A handle is cheap and thread-safe; it names the database and does not pin a version. A handle
+ * returned by {@link #at(Instant)} is a read-only view of the database as it was then.
+ */
+public final class Database {
+
+    /** Maximum attempts of {@link #write} before the last {@link ConflictException} is thrown. */
+    public static final int WRITE_ATTEMPTS = 16;
+
+    private final ObjectSpace space;
+    private final String name;
+    private final SpaceState pinned;
+
+    Database(ObjectSpace space, String name, SpaceState pinned) {
+        this.space = space;
+        this.name = name;
+        this.pinned = pinned;
+    }
+
+    /** The database's name. */
+    public String name() {
+        return name;
+    }
+
+    /** The object space it belongs to. */
+    public ObjectSpace space() {
+        return space;
+    }
+
+    /** Whether this is a historical, read-only view ({@link #at}). */
+    public boolean isHistorical() {
+        return pinned != null;
+    }
+
+    /** Starts a transaction on a snapshot of the current state. */
+    public Transaction newTransaction() {
+        return new Transaction(this, snapshot(), pinned != null);
+    }
+
+    /** Starts a read-only transaction (no write tracking; commit is a no-op). */
+    public Transaction newReadOnlyTransaction() {
+        return new Transaction(this, snapshot(), true);
+    }
+
+    private SpaceState snapshot() {
+        SpaceState s = pinned != null ? pinned : space.currentState();
+        if (!s.catalog().has(name)) {
+            throw new DatabaseNotFoundException("Database '" + name + "' does not exist"
+                    + (pinned != null ? " at " + pinned.createdAt() : " (it was removed or renamed)")
+                    + "; open it again with ObjectSpace.getDatabase to create it");
+        }
+        return s;
+    }
+
+    /** Runs {@code work} in a read-only transaction and returns its result. */
+    public <T> T read(Function<Transaction, T> work) {
+        try (Transaction tx = newReadOnlyTransaction()) {
+            return work.apply(tx);
+        }
+    }
+
+    /**
+     * Runs {@code work} in a transaction and commits it, retrying the whole function (in a new
+     * transaction, after a short jittered exponential back-off) when the commit conflicts. The
+     * function must therefore have no side effects outside the transaction. Gives up after
+     * {@link #WRITE_ATTEMPTS} attempts with the last {@link ConflictException}.
+     */
+    public <T> T write(Function<Transaction, T> work) {
+        Objects.requireNonNull(work, "work");
+        long backoffNanos = Duration.ofMillis(1).toNanos();
+        for (int attempt = 1; ; attempt++) {
+            try (Transaction tx = newTransaction()) {
+                T result = work.apply(tx);
+                tx.commit();
+                return result;
+            } catch (ConflictException e) {
+                if (attempt >= WRITE_ATTEMPTS) {
+                    throw e;
+                }
+                sleepJittered(backoffNanos);
+                backoffNanos = Math.min(backoffNanos * 2, Duration.ofMillis(100).toNanos());
+            }
+        }
+    }
+
+    private static void sleepJittered(long maxNanos) {
+        long nanos = ThreadLocalRandom.current().nextLong(maxNanos / 2, maxNanos + 1);
+        try {
+            Thread.sleep(nanos / 1_000_000, (int) (nanos % 1_000_000));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw new TransactionStateException("Interrupted while backing off before retrying a conflicting commit");
+        }
+    }
+
+    /**
+     * A read-only view of this database as it was at {@code instant}: the newest committed state at
+     * or before it.
+     *
+     * @throws DatabaseNotFoundException when the database did not exist then
+     */
+    public Database at(Instant instant) {
+        SpaceState s = space.stateAt(instant);
+        if (s == null || !s.catalog().has(name)) {
+            throw new DatabaseNotFoundException("Database '" + name + "' did not exist at " + instant);
+        }
+        return new Database(space, name, s);
+    }
+
+    /** Time of the newest commit visible to this handle ({@code null} before the first commit). */
+    public Instant lastCommitTime() {
+        SpaceState s = pinned != null ? pinned : space.currentState();
+        return s.sequence() == 0 ? null : s.createdAt();
+    }
+
+    @Override
+    public String toString() {
+        return "Database[" + name + (pinned != null ? " at " + pinned.createdAt() : "") + "]";
+    }
+}

@@ -1,0 +1,410 @@
+package io.protobase;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.protobase.collection.AtomStore;
+import io.protobase.collection.Dictionary;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+
+/**
+ * A set of named databases on one {@link SharedStorage}: the entry point of the engine.
+ *
+ * <pre>{@code
+ * try (ObjectSpace space = new ObjectSpace(new MemoryStorage())) {
+ *     Database db = space.getDatabase("my_database");
+ *     db.write(tx -> { tx.setRootObject("greeting", "hello"); return null; });
+ * }
+ * }</pre>
+ *
+ * <h2>Design</h2>
+ * The storage root points at a <em>space root</em> record: the catalog (a {@link Dictionary} of
+ * database name → database root dictionary), a sequence number, the commit time and links to the
+ * previous space root, so every published version stays readable ({@link Database#at}).
+ *
+ * <p>Commits go through one pipeline per space (group commit, leader/follower): a committer pushes
+ * its new atoms without any lock, queues its request, and takes the local commit mutex; whoever
+ * holds it drains every queued request, takes the storage's commit lock once, validates and
+ * rebases each transaction in queue order on top of the previous one, and publishes the batch with
+ * one compare-and-set of the root. Followers find their request already completed. One durable
+ * root update (one fsync, one S3 conditional write) thus serves many concurrent commits.
+ *
+ * <p>Thread-safe. Closing the space closes the storage.
+ */
+public final class ObjectSpace implements AutoCloseable {
+
+    /** Default bound of the decoded-node cache: 128 MiB of encoded atoms. */
+    public static final long DEFAULT_CACHE_BYTES = 128L * 1024 * 1024;
+
+    private final SharedStorage storage;
+    private final AtomStore store;
+    private final Duration lockTimeout;
+    private final Clock clock;
+    private final ReentrantLock commitMutex = new ReentrantLock();
+    private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
+    private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
+    private final LongAdder commits = new LongAdder();
+    private final LongAdder conflicts = new LongAdder();
+    private final LongAdder batches = new LongAdder();
+    private volatile SpaceState current;
+    private volatile boolean closed;
+
+    /** Opens the object space on {@code storage} with default settings. */
+    public ObjectSpace(SharedStorage storage) {
+        this(builder(storage));
+    }
+
+    private ObjectSpace(Builder b) {
+        this.storage = Objects.requireNonNull(b.storage, "storage");
+        this.store = new AtomStore(storage, b.cacheBytes);
+        this.lockTimeout = b.lockTimeout;
+        this.clock = b.clock;
+        this.current = loadState(storage.readRoot());
+    }
+
+    /** Starts configuring an object space on {@code storage}. */
+    public static Builder builder(SharedStorage storage) {
+        return new Builder(storage);
+    }
+
+    /** Options of an object space. */
+    public static final class Builder {
+        private final SharedStorage storage;
+        private long cacheBytes = DEFAULT_CACHE_BYTES;
+        private Duration lockTimeout = Duration.ofSeconds(30);
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(SharedStorage storage) {
+            this.storage = storage;
+        }
+
+        /** Bound of the decoded-node cache in (encoded) bytes. */
+        public Builder cacheBytes(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("cache size must be positive, got " + bytes);
+            }
+            this.cacheBytes = bytes;
+            return this;
+        }
+
+        /** How long a commit waits for the storage's commit lock before failing. */
+        public Builder commitLockTimeout(Duration timeout) {
+            this.lockTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /** The clock stamping commits (history). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock);
+            return this;
+        }
+
+        /** Opens the object space. */
+        public ObjectSpace build() {
+            return new ObjectSpace(this);
+        }
+    }
+
+    // ------------------------------------------------------------------ databases
+
+    /** Returns the database {@code name}, creating it (durably) when it does not exist. */
+    public Database getDatabase(String name) {
+        requireName(name);
+        ensureOpen();
+        if (!currentState().catalog().has(name)) {
+            publish(catalog -> catalog.has(name) ? catalog : catalog.setAt(name, Dictionary.empty()));
+        }
+        return new Database(this, name, null);
+    }
+
+    /** Whether a database of that name exists now. */
+    public boolean hasDatabase(String name) {
+        ensureOpen();
+        return currentState().catalog().has(name);
+    }
+
+    /** Names of the databases, in order. */
+    public List<String> listDatabases() {
+        ensureOpen();
+        List<String> names = new ArrayList<>();
+        currentState().catalog().keys().forEach(k -> names.add((String) k));
+        return names;
+    }
+
+    /**
+     * Renames a database. Open {@link Database} handles of the old name fail from then on with
+     * {@link DatabaseNotFoundException}; the target name must be free.
+     */
+    public void renameDatabase(String oldName, String newName) {
+        requireName(oldName);
+        requireName(newName);
+        publish(catalog -> {
+            Object root = catalog.getAt(oldName);
+            if (root == null) {
+                throw new DatabaseNotFoundException("Cannot rename database '" + oldName + "': it does not exist");
+            }
+            if (catalog.has(newName)) {
+                throw new DatabaseExistsException("Cannot rename database '" + oldName + "' to '" + newName
+                        + "': a database of that name exists; remove it first or choose another name");
+            }
+            return catalog.removeAt(oldName).setAt(newName, root);
+        });
+    }
+
+    /** Removes a database from the catalog. Its history stays readable through {@link Database#at}. */
+    public void removeDatabase(String name) {
+        requireName(name);
+        publish(catalog -> {
+            if (!catalog.has(name)) {
+                throw new DatabaseNotFoundException("Cannot remove database '" + name + "': it does not exist");
+            }
+            return catalog.removeAt(name);
+        });
+    }
+
+    /** Lets constants of {@code type} decode to the enum itself instead of an {@code EnumValue}. */
+    public ObjectSpace registerEnum(Class<? extends Enum<?>> type) {
+        store.registerEnum(type);
+        return this;
+    }
+
+    /** The storage underneath. */
+    public SharedStorage storage() {
+        return storage;
+    }
+
+    /** Counters of this space since it was opened. */
+    public Statistics statistics() {
+        var cache = store.cache().stats();
+        SpaceState s = current;
+        return new Statistics(commits.sum(), conflicts.sum(), batches.sum(), store.bytesWritten(), store.bytesRead(),
+                cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
+                s.sequence(), s.sequence() == 0 ? null : s.createdAt());
+    }
+
+    /**
+     * Counters of an object space.
+     *
+     * @param commits transactions committed
+     * @param conflicts commits refused with {@link ConflictException}
+     * @param batches root publications (each serving one or more commits)
+     * @param bytesWritten atom bytes pushed
+     * @param bytesRead atom bytes read from storage (cache misses)
+     * @param cacheHits node cache hits
+     * @param cacheMisses node cache misses
+     * @param cacheEvictions node cache evictions
+     * @param cacheBytes current weight of the node cache
+     * @param sequence sequence number of the current space root
+     * @param lastCommit time of the last publication, {@code null} before the first
+     */
+    public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
+            long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long sequence,
+            Instant lastCommit) {
+    }
+
+    /** Closes the storage; idempotent. Transactions still open fail on their next access. */
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            storage.close();
+        }
+    }
+
+    /** Whether {@link #close()} was called. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    // ------------------------------------------------------------------ engine internals
+
+    AtomStore store() {
+        return store;
+    }
+
+    void ensureOpen() {
+        if (closed) {
+            throw new StorageClosedException("The object space on " + storage.describe() + " is closed");
+        }
+    }
+
+    private static void requireName(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IllegalArgumentException("a database name must be a non-empty string");
+        }
+    }
+
+    /** The latest published state, reloaded if another process moved the storage root. */
+    SpaceState currentState() {
+        ensureOpen();
+        SpaceState s = current;
+        AtomPointer root = storage.readRoot();
+        if (!Objects.equals(root, s.pointer())) {
+            s = loadState(root);
+            current = s;
+        }
+        return s;
+    }
+
+    SpaceState loadState(AtomPointer pointer) {
+        if (pointer == null) {
+            return SpaceState.initial();
+        }
+        return history.get(pointer, p -> SpaceState.fromRecord(p, store.readRecord(p)));
+    }
+
+    /** The newest state published at or before {@code instant}, or {@code null} if none. */
+    SpaceState stateAt(Instant instant) {
+        SpaceState s = currentState();
+        while (s != null && s.pointer() != null && s.createdAt().isAfter(instant)) {
+            SpaceState jump = s.jump() == null ? null : loadState(s.jump());
+            if (jump != null && jump.createdAt().isAfter(instant)) {
+                s = jump;
+            } else {
+                s = s.previous() == null ? null : loadState(s.previous());
+            }
+        }
+        return s == null || s.pointer() == null ? null : s;
+    }
+
+    void countConflict() {
+        conflicts.increment();
+    }
+
+    /** Publishes a catalog change that is not a transaction (create, rename, remove). */
+    private void publish(UnaryOperator<Dictionary> change) {
+        ensureOpen();
+        submit(new CommitRequest(change));
+    }
+
+    /** Commits a transaction's changes: atoms first, then through the group-commit pipeline. */
+    void commit(Transaction tx) {
+        ensureOpen();
+        tx.persistStaged(store);
+        submit(new CommitRequest(tx::applyTo));
+        commits.increment();
+    }
+
+    private void submit(CommitRequest request) {
+        pending.add(request);
+        commitMutex.lock();
+        try {
+            if (!request.done) {
+                runBatch();
+            }
+        } finally {
+            commitMutex.unlock();
+        }
+        if (request.failure != null) {
+            throw request.failure;
+        }
+    }
+
+    /** Runs with {@link #commitMutex} held: validates, rebases and publishes every queued request. */
+    private void runBatch() {
+        List<CommitRequest> batch = new ArrayList<>();
+        for (CommitRequest r; (r = pending.poll()) != null; ) {
+            batch.add(r);
+        }
+        try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
+            for (int attempt = 0; ; attempt++) {
+                SpaceState fresh = currentState();
+                Dictionary catalog = fresh.catalog();
+                List<CommitRequest> applied = new ArrayList<>();
+                for (CommitRequest r : batch) {
+                    try {
+                        catalog = r.change.apply(catalog);
+                        applied.add(r);
+                    } catch (ProtoBaseException e) {
+                        r.fail(e);
+                    }
+                }
+                if (applied.isEmpty()) {
+                    return;
+                }
+                if (catalog == fresh.catalog()) {
+                    applied.forEach(CommitRequest::succeed);
+                    return;
+                }
+                SpaceState next = nextState(fresh, catalog);
+                AtomPointer pointer = store.writeRecord(next.toRecord());
+                if (storage.compareAndSetRoot(lock, fresh.pointer(), pointer)) {
+                    SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
+                            next.jump(), catalog);
+                    history.put(pointer, published);
+                    current = published;
+                    batches.increment();
+                    applied.forEach(CommitRequest::succeed);
+                    return;
+                }
+                if (attempt >= 10) {
+                    throw new StorageException("The root of " + storage.describe()
+                            + " kept changing under the commit lock; another process may be writing without it");
+                }
+                batch = applied;
+            }
+        } catch (RuntimeException e) {
+            ProtoBaseException failure = e instanceof ProtoBaseException p ? p
+                    : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
+            for (CommitRequest r : batch) {
+                if (!r.done) {
+                    r.fail(failure);
+                }
+            }
+        }
+    }
+
+    private SpaceState nextState(SpaceState prev, Dictionary catalog) {
+        long seq = prev.sequence() + 1;
+        Instant now = clock.instant();
+        Instant created = now.isAfter(prev.createdAt()) ? now : prev.createdAt();
+        long target = seq & (seq - 1);
+        AtomPointer jump = null;
+        if (target > 0) {
+            SpaceState s = prev;
+            while (s != null && s.sequence() > target) {
+                long jumpSeq = s.sequence() & (s.sequence() - 1);
+                s = loadState(s.jump() != null && jumpSeq >= target ? s.jump() : s.previous());
+            }
+            jump = s != null && s.sequence() == target ? s.pointer() : null;
+        }
+        return new SpaceState(null, seq, created, prev.pointer(), jump, catalog);
+    }
+
+    /** One queued catalog change, completed by whichever thread runs its batch. */
+    private static final class CommitRequest {
+        final UnaryOperator<Dictionary> change;
+        volatile boolean done;
+        volatile ProtoBaseException failure;
+
+        CommitRequest(UnaryOperator<Dictionary> change) {
+            this.change = change;
+        }
+
+        void succeed() {
+            done = true;
+        }
+
+        void fail(ProtoBaseException e) {
+            failure = e;
+            done = true;
+        }
+    }
+
+    Map<String, Object> describe() {
+        return Map.of("storage", storage.describe());
+    }
+}

@@ -1,0 +1,26 @@
+package io.protobase;
+
+/**
+ * Base of every exception ProtoBase throws on purpose. Messages say what happened, to what (a
+ * database, a root, a key, a pointer, a path) and what the caller can do about it.
+ *
+ * <p>{@link #isRetryable()} tells whether repeating the same unit of work in a new transaction can
+ * succeed; {@link ConflictException} is the usual retryable case.
+ */
+public class ProtoBaseException extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    public ProtoBaseException(String message) {
+        super(message);
+    }
+
+    public ProtoBaseException(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** Whether running the same work again in a fresh transaction may succeed. */
+    public boolean isRetryable() {
+        return false;
+    }
+}

@@ -1,0 +1,261 @@
+package io.protobase;
+
+import io.protobase.collection.AccessLog;
+import io.protobase.collection.AtomStore;
+import io.protobase.collection.Dictionary;
+import io.protobase.collection.Tracking;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A serializable transaction on one {@link Database}.
+ *
+ * <p>Reads see the snapshot taken when the transaction started, plus the transaction's own writes.
+ * Root collections returned by {@link #getRootObject} record which keys are read and which logical
+ * operations are applied to them. At {@link #commit()}, if other transactions committed since the
+ * snapshot, each root this transaction touched is validated: for a collection root, every key it
+ * read must still map to the same value (and a whole-collection read — iteration, count, a range,
+ * a position — requires the collection to be unchanged); for any other root, the value read must
+ * be unchanged. If validation passes, staged collections derived from what was read are
+ * <em>rebased</em>: their operations are replayed on the committed version. Otherwise the commit
+ * fails with a retryable {@link ConflictException} naming the root and key, and nothing is
+ * published. Writers of disjoint keys of one collection therefore never conflict, while any read
+ * that a concurrent commit invalidated (including write skew) does.
+ *
+ * <p>Not thread-safe: use a transaction from one thread at a time. Closing a transaction that was
+ * not committed aborts it.
+ */
+public final class Transaction implements AutoCloseable {
+
+    /** A transaction's life cycle. */
+    public enum State {
+        /** Open for reads and writes. */
+        ACTIVE,
+        /** Committed; its changes are published. */
+        COMMITTED,
+        /** Aborted by the application; nothing was published. */
+        ABORTED,
+        /** The commit failed (conflict or storage error); nothing was published. */
+        FAILED
+    }
+
+    private static final Object REMOVED = new Object();
+
+    private final Database database;
+    private final SpaceState snapshot;
+    private final Dictionary snapshotRoots;
+    private final boolean readOnly;
+    private final Map<String, Object> staged = new LinkedHashMap<>();
+    private final Map<String, Access> accessed = new HashMap<>();
+    private State state = State.ACTIVE;
+
+    /** What the transaction read of one root: the tracked value handed out and its log. */
+    private static final class Access {
+        final AccessLog log;
+        final Object value;
+        final boolean valueRead;
+
+        Access(AccessLog log, Object value, boolean valueRead) {
+            this.log = log;
+            this.value = value;
+            this.valueRead = valueRead;
+        }
+    }
+
+    Transaction(Database database, SpaceState snapshot, boolean readOnly) {
+        this.database = database;
+        this.snapshot = snapshot;
+        this.snapshotRoots = (Dictionary) snapshot.catalog().getAt(database.name());
+        this.readOnly = readOnly;
+    }
+
+    /** The database this transaction runs on. */
+    public Database database() {
+        return database;
+    }
+
+    /** The time of the commit this transaction's snapshot shows. */
+    public Instant snapshotTime() {
+        return snapshot.createdAt();
+    }
+
+    /** The transaction's state. */
+    public State state() {
+        return state;
+    }
+
+    /** Whether writes are refused. */
+    public boolean isReadOnly() {
+        return readOnly;
+    }
+
+    /**
+     * Returns the root object {@code name}: this transaction's own staged value if it set one,
+     * else the snapshot's, else {@code null}. Collections are returned tracked (see class comment).
+     */
+    public Object getRootObject(String name) {
+        ensureActive();
+        Objects.requireNonNull(name, "root name");
+        if (staged.containsKey(name)) {
+            Object v = staged.get(name);
+            return v == REMOVED ? null : v;
+        }
+        Access a = accessed.get(name);
+        if (a == null) {
+            Object value = snapshotRoots.getAt(name);
+            AccessLog log = new AccessLog(name);
+            Object handed = readOnly ? value : Tracking.track(value, log);
+            a = new Access(log, handed, !(handed instanceof io.protobase.collection.ProtoCollection));
+            accessed.put(name, a);
+        }
+        return a.value;
+    }
+
+    /** Returns the root object {@code name} cast to {@code type}, or {@code null}. */
+    public <T> T getRootObject(String name, Class<T> type) {
+        Object v = getRootObject(name);
+        if (v != null && !type.isInstance(v)) {
+            throw new ClassCastException("Root '" + name + "' of database '" + database.name() + "' is a "
+                    + v.getClass().getName() + ", not a " + type.getName());
+        }
+        return type.cast(v);
+    }
+
+    /** Whether the root object {@code name} exists (for this transaction). */
+    public boolean hasRootObject(String name) {
+        return getRootObject(name) != null;
+    }
+
+    /** Sets the root object {@code name}; {@code null} removes it. Visible to this transaction at once. */
+    public void setRootObject(String name, Object value) {
+        ensureWritable();
+        Objects.requireNonNull(name, "root name");
+        staged.put(name, value == null ? REMOVED : Tracking.storable(value));
+    }
+
+    /** Removes the root object {@code name}. */
+    public void removeRootObject(String name) {
+        setRootObject(name, null);
+    }
+
+    /**
+     * Publishes this transaction's changes. Returns once they are as durable as the storage
+     * promises. A transaction without changes commits without touching storage.
+     *
+     * @throws ConflictException when a concurrent commit changed something this transaction read
+     */
+    public void commit() {
+        ensureActive();
+        if (readOnly || staged.isEmpty()) {
+            state = State.COMMITTED;
+            return;
+        }
+        try {
+            database.space().commit(this);
+            state = State.COMMITTED;
+        } catch (ConflictException e) {
+            state = State.FAILED;
+            database.space().countConflict();
+            throw e;
+        } catch (RuntimeException e) {
+            state = State.FAILED;
+            throw e;
+        }
+    }
+
+    /** Discards this transaction's changes. Idempotent after the transaction ended. */
+    public void abort() {
+        if (state == State.ACTIVE) {
+            state = State.ABORTED;
+            staged.clear();
+        }
+    }
+
+    /** Aborts unless committed. */
+    @Override
+    public void close() {
+        abort();
+    }
+
+    private void ensureActive() {
+        if (state != State.ACTIVE) {
+            throw new TransactionStateException("The transaction on database '" + database.name() + "' is "
+                    + state.name().toLowerCase() + "; start a new transaction");
+        }
+        database.space().ensureOpen();
+    }
+
+    private void ensureWritable() {
+        ensureActive();
+        if (readOnly) {
+            throw new TransactionStateException("The transaction on database '" + database.name() + "' is read-only"
+                    + (database.isHistorical() ? " (a historical view)" : "") + "; use Database.newTransaction or write");
+        }
+    }
+
+    // ------------------------------------------------------------------ commit support
+
+    /** Pushes the atoms of every staged value, before the commit lock is taken. */
+    void persistStaged(AtomStore store) {
+        for (Object v : staged.values()) {
+            if (v != REMOVED) {
+                store.persist(Tracking.untracked(v));
+            }
+        }
+    }
+
+    /**
+     * Validates this transaction against {@code catalog} (the latest committed state, including
+     * earlier members of the same batch) and returns the catalog with its changes applied.
+     */
+    Dictionary applyTo(Dictionary catalog) {
+        String dbName = database.name();
+        Object rootsObj = catalog.getAt(dbName);
+        if (!(rootsObj instanceof Dictionary freshRoots)) {
+            throw new DatabaseNotFoundException("Cannot commit to database '" + dbName
+                    + "': it was removed or renamed after this transaction started");
+        }
+        Set<String> names = new LinkedHashSet<>(accessed.keySet());
+        names.addAll(staged.keySet());
+        Dictionary.Builder roots = freshRoots.toBuilder();
+        for (String name : names) {
+            Object before = snapshotRoots.getAt(name);
+            Object now = freshRoots.getAt(name);
+            boolean unchanged = Tracking.same(before, now);
+            Access a = accessed.get(name);
+            if (!unchanged && a != null) {
+                if (a.valueRead) {
+                    throw new ConflictException(dbName, name, null, "its value changed after it was read");
+                }
+                Tracking.Change change = Tracking.firstChange(before, now, a.log);
+                if (change != null) {
+                    throw new ConflictException(dbName, name, change.whole() ? null : change.key(),
+                            change.whole() ? "the transaction depends on the whole collection, which changed"
+                                    : "the value read there was changed by a concurrent commit");
+                }
+            }
+            if (staged.containsKey(name)) {
+                Object v = staged.get(name);
+                if (v == REMOVED) {
+                    roots.removeAt(name);
+                } else if (!unchanged && Tracking.derivesFrom(v, before)) {
+                    if (now == null || now.getClass() != v.getClass()) {
+                        throw new ConflictException(dbName, name, null,
+                                "the root was replaced by a value of another type by a concurrent commit");
+                    }
+                    roots.setAt(name, Tracking.rebase(v, now));
+                } else {
+                    roots.setAt(name, Tracking.untracked(v));
+                }
+            }
+        }
+        Dictionary result = roots.build();
+        return catalog.setAt(dbName, result);
+    }
+}

@@ -1,0 +1,220 @@
+package io.protobase.codec;
+
+import io.protobase.UnsupportedValueException;
+import io.protobase.storage.AtomPointer;
+
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Encodes one atom into bytes: the format version, the atom kind, then values in the tagged binary
+ * format of {@code docs/atom-format.md}. Integers use LEB128 varints (signed ones zig-zag encoded),
+ * strings and byte arrays a varint length prefix, doubles their IEEE-754 bits.
+ *
+ * <p>Values this class does not know (records and collections of the layer above) are handed to an
+ * {@link Extension}. Anything else is refused with {@link UnsupportedValueException}; there is no
+ * fallback to Java serialization.
+ */
+public final class AtomWriter {
+
+    /** Encodes values of the layer above: records and collections. */
+    public interface Extension {
+        /** Writes {@code value} (tag included) and returns {@code true}, or returns {@code false} if unknown. */
+        boolean write(AtomWriter writer, Object value);
+    }
+
+    private final Extension extension;
+    private byte[] buf;
+    private int pos;
+    private int depth;
+
+    public AtomWriter(Extension extension, int initialCapacity) {
+        this.extension = extension;
+        this.buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    /** Starts an atom: writes the format version and the atom kind. */
+    public AtomWriter begin(byte atomKind) {
+        pos = 0;
+        depth = 0;
+        writeByte(Tags.FORMAT_VERSION);
+        writeByte(atomKind);
+        return this;
+    }
+
+    /** Returns a copy of the bytes written so far. */
+    public byte[] toByteArray() {
+        return Arrays.copyOf(buf, pos);
+    }
+
+    /** Returns the number of bytes written. */
+    public int size() {
+        return pos;
+    }
+
+    private void ensure(int extra) {
+        int need = pos + extra;
+        if (need > buf.length) {
+            if (need > Tags.MAX_ATOM_BYTES || need < 0) {
+                throw new UnsupportedValueException("An atom would exceed " + Tags.MAX_ATOM_BYTES
+                        + " bytes; store large blobs as several values or outside the database");
+            }
+            buf = Arrays.copyOf(buf, Math.min(Tags.MAX_ATOM_BYTES, Math.max(need, buf.length * 2)));
+        }
+    }
+
+    public void writeByte(int b) {
+        ensure(1);
+        buf[pos++] = (byte) b;
+    }
+
+    /** Writes an unsigned LEB128 varint (1 to 10 bytes). */
+    public void writeVarLong(long v) {
+        ensure(10);
+        while ((v & ~0x7FL) != 0) {
+            buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+            v >>>= 7;
+        }
+        buf[pos++] = (byte) v;
+    }
+
+    /** Writes a signed value zig-zag encoded as a varint. */
+    public void writeZigZag(long v) {
+        writeVarLong((v << 1) ^ (v >> 63));
+    }
+
+    public void writeFixedLong(long v) {
+        ensure(8);
+        for (int i = 56; i >= 0; i -= 8) {
+            buf[pos++] = (byte) (v >>> i);
+        }
+    }
+
+    public void writeBytes(byte[] b) {
+        writeVarLong(b.length);
+        ensure(b.length);
+        System.arraycopy(b, 0, buf, pos, b.length);
+        pos += b.length;
+    }
+
+    /** Writes a string as a varint byte length and UTF-8 (ASCII fast path). */
+    public void writeString(String s) {
+        int n = s.length();
+        boolean ascii = true;
+        for (int i = 0; i < n; i++) {
+            if (s.charAt(i) >= 0x80) {
+                ascii = false;
+                break;
+            }
+        }
+        if (ascii) {
+            writeVarLong(n);
+            ensure(n);
+            for (int i = 0; i < n; i++) {
+                buf[pos++] = (byte) s.charAt(i);
+            }
+        } else {
+            writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    public void writePointer(AtomPointer p) {
+        writeZigZag(p.segmentId());
+        writeZigZag(p.offset());
+    }
+
+    /** Writes any supported value with its tag. */
+    public void writeValue(Object v) {
+        if (v == null) {
+            writeByte(Tags.NULL);
+        } else if (v instanceof String s) {
+            writeByte(Tags.STRING);
+            writeString(s);
+        } else if (v instanceof Integer i) {
+            writeByte(Tags.INT);
+            writeZigZag(i);
+        } else if (v instanceof Long l) {
+            writeByte(Tags.LONG);
+            writeZigZag(l);
+        } else if (v instanceof Boolean b) {
+            writeByte(b ? Tags.TRUE : Tags.FALSE);
+        } else if (v instanceof Double d) {
+            writeByte(Tags.DOUBLE);
+            writeFixedLong(Double.doubleToRawLongBits(d));
+        } else if (v instanceof BigDecimal bd) {
+            writeByte(Tags.BIG_DECIMAL);
+            writeZigZag(bd.scale());
+            writeBytes(bd.unscaledValue().toByteArray());
+        } else if (v instanceof BigInteger bi) {
+            writeByte(Tags.BIG_INTEGER);
+            writeBytes(bi.toByteArray());
+        } else if (v instanceof byte[] b) {
+            writeByte(Tags.BYTES);
+            writeBytes(b);
+        } else if (v instanceof UUID u) {
+            writeByte(Tags.UUID);
+            writeFixedLong(u.getMostSignificantBits());
+            writeFixedLong(u.getLeastSignificantBits());
+        } else if (v instanceof Instant t) {
+            writeByte(Tags.INSTANT);
+            writeZigZag(t.getEpochSecond());
+            writeVarLong(t.getNano());
+        } else if (v instanceof LocalDate d) {
+            writeByte(Tags.LOCAL_DATE);
+            writeZigZag(d.toEpochDay());
+        } else if (v instanceof LocalDateTime t) {
+            writeByte(Tags.LOCAL_DATE_TIME);
+            writeZigZag(t.toLocalDate().toEpochDay());
+            writeVarLong(t.toLocalTime().toNanoOfDay());
+        } else if (v instanceof Duration d) {
+            writeByte(Tags.DURATION);
+            writeZigZag(d.getSeconds());
+            writeVarLong(d.getNano());
+        } else if (v instanceof Enum<?> e) {
+            writeByte(Tags.ENUM);
+            writeString(e.getDeclaringClass().getName());
+            writeString(e.name());
+        } else if (v instanceof EnumValue e) {
+            writeByte(Tags.ENUM);
+            writeString(e.type());
+            writeString(e.name());
+        } else if (v instanceof AtomPointer p) {
+            writeByte(Tags.POINTER);
+            writePointer(p);
+        } else if (v instanceof List<?> list) {
+            enter();
+            writeByte(Tags.LIST);
+            writeVarLong(list.size());
+            for (Object o : list) {
+                writeValue(o);
+            }
+            depth--;
+        } else {
+            enter();
+            boolean done = extension != null && extension.write(this, v);
+            depth--;
+            if (!done) {
+                throw new UnsupportedValueException("Cannot store a value of type " + v.getClass().getName()
+                        + ": supported are null, Boolean, Integer, Long, Double, BigDecimal, BigInteger, String, "
+                        + "byte[], UUID, Instant, LocalDate, LocalDateTime, Duration, enums, java.util.List of "
+                        + "those, DbObject and the ProtoBase collections (Float, Short, Byte and Character are "
+                        + "not stored implicitly: convert them to Double or Integer)");
+            }
+        }
+    }
+
+    private void enter() {
+        if (++depth > Tags.MAX_DEPTH) {
+            throw new UnsupportedValueException("Values nest deeper than " + Tags.MAX_DEPTH
+                    + " levels inside one atom; flatten the structure or use nested collections");
+        }
+    }
+}

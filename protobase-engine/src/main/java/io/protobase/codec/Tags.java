@@ -1,0 +1,54 @@
+package io.protobase.codec;
+
+/**
+ * The closed set of type tags of the atom format, version {@value #FORMAT_VERSION}. The numbers are
+ * part of the on-disk format (see {@code docs/atom-format.md}): never renumber, only add.
+ */
+public final class Tags {
+
+    /** The version byte every atom starts with. */
+    public static final byte FORMAT_VERSION = 1;
+
+    /** Upper bound of one encoded atom; larger values must be split by the application. */
+    public static final int MAX_ATOM_BYTES = 64 * 1024 * 1024;
+
+    /** Maximum nesting of values inside one atom (lists in records in lists...). */
+    public static final int MAX_DEPTH = 100;
+
+    // atom kinds (second byte of an atom)
+    public static final byte ATOM_LEAF = 1;
+    public static final byte ATOM_INTERNAL = 2;
+    public static final byte ATOM_RECORD = 3;
+
+    // scalar and inline value tags
+    public static final byte NULL = 0;
+    public static final byte FALSE = 1;
+    public static final byte TRUE = 2;
+    public static final byte INT = 3;
+    public static final byte LONG = 4;
+    public static final byte DOUBLE = 5;
+    public static final byte BIG_DECIMAL = 6;
+    public static final byte BIG_INTEGER = 7;
+    public static final byte STRING = 8;
+    public static final byte BYTES = 9;
+    public static final byte UUID = 10;
+    public static final byte INSTANT = 11;
+    public static final byte LOCAL_DATE = 12;
+    public static final byte LOCAL_DATE_TIME = 13;
+    public static final byte DURATION = 14;
+    public static final byte ENUM = 15;
+    public static final byte LIST = 16;
+    public static final byte POINTER = 17;
+
+    // engine structures, encoded by the collection layer through {@link AtomWriter.Extension}
+    public static final byte DB_OBJECT = 32;
+    public static final byte DICTIONARY = 40;
+    public static final byte HASH_DICTIONARY = 41;
+    public static final byte PROTO_LIST = 42;
+    public static final byte PROTO_SET = 43;
+    public static final byte COUNTED_SET = 44;
+    public static final byte REPEATED_KEYS_DICTIONARY = 45;
+
+    private Tags() {
+    }
+}

@@ -1,0 +1,441 @@
+package io.protobase.collection;
+
+import io.protobase.CorruptionException;
+import io.protobase.codec.AtomReader;
+import io.protobase.codec.AtomWriter;
+import io.protobase.codec.Tags;
+import io.protobase.storage.AtomCache;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.SharedStorage;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Binds the collection layer to a {@link SharedStorage}: saves trees and records as atoms (children
+ * before parents, each node once), loads nodes lazily through the shared {@link AtomCache}, and
+ * decodes records whose collections stay lazy until read. One per object space; thread-safe.
+ *
+ * <p>Node and value layouts are specified in {@code docs/atom-format.md}. Enum constants decode to
+ * their enum only if the type was registered ({@link #registerEnum}) or written by this process;
+ * otherwise to {@link io.protobase.codec.EnumValue}: no class named in the data is ever loaded.
+ *
+ * <p>This is engine plumbing used by {@code ObjectSpace}, not application API.
+ */
+public final class AtomStore {
+
+    private final SharedStorage storage;
+    private final AtomCache<Node> cache;
+    private final Map<String, Class<? extends Enum<?>>> enums = new ConcurrentHashMap<>();
+    private final LongAdder bytesWritten = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+    private final LongAdder atomsWritten = new LongAdder();
+    private final Codec codec = new Codec();
+
+    /**
+     * @param storage where atoms live
+     * @param cacheBytes bound of the decoded-node cache, in encoded bytes
+     */
+    public AtomStore(SharedStorage storage, long cacheBytes) {
+        this.storage = storage;
+        this.cache = new AtomCache<>(cacheBytes, n -> n.weight + 64);
+    }
+
+    /** The storage underneath. */
+    public SharedStorage storage() {
+        return storage;
+    }
+
+    /** The node cache (for statistics). */
+    public AtomCache<?> cache() {
+        return cache;
+    }
+
+    /** Bytes pushed to storage by this store. */
+    public long bytesWritten() {
+        return bytesWritten.sum();
+    }
+
+    /** Bytes read from storage by this store (cache misses). */
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    /** Atoms pushed to storage by this store. */
+    public long atomsWritten() {
+        return atomsWritten.sum();
+    }
+
+    /** Lets constants of {@code type} decode to the enum itself. */
+    public void registerEnum(Class<? extends Enum<?>> type) {
+        enums.put(type.getName(), type);
+    }
+
+    /** Saves every unsaved tree reachable from {@code value} (so a later encode is cheap). */
+    public void persist(Object value) {
+        if (value instanceof ProtoCollection c) {
+            saveTree(c.tree);
+        } else if (value instanceof DbObject o) {
+            for (int i = 0; i < o.count(); i++) {
+                persist(o.valueAt(i));
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object e : list) {
+                persist(e);
+            }
+        }
+    }
+
+    /** Writes {@code value} (typically a {@link DbObject}) as one record atom, saving its collections first. */
+    public AtomPointer writeRecord(Object value) {
+        AtomWriter w = new AtomWriter(codec, 256).begin(Tags.ATOM_RECORD);
+        w.writeValue(value);
+        return push(w.toByteArray());
+    }
+
+    /** Reads a record atom; collections inside load lazily from this store. */
+    public Object readRecord(AtomPointer pointer) {
+        byte[] bytes = read(pointer);
+        AtomReader r = new AtomReader(bytes, pointer, codec);
+        try {
+            byte kind = r.begin();
+            if (kind != Tags.ATOM_RECORD) {
+                throw r.corrupt("expected a record atom, found kind " + kind);
+            }
+            Object v = r.readValue();
+            r.end();
+            return v;
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt " + pointer + ": " + e, e);
+        }
+    }
+
+    /** Encodes a value the way it is stored inside atoms (used by tests and tools). */
+    public byte[] encodeValue(Object value) {
+        AtomWriter w = new AtomWriter(codec, 64).begin(Tags.ATOM_RECORD);
+        w.writeValue(value);
+        return w.toByteArray();
+    }
+
+    /** Decodes bytes produced by {@link #encodeValue}; malformed input gives {@link CorruptionException}. */
+    public Object decodeValue(byte[] bytes) {
+        AtomReader r = new AtomReader(bytes, "value", codec);
+        try {
+            byte kind = r.begin();
+            if (kind != Tags.ATOM_RECORD) {
+                throw r.corrupt("expected a record atom, found kind " + kind);
+            }
+            Object v = r.readValue();
+            r.end();
+            return v;
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt value: " + e, e);
+        }
+    }
+
+    private AtomPointer push(byte[] bytes) {
+        AtomPointer p = storage.push(bytes);
+        bytesWritten.add(bytes.length);
+        atomsWritten.increment();
+        return p;
+    }
+
+    private byte[] read(AtomPointer p) {
+        byte[] b = storage.read(p);
+        bytesRead.add(b.length);
+        return b;
+    }
+
+    // ------------------------------------------------------------------ nodes
+
+    AtomPointer saveTree(Tree t) {
+        Object root = t.root();
+        if (root == null) {
+            return null;
+        }
+        if (root instanceof AtomPointer p) {
+            return p;
+        }
+        return saveNode((Node) root, t.kind());
+    }
+
+    private AtomPointer saveNode(Node n, TreeKind kind) {
+        AtomPointer existing = n.pointer;
+        if (existing != null) {
+            return existing;
+        }
+        if (!n.leaf) {
+            for (int i = 0; i < n.size; i++) {
+                if (n.vals[i] instanceof Node child) {
+                    saveNode(child, kind);
+                }
+            }
+        }
+        AtomWriter w = new AtomWriter(codec, n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
+        w.writeByte(kind.ordinal());
+        w.writeVarLong(n.size);
+        for (int i = 0; i < n.size; i++) {
+            if (kind.keyed && (n.leaf || i > 0)) {
+                writeKey(w, kind, n.keys[i]);
+            }
+            if (n.leaf) {
+                if (kind.valued) {
+                    w.writeValue(n.vals[i]);
+                }
+            } else {
+                w.writeVarLong(n.counts[i]);
+                Object c = n.vals[i];
+                w.writePointer(c instanceof Node cn ? cn.pointer : (AtomPointer) c);
+            }
+        }
+        byte[] bytes = w.toByteArray();
+        AtomPointer p = push(bytes);
+        n.weight = bytes.length;
+        n.kindTag = (byte) (kind.ordinal() + 1);
+        n.pointer = p;
+        cache.put(p, n);
+        return p;
+    }
+
+    private static void writeKey(AtomWriter w, TreeKind kind, Object key) {
+        switch (kind) {
+            case SORTED -> w.writeValue(key);
+            case HASHED, HASHED_SET -> {
+                HashedKey h = (HashedKey) key;
+                w.writeFixedLong(h.hash());
+                w.writeValue(h.value());
+            }
+            case PAIRED -> {
+                PairKey p = (PairKey) key;
+                w.writeValue(p.key());
+                w.writeFixedLong(p.valueHash());
+                w.writeValue(p.value());
+            }
+            default -> throw new IllegalStateException("keys in a " + kind + " tree");
+        }
+    }
+
+    Node loadNode(AtomPointer p, TreeKind kind) {
+        Node n = cache.get(p, this::decodeNode);
+        if (n.kindTag != kind.ordinal() + 1) {
+            throw new CorruptionException("Corrupt " + p + ": expected a node of a " + kind + " tree, found a "
+                    + (n.kindTag == 0 ? "non-tree atom" : TreeKind.values()[n.kindTag - 1] + " tree node")
+                    + "; the referencing atom is damaged");
+        }
+        return n;
+    }
+
+    private Node decodeNode(AtomPointer p) {
+        byte[] bytes = read(p);
+        AtomReader r = new AtomReader(bytes, p, codec);
+        try {
+            byte atomKind = r.begin();
+            if (atomKind != Tags.ATOM_LEAF && atomKind != Tags.ATOM_INTERNAL) {
+                throw r.corrupt("expected a tree node, found atom kind " + atomKind);
+            }
+            boolean leaf = atomKind == Tags.ATOM_LEAF;
+            int k = r.readByte();
+            if (k < 0 || k >= TreeKind.values().length) {
+                throw r.corrupt("unknown tree kind " + k);
+            }
+            TreeKind kind = TreeKind.values()[k];
+            int size = r.readCount(1);
+            if (size == 0 || size > Node.MAX + 1) {
+                throw r.corrupt("node size " + size + " outside 1.." + (Node.MAX + 1));
+            }
+            Object[] keys = kind.keyed ? new Object[size] : null;
+            Object[] vals = (leaf && !kind.valued) ? null : new Object[size];
+            long[] counts = leaf ? null : new long[size];
+            for (int i = 0; i < size; i++) {
+                if (kind.keyed && (leaf || i > 0)) {
+                    keys[i] = readKey(r, kind);
+                }
+                if (leaf) {
+                    if (kind.valued) {
+                        vals[i] = r.readValue();
+                    }
+                } else {
+                    long c = r.readVarLong();
+                    if (c <= 0) {
+                        throw r.corrupt("subtree count " + c);
+                    }
+                    counts[i] = c;
+                    vals[i] = r.readPointer();
+                }
+            }
+            r.end();
+            Node n = new Node(leaf, keys, vals, counts, size, null);
+            n.weight = bytes.length;
+            n.kindTag = (byte) (k + 1);
+            n.pointer = p;
+            return n;
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt " + p + ": " + e, e);
+        }
+    }
+
+    private static Object readKey(AtomReader r, TreeKind kind) {
+        switch (kind) {
+            case SORTED:
+                return r.readValue();
+            case HASHED:
+            case HASHED_SET: {
+                long h = r.readFixedLong();
+                return new HashedKey(h, r.readValue());
+            }
+            case PAIRED: {
+                Object key = r.readValue();
+                long h = r.readFixedLong();
+                return new PairKey(key, h, r.readValue());
+            }
+            default:
+                throw r.corrupt("keys in a " + kind + " tree");
+        }
+    }
+
+    // ------------------------------------------------------------------ values of this layer
+
+    private final class Codec implements AtomWriter.Extension, AtomReader.Extension {
+
+        @Override
+        public boolean write(AtomWriter w, Object v) {
+            if (v instanceof DbObject o) {
+                w.writeByte(Tags.DB_OBJECT);
+                w.writeVarLong(o.count());
+                for (int i = 0; i < o.count(); i++) {
+                    w.writeString(o.nameAt(i));
+                    w.writeValue(o.valueAt(i));
+                }
+                return true;
+            }
+            if (v instanceof ProtoCollection c) {
+                AtomPointer root = saveTree(c.tree);
+                w.writeByte(tagOf(c));
+                w.writeVarLong(c.tree.size());
+                if (c instanceof CountedSet cs) {
+                    w.writeVarLong(cs.total);
+                } else if (c instanceof RepeatedKeysDictionary rk) {
+                    w.writeVarLong(rk.keyCount);
+                    w.writeVarLong(rk.total);
+                }
+                if (root == null) {
+                    w.writeByte(0);
+                } else {
+                    w.writeByte(1);
+                    w.writePointer(root);
+                }
+                return true;
+            }
+            if (v instanceof Enum<?> e) {
+                registerEnumType(e.getDeclaringClass());
+            }
+            return false;
+        }
+
+        @SuppressWarnings("unchecked")
+        private void registerEnumType(Class<?> type) {
+            enums.putIfAbsent(type.getName(), (Class<? extends Enum<?>>) type);
+        }
+
+        private byte tagOf(ProtoCollection c) {
+            if (c instanceof Dictionary) {
+                return Tags.DICTIONARY;
+            }
+            if (c instanceof HashDictionary) {
+                return Tags.HASH_DICTIONARY;
+            }
+            if (c instanceof ProtoList) {
+                return Tags.PROTO_LIST;
+            }
+            if (c instanceof ProtoSet) {
+                return Tags.PROTO_SET;
+            }
+            if (c instanceof CountedSet) {
+                return Tags.COUNTED_SET;
+            }
+            return Tags.REPEATED_KEYS_DICTIONARY;
+        }
+
+        @Override
+        public Object read(AtomReader r, byte tag) {
+            switch (tag) {
+                case Tags.DB_OBJECT: {
+                    int n = r.readCount(2);
+                    String[] names = new String[n];
+                    Object[] values = new Object[n];
+                    for (int i = 0; i < n; i++) {
+                        names[i] = r.readString();
+                        if (i > 0 && names[i].compareTo(names[i - 1]) <= 0) {
+                            throw r.corrupt("record attribute names out of order");
+                        }
+                        values[i] = r.readValue();
+                    }
+                    return new DbObject(names, values);
+                }
+                case Tags.DICTIONARY:
+                    return new Dictionary(readTree(r, TreeKind.SORTED), null);
+                case Tags.HASH_DICTIONARY:
+                    return new HashDictionary(readTree(r, TreeKind.HASHED), null);
+                case Tags.PROTO_LIST:
+                    return new ProtoList(readTree(r, TreeKind.POSITIONAL), null);
+                case Tags.PROTO_SET:
+                    return new ProtoSet(readTree(r, TreeKind.HASHED_SET), null);
+                case Tags.COUNTED_SET: {
+                    long size = nonNegative(r, r.readVarLong());
+                    long total = nonNegative(r, r.readVarLong());
+                    return new CountedSet(readRoot(r, TreeKind.HASHED, size), total, null);
+                }
+                case Tags.REPEATED_KEYS_DICTIONARY: {
+                    long size = nonNegative(r, r.readVarLong());
+                    long keys = nonNegative(r, r.readVarLong());
+                    long total = nonNegative(r, r.readVarLong());
+                    return new RepeatedKeysDictionary(readRoot(r, TreeKind.PAIRED, size), keys, total, null);
+                }
+                default:
+                    throw r.corrupt("unknown value tag " + tag);
+            }
+        }
+
+        private long nonNegative(AtomReader r, long v) {
+            if (v < 0) {
+                throw r.corrupt("negative count " + v);
+            }
+            return v;
+        }
+
+        private Tree readTree(AtomReader r, TreeKind kind) {
+            long size = nonNegative(r, r.readVarLong());
+            return readRoot(r, kind, size);
+        }
+
+        private Tree readRoot(AtomReader r, TreeKind kind, long size) {
+            byte flag = r.readByte();
+            if (flag == 0) {
+                if (size != 0) {
+                    throw r.corrupt("empty collection with size " + size);
+                }
+                return new Tree(kind, null, 0, AtomStore.this);
+            }
+            if (flag != 1) {
+                throw r.corrupt("bad collection root flag " + flag);
+            }
+            if (size == 0) {
+                throw r.corrupt("collection of size 0 with a root");
+            }
+            return new Tree(kind, r.readPointer(), size, AtomStore.this);
+        }
+
+        @Override
+        public Class<? extends Enum<?>> enumType(String name) {
+            return enums.get(name);
+        }
+    }
+}

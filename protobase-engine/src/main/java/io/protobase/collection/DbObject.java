@@ -1,0 +1,240 @@
+package io.protobase.collection;
+
+import io.protobase.codec.StableHash;
+import io.protobase.codec.StructuredValue;
+import io.protobase.codec.ValueOrder;
+
+import java.util.AbstractMap;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An immutable record of named attributes, the unit of user data. {@link #with} returns a new record
+ * and leaves this one unchanged. A missing attribute reads as {@code null}, and storing {@code null}
+ * removes the attribute, so the two are indistinguishable by design.
+ *
+ * <p>Attribute values are any storable value, including collections (stored by reference to their
+ * tree) and nested records (stored inline). Records are encoded inline in the node or root that holds
+ * them. Two records are equal when their attributes are: scalars by type and value, collections by
+ * identity of their stored tree.
+ *
+ * <pre>{@code
+ * DbObject item = DbObject.of("id", 1, "name", "Item 1");
+ * DbObject renamed = item.with("name", "First item");
+ * }</pre>
+ */
+public final class DbObject implements StructuredValue {
+
+    private static final DbObject EMPTY = new DbObject(new String[0], new Object[0]);
+
+    private final String[] names;
+    private final Object[] values;
+
+    DbObject(String[] names, Object[] values) {
+        this.names = names;
+        this.values = values;
+    }
+
+    /** The record without attributes. */
+    public static DbObject empty() {
+        return EMPTY;
+    }
+
+    /** A record from alternating names and values: {@code of("id", 1, "name", "x")}. */
+    public static DbObject of(Object... namesAndValues) {
+        if (namesAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("DbObject.of takes name/value pairs; got an odd number of arguments");
+        }
+        TreeMap<String, Object> map = new TreeMap<>();
+        for (int i = 0; i < namesAndValues.length; i += 2) {
+            if (!(namesAndValues[i] instanceof String name)) {
+                throw new IllegalArgumentException("attribute names must be Strings, got " + namesAndValues[i]);
+            }
+            map.put(name, namesAndValues[i + 1]);
+        }
+        return from(map);
+    }
+
+    /** A record with the entries of a map ({@code null} values are skipped). */
+    public static DbObject from(Map<String, ?> attributes) {
+        TreeMap<String, Object> sorted = new TreeMap<>();
+        attributes.forEach((k, v) -> {
+            Objects.requireNonNull(k, "attribute name");
+            if (v != null) {
+                sorted.put(k, Values.storable(v));
+            }
+        });
+        return new DbObject(sorted.keySet().toArray(new String[0]), sorted.values().toArray());
+    }
+
+    private int indexOf(String name) {
+        return Arrays.binarySearch(names, name);
+    }
+
+    /** The attribute's value, or {@code null} when absent. */
+    public Object getAt(String name) {
+        int i = indexOf(name);
+        return i >= 0 ? values[i] : null;
+    }
+
+    /** The attribute's value cast to {@code type}, or {@code null} when absent. */
+    public <T> T getAt(String name, Class<T> type) {
+        return type.cast(getAt(name));
+    }
+
+    /** Whether the attribute is present. */
+    public boolean has(String name) {
+        return indexOf(name) >= 0;
+    }
+
+    /** A record equal to this one except for one attribute ({@code null} removes it). */
+    public DbObject with(String name, Object value) {
+        Objects.requireNonNull(name, "attribute name");
+        if (value == null) {
+            return without(name);
+        }
+        Object v = Values.storable(value);
+        int i = indexOf(name);
+        if (i >= 0) {
+            if (values[i] == v) {
+                return this;
+            }
+            Object[] nv = values.clone();
+            nv[i] = v;
+            return new DbObject(names, nv);
+        }
+        int ins = -i - 1;
+        String[] nn = new String[names.length + 1];
+        Object[] nv = new Object[values.length + 1];
+        System.arraycopy(names, 0, nn, 0, ins);
+        System.arraycopy(values, 0, nv, 0, ins);
+        nn[ins] = name;
+        nv[ins] = v;
+        System.arraycopy(names, ins, nn, ins + 1, names.length - ins);
+        System.arraycopy(values, ins, nv, ins + 1, values.length - ins);
+        return new DbObject(nn, nv);
+    }
+
+    /** A record without the attribute. */
+    public DbObject without(String name) {
+        int i = indexOf(name);
+        if (i < 0) {
+            return this;
+        }
+        String[] nn = new String[names.length - 1];
+        Object[] nv = new Object[values.length - 1];
+        System.arraycopy(names, 0, nn, 0, i);
+        System.arraycopy(values, 0, nv, 0, i);
+        System.arraycopy(names, i + 1, nn, i, names.length - i - 1);
+        System.arraycopy(values, i + 1, nv, i, values.length - i - 1);
+        return new DbObject(nn, nv);
+    }
+
+    /** The number of attributes. */
+    public int count() {
+        return names.length;
+    }
+
+    /** The attribute names in ascending order. */
+    public List<String> names() {
+        return Collections.unmodifiableList(Arrays.asList(names));
+    }
+
+    /** A read-only map view, in name order. */
+    public Map<String, Object> asMap() {
+        LinkedHashMap<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < names.length; i++) {
+            map.put(names[i], values[i]);
+        }
+        return Collections.unmodifiableMap(map);
+    }
+
+    /** The attributes as entries, in name order. */
+    public Set<Map.Entry<String, Object>> entries() {
+        return asMap().entrySet();
+    }
+
+    String nameAt(int i) {
+        return names[i];
+    }
+
+    Object valueAt(int i) {
+        return values[i];
+    }
+
+    @Override
+    public int compareStructured(StructuredValue other) {
+        DbObject o = (DbObject) other;
+        int n = Math.min(names.length, o.names.length);
+        for (int i = 0; i < n; i++) {
+            int c = names[i].compareTo(o.names[i]);
+            if (c != 0) {
+                return c;
+            }
+            c = ValueOrder.INSTANCE.compare(values[i], o.values[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(names.length, o.names.length);
+    }
+
+    @Override
+    public void hashInto(StableHash.Hasher hasher) {
+        hasher.word(names.length);
+        for (int i = 0; i < names.length; i++) {
+            hasher.string(names[i]);
+            hasher.value(values[i]);
+        }
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        if (this == obj) {
+            return true;
+        }
+        if (!(obj instanceof DbObject o) || !Arrays.equals(names, o.names)) {
+            return false;
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (!Values.same(values[i], o.values[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = Arrays.hashCode(names);
+        for (Object v : values) {
+            h = 31 * h + (v == null || v instanceof ProtoCollection ? 0
+                    : v instanceof byte[] b ? Arrays.hashCode(b) : v.hashCode());
+        }
+        return h;
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("DbObject{");
+        for (int i = 0; i < names.length; i++) {
+            if (i > 0) {
+                sb.append(", ");
+            }
+            sb.append(names[i]).append('=');
+            Object v = values[i];
+            sb.append(v instanceof byte[] b ? "byte[" + b.length + "]" : String.valueOf(v));
+        }
+        return sb.append('}').toString();
+    }
+
+    static Map.Entry<Object, Object> entry(Object k, Object v) {
+        return new AbstractMap.SimpleImmutableEntry<>(k, v);
+    }
+}

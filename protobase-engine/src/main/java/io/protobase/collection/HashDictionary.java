@@ -1,0 +1,190 @@
+package io.protobase.collection;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A persistent map with arbitrary value keys (numbers, strings, UUIDs, tuples as {@code List}s,
+ * records), placed by a stable 64-bit hash of the key's canonical form
+ * ({@link io.protobase.codec.StableHash}, never {@code Object.hashCode}); colliding hashes are told
+ * apart by the keys' total order. Iteration order is hash order: stable, but not meaningful.
+ *
+ * <pre>{@code
+ * HashDictionary hd = HashDictionary.empty()
+ *         .setAt(123, "Value for 123")
+ *         .setAt(List.of(1, 2, 3), "Value for tuple");
+ * }</pre>
+ */
+public final class HashDictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>> {
+
+    private static final HashDictionary EMPTY = new HashDictionary(Tree.empty(TreeKind.HASHED), null);
+
+    HashDictionary(Tree tree, Lineage lineage) {
+        super(tree, lineage);
+    }
+
+    /** The empty hash dictionary. */
+    public static HashDictionary empty() {
+        return EMPTY;
+    }
+
+    /** A hash dictionary of alternating keys and values. */
+    public static HashDictionary of(Object... keysAndValues) {
+        if (keysAndValues.length % 2 != 0) {
+            throw new IllegalArgumentException("HashDictionary.of takes key/value pairs; got an odd number");
+        }
+        Builder b = builder();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            b.setAt(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return b.build();
+    }
+
+    /** A hash dictionary with the entries of a map. */
+    public static HashDictionary from(Map<?, ?> map) {
+        Builder b = builder();
+        map.forEach(b::setAt);
+        return b.build();
+    }
+
+    /** A builder starting empty. */
+    public static Builder builder() {
+        return EMPTY.toBuilder();
+    }
+
+    /** A builder starting from this hash dictionary. */
+    public Builder toBuilder() {
+        return new Builder(tree, lineage, true);
+    }
+
+    /** The value under {@code key}, or {@code null} when absent. */
+    public Object getAt(Object key) {
+        Object k = Values.key(key);
+        readKey(k);
+        Object v = ops().get(tree, HashedKey.of(k));
+        return v == TreeOps.MISSING ? null : v;
+    }
+
+    /** Whether {@code key} is present. */
+    public boolean has(Object key) {
+        Object k = Values.key(key);
+        readKey(k);
+        return ops().get(tree, HashedKey.of(k)) != TreeOps.MISSING;
+    }
+
+    /** A hash dictionary with {@code key} mapped to {@code value}. */
+    public HashDictionary setAt(Object key, Object value) {
+        return new Builder(tree, lineage, false).setAt(key, value).build();
+    }
+
+    /** A hash dictionary without {@code key}; removing an absent key changes nothing. */
+    public HashDictionary removeAt(Object key) {
+        return new Builder(tree, lineage, false).removeAt(key).build();
+    }
+
+    /** A hash dictionary with every entry of {@code other} added (other's values win). */
+    public HashDictionary merge(HashDictionary other) {
+        Builder b = new Builder(tree, lineage, true);
+        for (Map.Entry<Object, Object> e : other) {
+            b.setAt(e.getKey(), e.getValue());
+        }
+        return b.build();
+    }
+
+    @Override
+    public Iterator<Map.Entry<Object, Object>> iterator() {
+        readAll();
+        TreeCursor c = TreeCursor.atIndex(ops(), tree, 0);
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return c.valid();
+            }
+
+            @Override
+            public Map.Entry<Object, Object> next() {
+                if (!c.valid()) {
+                    throw new NoSuchElementException();
+                }
+                Map.Entry<Object, Object> e = DbObject.entry(((HashedKey) c.key()).value(), c.value());
+                c.next();
+                return e;
+            }
+        };
+    }
+
+    /** Entries in hash order. */
+    public Stream<Map.Entry<Object, Object>> stream() {
+        return StreamSupport.stream(Spliterators.spliterator(iterator(), tree.size(),
+                Spliterator.DISTINCT | Spliterator.NONNULL), false);
+    }
+
+    /** Keys in hash order. */
+    public Stream<Object> keys() {
+        return stream().map(Map.Entry::getKey);
+    }
+
+    @Override
+    public String toString() {
+        return "HashDictionary(" + tree.size() + " entries)";
+    }
+
+    @Override
+    HashDictionary withLineage(Lineage l) {
+        return new HashDictionary(tree, l);
+    }
+
+    @Override
+    Builder replayBuilder() {
+        return new Builder(tree, null, true);
+    }
+
+    @Override
+    Object validationLookup(Object key) {
+        return ops().get(tree, HashedKey.of(key));
+    }
+
+    /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
+    public static final class Builder extends ProtoCollection.Builder<HashDictionary> {
+
+        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
+            super(tree, lineage, transientNodes);
+        }
+
+        /** Maps {@code key} to {@code value}. */
+        public Builder setAt(Object key, Object value) {
+            Object k = Values.key(key);
+            Object v = Values.storable(value);
+            tree = ops().put(tree, HashedKey.of(k), v);
+            this.<Builder>record(b -> b.setAt(k, v));
+            return this;
+        }
+
+        /** Removes {@code key} if present. */
+        public Builder removeAt(Object key) {
+            Object k = Values.key(key);
+            tree = ops().remove(tree, HashedKey.of(k));
+            this.<Builder>record(b -> b.removeAt(k));
+            return this;
+        }
+
+        /** The value under {@code key}, or {@code null}. */
+        public Object getAt(Object key) {
+            Object k = Values.key(key);
+            readKey(k);
+            Object v = ops().get(tree, HashedKey.of(k));
+            return v == TreeOps.MISSING ? null : v;
+        }
+
+        @Override
+        public HashDictionary build() {
+            freeze();
+            return new HashDictionary(tree, lineage);
+        }
+    }
+}

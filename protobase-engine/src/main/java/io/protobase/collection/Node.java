@@ -1,0 +1,145 @@
+package io.protobase.collection;
+
+import io.protobase.storage.AtomPointer;
+
+import java.util.Arrays;
+
+/**
+ * One node of a persistent B+tree, stored as one atom.
+ *
+ * <p>A leaf holds up to {@link #MAX} entries: {@code keys} (absent in positional trees) and
+ * {@code vals} (absent in set-like trees). An internal node holds up to {@link #MAX} children in
+ * {@code vals} (each a loaded {@code Node} or an {@link AtomPointer} to load lazily), their subtree
+ * entry counts in {@code counts}, and in keyed trees {@code keys[i]}, a lower bound of child
+ * {@code i}'s keys ({@code keys[0]} is not used for routing).
+ *
+ * <p>A node is immutable once reachable from a collection, with one exception that makes bulk work
+ * cheap: a node whose {@code owner} is the edit token of a live builder and which was never saved
+ * may be changed in place by that builder (the transient-node technique of Clojure's persistent
+ * collections). Saving sets {@code pointer} once; a saved node is never changed.
+ */
+final class Node {
+
+    /** Maximum entries (leaf) or children (internal) per node. */
+    static final int MAX = 64;
+    /** Below this a node is merged with or refilled from a sibling on removal. */
+    static final int MIN = 16;
+
+    final boolean leaf;
+    Object[] keys;
+    Object[] vals;
+    long[] counts;
+    int size;
+    Object owner;
+    volatile AtomPointer pointer;
+    int weight;
+    /** {@code 1 + TreeKind.ordinal()} for nodes decoded or saved by a store, else 0. */
+    byte kindTag;
+
+    Node(boolean leaf, Object[] keys, Object[] vals, long[] counts, int size, Object owner) {
+        this.leaf = leaf;
+        this.keys = keys;
+        this.vals = vals;
+        this.counts = counts;
+        this.size = size;
+        this.owner = owner;
+    }
+
+    /** Number of entries in this subtree. */
+    long count() {
+        if (leaf) {
+            return size;
+        }
+        long c = 0;
+        for (int i = 0; i < size; i++) {
+            c += counts[i];
+        }
+        return c;
+    }
+
+    /** A copy with room for {@code capacity} slots, owned by {@code owner}. */
+    Node copy(int capacity, Object newOwner) {
+        int cap = Math.max(capacity, size);
+        return new Node(leaf,
+                keys == null ? null : Arrays.copyOf(keys, cap),
+                vals == null ? null : Arrays.copyOf(vals, cap),
+                counts == null ? null : Arrays.copyOf(counts, cap),
+                size, newOwner);
+    }
+
+    void ensureCapacity(int capacity) {
+        int cap = vals != null ? vals.length : keys.length;
+        if (cap >= capacity) {
+            return;
+        }
+        int n = Math.max(capacity, MAX + 1);
+        if (keys != null) {
+            keys = Arrays.copyOf(keys, n);
+        }
+        if (vals != null) {
+            vals = Arrays.copyOf(vals, n);
+        }
+        if (counts != null) {
+            counts = Arrays.copyOf(counts, n);
+        }
+    }
+
+    /** Opens a gap at {@code i}; the caller fills it. Capacity must suffice. */
+    void openGap(int i) {
+        int move = size - i;
+        if (move > 0) {
+            if (keys != null) {
+                System.arraycopy(keys, i, keys, i + 1, move);
+            }
+            if (vals != null) {
+                System.arraycopy(vals, i, vals, i + 1, move);
+            }
+            if (counts != null) {
+                System.arraycopy(counts, i, counts, i + 1, move);
+            }
+        }
+        size++;
+    }
+
+    /** Removes slot {@code i}. */
+    void closeGap(int i) {
+        int move = size - i - 1;
+        if (move > 0) {
+            if (keys != null) {
+                System.arraycopy(keys, i + 1, keys, i, move);
+            }
+            if (vals != null) {
+                System.arraycopy(vals, i + 1, vals, i, move);
+            }
+            if (counts != null) {
+                System.arraycopy(counts, i + 1, counts, i, move);
+            }
+        }
+        size--;
+        if (keys != null) {
+            keys[size] = null;
+        }
+        if (vals != null) {
+            vals[size] = null;
+        }
+    }
+
+    /** A new node holding slots {@code [from, to)} of this one. */
+    Node slice(int from, int to, Object newOwner) {
+        int n = to - from;
+        int cap = newOwner != null ? Math.max(n, MAX + 1) : n;
+        Object[] k = keys == null ? null : new Object[cap];
+        Object[] v = vals == null ? null : new Object[cap];
+        long[] c = counts == null ? null : new long[cap];
+        if (k != null) {
+            System.arraycopy(keys, from, k, 0, n);
+        }
+        if (v != null) {
+            System.arraycopy(vals, from, v, 0, n);
+        }
+        if (c != null) {
+            System.arraycopy(counts, from, c, 0, n);
+        }
+        return new Node(leaf, k, v, c, n, newOwner);
+    }
+}

@@ -1,0 +1,300 @@
+package io.protobase.collection;
+
+import java.util.AbstractList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
+
+/**
+ * A persistent indexed sequence: a B+tree whose internal nodes count their subtrees, so
+ * {@link #getAt}, {@link #setAt}, {@link #insertAt}, {@link #removeAt}, {@link #head},
+ * {@link #tail} and {@link #slice} are O(log n) node visits. Negative indexes count from the end
+ * ({@code -1} is the last element), as in the seed; other indexes outside the list throw
+ * {@link IndexOutOfBoundsException}.
+ *
+ * <p>Concurrency: appends by transactions that did not read the list are replayed on each other
+ * (an append-only log never conflicts); any positional read or write makes the transaction depend
+ * on the whole list.
+ */
+public final class ProtoList extends ProtoCollection implements Iterable<Object> {
+
+    private static final ProtoList EMPTY = new ProtoList(Tree.empty(TreeKind.POSITIONAL), null);
+
+    ProtoList(Tree tree, Lineage lineage) {
+        super(tree, lineage);
+    }
+
+    /** The empty list. */
+    public static ProtoList empty() {
+        return EMPTY;
+    }
+
+    /** A list of the arguments, in order. */
+    public static ProtoList of(Object... elements) {
+        Builder b = builder();
+        for (Object e : elements) {
+            b.appendLast(e);
+        }
+        return b.build();
+    }
+
+    /** A list of the elements of {@code elements}, in iteration order. */
+    public static ProtoList from(Iterable<?> elements) {
+        Builder b = builder();
+        elements.forEach(b::appendLast);
+        return b.build();
+    }
+
+    /** A builder starting empty. */
+    public static Builder builder() {
+        return EMPTY.toBuilder();
+    }
+
+    /** A builder starting from this list. */
+    public Builder toBuilder() {
+        return new Builder(tree, lineage, true);
+    }
+
+    static long index(long index, long size, boolean allowEnd) {
+        long i = index < 0 ? size + index : index;
+        if (i < 0 || i > size || (i == size && !allowEnd)) {
+            throw new IndexOutOfBoundsException("index " + index + " is outside a list of " + size + " elements");
+        }
+        return i;
+    }
+
+    /** The element at {@code index}. */
+    public Object getAt(long index) {
+        readAll();
+        return ops().getAt(tree, index(index, tree.size(), false));
+    }
+
+    /** A list with the element at {@code index} replaced. */
+    public ProtoList setAt(long index, Object value) {
+        return new Builder(tree, lineage, false).setAt(index, value).build();
+    }
+
+    /** A list with {@code value} inserted before position {@code index} ({@code count()} appends). */
+    public ProtoList insertAt(long index, Object value) {
+        return new Builder(tree, lineage, false).insertAt(index, value).build();
+    }
+
+    /** A list without the element at {@code index}. */
+    public ProtoList removeAt(long index) {
+        return new Builder(tree, lineage, false).removeAt(index).build();
+    }
+
+    /** A list with {@code value} added at the end. */
+    public ProtoList appendLast(Object value) {
+        return new Builder(tree, lineage, false).appendLast(value).build();
+    }
+
+    /** A list with {@code value} added at the front. */
+    public ProtoList appendFirst(Object value) {
+        return new Builder(tree, lineage, false).appendFirst(value).build();
+    }
+
+    /** A list without its first element (unchanged when empty). */
+    public ProtoList removeFirst() {
+        readAll();
+        return tree.size() == 0 ? this : removeAt(0);
+    }
+
+    /** A list without its last element (unchanged when empty). */
+    public ProtoList removeLast() {
+        readAll();
+        return tree.size() == 0 ? this : removeAt(tree.size() - 1);
+    }
+
+    /** A list with every element of {@code elements} appended. */
+    public ProtoList extend(Iterable<?> elements) {
+        Builder b = new Builder(tree, lineage, true);
+        elements.forEach(b::appendLast);
+        return b.build();
+    }
+
+    /** The first {@code k} elements (all when {@code k >= count()}). */
+    public ProtoList head(long k) {
+        return new Builder(tree, lineage, false).head(k).build();
+    }
+
+    /** The elements from position {@code k} on (none when {@code k >= count()}). */
+    public ProtoList tail(long k) {
+        return new Builder(tree, lineage, false).tail(k).build();
+    }
+
+    /** Elements {@code [from, to)}, bounds clamped to the list; empty when {@code from >= to}. */
+    public ProtoList slice(long from, long to) {
+        return new Builder(tree, lineage, false).slice(from, to).build();
+    }
+
+    @Override
+    public Iterator<Object> iterator() {
+        return iterator(0);
+    }
+
+    /** Elements from position {@code start} on. */
+    public Iterator<Object> iterator(long start) {
+        readAll();
+        TreeCursor c = TreeCursor.atIndex(ops(), tree, Math.max(0, start));
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return c.valid();
+            }
+
+            @Override
+            public Object next() {
+                if (!c.valid()) {
+                    throw new NoSuchElementException();
+                }
+                Object v = c.value();
+                c.next();
+                return v;
+            }
+        };
+    }
+
+    /** Elements in order, streamed leaf by leaf. */
+    public Stream<Object> stream() {
+        return StreamSupport.stream(Spliterators.spliterator(iterator(), tree.size(), Spliterator.ORDERED), false);
+    }
+
+    /** A read-only {@link List} view; {@code get(i)} is O(log n). */
+    public List<Object> asList() {
+        ProtoList self = this;
+        return new AbstractList<>() {
+            @Override
+            public Object get(int index) {
+                if (index < 0) {
+                    throw new IndexOutOfBoundsException(index);
+                }
+                return self.getAt(index);
+            }
+
+            @Override
+            public int size() {
+                return (int) Math.min(Integer.MAX_VALUE, self.count());
+            }
+
+            @Override
+            public Iterator<Object> iterator() {
+                return self.iterator();
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "ProtoList(" + tree.size() + " elements)";
+    }
+
+    @Override
+    ProtoList withLineage(Lineage l) {
+        return new ProtoList(tree, l);
+    }
+
+    @Override
+    Builder replayBuilder() {
+        return new Builder(tree, null, true);
+    }
+
+    @Override
+    Object validationLookup(Object key) {
+        throw new IllegalStateException("lists are validated as a whole");
+    }
+
+    /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
+    public static final class Builder extends ProtoCollection.Builder<ProtoList> {
+
+        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
+            super(tree, lineage, transientNodes);
+        }
+
+        /** Replaces the element at {@code index}. */
+        public Builder setAt(long index, Object value) {
+            readAll();
+            Object v = Values.storable(value);
+            tree = ops().setAt(tree, index(index, tree.size(), false), v);
+            return this;
+        }
+
+        /** Inserts {@code value} before {@code index} ({@code count()} appends). */
+        public Builder insertAt(long index, Object value) {
+            readAll();
+            Object v = Values.storable(value);
+            tree = ops().insertAt(tree, index(index, tree.size(), true), v);
+            return this;
+        }
+
+        /** Removes the element at {@code index}. */
+        public Builder removeAt(long index) {
+            readAll();
+            tree = ops().removeAt(tree, index(index, tree.size(), false));
+            return this;
+        }
+
+        /** Appends {@code value}; blind appends rebase onto concurrent commits. */
+        public Builder appendLast(Object value) {
+            Object v = Values.storable(value);
+            tree = ops().insertAt(tree, tree.size(), v);
+            this.<Builder>record(b -> b.appendLast(v));
+            return this;
+        }
+
+        /** Prepends {@code value}; blind prepends rebase onto concurrent commits. */
+        public Builder appendFirst(Object value) {
+            Object v = Values.storable(value);
+            tree = ops().insertAt(tree, 0, v);
+            this.<Builder>record(b -> b.appendFirst(v));
+            return this;
+        }
+
+        /** Keeps the first {@code k} elements. */
+        public Builder head(long k) {
+            readAll();
+            tree = ops().head(tree, Math.max(0, k));
+            return this;
+        }
+
+        /** Drops the first {@code k} elements. */
+        public Builder tail(long k) {
+            readAll();
+            tree = ops().tail(tree, Math.max(0, k));
+            return this;
+        }
+
+        /** Keeps elements {@code [from, to)}, clamped. */
+        public Builder slice(long from, long to) {
+            readAll();
+            long size = tree.size();
+            long f = Math.max(0, Math.min(from, size));
+            long t = Math.max(f, Math.min(to, size));
+            TreeOps ops = ops();
+            tree = ops.tail(ops.head(tree, t), f);
+            return this;
+        }
+
+        /** The element at {@code index}. */
+        public Object getAt(long index) {
+            readAll();
+            return ops().getAt(tree, index(index, tree.size(), false));
+        }
+
+        /** The number of elements so far. */
+        public long count() {
+            readAll();
+            return tree.size();
+        }
+
+        @Override
+        public ProtoList build() {
+            freeze();
+            return new ProtoList(tree, lineage);
+        }
+    }
+}

@@ -1,0 +1,120 @@
+package io.protobase.collection;
+
+import java.util.NoSuchElementException;
+
+/**
+ * Walks the entries of a tree in order, from a position or from a key, loading one leaf at a time:
+ * a scan holds one root-to-leaf path, never the whole tree.
+ */
+final class TreeCursor {
+
+    private static final int MAX_HEIGHT = 40;
+
+    private final TreeOps ops;
+    private final Node[] path = new Node[MAX_HEIGHT];
+    private final int[] index = new int[MAX_HEIGHT];
+    private int depth = -1;
+    private Node leaf;
+    private int pos;
+
+    private TreeCursor(TreeOps ops) {
+        this.ops = ops;
+    }
+
+    /** A cursor on the entry at position {@code start} (or past the end). */
+    static TreeCursor atIndex(TreeOps ops, Tree t, long start) {
+        TreeCursor c = new TreeCursor(ops);
+        Node n = ops.root(t);
+        if (n == null || start >= t.size()) {
+            return c;
+        }
+        while (!n.leaf) {
+            int i = 0;
+            while (start >= n.counts[i] && i < n.size - 1) {
+                start -= n.counts[i];
+                i++;
+            }
+            c.push(n, i);
+            n = ops.node(n.vals[i]);
+        }
+        c.leaf = n;
+        c.pos = (int) start;
+        c.settle();
+        return c;
+    }
+
+    /** A cursor on the first entry whose key is {@code >= key} ({@code > key} when not inclusive). */
+    static TreeCursor atKey(TreeOps ops, Tree t, Object key, boolean inclusive) {
+        TreeCursor c = new TreeCursor(ops);
+        Node n = ops.root(t);
+        if (n == null) {
+            return c;
+        }
+        while (!n.leaf) {
+            int i = ops.childIndex(n, key);
+            c.push(n, i);
+            n = ops.node(n.vals[i]);
+        }
+        int i = ops.search(n, key);
+        c.leaf = n;
+        c.pos = i >= 0 ? (inclusive ? i : i + 1) : -i - 1;
+        c.settle();
+        return c;
+    }
+
+    private void push(Node n, int i) {
+        path[++depth] = n;
+        index[depth] = i;
+    }
+
+    /** Moves past exhausted leaves. */
+    private void settle() {
+        while (leaf != null && pos >= leaf.size) {
+            nextLeaf();
+        }
+    }
+
+    private void nextLeaf() {
+        while (depth >= 0 && index[depth] + 1 >= path[depth].size) {
+            depth--;
+        }
+        if (depth < 0) {
+            leaf = null;
+            return;
+        }
+        index[depth]++;
+        Node n = ops.node(path[depth].vals[index[depth]]);
+        while (!n.leaf) {
+            push(n, 0);
+            n = ops.node(n.vals[0]);
+        }
+        leaf = n;
+        pos = 0;
+    }
+
+    boolean valid() {
+        return leaf != null;
+    }
+
+    Object key() {
+        check();
+        return leaf.keys[pos];
+    }
+
+    Object value() {
+        check();
+        return leaf.vals[pos];
+    }
+
+    void next() {
+        check();
+        pos++;
+        settle();
+    }
+
+    private void check() {
+        if (leaf == null) {
+            throw new NoSuchElementException();
+        }
+    }
+}

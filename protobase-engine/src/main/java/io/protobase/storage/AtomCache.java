@@ -1,0 +1,77 @@
+package io.protobase.storage;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+
+/**
+ * A bounded cache of decoded atoms keyed by {@link AtomPointer}, on Caffeine. Atoms are immutable,
+ * so a cached value never goes stale and may be shared by every transaction and thread.
+ *
+ * <p>The bound is in bytes: each entry weighs the encoded size of its atom (the decoded form is
+ * typically two to four times larger on the heap). Loads are single-flight: concurrent readers of
+ * the same missing pointer wait for one load instead of decoding the atom several times.
+ *
+ * @param <V> the decoded form of an atom
+ */
+public final class AtomCache<V> {
+
+    private final Cache<AtomPointer, V> cache;
+    private final long maximumBytes;
+
+    /**
+     * @param maximumBytes upper bound of the summed weights
+     * @param weigher the encoded size in bytes of a decoded atom
+     */
+    public AtomCache(long maximumBytes, ToIntFunction<V> weigher) {
+        this.maximumBytes = maximumBytes;
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(maximumBytes)
+                .weigher((AtomPointer k, V v) -> Math.max(1, weigher.applyAsInt(v)))
+                .recordStats()
+                .build();
+    }
+
+    /** Returns the cached atom, loading it once through {@code loader} when absent. */
+    public V get(AtomPointer pointer, Function<AtomPointer, V> loader) {
+        return cache.get(pointer, loader);
+    }
+
+    /** Returns the cached atom or {@code null}. */
+    public V getIfPresent(AtomPointer pointer) {
+        return cache.getIfPresent(pointer);
+    }
+
+    /** Adds an atom this process just wrote (write-through), so the next reader skips decoding. */
+    public void put(AtomPointer pointer, V value) {
+        cache.put(pointer, value);
+    }
+
+    /** Returns hit, miss, load and eviction counts since creation. */
+    public CacheStats stats() {
+        return cache.stats();
+    }
+
+    /** Returns the current summed weight in bytes (approximate under concurrent updates). */
+    public long weightedSize() {
+        return cache.policy().eviction().flatMap(e -> e.weightedSize().stream().boxed().findFirst()).orElse(0L);
+    }
+
+    /** Returns the configured bound in bytes. */
+    public long maximumBytes() {
+        return maximumBytes;
+    }
+
+    /** Returns the number of cached atoms (approximate). */
+    public long estimatedSize() {
+        return cache.estimatedSize();
+    }
+
+    /** Drops every entry. */
+    public void invalidateAll() {
+        cache.invalidateAll();
+    }
+}

@@ -1,0 +1,50 @@
+package io.protobase.storage;
+
+import java.time.Duration;
+
+/**
+ * The storage SPI: immutable atoms addressed by {@link AtomPointer}, plus one mutable cell, the
+ * root pointer, updated only by compare-and-set under a {@link CommitLock}.
+ *
+ * <p>Contract every backend honours (checked by the storage contract test suite):
+ * <ul>
+ *   <li>{@link #push} may buffer, but the bytes are readable at once by this process;</li>
+ *   <li>{@link #compareAndSetRoot} is atomic and returns only when the new root <em>and every atom
+ *       pushed before it</em> are as durable as the backend promises;</li>
+ *   <li>{@link #close} is idempotent and waits for background work; any other call after close
+ *       throws {@link io.protobase.StorageClosedException}.</li>
+ * </ul>
+ * Implementations are thread-safe. Storage knows bytes and pointers only, never collections.
+ */
+public interface SharedStorage extends AutoCloseable {
+
+    /** Stores the bytes of one atom and returns its pointer. */
+    AtomPointer push(byte[] atom);
+
+    /** Reads the bytes of an atom; a pointer to nothing is a {@link io.protobase.CorruptionException}. */
+    byte[] read(AtomPointer pointer);
+
+    /** Returns the current root pointer, or {@code null} for a storage nobody has committed to yet. */
+    AtomPointer readRoot();
+
+    /** Acquires the commit lock, waiting at most {@code timeout}. */
+    CommitLock acquireCommitLock(Duration timeout);
+
+    /**
+     * Replaces the root with {@code newRoot} if it still equals {@code expected} ({@code null}
+     * meaning "no root yet") and {@code lock} is the current grant; durable on return.
+     *
+     * @return {@code false} when the root is no longer {@code expected}; nothing changed then
+     */
+    boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot);
+
+    /** Makes every pushed atom durable. */
+    void flush();
+
+    /** Returns a short description for logs and health: backend type and location. */
+    String describe();
+
+    /** Flushes and releases every resource; idempotent. */
+    @Override
+    void close();
+}
