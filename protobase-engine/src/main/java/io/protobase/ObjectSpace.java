@@ -330,6 +330,9 @@ public final class ObjectSpace implements AutoCloseable {
                         applied.add(r);
                     } catch (ProtoBaseException e) {
                         r.fail(e);
+                    } catch (RuntimeException e) {
+                        r.fail(new ProtoBaseException("Commit failed while applying the transaction to the latest "
+                                + "state: " + e + "; nothing was published", e));
                     }
                 }
                 if (applied.isEmpty()) {
