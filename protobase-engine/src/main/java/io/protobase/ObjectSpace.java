@@ -346,7 +346,7 @@ public final class ObjectSpace implements AutoCloseable {
                 AtomPointer pointer = store.writeRecord(next.toRecord());
                 if (storage.compareAndSetRoot(lock, fresh.pointer(), pointer)) {
                     SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
-                            next.jump(), catalog);
+                            next.jump(), store.detached(catalog));
                     history.put(pointer, published);
                     current = published;
                     batches.increment();

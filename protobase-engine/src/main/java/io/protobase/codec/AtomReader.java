@@ -38,8 +38,6 @@ public final class AtomReader {
         Class<? extends Enum<?>> enumType(String name);
     }
 
-    private static final BigInteger MAX_UNSCALED = BigInteger.ONE.shiftLeft(8 * 1024 * 8);
-
     private final byte[] buf;
     private final int limit;
     private final Object source;

@@ -199,8 +199,67 @@ public final class AtomStore {
         n.weight = bytes.length;
         n.kindTag = (byte) (kind.ordinal() + 1);
         n.pointer = p;
-        cache.put(p, n);
+        Node cached = detached(n);
+        cached.weight = bytes.length;
+        cached.kindTag = n.kindTag;
+        cached.pointer = p;
+        cache.put(p, cached);
         return p;
+    }
+
+    /**
+     * A copy of a just-saved node whose children and collection values refer to atoms by pointer,
+     * so that caching it does not pin the in-memory subtree below it: the cache's byte bound then
+     * really bounds what it retains.
+     */
+    private Node detached(Node n) {
+        Object[] vals = null;
+        if (n.vals != null) {
+            vals = new Object[n.size];
+            for (int i = 0; i < n.size; i++) {
+                Object v = n.vals[i];
+                vals[i] = n.leaf ? detachedValue(v) : (v instanceof Node c ? c.pointer : v);
+            }
+        }
+        Object[] keys = n.keys == null ? null : java.util.Arrays.copyOf(n.keys, n.size);
+        long[] counts = n.counts == null ? null : java.util.Arrays.copyOf(n.counts, n.size);
+        return new Node(n.leaf, keys, vals, counts, n.size, null);
+    }
+
+    /** {@code value} with every saved collection inside it re-rooted at its pointer. */
+    Object detachedValue(Object v) {
+        if (v instanceof ProtoCollection c) {
+            if (c.tree.root() instanceof Node root && root.pointer != null) {
+                return c.withTree(new Tree(c.tree.kind(), root.pointer, c.tree.size(), this));
+            }
+            return c.lineage == null ? c : c.withLineage(null);
+        }
+        if (v instanceof DbObject o) {
+            DbObject r = o;
+            for (int i = 0; i < o.count(); i++) {
+                Object a = o.valueAt(i);
+                Object d = detachedValue(a);
+                if (d != a) {
+                    r = r.with(o.nameAt(i), d);
+                }
+            }
+            return r;
+        }
+        if (v instanceof List<?> list) {
+            boolean changed = false;
+            Object[] out = new Object[list.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = detachedValue(list.get(i));
+                changed |= out[i] != list.get(i);
+            }
+            return changed ? java.util.Collections.unmodifiableList(java.util.Arrays.asList(out)) : v;
+        }
+        return v;
+    }
+
+    /** A saved dictionary re-rooted at its pointer, so holding it does not pin its in-memory nodes. */
+    public Dictionary detached(Dictionary d) {
+        return (Dictionary) detachedValue(d);
     }
 
     private static void writeKey(AtomWriter w, TreeKind kind, Object key) {

@@ -139,6 +139,11 @@ public final class CountedSet extends ProtoCollection implements Iterable<Object
     }
 
     @Override
+    CountedSet withTree(Tree t) {
+        return new CountedSet(t, total, null);
+    }
+
+    @Override
     CountedSet withLineage(Lineage l) {
         return new CountedSet(tree, total, l);
     }

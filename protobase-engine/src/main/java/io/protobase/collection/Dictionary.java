@@ -240,6 +240,11 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
     }
 
     @Override
+    Dictionary withTree(Tree t) {
+        return new Dictionary(t, null);
+    }
+
+    @Override
     Dictionary withLineage(Lineage l) {
         return new Dictionary(tree, l);
     }

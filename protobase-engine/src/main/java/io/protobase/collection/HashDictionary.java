@@ -135,6 +135,11 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
     }
 
     @Override
+    HashDictionary withTree(Tree t) {
+        return new HashDictionary(t, null);
+    }
+
+    @Override
     HashDictionary withLineage(Lineage l) {
         return new HashDictionary(tree, l);
     }

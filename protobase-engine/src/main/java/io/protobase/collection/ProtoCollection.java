@@ -58,6 +58,9 @@ public abstract sealed class ProtoCollection
     /** The same content with another lineage. */
     abstract ProtoCollection withLineage(Lineage lineage);
 
+    /** The same content (header fields included) on another handle of the same tree, untracked. */
+    abstract ProtoCollection withTree(Tree tree);
+
     /** An untracked builder over this collection, for replaying operations. */
     abstract Builder<?> replayBuilder();
 

@@ -194,6 +194,11 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     }
 
     @Override
+    ProtoList withTree(Tree t) {
+        return new ProtoList(t, null);
+    }
+
+    @Override
     ProtoList withLineage(Lineage l) {
         return new ProtoList(tree, l);
     }

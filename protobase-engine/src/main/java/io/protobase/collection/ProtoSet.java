@@ -164,6 +164,11 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
     }
 
     @Override
+    ProtoSet withTree(Tree t) {
+        return new ProtoSet(t, null);
+    }
+
+    @Override
     ProtoSet withLineage(Lineage l) {
         return new ProtoSet(tree, l);
     }

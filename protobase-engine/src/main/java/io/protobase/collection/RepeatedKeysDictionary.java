@@ -192,6 +192,11 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
     }
 
     @Override
+    RepeatedKeysDictionary withTree(Tree t) {
+        return new RepeatedKeysDictionary(t, keyCount, total, null);
+    }
+
+    @Override
     RepeatedKeysDictionary withLineage(Lineage l) {
         return new RepeatedKeysDictionary(tree, keyCount, total, l);
     }
