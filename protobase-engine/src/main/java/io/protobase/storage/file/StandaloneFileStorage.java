@@ -1,0 +1,787 @@
+package io.protobase.storage.file;
+
+import io.protobase.CorruptionException;
+import io.protobase.StorageClosedException;
+import io.protobase.StorageException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
+
+/**
+ * Single-node persistence: a crash-safe write-ahead log of atoms and commit records in a directory.
+ *
+ * <pre>{@code
+ * SharedStorage storage = new StandaloneFileStorage(new FileBlockProvider(Path.of("data")));
+ * }</pre>
+ *
+ * <h2>Design</h2>
+ * Every atom is appended as a checksummed record to the current segment file; its pointer is
+ * {@code (segment id, record offset)}. A root update appends a <em>commit record</em> carrying the
+ * new root, its sequence number and the previous root, writes the log to the OS and (with
+ * {@link FsyncPolicy#COMMIT}) fsyncs every segment with unsynced bytes before returning: the commit
+ * record is durable only after every atom it references. The engine publishes a whole batch of
+ * concurrent transactions with one root update, so concurrent committers share one fsync (group
+ * commit). Segments rotate at {@link Options#segmentSize()}; each new segment starts with a
+ * checkpoint record repeating the current root, so recovery reads only the last segment.
+ *
+ * <p>Recovery on open scans the last segment forward from its checkpoint and keeps everything up to
+ * the last valid commit record; a torn tail and records after the last commit are truncated. A
+ * damaged record <em>before</em> a valid commit is not a torn tail: opening fails with a
+ * {@link CorruptionException} naming the file and offset, never silently dropping acknowledged
+ * commits. Reads verify each record's CRC32C, so damage in older segments is reported on access.
+ * An fsync failure poisons the storage (further calls fail) because the state of the file is then
+ * unknown, as PostgreSQL does.
+ *
+ * <p>The format is specified in {@code docs/file-format.md}. Thread-safe.
+ */
+public final class StandaloneFileStorage implements SharedStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(StandaloneFileStorage.class);
+    private static final int BUFFER_SIZE = 1 << 20;
+
+    /**
+     * Settings of a file storage.
+     *
+     * @param fsync when commits are forced to disk
+     * @param fsyncInterval with {@link FsyncPolicy#INTERVAL}, the longest time between fsyncs
+     * @param segmentSize size at which a new segment file is started
+     */
+    public record Options(FsyncPolicy fsync, Duration fsyncInterval, long segmentSize) {
+
+        /** fsync on commit, 1 s interval (unused), 64 MiB segments. */
+        public static Options defaults() {
+            return new Options(FsyncPolicy.COMMIT, Duration.ofSeconds(1), 64L * 1024 * 1024);
+        }
+
+        public Options {
+            Objects.requireNonNull(fsync, "fsync");
+            Objects.requireNonNull(fsyncInterval, "fsyncInterval");
+            if (fsyncInterval.isNegative() || fsyncInterval.isZero()) {
+                throw new IllegalArgumentException("fsync interval must be positive, got " + fsyncInterval);
+            }
+            if (segmentSize < 64 * 1024 || segmentSize > (1L << 30)) {
+                throw new IllegalArgumentException("segment size must be between 64 KiB and 1 GiB, got " + segmentSize);
+            }
+        }
+
+        public Options withFsync(FsyncPolicy policy) {
+            return new Options(policy, fsyncInterval, segmentSize);
+        }
+
+        public Options withFsyncInterval(Duration interval) {
+            return new Options(fsync, interval, segmentSize);
+        }
+
+        public Options withSegmentSize(long size) {
+            return new Options(fsync, fsyncInterval, size);
+        }
+    }
+
+    /** One open segment file. */
+    private static final class Segment {
+        final long id;
+        final FileChannel channel;
+        final String name;
+        /** Bytes written to the channel (readable through it). */
+        volatile long written;
+
+        Segment(long id, FileChannel channel, String name, long written) {
+            this.id = id;
+            this.channel = channel;
+            this.name = name;
+            this.written = written;
+        }
+    }
+
+    private final FileBlockProvider provider;
+    private final Options options;
+    private final FileBlockProvider.DirectoryLock directoryLock;
+    private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
+    private final Object writeLock = new Object();
+    private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
+    private final Set<Segment> unsynced = new LinkedHashSet<>();
+    private final ReentrantLock commitLock = new ReentrantLock();
+    private final AtomicLong terms = new AtomicLong();
+    private final ScheduledExecutorService syncTimer;
+    private Segment current;
+    private long bufferStart;
+    private volatile long currentTerm;
+    private volatile AtomPointer root;
+    private volatile long sequence;
+    /** The root of the last commit record appended (maybe not yet durable); guarded by writeLock. */
+    private AtomPointer writtenRoot;
+    private long writtenSequence;
+    private volatile boolean closed;
+    private volatile Throwable poisoned;
+
+    /** Opens (and recovers) the storage in {@code provider}'s directory with default options. */
+    public StandaloneFileStorage(FileBlockProvider provider) {
+        this(provider, Options.defaults());
+    }
+
+    /** Opens (and recovers) the storage in {@code provider}'s directory. */
+    public StandaloneFileStorage(FileBlockProvider provider, Options options) {
+        this.provider = provider;
+        this.options = options;
+        this.directoryLock = provider.lock();
+        try {
+            recover();
+        } catch (RuntimeException e) {
+            closeChannels();
+            directoryLock.close();
+            throw e;
+        }
+        if (options.fsync() == FsyncPolicy.INTERVAL) {
+            syncTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "protobase-fsync-" + provider.directory().getFileName());
+                t.setDaemon(true);
+                return t;
+            });
+            long ms = options.fsyncInterval().toMillis();
+            syncTimer.scheduleWithFixedDelay(this::syncQuietly, ms, ms, TimeUnit.MILLISECONDS);
+        } else {
+            syncTimer = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ SPI
+
+    @Override
+    public AtomPointer push(byte[] atom) {
+        ensureUsable("push an atom");
+        synchronized (writeLock) {
+            ensureUsable("push an atom");
+            long recordSize = (long) atom.length + WalFormat.RECORD_OVERHEAD;
+            if (end() + recordSize > options.segmentSize() && end() > firstRecordEnd()) {
+                rotate();
+            }
+            long offset = end();
+            append(WalFormat.KIND_ATOM, atom);
+            return new AtomPointer(current.id, offset);
+        }
+    }
+
+    @Override
+    public byte[] read(AtomPointer pointer) {
+        ensureUsable("read " + pointer);
+        Segment s = segments.get(pointer.segmentId());
+        if (s == null) {
+            throw new CorruptionException("No segment file " + WalFormat.fileName(pointer.segmentId()) + " in "
+                    + provider.directory() + " for " + pointer + "; the file is missing or the reference is damaged");
+        }
+        long offset = pointer.offset();
+        if (offset < WalFormat.HEADER_SIZE) {
+            throw corrupt(s, offset, "a pointer into the segment header");
+        }
+        if (offset + WalFormat.RECORD_OVERHEAD > s.written) {
+            synchronized (writeLock) {
+                if (s == current && offset >= bufferStart) {
+                    return readBuffered(s, offset);
+                }
+            }
+        }
+        try {
+            ByteBuffer head = ByteBuffer.allocate(5);
+            readFully(s.channel, head, offset, s);
+            int length = head.getInt(0);
+            byte kind = head.get(4);
+            if (kind != WalFormat.KIND_ATOM || length < 0 || length > WalFormat.MAX_RECORD_PAYLOAD
+                    || offset + WalFormat.RECORD_OVERHEAD + length > s.written) {
+                throw corrupt(s, offset, "not an atom record (kind " + kind + ", length " + length + ")");
+            }
+            ByteBuffer body = ByteBuffer.allocate(length + 4);
+            readFully(s.channel, body, offset + 5, s);
+            byte[] payload = Arrays.copyOf(body.array(), length);
+            int stored = body.getInt(length);
+            if (stored != crc(head.array(), payload)) {
+                throw corrupt(s, offset, "checksum mismatch");
+            }
+            return payload;
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + pointer + " from " + s.name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private byte[] readBuffered(Segment s, long offset) {
+        int at = (int) (offset - bufferStart);
+        if (at + 5 > buffer.position()) {
+            throw corrupt(s, offset, "a pointer past the end of the log");
+        }
+        int length = buffer.getInt(at);
+        byte kind = buffer.get(at + 5 - 1);
+        if (kind != WalFormat.KIND_ATOM || length < 0 || at + WalFormat.RECORD_OVERHEAD + length > buffer.position()) {
+            throw corrupt(s, offset, "not an atom record");
+        }
+        byte[] payload = new byte[length];
+        buffer.get(at + 5, payload);
+        return payload;
+    }
+
+    @Override
+    public AtomPointer readRoot() {
+        ensureUsable("read the root");
+        return root;
+    }
+
+    @Override
+    public CommitLock acquireCommitLock(Duration timeout) {
+        ensureUsable("acquire the commit lock");
+        try {
+            if (!commitLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+                throw new StorageException("Timed out after " + timeout + " waiting for the commit lock of "
+                        + describe() + "; another commit is taking too long");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("Interrupted while waiting for the commit lock of " + describe(), e);
+        }
+        long term = terms.incrementAndGet();
+        currentTerm = term;
+        return new Grant(term);
+    }
+
+    @Override
+    public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        ensureUsable("publish a root");
+        if (!(lock instanceof Grant g) || !g.held() || g.term != currentTerm) {
+            throw new StorageException("Root update on " + describe() + " refused: the commit lock (term "
+                    + lock.term() + ") is not held by this caller");
+        }
+        if (!Objects.equals(root, expected)) {
+            return false;
+        }
+        long next = sequence + 1;
+        WalFormat.RootRecord record = new WalFormat.RootRecord(next, newRoot.segmentId(), newRoot.offset(),
+                expected == null ? -1 : expected.segmentId(), expected == null ? -1 : expected.offset(),
+                System.currentTimeMillis());
+        List<Segment> toSync;
+        synchronized (writeLock) {
+            ensureUsable("publish a root");
+            append(WalFormat.KIND_COMMIT, record.toPayload());
+            writtenRoot = newRoot;
+            writtenSequence = next;
+            flushBuffer();
+            if (options.fsync() == FsyncPolicy.COMMIT) {
+                toSync = new ArrayList<>(unsynced);
+                unsynced.clear();
+            } else {
+                toSync = List.of();
+            }
+        }
+        for (Segment s : toSync) {
+            force(s);
+        }
+        root = newRoot;
+        sequence = next;
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        ensureUsable("flush");
+        synchronized (writeLock) {
+            flushBuffer();
+        }
+        syncAll();
+    }
+
+    @Override
+    public String describe() {
+        return "file storage at " + provider.directory() + " (fsync=" + options.fsync().name().toLowerCase() + ")";
+    }
+
+    /** The directory of this storage. */
+    public java.nio.file.Path directory() {
+        return provider.directory();
+    }
+
+    /** The sequence number of the last commit (0 for a new storage). */
+    public long sequence() {
+        return sequence;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        if (syncTimer != null) {
+            syncTimer.shutdownNow();
+        }
+        try {
+            if (poisoned == null) {
+                synchronized (writeLock) {
+                    flushBuffer();
+                }
+                syncAll();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Flushing {} on close failed: {}", provider.directory(), e.toString());
+        } finally {
+            closeChannels();
+            directoryLock.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ writing
+
+    private long end() {
+        return bufferStart + buffer.position();
+    }
+
+    private long firstRecordEnd() {
+        return WalFormat.HEADER_SIZE + WalFormat.RECORD_OVERHEAD + WalFormat.COMMIT_PAYLOAD;
+    }
+
+    /** Appends one record; caller holds {@link #writeLock}. */
+    private void append(byte kind, byte[] payload) {
+        int size = payload.length + WalFormat.RECORD_OVERHEAD;
+        byte[] head = new byte[5];
+        ByteBuffer.wrap(head).putInt(payload.length).put(kind);
+        int crc = crc(head, payload);
+        if (size > buffer.remaining()) {
+            flushBuffer();
+        }
+        if (size > buffer.capacity()) {
+            ByteBuffer direct = ByteBuffer.allocate(size);
+            direct.put(head).put(payload).putInt(crc).flip();
+            write(current, direct, bufferStart);
+            bufferStart += size;
+            current.written = bufferStart;
+            unsynced.add(current);
+            return;
+        }
+        buffer.put(head).put(payload).putInt(crc);
+    }
+
+    /** Writes the buffer to the current segment's channel; caller holds {@link #writeLock}. */
+    private void flushBuffer() {
+        if (buffer.position() == 0) {
+            return;
+        }
+        buffer.flip();
+        int n = buffer.remaining();
+        try {
+            write(current, buffer, bufferStart);
+        } finally {
+            buffer.clear();
+        }
+        bufferStart += n;
+        current.written = bufferStart;
+        unsynced.add(current);
+    }
+
+    private void write(Segment s, ByteBuffer data, long position) {
+        try {
+            long pos = position;
+            while (data.hasRemaining()) {
+                pos += s.channel.write(data, pos);
+            }
+        } catch (IOException e) {
+            poison(e);
+            throw new StorageException("Cannot write to " + s.name + " in " + provider.directory() + ": "
+                    + e.getMessage() + "; the storage must be reopened", e);
+        }
+    }
+
+    /** Starts a new segment with a checkpoint of the current root; caller holds {@link #writeLock}. */
+    private void rotate() {
+        flushBuffer();
+        // the checkpoint of the next segment may name a root whose atoms and commit record are here
+        force(current);
+        unsynced.remove(current);
+        long id = current.id + 1;
+        startSegment(id);
+    }
+
+    private void startSegment(long id) {
+        try {
+            FileChannel channel = provider.openSegment(id, true);
+            Segment s = new Segment(id, channel, WalFormat.fileName(id), 0);
+            write(s, WalFormat.header(id, System.currentTimeMillis()), 0);
+            s.written = WalFormat.HEADER_SIZE;
+            segments.put(id, s);
+            current = s;
+            bufferStart = WalFormat.HEADER_SIZE;
+            AtomPointer r = writtenRoot;
+            append(WalFormat.KIND_CHECKPOINT, new WalFormat.RootRecord(writtenSequence,
+                    r == null ? -1 : r.segmentId(), r == null ? -1 : r.offset(), -1, -1,
+                    System.currentTimeMillis()).toPayload());
+            flushBuffer();
+            force(s);
+            provider.syncDirectory();
+        } catch (IOException e) {
+            poison(e);
+            throw new StorageException("Cannot create segment " + WalFormat.fileName(id) + " in "
+                    + provider.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void force(Segment s) {
+        try {
+            s.channel.force(false);
+        } catch (IOException e) {
+            poison(e);
+            throw new StorageException("fsync of " + s.name + " in " + provider.directory() + " failed: "
+                    + e.getMessage() + "; the storage must be reopened (recovery keeps every durable commit)", e);
+        }
+    }
+
+    private void syncAll() {
+        List<Segment> toSync;
+        synchronized (writeLock) {
+            toSync = new ArrayList<>(unsynced);
+            unsynced.clear();
+        }
+        for (Segment s : toSync) {
+            force(s);
+        }
+    }
+
+    private void syncQuietly() {
+        try {
+            if (!closed && poisoned == null) {
+                syncAll();
+            }
+        } catch (RuntimeException e) {
+            LOG.error("Periodic fsync of {} failed: {}", provider.directory(), e.toString());
+        }
+    }
+
+    private void poison(Throwable cause) {
+        if (poisoned == null) {
+            poisoned = cause;
+        }
+    }
+
+    // ------------------------------------------------------------------ recovery
+
+    private void recover() {
+        List<Long> ids = new ArrayList<>(provider.segmentIds());
+        if (ids.isEmpty()) {
+            synchronized (writeLock) {
+                startSegment(1);
+            }
+            return;
+        }
+        for (int i = 0; i < ids.size(); i++) {
+            openExisting(ids.get(i), i == ids.size() - 1);
+        }
+        while (true) {
+            long lastId = ids.get(ids.size() - 1);
+            Segment last = segments.get(lastId);
+            Scan scan = scan(last);
+            if (scan == null) {
+                // a segment whose creation was torn before its checkpoint became durable
+                dropSegment(last);
+                ids.remove(ids.size() - 1);
+                if (ids.isEmpty()) {
+                    synchronized (writeLock) {
+                        startSegment(lastId);
+                    }
+                    return;
+                }
+                continue;
+            }
+            try {
+                if (last.channel.size() > scan.end) {
+                    LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
+                            provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
+                    last.channel.truncate(scan.end);
+                    last.channel.force(false);
+                }
+            } catch (IOException e) {
+                throw new StorageException("Cannot truncate the torn tail of " + last.name + " in "
+                        + provider.directory() + ": " + e.getMessage(), e);
+            }
+            last.written = scan.end;
+            current = last;
+            bufferStart = scan.end;
+            sequence = scan.record.sequence();
+            root = scan.record.rootSegment() < 0 ? null
+                    : new AtomPointer(scan.record.rootSegment(), scan.record.rootOffset());
+            writtenRoot = root;
+            writtenSequence = sequence;
+            return;
+        }
+    }
+
+    private void openExisting(long id, boolean last) {
+        FileChannel channel;
+        String name = WalFormat.fileName(id);
+        try {
+            channel = provider.openSegment(id, false);
+        } catch (IOException e) {
+            throw new StorageException("Cannot open " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+        Segment s = new Segment(id, channel, name, 0);
+        segments.put(id, s);
+        try {
+            long size = channel.size();
+            s.written = size;
+            if (size < WalFormat.HEADER_SIZE) {
+                return;
+            }
+            ByteBuffer h = ByteBuffer.allocate(WalFormat.HEADER_SIZE);
+            readFully(channel, h, 0, s);
+            try {
+                checkHeader(s, h, id);
+            } catch (CorruptionException e) {
+                boolean newer = (h.getShort(8) & 0xFFFF) > WalFormat.VERSION
+                        && Arrays.equals(Arrays.copyOf(h.array(), 8), WalFormat.MAGIC);
+                if (!last || newer || findCommitAfter(s, WalFormat.HEADER_SIZE - 1, size) >= 0) {
+                    throw e;
+                }
+                // a header torn while the segment was being created: nothing in it was ever committed
+                s.written = -1;
+            }
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkHeader(Segment s, ByteBuffer h, long id) {
+        byte[] magic = Arrays.copyOf(h.array(), 8);
+        if (!Arrays.equals(magic, WalFormat.MAGIC)) {
+            throw corrupt(s, 0, "not a ProtoBase WAL segment (bad magic)");
+        }
+        int version = h.getShort(8) & 0xFFFF;
+        if (version > WalFormat.VERSION) {
+            throw new CorruptionException(s.name + " in " + provider.directory() + " was written by a newer ProtoBase "
+                    + "(WAL format " + version + ", this build reads " + WalFormat.VERSION
+                    + "); upgrade ProtoBase to open this directory");
+        }
+        if (h.getInt(32) != WalFormat.crc(h.array(), 0, 32)) {
+            throw corrupt(s, 0, "segment header checksum mismatch");
+        }
+        if (h.getLong(16) != id) {
+            throw corrupt(s, 16, "header names segment " + h.getLong(16) + " but the file name says " + id);
+        }
+    }
+
+    private void dropSegment(Segment s) {
+        LOG.warn("Recovering {}: removing {}, whose creation was interrupted before it held any data",
+                provider.directory(), s.name);
+        segments.remove(s.id);
+        try {
+            s.channel.close();
+            java.nio.file.Files.deleteIfExists(provider.segmentPath(s.id));
+            provider.syncDirectory();
+        } catch (IOException e) {
+            throw new StorageException("Cannot remove the torn segment " + s.name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Scan(WalFormat.RootRecord record, long end) {
+    }
+
+    /**
+     * Finds the last valid commit or checkpoint record of a segment, or {@code null} when the
+     * segment holds none (its header or checkpoint was torn at creation).
+     */
+    private Scan scan(Segment s) {
+        try {
+            long size = s.channel.size();
+            if (size < WalFormat.HEADER_SIZE || s.written < 0) {
+                // torn at creation, before its checkpoint existed: holds nothing committed
+                return null;
+            }
+            WalFormat.RootRecord last = null;
+            long lastEnd = -1;
+            long pos = WalFormat.HEADER_SIZE;
+            long bad = -1;
+            String why = null;
+            while (pos < size) {
+                Parsed p = parse(s, pos, size);
+                if (p.error != null) {
+                    bad = pos;
+                    why = p.error;
+                    break;
+                }
+                if (p.kind == WalFormat.KIND_COMMIT || p.kind == WalFormat.KIND_CHECKPOINT) {
+                    last = p.root;
+                    lastEnd = p.end;
+                }
+                pos = p.end;
+            }
+            if (bad >= 0) {
+                long later = findCommitAfter(s, bad, size);
+                if (later >= 0) {
+                    throw corrupt(s, bad, why + ", yet a valid commit record follows at offset " + later
+                            + ": committed data is damaged; restore this directory from a backup");
+                }
+            }
+            if (last == null) {
+                // the checkpoint written at creation never became durable: nothing here was committed
+                return null;
+            }
+            return new Scan(last, lastEnd);
+        } catch (IOException e) {
+            throw new StorageException("Cannot scan " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private record Parsed(byte kind, long end, WalFormat.RootRecord root, String error) {
+    }
+
+    private Parsed parse(Segment s, long pos, long size) throws IOException {
+        if (pos + WalFormat.RECORD_OVERHEAD > size) {
+            return new Parsed((byte) 0, 0, null, "truncated record header");
+        }
+        ByteBuffer head = ByteBuffer.allocate(5);
+        readFully(s.channel, head, pos, s);
+        int length = head.getInt(0);
+        byte kind = head.get(4);
+        if (kind < WalFormat.KIND_ATOM || kind > WalFormat.KIND_CHECKPOINT) {
+            return new Parsed(kind, 0, null, "unknown record kind " + kind);
+        }
+        if (length < 0 || length > WalFormat.MAX_RECORD_PAYLOAD || pos + WalFormat.RECORD_OVERHEAD + length > size) {
+            return new Parsed(kind, 0, null, "record length " + length + " runs past the end of the file");
+        }
+        if (kind != WalFormat.KIND_ATOM && length != WalFormat.COMMIT_PAYLOAD) {
+            return new Parsed(kind, 0, null, "commit record of length " + length);
+        }
+        ByteBuffer body = ByteBuffer.allocate(length + 4);
+        readFully(s.channel, body, pos + 5, s);
+        byte[] payload = Arrays.copyOf(body.array(), length);
+        if (body.getInt(length) != crc(head.array(), payload)) {
+            return new Parsed(kind, 0, null, "checksum mismatch");
+        }
+        WalFormat.RootRecord root = null;
+        if (kind != WalFormat.KIND_ATOM) {
+            if (!Arrays.equals(Arrays.copyOf(payload, 8), WalFormat.COMMIT_MAGIC)) {
+                return new Parsed(kind, 0, null, "commit record without its marker");
+            }
+            root = WalFormat.RootRecord.fromPayload(payload);
+        }
+        return new Parsed(kind, pos + WalFormat.RECORD_OVERHEAD + length, root, null);
+    }
+
+    /** Looks for a valid commit record after a damaged one; returns its offset or -1. */
+    private long findCommitAfter(Segment s, long from, long size) throws IOException {
+        byte[] marker = WalFormat.COMMIT_MAGIC;
+        int chunk = 1 << 20;
+        long pos = from + 1;
+        while (pos < size) {
+            int n = (int) Math.min(chunk + marker.length, size - pos);
+            ByteBuffer b = ByteBuffer.allocate(n);
+            readFully(s.channel, b, pos, s);
+            byte[] a = b.array();
+            for (int i = 0; i + marker.length <= n; i++) {
+                if (a[i] == marker[0] && Arrays.equals(a, i, i + marker.length, marker, 0, marker.length)) {
+                    long recordStart = pos + i - 5;
+                    if (recordStart > from) {
+                        Parsed p = parse(s, recordStart, size);
+                        if (p.error == null && p.kind == WalFormat.KIND_COMMIT) {
+                            return recordStart;
+                        }
+                    }
+                }
+            }
+            pos += chunk;
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static int crc(byte[] head, byte[] payload) {
+        CRC32C c = new CRC32C();
+        c.update(head, 0, 5);
+        c.update(payload, 0, payload.length);
+        return (int) c.getValue();
+    }
+
+    private void readFully(FileChannel channel, ByteBuffer into, long position, Segment s) throws IOException {
+        long pos = position;
+        while (into.hasRemaining()) {
+            int n = channel.read(into, pos);
+            if (n < 0) {
+                throw corrupt(s, position, "unexpected end of file");
+            }
+            pos += n;
+        }
+        into.flip();
+    }
+
+    private CorruptionException corrupt(Segment s, long offset, String what) {
+        return new CorruptionException("Corrupt " + s.name + " in " + provider.directory() + " at offset " + offset
+                + ": " + what);
+    }
+
+    private void ensureUsable(String what) {
+        if (closed) {
+            throw new StorageClosedException("Cannot " + what + ": the file storage at " + provider.directory()
+                    + " is closed");
+        }
+        Throwable p = poisoned;
+        if (p != null) {
+            throw new StorageException("Cannot " + what + ": the file storage at " + provider.directory()
+                    + " failed earlier (" + p + ") and must be reopened; recovery keeps every durable commit", p);
+        }
+    }
+
+    private void closeChannels() {
+        for (Segment s : segments.values()) {
+            try {
+                s.channel.close();
+            } catch (IOException e) {
+                LOG.warn("Closing {} failed: {}", s.name, e.toString());
+            }
+        }
+        segments.clear();
+    }
+
+    private final class Grant implements CommitLock {
+        private final long term;
+        private boolean released;
+
+        Grant(long term) {
+            this.term = term;
+        }
+
+        boolean held() {
+            return !released && commitLock.isHeldByCurrentThread();
+        }
+
+        @Override
+        public long term() {
+            return term;
+        }
+
+        @Override
+        public void close() {
+            if (!released && commitLock.isHeldByCurrentThread()) {
+                released = true;
+                commitLock.unlock();
+            }
+        }
+    }
+}

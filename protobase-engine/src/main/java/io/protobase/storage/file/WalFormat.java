@@ -1,0 +1,88 @@
+package io.protobase.storage.file;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+
+/**
+ * Constants and helpers of the write-ahead log format, specified byte by byte in
+ * {@code docs/file-format.md}. All integers are big-endian.
+ */
+final class WalFormat {
+
+    static final byte[] MAGIC = {'P', 'B', 'W', 'A', 'L', '\r', '\n', 0};
+    static final int VERSION = 1;
+    static final int HEADER_SIZE = 40;
+
+    static final int RECORD_OVERHEAD = 4 + 1 + 4;
+    static final int MAX_RECORD_PAYLOAD = 1 << 30;
+
+    static final byte KIND_ATOM = 1;
+    static final byte KIND_COMMIT = 2;
+    static final byte KIND_CHECKPOINT = 3;
+
+    static final byte[] COMMIT_MAGIC = "PBCOMMIT".getBytes(StandardCharsets.US_ASCII);
+    static final int COMMIT_PAYLOAD = 8 + 8 + 16 + 16 + 8;
+
+    private WalFormat() {
+    }
+
+    static String fileName(long segmentId) {
+        return String.format("wal-%016x.pbl", segmentId);
+    }
+
+    /** Parses a segment id from a file name, or returns -1 if it is not a segment file. */
+    static long segmentId(String fileName) {
+        if (!fileName.startsWith("wal-") || !fileName.endsWith(".pbl") || fileName.length() != 4 + 16 + 4) {
+            return -1;
+        }
+        try {
+            return Long.parseUnsignedLong(fileName.substring(4, 20), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static ByteBuffer header(long segmentId, long createdMillis) {
+        ByteBuffer b = ByteBuffer.allocate(HEADER_SIZE);
+        b.put(MAGIC);
+        b.putShort((short) VERSION);
+        b.putShort((short) HEADER_SIZE);
+        b.putInt(0);
+        b.putLong(segmentId);
+        b.putLong(createdMillis);
+        b.putInt(crc(b.array(), 0, 32));
+        b.putInt(0);
+        b.flip();
+        return b;
+    }
+
+    static int crc(byte[] bytes, int offset, int length) {
+        CRC32C c = new CRC32C();
+        c.update(bytes, offset, length);
+        return (int) c.getValue();
+    }
+
+    /** The root state carried by commit and checkpoint records. */
+    record RootRecord(long sequence, long rootSegment, long rootOffset, long previousSegment, long previousOffset,
+            long timeMillis) {
+
+        byte[] toPayload() {
+            ByteBuffer b = ByteBuffer.allocate(COMMIT_PAYLOAD);
+            b.put(COMMIT_MAGIC);
+            b.putLong(sequence);
+            b.putLong(rootSegment);
+            b.putLong(rootOffset);
+            b.putLong(previousSegment);
+            b.putLong(previousOffset);
+            b.putLong(timeMillis);
+            return b.array();
+        }
+
+        static RootRecord fromPayload(byte[] p) {
+            ByteBuffer b = ByteBuffer.wrap(p);
+            b.position(8);
+            return new RootRecord(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
+        }
+    }
+}
