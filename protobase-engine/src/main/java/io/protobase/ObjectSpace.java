@@ -315,10 +315,11 @@ public final class ObjectSpace implements AutoCloseable {
 
     /** Runs with {@link #commitMutex} held: validates, rebases and publishes every queued request. */
     private void runBatch() {
-        List<CommitRequest> batch = new ArrayList<>();
+        List<CommitRequest> drained = new ArrayList<>();
         for (CommitRequest r; (r = pending.poll()) != null; ) {
-            batch.add(r);
+            drained.add(r);
         }
+        List<CommitRequest> batch = drained;
         try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
             for (int attempt = 0; ; attempt++) {
                 SpaceState fresh = currentState();
@@ -359,13 +360,18 @@ public final class ObjectSpace implements AutoCloseable {
                 }
                 batch = applied;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // every drained request must end done: a follower whose request is left undone would
+            // find nothing queued when it takes the mutex and report a commit that never happened
             ProtoBaseException failure = e instanceof ProtoBaseException p ? p
                     : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
-            for (CommitRequest r : batch) {
+            for (CommitRequest r : drained) {
                 if (!r.done) {
                     r.fail(failure);
                 }
+            }
+            if (e instanceof Error error) {
+                throw error;
             }
         }
     }

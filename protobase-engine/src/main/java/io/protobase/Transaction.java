@@ -244,7 +244,7 @@ public final class Transaction implements AutoCloseable {
                 Object v = staged.get(name);
                 if (v == REMOVED) {
                     roots.removeAt(name);
-                } else if (!unchanged && Tracking.derivesFrom(v, before)) {
+                } else if (!unchanged && a != null && Tracking.derivesFrom(v, before, a.log)) {
                     if (now == null || now.getClass() != v.getClass()) {
                         throw new ConflictException(dbName, name, null,
                                 "the root was replaced by a value of another type by a concurrent commit");

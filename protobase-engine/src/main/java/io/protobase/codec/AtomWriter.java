@@ -105,6 +105,13 @@ public final class AtomWriter {
         pos += b.length;
     }
 
+    /** Copies {@code len} already encoded bytes of {@code src} from {@code off}, without a length prefix. */
+    public void writeRaw(byte[] src, int off, int len) {
+        ensure(len);
+        System.arraycopy(src, off, buf, pos, len);
+        pos += len;
+    }
+
     /** Writes a string as a varint byte length and UTF-8 (ASCII fast path). */
     public void writeString(String s) {
         int n = s.length();

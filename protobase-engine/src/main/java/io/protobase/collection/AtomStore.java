@@ -40,7 +40,8 @@ public final class AtomStore {
      */
     public AtomStore(SharedStorage storage, long cacheBytes) {
         this.storage = storage;
-        this.cache = new AtomCache<>(cacheBytes, n -> n.weight + 64);
+        // a cached node keeps its decoded entries and its encoded bytes (for re-encoding copies cheaply)
+        this.cache = new AtomCache<>(cacheBytes, n -> 2 * n.weight + 64);
     }
 
     /** The storage underneath. */
@@ -170,38 +171,45 @@ public final class AtomStore {
         if (existing != null) {
             return existing;
         }
+        int[] reuse = matchBase(n, kind);
         if (!n.leaf) {
             for (int i = 0; i < n.size; i++) {
-                if (n.vals[i] instanceof Node child) {
+                if ((reuse == null || reuse[i] < 0) && n.vals[i] instanceof Node child) {
                     saveNode(child, kind);
                 }
             }
         }
-        AtomWriter w = new AtomWriter(codec, n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
+        Node base = n.base;
+        AtomWriter w = new AtomWriter(codec, base != null ? base.atom.length + 64 : n.size * 24 + 16)
+                .begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
+        int[] offsets = new int[n.size + 1];
         for (int i = 0; i < n.size; i++) {
-            if (kind.keyed && (n.leaf || i > 0)) {
-                writeKey(w, kind, n.keys[i]);
-            }
-            if (n.leaf) {
-                if (kind.valued) {
-                    w.writeValue(n.vals[i]);
-                }
+            offsets[i] = w.size();
+            int j = reuse == null ? -1 : reuse[i];
+            if (j >= 0) {
+                w.writeRaw(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j]);
             } else {
-                w.writeVarLong(n.counts[i]);
-                Object c = n.vals[i];
-                w.writePointer(c instanceof Node cn ? cn.pointer : (AtomPointer) c);
+                writeEntry(w, n, kind, i);
             }
         }
+        offsets[n.size] = w.size();
         byte[] bytes = w.toByteArray();
+        assert reuse == null || java.util.Arrays.equals(bytes, encodeFully(n, kind))
+                : "spliced encoding of a node differs from its full encoding";
         AtomPointer p = push(bytes);
         n.weight = bytes.length;
         n.kindTag = (byte) (kind.ordinal() + 1);
+        n.atom = bytes;
+        n.offsets = offsets;
+        n.base = null;
         n.pointer = p;
         Node cached = detached(n);
         cached.weight = bytes.length;
         cached.kindTag = n.kindTag;
+        cached.atom = bytes;
+        cached.offsets = offsets;
         cached.pointer = p;
         cache.put(p, cached);
         return p;
@@ -262,6 +270,78 @@ public final class AtomStore {
         return (Dictionary) detachedValue(d);
     }
 
+    private static void writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
+        if (kind.keyed && (n.leaf || i > 0)) {
+            writeKey(w, kind, n.keys[i]);
+        }
+        if (n.leaf) {
+            if (kind.valued) {
+                w.writeValue(n.vals[i]);
+            }
+        } else {
+            w.writeVarLong(n.counts[i]);
+            Object c = n.vals[i];
+            w.writePointer(c instanceof Node cn ? cn.pointer : (AtomPointer) c);
+        }
+    }
+
+    /** Encodes every entry afresh (to check a spliced encoding). */
+    private byte[] encodeFully(Node n, TreeKind kind) {
+        AtomWriter w = new AtomWriter(codec, n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
+        w.writeByte(kind.ordinal());
+        w.writeVarLong(n.size);
+        for (int i = 0; i < n.size; i++) {
+            writeEntry(w, n, kind, i);
+        }
+        return w.toByteArray();
+    }
+
+    /** How far ahead in the base node an entry is looked for (entries removed since the copy). */
+    private static final int MATCH_WINDOW = 8;
+
+    /**
+     * For each entry of the unsaved node {@code n}, the index of an identical entry of its encoded
+     * {@link Node#base} (same key and value objects, same count, same key-presence), or -1; {@code null}
+     * when there is no base. Compares references only, so it touches no key or value object: an entry
+     * whose objects are identical encodes to identical bytes (stored values are immutable), which lets a
+     * path copy re-encode only what changed instead of every record and child pointer of the node.
+     */
+    private static int[] matchBase(Node n, TreeKind kind) {
+        Node b = n.base;
+        // the volatile read of the pointer makes the atom and offsets written before it visible
+        if (b == null || b.pointer == null || b.atom == null || b.leaf != n.leaf) {
+            return null;
+        }
+        int[] reuse = new int[n.size];
+        int j = 0;
+        for (int i = 0; i < n.size; i++) {
+            reuse[i] = -1;
+            int end = Math.min(b.size, j + MATCH_WINDOW);
+            for (int k = j; k < end; k++) {
+                if (sameEntry(n, i, b, k, kind)) {
+                    reuse[i] = k;
+                    j = k + 1;
+                    break;
+                }
+            }
+        }
+        return reuse;
+    }
+
+    private static boolean sameEntry(Node n, int i, Node b, int k, TreeKind kind) {
+        if (kind.keyed && n.keys[i] != b.keys[k]) {
+            return false;
+        }
+        if (n.vals != null && n.vals[i] != b.vals[k]) {
+            return false;
+        }
+        if (n.leaf) {
+            return true;
+        }
+        // internal: same subtree count, and the key is written for both or for neither (slot 0 has none)
+        return n.counts[i] == b.counts[k] && (i == 0) == (k == 0);
+    }
+
     private static void writeKey(AtomWriter w, TreeKind kind, Object key) {
         switch (kind) {
             case SORTED -> w.writeValue(key);
@@ -311,7 +391,9 @@ public final class AtomStore {
             Object[] keys = kind.keyed ? new Object[size] : null;
             Object[] vals = (leaf && !kind.valued) ? null : new Object[size];
             long[] counts = leaf ? null : new long[size];
+            int[] offsets = new int[size + 1];
             for (int i = 0; i < size; i++) {
+                offsets[i] = bytes.length - r.remaining();
                 if (kind.keyed && (leaf || i > 0)) {
                     keys[i] = readKey(r, kind);
                 }
@@ -328,8 +410,11 @@ public final class AtomStore {
                     vals[i] = r.readPointer();
                 }
             }
+            offsets[size] = bytes.length - r.remaining();
             r.end();
             Node n = new Node(leaf, keys, vals, counts, size, null);
+            n.atom = bytes;
+            n.offsets = offsets;
             n.weight = bytes.length;
             n.kindTag = (byte) (k + 1);
             n.pointer = p;

@@ -35,6 +35,17 @@ final class Node {
     int weight;
     /** {@code 1 + TreeKind.ordinal()} for nodes decoded or saved by a store, else 0. */
     byte kindTag;
+    /**
+     * The encoded atom of a saved or decoded node, and where each entry starts in it ({@code offsets[size]}
+     * is the end): lets a copy re-encode only the entries that changed. {@code null} when not kept.
+     */
+    byte[] atom;
+    int[] offsets;
+    /**
+     * For an unsaved node: the saved node it was copied or sliced from (which has {@link #atom}), whose
+     * encoded entries can be reused for the entries the two still share. Cleared once this node is saved.
+     */
+    Node base;
 
     Node(boolean leaf, Object[] keys, Object[] vals, long[] counts, int size, Object owner) {
         this.leaf = leaf;
@@ -60,11 +71,18 @@ final class Node {
     /** A copy with room for {@code capacity} slots, owned by {@code owner}. */
     Node copy(int capacity, Object newOwner) {
         int cap = Math.max(capacity, size);
-        return new Node(leaf,
+        Node c = new Node(leaf,
                 keys == null ? null : Arrays.copyOf(keys, cap),
                 vals == null ? null : Arrays.copyOf(vals, cap),
                 counts == null ? null : Arrays.copyOf(counts, cap),
                 size, newOwner);
+        c.base = encodedSource();
+        return c;
+    }
+
+    /** The saved node whose encoding a copy of this one may reuse, or {@code null}. */
+    Node encodedSource() {
+        return pointer != null && atom != null ? this : base;
     }
 
     void ensureCapacity(int capacity) {
@@ -140,6 +158,8 @@ final class Node {
         if (c != null) {
             System.arraycopy(counts, from, c, 0, n);
         }
-        return new Node(leaf, k, v, c, n, newOwner);
+        Node s = new Node(leaf, k, v, c, n, newOwner);
+        s.base = encodedSource();
+        return s;
     }
 }

@@ -44,10 +44,15 @@ public final class Tracking {
         return Values.same(a, b);
     }
 
-    /** Whether {@code staged} was derived, through tracked operations, from the root version {@code read}. */
-    public static boolean derivesFrom(Object staged, Object read) {
+    /**
+     * Whether {@code staged} was derived, through tracked operations, from the root version
+     * {@code read} handed out with {@code log}. The log identifies the root: a collection derived
+     * from another root whose tree merely equals this one's must not be replayed onto this root.
+     */
+    public static boolean derivesFrom(Object staged, Object read, AccessLog log) {
         return staged instanceof ProtoCollection s && read instanceof ProtoCollection r
-                && s.getClass() == r.getClass() && s.lineage != null && s.lineage.base().sameAs(r.tree);
+                && s.getClass() == r.getClass() && s.lineage != null && s.lineage.log() == log
+                && s.lineage.base().sameAs(r.tree);
     }
 
     /**

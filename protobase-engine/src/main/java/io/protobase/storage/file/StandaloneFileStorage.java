@@ -264,9 +264,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         ensureUsable("publish a root");
-        if (!(lock instanceof Grant g) || !g.held() || g.term != currentTerm) {
+        if (lock == null) {
+            throw new StorageException("Root update on " + describe()
+                    + " refused: no commit lock given; acquire it with acquireCommitLock first");
+        }
+        if (!(lock instanceof Grant g) || g.owner() != this || !g.held() || g.term != currentTerm) {
             throw new StorageException("Root update on " + describe() + " refused: the commit lock (term "
-                    + lock.term() + ") is not held by this caller");
+                    + lock.term() + ") is not held by this caller on this storage");
         }
         if (!Objects.equals(root, expected)) {
             return false;
@@ -765,6 +769,10 @@ public final class StandaloneFileStorage implements SharedStorage {
 
         Grant(long term) {
             this.term = term;
+        }
+
+        StandaloneFileStorage owner() {
+            return StandaloneFileStorage.this;
         }
 
         boolean held() {

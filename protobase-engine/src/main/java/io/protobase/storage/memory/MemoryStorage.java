@@ -81,9 +81,13 @@ public final class MemoryStorage implements SharedStorage {
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         ensureOpen("publish a root");
-        if (!(lock instanceof Grant grant) || !grant.held() || grant.term != currentTerm) {
+        if (lock == null) {
+            throw new StorageException("Root update on " + describe()
+                    + " refused: no commit lock given; acquire it with acquireCommitLock first");
+        }
+        if (!(lock instanceof Grant grant) || grant.owner() != this || !grant.held() || grant.term != currentTerm) {
             throw new StorageException("Root update on " + describe() + " refused: the commit lock (term "
-                    + lock.term() + ") is not held by this caller");
+                    + lock.term() + ") is not held by this caller on this storage");
         }
         if (!java.util.Objects.equals(root, expected)) {
             return false;
@@ -124,6 +128,10 @@ public final class MemoryStorage implements SharedStorage {
 
         Grant(long term) {
             this.term = term;
+        }
+
+        MemoryStorage owner() {
+            return MemoryStorage.this;
         }
 
         boolean held() {

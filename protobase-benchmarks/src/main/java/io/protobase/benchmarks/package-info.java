@@ -1,0 +1,37 @@
+/**
+ * JMH benchmarks of ProtoBase side by side with H2's MVStore, both in memory, on the same data.
+ *
+ * <p>Every benchmark class holds one {@code protobase…} and one {@code mvstore…} method (plus, for point
+ * reads, a ProtoBase variant that opens one read-only transaction per lookup), so their results sit next
+ * to each other. The data set is {@link io.protobase.benchmarks.Dataset}: {@code size} entries (default
+ * 1,000,000, {@code -p size=…} to change) from {@code "key-0000001"} to a small record with an {@code int}
+ * id, a {@code String} name and a {@code double} price — a {@code DbObject} in ProtoBase, an
+ * {@code Object[] {id, name, price}} in an {@code MVMap<String, Object[]>} with MVStore's default data
+ * types. Keys are inserted in a random order from a fixed seed.
+ *
+ * <ul>
+ *   <li>{@link io.protobase.benchmarks.BuildBenchmark}: build the whole map in one transaction / one commit
+ *       (single shot, ms);</li>
+ *   <li>{@link io.protobase.benchmarks.PointReadBenchmark}: random point reads of a prebuilt map (ops/s);</li>
+ *   <li>{@link io.protobase.benchmarks.UpdateBenchmark}: 10,000 one-key update transactions on a prebuilt
+ *       map (single shot, µs per update);</li>
+ *   <li>{@link io.protobase.benchmarks.ScanBenchmark}: a full ordered scan summing a field (ms).</li>
+ * </ul>
+ *
+ * <h2>What is compared</h2>
+ * ProtoBase runs on {@code MemoryStorage}, which <em>encodes</em> every node it stores (and copies the
+ * bytes on push and read), as a persistent backend would; a committed tree stays decoded on the heap, so
+ * reads and scans of it do not decode. {@code MVStore.open(null)} is a pure in-memory store: it never
+ * serializes pages and its commit only closes a version. The build and update figures therefore include
+ * encoding work on ProtoBase's side that MVStore does not do in this mode. Neither side is durable.
+ *
+ * <h2>Running</h2>
+ * <pre>
+ * ./mvnw -B -q package -DskipTests -pl protobase-benchmarks -am
+ * java -jar protobase-benchmarks/target/benchmarks.jar                     # everything, a few minutes
+ * java -jar protobase-benchmarks/target/benchmarks.jar PointRead -prof gc  # one class, with allocation rates
+ * java -jar protobase-benchmarks/target/benchmarks.jar -p size=100000      # a smaller data set
+ * </pre>
+ * Each benchmark forks once with a fixed 4 GB heap ({@code -Xms4g -Xmx4g}).
+ */
+package io.protobase.benchmarks;
