@@ -12,6 +12,7 @@ import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.UUID;
 
 /**
@@ -29,6 +30,10 @@ public final class AtomWriter {
     public interface Extension {
         /** Writes {@code value} (tag included) and returns {@code true}, or returns {@code false} if unknown. */
         boolean write(AtomWriter writer, Object value);
+
+        /** Told of every enum type whose constant is written, so constants of it can decode to the enum again. */
+        default void enumWritten(Class<? extends Enum<?>> type) {
+        }
     }
 
     private final Extension extension;
@@ -112,7 +117,10 @@ public final class AtomWriter {
         pos += len;
     }
 
-    /** Writes a string as a varint byte length and UTF-8 (ASCII fast path). */
+    /**
+     * Writes a string as a varint byte length and UTF-8 (ASCII fast path). A string with an unpaired
+     * surrogate has no UTF-8 form and is refused rather than stored altered.
+     */
     public void writeString(String s) {
         int n = s.length();
         boolean ascii = true;
@@ -129,7 +137,22 @@ public final class AtomWriter {
                 buf[pos++] = (byte) s.charAt(i);
             }
         } else {
+            requireWellFormed(s);
             writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void requireWellFormed(String s) {
+        int n = s.length();
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new UnsupportedValueException("Cannot store a String with an unpaired surrogate (U+"
+                        + Integer.toHexString(c).toUpperCase(Locale.ROOT) + " at index " + i
+                        + "): it has no UTF-8 form; store the text as byte[] or fix its encoding");
+            }
         }
     }
 
@@ -186,8 +209,12 @@ public final class AtomWriter {
             writeZigZag(d.getSeconds());
             writeVarLong(d.getNano());
         } else if (v instanceof Enum<?> e) {
+            Class<? extends Enum<?>> type = declaringClass(e);
+            if (extension != null) {
+                extension.enumWritten(type);
+            }
             writeByte(Tags.ENUM);
-            writeString(e.getDeclaringClass().getName());
+            writeString(type.getName());
             writeString(e.name());
         } else if (v instanceof EnumValue e) {
             writeByte(Tags.ENUM);
@@ -216,6 +243,11 @@ public final class AtomWriter {
                         + "not stored implicitly: convert them to Double or Integer)");
             }
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Class<? extends Enum<?>> declaringClass(Enum<?> e) {
+        return (Class<? extends Enum<?>>) e.getDeclaringClass();
     }
 
     private void enter() {

@@ -2,6 +2,7 @@ package io.protobase.codec;
 
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -169,7 +170,7 @@ public final class StableHash {
         }
 
         private void decimal(BigDecimal bd) {
-            BigDecimal s = bd.stripTrailingZeros();
+            BigDecimal s = stripTrailingZeros(bd);
             if (s.scale() <= 0 && s.compareTo(LONG_MIN) >= 0 && s.compareTo(LONG_MAX) <= 0) {
                 word(s.longValueExact());
                 return;
@@ -177,6 +178,19 @@ public final class StableHash {
             word(0x5EED);
             word(s.scale());
             bytes(s.unscaledValue().toByteArray());
+        }
+
+        /**
+         * The form with the fewest trailing zeros an int scale allows. {@link BigDecimal#stripTrailingZeros}
+         * throws when that would take the scale below {@code Integer.MIN_VALUE}; every equal value can
+         * then go no lower than that scale, so stopping there is canonical too (and exact).
+         */
+        private static BigDecimal stripTrailingZeros(BigDecimal bd) {
+            try {
+                return bd.stripTrailingZeros();
+            } catch (ArithmeticException scaleOverflow) {
+                return bd.setScale(Integer.MIN_VALUE, RoundingMode.UNNECESSARY);
+            }
         }
 
         /** Returns the finished hash (murmur3's 64-bit finaliser over the state). */

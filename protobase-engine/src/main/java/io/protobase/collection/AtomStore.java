@@ -478,15 +478,12 @@ public final class AtomStore {
                 }
                 return true;
             }
-            if (v instanceof Enum<?> e) {
-                registerEnumType(e.getDeclaringClass());
-            }
             return false;
         }
 
-        @SuppressWarnings("unchecked")
-        private void registerEnumType(Class<?> type) {
-            enums.putIfAbsent(type.getName(), (Class<? extends Enum<?>>) type);
+        @Override
+        public void enumWritten(Class<? extends Enum<?>> type) {
+            enums.putIfAbsent(type.getName(), type);
         }
 
         private byte tagOf(ProtoCollection c) {
@@ -521,6 +518,9 @@ public final class AtomStore {
                             throw r.corrupt("record attribute names out of order");
                         }
                         values[i] = r.readValue();
+                        if (values[i] == null) {
+                            throw r.corrupt("record attribute '" + names[i] + "' holds null, which is never stored");
+                        }
                     }
                     return new DbObject(names, values);
                 }

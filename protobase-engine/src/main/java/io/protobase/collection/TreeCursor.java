@@ -37,10 +37,18 @@ final class TreeCursor {
             c.push(n, i);
             n = ops.node(n.vals[i]);
         }
+        if (start >= n.size) {
+            throw inconsistent(n);
+        }
         c.leaf = n;
         c.pos = (int) start;
         c.settle();
         return c;
+    }
+
+    static io.protobase.CorruptionException inconsistent(Node n) {
+        return new io.protobase.CorruptionException("Corrupt tree node " + (n.pointer != null ? n.pointer : "")
+                + ": the subtree counts of its parent do not match its " + n.size + " entries");
     }
 
     /** A cursor on the first entry whose key is {@code >= key} ({@code > key} when not inclusive). */

@@ -154,6 +154,9 @@ final class TreeOps {
             }
             n = node(n.vals[i]);
         }
+        if (index >= n.size) {
+            throw TreeCursor.inconsistent(n);
+        }
         leafIndex = (int) index;
         return n;
     }
