@@ -98,21 +98,7 @@ public final class AtomStore {
 
     /** Reads a record atom; collections inside load lazily from this store. */
     public Object readRecord(AtomPointer pointer) {
-        byte[] bytes = read(pointer);
-        AtomReader r = new AtomReader(bytes, pointer, codec);
-        try {
-            byte kind = r.begin();
-            if (kind != Tags.ATOM_RECORD) {
-                throw r.corrupt("expected a record atom, found kind " + kind);
-            }
-            Object v = r.readValue();
-            r.end();
-            return v;
-        } catch (CorruptionException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CorruptionException("Corrupt " + pointer + ": " + e, e);
-        }
+        return decodeRecord(read(pointer), pointer);
     }
 
     /** Encodes a value the way it is stored inside atoms (used by tests and tools). */
@@ -124,7 +110,11 @@ public final class AtomStore {
 
     /** Decodes bytes produced by {@link #encodeValue}; malformed input gives {@link CorruptionException}. */
     public Object decodeValue(byte[] bytes) {
-        AtomReader r = new AtomReader(bytes, "value", codec);
+        return decodeRecord(bytes, "value");
+    }
+
+    private Object decodeRecord(byte[] bytes, Object source) {
+        AtomReader r = new AtomReader(bytes, source, codec);
         try {
             byte kind = r.begin();
             if (kind != Tags.ATOM_RECORD) {
@@ -136,7 +126,7 @@ public final class AtomStore {
         } catch (CorruptionException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new CorruptionException("Corrupt value: " + e, e);
+            throw new CorruptionException("Corrupt " + source + ": " + e, e);
         }
     }
 

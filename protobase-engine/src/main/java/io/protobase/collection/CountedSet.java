@@ -2,7 +2,6 @@ package io.protobase.collection;
 
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -86,41 +85,15 @@ public final class CountedSet extends ProtoCollection implements Iterable<Object
     /** Distinct elements, in hash order. */
     @Override
     public Iterator<Object> iterator() {
-        Iterator<Map.Entry<Object, Long>> it = counts();
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return it.hasNext();
-            }
-
-            @Override
-            public Object next() {
-                return it.next().getKey();
-            }
-        };
+        readAll();
+        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> ((HashedKey) c.key()).value());
     }
 
     /** Distinct elements with their counts, in hash order. */
     public Iterator<Map.Entry<Object, Long>> counts() {
         readAll();
-        TreeCursor c = TreeCursor.atIndex(ops(), tree, 0);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return c.valid();
-            }
-
-            @Override
-            public Map.Entry<Object, Long> next() {
-                if (!c.valid()) {
-                    throw new NoSuchElementException();
-                }
-                Map.Entry<Object, Long> e = new java.util.AbstractMap.SimpleImmutableEntry<>(
-                        ((HashedKey) c.key()).value(), (Long) c.value());
-                c.next();
-                return e;
-            }
-        };
+        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> new java.util.AbstractMap.SimpleImmutableEntry<>(
+                ((HashedKey) c.key()).value(), (Long) c.value()));
     }
 
     /** Distinct elements, in hash order. */

@@ -2,7 +2,6 @@ package io.protobase.collection;
 
 import java.util.Iterator;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -99,23 +98,8 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
     @Override
     public Iterator<Map.Entry<Object, Object>> iterator() {
         readAll();
-        TreeCursor c = TreeCursor.atIndex(ops(), tree, 0);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return c.valid();
-            }
-
-            @Override
-            public Map.Entry<Object, Object> next() {
-                if (!c.valid()) {
-                    throw new NoSuchElementException();
-                }
-                Map.Entry<Object, Object> e = DbObject.entry(((HashedKey) c.key()).value(), c.value());
-                c.next();
-                return e;
-            }
-        };
+        return TreeCursor.atIndex(ops(), tree, 0)
+                .iterator(c -> DbObject.entry(((HashedKey) c.key()).value(), c.value()));
     }
 
     /** Entries in hash order. */

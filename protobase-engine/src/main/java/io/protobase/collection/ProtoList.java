@@ -3,7 +3,6 @@ package io.protobase.collection;
 import java.util.AbstractList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -140,23 +139,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     /** Elements from position {@code start} on. */
     public Iterator<Object> iterator(long start) {
         readAll();
-        TreeCursor c = TreeCursor.atIndex(ops(), tree, Math.max(0, start));
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return c.valid();
-            }
-
-            @Override
-            public Object next() {
-                if (!c.valid()) {
-                    throw new NoSuchElementException();
-                }
-                Object v = c.value();
-                c.next();
-                return v;
-            }
-        };
+        return TreeCursor.atIndex(ops(), tree, Math.max(0, start)).iterator(TreeCursor::value);
     }
 
     /** Elements in order, streamed leaf by leaf. */

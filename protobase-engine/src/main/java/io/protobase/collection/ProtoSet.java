@@ -2,7 +2,6 @@ package io.protobase.collection;
 
 import java.util.AbstractSet;
 import java.util.Iterator;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
@@ -113,23 +112,7 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
     @Override
     public Iterator<Object> iterator() {
         readAll();
-        TreeCursor c = TreeCursor.atIndex(ops(), tree, 0);
-        return new Iterator<>() {
-            @Override
-            public boolean hasNext() {
-                return c.valid();
-            }
-
-            @Override
-            public Object next() {
-                if (!c.valid()) {
-                    throw new NoSuchElementException();
-                }
-                Object e = ((HashedKey) c.key()).value();
-                c.next();
-                return e;
-            }
-        };
+        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> ((HashedKey) c.key()).value());
     }
 
     /** Elements in hash order. */

@@ -1,6 +1,8 @@
 package io.protobase.collection;
 
+import java.util.Iterator;
 import java.util.NoSuchElementException;
+import java.util.function.Function;
 
 /**
  * Walks the entries of a tree in order, from a position or from a key, loading one leaf at a time:
@@ -124,5 +126,23 @@ final class TreeCursor {
         if (leaf == null) {
             throw new NoSuchElementException();
         }
+    }
+
+    /** The remaining entries as an iterator, each mapped from the cursor's position by {@code entry}. */
+    <T> Iterator<T> iterator(Function<TreeCursor, T> entry) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return valid();
+            }
+
+            @Override
+            public T next() {
+                check();
+                T e = entry.apply(TreeCursor.this);
+                TreeCursor.this.next();
+                return e;
+            }
+        };
     }
 }

@@ -5,6 +5,7 @@ import io.protobase.StorageClosedException;
 import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.LocalCommitLock;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,8 +25,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
 /**
@@ -121,12 +120,10 @@ public final class StandaloneFileStorage implements SharedStorage {
     private final Object writeLock = new Object();
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
     private final Set<Segment> unsynced = new LinkedHashSet<>();
-    private final ReentrantLock commitLock = new ReentrantLock();
-    private final AtomicLong terms = new AtomicLong();
+    private final LocalCommitLock commitLock = new LocalCommitLock();
     private final ScheduledExecutorService syncTimer;
     private Segment current;
     private long bufferStart;
-    private volatile long currentTerm;
     private volatile AtomPointer root;
     private volatile long sequence;
     /** The root of the last commit record appended (maybe not yet durable); guarded by writeLock. */
@@ -247,31 +244,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     @Override
     public CommitLock acquireCommitLock(Duration timeout) {
         ensureUsable("acquire the commit lock");
-        try {
-            if (!commitLock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new StorageException("Timed out after " + timeout + " waiting for the commit lock of "
-                        + describe() + "; another commit is taking too long");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("Interrupted while waiting for the commit lock of " + describe(), e);
-        }
-        long term = terms.incrementAndGet();
-        currentTerm = term;
-        return new Grant(term);
+        return commitLock.acquire(timeout, describe());
     }
 
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         ensureUsable("publish a root");
-        if (lock == null) {
-            throw new StorageException("Root update on " + describe()
-                    + " refused: no commit lock given; acquire it with acquireCommitLock first");
-        }
-        if (!(lock instanceof Grant g) || g.owner() != this || !g.held() || g.term != currentTerm) {
-            throw new StorageException("Root update on " + describe() + " refused: the commit lock (term "
-                    + lock.term() + ") is not held by this caller on this storage");
-        }
+        commitLock.check(lock, describe());
         if (!Objects.equals(root, expected)) {
             return false;
         }
@@ -761,35 +740,5 @@ public final class StandaloneFileStorage implements SharedStorage {
             }
         }
         segments.clear();
-    }
-
-    private final class Grant implements CommitLock {
-        private final long term;
-        private boolean released;
-
-        Grant(long term) {
-            this.term = term;
-        }
-
-        StandaloneFileStorage owner() {
-            return StandaloneFileStorage.this;
-        }
-
-        boolean held() {
-            return !released && commitLock.isHeldByCurrentThread();
-        }
-
-        @Override
-        public long term() {
-            return term;
-        }
-
-        @Override
-        public void close() {
-            if (!released && commitLock.isHeldByCurrentThread()) {
-                released = true;
-                commitLock.unlock();
-            }
-        }
     }
 }
