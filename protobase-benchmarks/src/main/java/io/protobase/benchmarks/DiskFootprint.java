@@ -1,0 +1,66 @@
+package io.protobase.benchmarks;
+
+import java.nio.file.Path;
+
+/**
+ * File (f), not a JMH benchmark: builds the {@link Dataset} store of {@code size} entries (default 1,000,000)
+ * on disk with each engine, exactly as the file benchmarks do ({@link FileStores}), and prints the bytes on
+ * disk (sum of the sizes of the files in the store's directory). MVStore is measured after
+ * {@code commit()} + {@code sync()} (with its fill rate: the share of the file that live chunks use) and again
+ * after {@code close()}, which may compact or rewrite; ProtoBase
+ * after {@code close()} (its commit is already durable). MVStore is built twice: with its default settings
+ * (background auto-commit on, as in the benchmarks) and with {@code autoCommitDisabled()}. Then reopens each
+ * store and checks its count. Deletes everything it created.
+ *
+ * <pre>
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskFootprint [size]
+ * </pre>
+ * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
+ */
+public final class DiskFootprint {
+
+    private DiskFootprint() {
+    }
+
+    public static void main(String[] args) {
+        int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : Integer.parseInt(Dataset.DEFAULT_SIZE);
+        System.out.printf("Bytes on disk of %,d entries (stores under %s)%n", size, FileStores.baseDir());
+
+        Path pb = FileStores.newDir("protobase-footprint-");
+        try {
+            long t0 = System.nanoTime();
+            FileStores.ProtoBaseFile.load(pb, size).close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long bytes = FileStores.bytesOnDisk(pb);
+            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=commit): %,d bytes (%.1f bytes/entry; %s; "
+                    + "load+close %,d ms)%n", bytes, bytes / (double) size, FileStores.listFiles(pb), ms);
+            try (FileStores.ProtoBaseFile reopened = FileStores.ProtoBaseFile.open(pb)) {
+                reopened.checkCount(size);
+            }
+        } finally {
+            FileStores.delete(pb);
+        }
+
+        for (boolean autoCommit : new boolean[] {true, false}) {
+            Path mv = FileStores.newDir("mvstore-footprint-");
+            try {
+                long t0 = System.nanoTime();
+                FileStores.MVStoreFile f = FileStores.MVStoreFile.load(mv, size, autoCommit);
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                long synced = FileStores.bytesOnDisk(mv);
+                int fillRate = f.store.getFillRate();
+                f.close();
+                long closed = FileStores.bytesOnDisk(mv);
+                System.out.printf("MVStore (file, %s): %,d bytes after commit+sync (%.1f bytes/entry, fill rate "
+                        + "%d%%), %,d bytes after close (%.1f bytes/entry); load %,d ms%n",
+                        autoCommit ? "default settings" : "autoCommitDisabled()", synced, synced / (double) size,
+                        fillRate, closed, closed / (double) size, ms);
+                try (FileStores.MVStoreFile reopened = FileStores.MVStoreFile.open(mv)) {
+                    reopened.checkCount(size);
+                }
+            } finally {
+                FileStores.delete(mv);
+            }
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package io.protobase.benchmarks;
+
+import io.protobase.Transaction;
+import io.protobase.collection.DbObject;
+import io.protobase.collection.Dictionary;
+import org.h2.mvstore.MVMap;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * File (a): loads {@code size} (default 1,000,000) entries into a new, empty store on disk in one commit
+ * and returns once that commit is durable. ProtoBase fills a {@code Dictionary.builder()} in one transaction,
+ * sets it as the root and commits ({@code StandaloneFileStorage}, {@code fsync=commit}); MVStore puts into an
+ * {@code MVMap} of a file store, then {@code commit()} and {@code sync()}. Keys and records are created before
+ * the measurement (the same data for both), so the time is insertion, encoding, writing and fsync.
+ *
+ * <p>Every iteration starts from a new directory (setup, not timed: opening the storage, and for ProtoBase
+ * creating the database) and deletes it afterwards, after checking the entry count and printing the bytes on
+ * disk. Keys are inserted in random order (fixed seed), as in {@link BuildBenchmark}.
+ *
+ * <p>MVStore runs with its default settings, including the background auto-commit, which during a load in
+ * random key order writes chunk after chunk that rewrite most of the tree (the file ends several times the
+ * size of the data). {@code -p mvAutoCommit=true,false} adds a run with {@code autoCommitDisabled()}, which
+ * writes the map once on {@code commit()}.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+public class FileLoadBenchmark {
+
+    /** Input shared by both engines: keys in insertion order. */
+    @State(Scope.Benchmark)
+    public static class Input {
+        @Param(Dataset.DEFAULT_SIZE)
+        public int size;
+        int[] ids;
+        String[] keys;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            ids = Dataset.shuffledIds(size, Dataset.INSERT_SEED);
+            keys = Dataset.keys(ids);
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class ProtoBaseState {
+        DbObject[] records;
+        Path dir;
+        FileStores.ProtoBaseFile target;
+
+        @Setup(Level.Trial)
+        public void records(Input in) {
+            records = new DbObject[in.size];
+            for (int i = 0; i < in.size; i++) {
+                records[i] = Dataset.protobaseRecord(in.ids[i]);
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void open() {
+            dir = FileStores.newDir("protobase-load-");
+            target = FileStores.ProtoBaseFile.open(dir);
+        }
+
+        @TearDown(Level.Iteration)
+        public void verifyAndDelete(Input in) {
+            try {
+                target.checkCount(in.size);
+                target.close();
+                FileStores.log("ProtoBase load of %,d entries: %,d bytes on disk (%s)", in.size,
+                        FileStores.bytesOnDisk(dir), FileStores.listFiles(dir));
+                // the durable state, as a new process would see it
+                try (FileStores.ProtoBaseFile reopened = FileStores.ProtoBaseFile.open(dir)) {
+                    reopened.checkCount(in.size);
+                }
+            } finally {
+                target.close();
+                target = null;
+                FileStores.delete(dir);
+            }
+        }
+    }
+
+    @State(Scope.Benchmark)
+    public static class MVStoreState {
+        /**
+         * Whether MVStore's background auto-commit runs during the load (its default). With {@code false}
+         * ({@code -p mvAutoCommit=false}) the store is opened with {@code autoCommitDisabled()} and writes once,
+         * on {@code commit()}.
+         */
+        @Param({"true"})
+        public boolean mvAutoCommit;
+        Object[][] records;
+        Path dir;
+        FileStores.MVStoreFile target;
+
+        @Setup(Level.Trial)
+        public void records(Input in) {
+            records = new Object[in.size][];
+            for (int i = 0; i < in.size; i++) {
+                records[i] = Dataset.mvstoreRecord(in.ids[i]);
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void open() {
+            dir = FileStores.newDir("mvstore-load-");
+            target = FileStores.MVStoreFile.open(dir, mvAutoCommit);
+        }
+
+        @TearDown(Level.Iteration)
+        public void verifyAndDelete(Input in) {
+            try {
+                target.checkCount(in.size);
+                FileStores.log("MVStore load of %,d entries: %,d bytes on disk after sync (%s)", in.size,
+                        FileStores.bytesOnDisk(dir), FileStores.listFiles(dir));
+                target.close();
+                try (FileStores.MVStoreFile reopened = FileStores.MVStoreFile.open(dir)) {
+                    reopened.checkCount(in.size);
+                }
+            } finally {
+                target.close();
+                target = null;
+                FileStores.delete(dir);
+            }
+        }
+    }
+
+    @Benchmark
+    public Dictionary protobaseLoad(Input in, ProtoBaseState s) {
+        try (Transaction tx = s.target.db.newTransaction()) {
+            Dictionary.Builder b = Dictionary.builder();
+            String[] keys = in.keys;
+            DbObject[] records = s.records;
+            for (int i = 0; i < keys.length; i++) {
+                b.setAt(keys[i], records[i]);
+            }
+            Dictionary items = b.build();
+            tx.setRootObject(Dataset.NAME, items);
+            tx.commit();
+            return items;
+        }
+    }
+
+    @Benchmark
+    public MVMap<String, Object[]> mvstoreLoad(Input in, MVStoreState s) {
+        MVMap<String, Object[]> map = s.target.map;
+        String[] keys = in.keys;
+        Object[][] records = s.records;
+        for (int i = 0; i < keys.length; i++) {
+            map.put(keys[i], records[i]);
+        }
+        s.target.store.commit();
+        s.target.store.sync();
+        return map;
+    }
+}
