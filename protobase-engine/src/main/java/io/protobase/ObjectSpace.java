@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.LongAdder;
@@ -54,6 +53,7 @@ public final class ObjectSpace implements AutoCloseable {
     private final Duration lockTimeout;
     private final Clock clock;
     private final ReentrantLock commitMutex = new ReentrantLock();
+    private final Object batchDone = new Object();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
     private final LongAdder commits = new LongAdder();
@@ -298,15 +298,43 @@ public final class ObjectSpace implements AutoCloseable {
         commits.increment();
     }
 
+    /**
+     * Queues a request and returns once it is done. A thread that finds the commit mutex free
+     * becomes the leader and publishes everything queued; the others wait on {@link #batchDone}
+     * instead of queueing behind the mutex, so a follower whose request a leader already published
+     * returns at once rather than after someone else's fsync.
+     */
     private void submit(CommitRequest request) {
         pending.add(request);
-        commitMutex.lock();
-        try {
-            if (!request.done) {
-                runBatch();
+        boolean interrupted = false;
+        while (!request.done) {
+            if (commitMutex.tryLock()) {
+                try {
+                    if (!request.done) {
+                        runBatch();
+                    }
+                } finally {
+                    commitMutex.unlock();
+                }
+                synchronized (batchDone) {
+                    batchDone.notifyAll();
+                }
+            } else {
+                synchronized (batchDone) {
+                    if (!request.done && commitMutex.isLocked()) {
+                        try {
+                            batchDone.wait(50);
+                        } catch (InterruptedException e) {
+                            // the request is queued and may already be published: finish waiting for
+                            // its outcome, then restore the interrupt
+                            interrupted = true;
+                        }
+                    }
+                }
             }
-        } finally {
-            commitMutex.unlock();
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
         if (request.failure != null) {
             throw request.failure;
@@ -411,9 +439,5 @@ public final class ObjectSpace implements AutoCloseable {
             failure = e;
             done = true;
         }
-    }
-
-    Map<String, Object> describe() {
-        return Map.of("storage", storage.describe());
     }
 }
