@@ -516,7 +516,7 @@ class ConcurrencyTest {
 
     /** Whether {@code t} is parked in the group-commit queue of an object space. */
     private static boolean waitingToCommit(Thread t) {
-        if (t == null || t.getState() != Thread.State.WAITING) {
+        if (t == null || (t.getState() != Thread.State.WAITING && t.getState() != Thread.State.TIMED_WAITING)) {
             return false;
         }
         for (StackTraceElement e : t.getStackTrace()) {
