@@ -45,10 +45,14 @@ import java.util.zip.CRC32C;
  * checkpoint record repeating the current root, so recovery reads only the last segment.
  *
  * <p>Recovery on open scans the last segment forward from its checkpoint and keeps everything up to
- * the last valid commit record; a torn tail and records after the last commit are truncated. A
- * damaged record <em>before</em> a valid commit is not a torn tail: opening fails with a
- * {@link CorruptionException} naming the file and offset, never silently dropping acknowledged
- * commits. Reads verify each record's CRC32C, so damage in older segments is reported on access.
+ * the last valid commit record; a torn tail and records after the last commit are truncated. Each
+ * commit record carries how far its segment had been fsynced when it was written. Bytes beyond
+ * that may be lost, torn or reordered by a power loss, so a damaged record followed only by commit
+ * records that did not yet count it as fsynced is a torn tail too; a damaged record that a later
+ * valid commit record counts as fsynced is not: opening fails with a {@link CorruptionException}
+ * naming the file and offset, never silently dropping acknowledged commits. (Damage to the last
+ * commit's own records cannot be told from a torn write of them; recovery keeps the commit before.)
+ * Reads verify each record's CRC32C, so damage in older segments is reported on access.
  * An fsync failure poisons the storage (further calls fail) because the state of the file is then
  * unknown, as PostgreSQL does.
  *
@@ -104,6 +108,8 @@ public final class StandaloneFileStorage implements SharedStorage {
         final String name;
         /** Bytes written to the channel (readable through it). */
         volatile long written;
+        /** Bytes known to be on disk: written before the last successful fsync. */
+        volatile long synced;
 
         Segment(long id, FileChannel channel, String name, long written) {
             this.id = id;
@@ -255,12 +261,12 @@ public final class StandaloneFileStorage implements SharedStorage {
             return false;
         }
         long next = sequence + 1;
-        WalFormat.RootRecord record = new WalFormat.RootRecord(next, newRoot.segmentId(), newRoot.offset(),
-                expected == null ? -1 : expected.segmentId(), expected == null ? -1 : expected.offset(),
-                System.currentTimeMillis());
         List<Segment> toSync;
         synchronized (writeLock) {
             ensureUsable("publish a root");
+            WalFormat.RootRecord record = new WalFormat.RootRecord(next, newRoot.segmentId(), newRoot.offset(),
+                    expected == null ? -1 : expected.segmentId(), expected == null ? -1 : expected.offset(),
+                    System.currentTimeMillis(), current.synced);
             append(WalFormat.KIND_COMMIT, record.toPayload());
             writtenRoot = newRoot;
             writtenSequence = next;
@@ -316,7 +322,16 @@ public final class StandaloneFileStorage implements SharedStorage {
             closed = true;
         }
         if (syncTimer != null) {
-            syncTimer.shutdownNow();
+            // Not shutdownNow(): interrupting the timer in an fsync closes the channel under it, and
+            // the segments it took from the unsynced set would then never be forced.
+            syncTimer.shutdown();
+            try {
+                if (!syncTimer.awaitTermination(1, TimeUnit.MINUTES)) {
+                    LOG.warn("The periodic fsync of {} did not finish within a minute of close", provider.directory());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         try {
             if (poisoned == null) {
@@ -416,7 +431,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             AtomPointer r = writtenRoot;
             append(WalFormat.KIND_CHECKPOINT, new WalFormat.RootRecord(writtenSequence,
                     r == null ? -1 : r.segmentId(), r == null ? -1 : r.offset(), -1, -1,
-                    System.currentTimeMillis()).toPayload());
+                    System.currentTimeMillis(), 0).toPayload());
             flushBuffer();
             force(s);
             provider.syncDirectory();
@@ -428,8 +443,12 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     private void force(Segment s) {
+        long upTo = s.written;
         try {
             s.channel.force(false);
+            synchronized (s) {
+                s.synced = Math.max(s.synced, upTo);
+            }
         } catch (IOException e) {
             poison(e);
             throw new StorageException("fsync of " + s.name + " in " + provider.directory() + " failed: "
@@ -498,10 +517,13 @@ public final class StandaloneFileStorage implements SharedStorage {
                     LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
                             provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
                     last.channel.truncate(scan.end);
-                    last.channel.force(false);
                 }
+                // what a crashed process wrote may still be only in the OS cache: make it durable
+                // before later commit records claim it is
+                last.channel.force(false);
+                last.synced = scan.end;
             } catch (IOException e) {
-                throw new StorageException("Cannot truncate the torn tail of " + last.name + " in "
+                throw new StorageException("Cannot truncate or fsync the tail of " + last.name + " in "
                         + provider.directory() + ": " + e.getMessage(), e);
             }
             last.written = scan.end;
@@ -529,6 +551,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         try {
             long size = channel.size();
             s.written = size;
+            s.synced = size;
             if (size < WalFormat.HEADER_SIZE) {
                 return;
             }
@@ -537,9 +560,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             try {
                 checkHeader(s, h, id);
             } catch (CorruptionException e) {
-                boolean newer = (h.getShort(8) & 0xFFFF) > WalFormat.VERSION
-                        && Arrays.equals(Arrays.copyOf(h.array(), 8), WalFormat.MAGIC);
-                if (!last || newer || findCommitAfter(s, WalFormat.HEADER_SIZE - 1, size) >= 0) {
+                if (!last || isNewerFormat(h) || findCommitAfter(s, WalFormat.HEADER_SIZE - 1, size, 0) != null) {
                     throw e;
                 }
                 // a header torn while the segment was being created: nothing in it was ever committed
@@ -556,17 +577,26 @@ public final class StandaloneFileStorage implements SharedStorage {
             throw corrupt(s, 0, "not a ProtoBase WAL segment (bad magic)");
         }
         int version = h.getShort(8) & 0xFFFF;
-        if (version > WalFormat.VERSION) {
+        if (isNewerFormat(h)) {
             throw new CorruptionException(s.name + " in " + provider.directory() + " was written by a newer ProtoBase "
                     + "(WAL format " + version + ", this build reads " + WalFormat.VERSION
                     + "); upgrade ProtoBase to open this directory");
         }
         if (h.getInt(32) != WalFormat.crc(h.array(), 0, 32)) {
-            throw corrupt(s, 0, "segment header checksum mismatch");
+            // checked before believing the version, so a flipped bit there is not taken for a newer format
+            throw corrupt(s, 0, "segment header checksum mismatch"
+                    + (version == WalFormat.VERSION ? "" : " (it claims WAL format " + version + ")"));
         }
         if (h.getLong(16) != id) {
             throw corrupt(s, 16, "header names segment " + h.getLong(16) + " but the file name says " + id);
         }
+    }
+
+    /** A well-formed header (magic and checksum valid) of a format version later than this build's. */
+    private static boolean isNewerFormat(ByteBuffer h) {
+        return Arrays.equals(Arrays.copyOf(h.array(), 8), WalFormat.MAGIC)
+                && (h.getShort(8) & 0xFFFF) > WalFormat.VERSION
+                && h.getInt(32) == WalFormat.crc(h.array(), 0, 32);
     }
 
     private void dropSegment(Segment s) {
@@ -615,10 +645,15 @@ public final class StandaloneFileStorage implements SharedStorage {
                 pos = p.end;
             }
             if (bad >= 0) {
-                long later = findCommitAfter(s, bad, size);
-                if (later >= 0) {
-                    throw corrupt(s, bad, why + ", yet a valid commit record follows at offset " + later
-                            + ": committed data is damaged; restore this directory from a backup");
+                // Bytes that were not yet fsynced may be lost or torn by a power loss in any order, so
+                // a valid commit record after the damage proves nothing by itself; one that was
+                // written after the damaged bytes had been fsynced does.
+                Parsed proof = findCommitAfter(s, bad, size, bad + 1);
+                if (proof != null) {
+                    throw corrupt(s, bad, why + ", yet the valid commit record at offset " + proof.start()
+                            + " was written after this segment was fsynced through offset "
+                            + proof.root().durableLength() + ": committed data is damaged; restore this directory "
+                            + "from a backup");
                 }
             }
             if (last == null) {
@@ -631,44 +666,47 @@ public final class StandaloneFileStorage implements SharedStorage {
         }
     }
 
-    private record Parsed(byte kind, long end, WalFormat.RootRecord root, String error) {
+    private record Parsed(byte kind, long start, long end, WalFormat.RootRecord root, String error) {
     }
 
     private Parsed parse(Segment s, long pos, long size) throws IOException {
         if (pos + WalFormat.RECORD_OVERHEAD > size) {
-            return new Parsed((byte) 0, 0, null, "truncated record header");
+            return new Parsed((byte) 0, pos, 0, null, "truncated record header");
         }
         ByteBuffer head = ByteBuffer.allocate(5);
         readFully(s.channel, head, pos, s);
         int length = head.getInt(0);
         byte kind = head.get(4);
         if (kind < WalFormat.KIND_ATOM || kind > WalFormat.KIND_CHECKPOINT) {
-            return new Parsed(kind, 0, null, "unknown record kind " + kind);
+            return new Parsed(kind, pos, 0, null, "unknown record kind " + kind);
         }
         if (length < 0 || length > WalFormat.MAX_RECORD_PAYLOAD || pos + WalFormat.RECORD_OVERHEAD + length > size) {
-            return new Parsed(kind, 0, null, "record length " + length + " runs past the end of the file");
+            return new Parsed(kind, pos, 0, null, "record length " + length + " runs past the end of the file");
         }
         if (kind != WalFormat.KIND_ATOM && length != WalFormat.COMMIT_PAYLOAD) {
-            return new Parsed(kind, 0, null, "commit record of length " + length);
+            return new Parsed(kind, pos, 0, null, "commit record of length " + length);
         }
         ByteBuffer body = ByteBuffer.allocate(length + 4);
         readFully(s.channel, body, pos + 5, s);
         byte[] payload = Arrays.copyOf(body.array(), length);
         if (body.getInt(length) != crc(head.array(), payload)) {
-            return new Parsed(kind, 0, null, "checksum mismatch");
+            return new Parsed(kind, pos, 0, null, "checksum mismatch");
         }
         WalFormat.RootRecord root = null;
         if (kind != WalFormat.KIND_ATOM) {
             if (!Arrays.equals(Arrays.copyOf(payload, 8), WalFormat.COMMIT_MAGIC)) {
-                return new Parsed(kind, 0, null, "commit record without its marker");
+                return new Parsed(kind, pos, 0, null, "commit record without its marker");
             }
             root = WalFormat.RootRecord.fromPayload(payload);
         }
-        return new Parsed(kind, pos + WalFormat.RECORD_OVERHEAD + length, root, null);
+        return new Parsed(kind, pos, pos + WalFormat.RECORD_OVERHEAD + length, root, null);
     }
 
-    /** Looks for a valid commit record after a damaged one; returns its offset or -1. */
-    private long findCommitAfter(Segment s, long from, long size) throws IOException {
+    /**
+     * Looks for a valid commit record after a damaged one at {@code from}, written when at least
+     * {@code durable} bytes of the segment had been fsynced; returns it or {@code null}.
+     */
+    private Parsed findCommitAfter(Segment s, long from, long size, long durable) throws IOException {
         byte[] marker = WalFormat.COMMIT_MAGIC;
         int chunk = 1 << 20;
         long pos = from + 1;
@@ -682,15 +720,16 @@ public final class StandaloneFileStorage implements SharedStorage {
                     long recordStart = pos + i - 5;
                     if (recordStart > from) {
                         Parsed p = parse(s, recordStart, size);
-                        if (p.error == null && p.kind == WalFormat.KIND_COMMIT) {
-                            return recordStart;
+                        if (p.error == null && p.kind == WalFormat.KIND_COMMIT
+                                && p.root.durableLength() >= durable) {
+                            return p;
                         }
                     }
                 }
             }
             pos += chunk;
         }
-        return -1;
+        return null;
     }
 
     // ------------------------------------------------------------------ helpers

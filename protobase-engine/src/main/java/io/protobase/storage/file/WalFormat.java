@@ -22,7 +22,7 @@ final class WalFormat {
     static final byte KIND_CHECKPOINT = 3;
 
     static final byte[] COMMIT_MAGIC = "PBCOMMIT".getBytes(StandardCharsets.US_ASCII);
-    static final int COMMIT_PAYLOAD = 8 + 8 + 16 + 16 + 8;
+    static final int COMMIT_PAYLOAD = 8 + 8 + 16 + 16 + 8 + 8;
 
     private WalFormat() {
     }
@@ -63,9 +63,13 @@ final class WalFormat {
         return (int) c.getValue();
     }
 
-    /** The root state carried by commit and checkpoint records. */
+    /**
+     * The root state carried by commit and checkpoint records. {@code durableLength} is how many
+     * bytes of the record's own segment had been fsynced when the record was written: damage below
+     * it cannot be a write lost or torn by a crash.
+     */
     record RootRecord(long sequence, long rootSegment, long rootOffset, long previousSegment, long previousOffset,
-            long timeMillis) {
+            long timeMillis, long durableLength) {
 
         byte[] toPayload() {
             ByteBuffer b = ByteBuffer.allocate(COMMIT_PAYLOAD);
@@ -76,13 +80,15 @@ final class WalFormat {
             b.putLong(previousSegment);
             b.putLong(previousOffset);
             b.putLong(timeMillis);
+            b.putLong(durableLength);
             return b.array();
         }
 
         static RootRecord fromPayload(byte[] p) {
             ByteBuffer b = ByteBuffer.wrap(p);
             b.position(8);
-            return new RootRecord(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong());
+            return new RootRecord(b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(), b.getLong(),
+                    b.getLong());
         }
     }
 }

@@ -1,0 +1,136 @@
+package io.protobase.storage.file;
+
+import io.protobase.ObjectSpace;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Random;
+import java.util.function.Predicate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Kills a writing process with SIGKILL at random moments and checks that recovery keeps every
+ * acknowledged commit. A child JVM ({@link CrashingWriterMain}) commits {@link Bank} transfers under
+ * {@code fsync=commit} and prints the counter of each acknowledged commit; the parent kills it
+ * ({@link Process#destroyForcibly()}) at a random point — during start-up and recovery, just after
+ * the storage opened, or after a random number of acknowledged commits (while the next one is in
+ * flight) — reopens the directory in this JVM, checks that the counter is the last acknowledged
+ * value or one more, that the total of the balances is conserved and that every balance is what
+ * replaying the child's seeded transfers gives, closes it, and lets the next child continue on the
+ * same directory.
+ */
+class KillNineRecoveryTest {
+
+    private static final int ROUNDS = 24;
+
+    @TempDir
+    Path work;
+
+    @Test
+    void everyAcknowledgedCommitSurvivesKillNineAtRandomMomentsAndTheTotalIsConserved() throws Exception {
+        Path dir = work.resolve("store");
+        Random rnd = new Random(20240917L);
+        Bank.Snapshot recovered = Bank.Snapshot.EMPTY;
+        int acknowledged = 0;
+        int segments = 0;
+        for (int round = 0; round < ROUNDS; round++) {
+            Path stdout = work.resolve("child-" + round + ".out");
+            Path stderr = work.resolve("child-" + round + ".err");
+            long seed = rnd.nextLong();
+            Process child = new ProcessBuilder(javaCommand(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
+                    "-cp", System.getProperty("java.class.path"),
+                    CrashingWriterMain.class.getName(), dir.toString(), Long.toString(seed))
+                    .redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile())
+                    .start();
+            int moment = round % 6;
+            int killAfter = 1 + rnd.nextInt(round % 2 == 0 ? 10 : 150);
+            try {
+                if (moment == 2) {
+                    awaitChild(child, stdout, Acks::ready);
+                } else if (moment != 1) {
+                    awaitChild(child, stdout, a -> a.count() >= killAfter);
+                } // moment 1: at once, during JVM start-up or recovery of the directory
+            } finally {
+                child.destroyForcibly();
+                child.waitFor();
+            }
+            assertThat(child.exitValue()).as("round %d: exit status; the writer should have been killed, stderr: %s",
+                    round, Files.readString(stderr)).isEqualTo(128 + 9);
+            Acks acks = Acks.read(stdout);
+            long lastAcked = Math.max(recovered.counter(), acks.last());
+            acknowledged += acks.count();
+            segments = Math.max(segments, WalFiles.segments(dir).size());
+
+            Bank.Snapshot state = reopen(dir, round);
+            assertThat(state.counter())
+                    .as("round %d: counter after recovery (last acknowledged %d)", round, lastAcked)
+                    .isBetween(lastAcked, lastAcked + 1);
+            assertThat(state.total()).as("round %d: total of the balances", round)
+                    .isEqualTo(state.counter() == 0 ? 0 : Bank.TOTAL);
+            // the child's transfers follow from its seed: replay them on the state it started from
+            Bank.Snapshot expected = recovered;
+            Random replay = new Random(seed);
+            while (expected.counter() < state.counter()) {
+                expected = Bank.Transfer.random(replay, 0).applyTo(expected);
+            }
+            assertThat(state).as("round %d: recovered state", round).isEqualTo(expected);
+            recovered = state;
+        }
+        assertThat(acknowledged).as("acknowledged commits over all rounds").isGreaterThan(ROUNDS);
+        assertThat(segments).as("segment files, so that kills also hit rotations").isGreaterThan(1);
+    }
+
+    /** Waits until the child printed what {@code condition} asks for, or died. */
+    private static void awaitChild(Process child, Path stdout, Predicate<Acks> condition) {
+        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                .until(() -> condition.test(Acks.read(stdout)) || !child.isAlive());
+    }
+
+    private static Bank.Snapshot reopen(Path dir, int round) {
+        try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir)))) {
+            return Bank.read(space.getDatabase(Bank.DATABASE));
+        } catch (RuntimeException e) {
+            throw new AssertionError("round " + round + ": reopening " + dir + " after kill -9 threw " + e, e);
+        }
+    }
+
+    private static String javaCommand() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** What the child printed so far (complete lines only): {@code ready}, then one acknowledged counter per line. */
+    private record Acks(boolean ready, int count, long last) {
+
+        static Acks read(Path stdout) {
+            String text;
+            try {
+                text = Files.exists(stdout) ? Files.readString(stdout, StandardCharsets.US_ASCII) : "";
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            boolean ready = false;
+            int count = 0;
+            long last = 0;
+            int from = 0;
+            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
+                String line = text.substring(from, nl).trim();
+                if (line.equals("ready")) {
+                    ready = true;
+                } else if (!line.isEmpty()) {
+                    last = Long.parseLong(line);
+                    count++;
+                }
+            }
+            return new Acks(ready, count, last);
+        }
+    }
+}
