@@ -1,0 +1,133 @@
+package io.protobase.storage.file;
+
+import io.protobase.Database;
+import io.protobase.ObjectSpace;
+import io.protobase.collection.Dictionary;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Concurrent committers on the file storage share fsyncs (group commit). */
+class GroupCommitTest {
+
+    @TempDir
+    Path dir;
+
+    /** Counts fsyncs and, when armed, holds the first one until released. */
+    private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicInteger forces = new AtomicInteger();
+    private final CountDownLatch inFirstForce = new CountDownLatch(1);
+    private final CountDownLatch releaseFirstForce = new CountDownLatch(1);
+
+    private final FileAccess access = new FileAccess() {
+        @Override
+        public FileChannel open(Path path, OpenOption... options) throws IOException {
+            return new ForwardingFileChannel(FileChannel.open(path, options)) {
+                @Override
+                public void force(boolean metaData) throws IOException {
+                    if (armed.get() && forces.incrementAndGet() == 1) {
+                        inFirstForce.countDown();
+                        try {
+                            releaseFirstForce.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    super.force(metaData);
+                }
+            };
+        }
+    };
+
+    @Test
+    void committersQueuedDuringAnFsyncArePublishedTogetherWithOneMoreFsync() throws Exception {
+        int threads = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir, access)))) {
+            Database db = space.getDatabase("db");
+            db.write(tx -> {
+                tx.setRootObject("counts", Dictionary.empty());
+                return null;
+            });
+            long batchesBefore = space.statistics().batches();
+            long commitsBefore = space.statistics().commits();
+            armed.set(true);
+
+            List<Future<?>> done = new ArrayList<>();
+            done.add(pool.submit(() -> increment(db, 0)));
+            assertThat(inFirstForce.await(30, TimeUnit.SECONDS)).isTrue();
+            List<Thread> followers = new ArrayList<>();
+            CountDownLatch started = new CountDownLatch(threads - 1);
+            for (int i = 1; i < threads; i++) {
+                int key = i;
+                done.add(pool.submit(() -> {
+                    synchronized (followers) {
+                        followers.add(Thread.currentThread());
+                    }
+                    started.countDown();
+                    increment(db, key);
+                }));
+            }
+            assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                synchronized (followers) {
+                    return followers.stream().allMatch(GroupCommitTest::waitingInCommitQueue);
+                }
+            });
+
+            releaseFirstForce.countDown();
+            for (Future<?> f : done) {
+                f.get(1, TimeUnit.MINUTES);
+            }
+
+            assertThat(space.statistics().commits() - commitsBefore).isEqualTo(threads);
+            assertThat(space.statistics().batches() - batchesBefore).as("root publications").isEqualTo(2);
+            assertThat(forces.get()).as("fsyncs for %d commits", threads).isEqualTo(2);
+            Dictionary counts = db.read(tx -> tx.getRootObject("counts", Dictionary.class));
+            for (int i = 0; i < threads; i++) {
+                assertThat(counts.getAt(i)).isEqualTo(1L);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void increment(Database db, int key) {
+        db.write(tx -> {
+            Dictionary d = tx.getRootObject("counts", Dictionary.class);
+            Long v = d.getAt(key, Long.class);
+            tx.setRootObject("counts", d.setAt(key, v == null ? 1L : v + 1));
+            return null;
+        });
+    }
+
+    private static boolean waitingInCommitQueue(Thread t) {
+        Thread.State state = t.getState();
+        if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
+            return false;
+        }
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(ObjectSpace.class.getName()) && e.getMethodName().equals("submit")) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
