@@ -19,16 +19,30 @@ public final class LocalCommitLock {
     private final AtomicLong terms = new AtomicLong();
     private volatile long currentTerm;
 
-    /** Acquires the lock for {@code storage} (described in messages), waiting at most {@code timeout}. */
+    /**
+     * Acquires the lock for {@code storage} (described in messages), waiting at most {@code timeout}.
+     * An interrupt does not abort the wait: the caller may be publishing other threads' commits, which
+     * must not fail because of it. The interrupt status is restored on return.
+     */
     public CommitLock acquire(Duration timeout, String storage) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
         try {
-            if (!lock.tryLock(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-                throw new StorageException("Timed out after " + timeout + " waiting for the commit lock of " + storage
-                        + "; another commit is taking too long");
+            while (true) {
+                try {
+                    if (lock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        break;
+                    }
+                    throw new StorageException("Timed out after " + timeout + " waiting for the commit lock of "
+                            + storage + "; another commit is taking too long");
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException("Interrupted while waiting for the commit lock of " + storage, e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         long term = terms.incrementAndGet();
         currentTerm = term;

@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -103,9 +104,10 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /** One open segment file. */
-    private static final class Segment {
+    private final class Segment {
         final long id;
-        final FileChannel channel;
+        /** Replaced when an interrupt closed it (see {@link #io}). */
+        volatile FileChannel channel;
         final String name;
         /** Bytes written to the channel (readable through it). */
         volatile long written;
@@ -118,6 +120,54 @@ public final class StandaloneFileStorage implements SharedStorage {
             this.name = name;
             this.written = written;
         }
+
+        /** Reopens the file if {@code broken} is still the channel and was closed under us. */
+        synchronized void reopen(FileChannel broken) throws IOException {
+            if (channel == broken && !broken.isOpen()) {
+                channel = provider.openSegment(id, false);
+            }
+        }
+    }
+
+    /** One I/O call on a segment's channel. */
+    private interface ChannelIo<T> {
+        T run(FileChannel channel) throws IOException;
+    }
+
+    /**
+     * Runs {@code op} on the segment's channel. A thread interrupted during channel I/O closes the
+     * channel for everyone ({@link java.nio.channels.ClosedByInterruptException}); instead of letting
+     * one interrupted committer break the storage for all threads, the channel is reopened and the
+     * operation (positional, hence repeatable) retried, and the interrupt status is restored.
+     */
+    private <T> T io(Segment s, ChannelIo<T> op) throws IOException {
+        boolean interrupted = false;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                FileChannel c = s.channel;
+                try {
+                    return op.run(c);
+                } catch (ClosedChannelException e) {
+                    if (closed || attempt >= 3) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                    s.reopen(c);
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void readAt(Segment s, ByteBuffer into, long position) throws IOException {
+        io(s, c -> {
+            into.clear();
+            readFully(c, into, position, s);
+            return null;
+        });
     }
 
     private final FileBlockProvider provider;
@@ -210,7 +260,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             // one read usually fetches the whole record: most atoms are a few KiB
             long available = s.written - offset;
             ByteBuffer first = ByteBuffer.allocate((int) Math.min(READ_AHEAD, available));
-            readFully(s.channel, first, offset, s);
+            readAt(s, first, offset);
             int length = first.getInt(0);
             byte kind = first.get(4);
             if (kind != WalFormat.KIND_ATOM || length < 0 || length > WalFormat.MAX_RECORD_PAYLOAD
@@ -221,7 +271,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             int total = WalFormat.RECORD_OVERHEAD + length;
             if (total > record.length) {
                 ByteBuffer rest = ByteBuffer.allocate(total - record.length);
-                readFully(s.channel, rest, offset + record.length, s);
+                readAt(s, rest, offset + record.length);
                 byte[] whole = Arrays.copyOf(record, total);
                 System.arraycopy(rest.array(), 0, whole, record.length, rest.capacity());
                 record = whole;
@@ -412,11 +462,16 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     private void write(Segment s, ByteBuffer data, long position) {
+        int start = data.position();
         try {
-            long pos = position;
-            while (data.hasRemaining()) {
-                pos += s.channel.write(data, pos);
-            }
+            io(s, c -> {
+                data.position(start);
+                long pos = position;
+                while (data.hasRemaining()) {
+                    pos += c.write(data, pos);
+                }
+                return null;
+            });
         } catch (IOException e) {
             poison(e);
             throw new StorageException("Cannot write to " + s.name + " in " + provider.directory() + ": "
@@ -460,7 +515,10 @@ public final class StandaloneFileStorage implements SharedStorage {
     private void force(Segment s) {
         long upTo = s.written;
         try {
-            s.channel.force(false);
+            io(s, c -> {
+                c.force(false);
+                return null;
+            });
             synchronized (s) {
                 s.synced = Math.max(s.synced, upTo);
             }
