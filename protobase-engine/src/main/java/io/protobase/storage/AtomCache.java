@@ -32,6 +32,9 @@ public final class AtomCache<V> {
                 .maximumWeight(maximumBytes)
                 .weigher((AtomPointer k, V v) -> Math.max(1, weigher.applyAsInt(v)))
                 .recordStats()
+                // maintenance (eviction) on the calling thread: handing it to a pool costs a thread
+                // wake-up on most writes, more than the work itself
+                .executor(Runnable::run)
                 .build();
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * The commit lock of a storage owned by one process: a reentrant lock whose grants carry strictly
@@ -20,11 +21,11 @@ public final class LocalCommitLock {
     private volatile long currentTerm;
 
     /**
-     * Acquires the lock for {@code storage} (described in messages), waiting at most {@code timeout}.
+     * Acquires the lock for {@code storage} (described lazily in messages), waiting at most {@code timeout}.
      * An interrupt does not abort the wait: the caller may be publishing other threads' commits, which
      * must not fail because of it. The interrupt status is restored on return.
      */
-    public CommitLock acquire(Duration timeout, String storage) {
+    public CommitLock acquire(Duration timeout, Supplier<String> storage) {
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean interrupted = false;
         try {
@@ -34,7 +35,7 @@ public final class LocalCommitLock {
                         break;
                     }
                     throw new StorageException("Timed out after " + timeout + " waiting for the commit lock of "
-                            + storage + "; another commit is taking too long");
+                            + storage.get() + "; another commit is taking too long");
                 } catch (InterruptedException e) {
                     interrupted = true;
                 }
@@ -50,13 +51,13 @@ public final class LocalCommitLock {
     }
 
     /** Throws unless {@code grant} is the current grant of this lock, held by the calling thread. */
-    public void check(CommitLock grant, String storage) {
+    public void check(CommitLock grant, Supplier<String> storage) {
         if (grant == null) {
-            throw new StorageException("Root update on " + storage
+            throw new StorageException("Root update on " + storage.get()
                     + " refused: no commit lock given; acquire it with acquireCommitLock first");
         }
         if (!(grant instanceof Grant g) || g.owner() != this || !g.held() || g.term != currentTerm) {
-            throw new StorageException("Root update on " + storage + " refused: the commit lock (term " + grant.term()
+            throw new StorageException("Root update on " + storage.get() + " refused: the commit lock (term " + grant.term()
                     + ") is not held by this caller on this storage");
         }
     }

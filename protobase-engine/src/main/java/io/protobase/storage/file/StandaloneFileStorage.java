@@ -239,7 +239,7 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     @Override
     public byte[] read(AtomPointer pointer) {
-        ensureUsable("read " + pointer);
+        ensureUsable("read an atom");
         Segment s = segments.get(pointer.segmentId());
         if (s == null) {
             throw new CorruptionException("No segment file " + WalFormat.fileName(pointer.segmentId()) + " in "
@@ -315,13 +315,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     @Override
     public CommitLock acquireCommitLock(Duration timeout) {
         ensureUsable("acquire the commit lock");
-        return commitLock.acquire(timeout, describe());
+        return commitLock.acquire(timeout, this::describe);
     }
 
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         ensureUsable("publish a root");
-        commitLock.check(lock, describe());
+        commitLock.check(lock, this::describe);
         if (!Objects.equals(root, expected)) {
             return false;
         }

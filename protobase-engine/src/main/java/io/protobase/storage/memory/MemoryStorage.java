@@ -42,7 +42,7 @@ public final class MemoryStorage implements SharedStorage {
 
     @Override
     public byte[] read(AtomPointer pointer) {
-        ensureOpen("read " + pointer);
+        ensureOpen("read an atom");
         byte[] bytes = atoms.get(pointer);
         if (bytes == null) {
             throw new CorruptionException("No atom at " + pointer + " in " + describe()
@@ -60,13 +60,13 @@ public final class MemoryStorage implements SharedStorage {
     @Override
     public CommitLock acquireCommitLock(Duration timeout) {
         ensureOpen("acquire the commit lock");
-        return commitLock.acquire(timeout, describe());
+        return commitLock.acquire(timeout, this::describe);
     }
 
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         ensureOpen("publish a root");
-        commitLock.check(lock, describe());
+        commitLock.check(lock, this::describe);
         if (!java.util.Objects.equals(root, expected)) {
             return false;
         }
