@@ -6,6 +6,7 @@ import io.protobase.collection.ProtoList;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.ForwardingStorage;
+import io.protobase.storage.SharedStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,8 +41,13 @@ class ConcurrencyTest {
 
     private static final int THREADS = 8;
 
-    private final ObjectSpace space = new ObjectSpace(new MemoryStorage());
+    private final ObjectSpace space = new ObjectSpace(createStorage());
     private final Database db = space.getDatabase("db");
+
+    /** The storage the workloads run on; subclasses rerun them on other backends. */
+    SharedStorage createStorage() {
+        return new MemoryStorage();
+    }
 
     @AfterEach
     void close() {
