@@ -503,7 +503,7 @@ public final class AtomStore {
                     String[] names = new String[n];
                     Object[] values = new Object[n];
                     for (int i = 0; i < n; i++) {
-                        names[i] = r.readString();
+                        names[i] = r.readName();
                         if (i > 0 && names[i].compareTo(names[i - 1]) <= 0) {
                             throw r.corrupt("record attribute names out of order");
                         }
