@@ -72,7 +72,13 @@ public final class ObjectSpace implements AutoCloseable {
         this.store = new AtomStore(storage, b.cacheBytes);
         this.lockTimeout = b.lockTimeout;
         this.clock = b.clock;
-        this.current = loadState(storage.readRoot());
+        try {
+            this.current = loadState(storage.readRoot());
+        } catch (RuntimeException e) {
+            // a storage we cannot read must not stay open (and, for files, locked)
+            storage.close();
+            throw e;
+        }
     }
 
     /** Starts configuring an object space on {@code storage}. */

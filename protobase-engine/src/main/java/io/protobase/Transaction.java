@@ -136,7 +136,7 @@ public final class Transaction implements AutoCloseable {
     public void setRootObject(String name, Object value) {
         ensureWritable();
         Objects.requireNonNull(name, "root name");
-        staged.put(name, value == null ? REMOVED : Tracking.storable(value));
+        staged.put(name, value == null ? REMOVED : Tracking.storableAsRoot(value, name));
     }
 
     /** Removes the root object {@code name}. */

@@ -80,7 +80,7 @@ public final class DbObject implements StructuredValue {
     /** The attribute's value, or {@code null} when absent. */
     public Object getAt(String name) {
         int i = indexOf(name);
-        return i >= 0 ? values[i] : null;
+        return i >= 0 ? Values.exposed(values[i]) : null;
     }
 
     /** The attribute's value cast to {@code type}, or {@code null} when absent. */
@@ -150,7 +150,7 @@ public final class DbObject implements StructuredValue {
     public Map<String, Object> asMap() {
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < names.length; i++) {
-            map.put(names[i], values[i]);
+            map.put(names[i], Values.exposed(values[i]));
         }
         return Collections.unmodifiableMap(map);
     }
@@ -235,6 +235,6 @@ public final class DbObject implements StructuredValue {
     }
 
     static Map.Entry<Object, Object> entry(Object k, Object v) {
-        return new AbstractMap.SimpleImmutableEntry<>(k, v);
+        return new AbstractMap.SimpleImmutableEntry<>(Values.exposed(k), Values.exposed(v));
     }
 }

@@ -72,7 +72,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
         Object k = Values.key(key);
         readKey(k);
         Object v = ops().get(tree, k);
-        return v == TreeOps.MISSING ? null : v;
+        return v == TreeOps.MISSING ? null : Values.exposed(v);
     }
 
     /** The value under {@code key} cast to {@code type}, or {@code null} when absent. */
@@ -292,7 +292,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
             Object k = Values.key(key);
             readKey(k);
             Object v = ops().get(tree, k);
-            return v == TreeOps.MISSING ? null : v;
+            return v == TreeOps.MISSING ? null : Values.exposed(v);
         }
 
         /** Whether {@code key} is present. */

@@ -66,7 +66,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         Object k = Values.key(key);
         readKey(k);
         Object v = ops().get(tree, HashedKey.of(k));
-        return v == TreeOps.MISSING ? null : v;
+        return v == TreeOps.MISSING ? null : Values.exposed(v);
     }
 
     /** Whether {@code key} is present. */
@@ -167,7 +167,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
             Object k = Values.key(key);
             readKey(k);
             Object v = ops().get(tree, HashedKey.of(k));
-            return v == TreeOps.MISSING ? null : v;
+            return v == TreeOps.MISSING ? null : Values.exposed(v);
         }
 
         @Override

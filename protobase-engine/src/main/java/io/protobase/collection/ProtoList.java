@@ -69,7 +69,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     /** The element at {@code index}. */
     public Object getAt(long index) {
         readAll();
-        return ops().getAt(tree, index(index, tree.size(), false));
+        return Values.exposed(ops().getAt(tree, index(index, tree.size(), false)));
     }
 
     /** A list with the element at {@code index} replaced. */
@@ -139,7 +139,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     /** Elements from position {@code start} on. */
     public Iterator<Object> iterator(long start) {
         readAll();
-        return TreeCursor.atIndex(ops(), tree, Math.max(0, start)).iterator(TreeCursor::value);
+        return TreeCursor.atIndex(ops(), tree, Math.max(0, start)).iterator(c -> Values.exposed(c.value()));
     }
 
     /** Elements in order, streamed leaf by leaf. */

@@ -34,8 +34,15 @@ public final class Tracking {
         return value;
     }
 
-    /** Checks that {@code value} can be stored, returning it ready to store. */
-    public static Object storable(Object value) {
+    /**
+     * Checks that {@code value} can be stored as root {@code root}, returning it ready to store. A
+     * collection tracked for this same root keeps its tracking (so it can be rebased); one tracked for
+     * another root makes that root a whole read and is stored untracked.
+     */
+    public static Object storableAsRoot(Object value, String root) {
+        if (value instanceof ProtoCollection c && c.lineage != null && c.lineage.log().root().equals(root)) {
+            return value;
+        }
         return Values.storable(value);
     }
 
@@ -61,11 +68,15 @@ public final class Tracking {
      * {@code null} when every read would give the same answer.
      */
     public static Change firstChange(Object snapshot, Object fresh, AccessLog log) {
+        // handing out a collection root is a read of its existence and type
+        if (!(snapshot instanceof ProtoCollection s) || !(fresh instanceof ProtoCollection f)
+                || s.getClass() != f.getClass()) {
+            return new Change(null, true);
+        }
         if (log.isEmpty()) {
             return null;
         }
-        if (!(snapshot instanceof ProtoCollection s) || !(fresh instanceof ProtoCollection f)
-                || s.getClass() != f.getClass() || log.readsAll()) {
+        if (log.readsAll()) {
             return new Change(null, true);
         }
         for (Object key : log.keys()) {

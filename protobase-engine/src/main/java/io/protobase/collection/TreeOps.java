@@ -31,17 +31,12 @@ final class TreeOps {
     // outputs of the recursive operations
     private Node split;
     private boolean sizeChanged;
-    private Object old = MISSING;
 
     TreeOps(TreeKind kind, AtomStore store, Object token) {
         this.kind = kind;
         this.order = kind.order;
         this.store = store;
         this.token = token;
-    }
-
-    Object oldValue() {
-        return old;
     }
 
     Node node(Object slot) {
@@ -108,37 +103,6 @@ final class TreeOps {
             return MISSING;
         }
         return n.vals != null ? n.vals[i] : n.keys[i];
-    }
-
-    /** Returns the stored key equal to {@code key}, or {@code null}. */
-    Object storedKey(Tree t, Object key) {
-        Node n = root(t);
-        if (n == null) {
-            return null;
-        }
-        while (!n.leaf) {
-            n = node(n.vals[childIndex(n, key)]);
-        }
-        int i = search(n, key);
-        return i < 0 ? null : n.keys[i];
-    }
-
-    /** Returns the number of keys strictly less than {@code key}. */
-    long rank(Tree t, Object key) {
-        Node n = root(t);
-        long r = 0;
-        if (n == null) {
-            return 0;
-        }
-        while (!n.leaf) {
-            int ci = childIndex(n, key);
-            for (int i = 0; i < ci; i++) {
-                r += n.counts[i];
-            }
-            n = node(n.vals[ci]);
-        }
-        int i = search(n, key);
-        return r + (i >= 0 ? i : -i - 1);
     }
 
     /** Returns the leaf holding position {@code index} and sets {@link #leafIndex}. */
@@ -227,7 +191,6 @@ final class TreeOps {
         Node r = root(t);
         split = null;
         sizeChanged = false;
-        old = MISSING;
         if (r == null) {
             Node leaf = newNode(true, 1);
             leaf.size = 1;
@@ -248,7 +211,6 @@ final class TreeOps {
         if (n.leaf) {
             int i = search(n, key);
             if (i >= 0) {
-                old = n.vals != null ? n.vals[i] : n.keys[i];
                 if (n.vals == null || n.vals[i] == value) {
                     return n;
                 }
@@ -298,7 +260,6 @@ final class TreeOps {
 
     Tree remove(Tree t, Object key) {
         Node r = root(t);
-        old = MISSING;
         sizeChanged = false;
         split = null;
         if (r == null) {
@@ -317,7 +278,6 @@ final class TreeOps {
             if (i < 0) {
                 return n;
             }
-            old = n.vals != null ? n.vals[i] : n.keys[i];
             sizeChanged = true;
             Node m = editable(n, 0);
             m.closeGap(i);
@@ -404,15 +364,13 @@ final class TreeOps {
 
     Tree setAt(Tree t, long index, Object value) {
         Node r = root(t);
-        old = MISSING;
         Node nr = setAt(r, index, value);
         return nr == r ? t : new Tree(kind, nr, t.size(), t.store());
     }
 
     private Node setAt(Node n, long index, Object value) {
         if (n.leaf) {
-            old = n.vals[(int) index];
-            if (old == value) {
+            if (n.vals[(int) index] == value) {
                 return n;
             }
             Node m = editable(n, 0);
@@ -486,14 +444,12 @@ final class TreeOps {
     Tree removeAt(Tree t, long index) {
         Node r = root(t);
         split = null;
-        old = MISSING;
         Node nr = removeAt(r, index);
         return finish(t, nr, -1);
     }
 
     private Node removeAt(Node n, long index) {
         if (n.leaf) {
-            old = n.vals[(int) index];
             Node m = editable(n, 0);
             m.closeGap((int) index);
             return m;

@@ -29,8 +29,11 @@ final class Values {
                 || v instanceof Double || v instanceof BigDecimal || v instanceof BigInteger || v instanceof UUID
                 || v instanceof Instant || v instanceof LocalDate || v instanceof LocalDateTime
                 || v instanceof Duration || v instanceof Enum<?> || v instanceof EnumValue
-                || v instanceof DbObject || v instanceof ProtoCollection || v instanceof AtomPointer) {
+                || v instanceof DbObject || v instanceof AtomPointer) {
             return v;
+        }
+        if (v instanceof ProtoCollection c) {
+            return detachedFromRoot(c);
         }
         if (v instanceof byte[] b) {
             return b.clone();
@@ -47,6 +50,24 @@ final class Values {
                 + "UUID, Instant, LocalDate, LocalDateTime, Duration, enums, java.util.List of those, DbObject and "
                 + "the ProtoBase collections (convert Float, Short, Byte, Character to Double or Integer, "
                 + "and Maps to a DbObject or Dictionary)");
+    }
+
+    /**
+     * A collection read from a transaction root and stored somewhere else (as a value, or under
+     * another root) carries the whole root's content with it: the transaction now depends on all of
+     * it, so the root's access log records a whole read, and the copy is stored untracked.
+     */
+    static ProtoCollection detachedFromRoot(ProtoCollection c) {
+        if (c.lineage == null) {
+            return c;
+        }
+        c.lineage.log().readAll();
+        return c.withLineage(null);
+    }
+
+    /** A stored value as handed to the application: byte arrays are copied, so callers cannot alter shared nodes. */
+    static Object exposed(Object v) {
+        return v instanceof byte[] b ? b.clone() : v;
     }
 
     /** Returns {@code k} ready to be a key, or throws if it cannot be ordered. */

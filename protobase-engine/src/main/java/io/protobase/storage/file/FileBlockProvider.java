@@ -46,10 +46,6 @@ public final class FileBlockProvider {
         return directory;
     }
 
-    FileAccess access() {
-        return access;
-    }
-
     /** Creates the directory if needed and takes its exclusive lock. */
     DirectoryLock lock() {
         try {

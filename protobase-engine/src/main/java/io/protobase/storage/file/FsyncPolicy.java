@@ -9,6 +9,9 @@ public enum FsyncPolicy {
      * process crash loses nothing, a power loss may lose the last interval.
      */
     INTERVAL,
-    /** Never fsync except on close: survives a process crash, not a power loss. */
+    /**
+     * No fsync per commit: only when a segment is rotated and on close. Survives a process crash, not
+     * a power loss.
+     */
     NONE
 }

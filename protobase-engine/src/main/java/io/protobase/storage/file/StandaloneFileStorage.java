@@ -64,6 +64,7 @@ public final class StandaloneFileStorage implements SharedStorage {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneFileStorage.class);
     private static final int BUFFER_SIZE = 1 << 20;
     private static final int READ_AHEAD = 8 * 1024;
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
 
     /**
      * Settings of a file storage.
@@ -256,6 +257,9 @@ public final class StandaloneFileStorage implements SharedStorage {
                 }
             }
         }
+        if (offset + WalFormat.RECORD_OVERHEAD > s.written) {
+            throw corrupt(s, offset, "a pointer past the end of the segment");
+        }
         try {
             // one read usually fetches the whole record: most atoms are a few KiB
             long available = s.written - offset;
@@ -292,9 +296,6 @@ public final class StandaloneFileStorage implements SharedStorage {
             throw corrupt(s, offset, "a pointer past the end of the log");
         }
         int at = (int) (offset - bufferStart);
-        if (at + 5 > buffer.position()) {
-            throw corrupt(s, offset, "a pointer past the end of the log");
-        }
         int length = buffer.getInt(at);
         byte kind = buffer.get(at + 5 - 1);
         if (kind != WalFormat.KIND_ATOM || length < 0
@@ -380,12 +381,30 @@ public final class StandaloneFileStorage implements SharedStorage {
         if (closed) {
             return;
         }
-        synchronized (writeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        // wait for a root update in flight: closing under its fsync would fail a commit whose record
+        // is already in the log (and so reappears on reopen)
+        CommitLock inFlight = null;
+        try {
+            inFlight = commitLock.acquire(CLOSE_WAIT, this::describe);
+        } catch (StorageException e) {
+            LOG.warn("Closing {} while a commit still holds the commit lock after {}", provider.directory(), CLOSE_WAIT);
         }
+        try {
+            synchronized (writeLock) {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+            }
+            closeResources();
+        } finally {
+            if (inFlight != null) {
+                inFlight.close();
+            }
+        }
+    }
+
+    private void closeResources() {
         if (syncTimer != null) {
             // Not shutdownNow(): interrupting the timer in an fsync closes the channel under it, and
             // the segments it took from the unsynced set would then never be forced.
