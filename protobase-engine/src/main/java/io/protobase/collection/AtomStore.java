@@ -161,7 +161,9 @@ public final class AtomStore {
         if (existing != null) {
             return existing;
         }
-        int[] reuse = matchBase(n, kind);
+        // read once: another thread saving the same shared node clears it when done
+        Node base = n.base;
+        int[] reuse = matchBase(n, base, kind);
         if (!n.leaf) {
             for (int i = 0; i < n.size; i++) {
                 if ((reuse == null || reuse[i] < 0) && n.vals[i] instanceof Node child) {
@@ -169,8 +171,7 @@ public final class AtomStore {
                 }
             }
         }
-        Node base = n.base;
-        AtomWriter w = new AtomWriter(codec, base != null ? base.atom.length + 64 : n.size * 24 + 16)
+        AtomWriter w = new AtomWriter(codec, reuse != null ? base.atom.length + 64 : n.size * 24 + 16)
                 .begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
@@ -296,8 +297,7 @@ public final class AtomStore {
      * whose objects are identical encodes to identical bytes (stored values are immutable), which lets a
      * path copy re-encode only what changed instead of every record and child pointer of the node.
      */
-    private static int[] matchBase(Node n, TreeKind kind) {
-        Node b = n.base;
+    private static int[] matchBase(Node n, Node b, TreeKind kind) {
         // the volatile read of the pointer makes the atom and offsets written before it visible
         if (b == null || b.pointer == null || b.atom == null || b.leaf != n.leaf) {
             return null;
