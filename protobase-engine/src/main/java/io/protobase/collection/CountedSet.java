@@ -86,14 +86,14 @@ public final class CountedSet extends ProtoCollection implements Iterable<Object
     @Override
     public Iterator<Object> iterator() {
         readAll();
-        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> ((HashedKey) c.key()).value());
+        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> Values.exposed(((HashedKey) c.key()).value()));
     }
 
     /** Distinct elements with their counts, in hash order. */
     public Iterator<Map.Entry<Object, Long>> counts() {
         readAll();
         return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> new java.util.AbstractMap.SimpleImmutableEntry<>(
-                ((HashedKey) c.key()).value(), (Long) c.value()));
+                Values.exposed(((HashedKey) c.key()).value()), (Long) c.value()));
     }
 
     /** Distinct elements, in hash order. */

@@ -112,7 +112,7 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
     @Override
     public Iterator<Object> iterator() {
         readAll();
-        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> ((HashedKey) c.key()).value());
+        return TreeCursor.atIndex(ops(), tree, 0).iterator(c -> Values.exposed(((HashedKey) c.key()).value()));
     }
 
     /** Elements in hash order. */

@@ -119,7 +119,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                 while (c.valid() && TreeKind.SORTED.order.compare(((PairKey) c.key()).key(), k) == 0) {
                     c.next();
                 }
-                return k;
+                return Values.exposed(k);
             }
         };
         return StreamSupport.stream(Spliterators.spliterator(it, keyCount, Spliterator.ORDERED | Spliterator.DISTINCT),
@@ -143,8 +143,8 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                 }
                 PairKey p = (PairKey) c.key();
                 List<Object> kv = new ArrayList<>(2);
-                kv.add(p.key());
-                kv.add(p.value());
+                kv.add(Values.exposed(p.key()));
+                kv.add(Values.exposed(p.value()));
                 Map.Entry<List<Object>, Long> e = new java.util.AbstractMap.SimpleImmutableEntry<>(
                         java.util.Collections.unmodifiableList(kv), (Long) c.value());
                 c.next();
@@ -168,7 +168,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                     throw new NoSuchElementException();
                 }
                 Map.Entry<Object, Long> e = new java.util.AbstractMap.SimpleImmutableEntry<>(
-                        ((PairKey) c.key()).value(), (Long) c.value());
+                        Values.exposed(((PairKey) c.key()).value()), (Long) c.value());
                 c.next();
                 return e;
             }
