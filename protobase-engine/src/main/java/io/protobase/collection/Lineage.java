@@ -16,6 +16,20 @@ record Lineage(AccessLog log, Tree base, Ops ops) {
     record Ops(Consumer<Object> op, Ops previous) {
     }
 
+    /** Records a key lookup in the log of {@code lineage}, if the collection is tracked. */
+    static void readKey(Lineage lineage, Object key) {
+        if (lineage != null) {
+            lineage.log.readKey(key);
+        }
+    }
+
+    /** Records a whole-collection read in the log of {@code lineage}, if the collection is tracked. */
+    static void readAll(Lineage lineage) {
+        if (lineage != null) {
+            lineage.log.readAll();
+        }
+    }
+
     Lineage then(Consumer<Object> op) {
         return new Lineage(log, base, new Ops(op, ops));
     }

@@ -39,15 +39,11 @@ public abstract sealed class ProtoCollection
     }
 
     void readKey(Object key) {
-        if (lineage != null) {
-            lineage.log().readKey(key);
-        }
+        Lineage.readKey(lineage, key);
     }
 
     void readAll() {
-        if (lineage != null) {
-            lineage.log().readAll();
-        }
+        Lineage.readAll(lineage);
     }
 
     /** Whether collection-specific header fields (total counts) are equal. */
@@ -94,15 +90,11 @@ public abstract sealed class ProtoCollection
         }
 
         void readKey(Object key) {
-            if (lineage != null) {
-                lineage.log().readKey(key);
-            }
+            Lineage.readKey(lineage, key);
         }
 
         void readAll() {
-            if (lineage != null) {
-                lineage.log().readAll();
-            }
+            Lineage.readAll(lineage);
         }
 
         /** Ends this round of in-place edits: nodes built so far become immutable. */

@@ -31,11 +31,8 @@ final class TreeCursor {
             return c;
         }
         while (!n.leaf) {
-            int i = 0;
-            while (start >= n.counts[i] && i < n.size - 1) {
-                start -= n.counts[i];
-                i++;
-            }
+            int i = TreeOps.childFor(n, start, false);
+            start -= TreeOps.countBefore(n, i);
             c.push(n, i);
             n = ops.node(n.vals[i]);
         }

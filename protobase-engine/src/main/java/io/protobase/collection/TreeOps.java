@@ -105,17 +105,37 @@ final class TreeOps {
         return n.vals != null ? n.vals[i] : n.keys[i];
     }
 
+    /**
+     * The child of internal node {@code n} holding position {@code index} of its subtree (the last
+     * child for positions past the end). With {@code atEnd}, a position just past a child's last
+     * entry belongs to that child (an insert there appends to it) rather than to the next one.
+     */
+    static int childFor(Node n, long index, boolean atEnd) {
+        int i = 0;
+        while (i < n.size - 1 && (atEnd ? index > n.counts[i] : index >= n.counts[i])) {
+            index -= n.counts[i];
+            i++;
+        }
+        return i;
+    }
+
+    /** The number of entries in the children of {@code n} before child {@code child}. */
+    static long countBefore(Node n, int child) {
+        long c = 0;
+        for (int i = 0; i < child; i++) {
+            c += n.counts[i];
+        }
+        return c;
+    }
+
     /** Returns the leaf holding position {@code index} and sets {@link #leafIndex}. */
     int leafIndex;
 
     Node leafAt(Tree t, long index) {
         Node n = root(t);
         while (!n.leaf) {
-            int i = 0;
-            while (index >= n.counts[i] && i < n.size - 1) {
-                index -= n.counts[i];
-                i++;
-            }
+            int i = childFor(n, index, false);
+            index -= countBefore(n, i);
             n = node(n.vals[i]);
         }
         if (index >= n.size) {
@@ -377,11 +397,8 @@ final class TreeOps {
             m.vals[(int) index] = value;
             return m;
         }
-        int i = 0;
-        while (index >= n.counts[i] && i < n.size - 1) {
-            index -= n.counts[i];
-            i++;
-        }
+        int i = childFor(n, index, false);
+        index -= countBefore(n, i);
         Node c = node(n.vals[i]);
         Node nc = setAt(c, index, value);
         if (nc == c) {
@@ -416,11 +433,8 @@ final class TreeOps {
             }
             return m;
         }
-        int i = 0;
-        while (i < n.size - 1 && index > n.counts[i]) {
-            index -= n.counts[i];
-            i++;
-        }
+        int i = childFor(n, index, true);
+        index -= countBefore(n, i);
         Node c = node(n.vals[i]);
         Node nc = insertAt(c, index, value);
         Node childSplit = split;
@@ -454,11 +468,8 @@ final class TreeOps {
             m.closeGap((int) index);
             return m;
         }
-        int i = 0;
-        while (index >= n.counts[i] && i < n.size - 1) {
-            index -= n.counts[i];
-            i++;
-        }
+        int i = childFor(n, index, false);
+        index -= countBefore(n, i);
         Node nc = removeAt(node(n.vals[i]), index);
         Node m = editable(n, 0);
         m.vals[i] = nc;
