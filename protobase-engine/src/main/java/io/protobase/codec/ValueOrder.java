@@ -68,6 +68,14 @@ public final class ValueOrder implements Comparator<Object> {
         };
     }
 
+    /**
+     * Whether two values belong to the same group of this order (both numbers, both strings, both
+     * dates...): only such values are comparable in queries, where a comparison across groups is false.
+     */
+    public boolean comparable(Object a, Object b) {
+        return rank(a) == rank(b);
+    }
+
     /** Whether two values are the same key under this order. */
     public boolean same(Object a, Object b) {
         return compare(a, b) == 0;
