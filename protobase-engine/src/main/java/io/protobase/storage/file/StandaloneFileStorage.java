@@ -54,6 +54,8 @@ import java.util.zip.CRC32C;
  * naming the file and offset, never silently dropping acknowledged commits. (Damage to the last
  * commit's own records cannot be told from a torn write of them; recovery keeps the commit before.)
  * Reads verify each record's CRC32C, so damage in older segments is reported on access.
+ * A clean {@link #close()} ends the log with a close record once everything before it is fsynced;
+ * the next open finds it in the last bytes of the file and takes the root from it without scanning.
  * An fsync failure poisons the storage (further calls fail) because the state of the file is then
  * unknown, as PostgreSQL does.
  *
@@ -189,6 +191,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     private long writtenSequence;
     private volatile boolean closed;
     private volatile Throwable poisoned;
+    /** Whether anything was appended since the log last ended in a close record; guarded by writeLock. */
+    private boolean appendedSinceClean = true;
 
     /** Opens (and recovers) the storage in {@code provider}'s directory with default options. */
     public StandaloneFileStorage(FileBlockProvider provider) {
@@ -423,12 +427,34 @@ public final class StandaloneFileStorage implements SharedStorage {
                     flushBuffer();
                 }
                 syncAll();
+                writeCloseRecord();
             }
         } catch (RuntimeException e) {
             LOG.warn("Flushing {} on close failed: {}", provider.directory(), e.toString());
         } finally {
             closeChannels();
             directoryLock.close();
+        }
+    }
+
+    /**
+     * Ends the log with a close record once everything before it is on disk, so the next open can
+     * take the root from the last {@value WalFormat#ROOT_RECORD_SIZE} bytes instead of scanning the
+     * segment. Skipped when the log already ends in one.
+     */
+    private void writeCloseRecord() {
+        synchronized (writeLock) {
+            if (!appendedSinceClean) {
+                return;
+            }
+            AtomPointer r = writtenRoot;
+            append(WalFormat.KIND_CLOSE, new WalFormat.RootRecord(writtenSequence,
+                    r == null ? -1 : r.segmentId(), r == null ? -1 : r.offset(), -1, -1,
+                    System.currentTimeMillis(), current.synced).toPayload());
+            flushBuffer();
+            unsynced.remove(current);
+            force(current);
+            appendedSinceClean = false;
         }
     }
 
@@ -444,6 +470,7 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     /** Appends one record; caller holds {@link #writeLock}. */
     private void append(byte kind, byte[] payload) {
+        appendedSinceClean = true;
         int size = payload.length + WalFormat.RECORD_OVERHEAD;
         byte[] head = new byte[5];
         ByteBuffer.wrap(head).putInt(payload.length).put(kind);
@@ -588,6 +615,15 @@ public final class StandaloneFileStorage implements SharedStorage {
         for (int i = 0; i < ids.size(); i++) {
             openExisting(ids.get(i), i == ids.size() - 1);
         }
+        Segment newest = segments.get(ids.get(ids.size() - 1));
+        WalFormat.RootRecord clean = closeRecordAtEnd(newest);
+        if (clean != null) {
+            current = newest;
+            bufferStart = newest.written;
+            adopt(clean);
+            appendedSinceClean = false;
+            return;
+        }
         while (true) {
             long lastId = ids.get(ids.size() - 1);
             Segment last = segments.get(lastId);
@@ -621,12 +657,44 @@ public final class StandaloneFileStorage implements SharedStorage {
             last.written = scan.end;
             current = last;
             bufferStart = scan.end;
-            sequence = scan.record.sequence();
-            root = scan.record.rootSegment() < 0 ? null
-                    : new AtomPointer(scan.record.rootSegment(), scan.record.rootOffset());
-            writtenRoot = root;
-            writtenSequence = sequence;
+            adopt(scan.record);
             return;
+        }
+    }
+
+    private void adopt(WalFormat.RootRecord record) {
+        sequence = record.sequence();
+        root = record.rootSegment() < 0 ? null : new AtomPointer(record.rootSegment(), record.rootOffset());
+        writtenRoot = root;
+        writtenSequence = sequence;
+    }
+
+    /**
+     * The close record ending {@code s}, if the storage was closed cleanly: a valid close record as
+     * the last bytes of the file that counts everything before it as fsynced. Then nothing after
+     * it can be torn and the segment needs no scan (reads still verify each record's checksum).
+     */
+    private WalFormat.RootRecord closeRecordAtEnd(Segment s) {
+        long size = s.written;
+        long at = size - WalFormat.ROOT_RECORD_SIZE;
+        if (at < WalFormat.HEADER_SIZE) {
+            return null;
+        }
+        try {
+            ByteBuffer b = ByteBuffer.allocate(WalFormat.ROOT_RECORD_SIZE);
+            readFully(s.channel, b, at, s);
+            byte[] bytes = b.array();
+            if (b.getInt(0) != WalFormat.COMMIT_PAYLOAD || b.get(4) != WalFormat.KIND_CLOSE
+                    || b.getInt(5 + WalFormat.COMMIT_PAYLOAD) != WalFormat.crc(bytes, 0, 5 + WalFormat.COMMIT_PAYLOAD)
+                    || !Arrays.equals(bytes, 5, 13, WalFormat.COMMIT_MAGIC, 0, 8)) {
+                return null;
+            }
+            WalFormat.RootRecord record = WalFormat.RootRecord.fromPayload(Arrays.copyOfRange(bytes, 5,
+                    5 + WalFormat.COMMIT_PAYLOAD));
+            return record.durableLength() == at ? record : null;
+        } catch (IOException e) {
+            throw new StorageException("Cannot read the end of " + s.name + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -730,7 +798,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                     why = p.error;
                     break;
                 }
-                if (p.kind == WalFormat.KIND_COMMIT || p.kind == WalFormat.KIND_CHECKPOINT) {
+                if (WalFormat.carriesRoot(p.kind)) {
                     last = p.root;
                     lastEnd = p.end;
                 }
@@ -768,7 +836,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         ByteBuffer head = window(s).read(pos, 5, size);
         int length = head.getInt(0);
         byte kind = head.get(4);
-        if (kind < WalFormat.KIND_ATOM || kind > WalFormat.KIND_CHECKPOINT) {
+        if (kind < WalFormat.KIND_ATOM || kind > WalFormat.KIND_CLOSE) {
             return new Parsed(kind, pos, 0, null, "unknown record kind " + kind);
         }
         if (length < 0 || length > WalFormat.MAX_RECORD_PAYLOAD || pos + WalFormat.RECORD_OVERHEAD + length > size) {

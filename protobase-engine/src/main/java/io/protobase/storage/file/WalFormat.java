@@ -20,9 +20,12 @@ final class WalFormat {
     static final byte KIND_ATOM = 1;
     static final byte KIND_COMMIT = 2;
     static final byte KIND_CHECKPOINT = 3;
+    /** A checkpoint written by a clean close as the segment's last record, after fsyncing all before it. */
+    static final byte KIND_CLOSE = 4;
 
     static final byte[] COMMIT_MAGIC = "PBCOMMIT".getBytes(StandardCharsets.US_ASCII);
     static final int COMMIT_PAYLOAD = 8 + 8 + 16 + 16 + 8 + 8;
+    static final int ROOT_RECORD_SIZE = RECORD_OVERHEAD + COMMIT_PAYLOAD;
 
     private WalFormat() {
     }
@@ -55,6 +58,11 @@ final class WalFormat {
         b.putInt(0);
         b.flip();
         return b;
+    }
+
+    /** Whether {@code kind} is a record carrying a root (commit, checkpoint or close). */
+    static boolean carriesRoot(byte kind) {
+        return kind == KIND_COMMIT || kind == KIND_CHECKPOINT || kind == KIND_CLOSE;
     }
 
     static int crc(byte[] bytes, int offset, int length) {

@@ -26,12 +26,14 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 /**
  * A flipped bit in committed data never comes back as different data. In an older segment it is
  * found when the damaged atom is read ({@link CorruptionException} naming the segment file and the
- * record's offset; the rest of the data stays readable). In the last segment, where recovery scans,
- * damage to records that were fsynced before a later commit record was written fails the open,
- * since it cannot be a torn tail; damage to the last commit itself cannot be told from a write torn
- * by a power loss, and recovery keeps the commit before. A sweep over every segment checks that
- * each flip ends in the correct data (or, in the last commit, the state before it) or a
- * {@code CorruptionException} naming file and offset, and nothing else.
+ * record's offset; the rest of the data stays readable). After a crash, recovery scans the last
+ * segment: damage to records that were fsynced before a later commit record was written fails the
+ * open, since it cannot be a torn tail; damage to the last commit itself cannot be told from a write
+ * torn by a power loss, and recovery keeps the commit before. After a clean close the open reads only
+ * the close record at the end, and damage anywhere is found when the damaged atom is read. Sweeps over
+ * every segment of both images check that each flip ends in the correct data (or, in the last commit
+ * after a crash, the state before it) or a {@code CorruptionException} naming file and offset, and
+ * nothing else.
  */
 class BitFlipDetectionTest {
 
@@ -41,7 +43,10 @@ class BitFlipDetectionTest {
     @TempDir
     Path work;
 
+    /** The segments as a crash right after the last commit leaves them. */
     private Path pristine;
+    /** The segments after a clean close, ending in a close record. */
+    private Path closed;
     private Path dir;
 
     /** The committed state: the items, the counter and the blob of the last commit, and of the one before. */
@@ -54,10 +59,11 @@ class BitFlipDetectionTest {
 
     @BeforeEach
     void writeSeveralSegments() {
+        closed = work.resolve("closed");
         pristine = work.resolve("pristine");
         Random rnd = new Random(97);
         TreeMap<Integer, String> items = new TreeMap<>();
-        try (ObjectSpace space = open(pristine)) {
+        try (ObjectSpace space = open(closed)) {
             Database db = space.getDatabase("db");
             db.write(tx -> {
                 Dictionary.Builder b = Dictionary.builder();
@@ -70,7 +76,7 @@ class BitFlipDetectionTest {
                 return null;
             });
             // later commits touch only the highest keys, so most leaves stay in the first segment
-            for (int j = 0; WalFiles.segments(pristine).size() < 4 || commitsInLastSegment(pristine) < 3; j++) {
+            for (int j = 0; WalFiles.segments(closed).size() < 4 || commitsInLastSegment(closed) < 3; j++) {
                 int key = ITEMS - 1 - (j % 50);
                 String value = "updated-" + j;
                 String blob = randomText(rnd, 3_000);
@@ -85,6 +91,7 @@ class BitFlipDetectionTest {
                 items.put(key, value);
                 last = new Stored(new TreeMap<>(items), counter, blob);
             }
+            WalFiles.copy(closed, pristine);
         }
         dir = WalFiles.copy(pristine, work.resolve("damaged"));
     }
@@ -179,7 +186,7 @@ class BitFlipDetectionTest {
         for (int i = 0; i < segments.size(); i++) {
             Path segment = segments.get(i);
             long size = WalFiles.read(segment).length;
-            for (long at : sweepPositions(size, i)) {
+            for (long at : sweepPositions(size, i, 97)) {
                 WalFiles.flipBit(segment, at, (int) (at % 8));
                 Outcome outcome = openAndReadEverything();
                 String where = segment.getFileName() + " offset " + at;
@@ -204,6 +211,78 @@ class BitFlipDetectionTest {
         assertThat(correct).isPositive();
         assertThat(failedOpen).isPositive();
         assertThat(failedRead).isPositive();
+    }
+
+    @Test
+    void aCleanCloseEndsTheLogInACloseRecordThatCountsEverythingBeforeItAsDurable() {
+        List<WalFiles.Rec> records = WalFiles.records(WalFiles.lastSegment(closed));
+        WalFiles.Rec end = records.get(records.size() - 1);
+        assertThat(end.kind()).isEqualTo(WalFormat.KIND_CLOSE);
+        assertThat(records.get(records.size() - 2).kind()).isEqualTo(WalFormat.KIND_COMMIT);
+        restoreAll(closed);
+        assertThat(openAndReadEverything().stored).isEqualTo(last);
+    }
+
+    @Test
+    void afterACleanCloseAFlippedBitInTheLastSegmentIsReportedWhenTheDamagedAtomIsRead() {
+        restoreAll(closed);
+        Path segment = WalFiles.lastSegment(dir);
+        List<WalFiles.Rec> records = WalFiles.records(segment);
+        WalFiles.Rec lastCommit = records.get(records.size() - 2);
+        // the last atom before the last commit record: part of the last commit (the counter, blob or catalog)
+        WalFiles.Rec atom = records.get(records.size() - 3);
+        assertThat(atom.kind()).isEqualTo(WalFormat.KIND_ATOM);
+        assertThat(lastCommit.kind()).isEqualTo(WalFormat.KIND_COMMIT);
+        WalFiles.flipBit(segment, atom.offset() + 7, 3);
+
+        Outcome outcome = openAndReadEverything();
+
+        assertThat(outcome.failure).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(segment.getFileName().toString())
+                .hasMessageContaining("at offset " + atom.offset());
+    }
+
+    @Test
+    void aFlippedBitInTheCloseRecordFallsBackToTheRecoveryScanAndKeepsTheLastCommit() {
+        restoreAll(closed);
+        Path segment = WalFiles.lastSegment(dir);
+        List<WalFiles.Rec> records = WalFiles.records(segment);
+        WalFiles.Rec end = records.get(records.size() - 1);
+        for (long at = end.offset(); at < end.end(); at++) {
+            restoreAll(closed);
+            WalFiles.flipBit(segment, at, (int) (at % 8));
+            Outcome outcome = openAndReadEverything();
+            assertThat(outcome.failure).as("bit flipped at offset %d", at).isNull();
+            assertThat(outcome.stored).as("bit flipped at offset %d", at).isEqualTo(last);
+        }
+    }
+
+    @Test
+    void sweepingFlipsOverACleanlyClosedStoreGivesEitherTheCorrectDataOrACorruptionException() {
+        int correct = 0;
+        int failed = 0;
+        restoreAll(closed);
+        List<Path> segments = WalFiles.segments(dir);
+        for (int i = 0; i < segments.size(); i++) {
+            Path segment = segments.get(i);
+            long size = WalFiles.read(segment).length;
+            for (long at : sweepPositions(size, i, 193)) {
+                WalFiles.flipBit(segment, at, (int) (at % 8));
+                Outcome outcome = openAndReadEverything();
+                String where = segment.getFileName() + " offset " + at;
+                if (outcome.failure != null) {
+                    assertThat(outcome.failure).as(where).isInstanceOf(CorruptionException.class)
+                            .hasMessageMatching("(?s).*wal-[0-9a-f]{16}\\.pbl.* at offset \\d+.*");
+                    failed++;
+                } else {
+                    assertThat(outcome.stored).as(where).isEqualTo(last);
+                    correct++;
+                }
+                restoreAll(closed);
+            }
+        }
+        assertThat(correct).isPositive();
+        assertThat(failed).isPositive();
     }
 
     private record Outcome(boolean opened, Stored stored, Throwable failure) {
@@ -238,6 +317,10 @@ class BitFlipDetectionTest {
 
     /** Puts back the undamaged segments (recovery may also have truncated or removed one). */
     private void restoreAll() {
+        restoreAll(pristine);
+    }
+
+    private void restoreAll(Path image) {
         try {
             for (Path s : WalFiles.segments(dir)) {
                 Files.delete(s);
@@ -245,13 +328,13 @@ class BitFlipDetectionTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        WalFiles.copy(pristine, dir);
+        WalFiles.copy(image, dir);
     }
 
     /** Every byte of the header, then every 97th byte, starting at another phase in each segment. */
-    private static long[] sweepPositions(long size, int segmentIndex) {
+    private static long[] sweepPositions(long size, int segmentIndex, int stride) {
         return LongStream.concat(LongStream.range(0, WalFormat.HEADER_SIZE),
-                LongStream.iterate(WalFormat.HEADER_SIZE + 13L * segmentIndex, at -> at < size, at -> at + 97))
+                LongStream.iterate(WalFormat.HEADER_SIZE + 13L * segmentIndex, at -> at < size, at -> at + stride))
                 .toArray();
     }
 
