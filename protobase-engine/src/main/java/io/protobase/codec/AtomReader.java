@@ -36,6 +36,11 @@ public final class AtomReader {
 
         /** Returns the registered enum type of that name, or {@code null}. */
         Class<? extends Enum<?>> enumType(String name);
+
+        /** Skips the value whose tag was just consumed; by default reads and discards it. */
+        default void skip(AtomReader reader, byte tag) {
+            read(reader, tag);
+        }
     }
 
     private final byte[] buf;
@@ -76,6 +81,73 @@ public final class AtomReader {
 
     public int remaining() {
         return limit - pos;
+    }
+
+    /** The offset of the next byte to read. */
+    public int position() {
+        return pos;
+    }
+
+    /** Moves to {@code offset} (within the input) to decode a value found there earlier. */
+    public AtomReader seek(int offset) {
+        if (offset < 0 || offset > limit) {
+            throw corrupt("offset " + offset + " outside the atom");
+        }
+        pos = offset;
+        return this;
+    }
+
+    /**
+     * Skips one tagged value, checking only its structure (tags, lengths, nesting), so that a
+     * node can find where each record starts without building it. The value is fully checked when
+     * it is decoded.
+     */
+    public void skipValue() {
+        byte tag = readByte();
+        switch (tag) {
+            case Tags.NULL, Tags.FALSE, Tags.TRUE -> {
+            }
+            case Tags.INT, Tags.LONG, Tags.LOCAL_DATE -> readVarLong();
+            case Tags.DOUBLE -> skip(8);
+            case Tags.UUID -> skip(16);
+            case Tags.BIG_DECIMAL -> {
+                readVarLong();
+                skip(readCount(1));
+            }
+            case Tags.BIG_INTEGER, Tags.STRING, Tags.BYTES -> skip(readCount(1));
+            case Tags.INSTANT, Tags.DURATION, Tags.LOCAL_DATE_TIME, Tags.POINTER -> {
+                readVarLong();
+                readVarLong();
+            }
+            case Tags.ENUM -> {
+                skip(readCount(1));
+                skip(readCount(1));
+            }
+            case Tags.LIST -> {
+                enter();
+                int n = readCount(1);
+                for (int i = 0; i < n; i++) {
+                    skipValue();
+                }
+                depth--;
+            }
+            default -> {
+                if (extension == null) {
+                    throw corrupt("unknown value tag " + tag);
+                }
+                enter();
+                extension.skip(this, tag);
+                depth--;
+            }
+        }
+    }
+
+    /** Skips {@code n} bytes. */
+    public void skip(int n) {
+        if (n < 0 || n > remaining()) {
+            throw corrupt("truncated");
+        }
+        pos += n;
     }
 
     public byte readByte() {

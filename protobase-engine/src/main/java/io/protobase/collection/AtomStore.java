@@ -261,13 +261,22 @@ public final class AtomStore {
         return (Dictionary) detachedValue(d);
     }
 
-    private static void writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
+    private void writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
         if (kind.keyed && (n.leaf || i > 0)) {
             writeKey(w, kind, n.keys[i]);
         }
         if (n.leaf) {
             if (kind.valued) {
-                w.writeValue(n.vals[i]);
+                Object v = n.vals[i];
+                if (v instanceof EncodedValue e) {
+                    if (e.store == this) {
+                        w.writeRaw(e.atom, e.start, e.end - e.start);
+                    } else {
+                        w.writeValue(e.decode());
+                    }
+                } else {
+                    w.writeValue(v);
+                }
             }
         } else {
             w.writeVarLong(n.counts[i]);
@@ -389,7 +398,7 @@ public final class AtomStore {
                 }
                 if (leaf) {
                     if (kind.valued) {
-                        vals[i] = r.readValue();
+                        vals[i] = readLeafValue(r, bytes, p);
                     }
                 } else {
                     long c = r.readVarLong();
@@ -414,6 +423,24 @@ public final class AtomStore {
         } catch (RuntimeException e) {
             throw new CorruptionException("Corrupt " + p + ": " + e, e);
         }
+    }
+
+    /** Small scalars are decoded at once; anything larger is located and left encoded. */
+    private Object readLeafValue(AtomReader r, byte[] bytes, AtomPointer p) {
+        int start = r.position();
+        if (start >= bytes.length) {
+            return r.readValue();
+        }
+        byte tag = bytes[start];
+        if (tag == Tags.INT || tag == Tags.LONG || tag == Tags.TRUE || tag == Tags.FALSE || tag == Tags.NULL) {
+            return r.readValue();
+        }
+        r.skipValue();
+        return new EncodedValue(this, bytes, start, r.position(), p);
+    }
+
+    AtomReader reader(byte[] bytes, Object source) {
+        return new AtomReader(bytes, source, codec);
     }
 
     private static Object readKey(AtomReader r, TreeKind kind) {
@@ -493,6 +520,19 @@ public final class AtomStore {
                 return Tags.COUNTED_SET;
             }
             return Tags.REPEATED_KEYS_DICTIONARY;
+        }
+
+        @Override
+        public void skip(AtomReader r, byte tag) {
+            if (tag != Tags.DB_OBJECT) {
+                read(r, tag);
+                return;
+            }
+            int n = r.readCount(2);
+            for (int i = 0; i < n; i++) {
+                r.skip(r.readCount(1));
+                r.skipValue();
+            }
         }
 
         @Override

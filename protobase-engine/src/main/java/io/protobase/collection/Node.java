@@ -2,6 +2,8 @@ package io.protobase.collection;
 
 import io.protobase.storage.AtomPointer;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Arrays;
 
 /**
@@ -54,6 +56,26 @@ final class Node {
         this.counts = counts;
         this.size = size;
         this.owner = owner;
+    }
+
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
+
+    /**
+     * The value of leaf entry {@code i}, decoding it if the node was read lazily. The decoded value
+     * replaces the encoded one (a release store: the node may be shared through the cache, and every
+     * decoded value is immutable with final fields), except a byte array, whose contents a plain
+     * array element would not publish safely; it is decoded on each read instead.
+     */
+    Object value(int i) {
+        Object v = vals[i];
+        if (v instanceof EncodedValue e) {
+            Object decoded = e.decode();
+            if (!(decoded instanceof byte[])) {
+                SLOT.setRelease(vals, i, decoded);
+            }
+            return decoded;
+        }
+        return v;
     }
 
     /** Number of entries in this subtree. */

@@ -110,7 +110,7 @@ final class TreeCursor {
 
     Object value() {
         check();
-        return leaf.vals[pos];
+        return leaf.value(pos);
     }
 
     void next() {

@@ -102,7 +102,7 @@ final class TreeOps {
         if (i < 0) {
             return MISSING;
         }
-        return n.vals != null ? n.vals[i] : n.keys[i];
+        return n.vals != null ? n.value(i) : n.keys[i];
     }
 
     /**
@@ -379,7 +379,7 @@ final class TreeOps {
 
     Object getAt(Tree t, long index) {
         Node leaf = leafAt(t, index);
-        return leaf.vals[leafIndex];
+        return leaf.value(leafIndex);
     }
 
     Tree setAt(Tree t, long index, Object value) {
