@@ -187,6 +187,17 @@ public final class ObjectSpace implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Registers the function of an extractor index ({@link io.protobase.index.IndexDefinition#byExtractor})
+     * under its name. The name is stored with the collection but a function cannot be: after
+     * reopening, register it again before changing a collection that carries the index (reads and
+     * queries work without it).
+     */
+    public ObjectSpace registerIndexExtractor(String name, java.util.function.Function<Object, ?> extractor) {
+        store.registerIndexExtractor(name, extractor);
+        return this;
+    }
+
     /** The storage underneath. */
     public SharedStorage storage() {
         return storage;

@@ -48,6 +48,8 @@ public final class Tags {
     public static final byte PROTO_SET = 43;
     public static final byte COUNTED_SET = 44;
     public static final byte REPEATED_KEYS_DICTIONARY = 45;
+    /** A list, set or dictionary with secondary indexes: the indexes, then the collection. */
+    public static final byte INDEXED = 46;
 
     private Tags() {
     }

@@ -49,6 +49,11 @@ public final class ValueOrder implements Comparator<Object> {
         if (ra != rb) {
             return Integer.compare(ra, rb);
         }
+        if (a instanceof GroupBound || b instanceof GroupBound) {
+            int ha = a instanceof GroupBound g ? (g.high ? 1 : -1) : 0;
+            int hb = b instanceof GroupBound g ? (g.high ? 1 : -1) : 0;
+            return Integer.compare(ha, hb);
+        }
         return switch (ra) {
             case 0 -> 0;
             case 1 -> Boolean.compare((Boolean) a, (Boolean) b);
@@ -79,6 +84,32 @@ public final class ValueOrder implements Comparator<Object> {
     /** Whether two values are the same key under this order. */
     public boolean same(Object a, Object b) {
         return compare(a, b) == 0;
+    }
+
+    /**
+     * A bound that sorts below every value of {@code value}'s group (all numbers, all strings, ...),
+     * for range scans that must stay within one group. Only for seeking; never stored.
+     */
+    public static Object groupStart(Object value) {
+        return new GroupBound(rank(value), false);
+    }
+
+    /** A bound that sorts above every value of {@code value}'s group; see {@link #groupStart}. */
+    public static Object groupEnd(Object value) {
+        return new GroupBound(rank(value), true);
+    }
+
+    private record GroupBound(int rank, boolean high) {
+    }
+
+    /** Whether {@code value} can be ordered (used as a key); see {@link #requireOrderable}. */
+    public static boolean isOrderable(Object value) {
+        try {
+            requireOrderable(value);
+            return true;
+        } catch (UnsupportedValueException e) {
+            return false;
+        }
     }
 
     /** Throws {@link UnsupportedValueException} unless {@code value} can be ordered (a key). */
@@ -134,6 +165,9 @@ public final class ValueOrder implements Comparator<Object> {
         }
         if (v instanceof io.protobase.storage.AtomPointer) {
             return 13;
+        }
+        if (v instanceof GroupBound g) {
+            return g.rank;
         }
         throw new UnsupportedValueException("A value of type " + v.getClass().getName()
                 + " cannot be used as a key or set element: keys must be null, Boolean, Integer, Long, Double, "

@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.Tags;
+import io.protobase.index.IndexDefinition;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
@@ -29,6 +30,7 @@ public final class AtomStore {
     private final SharedStorage storage;
     private final AtomCache<Node> cache;
     private final Map<String, Class<? extends Enum<?>>> enums = new ConcurrentHashMap<>();
+    private final Map<String, java.util.function.Function<Object, ?>> extractors = new ConcurrentHashMap<>();
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder atomsWritten = new LongAdder();
@@ -70,6 +72,14 @@ public final class AtomStore {
     }
 
     /** Lets constants of {@code type} decode to the enum itself. */
+    /**
+     * Registers the function of an extractor index under its name, so collections read back with
+     * that index can be changed (the name is stored, the function cannot be).
+     */
+    public void registerIndexExtractor(String name, java.util.function.Function<Object, ?> extractor) {
+        extractors.put(name, extractor);
+    }
+
     public void registerEnum(Class<? extends Enum<?>> type) {
         enums.put(type.getName(), type);
     }
@@ -228,10 +238,19 @@ public final class AtomStore {
     /** {@code value} with every saved collection inside it re-rooted at its pointer. */
     Object detachedValue(Object v) {
         if (v instanceof ProtoCollection c) {
+            ProtoCollection r;
             if (c.tree.root() instanceof Node root && root.pointer != null) {
-                return c.withTree(new Tree(c.tree.kind(), root.pointer, c.tree.size(), this));
+                r = c.withTree(new Tree(c.tree.kind(), root.pointer, c.tree.size(), this));
+            } else {
+                r = c.lineage == null ? c : c.withLineage(null);
             }
-            return c.lineage == null ? c : c.withLineage(null);
+            if (!r.indexes.isEmpty()) {
+                Indexes detachedIndexes = r.indexes.mapEntries(e -> (RepeatedKeysDictionary) detachedValue(e));
+                if (detachedIndexes != r.indexes) {
+                    r = r.withIndexes(detachedIndexes);
+                }
+            }
+            return r;
         }
         if (v instanceof DbObject o) {
             DbObject r = o;
@@ -478,6 +497,9 @@ public final class AtomStore {
                 return true;
             }
             if (v instanceof ProtoCollection c) {
+                if (!c.indexes.isEmpty()) {
+                    writeIndexes(w, c.indexes);
+                }
                 AtomPointer root = saveTree(c.tree);
                 w.writeByte(tagOf(c));
                 w.writeVarLong(c.tree.size());
@@ -496,6 +518,64 @@ public final class AtomStore {
                 return true;
             }
             return false;
+        }
+
+        /** Writes the {@link Tags#INDEXED} prefix: count, then per index name, kind, path and entries. */
+        private void writeIndexes(AtomWriter w, Indexes indexes) {
+            w.writeByte(Tags.INDEXED);
+            w.writeVarLong(indexes.all().length);
+            for (Indexes.Index i : indexes.all()) {
+                IndexDefinition d = i.definition();
+                w.writeString(d.name());
+                if (d.isExtractor()) {
+                    w.writeByte(1);
+                    d.extractor().ifPresent(f -> extractors.putIfAbsent(d.name(), f));
+                } else {
+                    w.writeByte(0);
+                    w.writeString(d.path().orElseThrow().toString());
+                }
+                w.writeValue(i.entries());
+            }
+        }
+
+        private Object readIndexed(AtomReader r) {
+            int n = r.readCount(3);
+            if (n == 0) {
+                throw r.corrupt("an indexed collection without indexes");
+            }
+            Indexes.Index[] indexes = new Indexes.Index[n];
+            for (int i = 0; i < n; i++) {
+                String name = r.readString();
+                byte kind = r.readByte();
+                String path;
+                if (kind == 0) {
+                    path = r.readString();
+                } else if (kind == 1) {
+                    path = null;
+                } else {
+                    throw r.corrupt("unknown index kind " + kind);
+                }
+                if (!(r.readValue() instanceof RepeatedKeysDictionary entries)) {
+                    throw r.corrupt("index '" + name + "' without its entries");
+                }
+                IndexDefinition d;
+                try {
+                    d = IndexDefinition.restored(name, path, () -> extractors.get(name));
+                } catch (IllegalArgumentException e) {
+                    throw r.corrupt("bad index definition '" + name + "': " + e.getMessage());
+                }
+                indexes[i] = new Indexes.Index(d, entries);
+            }
+            Object c = r.readValue();
+            if (!(c instanceof Dictionary || c instanceof HashDictionary || c instanceof ProtoList
+                    || c instanceof ProtoSet)) {
+                throw r.corrupt("indexes on a value that cannot carry them");
+            }
+            try {
+                return ((ProtoCollection) c).withIndexes(Indexes.of(indexes));
+            } catch (io.protobase.index.IndexException e) {
+                throw r.corrupt(e.getMessage());
+            }
         }
 
         @Override
@@ -554,6 +634,8 @@ public final class AtomStore {
                     }
                     return new DbObject(names, values);
                 }
+                case Tags.INDEXED:
+                    return readIndexed(r);
                 case Tags.DICTIONARY:
                     return new Dictionary(readTree(r, TreeKind.SORTED), null);
                 case Tags.HASH_DICTIONARY:

@@ -1,5 +1,9 @@
 package io.protobase.collection;
 
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexedCollection;
+import io.protobase.index.SecondaryIndex;
+
 import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.Iterator;
@@ -25,12 +29,16 @@ import java.util.stream.StreamSupport;
  * d.getAt("name");   // "Item 1"
  * }</pre>
  */
-public final class Dictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>> {
+public final class Dictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>>, IndexedCollection {
 
     private static final Dictionary EMPTY = new Dictionary(Tree.empty(TreeKind.SORTED), null);
 
     Dictionary(Tree tree, Lineage lineage) {
         super(tree, lineage);
+    }
+
+    Dictionary(Tree tree, Lineage lineage, Indexes indexes) {
+        super(tree, lineage, indexes);
     }
 
     /** The empty dictionary. */
@@ -64,7 +72,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     /** A builder starting from this dictionary; it edits its own new nodes in place. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, true);
+        return new Builder(tree, lineage, indexes, true);
     }
 
     /** The value under {@code key}, or {@code null} when absent. */
@@ -89,12 +97,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     /** A dictionary with {@code key} mapped to {@code value}. */
     public Dictionary setAt(Object key, Object value) {
-        return new Builder(tree, lineage, false).setAt(key, value).build();
+        return new Builder(tree, lineage, indexes, false).setAt(key, value).build();
     }
 
     /** A dictionary without {@code key} (this one when absent). */
     public Dictionary removeAt(Object key) {
-        return new Builder(tree, lineage, false).removeAt(key).build();
+        return new Builder(tree, lineage, indexes, false).removeAt(key).build();
     }
 
     /** The smallest key, or throws when empty. */
@@ -241,22 +249,62 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     @Override
     Dictionary withTree(Tree t) {
-        return new Dictionary(t, null);
+        return new Dictionary(t, null, indexes);
     }
 
     @Override
     Dictionary withLineage(Lineage l) {
-        return new Dictionary(tree, l);
+        return new Dictionary(tree, l, indexes);
+    }
+
+    @Override
+    Dictionary withIndexes(Indexes ix) {
+        return new Dictionary(tree, lineage, ix);
+    }
+
+    /**
+     * This collection with one more secondary index, filled from the current records and kept
+     * exact by every later change. Fails if an index of that name exists.
+     */
+    public Dictionary withIndex(IndexDefinition definition) {
+        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+    }
+
+    /** This collection without the index named {@code name} (which must exist). */
+    public Dictionary withoutIndex(String name) {
+        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+    }
+
+    /** The secondary indexes by name (reading one is a read of the whole collection). */
+    @Override
+    public Map<String, SecondaryIndex> indexes() {
+        return indexMap();
     }
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, true);
+        return new Builder(tree, null, indexes, true);
     }
 
     @Override
     Object validationLookup(Object key) {
         return ops().get(tree, key);
+    }
+
+    @Override
+    Object recordOf(Object id) {
+        Object v = ops().get(tree, id);
+        if (v == TreeOps.MISSING) {
+            throw new io.protobase.CorruptionException("An index of this dictionary names the key " + id
+                    + ", which the dictionary does not hold; the stored index is damaged (rebuild it: withoutIndex, withIndex)");
+        }
+        return v;
+    }
+
+    /** The values, in key order: the records queries and indexes see. */
+    @Override
+    public Stream<Object> records() {
+        return values();
     }
 
     /**
@@ -266,14 +314,21 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
      */
     public static final class Builder extends ProtoCollection.Builder<Dictionary> {
 
-        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
-            super(tree, lineage, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
+            super(tree, lineage, indexes, transientNodes);
         }
 
         /** Maps {@code key} to {@code value}. */
         public Builder setAt(Object key, Object value) {
             Object k = Values.key(key);
             Object v = Values.storable(value);
+            if (editor != null) {
+                Object old = ops().get(tree, k);
+                if (old != TreeOps.MISSING) {
+                    editor.remove(old, k);
+                }
+                editor.add(v, k);
+            }
             tree = ops().put(tree, k, v);
             this.<Builder>record(b -> b.setAt(k, v));
             return this;
@@ -282,6 +337,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
         /** Removes {@code key} if present. */
         public Builder removeAt(Object key) {
             Object k = Values.key(key);
+            if (editor != null) {
+                Object old = ops().get(tree, k);
+                if (old != TreeOps.MISSING) {
+                    editor.remove(old, k);
+                }
+            }
             tree = ops().remove(tree, k);
             this.<Builder>record(b -> b.removeAt(k));
             return this;
@@ -302,16 +363,37 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
             return ops().get(tree, k) != TreeOps.MISSING;
         }
 
+        @Override
+        void forEachRecord(java.util.function.BiConsumer<Object, Object> action) {
+            for (TreeCursor c = TreeCursor.atIndex(ops(), tree, 0); c.valid(); c.next()) {
+                action.accept(c.value(), c.key());
+            }
+        }
+
         /** The number of entries so far. */
         public long count() {
             readAll();
             return tree.size();
         }
 
+        /** Declares a secondary index, filled from the current records. */
+        public Builder addIndex(IndexDefinition definition) {
+            declareIndex(definition);
+            this.<Builder>record(b -> b.addIndex(definition));
+            return this;
+        }
+
+        /** Drops the secondary index named {@code name}. */
+        public Builder removeIndex(String name) {
+            dropIndex(name);
+            this.<Builder>record(b -> b.removeIndex(name));
+            return this;
+        }
+
         @Override
         public Dictionary build() {
             freeze();
-            return new Dictionary(tree, lineage);
+            return new Dictionary(tree, lineage, indexes());
         }
     }
 }

@@ -1,5 +1,9 @@
 package io.protobase.collection;
 
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexedCollection;
+import io.protobase.index.SecondaryIndex;
+
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Spliterator;
@@ -19,12 +23,16 @@ import java.util.stream.StreamSupport;
  *         .setAt(List.of(1, 2, 3), "Value for tuple");
  * }</pre>
  */
-public final class HashDictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>> {
+public final class HashDictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>>, IndexedCollection {
 
     private static final HashDictionary EMPTY = new HashDictionary(Tree.empty(TreeKind.HASHED), null);
 
     HashDictionary(Tree tree, Lineage lineage) {
         super(tree, lineage);
+    }
+
+    HashDictionary(Tree tree, Lineage lineage, Indexes indexes) {
+        super(tree, lineage, indexes);
     }
 
     /** The empty hash dictionary. */
@@ -58,7 +66,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     /** A builder starting from this hash dictionary. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, true);
+        return new Builder(tree, lineage, indexes, true);
     }
 
     /** The value under {@code key}, or {@code null} when absent. */
@@ -78,17 +86,17 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     /** A hash dictionary with {@code key} mapped to {@code value}. */
     public HashDictionary setAt(Object key, Object value) {
-        return new Builder(tree, lineage, false).setAt(key, value).build();
+        return new Builder(tree, lineage, indexes, false).setAt(key, value).build();
     }
 
     /** A hash dictionary without {@code key}; removing an absent key changes nothing. */
     public HashDictionary removeAt(Object key) {
-        return new Builder(tree, lineage, false).removeAt(key).build();
+        return new Builder(tree, lineage, indexes, false).removeAt(key).build();
     }
 
     /** A hash dictionary with every entry of {@code other} added (other's values win). */
     public HashDictionary merge(HashDictionary other) {
-        Builder b = new Builder(tree, lineage, true);
+        Builder b = new Builder(tree, lineage, indexes, true);
         for (Map.Entry<Object, Object> e : other) {
             b.setAt(e.getKey(), e.getValue());
         }
@@ -120,17 +128,41 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     @Override
     HashDictionary withTree(Tree t) {
-        return new HashDictionary(t, null);
+        return new HashDictionary(t, null, indexes);
     }
 
     @Override
     HashDictionary withLineage(Lineage l) {
-        return new HashDictionary(tree, l);
+        return new HashDictionary(tree, l, indexes);
+    }
+
+    @Override
+    HashDictionary withIndexes(Indexes ix) {
+        return new HashDictionary(tree, lineage, ix);
+    }
+
+    /**
+     * This collection with one more secondary index, filled from the current records and kept
+     * exact by every later change. Fails if an index of that name exists.
+     */
+    public HashDictionary withIndex(IndexDefinition definition) {
+        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+    }
+
+    /** This collection without the index named {@code name} (which must exist). */
+    public HashDictionary withoutIndex(String name) {
+        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+    }
+
+    /** The secondary indexes by name (reading one is a read of the whole collection). */
+    @Override
+    public Map<String, SecondaryIndex> indexes() {
+        return indexMap();
     }
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, true);
+        return new Builder(tree, null, indexes, true);
     }
 
     @Override
@@ -138,17 +170,40 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         return ops().get(tree, HashedKey.of(key));
     }
 
+    @Override
+    Object recordOf(Object id) {
+        Object v = ops().get(tree, HashedKey.of(id));
+        if (v == TreeOps.MISSING) {
+            throw new io.protobase.CorruptionException("An index of this hash dictionary names the key " + id
+                    + ", which the dictionary does not hold; the stored index is damaged (rebuild it: withoutIndex, withIndex)");
+        }
+        return v;
+    }
+
+    /** The values, in hash order: the records queries and indexes see. */
+    @Override
+    public Stream<Object> records() {
+        return stream().map(Map.Entry::getValue);
+    }
+
     /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
     public static final class Builder extends ProtoCollection.Builder<HashDictionary> {
 
-        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
-            super(tree, lineage, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
+            super(tree, lineage, indexes, transientNodes);
         }
 
         /** Maps {@code key} to {@code value}. */
         public Builder setAt(Object key, Object value) {
             Object k = Values.key(key);
             Object v = Values.storable(value);
+            if (editor != null) {
+                Object old = ops().get(tree, HashedKey.of(k));
+                if (old != TreeOps.MISSING) {
+                    editor.remove(old, k);
+                }
+                editor.add(v, k);
+            }
             tree = ops().put(tree, HashedKey.of(k), v);
             this.<Builder>record(b -> b.setAt(k, v));
             return this;
@@ -157,9 +212,22 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         /** Removes {@code key} if present. */
         public Builder removeAt(Object key) {
             Object k = Values.key(key);
+            if (editor != null) {
+                Object old = ops().get(tree, HashedKey.of(k));
+                if (old != TreeOps.MISSING) {
+                    editor.remove(old, k);
+                }
+            }
             tree = ops().remove(tree, HashedKey.of(k));
             this.<Builder>record(b -> b.removeAt(k));
             return this;
+        }
+
+        @Override
+        void forEachRecord(java.util.function.BiConsumer<Object, Object> action) {
+            for (TreeCursor c = TreeCursor.atIndex(ops(), tree, 0); c.valid(); c.next()) {
+                action.accept(c.value(), ((HashedKey) c.key()).value());
+            }
         }
 
         /** The value under {@code key}, or {@code null}. */
@@ -170,10 +238,24 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
             return v == TreeOps.MISSING ? null : Values.exposed(v);
         }
 
+        /** Declares a secondary index, filled from the current records. */
+        public Builder addIndex(IndexDefinition definition) {
+            declareIndex(definition);
+            this.<Builder>record(b -> b.addIndex(definition));
+            return this;
+        }
+
+        /** Drops the secondary index named {@code name}. */
+        public Builder removeIndex(String name) {
+            dropIndex(name);
+            this.<Builder>record(b -> b.removeIndex(name));
+            return this;
+        }
+
         @Override
         public HashDictionary build() {
             freeze();
-            return new HashDictionary(tree, lineage);
+            return new HashDictionary(tree, lineage, indexes());
         }
     }
 }

@@ -13,6 +13,8 @@ record PairKey(Object key, long valueHash, Object value) {
 
     /** Sorts before every pair of its key. */
     static final Object LOW = new Object();
+    /** Sorts after every pair of its key. */
+    static final Object HIGH = new Object();
 
     static final Comparator<Object> ORDER = (a, b) -> {
         PairKey x = (PairKey) a;
@@ -21,12 +23,16 @@ record PairKey(Object key, long valueHash, Object value) {
         if (c != 0) {
             return c;
         }
-        if (x.value == LOW || y.value == LOW) {
-            return x.value == y.value ? 0 : (x.value == LOW ? -1 : 1);
+        if (x.value == LOW || y.value == LOW || x.value == HIGH || y.value == HIGH) {
+            return Integer.compare(bound(x.value), bound(y.value));
         }
         c = Long.compareUnsigned(x.valueHash, y.valueHash);
         return c != 0 ? c : ValueOrder.INSTANCE.compare(x.value, y.value);
     };
+
+    private static int bound(Object value) {
+        return value == LOW ? -1 : value == HIGH ? 1 : 0;
+    }
 
     static PairKey of(Object key, Object value) {
         return new PairKey(key, StableHash.of(value), value);
@@ -35,5 +41,10 @@ record PairKey(Object key, long valueHash, Object value) {
     /** The smallest pair of {@code key}, for seeking to the start of its bucket. */
     static PairKey lowest(Object key) {
         return new PairKey(key, 0, LOW);
+    }
+
+    /** The largest pair of {@code key}, for seeking past its bucket. */
+    static PairKey highest(Object key) {
+        return new PairKey(key, 0, HIGH);
     }
 }

@@ -1,5 +1,13 @@
 package io.protobase.collection;
 
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexException;
+import io.protobase.index.SecondaryIndex;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -17,10 +25,17 @@ public abstract sealed class ProtoCollection
 
     final Tree tree;
     final Lineage lineage;
+    /** Secondary indexes (lists, sets, dictionaries); {@link Indexes#NONE} for the others. */
+    final Indexes indexes;
 
     ProtoCollection(Tree tree, Lineage lineage) {
+        this(tree, lineage, Indexes.NONE);
+    }
+
+    ProtoCollection(Tree tree, Lineage lineage, Indexes indexes) {
         this.tree = tree;
         this.lineage = lineage;
+        this.indexes = indexes;
     }
 
     /** The number of entries (elements, pairs or distinct keys, as each collection defines). */
@@ -54,6 +69,28 @@ public abstract sealed class ProtoCollection
     /** The same content with another lineage. */
     abstract ProtoCollection withLineage(Lineage lineage);
 
+    /** The same content and lineage with other indexes (only the indexable collections have any). */
+    ProtoCollection withIndexes(Indexes ix) {
+        throw new IllegalStateException(getClass().getSimpleName() + " has no secondary indexes");
+    }
+
+    /** The record an index entry's id denotes (untracked): the element itself, or a dictionary's value. */
+    Object recordOf(Object id) {
+        return id;
+    }
+
+    /** The indexes as the query layer sees them, by name. */
+    Map<String, SecondaryIndex> indexMap() {
+        if (indexes.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, SecondaryIndex> m = new LinkedHashMap<>();
+        for (Indexes.Index i : indexes.all()) {
+            m.put(i.definition().name(), new CollectionIndex(this, i));
+        }
+        return Collections.unmodifiableMap(m);
+    }
+
     /** The same content (header fields included) on another handle of the same tree, untracked. */
     abstract ProtoCollection withTree(Tree tree);
 
@@ -71,11 +108,53 @@ public abstract sealed class ProtoCollection
         Tree tree;
         Lineage lineage;
         Object token;
+        /** The indexes as of the last index declaration; {@link #editor} holds record changes since. */
+        private Indexes declared;
+        /** Applies record changes to {@link #declared}; {@code null} when there are no indexes. */
+        Indexes.Editor editor;
 
         Builder(Tree tree, Lineage lineage, boolean transientNodes) {
+            this(tree, lineage, Indexes.NONE, transientNodes);
+        }
+
+        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
             this.tree = tree;
             this.lineage = lineage;
             this.token = transientNodes ? new Object() : null;
+            this.declared = indexes;
+            this.editor = indexes.edit();
+        }
+
+        /** The indexes with every change so far. */
+        Indexes indexes() {
+            return editor == null ? declared : editor.build();
+        }
+
+        /** Calls {@code action} with (record, id) for every record of the current content (untracked). */
+        void forEachRecord(BiConsumer<Object, Object> action) {
+            throw new IllegalStateException("this collection has no secondary indexes");
+        }
+
+        /** Declares an index and fills it from the current records. */
+        void declareIndex(IndexDefinition definition) {
+            readAll();
+            Indexes current = indexes();
+            if (current.get(definition.name()) != null) {
+                throw new IndexException("The collection already has an index named '" + definition.name()
+                        + "'; remove it first (withoutIndex) to redefine it");
+            }
+            declared = current.with(Indexes.build(definition, this::forEachRecord));
+            editor = declared.edit();
+        }
+
+        /** Drops an index; dropping an unknown name fails so a typo does not pass silently. */
+        void dropIndex(String name) {
+            Indexes current = indexes();
+            if (current.get(name) == null) {
+                throw new IndexException("The collection has no index named '" + name + "'");
+            }
+            declared = current.without(name);
+            editor = declared.edit();
         }
 
         TreeOps ops() {

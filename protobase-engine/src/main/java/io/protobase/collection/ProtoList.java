@@ -1,10 +1,15 @@
 package io.protobase.collection;
 
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexedCollection;
+import io.protobase.index.SecondaryIndex;
+
 import java.util.AbstractList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -19,12 +24,16 @@ import java.util.stream.StreamSupport;
  * (an append-only log never conflicts); any positional read or write makes the transaction depend
  * on the whole list.
  */
-public final class ProtoList extends ProtoCollection implements Iterable<Object> {
+public final class ProtoList extends ProtoCollection implements Iterable<Object>, IndexedCollection {
 
     private static final ProtoList EMPTY = new ProtoList(Tree.empty(TreeKind.POSITIONAL), null);
 
     ProtoList(Tree tree, Lineage lineage) {
         super(tree, lineage);
+    }
+
+    ProtoList(Tree tree, Lineage lineage, Indexes indexes) {
+        super(tree, lineage, indexes);
     }
 
     /** The empty list. */
@@ -55,7 +64,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A builder starting from this list. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, true);
+        return new Builder(tree, lineage, indexes, true);
     }
 
     static long index(long index, long size, boolean allowEnd) {
@@ -74,27 +83,27 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A list with the element at {@code index} replaced. */
     public ProtoList setAt(long index, Object value) {
-        return new Builder(tree, lineage, false).setAt(index, value).build();
+        return new Builder(tree, lineage, indexes, false).setAt(index, value).build();
     }
 
     /** A list with {@code value} inserted before position {@code index} ({@code count()} appends). */
     public ProtoList insertAt(long index, Object value) {
-        return new Builder(tree, lineage, false).insertAt(index, value).build();
+        return new Builder(tree, lineage, indexes, false).insertAt(index, value).build();
     }
 
     /** A list without the element at {@code index}. */
     public ProtoList removeAt(long index) {
-        return new Builder(tree, lineage, false).removeAt(index).build();
+        return new Builder(tree, lineage, indexes, false).removeAt(index).build();
     }
 
     /** A list with {@code value} added at the end. */
     public ProtoList appendLast(Object value) {
-        return new Builder(tree, lineage, false).appendLast(value).build();
+        return new Builder(tree, lineage, indexes, false).appendLast(value).build();
     }
 
     /** A list with {@code value} added at the front. */
     public ProtoList appendFirst(Object value) {
-        return new Builder(tree, lineage, false).appendFirst(value).build();
+        return new Builder(tree, lineage, indexes, false).appendFirst(value).build();
     }
 
     /** A list without its first element (unchanged when empty). */
@@ -111,24 +120,24 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A list with every element of {@code elements} appended. */
     public ProtoList extend(Iterable<?> elements) {
-        Builder b = new Builder(tree, lineage, true);
+        Builder b = new Builder(tree, lineage, indexes, true);
         elements.forEach(b::appendLast);
         return b.build();
     }
 
     /** The first {@code k} elements (all when {@code k >= count()}). */
     public ProtoList head(long k) {
-        return new Builder(tree, lineage, false).head(k).build();
+        return new Builder(tree, lineage, indexes, false).head(k).build();
     }
 
     /** The elements from position {@code k} on (none when {@code k >= count()}). */
     public ProtoList tail(long k) {
-        return new Builder(tree, lineage, false).tail(k).build();
+        return new Builder(tree, lineage, indexes, false).tail(k).build();
     }
 
     /** Elements {@code [from, to)}, bounds clamped to the list; empty when {@code from >= to}. */
     public ProtoList slice(long from, long to) {
-        return new Builder(tree, lineage, false).slice(from, to).build();
+        return new Builder(tree, lineage, indexes, false).slice(from, to).build();
     }
 
     @Override
@@ -178,17 +187,47 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     @Override
     ProtoList withTree(Tree t) {
-        return new ProtoList(t, null);
+        return new ProtoList(t, null, indexes);
     }
 
     @Override
     ProtoList withLineage(Lineage l) {
-        return new ProtoList(tree, l);
+        return new ProtoList(tree, l, indexes);
+    }
+
+    @Override
+    ProtoList withIndexes(Indexes ix) {
+        return new ProtoList(tree, lineage, ix);
+    }
+
+    /**
+     * This list with one more secondary index, filled from the current elements and kept exact by
+     * every later change. Elements of an indexed list must be orderable (records as {@code DbObject}).
+     */
+    public ProtoList withIndex(IndexDefinition definition) {
+        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+    }
+
+    /** This list without the index named {@code name} (which must exist). */
+    public ProtoList withoutIndex(String name) {
+        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+    }
+
+    /** The secondary indexes by name (reading one is a read of the whole list). */
+    @Override
+    public Map<String, SecondaryIndex> indexes() {
+        return indexMap();
+    }
+
+    /** The elements in list order: the records queries and indexes see. */
+    @Override
+    public Stream<Object> records() {
+        return stream();
     }
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, true);
+        return new Builder(tree, null, indexes, true);
     }
 
     @Override
@@ -199,15 +238,21 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
     public static final class Builder extends ProtoCollection.Builder<ProtoList> {
 
-        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
-            super(tree, lineage, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
+            super(tree, lineage, indexes, transientNodes);
         }
 
         /** Replaces the element at {@code index}. */
         public Builder setAt(long index, Object value) {
             readAll();
             Object v = Values.storable(value);
-            tree = ops().setAt(tree, index(index, tree.size(), false), v);
+            long i = index(index, tree.size(), false);
+            if (editor != null) {
+                Object old = ops().getAt(tree, i);
+                editor.remove(old, old);
+                editor.add(v, v);
+            }
+            tree = ops().setAt(tree, i, v);
             return this;
         }
 
@@ -215,20 +260,29 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         public Builder insertAt(long index, Object value) {
             readAll();
             Object v = Values.storable(value);
-            tree = ops().insertAt(tree, index(index, tree.size(), true), v);
+            long i = index(index, tree.size(), true);
+            if (editor != null) {
+                editor.add(v, v);
+            }
+            tree = ops().insertAt(tree, i, v);
             return this;
         }
 
         /** Removes the element at {@code index}. */
         public Builder removeAt(long index) {
             readAll();
-            tree = ops().removeAt(tree, index(index, tree.size(), false));
+            long i = index(index, tree.size(), false);
+            unindex(i, i + 1);
+            tree = ops().removeAt(tree, i);
             return this;
         }
 
         /** Appends {@code value}; blind appends rebase onto concurrent commits. */
         public Builder appendLast(Object value) {
             Object v = Values.storable(value);
+            if (editor != null) {
+                editor.add(v, v);
+            }
             tree = ops().insertAt(tree, tree.size(), v);
             this.<Builder>record(b -> b.appendLast(v));
             return this;
@@ -237,6 +291,9 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Prepends {@code value}; blind prepends rebase onto concurrent commits. */
         public Builder appendFirst(Object value) {
             Object v = Values.storable(value);
+            if (editor != null) {
+                editor.add(v, v);
+            }
             tree = ops().insertAt(tree, 0, v);
             this.<Builder>record(b -> b.appendFirst(v));
             return this;
@@ -245,6 +302,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Keeps the first {@code k} elements. */
         public Builder head(long k) {
             readAll();
+            unindex(Math.max(0, k), tree.size());
             tree = ops().head(tree, Math.max(0, k));
             return this;
         }
@@ -252,6 +310,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Drops the first {@code k} elements. */
         public Builder tail(long k) {
             readAll();
+            unindex(0, Math.min(Math.max(0, k), tree.size()));
             tree = ops().tail(tree, Math.max(0, k));
             return this;
         }
@@ -262,6 +321,8 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
             long size = tree.size();
             long f = Math.max(0, Math.min(from, size));
             long t = Math.max(f, Math.min(to, size));
+            unindex(0, f);
+            unindex(t, size);
             TreeOps ops = ops();
             tree = ops.tail(ops.head(tree, t), f);
             return this;
@@ -279,10 +340,45 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
             return tree.size();
         }
 
+        /** Declares a secondary index, filled from the current elements. */
+        public Builder addIndex(IndexDefinition definition) {
+            declareIndex(definition);
+            this.<Builder>record(b -> b.addIndex(definition));
+            return this;
+        }
+
+        /** Drops the secondary index named {@code name}. */
+        public Builder removeIndex(String name) {
+            dropIndex(name);
+            this.<Builder>record(b -> b.removeIndex(name));
+            return this;
+        }
+
+        @Override
+        void forEachRecord(java.util.function.BiConsumer<Object, Object> action) {
+            for (TreeCursor c = TreeCursor.atIndex(ops(), tree, 0); c.valid(); c.next()) {
+                Object e = c.value();
+                action.accept(e, e);
+            }
+        }
+
+        /** Removes the elements at positions [from, to) from the indexes. */
+        private void unindex(long from, long to) {
+            if (editor == null) {
+                return;
+            }
+            TreeCursor c = TreeCursor.atIndex(ops(), tree, from);
+            for (long i = from; i < to && c.valid(); i++) {
+                Object e = c.value();
+                editor.remove(e, e);
+                c.next();
+            }
+        }
+
         @Override
         public ProtoList build() {
             freeze();
-            return new ProtoList(tree, lineage);
+            return new ProtoList(tree, lineage, indexes());
         }
     }
 }

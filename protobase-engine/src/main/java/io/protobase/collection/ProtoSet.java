@@ -1,10 +1,15 @@
 package io.protobase.collection;
 
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexedCollection;
+import io.protobase.index.SecondaryIndex;
+
 import java.util.AbstractSet;
 import java.util.Iterator;
 import java.util.Set;
 import java.util.Spliterator;
 import java.util.Spliterators;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
@@ -13,12 +18,16 @@ import java.util.stream.StreamSupport;
  * orderable value; numerically equal numbers are the same element. Immutable: {@link #add} returns
  * a new set and never changes this one.
  */
-public final class ProtoSet extends ProtoCollection implements Iterable<Object> {
+public final class ProtoSet extends ProtoCollection implements Iterable<Object>, IndexedCollection {
 
     private static final ProtoSet EMPTY = new ProtoSet(Tree.empty(TreeKind.HASHED_SET), null);
 
     ProtoSet(Tree tree, Lineage lineage) {
         super(tree, lineage);
+    }
+
+    ProtoSet(Tree tree, Lineage lineage, Indexes indexes) {
+        super(tree, lineage, indexes);
     }
 
     /** The empty set. */
@@ -49,7 +58,7 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
 
     /** A builder starting from this set. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, true);
+        return new Builder(tree, lineage, indexes, true);
     }
 
     /** Whether {@code element} is in the set. */
@@ -61,12 +70,12 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
 
     /** A set that also holds {@code element}. */
     public ProtoSet add(Object element) {
-        return new Builder(tree, lineage, false).add(element).build();
+        return new Builder(tree, lineage, indexes, false).add(element).build();
     }
 
     /** A set without {@code element}. */
     public ProtoSet removeAt(Object element) {
-        return new Builder(tree, lineage, false).removeAt(element).build();
+        return new Builder(tree, lineage, indexes, false).removeAt(element).build();
     }
 
     /** Elements in either set. */
@@ -148,17 +157,41 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
 
     @Override
     ProtoSet withTree(Tree t) {
-        return new ProtoSet(t, null);
+        return new ProtoSet(t, null, indexes);
     }
 
     @Override
     ProtoSet withLineage(Lineage l) {
-        return new ProtoSet(tree, l);
+        return new ProtoSet(tree, l, indexes);
+    }
+
+    @Override
+    ProtoSet withIndexes(Indexes ix) {
+        return new ProtoSet(tree, lineage, ix);
+    }
+
+    /**
+     * This collection with one more secondary index, filled from the current records and kept
+     * exact by every later change. Fails if an index of that name exists.
+     */
+    public ProtoSet withIndex(IndexDefinition definition) {
+        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+    }
+
+    /** This collection without the index named {@code name} (which must exist). */
+    public ProtoSet withoutIndex(String name) {
+        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+    }
+
+    /** The secondary indexes by name (reading one is a read of the whole collection). */
+    @Override
+    public Map<String, SecondaryIndex> indexes() {
+        return indexMap();
     }
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, true);
+        return new Builder(tree, null, indexes, true);
     }
 
     @Override
@@ -166,16 +199,25 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
         return ops().get(tree, HashedKey.of(key)) != TreeOps.MISSING;
     }
 
+    /** The elements, in hash order: the records queries and indexes see. */
+    @Override
+    public Stream<Object> records() {
+        return stream();
+    }
+
     /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
     public static final class Builder extends ProtoCollection.Builder<ProtoSet> {
 
-        Builder(Tree tree, Lineage lineage, boolean transientNodes) {
-            super(tree, lineage, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
+            super(tree, lineage, indexes, transientNodes);
         }
 
         /** Adds {@code element}. */
         public Builder add(Object element) {
             Object e = Values.key(element);
+            if (editor != null && ops().get(tree, HashedKey.of(e)) == TreeOps.MISSING) {
+                editor.add(e, e);
+            }
             tree = ops().put(tree, HashedKey.of(e), null);
             this.<Builder>record(b -> b.add(e));
             return this;
@@ -184,9 +226,25 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
         /** Removes {@code element}. */
         public Builder removeAt(Object element) {
             Object e = Values.key(element);
+            if (editor != null) {
+                Object present = ops().get(tree, HashedKey.of(e));
+                if (present != TreeOps.MISSING) {
+                    // index the stored element: equal under the value order, it may differ in type (1 vs 1.0)
+                    Object stored = ((HashedKey) present).value();
+                    editor.remove(stored, stored);
+                }
+            }
             tree = ops().remove(tree, HashedKey.of(e));
             this.<Builder>record(b -> b.removeAt(e));
             return this;
+        }
+
+        @Override
+        void forEachRecord(java.util.function.BiConsumer<Object, Object> action) {
+            for (TreeCursor c = TreeCursor.atIndex(ops(), tree, 0); c.valid(); c.next()) {
+                Object e = ((HashedKey) c.key()).value();
+                action.accept(e, e);
+            }
         }
 
         /** Whether {@code element} is present. */
@@ -196,10 +254,24 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object> 
             return ops().get(tree, HashedKey.of(e)) != TreeOps.MISSING;
         }
 
+        /** Declares a secondary index, filled from the current records. */
+        public Builder addIndex(IndexDefinition definition) {
+            declareIndex(definition);
+            this.<Builder>record(b -> b.addIndex(definition));
+            return this;
+        }
+
+        /** Drops the secondary index named {@code name}. */
+        public Builder removeIndex(String name) {
+            dropIndex(name);
+            this.<Builder>record(b -> b.removeIndex(name));
+            return this;
+        }
+
         @Override
         public ProtoSet build() {
             freeze();
-            return new ProtoSet(tree, lineage);
+            return new ProtoSet(tree, lineage, indexes());
         }
     }
 }

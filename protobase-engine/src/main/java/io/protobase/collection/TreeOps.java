@@ -105,6 +105,22 @@ final class TreeOps {
         return n.vals != null ? n.value(i) : n.keys[i];
     }
 
+    /** The number of entries whose key sorts before {@code key}, in O(log n) through the subtree counts. */
+    long rank(Tree t, Object key) {
+        Node n = root(t);
+        if (n == null) {
+            return 0;
+        }
+        long before = 0;
+        while (!n.leaf) {
+            int i = childIndex(n, key);
+            before += countBefore(n, i);
+            n = node(n.vals[i]);
+        }
+        int i = search(n, key);
+        return before + (i >= 0 ? i : -i - 1);
+    }
+
     /**
      * The child of internal node {@code n} holding position {@code index} of its subtree (the last
      * child for positions past the end). With {@code atEnd}, a position just past a child's last

@@ -90,7 +90,8 @@ final class Values {
             return false;
         }
         if (a instanceof ProtoCollection ca && b instanceof ProtoCollection cb) {
-            return ca.getClass() == cb.getClass() && ca.tree.sameAs(cb.tree) && ca.sameExtras(cb);
+            return ca.getClass() == cb.getClass() && ca.tree.sameAs(cb.tree) && ca.sameExtras(cb)
+                    && ca.indexes.sameAs(cb.indexes);
         }
         if (a instanceof byte[] x && b instanceof byte[] y) {
             return Arrays.equals(x, y);

@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * How a secondary index finds the keys of a record: a {@link FieldPath} (persisted with the
@@ -16,22 +17,30 @@ import java.util.function.Function;
  * a reloaded collection with the index is changed).
  *
  * <p>A record has no key, one key, or (multi-valued extractors returning an {@link Iterable} or an
- * array) several; {@code null} and {@link FieldPath#ABSENT} are never indexed, and keys equal under
- * {@link ValueOrder} count once per record.
+ * array) several; {@code null}, {@link FieldPath#ABSENT} and values that cannot be ordered (collections)
+ * are never indexed, and keys equal under {@link ValueOrder} count once per record.
  */
 public final class IndexDefinition {
 
     private final String name;
     private final FieldPath path;
     private final Function<Object, ?> extractor;
+    /** Where a definition read back from storage finds its extractor once the application registers it. */
+    private final Supplier<Function<Object, ?>> registered;
 
     private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor) {
+        this(name, path, extractor, null);
+    }
+
+    private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor,
+            Supplier<Function<Object, ?>> registered) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("An index needs a non-blank name");
         }
         this.name = name;
         this.path = path;
         this.extractor = extractor;
+        this.registered = registered;
     }
 
     /** An index on a dotted field path, named after the path. */
@@ -52,9 +61,14 @@ public final class IndexDefinition {
         return new IndexDefinition(name, null, Objects.requireNonNull(extractor, "extractor"));
     }
 
-    /** A definition read from storage: a path index, or an extractor index whose function is {@code null} until resolved. */
-    static IndexDefinition restored(String name, String path, Function<Object, ?> extractor) {
-        return new IndexDefinition(name, path == null ? null : FieldPath.of(path), extractor);
+    /**
+     * A definition as read back from storage: a path index ({@code path} not null), or an extractor
+     * index whose function {@code registry} supplies when it is needed (it may be registered only
+     * after the collection was read). For the storage layer.
+     */
+    public static IndexDefinition restored(String name, String path, Supplier<Function<Object, ?>> registry) {
+        return path != null ? new IndexDefinition(name, FieldPath.of(path), null)
+                : new IndexDefinition(name, null, null, Objects.requireNonNull(registry, "registry"));
     }
 
     /** The index name, unique within its collection. */
@@ -74,13 +88,13 @@ public final class IndexDefinition {
 
     /** The extractor function, if this is an extractor index and the function is known. */
     public Optional<Function<Object, ?>> extractor() {
-        return Optional.ofNullable(extractor);
+        return Optional.ofNullable(extractor != null ? extractor : registered != null ? registered.get() : null);
     }
 
     /** The same definition with its extractor function supplied. */
     public IndexDefinition withExtractor(Function<Object, ?> function) {
         if (path != null) {
-            throw new IllegalStateException("Index '" + name + "' is on the path " + path + ", not an extractor");
+            throw new IndexException("Index '" + name + "' is on the path " + path + ", not an extractor");
         }
         return new IndexDefinition(name, null, Objects.requireNonNull(function, "function"));
     }
@@ -88,13 +102,15 @@ public final class IndexDefinition {
     /** The distinct, non-null keys of {@code record} in {@link ValueOrder}. */
     public List<Object> keysOf(Object record) {
         Object raw;
+        Function<Object, ?> function = path == null ? extractor().orElse(null) : null;
         if (path != null) {
             raw = path.extract(record);
-        } else if (extractor != null) {
-            raw = extractor.apply(record);
+        } else if (function != null) {
+            raw = function.apply(record);
         } else {
-            throw new IllegalStateException("Index '" + name + "' uses an extractor function that is not registered "
-                    + "in this object space; register it under that name before changing the collection");
+            throw new IndexException("Index '" + name + "' uses an extractor function that is not registered "
+                    + "in this object space: call objectSpace.registerIndexExtractor(\"" + name + "\", function) "
+                    + "after opening it, before changing a collection that carries the index");
         }
         if (raw == null || raw == FieldPath.ABSENT) {
             return List.of();
@@ -103,15 +119,13 @@ public final class IndexDefinition {
             TreeSet<Object> keys = new TreeSet<>(ValueOrder.INSTANCE);
             Iterable<?> values = raw instanceof Object[] a ? List.of(a) : (Iterable<?>) raw;
             for (Object v : values) {
-                if (v != null && v != FieldPath.ABSENT) {
-                    ValueOrder.requireOrderable(v);
+                if (v != null && v != FieldPath.ABSENT && ValueOrder.isOrderable(v)) {
                     keys.add(v);
                 }
             }
             return new ArrayList<>(keys);
         }
-        ValueOrder.requireOrderable(raw);
-        return List.of(raw);
+        return ValueOrder.isOrderable(raw) ? List.of(raw) : List.of();
     }
 
     /** Same name and same path (extractor indexes: same name). */

@@ -246,7 +246,7 @@ class DictionaryProperties {
 
         @Override
         Dictionary empty() {
-            return Dictionary.empty();
+            return Dictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
         }
 
         @Override
@@ -291,6 +291,7 @@ class DictionaryProperties {
 
         @Override
         void verify(Dictionary d, TreeMap<Object, Object> m, Random r, String where) {
+            IndexChecks.verify(d, m.values(), r, where);
             assertThat(d.count()).as("%s: count()", where).isEqualTo(m.size());
             assertThat(d.isEmpty()).as("%s: isEmpty()", where).isEqualTo(m.isEmpty());
             List<Object> keys = new ArrayList<>(m.keySet());

@@ -240,7 +240,7 @@ class HashDictionaryProperties {
 
         @Override
         HashDictionary empty() {
-            return HashDictionary.empty();
+            return HashDictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
         }
 
         @Override
@@ -285,6 +285,7 @@ class HashDictionaryProperties {
 
         @Override
         void verify(HashDictionary d, HashMap<Object, Stored> m, Random r, String where) {
+            IndexChecks.verify(d, m.values().stream().map(Stored::value).toList(), r, where);
             assertThat(d.count()).as("%s: count()", where).isEqualTo(m.size());
             Map<Object, Stored> actual = new HashMap<>();
             long previousHash = 0;

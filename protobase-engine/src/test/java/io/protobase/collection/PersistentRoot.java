@@ -75,6 +75,7 @@ final class PersistentRoot implements AutoCloseable {
      */
     private void openSpace() {
         space = ObjectSpace.builder(storage).cacheBytes(CACHE_BYTES).build();
+        IndexChecks.register(space);
         db = space.getDatabase(DB);
     }
 

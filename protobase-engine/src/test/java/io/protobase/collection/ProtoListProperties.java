@@ -443,7 +443,7 @@ class ProtoListProperties {
 
         @Override
         ProtoList empty() {
-            return ProtoList.empty();
+            return ProtoList.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
         }
 
         @Override
@@ -488,6 +488,7 @@ class ProtoListProperties {
 
         @Override
         void verify(ProtoList l, List<Object> m, Random r, String where) {
+            IndexChecks.verify(l, m, r, where);
             int n = m.size();
             assertThat(l.count()).as("%s: count()", where).isEqualTo(n);
             assertThat(l.isEmpty()).as("%s: isEmpty()", where).isEqualTo(m.isEmpty());

@@ -236,7 +236,7 @@ class ProtoSetProperties {
 
         @Override
         ProtoSet empty() {
-            return ProtoSet.empty();
+            return ProtoSet.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
         }
 
         @Override
@@ -281,6 +281,7 @@ class ProtoSetProperties {
 
         @Override
         void verify(ProtoSet s, HashMap<Object, Object> m, Random r, String where) {
+            IndexChecks.verify(s, m.values(), r, where);
             assertThat(s.count()).as("%s: count()", where).isEqualTo(m.size());
             assertThat(s.isEmpty()).as("%s: isEmpty()", where).isEqualTo(m.isEmpty());
             Map<Object, Object> actual = new HashMap<>();

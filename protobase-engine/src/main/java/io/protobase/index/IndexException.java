@@ -1,0 +1,21 @@
+package io.protobase.index;
+
+import io.protobase.ProtoBaseException;
+
+/**
+ * A secondary index cannot be declared, maintained or used as asked: a duplicate or unknown index
+ * name, an extractor function that is not registered after a reload, or records that cannot serve
+ * as index entries. The message names the index and the fix.
+ */
+public class IndexException extends ProtoBaseException {
+
+    private static final long serialVersionUID = 1L;
+
+    public IndexException(String message) {
+        super(message);
+    }
+
+    public IndexException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
