@@ -114,6 +114,73 @@ public final class Database {
         }
     }
 
+    // ------------------------------------------------------------------ thread-bound transaction
+
+    /**
+     * The transaction bound to the calling thread for this database: inside a Spring
+     * {@code @Transactional} method, the one the ProtoBase transaction manager started.
+     *
+     * <pre>{@code
+     * @Transactional
+     * public void rename(String id, String name) {
+     *     Transaction tx = database.currentTransaction();
+     *     Dictionary items = tx.getRootObject("items", Dictionary.class);
+     *     ...
+     * }
+     * }</pre>
+     *
+     * @throws TransactionStateException when none is bound (outside a transactional method)
+     */
+    public Transaction currentTransaction() {
+        Transaction tx = pinned == null ? space.boundTransaction(name) : null;
+        if (tx == null) {
+            throw new TransactionStateException("No transaction on database '" + name + "' is bound to thread '"
+                    + Thread.currentThread().getName() + "'" + (pinned != null ? " (this is a historical view)" : "")
+                    + "; call this inside a @Transactional method, or use database.write(tx -> ...) or "
+                    + "database.read(tx -> ...) instead");
+        }
+        return tx;
+    }
+
+    /** Whether a transaction is bound to the calling thread for this database ({@link #currentTransaction()}). */
+    public boolean hasCurrentTransaction() {
+        return pinned == null && space.boundTransaction(name) != null;
+    }
+
+    /**
+     * Binds {@code tx} to the calling thread, so {@link #currentTransaction()} returns it, until
+     * {@link #unbind()}. For integration layers (the Spring transaction manager): the binder owns the
+     * transaction and ends it. {@link #read} and {@link #write} are unaffected: they always run a
+     * transaction of their own.
+     *
+     * @throws TransactionStateException when {@code tx} is not active, belongs to another database,
+     *         or another transaction is already bound (unbind it first, to suspend it)
+     */
+    public void bind(Transaction tx) {
+        Objects.requireNonNull(tx, "tx");
+        if (pinned != null) {
+            throw new TransactionStateException("Cannot bind a transaction to the historical view " + this);
+        }
+        if (tx.database().space() != space || !tx.database().name().equals(name)) {
+            throw new TransactionStateException("Cannot bind a transaction of " + tx.database() + " to " + this);
+        }
+        if (tx.state() != Transaction.State.ACTIVE) {
+            throw new TransactionStateException("Cannot bind a " + tx.state().name().toLowerCase()
+                    + " transaction to database '" + name + "'; start a new one");
+        }
+        Transaction existing = space.boundTransaction(name);
+        if (existing != null && existing != tx) {
+            throw new TransactionStateException("Another transaction on database '" + name
+                    + "' is already bound to this thread; unbind it first (suspend) before binding a new one");
+        }
+        space.bind(name, tx);
+    }
+
+    /** Unbinds the calling thread's transaction for this database and returns it ({@code null} if none). */
+    public Transaction unbind() {
+        return pinned == null ? space.unbind(name) : null;
+    }
+
     /**
      * A read-only view of this database as it was at {@code instant}: the newest committed state at
      * or before it.

@@ -7,14 +7,21 @@ import io.protobase.collection.Dictionary;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SharedStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
@@ -41,9 +48,17 @@ import java.util.function.UnaryOperator;
  * one compare-and-set of the root. Followers find their request already completed. One durable
  * root update (one fsync, one S3 conditional write) thus serves many concurrent commits.
  *
+ * <p>The space counts its open transactions, so {@link #close(Duration)} can refuse new ones and
+ * wait for the running ones before closing (graceful shutdown), and tells
+ * {@link TransactionListener}s how each one ended (metrics). It also keeps, per thread, the
+ * transaction an integration layer bound for a database ({@link Database#bind}), so application
+ * code reaches it with {@link Database#currentTransaction()}.
+ *
  * <p>Thread-safe. Closing the space closes the storage.
  */
 public final class ObjectSpace implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectSpace.class);
 
     /** Default bound of the decoded-node cache: 128 MiB of encoded atoms. */
     public static final long DEFAULT_CACHE_BYTES = 128L * 1024 * 1024;
@@ -59,7 +74,12 @@ public final class ObjectSpace implements AutoCloseable {
     private final LongAdder commits = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder batches = new LongAdder();
+    private final AtomicInteger activeTransactions = new AtomicInteger();
+    private final Object drained = new Object();
+    private final List<TransactionListener> listeners = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Map<String, Transaction>> bound = new ThreadLocal<>();
     private volatile SpaceState current;
+    private volatile boolean closing;
     private volatile boolean closed;
 
     /** Opens the object space on {@code storage} with default settings. */
@@ -235,18 +255,145 @@ public final class ObjectSpace implements AutoCloseable {
     /** Closes the storage; idempotent. Transactions still open fail on their next access. */
     @Override
     public void close() {
+        closing = true;
         if (!closed) {
             closed = true;
             storage.close();
         }
     }
 
-    /** Whether {@link #close()} was called. */
+    /**
+     * Closes gracefully: refuses new transactions at once (they fail with
+     * {@link StorageClosedException}), waits at most {@code timeout} for the running ones to commit
+     * or abort, flushes the storage and closes it. Transactions still running after the timeout fail
+     * on their next access, as with {@link #close()}. Idempotent.
+     *
+     * @return {@code true} when every running transaction ended within the timeout
+     */
+    public boolean close(Duration timeout) {
+        closing = true;
+        boolean allEnded = awaitNoActiveTransactions(timeout);
+        if (!closed) {
+            try {
+                storage.flush();
+            } catch (RuntimeException e) {
+                LOG.warn("Flushing {} before closing it failed: {}", storage.describe(), e.toString());
+            } finally {
+                close();
+            }
+        }
+        return allEnded;
+    }
+
+    private boolean awaitNoActiveTransactions(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        boolean interrupted = false;
+        try {
+            synchronized (drained) {
+                while (activeTransactions.get() > 0) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return false;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(drained, left);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        return false;
+                    }
+                }
+                return true;
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Transactions started and not yet committed, aborted or failed. */
+    public int activeTransactions() {
+        return activeTransactions.get();
+    }
+
+    /** Whether {@link #close()} or {@link #close(Duration)} was called: new transactions are refused. */
+    public boolean isClosing() {
+        return closing;
+    }
+
+    /** Whether the storage is closed (after {@link #close()}, or at the end of {@link #close(Duration)}). */
     public boolean isClosed() {
         return closed;
     }
 
+    /** Tells {@code listener} about every transaction that ends from now on. */
+    public void addTransactionListener(TransactionListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Stops telling {@code listener}. */
+    public void removeTransactionListener(TransactionListener listener) {
+        listeners.remove(listener);
+    }
+
     // ------------------------------------------------------------------ engine internals
+
+    /** Counts a new transaction, or refuses it when the space is closing. */
+    void transactionStarted() {
+        activeTransactions.incrementAndGet();
+        if (closing) {
+            transactionGone();
+            throw new StorageClosedException("The object space on " + storage.describe()
+                    + (closed ? " is closed" : " is shutting down") + "; no new transactions are accepted");
+        }
+    }
+
+    /** Called once per transaction when it leaves the active state. */
+    void transactionEnded(TransactionEvent event) {
+        transactionGone();
+        for (TransactionListener l : listeners) {
+            try {
+                l.transactionEnded(event);
+            } catch (RuntimeException e) {
+                LOG.warn("Transaction listener {} failed on {}; the transaction's outcome is unaffected", l, event, e);
+            }
+        }
+    }
+
+    private void transactionGone() {
+        if (activeTransactions.decrementAndGet() == 0 && closing) {
+            synchronized (drained) {
+                drained.notifyAll();
+            }
+        }
+    }
+
+    /** The transaction bound to the calling thread for database {@code name}, or {@code null}. */
+    Transaction boundTransaction(String name) {
+        Map<String, Transaction> map = bound.get();
+        return map == null ? null : map.get(name);
+    }
+
+    void bind(String name, Transaction tx) {
+        Map<String, Transaction> map = bound.get();
+        if (map == null) {
+            map = new HashMap<>(4);
+            bound.set(map);
+        }
+        map.put(name, tx);
+    }
+
+    Transaction unbind(String name) {
+        Map<String, Transaction> map = bound.get();
+        if (map == null) {
+            return null;
+        }
+        Transaction tx = map.remove(name);
+        if (map.isEmpty()) {
+            bound.remove();
+        }
+        return tx;
+    }
 
     AtomStore store() {
         return store;

@@ -5,6 +5,7 @@ import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.Tracking;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,6 +74,7 @@ public final class Transaction implements AutoCloseable {
         this.snapshot = snapshot;
         this.snapshotRoots = (Dictionary) snapshot.catalog().getAt(database.name());
         this.readOnly = readOnly;
+        database.space().transactionStarted();
     }
 
     /** The database this transaction runs on. */
@@ -152,19 +154,20 @@ public final class Transaction implements AutoCloseable {
      */
     public void commit() {
         ensureActive();
+        long start = System.nanoTime();
         if (readOnly || staged.isEmpty()) {
-            state = State.COMMITTED;
+            end(State.COMMITTED, TransactionEvent.Outcome.COMMITTED, since(start), null);
             return;
         }
         try {
             database.space().commit(this);
-            state = State.COMMITTED;
+            end(State.COMMITTED, TransactionEvent.Outcome.COMMITTED, since(start), null);
         } catch (ConflictException e) {
-            state = State.FAILED;
             database.space().countConflict();
+            end(State.FAILED, TransactionEvent.Outcome.CONFLICT, since(start), e);
             throw e;
         } catch (RuntimeException e) {
-            state = State.FAILED;
+            end(State.FAILED, TransactionEvent.Outcome.FAILED, since(start), e);
             throw e;
         }
     }
@@ -172,9 +175,15 @@ public final class Transaction implements AutoCloseable {
     /** Discards this transaction's changes. Idempotent after the transaction ended. */
     public void abort() {
         if (state == State.ACTIVE) {
-            state = State.ABORTED;
             staged.clear();
+            end(State.ABORTED, TransactionEvent.Outcome.ABORTED, Duration.ZERO, null);
         }
+    }
+
+    /** The one transition out of {@link State#ACTIVE}: tells the space, which tells its listeners. */
+    private void end(State finalState, TransactionEvent.Outcome outcome, Duration took, RuntimeException failure) {
+        state = finalState;
+        database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }
 
     /** Aborts unless committed. */
@@ -197,6 +206,10 @@ public final class Transaction implements AutoCloseable {
             throw new TransactionStateException("The transaction on database '" + database.name() + "' is read-only"
                     + (database.isHistorical() ? " (a historical view)" : "") + "; use Database.newTransaction or write");
         }
+    }
+
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
     }
 
     // ------------------------------------------------------------------ commit support

@@ -1,0 +1,25 @@
+package io.protobase.spring.autoconfigure;
+
+import io.protobase.ObjectSpace;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Import;
+
+/**
+ * Auto-configuration of ProtoBase: the storage chosen by {@code protobase.storage.type}, the
+ * {@code ObjectSpace} on it, the default {@code Database} ({@code protobase.database}), a
+ * transaction manager for {@code @Transactional} when spring-tx is present, and the lifecycle that
+ * closes the space gracefully. Each bean backs off when the application defines its own.
+ *
+ * <p>Runs before Boot's transaction auto-configuration, which enables {@code @Transactional} once a
+ * transaction manager exists.
+ */
+@AutoConfiguration(beforeName = "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration")
+@ConditionalOnClass(ObjectSpace.class)
+@ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(ProtoBaseProperties.class)
+@Import({ StorageConfiguration.class, ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
+public final class ProtoBaseAutoConfiguration {
+}

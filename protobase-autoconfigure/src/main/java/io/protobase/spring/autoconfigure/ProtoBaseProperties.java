@@ -1,0 +1,106 @@
+package io.protobase.spring.autoconfigure;
+
+import io.protobase.storage.file.FsyncPolicy;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Configuration of ProtoBase in a Spring Boot application, bound from {@code protobase.*}.
+ *
+ * <p>Values are checked while binding (no Bean Validation provider needed): an impossible value
+ * fails the startup with a report naming the property and its fix.
+ *
+ * @param enabled whether to auto-configure ProtoBase at all
+ * @param database name of the database injected as the {@code Database} bean (created on first start)
+ * @param storage where the data lives
+ * @param cache the in-memory cache of decoded nodes
+ * @param shutdown how the application context closes the object space
+ */
+@ConfigurationProperties("protobase")
+public record ProtoBaseProperties(
+        @DefaultValue("true") boolean enabled,
+        @DefaultValue("default") String database,
+        @DefaultValue Storage storage,
+        @DefaultValue Cache cache,
+        @DefaultValue Shutdown shutdown) {
+
+    public ProtoBaseProperties {
+        if (database == null || database.isBlank()) {
+            throw new InvalidProtoBasePropertyException("protobase.database", database, "a database name must not be blank",
+                    "Set protobase.database to a name such as 'default', or remove it to use the default");
+        }
+    }
+
+    /**
+     * Storage settings.
+     *
+     * @param type the backend: {@code memory}, {@code file}, {@code cloud}, {@code cluster} or
+     *             {@code cloud-cluster}
+     * @param file settings of the {@code file} backend
+     */
+    public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file) {
+    }
+
+    /**
+     * Settings of the {@code file} storage backend.
+     *
+     * @param path directory of the write-ahead log (created when missing)
+     * @param fsync when commits are forced to disk: {@code commit} (every commit is durable when it
+     *              returns), {@code interval} (at most every fsync-interval) or {@code none} (only at
+     *              segment rotation and close)
+     * @param fsyncInterval longest time between forced writes with {@code fsync=interval}
+     * @param segmentSize size at which a new log segment file is started (64KB to 1GB)
+     */
+    public record File(
+            @DefaultValue("./protobase-data") Path path,
+            @DefaultValue("commit") FsyncPolicy fsync,
+            @DefaultValue("1s") Duration fsyncInterval,
+            @DefaultValue("64MB") DataSize segmentSize) {
+
+        public File {
+            if (fsyncInterval.isNegative() || fsyncInterval.isZero()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.file.fsync-interval", fsyncInterval,
+                        "the interval must be positive", "Set it to a positive duration such as 1s or 200ms");
+            }
+            if (segmentSize.toBytes() < 64 * 1024 || segmentSize.toBytes() > (1L << 30)) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.file.segment-size", segmentSize,
+                        "a segment must be between 64KB and 1GB", "Set it to a size such as 64MB");
+            }
+        }
+    }
+
+    /**
+     * Node cache settings.
+     *
+     * @param maxSize bound of the decoded-node cache, counted in encoded bytes
+     */
+    public record Cache(@DefaultValue("128MB") DataSize maxSize) {
+
+        public Cache {
+            if (maxSize.toBytes() <= 0) {
+                throw new InvalidProtoBasePropertyException("protobase.cache.max-size", maxSize,
+                        "the cache size must be positive", "Set it to a size such as 128MB");
+            }
+        }
+    }
+
+    /**
+     * Shutdown settings.
+     *
+     * @param timeout how long closing the context waits for running transactions before closing the
+     *                storage under them
+     */
+    public record Shutdown(@DefaultValue("30s") Duration timeout) {
+
+        public Shutdown {
+            if (timeout.isNegative()) {
+                throw new InvalidProtoBasePropertyException("protobase.shutdown.timeout", timeout,
+                        "the timeout must not be negative", "Set it to a duration such as 30s, or 0s not to wait");
+            }
+        }
+    }
+}

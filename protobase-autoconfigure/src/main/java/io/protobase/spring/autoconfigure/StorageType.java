@@ -1,0 +1,32 @@
+package io.protobase.spring.autoconfigure;
+
+/** The storage backends {@code protobase.storage.type} selects. */
+public enum StorageType {
+
+    /** Heap only: nothing survives the process. For tests and development. */
+    MEMORY("memory"),
+    /** A crash-safe write-ahead log in a local directory ({@code protobase.storage.file.*}). */
+    FILE("file"),
+    /** S3 with a local write-ahead log. Not available yet: provided by the cloud storage module. */
+    CLOUD("cloud"),
+    /** Replicated over a cluster of application nodes. Not available yet: provided by the cluster storage module. */
+    CLUSTER("cluster"),
+    /** A cluster backed by S3. Not available yet: provided by the cluster and cloud storage modules. */
+    CLOUD_CLUSTER("cloud-cluster");
+
+    private final String value;
+
+    StorageType(String value) {
+        this.value = value;
+    }
+
+    /** The value as written in configuration. */
+    public String value() {
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return value;
+    }
+}

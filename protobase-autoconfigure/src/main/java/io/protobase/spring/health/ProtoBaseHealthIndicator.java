@@ -1,0 +1,71 @@
+package io.protobase.spring.health;
+
+import io.protobase.CorruptionException;
+import io.protobase.ObjectSpace;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.SharedStorage;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Health of an {@link ObjectSpace}: UP when the space is open, its root record readable and (for a
+ * file storage) its directory present and writable; DOWN with a {@code reason} otherwise. Details:
+ * {@code type}, {@code location}, {@code databases}, {@code lastCommit}.
+ *
+ * <p>Reading the root goes through the storage's checksums, so a corrupt root shows as DOWN; it is
+ * one small read, served from the OS cache in the usual case.
+ */
+public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
+
+    private final ObjectSpace space;
+    private final String type;
+    private final Path directory;
+
+    /**
+     * @param space the object space to watch
+     * @param type the storage type reported ({@code memory}, {@code file}, ...)
+     * @param directory the storage directory to check for writability, or {@code null}
+     */
+    public ProtoBaseHealthIndicator(ObjectSpace space, String type, Path directory) {
+        super("ProtoBase health check failed");
+        this.space = space;
+        this.type = type;
+        this.directory = directory;
+    }
+
+    @Override
+    protected void doHealthCheck(Health.Builder builder) {
+        SharedStorage storage = space.storage();
+        builder.withDetail("type", type).withDetail("location", directory != null ? directory.toString() : storage.describe());
+        if (space.isClosed() || space.isClosing()) {
+            builder.down().withDetail("reason", "the object space is " + (space.isClosed() ? "closed" : "shutting down"));
+            return;
+        }
+        if (directory != null && !(Files.isDirectory(directory) && Files.isWritable(directory))) {
+            builder.down().withDetail("reason", "the storage directory " + directory
+                    + (Files.isDirectory(directory) ? " is not writable" : " is missing"));
+            return;
+        }
+        try {
+            AtomPointer root = storage.readRoot();
+            if (root != null) {
+                storage.read(root);
+            }
+            List<String> databases = space.listDatabases();
+            Instant lastCommit = space.statistics().lastCommit();
+            builder.up().withDetail("databases", databases);
+            if (lastCommit != null) {
+                builder.withDetail("lastCommit", lastCommit.toString());
+            }
+        } catch (CorruptionException e) {
+            builder.down().withDetail("reason", "corrupt: " + e.getMessage());
+        } catch (RuntimeException e) {
+            builder.down().withDetail("reason", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.protobase.spring.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.BaseUnits;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.protobase.ObjectSpace;
+import io.protobase.TransactionEvent;
+import io.protobase.TransactionListener;
+
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Micrometer meters of an {@link ObjectSpace}.
+ *
+ * <table>
+ * <caption>Meters</caption>
+ * <tr><th>name</th><th>type</th><th>tags</th></tr>
+ * <tr><td>{@code protobase.transactions}</td><td>counter</td><td>{@code database}, {@code outcome} =
+ *   committed | conflict | aborted | failed</td></tr>
+ * <tr><td>{@code protobase.commit}</td><td>timer: time in commit</td><td>{@code database}, {@code outcome}
+ *   = committed | conflict | failed</td></tr>
+ * <tr><td>{@code protobase.storage.bytes.written} / {@code .read}</td><td>function counters, bytes</td><td></td></tr>
+ * <tr><td>{@code protobase.cache.hits} / {@code .misses} / {@code .evictions}</td><td>function counters</td><td></td></tr>
+ * <tr><td>{@code protobase.cache.size}</td><td>gauge, bytes</td><td></td></tr>
+ * </table>
+ *
+ * Only read-write transactions are counted: read-only ones never publish anything and would drown
+ * the commit figures. Tag values are bounded: outcomes are a closed set, and at most
+ * {@link #MAX_DATABASE_TAGS} database names are used as tags, later ones being counted under
+ * {@code database=other}.
+ */
+public class ProtoBaseMetrics implements MeterBinder {
+
+    /** Database names tagged individually; further databases share the tag value {@code other}. */
+    public static final int MAX_DATABASE_TAGS = 32;
+
+    private final ObjectSpace space;
+    private final Tags tags;
+    private final Set<String> preRegistered;
+    private final Set<String> taggedDatabases = ConcurrentHashMap.newKeySet();
+
+    /**
+     * @param space the object space to measure
+     * @param tags extra tags on every meter
+     * @param databases database names whose counters exist from the start (at zero)
+     */
+    public ProtoBaseMetrics(ObjectSpace space, Iterable<io.micrometer.core.instrument.Tag> tags, Set<String> databases) {
+        this.space = space;
+        this.tags = Tags.of(tags);
+        this.preRegistered = Set.copyOf(databases);
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        FunctionCounter.builder("protobase.storage.bytes.written", space, s -> s.statistics().bytesWritten())
+                .description("Bytes of atoms written to the storage").baseUnit(BaseUnits.BYTES).tags(tags)
+                .register(registry);
+        FunctionCounter.builder("protobase.storage.bytes.read", space, s -> s.statistics().bytesRead())
+                .description("Bytes of atoms read from the storage (node cache misses)").baseUnit(BaseUnits.BYTES)
+                .tags(tags).register(registry);
+        FunctionCounter.builder("protobase.cache.hits", space, s -> s.statistics().cacheHits())
+                .description("Node cache hits").tags(tags).register(registry);
+        FunctionCounter.builder("protobase.cache.misses", space, s -> s.statistics().cacheMisses())
+                .description("Node cache misses").tags(tags).register(registry);
+        FunctionCounter.builder("protobase.cache.evictions", space, s -> s.statistics().cacheEvictions())
+                .description("Node cache evictions").tags(tags).register(registry);
+        Gauge.builder("protobase.cache.size", space, s -> s.statistics().cacheBytes())
+                .description("Encoded bytes held by the node cache").baseUnit(BaseUnits.BYTES).tags(tags)
+                .register(registry);
+        for (String database : preRegistered) {
+            String tag = databaseTag(database);
+            for (TransactionEvent.Outcome outcome : TransactionEvent.Outcome.values()) {
+                transactions(registry, tag, outcome);
+            }
+            commitTimer(registry, tag, TransactionEvent.Outcome.COMMITTED);
+        }
+        space.addTransactionListener(new Recorder(registry));
+    }
+
+    private Counter transactions(MeterRegistry registry, String database, TransactionEvent.Outcome outcome) {
+        return Counter.builder("protobase.transactions").description("Read-write transactions ended, by outcome")
+                .tags(tags).tag("database", database).tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                .register(registry);
+    }
+
+    private Timer commitTimer(MeterRegistry registry, String database, TransactionEvent.Outcome outcome) {
+        return Timer.builder("protobase.commit").description("Time read-write transactions spent committing")
+                .tags(tags).tag("database", database).tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+                .register(registry);
+    }
+
+    private String databaseTag(String database) {
+        if (taggedDatabases.contains(database)) {
+            return database;
+        }
+        synchronized (taggedDatabases) {
+            if (taggedDatabases.size() < MAX_DATABASE_TAGS) {
+                taggedDatabases.add(database);
+                return database;
+            }
+        }
+        return taggedDatabases.contains(database) ? database : "other";
+    }
+
+    /** Turns transaction events into counter increments and timer samples. */
+    private final class Recorder implements TransactionListener {
+        private final MeterRegistry registry;
+
+        Recorder(MeterRegistry registry) {
+            this.registry = registry;
+        }
+
+        @Override
+        public void transactionEnded(TransactionEvent event) {
+            if (event.readOnly()) {
+                return;
+            }
+            String database = databaseTag(event.database());
+            transactions(registry, database, event.outcome()).increment();
+            if (event.outcome() != TransactionEvent.Outcome.ABORTED) {
+                commitTimer(registry, database, event.outcome()).record(event.commitDuration());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ProtoBase metrics recorder";
+        }
+    }
+}

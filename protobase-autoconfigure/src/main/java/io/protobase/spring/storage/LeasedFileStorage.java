@@ -1,0 +1,92 @@
+package io.protobase.spring.storage;
+
+import io.protobase.StorageClosedException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.file.StandaloneFileStorage;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One holder's share of a file storage opened through {@link FileStorageRegistry}: every call goes
+ * to the shared {@link StandaloneFileStorage}; {@link #close()} gives the share back (once), and
+ * the storage itself closes when its last share is given back.
+ */
+public final class LeasedFileStorage implements SharedStorage {
+
+    private final FileStorageRegistry.Entry entry;
+    private final AtomicBoolean released = new AtomicBoolean();
+
+    LeasedFileStorage(FileStorageRegistry.Entry entry) {
+        this.entry = entry;
+    }
+
+    /** The storage directory (its real path). */
+    public Path directory() {
+        return entry.directory();
+    }
+
+    /** Whether this lease was given back, or the shared storage closed. */
+    public boolean isClosed() {
+        return released.get();
+    }
+
+    private StandaloneFileStorage storage() {
+        if (released.get()) {
+            throw new StorageClosedException("This lease of the file storage at " + entry.directory()
+                    + " was closed; open the storage again");
+        }
+        return entry.storage();
+    }
+
+    @Override
+    public AtomPointer push(byte[] atom) {
+        return storage().push(atom);
+    }
+
+    @Override
+    public byte[] read(AtomPointer pointer) {
+        return storage().read(pointer);
+    }
+
+    @Override
+    public AtomPointer readRoot() {
+        return storage().readRoot();
+    }
+
+    @Override
+    public CommitLock acquireCommitLock(Duration timeout) {
+        return storage().acquireCommitLock(timeout);
+    }
+
+    @Override
+    public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        return storage().compareAndSetRoot(lock, expected, newRoot);
+    }
+
+    @Override
+    public void flush() {
+        storage().flush();
+    }
+
+    @Override
+    public String describe() {
+        return entry.storage().describe();
+    }
+
+    /** Gives this share back; the last one closes the storage. Idempotent. */
+    @Override
+    public void close() {
+        if (released.compareAndSet(false, true)) {
+            entry.release();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "LeasedFileStorage[" + entry.directory() + "]";
+    }
+}

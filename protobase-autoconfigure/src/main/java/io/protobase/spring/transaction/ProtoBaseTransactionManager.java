@@ -1,0 +1,168 @@
+package io.protobase.spring.transaction;
+
+import io.protobase.ConflictException;
+import io.protobase.Database;
+import io.protobase.Transaction;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.TransactionSystemException;
+import org.springframework.transaction.support.AbstractPlatformTransactionManager;
+import org.springframework.transaction.support.DefaultTransactionStatus;
+import org.springframework.transaction.support.ResourceHolderSupport;
+import org.springframework.transaction.support.ResourceTransactionManager;
+import org.springframework.transaction.support.SmartTransactionObject;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+import java.util.Objects;
+
+/**
+ * Runs Spring-managed transactions ({@code @Transactional}, {@code TransactionTemplate}) as ProtoBase
+ * transactions on one {@link Database}.
+ *
+ * <p>A new Spring transaction starts a ProtoBase transaction ({@link Database#newReadOnlyTransaction()}
+ * when the definition is read-only) and binds it to the thread twice: as a Spring resource keyed by
+ * the database (so propagation and synchronization work as with any resource transaction manager)
+ * and in the engine's own scope ({@link Database#bind}), where application code reaches it with
+ * {@link Database#currentTransaction()}. It commits when the method returns and aborts when it
+ * throws (per the rollback rules). A {@link ConflictException} at commit becomes a
+ * {@link ProtoBaseConflictFailureException}, a {@code ConcurrencyFailureException}, so standard
+ * retry tooling applies; other commit failures become {@link TransactionSystemException}.
+ *
+ * <p>Propagation: {@code REQUIRED}, {@code REQUIRES_NEW} (the outer transaction is unbound and
+ * later rebound), {@code SUPPORTS}, {@code MANDATORY}, {@code NEVER} and {@code NOT_SUPPORTED}
+ * behave as documented by Spring; {@code NESTED} is refused (ProtoBase has no savepoints). An inner
+ * {@code REQUIRED} method that fails marks the shared transaction rollback-only. Timeouts are not
+ * enforced: a ProtoBase transaction holds no locks while it runs.
+ */
+public class ProtoBaseTransactionManager extends AbstractPlatformTransactionManager
+        implements ResourceTransactionManager {
+
+    private static final long serialVersionUID = 1L;
+
+    private final transient Database database;
+
+    public ProtoBaseTransactionManager(Database database) {
+        this.database = Objects.requireNonNull(database, "database");
+        setNestedTransactionAllowed(false);
+    }
+
+    /** The database whose transactions this manager runs. */
+    public Database getDatabase() {
+        return database;
+    }
+
+    @Override
+    public Object getResourceFactory() {
+        return database;
+    }
+
+    @Override
+    protected Object doGetTransaction() {
+        return new ProtoBaseTransactionObject((TransactionHolder) TransactionSynchronizationManager.getResource(database));
+    }
+
+    @Override
+    protected boolean isExistingTransaction(Object transaction) {
+        return ((ProtoBaseTransactionObject) transaction).holder != null;
+    }
+
+    @Override
+    protected void doBegin(Object transaction, TransactionDefinition definition) {
+        ProtoBaseTransactionObject object = (ProtoBaseTransactionObject) transaction;
+        Transaction tx;
+        try {
+            tx = definition.isReadOnly() ? database.newReadOnlyTransaction() : database.newTransaction();
+        } catch (RuntimeException e) {
+            throw new CannotCreateTransactionException("Could not start a ProtoBase transaction on database '"
+                    + database.name() + "': " + e.getMessage(), e);
+        }
+        TransactionHolder holder = new TransactionHolder(tx);
+        holder.setSynchronizedWithTransaction(true);
+        try {
+            database.bind(tx);
+        } catch (RuntimeException e) {
+            tx.close();
+            throw new CannotCreateTransactionException(e.getMessage(), e);
+        }
+        TransactionSynchronizationManager.bindResource(database, holder);
+        object.holder = holder;
+        object.newTransaction = true;
+    }
+
+    @Override
+    protected Object doSuspend(Object transaction) {
+        ((ProtoBaseTransactionObject) transaction).holder = null;
+        database.unbind();
+        return TransactionSynchronizationManager.unbindResource(database);
+    }
+
+    @Override
+    protected void doResume(Object transaction, Object suspendedResources) {
+        TransactionHolder holder = (TransactionHolder) suspendedResources;
+        database.bind(holder.transaction);
+        TransactionSynchronizationManager.bindResource(database, holder);
+    }
+
+    @Override
+    protected void doCommit(DefaultTransactionStatus status) {
+        Transaction tx = ((ProtoBaseTransactionObject) status.getTransaction()).holder.transaction;
+        try {
+            tx.commit();
+        } catch (ConflictException e) {
+            throw new ProtoBaseConflictFailureException(e);
+        } catch (RuntimeException e) {
+            throw new TransactionSystemException("Could not commit the ProtoBase transaction on database '"
+                    + database.name() + "': " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    protected void doRollback(DefaultTransactionStatus status) {
+        ((ProtoBaseTransactionObject) status.getTransaction()).holder.transaction.abort();
+    }
+
+    @Override
+    protected void doSetRollbackOnly(DefaultTransactionStatus status) {
+        ((ProtoBaseTransactionObject) status.getTransaction()).holder.setRollbackOnly();
+    }
+
+    @Override
+    protected void doCleanupAfterCompletion(Object transaction) {
+        ProtoBaseTransactionObject object = (ProtoBaseTransactionObject) transaction;
+        if (object.newTransaction) {
+            TransactionSynchronizationManager.unbindResourceIfPossible(database);
+            database.unbind();
+            object.holder.transaction.close();
+            object.holder.clear();
+        }
+    }
+
+    /** The thread-bound resource: the ProtoBase transaction and Spring's rollback-only flag. */
+    private static final class TransactionHolder extends ResourceHolderSupport {
+        final Transaction transaction;
+
+        TransactionHolder(Transaction transaction) {
+            this.transaction = transaction;
+        }
+    }
+
+    /** Spring's handle of one (possibly participating) transactional scope. */
+    private static final class ProtoBaseTransactionObject implements SmartTransactionObject {
+        TransactionHolder holder;
+        boolean newTransaction;
+
+        ProtoBaseTransactionObject(TransactionHolder holder) {
+            this.holder = holder;
+        }
+
+        @Override
+        public boolean isRollbackOnly() {
+            return holder != null && holder.isRollbackOnly();
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered outside the ProtoBase transaction
+        }
+    }
+}

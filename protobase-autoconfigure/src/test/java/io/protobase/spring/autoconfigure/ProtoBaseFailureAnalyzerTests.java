@@ -1,0 +1,154 @@
+package io.protobase.spring.autoconfigure;
+
+import io.protobase.StorageLockedException;
+import io.protobase.storage.file.CrashingWriterMain;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Bad configuration fails the startup with a report naming the property and the fix. */
+@ExtendWith(OutputCaptureExtension.class)
+class ProtoBaseFailureAnalyzerTests {
+
+    @TempDir
+    Path dir;
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class));
+
+    private final List<FailureAnalyzer> analyzers = List.of(new ProtoBasePropertiesFailureAnalyzer(),
+            new StorageFailureAnalyzers.TypeNotAvailable(), new StorageFailureAnalyzers.DirectoryUnusable(),
+            new StorageFailureAnalyzers.Locked());
+
+    private FailureAnalysis analyze(Throwable failure) {
+        return analyzers.stream().map(a -> a.analyze(failure)).filter(a -> a != null).findFirst()
+                .orElseThrow(() -> new AssertionError("no ProtoBase analysis of " + failure, failure));
+    }
+
+    private FailureAnalysis startupFailure(String... properties) {
+        FailureAnalysis[] analysis = new FailureAnalysis[1];
+        runner.withPropertyValues("protobase.storage.file.path=" + dir.resolve("data")).withPropertyValues(properties)
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    analysis[0] = analyze(context.getStartupFailure());
+                });
+        return analysis[0];
+    }
+
+    @Test
+    void unknownStorageTypeListsTheValidTypes() {
+        FailureAnalysis analysis = startupFailure("protobase.storage.type=postgres");
+        assertThat(analysis.getDescription()).contains("protobase.storage.type").contains("postgres");
+        assertThat(analysis.getAction()).contains("memory, file, cloud, cluster, cloud-cluster");
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "cloud, protobase.storage.cloud", "cluster, protobase.storage.cluster",
+            "cloud-cluster, protobase.storage.cloud" })
+    void storageTypesOfLaterModulesFailFastInsteadOfFallingBack(String type, String keys) {
+        FailureAnalysis analysis = startupFailure("protobase.storage.type=" + type);
+        assertThat(analysis.getDescription()).contains("protobase.storage.type is '" + type + "'")
+                .contains("not available").contains(keys).contains("never falls back");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.type to 'file'");
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "protobase.cache.max-size=-1MB, protobase.cache.max-size",
+            "protobase.cache.max-size=0, protobase.cache.max-size",
+            "protobase.storage.file.segment-size=1KB, protobase.storage.file.segment-size",
+            "protobase.storage.file.segment-size=-64MB, protobase.storage.file.segment-size",
+            "protobase.storage.file.fsync-interval=0s, protobase.storage.file.fsync-interval",
+            "protobase.shutdown.timeout=-1s, protobase.shutdown.timeout" })
+    void impossibleValuesNameThePropertyAndTheFix(String setting, String property) {
+        FailureAnalysis analysis = startupFailure(setting);
+        assertThat(analysis.getDescription()).contains("'" + property + "'");
+        assertThat(analysis.getAction()).startsWith("Set it to").contains(property);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = { "protobase.storage.file.fsync=sometimes | one of commit, interval, none",
+            "protobase.shutdown.timeout=soon | a duration",
+            "protobase.cache.max-size=big | a positive data size" })
+    void malformedValuesNameThePropertyAndWhatItExpects(String setting, String expected) {
+        FailureAnalysis analysis = startupFailure(setting);
+        String property = setting.substring(0, setting.indexOf('='));
+        assertThat(analysis.getDescription()).contains("'" + property + "'");
+        assertThat(analysis.getAction()).startsWith("Set " + property + " to " + expected);
+    }
+
+    @Test
+    void aPathThatCannotBeADirectoryIsReported() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        FailureAnalysis analysis = startupFailure("protobase.storage.file.path=" + file.resolve("data"));
+        assertThat(analysis.getDescription()).contains(file.resolve("data").toString())
+                .contains("protobase.storage.file.path").contains("cannot be created");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path");
+    }
+
+    @Test
+    void aDirectoryLockedByAnotherProcessNamesItsPid() throws Exception {
+        Path data = dir.resolve("data");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingWriterMain.class.getName(), data.toString(), "7")
+                .redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            do {
+                line = out.readLine();
+            } while (line != null && !line.equals("ready"));
+            assertThat(line).as("child output").isEqualTo("ready");
+
+            runner.withPropertyValues("protobase.storage.file.path=" + data).run(context -> {
+                assertThat(context).hasFailed();
+                assertThat(context.getStartupFailure()).rootCause().isInstanceOf(StorageLockedException.class);
+                FailureAnalysis analysis = analyze(context.getStartupFailure());
+                assertThat(analysis.getDescription()).contains("PID " + child.pid()).contains("another process");
+                assertThat(analysis.getAction()).contains("protobase.storage.file.path");
+            });
+        } finally {
+            child.destroyForcibly();
+            assertThat(child.waitFor(1, TimeUnit.MINUTES)).isTrue();
+        }
+    }
+
+    @Test
+    void springApplicationPrintsTheReport(CapturedOutput output) {
+        SpringApplication app = new SpringApplication(MinimalApplication.class);
+        app.setWebApplicationType(WebApplicationType.NONE);
+        assertThatThrownBy(() -> app.run("--protobase.storage.type=cluster",
+                "--protobase.storage.file.path=" + dir.resolve("data"), "--spring.main.banner-mode=off"))
+                .hasRootCauseInstanceOf(StorageTypeNotAvailableException.class);
+        assertThat(output).contains("APPLICATION FAILED TO START")
+                .contains("protobase.storage.type is 'cluster'")
+                .contains("Set protobase.storage.type to 'file'");
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @ImportAutoConfiguration(ProtoBaseAutoConfiguration.class)
+    static class MinimalApplication {
+    }
+}

@@ -1,0 +1,170 @@
+package io.protobase.spring.health;
+
+import io.protobase.CorruptionException;
+import io.protobase.Database;
+import io.protobase.ObjectSpace;
+import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
+import io.protobase.spring.autoconfigure.health.ProtoBaseHealthContributorAutoConfiguration;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.memory.MemoryStorage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.util.FileSystemUtils;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The {@code protobase} health contributor, through the auto-configured bean. */
+class ProtoBaseHealthIndicatorTests {
+
+    @TempDir
+    Path dir;
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class,
+                    ProtoBaseHealthContributorAutoConfiguration.class));
+
+    private ApplicationContextRunner onFile() {
+        return runner.withPropertyValues("protobase.storage.file.path=" + dir);
+    }
+
+    private static Health health(org.springframework.context.ApplicationContext context) {
+        return ((HealthIndicator) context.getBean("protobaseHealthIndicator")).health(true);
+    }
+
+    @Test
+    void upWithTypeLocationDatabasesAndLastCommit() {
+        onFile().run(context -> {
+            Database db = context.getBean(Database.class);
+            db.write(tx -> {
+                tx.setRootObject("n", 1);
+                return null;
+            });
+            Health health = health(context);
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("type", "file")
+                    .containsEntry("location", dir.toRealPath().toString())
+                    .containsEntry("databases", List.of("default"))
+                    .containsEntry("lastCommit", db.lastCommitTime().toString());
+        });
+    }
+
+    @Test
+    void memoryStorageIsReportedAsSuch() {
+        runner.withPropertyValues("protobase.storage.type=memory").run(context -> {
+            Health health = health(context);
+            assertThat(health.getStatus()).isEqualTo(Status.UP);
+            assertThat(health.getDetails()).containsEntry("type", "memory");
+        });
+    }
+
+    @Test
+    void downWhenTheSpaceIsClosed() {
+        onFile().run(context -> {
+            context.getBean(ObjectSpace.class).close(Duration.ZERO);
+            Health health = health(context);
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat(health.getDetails()).containsEntry("reason", "the object space is closed");
+        });
+    }
+
+    @Test
+    void downWhenTheDirectoryIsGone() {
+        onFile().run(context -> {
+            FileSystemUtils.deleteRecursively(dir);
+            Health health = health(context);
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat((String) health.getDetails().get("reason")).contains(dir.toString()).contains("missing");
+        });
+    }
+
+    @Test
+    void downWhenTheRootIsCorrupt() {
+        CorruptibleStorage storage = new CorruptibleStorage();
+        runner.withBean(SharedStorage.class, () -> storage).run(context -> {
+            context.getBean(Database.class).write(tx -> {
+                tx.setRootObject("n", 1);
+                return null;
+            });
+            assertThat(health(context).getStatus()).isEqualTo(Status.UP);
+            storage.corrupt.set(true);
+            Health health = health(context);
+            assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+            assertThat((String) health.getDetails().get("reason")).startsWith("corrupt: ").contains("bad checksum");
+        });
+    }
+
+    @Test
+    void switchedOffByProperty() {
+        onFile().withPropertyValues("management.health.protobase.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean("protobaseHealthIndicator"));
+    }
+
+    @Test
+    void applicationsWithoutTheHealthModuleStillStart() {
+        onFile().withClassLoader(new FilteredClassLoader(HealthIndicator.class))
+                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(Database.class)
+                        .doesNotHaveBean("protobaseHealthIndicator"));
+    }
+
+    /** A memory storage whose reads can be made to fail as a damaged file storage's would. */
+    static final class CorruptibleStorage implements SharedStorage {
+        final MemoryStorage delegate = new MemoryStorage();
+        final AtomicBoolean corrupt = new AtomicBoolean();
+
+        @Override
+        public AtomPointer push(byte[] atom) {
+            return delegate.push(atom);
+        }
+
+        @Override
+        public byte[] read(AtomPointer pointer) {
+            if (corrupt.get()) {
+                throw new CorruptionException("bad checksum at " + pointer);
+            }
+            return delegate.read(pointer);
+        }
+
+        @Override
+        public AtomPointer readRoot() {
+            return delegate.readRoot();
+        }
+
+        @Override
+        public CommitLock acquireCommitLock(Duration timeout) {
+            return delegate.acquireCommitLock(timeout);
+        }
+
+        @Override
+        public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+            return delegate.compareAndSetRoot(lock, expected, newRoot);
+        }
+
+        @Override
+        public void flush() {
+            delegate.flush();
+        }
+
+        @Override
+        public String describe() {
+            return "corruptible " + delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
