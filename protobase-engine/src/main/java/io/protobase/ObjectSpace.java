@@ -6,6 +6,7 @@ import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,11 @@ public final class ObjectSpace implements AutoCloseable {
     private final List<TransactionListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Map<String, Transaction>> bound = new ThreadLocal<>();
     private volatile SpaceState current;
+    /** The newest state written under the commit lock; ahead of {@link #current} while its fsync runs. */
+    private volatile SpaceState written;
+    /** The durability of {@link #written}, for a request that adds nothing on top of it. */
+    private volatile PendingRoot lastPending = PendingRoot.DURABLE;
+    private final Object stateLock = new Object();
     private volatile boolean closing;
     private volatile boolean closed;
 
@@ -417,10 +423,19 @@ public final class ObjectSpace implements AutoCloseable {
         SpaceState s = current;
         AtomPointer root = storage.readRoot();
         if (!Objects.equals(root, s.pointer())) {
-            s = loadState(root);
-            current = s;
+            advance(loadState(root));
+            s = current;
         }
         return s;
+    }
+
+    private PendingRoot pendingOf(SpaceState s) {
+        return s == written ? lastPending : PendingRoot.DURABLE;
+    }
+
+    private static Publication succeedAll(List<CommitRequest> applied) {
+        applied.forEach(CommitRequest::succeed);
+        return null;
     }
 
     SpaceState loadState(AtomPointer pointer) {
@@ -472,20 +487,29 @@ public final class ObjectSpace implements AutoCloseable {
         pending.add(request);
         boolean interrupted = false;
         while (!request.done) {
-            if (commitMutex.tryLock()) {
+            // a drained request is in a batch that its leader is finishing: wait for it, do not lead
+            if (!request.drained && commitMutex.tryLock()) {
+                Publication publication = null;
                 try {
                     if (!request.done) {
-                        runBatch();
+                        publication = runBatch();
                     }
                 } finally {
                     commitMutex.unlock();
+                }
+                if (publication != null) {
+                    // let a waiting committer write the next batch while this one waits for the disk
+                    synchronized (batchDone) {
+                        batchDone.notifyAll();
+                    }
+                    finish(publication);
                 }
                 synchronized (batchDone) {
                     batchDone.notifyAll();
                 }
             } else {
                 synchronized (batchDone) {
-                    if (!request.done && commitMutex.isLocked()) {
+                    if (!request.done && (request.drained || commitMutex.isLocked())) {
                         try {
                             batchDone.wait(50);
                         } catch (InterruptedException e) {
@@ -505,16 +529,63 @@ public final class ObjectSpace implements AutoCloseable {
         }
     }
 
-    /** Runs with {@link #commitMutex} held: validates, rebases and publishes every queued request. */
-    private void runBatch() {
+    /** A batch written under the commit lock, to be acknowledged once durable. */
+    private record Publication(PendingRoot pending, SpaceState state, List<CommitRequest> applied) {
+    }
+
+    /**
+     * Waits (without the commit mutex) until a written batch is durable, then makes it the current
+     * state and completes its requests; a batch that cannot become durable fails them all.
+     */
+    private void finish(Publication publication) {
+        try {
+            publication.pending().await();
+        } catch (RuntimeException e) {
+            ProtoBaseException failure = e instanceof ProtoBaseException p ? p
+                    : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
+            publication.applied().forEach(r -> r.fail(failure));
+            return;
+        }
+        advance(publication.state());
+        batches.increment();
+        publication.applied().forEach(CommitRequest::succeed);
+    }
+
+    /** Makes {@code s} the current state unless a newer one already is (states only move forward). */
+    private void advance(SpaceState s) {
+        synchronized (stateLock) {
+            if (current == null || s.sequence() > current.sequence()
+                    || (s.sequence() == current.sequence() && !Objects.equals(s.pointer(), current.pointer()))) {
+                current = s;
+            }
+        }
+    }
+
+    /**
+     * The state the next batch builds on: the newest one written under the commit lock, which may
+     * still be on its way to disk, or the current one.
+     */
+    private SpaceState baseState() {
+        SpaceState c = currentState();
+        SpaceState w = written;
+        return w != null && w.sequence() > c.sequence() ? w : c;
+    }
+
+    /**
+     * Runs with {@link #commitMutex} held: validates, rebases and writes every queued request as one
+     * root update, returning it to be awaited after the mutex is released (or {@code null} when
+     * there was nothing to publish).
+     */
+    private Publication runBatch() {
         List<CommitRequest> drained = new ArrayList<>();
         for (CommitRequest r; (r = pending.poll()) != null; ) {
+            r.drained = true;
             drained.add(r);
         }
         List<CommitRequest> batch = drained;
         try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
             for (int attempt = 0; ; attempt++) {
-                SpaceState fresh = currentState();
+                SpaceState fresh = attempt == 0 ? baseState() : currentState();
                 Dictionary catalog = fresh.catalog();
                 List<CommitRequest> applied = new ArrayList<>();
                 for (CommitRequest r : batch) {
@@ -529,23 +600,26 @@ public final class ObjectSpace implements AutoCloseable {
                     }
                 }
                 if (applied.isEmpty()) {
-                    return;
+                    return null;
                 }
                 if (catalog == fresh.catalog()) {
-                    applied.forEach(CommitRequest::succeed);
-                    return;
+                    // nothing to write, but what the requests saw must be durable before they return
+                    return fresh == written && fresh.sequence() > current.sequence()
+                            ? new Publication(pendingOf(fresh), fresh, applied)
+                            : succeedAll(applied);
                 }
                 SpaceState next = nextState(fresh, catalog);
                 AtomPointer pointer = store.writeRecord(next.toRecord());
-                if (storage.compareAndSetRoot(lock, fresh.pointer(), pointer)) {
+                PendingRoot pending = storage.compareAndSetRootPipelined(lock, fresh.pointer(), pointer);
+                if (pending != null) {
                     SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
                             next.jump(), store.detached(catalog));
                     history.put(pointer, published);
-                    current = published;
-                    batches.increment();
-                    applied.forEach(CommitRequest::succeed);
-                    return;
+                    written = published;
+                    lastPending = pending;
+                    return new Publication(pending, published, applied);
                 }
+                written = null;
                 if (attempt >= 10) {
                     throw new StorageException("The root of " + storage.describe()
                             + " kept changing under the commit lock; another process may be writing without it");
@@ -565,6 +639,7 @@ public final class ObjectSpace implements AutoCloseable {
             if (e instanceof Error error) {
                 throw error;
             }
+            return null;
         }
     }
 
@@ -588,6 +663,8 @@ public final class ObjectSpace implements AutoCloseable {
     /** One queued catalog change, completed by whichever thread runs its batch. */
     private static final class CommitRequest {
         final UnaryOperator<Dictionary> change;
+        /** Taken into a batch by a leader, which completes it. */
+        volatile boolean drained;
         volatile boolean done;
         volatile ProtoBaseException failure;
 

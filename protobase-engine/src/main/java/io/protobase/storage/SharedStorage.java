@@ -38,6 +38,20 @@ public interface SharedStorage extends AutoCloseable {
      */
     boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot);
 
+    /**
+     * Like {@link #compareAndSetRoot}, but may return once the update is written and before it is
+     * durable, so the caller can release the commit lock and let the next batch of commits be
+     * written while this one is being forced to disk (pipelined group commit). Under the commit
+     * lock, later updates take {@code newRoot} as their expected root at once; {@link #readRoot()}
+     * returns it only once it is durable. The caller acknowledges nothing before
+     * {@link PendingRoot#await()} returns. The default is {@link #compareAndSetRoot} itself.
+     *
+     * @return the pending update, or {@code null} when the root is no longer {@code expected}
+     */
+    default PendingRoot compareAndSetRootPipelined(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        return compareAndSetRoot(lock, expected, newRoot) ? PendingRoot.DURABLE : null;
+    }
+
     /** Makes every pushed atom durable. */
     void flush();
 

@@ -3,6 +3,7 @@ package io.protobase.spring.storage;
 import io.protobase.StorageClosedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.StandaloneFileStorage;
 
@@ -65,6 +66,11 @@ public final class LeasedFileStorage implements SharedStorage {
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         return storage().compareAndSetRoot(lock, expected, newRoot);
+    }
+
+    @Override
+    public PendingRoot compareAndSetRootPipelined(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        return storage().compareAndSetRootPipelined(lock, expected, newRoot);
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.LocalCommitLock;
+import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -191,6 +192,12 @@ public final class StandaloneFileStorage implements SharedStorage {
     private long writtenSequence;
     private volatile boolean closed;
     private volatile Throwable poisoned;
+    /** Guards {@link #syncing} and {@link #durableSequence}; waited on by commits awaiting an fsync. */
+    private final Object syncMonitor = new Object();
+    /** Whether a thread is fsyncing on behalf of pending root updates. */
+    private boolean syncing;
+    /** The sequence number of the newest root update known to be durable (and visible). */
+    private long durableSequence;
     /** Whether anything was appended since the log last ended in a close record; guarded by writeLock. */
     private boolean appendedSinceClean = true;
 
@@ -325,15 +332,32 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     @Override
     public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
-        ensureUsable("publish a root");
-        commitLock.check(lock, this::describe);
-        if (!Objects.equals(root, expected)) {
+        PendingRoot pending = compareAndSetRootPipelined(lock, expected, newRoot);
+        if (pending == null) {
             return false;
         }
-        long next = sequence + 1;
-        List<Segment> toSync;
+        pending.await();
+        return true;
+    }
+
+    /**
+     * Appends the commit record and writes the log to the OS, then returns; with
+     * {@link FsyncPolicy#COMMIT} the update becomes durable (and visible through {@link #readRoot()})
+     * when some thread's {@link PendingRoot#await()} has fsynced past it. One fsync covers every
+     * update written before it started, so while one batch of commits waits for the disk the next
+     * is written and then made durable by a single further fsync.
+     */
+    @Override
+    public PendingRoot compareAndSetRootPipelined(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        ensureUsable("publish a root");
+        commitLock.check(lock, this::describe);
+        long next;
         synchronized (writeLock) {
             ensureUsable("publish a root");
+            if (!Objects.equals(writtenRoot, expected)) {
+                return null;
+            }
+            next = writtenSequence + 1;
             WalFormat.RootRecord record = new WalFormat.RootRecord(next, newRoot.segmentId(), newRoot.offset(),
                     expected == null ? -1 : expected.segmentId(), expected == null ? -1 : expected.offset(),
                     System.currentTimeMillis(), current.synced);
@@ -341,19 +365,86 @@ public final class StandaloneFileStorage implements SharedStorage {
             writtenRoot = newRoot;
             writtenSequence = next;
             flushBuffer();
-            if (options.fsync() == FsyncPolicy.COMMIT) {
+        }
+        if (options.fsync() != FsyncPolicy.COMMIT) {
+            publishDurable(next, newRoot);
+            return PendingRoot.DURABLE;
+        }
+        return () -> awaitDurable(next);
+    }
+
+    /**
+     * Returns once the update of sequence {@code seq} is on disk: either another thread's fsync
+     * covered it, or this thread fsyncs everything written so far (and publishes the newest root).
+     */
+    private void awaitDurable(long seq) {
+        boolean interrupted = false;
+        try {
+            synchronized (syncMonitor) {
+                while (true) {
+                    if (durableSequence >= seq) {
+                        return;
+                    }
+                    Throwable p = poisoned;
+                    if (p != null) {
+                        throw new StorageException("Commit " + seq + " on " + provider.directory()
+                                + " is not durable: an earlier write or fsync failed (" + p
+                                + "); reopen the storage (recovery keeps every durable commit)", p);
+                    }
+                    if (closed && !syncing) {
+                        throw new StorageClosedException("Commit " + seq + " on " + provider.directory()
+                                + " did not reach the disk before the storage was closed");
+                    }
+                    if (!syncing) {
+                        syncing = true;
+                        break;
+                    }
+                    try {
+                        syncMonitor.wait();
+                    } catch (InterruptedException e) {
+                        // the commit is written: its outcome must still be reported, so keep waiting
+                        interrupted = true;
+                    }
+                }
+            }
+            long target;
+            AtomPointer targetRoot;
+            List<Segment> toSync;
+            synchronized (writeLock) {
+                target = writtenSequence;
+                targetRoot = writtenRoot;
                 toSync = new ArrayList<>(unsynced);
                 unsynced.clear();
-            } else {
-                toSync = List.of();
+            }
+            try {
+                for (Segment s : toSync) {
+                    force(s);
+                }
+            } finally {
+                synchronized (syncMonitor) {
+                    syncing = false;
+                    if (poisoned == null) {
+                        publishDurable(target, targetRoot);
+                    }
+                    syncMonitor.notifyAll();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        for (Segment s : toSync) {
-            force(s);
+    }
+
+    /** Makes the update of sequence {@code seq} the visible root, unless a later one already is. */
+    private void publishDurable(long seq, AtomPointer newRoot) {
+        synchronized (syncMonitor) {
+            if (seq > durableSequence) {
+                durableSequence = seq;
+                root = newRoot;
+                sequence = seq;
+            }
         }
-        root = newRoot;
-        sequence = next;
-        return true;
     }
 
     @Override
@@ -394,13 +485,35 @@ public final class StandaloneFileStorage implements SharedStorage {
             LOG.warn("Closing {} while a commit still holds the commit lock after {}", provider.directory(), CLOSE_WAIT);
         }
         try {
-            synchronized (writeLock) {
-                if (closed) {
-                    return;
+            // close acts as the last syncer: commits waiting for an fsync are covered by the final one
+            synchronized (syncMonitor) {
+                boolean interrupted = false;
+                while (syncing) {
+                    try {
+                        syncMonitor.wait();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
                 }
-                closed = true;
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                syncing = true;
             }
-            closeResources();
+            try {
+                synchronized (writeLock) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                }
+                closeResources();
+            } finally {
+                synchronized (syncMonitor) {
+                    syncing = false;
+                    syncMonitor.notifyAll();
+                }
+            }
         } finally {
             if (inFlight != null) {
                 inFlight.close();
@@ -427,6 +540,17 @@ public final class StandaloneFileStorage implements SharedStorage {
                     flushBuffer();
                 }
                 syncAll();
+                // commits written but not yet awaited are durable now
+                AtomPointer lastRoot;
+                long lastSequence;
+                synchronized (writeLock) {
+                    lastRoot = writtenRoot;
+                    lastSequence = writtenSequence;
+                }
+                synchronized (syncMonitor) {
+                    publishDurable(lastSequence, lastRoot);
+                    syncMonitor.notifyAll();
+                }
                 writeCloseRecord();
             }
         } catch (RuntimeException e) {
@@ -664,6 +788,7 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     private void adopt(WalFormat.RootRecord record) {
         sequence = record.sequence();
+        durableSequence = sequence;
         root = record.rootSegment() < 0 ? null : new AtomPointer(record.rootSegment(), record.rootOffset());
         writtenRoot = root;
         writtenSequence = sequence;

@@ -24,7 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Concurrent committers on the file storage share fsyncs (group commit). */
+/**
+ * Concurrent committers on the file storage share fsyncs (group commit). The root update of a batch
+ * is written under the commit lock, but its fsync runs after the lock is released (pipelined group
+ * commit): committers that arrive while an fsync is running write their own updates meanwhile, and
+ * one further fsync makes all of them durable.
+ */
 class GroupCommitTest {
 
     @TempDir
@@ -57,10 +62,10 @@ class GroupCommitTest {
     };
 
     @Test
-    void committersQueuedDuringAnFsyncArePublishedTogetherWithOneMoreFsync() throws Exception {
+    void committersArrivingDuringAnFsyncAreMadeDurableTogetherByOneMoreFsync() throws Exception {
         int threads = 8;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir, access)))) {
+        try (ObjectSpace space = openReleasingOnClose()) {
             Database db = space.getDatabase("db");
             db.write(tx -> {
                 tx.setRootObject("counts", Dictionary.empty());
@@ -98,7 +103,7 @@ class GroupCommitTest {
             }
 
             assertThat(space.statistics().commits() - commitsBefore).isEqualTo(threads);
-            assertThat(space.statistics().batches() - batchesBefore).as("root publications").isEqualTo(2);
+            assertThat(space.statistics().batches() - batchesBefore).as("root publications").isBetween(2L, (long) threads);
             assertThat(forces.get()).as("fsyncs for %d commits", threads).isEqualTo(2);
             Dictionary counts = db.read(tx -> tx.getRootObject("counts", Dictionary.class));
             for (int i = 0; i < threads; i++) {
@@ -107,6 +112,53 @@ class GroupCommitTest {
         } finally {
             pool.shutdownNow();
         }
+    }
+
+    @Test
+    void aCommitBecomesVisibleToOtherTransactionsOnlyOnceItsFsyncHasReturned() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (ObjectSpace space = openReleasingOnClose()) {
+            Database db = space.getDatabase("db");
+            db.write(tx -> {
+                tx.setRootObject("counts", Dictionary.empty());
+                return null;
+            });
+            armed.set(true);
+            Future<?> committer = pool.submit(() -> increment(db, 7));
+            assertThat(inFirstForce.await(30, TimeUnit.SECONDS)).isTrue();
+
+            Long seen = db.read(tx -> tx.getRootObject("counts", Dictionary.class).getAt(7, Long.class));
+            assertThat(seen).as("a commit still waiting for its fsync").isNull();
+            assertThat(committer.isDone()).isFalse();
+
+            releaseFirstForce.countDown();
+            committer.get(1, TimeUnit.MINUTES);
+            Long after = db.read(tx -> tx.getRootObject("counts", Dictionary.class).getAt(7, Long.class));
+            assertThat(after).isEqualTo(1L);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * An object space on the fault-injecting directory whose close first releases a held fsync
+     * (closing waits for it), so a failed assertion cannot leave the test hanging.
+     */
+    private ObjectSpace openReleasingOnClose() {
+        StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir, access));
+        return new ObjectSpace(new io.protobase.storage.ForwardingStorage(storage) {
+            @Override
+            public io.protobase.storage.PendingRoot compareAndSetRootPipelined(io.protobase.storage.CommitLock lock,
+                    io.protobase.storage.AtomPointer expected, io.protobase.storage.AtomPointer newRoot) {
+                return storage.compareAndSetRootPipelined(lock, expected, newRoot);
+            }
+
+            @Override
+            public void close() {
+                releaseFirstForce.countDown();
+                super.close();
+            }
+        });
     }
 
     private static void increment(Database db, int key) {
