@@ -1,0 +1,65 @@
+package io.protobase.query;
+
+import io.protobase.ProtoBaseException;
+import io.protobase.codec.StableHash;
+import io.protobase.index.FieldPath;
+
+import java.util.Objects;
+
+/**
+ * A hash key with the query's notion of equality, for grouping, distinct and hash joins: orderable
+ * values are equal when {@link ValueSemantics#compareWithinGroup} says so (so {@code 1}, {@code 1L}
+ * and {@code 1.0} are one key) and hash with {@link StableHash}, which hashes numbers by value;
+ * other values fall back to {@code equals}/{@code hashCode}. Missing values ({@code null}, {@link
+ * FieldPath#ABSENT}) are one key, as SQL's GROUP BY and DISTINCT treat nulls.
+ */
+final class ValueKey {
+
+    private final Object value;
+    private final boolean orderable;
+    private final int hash;
+
+    ValueKey(Object value) {
+        this.value = value == FieldPath.ABSENT ? null : value;
+        boolean ord = ValueSemantics.orderable(this.value);
+        int h;
+        if (ord) {
+            try {
+                long s = StableHash.of(this.value);
+                h = (int) (s ^ (s >>> 32));
+            } catch (ProtoBaseException e) {
+                ord = false;
+                h = Objects.hashCode(this.value);
+            }
+        } else {
+            h = Objects.hashCode(this.value);
+        }
+        this.orderable = ord;
+        this.hash = h;
+    }
+
+    /** The value this key was made from ({@code null} for a missing value). */
+    Object value() {
+        return value;
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        if (!(obj instanceof ValueKey k) || k.hash != hash) {
+            return false;
+        }
+        if (value == null || k.value == null) {
+            return value == k.value;
+        }
+        if (orderable && k.orderable) {
+            Integer c = ValueSemantics.compareWithinGroup(value, k.value);
+            return c != null && c == 0;
+        }
+        return Objects.equals(value, k.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+}
