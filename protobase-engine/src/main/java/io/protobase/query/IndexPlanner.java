@@ -24,13 +24,12 @@ import java.util.function.Predicate;
  *   <li>{@code ==} on an indexed path: an {@link IndexLookupPlan}; {@code in}: one lookup of several
  *       keys (null values dropped: they are never TRUE);</li>
  *   <li>{@code <, <=, >, >=, between, startsWith}: an {@link IndexRangePlan} (open ends run to the end
- *       of the bound's type group, matching the expression semantics); {@code isNotNull}: the whole
- *       index;</li>
+ *       of the bound's type group, matching the expression semantics);</li>
  *   <li>{@code and}: the term whose access is cheapest drives; the other terms are a residual
  *       {@link WherePlan} over it;</li>
  *   <li>{@code or}: an {@link IndexUnionPlan} if every term has an access, else none;</li>
- *   <li>{@code !=}, {@code not}, {@code contains}, {@code isNull}: none (their TRUE set is not a set of
- *       index keys).</li>
+ *   <li>{@code !=}, {@code not}, {@code contains}, {@code isNull}, {@code isNotNull}: none (their TRUE
+ *       set is not a set of index keys: indexes leave out unorderable values, which are not null).</li>
  * </ul>
  * Estimates come from {@link SecondaryIndex#count}/{@link SecondaryIndex#countRange} and the
  * collection's count; the index plan is taken only when its estimated cost is below the scan's.
@@ -119,10 +118,6 @@ final class IndexPlanner {
         if (e instanceof Expression.StartsWith s && s.prefix() != null) {
             Object upper = prefixSuccessor(s.prefix());
             return pathIndex(s.path(), c).map(i -> plan(new IndexRangePlan(c, i, s.prefix(), true, upper, false)));
-        }
-        if (e instanceof Expression.IsNotNull n) {
-            return pathIndex(n.path(), c).map(i -> plan(new IndexRangePlan(c, i, Dictionary.UNBOUNDED, true,
-                    Dictionary.UNBOUNDED, true)));
         }
         if (e instanceof Expression.And and) {
             return conjunction(and, c);

@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.collection.DbObject;
+import io.protobase.collection.ProtoList;
 import io.protobase.index.IndexDefinition;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
@@ -26,7 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * nested records, list fields, repeated list elements) and random queries (expressions with
  * and/or/not over every operator, lambda filters, ordering, offset/limit, select, distinct, group by)
  * give the same results run by the engine over a plain list, by the engine over a collection with
- * secondary indexes on a random subset of the fields, and by {@link QueryModel} with java.util
+ * secondary indexes on a random subset of the fields (the test-side {@link ListIndexedCollection} and
+ * the engine's own indexed {@code ProtoList}), and by {@link QueryModel} with java.util
  * streams: the same sequence when the query orders, the same multiset otherwise.
  *
  * <p>Each try draws its data and query from one seed, printed in the failure message with the query.
@@ -73,6 +75,22 @@ class QueryDifferentialProperties {
             assertThat(viaIndexes).as(context + "\n" + overIndexes.explain()).containsExactlyInAnyOrderElementsOf(expected);
         }
         assertThat(overIndexes.count()).as(context).isEqualTo(expected.size());
+
+        // the engine's own indexed ProtoList (DbObject records only: a list cannot hold Map records)
+        List<Object> records = data.stream().filter(r -> r instanceof DbObject).toList();
+        ProtoList list = ProtoList.from(records);
+        for (IndexDefinition d : defs) {
+            list = list.withIndex(d);
+        }
+        List<Object> expectedStored = q.model.apply(records).stream().map(QueryModel::normalize).toList();
+        Query overList = q.build.apply(Query.from(list));
+        List<Object> fromList = normalize(overList);
+        if (q.ordered) {
+            assertThat(fromList).as(context + "\n" + overList.explain()).containsExactlyElementsOf(expectedStored);
+        } else {
+            assertThat(fromList).as(context + "\n" + overList.explain()).containsExactlyInAnyOrderElementsOf(expectedStored);
+        }
+        assertThat(overList.count()).as(context).isEqualTo(expectedStored.size());
     }
 
     private static List<Object> normalize(Query q) {
