@@ -1,0 +1,18 @@
+package io.protobase.query;
+
+/**
+ * What the optimizer believes about a plan before running it: the number of records it yields and
+ * its cost, in units of "one record read from the collection or an index". Both are computed from
+ * collection counts and {@link io.protobase.index.SecondaryIndex} counts, never by executing.
+ */
+public record Estimate(double rows, double cost) {
+
+    /** Records read per record yielded by an index lookup, relative to a sequential scan's 1. */
+    static final double INDEX_READ_COST = 2.0;
+    /** The size assumed for a source whose size is unknown (a plain {@code Iterable}). */
+    static final double UNKNOWN_SIZE = 1000;
+
+    static double log2(double n) {
+        return Math.log(Math.max(n, 1) + 1) / Math.log(2);
+    }
+}

@@ -1,0 +1,60 @@
+package io.protobase.query;
+
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Stream;
+
+/** Its input without the first {@code offset} records. */
+public final class OffsetPlan implements QueryPlan {
+
+    private final long offset;
+    private final QueryPlan basedOn;
+
+    public OffsetPlan(long offset, QueryPlan basedOn) {
+        if (offset < 0) {
+            throw new QueryException("offset(" + offset + ") is negative; pass the number of records to skip, 0 or more");
+        }
+        this.offset = offset;
+        this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
+    }
+
+    public long offset() {
+        return offset;
+    }
+
+    public QueryPlan basedOn() {
+        return basedOn;
+    }
+
+    @Override
+    public Stream<Object> execute() {
+        return basedOn.execute().skip(offset);
+    }
+
+    @Override
+    public long count() {
+        return Math.max(0, basedOn.count() - offset);
+    }
+
+    @Override
+    public QueryPlan optimize() {
+        return new OffsetPlan(offset, basedOn.optimize());
+    }
+
+    @Override
+    public Estimate estimate() {
+        Estimate in = basedOn.estimate();
+        return new Estimate(Math.max(0, in.rows() - offset), in.cost());
+    }
+
+    @Override
+    public Explanation explain() {
+        return Explanation.of("Offset", Explanation.Access.NONE, Map.of("offset", Long.toString(offset)), estimate(),
+                basedOn.explain());
+    }
+
+    @Override
+    public String toString() {
+        return explain().toText();
+    }
+}

@@ -1,0 +1,42 @@
+package io.protobase.query;
+
+/**
+ * The three truth values of SQL's logic: an {@link Expression} is {@code UNKNOWN} where a comparison
+ * involves {@code null}, an absent field, or (for orderings) values of different type groups. A
+ * {@code WHERE} keeps only records for which the filter is {@code TRUE}. The connectives follow
+ * Kleene's strong logic, as SQL does: {@code not(UNKNOWN)} is {@code UNKNOWN}, {@code FALSE and
+ * UNKNOWN} is {@code FALSE}, {@code TRUE or UNKNOWN} is {@code TRUE}.
+ */
+public enum Truth {
+    TRUE, FALSE, UNKNOWN;
+
+    /** {@code TRUE} or {@code FALSE}. */
+    public static Truth of(boolean value) {
+        return value ? TRUE : FALSE;
+    }
+
+    /** Kleene negation. */
+    public Truth not() {
+        return switch (this) {
+            case TRUE -> FALSE;
+            case FALSE -> TRUE;
+            case UNKNOWN -> UNKNOWN;
+        };
+    }
+
+    /** Kleene conjunction. */
+    public Truth and(Truth other) {
+        if (this == FALSE || other == FALSE) {
+            return FALSE;
+        }
+        return this == TRUE && other == TRUE ? TRUE : UNKNOWN;
+    }
+
+    /** Kleene disjunction. */
+    public Truth or(Truth other) {
+        if (this == TRUE || other == TRUE) {
+            return TRUE;
+        }
+        return this == FALSE && other == FALSE ? FALSE : UNKNOWN;
+    }
+}
