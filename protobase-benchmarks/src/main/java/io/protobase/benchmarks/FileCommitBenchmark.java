@@ -122,6 +122,7 @@ public class FileCommitBenchmark {
         FileStores.ProtoBaseFile data;
         long startBytes;
         long startBatches;
+        long startFsyncs;
 
         @Setup(Level.Trial)
         public void setUp(Plan p) {
@@ -130,14 +131,17 @@ public class FileCommitBenchmark {
             data = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)));
             startBytes = FileStores.bytesOnDisk(dir);
             startBatches = data.space.statistics().batches();
+            startFsyncs = data.storage.fsyncCount();
         }
 
         @TearDown(Level.Iteration)
         public void report(Plan p) {
             ObjectSpace.Statistics st = data.space.statistics();
             long batches = st.batches() - startBatches;
-            FileStores.log("ProtoBase: %,d commits so far in %,d root publications (%.2f commits per fsync), "
-                    + "%,d conflicts", p.commits(), batches, p.commits() / (double) Math.max(1, batches), st.conflicts());
+            long fsyncs = data.storage.fsyncCount() - startFsyncs;
+            FileStores.log("ProtoBase: %,d commits so far in %,d root publications and %,d fsyncs (%.2f commits per "
+                    + "fsync), %,d conflicts", p.commits(), batches, fsyncs, p.commits() / (double) Math.max(1, fsyncs),
+                    st.conflicts());
         }
 
         @TearDown(Level.Trial)

@@ -17,9 +17,9 @@ import java.util.concurrent.TimeUnit;
  * updates its own slice of the keys, so ProtoBase transactions never conflict. Score: commits per second,
  * all threads together.
  *
- * <p>ProtoBase's group commit ({@code ObjectSpace}: one thread publishes every queued transaction with one
- * root update and one fsync) should lift this far above (b); the per-iteration log line
- * {@code commits per fsync} shows how many commits each root publication served. MVStore runs the same
+ * <p>ProtoBase's pipelined group commit ({@code ObjectSpace} writes every queued transaction as one root
+ * update, and one fsync, run after the commit lock is released, makes every update written so far durable)
+ * should lift this far above (b); the per-iteration log line shows root publications and fsyncs. MVStore runs the same
  * {@code put}, {@code commit()}, {@code sync()} per operation from 8 threads.
  */
 @BenchmarkMode(Mode.Throughput)

@@ -52,6 +52,9 @@ public final class FieldPath {
 
     /** The value at this path in {@code record}, {@code null} for a present null, or {@link #ABSENT}. */
     public Object extract(Object record) {
+        if (steps.length == 1) {
+            return step(record, steps[0]);
+        }
         Object current = record;
         for (String step : steps) {
             current = step(current, step);
@@ -64,7 +67,9 @@ public final class FieldPath {
 
     private static Object step(Object from, String name) {
         if (from instanceof DbObject o) {
-            return o.has(name) ? o.getAt(name) : ABSENT;
+            // a record never stores null, so one lookup tells absence
+            Object v = o.getAt(name);
+            return v != null ? v : ABSENT;
         }
         if (from instanceof Dictionary d) {
             return d.has(name) ? d.getAt(name) : ABSENT;

@@ -194,6 +194,7 @@ public final class StandaloneFileStorage implements SharedStorage {
     private volatile Throwable poisoned;
     /** Guards {@link #syncing} and {@link #durableSequence}; waited on by commits awaiting an fsync. */
     private final Object syncMonitor = new Object();
+    private final java.util.concurrent.atomic.LongAdder fsyncs = new java.util.concurrent.atomic.LongAdder();
     /** Whether a thread is fsyncing on behalf of pending root updates. */
     private boolean syncing;
     /** The sequence number of the newest root update known to be durable (and visible). */
@@ -466,6 +467,11 @@ public final class StandaloneFileStorage implements SharedStorage {
         return provider.directory();
     }
 
+    /** The number of fsyncs of segment files since this storage was opened. */
+    public long fsyncCount() {
+        return fsyncs.sum();
+    }
+
     /** The sequence number of the last commit (0 for a new storage). */
     public long sequence() {
         return sequence;
@@ -689,6 +695,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 c.force(false);
                 return null;
             });
+            fsyncs.increment();
             synchronized (s) {
                 s.synced = Math.max(s.synced, upTo);
             }
