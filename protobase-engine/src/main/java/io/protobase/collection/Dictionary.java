@@ -155,7 +155,9 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     /** Values in key order. */
     public Stream<Object> values() {
-        return stream().map(Map.Entry::getValue);
+        readAll();
+        Iterator<Object> it = TreeCursor.atIndex(ops(), tree, 0).iterator(c -> Values.exposed(c.value()));
+        return StreamSupport.stream(Spliterators.spliterator(it, tree.size(), Spliterator.ORDERED), false);
     }
 
     /**
