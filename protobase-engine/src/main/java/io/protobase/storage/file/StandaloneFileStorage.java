@@ -107,6 +107,45 @@ public final class StandaloneFileStorage implements SharedStorage {
         }
     }
 
+    /**
+     * Where a log starts when its directory is empty: the first segment's id and the root (with its
+     * sequence number) that segment's checkpoint carries. A storage layered on this log (the cloud
+     * storage) uses it to continue a history that lives elsewhere, in a segment-id range of its own.
+     *
+     * @param firstSegmentId id of the first segment, at least 1
+     * @param root root of the history being continued, or {@code null}
+     * @param sequence sequence number of that root (0 without one)
+     */
+    public record Origin(long firstSegmentId, AtomPointer root, long sequence) {
+
+        /** A new history: segment 1, no root. */
+        public static Origin empty() {
+            return new Origin(1, null, 0);
+        }
+
+        public Origin {
+            if (firstSegmentId < 1) {
+                throw new IllegalArgumentException("first segment id must be at least 1, got " + firstSegmentId);
+            }
+            if (sequence < 0) {
+                throw new IllegalArgumentException("sequence must not be negative, got " + sequence);
+            }
+        }
+    }
+
+    /**
+     * The end of the last commit (or checkpoint) record known to be durable: everything in segments
+     * before {@code segmentId}, and in {@code segmentId} below {@code end}, is stable log that
+     * recovery never truncates.
+     *
+     * @param segmentId segment holding the record
+     * @param end offset just past the record
+     * @param sequence the record's sequence number
+     * @param root the root it names, or {@code null}
+     */
+    public record LogPosition(long segmentId, long end, long sequence, AtomPointer root) {
+    }
+
     /** One open segment file. */
     private final class Segment {
         final long id;
@@ -176,6 +215,8 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     private final FileBlockProvider provider;
     private final Options options;
+    private final Origin origin;
+    private volatile LogPosition committed;
     private final FileBlockProvider.DirectoryLock directoryLock;
     private final Map<Long, Segment> segments = new ConcurrentHashMap<>();
     private final Object writeLock = new Object();
@@ -185,6 +226,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     private final ScheduledExecutorService syncTimer;
     private Segment current;
     private long bufferStart;
+    /** Position just past the last commit record appended; guarded by writeLock. */
+    private LogPosition commitEnd;
     private volatile AtomPointer root;
     private volatile long sequence;
     /** The root of the last commit record appended (maybe not yet durable); guarded by writeLock. */
@@ -209,8 +252,17 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     /** Opens (and recovers) the storage in {@code provider}'s directory. */
     public StandaloneFileStorage(FileBlockProvider provider, Options options) {
+        this(provider, options, Origin.empty());
+    }
+
+    /**
+     * Opens (and recovers) the storage in {@code provider}'s directory; an empty directory starts
+     * a log at {@code origin}, a directory with segments ignores it.
+     */
+    public StandaloneFileStorage(FileBlockProvider provider, Options options, Origin origin) {
         this.provider = provider;
         this.options = options;
+        this.origin = Objects.requireNonNull(origin, "origin");
         this.directoryLock = provider.lock();
         try {
             recover();
@@ -353,6 +405,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         ensureUsable("publish a root");
         commitLock.check(lock, this::describe);
         long next;
+        LogPosition written;
         synchronized (writeLock) {
             ensureUsable("publish a root");
             if (!Objects.equals(writtenRoot, expected)) {
@@ -366,9 +419,11 @@ public final class StandaloneFileStorage implements SharedStorage {
             writtenRoot = newRoot;
             writtenSequence = next;
             flushBuffer();
+            commitEnd = new LogPosition(current.id, end(), next, newRoot);
+            written = commitEnd;
         }
         if (options.fsync() != FsyncPolicy.COMMIT) {
-            publishDurable(next, newRoot);
+            publishDurable(next, newRoot, written);
             return PendingRoot.DURABLE;
         }
         return () -> awaitDurable(next);
@@ -411,9 +466,11 @@ public final class StandaloneFileStorage implements SharedStorage {
             long target;
             AtomPointer targetRoot;
             List<Segment> toSync;
+            LogPosition targetEnd;
             synchronized (writeLock) {
                 target = writtenSequence;
                 targetRoot = writtenRoot;
+                targetEnd = commitEnd;
                 toSync = new ArrayList<>(unsynced);
                 unsynced.clear();
             }
@@ -425,7 +482,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 synchronized (syncMonitor) {
                     syncing = false;
                     if (poisoned == null) {
-                        publishDurable(target, targetRoot);
+                        publishDurable(target, targetRoot, targetEnd);
                     }
                     syncMonitor.notifyAll();
                 }
@@ -437,13 +494,19 @@ public final class StandaloneFileStorage implements SharedStorage {
         }
     }
 
-    /** Makes the update of sequence {@code seq} the visible root, unless a later one already is. */
-    private void publishDurable(long seq, AtomPointer newRoot) {
+    /**
+     * Makes the update of sequence {@code seq} the visible root, unless a later one already is;
+     * {@code end} is where its commit record ends in the log (null when unknown: nothing moves).
+     */
+    private void publishDurable(long seq, AtomPointer newRoot, LogPosition end) {
         synchronized (syncMonitor) {
             if (seq > durableSequence) {
                 durableSequence = seq;
                 root = newRoot;
                 sequence = seq;
+                if (end != null && end.sequence() == seq) {
+                    committed = end;
+                }
             }
         }
     }
@@ -475,6 +538,88 @@ public final class StandaloneFileStorage implements SharedStorage {
     /** The sequence number of the last commit (0 for a new storage). */
     public long sequence() {
         return sequence;
+    }
+
+    /**
+     * The end of the last durable commit: the log up to there is stable and may be shipped
+     * elsewhere (the cloud storage uploads it).
+     */
+    public LogPosition committedPosition() {
+        return committed;
+    }
+
+    /** Ids of the segment files this storage has open, ascending. */
+    public List<Long> segmentIds() {
+        List<Long> ids = new ArrayList<>(segments.keySet());
+        java.util.Collections.sort(ids);
+        return ids;
+    }
+
+    /** Whether the segment {@code id} is open here (it may have been released, see {@link #releaseSegment}). */
+    public boolean hasSegment(long id) {
+        return segments.containsKey(id);
+    }
+
+    /** The id of the segment being appended to. */
+    public long currentSegmentId() {
+        synchronized (writeLock) {
+            return current.id;
+        }
+    }
+
+    /** Bytes of segment {@code id} written to its file so far, or -1 when it is not open. */
+    public long segmentLength(long id) {
+        Segment s = segments.get(id);
+        return s == null ? -1 : s.written;
+    }
+
+    /**
+     * Reads raw log bytes (header, records, checksums as they are on disk) of segment {@code id}
+     * from {@code offset}; the range must lie below the segment's written length.
+     */
+    public byte[] readRaw(long id, long offset, int length) {
+        ensureUsable("read the log");
+        Segment s = segments.get(id);
+        if (s == null || offset < 0 || offset + length > s.written) {
+            throw new StorageException("Cannot read " + length + " bytes at " + offset + " of " + WalFormat.fileName(id)
+                    + " in " + provider.directory() + ": " + (s == null ? "the segment is not open" : "past its end ("
+                    + s.written + " bytes)"));
+        }
+        ByteBuffer b = ByteBuffer.allocate(length);
+        try {
+            readAt(s, b, offset);
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+        return b.array();
+    }
+
+    /**
+     * Closes and deletes a sealed segment whose bytes are kept elsewhere (the cloud storage calls
+     * this when its disk cache evicts an uploaded segment). Later reads of its atoms fail here; the
+     * caller reads them from its other copy. The segment being appended to is never released.
+     *
+     * @return whether the segment was released
+     */
+    public boolean releaseSegment(long id) {
+        Segment s;
+        synchronized (writeLock) {
+            if (closed || current == null || id >= current.id) {
+                return false;
+            }
+            s = segments.remove(id);
+            unsynced.remove(s);
+        }
+        if (s == null) {
+            return false;
+        }
+        try {
+            s.channel.close();
+            java.nio.file.Files.deleteIfExists(provider.segmentPath(id));
+        } catch (IOException e) {
+            LOG.warn("Releasing {} in {} failed: {}", s.name, provider.directory(), e.toString());
+        }
+        return true;
     }
 
     @Override
@@ -549,12 +694,14 @@ public final class StandaloneFileStorage implements SharedStorage {
                 // commits written but not yet awaited are durable now
                 AtomPointer lastRoot;
                 long lastSequence;
+                LogPosition lastEnd;
                 synchronized (writeLock) {
                     lastRoot = writtenRoot;
                     lastSequence = writtenSequence;
+                    lastEnd = commitEnd;
                 }
                 synchronized (syncMonitor) {
-                    publishDurable(lastSequence, lastRoot);
+                    publishDurable(lastSequence, lastRoot, lastEnd);
                     syncMonitor.notifyAll();
                 }
                 writeCloseRecord();
@@ -739,7 +886,13 @@ public final class StandaloneFileStorage implements SharedStorage {
         List<Long> ids = new ArrayList<>(provider.segmentIds());
         if (ids.isEmpty()) {
             synchronized (writeLock) {
-                startSegment(1);
+                writtenRoot = origin.root();
+                writtenSequence = origin.sequence();
+                root = origin.root();
+                sequence = origin.sequence();
+                durableSequence = origin.sequence();
+                startSegment(origin.firstSegmentId());
+                committed = new LogPosition(current.id, current.written, sequence, root);
             }
             return;
         }
@@ -753,6 +906,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             bufferStart = newest.written;
             adopt(clean);
             appendedSinceClean = false;
+            committed = new LogPosition(newest.id, newest.written, sequence, root);
             return;
         }
         while (true) {
@@ -766,6 +920,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 if (ids.isEmpty()) {
                     synchronized (writeLock) {
                         startSegment(lastId);
+                        committed = new LogPosition(current.id, current.written, sequence, root);
                     }
                     return;
                 }
@@ -789,6 +944,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             current = last;
             bufferStart = scan.end;
             adopt(scan.record);
+            committed = new LogPosition(last.id, scan.end, sequence, root);
             return;
         }
     }
