@@ -1,0 +1,126 @@
+package io.protobase.storage.cloud;
+
+import io.protobase.StorageUnavailableException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import software.amazon.awssdk.core.retry.RetryMode;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * An S3 outage over real HTTP: the S3-compatible server is stopped and started again on the same
+ * port with its data. {@code async} commits continue and catch up; {@code sync} commits fail with
+ * {@link StorageUnavailableException} while it is down, and every acknowledged commit survives.
+ * Also checks the real server's answers on the conditional-write paths (412 on an existing key).
+ */
+class CloudFileStorageS3ProxyOutageTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static S3ProxyServer server;
+    private static S3Client client;
+    private static String bucket;
+
+    @TempDir
+    Path dir;
+
+    @BeforeAll
+    static void startServer() {
+        server = new S3ProxyServer();
+        client = S3Client.builder().endpointOverride(server.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
+                        S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(10)))
+                .build();
+        bucket = server.createBucket();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        client.close();
+        server.close();
+    }
+
+    private CloudFileStorage open(String prefix, String cache, CloudFileStorage.Durability durability) {
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix, dir.resolve(cache),
+                8L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withDurability(durability)
+                .withUploadInterval(Duration.ofMillis(50)).withCommitTimeout(Duration.ofSeconds(30)));
+    }
+
+    private static AtomPointer commit(CloudFileStorage storage, String value) {
+        AtomPointer p = storage.push(value.getBytes());
+        try (CommitLock lock = storage.acquireCommitLock(WAIT)) {
+            assertThat(storage.compareAndSetRoot(lock, storage.readRoot(), p)).isTrue();
+        }
+        return p;
+    }
+
+    @Test
+    void conditionalWritesOnTheRealServer() {
+        S3ObjectStore store = new S3ObjectStore(client, bucket);
+        String etag = store.putIfAbsent("cond/key", "a".getBytes(), java.util.Map.of("protobase-writer", "w1"));
+        assertThatThrownBy(() -> store.putIfAbsent("cond/key", "b".getBytes(), java.util.Map.of()))
+                .isInstanceOfAny(ObjectStore.PreconditionFailedException.class, StorageUnavailableException.class);
+        assertThatThrownBy(() -> store.putIfMatch("cond/key", "c".getBytes(), "\"0000\"", java.util.Map.of()))
+                .isInstanceOfAny(ObjectStore.PreconditionFailedException.class, StorageUnavailableException.class);
+        String next = store.putIfMatch("cond/key", "d".getBytes(), etag, java.util.Map.of());
+        assertThat(next).isNotEqualTo(etag);
+        assertThat(store.head("cond/key").orElseThrow().metadata()).doesNotContainKey("protobase-writer");
+        assertThat(store.getRange("cond/key", 0, 1)).isEqualTo("d".getBytes());
+        assertThat(store.get("cond/missing")).isEmpty();
+        assertThat(store.list("cond/")).extracting(ObjectStore.ObjectInfo::key).containsExactly("cond/key");
+    }
+
+    @Test
+    void asyncCommitsContinueWhileTheServerIsDownAndCatchUpAfterwards() {
+        try (CloudFileStorage s = open("async/", "async", CloudFileStorage.Durability.ASYNC)) {
+            commit(s, "before");
+            s.uploadNow();
+            server.stop();
+            try {
+                for (int i = 0; i < 20; i++) {
+                    commit(s, "during-" + i);
+                }
+                await().atMost(WAIT).until(() -> !s.isBucketReachable());
+                assertThat(s.uploadBacklogBytes()).isPositive();
+            } finally {
+                server.start();
+            }
+            await().atMost(WAIT).until(() -> s.uploadBacklogBytes() == 0);
+        }
+        try (CloudFileStorage fresh = open("async/", "async-fresh", CloudFileStorage.Durability.ASYNC)) {
+            assertThat(fresh.read(fresh.readRoot())).isEqualTo("during-19".getBytes());
+        }
+    }
+
+    @Test
+    void syncCommitsFailWhileTheServerIsDownAndNothingAcknowledgedIsLost() {
+        try (CloudFileStorage s = open("sync/", "sync", CloudFileStorage.Durability.SYNC)) {
+            commit(s, "ok-1");
+            server.stop();
+            try {
+                assertThatThrownBy(() -> commit(s, "down-1")).isInstanceOf(StorageUnavailableException.class);
+                assertThatThrownBy(() -> commit(s, "down-2")).isInstanceOf(StorageUnavailableException.class);
+            } finally {
+                server.start();
+            }
+            await().atMost(WAIT).until(s::isBucketReachable);
+            commit(s, "ok-2");
+        }
+        try (CloudFileStorage fresh = open("sync/", "sync-fresh", CloudFileStorage.Durability.ASYNC)) {
+            assertThat(fresh.read(fresh.readRoot())).isEqualTo("ok-2".getBytes());
+        }
+    }
+}
