@@ -16,10 +16,11 @@ import org.springframework.context.annotation.Import;
  * <p>Runs before Boot's transaction auto-configuration, which enables {@code @Transactional} once a
  * transaction manager exists.
  */
-@AutoConfiguration(beforeName = "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration")
+@AutoConfiguration(beforeName = "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
+        afterName = "io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration")
 @ConditionalOnClass(ObjectSpace.class)
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
-@Import({ StorageConfiguration.class, ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
+@Import({ CloudObjectStoreConfiguration.class, StorageConfiguration.class, ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
 public final class ProtoBaseAutoConfiguration {
 }

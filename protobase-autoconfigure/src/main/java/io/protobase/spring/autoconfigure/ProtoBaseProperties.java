@@ -1,5 +1,6 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.file.FsyncPolicy;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -41,8 +42,60 @@ public record ProtoBaseProperties(
      * @param type the backend: {@code memory}, {@code file}, {@code cloud}, {@code cluster} or
      *             {@code cloud-cluster}
      * @param file settings of the {@code file} backend
+     * @param cloud settings of the {@code cloud} backend
      */
-    public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file) {
+    public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file, @DefaultValue Cloud cloud) {
+
+        public Storage {
+            if (type == StorageType.CLOUD && (cloud.bucket() == null || cloud.bucket().isBlank())) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.bucket", cloud.bucket(),
+                        "the cloud storage needs a bucket", "Set it to the name of an existing S3 bucket");
+            }
+        }
+    }
+
+    /**
+     * Settings of the {@code cloud} storage backend: S3 (through Spring Cloud AWS's {@code S3Client},
+     * so {@code spring.cloud.aws.*} sets region, credentials and endpoint) with a local log and cache.
+     *
+     * @param bucket the S3 bucket; required with {@code type=cloud}, and it must exist
+     * @param prefix key prefix of this storage inside the bucket; one writer per prefix
+     * @param cacheDir local directory of the write-ahead log and the disk cache (created when missing)
+     * @param cacheSize bound of the disk cache of data read back or already uploaded
+     * @param objectSize size at which a log segment is sealed; bounds each uploaded object (64KB to 1GB)
+     * @param uploadInterval longest time a commit waits in the local log before it is uploaded (async)
+     * @param durability when a commit returns: {@code async} (locally durable, uploaded in the
+     *                   background) or {@code sync} (in S3)
+     * @param maxBacklog bytes of log not yet uploaded beyond which commits wait for the uploader
+     */
+    public record Cloud(
+            String bucket,
+            @DefaultValue("") String prefix,
+            @DefaultValue("./protobase-cache") Path cacheDir,
+            @DefaultValue("500MB") DataSize cacheSize,
+            @DefaultValue("5MB") DataSize objectSize,
+            @DefaultValue("5s") Duration uploadInterval,
+            @DefaultValue("async") CloudFileStorage.Durability durability,
+            @DefaultValue("1GB") DataSize maxBacklog) {
+
+        public Cloud {
+            if (cacheSize.toBytes() < 0) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.cache-size", cacheSize,
+                        "the cache size must not be negative", "Set it to a size such as 500MB");
+            }
+            if (objectSize.toBytes() < 64 * 1024 || objectSize.toBytes() > (1L << 30)) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.object-size", objectSize,
+                        "an object must be between 64KB and 1GB", "Set it to a size such as 5MB");
+            }
+            if (uploadInterval.isNegative() || uploadInterval.isZero()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.upload-interval", uploadInterval,
+                        "the interval must be positive", "Set it to a duration such as 5s");
+            }
+            if (maxBacklog.toBytes() <= 0) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.max-backlog", maxBacklog,
+                        "the backlog bound must be positive", "Set it to a size such as 1GB");
+            }
+        }
     }
 
     /**

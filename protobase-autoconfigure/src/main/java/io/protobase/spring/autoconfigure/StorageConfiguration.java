@@ -1,9 +1,14 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.StorageException;
 import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cloud.CloudBlockProvider;
+import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import io.protobase.spring.storage.FileStorageRegistry;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -18,13 +23,53 @@ import java.nio.file.Path;
 class StorageConfiguration {
 
     @Bean
-    SharedStorage protoBaseStorage(ProtoBaseProperties properties) {
+    SharedStorage protoBaseStorage(ProtoBaseProperties properties, ObjectProvider<ObjectStore> objectStores) {
         ProtoBaseProperties.Storage storage = properties.storage();
         return switch (storage.type()) {
             case MEMORY -> new MemoryStorage();
             case FILE -> fileStorage(storage.file());
-            case CLOUD, CLUSTER, CLOUD_CLUSTER -> throw new StorageTypeNotAvailableException(storage.type());
+            case CLOUD -> cloudStorage(storage.cloud(), objectStores);
+            case CLUSTER, CLOUD_CLUSTER -> throw new StorageTypeNotAvailableException(storage.type());
         };
+    }
+
+    static String requireBucket(ProtoBaseProperties.Cloud cloud) {
+        if (cloud.bucket() == null || cloud.bucket().isBlank()) {
+            throw new InvalidProtoBasePropertyException("protobase.storage.cloud.bucket", cloud.bucket(),
+                    "the cloud storage needs a bucket", "Set it to the name of an existing S3 bucket");
+        }
+        return cloud.bucket();
+    }
+
+    private static SharedStorage cloudStorage(ProtoBaseProperties.Cloud cloud, ObjectProvider<ObjectStore> objectStores) {
+        requireBucket(cloud);
+        ObjectStore store = objectStores.getIfAvailable();
+        if (store == null) {
+            throw new CloudStorageUnusableException("protobase.storage.type is 'cloud' but the AWS SDK for S3 is not on "
+                    + "the classpath", "Add io.awspring.cloud:spring-cloud-aws-starter-s3 to the application, or "
+                    + "define an io.protobase.storage.cloud.ObjectStore bean.", null);
+        }
+        Path cacheDir = cloud.cacheDir().toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(cacheDir);
+        } catch (IOException e) {
+            throw new CloudStorageUnusableException("the cache directory " + cacheDir + " cannot be created (" + e + ")",
+                    "Set protobase.storage.cloud.cache-dir to a directory this process can create and write.", e);
+        }
+        CloudBlockProvider provider = new CloudBlockProvider(store, cloud.prefix(), cacheDir,
+                cloud.cacheSize().toBytes(), cloud.objectSize().toBytes());
+        CloudFileStorage.Options options = CloudFileStorage.Options.defaults().withDurability(cloud.durability())
+                .withUploadInterval(cloud.uploadInterval()).withMaxBacklog(cloud.maxBacklog().toBytes());
+        try {
+            return new CloudFileStorage(provider, options);
+        } catch (io.protobase.StorageLockedException e) {
+            throw e;
+        } catch (StorageException e) {
+            throw new CloudStorageUnusableException("cannot open the cloud storage on " + store.describe() + " prefix '"
+                    + provider.prefix() + "': " + e.getMessage(), "Check protobase.storage.cloud.bucket (the bucket must "
+                    + "exist), the region, endpoint and credentials under spring.cloud.aws.* (region.static, "
+                    + "s3.endpoint, credentials.*), and that the endpoint is reachable from this host.", e);
+        }
     }
 
     private static SharedStorage fileStorage(ProtoBaseProperties.File file) {

@@ -49,4 +49,14 @@ final class StorageFailureAnalyzers {
                     cause);
         }
     }
+
+    /** The cloud storage cannot be opened: no S3 client, missing bucket, bad credentials, unreachable endpoint. */
+    static final class CloudUnusable extends AbstractFailureAnalyzer<CloudStorageUnusableException> {
+
+        @Override
+        protected FailureAnalysis analyze(Throwable rootFailure, CloudStorageUnusableException cause) {
+            return new FailureAnalysis("ProtoBase cannot open its cloud storage (protobase.storage.type=cloud): "
+                    + cause.getMessage(), cause.action(), cause);
+        }
+    }
 }

@@ -3,6 +3,7 @@ package io.protobase.spring.health;
 import io.protobase.CorruptionException;
 import io.protobase.ObjectSpace;
 import io.protobase.storage.AtomPointer;
+import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.SharedStorage;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -62,10 +63,32 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
             if (lastCommit != null) {
                 builder.withDetail("lastCommit", lastCommit.toString());
             }
+            if (storage instanceof CloudFileStorage cloud) {
+                cloudHealth(builder, cloud);
+            }
         } catch (CorruptionException e) {
             builder.down().withDetail("reason", "corrupt: " + e.getMessage());
         } catch (RuntimeException e) {
             builder.down().withDetail("reason", e.getMessage());
+        }
+    }
+
+    /**
+     * Upload state of a cloud storage: backlog and lag always; DOWN when fenced, or in {@code sync}
+     * mode while the bucket is unreachable (commits fail then); in {@code async} mode an unreachable
+     * bucket leaves it UP, since commits still succeed locally, with the error in the details.
+     */
+    private static void cloudHealth(Health.Builder builder, CloudFileStorage cloud) {
+        builder.withDetail("durability", cloud.durability().name().toLowerCase())
+                .withDetail("uploadBacklogBytes", cloud.uploadBacklogBytes())
+                .withDetail("oldestUnuploadedCommitAge", cloud.oldestUnuploadedCommitAge().toString())
+                .withDetail("bucketReachable", cloud.isBucketReachable());
+        cloud.lastUploadFailure().ifPresent(f -> builder.withDetail("lastUploadError", f));
+        if (cloud.isFenced()) {
+            builder.down().withDetail("reason", "fenced: a newer writer took over the bucket prefix; this node no "
+                    + "longer writes and must be restarted");
+        } else if (!cloud.isBucketReachable() && cloud.durability() == CloudFileStorage.Durability.SYNC) {
+            builder.down().withDetail("reason", "the S3 bucket is unreachable and durability is sync: commits fail");
         }
     }
 }

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.protobase.ObjectSpace;
+import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.TransactionEvent;
 import io.protobase.TransactionListener;
 
@@ -29,6 +30,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <tr><td>{@code protobase.storage.bytes.written} / {@code .read}</td><td>function counters, bytes</td><td></td></tr>
  * <tr><td>{@code protobase.cache.hits} / {@code .misses} / {@code .evictions}</td><td>function counters</td><td></td></tr>
  * <tr><td>{@code protobase.cache.size}</td><td>gauge, bytes</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.upload.backlog}</td><td>gauge, bytes not yet in S3 (cloud storage)</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.upload.lag}</td><td>time gauge: age of the oldest commit not yet in S3</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td><td>{@code method} = put | get</td></tr>
  * </table>
  *
  * Only read-write transactions are counted: read-only ones never publish anything and would drown
@@ -74,6 +78,9 @@ public class ProtoBaseMetrics implements MeterBinder {
         Gauge.builder("protobase.cache.size", space, s -> s.statistics().cacheBytes())
                 .description("Encoded bytes held by the node cache").baseUnit(BaseUnits.BYTES).tags(tags)
                 .register(registry);
+        if (space.storage() instanceof CloudFileStorage cloud) {
+            bindCloud(registry, cloud);
+        }
         for (String database : preRegistered) {
             String tag = databaseTag(database);
             for (TransactionEvent.Outcome outcome : TransactionEvent.Outcome.values()) {
@@ -133,5 +140,19 @@ public class ProtoBaseMetrics implements MeterBinder {
         public String toString() {
             return "ProtoBase metrics recorder";
         }
+    }
+
+    private void bindCloud(MeterRegistry registry, CloudFileStorage cloud) {
+        Gauge.builder("protobase.cloud.upload.backlog", cloud, CloudFileStorage::uploadBacklogBytes)
+                .description("Bytes of committed log not yet uploaded to S3").baseUnit(BaseUnits.BYTES).tags(tags)
+                .register(registry);
+        io.micrometer.core.instrument.TimeGauge.builder("protobase.cloud.upload.lag", cloud,
+                        java.util.concurrent.TimeUnit.MILLISECONDS, c -> c.oldestUnuploadedCommitAge().toMillis())
+                .description("Age of the oldest commit not yet uploaded to S3 (0 when none)").tags(tags)
+                .register(registry);
+        FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::putRequests)
+                .description("S3 requests made by the storage").tags(tags).tag("method", "put").register(registry);
+        FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::getRequests)
+                .description("S3 requests made by the storage").tags(tags).tag("method", "get").register(registry);
     }
 }

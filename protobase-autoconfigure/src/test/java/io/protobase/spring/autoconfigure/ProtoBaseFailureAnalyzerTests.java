@@ -66,8 +66,7 @@ class ProtoBaseFailureAnalyzerTests {
     }
 
     @ParameterizedTest
-    @CsvSource({ "cloud, protobase.storage.cloud", "cluster, protobase.storage.cluster",
-            "cloud-cluster, protobase.storage.cloud" })
+    @CsvSource({ "cluster, protobase.storage.cluster", "cloud-cluster, protobase.storage.cloud" })
     void storageTypesOfLaterModulesFailFastInsteadOfFallingBack(String type, String keys) {
         FailureAnalysis analysis = startupFailure("protobase.storage.type=" + type);
         assertThat(analysis.getDescription()).contains("protobase.storage.type is '" + type + "'")

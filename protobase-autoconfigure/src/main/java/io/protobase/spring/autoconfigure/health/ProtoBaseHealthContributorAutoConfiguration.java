@@ -5,6 +5,7 @@ import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
 import io.protobase.spring.health.ProtoBaseHealthIndicator;
 import io.protobase.spring.storage.LeasedFileStorage;
 import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -39,6 +40,8 @@ public final class ProtoBaseHealthContributorAutoConfiguration {
         } else if (storage instanceof StandaloneFileStorage file) {
             type = "file";
             directory = file.directory();
+        } else if (storage instanceof CloudFileStorage) {
+            type = "cloud";
         } else if (storage instanceof MemoryStorage) {
             type = "memory";
         } else {
