@@ -63,7 +63,8 @@ class StorageConfiguration {
         try {
             return new CloudFileStorage(provider, options);
         } catch (io.protobase.StorageLockedException e) {
-            throw e;
+            throw new CloudStorageUnusableException(e.getMessage(), "Stop the other process using it, or set "
+                    + "protobase.storage.cloud.cache-dir to a directory no other storage uses.", e);
         } catch (StorageException e) {
             throw new CloudStorageUnusableException("cannot open the cloud storage on " + store.describe() + " prefix '"
                     + provider.prefix() + "': " + e.getMessage(), "Check protobase.storage.cloud.bucket (the bucket must "

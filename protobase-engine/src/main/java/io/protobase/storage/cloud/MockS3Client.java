@@ -58,6 +58,7 @@ public final class MockS3Client implements ObjectStore {
     private final ConcurrentLinkedQueue<Fault> faults = new ConcurrentLinkedQueue<>();
     private volatile boolean down;
     private volatile double errorRate;
+    private volatile java.util.Set<Operation> errorOperations = java.util.EnumSet.allOf(Operation.class);
     private volatile Duration latency = Duration.ZERO;
 
     /** An empty store named {@code mock-bucket}. */
@@ -80,9 +81,15 @@ public final class MockS3Client implements ObjectStore {
 
     /** Fraction (0..1) of requests failing at random with HTTP 503. */
     public void setErrorRate(double rate) {
+        setErrorRate(rate, java.util.EnumSet.allOf(Operation.class));
+    }
+
+    /** Fraction (0..1) of requests of the given kinds failing at random with HTTP 503. */
+    public void setErrorRate(double rate, java.util.Set<Operation> operations) {
         if (rate < 0 || rate > 1) {
             throw new IllegalArgumentException("error rate must be within 0..1, got " + rate);
         }
+        this.errorOperations = java.util.EnumSet.copyOf(operations);
         this.errorRate = rate;
     }
 
@@ -229,7 +236,8 @@ public final class MockS3Client implements ObjectStore {
                     + "(connection refused)");
         }
         Fault f = faults.poll();
-        if (f == null && errorRate > 0 && ThreadLocalRandom.current().nextDouble() < errorRate) {
+        if (f == null && errorRate > 0 && errorOperations.contains(op)
+                && ThreadLocalRandom.current().nextDouble() < errorRate) {
             f = Fault.HTTP_503;
         }
         if (f == null) {
