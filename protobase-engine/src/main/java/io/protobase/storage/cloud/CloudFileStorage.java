@@ -8,6 +8,7 @@ import io.protobase.StorageLockedException;
 import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
@@ -430,6 +431,33 @@ public final class CloudFileStorage implements SharedStorage {
             wakeUploader();
         }
         return true;
+    }
+
+    /**
+     * In {@code async} mode the local log's pipelined update: the commit lock is released while the
+     * log is fsynced, as on the file storage. In {@code sync} mode the upload is awaited before
+     * returning, as {@link #compareAndSetRoot} does.
+     */
+    @Override
+    public PendingRoot compareAndSetRootPipelined(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        if (options.durability() == Durability.SYNC) {
+            return compareAndSetRoot(lock, expected, newRoot) ? PendingRoot.DURABLE : null;
+        }
+        ensureOpen("publish a root");
+        awaitBacklogRoom();
+        PendingRoot local = wal.compareAndSetRootPipelined(lock, expected, newRoot);
+        if (local == null) {
+            return null;
+        }
+        return () -> {
+            local.await();
+            if (pendingSince == 0) {
+                pendingSince = System.nanoTime();
+            }
+            if (uploadBacklogBytes() >= provider.objectSize()) {
+                wakeUploader();
+            }
+        };
     }
 
     @Override
