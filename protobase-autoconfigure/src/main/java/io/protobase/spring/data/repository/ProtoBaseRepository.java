@@ -3,7 +3,7 @@ package io.protobase.spring.data.repository;
 import org.springframework.data.repository.ListCrudRepository;
 import org.springframework.data.repository.ListPagingAndSortingRepository;
 import org.springframework.data.repository.NoRepositoryBean;
-import org.springframework.data.repository.query.QueryByExampleExecutor;
+import org.springframework.data.repository.query.ListQueryByExampleExecutor;
 
 /**
  * A Spring Data repository of ProtoBase entities: CRUD, paging and sorting, query by example, and
@@ -15,5 +15,5 @@ import org.springframework.data.repository.query.QueryByExampleExecutor;
  */
 @NoRepositoryBean
 public interface ProtoBaseRepository<T, ID>
-        extends ListCrudRepository<T, ID>, ListPagingAndSortingRepository<T, ID>, QueryByExampleExecutor<T> {
+        extends ListCrudRepository<T, ID>, ListPagingAndSortingRepository<T, ID>, ListQueryByExampleExecutor<T> {
 }

@@ -41,7 +41,7 @@ public class ProtoBasePartTreeQuery implements RepositoryQuery {
         if (tree.isLimiting()) {
             query = query.limit(tree.getMaxResults());
         }
-        Limit limit = accessor.getLimit();
+        Limit limit = method.getParameters().hasLimitParameter() ? accessor.getLimit() : Limit.unlimited();
         if (limit.isLimited()) {
             query = query.limit(query.limit() < 0 ? limit.max() : Math.min(query.limit(), limit.max()));
         }
