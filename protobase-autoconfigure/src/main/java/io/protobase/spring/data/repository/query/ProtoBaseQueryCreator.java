@@ -88,8 +88,24 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
         return out.toString();
     }
 
-    private Criteria from(Part part, Iterator<Object> values) {
+    /** The property a path ends at, or {@code null} when it leaves the mapped model. */
+    private ProtoBasePersistentProperty leafOf(PropertyPath path) {
+        ProtoBasePersistentEntity<?> entity = mappingContext.getPersistentEntity(path.getOwningType());
+        ProtoBasePersistentProperty property = null;
+        for (PropertyPath p = path; p != null && entity != null; p = p.next()) {
+            property = entity.getPersistentProperty(p.getSegment());
+            if (property == null || property.isAssociation()) {
+                return property;
+            }
+            entity = property.isEntity() ? mappingContext.getPersistentEntity(property.getActualType()) : null;
+        }
+        return property;
+    }
+
+    private Criteria from(Part part, Iterator<Object> arguments) {
         String path = pathOf(part.getProperty());
+        ProtoBasePersistentProperty leaf = leafOf(part.getProperty());
+        Iterator<Object> values = leaf != null && leaf.isAssociation() ? referencesAsIds(leaf, arguments) : arguments;
         Field field = Field.of(path);
         boolean ignoreCase = part.shouldIgnoreCase() != Part.IgnoreCaseType.NEVER;
         Part.Type type = part.getType();
@@ -148,6 +164,27 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
             case IS_NOT_EMPTY -> Criteria.matching(path + " isNotEmpty", r -> !isEmpty(field.apply(r)));
             default -> throw new InvalidDataAccessApiUsageException("ProtoBase repositories do not support the "
                     + type + " keyword (in " + part + "); use a supported keyword or a custom repository method");
+        };
+    }
+
+    /** Arguments compared with a reference: entities stand for their ids, as the reference is stored. */
+    private Iterator<Object> referencesAsIds(ProtoBasePersistentProperty reference, Iterator<Object> arguments) {
+        ProtoBasePersistentEntity<?> target = mappingContext.getRequiredPersistentEntity(reference.getActualType());
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return arguments.hasNext();
+            }
+
+            @Override
+            public Object next() {
+                Object v = arguments.next();
+                if (v instanceof Collection<?> c) {
+                    return c.stream().map(e -> target.getType().isInstance(e)
+                            ? target.getIdentifierAccessor(e).getRequiredIdentifier() : e).toList();
+                }
+                return v != null && target.getType().isInstance(v) ? target.getIdentifierAccessor(v).getRequiredIdentifier() : v;
+            }
         };
     }
 
