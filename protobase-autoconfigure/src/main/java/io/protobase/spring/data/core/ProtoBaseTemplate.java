@@ -153,9 +153,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
 
     @Override
     public <T> T save(T entity) {
-        Objects.requireNonNull(entity, "entity");
-        ProtoBasePersistentEntity<?> pe = entity(entity.getClass());
-        return execute(true, tx -> save(tx, pe, entity));
+        return saveAll(List.of(Objects.requireNonNull(entity, "entity"))).get(0);
     }
 
     @Override
@@ -163,14 +161,43 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         Objects.requireNonNull(entities, "entities");
         List<T> list = new ArrayList<>();
         entities.forEach(e -> list.add(Objects.requireNonNull(e, "entity")));
-        list.forEach(e -> entity(e.getClass()));
+        List<Runnable> restores = new ArrayList<>();
+        for (T e : list) {
+            restores.add(restorer(entity(e.getClass()), e));
+        }
         return execute(true, tx -> {
+            // A retried attempt must start from the entities as given, not as a failed attempt left them.
+            restores.forEach(Runnable::run);
             List<T> saved = new ArrayList<>(list.size());
             for (T e : list) {
                 saved.add(save(tx, mappingContext.getRequiredPersistentEntity(e.getClass()), e));
             }
             return saved;
         });
+    }
+
+    /**
+     * Puts back the id and version that saving sets on a mutable entity: {@link Database#write}
+     * retries a conflicting attempt, which must not see the id and version the failed one assigned.
+     */
+    private static Runnable restorer(ProtoBasePersistentEntity<?> pe, Object entity) {
+        List<ProtoBasePersistentProperty> mutable = new ArrayList<>();
+        if (!pe.getRequiredIdProperty().isImmutable()) {
+            mutable.add(pe.getRequiredIdProperty());
+        }
+        if (pe.hasVersionProperty() && !pe.getRequiredVersionProperty().isImmutable()) {
+            mutable.add(pe.getRequiredVersionProperty());
+        }
+        if (mutable.isEmpty()) {
+            return () -> { };
+        }
+        PersistentPropertyAccessor<?> accessor = pe.getPropertyAccessor(entity);
+        List<Object> values = mutable.stream().map(accessor::getProperty).toList();
+        return () -> {
+            for (int i = 0; i < mutable.size(); i++) {
+                accessor.setProperty(mutable.get(i), values.get(i));
+            }
+        };
     }
 
     @SuppressWarnings("unchecked")
