@@ -19,7 +19,9 @@ import org.springframework.data.mapping.model.EntityInstantiators;
 import org.springframework.data.mapping.model.InstantiationAwarePropertyAccessor;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -168,10 +170,12 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         return execute(true, tx -> {
             // A retried attempt must start from the entities as given, not as a failed attempt left them.
             restores.forEach(Runnable::run);
+            Writes writes = new Writes(tx);
             List<T> saved = new ArrayList<>(list.size());
             for (T e : list) {
-                saved.add(save(tx, mappingContext.getRequiredPersistentEntity(e.getClass()), e));
+                saved.add(save(writes, mappingContext.getRequiredPersistentEntity(e.getClass()), e));
             }
+            writes.flush();
             return saved;
         });
     }
@@ -200,17 +204,54 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         };
     }
 
+    /**
+     * The roots one {@code saveAll} changes, kept here and set on the transaction once at the end,
+     * rather than once per entity.
+     */
+    private final class Writes {
+        final Transaction tx;
+        final Map<String, Dictionary> roots = new LinkedHashMap<>();
+        Dictionary sequences;
+
+        Writes(Transaction tx) {
+            this.tx = tx;
+        }
+
+        Dictionary root(ProtoBasePersistentEntity<?> pe) {
+            return roots.computeIfAbsent(pe.getRootName(), name -> ProtoBaseTemplate.this.root(tx, pe));
+        }
+
+        void put(ProtoBasePersistentEntity<?> pe, Dictionary root) {
+            roots.put(pe.getRootName(), root);
+        }
+
+        Dictionary sequences() {
+            if (sequences == null) {
+                Dictionary stored = tx.getRootObject(SEQUENCES, Dictionary.class);
+                sequences = stored == null ? Dictionary.empty() : stored;
+            }
+            return sequences;
+        }
+
+        void flush() {
+            roots.forEach(tx::setRootObject);
+            if (sequences != null) {
+                tx.setRootObject(SEQUENCES, sequences);
+            }
+        }
+    }
+
     @SuppressWarnings("unchecked")
-    private <T> T save(Transaction tx, ProtoBasePersistentEntity<?> pe, T entity) {
+    private <T> T save(Writes writes, ProtoBasePersistentEntity<?> pe, T entity) {
         PersistentPropertyAccessor<T> accessor = new InstantiationAwarePropertyAccessor<>(entity,
                 b -> ((ProtoBasePersistentEntity<T>) pe).getPropertyAccessor(b), instantiators);
         ProtoBasePersistentProperty idProperty = pe.getRequiredIdProperty();
         Object id = accessor.getProperty(idProperty);
         if (id == null || (idProperty.getType().isPrimitive() && ((Number) id).longValue() == 0)) {
-            id = generateId(tx, pe, idProperty);
+            id = generateId(writes, pe, idProperty);
             accessor.setProperty(idProperty, id);
         }
-        Dictionary root = root(tx, pe);
+        Dictionary root = writes.root(pe);
         if (pe.hasVersionProperty()) {
             ProtoBasePersistentProperty versionProperty = pe.getRequiredVersionProperty();
             Number version = (Number) accessor.getProperty(versionProperty);
@@ -235,7 +276,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             }
         }
         T bean = accessor.getBean();
-        tx.setRootObject(pe.getRootName(), root.setAt(id, converter.write(bean)));
+        writes.put(pe, root.setAt(id, converter.write(bean)));
         return bean;
     }
 
@@ -250,7 +291,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         return v;
     }
 
-    private Object generateId(Transaction tx, ProtoBasePersistentEntity<?> pe, ProtoBasePersistentProperty idProperty) {
+    private Object generateId(Writes writes, ProtoBasePersistentEntity<?> pe, ProtoBasePersistentProperty idProperty) {
         Class<?> t = idProperty.getType();
         if (t == UUID.class) {
             return UUID.randomUUID();
@@ -259,17 +300,13 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             return UUID.randomUUID().toString();
         }
         if (t == Long.class || t == long.class || t == Integer.class || t == int.class) {
-            Dictionary sequences = tx.getRootObject(SEQUENCES, Dictionary.class);
-            if (sequences == null) {
-                sequences = Dictionary.empty();
-            }
-            Object current = sequences.getAt(pe.getRootName());
-            Dictionary root = root(tx, pe);
+            Object current = writes.sequences().getAt(pe.getRootName());
+            Dictionary root = writes.root(pe);
             long next = current instanceof Number n ? n.longValue() + 1 : 1;
             while (root.has(next)) {
                 next++; // ids assigned by hand before the counter reached them
             }
-            tx.setRootObject(SEQUENCES, sequences.setAt(pe.getRootName(), next));
+            writes.sequences = writes.sequences.setAt(pe.getRootName(), next);
             return t == Integer.class || t == int.class ? (Object) (int) next : (Object) next;
         }
         throw new InvalidDataAccessApiUsageException("Cannot generate an id of type " + t.getName() + " for "
