@@ -1,12 +1,18 @@
 package io.protobase.sample;
 
-import io.protobase.collection.DbObject;
+import io.protobase.spring.data.annotation.Indexed;
+import io.protobase.spring.data.annotation.Root;
+import org.springframework.data.annotation.Id;
 
 import java.math.BigDecimal;
 import java.util.List;
 
-/** A catalogue item, as the REST API shows it and as stored (a {@link DbObject}). */
-public record Item(String id, String name, String category, BigDecimal price, List<String> tags) {
+/**
+ * A catalogue item, as the REST API shows it and as stored: an entity of {@link ItemRepository}, in
+ * the root {@code items} keyed by id, with secondary indexes on category and price.
+ */
+@Root("items")
+public record Item(@Id String id, String name, @Indexed String category, @Indexed BigDecimal price, List<String> tags) {
 
     public Item {
         tags = tags == null ? List.of() : List.copyOf(tags);
@@ -15,15 +21,5 @@ public record Item(String id, String name, String category, BigDecimal price, Li
     /** The same item with another id. */
     Item withId(String newId) {
         return new Item(newId, name, category, price, tags);
-    }
-
-    DbObject toDbObject() {
-        return DbObject.of("id", id, "name", name, "category", category, "price", price, "tags", tags);
-    }
-
-    @SuppressWarnings("unchecked")
-    static Item from(DbObject o) {
-        return new Item(o.getAt("id", String.class), o.getAt("name", String.class), o.getAt("category", String.class),
-                o.getAt("price", BigDecimal.class), (List<String>) o.getAt("tags"));
     }
 }

@@ -14,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.protobase.Database;
+import io.protobase.collection.Dictionary;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -27,6 +28,9 @@ class CatalogApplicationTests {
 
     @Autowired
     Database database;
+
+    @Autowired
+    ItemRepository repository;
 
     private final HttpClient http = HttpClient.newHttpClient();
 
@@ -61,6 +65,8 @@ class CatalogApplicationTests {
                 .doesNotContain(kettle);
         assertThat(send("GET", "/items?min=2&max=40", null).body()).contains(pear).contains(kettle)
                 .doesNotContain(apple);
+        assertThat(send("GET", "/items?min=0&max=40", null).body().indexOf(apple))
+                .as("cheapest first").isLessThan(send("GET", "/items?min=0&max=40", null).body().indexOf(kettle));
         assertThat(send("GET", "/items/statistics", null).body())
                 .contains("{\"category\":\"fruit\",\"count\":2,\"minPrice\":1.25,\"maxPrice\":2.00,\"averagePrice\":1.62}");
 
@@ -74,6 +80,13 @@ class CatalogApplicationTests {
         assertThat(send("GET", "/items/" + kettle, null).statusCode()).isEqualTo(404);
         assertThat(send("DELETE", "/items/" + kettle, null).statusCode()).isEqualTo(404);
         assertThat(send("GET", "/items?category=kitchen", null).body()).doesNotContain(kettle);
+    }
+
+    @Test
+    void theItemsRootCarriesTheCategoryAndPriceIndexes() {
+        Dictionary items = database.read(tx -> tx.getRootObject("items", Dictionary.class));
+        assertThat(items.indexes()).containsKeys("category", "price");
+        assertThat(repository.findByCategory("nothing-here")).isEmpty();
     }
 
     @Test

@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param storage where the data lives
  * @param cache the in-memory cache of decoded nodes
  * @param shutdown how the application context closes the object space
+ * @param repositories Spring Data repositories on ProtoBase
  */
 @ConfigurationProperties("protobase")
 public record ProtoBaseProperties(
@@ -27,7 +28,8 @@ public record ProtoBaseProperties(
         @DefaultValue("default") String database,
         @DefaultValue Storage storage,
         @DefaultValue Cache cache,
-        @DefaultValue Shutdown shutdown) {
+        @DefaultValue Shutdown shutdown,
+        @DefaultValue Repositories repositories) {
 
     public ProtoBaseProperties {
         if (database == null || database.isBlank()) {
@@ -155,5 +157,14 @@ public record ProtoBaseProperties(
                         "the timeout must not be negative", "Set it to a duration such as 30s, or 0s not to wait");
             }
         }
+    }
+
+    /**
+     * Spring Data repository settings.
+     *
+     * @param enabled whether repository interfaces in the application's packages become beans
+     *                (when Spring Data Commons is on the classpath)
+     */
+    public record Repositories(@DefaultValue("true") boolean enabled) {
     }
 }

@@ -1,0 +1,93 @@
+package io.protobase.spring.data.core.mapping;
+
+import org.springframework.data.core.TypeInformation;
+import org.springframework.data.mapping.context.AbstractMappingContext;
+import org.springframework.data.mapping.model.Property;
+import org.springframework.data.mapping.model.SimpleTypeHolder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Spring Data's view of ProtoBase entity types: their properties, identifiers, versions, indexes and
+ * root names. Types are inspected as the repositories ask for them; the class objects come from the
+ * application (the repository interfaces' generics), never from the stored data.
+ */
+public class ProtoBaseMappingContext
+        extends AbstractMappingContext<ProtoBasePersistentEntity<?>, ProtoBasePersistentProperty> {
+
+    public ProtoBaseMappingContext() {
+        setSimpleTypeHolder(ProtoBaseSimpleTypes.HOLDER);
+    }
+
+    @Override
+    protected <T> ProtoBasePersistentEntity<?> createPersistentEntity(TypeInformation<T> typeInformation) {
+        return new ProtoBasePersistentEntity<>(typeInformation);
+    }
+
+    @Override
+    protected ProtoBasePersistentProperty createPersistentProperty(Property property,
+            ProtoBasePersistentEntity<?> owner, SimpleTypeHolder simpleTypeHolder) {
+        return new ProtoBasePersistentProperty(property, owner, simpleTypeHolder);
+    }
+
+    /**
+     * The dotted paths of {@code @Indexed} properties of {@code entity}, including those of nested
+     * value objects ({@code address.city}); references and collections are not followed.
+     */
+    public List<String> indexedPaths(ProtoBasePersistentEntity<?> entity) {
+        List<String> paths = new ArrayList<>();
+        collectIndexedPaths(entity, "", paths, new LinkedHashSet<>());
+        return paths;
+    }
+
+    private void collectIndexedPaths(ProtoBasePersistentEntity<?> entity, String prefix, List<String> paths,
+            Set<Class<?>> visiting) {
+        if (!visiting.add(entity.getType())) {
+            return;
+        }
+        for (ProtoBasePersistentProperty p : entity) {
+            if (p.isIndexed()) {
+                paths.add(prefix + p.getName());
+            }
+            if (p.isEntity() && !p.isAssociation() && !p.isCollectionLike() && !p.isMap()) {
+                collectIndexedPaths(getRequiredPersistentEntity(p.getActualType()), prefix + p.getName() + ".", paths,
+                        visiting);
+            }
+        }
+        visiting.remove(entity.getType());
+    }
+
+    /** The enum types among {@code entity}'s properties, nested ones included, to register with the object space. */
+    @SuppressWarnings("unchecked")
+    public Set<Class<? extends Enum<?>>> enumTypes(ProtoBasePersistentEntity<?> entity) {
+        Set<Class<? extends Enum<?>>> enums = new LinkedHashSet<>();
+        collectEnums(entity, enums, new LinkedHashSet<>());
+        return enums;
+    }
+
+    @SuppressWarnings("unchecked")
+    private void collectEnums(ProtoBasePersistentEntity<?> entity, Set<Class<? extends Enum<?>>> enums,
+            Set<Class<?>> visited) {
+        if (!visited.add(entity.getType())) {
+            return;
+        }
+        for (ProtoBasePersistentProperty p : entity) {
+            Class<?> actual = p.getActualType();
+            if (actual.isEnum()) {
+                enums.add((Class<? extends Enum<?>>) actual);
+            }
+            if (p.isMap()) {
+                Class<?> key = p.getTypeInformation().getRequiredComponentType().getType();
+                if (key.isEnum()) {
+                    enums.add((Class<? extends Enum<?>>) key);
+                }
+            }
+            if (p.isEntity() && !p.isAssociation()) {
+                collectEnums(getRequiredPersistentEntity(actual), enums, visited);
+            }
+        }
+    }
+}

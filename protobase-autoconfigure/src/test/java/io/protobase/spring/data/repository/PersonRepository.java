@@ -1,0 +1,4 @@
+package io.protobase.spring.data.repository;
+
+public interface PersonRepository extends PersonQueries<Person> {
+}
