@@ -235,15 +235,11 @@ public final class StandaloneFileStorage implements SharedStorage {
     private long writtenSequence;
     private volatile boolean closed;
     private volatile Throwable poisoned;
-    /** Guards the fsync bookkeeping below and {@link #durableSequence}; waited on by commits awaiting an fsync. */
+    /** Guards {@link #syncing} and {@link #durableSequence}; waited on by commits awaiting an fsync. */
     private final Object syncMonitor = new Object();
     private final java.util.concurrent.atomic.LongAdder fsyncs = new java.util.concurrent.atomic.LongAdder();
-    /** How many threads are fsyncing on behalf of pending root updates. */
-    private int syncers;
-    /** The highest sequence number an fsync in flight will make durable (a lower bound while it starts). */
-    private long covering;
-    /** Set while close() makes everything durable: no new fsync starts. */
-    private boolean closing;
+    /** Whether a thread is fsyncing on behalf of pending root updates. */
+    private boolean syncing;
     /** The sequence number of the newest root update known to be durable (and visible). */
     private long durableSequence;
     /** Whether anything was appended since the log last ended in a close record; guarded by writeLock. */
@@ -434,11 +430,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /**
-     * Returns once the update of sequence {@code seq} is on disk: an fsync already in flight that
-     * covers it, or one this thread starts for everything written so far (and publishes the newest
-     * root). Fsyncs may overlap: a commit written after one started does not wait for it to end
-     * before starting its own, and the file system merges concurrent fsyncs of one file into one
-     * journal commit where it can.
+     * Returns once the update of sequence {@code seq} is on disk: either another thread's fsync
+     * covered it, or this thread fsyncs everything written so far (and publishes the newest root).
      */
     private void awaitDurable(long seq) {
         boolean interrupted = false;
@@ -454,13 +447,12 @@ public final class StandaloneFileStorage implements SharedStorage {
                                 + " is not durable: an earlier write or fsync failed (" + p
                                 + "); reopen the storage (recovery keeps every durable commit)", p);
                     }
-                    if (closed && !closing && syncers == 0) {
+                    if (closed && !syncing) {
                         throw new StorageClosedException("Commit " + seq + " on " + provider.directory()
                                 + " did not reach the disk before the storage was closed");
                     }
-                    if (!closing && covering < seq) {
-                        syncers++;
-                        covering = Math.max(covering, seq);
+                    if (!syncing) {
+                        syncing = true;
                         break;
                     }
                     try {
@@ -473,20 +465,14 @@ public final class StandaloneFileStorage implements SharedStorage {
             }
             long target;
             AtomPointer targetRoot;
-            Set<Segment> toSync;
+            List<Segment> toSync;
             LogPosition targetEnd;
             synchronized (writeLock) {
                 target = writtenSequence;
                 targetRoot = writtenRoot;
                 targetEnd = commitEnd;
-                toSync = new LinkedHashSet<>(unsynced);
-                // an fsync in flight may have taken the current segment out of the unsynced set
-                // before this thread's commit reached it: force it again in any case
-                toSync.add(current);
+                toSync = new ArrayList<>(unsynced);
                 unsynced.clear();
-            }
-            synchronized (syncMonitor) {
-                covering = Math.max(covering, target);
             }
             try {
                 for (Segment s : toSync) {
@@ -494,7 +480,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 }
             } finally {
                 synchronized (syncMonitor) {
-                    syncers--;
+                    syncing = false;
                     if (poisoned == null) {
                         publishDurable(target, targetRoot, targetEnd);
                     }
@@ -653,8 +639,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             // close acts as the last syncer: commits waiting for an fsync are covered by the final one
             synchronized (syncMonitor) {
                 boolean interrupted = false;
-                closing = true;
-                while (syncers > 0) {
+                while (syncing) {
                     try {
                         syncMonitor.wait();
                     } catch (InterruptedException e) {
@@ -664,6 +649,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
+                syncing = true;
             }
             try {
                 synchronized (writeLock) {
@@ -675,7 +661,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 closeResources();
             } finally {
                 synchronized (syncMonitor) {
-                    closing = false;
+                    syncing = false;
                     syncMonitor.notifyAll();
                 }
             }
