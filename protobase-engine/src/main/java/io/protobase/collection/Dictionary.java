@@ -381,14 +381,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
         /** Declares a secondary index, filled from the current records. */
         public Builder addIndex(IndexDefinition definition) {
             declareIndex(definition);
-            this.<Builder>record(b -> b.addIndex(definition));
             return this;
         }
 
         /** Drops the secondary index named {@code name}. */
         public Builder removeIndex(String name) {
             dropIndex(name);
-            this.<Builder>record(b -> b.removeIndex(name));
             return this;
         }
 

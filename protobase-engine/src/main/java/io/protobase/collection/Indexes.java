@@ -7,6 +7,7 @@ import io.protobase.index.IndexException;
 import java.util.Arrays;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The secondary indexes of one collection value: for each index its definition and its entries, a
@@ -68,7 +69,7 @@ final class Indexes {
     }
 
     /** The same indexes with each entries tree transformed (for re-rooting saved trees). */
-    Indexes mapEntries(java.util.function.UnaryOperator<RepeatedKeysDictionary> f) {
+    Indexes mapEntries(UnaryOperator<RepeatedKeysDictionary> f) {
         if (all.length == 0) {
             return this;
         }

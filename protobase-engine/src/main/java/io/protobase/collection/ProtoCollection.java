@@ -135,7 +135,7 @@ public abstract sealed class ProtoCollection
             throw new IllegalStateException("this collection has no secondary indexes");
         }
 
-        /** Declares an index and fills it from the current records. */
+        /** Declares an index, fills it from the current records and logs the declaration for replay. */
         void declareIndex(IndexDefinition definition) {
             readAll();
             Indexes current = indexes();
@@ -145,9 +145,10 @@ public abstract sealed class ProtoCollection
             }
             declared = current.with(Indexes.build(definition, this::forEachRecord));
             editor = declared.edit();
+            this.<Builder<?>>record(b -> b.declareIndex(definition));
         }
 
-        /** Drops an index; dropping an unknown name fails so a typo does not pass silently. */
+        /** Drops an index (logged for replay); dropping an unknown name fails so a typo does not pass silently. */
         void dropIndex(String name) {
             Indexes current = indexes();
             if (current.get(name) == null) {
@@ -155,6 +156,7 @@ public abstract sealed class ProtoCollection
             }
             declared = current.without(name);
             editor = declared.edit();
+            this.<Builder<?>>record(b -> b.dropIndex(name));
         }
 
         TreeOps ops() {

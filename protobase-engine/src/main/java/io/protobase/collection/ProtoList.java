@@ -343,14 +343,12 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Declares a secondary index, filled from the current elements. */
         public Builder addIndex(IndexDefinition definition) {
             declareIndex(definition);
-            this.<Builder>record(b -> b.addIndex(definition));
             return this;
         }
 
         /** Drops the secondary index named {@code name}. */
         public Builder removeIndex(String name) {
             dropIndex(name);
-            this.<Builder>record(b -> b.removeIndex(name));
             return this;
         }
 

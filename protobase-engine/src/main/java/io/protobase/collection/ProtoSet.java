@@ -257,14 +257,12 @@ public final class ProtoSet extends ProtoCollection implements Iterable<Object>,
         /** Declares a secondary index, filled from the current records. */
         public Builder addIndex(IndexDefinition definition) {
             declareIndex(definition);
-            this.<Builder>record(b -> b.addIndex(definition));
             return this;
         }
 
         /** Drops the secondary index named {@code name}. */
         public Builder removeIndex(String name) {
             dropIndex(name);
-            this.<Builder>record(b -> b.removeIndex(name));
             return this;
         }
 
