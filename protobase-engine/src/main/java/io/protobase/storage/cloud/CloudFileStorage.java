@@ -82,7 +82,8 @@ public final class CloudFileStorage implements SharedStorage {
     static final String WRITER_METADATA = "protobase-writer";
     private static final String LOG_ID_FILE = "log-id";
     private static final String LOCK_FILE = "cloud.lock";
-    private static final long MAX_BACKOFF_MS = 30_000;
+    /** Longest pause between failed upload rounds: also how long a recovered bucket may go unnoticed. */
+    private static final long MAX_BACKOFF_MS = 5_000;
 
     /** When a commit returns. */
     public enum Durability {
@@ -252,8 +253,9 @@ public final class CloudFileStorage implements SharedStorage {
         this.uploader = new Thread(this::runUploader, "protobase-upload-" + provider.prefix());
         uploader.setDaemon(true);
         uploader.start();
-        LOG.info("Opened {} as writer epoch {} (log {}, {})", describe(), epoch, logId,
-                pendingSince != 0 ? "uploading commits left pending by the previous run" : "nothing pending");
+        long unshipped = wal.sequence() - uploadedSequence;
+        LOG.info("Opened {} as writer epoch {} (log {}, {})", describe(), epoch, logId, unshipped > 0
+                ? "uploading " + unshipped + " commit(s) left pending by the previous run" : "no commit pending upload");
     }
 
     private void closeQuietly(StandaloneFileStorage log, FileLock lock) {
@@ -663,7 +665,10 @@ public final class CloudFileStorage implements SharedStorage {
                 }
                 roundsStarted++;
             }
+            long chunksBefore = chunksShipped;
             boolean ok = round();
+            // a failed round that still shipped chunks is progress: the next one starts from where it got
+            boolean progressed = chunksShipped != chunksBefore;
             boolean done;
             synchronized (progress) {
                 roundsFinished++;
@@ -674,10 +679,13 @@ public final class CloudFileStorage implements SharedStorage {
             if (done) {
                 return;
             }
-            backoff = ok ? 0 : Math.min(MAX_BACKOFF_MS, Math.max(100, backoff * 2))
+            backoff = ok ? 0 : Math.min(MAX_BACKOFF_MS, progressed ? 100 : Math.max(100, backoff * 2))
                     + ThreadLocalRandom.current().nextLong(50);
         }
     }
+
+    /** Chunk objects put by the uploader thread (only it reads and writes this). */
+    private long chunksShipped;
 
     private boolean nothingPending() {
         StandaloneFileStorage.LogPosition t = wal.committedPosition();
@@ -771,6 +779,7 @@ public final class CloudFileStorage implements SharedStorage {
                 store.putIfAbsent(key, bytes, metadata);
                 written.add(key);
                 provider.registerChunk(segment, pos, bytes.length);
+                chunksShipped++;
                 pos = to;
             } catch (ObjectStore.PreconditionFailedException e) {
                 // there already: our own put whose reply was lost, or an earlier run of this log
