@@ -213,6 +213,10 @@ public final class AtomStore {
         cached.offsets = offsets;
         cached.pointer = p;
         cache.put(p, cached);
+        if (base != null && base.pointer != null) {
+            // this node replaces its base in the new version of the tree
+            cache.invalidate(base.pointer);
+        }
         return p;
     }
 

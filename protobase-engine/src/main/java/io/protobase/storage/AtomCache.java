@@ -53,6 +53,16 @@ public final class AtomCache<V> {
         cache.put(pointer, value);
     }
 
+    /**
+     * Drops one atom, typically a node a commit just replaced by a new version: readers of older
+     * snapshots still find it (decoded again on their next read), but it no longer takes the place of
+     * the live nodes in the byte bound. Without this a steady stream of path-copying commits fills the
+     * cache with superseded versions that the frequency-based admission prefers to the new ones.
+     */
+    public void invalidate(AtomPointer pointer) {
+        cache.invalidate(pointer);
+    }
+
     /** Returns hit, miss, load and eviction counts since creation. */
     public CacheStats stats() {
         return cache.stats();
