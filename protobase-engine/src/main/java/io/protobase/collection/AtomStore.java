@@ -200,17 +200,19 @@ public final class AtomStore {
         assert reuse == null || java.util.Arrays.equals(bytes, encodeFully(n, kind))
                 : "spliced encoding of a node differs from its full encoding";
         AtomPointer p = push(bytes);
+        Node cached = detached(n, reuse, base);
         n.weight = bytes.length;
         n.kindTag = (byte) (kind.ordinal() + 1);
         n.atom = bytes;
         n.offsets = offsets;
+        n.detachedVals = cached.vals;
         n.base = null;
         n.pointer = p;
-        Node cached = detached(n);
         cached.weight = bytes.length;
         cached.kindTag = n.kindTag;
         cached.atom = bytes;
         cached.offsets = offsets;
+        cached.detachedVals = cached.vals;
         cached.pointer = p;
         cache.put(p, cached);
         if (base != null && base.pointer != null) {
@@ -225,11 +227,19 @@ public final class AtomStore {
      * so that caching it does not pin the in-memory subtree below it: the cache's byte bound then
      * really bounds what it retains.
      */
-    private Node detached(Node n) {
+    private Node detached(Node n, int[] reuse, Node base) {
         Object[] vals = null;
         if (n.vals != null) {
+            // an entry identical to one of the base (same objects, see matchBase) detaches to what the
+            // base's did: taking that skips a visit of every child node or record the commit did not touch
+            Object[] shared = reuse != null ? base.detachedVals : null;
             vals = new Object[n.size];
             for (int i = 0; i < n.size; i++) {
+                int k = shared != null ? reuse[i] : -1;
+                if (k >= 0) {
+                    vals[i] = shared[k];
+                    continue;
+                }
                 Object v = n.vals[i];
                 vals[i] = n.leaf ? detachedValue(v) : (v instanceof Node c ? c.pointer : v);
             }
@@ -241,6 +251,12 @@ public final class AtomStore {
 
     /** {@code value} with every saved collection inside it re-rooted at its pointer. */
     Object detachedValue(Object v) {
+        // scalars first, by exact or superclass checks: an interface check (List) on every field of
+        // every value of a saved leaf costs more than the rest of this method
+        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean
+                || v instanceof EncodedValue) {
+            return v;
+        }
         if (v instanceof ProtoCollection c) {
             ProtoCollection r;
             if (c.tree.root() instanceof Node root && root.pointer != null) {
@@ -439,6 +455,7 @@ public final class AtomStore {
             n.offsets = offsets;
             n.weight = bytes.length;
             n.kindTag = (byte) (k + 1);
+            n.detachedVals = vals;
             n.pointer = p;
             return n;
         } catch (CorruptionException e) {

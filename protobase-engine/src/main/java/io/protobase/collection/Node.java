@@ -34,6 +34,13 @@ final class Node {
     int size;
     Object owner;
     volatile AtomPointer pointer;
+    /**
+     * For a saved or decoded node: its values as the cache holds them (children as pointers, leaf values
+     * with every collection re-rooted at its pointer). A copy of this node saved later takes the entries
+     * it shares with this one from here, instead of visiting each child or value object again. Written
+     * before {@link #pointer} is published.
+     */
+    Object[] detachedVals;
     int weight;
     /** {@code 1 + TreeKind.ordinal()} for nodes decoded or saved by a store, else 0. */
     byte kindTag;
