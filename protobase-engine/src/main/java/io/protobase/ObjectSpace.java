@@ -472,7 +472,9 @@ public final class ObjectSpace implements AutoCloseable {
     /** Commits a transaction's changes: atoms first, then through the group-commit pipeline. */
     void commit(Transaction tx) {
         ensureOpen();
-        tx.persistStaged(store);
+        SpaceState c = current;
+        SpaceState w = written;
+        tx.persistStaged(store, (w != null && w.sequence() > c.sequence() ? w : c).catalog());
         submit(new CommitRequest(tx::applyTo));
         commits.increment();
     }

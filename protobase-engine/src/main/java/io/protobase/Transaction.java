@@ -214,13 +214,32 @@ public final class Transaction implements AutoCloseable {
 
     // ------------------------------------------------------------------ commit support
 
-    /** Pushes the atoms of every staged value, before the commit lock is taken. */
-    void persistStaged(AtomStore store) {
-        for (Object v : staged.values()) {
-            if (v != REMOVED) {
-                store.persist(Tracking.untracked(v));
+    /**
+     * Pushes the atoms of every staged value, before the commit lock is taken, except those of roots
+     * that {@code latest} (the newest state this process knows, or {@code null}) already shows changed by
+     * a concurrent commit: {@link #applyTo} will rebase those onto the new version and the commit writes
+     * the rebased nodes, so encoding this version too would only add bytes to the log and work to the
+     * commit. Under many writers of one collection most commits are in that case.
+     */
+    void persistStaged(AtomStore store, Dictionary latest) {
+        Object latestRoots = latest == null ? null : latest.getAt(database.name());
+        for (Map.Entry<String, Object> e : staged.entrySet()) {
+            Object v = e.getValue();
+            if (v == REMOVED) {
+                continue;
             }
+            if (latestRoots instanceof Dictionary roots && willRebase(e.getKey(), v, roots.getAt(e.getKey()))) {
+                continue;
+            }
+            store.persist(Tracking.untracked(v));
         }
+    }
+
+    /** Whether {@link #applyTo} rebases staged root {@code v} when the root's latest value is {@code now}. */
+    private boolean willRebase(String name, Object v, Object now) {
+        Object before = snapshotRoots.getAt(name);
+        Access a = accessed.get(name);
+        return a != null && !Tracking.same(before, now) && Tracking.derivesFrom(v, before, a.log);
     }
 
     /**
