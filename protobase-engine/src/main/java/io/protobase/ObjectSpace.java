@@ -76,6 +76,21 @@ public final class ObjectSpace implements AutoCloseable {
     private final LongAdder conflicts = new LongAdder();
     private final LongAdder batches = new LongAdder();
     private final AtomicInteger activeTransactions = new AtomicInteger();
+    /*
+     * Group commit delay (see Builder.groupCommitDelay): how many writers are about, and how many
+     * commits are written but not yet durable, so that the committer starting an fsync can wait for
+     * as many commits as there were writers since the previous one.
+     */
+    /** Read-write transactions running their work: started, not yet submitted for commit or ended. */
+    private final AtomicInteger runningWriters = new AtomicInteger();
+    /** Threads inside {@link #submit}. */
+    private final AtomicInteger committing = new AtomicInteger();
+    /** Commits of batches written and not yet durable. */
+    private final AtomicInteger writtenUndurable = new AtomicInteger();
+    /** Most writers (running or committing) seen at once since the last durability wait started. */
+    private volatile int writersPeak;
+    private final Object writersMonitor = new Object();
+    private final long groupCommitDelayNanos;
     private final Object drained = new Object();
     private final List<TransactionListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Map<String, Transaction>> bound = new ThreadLocal<>();
@@ -98,6 +113,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.store = new AtomStore(storage, b.cacheBytes);
         this.lockTimeout = b.lockTimeout;
         this.clock = b.clock;
+        this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
         try {
             this.current = loadState(storage.readRoot());
         } catch (RuntimeException e) {
@@ -118,6 +134,7 @@ public final class ObjectSpace implements AutoCloseable {
         private long cacheBytes = DEFAULT_CACHE_BYTES;
         private Duration lockTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
+        private Duration groupCommitDelay = Duration.ZERO;
 
         private Builder(SharedStorage storage) {
             this.storage = storage;
@@ -135,6 +152,23 @@ public final class ObjectSpace implements AutoCloseable {
         /** How long a commit waits for the storage's commit lock before failing. */
         public Builder commitLockTimeout(Duration timeout) {
             this.lockTimeout = Objects.requireNonNull(timeout);
+            return this;
+        }
+
+        /**
+         * How long a committer may hold back the fsync (or other durability wait) of its batch while
+         * other read-write transactions of this space are still running, so that their commits share it.
+         * Zero, the default, never waits. On a storage whose durability wait is long (an fsync, a network
+         * round trip) and with several threads committing at once, a delay of about the time a
+         * transaction takes to run lets one wait cover all of them instead of every other one; the cost
+         * is up to this much latency per commit while other writers are running. The wait ends early as
+         * soon as no other read-write transaction is running; a space with a single writer never waits.
+         */
+        public Builder groupCommitDelay(Duration delay) {
+            if (delay.isNegative()) {
+                throw new IllegalArgumentException("group commit delay must not be negative, got " + delay);
+            }
+            this.groupCommitDelay = delay;
             return this;
         }
 
@@ -345,12 +379,16 @@ public final class ObjectSpace implements AutoCloseable {
     // ------------------------------------------------------------------ engine internals
 
     /** Counts a new transaction, or refuses it when the space is closing. */
-    void transactionStarted() {
+    void transactionStarted(boolean readOnly) {
         activeTransactions.incrementAndGet();
         if (closing) {
             transactionGone();
             throw new StorageClosedException("The object space on " + storage.describe()
                     + (closed ? " is closed" : " is shutting down") + "; no new transactions are accepted");
+        }
+        if (!readOnly) {
+            runningWriters.incrementAndGet();
+            noteWriters();
         }
     }
 
@@ -364,6 +402,47 @@ public final class ObjectSpace implements AutoCloseable {
                 LOG.warn("Transaction listener {} failed on {}; the transaction's outcome is unaffected", l, event, e);
             }
         }
+    }
+
+    /** A read-write transaction stopped running its work: it is committing, or it ended. */
+    void writerStopped() {
+        runningWriters.decrementAndGet();
+    }
+
+    private void noteWriters() {
+        int now = runningWriters.get() + committing.get();
+        if (now > writersPeak) {
+            writersPeak = now; // a racy maximum: an estimate is all the delay needs
+        }
+    }
+
+    /**
+     * Runs (with a group commit delay) just before this thread starts an fsync: waits, at most the
+     * delay, until as many commits are written and waiting for durability as there were writers about
+     * since the previous fsync started, so that one fsync covers all of them rather than every other
+     * one finding an fsync already running and waiting for the next. With one writer it returns at once.
+     */
+    private void gatherCommits() {
+        int target = writersPeak;
+        if (writtenUndurable.get() < target) {
+            long deadline = System.nanoTime() + groupCommitDelayNanos;
+            boolean interrupted = false;
+            synchronized (writersMonitor) {
+                long left;
+                while (writtenUndurable.get() < target && (left = deadline - System.nanoTime()) > 0) {
+                    try {
+                        writersMonitor.wait(left / 1_000_000, (int) (left % 1_000_000));
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                        break;
+                    }
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        writersPeak = runningWriters.get() + committing.get();
     }
 
     private void transactionGone() {
@@ -475,6 +554,7 @@ public final class ObjectSpace implements AutoCloseable {
         SpaceState c = current;
         SpaceState w = written;
         tx.persistStaged(store, (w != null && w.sequence() > c.sequence() ? w : c).catalog());
+        tx.stopRunning();
         submit(new CommitRequest(tx::applyTo));
         commits.increment();
     }
@@ -486,6 +566,18 @@ public final class ObjectSpace implements AutoCloseable {
      * returns at once rather than after someone else's fsync.
      */
     private void submit(CommitRequest request) {
+        committing.incrementAndGet();
+        try {
+            submitQueued(request);
+        } finally {
+            committing.decrementAndGet();
+        }
+    }
+
+    private void submitQueued(CommitRequest request) {
+        if (groupCommitDelayNanos > 0) {
+            noteWriters();
+        }
         pending.add(request);
         boolean interrupted = false;
         while (!request.done) {
@@ -532,7 +624,7 @@ public final class ObjectSpace implements AutoCloseable {
     }
 
     /** A batch written under the commit lock, to be acknowledged once durable. */
-    private record Publication(PendingRoot pending, SpaceState state, List<CommitRequest> applied) {
+    private record Publication(PendingRoot pending, SpaceState state, List<CommitRequest> applied, int written) {
     }
 
     /**
@@ -541,7 +633,15 @@ public final class ObjectSpace implements AutoCloseable {
      */
     private void finish(Publication publication) {
         try {
-            publication.pending().await();
+            try {
+                if (groupCommitDelayNanos > 0) {
+                    publication.pending().await(this::gatherCommits);
+                } else {
+                    publication.pending().await();
+                }
+            } finally {
+                writtenUndurable.addAndGet(-publication.written());
+            }
         } catch (RuntimeException e) {
             ProtoBaseException failure = e instanceof ProtoBaseException p ? p
                     : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
@@ -607,7 +707,7 @@ public final class ObjectSpace implements AutoCloseable {
                 if (catalog == fresh.catalog()) {
                     // nothing to write, but what the requests saw must be durable before they return
                     return fresh == written && fresh.sequence() > current.sequence()
-                            ? new Publication(pendingOf(fresh), fresh, applied)
+                            ? new Publication(pendingOf(fresh), fresh, applied, 0)
                             : succeedAll(applied);
                 }
                 SpaceState next = nextState(fresh, catalog);
@@ -619,7 +719,13 @@ public final class ObjectSpace implements AutoCloseable {
                     history.put(pointer, published);
                     written = published;
                     lastPending = pending;
-                    return new Publication(pending, published, applied);
+                    if (groupCommitDelayNanos > 0) {
+                        writtenUndurable.addAndGet(applied.size());
+                        synchronized (writersMonitor) {
+                            writersMonitor.notifyAll();
+                        }
+                    }
+                    return new Publication(pending, published, applied, groupCommitDelayNanos > 0 ? applied.size() : 0);
                 }
                 written = null;
                 if (attempt >= 10) {

@@ -52,6 +52,8 @@ public final class Transaction implements AutoCloseable {
     private final SpaceState snapshot;
     private final Dictionary snapshotRoots;
     private final boolean readOnly;
+    /** A read-write transaction not yet committing or ended (counted by the space's group commit). */
+    private boolean running;
     private final Map<String, Object> staged = new LinkedHashMap<>();
     private final Map<String, Access> accessed = new HashMap<>();
     private State state = State.ACTIVE;
@@ -74,7 +76,8 @@ public final class Transaction implements AutoCloseable {
         this.snapshot = snapshot;
         this.snapshotRoots = (Dictionary) snapshot.catalog().getAt(database.name());
         this.readOnly = readOnly;
-        database.space().transactionStarted();
+        database.space().transactionStarted(readOnly);
+        this.running = !readOnly;
     }
 
     /** The database this transaction runs on. */
@@ -182,6 +185,7 @@ public final class Transaction implements AutoCloseable {
 
     /** The one transition out of {@link State#ACTIVE}: tells the space, which tells its listeners. */
     private void end(State finalState, TransactionEvent.Outcome outcome, Duration took, RuntimeException failure) {
+        stopRunning();
         state = finalState;
         database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }
@@ -213,6 +217,14 @@ public final class Transaction implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ commit support
+
+    /** Tells the space, once, that this read-write transaction no longer runs work of its own. */
+    void stopRunning() {
+        if (running) {
+            running = false;
+            database.space().writerStopped();
+        }
+    }
 
     /**
      * Pushes the atoms of every staged value, before the commit lock is taken, except those of roots

@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,6 +119,12 @@ public class FileCommitBenchmark {
          */
         @Param({"commit"})
         public String fsync;
+        /**
+         * ObjectSpace's group commit delay in microseconds (0, the default, never waits): how long a commit may
+         * hold back its fsync while other writers are still running their transactions.
+         */
+        @Param({"0"})
+        public long groupCommitDelayMicros;
         Path dir;
         FileStores.ProtoBaseFile data;
         long startBytes;
@@ -128,7 +135,8 @@ public class FileCommitBenchmark {
         public void setUp(Plan p) {
             dir = FileStores.newDir("protobase-commit-");
             FileStores.ProtoBaseFile.load(dir, p.size).close();
-            data = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)));
+            data = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.valueOf(fsync.toUpperCase(Locale.ROOT)),
+                    Duration.ofNanos(groupCommitDelayMicros * 1000));
             startBytes = FileStores.bytesOnDisk(dir);
             startBatches = data.space.statistics().batches();
             startFsyncs = data.storage.fsyncCount();

@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
@@ -121,13 +122,13 @@ public final class FileStores {
         public final ObjectSpace space;
         public final Database db;
 
-        private ProtoBaseFile(Path dir, FsyncPolicy fsync) {
+        private ProtoBaseFile(Path dir, FsyncPolicy fsync, Duration groupCommitDelay) {
             this.dir = dir;
             this.storage = new StandaloneFileStorage(new FileBlockProvider(dir),
                     StandaloneFileStorage.Options.defaults().withFsync(fsync));
             ObjectSpace s = null;
             try {
-                s = ObjectSpace.builder(storage).build();
+                s = ObjectSpace.builder(storage).groupCommitDelay(groupCommitDelay).build();
                 this.space = s;
                 this.db = s.getDatabase(Dataset.NAME);
             } catch (RuntimeException e) {
@@ -145,12 +146,17 @@ public final class FileStores {
             if (StandaloneFileStorage.Options.defaults().fsync() != FsyncPolicy.COMMIT) {
                 throw new IllegalStateException("the default fsync policy is no longer COMMIT");
             }
-            return new ProtoBaseFile(dir, FsyncPolicy.COMMIT);
+            return new ProtoBaseFile(dir, FsyncPolicy.COMMIT, Duration.ZERO);
         }
 
         /** Opens the store in {@code dir} with another fsync policy (diagnostics: {@code NONE} shows the CPU cost). */
         public static ProtoBaseFile open(Path dir, FsyncPolicy fsync) {
-            return new ProtoBaseFile(dir, fsync);
+            return new ProtoBaseFile(dir, fsync, Duration.ZERO);
+        }
+
+        /** Opens the store in {@code dir} with an fsync policy and a group commit delay (see ObjectSpace.Builder). */
+        public static ProtoBaseFile open(Path dir, FsyncPolicy fsync, Duration groupCommitDelay) {
+            return new ProtoBaseFile(dir, fsync, groupCommitDelay);
         }
 
         /** A new store in {@code dir} holding entries {@code 1..size}, built in one transaction and committed. */

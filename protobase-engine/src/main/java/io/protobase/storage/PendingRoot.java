@@ -14,4 +14,13 @@ public interface PendingRoot {
 
     /** Blocks until the update is durable; throws a {@link io.protobase.StorageException} if it failed. */
     void await();
+
+    /**
+     * Like {@link #await()}, but when this caller is the one that starts the work making the update
+     * durable (an fsync), it first runs {@code beforeStart}: a group commit uses it to let other
+     * committers write their updates so that the same fsync covers them. The default ignores it.
+     */
+    default void await(Runnable beforeStart) {
+        await();
+    }
 }

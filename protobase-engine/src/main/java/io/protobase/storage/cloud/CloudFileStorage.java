@@ -451,13 +451,25 @@ public final class CloudFileStorage implements SharedStorage {
         if (local == null) {
             return null;
         }
-        return () -> {
-            local.await();
-            if (pendingSince == 0) {
-                pendingSince = System.nanoTime();
+        return new PendingRoot() {
+            @Override
+            public void await() {
+                await(null);
             }
-            if (uploadBacklogBytes() >= provider.objectSize()) {
-                wakeUploader();
+
+            @Override
+            public void await(Runnable beforeStart) {
+                if (beforeStart == null) {
+                    local.await();
+                } else {
+                    local.await(beforeStart);
+                }
+                if (pendingSince == 0) {
+                    pendingSince = System.nanoTime();
+                }
+                if (uploadBacklogBytes() >= provider.objectSize()) {
+                    wakeUploader();
+                }
             }
         };
     }

@@ -426,14 +426,24 @@ public final class StandaloneFileStorage implements SharedStorage {
             publishDurable(next, newRoot, written);
             return PendingRoot.DURABLE;
         }
-        return () -> awaitDurable(next);
+        return new PendingRoot() {
+            @Override
+            public void await() {
+                awaitDurable(next, null);
+            }
+
+            @Override
+            public void await(Runnable beforeStart) {
+                awaitDurable(next, beforeStart);
+            }
+        };
     }
 
     /**
      * Returns once the update of sequence {@code seq} is on disk: either another thread's fsync
      * covered it, or this thread fsyncs everything written so far (and publishes the newest root).
      */
-    private void awaitDurable(long seq) {
+    private void awaitDurable(long seq, Runnable beforeSync) {
         boolean interrupted = false;
         try {
             synchronized (syncMonitor) {
@@ -467,6 +477,17 @@ public final class StandaloneFileStorage implements SharedStorage {
             AtomPointer targetRoot;
             List<Segment> toSync;
             LogPosition targetEnd;
+            if (beforeSync != null) {
+                try {
+                    beforeSync.run();
+                } catch (RuntimeException e) {
+                    synchronized (syncMonitor) {
+                        syncing = false;
+                        syncMonitor.notifyAll();
+                    }
+                    throw e;
+                }
+            }
             synchronized (writeLock) {
                 target = writtenSequence;
                 targetRoot = writtenRoot;

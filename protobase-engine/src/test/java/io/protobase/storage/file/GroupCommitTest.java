@@ -2,6 +2,7 @@ package io.protobase.storage.file;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.Transaction;
 import io.protobase.collection.Dictionary;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -38,6 +40,7 @@ class GroupCommitTest {
     /** Counts fsyncs and, when armed, holds the first one until released. */
     private final AtomicBoolean armed = new AtomicBoolean();
     private final AtomicInteger forces = new AtomicInteger();
+    private final AtomicInteger allForces = new AtomicInteger();
     private final CountDownLatch inFirstForce = new CountDownLatch(1);
     private final CountDownLatch releaseFirstForce = new CountDownLatch(1);
 
@@ -47,6 +50,7 @@ class GroupCommitTest {
             return new ForwardingFileChannel(FileChannel.open(path, options)) {
                 @Override
                 public void force(boolean metaData) throws IOException {
+                    allForces.incrementAndGet();
                     if (armed.get() && forces.incrementAndGet() == 1) {
                         inFirstForce.countDown();
                         try {
@@ -140,13 +144,75 @@ class GroupCommitTest {
         }
     }
 
+    @Test
+    void withAGroupCommitDelayTheFsyncWaitsForTheCommitOfAnotherRunningWriter() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try (ObjectSpace space = openReleasingOnClose(Duration.ofMinutes(10))) {
+            Database db = space.getDatabase("db");
+            db.write(tx -> {
+                tx.setRootObject("counts", Dictionary.empty());
+                return null;
+            });
+            int fsyncsBefore = allForces.get();
+            Transaction other = db.newTransaction();
+            Dictionary seen = other.getRootObject("counts", Dictionary.class);
+
+            Thread[] first = new Thread[1];
+            Future<?> committer = pool.submit(() -> {
+                first[0] = Thread.currentThread();
+                increment(db, 1);
+            });
+            // the first commit is written and holds back its fsync for the other writer
+            await().atMost(Duration.ofSeconds(30)).until(() -> first[0] != null && inStack(first[0], "gatherCommits"));
+            assertThat(committer.isDone()).isFalse();
+
+            other.setRootObject("counts", seen.setAt(2, 1L));
+            other.commit();
+            committer.get(1, TimeUnit.MINUTES);
+
+            assertThat(allForces.get() - fsyncsBefore).as("fsyncs for two commits").isEqualTo(1);
+            Dictionary counts = db.read(tx -> tx.getRootObject("counts", Dictionary.class));
+            assertThat(counts.getAt(1)).isEqualTo(1L);
+            assertThat(counts.getAt(2)).isEqualTo(1L);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSingleWriterNeverWaitsForTheGroupCommitDelay() {
+        // with a wait of ten minutes per commit this would not finish before the preemptive timeout
+        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {
+            try (ObjectSpace space = openReleasingOnClose(Duration.ofMinutes(10))) {
+                Database db = space.getDatabase("db");
+                db.write(tx -> {
+                    tx.setRootObject("counts", Dictionary.empty());
+                    return null;
+                });
+                try (Transaction reader = db.newReadOnlyTransaction()) {
+                    // a running read-only transaction is not a writer to wait for
+                    reader.getRootObject("counts");
+                    for (int i = 0; i < 5; i++) {
+                        increment(db, 1);
+                    }
+                }
+                Object count = db.read(tx -> tx.getRootObject("counts", Dictionary.class).getAt(1));
+                assertThat(count).isEqualTo(5L);
+            }
+        });
+    }
+
     /**
      * An object space on the fault-injecting directory whose close first releases a held fsync
      * (closing waits for it), so a failed assertion cannot leave the test hanging.
      */
     private ObjectSpace openReleasingOnClose() {
+        return openReleasingOnClose(Duration.ZERO);
+    }
+
+    private ObjectSpace openReleasingOnClose(Duration groupCommitDelay) {
         StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir, access));
-        return new ObjectSpace(new io.protobase.storage.ForwardingStorage(storage) {
+        return ObjectSpace.builder(new io.protobase.storage.ForwardingStorage(storage) {
             @Override
             public io.protobase.storage.PendingRoot compareAndSetRootPipelined(io.protobase.storage.CommitLock lock,
                     io.protobase.storage.AtomPointer expected, io.protobase.storage.AtomPointer newRoot) {
@@ -158,7 +224,7 @@ class GroupCommitTest {
                 releaseFirstForce.countDown();
                 super.close();
             }
-        });
+        }).groupCommitDelay(groupCommitDelay).build();
     }
 
     private static void increment(Database db, int key) {
@@ -168,6 +234,15 @@ class GroupCommitTest {
             tx.setRootObject("counts", d.setAt(key, v == null ? 1L : v + 1));
             return null;
         });
+    }
+
+    private static boolean inStack(Thread t, String method) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(ObjectSpace.class.getName()) && e.getMethodName().equals(method)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean waitingInCommitQueue(Thread t) {
