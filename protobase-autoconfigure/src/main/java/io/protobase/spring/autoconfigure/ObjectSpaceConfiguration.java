@@ -16,7 +16,8 @@ class ObjectSpaceConfiguration {
     @ConditionalOnMissingBean
     ObjectSpace protoBaseObjectSpace(SharedStorage storage, ProtoBaseProperties properties,
             ObjectProvider<ObjectSpaceCustomizer> customizers) {
-        ObjectSpace.Builder builder = ObjectSpace.builder(storage).cacheBytes(properties.cache().maxSize().toBytes());
+        ObjectSpace.Builder builder = ObjectSpace.builder(storage).cacheBytes(properties.cache().maxSize().toBytes())
+                .groupCommitDelay(properties.commit().groupDelay());
         customizers.orderedStream().forEach(c -> c.customize(builder));
         return builder.build();
     }

@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param database name of the database injected as the {@code Database} bean (created on first start)
  * @param storage where the data lives
  * @param cache the in-memory cache of decoded nodes
+ * @param commit how concurrent commits are grouped
  * @param shutdown how the application context closes the object space
  * @param repositories Spring Data repositories on ProtoBase
  */
@@ -28,6 +29,7 @@ public record ProtoBaseProperties(
         @DefaultValue("default") String database,
         @DefaultValue Storage storage,
         @DefaultValue Cache cache,
+        @DefaultValue Commit commit,
         @DefaultValue Shutdown shutdown,
         @DefaultValue Repositories repositories) {
 
@@ -139,6 +141,23 @@ public record ProtoBaseProperties(
             if (maxSize.toBytes() <= 0) {
                 throw new InvalidProtoBasePropertyException("protobase.cache.max-size", maxSize,
                         "the cache size must be positive", "Set it to a size such as 128MB");
+            }
+        }
+    }
+
+    /**
+     * Commit settings.
+     *
+     * @param groupDelay how long a commit may hold back its fsync while other read-write transactions
+     *                   are running, so that one fsync covers their commits too ({@code 0ms}: never wait;
+     *                   a single writer never waits)
+     */
+    public record Commit(@DefaultValue("0ms") Duration groupDelay) {
+
+        public Commit {
+            if (groupDelay.isNegative()) {
+                throw new InvalidProtoBasePropertyException("protobase.commit.group-delay", groupDelay,
+                        "the delay must not be negative", "Set it to a duration such as 1ms, or 0ms not to wait");
             }
         }
     }

@@ -28,6 +28,7 @@ class ProtoBasePropertiesFailureAnalyzer extends AbstractFailureAnalyzer<BindExc
             "protobase.storage.file.segment-size", "a data size between 64KB and 1GB, such as 64MB",
             "protobase.storage.file.path", "a directory path such as ./protobase-data",
             "protobase.cache.max-size", "a positive data size such as 128MB",
+            "protobase.commit.group-delay", "a duration such as 1ms, or 0ms not to wait",
             "protobase.shutdown.timeout", "a duration such as 30s");
 
     @Override

@@ -74,7 +74,8 @@ class ProtoBaseAutoConfigurationTests {
     void fileOptionsAndDatabaseNameAreApplied() {
         onFile().withPropertyValues("protobase.database=shop", "protobase.storage.file.fsync=interval",
                 "protobase.storage.file.fsync-interval=250ms", "protobase.storage.file.segment-size=1MB",
-                "protobase.cache.max-size=4MB", "protobase.shutdown.timeout=5s").run(context -> {
+                "protobase.cache.max-size=4MB", "protobase.shutdown.timeout=5s", "protobase.commit.group-delay=2ms")
+                .run(context -> {
                     assertThat(context).hasNotFailed();
                     assertThat(context.getBean(Database.class).name()).isEqualTo("shop");
                     assertThat(context.getBean(SharedStorage.class).describe()).contains("fsync=interval");
@@ -82,6 +83,7 @@ class ProtoBaseAutoConfigurationTests {
                     assertThat(p.storage().file().fsyncInterval()).isEqualTo(Duration.ofMillis(250));
                     assertThat(p.storage().file().segmentSize().toBytes()).isEqualTo(1024 * 1024);
                     assertThat(p.cache().maxSize().toBytes()).isEqualTo(4 * 1024 * 1024);
+                    assertThat(p.commit().groupDelay()).isEqualTo(Duration.ofMillis(2));
                 });
     }
 

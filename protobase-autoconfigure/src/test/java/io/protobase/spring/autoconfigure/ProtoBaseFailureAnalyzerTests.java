@@ -80,7 +80,8 @@ class ProtoBaseFailureAnalyzerTests {
             "protobase.storage.file.segment-size=1KB, protobase.storage.file.segment-size",
             "protobase.storage.file.segment-size=-64MB, protobase.storage.file.segment-size",
             "protobase.storage.file.fsync-interval=0s, protobase.storage.file.fsync-interval",
-            "protobase.shutdown.timeout=-1s, protobase.shutdown.timeout" })
+            "protobase.shutdown.timeout=-1s, protobase.shutdown.timeout",
+            "protobase.commit.group-delay=-1ms, protobase.commit.group-delay" })
     void impossibleValuesNameThePropertyAndTheFix(String setting, String property) {
         FailureAnalysis analysis = startupFailure(setting);
         assertThat(analysis.getDescription()).contains("'" + property + "'");
@@ -90,6 +91,7 @@ class ProtoBaseFailureAnalyzerTests {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = { "protobase.storage.file.fsync=sometimes | one of commit, interval, none",
             "protobase.shutdown.timeout=soon | a duration",
+            "protobase.commit.group-delay=soon | a duration such as 1ms",
             "protobase.cache.max-size=big | a positive data size" })
     void malformedValuesNameThePropertyAndWhatItExpects(String setting, String expected) {
         FailureAnalysis analysis = startupFailure(setting);
