@@ -161,8 +161,9 @@ public final class ObjectSpace implements AutoCloseable {
          * Zero, the default, never waits. On a storage whose durability wait is long (an fsync, a network
          * round trip) and with several threads committing at once, a delay of about the time a
          * transaction takes to run lets one wait cover all of them instead of every other one; the cost
-         * is up to this much latency per commit while other writers are running. The wait ends early as
-         * soon as no other read-write transaction is running; a space with a single writer never waits.
+         * is up to this much latency per commit while other writers are running. The wait ends as soon
+         * as as many commits are written as there were read-write transactions about since the previous
+         * fsync started; a space with a single writer never waits, and read-only transactions do not count.
          */
         public Builder groupCommitDelay(Duration delay) {
             if (delay.isNegative()) {
