@@ -504,6 +504,10 @@ public final class AtomStore {
 
     // ------------------------------------------------------------------ values of this layer
 
+    /** Bits of the kind byte of an index declaration in a {@link Tags#INDEXED} value. */
+    private static final int INDEX_EXTRACTOR = 1;
+    private static final int INDEX_COVERING = 2;
+
     private final class Codec implements AtomWriter.Extension, AtomReader.Extension {
 
         @Override
@@ -541,18 +545,22 @@ public final class AtomStore {
             return false;
         }
 
-        /** Writes the {@link Tags#INDEXED} prefix: count, then per index name, kind, path and entries. */
+        /**
+         * Writes the {@link Tags#INDEXED} prefix: count, then per index name, kind (bit 0: extractor,
+         * bit 1: covering), path and entries.
+         */
         private void writeIndexes(AtomWriter w, Indexes indexes) {
             w.writeByte(Tags.INDEXED);
             w.writeVarLong(indexes.all().length);
             for (Indexes.Index i : indexes.all()) {
                 IndexDefinition d = i.definition();
                 w.writeString(d.name());
+                int covering = d.isCovering() ? INDEX_COVERING : 0;
                 if (d.isExtractor()) {
-                    w.writeByte(1);
+                    w.writeByte(INDEX_EXTRACTOR | covering);
                     d.extractor().ifPresent(f -> extractors.putIfAbsent(d.name(), f));
                 } else {
-                    w.writeByte(0);
+                    w.writeByte(covering);
                     w.writeString(d.path().orElseThrow().toString());
                 }
                 w.writeValue(i.entries());
@@ -568,20 +576,16 @@ public final class AtomStore {
             for (int i = 0; i < n; i++) {
                 String name = r.readString();
                 byte kind = r.readByte();
-                String path;
-                if (kind == 0) {
-                    path = r.readString();
-                } else if (kind == 1) {
-                    path = null;
-                } else {
+                if ((kind & ~(INDEX_EXTRACTOR | INDEX_COVERING)) != 0) {
                     throw r.corrupt("unknown index kind " + kind);
                 }
+                String path = (kind & INDEX_EXTRACTOR) == 0 ? r.readString() : null;
                 if (!(r.readValue() instanceof RepeatedKeysDictionary entries)) {
                     throw r.corrupt("index '" + name + "' without its entries");
                 }
                 IndexDefinition d;
                 try {
-                    d = IndexDefinition.restored(name, path, () -> extractors.get(name));
+                    d = IndexDefinition.restored(name, path, (kind & INDEX_COVERING) != 0, () -> extractors.get(name));
                 } catch (IllegalArgumentException e) {
                     throw r.corrupt("bad index definition '" + name + "': " + e.getMessage());
                 }
@@ -591,6 +595,11 @@ public final class AtomStore {
             if (!(c instanceof Dictionary || c instanceof HashDictionary || c instanceof ProtoList
                     || c instanceof ProtoSet)) {
                 throw r.corrupt("indexes on a value that cannot carry them");
+            }
+            for (Indexes.Index i : indexes) {
+                if (i.holdsRecords(((ProtoCollection) c).tree.kind()) && i.entries().total != i.entries().tree.size()) {
+                    throw r.corrupt("covering index '" + i.definition().name() + "' with repeated entries");
+                }
             }
             try {
                 return ((ProtoCollection) c).withIndexes(Indexes.of(indexes));

@@ -18,6 +18,11 @@ import java.util.stream.StreamSupport;
  * whole group of the value order for an open end, so a range is one cursor walk and its size two
  * O(log n) rank lookups (summing occurrence counts only when a list holds duplicates).
  *
+ * <p>Records come from the host collection by id ({@link ProtoCollection#recordOf}: a descent of the
+ * host's tree per entry for a dictionary), except where the entries carry them: the elements of a
+ * list or set are their own ids, and a covering dictionary index maps each pair to its record
+ * ({@link Indexes}), so a walk of the index yields records without touching the host's tree.
+ *
  * <p>Reading an index is a read of the whole host collection for transaction validation: a
  * concurrent insert of a matching record must conflict, which key-level tracking cannot see.
  */
@@ -25,15 +30,23 @@ final class CollectionIndex implements SecondaryIndex {
 
     private final ProtoCollection host;
     private final Indexes.Index index;
+    /** Whether each entry's value is its record (else an occurrence count). */
+    private final boolean holdsRecords;
 
     CollectionIndex(ProtoCollection host, Indexes.Index index) {
         this.host = host;
         this.index = index;
+        this.holdsRecords = index.holdsRecords(host.tree.kind());
     }
 
     @Override
     public IndexDefinition definition() {
         return index.definition();
+    }
+
+    @Override
+    public boolean isCovering() {
+        return holdsRecords || !Indexes.recordsApart(host.tree.kind());
     }
 
     private RepeatedKeysDictionary entries() {
@@ -166,9 +179,13 @@ final class CollectionIndex implements SecondaryIndex {
                 if (!c.valid() || (upper != null && PairKey.ORDER.compare(c.key(), upper) >= 0)) {
                     return false;
                 }
-                PairKey pair = (PairKey) c.key();
-                repeat = (Long) c.value();
-                pending = host.recordOf(pair.value());
+                if (holdsRecords) {
+                    repeat = 1;
+                    pending = c.value();
+                } else {
+                    repeat = (Long) c.value();
+                    pending = host.recordOf(((PairKey) c.key()).value());
+                }
                 c.next();
                 return true;
             }

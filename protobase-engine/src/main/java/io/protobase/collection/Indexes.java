@@ -15,6 +15,12 @@ import java.util.function.UnaryOperator;
  * keys; set and list elements themselves, a list element once per occurrence). Immutable, ordered by
  * name, and part of the collection: stored with it, compared with it, and changed only through an
  * {@link Editor} driven by the collection's builder, so every mutation keeps them exact.
+ *
+ * <p>A covering index of a dictionary ({@link IndexDefinition#covering()}) maps each pair
+ * {@code (key, record id)} to the record itself instead of to an occurrence count (a dictionary key
+ * occurs once, so the count would always be 1): the index then yields records without a lookup in the
+ * dictionary. Any change of a record replaces its entries, so the copy never goes stale even when the
+ * keys stay the same. Lists and sets hold no such copy: their ids are their records already.
  */
 final class Indexes {
 
@@ -22,6 +28,19 @@ final class Indexes {
 
     /** One index: how keys are found, and the entries key → record id. */
     record Index(IndexDefinition definition, RepeatedKeysDictionary entries) {
+
+        /** Whether the entries map pairs to records (a covering index on a {@code host} tree of that kind). */
+        boolean holdsRecords(TreeKind host) {
+            return definition.isCovering() && recordsApart(host);
+        }
+    }
+
+    /**
+     * Whether a collection with a tree of kind {@code host} stores its records apart from their ids
+     * (dictionaries: values under keys), rather than being its own ids (lists and sets).
+     */
+    static boolean recordsApart(TreeKind host) {
+        return host == TreeKind.SORTED || host == TreeKind.HASHED;
     }
 
     private final Index[] all;
@@ -100,16 +119,25 @@ final class Indexes {
         return true;
     }
 
-    Editor edit() {
-        return all.length == 0 ? null : new Editor(this);
+    /** An editor of these indexes as held by a collection whose tree is of kind {@code host}. */
+    Editor edit(TreeKind host) {
+        return all.length == 0 ? null : new Editor(this, host);
     }
 
-    /** A fresh index over the records {@code forEach} yields as (record, id) pairs. */
-    static Index build(IndexDefinition definition, Consumer<BiConsumer<Object, Object>> forEach) {
+    /**
+     * A fresh index over the records {@code forEach} yields as (record, id) pairs, of a collection
+     * whose tree is of kind {@code host}.
+     */
+    static Index build(IndexDefinition definition, TreeKind host, Consumer<BiConsumer<Object, Object>> forEach) {
         RepeatedKeysDictionary.Builder b = RepeatedKeysDictionary.builder();
+        boolean records = definition.isCovering() && recordsApart(host);
         forEach.accept((record, id) -> {
             for (Object key : definition.keysOf(record)) {
-                b.setAt(key, requireId(definition, id));
+                if (records) {
+                    b.putRecord(key, requireId(definition, id), record);
+                } else {
+                    b.setAt(key, requireId(definition, id));
+                }
             }
         });
         return new Index(definition, b.build());
@@ -127,10 +155,16 @@ final class Indexes {
     /** Applies record changes to every index of a collection being built. Not thread-safe. */
     static final class Editor {
         private final Index[] source;
+        /** Per index: whether its entries carry records (covering, on a dictionary). */
+        private final boolean[] records;
         private final RepeatedKeysDictionary.Builder[] builders;
 
-        private Editor(Indexes indexes) {
+        private Editor(Indexes indexes, TreeKind host) {
             this.source = indexes.all;
+            this.records = new boolean[source.length];
+            for (int i = 0; i < source.length; i++) {
+                records[i] = source[i].holdsRecords(host);
+            }
             this.builders = new RepeatedKeysDictionary.Builder[source.length];
         }
 
@@ -145,16 +179,28 @@ final class Indexes {
         void add(Object record, Object id) {
             for (int i = 0; i < source.length; i++) {
                 for (Object key : source[i].definition().keysOf(record)) {
-                    builder(i).setAt(key, requireId(source[i].definition(), id));
+                    if (records[i]) {
+                        builder(i).putRecord(key, requireId(source[i].definition(), id), record);
+                    } else {
+                        builder(i).setAt(key, requireId(source[i].definition(), id));
+                    }
                 }
             }
         }
 
-        /** Removes one occurrence of {@code record} under {@code id}. */
+        /**
+         * Removes one occurrence of {@code record} under {@code id}. A dictionary replacing the record
+         * of a key removes the old one and adds the new one, so a covering entry whose key did not
+         * change still gets the new record.
+         */
         void remove(Object record, Object id) {
             for (int i = 0; i < source.length; i++) {
                 for (Object key : source[i].definition().keysOf(record)) {
-                    builder(i).removeRecordAt(key, id);
+                    if (records[i]) {
+                        builder(i).removePair(key, id);
+                    } else {
+                        builder(i).removeRecordAt(key, id);
+                    }
                 }
             }
         }

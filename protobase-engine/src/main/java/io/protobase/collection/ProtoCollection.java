@@ -122,7 +122,7 @@ public abstract sealed class ProtoCollection
             this.lineage = lineage;
             this.token = transientNodes ? new Object() : null;
             this.declared = indexes;
-            this.editor = indexes.edit();
+            this.editor = indexes.edit(tree.kind());
         }
 
         /** The indexes with every change so far. */
@@ -143,8 +143,8 @@ public abstract sealed class ProtoCollection
                 throw new IndexException("The collection already has an index named '" + definition.name()
                         + "'; remove it first (withoutIndex) to redefine it");
             }
-            declared = current.with(Indexes.build(definition, this::forEachRecord));
-            editor = declared.edit();
+            declared = current.with(Indexes.build(definition, tree.kind(), this::forEachRecord));
+            editor = declared.edit(tree.kind());
             this.<Builder<?>>record(b -> b.declareIndex(definition));
         }
 
@@ -155,7 +155,7 @@ public abstract sealed class ProtoCollection
                 throw new IndexException("The collection has no index named '" + name + "'");
             }
             declared = current.without(name);
-            editor = declared.edit();
+            editor = declared.edit(tree.kind());
             this.<Builder<?>>record(b -> b.dropIndex(name));
         }
 

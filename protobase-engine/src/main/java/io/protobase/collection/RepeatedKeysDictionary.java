@@ -17,6 +17,12 @@ import java.util.stream.StreamSupport;
  *
  * <p>{@link #count()} is the number of distinct keys; {@link #totalCount()} the number of
  * occurrences of all values under all keys.
+ *
+ * <p>The entries of a covering secondary index ({@link Indexes}) are the same tree with another leaf
+ * value: each {@code (index key, record id)} pair, which occurs once, maps to the record itself
+ * instead of to an occurrence count ({@link Builder#putRecord}, {@link Builder#removePair}); the counts
+ * stay exact ({@code totalCount()} is the number of pairs). The public methods reading occurrence
+ * counts do not apply to such a tree, which only the index code sees.
  */
 public final class RepeatedKeysDictionary extends ProtoCollection {
 
@@ -260,6 +266,43 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                 }
             }
             this.<Builder>record(b -> b.removeRecordAt(k, v));
+            return this;
+        }
+
+        /**
+         * Maps the pair {@code (key, id)} to {@code record}, replacing what it mapped to: an entry of a
+         * covering index, where each pair occurs once and carries its record.
+         */
+        Builder putRecord(Object key, Object id, Object record) {
+            Object k = Values.key(key);
+            Object i = Values.key(id);
+            TreeOps ops = ops();
+            PairKey pk = PairKey.of(k, i);
+            if (ops.get(tree, pk) == TreeOps.MISSING) {
+                if (!firstOf(ops, tree, k)) {
+                    keyCount++;
+                }
+                total++;
+            }
+            tree = ops.put(tree, pk, record);
+            this.<Builder>record(b -> b.putRecord(k, i, record));
+            return this;
+        }
+
+        /** Removes the pair {@code (key, id)} whatever it maps to, if present (an entry of a covering index). */
+        Builder removePair(Object key, Object id) {
+            Object k = Values.key(key);
+            Object i = Values.key(id);
+            PairKey pk = PairKey.of(k, i);
+            TreeOps ops = ops();
+            if (ops.get(tree, pk) != TreeOps.MISSING) {
+                tree = ops.remove(tree, pk);
+                total--;
+                if (!firstOf(ops, tree, k)) {
+                    keyCount--;
+                }
+            }
+            this.<Builder>record(b -> b.removePair(k, i));
             return this;
         }
 

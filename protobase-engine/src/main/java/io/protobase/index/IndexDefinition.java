@@ -19,6 +19,10 @@ import java.util.function.Supplier;
  * <p>A record has no key, one key, or (multi-valued extractors returning an {@link Iterable} or an
  * array) several; {@code null}, {@link FieldPath#ABSENT} and values that cannot be ordered (collections)
  * are never indexed, and keys equal under {@link ValueOrder} count once per record.
+ *
+ * <p>A {@link #covering()} index keeps a copy of each record in its entries, so lookups and ranges
+ * yield records without reading the collection itself: a space-for-speed trade-off, see {@code
+ * docs/queries.md}.
  */
 public final class IndexDefinition {
 
@@ -27,13 +31,15 @@ public final class IndexDefinition {
     private final Function<Object, ?> extractor;
     /** Where a definition read back from storage finds its extractor once the application registers it. */
     private final Supplier<Function<Object, ?>> registered;
+    /** Whether the entries carry the records themselves. */
+    private final boolean covering;
 
     private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor) {
-        this(name, path, extractor, null);
+        this(name, path, extractor, null, false);
     }
 
     private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor,
-            Supplier<Function<Object, ?>> registered) {
+            Supplier<Function<Object, ?>> registered, boolean covering) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("An index needs a non-blank name");
         }
@@ -41,6 +47,7 @@ public final class IndexDefinition {
         this.path = path;
         this.extractor = extractor;
         this.registered = registered;
+        this.covering = covering;
     }
 
     /** An index on a dotted field path, named after the path. */
@@ -67,8 +74,39 @@ public final class IndexDefinition {
      * after the collection was read). For the storage layer.
      */
     public static IndexDefinition restored(String name, String path, Supplier<Function<Object, ?>> registry) {
-        return path != null ? new IndexDefinition(name, FieldPath.of(path), null)
-                : new IndexDefinition(name, null, null, Objects.requireNonNull(registry, "registry"));
+        return restored(name, path, false, registry);
+    }
+
+    /** {@link #restored(String, String, Supplier)} of a definition that may be {@link #covering()}. */
+    public static IndexDefinition restored(String name, String path, boolean covering,
+            Supplier<Function<Object, ?>> registry) {
+        return path != null ? new IndexDefinition(name, FieldPath.of(path), null, null, covering)
+                : new IndexDefinition(name, null, null, Objects.requireNonNull(registry, "registry"), covering);
+    }
+
+    /**
+     * The same index, made <em>covering</em>: each entry carries the record itself besides the
+     * record's id, so {@link SecondaryIndex#lookup lookups} and {@link SecondaryIndex#range ranges}
+     * yield records straight from the index tree instead of looking each one up in the collection
+     * (one root-to-leaf descent of the collection's tree per match).
+     *
+     * <p>The price is space and write work: a stored collection encodes every record twice (once
+     * in the collection, once per covering index and key), and every change of a record, even one
+     * that leaves its keys alone, rewrites its index entries. In memory the collection and the index
+     * share the same record objects. Counts are as cheap as for a plain index.
+     *
+     * <p>This matters for {@code Dictionary} and {@code HashDictionary}, whose records are values
+     * under keys. The entries of a {@code ProtoList} or {@code ProtoSet} index already are the
+     * elements themselves, so every index of theirs covers by construction; declaring one covering is
+     * accepted (and persisted) and changes nothing.
+     */
+    public IndexDefinition covering() {
+        return covering ? this : new IndexDefinition(name, path, extractor, registered, true);
+    }
+
+    /** Whether this index was declared {@link #covering()}. */
+    public boolean isCovering() {
+        return covering;
     }
 
     /** The index name, unique within its collection. */
@@ -96,7 +134,7 @@ public final class IndexDefinition {
         if (path != null) {
             throw new IndexException("Index '" + name + "' is on the path " + path + ", not an extractor");
         }
-        return new IndexDefinition(name, null, Objects.requireNonNull(function, "function"));
+        return new IndexDefinition(name, null, Objects.requireNonNull(function, "function"), null, covering);
     }
 
     /** The distinct, non-null keys of {@code record} in {@link ValueOrder}. */
@@ -128,19 +166,20 @@ public final class IndexDefinition {
         return ValueOrder.isOrderable(raw) ? List.of(raw) : List.of();
     }
 
-    /** Same name and same path (extractor indexes: same name). */
+    /** Same name, same path (extractor indexes: same name) and both covering or neither. */
     @Override
     public boolean equals(Object obj) {
-        return obj instanceof IndexDefinition d && name.equals(d.name) && Objects.equals(path, d.path);
+        return obj instanceof IndexDefinition d && name.equals(d.name) && Objects.equals(path, d.path)
+                && covering == d.covering;
     }
 
     @Override
     public int hashCode() {
-        return name.hashCode() * 31 + Objects.hashCode(path);
+        return (name.hashCode() * 31 + Objects.hashCode(path)) * 2 + (covering ? 1 : 0);
     }
 
     @Override
     public String toString() {
-        return path != null ? "index " + name + " on " + path : "index " + name + " (extractor)";
+        return (covering ? "covering index " : "index ") + name + (path != null ? " on " + path : " (extractor)");
     }
 }

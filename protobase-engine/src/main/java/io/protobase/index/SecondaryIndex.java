@@ -20,6 +20,15 @@ public interface SecondaryIndex {
     /** Returns the definition of this index. */
     IndexDefinition definition();
 
+    /**
+     * Returns whether the index yields records from its own entries, without looking each one up
+     * in the collection: a {@link IndexDefinition#covering() covering} index, or any index of a
+     * collection whose elements are their own ids (lists, sets).
+     */
+    default boolean isCovering() {
+        return definition().isCovering();
+    }
+
     /** Returns the number of (key, record) entries. */
     long entryCount();
 

@@ -16,6 +16,9 @@ import java.util.stream.Collectors;
  *   IndexLookup INDEX [index=category, keys=['electronics']] rows≈24 cost≈62
  * </pre>
  *
+ * <p>An index node reading a covering index (one that yields records from its own entries, see
+ * {@link io.protobase.index.SecondaryIndex#isCovering()}) has the detail {@code covering=true}.
+ *
  * @param operator the plan type without the {@code Plan} suffix ({@code "Where"}, {@code "IndexLookup"})
  * @param access {@link Access#SCAN} for a full read of a collection, {@link Access#INDEX} for an index
  *               read, {@link Access#NONE} for operators that only transform their inputs
@@ -44,6 +47,12 @@ public record Explanation(String operator, Access access, Map<String, String> de
     /** Whether this node or any input reads an index. */
     public boolean usesIndex() {
         return access == Access.INDEX || inputs.stream().anyMatch(Explanation::usesIndex);
+    }
+
+    /** Whether this node or any input reads a covering index (the detail {@code covering=true}). */
+    public boolean usesCoveringIndex() {
+        return (access == Access.INDEX && "true".equals(details.get("covering")))
+                || inputs.stream().anyMatch(Explanation::usesCoveringIndex);
     }
 
     /** Whether this node or any input scans a whole collection. */

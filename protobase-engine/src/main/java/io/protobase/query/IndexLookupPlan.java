@@ -107,13 +107,16 @@ public final class IndexLookupPlan implements QueryPlan {
         for (Object k : keys) {
             rows += index.count(k);
         }
-        return new Estimate(rows, rows * Estimate.INDEX_READ_COST + lookupCost());
+        return new Estimate(rows, rows * Estimate.readCost(index) + lookupCost());
     }
 
     @Override
     public Explanation explain() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("index", indexName());
+        if (index.isCovering()) {
+            d.put("covering", "true");
+        }
         d.put("keys", keys.stream().map(ValueSemantics::show).collect(Collectors.joining(", ", "[", "]")));
         d.put("collection", source.getClass().getSimpleName() + " of " + source.count());
         return Explanation.of("IndexLookup", Explanation.Access.INDEX, d, estimate());

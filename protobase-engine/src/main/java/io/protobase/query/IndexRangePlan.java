@@ -100,13 +100,16 @@ public final class IndexRangePlan implements QueryPlan {
     @Override
     public Estimate estimate() {
         double rows = count();
-        return new Estimate(rows, rows * Estimate.INDEX_READ_COST + seekCost());
+        return new Estimate(rows, rows * Estimate.readCost(index) + seekCost());
     }
 
     @Override
     public Explanation explain() {
         Map<String, String> d = new LinkedHashMap<>();
         d.put("index", indexName());
+        if (index.isCovering()) {
+            d.put("covering", "true");
+        }
         d.put("range", (fromInclusive ? "[" : "(") + show(from) + ", " + show(to) + (toInclusive ? "]" : ")"));
         d.put("collection", source.getClass().getSimpleName() + " of " + source.count());
         return Explanation.of("IndexRange", Explanation.Access.INDEX, d, estimate());

@@ -443,7 +443,7 @@ class ProtoListProperties {
 
         @Override
         ProtoList empty() {
-            return ProtoList.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
+            return ProtoList.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING);
         }
 
         @Override

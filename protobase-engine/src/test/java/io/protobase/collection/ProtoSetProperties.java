@@ -236,7 +236,7 @@ class ProtoSetProperties {
 
         @Override
         ProtoSet empty() {
-            return ProtoSet.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N);
+            return ProtoSet.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING);
         }
 
         @Override

@@ -1,8 +1,11 @@
 package io.protobase.query;
 
 import io.protobase.collection.DbObject;
+import io.protobase.collection.Dictionary;
+import io.protobase.collection.HashDictionary;
 import io.protobase.collection.ProtoList;
 import io.protobase.index.IndexDefinition;
+import io.protobase.index.IndexedCollection;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
@@ -27,9 +30,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * nested records, list fields, repeated list elements) and random queries (expressions with
  * and/or/not over every operator, lambda filters, ordering, offset/limit, select, distinct, group by)
  * give the same results run by the engine over a plain list, by the engine over a collection with
- * secondary indexes on a random subset of the fields (the test-side {@link ListIndexedCollection} and
- * the engine's own indexed {@code ProtoList}), and by {@link QueryModel} with java.util
- * streams: the same sequence when the query orders, the same multiset otherwise.
+ * secondary indexes on a random subset of the fields (the test-side {@link ListIndexedCollection}, the
+ * engine's own indexed {@code ProtoList}, and a {@code Dictionary} or {@code HashDictionary} whose
+ * indexes are each plain or {@linkplain IndexDefinition#covering() covering} at random), and by {@link
+ * QueryModel} with java.util streams: the same sequence when the query orders, the same multiset
+ * otherwise.
  *
  * <p>Each try draws its data and query from one seed, printed in the failure message with the query.
  */
@@ -91,6 +96,37 @@ class QueryDifferentialProperties {
             assertThat(fromList).as(context + "\n" + overList.explain()).containsExactlyInAnyOrderElementsOf(expectedStored);
         }
         assertThat(overList.count()).as(context).isEqualTo(expectedStored.size());
+
+        // the same records as the values of a dictionary, under indexes each plain or covering
+        IndexedCollection dictionary = keyedRecords(rnd, records, defs);
+        Query overDictionary = q.build.apply(Query.from(dictionary));
+        List<Object> fromDictionary = normalize(overDictionary);
+        String dictionaryContext = context + ", " + dictionary.indexes().values() + "\n" + overDictionary.explain();
+        if (q.ordered) {
+            assertThat(fromDictionary).as(dictionaryContext).containsExactlyElementsOf(expectedStored);
+        } else {
+            assertThat(fromDictionary).as(dictionaryContext).containsExactlyInAnyOrderElementsOf(expectedStored);
+        }
+        assertThat(overDictionary.count()).as(dictionaryContext).isEqualTo(expectedStored.size());
+    }
+
+    /** A Dictionary or HashDictionary of {@code records} by position, with each index plain or covering. */
+    private static IndexedCollection keyedRecords(Random rnd, List<Object> records, List<IndexDefinition> defs) {
+        List<IndexDefinition> chosen = defs.stream().map(d -> rnd.nextBoolean() ? d.covering() : d).toList();
+        if (rnd.nextBoolean()) {
+            Dictionary.Builder b = Dictionary.builder();
+            for (int i = 0; i < records.size(); i++) {
+                b.setAt(i, records.get(i));
+            }
+            chosen.forEach(b::addIndex);
+            return b.build();
+        }
+        HashDictionary.Builder b = HashDictionary.builder();
+        for (int i = 0; i < records.size(); i++) {
+            b.setAt("k" + i, records.get(i));
+        }
+        chosen.forEach(b::addIndex);
+        return b.build();
     }
 
     private static List<Object> normalize(Query q) {
