@@ -13,7 +13,10 @@ enum TreeKind {
     SORTED(true, true, ValueOrder.INSTANCE),
     /** {@link HashedKey}s; values present (HashDictionary, CountedSet) or absent (ProtoSet). */
     HASHED(true, true, HashedKey.ORDER),
-    /** {@link PairKey}s with occurrence counts (RepeatedKeysDictionary). */
+    /**
+     * {@link PairKey}s with occurrence counts (RepeatedKeysDictionary), or with records (the entries
+     * of a covering index of a dictionary, see {@link Indexes}).
+     */
     PAIRED(true, true, PairKey.ORDER),
     /** No keys: entries addressed by position through subtree counts (ProtoList). */
     POSITIONAL(false, true, null),

@@ -1,8 +1,10 @@
 package io.protobase.index;
 
+import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.Transaction;
+import io.protobase.collection.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.HashDictionary;
@@ -22,6 +24,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Covering indexes ({@link IndexDefinition#covering()}): entries that carry their records, kept
@@ -171,6 +174,29 @@ class CoveringIndexTest {
             assertThat(priceOf(items.indexes().get("category"), "toys", 2)).isEqualTo(222);
             assertThat(items.indexes().get("category").count("toys")).isEqualTo(166);
         }
+    }
+
+    @Test
+    void theKindByteOfAnIndexDeclarationCarriesTheCoveringBitPlainOnesAreWrittenAsBeforeAndUnknownBitsAreCorruption() {
+        AtomStore store = new AtomStore(new MemoryStorage(), 1 << 20);
+        Dictionary one = Dictionary.of(1, DbObject.of("c", "x"));
+        // atom header (version, kind), tag 46, one index, its name "c", then the kind byte
+        int kindAt = 6;
+        byte[] plain = store.encodeValue(one.withIndex(IndexDefinition.onField("c")));
+        byte[] covering = store.encodeValue(one.withIndex(IndexDefinition.onField("c").covering()));
+        byte[] extractor = store.encodeValue(one.withIndex(IndexDefinition.byExtractor("c", r -> 1).covering()));
+        assertThat(plain[kindAt]).as("a plain path index: kind 0, as written before covering indexes").isEqualTo((byte) 0);
+        assertThat(covering[kindAt]).isEqualTo((byte) 2);
+        assertThat(extractor[kindAt]).isEqualTo((byte) 3);
+
+        Dictionary back = (Dictionary) store.decodeValue(covering);
+        assertThat(back.indexes().get("c").isCovering()).isTrue();
+        assertThat(back.indexes().get("c").lookup("x")).containsExactly(DbObject.of("c", "x"));
+        assertThat(((Dictionary) store.decodeValue(plain)).indexes().get("c").isCovering()).isFalse();
+
+        covering[kindAt] = 6;
+        assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("unknown index kind 6");
     }
 
     @Test
