@@ -73,6 +73,49 @@ public final class DbObject implements StructuredValue {
         return new DbObject(sorted.keySet().toArray(new String[0]), sorted.values().toArray());
     }
 
+    /**
+     * A record of the attributes {@code names[i] = values[i]} ({@code null} values are skipped), for
+     * callers that produce attributes in bulk: when the names come in ascending order, as a mapper
+     * with a fixed attribute list can arrange, no map or sort is needed. The arrays are not kept.
+     *
+     * @throws IllegalArgumentException if the arrays differ in length or a name is null or repeated
+     */
+    public static DbObject from(String[] names, Object[] values) {
+        if (names.length != values.length) {
+            throw new IllegalArgumentException("DbObject.from takes as many values as names; got " + names.length
+                    + " names and " + values.length + " values");
+        }
+        int n = 0;
+        boolean ascending = true;
+        String last = null;
+        for (int i = 0; i < names.length; i++) {
+            Objects.requireNonNull(names[i], "attribute name");
+            if (values[i] != null) {
+                ascending &= last == null || last.compareTo(names[i]) < 0;
+                last = names[i];
+                n++;
+            }
+        }
+        if (!ascending) {
+            TreeMap<String, Object> sorted = new TreeMap<>();
+            for (int i = 0; i < names.length; i++) {
+                if (values[i] != null && sorted.put(names[i], values[i]) != null) {
+                    throw new IllegalArgumentException("attribute '" + names[i] + "' given twice");
+                }
+            }
+            return from(sorted);
+        }
+        String[] nn = new String[n];
+        Object[] nv = new Object[n];
+        for (int i = 0, j = 0; i < names.length; i++) {
+            if (values[i] != null) {
+                nn[j] = names[i];
+                nv[j++] = Values.storable(values[i]);
+            }
+        }
+        return new DbObject(nn, nv);
+    }
+
     private int indexOf(String name) {
         return Arrays.binarySearch(names, name);
     }

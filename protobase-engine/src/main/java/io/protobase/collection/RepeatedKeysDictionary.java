@@ -236,25 +236,32 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
 
         /** Adds one occurrence of {@code value} under {@code key}. */
         public Builder setAt(Object key, Object value) {
-            Object k = Values.key(key);
-            Object v = Values.key(value);
+            return add(PairKey.of(Values.key(key), Values.key(value)));
+        }
+
+        /** Adds one occurrence of the pair {@code pk} (key and value already in key form). */
+        Builder add(PairKey pk) {
+            Object k = pk.key();
             TreeOps ops = ops();
-            if (!firstOf(ops, tree, k)) {
+            Object c = ops.get(tree, pk);
+            if (c == TreeOps.MISSING && !firstOf(ops, tree, k)) {
                 keyCount++;
             }
-            PairKey pk = PairKey.of(k, v);
-            Object c = ops.get(tree, pk);
             tree = ops.put(tree, pk, (c == TreeOps.MISSING ? 0L : (Long) c) + 1);
             total++;
+            Object v = pk.value();
             this.<Builder>record(b -> b.setAt(k, v));
             return this;
         }
 
         /** Removes one occurrence of {@code value} under {@code key}, if present. */
         public Builder removeRecordAt(Object key, Object value) {
-            Object k = Values.key(key);
-            Object v = Values.key(value);
-            PairKey pk = PairKey.of(k, v);
+            return removeOne(PairKey.of(Values.key(key), Values.key(value)));
+        }
+
+        /** Removes one occurrence of the pair {@code pk} (key and value already in key form), if present. */
+        Builder removeOne(PairKey pk) {
+            Object k = pk.key();
             TreeOps ops = ops();
             Object c = ops.get(tree, pk);
             if (c != TreeOps.MISSING) {
@@ -265,6 +272,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                     keyCount--;
                 }
             }
+            Object v = pk.value();
             this.<Builder>record(b -> b.removeRecordAt(k, v));
             return this;
         }

@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Converts entities to {@code DbObject} records and back, driven by the {@link ProtoBaseMappingContext}.
@@ -57,18 +56,16 @@ public class DbObjectConverter {
     public DbObject write(Object source) {
         ProtoBasePersistentEntity<?> entity = mappingContext.getRequiredPersistentEntity(source.getClass());
         PersistentPropertyAccessor<?> accessor = entity.getPropertyAccessor(source);
-        Map<String, Object> attributes = new TreeMap<>();
-        for (ProtoBasePersistentProperty p : entity) {
-            if (p.isTransient()) {
-                continue;
-            }
+        ProtoBasePersistentProperty[] stored = entity.getStoredProperties();
+        Object[] values = new Object[stored.length];
+        for (int i = 0; i < stored.length; i++) {
+            ProtoBasePersistentProperty p = stored[i];
             Object value = accessor.getProperty(p);
-            if (value == null) {
-                continue;
+            if (value != null) {
+                values[i] = p.isAssociation() ? writeReference(p, value) : writeValue(value);
             }
-            attributes.put(p.getName(), p.isAssociation() ? writeReference(p, value) : writeValue(value));
         }
-        return DbObject.from(attributes);
+        return DbObject.from(entity.getStoredNames(), values);
     }
 
     private Object writeReference(ProtoBasePersistentProperty p, Object value) {
@@ -82,6 +79,10 @@ public class DbObjectConverter {
     }
 
     private Object writeValue(Object value) {
+        if (value instanceof String || value instanceof Long || value instanceof Integer || value instanceof Boolean
+                || value instanceof Double) {
+            return value;
+        }
         if (value instanceof Float f) {
             return f.doubleValue();
         }

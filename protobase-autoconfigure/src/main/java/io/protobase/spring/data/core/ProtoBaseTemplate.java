@@ -205,38 +205,47 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     }
 
     /**
-     * The roots one {@code saveAll} changes, kept here and set on the transaction once at the end,
-     * rather than once per entity.
+     * The roots one {@code saveAll} changes, each edited through one {@link Dictionary.Builder} (so
+     * the nodes it creates, of the dictionary and of its indexes, are changed in place instead of
+     * copied along a path per entity) and set on the transaction once at the end; likewise the id
+     * counters, read once and written once. The builders keep the roots' tracking: their reads are
+     * logged and their changes recorded for rebasing, as with one {@code setAt} per entity.
      */
     private final class Writes {
         final Transaction tx;
-        final Map<String, Dictionary> roots = new LinkedHashMap<>();
+        final Map<String, Dictionary.Builder> roots = new LinkedHashMap<>();
         Dictionary sequences;
+        final Map<String, Long> counters = new LinkedHashMap<>();
 
         Writes(Transaction tx) {
             this.tx = tx;
         }
 
-        Dictionary root(ProtoBasePersistentEntity<?> pe) {
-            return roots.computeIfAbsent(pe.getRootName(), name -> ProtoBaseTemplate.this.root(tx, pe));
+        Dictionary.Builder root(ProtoBasePersistentEntity<?> pe) {
+            return roots.computeIfAbsent(pe.getRootName(), name -> ProtoBaseTemplate.this.root(tx, pe).toBuilder());
         }
 
-        void put(ProtoBasePersistentEntity<?> pe, Dictionary root) {
-            roots.put(pe.getRootName(), root);
+        /** The last id handed out for {@code root}'s entities (0 before the first). */
+        long counter(String root) {
+            return counters.computeIfAbsent(root, name -> {
+                if (sequences == null) {
+                    Dictionary stored = tx.getRootObject(SEQUENCES, Dictionary.class);
+                    sequences = stored == null ? Dictionary.empty() : stored;
+                }
+                return sequences.getAt(name) instanceof Number n ? n.longValue() : 0L;
+            });
         }
 
-        Dictionary sequences() {
-            if (sequences == null) {
-                Dictionary stored = tx.getRootObject(SEQUENCES, Dictionary.class);
-                sequences = stored == null ? Dictionary.empty() : stored;
-            }
-            return sequences;
+        void advance(String root, long last) {
+            counters.put(root, last);
         }
 
         void flush() {
-            roots.forEach(tx::setRootObject);
-            if (sequences != null) {
-                tx.setRootObject(SEQUENCES, sequences);
+            roots.forEach((name, builder) -> tx.setRootObject(name, builder.build()));
+            if (!counters.isEmpty()) {
+                Dictionary.Builder b = sequences.toBuilder();
+                counters.forEach(b::setAt);
+                tx.setRootObject(SEQUENCES, b.build());
             }
         }
     }
@@ -251,11 +260,11 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             id = generateId(writes, pe, idProperty);
             accessor.setProperty(idProperty, id);
         }
-        Dictionary root = writes.root(pe);
+        Dictionary.Builder root = writes.root(pe);
         if (pe.hasVersionProperty()) {
             ProtoBasePersistentProperty versionProperty = pe.getRequiredVersionProperty();
             Number version = (Number) accessor.getProperty(versionProperty);
-            DbObject stored = root.getAt(id, DbObject.class);
+            DbObject stored = (DbObject) root.getAt(id);
             boolean primitive = versionProperty.getType().isPrimitive();
             if (version == null || (primitive && version.longValue() == 0)) {
                 if (stored != null) {
@@ -276,7 +285,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             }
         }
         T bean = accessor.getBean();
-        writes.put(pe, root.setAt(id, converter.write(bean)));
+        root.setAt(id, converter.write(bean));
         return bean;
     }
 
@@ -300,13 +309,12 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             return UUID.randomUUID().toString();
         }
         if (t == Long.class || t == long.class || t == Integer.class || t == int.class) {
-            Object current = writes.sequences().getAt(pe.getRootName());
-            Dictionary root = writes.root(pe);
-            long next = current instanceof Number n ? n.longValue() + 1 : 1;
+            Dictionary.Builder root = writes.root(pe);
+            long next = writes.counter(pe.getRootName()) + 1;
             while (root.has(next)) {
                 next++; // ids assigned by hand before the counter reached them
             }
-            writes.sequences = writes.sequences.setAt(pe.getRootName(), next);
+            writes.advance(pe.getRootName(), next);
             return t == Integer.class || t == int.class ? (Object) (int) next : (Object) next;
         }
         throw new InvalidDataAccessApiUsageException("Cannot generate an id of type " + t.getName() + " for "
