@@ -241,17 +241,21 @@ final class Indexes {
             }
             changes.sort(ENTRY_ORDER);
             RepeatedKeysDictionary.Builder b = builders[i];
+            Object present = null; // a key known to have a pair: the key of the last add, until a removal
             for (Change c : changes) {
+                Object key = c.entry.key();
                 if (records[i]) {
                     if (c.add) {
-                        b.putRecord(c.entry.key(), c.entry.value(), c.record);
+                        b.putRecord(key, c.entry.value(), c.record);
                     } else {
-                        b.removePair(c.entry.key(), c.entry.value());
+                        b.removePair(key, c.entry.value());
                     }
                 } else if (c.add) {
-                    b.add(c.entry);
+                    b.add(c.entry, present != null && ValueOrder.INSTANCE.compare(present, key) == 0);
+                    present = key;
                 } else {
                     b.removeOne(c.entry);
+                    present = null;
                 }
             }
             changes.clear();

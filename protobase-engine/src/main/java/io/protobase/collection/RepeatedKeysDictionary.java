@@ -5,6 +5,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
+import java.util.function.UnaryOperator;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.stream.Stream;
@@ -236,18 +237,25 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
 
         /** Adds one occurrence of {@code value} under {@code key}. */
         public Builder setAt(Object key, Object value) {
-            return add(PairKey.of(Values.key(key), Values.key(value)));
+            return add(PairKey.of(Values.key(key), Values.key(value)), false);
         }
 
-        /** Adds one occurrence of the pair {@code pk} (key and value already in key form). */
-        Builder add(PairKey pk) {
+        /** One more occurrence: the new count of a pair from its old one (or {@link TreeOps#MISSING}). */
+        private static final UnaryOperator<Object> INCREMENT = c -> c == TreeOps.MISSING ? (Object) 1L : (Long) c + 1;
+
+        /**
+         * Adds one occurrence of the pair {@code pk} (key and value already in key form).
+         * {@code keyPresent} tells that the key is known to have a pair already, which spares the
+         * lookup of its bucket.
+         */
+        Builder add(PairKey pk, boolean keyPresent) {
             Object k = pk.key();
             TreeOps ops = ops();
-            Object c = ops.get(tree, pk);
-            if (c == TreeOps.MISSING && !firstOf(ops, tree, k)) {
+            boolean hadKey = keyPresent || firstOf(ops, tree, k);
+            tree = ops.update(tree, pk, INCREMENT);
+            if (!hadKey) {
                 keyCount++;
             }
-            tree = ops.put(tree, pk, (c == TreeOps.MISSING ? 0L : (Long) c) + 1);
             total++;
             Object v = pk.value();
             this.<Builder>record(b -> b.setAt(k, v));

@@ -3,6 +3,7 @@ package io.protobase.collection;
 import io.protobase.storage.AtomPointer;
 
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 
 /**
  * The B+tree algorithms, shared by every collection: lookup by key or position, insert with node
@@ -31,6 +32,8 @@ final class TreeOps {
     // outputs of the recursive operations
     private Node split;
     private boolean sizeChanged;
+    /** While {@link #update} runs: the new value as a function of the old one (or of {@link #MISSING}). */
+    private UnaryOperator<Object> remap;
 
     TreeOps(TreeKind kind, AtomStore store, Object token) {
         this.kind = kind;
@@ -222,6 +225,19 @@ final class TreeOps {
 
     // ------------------------------------------------------------------ keyed put / remove
 
+    /**
+     * Maps {@code key} (of a valued tree) to {@code remap} of the value it has, or of {@link #MISSING}
+     * when absent, in one descent instead of a lookup and a put.
+     */
+    Tree update(Tree t, Object key, UnaryOperator<Object> remap) {
+        this.remap = remap;
+        try {
+            return put(t, key, null);
+        } finally {
+            this.remap = null;
+        }
+    }
+
     /** Inserts or replaces; for set-like trees {@code value} is ignored. */
     Tree put(Tree t, Object key, Object value) {
         Node r = root(t);
@@ -232,7 +248,7 @@ final class TreeOps {
             leaf.size = 1;
             leaf.keys[0] = key;
             if (leaf.vals != null) {
-                leaf.vals[0] = value;
+                leaf.vals[0] = remap != null ? remap.apply(MISSING) : value;
             }
             return new Tree(kind, leaf, 1, t.store());
         }
@@ -247,12 +263,21 @@ final class TreeOps {
         if (n.leaf) {
             int i = search(n, key);
             if (i >= 0) {
-                if (n.vals == null || n.vals[i] == value) {
+                if (n.vals == null) {
+                    return n;
+                }
+                if (remap != null) {
+                    value = remap.apply(n.value(i));
+                }
+                if (n.vals[i] == value) {
                     return n;
                 }
                 Node m = editable(n, 0);
                 m.vals[i] = value;
                 return m;
+            }
+            if (remap != null) {
+                value = remap.apply(MISSING);
             }
             int ins = -i - 1;
             Node m = editable(n, 1);
