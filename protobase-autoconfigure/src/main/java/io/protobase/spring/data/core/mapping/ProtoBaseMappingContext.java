@@ -8,7 +8,9 @@ import org.springframework.data.mapping.model.SimpleTypeHolder;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Spring Data's view of ProtoBase entity types: their properties, identifiers, versions, indexes and
@@ -18,8 +20,28 @@ import java.util.Set;
 public class ProtoBaseMappingContext
         extends AbstractMappingContext<ProtoBasePersistentEntity<?>, ProtoBasePersistentProperty> {
 
+    /** Entities by class, once known: entities are never removed or replaced, only added. */
+    private final Map<Class<?>, ProtoBasePersistentEntity<?>> byClass = new ConcurrentHashMap<>();
+
     public ProtoBaseMappingContext() {
         setSimpleTypeHolder(ProtoBaseSimpleTypes.HOLDER);
+    }
+
+    /**
+     * The entity of {@code type}, or {@code null}. Asked for every entity written or read, so the
+     * answer is kept by class: the base class resolves a {@code TypeInformation} and takes a read lock
+     * on every call.
+     */
+    @Override
+    public ProtoBasePersistentEntity<?> getPersistentEntity(Class<?> type) {
+        ProtoBasePersistentEntity<?> entity = byClass.get(type);
+        if (entity == null) {
+            entity = super.getPersistentEntity(type);
+            if (entity != null) {
+                byClass.put(type, entity);
+            }
+        }
+        return entity;
     }
 
     @Override
