@@ -42,6 +42,37 @@ class DbObjectProperties {
         new DbObjectScenario().run(steps);
     }
 
+    @Property(tries = 200)
+    void fromArraysEqualsFromAMapWhateverTheNameOrder(@ForAll long seed) {
+        Random r = new Random(seed);
+        List<String> names = new java.util.ArrayList<>(NAMES.subList(0, r.nextInt(NAMES.size() + 1)));
+        if (r.nextBoolean()) {
+            java.util.Collections.shuffle(names, r);
+        }
+        Object[] values = new Object[names.size()];
+        java.util.Map<String, Object> map = new java.util.HashMap<>();
+        for (int i = 0; i < values.length; i++) {
+            values[i] = switch (r.nextInt(4)) {
+                case 0 -> null;
+                case 1 -> r.nextInt(100);
+                case 2 -> "v" + r.nextInt(100);
+                default -> List.of(r.nextInt(10), "x");
+            };
+            map.put(names.get(i), values[i]);
+        }
+        DbObject fromArrays = DbObject.from(names.toArray(new String[0]), values);
+        assertThat(fromArrays).isEqualTo(DbObject.from(map));
+        assertThat(fromArrays.names()).isSorted().doesNotHaveDuplicates();
+        if (names.size() > 1 && values[0] != null) {
+            String[] twice = names.toArray(new String[0]);
+            twice[1] = twice[0];
+            Object[] both = values.clone();
+            both[1] = 1;
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> DbObject.from(twice, both))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(twice[0]);
+        }
+    }
+
     @Provide
     Arbitrary<List<Scenario.Step<DbObject, TreeMap<String, Object>, Target>>> steps() {
         Arbitrary<Scenario.Edit<TreeMap<String, Object>, Target>> fill = values().list().ofMaxSize(NAMES.size())
