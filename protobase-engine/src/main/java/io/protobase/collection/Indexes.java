@@ -160,9 +160,9 @@ final class Indexes {
      *
      * <p>Nothing reads an index while its collection is being built, so the entry changes are
      * buffered and applied in entry order ({@link PairKey#ORDER}) when the indexes are built, or
-     * when {@value #PENDING_LIMIT} of them are waiting. The records of a batch rarely arrive in
-     * index-key order (ids ascending, cities at random), and applied as they come each change walks
-     * from the root to a leaf far from the previous one; in entry order consecutive changes share
+     * when {@value #PENDING_LIMIT} of them are waiting. Records rarely arrive in index-key order (new
+     * dictionary entries come by ascending key, their indexed fields in no order), and applied as
+     * they come each change walks from the root to a leaf far from the previous one; in entry order consecutive changes share
      * most of their path and leaf, which stay in the CPU caches. The sort is stable, so the changes
      * of one entry keep their order and the result is the one of applying them as they came:
      * changes of different entries commute (each entry is a count, or a record, of its own).
