@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * ({@link Indexes.Editor#PENDING_LIMIT}) and at each build. Its indexes must be exactly those of
  * applying every change on its own (one immutable {@code setAt}/{@code removeAt} at a time, which
  * applies at once) and those built afresh from the final records: same entries in the same order,
- * same counts. Runs go past one batch, build midway, and update and remove records (so entries are
+ * same counts (and, for the covering index, the same records). Runs go past one batch, build midway, and update and remove records (so entries are
  * removed as well as added, some to zero), and the same edits made in a transaction on a tracked root
  * rebase onto a concurrent commit, or conflict when they read what it changed.
  */
@@ -32,6 +32,7 @@ class IndexEditorProperties {
 
     private static final IndexDefinition N = IndexChecks.N;
     private static final IndexDefinition SELF = IndexChecks.SELF;
+    private static final IndexDefinition N_COVERING = IndexChecks.N_COVERING;
 
     /** One change of a dictionary: set {@code key} to {@code value}, or remove {@code key} when value is null. */
     record Op(int key, Object value) {
@@ -64,7 +65,7 @@ class IndexEditorProperties {
     }
 
     static Dictionary indexed() {
-        return Dictionary.empty().withIndex(SELF).withIndex(N);
+        return Dictionary.empty().withIndex(SELF).withIndex(N).withIndex(N_COVERING);
     }
 
     @Property(tries = 25)
@@ -163,16 +164,28 @@ class IndexEditorProperties {
     }
 
     private static Dictionary rebuilt(Dictionary d) {
-        return d.withoutIndex(SELF.name()).withoutIndex(N.name()).withIndex(SELF).withIndex(N);
+        return d.withoutIndex(SELF.name()).withoutIndex(N.name()).withoutIndex(N_COVERING.name())
+                .withIndex(SELF).withIndex(N).withIndex(N_COVERING);
     }
 
     private static void assertSameIndexes(Dictionary actual, Dictionary expected, String where) {
-        for (String name : List.of(SELF.name(), N.name())) {
+        for (String name : List.of(SELF.name(), N.name(), N_COVERING.name())) {
             RepeatedKeysDictionary a = actual.indexes.get(name).entries();
             RepeatedKeysDictionary e = expected.indexes.get(name).entries();
-            assertThat(a.entries().toList()).as("%s: entries of %s", where, name).isEqualTo(e.entries().toList());
+            assertThat(pairs(a)).as("%s: entries of %s", where, name).isEqualTo(pairs(e));
             assertThat(a.count()).as("%s: distinct keys of %s", where, name).isEqualTo(e.count());
             assertThat(a.totalCount()).as("%s: entry count of %s", where, name).isEqualTo(e.totalCount());
         }
+    }
+
+    /** Every stored entry in tree order: key, id and count (or, in a covering index, the record), in plain form. */
+    private static List<Object> pairs(RepeatedKeysDictionary d) {
+        List<Object> out = new ArrayList<>();
+        for (TreeCursor c = TreeCursor.atIndex(d.ops(), d.tree, 0); c.valid(); c.next()) {
+            PairKey p = (PairKey) c.key();
+            out.add(java.util.Arrays.asList(Plain.of(Values.exposed(p.key())), Plain.of(Values.exposed(p.value())),
+                    Plain.of(Values.exposed(c.value()))));
+        }
+        return out;
     }
 }
