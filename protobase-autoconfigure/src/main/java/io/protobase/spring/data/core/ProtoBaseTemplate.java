@@ -6,6 +6,7 @@ import io.protobase.Transaction;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexDefinition;
+import io.protobase.index.SecondaryIndex;
 import io.protobase.query.Explanation;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
@@ -95,26 +96,35 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         ProtoBasePersistentEntity<?> entity = mappingContext.getRequiredPersistentEntity(type);
         converter.verify(type);
         mappingContext.enumTypes(entity).forEach(database.space()::registerEnum);
-        List<String> paths = mappingContext.indexedPaths(entity);
+        List<IndexDefinition> indexes = mappingContext.indexes(entity);
         String name = entity.getRootName();
         boolean missing = database.read(tx -> {
             Dictionary root = tx.getRootObject(name, Dictionary.class);
-            return root == null || !root.indexes().keySet().containsAll(paths);
+            return root == null || indexes.stream().anyMatch(d -> !declared(root, d));
         });
         if (missing) {
             database.write(tx -> {
                 Dictionary root = tx.getRootObject(name, Dictionary.class);
-                tx.setRootObject(name, withIndexes(root == null ? Dictionary.empty() : root, paths));
+                tx.setRootObject(name, withIndexes(root == null ? Dictionary.empty() : root, indexes));
                 return null;
             });
         }
         prepared.add(type);
     }
 
-    private static Dictionary withIndexes(Dictionary root, List<String> paths) {
-        for (String path : paths) {
-            if (!root.indexes().containsKey(path)) {
-                root = root.withIndex(IndexDefinition.onField(path));
+    /** Whether {@code root} has index {@code d} as declared (a plain index where a covering one is asked is not). */
+    private static boolean declared(Dictionary root, IndexDefinition d) {
+        SecondaryIndex existing = root.indexes().get(d.name());
+        return existing != null && existing.definition().isCovering() == d.isCovering();
+    }
+
+    private static Dictionary withIndexes(Dictionary root, List<IndexDefinition> indexes) {
+        for (IndexDefinition d : indexes) {
+            if (!declared(root, d)) {
+                if (root.indexes().containsKey(d.name())) {
+                    root = root.withoutIndex(d.name()); // the covering flag changed: rebuilt as declared now
+                }
+                root = root.withIndex(d);
             }
         }
         return root;
@@ -127,7 +137,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
 
     private Dictionary root(Transaction tx, ProtoBasePersistentEntity<?> entity) {
         Dictionary root = tx.getRootObject(entity.getRootName(), Dictionary.class);
-        return root != null ? root : withIndexes(Dictionary.empty(), mappingContext.indexedPaths(entity));
+        return root != null ? root : withIndexes(Dictionary.empty(), mappingContext.indexes(entity));
     }
 
     @Override
@@ -371,7 +381,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         execute(true, tx -> {
             Dictionary root = tx.getRootObject(pe.getRootName(), Dictionary.class);
             if (root != null && root.count() > 0) {
-                tx.setRootObject(pe.getRootName(), withIndexes(Dictionary.empty(), mappingContext.indexedPaths(pe)));
+                tx.setRootObject(pe.getRootName(), withIndexes(Dictionary.empty(), mappingContext.indexes(pe)));
             }
             return null;
         });

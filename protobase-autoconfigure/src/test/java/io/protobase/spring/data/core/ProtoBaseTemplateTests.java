@@ -4,7 +4,10 @@ import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
+import io.protobase.index.IndexDefinition;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
+import io.protobase.spring.data.repository.Person;
+import io.protobase.spring.data.repository.PersonRepository;
 import io.protobase.spring.data.repository.support.ProtoBaseRepositoryFactory;
 import io.protobase.spring.data.sample.Account;
 import io.protobase.spring.data.sample.AccountRepository;
@@ -42,6 +45,24 @@ class ProtoBaseTemplateTests {
     @AfterEach
     void close() {
         space.close();
+    }
+
+    @Test
+    void anIndexWhoseCoveringFlagChangedIsRebuiltAsTheAnnotationDeclaresIt() {
+        String root = new ProtoBaseMappingContext().getRequiredPersistentEntity(Person.class).getRootName();
+        // stored by an earlier version of the application, whose @Indexed city was not covering
+        db.write(tx -> {
+            tx.setRootObject(root, Dictionary.empty().withIndex(IndexDefinition.onField("city")));
+            return null;
+        });
+
+        PersonRepository people = factory.getRepository(PersonRepository.class);
+        people.save(new Person("p1", "Ann", "Lee", "Berlin", 30, true, List.of(), null, null));
+
+        Dictionary stored = db.read(tx -> tx.getRootObject(root, Dictionary.class));
+        assertThat(stored.indexes().get("city").definition().isCovering()).isTrue();
+        assertThat(stored.indexes().get("age").definition().isCovering()).isFalse();
+        assertThat(people.findByCity("Berlin")).extracting(Person::id).containsExactly("p1");
     }
 
     @Test

@@ -3,6 +3,8 @@ package io.protobase.spring.data.repository;
 import io.protobase.query.Explanation;
 import io.protobase.spring.data.repository.PersonView.Status;
 
+import org.junit.jupiter.api.Test;
+
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,6 +27,12 @@ class IndexedPersonRepositoryTests extends PersonRepositoryContractTests<Person>
             List<String> tags, Status status, String addressCity) {
         return new Person(id, firstname, lastname, city, age, active, tags, status,
                 addressCity == null ? null : new Person.Address("Main Street 1", addressCity));
+    }
+
+    @Test
+    void aCoveringIndexAnswersQueriesOnItsPropertyFromTheIndexEntries() throws Exception {
+        Explanation byCity = explain("findByCity", new Class<?>[] { String.class }, "Berlin");
+        assertThat(byCity.usesCoveringIndex()).as(byCity.toText()).isTrue();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.protobase.spring.data.core.mapping;
 
+import io.protobase.index.IndexDefinition;
 import org.springframework.data.core.TypeInformation;
 import org.springframework.data.mapping.context.AbstractMappingContext;
 import org.springframework.data.mapping.model.Property;
@@ -56,26 +57,28 @@ public class ProtoBaseMappingContext
     }
 
     /**
-     * The dotted paths of {@code @Indexed} properties of {@code entity}, including those of nested
-     * value objects ({@code address.city}); references and collections are not followed.
+     * The indexes of the {@code @Indexed} properties of {@code entity}: one field-path index per dotted
+     * path, named after it, including those of nested value objects ({@code address.city}; references
+     * and collections are not followed), covering when the annotation asks for it.
      */
-    public List<String> indexedPaths(ProtoBasePersistentEntity<?> entity) {
-        List<String> paths = new ArrayList<>();
-        collectIndexedPaths(entity, "", paths, new LinkedHashSet<>());
-        return paths;
+    public List<IndexDefinition> indexes(ProtoBasePersistentEntity<?> entity) {
+        List<IndexDefinition> indexes = new ArrayList<>();
+        collectIndexes(entity, "", indexes, new LinkedHashSet<>());
+        return indexes;
     }
 
-    private void collectIndexedPaths(ProtoBasePersistentEntity<?> entity, String prefix, List<String> paths,
+    private void collectIndexes(ProtoBasePersistentEntity<?> entity, String prefix, List<IndexDefinition> indexes,
             Set<Class<?>> visiting) {
         if (!visiting.add(entity.getType())) {
             return;
         }
         for (ProtoBasePersistentProperty p : entity) {
             if (p.isIndexed()) {
-                paths.add(prefix + p.getName());
+                IndexDefinition d = IndexDefinition.onField(prefix + p.getName());
+                indexes.add(p.isCoveringIndex() ? d.covering() : d);
             }
             if (p.isEntity() && !p.isAssociation() && !p.isCollectionLike() && !p.isMap()) {
-                collectIndexedPaths(getRequiredPersistentEntity(p.getActualType()), prefix + p.getName() + ".", paths,
+                collectIndexes(getRequiredPersistentEntity(p.getActualType()), prefix + p.getName() + ".", indexes,
                         visiting);
             }
         }

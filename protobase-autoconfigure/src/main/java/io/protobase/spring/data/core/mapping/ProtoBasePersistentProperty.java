@@ -40,6 +40,12 @@ public class ProtoBasePersistentProperty extends AnnotationBasedPersistentProper
         return isAnnotationPresent(Indexed.class);
     }
 
+    /** Whether the {@link Indexed} index on this property is covering (holds the records). */
+    public boolean isCoveringIndex() {
+        Indexed indexed = findAnnotation(Indexed.class);
+        return indexed != null && indexed.covering();
+    }
+
     @Override
     protected Association<ProtoBasePersistentProperty> createAssociation() {
         return new Association<>(this, null);
