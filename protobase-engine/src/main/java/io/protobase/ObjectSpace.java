@@ -379,18 +379,23 @@ public final class ObjectSpace implements AutoCloseable {
 
     // ------------------------------------------------------------------ engine internals
 
-    /** Counts a new transaction, or refuses it when the space is closing. */
-    void transactionStarted(boolean readOnly) {
+    /**
+     * Counts a new transaction, or refuses it when the space is closing. Returns whether it counts as a
+     * running writer for the group commit delay (then {@link #writerStopped} must follow once).
+     */
+    boolean transactionStarted(boolean readOnly) {
         activeTransactions.incrementAndGet();
         if (closing) {
             transactionGone();
             throw new StorageClosedException("The object space on " + storage.describe()
                     + (closed ? " is closed" : " is shutting down") + "; no new transactions are accepted");
         }
-        if (!readOnly) {
-            runningWriters.incrementAndGet();
-            noteWriters();
+        if (readOnly || groupCommitDelayNanos == 0) {
+            return false;
         }
+        runningWriters.incrementAndGet();
+        noteWriters();
+        return true;
     }
 
     /** Called once per transaction when it leaves the active state. */
@@ -567,8 +572,13 @@ public final class ObjectSpace implements AutoCloseable {
      * returns at once rather than after someone else's fsync.
      */
     private void submit(CommitRequest request) {
+        if (groupCommitDelayNanos == 0) {
+            submitQueued(request);
+            return;
+        }
         committing.incrementAndGet();
         try {
+            noteWriters();
             submitQueued(request);
         } finally {
             committing.decrementAndGet();
@@ -576,9 +586,6 @@ public final class ObjectSpace implements AutoCloseable {
     }
 
     private void submitQueued(CommitRequest request) {
-        if (groupCommitDelayNanos > 0) {
-            noteWriters();
-        }
         pending.add(request);
         boolean interrupted = false;
         while (!request.done) {

@@ -52,7 +52,7 @@ public final class Transaction implements AutoCloseable {
     private final SpaceState snapshot;
     private final Dictionary snapshotRoots;
     private final boolean readOnly;
-    /** A read-write transaction not yet committing or ended (counted by the space's group commit). */
+    /** A read-write transaction not yet committing or ended, counted by the space's group commit delay. */
     private boolean running;
     private final Map<String, Object> staged = new LinkedHashMap<>();
     private final Map<String, Access> accessed = new HashMap<>();
@@ -76,8 +76,7 @@ public final class Transaction implements AutoCloseable {
         this.snapshot = snapshot;
         this.snapshotRoots = (Dictionary) snapshot.catalog().getAt(database.name());
         this.readOnly = readOnly;
-        database.space().transactionStarted(readOnly);
-        this.running = !readOnly;
+        this.running = database.space().transactionStarted(readOnly);
     }
 
     /** The database this transaction runs on. */
