@@ -166,11 +166,23 @@ public final class Transaction implements AutoCloseable {
             end(State.COMMITTED, TransactionEvent.Outcome.COMMITTED, since(start), null);
         } catch (ConflictException e) {
             database.space().countConflict();
+            retireStaged();
             end(State.FAILED, TransactionEvent.Outcome.CONFLICT, since(start), e);
             throw e;
         } catch (RuntimeException e) {
+            retireStaged();
             end(State.FAILED, TransactionEvent.Outcome.FAILED, since(start), e);
             throw e;
+        }
+    }
+
+    /** After a failed commit: the staged versions written before the commit lock are never published. */
+    private void retireStaged() {
+        AtomStore store = database.space().store();
+        for (Object v : staged.values()) {
+            if (v != REMOVED) {
+                store.retireUnpublished(v);
+            }
         }
     }
 
@@ -293,6 +305,8 @@ public final class Transaction implements AutoCloseable {
                                 "the root was replaced by a value of another type by a concurrent commit");
                     }
                     roots.setAt(name, Tracking.rebase(v, now));
+                    // the version written before the lock (if it was) is never published
+                    database.space().store().retireUnpublished(v);
                 } else {
                     roots.setAt(name, Tracking.untracked(v));
                 }

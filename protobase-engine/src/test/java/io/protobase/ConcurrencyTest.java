@@ -274,6 +274,41 @@ class ConcurrencyTest {
         assertThat(space.statistics().conflicts()).isZero();
     }
 
+    @Test
+    void commitsRebasedOntoConcurrentOnesLeaveNoUnpublishedVersionsInTheNodeCache() throws Exception {
+        commitRoot("shared", Dictionary.of("seed", 0));
+        int rounds = 800;
+        String padding = "x".repeat(40);
+        CyclicBarrier together = new CyclicBarrier(THREADS);
+        ThreadBody<Void> writers = t -> {
+            for (int i = 0; i < rounds; i++) {
+                try (Transaction tx = db.newTransaction()) {
+                    Dictionary d = tx.getRootObject("shared", Dictionary.class);
+                    tx.setRootObject("shared", d.setAt("t" + t + "-k" + (i % 5), padding + i));
+                    awaitAll(together); // all eight commit on the same snapshot: most are rebased
+                    tx.commit();
+                }
+            }
+            return null;
+        };
+
+        // every commit writes its version of the dictionary (a ~2.5 KB leaf), the rebased ones before the
+        // commit lock too. Only the published versions and a bounded number of superseded ones may stay
+        // in the cache: after a first run has filled that bound, a second run of as many commits must
+        // not grow it (kept, the unpublished versions would add ~2 MB and push out live nodes over time)
+        runConcurrently(writers);
+        long afterFirst = space.statistics().cacheBytes();
+        runConcurrently(writers);
+        ObjectSpace.Statistics stats = space.statistics();
+
+        assertThat(stats.commits()).isEqualTo(1 + 2L * THREADS * rounds);
+        assertThat(stats.bytesWritten()).isGreaterThan(15_000_000L);
+        assertThat(stats.cacheBytes() - afterFirst).as("node cache growth over the second run (first: %,d bytes)",
+                afterFirst).isLessThan(500_000L);
+        Dictionary d = db.read(tx -> tx.getRootObject("shared", Dictionary.class));
+        assertThat(d.getAt("t7-k4")).isEqualTo(padding + (rounds - 1));
+    }
+
     // ------------------------------------------------------------------ (d) write skew
 
     @Test

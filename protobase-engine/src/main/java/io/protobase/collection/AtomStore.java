@@ -99,6 +99,47 @@ public final class AtomStore {
         }
     }
 
+    /**
+     * Retires from the cache (see {@link AtomCache#retire}) the nodes of {@code value} that were saved
+     * but will never be published: a transaction's version of a root written before the commit lock
+     * and then rebased onto a concurrent commit, or refused. Only nodes this version created are
+     * visited (the children it shares with the version it was copied from are pointers, not nodes).
+     */
+    public void retireUnpublished(Object value) {
+        if (value instanceof ProtoCollection c) {
+            retireNodes(c.tree.root());
+            c.indexes.mapEntries(e -> {
+                retireNodes(e.tree.root());
+                return e;
+            });
+        } else if (value instanceof DbObject o) {
+            for (int i = 0; i < o.count(); i++) {
+                retireUnpublished(o.valueAt(i));
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object e : list) {
+                retireUnpublished(e);
+            }
+        }
+    }
+
+    private void retireNodes(Object root) {
+        if (!(root instanceof Node n) || n.pointer == null) {
+            return;
+        }
+        cache.retire(n.pointer);
+        for (int i = 0; n.vals != null && i < n.size; i++) {
+            Object v = n.vals[i];
+            if (n.leaf) {
+                if (!(v instanceof EncodedValue)) {
+                    retireUnpublished(v);
+                }
+            } else {
+                retireNodes(v);
+            }
+        }
+    }
+
     /** Writes {@code value} (typically a {@link DbObject}) as one record atom, saving its collections first. */
     public AtomPointer writeRecord(Object value) {
         AtomWriter w = new AtomWriter(codec, 256).begin(Tags.ATOM_RECORD);
@@ -217,7 +258,7 @@ public final class AtomStore {
         cache.put(p, cached);
         if (base != null && base.pointer != null) {
             // this node replaces its base in the new version of the tree
-            cache.invalidate(base.pointer);
+            cache.retire(base.pointer);
         }
         return p;
     }

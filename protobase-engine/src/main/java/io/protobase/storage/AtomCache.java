@@ -19,8 +19,14 @@ import java.util.function.ToIntFunction;
  */
 public final class AtomCache<V> {
 
+    /** How many retired atoms stay cached (see {@link #retire}) before the oldest is dropped. */
+    public static final int RETIRED_KEPT = 1024;
+
     private final Cache<AtomPointer, V> cache;
     private final long maximumBytes;
+    /** Ring of the last {@link #RETIRED_KEPT} retired pointers; guarded by itself. */
+    private final AtomPointer[] retired = new AtomPointer[RETIRED_KEPT];
+    private int retiredNext;
 
     /**
      * @param maximumBytes upper bound of the summed weights
@@ -54,13 +60,22 @@ public final class AtomCache<V> {
     }
 
     /**
-     * Drops one atom, typically a node a commit just replaced by a new version: readers of older
-     * snapshots still find it (decoded again on their next read), but it no longer takes the place of
-     * the live nodes in the byte bound. Without this a steady stream of path-copying commits fills the
-     * cache with superseded versions that the frequency-based admission prefers to the new ones.
+     * Marks an atom as superseded (a node a commit just replaced by a new version) and drops the atom
+     * retired {@link #RETIRED_KEPT} retirements ago. Without this a steady stream of path-copying commits
+     * fills the cache with superseded versions that the frequency-based admission prefers to the new
+     * ones; dropping each at once instead makes every transaction whose snapshot is a few commits old
+     * (all of them, under concurrent writers) read and decode the replaced nodes from storage again.
      */
-    public void invalidate(AtomPointer pointer) {
-        cache.invalidate(pointer);
+    public void retire(AtomPointer pointer) {
+        AtomPointer oldest;
+        synchronized (retired) {
+            oldest = retired[retiredNext];
+            retired[retiredNext] = pointer;
+            retiredNext = (retiredNext + 1) % RETIRED_KEPT;
+        }
+        if (oldest != null) {
+            cache.invalidate(oldest);
+        }
     }
 
     /** Returns hit, miss, load and eviction counts since creation. */
@@ -85,6 +100,9 @@ public final class AtomCache<V> {
 
     /** Drops every entry. */
     public void invalidateAll() {
+        synchronized (retired) {
+            java.util.Arrays.fill(retired, null);
+        }
         cache.invalidateAll();
     }
 }

@@ -164,6 +164,26 @@ class AtomCacheTest {
     }
 
     @Test
+    void aRetiredAtomStaysCachedUntilAsManyNewerAtomsAreRetiredAsTheWindowKeeps() {
+        AtomCache<String> cache = new AtomCache<>(1_000_000, s -> 10);
+        int window = AtomCache.RETIRED_KEPT;
+        for (int i = 0; i <= window; i++) {
+            cache.put(pointer(i), "v" + i);
+        }
+        for (int i = 0; i < window; i++) {
+            cache.retire(pointer(i));
+        }
+        // a reader of a snapshot a few commits old still finds the versions just replaced
+        assertThat(cache.getIfPresent(pointer(0))).isEqualTo("v0");
+        assertThat(cache.getIfPresent(pointer(window - 1))).isEqualTo("v" + (window - 1));
+
+        cache.retire(pointer(window));
+        assertThat(cache.getIfPresent(pointer(0))).as("oldest retired atom").isNull();
+        assertThat(cache.getIfPresent(pointer(1))).isEqualTo("v1");
+        assertThat(cache.getIfPresent(pointer(window))).isEqualTo("v" + window);
+    }
+
+    @Test
     void invalidateAllEmptiesTheCache() {
         AtomCache<String> cache = new AtomCache<>(1_000, s -> 10);
         for (int i = 0; i < 20; i++) {
