@@ -24,6 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
@@ -69,7 +70,6 @@ public final class ObjectSpace implements AutoCloseable {
     private final Duration lockTimeout;
     private final Clock clock;
     private final ReentrantLock commitMutex = new ReentrantLock();
-    private final Object batchDone = new Object();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
     private final LongAdder commits = new LongAdder();
@@ -567,9 +567,9 @@ public final class ObjectSpace implements AutoCloseable {
 
     /**
      * Queues a request and returns once it is done. A thread that finds the commit mutex free
-     * becomes the leader and publishes everything queued; the others wait on {@link #batchDone}
-     * instead of queueing behind the mutex, so a follower whose request a leader already published
-     * returns at once rather than after someone else's fsync.
+     * becomes the leader and publishes everything queued; the others park until a leader completes
+     * their request or hands the mutex on to them, so a follower whose request a leader already
+     * published returns at once rather than after someone else's fsync.
      */
     private void submit(CommitRequest request) {
         if (groupCommitDelayNanos == 0) {
@@ -598,28 +598,20 @@ public final class ObjectSpace implements AutoCloseable {
                     }
                 } finally {
                     commitMutex.unlock();
+                    // let a queued committer write the next batch while this one waits for the disk
+                    handOff();
                 }
                 if (publication != null) {
-                    // let a waiting committer write the next batch while this one waits for the disk
-                    synchronized (batchDone) {
-                        batchDone.notifyAll();
-                    }
                     finish(publication);
                 }
-                synchronized (batchDone) {
-                    batchDone.notifyAll();
-                }
-            } else {
-                synchronized (batchDone) {
-                    if (!request.done && (request.drained || commitMutex.isLocked())) {
-                        try {
-                            batchDone.wait(50);
-                        } catch (InterruptedException e) {
-                            // the request is queued and may already be published: finish waiting for
-                            // its outcome, then restore the interrupt
-                            interrupted = true;
-                        }
-                    }
+            } else if (!request.done) {
+                // woken by the completion of the request or by a hand-off of the mutex; the timeout
+                // only bounds the wait should a wake-up ever be missed
+                LockSupport.parkNanos(this, 50_000_000L);
+                if (Thread.interrupted()) {
+                    // the request is queued and may already be published: finish waiting for its
+                    // outcome, then restore the interrupt
+                    interrupted = true;
                 }
             }
         }
@@ -628,6 +620,18 @@ public final class ObjectSpace implements AutoCloseable {
         }
         if (request.failure != null) {
             throw request.failure;
+        }
+    }
+
+    /**
+     * Called after releasing the commit mutex: wakes the committer of the oldest queued request, which
+     * then takes the mutex and leads the next batch. A request queued after this look finds the mutex
+     * free itself, since it queues before trying the mutex.
+     */
+    private void handOff() {
+        CommitRequest next = pending.peek();
+        if (next != null) {
+            LockSupport.unpark(next.waiter);
         }
     }
 
@@ -779,6 +783,8 @@ public final class ObjectSpace implements AutoCloseable {
     /** One queued catalog change, completed by whichever thread runs its batch. */
     private static final class CommitRequest {
         final UnaryOperator<Dictionary> change;
+        /** The committing thread, parked until this request is done or the mutex is handed to it. */
+        final Thread waiter = Thread.currentThread();
         /** Taken into a batch by a leader, which completes it. */
         volatile boolean drained;
         volatile boolean done;
@@ -790,11 +796,13 @@ public final class ObjectSpace implements AutoCloseable {
 
         void succeed() {
             done = true;
+            LockSupport.unpark(waiter);
         }
 
         void fail(ProtoBaseException e) {
             failure = e;
             done = true;
+            LockSupport.unpark(waiter);
         }
     }
 }
