@@ -32,7 +32,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * File (b): sequential durable single-key commits on a prebuilt store on disk, one thread. One operation is
  * one transaction replacing the record of one existing key that returns once the commit is durable:
  * ProtoBase {@code db.write} setting one key of the root {@code Dictionary} on a {@code StandaloneFileStorage}
- * with {@code fsync=commit}; MVStore {@code map.put}, {@code store.commit()}, {@code store.sync()}. Score:
+ * with {@code fsync=commit}; MVStore {@code map.put}, {@code store.commit()}, {@code store.sync()}; EclipseStore
+ * setting the price of the entry's {@code Item} object and {@code storageManager.store(item)}, with the file
+ * writer that forces every write ({@link FileStores.EclipseStoreFile}: model, durability, locking). Score:
  * commits per second.
  *
  * <p>The store holds {@code size} entries, <b>100,000 by default</b> (not 1,000,000, to keep the setup
@@ -209,6 +211,59 @@ public class FileCommitBenchmark {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class EclipseStoreState {
+        /**
+         * Whether every EclipseStore write is forced to disk (the default, equivalent to the other engines'
+         * durable commit). {@code -p eclipseFsync=true,false} adds a run with EclipseStore's own default writer,
+         * which does not fsync: the CPU and write cost of a store.
+         */
+        @Param({"true"})
+        public boolean eclipseFsync;
+        Path dir;
+        FileStores.EclipseStoreFile data;
+        long startBytes;
+        long startFsyncs;
+
+        @Setup(Level.Trial)
+        public void setUp(Plan p) {
+            dir = FileStores.newDir("eclipsestore-commit-");
+            FileStores.EclipseStoreFile.load(dir, p.size).close();
+            data = FileStores.EclipseStoreFile.open(dir, eclipseFsync);
+            startBytes = FileStores.bytesOnDisk(dir);
+            startFsyncs = data.fsyncs.get();
+        }
+
+        @TearDown(Level.Iteration)
+        public void report(Plan p) {
+            long fsyncs = data.fsyncs.get() - startFsyncs;
+            FileStores.log("EclipseStore: %,d commits so far, %,d fsyncs (%.2f per commit)", p.commits(), fsyncs,
+                    fsyncs / (double) Math.max(1, p.commits()));
+        }
+
+        @TearDown(Level.Trial)
+        public void verifyAndDelete(Plan p) {
+            try {
+                long commits = p.commits();
+                data.close();
+                long bytes = FileStores.bytesOnDisk(dir);
+                FileStores.log("EclipseStore: %,d commits grew the store from %,d to %,d bytes (%,d bytes per commit; "
+                        + "housekeeping may have compacted files meanwhile)", commits, startBytes, bytes,
+                        (bytes - startBytes) / Math.max(1, commits));
+                try (FileStores.EclipseStoreFile reopened = FileStores.EclipseStoreFile.open(dir)) {
+                    for (Writer w : p.writers) {
+                        if (w.commits > 0) {
+                            reopened.checkPrice(w.lastId, w.lastPrice);
+                        }
+                    }
+                }
+            } finally {
+                data.close();
+                FileStores.delete(dir);
+            }
+        }
+    }
+
     /** One durable ProtoBase transaction updating one key; shared with {@link FileConcurrentCommitBenchmark}. */
     static void commitProtoBase(Plan p, Writer w, ProtoBaseState s) {
         int j = w.nextIndex();
@@ -239,6 +294,20 @@ public class FileCommitBenchmark {
         w.lastPrice = price;
     }
 
+    /**
+     * One durable EclipseStore store updating one key (the item's price, then {@code store(item)}, under the item's
+     * lock); shared with {@link FileConcurrentCommitBenchmark}.
+     */
+    static void commitEclipseStore(Plan p, Writer w, EclipseStoreState s) {
+        int j = w.nextIndex();
+        int id = p.ids[j];
+        long n = ++w.commits;
+        double price = Dataset.price(id) + n;
+        s.data.update(s.data.get(p.keys[j]), price);
+        w.lastId = id;
+        w.lastPrice = price;
+    }
+
     @Benchmark
     public void protobaseCommit(Plan p, Writer w, ProtoBaseState s) {
         commitProtoBase(p, w, s);
@@ -247,5 +316,10 @@ public class FileCommitBenchmark {
     @Benchmark
     public void mvstoreCommit(Plan p, Writer w, MVStoreState s) {
         commitMVStore(p, w, s);
+    }
+
+    @Benchmark
+    public void eclipsestoreCommit(Plan p, Writer w, EclipseStoreState s) {
+        commitEclipseStore(p, w, s);
     }
 }

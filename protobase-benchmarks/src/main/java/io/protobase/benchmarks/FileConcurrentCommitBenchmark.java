@@ -20,7 +20,11 @@ import java.util.concurrent.TimeUnit;
  * <p>ProtoBase's pipelined group commit ({@code ObjectSpace} writes every queued transaction as one root
  * update, and one fsync, run after the commit lock is released, makes every update written so far durable)
  * should lift this far above (b); the per-iteration log line shows root publications and fsyncs. MVStore runs the same
- * {@code put}, {@code commit()}, {@code sync()} per operation from 8 threads.
+ * {@code put}, {@code commit()}, {@code sync()} per operation from 8 threads. EclipseStore runs
+ * {@code store(item)} from 8 threads into one storage manager, each change and store under the item's lock
+ * (EclipseStore's rule: modify and store under the same lock; the items of different threads never overlap), with
+ * every write forced to disk ({@link FileStores.EclipseStoreFile}); its storage channel (one, the default)
+ * writes the stores one after the other, each with its own fsyncs.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,5 +44,11 @@ public class FileConcurrentCommitBenchmark {
     public void mvstoreCommit(FileCommitBenchmark.Plan p, FileCommitBenchmark.Writer w,
             FileCommitBenchmark.MVStoreState s) {
         FileCommitBenchmark.commitMVStore(p, w, s);
+    }
+
+    @Benchmark
+    public void eclipsestoreCommit(FileCommitBenchmark.Plan p, FileCommitBenchmark.Writer w,
+            FileCommitBenchmark.EclipseStoreState s) {
+        FileCommitBenchmark.commitEclipseStore(p, w, s);
     }
 }

@@ -8,23 +8,36 @@ import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
 import io.protobase.storage.file.StandaloneFileStorage;
+import org.eclipse.serializer.concurrency.StripeLockedExecutor;
+import org.eclipse.serializer.reference.Lazy;
+import org.eclipse.store.storage.embedded.types.EmbeddedStorage;
+import org.eclipse.store.storage.embedded.types.EmbeddedStorageFoundation;
+import org.eclipse.store.storage.embedded.types.EmbeddedStorageManager;
+import org.eclipse.store.storage.types.StorageFile;
+import org.eclipse.store.storage.types.StorageFileWriter;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
- * Both engines on files, for the file benchmarks ({@code File*Benchmark}, {@link DiskFootprint}): the same
+ * The engines on files, for the file benchmarks ({@code File*Benchmark}, {@link DiskFootprint}): the same
  * {@link Dataset} entries in a ProtoBase {@link StandaloneFileStorage} (default options: {@code fsync=commit},
  * 64 MiB segments; default {@link ObjectSpace} cache) and in an MVStore file
  * ({@code new MVStore.Builder().fileName(file).open()}, default settings, the same {@code MVMap<String, Object[]>}
- * as {@link Dataset.MVStoreMap}).
+ * as {@link Dataset.MVStoreMap}); where practical also in an EclipseStore storage ({@link EclipseStoreFile}: its
+ * data model and durability setting are described there).
  *
  * <p>Every store lives in its own new directory under {@link #baseDir()}: the system property
  * {@value #DIR_PROPERTY} if set, else {@code java.io.tmpdir}. Both engines therefore write to the same disk.
@@ -275,6 +288,248 @@ public final class FileStores {
         @Override
         public void close() {
             store.close();
+        }
+    }
+
+    // ------------------------------------------------------------------ EclipseStore
+
+    /**
+     * An EclipseStore embedded storage ({@code storage-embedded}, local file system, default configuration: one
+     * channel, default data file sizes and housekeeping) in a directory, holding the {@link Dataset} entries.
+     *
+     * <p><b>Data model.</b> EclipseStore persists the application's object graph as it is, one record per object,
+     * and a {@code store(x)} writes {@code x} (plus objects reachable from it that were never stored), not the
+     * whole graph. Its documentation recommends, for a large collection, splitting it into {@link Lazy}-loaded
+     * parts, and storing the object that changed ("the object that has been modified has to be stored"). So the
+     * root ({@link Items}) holds {@value #SHARDS} shards, each a {@code Lazy<HashMap<String, Item>>} (key → shard
+     * by {@code key.hashCode()}), and every entry is a mutable {@link Item} object ({@code int id},
+     * {@code String name}, {@code double price}). A commit changing one entry sets the item's price and stores
+     * that item alone ({@code storage.store(item)}: one small record); a new key would store the item and its
+     * shard's map (about {@code size / }{@value #SHARDS} entries), never the whole data set. A load creates
+     * the shard maps and items and stores them with one {@code store} of the root's shard array. (GigaMap, EclipseStore's own indexed big
+     * collection, only exists from 3.x on, which is not released; 2.1.3 is used.)
+     *
+     * <p><b>Durability.</b> By default EclipseStore 2.1.3 does <em>not</em> fsync on {@code store()}: the call
+     * returns once its storage channel has written the data chunk to the head data file and the store entry to
+     * the transactions file ({@code StorageFileManager.Default.storeChunks}: {@code writer.writeStore(headFile, ..)}
+     * then {@code writeTransactionsEntryStore}), both through {@code StorageFileWriter.write} →
+     * {@code StorageFile.writeBytes} → {@code NioIoHandler.Default.specificWriteBytes} → {@code XIO.write(FileChannel,
+     * Iterable)}, a plain {@code FileChannel.write} loop. No {@code FileChannel.force} is on that path (the only
+     * {@code force} in the 2.1.3 sources, {@code XIO.appendAllGuaranteed}, is not called by the storage); fsync on
+     * commit came later, with eclipse-store/store pull request #751 (unreleased). The store call itself is
+     * synchronous ({@code StorageRequestAcceptor.Default.storeData} waits on the task's completion). To match
+     * ProtoBase {@code fsync=commit} and MVStore {@code commit()+sync()}, {@link #open(Path)} installs a
+     * {@link StorageFileWriter} ({@code EmbeddedStorageFoundation.setWriterProvider}, the documented customizing
+     * hook) whose {@code write} forces the file after writing: {@code FileChannel.force(false)} on a channel it
+     * opens on the same file (on Linux fsync flushes the file's data whichever descriptor wrote it). So a
+     * {@code store()} returns after two fsyncs, the data file then the transactions file, in that order. Files
+     * written by housekeeping copies ({@code writeTransfer}) and truncations are not forced, and neither are
+     * directory entries of new files; they are not on the commit path. {@link #open(Path, boolean)} with
+     * {@code false} keeps EclipseStore's default writer (no fsync), to show the CPU cost.
+     *
+     * <p><b>Threads.</b> EclipseStore leaves synchronizing the object graph to the application: "modifying the
+     * object graph and storing the changes must happen under the same lock" (docs: Concurrent Access, Locking).
+     * Storing from several threads into one storage manager is allowed; the channel threads serialize the writes.
+     * {@link #update} therefore changes and stores an item under {@link #locks} (a {@code StripeLockedExecutor},
+     * the helper the docs suggest), keyed by the item.
+     */
+    public static final class EclipseStoreFile implements AutoCloseable {
+        /** Number of {@code Lazy} shards of the root. */
+        public static final int SHARDS = 1024;
+
+        /** The root object. */
+        public static final class Items {
+            final Lazy<HashMap<String, Item>>[] shards;
+
+            @SuppressWarnings("unchecked")
+            Items() {
+                this.shards = new Lazy[SHARDS];
+            }
+        }
+
+        /** One entry's record, mutable, stored as its own object. */
+        public static final class Item {
+            int id;
+            String name;
+            double price;
+
+            Item(int id, String name, double price) {
+                this.id = id;
+                this.name = name;
+                this.price = price;
+            }
+
+            public int id() {
+                return id;
+            }
+
+            public double price() {
+                return price;
+            }
+        }
+
+        public final Path dir;
+        public final EmbeddedStorageManager storage;
+        public final Items root;
+        /** The lock under which an item is changed and stored (see the class comment). */
+        public final StripeLockedExecutor locks = StripeLockedExecutor.New(1024);
+        /** Files forced by this store's writer. */
+        public final AtomicLong fsyncs = new AtomicLong();
+
+        private EclipseStoreFile(Path dir, boolean fsync) {
+            this.dir = dir;
+            EmbeddedStorageFoundation<?> foundation = EmbeddedStorage.Foundation(dir);
+            if (fsync) {
+                foundation.setWriterProvider(() -> new ForcingWriter(fsyncs));
+            }
+            this.storage = foundation.createEmbeddedStorageManager();
+            try {
+                storage.start();
+                Object r = storage.root();
+                if (r == null) {
+                    Items items = new Items();
+                    for (int i = 0; i < SHARDS; i++) {
+                        items.shards[i] = Lazy.Reference(new HashMap<>());
+                    }
+                    storage.setRoot(items);
+                    storage.storeRoot();
+                    r = items;
+                }
+                this.root = (Items) r;
+            } catch (RuntimeException e) {
+                storage.shutdown();
+                throw e;
+            }
+        }
+
+        /** Opens (creating when missing) the storage in {@code dir}, every store forced to disk. */
+        public static EclipseStoreFile open(Path dir) {
+            return new EclipseStoreFile(dir, true);
+        }
+
+        /** Opens the storage in {@code dir}; with {@code fsync} false, with EclipseStore's default writer. */
+        public static EclipseStoreFile open(Path dir, boolean fsync) {
+            return new EclipseStoreFile(dir, fsync);
+        }
+
+        /** A new storage in {@code dir} holding entries {@code 1..size}, stored in one store ({@link #loadAll}). */
+        public static EclipseStoreFile load(Path dir, int size) {
+            EclipseStoreFile f = open(dir);
+            try {
+                int[] ids = Dataset.shuffledIds(size, Dataset.INSERT_SEED);
+                Item[] items = new Item[size];
+                String[] keys = new String[size];
+                for (int i = 0; i < size; i++) {
+                    keys[i] = Dataset.key(ids[i]);
+                    items[i] = record(ids[i]);
+                }
+                f.loadAll(keys, items);
+                f.checkCount(size);
+                return f;
+            } catch (RuntimeException e) {
+                f.close();
+                throw e;
+            }
+        }
+
+        /** The record of entry {@code id}. */
+        public static Item record(int id) {
+            return new Item(id, Dataset.name(id), Dataset.price(id));
+        }
+
+        static int shardOf(String key) {
+            return (key.hashCode() & 0x7fffffff) % SHARDS;
+        }
+
+        /**
+         * Puts all entries into a new set of shard maps, sets them in the root's shard array and stores that array
+         * in one {@code store} (every map and item is new, so all of it is written in that one store).
+         */
+        public void loadAll(String[] keys, Item[] items) {
+            @SuppressWarnings("unchecked")
+            HashMap<String, Item>[] maps = new HashMap[SHARDS];
+            int expected = keys.length / SHARDS + 1;
+            for (int i = 0; i < SHARDS; i++) {
+                maps[i] = new HashMap<>(expected * 4 / 3 + 1);
+            }
+            for (int i = 0; i < keys.length; i++) {
+                maps[shardOf(keys[i])].put(keys[i], items[i]);
+            }
+            for (int i = 0; i < SHARDS; i++) {
+                root.shards[i] = Lazy.Reference(maps[i]);
+            }
+            storage.store(root.shards);
+        }
+
+        /** The item of {@code key}, or {@code null}; loads its shard when not loaded. */
+        public Item get(String key) {
+            return root.shards[shardOf(key)].get().get(key);
+        }
+
+        /** Sets the price of {@code item} and stores the item, under its lock; durable on return. */
+        public void update(Item item, double price) {
+            locks.write(item, () -> {
+                item.price = price;
+                storage.store(item);
+            });
+        }
+
+        /** Number of entries (loads every shard). */
+        public long count() {
+            long n = 0;
+            for (Lazy<HashMap<String, Item>> shard : root.shards) {
+                n += shard.get().size();
+            }
+            return n;
+        }
+
+        /** Fails unless the storage holds {@code size} entries. */
+        public void checkCount(long size) {
+            long count = count();
+            if (count != size) {
+                throw new IllegalStateException("EclipseStore holds " + count + " entries, expected " + size);
+            }
+        }
+
+        /** Fails unless entry {@code id} holds price {@code price}. */
+        public void checkPrice(int id, double price) {
+            Item r = get(Dataset.key(id));
+            if (r == null || r.id != id || r.price != price) {
+                throw new IllegalStateException("EclipseStore key " + id + " holds "
+                        + (r == null ? "nothing" : "price " + r.price) + ", expected price " + price);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (storage.isRunning()) {
+                storage.shutdown();
+            }
+        }
+
+        /**
+         * EclipseStore's default writer plus {@code FileChannel.force(false)} after every write
+         * ({@code StorageFileWriter.write} is what {@code writeStore} and {@code writeTransactionEntry*} call).
+         */
+        static final class ForcingWriter implements StorageFileWriter {
+            private final AtomicLong fsyncs;
+
+            ForcingWriter(AtomicLong fsyncs) {
+                this.fsyncs = fsyncs;
+            }
+
+            @Override
+            public long write(StorageFile file, Iterable<? extends ByteBuffer> buffers) {
+                long written = file.writeBytes(buffers);
+                Path path = Path.of(file.file().toPathString());
+                try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                    channel.force(false);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot force " + path, e);
+                }
+                fsyncs.incrementAndGet();
+                return written;
+            }
         }
     }
 }
