@@ -10,7 +10,9 @@ import java.nio.file.Path;
  * after {@code close()}, which may compact or rewrite; ProtoBase
  * after {@code close()} (its commit is already durable). MVStore is built twice: with its default settings
  * (background auto-commit on, as in the benchmarks) and with {@code autoCommitDisabled()}. Then reopens each
- * store and checks its count. Deletes everything it created.
+ * store and checks its count. EclipseStore ({@link FileStores.EclipseStoreFile}: {@code Lazy} shard maps of
+ * {@code Item} objects, every write forced) is measured after its one store and again after {@code shutdown()}.
+ * Deletes everything it created.
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskFootprint [size]
@@ -61,6 +63,24 @@ public final class DiskFootprint {
             } finally {
                 FileStores.delete(mv);
             }
+        }
+
+        Path es = FileStores.newDir("eclipsestore-footprint-");
+        try {
+            long t0 = System.nanoTime();
+            FileStores.EclipseStoreFile f = FileStores.EclipseStoreFile.load(es, size);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            long stored = FileStores.bytesOnDisk(es);
+            f.close();
+            long closed = FileStores.bytesOnDisk(es);
+            System.out.printf("EclipseStore (storage-embedded, every write forced): %,d bytes after the store "
+                    + "(%.1f bytes/entry), %,d bytes after shutdown (%.1f bytes/entry; %s); load %,d ms%n", stored,
+                    stored / (double) size, closed, closed / (double) size, FileStores.listFiles(es), ms);
+            try (FileStores.EclipseStoreFile reopened = FileStores.EclipseStoreFile.open(es)) {
+                reopened.checkCount(size);
+            }
+        } finally {
+            FileStores.delete(es);
         }
     }
 }

@@ -30,7 +30,9 @@ import java.util.concurrent.TimeUnit;
  * ProtoBase a new {@code StandaloneFileStorage} and a new {@code ObjectSpace} (default cache bound) on it;
  * MVStore {@code new MVStore.Builder().fileName(..).open()} and {@code openMap}. The reads of one iteration
  * then go through one read-only transaction (ProtoBase) or {@code MVMap.get} (MVStore), each iteration on
- * the next window of a fixed random permutation of the keys. "Cold" is the engine's cache only: the OS page
+ * the next window of a fixed random permutation of the keys. EclipseStore ({@link FileStores.EclipseStoreFile}) is
+ * restarted before every iteration (a new storage manager: no shard loaded); each read loads the key's
+ * {@code Lazy} shard map on first use (with its items) and looks the key up. "Cold" is the engine's cache only: the OS page
  * cache still holds the files (dropping it needs root), the same for both engines.
  *
  * <p>Each iteration's teardown checks the sum of the ids read and, for ProtoBase, prints the bytes read from
@@ -147,6 +149,36 @@ public class FileColdReadBenchmark {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class EclipseStoreState {
+        Path dir;
+        FileStores.EclipseStoreFile data;
+
+        @Setup(Level.Trial)
+        public void build(Keys k) {
+            dir = FileStores.newDir("eclipsestore-read-");
+            FileStores.EclipseStoreFile.load(dir, k.size).close();
+            FileStores.log("EclipseStore storage of %,d entries: %,d bytes on disk", k.size,
+                    FileStores.bytesOnDisk(dir));
+        }
+
+        @Setup(Level.Iteration)
+        public void open() {
+            data = FileStores.EclipseStoreFile.open(dir);
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() {
+            data.close();
+            data = null;
+        }
+
+        @TearDown(Level.Trial)
+        public void delete() {
+            FileStores.delete(dir);
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(READS)
     public long protobaseColdRead(Keys k, ProtoBaseState s) {
@@ -170,6 +202,18 @@ public class FileColdReadBenchmark {
         long total = 0;
         for (int i = k.from, end = k.from + k.count; i < end; i++) {
             total += (Integer) s.data.map.get(keys[i])[0];
+        }
+        k.sum = total;
+        return total;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(READS)
+    public long eclipsestoreColdRead(Keys k, EclipseStoreState s) {
+        String[] keys = k.keys;
+        long total = 0;
+        for (int i = k.from, end = k.from + k.count; i < end; i++) {
+            total += s.data.get(keys[i]).id();
         }
         k.sum = total;
         return total;

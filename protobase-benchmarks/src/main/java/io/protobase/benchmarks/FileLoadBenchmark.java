@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * and returns once that commit is durable. ProtoBase fills a {@code Dictionary.builder()} in one transaction,
  * sets it as the root and commits ({@code StandaloneFileStorage}, {@code fsync=commit}); MVStore puts into an
  * {@code MVMap} of a file store, then {@code commit()} and {@code sync()}. Keys and records are created before
- * the measurement (the same data for both), so the time is insertion, encoding, writing and fsync.
+ * the measurement (the same data for both), so the time is insertion, encoding, writing and fsync. EclipseStore
+ * ({@link FileStores.EclipseStoreFile}) puts the prebuilt {@code Item} objects into its {@code Lazy} shard maps
+ * and stores them in one {@code store} of the root's shard array, with every write forced to disk.
  *
  * <p>Every iteration starts from a new directory (setup, not timed: opening the storage, and for ProtoBase
  * creating the database) and deletes it afterwards, after checking the entry count and printing the bytes on
@@ -143,6 +145,44 @@ public class FileLoadBenchmark {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class EclipseStoreState {
+        FileStores.EclipseStoreFile.Item[] records;
+        Path dir;
+        FileStores.EclipseStoreFile target;
+
+        @Setup(Level.Trial)
+        public void records(Input in) {
+            records = new FileStores.EclipseStoreFile.Item[in.size];
+            for (int i = 0; i < in.size; i++) {
+                records[i] = FileStores.EclipseStoreFile.record(in.ids[i]);
+            }
+        }
+
+        @Setup(Level.Iteration)
+        public void open() {
+            dir = FileStores.newDir("eclipsestore-load-");
+            target = FileStores.EclipseStoreFile.open(dir);
+        }
+
+        @TearDown(Level.Iteration)
+        public void verifyAndDelete(Input in) {
+            try {
+                target.checkCount(in.size);
+                target.close();
+                FileStores.log("EclipseStore load of %,d entries: %,d bytes on disk after shutdown (%s)", in.size,
+                        FileStores.bytesOnDisk(dir), FileStores.listFiles(dir));
+                try (FileStores.EclipseStoreFile reopened = FileStores.EclipseStoreFile.open(dir)) {
+                    reopened.checkCount(in.size);
+                }
+            } finally {
+                target.close();
+                target = null;
+                FileStores.delete(dir);
+            }
+        }
+    }
+
     @Benchmark
     public Dictionary protobaseLoad(Input in, ProtoBaseState s) {
         try (Transaction tx = s.target.db.newTransaction()) {
@@ -170,5 +210,11 @@ public class FileLoadBenchmark {
         s.target.store.commit();
         s.target.store.sync();
         return map;
+    }
+
+    @Benchmark
+    public Object eclipsestoreLoad(Input in, EclipseStoreState s) {
+        s.target.loadAll(in.keys, s.records);
+        return s.target.root;
     }
 }

@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * ProtoBase: construct {@code StandaloneFileStorage} (directory lock, recovery scan of the last segment),
  * build the {@code ObjectSpace} (reads the space root), {@code getDatabase}, then in a read-only transaction
  * get the root {@code Dictionary} and look up one key. MVStore: {@code new MVStore.Builder().fileName(..).open()},
- * {@code openMap}, {@code get} of the same key. Single shot, one open per iteration; the store is built once
+ * {@code openMap}, {@code get} of the same key. EclipseStore: {@code EmbeddedStorage.Foundation(dir)} (with the
+ * forcing writer of {@link FileStores.EclipseStoreFile}), {@code createEmbeddedStorageManager().start()} (which
+ * reads the whole storage's entity index and the root), then the key's {@code Lazy} shard and the item. Single shot, one open per iteration; the store is built once
  * per trial and closed after every iteration (not timed). The OS page cache is warm for both.
  */
 @BenchmarkMode(Mode.SingleShotTime)
@@ -101,6 +103,33 @@ public class FileOpenBenchmark {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class EclipseStoreState {
+        Path dir;
+        FileStores.EclipseStoreFile opened;
+
+        @Setup(Level.Trial)
+        public void build(Input in) {
+            dir = FileStores.newDir("eclipsestore-open-");
+            FileStores.EclipseStoreFile.load(dir, in.size).close();
+            FileStores.log("EclipseStore storage of %,d entries: %,d bytes on disk (%s)", in.size,
+                    FileStores.bytesOnDisk(dir), FileStores.listFiles(dir));
+        }
+
+        @TearDown(Level.Iteration)
+        public void close() {
+            if (opened != null) {
+                opened.close();
+                opened = null;
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void delete() {
+            FileStores.delete(dir);
+        }
+    }
+
     @Benchmark
     public Object protobaseOpen(Input in, ProtoBaseState s) {
         s.opened = FileStores.ProtoBaseFile.open(s.dir);
@@ -119,6 +148,17 @@ public class FileOpenBenchmark {
         Object[] r = s.opened.map.get(key);
         if (r == null || (Integer) r[0] != in.id) {
             throw new IllegalStateException("MVStore: key " + key + " holds a wrong record");
+        }
+        return r;
+    }
+
+    @Benchmark
+    public Object eclipsestoreOpen(Input in, EclipseStoreState s) {
+        s.opened = FileStores.EclipseStoreFile.open(s.dir);
+        String key = Dataset.key(in.id);
+        FileStores.EclipseStoreFile.Item r = s.opened.get(key);
+        if (r == null || r.id() != in.id) {
+            throw new IllegalStateException("EclipseStore: key " + key + " holds a wrong record");
         }
         return r;
     }
