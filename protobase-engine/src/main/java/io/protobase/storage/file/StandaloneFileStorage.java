@@ -176,6 +176,9 @@ public final class StandaloneFileStorage implements SharedStorage {
 
         /** Reopens the file if {@code broken} is still the channel and was closed under us. */
         synchronized void reopen(FileChannel broken) throws IOException {
+            if (channelsClosed) {
+                throw new ClosedChannelException();
+            }
             if (channel == broken && !broken.isOpen()) {
                 channel = provider.openSegment(id, false);
             }
@@ -201,7 +204,9 @@ public final class StandaloneFileStorage implements SharedStorage {
                 try {
                     return op.run(c);
                 } catch (ClosedChannelException e) {
-                    if (closed || attempt >= 3) {
+                    // not `closed`: close() itself flushes, fsyncs and writes the close record after
+                    // setting it, and must survive an interrupt of the closing thread like any other I/O
+                    if (channelsClosed || attempt >= 3) {
                         throw e;
                     }
                     interrupted |= Thread.interrupted();
@@ -244,6 +249,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     private AtomPointer writtenRoot;
     private long writtenSequence;
     private volatile boolean closed;
+    /** Set once {@link #closeChannels()} runs: from then on a closed channel is not reopened. */
+    private volatile boolean channelsClosed;
     private volatile Throwable poisoned;
     /** Guards {@link #syncing} and {@link #durableSequence}; waited on by commits awaiting an fsync. */
     private final Object syncMonitor = new Object();
@@ -1334,9 +1341,12 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     private void closeChannels() {
+        channelsClosed = true;
         for (Segment s : segments.values()) {
             try {
-                s.channel.close();
+                synchronized (s) {
+                    s.channel.close();
+                }
             } catch (IOException e) {
                 LOG.warn("Closing {} failed: {}", s.name, e.toString());
             }
