@@ -857,12 +857,23 @@ public final class StandaloneFileStorage implements SharedStorage {
         long target = needed >= options.segmentSize() ? needed
                 : Math.min(options.segmentSize(), needed + PREALLOCATION);
         long from = Math.max(s.allocated, s.written);
-        for (long pos = from; pos < target; ) {
-            ByteBuffer zeros = ZEROS.duplicate();
-            zeros.limit((int) Math.min(zeros.capacity(), target - pos));
-            int n = zeros.remaining();
-            write(s, zeros, pos);
-            pos += n;
+        try {
+            // one channel operation for the whole range: an interrupted committer then closes the
+            // channel (and has it reopened) once, not once per buffer of zeros
+            io(s, c -> {
+                ByteBuffer zeros = ZEROS.duplicate();
+                for (long pos = from; pos < target; ) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), target - pos));
+                    while (zeros.hasRemaining()) {
+                        pos += c.write(zeros, pos);
+                    }
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            poison(e);
+            throw new StorageException("Cannot extend " + s.name + " in " + provider.directory() + ": "
+                    + e.getMessage() + "; the storage must be reopened", e);
         }
         s.allocated = target;
     }
