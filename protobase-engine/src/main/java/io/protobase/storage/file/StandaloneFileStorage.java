@@ -76,6 +76,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     static final int PREALLOCATION = 1 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    private static final String RESTORE = "; restore the directory from a backup, or move the file away if it does not "
+            + "belong to this storage";
 
     /**
      * Settings of a file storage.
@@ -982,15 +984,7 @@ public final class StandaloneFileStorage implements SharedStorage {
     private void recover() {
         List<Long> ids = new ArrayList<>(provider.segmentIds());
         if (ids.isEmpty()) {
-            synchronized (writeLock) {
-                writtenRoot = origin.root();
-                writtenSequence = origin.sequence();
-                root = origin.root();
-                sequence = origin.sequence();
-                durableSequence = origin.sequence();
-                startSegment(origin.firstSegmentId());
-                committed = new LogPosition(current.id, current.written, sequence, root);
-            }
+            startAtOrigin(origin.firstSegmentId());
             return;
         }
         for (int i = 0; i < ids.size(); i++) {
@@ -1006,45 +1000,61 @@ public final class StandaloneFileStorage implements SharedStorage {
             committed = new LogPosition(newest.id, newest.written, sequence, root);
             return;
         }
-        while (true) {
-            long lastId = ids.get(ids.size() - 1);
-            Segment last = segments.get(lastId);
-            Scan scan = scan(last);
+        Scan scan = newest.written < 0 ? null : scan(newest);
+        Segment last = newest;
+        if (scan == null) {
+            // no valid checkpoint: only the residue of an interrupted creation may go
+            if (!isCreationResidue(newest)) {
+                throw notCreationResidue(newest);
+            }
+            dropSegment(newest);
+            ids.remove(ids.size() - 1);
+            if (ids.isEmpty()) {
+                // as good as an empty directory: the log starts where an empty one would
+                startAtOrigin(newest.id);
+                return;
+            }
+            last = segments.get(ids.get(ids.size() - 1));
+            scan = scan(last);
             if (scan == null) {
-                // a segment whose creation was torn before its checkpoint became durable
-                dropSegment(last);
-                ids.remove(ids.size() - 1);
-                if (ids.isEmpty()) {
-                    synchronized (writeLock) {
-                        startSegment(lastId);
-                        committed = new LogPosition(current.id, current.written, sequence, root);
-                    }
-                    return;
-                }
-                continue;
+                // sealed before the dropped segment was started, so it held a durable checkpoint
+                throw corrupt(last, WalFormat.HEADER_SIZE, "a sealed segment without a valid checkpoint record"
+                        + RESTORE);
             }
-            try {
-                if (last.channel.size() > scan.end) {
-                    // after a crash the log ends at least with the zeros written ahead of it
-                    LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
-                            provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
-                    last.channel.truncate(scan.end);
-                }
-                // what a crashed process wrote may still be only in the OS cache: make it durable
-                // before later commit records claim it is
-                last.channel.force(false);
-                last.synced = scan.end;
-            } catch (IOException e) {
-                throw new StorageException("Cannot truncate or fsync the tail of " + last.name + " in "
-                        + provider.directory() + ": " + e.getMessage(), e);
+        }
+        try {
+            if (last.channel.size() > scan.end) {
+                // after a crash the log ends at least with the zeros written ahead of it
+                LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
+                        provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
+                last.channel.truncate(scan.end);
             }
-            last.written = scan.end;
-            last.allocated = scan.end;
-            current = last;
-            bufferStart = scan.end;
-            adopt(scan.record);
-            committed = new LogPosition(last.id, scan.end, sequence, root);
-            return;
+            // what a crashed process wrote may still be only in the OS cache: make it durable
+            // before later commit records claim it is
+            last.channel.force(false);
+            last.synced = scan.end;
+        } catch (IOException e) {
+            throw new StorageException("Cannot truncate or fsync the tail of " + last.name + " in "
+                    + provider.directory() + ": " + e.getMessage(), e);
+        }
+        last.written = scan.end;
+        last.allocated = scan.end;
+        current = last;
+        bufferStart = scan.end;
+        adopt(scan.record);
+        committed = new LogPosition(last.id, scan.end, sequence, root);
+    }
+
+    /** Starts the log of an empty directory: segment {@code id} with a checkpoint of the origin's root. */
+    private void startAtOrigin(long id) {
+        synchronized (writeLock) {
+            writtenRoot = origin.root();
+            writtenSequence = origin.sequence();
+            root = origin.root();
+            sequence = origin.sequence();
+            durableSequence = origin.sequence();
+            startSegment(id);
+            committed = new LogPosition(current.id, current.written, sequence, root);
         }
     }
 
@@ -1101,6 +1111,12 @@ public final class StandaloneFileStorage implements SharedStorage {
             s.synced = size;
             s.allocated = size;
             if (size < WalFormat.HEADER_SIZE) {
+                if (!last) {
+                    throw corrupt(s, 0, "a sealed segment only " + size + " bytes long, shorter than its header"
+                            + RESTORE);
+                }
+                // maybe a creation interrupted before its header was written; see isCreationResidue
+                s.written = -1;
                 return;
             }
             ByteBuffer h = ByteBuffer.allocate(WalFormat.HEADER_SIZE);
@@ -1108,15 +1124,85 @@ public final class StandaloneFileStorage implements SharedStorage {
             try {
                 checkHeader(s, h, id);
             } catch (CorruptionException e) {
-                if (!last || isNewerFormat(h) || findCommitAfter(s, WalFormat.HEADER_SIZE - 1, size, 0) != null) {
+                if (isNewerFormat(h)) {
                     throw e;
                 }
-                // a header torn while the segment was being created: nothing in it was ever committed
+                if (!last) {
+                    throw new CorruptionException(e.getMessage() + RESTORE, e);
+                }
+                // maybe a creation interrupted while its header was written; see isCreationResidue
                 s.written = -1;
+                lastHeaderDamage = e;
             }
         } catch (IOException e) {
             throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the last segment {@code s}, which holds no valid checkpoint, is provably the residue
+     * of its own creation interrupted by a crash, and so holds nothing that was ever committed
+     * (commits are appended only after the checkpoint is durable). Creating a segment writes zeros
+     * from offset 0 to {@link #PREALLOCATION} bytes past the header, then the header, then the
+     * checkpoint, and fsyncs them together; a build that did not preallocate extended the file write
+     * by write. So a crash leaves a file no longer than the header plus the preallocation holding:
+     * only zeros; or the header this storage writes for that id (only its creation time cannot be
+     * predicted), whole and valid, followed by zeros; or a file ending inside that header or inside
+     * the checkpoint after it, holding exactly their beginning (the checkpoint's length, kind and
+     * marker; its other fields cannot be predicted). Anything else is not this storage's to delete.
+     */
+    private boolean isCreationResidue(Segment s) {
+        try {
+            long size = s.channel.size();
+            if (size > WalFormat.HEADER_SIZE + PREALLOCATION) {
+                return false;
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            readFully(s.channel, b, 0, s);
+            byte[] bytes = b.array();
+            if (isZero(bytes, 0, bytes.length)) {
+                return true;
+            }
+            int header = (int) Math.min(size, WalFormat.HEADER_SIZE);
+            // once the creation time (bytes 24..31) is complete the whole header, checksum included, follows
+            long created = header >= 32 ? ByteBuffer.wrap(bytes).getLong(24) : 0;
+            byte[] expected = WalFormat.header(s.id, created).array();
+            for (int i = 0; i < header; i++) {
+                if (bytes[i] != expected[i] && (i < 24 || i >= 32)) {
+                    return false;
+                }
+            }
+            if (size <= WalFormat.HEADER_SIZE + WalFormat.ROOT_RECORD_SIZE - 1 && size > WalFormat.HEADER_SIZE) {
+                byte[] checkpoint = ByteBuffer.allocate(5 + WalFormat.COMMIT_MAGIC.length)
+                        .putInt(WalFormat.COMMIT_PAYLOAD).put(WalFormat.KIND_CHECKPOINT).put(WalFormat.COMMIT_MAGIC)
+                        .array();
+                int known = (int) Math.min(size - WalFormat.HEADER_SIZE, checkpoint.length);
+                return Arrays.equals(bytes, WalFormat.HEADER_SIZE, WalFormat.HEADER_SIZE + known, checkpoint, 0, known);
+            }
+            return isZero(bytes, header, bytes.length);
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isZero(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Why the last segment {@code s}, without a valid checkpoint and not creation residue, fails the open. */
+    private CorruptionException notCreationResidue(Segment s) {
+        String what = lastHeaderDamage != null ? lastHeaderDamage.getMessage()
+                : s.written < 0 ? "Corrupt " + s.name + " in " + provider.directory() + " at offset 0: shorter than a "
+                        + "segment header"
+                : "Corrupt " + s.name + " in " + provider.directory() + " at offset " + WalFormat.HEADER_SIZE
+                        + ": no valid checkpoint record";
+        return new CorruptionException(what + ", and its content is not what an interrupted creation of this segment "
+                + "leaves, so it was left in place" + RESTORE);
     }
 
     private void checkHeader(Segment s, ByteBuffer h, long id) {
@@ -1147,6 +1233,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 && h.getInt(32) == WalFormat.crc(h.array(), 0, 32);
     }
 
+    /** Deletes the residue of an interrupted segment creation (see {@link #isCreationResidue}). */
     private void dropSegment(Segment s) {
         LOG.warn("Recovering {}: removing {}, whose creation was interrupted before it held any data",
                 provider.directory(), s.name);
@@ -1164,16 +1251,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /**
-     * Finds the last valid commit or checkpoint record of a segment, or {@code null} when the
-     * segment holds none (its header or checkpoint was torn at creation).
+     * Finds the last valid commit or checkpoint record of a segment with a valid header, or
+     * {@code null} when it holds none (its creation may have been interrupted before its checkpoint
+     * was written).
      */
     private Scan scan(Segment s) {
         try {
             long size = s.channel.size();
-            if (size < WalFormat.HEADER_SIZE || s.written < 0) {
-                // torn at creation, before its checkpoint existed: holds nothing committed
-                return null;
-            }
             WalFormat.RootRecord last = null;
             long lastEnd = -1;
             long pos = WalFormat.HEADER_SIZE;
@@ -1205,7 +1289,6 @@ public final class StandaloneFileStorage implements SharedStorage {
                 }
             }
             if (last == null) {
-                // the checkpoint written at creation never became durable: nothing here was committed
                 return null;
             }
             return new Scan(last, lastEnd);
@@ -1289,6 +1372,9 @@ public final class StandaloneFileStorage implements SharedStorage {
         c.update(payload, 0, payload.length);
         return (int) c.getValue();
     }
+
+    /** Why the header of the last segment is invalid, while recovery decides whether it is creation residue. */
+    private CorruptionException lastHeaderDamage;
 
     /** The read-ahead window of the segment being scanned (recovery reads segments sequentially). */
     private ScanWindow scanWindow;
