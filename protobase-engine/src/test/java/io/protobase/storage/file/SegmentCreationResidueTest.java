@@ -164,7 +164,13 @@ class SegmentCreationResidueTest {
         }
     }
 
-    /** Commits until the log has two segments, closes, and returns the first (sealed) one. */
+    /**
+     * Commits until the log has two segments, closes, removes the manifest and returns the first
+     * (sealed) segment. Without a manifest (as an earlier version leaves the directory), the images
+     * the tests make of the last segment are what a crash while creating it leaves; with one, the
+     * manifest would say whether the segment had been created completely (see
+     * {@link LogTruncationDetectionTest}).
+     */
     private Path commitIntoTwoSegments() {
         try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir),
                 StandaloneFileStorage.Options.defaults().withSegmentSize(64 * 1024)))) {
@@ -177,6 +183,7 @@ class SegmentCreationResidueTest {
                 });
             }
         }
+        WalFiles.delete(dir.resolve(LogManifest.FILE));
         return WalFiles.segments(dir).get(0);
     }
 
