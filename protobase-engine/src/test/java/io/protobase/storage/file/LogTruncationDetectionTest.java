@@ -111,6 +111,41 @@ class LogTruncationDetectionTest {
     }
 
     @Test
+    void aSegmentTheManifestNamesAsCreatedIsNotTakenForTheResidueOfAnInterruptedCreation() {
+        Path lastSegment = WalFiles.lastSegment(crashed).getFileName();
+        // the same cut without the manifest is what a crash while creating the segment leaves
+        Path withoutManifest = WalFiles.copy(crashed, work.resolve("without-manifest"));
+        WalFiles.truncate(withoutManifest.resolve(lastSegment), 0);
+        try (ObjectSpace space = open(withoutManifest)) {
+            assertThat(Bank.read(space.getDatabase(Bank.DATABASE)).counter()).isLessThan(COMMITS);
+        }
+
+        // the manifest was written once the segment was complete (at rotation): it was cut short since
+        Path copy = WalFiles.copyWithManifest(crashed, work.resolve("emptied"));
+        WalFiles.truncate(copy.resolve(lastSegment), 0);
+
+        assertOpenFailsNaming(copy, lastSegment, "last segment emptied");
+    }
+
+    @Test
+    void aManifestWrittenByANewerFormatVersionFailsTheOpenAskingForAnUpgrade() {
+        Path manifest = closed.resolve(LogManifest.FILE);
+        byte[] bytes = WalFiles.read(manifest);
+        for (int slot = 0; slot < 2; slot++) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes, slot * LogManifest.SLOT_SIZE, LogManifest.SLOT_SIZE)
+                    .slice();
+            b.putShort(8, (short) (LogManifest.VERSION + 1));
+            b.putInt(56, WalFormat.crc(bytes, slot * LogManifest.SLOT_SIZE, 56));
+        }
+        WalFiles.write(manifest, bytes);
+
+        assertThatThrownBy(() -> open(closed).close())
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(manifest.toAbsolutePath().toString())
+                .hasMessageContaining("newer ProtoBase");
+    }
+
+    @Test
     void aTornTailAfterACrashStillRecoversTheLastCompleteCommit() {
         Path segment = WalFiles.lastSegment(crashed);
         List<WalFiles.Rec> commits = WalFiles.records(segment).stream()
