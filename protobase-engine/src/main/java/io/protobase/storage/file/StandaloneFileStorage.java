@@ -18,6 +18,7 @@ import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,8 @@ import java.util.zip.CRC32C;
  * against these is damage: the open fails with a {@link CorruptionException} naming the file and
  * changes nothing. Likewise a segment without a valid checkpoint is deleted only when its content is
  * exactly what an interrupted creation of it leaves.
- * An fsync failure poisons the storage (further calls fail) because the state of the file is then
+ *
+ * <p>An fsync failure poisons the storage (further calls fail) because the state of the file is then
  * unknown, as PostgreSQL does.
  *
  * <p>The format is specified in {@code docs/file-format.md}. Thread-safe.
@@ -1037,7 +1039,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             startAtOrigin(origin.firstSegmentId());
             return;
         }
-        Map<Long, long[]> sealedLengths = new java.util.HashMap<>();
+        Map<Long, SealedLength> sealedLengths = new HashMap<>();
         for (int i = 0; i < ids.size(); i++) {
             openExisting(ids.get(i), i == ids.size() - 1, sealedLengths);
         }
@@ -1133,16 +1135,20 @@ public final class StandaloneFileStorage implements SharedStorage {
      * was sealed. A recorded segment that is gone is not checked: the cloud storage deletes sealed
      * segments once they are uploaded.
      */
-    private void checkSealedLengths(Map<Long, long[]> sealedLengths) {
-        sealedLengths.forEach((id, recorded) -> {
+    private void checkSealedLengths(Map<Long, SealedLength> sealedLengths) {
+        sealedLengths.forEach((id, sealed) -> {
             Segment s = segments.get(id);
-            if (s != null && s.written != recorded[0]) {
-                throw corrupt(s, Math.min(s.written, recorded[0]), "the sealed segment is " + s.written
-                        + " bytes long, but it was sealed at " + recorded[0] + " bytes (recorded in the checkpoint of "
-                        + WalFormat.fileName(recorded[1]) + "): " + (s.written < recorded[0]
+            if (s != null && s.written != sealed.length()) {
+                throw corrupt(s, Math.min(s.written, sealed.length()), "the sealed segment is " + s.written
+                        + " bytes long, but it was sealed at " + sealed.length() + " bytes (recorded in the checkpoint "
+                        + "of " + WalFormat.fileName(sealed.recordedBy()) + "): " + (s.written < sealed.length()
                         ? "it was cut short and committed data is missing" : "bytes were appended to it") + RESTORE);
             }
         });
+    }
+
+    /** The final length of a sealed segment, as the checkpoint of segment {@code recordedBy} records it. */
+    private record SealedLength(long length, long recordedBy) {
     }
 
     /**
@@ -1248,7 +1254,7 @@ public final class StandaloneFileStorage implements SharedStorage {
      * Opens segment {@code id} and checks its header; notes in {@code sealedLengths} the segment its
      * checkpoint says was sealed before it, with that segment's length and this id.
      */
-    private void openExisting(long id, boolean last, Map<Long, long[]> sealedLengths) {
+    private void openExisting(long id, boolean last, Map<Long, SealedLength> sealedLengths) {
         FileChannel channel;
         String name = WalFormat.fileName(id);
         try {
@@ -1296,7 +1302,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             }
             // -1: written by a version that did not record it
             if (checkpoint != null && checkpoint.previousSegment() >= 0) {
-                sealedLengths.put(checkpoint.previousSegment(), new long[] {checkpoint.previousOffset(), id});
+                sealedLengths.put(checkpoint.previousSegment(), new SealedLength(checkpoint.previousOffset(), id));
             }
         } catch (IOException e) {
             throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
