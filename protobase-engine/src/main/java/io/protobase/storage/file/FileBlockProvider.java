@@ -18,10 +18,11 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The directory of a file storage: its WAL segment files ({@code wal-<id>.pbl}) and its lock file
- * ({@code protobase.lock}). Exclusive ownership is an OS file lock on the lock file, which the
- * operating system releases when the owning process dies, so a killed process never blocks the
- * next start; the lock file records the owner's process id for error messages.
+ * The directory of a file storage: its WAL segment files ({@code wal-<id>.pbl}), its manifest
+ * ({@code protobase.manifest}) and its lock file ({@code protobase.lock}). Exclusive ownership is an
+ * OS file lock on the lock file, which the operating system releases when the owning process dies,
+ * so a killed process never blocks the next start; the lock file records the owner's process id for
+ * error messages.
  */
 public final class FileBlockProvider {
 
@@ -141,6 +142,18 @@ public final class FileBlockProvider {
                 ? access.open(segmentPath(id), StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
                         StandardOpenOption.WRITE)
                 : access.open(segmentPath(id), StandardOpenOption.READ, StandardOpenOption.WRITE);
+    }
+
+    /**
+     * Opens the manifest ({@link LogManifest#FILE}); without {@code create}, returns {@code null}
+     * when there is none.
+     */
+    FileChannel openManifest(boolean create) throws IOException {
+        Path path = directory.resolve(LogManifest.FILE);
+        if (create) {
+            return access.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return Files.exists(path) ? access.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE) : null;
     }
 
     void syncDirectory() throws IOException {

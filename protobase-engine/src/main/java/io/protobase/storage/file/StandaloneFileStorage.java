@@ -18,6 +18,7 @@ import java.nio.channels.FileChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,16 @@ import java.util.zip.CRC32C;
  * Reads verify each record's CRC32C, so damage in older segments is reported on access.
  * A clean {@link #close()} ends the log with a close record once everything before it is fsynced;
  * the next open finds it in the last bytes of the file and takes the root from it without scanning.
- * An fsync failure poisons the storage (further calls fail) because the state of the file is then
+ *
+ * <p>A torn tail is expected only where a crash can leave one. A {@link LogManifest}, written at
+ * open, rotation and clean close (never by a commit), says whether the log was closed cleanly, and
+ * then how long its last segment is, and which segment and sequence recovery must reach; each
+ * segment's checkpoint records the final length of the segment sealed before it. A log cut short
+ * against these is damage: the open fails with a {@link CorruptionException} naming the file and
+ * changes nothing. Likewise a segment without a valid checkpoint is deleted only when its content is
+ * exactly what an interrupted creation of it leaves.
+ *
+ * <p>An fsync failure poisons the storage (further calls fail) because the state of the file is then
  * unknown, as PostgreSQL does.
  *
  * <p>The format is specified in {@code docs/file-format.md}. Thread-safe.
@@ -76,6 +86,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     static final int PREALLOCATION = 1 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(30);
+    private static final String RESTORE = "; restore the directory from a backup, or move the file away if it does not "
+            + "belong to this storage";
 
     /**
      * Settings of a file storage.
@@ -259,6 +271,8 @@ public final class StandaloneFileStorage implements SharedStorage {
     private boolean syncing;
     /** The sequence number of the newest root update known to be durable (and visible). */
     private long durableSequence;
+    /** What recovery must find in this directory; written at open, rotation and clean close. */
+    private LogManifest manifest;
     /** Whether anything was appended since the log last ended in a close record; guarded by writeLock. */
     private boolean appendedSinceClean = true;
 
@@ -760,6 +774,7 @@ public final class StandaloneFileStorage implements SharedStorage {
     private void writeCloseRecord() {
         synchronized (writeLock) {
             if (!appendedSinceClean) {
+                writeManifest(LogManifest.State.CLOSED, current.id, current.written, writtenSequence);
                 return;
             }
             AtomPointer r = writtenRoot;
@@ -772,6 +787,8 @@ public final class StandaloneFileStorage implements SharedStorage {
             unsynced.remove(current);
             force(current);
             appendedSinceClean = false;
+            // only now that the close record is durable: the next open expects the log to end with it
+            writeManifest(LogManifest.State.CLOSED, current.id, current.written, writtenSequence);
         }
     }
 
@@ -905,10 +922,17 @@ public final class StandaloneFileStorage implements SharedStorage {
         force(current);
         unsynced.remove(current);
         long id = current.id + 1;
-        startSegment(id);
+        startSegment(id, current.id, current.written);
+        // from now on recovery must find the new segment and at least the sequence its checkpoint holds
+        writeManifest(LogManifest.State.OPEN, id, -1, writtenSequence);
     }
 
-    private void startSegment(long id) {
+    /**
+     * Creates segment {@code id} with a checkpoint of the current root; the checkpoint also records
+     * the segment sealed just before it and that segment's final length ({@code -1, -1}: none), so
+     * that recovery finds a sealed segment cut short.
+     */
+    private void startSegment(long id, long sealedId, long sealedLength) {
         try {
             FileChannel channel = provider.openSegment(id, true);
             Segment s = new Segment(id, channel, WalFormat.fileName(id), 0);
@@ -920,7 +944,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             bufferStart = WalFormat.HEADER_SIZE;
             AtomPointer r = writtenRoot;
             append(WalFormat.KIND_CHECKPOINT, new WalFormat.RootRecord(writtenSequence,
-                    r == null ? -1 : r.segmentId(), r == null ? -1 : r.offset(), -1, -1,
+                    r == null ? -1 : r.segmentId(), r == null ? -1 : r.offset(), sealedId, sealedLength,
                     System.currentTimeMillis(), 0).toPayload());
             flushBuffer();
             force(s);
@@ -946,6 +970,17 @@ public final class StandaloneFileStorage implements SharedStorage {
         } catch (IOException e) {
             poison(e);
             throw new StorageException("fsync of " + s.name + " in " + provider.directory() + " failed: "
+                    + e.getMessage() + "; the storage must be reopened (recovery keeps every durable commit)", e);
+        }
+    }
+
+    /** Writes the manifest; a failure poisons the storage like a failed fsync of the log. */
+    private void writeManifest(LogManifest.State state, long lastSegment, long lastLength, long seq) {
+        try {
+            manifest.write(state, lastSegment, lastLength, seq);
+        } catch (IOException e) {
+            poison(e);
+            throw new StorageException("Cannot write " + LogManifest.FILE + " in " + provider.directory() + ": "
                     + e.getMessage() + "; the storage must be reopened (recovery keeps every durable commit)", e);
         }
     }
@@ -979,72 +1014,199 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     // ------------------------------------------------------------------ recovery
 
+    /**
+     * Opens the segments and finds where the log ends, failing with a {@link CorruptionException}
+     * and modifying nothing when the files are not what the manifest and the checkpoints say they
+     * must be. Only then the manifest is marked open and the log repaired: a torn tail truncated,
+     * creation residue deleted.
+     */
     private void recover() {
+        try {
+            manifest = LogManifest.read(provider);
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + LogManifest.FILE + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
+        }
+        LogManifest.Entry expected = manifest.current();
         List<Long> ids = new ArrayList<>(provider.segmentIds());
         if (ids.isEmpty()) {
-            synchronized (writeLock) {
-                writtenRoot = origin.root();
-                writtenSequence = origin.sequence();
-                root = origin.root();
-                sequence = origin.sequence();
-                durableSequence = origin.sequence();
-                startSegment(origin.firstSegmentId());
-                committed = new LogPosition(current.id, current.written, sequence, root);
+            if (expected != null) {
+                throw new CorruptionException("The log in " + provider.directory() + " has no segment files, but its "
+                        + LogManifest.FILE + " records commits up to " + expected.sequence() + " in "
+                        + WalFormat.fileName(expected.lastSegment()) + ": the segments were deleted. Restore the "
+                        + "directory from a backup, or delete " + LogManifest.FILE + " too to start an empty store");
             }
+            startAtOrigin(origin.firstSegmentId());
             return;
         }
+        Map<Long, SealedLength> sealedLengths = new HashMap<>();
         for (int i = 0; i < ids.size(); i++) {
-            openExisting(ids.get(i), i == ids.size() - 1);
+            openExisting(ids.get(i), i == ids.size() - 1, sealedLengths);
         }
+        checkSealedLengths(sealedLengths);
         Segment newest = segments.get(ids.get(ids.size() - 1));
+        boolean closedCleanly = expected != null && expected.state() == LogManifest.State.CLOSED;
+        if (closedCleanly) {
+            checkAsClosed(expected, newest);
+        }
+        // a sequence known durable: recovery reaching less has lost committed data
+        long floor = expected == null ? 0 : expected.sequence();
         WalFormat.RootRecord clean = closeRecordAtEnd(newest);
-        if (clean != null) {
+        if (clean != null && (closedCleanly ? clean.sequence() == floor : clean.sequence() >= floor)) {
+            requireReached(expected, newest);
             current = newest;
             bufferStart = newest.written;
             adopt(clean);
             appendedSinceClean = false;
             committed = new LogPosition(newest.id, newest.written, sequence, root);
+            writeManifest(LogManifest.State.OPEN, newest.id, -1, sequence);
             return;
         }
-        while (true) {
-            long lastId = ids.get(ids.size() - 1);
-            Segment last = segments.get(lastId);
-            Scan scan = scan(last);
+        Scan scan = newest.written < 0 ? null : scan(newest);
+        Segment last = newest;
+        if (scan == null) {
+            // no valid checkpoint: only the residue of an interrupted creation may go, and only one
+            // started after the manifest was last written
+            if (!isCreationResidue(newest)) {
+                throw notCreationResidue(newest, "its content is not what an interrupted creation of this segment "
+                        + "leaves, so it was left in place");
+            }
+            if (expected != null && newest.id <= expected.lastSegment()) {
+                throw notCreationResidue(newest, "yet " + LogManifest.FILE + " records it as created (commits up to "
+                        + expected.sequence() + " were durable), so it was cut short and was left in place");
+            }
+            Segment previous = ids.size() > 1 ? segments.get(ids.get(ids.size() - 2)) : null;
+            if (previous == null && expected != null) {
+                throw new CorruptionException(WalFormat.fileName(expected.lastSegment()) + " is missing in "
+                        + provider.directory() + ": the log had reached it (" + LogManifest.FILE + "), but only "
+                        + newest.name + ", an interrupted creation, is left; committed data is missing. Restore the "
+                        + "directory from a backup");
+            }
+            if (previous != null) {
+                requireReached(expected, previous);
+            }
+            dropSegment(newest);
+            if (previous == null) {
+                // as good as an empty directory: the log starts where an empty one would
+                startAtOrigin(newest.id);
+                return;
+            }
+            last = previous;
+            scan = scan(last);
             if (scan == null) {
-                // a segment whose creation was torn before its checkpoint became durable
-                dropSegment(last);
-                ids.remove(ids.size() - 1);
-                if (ids.isEmpty()) {
-                    synchronized (writeLock) {
-                        startSegment(lastId);
-                        committed = new LogPosition(current.id, current.written, sequence, root);
-                    }
-                    return;
-                }
-                continue;
+                // sealed before the dropped segment was started, so it held a durable checkpoint
+                throw corrupt(last, WalFormat.HEADER_SIZE, "a sealed segment without a valid checkpoint record"
+                        + RESTORE);
             }
-            try {
-                if (last.channel.size() > scan.end) {
-                    // after a crash the log ends at least with the zeros written ahead of it
-                    LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
-                            provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
-                    last.channel.truncate(scan.end);
-                }
-                // what a crashed process wrote may still be only in the OS cache: make it durable
-                // before later commit records claim it is
+        }
+        requireReached(expected, last);
+        if (closedCleanly ? scan.record.sequence() != floor : scan.record.sequence() < floor) {
+            throw corrupt(last, scan.end, "the log holds commits up to " + scan.record.sequence() + ", but commit "
+                    + floor + " was durable " + (closedCleanly ? "when the log was closed cleanly" : "before")
+                    + " (" + LogManifest.FILE + "): committed data is missing" + RESTORE);
+        }
+        try {
+            // what a crashed process wrote may still be only in the OS cache: make it durable before
+            // the manifest and later commit records count it as durable
+            last.channel.force(false);
+            writeManifest(LogManifest.State.OPEN, last.id, -1, scan.record.sequence());
+            if (last.channel.size() > scan.end) {
+                // after a crash the log ends at least with the zeros written ahead of it
+                LOG.warn("Recovering {}: truncating {} bytes after the last commit of {} (offset {})",
+                        provider.directory(), last.channel.size() - scan.end, last.name, scan.end);
+                last.channel.truncate(scan.end);
                 last.channel.force(false);
-                last.synced = scan.end;
-            } catch (IOException e) {
-                throw new StorageException("Cannot truncate or fsync the tail of " + last.name + " in "
-                        + provider.directory() + ": " + e.getMessage(), e);
             }
-            last.written = scan.end;
-            last.allocated = scan.end;
-            current = last;
-            bufferStart = scan.end;
-            adopt(scan.record);
-            committed = new LogPosition(last.id, scan.end, sequence, root);
-            return;
+            last.synced = scan.end;
+        } catch (IOException e) {
+            throw new StorageException("Cannot truncate or fsync the tail of " + last.name + " in "
+                    + provider.directory() + ": " + e.getMessage(), e);
+        }
+        last.written = scan.end;
+        last.allocated = scan.end;
+        current = last;
+        bufferStart = scan.end;
+        adopt(scan.record);
+        committed = new LogPosition(last.id, scan.end, sequence, root);
+    }
+
+    /**
+     * Checks every sealed segment against the length its successor's checkpoint recorded when it
+     * was sealed. A recorded segment that is gone is not checked: the cloud storage deletes sealed
+     * segments once they are uploaded.
+     */
+    private void checkSealedLengths(Map<Long, SealedLength> sealedLengths) {
+        sealedLengths.forEach((id, sealed) -> {
+            Segment s = segments.get(id);
+            if (s != null && s.written != sealed.length()) {
+                throw corrupt(s, Math.min(s.written, sealed.length()), "the sealed segment is " + s.written
+                        + " bytes long, but it was sealed at " + sealed.length() + " bytes (recorded in the checkpoint "
+                        + "of " + WalFormat.fileName(sealed.recordedBy()) + "): " + (s.written < sealed.length()
+                        ? "it was cut short and committed data is missing" : "bytes were appended to it") + RESTORE);
+            }
+        });
+    }
+
+    /** The final length of a sealed segment, as the checkpoint of segment {@code recordedBy} records it. */
+    private record SealedLength(long length, long recordedBy) {
+    }
+
+    /**
+     * After a clean close the last segment must be the one the manifest names, exactly as long as it
+     * was then: nothing can have been torn, so any difference is damage.
+     */
+    private void checkAsClosed(LogManifest.Entry expected, Segment newest) {
+        Segment named = segments.get(expected.lastSegment());
+        String closedAt = "the log was closed cleanly with " + WalFormat.fileName(expected.lastSegment())
+                + " as its last segment, " + expected.lastLength() + " bytes long (" + LogManifest.FILE + ")";
+        String olderVersion = "; if a ProtoBase version without " + LogManifest.FILE + " wrote to this directory "
+                + "since, delete " + LogManifest.FILE + " and open again, otherwise restore the directory from a backup";
+        if (named == null) {
+            throw new CorruptionException(WalFormat.fileName(expected.lastSegment()) + " is missing in "
+                    + provider.directory() + ": " + closedAt + "; committed data is missing. Restore the directory "
+                    + "from a backup");
+        }
+        if (newest != named) {
+            throw new CorruptionException(newest.name + " in " + provider.directory() + " is newer than the log: "
+                    + closedAt + olderVersion);
+        }
+        long size;
+        try {
+            size = named.channel.size();
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + named.name + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
+        }
+        if (size < expected.lastLength()) {
+            throw corrupt(named, size, "the file is " + size + " bytes long, but " + closedAt
+                    + ": it was cut short and committed data is missing; restore the directory from a backup");
+        }
+        if (size > expected.lastLength()) {
+            throw corrupt(named, expected.lastLength(), "the file is " + size + " bytes long, but " + closedAt
+                    + olderVersion);
+        }
+    }
+
+    /** Fails when the manifest names a later segment than {@code last}, the one the log ends in. */
+    private void requireReached(LogManifest.Entry expected, Segment last) {
+        if (expected != null && last.id < expected.lastSegment()) {
+            throw new CorruptionException(WalFormat.fileName(expected.lastSegment()) + " is missing in "
+                    + provider.directory() + ": the log had reached it (" + LogManifest.FILE + "), but ends in "
+                    + last.name + "; committed data is missing. Restore the directory from a backup");
+        }
+    }
+
+    /** Starts the log of an empty directory: segment {@code id} with a checkpoint of the origin's root. */
+    private void startAtOrigin(long id) {
+        synchronized (writeLock) {
+            writtenRoot = origin.root();
+            writtenSequence = origin.sequence();
+            root = origin.root();
+            sequence = origin.sequence();
+            durableSequence = origin.sequence();
+            startSegment(id, -1, -1);
+            committed = new LogPosition(current.id, current.written, sequence, root);
+            writeManifest(LogManifest.State.OPEN, id, -1, sequence);
         }
     }
 
@@ -1062,30 +1224,37 @@ public final class StandaloneFileStorage implements SharedStorage {
      * it can be torn and the segment needs no scan (reads still verify each record's checksum).
      */
     private WalFormat.RootRecord closeRecordAtEnd(Segment s) {
-        long size = s.written;
-        long at = size - WalFormat.ROOT_RECORD_SIZE;
+        long at = s.written - WalFormat.ROOT_RECORD_SIZE;
         if (at < WalFormat.HEADER_SIZE) {
             return null;
         }
+        WalFormat.RootRecord record = rootRecordAt(s, at, WalFormat.KIND_CLOSE);
+        return record != null && record.durableLength() == at ? record : null;
+    }
+
+    /** The valid root record of {@code kind} at offset {@code at} of {@code s}, or {@code null}. */
+    private WalFormat.RootRecord rootRecordAt(Segment s, long at, byte kind) {
         try {
             ByteBuffer b = ByteBuffer.allocate(WalFormat.ROOT_RECORD_SIZE);
             readFully(s.channel, b, at, s);
             byte[] bytes = b.array();
-            if (b.getInt(0) != WalFormat.COMMIT_PAYLOAD || b.get(4) != WalFormat.KIND_CLOSE
+            if (b.getInt(0) != WalFormat.COMMIT_PAYLOAD || b.get(4) != kind
                     || b.getInt(5 + WalFormat.COMMIT_PAYLOAD) != WalFormat.crc(bytes, 0, 5 + WalFormat.COMMIT_PAYLOAD)
                     || !Arrays.equals(bytes, 5, 13, WalFormat.COMMIT_MAGIC, 0, 8)) {
                 return null;
             }
-            WalFormat.RootRecord record = WalFormat.RootRecord.fromPayload(Arrays.copyOfRange(bytes, 5,
-                    5 + WalFormat.COMMIT_PAYLOAD));
-            return record.durableLength() == at ? record : null;
+            return WalFormat.RootRecord.fromPayload(Arrays.copyOfRange(bytes, 5, 5 + WalFormat.COMMIT_PAYLOAD));
         } catch (IOException e) {
-            throw new StorageException("Cannot read the end of " + s.name + " in " + provider.directory() + ": "
+            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": "
                     + e.getMessage(), e);
         }
     }
 
-    private void openExisting(long id, boolean last) {
+    /**
+     * Opens segment {@code id} and checks its header; notes in {@code sealedLengths} the segment its
+     * checkpoint says was sealed before it, with that segment's length and this id.
+     */
+    private void openExisting(long id, boolean last, Map<Long, SealedLength> sealedLengths) {
         FileChannel channel;
         String name = WalFormat.fileName(id);
         try {
@@ -1101,6 +1270,12 @@ public final class StandaloneFileStorage implements SharedStorage {
             s.synced = size;
             s.allocated = size;
             if (size < WalFormat.HEADER_SIZE) {
+                if (!last) {
+                    throw corrupt(s, 0, "a sealed segment only " + size + " bytes long, shorter than its header"
+                            + RESTORE);
+                }
+                // maybe a creation interrupted before its header was written; see isCreationResidue
+                s.written = -1;
                 return;
             }
             ByteBuffer h = ByteBuffer.allocate(WalFormat.HEADER_SIZE);
@@ -1108,15 +1283,95 @@ public final class StandaloneFileStorage implements SharedStorage {
             try {
                 checkHeader(s, h, id);
             } catch (CorruptionException e) {
-                if (!last || isNewerFormat(h) || findCommitAfter(s, WalFormat.HEADER_SIZE - 1, size, 0) != null) {
+                if (isNewerFormat(h)) {
                     throw e;
                 }
-                // a header torn while the segment was being created: nothing in it was ever committed
+                if (!last) {
+                    throw new CorruptionException(e.getMessage() + RESTORE, e);
+                }
+                // maybe a creation interrupted while its header was written; see isCreationResidue
                 s.written = -1;
+                lastHeaderDamage = e;
+                return;
+            }
+            WalFormat.RootRecord checkpoint = size < WalFormat.HEADER_SIZE + WalFormat.ROOT_RECORD_SIZE ? null
+                    : rootRecordAt(s, WalFormat.HEADER_SIZE, WalFormat.KIND_CHECKPOINT);
+            if (checkpoint == null && !last) {
+                throw corrupt(s, WalFormat.HEADER_SIZE, "the checkpoint record of a sealed segment is damaged"
+                        + RESTORE);
+            }
+            // -1: written by a version that did not record it
+            if (checkpoint != null && checkpoint.previousSegment() >= 0) {
+                sealedLengths.put(checkpoint.previousSegment(), new SealedLength(checkpoint.previousOffset(), id));
             }
         } catch (IOException e) {
             throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the last segment {@code s}, which holds no valid checkpoint, is provably the residue
+     * of its own creation interrupted by a crash, and so holds nothing that was ever committed
+     * (commits are appended only after the checkpoint is durable). Creating a segment writes zeros
+     * from offset 0 to {@link #PREALLOCATION} bytes past the header, then the header, then the
+     * checkpoint, and fsyncs them together; a build that did not preallocate extended the file write
+     * by write. So a crash leaves a file no longer than the header plus the preallocation holding:
+     * only zeros; or the header this storage writes for that id (only its creation time cannot be
+     * predicted), whole and valid, followed by zeros; or a file ending inside that header or inside
+     * the checkpoint after it, holding exactly their beginning (the checkpoint's length, kind and
+     * marker; its other fields cannot be predicted). Anything else is not this storage's to delete.
+     */
+    private boolean isCreationResidue(Segment s) {
+        try {
+            long size = s.channel.size();
+            if (size > WalFormat.HEADER_SIZE + PREALLOCATION) {
+                return false;
+            }
+            ByteBuffer b = ByteBuffer.allocate((int) size);
+            readFully(s.channel, b, 0, s);
+            byte[] bytes = b.array();
+            if (isZero(bytes, 0, bytes.length)) {
+                return true;
+            }
+            int header = (int) Math.min(size, WalFormat.HEADER_SIZE);
+            // once the creation time (bytes 24..31) is complete the whole header, checksum included, follows
+            long created = header >= 32 ? ByteBuffer.wrap(bytes).getLong(24) : 0;
+            byte[] expected = WalFormat.header(s.id, created).array();
+            for (int i = 0; i < header; i++) {
+                if (bytes[i] != expected[i] && (i < 24 || i >= 32)) {
+                    return false;
+                }
+            }
+            if (size <= WalFormat.HEADER_SIZE + WalFormat.ROOT_RECORD_SIZE - 1 && size > WalFormat.HEADER_SIZE) {
+                byte[] checkpoint = ByteBuffer.allocate(5 + WalFormat.COMMIT_MAGIC.length)
+                        .putInt(WalFormat.COMMIT_PAYLOAD).put(WalFormat.KIND_CHECKPOINT).put(WalFormat.COMMIT_MAGIC)
+                        .array();
+                int known = (int) Math.min(size - WalFormat.HEADER_SIZE, checkpoint.length);
+                return Arrays.equals(bytes, WalFormat.HEADER_SIZE, WalFormat.HEADER_SIZE + known, checkpoint, 0, known);
+            }
+            return isZero(bytes, header, bytes.length);
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isZero(byte[] bytes, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (bytes[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Why the last segment {@code s}, without a valid checkpoint, is not deleted and fails the open. */
+    private CorruptionException notCreationResidue(Segment s, String why) {
+        String what = lastHeaderDamage != null ? lastHeaderDamage.getMessage()
+                : s.written < 0 ? "Corrupt " + s.name + " in " + provider.directory() + " at offset 0: shorter than a "
+                        + "segment header"
+                : "Corrupt " + s.name + " in " + provider.directory() + " at offset " + WalFormat.HEADER_SIZE
+                        + ": no valid checkpoint record";
+        return new CorruptionException(what + ", and " + why + RESTORE);
     }
 
     private void checkHeader(Segment s, ByteBuffer h, long id) {
@@ -1147,6 +1402,7 @@ public final class StandaloneFileStorage implements SharedStorage {
                 && h.getInt(32) == WalFormat.crc(h.array(), 0, 32);
     }
 
+    /** Deletes the residue of an interrupted segment creation (see {@link #isCreationResidue}). */
     private void dropSegment(Segment s) {
         LOG.warn("Recovering {}: removing {}, whose creation was interrupted before it held any data",
                 provider.directory(), s.name);
@@ -1164,16 +1420,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /**
-     * Finds the last valid commit or checkpoint record of a segment, or {@code null} when the
-     * segment holds none (its header or checkpoint was torn at creation).
+     * Finds the last valid commit or checkpoint record of a segment with a valid header, or
+     * {@code null} when it holds none (its creation may have been interrupted before its checkpoint
+     * was written).
      */
     private Scan scan(Segment s) {
         try {
             long size = s.channel.size();
-            if (size < WalFormat.HEADER_SIZE || s.written < 0) {
-                // torn at creation, before its checkpoint existed: holds nothing committed
-                return null;
-            }
             WalFormat.RootRecord last = null;
             long lastEnd = -1;
             long pos = WalFormat.HEADER_SIZE;
@@ -1205,7 +1458,6 @@ public final class StandaloneFileStorage implements SharedStorage {
                 }
             }
             if (last == null) {
-                // the checkpoint written at creation never became durable: nothing here was committed
                 return null;
             }
             return new Scan(last, lastEnd);
@@ -1290,6 +1542,9 @@ public final class StandaloneFileStorage implements SharedStorage {
         return (int) c.getValue();
     }
 
+    /** Why the header of the last segment is invalid, while recovery decides whether it is creation residue. */
+    private CorruptionException lastHeaderDamage;
+
     /** The read-ahead window of the segment being scanned (recovery reads segments sequentially). */
     private ScanWindow scanWindow;
 
@@ -1353,6 +1608,9 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     private void closeChannels() {
         channelsClosed = true;
+        if (manifest != null) {
+            manifest.close();
+        }
         for (Segment s : segments.values()) {
             try {
                 synchronized (s) {

@@ -74,7 +74,9 @@ final class WalFormat {
     /**
      * The root state carried by commit and checkpoint records. {@code durableLength} is how many
      * bytes of the record's own segment had been fsynced when the record was written: damage below
-     * it cannot be a write lost or torn by a crash.
+     * it cannot be a write lost or torn by a crash. In a checkpoint, which has no previous root,
+     * {@code previousSegment} and {@code previousOffset} hold the segment sealed just before this one
+     * and its final length ({@code -1, -1}: none, or not recorded by the version that wrote it).
      */
     record RootRecord(long sequence, long rootSegment, long rootOffset, long previousSegment, long previousOffset,
             long timeMillis, long durableLength) {

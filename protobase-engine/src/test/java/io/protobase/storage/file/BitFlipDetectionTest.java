@@ -43,7 +43,7 @@ class BitFlipDetectionTest {
     @TempDir
     Path work;
 
-    /** The segments as a crash right after the last commit leaves them. */
+    /** The segments and manifest as a crash right after the last commit leaves them. */
     private Path pristine;
     /** The segments after a clean close, ending in a close record. */
     private Path closed;
@@ -91,9 +91,9 @@ class BitFlipDetectionTest {
                 items.put(key, value);
                 last = new Stored(new TreeMap<>(items), counter, blob);
             }
-            WalFiles.copy(closed, pristine);
+            WalFiles.copyWithManifest(closed, pristine);
         }
-        dir = WalFiles.copy(pristine, work.resolve("damaged"));
+        dir = WalFiles.copyWithManifest(pristine, work.resolve("damaged"));
     }
 
     @Test
@@ -315,7 +315,10 @@ class BitFlipDetectionTest {
         }
     }
 
-    /** Puts back the undamaged segments (recovery may also have truncated or removed one). */
+    /**
+     * Puts back the undamaged segments and the manifest (recovery may also have truncated or removed
+     * a segment, and each open rewrites the manifest).
+     */
     private void restoreAll() {
         restoreAll(pristine);
     }
@@ -325,10 +328,11 @@ class BitFlipDetectionTest {
             for (Path s : WalFiles.segments(dir)) {
                 Files.delete(s);
             }
+            Files.deleteIfExists(dir.resolve(LogManifest.FILE));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        WalFiles.copy(image, dir);
+        WalFiles.copyWithManifest(image, dir);
     }
 
     /** Every byte of the header, then every 97th byte, starting at another phase in each segment. */

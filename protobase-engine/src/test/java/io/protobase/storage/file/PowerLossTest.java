@@ -197,7 +197,7 @@ class PowerLossTest {
      */
     private long restartAndCheck(Path image, FsyncPolicy fsync, Cycle c, Map<Long, Bank.Snapshot> model, Stats stats,
             String context) {
-        Path check = WalFiles.copy(image, work.resolve("check"));
+        Path check = WalFiles.copyWithManifest(image, work.resolve("check"));
         try (ObjectSpace reopened = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(check)))) {
             Bank.Snapshot state = Bank.read(reopened.getDatabase(Bank.DATABASE));
             long recovered = state.counter();

@@ -86,12 +86,30 @@ final class WalFiles {
         return all;
     }
 
-    /** Copies the segment files of {@code from} into the new or empty directory {@code to} (not the lock file). */
+    /**
+     * Copies the segment files of {@code from} into the new or empty directory {@code to}: neither
+     * the lock file nor the manifest, so the copy opens as a directory written by a version without
+     * a manifest does (recovered as after a crash).
+     */
     static Path copy(Path from, Path to) {
         try {
             Files.createDirectories(to);
             for (Path s : segments(from)) {
                 Files.copy(s, to.resolve(s.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+            return to;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Copies the segment files and the manifest (when there is one) of {@code from} into {@code to}. */
+    static Path copyWithManifest(Path from, Path to) {
+        copy(from, to);
+        Path manifest = from.resolve(LogManifest.FILE);
+        try {
+            if (Files.exists(manifest)) {
+                Files.copy(manifest, to.resolve(LogManifest.FILE), StandardCopyOption.REPLACE_EXISTING);
             }
             return to;
         } catch (IOException e) {
@@ -107,6 +125,14 @@ final class WalFiles {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                 Files.delete(p);
             }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void delete(Path file) {
+        try {
+            Files.delete(file);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
