@@ -278,7 +278,7 @@ public final class Transaction implements AutoCloseable {
         }
         Set<String> names = new LinkedHashSet<>(accessed.keySet());
         names.addAll(staged.keySet());
-        Dictionary.Builder roots = freshRoots.toBuilder();
+        Dictionary.Builder roots = Tracking.rootsBuilder(freshRoots);
         for (String name : names) {
             Object before = snapshotRoots.getAt(name);
             Object now = freshRoots.getAt(name);

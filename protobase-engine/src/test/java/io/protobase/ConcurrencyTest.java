@@ -71,25 +71,36 @@ class ConcurrencyTest {
         int accounts = 100;
         long initial = 1_000;
         int perThread = 400;
+        int contendedEvery = 20;
         Dictionary.Builder b = Dictionary.builder();
         for (int a = 0; a < accounts; a++) {
             b.setAt(a, initial);
         }
         commitRoot("accounts", b.build());
+        CyclicBarrier overlap = new CyclicBarrier(THREADS);
+        AtomicInteger retries = new AtomicInteger();
 
         List<List<Transfer>> applied = runConcurrently(t -> {
             Random rnd = new Random(1000 + t);
             List<Transfer> mine = new ArrayList<>();
             for (int i = 0; i < perThread; i++) {
-                int from = rnd.nextInt(accounts);
-                int to = (from + 1 + rnd.nextInt(accounts - 1)) % accounts;
-                Transfer transfer = new Transfer(t * 1_000_000L + i, from, to, 1 + rnd.nextInt(100));
+                // every 20th round all eight move 1 to or from account 0, on one snapshot: 7 must retry
+                boolean contended = i % contendedEvery == 0;
+                int from = contended ? (t % 2 == 0 ? 0 : 1 + t) : rnd.nextInt(accounts);
+                int to = contended ? (t % 2 == 0 ? 1 + t : 0) : (from + 1 + rnd.nextInt(accounts - 1)) % accounts;
+                Transfer transfer = new Transfer(t * 1_000_000L + i, from, to, contended ? 1 : 1 + rnd.nextInt(100));
+                AtomicInteger attempts = new AtomicInteger();
                 boolean done;
                 try {
                     done = db.write(tx -> {
                         Dictionary d = tx.getRootObject("accounts", Dictionary.class);
                         long fromBalance = d.getAt(transfer.from(), Long.class);
                         long toBalance = d.getAt(transfer.to(), Long.class);
+                        if (attempts.incrementAndGet() > 1) {
+                            retries.incrementAndGet();
+                        } else if (contended) {
+                            awaitInsideTransaction(overlap); // every snapshot of the round precedes any commit
+                        }
                         if (fromBalance < transfer.amount()) {
                             return false; // refused: insufficient funds, nothing written
                         }
@@ -118,6 +129,9 @@ class ConcurrencyTest {
             }
         }
         assertThat(count).as("committed transfers").isGreaterThan(THREADS * perThread / 2);
+        // the first contended round meets full balances: all eight write account 0, so seven conflict
+        assertThat(space.statistics().conflicts()).as("conflicts").isGreaterThanOrEqualTo(THREADS - 1);
+        assertThat(retries.get()).as("transfers retried by write()").isGreaterThanOrEqualTo(THREADS - 1);
         Dictionary finalAccounts = db.read(tx -> tx.getRootObject("accounts", Dictionary.class));
         assertThat(finalAccounts.count()).isEqualTo(accounts);
         long total = 0;
@@ -134,6 +148,7 @@ class ConcurrencyTest {
     @Test
     void counterInALongRootCountsExactlyTheSuccessfulCommits() throws Exception {
         commitRoot("counter", 0L);
+        CyclicBarrier overlap = new CyclicBarrier(THREADS);
 
         List<long[]> outcomes = runConcurrently(t -> {
             long ok = 0;
@@ -142,6 +157,9 @@ class ConcurrencyTest {
                 Transaction tx = db.newTransaction();
                 try {
                     tx.setRootObject("counter", tx.getRootObject("counter", Long.class) + 1);
+                    if (i % 10 == 0) {
+                        awaitAll(overlap); // eight increments read before any commits: at most one commits
+                    }
                     tx.commit();
                     ok++;
                 } catch (ConflictException e) {
@@ -159,6 +177,7 @@ class ConcurrencyTest {
         long conflicts = outcomes.stream().mapToLong(o -> o[1]).sum();
         assertThat(ok + conflicts).isEqualTo(THREADS * 300);
         assertThat(ok).isPositive();
+        assertThat(conflicts).as("conflicts").isGreaterThanOrEqualTo(30L * (THREADS - 1));
         assertThat(db.<Object>read(tx -> tx.getRootObject("counter"))).isEqualTo(ok);
         assertThat(space.statistics().conflicts()).isEqualTo(conflicts);
     }
@@ -166,25 +185,34 @@ class ConcurrencyTest {
     @Test
     void counterUnderADictionaryKeyCountsExactlyTheSuccessfulCommits() throws Exception {
         commitRoot("counters", Dictionary.of("hits", 0L, "other", "untouched"));
+        CyclicBarrier overlap = new CyclicBarrier(THREADS);
 
-        List<Long> successes = runConcurrently(t -> {
+        List<long[]> outcomes = runConcurrently(t -> {
             long ok = 0;
+            long conflicts = 0;
             for (int i = 0; i < 300; i++) {
                 try (Transaction tx = db.newTransaction()) {
                     Dictionary d = tx.getRootObject("counters", Dictionary.class);
                     tx.setRootObject("counters", d.setAt("hits", d.getAt("hits", Long.class) + 1));
+                    if (i % 10 == 0) {
+                        awaitAll(overlap); // eight increments read before any commits: at most one commits
+                    }
                     tx.commit();
                     ok++;
                 } catch (ConflictException e) {
+                    conflicts++;
                     assertThat(e.root()).isEqualTo("counters");
                     assertThat(e.key()).isEqualTo("hits");
                 }
             }
-            return ok;
+            return new long[] {ok, conflicts};
         });
 
-        long ok = successes.stream().mapToLong(Long::longValue).sum();
+        long ok = outcomes.stream().mapToLong(o -> o[0]).sum();
+        long conflicts = outcomes.stream().mapToLong(o -> o[1]).sum();
+        assertThat(ok + conflicts).isEqualTo(THREADS * 300);
         assertThat(ok).isPositive();
+        assertThat(conflicts).as("conflicts").isGreaterThanOrEqualTo(30L * (THREADS - 1));
         Dictionary d = db.read(tx -> tx.getRootObject("counters", Dictionary.class));
         assertThat(d.getAt("hits")).isEqualTo(ok);
         assertThat(d.getAt("other")).isEqualTo("untouched");
@@ -610,6 +638,15 @@ class ConcurrencyTest {
 
     private static void awaitAll(CyclicBarrier barrier) throws Exception {
         barrier.await(60, TimeUnit.SECONDS);
+    }
+
+    /** {@link #awaitAll} for a transaction function, which cannot throw checked exceptions. */
+    private static void awaitInsideTransaction(CyclicBarrier barrier) {
+        try {
+            awaitAll(barrier);
+        } catch (Exception e) {
+            throw new IllegalStateException("the other writers never reached the barrier", e);
+        }
     }
 
     @FunctionalInterface

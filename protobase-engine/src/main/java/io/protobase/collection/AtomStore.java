@@ -104,39 +104,62 @@ public final class AtomStore {
      * but will never be published: a transaction's version of a root written before the commit lock
      * and then rebased onto a concurrent commit, or refused. Only nodes this version created are
      * visited (the children it shares with the version it was copied from are pointers, not nodes).
+     *
+     * <p>Walks with a queue rather than by recursion: the saved collections held in memory may chain
+     * through one another further than a thread's stack reaches (a chain of values stored by earlier
+     * commits counts one level of nesting each time it is stored again).
      */
     public void retireUnpublished(Object value) {
-        if (value instanceof ProtoCollection c) {
-            retireNodes(c.tree.root());
-            c.indexes.mapEntries(e -> {
-                retireNodes(e.tree.root());
-                return e;
-            });
-        } else if (value instanceof DbObject o) {
-            for (int i = 0; i < o.count(); i++) {
-                retireUnpublished(o.valueAt(i));
+        java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
+        if (value != null) {
+            pending.push(value);
+        }
+        while (!pending.isEmpty()) {
+            Object next = pending.pop();
+            if (next instanceof Node n) {
+                if (n.pointer == null) {
+                    continue;
+                }
+                cache.retire(n.pointer);
+                if (n.vals != null) {
+                    for (int i = 0; i < n.size; i++) {
+                        Object v = n.vals[i];
+                        if (n.leaf) {
+                            if (v != null && !(v instanceof EncodedValue)) {
+                                pending.push(v);
+                            }
+                        } else if (v instanceof Node child) {
+                            pending.push(child);
+                        }
+                    }
+                }
+                continue;
             }
-        } else if (value instanceof List<?> list) {
-            for (Object e : list) {
-                retireUnpublished(e);
+            // otherwise a value (a stored value is never a node)
+            Object v = next;
+            if (v instanceof ProtoCollection c) {
+                pushRoot(pending, c.tree.root());
+                c.indexes.mapEntries(e -> {
+                    pushRoot(pending, e.tree.root());
+                    return e;
+                });
+            } else if (v instanceof DbObject o) {
+                for (int i = 0; i < o.count(); i++) {
+                    pending.push(o.valueAt(i));
+                }
+            } else if (v instanceof List<?> list) {
+                for (Object e : list) {
+                    if (e != null) {
+                        pending.push(e);
+                    }
+                }
             }
         }
     }
 
-    private void retireNodes(Object root) {
-        if (!(root instanceof Node n) || n.pointer == null) {
-            return;
-        }
-        cache.retire(n.pointer);
-        for (int i = 0; n.vals != null && i < n.size; i++) {
-            Object v = n.vals[i];
-            if (n.leaf) {
-                if (!(v instanceof EncodedValue)) {
-                    retireUnpublished(v);
-                }
-            } else {
-                retireNodes(v);
-            }
+    private static void pushRoot(java.util.ArrayDeque<Object> pending, Object root) {
+        if (root instanceof Node n) {
+            pending.push(n);
         }
     }
 

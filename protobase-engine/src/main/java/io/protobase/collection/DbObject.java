@@ -24,6 +24,10 @@ import java.util.TreeMap;
  * them. Two records are equal when their attributes are: scalars by type and value, collections by
  * identity of their stored tree.
  *
+ * <p>A record nests at most 100 levels deep (lists, records and value collections inside one
+ * another): a record that would be deeper is refused when it is built, with
+ * {@link io.protobase.UnsupportedValueException}, so every walk of a record is shallow.
+ *
  * <pre>{@code
  * DbObject item = DbObject.of("id", 1, "name", "Item 1");
  * DbObject renamed = item.with("name", "First item");
@@ -35,10 +39,31 @@ public final class DbObject implements StructuredValue {
 
     private final String[] names;
     private final Object[] values;
+    /**
+     * Levels of nesting, this record included ({@link Values#depth}); 0 until computed for a record
+     * decoded from an atom, whose nesting the decoder has bounded. Computing it twice gives the same
+     * value, so a race between readers is harmless.
+     */
+    private int depth;
 
+    /** A record of attributes already checked by the caller, or decoded; its depth is computed when needed. */
     DbObject(String[] names, Object[] values) {
+        this(names, values, 0);
+    }
+
+    private DbObject(String[] names, Object[] values, int depth) {
         this.names = names;
         this.values = values;
+        this.depth = depth;
+    }
+
+    /** A new record of storable values, refused if it would nest too deep. */
+    private static DbObject checked(String[] names, Object[] values) {
+        int depth = 1;
+        for (int i = 0; i < values.length; i++) {
+            depth = Math.max(depth, Values.depthAround(values[i], "the DbObject attribute '" + names[i] + "'"));
+        }
+        return new DbObject(names, values, depth);
     }
 
     /** The record without attributes. */
@@ -70,7 +95,7 @@ public final class DbObject implements StructuredValue {
                 sorted.put(k, Values.storable(v));
             }
         });
-        return new DbObject(sorted.keySet().toArray(new String[0]), sorted.values().toArray());
+        return checked(sorted.keySet().toArray(new String[0]), sorted.values().toArray());
     }
 
     /**
@@ -113,7 +138,7 @@ public final class DbObject implements StructuredValue {
                 nv[j++] = Values.storable(values[i]);
             }
         }
-        return new DbObject(nn, nv);
+        return checked(nn, nv);
     }
 
     private int indexOf(String name) {
@@ -143,6 +168,7 @@ public final class DbObject implements StructuredValue {
             return without(name);
         }
         Object v = Values.storable(value);
+        int around = Values.depthAround(v, "the DbObject attribute '" + name + "'");
         int i = indexOf(name);
         if (i >= 0) {
             if (values[i] == v) {
@@ -150,7 +176,10 @@ public final class DbObject implements StructuredValue {
             }
             Object[] nv = values.clone();
             nv[i] = v;
-            return new DbObject(names, nv);
+            // the old value may have been the deepest: then only a recount tells the new depth
+            boolean wasDeepest = 1 + Values.depth(values[i]) >= depth();
+            int d = around >= depth() ? around : wasDeepest ? 0 : depth();
+            return new DbObject(names, nv, d);
         }
         int ins = -i - 1;
         String[] nn = new String[names.length + 1];
@@ -161,7 +190,7 @@ public final class DbObject implements StructuredValue {
         nv[ins] = v;
         System.arraycopy(names, ins, nn, ins + 1, names.length - ins);
         System.arraycopy(values, ins, nv, ins + 1, values.length - ins);
-        return new DbObject(nn, nv);
+        return new DbObject(nn, nv, Math.max(depth(), around));
     }
 
     /** A record without the attribute. */
@@ -176,7 +205,8 @@ public final class DbObject implements StructuredValue {
         System.arraycopy(values, 0, nv, 0, i);
         System.arraycopy(names, i + 1, nn, i, names.length - i - 1);
         System.arraycopy(values, i + 1, nv, i, values.length - i - 1);
-        return new DbObject(nn, nv);
+        boolean wasDeepest = 1 + Values.depth(values[i]) >= depth();
+        return new DbObject(nn, nv, wasDeepest ? 0 : depth());
     }
 
     /** The number of attributes. */
@@ -201,6 +231,19 @@ public final class DbObject implements StructuredValue {
     /** The attributes as entries, in name order. */
     public Set<Map.Entry<String, Object>> entries() {
         return asMap().entrySet();
+    }
+
+    /** Levels of nesting, this record included: 1 for a record of scalars. */
+    int depth() {
+        int d = depth;
+        if (d == 0) {
+            d = 1;
+            for (Object v : values) {
+                d = Math.max(d, 1 + Values.depth(v));
+            }
+            depth = d;
+        }
+        return d;
     }
 
     String nameAt(int i) {

@@ -41,6 +41,10 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
         super(tree, lineage, indexes);
     }
 
+    Dictionary(Tree tree, Lineage lineage, Indexes indexes, int depth) {
+        super(tree, lineage, indexes, depth);
+    }
+
     /** The empty dictionary. */
     public static Dictionary empty() {
         return EMPTY;
@@ -72,7 +76,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     /** A builder starting from this dictionary; it edits its own new nodes in place. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, indexes, true);
+        return new Builder(tree, lineage, indexes, depthNow(), true);
     }
 
     /** The value under {@code key}, or {@code null} when absent. */
@@ -97,12 +101,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     /** A dictionary with {@code key} mapped to {@code value}. */
     public Dictionary setAt(Object key, Object value) {
-        return new Builder(tree, lineage, indexes, false).setAt(key, value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).setAt(key, value).build();
     }
 
     /** A dictionary without {@code key} (this one when absent). */
     public Dictionary removeAt(Object key) {
-        return new Builder(tree, lineage, indexes, false).removeAt(key).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeAt(key).build();
     }
 
     /** The smallest key, or throws when empty. */
@@ -251,17 +255,17 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     @Override
     Dictionary withTree(Tree t) {
-        return new Dictionary(t, null, indexes);
+        return new Dictionary(t, null, indexes, depth);
     }
 
     @Override
     Dictionary withLineage(Lineage l) {
-        return new Dictionary(tree, l, indexes);
+        return new Dictionary(tree, l, indexes, depth);
     }
 
     @Override
     Dictionary withIndexes(Indexes ix) {
-        return new Dictionary(tree, lineage, ix);
+        return new Dictionary(tree, lineage, ix, depth);
     }
 
     /**
@@ -269,12 +273,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
      * exact by every later change. Fails if an index of that name exists.
      */
     public Dictionary withIndex(IndexDefinition definition) {
-        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).addIndex(definition).build();
     }
 
     /** This collection without the index named {@code name} (which must exist). */
     public Dictionary withoutIndex(String name) {
-        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeIndex(name).build();
     }
 
     /** The secondary indexes by name (reading one is a read of the whole collection). */
@@ -285,7 +289,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, indexes, true);
+        return new Builder(tree, null, indexes, depthNow(), true);
     }
 
     @Override
@@ -316,14 +320,16 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
      */
     public static final class Builder extends ProtoCollection.Builder<Dictionary> {
 
-        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
-            super(tree, lineage, indexes, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, int depth, boolean transientNodes) {
+            super(tree, lineage, indexes, depth, transientNodes);
         }
 
         /** Maps {@code key} to {@code value}. */
         public Builder setAt(Object key, Object value) {
             Object k = Values.key(key);
             Object v = Values.storable(value);
+            holds(k, "Dictionary");
+            holds(v, "Dictionary");
             if (editor != null) {
                 Object old = ops().get(tree, k);
                 if (old != TreeOps.MISSING) {
@@ -393,7 +399,7 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
         @Override
         public Dictionary build() {
             freeze();
-            return new Dictionary(tree, lineage, indexes());
+            return new Dictionary(tree, lineage, indexes(), depth);
         }
     }
 }

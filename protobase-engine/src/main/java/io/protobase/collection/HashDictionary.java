@@ -35,6 +35,10 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         super(tree, lineage, indexes);
     }
 
+    HashDictionary(Tree tree, Lineage lineage, Indexes indexes, int depth) {
+        super(tree, lineage, indexes, depth);
+    }
+
     /** The empty hash dictionary. */
     public static HashDictionary empty() {
         return EMPTY;
@@ -66,7 +70,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     /** A builder starting from this hash dictionary. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, indexes, true);
+        return new Builder(tree, lineage, indexes, depthNow(), true);
     }
 
     /** The value under {@code key}, or {@code null} when absent. */
@@ -86,17 +90,17 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     /** A hash dictionary with {@code key} mapped to {@code value}. */
     public HashDictionary setAt(Object key, Object value) {
-        return new Builder(tree, lineage, indexes, false).setAt(key, value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).setAt(key, value).build();
     }
 
     /** A hash dictionary without {@code key}; removing an absent key changes nothing. */
     public HashDictionary removeAt(Object key) {
-        return new Builder(tree, lineage, indexes, false).removeAt(key).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeAt(key).build();
     }
 
     /** A hash dictionary with every entry of {@code other} added (other's values win). */
     public HashDictionary merge(HashDictionary other) {
-        Builder b = new Builder(tree, lineage, indexes, true);
+        Builder b = new Builder(tree, lineage, indexes, depthNow(), true);
         for (Map.Entry<Object, Object> e : other) {
             b.setAt(e.getKey(), e.getValue());
         }
@@ -128,17 +132,17 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     @Override
     HashDictionary withTree(Tree t) {
-        return new HashDictionary(t, null, indexes);
+        return new HashDictionary(t, null, indexes, depth);
     }
 
     @Override
     HashDictionary withLineage(Lineage l) {
-        return new HashDictionary(tree, l, indexes);
+        return new HashDictionary(tree, l, indexes, depth);
     }
 
     @Override
     HashDictionary withIndexes(Indexes ix) {
-        return new HashDictionary(tree, lineage, ix);
+        return new HashDictionary(tree, lineage, ix, depth);
     }
 
     /**
@@ -146,12 +150,12 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
      * exact by every later change. Fails if an index of that name exists.
      */
     public HashDictionary withIndex(IndexDefinition definition) {
-        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).addIndex(definition).build();
     }
 
     /** This collection without the index named {@code name} (which must exist). */
     public HashDictionary withoutIndex(String name) {
-        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeIndex(name).build();
     }
 
     /** The secondary indexes by name (reading one is a read of the whole collection). */
@@ -162,7 +166,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, indexes, true);
+        return new Builder(tree, null, indexes, depthNow(), true);
     }
 
     @Override
@@ -189,14 +193,16 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
     /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
     public static final class Builder extends ProtoCollection.Builder<HashDictionary> {
 
-        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
-            super(tree, lineage, indexes, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, int depth, boolean transientNodes) {
+            super(tree, lineage, indexes, depth, transientNodes);
         }
 
         /** Maps {@code key} to {@code value}. */
         public Builder setAt(Object key, Object value) {
             Object k = Values.key(key);
             Object v = Values.storable(value);
+            holds(k, "HashDictionary");
+            holds(v, "HashDictionary");
             if (editor != null) {
                 Object old = ops().get(tree, HashedKey.of(k));
                 if (old != TreeOps.MISSING) {
@@ -253,7 +259,7 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         @Override
         public HashDictionary build() {
             freeze();
-            return new HashDictionary(tree, lineage, indexes());
+            return new HashDictionary(tree, lineage, indexes(), depth);
         }
     }
 }

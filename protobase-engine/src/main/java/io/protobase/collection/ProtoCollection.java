@@ -27,15 +27,34 @@ public abstract sealed class ProtoCollection
     final Lineage lineage;
     /** Secondary indexes (lists, sets, dictionaries); {@link Indexes#NONE} for the others. */
     final Indexes indexes;
+    /**
+     * Levels of nesting of this collection and the values it was given since it was last read from
+     * storage (see {@link Values#depth}): 1 for sets and multisets, whose elements are keys, each
+     * bounded on its own. Never less than the truth: removals do not lower it.
+     */
+    final int depth;
 
     ProtoCollection(Tree tree, Lineage lineage) {
         this(tree, lineage, Indexes.NONE);
     }
 
     ProtoCollection(Tree tree, Lineage lineage, Indexes indexes) {
+        this(tree, lineage, indexes, 1);
+    }
+
+    ProtoCollection(Tree tree, Lineage lineage, Indexes indexes, int depth) {
         this.tree = tree;
         this.lineage = lineage;
         this.indexes = indexes;
+        this.depth = depth;
+    }
+
+    /**
+     * {@link #depth}, or 1 once the tree is saved: saving it again visits none of its values, and a
+     * change starts a new count from there.
+     */
+    int depthNow() {
+        return tree.rootPointer() != null ? 1 : depth;
     }
 
     /** The number of entries (elements, pairs or distinct keys, as each collection defines). */
@@ -112,12 +131,21 @@ public abstract sealed class ProtoCollection
         private Indexes declared;
         /** Applies record changes to {@link #declared}; {@code null} when there are no indexes. */
         Indexes.Editor editor;
+        /** {@link ProtoCollection#depth} of the collection being built. */
+        int depth;
+        /** Whether the collection is a level of its values' nesting: not for the engine's own root dictionaries. */
+        boolean countsNesting = true;
 
         Builder(Tree tree, Lineage lineage, boolean transientNodes) {
             this(tree, lineage, Indexes.NONE, transientNodes);
         }
 
         Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
+            this(tree, lineage, indexes, 1, transientNodes);
+        }
+
+        Builder(Tree tree, Lineage lineage, Indexes indexes, int depth, boolean transientNodes) {
+            this.depth = depth;
             this.tree = tree;
             this.lineage = lineage;
             this.token = transientNodes ? new Object() : null;
@@ -161,6 +189,16 @@ public abstract sealed class ProtoCollection
 
         TreeOps ops() {
             return new TreeOps(tree.kind(), tree.store(), token);
+        }
+
+        /**
+         * Accounts for a key or value (already storable) the collection is about to hold, refusing it
+         * before any change if the collection would then nest too deep.
+         */
+        void holds(Object keyOrValue, String collection) {
+            if (countsNesting) {
+                depth = Math.max(depth, Values.depthAround(keyOrValue, "a key or value in a " + collection));
+            }
         }
 
         @SuppressWarnings("unchecked")

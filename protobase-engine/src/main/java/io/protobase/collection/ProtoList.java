@@ -36,6 +36,10 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         super(tree, lineage, indexes);
     }
 
+    ProtoList(Tree tree, Lineage lineage, Indexes indexes, int depth) {
+        super(tree, lineage, indexes, depth);
+    }
+
     /** The empty list. */
     public static ProtoList empty() {
         return EMPTY;
@@ -64,7 +68,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A builder starting from this list. */
     public Builder toBuilder() {
-        return new Builder(tree, lineage, indexes, true);
+        return new Builder(tree, lineage, indexes, depthNow(), true);
     }
 
     static long index(long index, long size, boolean allowEnd) {
@@ -83,27 +87,27 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A list with the element at {@code index} replaced. */
     public ProtoList setAt(long index, Object value) {
-        return new Builder(tree, lineage, indexes, false).setAt(index, value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).setAt(index, value).build();
     }
 
     /** A list with {@code value} inserted before position {@code index} ({@code count()} appends). */
     public ProtoList insertAt(long index, Object value) {
-        return new Builder(tree, lineage, indexes, false).insertAt(index, value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).insertAt(index, value).build();
     }
 
     /** A list without the element at {@code index}. */
     public ProtoList removeAt(long index) {
-        return new Builder(tree, lineage, indexes, false).removeAt(index).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeAt(index).build();
     }
 
     /** A list with {@code value} added at the end. */
     public ProtoList appendLast(Object value) {
-        return new Builder(tree, lineage, indexes, false).appendLast(value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).appendLast(value).build();
     }
 
     /** A list with {@code value} added at the front. */
     public ProtoList appendFirst(Object value) {
-        return new Builder(tree, lineage, indexes, false).appendFirst(value).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).appendFirst(value).build();
     }
 
     /** A list without its first element (unchanged when empty). */
@@ -120,24 +124,24 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     /** A list with every element of {@code elements} appended. */
     public ProtoList extend(Iterable<?> elements) {
-        Builder b = new Builder(tree, lineage, indexes, true);
+        Builder b = new Builder(tree, lineage, indexes, depthNow(), true);
         elements.forEach(b::appendLast);
         return b.build();
     }
 
     /** The first {@code k} elements (all when {@code k >= count()}). */
     public ProtoList head(long k) {
-        return new Builder(tree, lineage, indexes, false).head(k).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).head(k).build();
     }
 
     /** The elements from position {@code k} on (none when {@code k >= count()}). */
     public ProtoList tail(long k) {
-        return new Builder(tree, lineage, indexes, false).tail(k).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).tail(k).build();
     }
 
     /** Elements {@code [from, to)}, bounds clamped to the list; empty when {@code from >= to}. */
     public ProtoList slice(long from, long to) {
-        return new Builder(tree, lineage, indexes, false).slice(from, to).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).slice(from, to).build();
     }
 
     @Override
@@ -187,17 +191,17 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     @Override
     ProtoList withTree(Tree t) {
-        return new ProtoList(t, null, indexes);
+        return new ProtoList(t, null, indexes, depth);
     }
 
     @Override
     ProtoList withLineage(Lineage l) {
-        return new ProtoList(tree, l, indexes);
+        return new ProtoList(tree, l, indexes, depth);
     }
 
     @Override
     ProtoList withIndexes(Indexes ix) {
-        return new ProtoList(tree, lineage, ix);
+        return new ProtoList(tree, lineage, ix, depth);
     }
 
     /**
@@ -205,12 +209,12 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
      * every later change. Elements of an indexed list must be orderable (records as {@code DbObject}).
      */
     public ProtoList withIndex(IndexDefinition definition) {
-        return new Builder(tree, lineage, indexes, false).addIndex(definition).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).addIndex(definition).build();
     }
 
     /** This list without the index named {@code name} (which must exist). */
     public ProtoList withoutIndex(String name) {
-        return new Builder(tree, lineage, indexes, false).removeIndex(name).build();
+        return new Builder(tree, lineage, indexes, depthNow(), false).removeIndex(name).build();
     }
 
     /** The secondary indexes by name (reading one is a read of the whole list). */
@@ -227,7 +231,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
 
     @Override
     Builder replayBuilder() {
-        return new Builder(tree, null, indexes, true);
+        return new Builder(tree, null, indexes, depthNow(), true);
     }
 
     @Override
@@ -238,14 +242,15 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
     /** Applies many changes, editing its own new nodes in place. Not thread-safe. */
     public static final class Builder extends ProtoCollection.Builder<ProtoList> {
 
-        Builder(Tree tree, Lineage lineage, Indexes indexes, boolean transientNodes) {
-            super(tree, lineage, indexes, transientNodes);
+        Builder(Tree tree, Lineage lineage, Indexes indexes, int depth, boolean transientNodes) {
+            super(tree, lineage, indexes, depth, transientNodes);
         }
 
         /** Replaces the element at {@code index}. */
         public Builder setAt(long index, Object value) {
             readAll();
             Object v = Values.storable(value);
+            holds(v, "ProtoList");
             long i = index(index, tree.size(), false);
             if (editor != null) {
                 Object old = ops().getAt(tree, i);
@@ -260,6 +265,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         public Builder insertAt(long index, Object value) {
             readAll();
             Object v = Values.storable(value);
+            holds(v, "ProtoList");
             long i = index(index, tree.size(), true);
             if (editor != null) {
                 editor.add(v, v);
@@ -280,6 +286,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Appends {@code value}; blind appends rebase onto concurrent commits. */
         public Builder appendLast(Object value) {
             Object v = Values.storable(value);
+            holds(v, "ProtoList");
             if (editor != null) {
                 editor.add(v, v);
             }
@@ -291,6 +298,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         /** Prepends {@code value}; blind prepends rebase onto concurrent commits. */
         public Builder appendFirst(Object value) {
             Object v = Values.storable(value);
+            holds(v, "ProtoList");
             if (editor != null) {
                 editor.add(v, v);
             }
@@ -376,7 +384,7 @@ public final class ProtoList extends ProtoCollection implements Iterable<Object>
         @Override
         public ProtoList build() {
             freeze();
-            return new ProtoList(tree, lineage, indexes());
+            return new ProtoList(tree, lineage, indexes(), depth);
         }
     }
 }

@@ -46,6 +46,17 @@ public final class Tracking {
         return Values.storable(value);
     }
 
+    /**
+     * A builder of a database's roots dictionary. The roots dictionary and the catalog around it are
+     * the engine's, not a level of the application's values: a root may hold a value as deep as any
+     * stored value may be (the two extra levels are a fixed, shallow addition to every walk).
+     */
+    public static Dictionary.Builder rootsBuilder(Dictionary roots) {
+        Dictionary.Builder b = roots.toBuilder();
+        b.countsNesting = false;
+        return b;
+    }
+
     /** Whether two stored values are the same, without scanning collections. */
     public static boolean same(Object a, Object b) {
         return Values.same(a, b);

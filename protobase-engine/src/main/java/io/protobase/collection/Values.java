@@ -2,6 +2,7 @@ package io.protobase.collection;
 
 import io.protobase.UnsupportedValueException;
 import io.protobase.codec.EnumValue;
+import io.protobase.codec.Tags;
 import io.protobase.codec.ValueOrder;
 import io.protobase.storage.AtomPointer;
 
@@ -23,25 +24,49 @@ final class Values {
     private Values() {
     }
 
+    /**
+     * How deep a stored value may nest: each {@code List}, {@code DbObject}, {@code Dictionary},
+     * {@code HashDictionary} and {@code ProtoList} around a value is one level. The same bound as one
+     * atom's ({@link Tags#MAX_DEPTH}), so whatever passes here also encodes.
+     *
+     * <p>The bound is enforced where a value is built or stored, before anything walks it: records
+     * and value collections carry their depth, so nothing deeper can exist, and every walk of stored
+     * values (copying, saving, encoding, hashing, ordering, equality) recurses at most this deep.
+     */
+    static final int MAX_DEPTH = Tags.MAX_DEPTH;
+
     /** Returns {@code v} ready to store (lists and arrays copied), or throws if it cannot be stored. */
     static Object storable(Object v) {
+        return storable(v, 0);
+    }
+
+    /** {@link #storable(Object)} of a value inside {@code enclosing} lists of the value being copied. */
+    private static Object storable(Object v, int enclosing) {
         if (v == null || v instanceof String || v instanceof Integer || v instanceof Long || v instanceof Boolean
                 || v instanceof Double || v instanceof BigDecimal || v instanceof BigInteger || v instanceof UUID
                 || v instanceof Instant || v instanceof LocalDate || v instanceof LocalDateTime
                 || v instanceof Duration || v instanceof Enum<?> || v instanceof EnumValue
-                || v instanceof DbObject || v instanceof AtomPointer) {
+                || v instanceof AtomPointer) {
+            return v;
+        }
+        if (v instanceof DbObject o) {
+            requireWithinLimit(enclosing + o.depth(), "a List");
             return v;
         }
         if (v instanceof ProtoCollection c) {
-            return detachedFromRoot(c);
+            ProtoCollection d = detachedFromRoot(c);
+            requireWithinLimit(enclosing + depth(d), "a List");
+            return d;
         }
         if (v instanceof byte[] b) {
             return b.clone();
         }
         if (v instanceof List<?> list) {
+            // checked before looking inside: the copy never recurses deeper than the limit
+            requireWithinLimit(enclosing + 1, "a List");
             List<Object> copy = new ArrayList<>(list.size());
             for (Object o : list) {
-                copy.add(storable(o));
+                copy.add(storable(o, enclosing + 1));
             }
             return Collections.unmodifiableList(copy);
         }
@@ -50,6 +75,52 @@ final class Values {
                 + "UUID, Instant, LocalDate, LocalDateTime, Duration, enums, java.util.List of those, DbObject and "
                 + "the ProtoBase collections (convert Float, Short, Byte, Character to Double or Integer, "
                 + "and Maps to a DbObject or Dictionary)");
+    }
+
+    /**
+     * The levels of nesting of a value already made {@link #storable}: 0 for a scalar, one more than
+     * its deepest element for a list, the carried depth of a record or collection. A collection
+     * whose tree is saved counts as one level (two with secondary indexes, which are written inside
+     * its header): saving it again visits none of its values. Recurses only into lists, which
+     * {@link #storable} has bounded.
+     */
+    static int depth(Object v) {
+        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean) {
+            return 0;
+        }
+        if (v instanceof DbObject o) {
+            return o.depth();
+        }
+        if (v instanceof ProtoCollection c) {
+            return c.indexes.isEmpty() ? c.depthNow() : Math.max(c.depthNow(), 2);
+        }
+        if (v instanceof List<?> list) {
+            int deepest = 0;
+            for (Object o : list) {
+                deepest = Math.max(deepest, depth(o));
+            }
+            return 1 + deepest;
+        }
+        return 0;
+    }
+
+    /**
+     * The depth of a container holding {@code v} (already storable) as one of its values: one more
+     * than {@code v}'s. Throws if that exceeds {@link #MAX_DEPTH}; {@code what} names {@code v}'s place.
+     */
+    static int depthAround(Object v, String what) {
+        int d = 1 + depth(v);
+        requireWithinLimit(d, what);
+        return d;
+    }
+
+    private static void requireWithinLimit(int depth, String what) {
+        if (depth > MAX_DEPTH) {
+            throw new UnsupportedValueException("Cannot store " + what + ": it would nest more than " + MAX_DEPTH
+                    + " levels deep (each List, DbObject, Dictionary, HashDictionary and ProtoList inside another "
+                    + "is one level); flatten the structure, or store the inner part under a key of its own and "
+                    + "keep that key instead");
+        }
     }
 
     /**

@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * engine's own indexed {@code ProtoList}, and a {@code Dictionary} or {@code HashDictionary} whose
  * indexes are each plain or {@linkplain IndexDefinition#covering() covering} at random), and by {@link
  * QueryModel} with java.util streams: the same sequence when the query orders, the same multiset
- * otherwise.
+ * otherwise. The model and the test-side index share no code with the engine's query, index or
+ * codec packages, and a share of the tries must be answered from indexes.
  *
  * <p>Each try draws its data and query from one seed, printed in the failure message with the query.
  */
@@ -42,17 +43,34 @@ class QueryDifferentialProperties {
 
     private static final String[] PATHS = {"a", "b", "c", "d.x", "tags", "zz"};
     private static final String[] INDEXABLE = {"a", "b", "c", "d.x"};
+    /**
+     * Floors of the share of tries whose filters the optimizer answers from indexes, well below the
+     * shares measured over 1,000 tries (about 6 % and 43 %: many tries have no filter, a lambda, or
+     * an unindexable term), so that only a real loss of index use fails them.
+     */
+    private static final double MIN_INDEX_SHARE_OF_ANY_QUERIES = 3;
+    private static final double MIN_INDEX_SHARE_OF_INDEXABLE_QUERIES = 30;
 
     @Property(tries = 1000, shrinking = ShrinkingMode.OFF)
     void engineWithAndWithoutIndexesAgreesWithJavaStreamsModel(@ForAll long seed) {
         Random rnd = new Random(seed);
         check(seed, rnd, pipeline(rnd, r -> expression(r, 3)), rnd.nextInt(3));
+        requireIndexAnswered(MIN_INDEX_SHARE_OF_ANY_QUERIES);
     }
 
     @Property(tries = 1000, shrinking = ShrinkingMode.OFF)
     void indexableFiltersGiveTheSameResultsFromIndexesAsFromScans(@ForAll long seed) {
         Random rnd = new Random(seed);
         check(seed, rnd, pipeline(rnd, r -> indexable(r, 2)), 3);
+        requireIndexAnswered(MIN_INDEX_SHARE_OF_INDEXABLE_QUERIES);
+    }
+
+    /**
+     * Fails the property, once all tries ran, if fewer than {@code percent} of them were answered
+     * from indexes: otherwise the index path could stop being exercised without any check failing.
+     */
+    private static void requireIndexAnswered(double percent) {
+        Statistics.label("access").coverage(c -> c.check("index").percentage(p -> p >= percent));
     }
 
     private static void check(long seed, Random rnd, Pipeline q, int indexOdds) {

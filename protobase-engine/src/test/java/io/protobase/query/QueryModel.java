@@ -1,8 +1,6 @@
 package io.protobase.query;
 
-import io.protobase.codec.ValueOrder;
 import io.protobase.collection.DbObject;
-import io.protobase.index.FieldPath;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -13,20 +11,99 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The reference semantics of queries, written independently of the engine over plain java.util
- * collections: expressions evaluate to {@code Boolean} with {@code null} for UNKNOWN, comparisons use
- * {@link ValueOrder} directly. Only covers the orderable values the differential tests generate.
+ * The reference semantics of queries, written from {@code docs/queries.md} and
+ * {@code docs/concepts.md} over plain java.util collections, sharing no code with the engine's query,
+ * index or codec packages: its own field paths, its own comparisons and its own total order.
+ * Expressions evaluate to {@code Boolean} with {@code null} for UNKNOWN. Only covers the values the
+ * differential tests generate (null, booleans, the four number types, strings, lists, records).
  */
 final class QueryModel {
 
-    private static final ValueOrder ORDER = ValueOrder.INSTANCE;
+    /**
+     * The documented total order: null &lt; booleans &lt; numbers (by exact numeric value, whatever
+     * their type) &lt; strings (by UTF-16 code units) &lt; ... &lt; lists (element by element, a
+     * prefix first) &lt; records.
+     */
+    static final Comparator<Object> ORDER = QueryModel::compareValues;
 
     private QueryModel() {
     }
 
+    /**
+     * The value at a dotted path, {@code null} when absent: each step reads an attribute of a
+     * {@code DbObject} or a key of a {@code Map}; a step into anything else is absent.
+     */
     static Object field(String path, Object record) {
-        Object v = FieldPath.of(path).extract(record);
-        return v == FieldPath.ABSENT ? null : v;
+        Object current = record;
+        for (String step : path.split("\\.")) {
+            if (current instanceof DbObject o) {
+                current = o.getAt(step);
+            } else if (current instanceof Map<?, ?> m) {
+                current = m.get(step);
+            } else {
+                return null;
+            }
+        }
+        return current;
+    }
+
+    /** The keys a path index holds for a record: the field's value unless it is absent or null. */
+    static List<Object> indexKeys(String path, Object record) {
+        Object v = field(path, record);
+        return v == null ? List.of() : List.of(v);
+    }
+
+    /** The group of a value in the total order; values of one group compare, across groups they do not. */
+    static int group(Object v) {
+        if (v == null) {
+            return 0;
+        }
+        if (v instanceof Boolean) {
+            return 1;
+        }
+        if (v instanceof Integer || v instanceof Long || v instanceof Double || v instanceof BigDecimal) {
+            return 2;
+        }
+        if (v instanceof String) {
+            return 3;
+        }
+        if (v instanceof List<?>) {
+            return 11;
+        }
+        if (v instanceof DbObject || v instanceof Map<?, ?>) {
+            return 12;
+        }
+        throw new IllegalArgumentException("the model does not order " + v.getClass().getName());
+    }
+
+    private static int compareValues(Object a, Object b) {
+        int ga = group(a);
+        int gb = group(b);
+        if (ga != gb) {
+            return Integer.compare(ga, gb);
+        }
+        return switch (ga) {
+            case 0 -> 0;
+            case 1 -> Boolean.compare((Boolean) a, (Boolean) b);
+            case 2 -> exact((Number) a).compareTo(exact((Number) b));
+            case 3 -> ((String) a).compareTo((String) b);
+            case 11 -> compareLists((List<?>) a, (List<?>) b);
+            default -> throw new IllegalArgumentException("the model does not order records");
+        };
+    }
+
+    private static BigDecimal exact(Number n) {
+        return n instanceof BigDecimal bd ? bd : n instanceof Double d ? new BigDecimal(d) : BigDecimal.valueOf(n.longValue());
+    }
+
+    private static int compareLists(List<?> a, List<?> b) {
+        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+            int c = compareValues(a.get(i), b.get(i));
+            if (c != 0) {
+                return c;
+            }
+        }
+        return Integer.compare(a.size(), b.size());
     }
 
     static Boolean eval(Expression e, Object r) {
@@ -96,7 +173,7 @@ final class QueryModel {
         if (v == null || k == null) {
             return null;
         }
-        boolean sameGroup = ORDER.comparable(v, k);
+        boolean sameGroup = group(v) == group(k);
         if (!sameGroup) {
             return switch (op) {
                 case EQ -> false;
@@ -129,7 +206,7 @@ final class QueryModel {
         return a == null || b == null ? null : false;
     }
 
-    /** Orders by one path: missing values last ascending, first descending, else by ValueOrder. */
+    /** Orders by one path: missing values last ascending, first descending, else by the model's total order. */
     static Comparator<Object> order(String path, boolean descending) {
         return (a, b) -> {
             Object x = field(path, a);
