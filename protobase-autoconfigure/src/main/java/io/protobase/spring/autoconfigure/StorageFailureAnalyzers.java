@@ -34,14 +34,12 @@ final class StorageFailureAnalyzers {
         }
     }
 
-    /** The directory of {@code protobase.storage.file.path} cannot be created or written. */
+    /** A storage directory property names a file, or a directory that cannot be created or written. */
     static final class DirectoryUnusable extends AbstractFailureAnalyzer<StorageDirectoryUnusableException> {
 
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, StorageDirectoryUnusableException cause) {
-            return new FailureAnalysis("ProtoBase cannot open its storage: " + cause.getMessage(),
-                    "Set protobase.storage.file.path to a directory this process can create and write, or fix "
-                            + "the permissions of " + cause.path() + ".", cause);
+            return new FailureAnalysis("ProtoBase cannot open its storage: " + cause.getMessage(), cause.action(), cause);
         }
     }
 

@@ -1,6 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
 import io.protobase.StorageLockedException;
+import io.protobase.storage.cloud.MockS3Client;
+import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.file.CrashingWriterMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -156,12 +158,36 @@ class ProtoBaseFailureAnalyzerTests {
     }
 
     @Test
-    void aPathThatCannotBeADirectoryIsReported() throws Exception {
+    void aPathUnderAFileNamesTheFileInTheWay() throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
         FailureAnalysis analysis = startupFailure("protobase.storage.file.path=" + file.resolve("data"));
-        assertThat(analysis.getDescription()).contains(file.resolve("data").toString())
-                .contains("protobase.storage.file.path").contains("cannot be created");
-        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path");
+        assertThat(analysis.getDescription()).contains(file.resolve("data") + " (protobase.storage.file.path)")
+                .contains("it cannot be created: " + file + " is a file, not a directory");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path")
+                .contains("move the file " + file + " away");
+    }
+
+    @Test
+    void aPathNamingAFileSaysItIsNotADirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        FailureAnalysis analysis = startupFailure("protobase.storage.file.path=" + file);
+        assertThat(analysis.getDescription()).contains(file + " (protobase.storage.file.path)")
+                .contains("it is a file, not a directory").doesNotContain("FileAlreadyExistsException");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path to a directory")
+                .contains("move the file " + file + " away").doesNotContain("permissions");
+    }
+
+    @Test
+    void aCloudCacheDirNamingAFileSaysItIsNotADirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        runner.withBean(ObjectStore.class, MockS3Client::new).withPropertyValues("protobase.storage.type=cloud",
+                "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + file).run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains(file + " (protobase.storage.cloud.cache-dir)")
+                            .contains("it is a file, not a directory");
+                    assertThat(analysis.getAction()).contains("Set protobase.storage.cloud.cache-dir to a directory");
+                });
     }
 
     @Test
