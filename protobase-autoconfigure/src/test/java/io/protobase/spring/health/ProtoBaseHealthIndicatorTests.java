@@ -119,11 +119,17 @@ class ProtoBaseHealthIndicatorTests {
                 "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + dir.resolve("node-a"),
                 "protobase.storage.cloud.upload-interval=50ms").run(context -> {
                     CloudFileStorage storage = context.getBean(CloudFileStorage.class);
+                    Database db = context.getBean(Database.class);
+                    db.write(tx -> {
+                        tx.setRootObject("n", 1);
+                        return null;
+                    });
+                    storage.uploadNow(); // nothing left to upload: the next round is the one of the commit below
                     // a second node opens the same prefix and takes it over
                     try (CloudFileStorage newer = new CloudFileStorage(new CloudBlockProvider(s3, "",
                             dir.resolve("node-b"), 8L << 20, 64 * 1024), CloudFileStorage.Options.defaults())) {
-                        context.getBean(Database.class).write(tx -> {
-                            tx.setRootObject("n", 1);
+                        db.write(tx -> {
+                            tx.setRootObject("n", 2);
                             return null;
                         });
                         assertThatThrownBy(storage::uploadNow).isInstanceOf(FencedException.class);

@@ -46,17 +46,21 @@ class CloudFileStorageFencingStatusTest {
 
     @Test
     void aFencedWriterNamesTheEpochThatTookOverAndStillCountsTheBucketReachable() {
-        try (CloudFileStorage old = open("old"); CloudFileStorage newer = open("new")) {
-            commit(old, "zombie".getBytes());
-            assertThatThrownBy(old::uploadNow).isInstanceOf(FencedException.class);
+        try (CloudFileStorage old = open("old")) {
+            commit(old, "first".getBytes());
+            old.uploadNow(); // nothing left to upload: the next round is the one of the commit below
+            try (CloudFileStorage newer = open("new")) {
+                commit(old, "zombie".getBytes());
+                assertThatThrownBy(old::uploadNow).isInstanceOf(FencedException.class);
 
-            CloudFileStorage.Fencing fencing = old.fencing().orElseThrow();
-            assertThat(fencing.epoch()).isEqualTo(old.epoch());
-            assertThat(fencing.newerEpoch()).hasValue(newer.epoch());
-            assertThat(fencing.reason()).contains("epoch " + newer.epoch()).contains("took over");
-            // it learnt that it was fenced by reading the newer root from the bucket
-            assertThat(old.isBucketReachable()).isTrue();
-            assertThat(old.lastUploadFailure()).isEmpty();
+                CloudFileStorage.Fencing fencing = old.fencing().orElseThrow();
+                assertThat(fencing.epoch()).isEqualTo(old.epoch());
+                assertThat(fencing.newerEpoch()).hasValue(newer.epoch());
+                assertThat(fencing.reason()).contains("epoch " + newer.epoch()).contains("took over");
+                // it learnt that it was fenced by reading the newer root from the bucket
+                assertThat(old.isBucketReachable()).isTrue();
+                assertThat(old.lastUploadFailure()).isEmpty();
+            }
         }
     }
 
