@@ -1,11 +1,13 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.ProtoBaseException;
+
 /**
  * A {@code protobase.*} property has a value that binds but cannot work (a negative size, a zero
  * timeout). Thrown while binding {@link ProtoBaseProperties}; turned into a startup report naming
  * the property and the fix by {@code ProtoBasePropertiesFailureAnalyzer}.
  */
-public class InvalidProtoBasePropertyException extends IllegalArgumentException {
+public class InvalidProtoBasePropertyException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 

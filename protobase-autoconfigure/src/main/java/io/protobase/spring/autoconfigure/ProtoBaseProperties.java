@@ -3,9 +3,11 @@ package io.protobase.spring.autoconfigure;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.file.FsyncPolicy;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -37,6 +39,27 @@ public record ProtoBaseProperties(
         if (database == null || database.isBlank()) {
             throw new InvalidProtoBasePropertyException("protobase.database", database, "a database name must not be blank",
                     "Set protobase.database to a name such as 'default', or remove it to use the default");
+        }
+    }
+
+    /**
+     * A directory property, converted here rather than by the binder. The binder converts text to a
+     * {@code Path} with Spring's {@code PathEditor}, which asks the application context's resource
+     * loader and so every {@code ProtocolResolver} registered in it; Spring Cloud AWS registers one
+     * that builds the S3 client, which needs an AWS region. A local directory must not depend on AWS
+     * configuration, so it is bound as text and read as a file-system path, as Boot reads its own
+     * directory properties without the context's resource loader.
+     */
+    static Path directory(String property, String value) {
+        if (value == null || value.isBlank()) {
+            throw new InvalidProtoBasePropertyException(property, value, "a directory path must not be blank",
+                    "Set it to a directory such as ./protobase-data, or remove it to use the default");
+        }
+        try {
+            return Path.of(value).normalize();
+        } catch (InvalidPathException e) {
+            throw new InvalidProtoBasePropertyException(property, value, "it is not a valid path (" + e.getReason() + ")",
+                    "Set it to a directory path such as ./protobase-data");
         }
     }
 
@@ -74,13 +97,28 @@ public record ProtoBaseProperties(
      */
     public record Cloud(
             String bucket,
-            @DefaultValue("") String prefix,
-            @DefaultValue("./protobase-cache") Path cacheDir,
-            @DefaultValue("500MB") DataSize cacheSize,
-            @DefaultValue("5MB") DataSize objectSize,
-            @DefaultValue("5s") Duration uploadInterval,
-            @DefaultValue("async") CloudFileStorage.Durability durability,
-            @DefaultValue("1GB") DataSize maxBacklog) {
+            String prefix,
+            Path cacheDir,
+            DataSize cacheSize,
+            DataSize objectSize,
+            Duration uploadInterval,
+            CloudFileStorage.Durability durability,
+            DataSize maxBacklog) {
+
+        /** Binds {@code cache-dir} as text: see {@link ProtoBaseProperties#directory}. */
+        @ConstructorBinding
+        public Cloud(
+                String bucket,
+                @DefaultValue("") String prefix,
+                @DefaultValue("./protobase-cache") String cacheDir,
+                @DefaultValue("500MB") DataSize cacheSize,
+                @DefaultValue("5MB") DataSize objectSize,
+                @DefaultValue("5s") Duration uploadInterval,
+                @DefaultValue("async") CloudFileStorage.Durability durability,
+                @DefaultValue("1GB") DataSize maxBacklog) {
+            this(bucket, prefix, directory("protobase.storage.cloud.cache-dir", cacheDir), cacheSize, objectSize,
+                    uploadInterval, durability, maxBacklog);
+        }
 
         public Cloud {
             if (cacheSize.toBytes() < 0) {
@@ -112,11 +150,17 @@ public record ProtoBaseProperties(
      * @param fsyncInterval longest time between forced writes with {@code fsync=interval}
      * @param segmentSize size at which a new log segment file is started (64KB to 1GB)
      */
-    public record File(
-            @DefaultValue("./protobase-data") Path path,
-            @DefaultValue("commit") FsyncPolicy fsync,
-            @DefaultValue("1s") Duration fsyncInterval,
-            @DefaultValue("64MB") DataSize segmentSize) {
+    public record File(Path path, FsyncPolicy fsync, Duration fsyncInterval, DataSize segmentSize) {
+
+        /** Binds {@code path} as text: see {@link ProtoBaseProperties#directory}. */
+        @ConstructorBinding
+        public File(
+                @DefaultValue("./protobase-data") String path,
+                @DefaultValue("commit") FsyncPolicy fsync,
+                @DefaultValue("1s") Duration fsyncInterval,
+                @DefaultValue("64MB") DataSize segmentSize) {
+            this(directory("protobase.storage.file.path", path), fsync, fsyncInterval, segmentSize);
+        }
 
         public File {
             if (fsyncInterval.isNegative() || fsyncInterval.isZero()) {

@@ -49,13 +49,7 @@ class StorageConfiguration {
                     + "the classpath", "Add io.awspring.cloud:spring-cloud-aws-starter-s3 to the application, or "
                     + "define an io.protobase.storage.cloud.ObjectStore bean.", null);
         }
-        Path cacheDir = cloud.cacheDir().toAbsolutePath().normalize();
-        try {
-            Files.createDirectories(cacheDir);
-        } catch (IOException e) {
-            throw new CloudStorageUnusableException("the cache directory " + cacheDir + " cannot be created (" + e + ")",
-                    "Set protobase.storage.cloud.cache-dir to a directory this process can create and write.", e);
-        }
+        Path cacheDir = usableDirectory("protobase.storage.cloud.cache-dir", cloud.cacheDir());
         CloudBlockProvider provider = new CloudBlockProvider(store, cloud.prefix(), cacheDir,
                 cloud.cacheSize().toBytes(), cloud.objectSize().toBytes());
         CloudFileStorage.Options options = CloudFileStorage.Options.defaults().withDurability(cloud.durability())
@@ -74,22 +68,43 @@ class StorageConfiguration {
     }
 
     private static SharedStorage fileStorage(ProtoBaseProperties.File file) {
-        Path directory = usableDirectory(file.path());
+        Path directory = usableDirectory("protobase.storage.file.path", file.path());
         StandaloneFileStorage.Options options = new StandaloneFileStorage.Options(file.fsync(), file.fsyncInterval(),
                 file.segmentSize().toBytes());
         return FileStorageRegistry.lease(directory, options);
     }
 
-    /** Checks the directory up front, so the failure names the property rather than an I/O call. */
-    private static Path usableDirectory(Path configured) {
+    /**
+     * Checks the directory up front, so the failure names the property and the actual problem (a
+     * file where a directory is expected, missing permissions) rather than an I/O call's exception.
+     */
+    private static Path usableDirectory(String property, Path configured) {
         Path directory = configured.toAbsolutePath().normalize();
+        if (Files.exists(directory) && !Files.isDirectory(directory)) {
+            throw new StorageDirectoryUnusableException(property, directory, "it is a file, not a directory",
+                    "Set " + property + " to a directory (it is created when missing), or move the file "
+                            + directory + " away.", null);
+        }
+        Path existing = directory.getParent();
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing != null && !Files.isDirectory(existing)) {
+            throw new StorageDirectoryUnusableException(property, directory, "it cannot be created: " + existing
+                    + " is a file, not a directory", "Set " + property + " to a path under a directory, or move the "
+                    + "file " + existing + " away.", null);
+        }
         try {
             Files.createDirectories(directory);
         } catch (IOException e) {
-            throw new StorageDirectoryUnusableException(directory, "it cannot be created (" + e + ")", e);
+            throw new StorageDirectoryUnusableException(property, directory, "it cannot be created (" + e + ")",
+                    "Set " + property + " to a directory this process can create and write, or fix the permissions "
+                            + "of " + (existing != null ? existing : directory) + ".", e);
         }
         if (!Files.isWritable(directory)) {
-            throw new StorageDirectoryUnusableException(directory, "it is not writable by this process", null);
+            throw new StorageDirectoryUnusableException(property, directory, "it is not writable by this process",
+                    "Set " + property + " to a directory this process can write, or fix the permissions of "
+                            + directory + ".", null);
         }
         return directory;
     }

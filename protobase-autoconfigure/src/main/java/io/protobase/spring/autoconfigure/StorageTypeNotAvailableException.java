@@ -1,10 +1,12 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.ProtoBaseException;
+
 /**
  * {@code protobase.storage.type} names a backend this application cannot build. Thrown when the
  * storage bean is created, instead of silently falling back to another backend.
  */
-public class StorageTypeNotAvailableException extends IllegalStateException {
+public class StorageTypeNotAvailableException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 

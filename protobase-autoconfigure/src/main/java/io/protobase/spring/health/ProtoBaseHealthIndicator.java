@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Health of an {@link ObjectSpace}: UP when the space is open, its root record readable and (for a
@@ -77,6 +78,10 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
      * Upload state of a cloud storage: backlog and lag always; DOWN when fenced, or in {@code sync}
      * mode while the bucket is unreachable (commits fail then); in {@code async} mode an unreachable
      * bucket leaves it UP, since commits still succeed locally, with the error in the details.
+     *
+     * <p>A fenced node is DOWN for good: it tells which epoch took the prefix over and what to do,
+     * because restarting it is not always right (a restarted node takes the prefix back and fences
+     * the other writer in turn).
      */
     private static void cloudHealth(Health.Builder builder, CloudFileStorage cloud) {
         builder.withDetail("durability", cloud.durability().name().toLowerCase())
@@ -84,9 +89,20 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("oldestUnuploadedCommitAge", cloud.oldestUnuploadedCommitAge().toString())
                 .withDetail("bucketReachable", cloud.isBucketReachable());
         cloud.lastUploadFailure().ifPresent(f -> builder.withDetail("lastUploadError", f));
-        if (cloud.isFenced()) {
-            builder.down().withDetail("reason", "fenced: a newer writer took over the bucket prefix; this node no "
-                    + "longer writes and must be restarted");
+        Optional<CloudFileStorage.Fencing> fencing = cloud.fencing();
+        if (fencing.isPresent()) {
+            CloudFileStorage.Fencing f = fencing.get();
+            String newer = f.newerEpoch().isPresent() ? "writer epoch " + f.newerEpoch().getAsLong()
+                    : "another writer";
+            builder.down().withDetail("fenced", true).withDetail("writerEpoch", f.epoch());
+            f.newerEpoch().ifPresent(e -> builder.withDetail("fencedByEpoch", e));
+            builder.withDetail("reason", "fenced: " + newer + " took over " + cloud.provider().store().describe()
+                    + " prefix '" + cloud.provider().prefix() + "' from this node (writer epoch " + f.epoch()
+                    + "); this node no longer writes, and its commits not yet uploaded are not in the bucket")
+                    .withDetail("action", "Keep one writer per prefix. If the other writer is the one to keep, stop "
+                            + "this node. If this node should write, restart it: it takes the prefix back and fences "
+                            + "the other writer. If two deployments share the prefix by mistake, give each its own "
+                            + "protobase.storage.cloud.prefix.");
         } else if (!cloud.isBucketReachable() && cloud.durability() == CloudFileStorage.Durability.SYNC) {
             builder.down().withDetail("reason", "the S3 bucket is unreachable and durability is sync: commits fail");
         }

@@ -1,6 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
 import io.protobase.StorageLockedException;
+import io.protobase.storage.cloud.MockS3Client;
+import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.file.CrashingWriterMain;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,7 +18,12 @@ import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.convert.ApplicationConversionService;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.util.unit.DataSize;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -59,10 +66,60 @@ class ProtoBaseFailureAnalyzerTests {
     }
 
     @Test
-    void unknownStorageTypeListsTheValidTypes() {
-        FailureAnalysis analysis = startupFailure("protobase.storage.type=postgres");
-        assertThat(analysis.getDescription()).contains("protobase.storage.type").contains("postgres");
-        assertThat(analysis.getAction()).contains("memory, file, cloud, cluster, cloud-cluster");
+    void unknownStorageTypeListsTheValidTypesRatherThanTheJavaEnum() {
+        FailureAnalysis analysis = startupFailure("protobase.storage.type=bogus");
+        assertThat(analysis.getDescription()).contains("'protobase.storage.type' has value 'bogus'")
+                .contains("which is not one of memory, file, cloud, cluster, cloud-cluster")
+                .doesNotContain("No enum constant").doesNotContain("io.protobase");
+        assertThat(analysis.getAction())
+                .isEqualTo("Set protobase.storage.type to one of memory, file, cloud, cluster, cloud-cluster.");
+    }
+
+    @Test
+    void unknownCloudDurabilityListsTheValidValues() {
+        FailureAnalysis analysis = startupFailure("protobase.storage.cloud.durability=eventually");
+        assertThat(analysis.getDescription()).contains("which is not one of async, sync")
+                .doesNotContain("No enum constant");
+        assertThat(analysis.getAction()).isEqualTo("Set protobase.storage.cloud.durability to one of async, sync.");
+    }
+
+    @Test
+    void aFailureOutsideProtoBaseWhileBindingBlamesNoProtoBaseProperty() {
+        runner.withPropertyValues("protobase.storage.type=memory").withUserConfiguration(UnitConversion.class)
+                .run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains("the unit service is unreachable")
+                            .contains("No protobase.* value caused it")
+                            .doesNotContain("ProtoBase configuration is invalid").doesNotContain("has value");
+                    assertThat(analysis.getAction()).contains("the protobase.* properties need no change");
+                });
+    }
+
+    /**
+     * The application's own conversion service, whose data-size converter needs a bean that cannot
+     * be created: the way Spring Cloud AWS's S3 resource resolver needs an S3 client, which needs
+     * a region.
+     */
+    @Configuration(proxyBeanMethods = false)
+    static class UnitConversion {
+
+        @Bean
+        @Lazy
+        UnitService unitService() {
+            throw new IllegalStateException("the unit service is unreachable");
+        }
+
+        @Bean
+        static ApplicationConversionService conversionService(ObjectProvider<UnitService> units) {
+            ApplicationConversionService service = new ApplicationConversionService();
+            service.addConverter(String.class, DataSize.class, text -> units.getObject().parse(text));
+            return service;
+        }
+    }
+
+    interface UnitService {
+        DataSize parse(String text);
     }
 
     @ParameterizedTest
@@ -101,12 +158,36 @@ class ProtoBaseFailureAnalyzerTests {
     }
 
     @Test
-    void aPathThatCannotBeADirectoryIsReported() throws Exception {
+    void aPathUnderAFileNamesTheFileInTheWay() throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
         FailureAnalysis analysis = startupFailure("protobase.storage.file.path=" + file.resolve("data"));
-        assertThat(analysis.getDescription()).contains(file.resolve("data").toString())
-                .contains("protobase.storage.file.path").contains("cannot be created");
-        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path");
+        assertThat(analysis.getDescription()).contains(file.resolve("data") + " (protobase.storage.file.path)")
+                .contains("it cannot be created: " + file + " is a file, not a directory");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path")
+                .contains("move the file " + file + " away");
+    }
+
+    @Test
+    void aPathNamingAFileSaysItIsNotADirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        FailureAnalysis analysis = startupFailure("protobase.storage.file.path=" + file);
+        assertThat(analysis.getDescription()).contains(file + " (protobase.storage.file.path)")
+                .contains("it is a file, not a directory").doesNotContain("FileAlreadyExistsException");
+        assertThat(analysis.getAction()).contains("Set protobase.storage.file.path to a directory")
+                .contains("move the file " + file + " away").doesNotContain("permissions");
+    }
+
+    @Test
+    void aCloudCacheDirNamingAFileSaysItIsNotADirectory() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
+        runner.withBean(ObjectStore.class, MockS3Client::new).withPropertyValues("protobase.storage.type=cloud",
+                "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + file).run(context -> {
+                    assertThat(context).hasFailed();
+                    FailureAnalysis analysis = analyze(context.getStartupFailure());
+                    assertThat(analysis.getDescription()).contains(file + " (protobase.storage.cloud.cache-dir)")
+                            .contains("it is a file, not a directory");
+                    assertThat(analysis.getAction()).contains("Set protobase.storage.cloud.cache-dir to a directory");
+                });
     }
 
     @Test

@@ -2,12 +2,17 @@ package io.protobase.spring.health;
 
 import io.protobase.CorruptionException;
 import io.protobase.Database;
+import io.protobase.FencedException;
 import io.protobase.ObjectSpace;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
 import io.protobase.spring.autoconfigure.health.ProtoBaseHealthContributorAutoConfiguration;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cloud.CloudBlockProvider;
+import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cloud.MockS3Client;
+import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The {@code protobase} health contributor, through the auto-configured bean. */
 class ProtoBaseHealthIndicatorTests {
@@ -104,6 +110,43 @@ class ProtoBaseHealthIndicatorTests {
             assertThat(health.getStatus()).isEqualTo(Status.DOWN);
             assertThat((String) health.getDetails().get("reason")).startsWith("corrupt: ").contains("bad checksum");
         });
+    }
+
+    @Test
+    void aFencedCloudNodeIsDownNamingTheEpochThatTookOverAndWhatToDo() {
+        MockS3Client s3 = new MockS3Client();
+        runner.withBean(ObjectStore.class, () -> s3).withPropertyValues("protobase.storage.type=cloud",
+                "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + dir.resolve("node-a"),
+                "protobase.storage.cloud.upload-interval=50ms").run(context -> {
+                    CloudFileStorage storage = context.getBean(CloudFileStorage.class);
+                    Database db = context.getBean(Database.class);
+                    db.write(tx -> {
+                        tx.setRootObject("n", 1);
+                        return null;
+                    });
+                    storage.uploadNow(); // nothing left to upload: the next round is the one of the commit below
+                    // a second node opens the same prefix and takes it over
+                    try (CloudFileStorage newer = new CloudFileStorage(new CloudBlockProvider(s3, "",
+                            dir.resolve("node-b"), 8L << 20, 64 * 1024), CloudFileStorage.Options.defaults())) {
+                        db.write(tx -> {
+                            tx.setRootObject("n", 2);
+                            return null;
+                        });
+                        assertThatThrownBy(storage::uploadNow).isInstanceOf(FencedException.class);
+
+                        Health health = health(context);
+                        assertThat(health.getStatus()).isEqualTo(Status.DOWN);
+                        assertThat(health.getDetails()).containsEntry("type", "cloud").containsEntry("fenced", true)
+                                .containsEntry("writerEpoch", storage.epoch())
+                                .containsEntry("fencedByEpoch", newer.epoch())
+                                .containsEntry("bucketReachable", true).doesNotContainKey("lastUploadError");
+                        assertThat((String) health.getDetails().get("reason"))
+                                .startsWith("fenced: writer epoch " + newer.epoch() + " took over")
+                                .contains("prefix ''").contains("no longer writes");
+                        assertThat((String) health.getDetails().get("action")).contains("stop this node")
+                                .contains("restart it").contains("protobase.storage.cloud.prefix");
+                    }
+                });
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
@@ -149,6 +150,17 @@ public final class CloudFileStorage implements SharedStorage {
         }
     }
 
+    /**
+     * Why this writer stopped writing: another writer claimed the prefix.
+     *
+     * @param epoch this storage's writer epoch
+     * @param newerEpoch the epoch the bucket's root object names now, when it could be read (the root
+     *                   may have been deleted, or a chunk conflict may have been seen before the root)
+     * @param reason the message of the {@link FencedException} commits now fail with
+     */
+    public record Fencing(long epoch, OptionalLong newerEpoch, String reason) {
+    }
+
     private final CloudBlockProvider provider;
     private final ObjectStore store;
     private final Options options;
@@ -174,6 +186,9 @@ public final class CloudFileStorage implements SharedStorage {
     private boolean wake;
     private boolean stopping;
     private volatile FencedException fence;
+    private volatile Fencing fencing;
+    /** The epoch found in the root when the uploader was fenced, -1 when unknown (uploader thread only). */
+    private long fencedByEpoch = -1;
     private volatile boolean closed;
     /** {@link System#nanoTime()} of the oldest commit not yet uploaded, 0 when none. */
     private volatile long pendingSince;
@@ -546,7 +561,7 @@ public final class CloudFileStorage implements SharedStorage {
         return since == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
     }
 
-    /** Whether the last upload round (or probe) reached the bucket. */
+    /** Whether the last upload round (or probe) reached the bucket; a round that found this writer fenced did. */
     public boolean isBucketReachable() {
         synchronized (progress) {
             return !lastRoundFailed;
@@ -563,6 +578,11 @@ public final class CloudFileStorage implements SharedStorage {
     /** Whether a newer writer fenced this one. */
     public boolean isFenced() {
         return fence != null;
+    }
+
+    /** How a newer writer fenced this one, or empty while this storage writes the prefix. */
+    public Optional<Fencing> fencing() {
+        return Optional.ofNullable(fencing);
     }
 
     /** PUT requests made so far (segment chunks and root updates). */
@@ -684,7 +704,8 @@ public final class CloudFileStorage implements SharedStorage {
             boolean done;
             synchronized (progress) {
                 roundsFinished++;
-                lastRoundFailed = !ok;
+                // a fenced round reached the bucket: it read the newer writer's root there
+                lastRoundFailed = !ok && fence == null;
                 progress.notifyAll();
                 done = fence != null || (stopping && (ok ? nothingPending() : System.nanoTime() > closeDeadline));
             }
@@ -758,6 +779,8 @@ public final class CloudFileStorage implements SharedStorage {
             return true;
         } catch (FencedException e) {
             synchronized (progress) {
+                fencing = new Fencing(epoch, fencedByEpoch < 0 ? OptionalLong.empty() : OptionalLong.of(fencedByEpoch),
+                        e.getMessage());
                 fence = e;
                 lastFailure = e;
             }
@@ -813,9 +836,20 @@ public final class CloudFileStorage implements SharedStorage {
     }
 
     private FencedException conflict(String key, String why) {
+        fencedByEpoch = currentRootEpoch();
         return new FencedException("Writer epoch " + epoch + " of " + describe() + " found " + key
                 + " written by another writer (" + why + "); another process writes this prefix. This storage stopped "
                 + "writing: close it and make sure only one process uses the prefix");
+    }
+
+    /** The epoch the bucket's root object names, or -1 when it cannot be read. */
+    private long currentRootEpoch() {
+        try {
+            return store.get(provider.rootKey()).map(o -> RootObject.parse(o.data(), provider.rootKey()).epoch())
+                    .orElse(-1L);
+        } catch (RuntimeException e) {
+            return -1;
+        }
     }
 
     private void publishRoot(RootObject root, List<String> written) {
@@ -837,6 +871,7 @@ public final class CloudFileStorage implements SharedStorage {
                     }
                     continue;
                 }
+                fencedByEpoch = there == null ? -1 : there.epoch();
                 for (String key : written) {
                     try {
                         store.delete(key); // never referenced by any root
