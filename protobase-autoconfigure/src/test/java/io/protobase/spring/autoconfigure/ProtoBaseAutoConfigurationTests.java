@@ -92,7 +92,7 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
-    void fsyncPolicyAndIntervalReachTheFileStorage() {
+    void fsyncPolicyIntervalAndSegmentSizeReachTheFileStorage() {
         onFile().withPropertyValues("protobase.storage.file.fsync=interval",
                 "protobase.storage.file.fsync-interval=250ms", "protobase.storage.file.segment-size=1MB").run(context -> {
                     LeasedFileStorage storage = (LeasedFileStorage) context.getBean(SharedStorage.class);
