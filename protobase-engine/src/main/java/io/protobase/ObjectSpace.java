@@ -264,13 +264,21 @@ public final class ObjectSpace implements AutoCloseable {
         return storage;
     }
 
+    /**
+     * How long a committer may hold back its durability wait for other running writers
+     * ({@link Builder#groupCommitDelay}); {@link Duration#ZERO} when group commit never waits.
+     */
+    public Duration groupCommitDelay() {
+        return Duration.ofNanos(groupCommitDelayNanos);
+    }
+
     /** Counters of this space since it was opened. */
     public Statistics statistics() {
         var cache = store.cache().stats();
         SpaceState s = current;
         return new Statistics(commits.sum(), conflicts.sum(), batches.sum(), store.bytesWritten(), store.bytesRead(),
                 cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
-                s.sequence(), s.sequence() == 0 ? null : s.createdAt());
+                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt());
     }
 
     /**
@@ -285,11 +293,13 @@ public final class ObjectSpace implements AutoCloseable {
      * @param cacheMisses node cache misses
      * @param cacheEvictions node cache evictions
      * @param cacheBytes current weight of the node cache
+     * @param cacheMaxBytes bound of the node cache's weight ({@link Builder#cacheBytes}); eviction keeps
+     *        {@code cacheBytes} at or near it
      * @param sequence sequence number of the current space root
      * @param lastCommit time of the last publication, {@code null} before the first
      */
     public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
-            long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long sequence,
+            long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long cacheMaxBytes, long sequence,
             Instant lastCommit) {
     }
 

@@ -106,6 +106,10 @@ public final class FileStorageRegistry {
             return storage;
         }
 
+        StandaloneFileStorage.Options options() {
+            return options;
+        }
+
         /** Closes under the registry's lock, so a new lease cannot race the old storage's directory lock. */
         void release() {
             synchronized (OPEN) {

@@ -30,6 +30,14 @@ public final class LeasedFileStorage implements SharedStorage {
         return entry.directory();
     }
 
+    /**
+     * The options the shared storage runs with: those of the first lease of its directory in this
+     * JVM, which may differ from the ones this lease asked for (see {@link FileStorageRegistry}).
+     */
+    public StandaloneFileStorage.Options options() {
+        return entry.options();
+    }
+
     /** Whether this lease was given back, or the shared storage closed. */
     public boolean isClosed() {
         return released.get();

@@ -3,6 +3,7 @@ package io.protobase.spring.autoconfigure;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.protobase.Database;
+import io.protobase.StorageUnavailableException;
 import io.protobase.spring.metrics.ProtoBaseMetrics;
 import io.protobase.spring.autoconfigure.health.ProtoBaseHealthContributorAutoConfiguration;
 import io.protobase.spring.autoconfigure.metrics.ProtoBaseMetricsAutoConfiguration;
@@ -15,6 +16,7 @@ import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,8 +30,10 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * {@code protobase.storage.type=cloud}: wired on Spring Cloud AWS's {@code S3Client} against an
@@ -123,20 +127,20 @@ class CloudStorageAutoConfigurationTests {
         cloud("protobase.storage.cloud.bucket=any", "protobase.storage.cloud.durability=sync")
                 .withBean(ObjectStore.class, () -> mock).run(context -> {
                     CloudFileStorage storage = context.getBean(CloudFileStorage.class);
+                    HealthIndicator indicator = context.getBean("protobaseHealthIndicator", HealthIndicator.class);
                     mock.setDown(true);
-                    try {
-                        context.getBean(Database.class).write(tx -> {
-                            tx.setRootObject("x", 1);
-                            return null;
-                        });
-                    } catch (RuntimeException expected) {
-                        // sync commit while S3 is down
-                    }
-                    org.awaitility.Awaitility.await().until(() -> !storage.isBucketReachable());
-                    Health health = context.getBean("protobaseHealthIndicator", HealthIndicator.class).health(true);
+                    // a sync commit needs the bucket: it fails, naming the bucket, instead of acknowledging
+                    assertThatThrownBy(() -> context.getBean(Database.class).write(tx -> {
+                        tx.setRootObject("x", 1);
+                        return null;
+                    })).isInstanceOf(StorageUnavailableException.class).hasMessageContaining(mock.describe());
+                    Awaitility.await().until(() -> !storage.isBucketReachable());
+                    Health health = indicator.health(true);
                     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
                     assertThat(health.getDetails()).containsKey("lastUploadError");
                     mock.setDown(false);
+                    Awaitility.await().atMost(Duration.ofSeconds(30))
+                            .until(() -> indicator.health(true).getStatus().equals(Status.UP));
                 });
     }
 

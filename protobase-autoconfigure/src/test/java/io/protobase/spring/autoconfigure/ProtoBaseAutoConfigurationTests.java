@@ -2,10 +2,12 @@ package io.protobase.spring.autoconfigure;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.collection.Dictionary;
 import io.protobase.spring.storage.LeasedFileStorage;
 import io.protobase.spring.transaction.ProtoBaseTransactionManager;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FsyncPolicy;
+import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,18 +16,29 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionManager;
 import org.springframework.transaction.support.AbstractPlatformTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Beans, defaults, properties and back-off of {@link ProtoBaseAutoConfiguration}. */
 class ProtoBaseAutoConfigurationTests {
+
+    private static final int MEGABYTE = 1024 * 1024;
 
     @TempDir
     Path dir;
@@ -71,20 +84,81 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
-    void fileOptionsAndDatabaseNameAreApplied() {
-        onFile().withPropertyValues("protobase.database=shop", "protobase.storage.file.fsync=interval",
-                "protobase.storage.file.fsync-interval=250ms", "protobase.storage.file.segment-size=1MB",
-                "protobase.cache.max-size=4MB", "protobase.shutdown.timeout=5s", "protobase.commit.group-delay=2ms")
-                .run(context -> {
-                    assertThat(context).hasNotFailed();
-                    assertThat(context.getBean(Database.class).name()).isEqualTo("shop");
-                    assertThat(context.getBean(SharedStorage.class).describe()).contains("fsync=interval");
-                    ProtoBaseProperties p = context.getBean(ProtoBaseProperties.class);
-                    assertThat(p.storage().file().fsyncInterval()).isEqualTo(Duration.ofMillis(250));
-                    assertThat(p.storage().file().segmentSize().toBytes()).isEqualTo(1024 * 1024);
-                    assertThat(p.cache().maxSize().toBytes()).isEqualTo(4 * 1024 * 1024);
-                    assertThat(p.commit().groupDelay()).isEqualTo(Duration.ofMillis(2));
+    void databaseNameSelectsTheInjectedDatabase() {
+        onFile().withPropertyValues("protobase.database=shop").run(context -> {
+            assertThat(context.getBean(Database.class).name()).isEqualTo("shop");
+            assertThat(context.getBean(ObjectSpace.class).listDatabases()).containsExactly("shop");
+        });
+    }
+
+    @Test
+    void fsyncPolicyIntervalAndSegmentSizeReachTheFileStorage() {
+        onFile().withPropertyValues("protobase.storage.file.fsync=interval",
+                "protobase.storage.file.fsync-interval=250ms", "protobase.storage.file.segment-size=1MB").run(context -> {
+                    LeasedFileStorage storage = (LeasedFileStorage) context.getBean(SharedStorage.class);
+                    assertThat(storage.options()).isEqualTo(new StandaloneFileStorage.Options(FsyncPolicy.INTERVAL,
+                            Duration.ofMillis(250), MEGABYTE));
+                    assertThat(storage.describe()).contains("fsync=interval");
                 });
+    }
+
+    @Test
+    void segmentSizeSetsWhereTheLogStartsANewSegmentFile() {
+        onFile().withPropertyValues("protobase.storage.file.segment-size=1MB").run(context -> {
+            Database db = context.getBean(Database.class);
+            Random random = new Random(42);
+            for (int i = 0; i < 12; i++) {
+                // 256 KiB in small entries, so that no atom (tree node) comes near the segment size
+                Dictionary.Builder blobs = Dictionary.builder();
+                for (int n = 0; n < 64; n++) {
+                    byte[] blob = new byte[4096];
+                    random.nextBytes(blob);
+                    blobs.setAt(n, blob);
+                }
+                Dictionary value = blobs.build();
+                String name = "blobs" + i;
+                db.write(tx -> {
+                    tx.setRootObject(name, value);
+                    return null;
+                });
+            }
+            List<Path> segments = segmentFiles(dir.resolve("data"));
+            // 3 MiB of atoms: with the default 64 MiB segments they would all share one file
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(3);
+            for (Path segment : segments) {
+                // a segment closes once it reaches the size, so the commit record crossing it ends past it
+                assertThat(Files.size(segment)).as("size of %s", segment).isLessThan(MEGABYTE + 4096);
+            }
+        });
+    }
+
+    private static List<Path> segmentFiles(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().matches("wal-[0-9a-f]{16}\\.pbl")).sorted().toList();
+        }
+    }
+
+    @Test
+    void cacheMaxSizeBoundsTheNodeCache() {
+        onFile().withPropertyValues("protobase.cache.max-size=4MB").run(context -> assertThat(
+                context.getBean(ObjectSpace.class).statistics().cacheMaxBytes()).isEqualTo(4L * MEGABYTE));
+    }
+
+    @Test
+    void commitGroupDelayReachesTheObjectSpace() {
+        onFile().withPropertyValues("protobase.commit.group-delay=2ms").run(context -> assertThat(
+                context.getBean(ObjectSpace.class).groupCommitDelay()).isEqualTo(Duration.ofMillis(2)));
+    }
+
+    @Test
+    void objectSpaceDefaultsMatchTheDocumentation() {
+        onFile().run(context -> {
+            ObjectSpace space = context.getBean(ObjectSpace.class);
+            assertThat(space.statistics().cacheMaxBytes()).isEqualTo(128L * MEGABYTE);
+            assertThat(space.groupCommitDelay()).isZero();
+            assertThat(((LeasedFileStorage) space.storage()).options())
+                    .isEqualTo(StandaloneFileStorage.Options.defaults());
+        });
     }
 
     @Test
@@ -136,9 +210,23 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
-    void customizersAdjustTheObjectSpace() {
-        onFile().withBean(ObjectSpaceCustomizer.class, () -> b -> b.cacheBytes(1234))
-                .run(context -> assertThat(context).hasNotFailed().hasSingleBean(ObjectSpace.class));
+    void customizersRunInTheirOrderAfterThePropertiesSoTheirSettingsWin() {
+        Instant fixed = Instant.parse("2030-01-02T03:04:05Z");
+        onFile().withPropertyValues("protobase.cache.max-size=4MB")
+                .withBean("runsSecond", ObjectSpaceCustomizer.class,
+                        () -> new OrderedCustomizer(2, b -> b.cacheBytes(2L * MEGABYTE)))
+                .withBean("runsFirst", ObjectSpaceCustomizer.class, () -> new OrderedCustomizer(1,
+                        b -> b.cacheBytes(MEGABYTE).clock(Clock.fixed(fixed, ZoneOffset.UTC))))
+                .run(context -> {
+                    ObjectSpace space = context.getBean(ObjectSpace.class);
+                    assertThat(space.statistics().cacheMaxBytes()).isEqualTo(2L * MEGABYTE);
+                    Database db = context.getBean(Database.class);
+                    db.write(tx -> {
+                        tx.setRootObject("greeting", "hello");
+                        return null;
+                    });
+                    assertThat(db.lastCommitTime()).isEqualTo(fixed);
+                });
     }
 
     @Test
@@ -153,6 +241,19 @@ class ProtoBaseAutoConfigurationTests {
     void withoutTheEngineNothingIsConfigured() {
         onFile().withClassLoader(new FilteredClassLoader(ObjectSpace.class))
                 .run(context -> assertThat(context).hasNotFailed().doesNotHaveBean(SharedStorage.class));
+    }
+
+    /** A customizer with an explicit order, to check that customizers run sorted, not as registered. */
+    record OrderedCustomizer(int order, ObjectSpaceCustomizer delegate) implements ObjectSpaceCustomizer, Ordered {
+        @Override
+        public void customize(ObjectSpace.Builder builder) {
+            delegate.customize(builder);
+        }
+
+        @Override
+        public int getOrder() {
+            return order;
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -3,6 +3,7 @@ package io.protobase.spring.storage;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
+import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
 import org.junit.jupiter.api.Test;
@@ -63,6 +64,18 @@ class SharedDirectoryContextsTests {
         try (ObjectSpace reopened = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir)))) {
             assertThat(n(reopened.getDatabase("default"))).isEqualTo(3);
         }
+    }
+
+    @Test
+    void aLaterContextAskingForOtherFileOptionsSeesTheOnesInForce() {
+        runner().withPropertyValues("protobase.storage.file.segment-size=1MB").run(first -> runner()
+                .withPropertyValues("protobase.storage.file.segment-size=2MB", "protobase.storage.file.fsync=interval")
+                .run(second -> {
+                    StandaloneFileStorage.Options inForce = StandaloneFileStorage.Options.defaults()
+                            .withSegmentSize(1024 * 1024);
+                    assertThat(((LeasedFileStorage) first.getBean(SharedStorage.class)).options()).isEqualTo(inForce);
+                    assertThat(((LeasedFileStorage) second.getBean(SharedStorage.class)).options()).isEqualTo(inForce);
+                }));
     }
 
     @Test

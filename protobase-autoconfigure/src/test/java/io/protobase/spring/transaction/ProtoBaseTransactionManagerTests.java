@@ -24,11 +24,16 @@ import org.springframework.transaction.annotation.Transactional;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -162,9 +167,10 @@ class ProtoBaseTransactionManagerTests {
     }
 
     @Test
-    void aConflictSurfacesAsAConcurrencyFailureThatRetryToolingRetries() {
+    void aConflictSurfacesAsAConcurrencyFailureNamingTheKey() {
         with(c -> {
             accounts.set("alice", 0);
+            long conflictsBefore = c.getBean(ObjectSpace.class).statistics().conflicts();
             CountDownLatch read = new CountDownLatch(1);
             CountDownLatch changed = new CountDownLatch(1);
             ExecutorService pool = Executors.newSingleThreadExecutor();
@@ -183,39 +189,51 @@ class ProtoBaseTransactionManagerTests {
                 pool.shutdownNow();
             }
             assertThat(balance("alice")).isEqualTo(100);
+            assertThat(c.getBean(ObjectSpace.class).statistics().conflicts() - conflictsBefore).isEqualTo(1);
         });
     }
 
     @Test
-    void concurrentTransactionalIncrementsWithRetryLoseNothing() {
+    void overlappingTransactionalIncrementsConflictAndRetryToolingRetriesThemUntilNoneIsLost() {
         with(c -> {
+            ObjectSpace space = c.getBean(ObjectSpace.class);
             accounts.set("counter", 0);
+            long conflictsBefore = space.statistics().conflicts();
             RetryTemplate retry = new RetryTemplate(RetryPolicy.builder().includes(ConcurrencyFailureException.class)
                     .maxRetries(1000).delay(Duration.ofMillis(1)).jitter(Duration.ofMillis(1)).build());
+            AtomicInteger attempts = new AtomicInteger();
             int threads = 4;
-            int perThread = 50;
+            int rounds = 5;
             ExecutorService pool = Executors.newFixedThreadPool(threads);
             try {
-                List<Future<?>> futures = new ArrayList<>();
-                for (int t = 0; t < threads; t++) {
-                    futures.add(pool.submit(() -> {
-                        for (int i = 0; i < perThread; i++) {
+                for (int round = 0; round < rounds; round++) {
+                    // the first attempts of a round all read the counter before any of them commits
+                    CyclicBarrier allRead = new CyclicBarrier(threads);
+                    List<Future<?>> futures = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        futures.add(pool.submit(() -> {
+                            AtomicBoolean first = new AtomicBoolean(true);
                             retry.execute(() -> {
-                                accounts.increment("counter");
+                                attempts.incrementAndGet();
+                                accounts.incrementWhenAllRead("counter", first.getAndSet(false) ? allRead : null);
                                 return null;
                             });
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> f : futures) {
-                    f.get(2, TimeUnit.MINUTES);
+                            return null;
+                        }));
+                    }
+                    for (Future<?> f : futures) {
+                        f.get(1, TimeUnit.MINUTES);
+                    }
                 }
             } finally {
                 pool.shutdownNow();
             }
-            assertThat(balance("counter")).isEqualTo(threads * perThread);
-            assertThat(c.getBean(ObjectSpace.class).activeTransactions()).isZero();
+            assertThat(balance("counter")).isEqualTo(threads * rounds);
+            long conflicts = space.statistics().conflicts() - conflictsBefore;
+            // per round one of the overlapping first attempts commits, the others conflict
+            assertThat(conflicts).isGreaterThanOrEqualTo((long) (threads - 1) * rounds);
+            assertThat(attempts.get() - threads * rounds).as("retries").isEqualTo(conflicts);
+            assertThat(space.activeTransactions()).isZero();
         });
     }
 
@@ -261,16 +279,24 @@ class ProtoBaseTransactionManagerTests {
         }
 
         @Transactional
-        public void increment(String who) {
-            Integer n = (Integer) dictionary().getAt(who);
-            put(who, n + 1);
-        }
-
-        @Transactional
         public void incrementAfter(String who, CountDownLatch read, CountDownLatch changed) throws InterruptedException {
             Integer n = (Integer) dictionary().getAt(who);
             read.countDown();
             changed.await(1, TimeUnit.MINUTES);
+            put(who, n + 1);
+        }
+
+        /** Increments after every caller holding {@code allRead} has read the old value too. */
+        @Transactional
+        public void incrementWhenAllRead(String who, CyclicBarrier allRead) {
+            Integer n = (Integer) dictionary().getAt(who);
+            if (allRead != null) {
+                try {
+                    allRead.await(1, TimeUnit.MINUTES);
+                } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                    throw new IllegalStateException("the other incrementers did not read", e);
+                }
+            }
             put(who, n + 1);
         }
 
