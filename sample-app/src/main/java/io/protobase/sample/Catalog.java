@@ -1,5 +1,8 @@
 package io.protobase.sample;
 
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.validation.Validator;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -9,26 +12,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
  * The catalogue, on an {@link ItemRepository}. Each public method is one ProtoBase transaction
- * ({@code @Transactional}) that the repository calls join, so an update's existence check and its
- * save commit together or not at all.
+ * ({@code @Transactional}) that the repository calls join, so an update's read of the stored item
+ * and its save commit together or not at all.
+ *
+ * <p>Items it stores satisfy {@link ItemRequest}'s constraints. Items it reads may not: a database
+ * written by an earlier version of this sample can hold items without a name or category, or with
+ * any price. Reads and {@link #statistics()} accept such items; an update must leave them valid.
  */
 @Service
 public class Catalog {
 
     private final ItemRepository items;
 
-    public Catalog(ItemRepository items) {
+    private final Validator validator;
+
+    public Catalog(ItemRepository items, Validator validator) {
         this.items = items;
+        this.validator = validator;
     }
 
+    /** Stores a new item under a fresh id. */
     @Transactional
-    public Item create(Item item) {
-        return items.save(item.withId(null)); // the repository assigns a UUID
+    public Item create(ItemRequest request) {
+        return items.save(request.toItem(null)); // the repository assigns a UUID
     }
 
     @Transactional(readOnly = true)
@@ -69,12 +81,34 @@ public class Catalog {
         return result;
     }
 
+    /** Replaces the whole item {@code id}; empty if there is none. */
     @Transactional
-    public Optional<Item> update(String id, Item changes) {
+    public Optional<Item> replace(String id, ItemRequest request) {
         if (!items.existsById(id)) {
             return Optional.empty();
         }
-        return Optional.of(items.save(changes.withId(id)));
+        return Optional.of(items.save(request.toItem(id)));
+    }
+
+    /**
+     * Changes the fields of item {@code id} that {@code changes} names; empty if there is none.
+     *
+     * @throws ConstraintViolationException if the changed item breaks {@link ItemRequest}'s rules,
+     *         because of a change or because the stored item already did (then the change must
+     *         supply the missing fields)
+     */
+    @Transactional
+    public Optional<Item> update(String id, ItemChanges changes) {
+        Optional<Item> stored = items.findById(id);
+        if (stored.isEmpty()) {
+            return Optional.empty();
+        }
+        ItemRequest changed = changes.applyTo(stored.get());
+        Set<ConstraintViolation<ItemRequest>> violations = validator.validate(changed);
+        if (!violations.isEmpty()) {
+            throw new ConstraintViolationException("Item '" + id + "' would be invalid after this change", violations);
+        }
+        return Optional.of(items.save(changed.toItem(id)));
     }
 
     @Transactional
