@@ -5,7 +5,12 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.MediaType;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
+import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -123,6 +128,43 @@ class CatalogValidationTests extends AbstractCatalogTests {
                 .jsonPath("$.title").isEqualTo("Bad Request")
                 .jsonPath("$.detail").value(String.class, detail -> assertThat(detail).startsWith("The body is not valid JSON"));
         assertThat(repository.count()).isZero();
+    }
+
+    @Test
+    void createWithATenMegabyteNameIsRefusedAsTooLarge() {
+        post("{\"name\":\"" + "n".repeat(10 * 1024 * 1024) + "\",\"category\":\"fruit\",\"price\":1}")
+                .expectStatus().isEqualTo(413)
+                .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .expectBody()
+                .jsonPath("$.type").doesNotExist()
+                .jsonPath("$.title").isEqualTo("Content Too Large")
+                .jsonPath("$.status").isEqualTo(413)
+                .jsonPath("$.instance").isEqualTo("/items")
+                .jsonPath("$.detail").value(String.class, detail -> assertThat(detail)
+                        .contains("at most 16384 bytes (catalog.max-request-body)"));
+        assertThat(repository.count()).isZero();
+    }
+
+    @Test
+    void aChunkedBodyIsRefusedAsTooLargeBeyondTheLimitAndAcceptedWithin() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        String small = "{\"name\":\"Apple\",\"category\":\"fruit\",\"price\":1}";
+        String large = "{\"name\":\"" + "n".repeat(20_000) + "\",\"category\":\"fruit\",\"price\":1}";
+
+        HttpResponse<String> refused = client.send(chunkedPost(large), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(413);
+        assertThat(refused.body()).contains("\"detail\":\"The request body has more than 16384 bytes");
+        HttpResponse<String> accepted = client.send(chunkedPost(small), HttpResponse.BodyHandlers.ofString());
+        assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(201);
+        assertThat(repository.findAll()).extracting(Item::name).containsExactly("Apple");
+    }
+
+    /** A POST whose body has no declared length, so the client sends it chunked. */
+    private HttpRequest chunkedPost(String json) {
+        return HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/items"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))))
+                .build();
     }
 
     @Test
