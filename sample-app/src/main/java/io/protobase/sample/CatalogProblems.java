@@ -70,8 +70,9 @@ class CatalogProblems extends ResponseEntityExceptionHandler {
         ProblemDetail problem = ProblemDetail.forStatus(status);
         if (ex.getCause() instanceof UnrecognizedPropertyException unknown) {
             String field = field(unknown);
-            invalidItem(problem, "The body has an unknown field; known fields are "
-                    + known(unknown.getKnownPropertyIds()), List.of(new FieldProblem(field, "unknown field")));
+            problem.setDetail("Unknown field '" + field + "'; an item has the fields "
+                    + known(unknown.getKnownPropertyIds()) + ".");
+            problem.setProperty("errors", List.of(new FieldProblem(field, "unknown field")));
         }
         else if (ex.getCause() instanceof MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
             invalidItem(problem, "The body has a field of the wrong type",
