@@ -1,9 +1,10 @@
 package io.protobase.sample;
 
+import jakarta.validation.Valid;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -16,7 +17,10 @@ import org.springframework.web.bind.annotation.RestController;
 import java.math.BigDecimal;
 import java.util.List;
 
-/** REST API of the catalogue: {@code /items}. */
+/**
+ * REST API of the catalogue: {@code /items}. Bodies are validated before they reach the
+ * {@link Catalog}; every 4xx answer is an RFC 9457 problem ({@link CatalogProblems}).
+ */
 @RestController
 @RequestMapping("/items")
 public class CatalogController {
@@ -29,13 +33,13 @@ public class CatalogController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
-    public Item create(@RequestBody Item item) {
+    public Item create(@Valid @RequestBody ItemRequest item) {
         return catalog.create(item);
     }
 
     @GetMapping("/{id}")
-    public ResponseEntity<Item> get(@PathVariable String id) {
-        return ResponseEntity.of(catalog.get(id));
+    public Item get(@PathVariable String id) {
+        return catalog.get(id).orElseThrow(() -> new ItemNotFoundException(id));
     }
 
     /** All items, or those of {@code category}, or those priced between {@code min} and {@code max}. */
@@ -57,13 +61,23 @@ public class CatalogController {
         return catalog.statistics();
     }
 
+    /** Replaces the whole item: the body needs every field, as for {@code POST}. */
     @PutMapping("/{id}")
-    public ResponseEntity<Item> update(@PathVariable String id, @RequestBody Item item) {
-        return ResponseEntity.of(catalog.update(id, item));
+    public Item replace(@PathVariable String id, @Valid @RequestBody ItemRequest item) {
+        return catalog.replace(id, item).orElseThrow(() -> new ItemNotFoundException(id));
+    }
+
+    /** Changes only the fields the body names. */
+    @PatchMapping("/{id}")
+    public Item update(@PathVariable String id, @RequestBody ItemChanges changes) {
+        return catalog.update(id, changes).orElseThrow(() -> new ItemNotFoundException(id));
     }
 
     @DeleteMapping("/{id}")
-    public ResponseEntity<Void> delete(@PathVariable String id) {
-        return catalog.delete(id) ? ResponseEntity.noContent().build() : ResponseEntity.notFound().build();
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    public void delete(@PathVariable String id) {
+        if (!catalog.delete(id)) {
+            throw new ItemNotFoundException(id);
+        }
     }
 }
