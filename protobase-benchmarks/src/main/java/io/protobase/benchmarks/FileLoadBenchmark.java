@@ -34,10 +34,11 @@ import java.util.concurrent.TimeUnit;
  * creating the database) and deletes it afterwards, after checking the entry count and printing the bytes on
  * disk. Keys are inserted in random order (fixed seed), as in {@link BuildBenchmark}.
  *
- * <p>MVStore runs with its default settings, including the background auto-commit, which during a load in
- * random key order writes chunk after chunk that rewrite most of the tree (the file ends several times the
- * size of the data). {@code -p mvAutoCommit=true,false} adds a run with {@code autoCommitDisabled()}, which
- * writes the map once on {@code commit()}.
+ * <p>MVStore runs as a user loading a large data set would configure it ({@code -p mvstore=tuned}, the
+ * default): a 64 MB auto-commit buffer instead of the 1 MB default, with which the background auto-commit writes
+ * chunk after chunk during a load in random key order, each rewriting most of the tree.
+ * {@code -p mvstore=tuned,default,noAutoCommit} adds MVStore's defaults and {@code autoCommitDisabled()}
+ * (see {@link FileStores.MVStoreSettings}).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -102,13 +103,9 @@ public class FileLoadBenchmark {
 
     @State(Scope.Benchmark)
     public static class MVStoreState {
-        /**
-         * Whether MVStore's background auto-commit runs during the load (its default). With {@code false}
-         * ({@code -p mvAutoCommit=false}) the store is opened with {@code autoCommitDisabled()} and writes once,
-         * on {@code commit()}.
-         */
-        @Param({"true"})
-        public boolean mvAutoCommit;
+        /** {@code tuned}, {@code default} or {@code noAutoCommit}: see {@link FileStores.MVStoreSettings}. */
+        @Param({"tuned"})
+        public String mvstore;
         Object[][] records;
         Path dir;
         FileStores.MVStoreFile target;
@@ -124,7 +121,7 @@ public class FileLoadBenchmark {
         @Setup(Level.Iteration)
         public void open() {
             dir = FileStores.newDir("mvstore-load-");
-            target = FileStores.MVStoreFile.open(dir, mvAutoCommit);
+            target = FileStores.MVStoreFile.open(dir, FileStores.MVStoreSettings.of(mvstore));
         }
 
         @TearDown(Level.Iteration)

@@ -17,6 +17,7 @@ import org.eclipse.store.storage.types.StorageFile;
 import org.eclipse.store.storage.types.StorageFileWriter;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreTool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,10 +35,10 @@ import java.util.stream.Stream;
 /**
  * The engines on files, for the file benchmarks ({@code File*Benchmark}, {@link DiskFootprint}): the same
  * {@link Dataset} entries in a ProtoBase {@link StandaloneFileStorage} (default options: {@code fsync=commit},
- * 64 MiB segments; default {@link ObjectSpace} cache) and in an MVStore file
- * ({@code new MVStore.Builder().fileName(file).open()}, default settings, the same {@code MVMap<String, Object[]>}
- * as {@link Dataset.MVStoreMap}); where practical also in an EclipseStore storage ({@link EclipseStoreFile}: its
- * data model and durability setting are described there).
+ * 64 MiB segments; default {@link ObjectSpace} cache) and in an MVStore file (the same
+ * {@code MVMap<String, Object[]>} as {@link Dataset.MVStoreMap}, configured as a user loading a large data set
+ * would: see {@link MVStoreSettings}); where practical also in an EclipseStore storage ({@link EclipseStoreFile}:
+ * its data model, and the emulated durability the benchmarks add to it, are described there).
  *
  * <p>Every store lives in its own new directory under {@link #baseDir()}: the system property
  * {@value #DIR_PROPERTY} if set, else {@code java.io.tmpdir}. Both engines therefore write to the same disk.
@@ -218,44 +219,76 @@ public final class FileStores {
 
     // ------------------------------------------------------------------ MVStore
 
-    /** An MVStore file {@value #MVSTORE_FILE} in a directory, default settings, with the map {@link Dataset#NAME}. */
+    /**
+     * How an {@link MVStoreFile} is opened. MVStore commits in the background whenever about
+     * {@code autoCommitBufferSize} of changes is pending (1 MB by default); during a load in random key order
+     * each such commit rewrites most of the tree, so a user loading a large data set raises the buffer.
+     */
+    public enum MVStoreSettings {
+        /** A 64 MB auto-commit buffer ({@code autoCommitBufferSize(64 * 1024)}), otherwise default: the fair peer. */
+        TUNED,
+        /** MVStore's defaults, including the 1 MB auto-commit buffer. */
+        DEFAULT,
+        /** {@code autoCommitDisabled()}: nothing is written before {@code commit()}. */
+        NO_AUTO_COMMIT;
+
+        /** The setting named {@code tuned}, {@code default} or {@code noAutoCommit} (JMH parameter values). */
+        public static MVStoreSettings of(String name) {
+            return switch (name) {
+                case "tuned" -> TUNED;
+                case "default" -> DEFAULT;
+                case "noAutoCommit" -> NO_AUTO_COMMIT;
+                default -> throw new IllegalArgumentException(
+                        "MVStore settings must be tuned, default or noAutoCommit, not " + name);
+            };
+        }
+    }
+
+    /**
+     * An MVStore file {@value #MVSTORE_FILE} in a directory with the map {@link Dataset#NAME}; opened with
+     * {@link MVStoreSettings#TUNED} unless told otherwise.
+     */
     public static final class MVStoreFile implements AutoCloseable {
+        /** The auto-commit buffer of {@link MVStoreSettings#TUNED}, in KB (the unit of the builder). */
+        public static final int TUNED_AUTO_COMMIT_BUFFER_KB = 64 * 1024;
+
         public final Path dir;
         public final MVStore store;
         public final MVMap<String, Object[]> map;
 
-        private MVStoreFile(Path dir, boolean autoCommit) {
+        private MVStoreFile(Path dir, MVStoreSettings settings) {
             this.dir = dir;
             MVStore.Builder b = new MVStore.Builder().fileName(dir.resolve(MVSTORE_FILE).toString());
-            if (!autoCommit) {
-                b.autoCommitDisabled();
+            switch (settings) {
+                case TUNED -> b.autoCommitBufferSize(TUNED_AUTO_COMMIT_BUFFER_KB);
+                case DEFAULT -> { }
+                case NO_AUTO_COMMIT -> b.autoCommitDisabled();
             }
             this.store = b.open();
             this.map = store.openMap(Dataset.NAME);
         }
 
-        /** Opens (creating when missing) the store in {@code dir} and its map, default settings. */
+        /** Opens (creating when missing) the store in {@code dir} and its map, {@link MVStoreSettings#TUNED}. */
         public static MVStoreFile open(Path dir) {
-            return new MVStoreFile(dir, true);
+            return new MVStoreFile(dir, MVStoreSettings.TUNED);
+        }
+
+        /** Opens (creating when missing) the store in {@code dir} and its map with {@code settings}. */
+        public static MVStoreFile open(Path dir, MVStoreSettings settings) {
+            return new MVStoreFile(dir, settings);
         }
 
         /**
-         * Opens the store in {@code dir}; with {@code autoCommit} false, without MVStore's background auto-commit
-         * ({@code autoCommitDisabled()}), which otherwise writes a new chunk whenever about 1 MB of changes is
-         * pending — during a bulk load in random key order that rewrites most of the tree again and again.
+         * A new store in {@code dir} holding entries {@code 1..size}: put in random order, committed and synced
+         * once, {@link MVStoreSettings#TUNED}.
          */
-        public static MVStoreFile open(Path dir, boolean autoCommit) {
-            return new MVStoreFile(dir, autoCommit);
-        }
-
-        /** A new store in {@code dir} holding entries {@code 1..size}: put in random order, committed and synced once. */
         public static MVStoreFile load(Path dir, int size) {
-            return load(dir, size, true);
+            return load(dir, size, MVStoreSettings.TUNED);
         }
 
-        /** As {@link #load(Path, int)}, with or without background auto-commit during the load. */
-        public static MVStoreFile load(Path dir, int size, boolean autoCommit) {
-            MVStoreFile f = open(dir, autoCommit);
+        /** As {@link #load(Path, int)}, with {@code settings}. */
+        public static MVStoreFile load(Path dir, int size, MVStoreSettings settings) {
+            MVStoreFile f = open(dir, settings);
             try {
                 for (int id : Dataset.shuffledIds(size, Dataset.INSERT_SEED)) {
                     f.map.put(Dataset.key(id), Dataset.mvstoreRecord(id));
@@ -268,6 +301,16 @@ public final class FileStores {
                 f.close();
                 throw e;
             }
+        }
+
+        /**
+         * Rewrites the closed store in {@code dir} to hold only its live chunks, without compression
+         * ({@code MVStoreTool.compact(file, false)}: a copy into a temporary file that then replaces the original).
+         * A load in random order leaves most of the file to superseded chunks, which MVStore's own background
+         * compaction reclaims only slowly.
+         */
+        public static void compact(Path dir) {
+            MVStoreTool.compact(dir.resolve(MVSTORE_FILE).toString(), false);
         }
 
         /** Fails unless the map holds {@code size} entries. */
