@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * {@code MVMap} of a file store, then {@code commit()} and {@code sync()}. Keys and records are created before
  * the measurement (the same data for both), so the time is insertion, encoding, writing and fsync. EclipseStore
  * ({@link FileStores.EclipseStoreFile}) puts the prebuilt {@code Item} objects into its {@code Lazy} shard maps
- * and stores them in one {@code store} of the root's shard array, with every write forced to disk.
+ * and stores them in one {@code store} of the root's shard array.
  *
  * <p>Every iteration starts from a new directory (setup, not timed: opening the storage, and for ProtoBase
  * creating the database) and deletes it afterwards, after checking the entry count and printing the bytes on
@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
  * default): a 64 MB auto-commit buffer instead of the 1 MB default, with which the background auto-commit writes
  * chunk after chunk during a load in random key order, each rewriting most of the tree.
  * {@code -p mvstore=tuned,default,noAutoCommit} adds MVStore's defaults and {@code autoCommitDisabled()}
- * (see {@link FileStores.MVStoreSettings}).
+ * (see {@link FileStores.MVStoreSettings}). EclipseStore's forced writes are the benchmarks' emulation of a
+ * durable store (see {@link FileStores.EclipseStoreFile}); {@code -p eclipseFsync=false} runs its own writer.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -144,6 +145,9 @@ public class FileLoadBenchmark {
 
     @State(Scope.Benchmark)
     public static class EclipseStoreState {
+        /** Whether every write is forced (the benchmarks' emulation of a durable store) or EclipseStore's own. */
+        @Param({"true"})
+        public boolean eclipseFsync;
         FileStores.EclipseStoreFile.Item[] records;
         Path dir;
         FileStores.EclipseStoreFile target;
@@ -159,7 +163,7 @@ public class FileLoadBenchmark {
         @Setup(Level.Iteration)
         public void open() {
             dir = FileStores.newDir("eclipsestore-load-");
-            target = FileStores.EclipseStoreFile.open(dir);
+            target = FileStores.EclipseStoreFile.open(dir, eclipseFsync);
         }
 
         @TearDown(Level.Iteration)
