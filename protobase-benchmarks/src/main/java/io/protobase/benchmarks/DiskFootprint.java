@@ -5,14 +5,14 @@ import java.nio.file.Path;
 /**
  * File (f), not a JMH benchmark: builds the {@link Dataset} store of {@code size} entries (default 1,000,000)
  * on disk with each engine, exactly as the file benchmarks do ({@link FileStores}), and prints the bytes on
- * disk (sum of the sizes of the files in the store's directory). MVStore is measured after
- * {@code commit()} + {@code sync()} (with its fill rate: the share of the file that live chunks use) and again
- * after {@code close()}, which may compact or rewrite; ProtoBase
- * after {@code close()} (its commit is already durable). MVStore is built twice: with its default settings
- * (background auto-commit on, as in the benchmarks) and with {@code autoCommitDisabled()}. Then reopens each
- * store and checks its count. EclipseStore ({@link FileStores.EclipseStoreFile}: {@code Lazy} shard maps of
- * {@code Item} objects, every write forced) is measured after its one store and again after {@code shutdown()}.
- * Deletes everything it created.
+ * disk (sum of the sizes of the files in the store's directory). ProtoBase is measured after {@code close()} (its
+ * commit is already durable). MVStore is built with each of its {@link FileStores.MVStoreSettings} (tuned, the
+ * fair peer, first) and measured after {@code commit()} + {@code sync()} (with its fill rate: the share of the
+ * file that live chunks use), after {@code close()}, and after the offline compaction a user would run on a
+ * bulk-loaded file ({@link FileStores.MVStoreFile#compact}); the figure to compare is the last. EclipseStore
+ * ({@link FileStores.EclipseStoreFile}: {@code Lazy} shard maps of {@code Item} objects, writes forced by the
+ * benchmarks' emulation) is measured after its one store and again after {@code shutdown()}. Each store is
+ * reopened and its count checked. Deletes everything it created.
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskFootprint [size]
@@ -43,20 +43,24 @@ public final class DiskFootprint {
             FileStores.delete(pb);
         }
 
-        for (boolean autoCommit : new boolean[] {true, false}) {
+        for (FileStores.MVStoreSettings settings : FileStores.MVStoreSettings.values()) {
             Path mv = FileStores.newDir("mvstore-footprint-");
             try {
                 long t0 = System.nanoTime();
-                FileStores.MVStoreFile f = FileStores.MVStoreFile.load(mv, size, autoCommit);
+                FileStores.MVStoreFile f = FileStores.MVStoreFile.load(mv, size, settings);
                 long ms = (System.nanoTime() - t0) / 1_000_000;
                 long synced = FileStores.bytesOnDisk(mv);
                 int fillRate = f.store.getFillRate();
                 f.close();
                 long closed = FileStores.bytesOnDisk(mv);
+                t0 = System.nanoTime();
+                FileStores.MVStoreFile.compact(mv);
+                long compactMs = (System.nanoTime() - t0) / 1_000_000;
+                long compacted = FileStores.bytesOnDisk(mv);
                 System.out.printf("MVStore (file, %s): %,d bytes after commit+sync (%.1f bytes/entry, fill rate "
-                        + "%d%%), %,d bytes after close (%.1f bytes/entry); load %,d ms%n",
-                        autoCommit ? "default settings" : "autoCommitDisabled()", synced, synced / (double) size,
-                        fillRate, closed, closed / (double) size, ms);
+                        + "%d%%), %,d bytes after close, %,d bytes after compaction (%.1f bytes/entry); load %,d ms, "
+                        + "compaction %,d ms%n", settings, synced, synced / (double) size, fillRate, closed,
+                        compacted, compacted / (double) size, ms, compactMs);
                 try (FileStores.MVStoreFile reopened = FileStores.MVStoreFile.open(mv)) {
                     reopened.checkCount(size);
                 }
@@ -73,7 +77,7 @@ public final class DiskFootprint {
             long stored = FileStores.bytesOnDisk(es);
             f.close();
             long closed = FileStores.bytesOnDisk(es);
-            System.out.printf("EclipseStore (storage-embedded, every write forced): %,d bytes after the store "
+            System.out.printf("EclipseStore (storage-embedded, writes forced by the emulation): %,d bytes after the store "
                     + "(%.1f bytes/entry), %,d bytes after shutdown (%.1f bytes/entry; %s); load %,d ms%n", stored,
                     stored / (double) size, closed, closed / (double) size, FileStores.listFiles(es), ms);
             try (FileStores.EclipseStoreFile reopened = FileStores.EclipseStoreFile.open(es)) {

@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  * {@code put}, {@code commit()}, {@code sync()} per operation from 8 threads. EclipseStore runs
  * {@code store(item)} from 8 threads into one storage manager, each change and store under the item's lock
  * (EclipseStore's rule: modify and store under the same lock; the items of different threads never overlap), with
- * every write forced to disk ({@link FileStores.EclipseStoreFile}); its storage channel (one, the default)
- * writes the stores one after the other, each with its own fsyncs.
+ * and without the benchmarks' forcing writer ({@code eclipseFsync}, see {@link FileCommitBenchmark}). With it, the
+ * storage channel (one, the default) writes and forces the stores one after the other, two fsyncs each: no group
+ * commit is possible in that emulation, so its 8-thread figure measures the emulation, not EclipseStore.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)

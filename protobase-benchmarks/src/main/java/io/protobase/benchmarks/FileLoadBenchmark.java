@@ -28,16 +28,18 @@ import java.util.concurrent.TimeUnit;
  * {@code MVMap} of a file store, then {@code commit()} and {@code sync()}. Keys and records are created before
  * the measurement (the same data for both), so the time is insertion, encoding, writing and fsync. EclipseStore
  * ({@link FileStores.EclipseStoreFile}) puts the prebuilt {@code Item} objects into its {@code Lazy} shard maps
- * and stores them in one {@code store} of the root's shard array, with every write forced to disk.
+ * and stores them in one {@code store} of the root's shard array.
  *
  * <p>Every iteration starts from a new directory (setup, not timed: opening the storage, and for ProtoBase
  * creating the database) and deletes it afterwards, after checking the entry count and printing the bytes on
  * disk. Keys are inserted in random order (fixed seed), as in {@link BuildBenchmark}.
  *
- * <p>MVStore runs with its default settings, including the background auto-commit, which during a load in
- * random key order writes chunk after chunk that rewrite most of the tree (the file ends several times the
- * size of the data). {@code -p mvAutoCommit=true,false} adds a run with {@code autoCommitDisabled()}, which
- * writes the map once on {@code commit()}.
+ * <p>MVStore runs as a user loading a large data set would configure it ({@code -p mvstore=tuned}, the
+ * default): a 64 MB auto-commit buffer instead of the 1 MB default, with which the background auto-commit writes
+ * chunk after chunk during a load in random key order, each rewriting most of the tree.
+ * {@code -p mvstore=tuned,default,noAutoCommit} adds MVStore's defaults and {@code autoCommitDisabled()}
+ * (see {@link FileStores.MVStoreSettings}). EclipseStore's forced writes are the benchmarks' emulation of a
+ * durable store (see {@link FileStores.EclipseStoreFile}); {@code -p eclipseFsync=false} runs its own writer.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -102,13 +104,9 @@ public class FileLoadBenchmark {
 
     @State(Scope.Benchmark)
     public static class MVStoreState {
-        /**
-         * Whether MVStore's background auto-commit runs during the load (its default). With {@code false}
-         * ({@code -p mvAutoCommit=false}) the store is opened with {@code autoCommitDisabled()} and writes once,
-         * on {@code commit()}.
-         */
-        @Param({"true"})
-        public boolean mvAutoCommit;
+        /** {@code tuned}, {@code default} or {@code noAutoCommit}: see {@link FileStores.MVStoreSettings}. */
+        @Param({"tuned"})
+        public String mvstore;
         Object[][] records;
         Path dir;
         FileStores.MVStoreFile target;
@@ -124,7 +122,7 @@ public class FileLoadBenchmark {
         @Setup(Level.Iteration)
         public void open() {
             dir = FileStores.newDir("mvstore-load-");
-            target = FileStores.MVStoreFile.open(dir, mvAutoCommit);
+            target = FileStores.MVStoreFile.open(dir, FileStores.MVStoreSettings.of(mvstore));
         }
 
         @TearDown(Level.Iteration)
@@ -147,6 +145,9 @@ public class FileLoadBenchmark {
 
     @State(Scope.Benchmark)
     public static class EclipseStoreState {
+        /** Whether every write is forced (the benchmarks' emulation of a durable store) or EclipseStore's own. */
+        @Param({"true"})
+        public boolean eclipseFsync;
         FileStores.EclipseStoreFile.Item[] records;
         Path dir;
         FileStores.EclipseStoreFile target;
@@ -162,7 +163,7 @@ public class FileLoadBenchmark {
         @Setup(Level.Iteration)
         public void open() {
             dir = FileStores.newDir("eclipsestore-load-");
-            target = FileStores.EclipseStoreFile.open(dir);
+            target = FileStores.EclipseStoreFile.open(dir, eclipseFsync);
         }
 
         @TearDown(Level.Iteration)

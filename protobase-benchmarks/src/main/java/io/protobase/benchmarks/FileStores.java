@@ -14,9 +14,13 @@ import org.eclipse.store.storage.embedded.types.EmbeddedStorage;
 import org.eclipse.store.storage.embedded.types.EmbeddedStorageFoundation;
 import org.eclipse.store.storage.embedded.types.EmbeddedStorageManager;
 import org.eclipse.store.storage.types.StorageFile;
+import org.eclipse.store.storage.types.StorageFileProvider;
 import org.eclipse.store.storage.types.StorageFileWriter;
+import org.eclipse.store.storage.types.StorageLiveDataFile;
+import org.eclipse.store.storage.types.StorageWriteController;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreTool;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,16 +32,19 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
  * The engines on files, for the file benchmarks ({@code File*Benchmark}, {@link DiskFootprint}): the same
  * {@link Dataset} entries in a ProtoBase {@link StandaloneFileStorage} (default options: {@code fsync=commit},
- * 64 MiB segments; default {@link ObjectSpace} cache) and in an MVStore file
- * ({@code new MVStore.Builder().fileName(file).open()}, default settings, the same {@code MVMap<String, Object[]>}
- * as {@link Dataset.MVStoreMap}); where practical also in an EclipseStore storage ({@link EclipseStoreFile}: its
- * data model and durability setting are described there).
+ * 64 MiB segments; default {@link ObjectSpace} cache) and in an MVStore file (the same
+ * {@code MVMap<String, Object[]>} as {@link Dataset.MVStoreMap}, configured as a user loading a large data set
+ * would: see {@link MVStoreSettings}); where practical also in an EclipseStore storage ({@link EclipseStoreFile}:
+ * its data model, and the emulated durability the benchmarks add to it, are described there).
  *
  * <p>Every store lives in its own new directory under {@link #baseDir()}: the system property
  * {@value #DIR_PROPERTY} if set, else {@code java.io.tmpdir}. Both engines therefore write to the same disk.
@@ -218,44 +225,76 @@ public final class FileStores {
 
     // ------------------------------------------------------------------ MVStore
 
-    /** An MVStore file {@value #MVSTORE_FILE} in a directory, default settings, with the map {@link Dataset#NAME}. */
+    /**
+     * How an {@link MVStoreFile} is opened. MVStore commits in the background whenever about
+     * {@code autoCommitBufferSize} of changes is pending (1 MB by default); during a load in random key order
+     * each such commit rewrites most of the tree, so a user loading a large data set raises the buffer.
+     */
+    public enum MVStoreSettings {
+        /** A 64 MB auto-commit buffer ({@code autoCommitBufferSize(64 * 1024)}), otherwise default: the fair peer. */
+        TUNED,
+        /** MVStore's defaults, including the 1 MB auto-commit buffer. */
+        DEFAULT,
+        /** {@code autoCommitDisabled()}: nothing is written before {@code commit()}. */
+        NO_AUTO_COMMIT;
+
+        /** The setting named {@code tuned}, {@code default} or {@code noAutoCommit} (JMH parameter values). */
+        public static MVStoreSettings of(String name) {
+            return switch (name) {
+                case "tuned" -> TUNED;
+                case "default" -> DEFAULT;
+                case "noAutoCommit" -> NO_AUTO_COMMIT;
+                default -> throw new IllegalArgumentException(
+                        "MVStore settings must be tuned, default or noAutoCommit, not " + name);
+            };
+        }
+    }
+
+    /**
+     * An MVStore file {@value #MVSTORE_FILE} in a directory with the map {@link Dataset#NAME}; opened with
+     * {@link MVStoreSettings#TUNED} unless told otherwise.
+     */
     public static final class MVStoreFile implements AutoCloseable {
+        /** The auto-commit buffer of {@link MVStoreSettings#TUNED}, in KB (the unit of the builder). */
+        public static final int TUNED_AUTO_COMMIT_BUFFER_KB = 64 * 1024;
+
         public final Path dir;
         public final MVStore store;
         public final MVMap<String, Object[]> map;
 
-        private MVStoreFile(Path dir, boolean autoCommit) {
+        private MVStoreFile(Path dir, MVStoreSettings settings) {
             this.dir = dir;
             MVStore.Builder b = new MVStore.Builder().fileName(dir.resolve(MVSTORE_FILE).toString());
-            if (!autoCommit) {
-                b.autoCommitDisabled();
+            switch (settings) {
+                case TUNED -> b.autoCommitBufferSize(TUNED_AUTO_COMMIT_BUFFER_KB);
+                case DEFAULT -> { }
+                case NO_AUTO_COMMIT -> b.autoCommitDisabled();
             }
             this.store = b.open();
             this.map = store.openMap(Dataset.NAME);
         }
 
-        /** Opens (creating when missing) the store in {@code dir} and its map, default settings. */
+        /** Opens (creating when missing) the store in {@code dir} and its map, {@link MVStoreSettings#TUNED}. */
         public static MVStoreFile open(Path dir) {
-            return new MVStoreFile(dir, true);
+            return new MVStoreFile(dir, MVStoreSettings.TUNED);
+        }
+
+        /** Opens (creating when missing) the store in {@code dir} and its map with {@code settings}. */
+        public static MVStoreFile open(Path dir, MVStoreSettings settings) {
+            return new MVStoreFile(dir, settings);
         }
 
         /**
-         * Opens the store in {@code dir}; with {@code autoCommit} false, without MVStore's background auto-commit
-         * ({@code autoCommitDisabled()}), which otherwise writes a new chunk whenever about 1 MB of changes is
-         * pending — during a bulk load in random key order that rewrites most of the tree again and again.
+         * A new store in {@code dir} holding entries {@code 1..size}: put in random order, committed and synced
+         * once, {@link MVStoreSettings#TUNED}.
          */
-        public static MVStoreFile open(Path dir, boolean autoCommit) {
-            return new MVStoreFile(dir, autoCommit);
-        }
-
-        /** A new store in {@code dir} holding entries {@code 1..size}: put in random order, committed and synced once. */
         public static MVStoreFile load(Path dir, int size) {
-            return load(dir, size, true);
+            return load(dir, size, MVStoreSettings.TUNED);
         }
 
-        /** As {@link #load(Path, int)}, with or without background auto-commit during the load. */
-        public static MVStoreFile load(Path dir, int size, boolean autoCommit) {
-            MVStoreFile f = open(dir, autoCommit);
+        /** As {@link #load(Path, int)}, with {@code settings}. */
+        public static MVStoreFile load(Path dir, int size, MVStoreSettings settings) {
+            MVStoreFile f = open(dir, settings);
             try {
                 for (int id : Dataset.shuffledIds(size, Dataset.INSERT_SEED)) {
                     f.map.put(Dataset.key(id), Dataset.mvstoreRecord(id));
@@ -268,6 +307,16 @@ public final class FileStores {
                 f.close();
                 throw e;
             }
+        }
+
+        /**
+         * Rewrites the closed store in {@code dir} to hold only its live chunks, without compression
+         * ({@code MVStoreTool.compact(file, false)}: a copy into a temporary file that then replaces the original).
+         * A load in random order leaves most of the file to superseded chunks, which MVStore's own background
+         * compaction reclaims only slowly.
+         */
+        public static void compact(Path dir) {
+            MVStoreTool.compact(dir.resolve(MVSTORE_FILE).toString(), false);
         }
 
         /** Fails unless the map holds {@code size} entries. */
@@ -307,25 +356,24 @@ public final class FileStores {
      * that item alone ({@code storage.store(item)}: one small record); a new key would store the item and its
      * shard's map (about {@code size / }{@value #SHARDS} entries), never the whole data set. A load creates
      * the shard maps and items and stores them with one {@code store} of the root's shard array. (GigaMap, EclipseStore's own indexed big
-     * collection, only exists from 3.x on, which is not released; 2.1.3 is used.)
+     * collection, only exists from 3.x on; 2.1.3 is used, see below.)
      *
-     * <p><b>Durability.</b> By default EclipseStore 2.1.3 does <em>not</em> fsync on {@code store()}: the call
+     * <p><b>Durability: emulated.</b> EclipseStore 2.1.3 does <em>not</em> fsync on {@code store()}: the call
      * returns once its storage channel has written the data chunk to the head data file and the store entry to
      * the transactions file ({@code StorageFileManager.Default.storeChunks}: {@code writer.writeStore(headFile, ..)}
      * then {@code writeTransactionsEntryStore}), both through {@code StorageFileWriter.write} →
-     * {@code StorageFile.writeBytes} → {@code NioIoHandler.Default.specificWriteBytes} → {@code XIO.write(FileChannel,
-     * Iterable)}, a plain {@code FileChannel.write} loop. No {@code FileChannel.force} is on that path (the only
-     * {@code force} in the 2.1.3 sources, {@code XIO.appendAllGuaranteed}, is not called by the storage); fsync on
-     * commit came later, with eclipse-store/store pull request #751 (unreleased). The store call itself is
-     * synchronous ({@code StorageRequestAcceptor.Default.storeData} waits on the task's completion). To match
-     * ProtoBase {@code fsync=commit} and MVStore {@code commit()+sync()}, {@link #open(Path)} installs a
-     * {@link StorageFileWriter} ({@code EmbeddedStorageFoundation.setWriterProvider}, the documented customizing
-     * hook) whose {@code write} forces the file after writing: {@code FileChannel.force(false)} on a channel it
-     * opens on the same file (on Linux fsync flushes the file's data whichever descriptor wrote it). So a
-     * {@code store()} returns after two fsyncs, the data file then the transactions file, in that order. Files
-     * written by housekeeping copies ({@code writeTransfer}) and truncations are not forced, and neither are
-     * directory entries of new files; they are not on the commit path. {@link #open(Path, boolean)} with
-     * {@code false} keeps EclipseStore's default writer (no fsync), to show the CPU cost.
+     * {@code StorageFile.writeBytes} → {@code XIO.write(FileChannel, Iterable)}, a plain {@code FileChannel.write}
+     * loop with no {@code FileChannel.force} on the path. Durable stores came upstream with eclipse-store/store pull
+     * request #751, released in EclipseStore 4.2.0, which is not on the Maven repository this build resolves from;
+     * so the benchmarks stay on 2.1.3 and, by default ({@link #open(Path)}), install a writer of their own
+     * ({@code EmbeddedStorageFoundation.setWriterProvider}, the documented customizing hook) that forces each file
+     * it wrote ({@link ForcingWriter}). That writer is <b>our emulation, not EclipseStore's behaviour</b>: a
+     * {@code store()} returns after two fsyncs (the data file, then the transactions file), and with one storage
+     * channel the stores of concurrent threads are written and forced one after the other, with no group commit.
+     * Its figures say what durability costs on this design, not what 4.2.0 achieves. {@link #open(Path, boolean)}
+     * with {@code false} keeps EclipseStore's own writer (no fsync), published beside it. Housekeeping copies
+     * ({@code writeTransfer}), truncations and the directory entries of new files are not forced; they are not on
+     * the commit path.
      *
      * <p><b>Threads.</b> EclipseStore leaves synchronizing the object graph to the application: "modifying the
      * object graph and storing the changes must happen under the same lock" (docs: Concurrent Access, Locking).
@@ -375,12 +423,15 @@ public final class FileStores {
         public final StripeLockedExecutor locks = StripeLockedExecutor.New(1024);
         /** Files forced by this store's writer. */
         public final AtomicLong fsyncs = new AtomicLong();
+        /** The forcing writer, or {@code null} with EclipseStore's own. */
+        private final ForcingWriter writer;
 
         private EclipseStoreFile(Path dir, boolean fsync) {
             this.dir = dir;
             EmbeddedStorageFoundation<?> foundation = EmbeddedStorage.Foundation(dir);
-            if (fsync) {
-                foundation.setWriterProvider(() -> new ForcingWriter(fsyncs));
+            this.writer = fsync ? new ForcingWriter(fsyncs) : null;
+            if (writer != null) {
+                foundation.setWriterProvider(() -> writer);
             }
             this.storage = foundation.createEmbeddedStorageManager();
             try {
@@ -397,12 +448,12 @@ public final class FileStores {
                 }
                 this.root = (Items) r;
             } catch (RuntimeException e) {
-                storage.shutdown();
+                close();
                 throw e;
             }
         }
 
-        /** Opens (creating when missing) the storage in {@code dir}, every store forced to disk. */
+        /** Opens (creating when missing) the storage in {@code dir}, every store forced by {@link ForcingWriter}. */
         public static EclipseStoreFile open(Path dir) {
             return new EclipseStoreFile(dir, true);
         }
@@ -502,17 +553,27 @@ public final class FileStores {
 
         @Override
         public void close() {
-            if (storage.isRunning()) {
-                storage.shutdown();
+            try {
+                if (storage.isRunning()) {
+                    storage.shutdown();
+                }
+            } finally {
+                if (writer != null) {
+                    writer.close();
+                }
             }
         }
 
         /**
          * EclipseStore's default writer plus {@code FileChannel.force(false)} after every write
-         * ({@code StorageFileWriter.write} is what {@code writeStore} and {@code writeTransactionEntry*} call).
+         * ({@code StorageFileWriter.write} is what {@code writeStore} and {@code writeTransactionEntry*} call). The
+         * storage's own file channel is private to it, so the writer keeps one channel of its own open per file and
+         * forces through that (on Linux fsync flushes a file's data whichever descriptor wrote it); opening a
+         * channel per write would add an open and a close to every commit. {@link #close()} closes them.
          */
-        static final class ForcingWriter implements StorageFileWriter {
+        static final class ForcingWriter implements StorageFileWriter, AutoCloseable {
             private final AtomicLong fsyncs;
+            private final Map<Path, FileChannel> channels = new ConcurrentHashMap<>();
 
             ForcingWriter(AtomicLong fsyncs) {
                 this.fsyncs = fsyncs;
@@ -522,13 +583,46 @@ public final class FileStores {
             public long write(StorageFile file, Iterable<? extends ByteBuffer> buffers) {
                 long written = file.writeBytes(buffers);
                 Path path = Path.of(file.file().toPathString());
-                try (FileChannel channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
-                    channel.force(false);
+                try {
+                    channels.computeIfAbsent(path, ForcingWriter::openChannel).force(false);
                 } catch (IOException e) {
                     throw new UncheckedIOException("Cannot force " + path, e);
                 }
                 fsyncs.incrementAndGet();
                 return written;
+            }
+
+            @Override
+            public void delete(StorageLiveDataFile file, StorageWriteController writeController,
+                    StorageFileProvider fileProvider) {
+                closeChannel(Path.of(file.file().toPathString()));
+                StorageFileWriter.super.delete(file, writeController, fileProvider);
+            }
+
+            private static FileChannel openChannel(Path path) {
+                try {
+                    return FileChannel.open(path, StandardOpenOption.WRITE);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("Cannot open " + path + " to force it", e);
+                }
+            }
+
+            private void closeChannel(Path path) {
+                FileChannel channel = channels.remove(path);
+                if (channel != null) {
+                    try {
+                        channel.close();
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("Cannot close the forcing channel of " + path, e);
+                    }
+                }
+            }
+
+            @Override
+            public void close() {
+                for (Path path : List.copyOf(channels.keySet())) {
+                    closeChannel(path);
+                }
             }
         }
     }

@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -31,27 +32,35 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The query issue's benchmarks on {@code size} records {@code {id, name, category, price}} (category
  * {@code "cat-" + id % 100}, so one category is 1% of the records; price {@code id * 1.5}), ProtoBase
  * queries through {@link Query} over a {@code Dictionary} root against H2's SQL engine on an in-memory
- * table with the same rows, without and with indexes on category and price:
+ * table with the same rows:
  * <ul>
  *   <li>(a) equality on category (1% selectivity), returning the matching records;</li>
  *   <li>(b) a range on price covering 0.1% of the records;</li>
  *   <li>(c) group by category with sum and avg of price;</li>
  *   <li>(d) a full scan with a filter no index helps ({@code name} starting with a prefix).</li>
  * </ul>
- * H2 runs with {@code indexed=false} (no secondary index) and {@code indexed=true} (indexes on
- * category and price). ProtoBase runs with {@code index=none} (no secondary index), {@code
- * index=plain} (indexes on category and price: the root {@code Dictionary} is an {@link
- * IndexedCollection} and the optimizer picks the index when its counts say it is cheaper) and {@code
- * index=covering} (the same indexes declared {@link IndexDefinition#covering()}, whose entries carry
- * the records); setup prints the chosen plan. H2 has no covering variant: it cannot INCLUDE columns in
- * an index.
+ * The parameter {@code index} applies to both sides: {@code none} (no secondary index), {@code plain}
+ * (indexes on category and on price; ProtoBase's root {@code Dictionary} is then an {@link IndexedCollection}
+ * and its optimizer picks an index when its counts say it is cheaper; H2's index rows hold the indexed column
+ * and the row key, so each match is read from the table) and {@code covering} (ProtoBase: the same indexes
+ * declared {@link IndexDefinition#covering()}, whose entries carry the records; H2: indexes on
+ * {@code (category, id, name, price)} and {@code (price, id, name, category)}, which hold every selected column,
+ * so H2 answers from the index row without reading the table). Setup prints both sides' plans.
+ *
+ * <p>Both sides read every selected field of every result (ProtoBase: {@code id}, {@code name},
+ * {@code category} and {@code price} of each record, or the key and both aggregates of each group; H2: every
+ * column of the {@code SELECT}, which names the same four, not the table's key column), and setup checks that
+ * each query returns exactly the number of rows the data set implies, on both sides.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -71,9 +80,52 @@ public class QueryBenchmark {
         return (size / 2 + size / 1000) * 1.5;
     }
 
-    static DbObject record(int id) {
-        return DbObject.of("id", id, "name", Dataset.name(id), "category", "cat-" + id % 100, "price", Dataset.price(id));
+    static String category(int id) {
+        return "cat-" + id % 100;
     }
+
+    static DbObject record(int id) {
+        return DbObject.of("id", id, "name", Dataset.name(id), "category", category(id), "price", Dataset.price(id));
+    }
+
+    /** The number of rows each query must return on {@code size} records, counted from the data set itself. */
+    record Expected(long equality, long range, long groups, long scan) {
+        static Expected of(int size) {
+            long equality = 0;
+            long range = 0;
+            long scan = 0;
+            Set<String> categories = new HashSet<>();
+            for (int id = 1; id <= size; id++) {
+                double price = Dataset.price(id);
+                equality += category(id).equals(CATEGORY) ? 1 : 0;
+                range += price >= low(size) && price < high(size) ? 1 : 0;
+                scan += Dataset.name(id).startsWith(NAME_PREFIX) ? 1 : 0;
+                categories.add(category(id));
+            }
+            return new Expected(equality, range, categories.size(), scan);
+        }
+
+        void check(String side, long equality, long range, long groups, long scan) {
+            checkRows(side, "equality", equality, this.equality);
+            checkRows(side, "range", range, this.range);
+            checkRows(side, "group by", groups, this.groups);
+            checkRows(side, "scan filter", scan, this.scan);
+        }
+
+        private static void checkRows(String side, String query, long actual, long expected) {
+            if (actual != expected) {
+                throw new IllegalStateException(side + "'s " + query + " query returned " + actual
+                        + " rows; the data set holds " + expected);
+            }
+        }
+    }
+
+    /** Where the fields read from the results go: JMH's {@link Blackhole} when measuring. */
+    interface Sink {
+        void consume(Object value);
+    }
+
+    static final Sink DISCARD = value -> { };
 
     @State(Scope.Benchmark)
     public static class ProtoBaseState {
@@ -111,8 +163,9 @@ public class QueryBenchmark {
             }
             System.out.println("\nProtoBase equality plan:\n" + db.read(tx -> items(tx)
                     .where(Field.of("category").eq(CATEGORY)).explain().toText()));
-            check("equality", equality(this).size(), size / 100);
-            check("range", range(this).size(), size / 1000);
+            Expected.of(size).check("ProtoBase (index=" + index + ")", readRecords(equality(this), DISCARD),
+                    readRecords(range(this), DISCARD), readGroups(groupBy(this), DISCARD),
+                    readRecords(scanFilter(this), DISCARD));
         }
 
         @TearDown(Level.Trial)
@@ -125,8 +178,9 @@ public class QueryBenchmark {
     public static class H2State {
         @Param(Dataset.DEFAULT_SIZE)
         public int size;
-        @Param({"false", "true"})
-        public boolean indexed;
+        /** {@code none}, {@code plain} or {@code covering} secondary indexes on category and price. */
+        @Param({"none", "plain", "covering"})
+        public String index;
         Connection connection;
         PreparedStatement equality;
         PreparedStatement range;
@@ -139,9 +193,17 @@ public class QueryBenchmark {
             connection = DriverManager.getConnection("jdbc:h2:mem:query" + System.nanoTime() + ";OPTIMIZE_REUSE_RESULTS=0");
             try (Statement s = connection.createStatement()) {
                 s.execute("CREATE TABLE items (k VARCHAR PRIMARY KEY, id INT, name VARCHAR, category VARCHAR, price DOUBLE)");
-                if (indexed) {
-                    s.execute("CREATE INDEX items_category ON items(category)");
-                    s.execute("CREATE INDEX items_price ON items(price)");
+                switch (index) {
+                    case "none" -> { }
+                    case "plain" -> {
+                        s.execute("CREATE INDEX items_category ON items(category)");
+                        s.execute("CREATE INDEX items_price ON items(price)");
+                    }
+                    case "covering" -> {
+                        s.execute("CREATE INDEX items_category ON items(category, id, name, price)");
+                        s.execute("CREATE INDEX items_price ON items(price, id, name, category)");
+                    }
+                    default -> throw new IllegalArgumentException("index must be none, plain or covering, not " + index);
                 }
             }
             connection.setAutoCommit(false);
@@ -151,7 +213,7 @@ public class QueryBenchmark {
                     insert.setString(1, Dataset.key(id));
                     insert.setInt(2, id);
                     insert.setString(3, Dataset.name(id));
-                    insert.setString(4, "cat-" + id % 100);
+                    insert.setString(4, category(id));
                     insert.setDouble(5, Dataset.price(id));
                     insert.addBatch();
                     if (++n % 10_000 == 0) {
@@ -161,12 +223,18 @@ public class QueryBenchmark {
                 insert.executeBatch();
             }
             connection.commit();
-            equality = connection.prepareStatement("SELECT * FROM items WHERE category = ?");
-            range = connection.prepareStatement("SELECT * FROM items WHERE price BETWEEN ? AND ?");
+            equality = connection.prepareStatement(SELECT + " WHERE category = ?");
+            range = connection.prepareStatement(SELECT + " WHERE price BETWEEN ? AND ?");
             groupBy = connection.prepareStatement("SELECT category, SUM(price), AVG(price) FROM items GROUP BY category");
-            scan = connection.prepareStatement("SELECT * FROM items WHERE name LIKE ?");
-            check("equality", rows(equalityRows(this)), size / 100);
-            check("range", rows(rangeRows(this)), size / 1000);
+            scan = connection.prepareStatement(SELECT + " WHERE name LIKE ?");
+            try (Statement s = connection.createStatement();
+                    ResultSet plan = s.executeQuery("EXPLAIN " + SELECT + " WHERE category = '" + CATEGORY + "'")) {
+                plan.next();
+                System.out.println("\nH2 equality plan (index=" + index + "):\n" + plan.getString(1));
+            }
+            Expected.of(size).check("H2 (index=" + index + ")", rows(equalityRows(this), DISCARD),
+                    rows(rangeRows(this), DISCARD), rows(groupBy.executeQuery(), DISCARD),
+                    rows(scanRows(this), DISCARD));
         }
 
         @TearDown(Level.Trial)
@@ -175,26 +243,33 @@ public class QueryBenchmark {
         }
     }
 
+    /** The columns of a ProtoBase record, in the order of its fields; not the table's key column. */
+    static final String SELECT = "SELECT id, name, category, price FROM items";
+
     static Query items(Transaction tx) {
         return Query.from(tx.getRootObject(Dataset.NAME, Dictionary.class));
-    }
-
-    static void check(String what, long actual, long expected) {
-        if (actual < expected || actual > expected + 1) {
-            throw new IllegalStateException(what + " found " + actual + " rows, expected about " + expected);
-        }
     }
 
     // ------------------------------------------------------------------ ProtoBase
 
     @Benchmark
-    public List<Object> protobaseEquality(ProtoBaseState s) {
-        return equality(s);
+    public long protobaseEquality(ProtoBaseState s, Blackhole bh) {
+        return readRecords(equality(s), bh::consume);
     }
 
     @Benchmark
-    public List<Object> protobaseRange(ProtoBaseState s) {
-        return range(s);
+    public long protobaseRange(ProtoBaseState s, Blackhole bh) {
+        return readRecords(range(s), bh::consume);
+    }
+
+    @Benchmark
+    public long protobaseGroupBy(ProtoBaseState s, Blackhole bh) {
+        return readGroups(groupBy(s), bh::consume);
+    }
+
+    @Benchmark
+    public long protobaseScanFilter(ProtoBaseState s, Blackhole bh) {
+        return readRecords(scanFilter(s), bh::consume);
     }
 
     static List<Object> equality(ProtoBaseState s) {
@@ -205,38 +280,58 @@ public class QueryBenchmark {
         return s.db.read(tx -> items(tx).where(Field.of("price").between(low(s.size), high(s.size), "[)")).toList());
     }
 
-    @Benchmark
-    public List<Object> protobaseGroupBy(ProtoBaseState s) {
+    static List<Object> groupBy(ProtoBaseState s) {
         return s.db.read(tx -> items(tx).groupBy(List.of("category"), Aggregate.sum("total", "price"),
                 Aggregate.avg("mean", "price")).toList());
     }
 
-    @Benchmark
-    public List<Object> protobaseScanFilter(ProtoBaseState s) {
+    static List<Object> scanFilter(ProtoBaseState s) {
         return s.db.read(tx -> items(tx).where(Field.of("name").startsWith(NAME_PREFIX)).toList());
+    }
+
+    /** Reads the four fields of every record, as the H2 side reads every selected column; returns the count. */
+    static long readRecords(List<Object> results, Sink sink) {
+        for (Object o : results) {
+            DbObject r = (DbObject) o;
+            sink.consume(r.getAt("id"));
+            sink.consume(r.getAt("name"));
+            sink.consume(r.getAt("category"));
+            sink.consume(r.getAt("price"));
+        }
+        return results.size();
+    }
+
+    /** Reads the key and both aggregates of every group; returns the count. */
+    static long readGroups(List<Object> results, Sink sink) {
+        for (Object o : results) {
+            Map<?, ?> group = (Map<?, ?>) o;
+            sink.consume(group.get("category"));
+            sink.consume(group.get("total"));
+            sink.consume(group.get("mean"));
+        }
+        return results.size();
     }
 
     // ------------------------------------------------------------------ H2
 
     @Benchmark
-    public long h2Equality(H2State s) throws SQLException {
-        return rows(equalityRows(s));
+    public long h2Equality(H2State s, Blackhole bh) throws SQLException {
+        return rows(equalityRows(s), bh::consume);
     }
 
     @Benchmark
-    public long h2Range(H2State s) throws SQLException {
-        return rows(rangeRows(s));
+    public long h2Range(H2State s, Blackhole bh) throws SQLException {
+        return rows(rangeRows(s), bh::consume);
     }
 
     @Benchmark
-    public long h2GroupBy(H2State s) throws SQLException {
-        return rows(s.groupBy.executeQuery());
+    public long h2GroupBy(H2State s, Blackhole bh) throws SQLException {
+        return rows(s.groupBy.executeQuery(), bh::consume);
     }
 
     @Benchmark
-    public long h2ScanFilter(H2State s) throws SQLException {
-        s.scan.setString(1, NAME_PREFIX + "%");
-        return rows(s.scan.executeQuery());
+    public long h2ScanFilter(H2State s, Blackhole bh) throws SQLException {
+        return rows(scanRows(s), bh::consume);
     }
 
     static ResultSet equalityRows(H2State s) throws SQLException {
@@ -245,29 +340,29 @@ public class QueryBenchmark {
     }
 
     static ResultSet rangeRows(H2State s) throws SQLException {
+        // BETWEEN is inclusive; prices are multiples of 1.5, so high - 0.75 excludes high as "[)" does
         s.range.setDouble(1, low(s.size));
         s.range.setDouble(2, high(s.size) - 0.75);
         return s.range.executeQuery();
     }
 
-    static int sink;
+    static ResultSet scanRows(H2State s) throws SQLException {
+        s.scan.setString(1, NAME_PREFIX + "%");
+        return s.scan.executeQuery();
+    }
 
-    /** Reads every column of every row, as the ProtoBase side materialises every record. */
-    static long rows(ResultSet rs) throws SQLException {
+    /** Reads every column of every row, as the ProtoBase side reads every field; returns the count. */
+    static long rows(ResultSet rs, Sink sink) throws SQLException {
         long n = 0;
         try (rs) {
             int columns = rs.getMetaData().getColumnCount();
             while (rs.next()) {
                 for (int c = 1; c <= columns; c++) {
-                    sink ^= java.util.Objects.hashCode(rs.getObject(c));
+                    sink.consume(rs.getObject(c));
                 }
                 n++;
             }
         }
         return n;
-    }
-
-    static long rows(List<Object> results) {
-        return results.size();
     }
 }

@@ -58,7 +58,7 @@ public class RepositoryBenchmark {
 
         @TearDown(Level.Iteration)
         public void stop() {
-            context.close();
+            RepositoryStores.stop(context);
         }
     }
 
@@ -84,7 +84,7 @@ public class RepositoryBenchmark {
 
         @TearDown(Level.Trial)
         public void stop() {
-            context.close();
+            RepositoryStores.stop(context);
         }
     }
 

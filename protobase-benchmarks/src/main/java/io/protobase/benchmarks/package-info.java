@@ -2,8 +2,9 @@
  * JMH benchmarks of ProtoBase side by side with H2's MVStore on the same data: in memory (the classes
  * below) and on files ({@code File*} classes: ProtoBase's {@code StandaloneFileStorage} against an MVStore
  * file, with durable commits; {@link io.protobase.benchmarks.DiskFootprint} prints bytes on disk). The file
- * benchmarks also hold an {@code eclipsestore…} method: EclipseStore with every write forced to disk, see
- * {@link io.protobase.benchmarks.FileStores.EclipseStoreFile}.
+ * benchmarks also hold an {@code eclipsestore…} method: EclipseStore 2.1.3, whose {@code store()} does not fsync,
+ * with and without a writer of ours that forces every write (an emulation of a durable store, see
+ * {@link io.protobase.benchmarks.FileStores.EclipseStoreFile}).
  *
  * <p>Every benchmark class holds one {@code protobase…} and one {@code mvstore…} method (plus, for point
  * reads, a ProtoBase variant that opens one read-only transaction per lookup), so their results sit next

@@ -7,6 +7,7 @@ import io.protobase.benchmarks.repository.protobase.ProtoBaseCustomerRepository;
 import io.protobase.spring.data.repository.config.EnableProtoBaseRepositories;
 import io.protobase.storage.memory.MemoryStorage;
 import jakarta.persistence.EntityManagerFactory;
+import org.h2.api.ErrorCode;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -17,6 +18,9 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 import org.springframework.orm.jpa.vendor.HibernateJpaVendorAdapter;
 
 import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +30,8 @@ import java.util.UUID;
 /**
  * The two stores of the repository benchmarks, each a small Spring context: ProtoBase repositories
  * on an in-memory object space, and Spring Data JPA (Hibernate) on an in-memory H2 database with
- * JDBC batching, a pooled sequence (1,000 ids per fetch) and an index on {@code city}.
+ * JDBC batching, a pooled sequence (1,000 ids per fetch) and an index on {@code city}. The H2 database lives
+ * as long as the context's one connection: {@link #stop} drops it.
  */
 public final class RepositoryStores {
 
@@ -42,6 +47,27 @@ public final class RepositoryStores {
             case "jpa" -> JpaSetup.class;
             default -> throw new IllegalArgumentException("unknown store " + store);
         });
+    }
+
+    /**
+     * Closes a context made by {@link #start}. For {@code jpa}, closing the one connection drops the in-memory
+     * H2 database with its rows; this fails if the database is still there, since a benchmark that starts a
+     * context per iteration would otherwise keep every earlier iteration's rows on the heap it measures.
+     */
+    public static void stop(AnnotationConfigApplicationContext context) {
+        String url = context.getBeansOfType(SingleConnectionDataSource.class).values().stream()
+                .map(SingleConnectionDataSource::getUrl).findFirst().orElse(null);
+        context.close();
+        if (url == null) {
+            return;
+        }
+        try (Connection stillThere = DriverManager.getConnection(url + ";IFEXISTS=TRUE")) {
+            throw new IllegalStateException("The H2 database " + url + " outlived its context");
+        } catch (SQLException expected) {
+            if (expected.getErrorCode() != ErrorCode.DATABASE_NOT_FOUND_WITH_IF_EXISTS_1) {
+                throw new IllegalStateException("Cannot check that the H2 database " + url + " was dropped", expected);
+            }
+        }
     }
 
     /** The repository of a context made by {@link #start}. */
@@ -94,7 +120,7 @@ public final class RepositoryStores {
         @Bean(destroyMethod = "destroy")
         SingleConnectionDataSource dataSource() {
             SingleConnectionDataSource ds = new SingleConnectionDataSource(
-                    "jdbc:h2:mem:" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1", true);
+                    "jdbc:h2:mem:" + UUID.randomUUID(), true);
             ds.setAutoCommit(false);
             return ds;
         }
