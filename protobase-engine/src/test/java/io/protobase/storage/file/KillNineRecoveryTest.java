@@ -1,6 +1,7 @@
 package io.protobase.storage.file;
 
 import io.protobase.ObjectSpace;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,6 +28,7 @@ import static org.awaitility.Awaitility.await;
  * replaying the child's seeded transfers gives, closes it, and lets the next child continue on the
  * same directory.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class KillNineRecoveryTest {
 
     private static final int ROUNDS = 24;
