@@ -2,6 +2,7 @@ package io.protobase;
 
 import io.protobase.TransactionEvent.Outcome;
 import io.protobase.storage.memory.MemoryStorage;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Every transaction that ends is reported once, with its outcome, database and commit time. */
+@ExpectedWarnings(value = ObjectSpace.class, messages = "^Transaction listener .* failed")
 class TransactionListenerTest {
 
     private final ObjectSpace space = new ObjectSpace(new MemoryStorage());

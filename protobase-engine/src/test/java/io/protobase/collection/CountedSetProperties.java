@@ -1,6 +1,7 @@
 package io.protobase.collection;
 
 import io.protobase.codec.StableHash;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * immutable edits, builders, commits and reloads. (The Python reference double-counted after a
  * save and kept elements whose count reached zero.)
  */
+@StatisticsReport(onFailureOnly = true)
 class CountedSetProperties {
 
     /** One distinct element of the model: as first stored, with its occurrences. */

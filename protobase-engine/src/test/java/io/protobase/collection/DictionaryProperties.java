@@ -1,6 +1,7 @@
 package io.protobase.collection;
 
 import io.protobase.codec.ValueOrder;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -32,6 +33,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * builders, commits and reloads from storage, with trees of up to a few thousand keys (three levels
  * of 64-entry nodes).
  */
+@StatisticsReport(onFailureOnly = true)
 class DictionaryProperties {
 
     @Property(tries = 50, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

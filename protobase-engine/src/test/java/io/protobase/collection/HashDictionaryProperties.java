@@ -1,6 +1,7 @@
 package io.protobase.collection;
 
 import io.protobase.codec.StableHash;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -29,6 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * UUID keys, through immutable edits, merges, builders, commits and reloads from storage.
  * Iteration is in stable-hash order.
  */
+@StatisticsReport(onFailureOnly = true)
 class HashDictionaryProperties {
 
     /** The model: canonical key → the key as first stored and its value. */

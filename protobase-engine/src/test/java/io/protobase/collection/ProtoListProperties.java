@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * <p>Positions are generated relative to the size or to leaf boundaries (see {@link Pos}) so
  * that cuts land anywhere, including just inside and just outside both ends and nodes.
  */
+@StatisticsReport(onFailureOnly = true)
 class ProtoListProperties {
 
     @Property(tries = 100, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

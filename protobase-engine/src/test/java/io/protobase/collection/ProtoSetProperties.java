@@ -1,6 +1,7 @@
 package io.protobase.collection;
 
 import io.protobase.codec.StableHash;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * intersection and difference with other sets (which hold some of the same elements, some under
  * another numeric type, and new ones), through immutable edits, builders, commits and reloads.
  */
+@StatisticsReport(onFailureOnly = true)
 class ProtoSetProperties {
 
     @Property(tries = 50, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

@@ -3,6 +3,7 @@ package io.protobase.collection;
 import io.protobase.codec.StableHash;
 import io.protobase.codec.ValueOrder;
 import io.protobase.collection.CountedSetProperties.Counted;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -36,6 +37,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * <p>Keys are Integers, Strings and non-integral Doubles, never two numeric types for one key, so the
  * stored form of each key is unambiguous; values do mix {@code 5} and {@code 5L} (one value).
  */
+@StatisticsReport(onFailureOnly = true)
 class RepeatedKeysDictionaryProperties {
 
     /** The model: key → (canonical value → value as first stored, occurrences), and the sum of all. */

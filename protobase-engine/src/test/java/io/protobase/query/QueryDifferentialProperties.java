@@ -6,6 +6,7 @@ import io.protobase.collection.HashDictionary;
 import io.protobase.collection.ProtoList;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.IndexedCollection;
+import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
@@ -39,6 +40,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  *
  * <p>Each try draws its data and query from one seed, printed in the failure message with the query.
  */
+@StatisticsReport(onFailureOnly = true)
 class QueryDifferentialProperties {
 
     private static final String[] PATHS = {"a", "b", "c", "d.x", "tags", "zz"};

@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
@@ -26,6 +27,7 @@ import static org.awaitility.Awaitility.await;
  * {@link StorageUnavailableException} while it is down, and every acknowledged commit survives.
  * Also checks the real server's answers on the conditional-write paths (412 on an existing key).
  */
+@ExpectedWarnings(value = CloudFileStorage.class, messages = "retrying with back-off")
 class CloudFileStorageS3ProxyOutageTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);

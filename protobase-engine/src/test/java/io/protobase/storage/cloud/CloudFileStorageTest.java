@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
 import io.protobase.FencedException;
 import io.protobase.ObjectSpace;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Behaviour of the cloud storage on {@link MockS3Client}: layout, fencing, faults, outages, the cache. */
+@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "was fenced", "is not the history of"})
 class CloudFileStorageTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reopening — alternately on the same cache directory and on an empty one (reading the bucket
  * alone) — on {@link MockS3Client} with random 503s on uploads and on S3Proxy over HTTP.
  */
+@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "is not the history of"})
 class CloudStorageTransactionProperties {
 
     private static S3ProxyServer server;

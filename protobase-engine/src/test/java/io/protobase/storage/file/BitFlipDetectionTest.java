@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * after a crash, the state before it) or a {@code CorruptionException} naming file and offset, and
  * nothing else.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class BitFlipDetectionTest {
 
     private static final long SEGMENT_SIZE = 64 * 1024;

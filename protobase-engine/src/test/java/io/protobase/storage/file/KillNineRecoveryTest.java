@@ -1,6 +1,7 @@
 package io.protobase.storage.file;
 
 import io.protobase.ObjectSpace;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,7 @@ import static org.awaitility.Awaitility.await;
  * in a commit when the commit it interrupted is recovered (its record was written, its
  * acknowledgement not printed) or bytes of it follow the last complete commit; some must.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class KillNineRecoveryTest {
 
     private static final int ROUNDS = 24;

@@ -4,6 +4,7 @@ import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.ProtoBaseException;
 import io.protobase.storage.file.PowerLossFileAccess.Survival;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,6 +30,7 @@ import static org.awaitility.Awaitility.await;
  * {@code interval} the store still opens, at one of the committed states. Each trial chains several power cycles on
  * the same data, so a power loss can also strike while recovery repairs the previous one.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "/(NONE|INTERVAL|COMMIT)-(DROP_UNSYNCED|TORN_AND_REORDERED)-")
 class PowerLossTest {
 
     private static final int TRIALS = 40;

@@ -2,6 +2,7 @@ package io.protobase.storage.file;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * whose record lies wholly before the cut (derived from the records on disk and checked against a
  * model of every committed state), and the recovered store must take new commits.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class TornWriteRecoveryTest {
 
     private static final long SEGMENT_SIZE = 64 * 1024;
