@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
@@ -178,15 +179,37 @@ final class LogManifest {
         // a file left without a valid slot may be one whose creation a crash interrupted: its
         // directory entry is made durable again with the first slot written into it
         boolean created = current == null;
-        if (channel == null) {
-            channel = provider.openManifest(true);
+        byte[] bytes = next.toSlot();
+        long offset = (generation % 2) * SLOT_SIZE;
+        // An interrupt of the writing thread closes the channel (ClosedByInterruptException), and a
+        // clean close is often run by an interrupted thread (a shutdown hook, a cancelled task): the
+        // write is positional, so it is retried on a reopened channel and the interrupt restored.
+        boolean interrupted = false;
+        try {
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    if (channel == null || !channel.isOpen()) {
+                        channel = provider.openManifest(true);
+                    }
+                    ByteBuffer slot = ByteBuffer.wrap(bytes);
+                    long position = offset;
+                    while (slot.hasRemaining()) {
+                        position += channel.write(slot, position);
+                    }
+                    channel.force(false);
+                    break;
+                } catch (ClosedChannelException e) {
+                    if (attempt >= 3) {
+                        throw e;
+                    }
+                    interrupted |= Thread.interrupted();
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        ByteBuffer slot = ByteBuffer.wrap(next.toSlot());
-        long position = (generation % 2) * SLOT_SIZE;
-        while (slot.hasRemaining()) {
-            position += channel.write(slot, position);
-        }
-        channel.force(false);
         if (created) {
             provider.syncDirectory();
         }

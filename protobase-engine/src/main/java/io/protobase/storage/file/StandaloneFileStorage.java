@@ -981,7 +981,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         } catch (IOException e) {
             poison(e);
             throw new StorageException("Cannot write " + LogManifest.FILE + " in " + provider.directory() + ": "
-                    + e.getMessage() + "; the storage must be reopened (recovery keeps every durable commit)", e);
+                    + e + "; the storage must be reopened (recovery keeps every durable commit)", e);
         }
     }
 

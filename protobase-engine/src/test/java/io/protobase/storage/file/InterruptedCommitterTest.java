@@ -59,7 +59,8 @@ class InterruptedCommitterTest {
      * close() sets its closed flag before it flushes, fsyncs and writes the close record; the channel
      * reopen of {@code io()} must still work for those, or a close by an interrupted thread (a
      * shutdown after {@code shutdownNow()}) skips the final fsync of fsync=none/interval commits and
-     * leaves the preallocated zeros and no close record behind.
+     * leaves the preallocated zeros and no close record behind. The manifest written after the close record must survive the
+     * interrupt too, or the next open cannot tell a truncated log from a torn tail.
      */
     @Test
     void aCloseByAnInterruptedThreadStillMakesEverythingDurableAndEndsTheLogWithItsCloseRecord() throws Exception {
@@ -86,6 +87,14 @@ class InterruptedCommitterTest {
 
         Path image = dir.resolveSibling(dir.getFileName() + "-after-power-loss");
         access.writeImage(image);
+        LogManifest manifest = LogManifest.read(new FileBlockProvider(image));
+        try {
+            assertThat(manifest.current()).as("the manifest of the image").isNotNull();
+            assertThat(manifest.current().state()).as("the manifest records the clean close")
+                    .isEqualTo(LogManifest.State.CLOSED);
+        } finally {
+            manifest.close();
+        }
         try (ObjectSpace reopened = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(image)))) {
             Dictionary d = reopened.getDatabase("db").read(tx -> tx.getRootObject("d", Dictionary.class));
             assertThat(d).as("the commit a clean close made durable").isNotNull();
