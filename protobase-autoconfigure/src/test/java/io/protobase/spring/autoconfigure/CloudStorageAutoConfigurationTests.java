@@ -1,5 +1,6 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.protobase.Database;
@@ -39,6 +40,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code protobase.storage.type=cloud}: wired on Spring Cloud AWS's {@code S3Client} against an
  * S3-compatible server started by the test, with health, meters and startup failure reports.
  */
+@ExpectedWarnings(loggers = {"org.springframework.context", "io.protobase.storage.cloud.CloudFileStorage"},
+        messages = {"^Exception encountered during context initialization", "retrying with back-off"})
 class CloudStorageAutoConfigurationTests {
 
     private static S3ProxyServer server;

@@ -1,5 +1,6 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
@@ -36,6 +37,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Beans, defaults, properties and back-off of {@link ProtoBaseAutoConfiguration}. */
+@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
 class ProtoBaseAutoConfigurationTests {
 
     private static final int MEGABYTE = 1024 * 1024;

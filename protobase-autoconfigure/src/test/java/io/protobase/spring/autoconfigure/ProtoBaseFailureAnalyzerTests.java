@@ -1,5 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.testing.ExpectedWarnings;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
 import io.protobase.StorageLockedException;
 import io.protobase.storage.cloud.MockS3Client;
 import io.protobase.storage.cloud.ObjectStore;
@@ -38,6 +41,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Bad configuration fails the startup with a report naming the property and the fix. */
 @ExtendWith(OutputCaptureExtension.class)
+@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
+@ResourceLock(Resources.SYSTEM_OUT)
+@ResourceLock(Resources.SYSTEM_ERR)
 class ProtoBaseFailureAnalyzerTests {
 
     @TempDir

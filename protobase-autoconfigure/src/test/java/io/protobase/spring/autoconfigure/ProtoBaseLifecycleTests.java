@@ -1,5 +1,6 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.StorageClosedException;
@@ -20,6 +21,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Closing the context drains running transactions (bounded), then flushes and closes the storage. */
+@ExpectedWarnings(value = ProtoBaseLifecycle.class, messages = "still running after")
 class ProtoBaseLifecycleTests {
 
     @TempDir

@@ -1,5 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
+import io.protobase.testing.ExpectedWarnings;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
 import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
@@ -45,6 +48,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code aws.region}, {@code ~/.aws/config} nor an EC2 metadata service is consulted.
  */
 @ExtendWith(OutputCaptureExtension.class)
+@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
+@ResourceLock(Resources.SYSTEM_OUT)
+@ResourceLock(Resources.SYSTEM_ERR)
 class StorageWithoutAwsRegionTests {
 
     @TempDir

@@ -1,5 +1,6 @@
 package io.protobase.spring.health;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.FencedException;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The {@code protobase} health contributor, through the auto-configured bean. */
+@ExpectedWarnings(value = {CloudFileStorage.class, ObjectSpace.class}, messages = {"was fenced", "before closing it failed"})
 class ProtoBaseHealthIndicatorTests {
 
     @TempDir

@@ -1,5 +1,6 @@
 package io.protobase.spring.storage;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
@@ -19,6 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Two application contexts of one JVM on one directory (cached test contexts, a DevTools restart)
  * share the open storage instead of failing with "already open"; the last one to close closes it.
  */
+@ExpectedWarnings(value = FileStorageRegistry.class, messages = "is already open in this JVM")
 class SharedDirectoryContextsTests {
 
     @TempDir

@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.FencedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
@@ -14,6 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What a fenced writer tells about itself, for health checks and operators. */
+@ExpectedWarnings(value = CloudFileStorage.class, messages = "was fenced")
 class CloudFileStorageFencingStatusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

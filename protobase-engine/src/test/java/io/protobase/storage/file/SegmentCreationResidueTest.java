@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * storage writes for that id, or a valid header followed by zeros). Anything else fails the open
  * with a {@link CorruptionException} naming the file, and the file is left exactly as it was.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class SegmentCreationResidueTest {
 
     private static final String FIRST = WalFormat.fileName(1);
