@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
  * {@code interval} the store still opens, at one of the committed states. Each trial chains several power cycles on
  * the same data, so a power loss can also strike while recovery repairs the previous one.
  */
-@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "/(NONE|INTERVAL|COMMIT)-(DROP_UNSYNCED|TORN_AND_REORDERED)-")
+@ExpectedWarnings(value = StandaloneFileStorage.class,
+        messages = {"^Recovering ", "/(NONE|INTERVAL|COMMIT)-(DROP_UNSYNCED|TORN_AND_REORDERED)-"})
 class PowerLossTest {
 
     private static final int TRIALS = 40;
