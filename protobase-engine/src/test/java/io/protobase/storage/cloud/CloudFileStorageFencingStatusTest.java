@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What a fenced writer tells about itself, for health checks and operators. */
-@ExpectedWarnings(value = CloudFileStorage.class, messages = "was fenced")
+@ExpectedWarnings(value = CloudFileStorage.class, messages = {"was fenced", "written by another writer"})
 class CloudFileStorageFencingStatusTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

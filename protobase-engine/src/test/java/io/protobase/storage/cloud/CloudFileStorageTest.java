@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Behaviour of the cloud storage on {@link MockS3Client}: layout, fencing, faults, outages, the cache. */
-@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "was fenced", "is not the history of"})
+@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "was fenced", "written by another writer",
+        "is not the history of"})
 class CloudFileStorageTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);

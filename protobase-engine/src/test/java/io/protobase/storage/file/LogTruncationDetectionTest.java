@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import io.protobase.testing.ExpectedWarnings;
 import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
@@ -22,6 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * as durable. Each such open fails with a {@link CorruptionException} naming the file and changes
  * nothing, so opening again fails again. A torn tail after a crash still recovers.
  */
+@ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
 class LogTruncationDetectionTest {
 
     private static final long SEGMENT_SIZE = 64 * 1024;
