@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.Tag;
 import io.protobase.codec.ValueOrder;
 import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
@@ -34,6 +35,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * of 64-entry nodes).
  */
 @StatisticsReport(onFailureOnly = true)
+@Tag("slow")
 class DictionaryProperties {
 
     @Property(tries = 50, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.Tag;
 import io.protobase.codec.StableHash;
 import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
@@ -31,6 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Iteration is in stable-hash order.
  */
 @StatisticsReport(onFailureOnly = true)
+@Tag("slow")
 class HashDictionaryProperties {
 
     /** The model: canonical key → the key as first stored and its value. */

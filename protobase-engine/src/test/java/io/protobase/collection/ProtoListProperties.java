@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.Tag;
 import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -30,6 +31,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * that cuts land anywhere, including just inside and just outside both ends and nodes.
  */
 @StatisticsReport(onFailureOnly = true)
+@Tag("slow")
 class ProtoListProperties {
 
     @Property(tries = 100, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.Tag;
 import io.protobase.codec.StableHash;
 import net.jqwik.api.statistics.StatisticsReport;
 import net.jqwik.api.Arbitraries;
@@ -33,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * another numeric type, and new ones), through immutable edits, builders, commits and reloads.
  */
 @StatisticsReport(onFailureOnly = true)
+@Tag("slow")
 class ProtoSetProperties {
 
     @Property(tries = 50, shrinking = ShrinkingMode.BOUNDED, edgeCases = EdgeCasesMode.NONE)

@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import net.jqwik.api.Tag;
 import io.protobase.codec.StableHash;
 import io.protobase.codec.ValueOrder;
 import io.protobase.collection.CountedSetProperties.Counted;
@@ -38,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * stored form of each key is unambiguous; values do mix {@code 5} and {@code 5L} (one value).
  */
 @StatisticsReport(onFailureOnly = true)
+@Tag("slow")
 class RepeatedKeysDictionaryProperties {
 
     /** The model: key → (canonical value → value as first stored, occurrences), and the sum of all. */

@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The cloud storage on MinIO in a container; skipped where there is no Docker. */
 @Testcontainers(disabledWithoutDocker = true)
+@Tag("slow")
 class CloudFileStorageMinioTest {
 
     @Container

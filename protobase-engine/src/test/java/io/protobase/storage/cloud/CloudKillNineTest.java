@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.testing.ExpectedWarnings;
 import io.protobase.ObjectSpace;
 import org.junit.jupiter.api.AfterAll;
@@ -26,6 +27,7 @@ import static org.awaitility.Awaitility.await;
  * killed child left half sent.)
  */
 @ExpectedWarnings(loggers = "org.jclouds", messages = "^An error occurred storing the new blob")
+@Tag("slow")
 class CloudKillNineTest {
 
     private static S3ProxyServer server;

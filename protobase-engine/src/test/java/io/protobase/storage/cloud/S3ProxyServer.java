@@ -20,8 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An S3-compatible server in this JVM (S3Proxy on an in-memory blob store), on a fixed loopback
  * port so it can be stopped and started again with its data, to simulate an outage. Tests share one
- * per class. Its conditional writes are checked but not atomic under races (see STACK.md): race
- * tests use {@link MockS3Client}.
+ * per class. Its conditional writes are checked but not atomic under races (two concurrent
+ * {@code If-None-Match} PUTs of one key can both succeed; docs/testing.md): race tests use {@link MockS3Client}.
  */
 public final class S3ProxyServer implements AutoCloseable {
 

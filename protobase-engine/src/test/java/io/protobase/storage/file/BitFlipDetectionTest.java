@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
@@ -37,6 +38,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  * nothing else.
  */
 @ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
+@Tag("slow")
 class BitFlipDetectionTest {
 
     private static final long SEGMENT_SIZE = 64 * 1024;

@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.ObjectSpace;
 import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
@@ -32,6 +33,7 @@ import static org.awaitility.Awaitility.await;
  * acknowledgement not printed) or bytes of it follow the last complete commit; some must.
  */
 @ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
+@Tag("slow")
 class KillNineRecoveryTest {
 
     private static final int ROUNDS = 24;

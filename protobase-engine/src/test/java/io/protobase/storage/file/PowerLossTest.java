@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.ProtoBaseException;
@@ -32,6 +33,7 @@ import static org.awaitility.Awaitility.await;
  */
 @ExpectedWarnings(value = StandaloneFileStorage.class,
         messages = {"^Recovering ", "/(NONE|INTERVAL|COMMIT)-(DROP_UNSYNCED|TORN_AND_REORDERED)-"})
+@Tag("slow")
 class PowerLossTest {
 
     private static final int TRIALS = 40;

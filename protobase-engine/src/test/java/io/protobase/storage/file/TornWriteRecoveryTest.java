@@ -1,5 +1,6 @@
 package io.protobase.storage.file;
 
+import org.junit.jupiter.api.Tag;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.testing.ExpectedWarnings;
@@ -25,6 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * model of every committed state), and the recovered store must take new commits.
  */
 @ExpectedWarnings(value = StandaloneFileStorage.class, messages = "^Recovering ")
+@Tag("slow")
 class TornWriteRecoveryTest {
 
     private static final long SEGMENT_SIZE = 64 * 1024;
