@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.index.FieldPath;
+import io.protobase.index.FieldSource;
 import io.protobase.codec.StableHash;
 import io.protobase.codec.StructuredValue;
 import io.protobase.codec.ValueOrder;
@@ -33,7 +35,7 @@ import java.util.TreeMap;
  * DbObject renamed = item.with("name", "First item");
  * }</pre>
  */
-public final class DbObject implements StructuredValue {
+public final class DbObject implements StructuredValue, FieldSource {
 
     private static final DbObject EMPTY = new DbObject(new String[0], new Object[0]);
 
@@ -154,6 +156,13 @@ public final class DbObject implements StructuredValue {
     /** The attribute's value cast to {@code type}, or {@code null} when absent. */
     public <T> T getAt(String name, Class<T> type) {
         return type.cast(getAt(name));
+    }
+
+    /** The attribute's value, or {@link FieldPath#ABSENT} when absent (a record stores no nulls). */
+    @Override
+    public Object fieldOrAbsent(String name) {
+        int i = indexOf(name);
+        return i >= 0 ? Values.exposed(values[i]) : FieldPath.ABSENT;
     }
 
     /** Whether the attribute is present. */

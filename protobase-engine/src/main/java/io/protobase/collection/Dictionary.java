@@ -1,6 +1,8 @@
 package io.protobase.collection;
 
 import io.protobase.index.IndexDefinition;
+import io.protobase.index.FieldPath;
+import io.protobase.index.FieldSource;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
 
@@ -29,7 +31,8 @@ import java.util.stream.StreamSupport;
  * d.getAt("name");   // "Item 1"
  * }</pre>
  */
-public final class Dictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>>, IndexedCollection {
+public final class Dictionary extends ProtoCollection
+        implements Iterable<Map.Entry<Object, Object>>, IndexedCollection, FieldSource {
 
     private static final Dictionary EMPTY = new Dictionary(Tree.empty(TreeKind.SORTED), null);
 
@@ -90,6 +93,12 @@ public final class Dictionary extends ProtoCollection implements Iterable<Map.En
     /** The value under {@code key} cast to {@code type}, or {@code null} when absent. */
     public <T> T getAt(Object key, Class<T> type) {
         return type.cast(getAt(key));
+    }
+
+    /** The value under the text key {@code name}, {@code null} for a present null, or {@link FieldPath#ABSENT}. */
+    @Override
+    public Object fieldOrAbsent(String name) {
+        return has(name) ? getAt(name) : FieldPath.ABSENT;
     }
 
     /** Whether {@code key} is present (its value may be {@code null}). */

@@ -1,6 +1,8 @@
 package io.protobase.collection;
 
 import io.protobase.index.IndexDefinition;
+import io.protobase.index.FieldPath;
+import io.protobase.index.FieldSource;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
 
@@ -23,7 +25,8 @@ import java.util.stream.StreamSupport;
  *         .setAt(List.of(1, 2, 3), "Value for tuple");
  * }</pre>
  */
-public final class HashDictionary extends ProtoCollection implements Iterable<Map.Entry<Object, Object>>, IndexedCollection {
+public final class HashDictionary extends ProtoCollection
+        implements Iterable<Map.Entry<Object, Object>>, IndexedCollection, FieldSource {
 
     private static final HashDictionary EMPTY = new HashDictionary(Tree.empty(TreeKind.HASHED), null);
 
@@ -79,6 +82,12 @@ public final class HashDictionary extends ProtoCollection implements Iterable<Ma
         readKey(k);
         Object v = ops().get(tree, HashedKey.of(k));
         return v == TreeOps.MISSING ? null : Values.exposed(v);
+    }
+
+    /** The value under the text key {@code name}, {@code null} for a present null, or {@link FieldPath#ABSENT}. */
+    @Override
+    public Object fieldOrAbsent(String name) {
+        return has(name) ? getAt(name) : FieldPath.ABSENT;
     }
 
     /** Whether {@code key} is present. */

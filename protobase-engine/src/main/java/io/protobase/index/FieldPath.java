@@ -1,8 +1,5 @@
 package io.protobase.index;
 
-import io.protobase.collection.DbObject;
-import io.protobase.collection.Dictionary;
-import io.protobase.collection.HashDictionary;
 
 import java.util.Arrays;
 import java.util.List;
@@ -11,7 +8,7 @@ import java.util.Objects;
 
 /**
  * A dotted path into a record ({@code "address.city"}): each step reads an attribute of a
- * {@link DbObject}, a key of a {@link Dictionary} or {@link HashDictionary}, or a key of a
+ * a {@link FieldSource} (a record, or a text key of a dictionary), or a key of a
  * {@link Map}. A step into anything else, or to an absent attribute, gives {@link #ABSENT}, which
  * queries treat like {@code null} and indexes do not index.
  */
@@ -66,16 +63,8 @@ public final class FieldPath {
     }
 
     private static Object step(Object from, String name) {
-        if (from instanceof DbObject o) {
-            // a record never stores null, so one lookup tells absence
-            Object v = o.getAt(name);
-            return v != null ? v : ABSENT;
-        }
-        if (from instanceof Dictionary d) {
-            return d.has(name) ? d.getAt(name) : ABSENT;
-        }
-        if (from instanceof HashDictionary d) {
-            return d.has(name) ? d.getAt(name) : ABSENT;
+        if (from instanceof FieldSource f) {
+            return f.fieldOrAbsent(name);
         }
         if (from instanceof Map<?, ?> m) {
             return m.containsKey(name) ? m.get(name) : ABSENT;

@@ -1,6 +1,5 @@
 package io.protobase.index;
 
-import io.protobase.collection.Dictionary;
 
 import java.util.stream.Stream;
 
@@ -43,7 +42,7 @@ public interface SecondaryIndex {
 
     /**
      * Streams the records whose key lies between the bounds, in key order. Either bound may be
-     * {@link Dictionary#UNBOUNDED}; the range then ends where the other bound's group ends. With
+     * {@code Dictionary.UNBOUNDED}; the range then ends where the other bound's group ends. With
      * both unbounded, every entry.
      */
     Stream<Object> range(Object from, boolean fromInclusive, Object to, boolean toInclusive);
