@@ -391,7 +391,7 @@ public final class FileStores {
 
             @SuppressWarnings("unchecked")
             Items() {
-                this.shards = new Lazy[SHARDS];
+                this.shards = (Lazy<HashMap<String, Item>>[]) new Lazy<?>[SHARDS];
             }
         }
 
@@ -498,7 +498,7 @@ public final class FileStores {
          */
         public void loadAll(String[] keys, Item[] items) {
             @SuppressWarnings("unchecked")
-            HashMap<String, Item>[] maps = new HashMap[SHARDS];
+            HashMap<String, Item>[] maps = (HashMap<String, Item>[]) new HashMap<?, ?>[SHARDS];
             int expected = keys.length / SHARDS + 1;
             for (int i = 0; i < SHARDS; i++) {
                 maps[i] = new HashMap<>(expected * 4 / 3 + 1);

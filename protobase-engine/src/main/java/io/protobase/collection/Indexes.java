@@ -194,7 +194,9 @@ final class Indexes {
                 records[i] = source[i].holdsRecords(host);
             }
             this.builders = new RepeatedKeysDictionary.Builder[source.length];
-            this.pending = new List[source.length];
+            @SuppressWarnings("unchecked")
+            List<Change>[] lists = (List<Change>[]) new List<?>[source.length];
+            this.pending = lists;
         }
 
         /** Indexes {@code record} under {@code id}. */

@@ -40,7 +40,7 @@ class SecondaryIndexTest {
     }
 
     private static List<Object> ids(java.util.stream.Stream<Object> records) {
-        return records.map(r -> ((DbObject) r).getAt("id")).sorted().map(o -> (Object) o).toList();
+        return records.map(r -> ((DbObject) r).getAt("id")).sorted().toList();
     }
 
     @Test

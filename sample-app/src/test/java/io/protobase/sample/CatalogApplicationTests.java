@@ -11,6 +11,8 @@ import java.util.List;
 import io.protobase.Database;
 import io.protobase.collection.Dictionary;
 
+import org.assertj.core.api.InstanceOfAssertFactories;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The catalogue's REST API and actuator over HTTP, with valid requests. */
@@ -30,7 +32,7 @@ class CatalogApplicationTests extends AbstractCatalogTests {
                 .expectBody().json("""
                         {"name":"Apple","category":"fruit","price":1.25,"tags":["new"]}""");
         http.get().uri("/items?category=fruit").exchange()
-                .expectBody().jsonPath("$[*].id").value(ids -> assertThat((List<Object>) ids)
+                .expectBody().jsonPath("$[*].id").value(ids -> assertThat(ids).asInstanceOf(InstanceOfAssertFactories.LIST)
                         .containsExactlyInAnyOrder(apple.id(), pear.id()));
         http.get().uri("/items?min=2&max=40").exchange()
                 .expectBody().jsonPath("$[*].id").isEqualTo(List.of(pear.id(), kettle.id()));
@@ -114,6 +116,6 @@ class CatalogApplicationTests extends AbstractCatalogTests {
                 .jsonPath("$.measurements[?(@.statistic == 'COUNT')].value")
                 .value(counts -> assertThat(((Number) ((List<?>) counts).get(0)).doubleValue()).isGreaterThanOrEqualTo(1))
                 .jsonPath("$.availableTags[?(@.tag == 'database')].values[*]").value(values ->
-                        assertThat((List<Object>) values).contains("catalog"));
+                        assertThat(values).asInstanceOf(InstanceOfAssertFactories.LIST).contains("catalog"));
     }
 }

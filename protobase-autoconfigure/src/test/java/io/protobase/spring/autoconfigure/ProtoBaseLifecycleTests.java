@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
-import org.springframework.context.ConfigurableApplicationContext;
 
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
@@ -42,7 +41,7 @@ class ProtoBaseLifecycleTests {
             inFlight.setRootObject("n", 42);
 
             CompletableFuture<Void> closing = CompletableFuture.runAsync(
-                    ((ConfigurableApplicationContext) context.getSourceApplicationContext())::close);
+                    context.getSourceApplicationContext()::close);
             await().until(space::isClosing);
             assertThatThrownBy(db::newTransaction).isInstanceOf(StorageClosedException.class)
                     .hasMessageContaining("shutting down");
@@ -65,7 +64,7 @@ class ProtoBaseLifecycleTests {
             ObjectSpace space = context.getBean(ObjectSpace.class);
             Transaction stuck = context.getBean(Database.class).newTransaction();
             stuck.setRootObject("n", 1);
-            ((ConfigurableApplicationContext) context.getSourceApplicationContext()).close();
+            context.getSourceApplicationContext().close();
             assertThat(space.isClosed()).isTrue();
             assertThatThrownBy(stuck::commit).isInstanceOf(StorageClosedException.class);
         });

@@ -310,7 +310,7 @@ public final class CloudBlockProvider {
             long rel = offset + done - chunkOffset;
             int block = (int) (rel / blockSize);
             int inBlock = (int) (rel % blockSize);
-            int n = (int) Math.min(length - done, blockSize - inBlock);
+            int n = Math.min(length - done, blockSize - inBlock);
             CacheKey key = new CacheKey(segmentId, chunkOffset, block);
             readBlock(key, chunkSize, inBlock, out, done, n);
             done += n;

@@ -143,14 +143,16 @@ class SegmentCreationResidueTest {
 
         try (ObjectSpace space = new ObjectSpace(open())) {
             Database db = space.getDatabase("db");
-            assertThat((Object) db.read(tx -> tx.getRootObject("greeting"))).isNull();
+            Object greeting = db.read(tx -> tx.getRootObject("greeting"));
+            assertThat(greeting).isNull();
             db.write(tx -> {
                 tx.setRootObject("greeting", "hello");
                 return null;
             });
         }
         try (ObjectSpace space = new ObjectSpace(open())) {
-            assertThat((Object) space.getDatabase("db").read(tx -> tx.getRootObject("greeting"))).isEqualTo("hello");
+            Object greeting = space.getDatabase("db").read(tx -> tx.getRootObject("greeting"));
+            assertThat(greeting).isEqualTo("hello");
         }
     }
 

@@ -21,6 +21,7 @@ import org.springframework.data.domain.Slice;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.projection.SpelAwareProxyProjectionFactory;
 import org.springframework.data.repository.core.support.DefaultRepositoryMetadata;
+import org.springframework.data.repository.query.DefaultParameters;
 import org.springframework.data.repository.query.QueryMethod;
 
 import java.lang.reflect.Method;
@@ -110,7 +111,7 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     Explanation explain(String method, Class<?>[] parameterTypes, Object... arguments) throws Exception {
         Method m = repositoryInterface().getMethod(method, parameterTypes);
         QueryMethod queryMethod = new QueryMethod(m, new DefaultRepositoryMetadata(repositoryInterface()),
-                new SpelAwareProxyProjectionFactory());
+                new SpelAwareProxyProjectionFactory(), DefaultParameters::new);
         return template.explain(new ProtoBasePartTreeQuery(queryMethod, template).createQuery(arguments), domainType());
     }
 

@@ -34,7 +34,9 @@ public class ProtoBaseRepositoryConfigurationExtension extends RepositoryConfigu
         return "ProtoBase";
     }
 
+    // deprecated in Spring Data Commons 4.0, yet still abstract there: every module must implement it
     @Override
+    @SuppressWarnings("deprecation")
     protected String getModulePrefix() {
         return "protobase";
     }

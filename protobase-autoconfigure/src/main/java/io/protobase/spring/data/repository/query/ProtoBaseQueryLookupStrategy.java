@@ -5,6 +5,7 @@ import org.springframework.data.projection.ProjectionFactory;
 import org.springframework.data.repository.core.NamedQueries;
 import org.springframework.data.repository.core.RepositoryMetadata;
 import org.springframework.data.repository.query.QueryLookupStrategy;
+import org.springframework.data.repository.query.DefaultParameters;
 import org.springframework.data.repository.query.QueryMethod;
 import org.springframework.data.repository.query.RepositoryQuery;
 
@@ -22,6 +23,6 @@ public class ProtoBaseQueryLookupStrategy implements QueryLookupStrategy {
     @Override
     public RepositoryQuery resolveQuery(Method method, RepositoryMetadata metadata, ProjectionFactory factory,
             NamedQueries namedQueries) {
-        return new ProtoBasePartTreeQuery(new QueryMethod(method, metadata, factory), template);
+        return new ProtoBasePartTreeQuery(new QueryMethod(method, metadata, factory, DefaultParameters::new), template);
     }
 }
