@@ -58,7 +58,8 @@ final class MainArgs {
     String choice(String name, Set<String> choices) {
         String v = string(name);
         if (!choices.contains(v)) {
-            throw new IllegalArgumentException(program + ": " + name + " must be one of " + choices + ", not '" + v + "'");
+            throw new IllegalArgumentException(program + ": " + name + " must be one of " + choices + ", not '" + v
+                    + "'");
         }
         return v;
     }
