@@ -9,12 +9,17 @@ import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cloud.S3ObjectStore;
 import io.protobase.storage.file.FsyncPolicy;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.LongSummaryStatistics;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Space (2) and (4), not a JMH benchmark: how much space a store takes after {@code commits} random one-key
@@ -26,10 +31,14 @@ import java.util.Set;
  *   <li>{@code protobase}: a {@code StandaloneFileStorage} loaded with its defaults, then committed to with
  *       {@code fsync=none} (only to keep the run short: what is written does not depend on it); the bytes of its
  *       directory once closed;</li>
- *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, one {@code put} and
- *       {@code commit()} per commit, no {@code sync()}; MVStore's own background work (auto-commit, reuse of free
- *       space in the file, auto-compaction) runs as it would for its users. The file once closed, and the fresh
- *       load's file both once closed and after the offline compaction a user would run on a bulk-loaded file
+ *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
+ *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
+ *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
+ *       {@code auto}, {@code put} alone, leaving the writing to MVStore's background auto-commit (about once a
+ *       second, as H2's own SQL engine does; a crash loses that second). MVStore's background work (reuse of free
+ *       space in the file after its 45 s retention time, auto-compaction) runs as it would for its users. Printed:
+ *       the file once closed, with MVStore's fill rates before closing, and the fresh load's file both once closed
+ *       and after the offline compaction a user would run on a bulk-loaded file
  *       ({@link FileStores.MVStoreFile#compact});</li>
  *   <li>{@code cloud}: a {@code CloudFileStorage} (defaults: {@code durability=async}, 5 s upload interval,
  *       5 MiB objects; its local log fsyncs every commit) against S3Proxy in this JVM ({@link CloudS3}, an
@@ -42,7 +51,7 @@ import java.util.Set;
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
- *     [size=100000] [commits=200000] [engines=protobase,mvstore,cloud]
+ *     [size=100000] [commits=200000] [engines=protobase,mvstore,cloud] [mvstoreModes=commit,auto]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
@@ -94,6 +103,7 @@ public final class DiskGrowth {
         defaults.put("size", "100000");
         defaults.put("commits", "200000");
         defaults.put("engines", "protobase,mvstore,cloud");
+        defaults.put("mvstoreModes", "commit,auto");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -110,7 +120,15 @@ public final class DiskGrowth {
         for (String engine : engines) {
             switch (engine) {
                 case "protobase" -> protobase(plan);
-                case "mvstore" -> mvstore(plan);
+                case "mvstore" -> {
+                    for (String mode : a.string("mvstoreModes").split(",")) {
+                        if (!Set.of("commit", "auto").contains(mode)) {
+                            throw new IllegalArgumentException("DiskGrowth: mvstoreModes must be among [commit, auto], "
+                                    + "not " + mode);
+                        }
+                        mvstore(plan, "commit".equals(mode));
+                    }
+                }
                 default -> cloud(plan);
             }
         }
@@ -131,7 +149,7 @@ public final class DiskGrowth {
                 reopened.checkCount(plan.size());
                 reopened.checkPrice(plan.lastId(), plan.finalPrices()[plan.lastId()]);
             }
-            String files = FileStores.listFiles(dir);
+            String files = segmentFiles(dir);
             try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(fresh)) {
                 load(plan, f.db);
             }
@@ -147,23 +165,28 @@ public final class DiskGrowth {
         }
     }
 
-    private static void mvstore(Plan plan) {
+    private static void mvstore(Plan plan, boolean commitEach) {
         Path dir = FileStores.newDir("mvstore-growth-");
         Path fresh = FileStores.newDir("mvstore-growth-fresh-");
         try {
             FileStores.MVStoreFile.load(dir, plan.size()).close();
             long loaded = FileStores.bytesOnDisk(dir);
             long nanos;
+            String fillRates;
             try (FileStores.MVStoreFile f = FileStores.MVStoreFile.open(dir)) {
                 Progress progress = new Progress("MVStore", plan.commits());
                 long t0 = System.nanoTime();
                 for (int n = 0; n < plan.commits(); n++) {
                     int id = plan.commitIds()[n];
                     f.map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), Plan.price(id, n)});
-                    f.store.commit();
+                    if (commitEach) {
+                        f.store.commit();
+                    }
                     progress.done(n + 1);
                 }
                 nanos = System.nanoTime() - t0;
+                fillRates = String.format("fill rate %d%%, chunks fill rate %d%% before close", f.store.getFillRate(),
+                        f.store.getFileStore().getChunksFillRate());
             }
             long after = FileStores.bytesOnDisk(dir);
             try (FileStores.MVStoreFile reopened = FileStores.MVStoreFile.open(dir)) {
@@ -179,10 +202,11 @@ public final class DiskGrowth {
             long freshBytes = FileStores.bytesOnDisk(fresh);
             FileStores.MVStoreFile.compact(fresh);
             long freshCompacted = FileStores.bytesOnDisk(fresh);
-            System.out.printf("MVStore (file, 64 MB auto-commit buffer, commit without sync): %,d bytes after the "
-                    + "load, %,d after %,d commits (%,.0f bytes per commit); a fresh load of the final content: %,d bytes, "
-                    + "%,d compacted; %.1f× the fresh store, %.1f× the compacted one; %,.1f µs per commit%n", loaded,
-                    after, plan.commits(), (after - loaded) / (double) plan.commits(), freshBytes, freshCompacted,
+            System.out.printf("MVStore (file, 64 MB auto-commit buffer, %s): %,d bytes after the load, %,d after %,d "
+                    + "commits (%,.0f bytes per commit; %s); a fresh load of the final content: %,d bytes, %,d "
+                    + "compacted; %.1f× the fresh store, %.1f× the compacted one; %,.1f µs per commit%n",
+                    commitEach ? "commit() per commit, no sync" : "put only, background auto-commit", loaded, after,
+                    plan.commits(), (after - loaded) / (double) plan.commits(), fillRates, freshBytes, freshCompacted,
                     after / (double) freshBytes, after / (double) freshCompacted, nanos / 1e3 / plan.commits());
         } finally {
             FileStores.delete(dir);
@@ -228,6 +252,17 @@ public final class DiskGrowth {
                     cache, fresh, after.bytes() / (double) fresh.bytes(), nanos / 1e3 / plan.commits());
         } finally {
             FileStores.delete(dir);
+        }
+    }
+
+    /** How many log segment files {@code dir} holds, and the largest, for the report. */
+    private static String segmentFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            LongSummaryStatistics sizes = files.filter(p -> p.getFileName().toString().endsWith(".pbl"))
+                    .mapToLong(p -> p.toFile().length()).summaryStatistics();
+            return String.format("%,d segment files of at most %,d bytes", sizes.getCount(), sizes.getMax());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
         }
     }
 

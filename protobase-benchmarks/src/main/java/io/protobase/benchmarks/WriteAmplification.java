@@ -96,8 +96,8 @@ public final class WriteAmplification {
             for (int n = 0; n < commits; n++) {
                 commitIds[n] = recordIds[random.nextInt(records)];
             }
-            return new Workload(String.format("(a) %d values of %,d KB beside %,d small records", blobs, blobKb,
-                    records), entries, blobIds, blobKb * 1024, commitIds);
+            return new Workload(String.format("(a) %d values of %,d KB beside %,d small record%s", blobs, blobKb,
+                    records, records == 1 ? "" : "s"), entries, blobIds, blobKb * 1024, commitIds);
         }
 
         /** Workload (b): {@code size} small records. */
