@@ -23,6 +23,16 @@
  *   <li>{@link io.protobase.benchmarks.ScanBenchmark}: a full ordered scan summing a field (ms).</li>
  * </ul>
  *
+ * <h2>Space</h2>
+ * Three plain programs (a {@code main}, not JMH: each figure is one long measured run, not a rate sampled in
+ * iterations) measure what issue 13, "Reclaim space", changes, so that every step of it is measured the same
+ * way: {@link io.protobase.benchmarks.WriteAmplification} (bytes written per one-key commit beside large values
+ * and on 100,000 small records, ProtoBase and MVStore), {@link io.protobase.benchmarks.DiskGrowth} (a store's
+ * size after many one-key commits against a fresh load of the same content, on files and in a bucket),
+ * {@link io.protobase.benchmarks.CommitLatency} (throughput and p99 of one-key commits from 1 and 8 threads, with
+ * a named place for the background work that will run beside them). They take {@code name=value} arguments
+ * ({@link io.protobase.benchmarks.MainArgs}); {@code docs/performance.md} has the commands and the baseline.
+ *
  * <h2>What is compared</h2>
  * ProtoBase runs on {@code MemoryStorage}, which <em>encodes</em> every node it stores (and copies the
  * bytes on push and read), as a persistent backend would; a committed tree stays decoded on the heap, so

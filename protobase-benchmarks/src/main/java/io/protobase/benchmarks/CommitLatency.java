@@ -1,0 +1,209 @@
+package io.protobase.benchmarks;
+
+import io.protobase.collection.DbObject;
+import io.protobase.collection.Dictionary;
+import io.protobase.storage.file.FsyncPolicy;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Space (3), not a JMH benchmark: throughput and latency percentiles of one-key commits on a ProtoBase
+ * {@code StandaloneFileStorage} holding the {@link Dataset} dictionary of {@code size} (100,000) records, from 1 and
+ * from 8 threads ({@code threads}), with {@code during} running beside the measured commits. It is the baseline
+ * that compaction (issue 13) must not spoil: the same commits with compaction running in the background.
+ *
+ * <p>Each thread replaces the records of its own slice of a fixed random permutation of the keys, in turn (the
+ * commits of {@link FileCommitBenchmark}: threads never conflict, no update is a no-op), and times each
+ * {@code db.write} with {@code System.nanoTime()}. After {@code warmup} seconds of commits that are not recorded,
+ * every commit that starts within the next {@code seconds} is; throughput is the recorded commits over that
+ * window, and the percentiles are exact (every latency is kept and sorted). The store is loaded fresh for each
+ * thread count, closed, reopened and checked afterwards, then deleted. {@code fsync} is the policy of the measured
+ * commits ({@code commit}, the default: durable commits; {@code none}: their CPU and write cost alone).
+ *
+ * <p><b>{@code during}</b> names the {@link Background} work: today only {@code none}. Compaction plugs in
+ * there once the engine has it (issue 13, item 2): a case of {@link Background#start} that starts it on the
+ * store's object space before the warm-up, and whose {@code stop()} stops it and says what it did (segments
+ * dropped, bytes reclaimed).
+ *
+ * <pre>
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.CommitLatency \
+ *     [size=100000] [threads=1,8] [warmup=5] [seconds=15] [fsync=commit] [during=none]
+ * </pre>
+ * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
+ */
+public final class CommitLatency {
+
+    private CommitLatency() {
+    }
+
+    /**
+     * Work that runs beside the measured commits, from before the warm-up to after the last recorded commit.
+     */
+    @FunctionalInterface
+    interface Background {
+
+        /** The names {@code during} accepts. */
+        Set<String> NAMES = Set.of("none");
+
+        /** Starts the work named {@code name} (one of {@link #NAMES}) on {@code store}. */
+        static Background start(String name, FileStores.ProtoBaseFile store) {
+            if (!"none".equals(name)) {
+                throw new IllegalArgumentException("no background work named " + name + "; known: " + NAMES);
+            }
+            return () -> "nothing";
+        }
+
+        /** Stops the work; returns what it did, for the report. */
+        String stop();
+    }
+
+    public static void main(String[] args) throws InterruptedException, ExecutionException {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("size", "100000");
+        defaults.put("threads", "1,8");
+        defaults.put("warmup", "5");
+        defaults.put("seconds", "15");
+        defaults.put("fsync", "commit");
+        defaults.put("during", "none");
+        MainArgs a = new MainArgs("CommitLatency", args, defaults);
+        FsyncPolicy fsync = FsyncPolicy.valueOf(a.choice("fsync", Set.of("commit", "interval", "none"))
+                .toUpperCase(Locale.ROOT));
+        String during = a.choice("during", Background.NAMES);
+        System.out.printf("One-key commits on a file store, latency and throughput (%s; stores under %s)%n",
+                a.describe(), FileStores.baseDir());
+        for (String t : a.string("threads").split(",")) {
+            int threads = Integer.parseInt(t.trim());
+            run(a.count("size"), threads, a.count("warmup"), a.count("seconds"), fsync, during);
+        }
+    }
+
+    private static void run(int size, int threads, int warmupSeconds, int seconds, FsyncPolicy fsync, String during)
+            throws InterruptedException, ExecutionException {
+        int slice = size / threads;
+        if (slice == 0) {
+            throw new IllegalArgumentException("CommitLatency: size " + size + " is smaller than threads " + threads);
+        }
+        int[] ids = Dataset.shuffledIds(size, Dataset.UPDATE_SEED);
+        Path dir = FileStores.newDir("protobase-latency-");
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            FileStores.ProtoBaseFile.load(dir, size).close();
+            List<Writer> writers = new ArrayList<>();
+            String background;
+            long fsyncs;
+            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(dir, fsync)) {
+                Background work = Background.start(during, store);
+                try {
+                    CountDownLatch ready = new CountDownLatch(threads);
+                    CountDownLatch go = new CountDownLatch(1);
+                    List<Future<?>> futures = new ArrayList<>();
+                    long[] window = new long[2];
+                    for (int i = 0; i < threads; i++) {
+                        Writer w = new Writer(store, ids, i * slice, slice);
+                        writers.add(w);
+                        futures.add(pool.submit(() -> {
+                            ready.countDown();
+                            go.await();
+                            w.run(window[0], window[1]);
+                            return null;
+                        }));
+                    }
+                    ready.await();
+                    long start = System.nanoTime();
+                    window[0] = start + warmupSeconds * 1_000_000_000L;
+                    window[1] = window[0] + seconds * 1_000_000_000L;
+                    go.countDown();
+                    for (Future<?> f : futures) {
+                        f.get();
+                    }
+                    fsyncs = store.storage.fsyncCount();
+                } finally {
+                    background = work.stop();
+                }
+            }
+            try (FileStores.ProtoBaseFile reopened = FileStores.ProtoBaseFile.open(dir)) {
+                for (Writer w : writers) {
+                    reopened.checkPrice(w.lastId, w.lastPrice);
+                }
+            }
+            long[] all = writers.stream().flatMapToLong(w -> Arrays.stream(w.latencies, 0, w.recorded)).sorted()
+                    .toArray();
+            long total = writers.stream().mapToLong(w -> w.commits).sum();
+            System.out.printf("  %d thread%s, fsync=%s, during=%s: %,.0f commits/s; latency p50 %,.0f µs, p99 %,.0f "
+                    + "µs, p99.9 %,.0f µs, max %,.0f µs (%,d commits recorded; %,d commits and %,d fsyncs in all, "
+                    + "warm-up included; beside them: %s)%n", threads, threads == 1 ? "" : "s",
+                    fsync.name().toLowerCase(Locale.ROOT), during, all.length / (double) seconds,
+                    percentile(all, 0.50), percentile(all, 0.99), percentile(all, 0.999),
+                    all.length == 0 ? Double.NaN : all[all.length - 1] / 1e3, all.length, total, fsyncs, background);
+        } finally {
+            pool.shutdownNow();
+            FileStores.delete(dir);
+        }
+    }
+
+    /** The latency at quantile {@code q} of sorted nanosecond latencies, in µs (nearest rank). */
+    private static double percentile(long[] sorted, double q) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int rank = (int) Math.ceil(q * sorted.length);
+        return sorted[Math.max(0, rank - 1)] / 1e3;
+    }
+
+    /** One committing thread: its slice of the keys, its recorded latencies and its last commit. */
+    private static final class Writer {
+        private final FileStores.ProtoBaseFile store;
+        private final int[] ids;
+        private final int from;
+        private final int length;
+        long[] latencies = new long[1 << 16];
+        int recorded;
+        long commits;
+        int lastId;
+        double lastPrice;
+
+        Writer(FileStores.ProtoBaseFile store, int[] ids, int from, int length) {
+            this.store = store;
+            this.ids = ids;
+            this.from = from;
+            this.length = length;
+        }
+
+        /** Commits until {@code end}, recording the latency of each commit started at or after {@code recordFrom}. */
+        void run(long recordFrom, long end) {
+            for (long now = System.nanoTime(); now < end; ) {
+                int id = ids[from + (int) (commits % length)];
+                double price = Dataset.price(id) + ++commits;
+                String key = Dataset.key(id);
+                DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+                store.db.write(tx -> {
+                    Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
+                    tx.setRootObject(Dataset.NAME, items.setAt(key, record));
+                    return null;
+                });
+                long done = System.nanoTime();
+                if (now >= recordFrom) {
+                    if (recorded == latencies.length) {
+                        latencies = Arrays.copyOf(latencies, recorded * 2);
+                    }
+                    latencies[recorded++] = done - now;
+                }
+                lastId = id;
+                lastPrice = price;
+                now = done;
+            }
+        }
+    }
+}

@@ -1,0 +1,339 @@
+package io.protobase.benchmarks;
+
+import io.protobase.Database;
+import io.protobase.ObjectSpace;
+import io.protobase.collection.DbObject;
+import io.protobase.collection.Dictionary;
+import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cloud.ObjectStore;
+import io.protobase.storage.cloud.S3ObjectStore;
+import io.protobase.storage.file.FsyncPolicy;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.LongSummaryStatistics;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Space (2) and (4), not a JMH benchmark: how much space a store takes after {@code commits} random one-key
+ * commits on the {@link Dataset} dictionary of {@code size} (100,000) records, against a fresh load of the same
+ * final content. Each commit replaces the record of a key drawn at random (fixed seed) with a new price; a
+ * {@code double[]} follows every key's last price, and the fresh store is loaded from it in one commit, so both
+ * hold exactly the same entries. Per engine ({@code engines}, default {@code protobase,mvstore}):
+ * <ul>
+ *   <li>{@code protobase}: a {@code StandaloneFileStorage} loaded with its defaults, then committed to with
+ *       {@code fsync=none} (only to keep the run short: what is written does not depend on it); the bytes of its
+ *       directory once closed;</li>
+ *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
+ *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
+ *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
+ *       {@code auto}, {@code put} alone, leaving the writing to MVStore's background auto-commit (about once a
+ *       second, as H2's own SQL engine does; a crash loses that second). MVStore's background work (reuse of free
+ *       space in the file after its 45 s retention time, auto-compaction) runs as it would for its users. Printed:
+ *       the file once closed, with MVStore's fill rates before closing, and the fresh load's file both once closed
+ *       and after the offline compaction a user would run on a bulk-loaded file
+ *       ({@link FileStores.MVStoreFile#compact});</li>
+ *   <li>{@code cloud}: a {@code CloudFileStorage} (defaults: {@code durability=async}, 5 s upload interval,
+ *       5 MiB objects; its local log fsyncs every commit) against S3Proxy in this JVM ({@link CloudS3}, an
+ *       in-memory bucket, so its bytes live on this JVM's heap); the objects and bytes under the store's prefix
+ *       once it is closed (close uploads everything), and the bytes of its local cache directory.</li>
+ * </ul>
+ * The time per commit is printed, so that a run with fewer commits than the target (1,000,000) can be
+ * extrapolated (ProtoBase's growth is linear while nothing is reclaimed; MVStore's is not, it reuses space). The
+ * cloud run needs a smaller {@code commits}: its bucket lives on the heap, about 5 KB per commit. Each store is
+ * reopened and checked (count and last commit), then deleted.
+ *
+ * <pre>
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
+ *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto]
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
+ *     commits=100000 engines=cloud
+ * </pre>
+ * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
+ */
+public final class DiskGrowth {
+
+    private static final Set<String> ENGINES = Set.of("protobase", "mvstore", "cloud");
+    private static final Set<String> MVSTORE_MODES = Set.of("commit", "auto");
+
+    private DiskGrowth() {
+    }
+
+    /** The commits of one run: the key each changes, and every key's price after them. */
+    record Plan(int size, int[] commitIds, double[] finalPrices) {
+
+        static Plan of(int size, int commits, long seed) {
+            Random random = new Random(seed);
+            int[] commitIds = new int[commits];
+            double[] prices = new double[size + 1];
+            for (int id = 1; id <= size; id++) {
+                prices[id] = Dataset.price(id);
+            }
+            for (int n = 0; n < commits; n++) {
+                commitIds[n] = 1 + random.nextInt(size);
+                prices[commitIds[n]] = price(commitIds[n], n);
+            }
+            return new Plan(size, commitIds, prices);
+        }
+
+        /** The price commit {@code n} (0-based) sets on {@code id}: unlike the load's and every other commit's. */
+        static double price(int id, int n) {
+            return Dataset.price(id) + n + 1;
+        }
+
+        int commits() {
+            return commitIds.length;
+        }
+
+        int lastId() {
+            return commitIds[commitIds.length - 1];
+        }
+
+        /** The record of {@code id} in the final content. */
+        DbObject finalRecord(int id) {
+            return DbObject.of("id", id, "name", Dataset.name(id), "price", finalPrices[id]);
+        }
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("size", "100000");
+        defaults.put("commits", "1000000");
+        defaults.put("engines", "protobase,mvstore");
+        defaults.put("mvstoreModes", "commit,auto");
+        MainArgs a = new MainArgs("DiskGrowth", args, defaults);
+        List<String> engines = List.of(a.string("engines").split(","));
+        for (String engine : engines) {
+            if (!ENGINES.contains(engine)) {
+                throw new IllegalArgumentException("DiskGrowth: engines must be among " + ENGINES + ", not " + engine);
+            }
+        }
+        List<String> mvstoreModes = List.of(a.string("mvstoreModes").split(","));
+        for (String mode : mvstoreModes) {
+            if (!MVSTORE_MODES.contains(mode)) {
+                throw new IllegalArgumentException("DiskGrowth: mvstoreModes must be among " + MVSTORE_MODES + ", not "
+                        + mode);
+            }
+        }
+        Plan plan = Plan.of(a.count("size"), a.count("commits"), Dataset.UPDATE_SEED);
+        if (plan.commits() == 0) {
+            throw new IllegalArgumentException("DiskGrowth: commits must be at least 1");
+        }
+        System.out.printf("Space after random one-key commits against a fresh load of the same content (%s; stores "
+                + "under %s)%n", a.describe(), FileStores.baseDir());
+        for (String engine : engines) {
+            switch (engine) {
+                case "protobase" -> protobase(plan);
+                case "mvstore" -> {
+                    for (String mode : mvstoreModes) {
+                        mvstore(plan, "commit".equals(mode));
+                    }
+                }
+                default -> cloud(plan);
+            }
+        }
+    }
+
+    private static void protobase(Plan plan) {
+        Path dir = FileStores.newDir("protobase-growth-");
+        Path fresh = FileStores.newDir("protobase-growth-fresh-");
+        try {
+            FileStores.ProtoBaseFile.load(dir, plan.size()).close();
+            long loaded = FileStores.bytesOnDisk(dir);
+            long nanos;
+            try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.NONE)) {
+                nanos = commit(plan, f.db, "ProtoBase");
+            }
+            long after = FileStores.bytesOnDisk(dir);
+            try (FileStores.ProtoBaseFile reopened = FileStores.ProtoBaseFile.open(dir)) {
+                reopened.checkCount(plan.size());
+                reopened.checkPrice(plan.lastId(), plan.finalPrices()[plan.lastId()]);
+            }
+            String files = segmentFiles(dir);
+            try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(fresh)) {
+                load(plan, f.db);
+            }
+            long freshBytes = FileStores.bytesOnDisk(fresh);
+            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=none): %,d bytes after the load, %,d after %,d "
+                    + "commits (%,.0f bytes per commit; %s); a fresh load of the final content: %,d bytes; %.1f× the "
+                    + "fresh store; %,.1f µs per commit%n", loaded, after, plan.commits(),
+                    (after - loaded) / (double) plan.commits(), files, freshBytes, after / (double) freshBytes,
+                    nanos / 1e3 / plan.commits());
+        } finally {
+            FileStores.delete(dir);
+            FileStores.delete(fresh);
+        }
+    }
+
+    private static void mvstore(Plan plan, boolean commitEach) {
+        Path dir = FileStores.newDir("mvstore-growth-");
+        Path fresh = FileStores.newDir("mvstore-growth-fresh-");
+        try {
+            FileStores.MVStoreFile.load(dir, plan.size()).close();
+            long loaded = FileStores.bytesOnDisk(dir);
+            long nanos;
+            String fillRates;
+            try (FileStores.MVStoreFile f = FileStores.MVStoreFile.open(dir)) {
+                Progress progress = new Progress("MVStore", plan.commits());
+                long t0 = System.nanoTime();
+                for (int n = 0; n < plan.commits(); n++) {
+                    int id = plan.commitIds()[n];
+                    f.map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), Plan.price(id, n)});
+                    if (commitEach) {
+                        f.store.commit();
+                    }
+                    progress.done(n + 1);
+                }
+                nanos = System.nanoTime() - t0;
+                fillRates = String.format("fill rate %d%%, chunks fill rate %d%% before close", f.store.getFillRate(),
+                        f.store.getFileStore().getChunksFillRate());
+            }
+            long after = FileStores.bytesOnDisk(dir);
+            try (FileStores.MVStoreFile reopened = FileStores.MVStoreFile.open(dir)) {
+                reopened.checkCount(plan.size());
+                reopened.checkPrice(plan.lastId(), plan.finalPrices()[plan.lastId()]);
+            }
+            try (FileStores.MVStoreFile f = FileStores.MVStoreFile.open(fresh)) {
+                for (int id : Dataset.shuffledIds(plan.size(), Dataset.INSERT_SEED)) {
+                    f.map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), plan.finalPrices()[id]});
+                }
+                f.store.commit();
+            }
+            long freshBytes = FileStores.bytesOnDisk(fresh);
+            FileStores.MVStoreFile.compact(fresh);
+            long freshCompacted = FileStores.bytesOnDisk(fresh);
+            System.out.printf("MVStore (file, 64 MB auto-commit buffer, %s): %,d bytes after the load, %,d after %,d "
+                    + "commits (%,.0f bytes per commit; %s); a fresh load of the final content: %,d bytes, %,d "
+                    + "compacted; %.1f× the fresh store, %.1f× the compacted one; %,.1f µs per commit%n",
+                    commitEach ? "commit() per commit, no sync" : "put only, background auto-commit", loaded, after,
+                    plan.commits(), (after - loaded) / (double) plan.commits(), fillRates, freshBytes, freshCompacted,
+                    after / (double) freshBytes, after / (double) freshCompacted, nanos / 1e3 / plan.commits());
+        } finally {
+            FileStores.delete(dir);
+            FileStores.delete(fresh);
+        }
+    }
+
+    private static void cloud(Plan plan) {
+        Path dir = FileStores.newDir("protobase-cloud-growth-");
+        try (CloudS3 s3 = new CloudS3()) {
+            ObjectStore bucket = new S3ObjectStore(s3.client, CloudS3.BUCKET);
+            CloudFileStorage.Options options = CloudFileStorage.Options.defaults();
+            Bucket loaded;
+            long nanos;
+            long puts;
+            try (ObjectSpace space = CloudS3.space(s3.open("growth/", dir.resolve("cache"), options))) {
+                Database db = space.getDatabase(Dataset.NAME);
+                CloudS3.load(db, plan.size());
+                ((CloudFileStorage) space.storage()).uploadNow();
+                loaded = Bucket.of(bucket, "growth/");
+                long puts0 = ((CloudFileStorage) space.storage()).putRequests();
+                nanos = commit(plan, db, "Cloud");
+                space.close();
+                puts = ((CloudFileStorage) space.storage()).putRequests() - puts0;
+            }
+            Bucket after = Bucket.of(bucket, "growth/");
+            long cache = FileStores.bytesOnDisk(dir.resolve("cache"));
+            try (ObjectSpace check = CloudS3.space(s3.open("growth/", dir.resolve("check"), options))) {
+                DbObject last = (DbObject) check.getDatabase(Dataset.NAME).read(tx -> tx.getRootObject(Dataset.NAME,
+                        Dictionary.class).getAt(Dataset.key(plan.lastId())));
+                if (last == null || !Double.valueOf(plan.finalPrices()[plan.lastId()]).equals(last.getAt("price"))) {
+                    throw new IllegalStateException("the bucket lacks the last commit: " + last);
+                }
+            }
+            try (ObjectSpace space = CloudS3.space(s3.open("fresh/", dir.resolve("fresh"), options))) {
+                load(plan, space.getDatabase(Dataset.NAME));
+            }
+            Bucket fresh = Bucket.of(bucket, "fresh/");
+            System.out.printf("Cloud (CloudFileStorage, durability=async, S3Proxy in memory): the bucket holds %s "
+                    + "after the load, %s after %,d commits (%,.0f bytes per commit; %,d PUT requests; local cache %,d "
+                    + "bytes); a fresh load of the final content: %s; %.1f× the fresh bucket; %,.1f µs per commit%n",
+                    loaded, after, plan.commits(), (after.bytes() - loaded.bytes()) / (double) plan.commits(), puts,
+                    cache, fresh, after.bytes() / (double) fresh.bytes(), nanos / 1e3 / plan.commits());
+        } finally {
+            FileStores.delete(dir);
+        }
+    }
+
+    /** How many log segment files {@code dir} holds, and the largest, for the report. */
+    private static String segmentFiles(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            LongSummaryStatistics sizes = files.filter(p -> p.getFileName().toString().endsWith(".pbl"))
+                    .mapToLong(p -> p.toFile().length()).summaryStatistics();
+            return String.format("%,d segment files of at most %,d bytes", sizes.getCount(), sizes.getMax());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + dir, e);
+        }
+    }
+
+    /** Objects and bytes under a prefix of the bucket. */
+    record Bucket(int objects, long bytes) {
+
+        static Bucket of(ObjectStore store, String prefix) {
+            List<ObjectStore.ObjectInfo> list = store.list(prefix);
+            return new Bucket(list.size(), list.stream().mapToLong(ObjectStore.ObjectInfo::size).sum());
+        }
+
+        @Override
+        public String toString() {
+            return String.format("%,d bytes in %,d objects", bytes, objects);
+        }
+    }
+
+    /** Runs the plan's commits on {@code db}'s dictionary, one transaction each; returns the nanoseconds taken. */
+    private static long commit(Plan plan, Database db, String engine) {
+        Progress progress = new Progress(engine, plan.commits());
+        long t0 = System.nanoTime();
+        for (int n = 0; n < plan.commits(); n++) {
+            int id = plan.commitIds()[n];
+            String key = Dataset.key(id);
+            DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", Plan.price(id, n));
+            db.write(tx -> {
+                Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
+                tx.setRootObject(Dataset.NAME, items.setAt(key, record));
+                return null;
+            });
+            progress.done(n + 1);
+        }
+        return System.nanoTime() - t0;
+    }
+
+    /** Loads the plan's final content into {@code db} in one transaction, in the load order of every benchmark. */
+    private static void load(Plan plan, Database db) {
+        int[] ids = Dataset.shuffledIds(plan.size(), Dataset.INSERT_SEED);
+        db.write(tx -> {
+            Dictionary.Builder b = Dictionary.builder();
+            for (int id : ids) {
+                b.setAt(Dataset.key(id), plan.finalRecord(id));
+            }
+            tx.setRootObject(Dataset.NAME, b.build());
+            return null;
+        });
+    }
+
+    /** Prints a line at every tenth of a long run, so that a run of a million commits shows it is moving. */
+    private static final class Progress {
+        private final String engine;
+        private final int total;
+        private final long start = System.nanoTime();
+
+        Progress(String engine, int total) {
+            this.engine = engine;
+            this.total = total;
+        }
+
+        void done(int n) {
+            if (total >= 100_000 && n % (total / 10) == 0) {
+                System.out.printf("  %s: %,d of %,d commits, %,d s%n", engine, n, total,
+                        (System.nanoTime() - start) / 1_000_000_000);
+            }
+        }
+    }
+}
