@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -65,10 +66,25 @@ public final class ObjectSpace implements AutoCloseable {
     /** Default bound of the decoded-node cache: 128 MiB of encoded atoms. */
     public static final long DEFAULT_CACHE_BYTES = 128L * 1024 * 1024;
 
+    /**
+     * Default of {@link Builder#historyRetention}: one minute. Long enough for the history a running
+     * application reads back ("what did this look like a moment ago"), short enough that the space
+     * the history holds stays about one minute of writes once old versions are reclaimed.
+     */
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofMinutes(1);
+
     private final SharedStorage storage;
     private final AtomStore store;
     private final Duration lockTimeout;
     private final Clock clock;
+    private final Duration historyRetention;
+    /** The snapshot of each open transaction, which stays readable until the transaction ends. */
+    private final Map<Transaction, SpaceState> transactionPins = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The version of each history view returned by {@link Database#at}, held weakly: a view has no
+     * close, so it pins its version for as long as the application can still reach it.
+     */
+    private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
     private final ReentrantLock commitMutex = new ReentrantLock();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
@@ -113,6 +129,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.store = new AtomStore(storage, b.cacheBytes);
         this.lockTimeout = b.lockTimeout;
         this.clock = b.clock;
+        this.historyRetention = b.historyRetention;
         this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
         try {
             this.current = loadState(storage.readRoot());
@@ -135,6 +152,7 @@ public final class ObjectSpace implements AutoCloseable {
         private Duration lockTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private Duration groupCommitDelay = Duration.ZERO;
+        private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
 
         private Builder(SharedStorage storage) {
             this.storage = storage;
@@ -173,7 +191,24 @@ public final class ObjectSpace implements AutoCloseable {
             return this;
         }
 
-        /** The clock stamping commits (history). */
+        /**
+         * How far back {@link Database#at(Instant)} reaches: an instant older than now minus this fails
+         * with {@link HistoryExpiredException}. Versions older than that are not retained for reading,
+         * so their space can be reclaimed; a longer retention keeps more history at the cost of
+         * keeping about this much time's worth of writes on disk. An open transaction or a live
+         * history view keeps reading its version whatever its age. Zero keeps no history beyond the
+         * current version. Default {@link #DEFAULT_HISTORY_RETENTION}.
+         */
+        public Builder historyRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("history retention must not be negative, got " + retention);
+            }
+            this.historyRetention = retention;
+            return this;
+        }
+
+        /** The clock stamping commits (history) and measuring the history retention. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
             return this;
@@ -270,6 +305,11 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public Duration groupCommitDelay() {
         return Duration.ofNanos(groupCommitDelayNanos);
+    }
+
+    /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
+    public Duration historyRetention() {
+        return historyRetention;
     }
 
     /** Counters of this space since it was opened. */
@@ -540,8 +580,16 @@ public final class ObjectSpace implements AutoCloseable {
         return history.get(pointer, p -> SpaceState.fromRecord(p, store.readRecord(p)));
     }
 
-    /** The newest state published at or before {@code instant}, or {@code null} if none. */
-    SpaceState stateAt(Instant instant) {
+    /**
+     * The newest state published at or before {@code instant}, or {@code null} if none.
+     *
+     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
+     */
+    SpaceState stateAt(String database, Instant instant) {
+        Instant horizon = retentionHorizon();
+        if (instant.isBefore(horizon)) {
+            throw new HistoryExpiredException(database, instant, historyRetention, horizon);
+        }
         SpaceState s = currentState();
         while (s != null && s.pointer() != null && s.createdAt().isAfter(instant)) {
             SpaceState jump = s.jump() == null ? null : loadState(s.jump());
@@ -552,6 +600,91 @@ public final class ObjectSpace implements AutoCloseable {
             }
         }
         return s == null || s.pointer() == null ? null : s;
+    }
+
+    /** The oldest instant {@link Database#at} reaches now: the clock's time minus the retention. */
+    private Instant retentionHorizon() {
+        Instant now = clock.instant();
+        try {
+            return now.minus(historyRetention);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            return Instant.MIN; // a retention longer than the calendar: all history
+        }
+    }
+
+    /** Keeps the snapshot of {@code tx} retained until {@link #unpin(Transaction)}. */
+    void pin(Transaction tx, SpaceState snapshot) {
+        if (snapshot.pointer() != null) {
+            transactionPins.put(tx, snapshot);
+        }
+    }
+
+    /** A transaction ended: its snapshot is no longer needed by it. */
+    void unpin(Transaction tx) {
+        transactionPins.remove(tx);
+    }
+
+    /** Keeps the version of a history view retained while the application can reach the view. */
+    void pin(Database view, SpaceState state) {
+        synchronized (viewPins) {
+            viewPins.put(view, state);
+        }
+    }
+
+    /**
+     * The versions history retention keeps, newest first: the current one, every one published
+     * within the retention, and the one that was current when the retention window opened (the one
+     * {@link Database#at} returns for the oldest instant it accepts). Pinned versions are not included.
+     */
+    List<SpaceState> retainedHistory() {
+        Instant horizon = retentionHorizon();
+        List<SpaceState> states = new ArrayList<>();
+        for (SpaceState s = currentState(); s.pointer() != null; s = loadState(s.previous())) {
+            states.add(s);
+            if (!s.createdAt().isAfter(horizon)) {
+                break;
+            }
+        }
+        return states;
+    }
+
+    /**
+     * The space roots whose atoms must stay readable, for reclaiming space: those of
+     * {@link #retainedHistory()}, the one written and still on its way to disk, and every one pinned
+     * by an open transaction (its snapshot) or a live history view. A walk of the live atoms starts at
+     * {@link RetainedRoots#roots()} and does not enter {@link RetainedRoots#expired()}, the versions
+     * the history links of retained roots lead to that nothing retains.
+     */
+    RetainedRoots retainedRoots() {
+        java.util.Set<AtomPointer> roots = new java.util.LinkedHashSet<>();
+        List<SpaceState> states = new ArrayList<>(retainedHistory());
+        SpaceState w = written;
+        if (w != null && w.pointer() != null) {
+            states.add(w);
+        }
+        states.addAll(transactionPins.values());
+        synchronized (viewPins) {
+            states.addAll(viewPins.values());
+        }
+        states.forEach(s -> roots.add(s.pointer()));
+        java.util.Set<AtomPointer> expired = new java.util.LinkedHashSet<>();
+        for (SpaceState s : states) {
+            for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
+                if (link != null && !roots.contains(link)) {
+                    expired.add(link);
+                }
+            }
+        }
+        return new RetainedRoots(java.util.Set.copyOf(roots), java.util.Set.copyOf(expired));
+    }
+
+    /**
+     * What reclaiming space must keep ({@link #retainedRoots()}).
+     *
+     * @param roots space roots still readable
+     * @param expired space roots only reachable through the history links of {@code roots}: not live
+     */
+    record RetainedRoots(java.util.Set<AtomPointer> roots, java.util.Set<AtomPointer> expired) {
     }
 
     void countConflict() {
