@@ -11,6 +11,7 @@ import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -78,8 +79,11 @@ public final class ObjectSpace implements AutoCloseable {
     private final Duration lockTimeout;
     private final Clock clock;
     private final Duration historyRetention;
-    /** The snapshot of each open transaction, which stays readable until the transaction ends. */
-    private final Map<Transaction, SpaceState> transactionPins = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The snapshot of each open transaction and the versions each running backup copies: they stay
+     * readable until the transaction ends or the backup is written.
+     */
+    private final Map<Object, SpaceState> pins = new java.util.concurrent.ConcurrentHashMap<>();
     /**
      * The version of each history view returned by {@link Database#at}, held weakly: a view has no
      * close, so it pins its version for as long as the application can still reach it.
@@ -310,6 +314,53 @@ public final class ObjectSpace implements AutoCloseable {
     /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
     public Duration historyRetention() {
         return historyRetention;
+    }
+
+    /**
+     * Writes an online backup of the current version to {@code target}: see
+     * {@link #backup(Path, BackupOptions)}.
+     */
+    public BackupResult backup(Path target) {
+        return backup(target, BackupOptions.defaults());
+    }
+
+    /**
+     * Writes an online backup: a copy of the current version of the space (the state of one commit),
+     * and with {@link BackupOptions#includeHistory()} the versions the history retention keeps, into
+     * the new directory {@code target}, as a file storage. Restoring is opening that directory:
+     * {@code new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(target)))}, or pointing
+     * {@code protobase.storage.file.path} at it. Works from every storage (a memory or cloud space
+     * backs up to a local directory too).
+     *
+     * <p>Commits continue while the backup runs, and do not wait for it; the backup holds exactly the
+     * version current when it started. The target appears only once the backup is complete and on
+     * disk (it is written into a hidden sibling directory, fsynced, and renamed), so a crash leaves
+     * either no backup or a complete one; a crash may leave the hidden {@code .<name>.backup-*.partial}
+     * directory behind, which can be deleted.
+     *
+     * @param target a directory that does not exist yet, or an empty one
+     * @return what was written, including the sequence number and commit time of the version copied
+     * @throws BackupException when {@code target} is a file or a non-empty directory, or writing fails;
+     *         nothing is left at the target then
+     */
+    public BackupResult backup(Path target, BackupOptions options) {
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(options, "options");
+        ensureOpen();
+        SpaceState now = currentState();
+        List<SpaceState> versions = options.includeHistory() ? retainedHistory()
+                : now.pointer() == null ? List.of() : List.of(now);
+        List<Object> holders = new ArrayList<>(versions.size());
+        for (SpaceState v : versions) {
+            Object holder = new Object();
+            pins.put(holder, v);
+            holders.add(holder);
+        }
+        try {
+            return new OnlineBackup(store).write(target, versions);
+        } finally {
+            holders.forEach(pins::remove);
+        }
     }
 
     /** Counters of this space since it was opened. */
@@ -615,13 +666,13 @@ public final class ObjectSpace implements AutoCloseable {
     /** Keeps the snapshot of {@code tx} retained until {@link #unpin(Transaction)}. */
     void pin(Transaction tx, SpaceState snapshot) {
         if (snapshot.pointer() != null) {
-            transactionPins.put(tx, snapshot);
+            pins.put(tx, snapshot);
         }
     }
 
     /** A transaction ended: its snapshot is no longer needed by it. */
     void unpin(Transaction tx) {
-        transactionPins.remove(tx);
+        pins.remove(tx);
     }
 
     /** Keeps the version of a history view retained while the application can reach the view. */
@@ -662,7 +713,7 @@ public final class ObjectSpace implements AutoCloseable {
         if (w != null && w.pointer() != null) {
             states.add(w);
         }
-        states.addAll(transactionPins.values());
+        states.addAll(pins.values());
         synchronized (viewPins) {
             states.addAll(viewPins.values());
         }

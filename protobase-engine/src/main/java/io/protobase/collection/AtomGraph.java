@@ -168,15 +168,15 @@ public final class AtomGraph {
         }
 
         /**
-         * Copies an atom given by its bytes rather than by pointer (one the caller built, such as a
-         * space root trimmed of its history links) after the graphs it references.
-         *
-         * @param source names the atom in error messages
+         * Copies the atom {@code source} as {@code atom}, a version of its bytes the caller changed
+         * (such as a space root trimmed of its history links), after the graphs those bytes reference.
+         * Later references to {@code source} lead to this copy.
          */
-        public AtomPointer copyAtom(byte[] atom, Object source) {
-            AtomPointer name = source instanceof AtomPointer p ? p : null;
-            forEachChild(name, atom, this::copy);
-            return push(rewrite(name, atom, copied::get));
+        public AtomPointer copyAtom(AtomPointer source, byte[] atom) {
+            forEachChild(source, atom, this::copy);
+            AtomPointer p = push(rewrite(source, atom, copied::get));
+            copied.put(source, p);
+            return p;
         }
 
         /** Atoms written to the target so far. */
