@@ -345,6 +345,25 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public BackupResult backup(Path target, BackupOptions options) {
         Objects.requireNonNull(target, "target");
+        return pinned(options, versions -> new OnlineBackup(store).write(target, versions));
+    }
+
+    /**
+     * Copies the current version (and with {@link BackupOptions#includeHistory()} the retained history)
+     * into {@code target}, an empty storage of any kind, and publishes it there: how a backup is
+     * restored into a storage other than a local directory, such as a new S3 prefix. Commits continue
+     * meanwhile, as for {@link #backup(Path, BackupOptions)}. The caller keeps {@code target} open.
+     *
+     * @return what was copied ({@link BackupResult#directory()} is {@code null})
+     * @throws BackupException when {@code target} already holds data (has a root)
+     */
+    public BackupResult copyTo(SharedStorage target, BackupOptions options) {
+        Objects.requireNonNull(target, "target");
+        return pinned(options, versions -> new OnlineBackup(store).copyTo(target, versions));
+    }
+
+    /** Runs {@code copy} on the versions {@code options} selects, pinned so that nothing reclaims them meanwhile. */
+    private BackupResult pinned(BackupOptions options, java.util.function.Function<List<SpaceState>, BackupResult> copy) {
         Objects.requireNonNull(options, "options");
         ensureOpen();
         SpaceState now = currentState();
@@ -357,7 +376,7 @@ public final class ObjectSpace implements AutoCloseable {
             holders.add(holder);
         }
         try {
-            return new OnlineBackup(store).write(target, versions);
+            return copy.apply(versions);
         } finally {
             holders.forEach(pins::remove);
         }

@@ -4,6 +4,7 @@ import io.protobase.collection.AtomGraph;
 import io.protobase.collection.AtomStore;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
 
@@ -76,13 +77,7 @@ final class OnlineBackup {
             Files.createDirectory(partial);
             AtomGraph.Copy copy;
             try (StandaloneFileStorage out = new StandaloneFileStorage(new FileBlockProvider(partial))) {
-                copy = new AtomGraph(store.storage()).copyTo(out);
-                AtomPointer newest = copyVersions(copy, versions);
-                if (newest != null) {
-                    try (CommitLock lock = out.acquireCommitLock(LOCK_TIMEOUT)) {
-                        out.compareAndSetRoot(lock, null, newest);
-                    }
-                }
+                copy = copyInto(out, versions);
             }
             syncTree(partial);
             refuseUnlessNewOrEmpty(dir);
@@ -94,10 +89,7 @@ final class OnlineBackup {
             }
             moved = true;
             syncDirectory(parent);
-            SpaceState newest = versions.isEmpty() ? SpaceState.initial() : versions.get(0);
-            return new BackupResult(dir, newest.sequence(), newest.pointer() == null ? null : newest.createdAt(),
-                    versions.size(), copy.atoms(), copy.bytes(),
-                    Duration.ofNanos(System.nanoTime() - start));
+            return result(dir, versions, copy, start);
         } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
             throw new BackupException("Cannot back up " + sourceName + " to " + dir + ": something else created it "
                     + "while the backup was being written; nothing was left there. Back up into a new directory", e);
@@ -109,6 +101,41 @@ final class OnlineBackup {
                 deleteQuietly(partial);
             }
         }
+    }
+
+    /**
+     * Copies {@code versions} (newest first) into {@code target}, a storage nobody has committed to,
+     * and publishes the newest as its root.
+     *
+     * @throws BackupException when {@code target} already has a root
+     */
+    BackupResult copyTo(SharedStorage target, List<SpaceState> versions) {
+        long start = System.nanoTime();
+        return result(null, versions, copyInto(target, versions), start);
+    }
+
+    private AtomGraph.Copy copyInto(SharedStorage out, List<SpaceState> versions) {
+        if (out.readRoot() != null) {
+            throw new BackupException("Cannot copy " + sourceName + " into " + out.describe() + ": it already holds "
+                    + "data (it has a root). Copy into a new, empty storage (for S3, a new prefix)");
+        }
+        AtomGraph.Copy copy = new AtomGraph(store.storage()).copyTo(out);
+        AtomPointer newest = copyVersions(copy, versions);
+        if (newest != null) {
+            try (CommitLock lock = out.acquireCommitLock(LOCK_TIMEOUT)) {
+                if (!out.compareAndSetRoot(lock, null, newest)) {
+                    throw new BackupException("Cannot copy " + sourceName + " into " + out.describe() + ": another "
+                            + "writer committed to it during the copy; copy into a storage nothing else uses");
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static BackupResult result(Path dir, List<SpaceState> versions, AtomGraph.Copy copy, long startNanos) {
+        SpaceState newest = versions.isEmpty() ? SpaceState.initial() : versions.get(0);
+        return new BackupResult(dir, newest.sequence(), newest.pointer() == null ? null : newest.createdAt(),
+                versions.size(), copy.atoms(), copy.bytes(), Duration.ofNanos(System.nanoTime() - startNanos));
     }
 
     /**

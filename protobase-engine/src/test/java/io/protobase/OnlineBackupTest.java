@@ -88,13 +88,16 @@ class OnlineBackupTest {
         }
     }
 
+    private CloudFileStorage cloud(String prefix, String cache) {
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix, dir.resolve(cache),
+                1 << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
+    }
+
     private SharedStorage storage(String kind) {
         return switch (kind) {
             case "memory" -> new MemoryStorage();
             case "file" -> new StandaloneFileStorage(new FileBlockProvider(dir.resolve("source")));
-            case "cloud" -> new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket),
-                    "backup-" + System.nanoTime() + "/", dir.resolve("cloud-cache"), 1 << 20, 64 * 1024),
-                    CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
+            case "cloud" -> cloud("backup-" + System.nanoTime() + "/", "cloud-cache");
             default -> throw new IllegalArgumentException(kind);
         };
     }
@@ -232,6 +235,37 @@ class OnlineBackupTest {
         }
         assertThat(log).hasSize(entries);
         assertThat(content.get("preload")).isEqualTo(20_000L);
+    }
+
+    @Test
+    void aCloudSpaceBacksUpToALocalDirectoryAndRestoresIntoANewPrefix() {
+        Path backup = dir.resolve("cloud-backup");
+        try (ObjectSpace space = new ObjectSpace(cloud("live/", "live-cache"))) {
+            space.getDatabase("db").write(tx -> {
+                Dictionary.Builder b = Dictionary.builder();
+                for (int i = 0; i < 5_000; i++) {
+                    b.setAt(i, "v" + i);
+                }
+                tx.setRootObject("data", b.build());
+                return null;
+            });
+            space.backup(backup);
+        }
+        try (ObjectSpace fromBackup = restore(backup); CloudFileStorage fresh = cloud("restored/", "restore-cache")) {
+            BackupResult copied = fromBackup.copyTo(fresh, BackupOptions.defaults());
+            assertThat(copied.directory()).isNull();
+            assertThat(copied.sequence()).isEqualTo(fromBackup.statistics().sequence());
+            assertThatThrownBy(() -> fromBackup.copyTo(fresh, BackupOptions.defaults()))
+                    .isInstanceOf(BackupException.class)
+                    .hasMessageContaining("already holds data")
+                    .hasMessageContaining("new, empty storage");
+        }
+        // a node with an empty cache opens from the bucket alone
+        try (ObjectSpace restored = new ObjectSpace(cloud("restored/", "another-cache"))) {
+            Dictionary data = restored.getDatabase("db").read(tx -> tx.getRootObject("data", Dictionary.class));
+            assertThat(data.count()).isEqualTo(5_000);
+            assertThat(data.getAt(4_321)).isEqualTo("v4321");
+        }
     }
 
     @Test
