@@ -22,6 +22,8 @@
  *       map (single shot, µs per update);</li>
  *   <li>{@link io.protobase.benchmarks.ScanBenchmark}: a full ordered scan summing a field (ms).</li>
  * </ul>
+ * {@link io.protobase.benchmarks.BackupBenchmark} is a measured program rather than a JMH benchmark: an
+ * online backup of the data set while 8 threads commit, against {@code cp -r} of the store.
  *
  * <h2>What is compared</h2>
  * ProtoBase runs on {@code MemoryStorage}, which <em>encodes</em> every node it stores (and copies the
