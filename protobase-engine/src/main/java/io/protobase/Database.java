@@ -183,16 +183,22 @@ public final class Database {
 
     /**
      * A read-only view of this database as it was at {@code instant}: the newest committed state at
-     * or before it.
+     * or before it. The view keeps that state readable for as long as the application holds it, even
+     * once it is older than the history retention.
      *
+     * @throws HistoryExpiredException when {@code instant} is older than the space's history retention
+     *         ({@link ObjectSpace#historyRetention()}) reaches
      * @throws DatabaseNotFoundException when the database did not exist then
      */
     public Database at(Instant instant) {
-        SpaceState s = space.stateAt(instant);
+        Objects.requireNonNull(instant, "instant");
+        SpaceState s = space.stateAt(name, instant);
         if (s == null || !s.catalog().has(name)) {
             throw new DatabaseNotFoundException("Database '" + name + "' did not exist at " + instant);
         }
-        return new Database(space, name, s);
+        Database view = new Database(space, name, s);
+        space.pin(view, s);
+        return view;
     }
 
     /** Time of the newest commit visible to this handle ({@code null} before the first commit). */

@@ -11,6 +11,7 @@ import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -65,10 +67,28 @@ public final class ObjectSpace implements AutoCloseable {
     /** Default bound of the decoded-node cache: 128 MiB of encoded atoms. */
     public static final long DEFAULT_CACHE_BYTES = 128L * 1024 * 1024;
 
+    /**
+     * Default of {@link Builder#historyRetention}: one minute. Long enough for the history a running
+     * application reads back ("what did this look like a moment ago"), short enough that the space
+     * the history holds stays about one minute of writes once old versions are reclaimed.
+     */
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofMinutes(1);
+
     private final SharedStorage storage;
     private final AtomStore store;
     private final Duration lockTimeout;
     private final Clock clock;
+    private final Duration historyRetention;
+    /**
+     * The snapshot of each open transaction and the versions each running backup copies: they stay
+     * readable until the transaction ends or the backup is written.
+     */
+    private final Map<Object, SpaceState> pins = new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The version of each history view returned by {@link Database#at}, held weakly: a view has no
+     * close, so it pins its version for as long as the application can still reach it.
+     */
+    private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
     private final ReentrantLock commitMutex = new ReentrantLock();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
@@ -113,6 +133,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.store = new AtomStore(storage, b.cacheBytes);
         this.lockTimeout = b.lockTimeout;
         this.clock = b.clock;
+        this.historyRetention = b.historyRetention;
         this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
         try {
             this.current = loadState(storage.readRoot());
@@ -135,6 +156,7 @@ public final class ObjectSpace implements AutoCloseable {
         private Duration lockTimeout = Duration.ofSeconds(30);
         private Clock clock = Clock.systemUTC();
         private Duration groupCommitDelay = Duration.ZERO;
+        private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
 
         private Builder(SharedStorage storage) {
             this.storage = storage;
@@ -173,7 +195,24 @@ public final class ObjectSpace implements AutoCloseable {
             return this;
         }
 
-        /** The clock stamping commits (history). */
+        /**
+         * How far back {@link Database#at(Instant)} reaches: an instant older than now minus this fails
+         * with {@link HistoryExpiredException}. Versions older than that are not retained for reading,
+         * so their space can be reclaimed; a longer retention keeps more history at the cost of
+         * keeping about this much time's worth of writes on disk. An open transaction or a live
+         * history view keeps reading its version whatever its age. Zero keeps no history beyond the
+         * current version. Default {@link #DEFAULT_HISTORY_RETENTION}.
+         */
+        public Builder historyRetention(Duration retention) {
+            Objects.requireNonNull(retention, "retention");
+            if (retention.isNegative()) {
+                throw new IllegalArgumentException("history retention must not be negative, got " + retention);
+            }
+            this.historyRetention = retention;
+            return this;
+        }
+
+        /** The clock stamping commits (history) and measuring the history retention. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
             return this;
@@ -270,6 +309,77 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public Duration groupCommitDelay() {
         return Duration.ofNanos(groupCommitDelayNanos);
+    }
+
+    /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
+    public Duration historyRetention() {
+        return historyRetention;
+    }
+
+    /**
+     * Writes an online backup of the current version to {@code target}: see
+     * {@link #backup(Path, BackupOptions)}.
+     */
+    public BackupResult backup(Path target) {
+        return backup(target, BackupOptions.defaults());
+    }
+
+    /**
+     * Writes an online backup: a copy of the current version of the space (the state of one commit),
+     * and with {@link BackupOptions#includeHistory()} the versions the history retention keeps, into
+     * the new directory {@code target}, as a file storage. Restoring is opening that directory:
+     * {@code new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(target)))}, or pointing
+     * {@code protobase.storage.file.path} at it. Works from every storage (a memory or cloud space
+     * backs up to a local directory too).
+     *
+     * <p>Commits continue while the backup runs, and do not wait for it; the backup holds exactly the
+     * version current when it started. The target appears only once the backup is complete and on
+     * disk (it is written into a hidden sibling directory, fsynced, and renamed), so a crash leaves
+     * either no backup or a complete one; a crash may leave the hidden {@code .<name>.backup-*.partial}
+     * directory behind, which can be deleted.
+     *
+     * @param target a directory that does not exist yet, or an empty one
+     * @return what was written, including the sequence number and commit time of the version copied
+     * @throws BackupException when {@code target} is a file or a non-empty directory, or writing fails;
+     *         nothing is left at the target then
+     */
+    public BackupResult backup(Path target, BackupOptions options) {
+        Objects.requireNonNull(target, "target");
+        return pinned(options, versions -> new OnlineBackup(store).write(target, versions));
+    }
+
+    /**
+     * Copies the current version (and with {@link BackupOptions#includeHistory()} the retained history)
+     * into {@code target}, an empty storage of any kind, and publishes it there: how a backup is
+     * restored into a storage other than a local directory, such as a new S3 prefix. Commits continue
+     * meanwhile, as for {@link #backup(Path, BackupOptions)}. The caller keeps {@code target} open.
+     *
+     * @return what was copied ({@link BackupResult#directory()} is {@code null})
+     * @throws BackupException when {@code target} already holds data (has a root)
+     */
+    public BackupResult copyTo(SharedStorage target, BackupOptions options) {
+        Objects.requireNonNull(target, "target");
+        return pinned(options, versions -> new OnlineBackup(store).copyTo(target, versions));
+    }
+
+    /** Runs {@code copy} on the versions {@code options} selects, pinned so that nothing reclaims them meanwhile. */
+    private BackupResult pinned(BackupOptions options, java.util.function.Function<List<SpaceState>, BackupResult> copy) {
+        Objects.requireNonNull(options, "options");
+        ensureOpen();
+        SpaceState now = currentState();
+        List<SpaceState> versions = options.includeHistory() ? retainedHistory()
+                : now.pointer() == null ? List.of() : List.of(now);
+        List<Object> holders = new ArrayList<>(versions.size());
+        for (SpaceState v : versions) {
+            Object holder = new Object();
+            pins.put(holder, v);
+            holders.add(holder);
+        }
+        try {
+            return copy.apply(versions);
+        } finally {
+            holders.forEach(pins::remove);
+        }
     }
 
     /** Counters of this space since it was opened. */
@@ -540,8 +650,16 @@ public final class ObjectSpace implements AutoCloseable {
         return history.get(pointer, p -> SpaceState.fromRecord(p, store.readRecord(p)));
     }
 
-    /** The newest state published at or before {@code instant}, or {@code null} if none. */
-    SpaceState stateAt(Instant instant) {
+    /**
+     * The newest state published at or before {@code instant}, or {@code null} if none.
+     *
+     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
+     */
+    SpaceState stateAt(String database, Instant instant) {
+        Instant horizon = retentionHorizon();
+        if (instant.isBefore(horizon)) {
+            throw new HistoryExpiredException(database, instant, historyRetention, horizon);
+        }
         SpaceState s = currentState();
         while (s != null && s.pointer() != null && s.createdAt().isAfter(instant)) {
             SpaceState jump = s.jump() == null ? null : loadState(s.jump());
@@ -552,6 +670,91 @@ public final class ObjectSpace implements AutoCloseable {
             }
         }
         return s == null || s.pointer() == null ? null : s;
+    }
+
+    /** The oldest instant {@link Database#at} reaches now: the clock's time minus the retention. */
+    private Instant retentionHorizon() {
+        Instant now = clock.instant();
+        try {
+            return now.minus(historyRetention);
+        } catch (ArithmeticException | java.time.DateTimeException e) {
+            return Instant.MIN; // a retention longer than the calendar: all history
+        }
+    }
+
+    /** Keeps the snapshot of {@code tx} retained until {@link #unpin(Transaction)}. */
+    void pin(Transaction tx, SpaceState snapshot) {
+        if (snapshot.pointer() != null) {
+            pins.put(tx, snapshot);
+        }
+    }
+
+    /** A transaction ended: its snapshot is no longer needed by it. */
+    void unpin(Transaction tx) {
+        pins.remove(tx);
+    }
+
+    /** Keeps the version of a history view retained while the application can reach the view. */
+    void pin(Database view, SpaceState state) {
+        synchronized (viewPins) {
+            viewPins.put(view, state);
+        }
+    }
+
+    /**
+     * The versions history retention keeps, newest first: the current one, every one published
+     * within the retention, and the one that was current when the retention window opened (the one
+     * {@link Database#at} returns for the oldest instant it accepts). Pinned versions are not included.
+     */
+    List<SpaceState> retainedHistory() {
+        Instant horizon = retentionHorizon();
+        List<SpaceState> states = new ArrayList<>();
+        for (SpaceState s = currentState(); s.pointer() != null; s = loadState(s.previous())) {
+            states.add(s);
+            if (!s.createdAt().isAfter(horizon)) {
+                break;
+            }
+        }
+        return states;
+    }
+
+    /**
+     * The space roots whose atoms must stay readable, for reclaiming space: those of
+     * {@link #retainedHistory()}, the one written and still on its way to disk, and every one pinned
+     * by an open transaction (its snapshot) or a live history view. A walk of the live atoms starts at
+     * {@link RetainedRoots#roots()} and does not enter {@link RetainedRoots#expired()}, the versions
+     * the history links of retained roots lead to that nothing retains.
+     */
+    RetainedRoots retainedRoots() {
+        java.util.Set<AtomPointer> roots = new java.util.LinkedHashSet<>();
+        List<SpaceState> states = new ArrayList<>(retainedHistory());
+        SpaceState w = written;
+        if (w != null && w.pointer() != null) {
+            states.add(w);
+        }
+        states.addAll(pins.values());
+        synchronized (viewPins) {
+            states.addAll(viewPins.values());
+        }
+        states.forEach(s -> roots.add(s.pointer()));
+        java.util.Set<AtomPointer> expired = new java.util.LinkedHashSet<>();
+        for (SpaceState s : states) {
+            for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
+                if (link != null && !roots.contains(link)) {
+                    expired.add(link);
+                }
+            }
+        }
+        return new RetainedRoots(java.util.Set.copyOf(roots), java.util.Set.copyOf(expired));
+    }
+
+    /**
+     * What reclaiming space must keep ({@link #retainedRoots()}).
+     *
+     * @param roots space roots still readable
+     * @param expired space roots only reachable through the history links of {@code roots}: not live
+     */
+    record RetainedRoots(java.util.Set<AtomPointer> roots, java.util.Set<AtomPointer> expired) {
     }
 
     void countConflict() {

@@ -77,6 +77,8 @@ public final class Transaction implements AutoCloseable {
         this.snapshotRoots = (Dictionary) snapshot.catalog().getAt(database.name());
         this.readOnly = readOnly;
         this.running = database.space().transactionStarted(readOnly);
+        // a running transaction keeps reading its snapshot whatever the history retention
+        database.space().pin(this, snapshot);
     }
 
     /** The database this transaction runs on. */
@@ -197,6 +199,7 @@ public final class Transaction implements AutoCloseable {
     /** The one transition out of {@link State#ACTIVE}: tells the space, which tells its listeners. */
     private void end(State finalState, TransactionEvent.Outcome outcome, Duration took, RuntimeException failure) {
         stopRunning();
+        database.space().unpin(this);
         state = finalState;
         database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }

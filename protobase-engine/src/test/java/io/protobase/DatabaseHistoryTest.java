@@ -32,7 +32,12 @@ class DatabaseHistoryTest {
 
     private final TestClock clock = new TestClock(T0);
     private final CountingStorage storage = new CountingStorage(new MemoryStorage());
-    private final ObjectSpace space = ObjectSpace.builder(storage).clock(clock).build();
+    private final ObjectSpace space = open(storage);
+
+    /** These tests read history decades back (to the epoch): the retention must reach that far. */
+    private ObjectSpace open(SharedStorage on) {
+        return ObjectSpace.builder(on).clock(clock).historyRetention(Duration.ofDays(200 * 365)).build();
+    }
 
     @AfterEach
     void close() {
@@ -93,7 +98,7 @@ class DatabaseHistoryTest {
         }
 
         assertHistoryMatches(space.getDatabase("db"), model, created, queries);
-        ObjectSpace reopened = new ObjectSpace(storage);
+        ObjectSpace reopened = open(storage);
         assertHistoryMatches(reopened.getDatabase("db"), model, created, queries);
     }
 
@@ -133,7 +138,7 @@ class DatabaseHistoryTest {
             });
             times.add(clock.instant());
         }
-        ObjectSpace cold = new ObjectSpace(storage); // empty caches: every version visited is a storage read
+        ObjectSpace cold = open(storage); // empty caches: every version visited is a storage read
         Database coldDb = cold.getDatabase("db");
         Random rnd = new Random(5);
         long worst = 0;
@@ -165,7 +170,7 @@ class DatabaseHistoryTest {
 
     @Test
     void atOnAnEmptySpaceThrowsDatabaseNotFound() {
-        ObjectSpace empty = new ObjectSpace(new MemoryStorage());
+        ObjectSpace empty = open(new MemoryStorage());
         try {
             Database db = empty.getDatabase("db");
             assertThatThrownBy(() -> db.at(Instant.EPOCH)).isInstanceOf(DatabaseNotFoundException.class);

@@ -22,6 +22,8 @@
  *       map (single shot, µs per update);</li>
  *   <li>{@link io.protobase.benchmarks.ScanBenchmark}: a full ordered scan summing a field (ms).</li>
  * </ul>
+ * {@link io.protobase.benchmarks.BackupBenchmark} is a measured program rather than a JMH benchmark: an
+ * online backup of the data set while 8 threads commit, against {@code cp -r} of the store.
  *
  * <h2>Space</h2>
  * Three plain programs (a {@code main}, not JMH: each figure is one long measured run, not a rate sampled in

@@ -17,7 +17,8 @@ class ObjectSpaceConfiguration {
     ObjectSpace protoBaseObjectSpace(SharedStorage storage, ProtoBaseProperties properties,
             ObjectProvider<ObjectSpaceCustomizer> customizers) {
         ObjectSpace.Builder builder = ObjectSpace.builder(storage).cacheBytes(properties.cache().maxSize().toBytes())
-                .groupCommitDelay(properties.commit().groupDelay());
+                .groupCommitDelay(properties.commit().groupDelay())
+                .historyRetention(properties.history().retention());
         customizers.orderedStream().forEach(c -> c.customize(builder));
         return builder.build();
     }

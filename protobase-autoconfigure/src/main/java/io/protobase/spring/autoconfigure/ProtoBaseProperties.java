@@ -22,6 +22,7 @@ import java.time.Duration;
  * @param storage where the data lives
  * @param cache the in-memory cache of decoded nodes
  * @param commit how concurrent commits are grouped
+ * @param history how much history {@code Database.at} can read
  * @param shutdown how the application context closes the object space
  * @param repositories Spring Data repositories on ProtoBase
  */
@@ -32,6 +33,7 @@ public record ProtoBaseProperties(
         @DefaultValue Storage storage,
         @DefaultValue Cache cache,
         @DefaultValue Commit commit,
+        @DefaultValue History history,
         @DefaultValue Shutdown shutdown,
         @DefaultValue Repositories repositories) {
 
@@ -202,6 +204,24 @@ public record ProtoBaseProperties(
             if (groupDelay.isNegative()) {
                 throw new InvalidProtoBasePropertyException("protobase.commit.group-delay", groupDelay,
                         "the delay must not be negative", "Set it to a duration such as 1ms, or 0ms not to wait");
+            }
+        }
+    }
+
+    /**
+     * History settings.
+     *
+     * @param retention how far back {@code Database.at(Instant)} reaches; older instants fail with
+     *                  {@code HistoryExpiredException}. Longer keeps more history readable, at the cost
+     *                  of keeping about this much time's worth of writes on disk once old versions
+     *                  are reclaimed ({@code 0s}: the current version only)
+     */
+    public record History(@DefaultValue("1m") Duration retention) {
+
+        public History {
+            if (retention.isNegative()) {
+                throw new InvalidProtoBasePropertyException("protobase.history.retention", retention,
+                        "the retention must not be negative", "Set it to a duration such as 1m, or 0s to keep no history");
             }
         }
     }

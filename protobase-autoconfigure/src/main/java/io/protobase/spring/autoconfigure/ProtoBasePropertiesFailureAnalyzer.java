@@ -42,6 +42,7 @@ class ProtoBasePropertiesFailureAnalyzer extends AbstractFailureAnalyzer<BindExc
             Map.entry("protobase.storage.cloud.max-backlog", "a positive data size such as 1GB"),
             Map.entry("protobase.cache.max-size", "a positive data size such as 128MB"),
             Map.entry("protobase.commit.group-delay", "a duration such as 1ms, or 0ms not to wait"),
+            Map.entry("protobase.history.retention", "a duration such as 1m, 2h or 7d, or 0s to keep no history"),
             Map.entry("protobase.shutdown.timeout", "a duration such as 30s"));
 
     @Override

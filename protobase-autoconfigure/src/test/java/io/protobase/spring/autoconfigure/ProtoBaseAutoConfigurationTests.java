@@ -2,11 +2,13 @@ package io.protobase.spring.autoconfigure;
 
 import io.protobase.testing.ExpectedWarnings;
 import io.protobase.Database;
+import io.protobase.HistoryExpiredException;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
 import io.protobase.spring.storage.LeasedFileStorage;
 import io.protobase.spring.transaction.ProtoBaseTransactionManager;
 import io.protobase.storage.SharedStorage;
+import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
 import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
@@ -35,6 +37,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Beans, defaults, properties and back-off of {@link ProtoBaseAutoConfiguration}. */
 @ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
@@ -153,11 +156,38 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
+    void historyRetentionBoundsHowFarBackDatabaseAtReaches() {
+        onFile().withPropertyValues("protobase.history.retention=2h").run(context -> {
+            assertThat(context.getBean(ObjectSpace.class).historyRetention()).isEqualTo(Duration.ofHours(2));
+            Database db = context.getBean(Database.class);
+            assertThatThrownBy(() -> db.at(Instant.now().minus(Duration.ofHours(3))))
+                    .isInstanceOf(HistoryExpiredException.class)
+                    .hasMessageContaining("protobase.history.retention");
+        });
+    }
+
+    @Test
+    void theObjectSpaceBeanWritesOnlineBackups(@TempDir Path backups) {
+        onFile().run(context -> {
+            context.getBean(Database.class).write(tx -> {
+                tx.setRootObject("greeting", "hello");
+                return null;
+            });
+            Path backup = context.getBean(ObjectSpace.class).backup(backups.resolve("nightly")).directory();
+            try (ObjectSpace restored = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(backup)))) {
+                assertThat(restored.getDatabase("default").<Object>read(tx -> tx.getRootObject("greeting")))
+                        .isEqualTo("hello");
+            }
+        });
+    }
+
+    @Test
     void objectSpaceDefaultsMatchTheDocumentation() {
         onFile().run(context -> {
             ObjectSpace space = context.getBean(ObjectSpace.class);
             assertThat(space.statistics().cacheMaxBytes()).isEqualTo(128L * MEGABYTE);
             assertThat(space.groupCommitDelay()).isZero();
+            assertThat(space.historyRetention()).isEqualTo(Duration.ofMinutes(1));
             assertThat(((LeasedFileStorage) space.storage()).options())
                     .isEqualTo(StandaloneFileStorage.Options.defaults());
         });

@@ -144,7 +144,8 @@ class ProtoBaseFailureAnalyzerTests {
             "protobase.storage.file.segment-size=-64MB, protobase.storage.file.segment-size",
             "protobase.storage.file.fsync-interval=0s, protobase.storage.file.fsync-interval",
             "protobase.shutdown.timeout=-1s, protobase.shutdown.timeout",
-            "protobase.commit.group-delay=-1ms, protobase.commit.group-delay" })
+            "protobase.commit.group-delay=-1ms, protobase.commit.group-delay",
+            "protobase.history.retention=-1s, protobase.history.retention" })
     void impossibleValuesNameThePropertyAndTheFix(String setting, String property) {
         FailureAnalysis analysis = startupFailure(setting);
         assertThat(analysis.getDescription()).contains("'" + property + "'");
@@ -155,6 +156,7 @@ class ProtoBaseFailureAnalyzerTests {
     @CsvSource(delimiter = '|', value = { "protobase.storage.file.fsync=sometimes | one of commit, interval, none",
             "protobase.shutdown.timeout=soon | a duration",
             "protobase.commit.group-delay=soon | a duration such as 1ms",
+            "protobase.history.retention=forever | a duration",
             "protobase.cache.max-size=big | a positive data size" })
     void malformedValuesNameThePropertyAndWhatItExpects(String setting, String expected) {
         FailureAnalysis analysis = startupFailure(setting);

@@ -1,0 +1,19 @@
+package io.protobase;
+
+/**
+ * An online backup ({@link ObjectSpace#backup}) could not be written: the target is not a new or
+ * empty directory, or writing it failed. Nothing was left at the target; the object space and its
+ * storage are unaffected.
+ */
+public class BackupException extends ProtoBaseException {
+
+    private static final long serialVersionUID = 1L;
+
+    public BackupException(String message) {
+        super(message);
+    }
+
+    public BackupException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,211 @@
+package io.protobase.collection;
+
+import io.protobase.CorruptionException;
+import io.protobase.codec.Tags;
+import io.protobase.index.IndexDefinition;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.ForwardingStorage;
+import io.protobase.storage.memory.MemoryStorage;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link AtomGraph}: the references between atoms, what roots reach, and copies between storages. */
+class AtomGraphTest {
+
+    /** Remembers every atom pushed, with its size: the oracle of what a value's graph holds. */
+    private static final class RecordingStorage extends ForwardingStorage {
+        final Map<AtomPointer, Integer> pushed = new LinkedHashMap<>();
+
+        RecordingStorage() {
+            super(new MemoryStorage());
+        }
+
+        @Override
+        public AtomPointer push(byte[] atom) {
+            AtomPointer p = super.push(atom);
+            pushed.put(p, atom.length);
+            return p;
+        }
+    }
+
+    private final RecordingStorage storage = new RecordingStorage();
+    private final AtomStore store = new AtomStore(storage, 1 << 20);
+    private final AtomGraph graph = new AtomGraph(storage);
+
+    /** A value using every kind of reference: tree nodes, collections of each kind, indexes, pointers. */
+    private AtomPointer richRecord() {
+        Dictionary big = Dictionary.empty();
+        for (int i = 0; i < 3000; i++) {
+            big = big.setAt(i, DbObject.of("n", i, "tag", "t" + (i % 7)));
+        }
+        big = big.withIndex(IndexDefinition.onField("tag"));
+        ProtoList list = ProtoList.empty();
+        for (int i = 0; i < 500; i++) {
+            list = list.appendLast(i % 2 == 0 ? "s" + i : Dictionary.empty().setAt("inner", i));
+        }
+        HashDictionary hash = HashDictionary.empty();
+        ProtoSet set = ProtoSet.empty();
+        CountedSet counted = CountedSet.empty();
+        RepeatedKeysDictionary repeated = RepeatedKeysDictionary.empty();
+        for (int i = 0; i < 400; i++) {
+            hash = hash.setAt(List.of(i, "k"), Instant.ofEpochSecond(i));
+            set = set.add(i * 3L);
+            counted = counted.add("c" + (i % 50));
+            repeated = repeated.setAt("r" + (i % 30), i);
+        }
+        AtomPointer elsewhere = store.writeRecord(DbObject.of("pointed", "at"));
+        return store.writeRecord(DbObject.of("big", big, "list", list, "hash", hash, "set", set, "counted", counted,
+                "repeated", repeated, "pointer", elsewhere, "nested", List.of(List.of(Dictionary.empty().setAt(1, 2)))));
+    }
+
+    private Map<AtomPointer, Integer> reachable(AtomPointer root, Set<AtomPointer> boundary) {
+        Map<AtomPointer, Integer> seen = new HashMap<>();
+        graph.forEachReachable(List.of(root), boundary, (p, size) -> assertThat(seen.put(p, size)).isNull());
+        return seen;
+    }
+
+    @Test
+    void aRecordReachesExactlyTheAtomsWrittenForItWithTheirSizes() {
+        AtomPointer root = richRecord();
+
+        assertThat(storage.pushed).hasSizeGreaterThan(100);
+        assertThat(reachable(root, Set.of())).isEqualTo(storage.pushed);
+    }
+
+    @Test
+    void liveBytesPerSegmentSumTheReachableAtoms() {
+        AtomPointer root = richRecord();
+
+        Map<Long, Long> expected = new HashMap<>();
+        storage.pushed.forEach((p, size) -> expected.merge(p.segmentId(), (long) size, Long::sum));
+        assertThat(graph.liveBytesBySegment(List.of(root), Set.of())).isEqualTo(expected);
+    }
+
+    @Test
+    void aWalkDoesNotEnterTheBoundary() {
+        AtomPointer older = store.writeRecord(DbObject.of("v", Dictionary.empty().setAt("old", 1)));
+        AtomPointer newer = store.writeRecord(DbObject.of("previous", older, "v", Dictionary.empty().setAt("new", 2)));
+
+        Map<AtomPointer, Integer> live = reachable(newer, Set.of(older));
+
+        assertThat(live).hasSize(2).containsKey(newer).doesNotContainKey(older);
+    }
+
+    @Test
+    void aCopyIntoAnotherStorageReadsBackEqual() {
+        AtomPointer root = richRecord();
+        Object original = store.readRecord(root);
+        MemoryStorage target = new MemoryStorage();
+
+        AtomGraph.Copy copy = graph.copyTo(target);
+        AtomPointer copied = copy.copy(root);
+
+        assertThat(copy.atoms()).isEqualTo(storage.pushed.size());
+        // pointers are varints: the copy's size differs from the original's by how its pointers encode
+        assertThat(copy.bytes()).isCloseTo(storage.pushed.values().stream().mapToLong(Integer::intValue).sum(),
+                org.assertj.core.data.Percentage.withPercentage(5));
+        DbObject back = (DbObject) new AtomStore(target, 1 << 20).readRecord(copied);
+        DbObject before = (DbObject) original;
+        assertThat(((Dictionary) back.getAt("big")).asMap()).isEqualTo(((Dictionary) before.getAt("big")).asMap());
+        assertThat(((Dictionary) back.getAt("big")).indexes().keySet()).containsExactly("tag");
+        assertThat(((ProtoList) back.getAt("list")).asList()).hasSize(500);
+        assertThat(((Dictionary) ((ProtoList) back.getAt("list")).getAt(1)).asMap()).isEqualTo(Map.of("inner", 1));
+        assertThat(((HashDictionary) back.getAt("hash")).getAt(List.of(7, "k"))).isEqualTo(Instant.ofEpochSecond(7));
+        assertThat(((HashDictionary) back.getAt("hash")).count()).isEqualTo(400);
+        assertThat(((ProtoSet) back.getAt("set")).asSet()).isEqualTo(((ProtoSet) before.getAt("set")).asSet());
+        assertThat(((CountedSet) back.getAt("counted")).getCount("c3")).isEqualTo(8);
+        assertThat(((RepeatedKeysDictionary) back.getAt("repeated")).count())
+                .isEqualTo(((RepeatedKeysDictionary) before.getAt("repeated")).count()).isPositive();
+        AtomPointer pointer = (AtomPointer) back.getAt("pointer");
+        assertThat(new AtomStore(target, 1 << 20).readRecord(pointer)).isEqualTo(DbObject.of("pointed", "at"));
+    }
+
+    @Test
+    void graphsSharingAtomsAreCopiedOnce() {
+        Dictionary shared = Dictionary.empty();
+        for (int i = 0; i < 500; i++) {
+            shared = shared.setAt(i, i);
+        }
+        AtomPointer a = store.writeRecord(DbObject.of("d", shared));
+        AtomPointer b = store.writeRecord(DbObject.of("d", shared.setAt(0, "changed")));
+        MemoryStorage target = new MemoryStorage();
+
+        AtomGraph.Copy copy = graph.copyTo(target);
+        copy.copy(a);
+        long afterFirst = copy.atoms();
+        copy.copy(b);
+
+        assertThat(copy.atoms() - afterFirst).as("only b's record and the nodes it changed").isLessThan(5);
+        assertThat(copy.atoms()).isEqualTo(storage.pushed.size());
+    }
+
+    @Test
+    void aGraphDeeperThanAnyStackIsWalkedAndCopied() {
+        int depth = 50_000;
+        Dictionary chain = Dictionary.empty().setAt("bottom", true);
+        for (int i = 0; i < depth; i++) {
+            store.persist(chain); // stored level by level, as a history of commits builds such a chain
+            chain = Dictionary.empty().setAt("next", chain);
+        }
+        AtomPointer root = store.writeRecord(DbObject.of("chain", chain));
+
+        assertThat(reachable(root, Set.of())).hasSize(depth + 2);
+        MemoryStorage target = new MemoryStorage();
+        AtomPointer copied = graph.copyTo(target).copy(root);
+        Dictionary d = (Dictionary) ((DbObject) new AtomStore(target, 1 << 20).readRecord(copied)).getAt("chain");
+        for (int i = 0; i < depth; i++) {
+            d = (Dictionary) d.getAt("next");
+        }
+        assertThat(d.getAt("bottom")).isEqualTo(true);
+    }
+
+    @Test
+    void aMalformedAtomFailsWithCorruptionNamingItsPointer() {
+        AtomPointer garbage = storage.push(new byte[] {Tags.FORMAT_VERSION, Tags.ATOM_RECORD, 99});
+        AtomPointer root = store.writeRecord(DbObject.of("p", garbage));
+
+        assertThatThrownBy(() -> reachable(root, Set.of()))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(garbage.toString())
+                .hasMessageContaining("unknown value tag 99");
+        assertThatThrownBy(() -> graph.copyTo(new MemoryStorage()).copy(root))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(garbage.toString());
+    }
+
+    @Test
+    void aPointerToNothingFailsNamingItAndTheAtomReferencingIt() {
+        AtomPointer nowhere = new AtomPointer(999, 12345);
+        AtomPointer root = store.writeRecord(DbObject.of("p", nowhere));
+
+        assertThatThrownBy(() -> reachable(root, Set.of()))
+                .isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(nowhere.toString())
+                .hasMessageContaining("referenced by " + root);
+    }
+
+    @Test
+    void pointersAreReportedWhereTheyAreEncodedAndRewrittenInPlace() {
+        AtomPointer child = store.writeRecord(DbObject.of("x", 1));
+        AtomPointer root = store.writeRecord(DbObject.of("a", child, "b", List.of(child, "text")));
+        byte[] bytes = storage.read(root);
+        List<AtomPointer> children = new ArrayList<>();
+
+        AtomGraph.forEachChild(root, bytes, children::add);
+        byte[] rewritten = AtomGraph.rewrite(root, bytes, p -> new AtomPointer(p.segmentId() + 1_000_000, 7));
+
+        assertThat(children).containsExactly(child, child);
+        AtomPointer moved = new AtomPointer(child.segmentId() + 1_000_000, 7);
+        assertThat(store.decodeValue(rewritten)).isEqualTo(DbObject.of("a", moved, "b", List.of(moved, "text")));
+    }
+}
