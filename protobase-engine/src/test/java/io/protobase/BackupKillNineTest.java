@@ -3,6 +3,7 @@ package io.protobase;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +25,7 @@ import static org.awaitility.Awaitility.await;
  * parent kills it once the hidden partial directory holds a random number of bytes, or after it
  * reports the backup done.
  */
+@Tag("slow")
 class BackupKillNineTest {
 
     private static final int ENTRIES = 200_000;
