@@ -11,6 +11,10 @@ import java.nio.channels.FileChannel;
  * {@link #allocated} belongs to the writer's lock. The channel is replaced under this object's
  * monitor when an interrupt closed it (see {@link Segments#io}). Recovery sets all of them before
  * the storage is shared.
+ *
+ * <p>A segment lives until it is closed with the storage or released; compaction will add a
+ * count of the reads in flight and a retired mark here, so that the file is deleted by the last
+ * reader (see the package documentation).
  */
 final class Segment {
 

@@ -23,8 +23,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * interrupt-safe channel I/O every other piece of the storage goes through.
  *
  * <p>The registry is a concurrent map: readers look segments up without a lock. Segments are added
- * by recovery and by the {@link LogWriter} when it starts one, and removed only while no pointer
- * the engine still holds can lead into them (see the package documentation on removing segments).
+ * by recovery and by the {@link LogWriter} when it starts one. Today a sealed segment is removed
+ * only when its bytes are kept elsewhere (the cloud storage's {@code releaseSegment}), so a read
+ * racing with the removal may fail. Compaction will remove segments that hold the only copy: the
+ * package documentation describes how ({@link #require} is where a read will pin its segment).
  *
  * <p>A thread interrupted during channel I/O closes the channel for every thread
  * ({@link java.nio.channels.ClosedByInterruptException}). {@link #io} reopens it and retries the
