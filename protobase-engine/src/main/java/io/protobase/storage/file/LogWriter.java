@@ -24,8 +24,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Records collect in a 1 MiB buffer that is written to the channel of the current
  * segment when it fills, at each commit record and on {@link #flush()}; a record larger than the
  * buffer is written directly. Until then {@link #readUnflushed} serves reads of it. Everything
- * here is guarded by the writer's own monitor, except {@link #force}, which runs outside it so that
- * commits go on appending while one fsync is in progress ({@link GroupSync}).
+ * here is guarded by the writer's own monitor. {@link #force} needs no lock: {@link GroupSync} and
+ * {@link #forceUnsynced} fsync without holding the monitor, so that commits go on appending while
+ * one fsync is in progress; rotation and the close record fsync under it.
  *
  * <p>Durability: bytes written to a channel are in the OS; they are durable once {@link #force}
  * has returned for their segment, which then counts them in {@link Segment#synced}. Every commit
