@@ -71,6 +71,14 @@ final class WalFormat {
         return (int) c.getValue();
     }
 
+    /** The checksum of a record: over its 5-byte head (length and kind) and its payload. */
+    static int recordCrc(byte[] head, byte[] payload) {
+        CRC32C c = new CRC32C();
+        c.update(head, 0, 5);
+        c.update(payload, 0, payload.length);
+        return (int) c.getValue();
+    }
+
     /**
      * The root state carried by commit and checkpoint records. {@code durableLength} is how many
      * bytes of the record's own segment had been fsynced when the record was written: damage below

@@ -117,7 +117,7 @@ class SegmentCreationResidueTest {
     void aLastSegmentOfZerosAsLongAsCreationPreallocatesIsCreationResidue() {
         commitIntoTwoSegments();
         Path last = WalFiles.lastSegment(dir);
-        WalFiles.write(last, new byte[WalFormat.HEADER_SIZE + StandaloneFileStorage.PREALLOCATION]);
+        WalFiles.write(last, new byte[WalFormat.HEADER_SIZE + LogWriter.PREALLOCATION]);
         long committedBefore = committedSequence(WalFiles.segments(dir).get(0));
 
         try (StandaloneFileStorage storage = open()) {
@@ -129,7 +129,7 @@ class SegmentCreationResidueTest {
     void aLastSegmentOfZerosLongerThanCreationWritesIsKept() {
         commitIntoTwoSegments();
         Path last = WalFiles.lastSegment(dir);
-        byte[] zeros = new byte[WalFormat.HEADER_SIZE + StandaloneFileStorage.PREALLOCATION + 1];
+        byte[] zeros = new byte[WalFormat.HEADER_SIZE + LogWriter.PREALLOCATION + 1];
         WalFiles.write(last, zeros);
 
         assertOpenFailsAndKeeps(last, zeros);
