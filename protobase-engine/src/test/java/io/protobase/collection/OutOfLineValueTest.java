@@ -177,6 +177,27 @@ class OutOfLineValueTest {
     }
 
     @Test
+    void largeRootObjectIsStoredOutOfLineAndReadBackWhole() {
+        MemoryStorage memory = new MemoryStorage();
+        CountingStorage counting = new CountingStorage(memory);
+        String text = "root text ".repeat(300 * KIB);
+        new ObjectSpace(counting).getDatabase("db").write(tx -> {
+            tx.setRootObject("text", text);
+            tx.setRootObject("count", 1);
+            return null;
+        });
+        assertThat(counting.pushed.stream().filter(a -> a[1] == Tags.ATOM_CHUNK)).hasSize(3);
+
+        CountingStorage fresh = new CountingStorage(memory);
+        Database db = new ObjectSpace(fresh).getDatabase("db");
+        Object count = db.read(tx -> tx.getRootObject("count"));
+        assertThat(count).isEqualTo(1);
+        assertThat(fresh.chunksRead).isZero();
+        Object read = db.read(tx -> tx.getRootObject("text"));
+        assertThat(read).isEqualTo(text);
+    }
+
+    @Test
     void outOfLineValuesEqualHashAndOrderLikeTheValuesWritten() {
         MemoryStorage memory = new MemoryStorage();
         String big = "x".repeat(10 * KIB);
