@@ -7,6 +7,10 @@ import io.protobase.codec.AtomWriter;
 import io.protobase.codec.StableHash;
 import io.protobase.codec.Tags;
 import io.protobase.codec.ValueOrder;
+import io.protobase.index.IndexDefinition;
+import io.protobase.query.Field;
+import io.protobase.query.Query;
+import io.protobase.query.SortKey;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.ForwardingStorage;
 import io.protobase.storage.SharedStorage;
@@ -217,6 +221,33 @@ class OutOfLineValueTest {
         assertThat(ValueOrder.INSTANCE.compare(back, record.with("text", big + "y"))).isNegative();
         assertThat(back.asMap()).isEqualTo(record.asMap());
         assertThat(read.getAt("plain")).isEqualTo(big);
+    }
+
+    @Test
+    void indexesAndQueriesFindOutOfLineAttributesLikeInlineOnes() {
+        Dictionary.Builder b = Dictionary.builder();
+        for (int i = 0; i < 60; i++) {
+            b.setAt(i, DbObject.of("id", i, "category", "c" + i % 3, "body", ("body " + i % 5 + " ").repeat(400)));
+        }
+        Dictionary written = b.build().withIndex(IndexDefinition.onField("body"))
+                .withIndex(IndexDefinition.onField("category"));
+        MemoryStorage memory = new MemoryStorage();
+        new ObjectSpace(memory).getDatabase("db").write(tx -> {
+            tx.setRootObject("docs", written);
+            return null;
+        });
+        Dictionary read = new ObjectSpace(memory).getDatabase("db").read(tx -> (Dictionary) tx.getRootObject("docs"));
+        String body2 = "body 2 ".repeat(400);
+
+        for (Dictionary d : List.of(written, read)) {
+            assertThat(d.indexes().get("body").count(body2)).isEqualTo(12);
+            assertThat(d.indexes().get("body").lookup(body2))
+                    .allSatisfy(r -> assertThat(((DbObject) r).getAt("body")).isEqualTo(body2));
+            Query q = Query.from(d).where(Field.of("body").eq(body2).and(Field.of("category").eq("c1")));
+            assertThat(q.toList()).extracting(r -> ((DbObject) r).getAt("id")).containsExactlyInAnyOrder(7, 22, 37, 52);
+            assertThat(Query.from(d).orderBy(SortKey.desc("body")).limit(1).toList())
+                    .extracting(r -> ((DbObject) r).getAt("body")).containsExactly("body 4 ".repeat(400));
+        }
     }
 
     @Test
