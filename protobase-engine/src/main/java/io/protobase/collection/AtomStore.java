@@ -241,28 +241,40 @@ public final class AtomStore {
     /**
      * Writes {@code v}, the value of a leaf entry or record attribute: inline, or, when its encoding
      * exceeds {@link #INLINE_LIMIT} and {@code storing}, as a reference to chunk atoms pushed now (or
-     * pushed before for the same value object). An encoded value of this store is copied as it is.
+     * pushed before for the same value object). An encoded value of this store is copied as it is,
+     * unless it is a large value stored inline by a build without out-of-line values: that one moves
+     * out of line the first time its node is rewritten.
+     *
+     * @return the reference written, when {@code v} was moved out of line now, else {@code null}
      */
-    private void writeSlot(AtomWriter w, Object v, boolean storing) {
+    private EncodedValue writeSlot(AtomWriter w, Object v, boolean storing) {
+        // what the slot holds: the value, or its encoding, by whose identity a reference is remembered
+        Object slot = v;
         if (v instanceof EncodedValue e) {
-            if (e.store == this) {
+            if (e.store == this && (e.outOfLine() || !storing || e.end - e.start <= INLINE_LIMIT)) {
                 w.writeRawFrom(e.atom, e.start, e.end - e.start);
-                return;
+                return null;
+            }
+            EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
+            if (known != null) {
+                w.writeRawFrom(known.atom, known.start, known.end - known.start);
+                return known;
             }
             v = e.decode();
         }
         int start = w.size();
         w.writeValue(v);
         if (!storing || w.size() - start <= INLINE_LIMIT) {
-            return;
+            return null;
         }
-        EncodedValue ref = storedOutOfLine.getIfPresent(v);
+        EncodedValue ref = storedOutOfLine.getIfPresent(slot);
         if (ref == null) {
             ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
-            storedOutOfLine.put(v, ref);
+            storedOutOfLine.put(slot, ref);
         }
         w.truncate(start);
         w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
+        return ref;
     }
 
     /** Pushes {@code encoding} as chunk atoms and returns the reference to write in its place. */
@@ -369,21 +381,26 @@ public final class AtomStore {
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         int[] offsets = new int[n.size + 1];
+        EncodedValue[] moved = null;
         for (int i = 0; i < n.size; i++) {
             offsets[i] = w.size();
             int j = reuse == null ? -1 : reuse[i];
             if (j >= 0) {
                 w.writeRawFrom(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j]);
             } else {
-                writeEntry(w, n, kind, i);
+                EncodedValue ref = writeEntry(w, n, kind, i);
+                if (ref != null) {
+                    moved = moved != null ? moved : new EncodedValue[n.size];
+                    moved[i] = ref;
+                }
             }
         }
         offsets[n.size] = w.size();
         byte[] bytes = w.toByteArray();
-        assert reuse == null || sameEncoding(bytes, encodeFully(n, kind))
+        assert reuse == null || sameEncoding(bytes, encodeFully(n, kind, moved))
                 : "spliced encoding of a node differs from its full encoding";
         AtomPointer p = push(bytes);
-        Node cached = detached(n, reuse, base);
+        Node cached = detached(n, reuse, base, moved);
         n.weight = bytes.length;
         n.bytes = bytes.length;
         n.kindTag = (byte) (kind.ordinal() + 1);
@@ -412,7 +429,7 @@ public final class AtomStore {
      * so that caching it does not pin the in-memory subtree below it: the cache's byte bound then
      * really bounds what it retains.
      */
-    private Node detached(Node n, int[] reuse, Node base) {
+    private Node detached(Node n, int[] reuse, Node base, EncodedValue[] moved) {
         Object[] vals = null;
         if (n.vals != null) {
             // an entry identical to one of the base (same objects, see matchBase) detaches to what the
@@ -426,6 +443,11 @@ public final class AtomStore {
                     continue;
                 }
                 Object v = n.vals[i];
+                if (moved != null && moved[i] != null) {
+                    // the value went out of line in this save: the cached node holds the reference
+                    vals[i] = moved[i];
+                    continue;
+                }
                 vals[i] = n.leaf ? detachedValue(v) : (v instanceof Node c ? c.pointer : v);
             }
         }
@@ -509,19 +531,21 @@ public final class AtomStore {
         return (Dictionary) detachedValue(d);
     }
 
-    private void writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
+    /** Writes entry {@code i} of {@code n}; returns the reference its value was moved out of line to, if it was. */
+    private EncodedValue writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
         if (kind.keyed && (n.leaf || i > 0)) {
             writeKey(w, kind, n.keys[i]);
         }
         if (n.leaf) {
             if (kind.valued) {
-                writeSlot(w, n.vals[i], true);
+                return writeSlot(w, n.vals[i], true);
             }
         } else {
             w.writeVarLong(n.counts[i]);
             Object c = n.vals[i];
             w.writePointer(c instanceof Node cn ? cn.pointer : (AtomPointer) c);
         }
+        return null;
     }
 
     /**
@@ -533,13 +557,24 @@ public final class AtomStore {
                 && java.util.Arrays.equals(spliced, 1, spliced.length, full, 1, full.length);
     }
 
-    /** Encodes every entry afresh (to check a spliced encoding). */
-    private byte[] encodeFully(Node n, TreeKind kind) {
+    /**
+     * Encodes every entry afresh (to check a spliced encoding), with the references of the values the
+     * spliced encoding moved out of line rather than moving them again.
+     */
+    private byte[] encodeFully(Node n, TreeKind kind, EncodedValue[] moved) {
         AtomWriter w = new AtomWriter(codec, n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         for (int i = 0; i < n.size; i++) {
-            writeEntry(w, n, kind, i);
+            EncodedValue ref = moved == null ? null : moved[i];
+            if (ref == null) {
+                writeEntry(w, n, kind, i);
+                continue;
+            }
+            if (kind.keyed) {
+                writeKey(w, kind, n.keys[i]);
+            }
+            w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
         }
         return w.toByteArray();
     }
@@ -583,7 +618,9 @@ public final class AtomStore {
             return false;
         }
         if (n.leaf) {
-            return true;
+            // an entry of an older build holding a large value inline is re-encoded, which moves the value out of line
+            return b.vals == null || b.offsets[k + 1] - b.offsets[k] <= INLINE_LIMIT
+                    || b.vals[k] instanceof EncodedValue e && e.outOfLine();
         }
         // internal: same subtree count, and the key is written for both or for neither (slot 0 has none)
         return n.counts[i] == b.counts[k] && (i == 0) == (k == 0);

@@ -328,6 +328,43 @@ class OutOfLineValueTest {
     }
 
     @Test
+    void largeValueStoredInlineByAnOlderBuildReadsUnchangedAndMovesOutOfLineWhenItsLeafIsRewritten() {
+        MemoryStorage storage = new MemoryStorage();
+        byte[] old = blob(3, 600 * KIB);
+        // a leaf as a build without out-of-line values wrote it: format 1, the large value inline
+        AtomWriter w = new AtomWriter(null, 700 * KIB).begin(Tags.ATOM_LEAF);
+        w.writeByte(TreeKind.SORTED.ordinal());
+        w.writeVarLong(3);
+        w.writeValue("a");
+        w.writeValue(old);
+        w.writeValue("b");
+        w.writeValue(1);
+        w.writeValue("c");
+        w.writeValue(2);
+        AtomPointer leaf = storage.push(w.toByteArray());
+        AtomStore store = new AtomStore(storage, MIB);
+        Dictionary d = new Dictionary(new Tree(TreeKind.SORTED, leaf, 3, store), null);
+        assertThat((byte[]) d.getAt("a")).isEqualTo(old);
+
+        // removals rewrite the leaf without splitting it
+        long before = store.bytesWritten();
+        Dictionary second = d.removeAt("b");
+        store.persist(second);
+        long rewrite = store.bytesWritten() - before;
+        before = store.bytesWritten();
+        Dictionary third = second.removeAt("c");
+        store.persist(third);
+        long next = store.bytesWritten() - before;
+
+        assertThat(rewrite).as("the first rewrite moves the value out of line").isBetween(600L * KIB, 604L * KIB);
+        assertThat(next).as("later rewrites copy its reference").isLessThan(KIB);
+        Dictionary reread = new Dictionary(new Tree(TreeKind.SORTED, third.tree.rootPointer(), 1,
+                new AtomStore(storage, MIB)), null);
+        assertThat((byte[]) reread.getAt("a")).isEqualTo(old);
+        assertThat(reread.count()).isEqualTo(1);
+    }
+
+    @Test
     void atomsHoldingReferencesCarryTheNewFormatVersionAndOthersTheFirst() {
         CountingStorage counting = new CountingStorage(new MemoryStorage());
         Database db = new ObjectSpace(counting).getDatabase("db");
