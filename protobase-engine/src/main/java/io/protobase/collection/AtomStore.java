@@ -310,7 +310,15 @@ public final class AtomStore {
     }
 
     private LoadedValue readOutOfLine(OutOfLineReference reference, Object holder) {
-        // the value's encoding behind an envelope, so it decodes like a record of the version that has chunks
+        Object source = "out-of-line value at " + reference.first() + " of " + holder;
+        return new LoadedValue(reference, decodeRecord(concatenated(reference, holder), source));
+    }
+
+    /**
+     * The value's encoding read from its chunks, behind an envelope, so it decodes like a record of
+     * the version that has chunks; checked to be exactly as long as the reference announces.
+     */
+    private byte[] concatenated(OutOfLineReference reference, Object holder) {
         byte[] record = new byte[reference.length() + 2];
         record[0] = Tags.OUT_OF_LINE_VERSION;
         record[1] = Tags.ATOM_RECORD;
@@ -331,8 +339,7 @@ public final class AtomStore {
             throw new CorruptionException("Corrupt " + holder + ": the chunks of its out-of-line value hold "
                     + (at - 2) + " bytes, the reference announces " + reference.length());
         }
-        Object source = "out-of-line value at " + reference.first() + " of " + holder;
-        return new LoadedValue(reference, decodeRecord(record, source));
+        return record;
     }
 
     private AtomPointer push(byte[] bytes) {
@@ -749,6 +756,154 @@ public final class AtomStore {
             }
             default:
                 throw r.corrupt("keys in a " + kind + " tree");
+        }
+    }
+
+    // ------------------------------------------------------------------ references between atoms
+
+    /**
+     * The atoms the atom at {@code pointer} refers to: the children of a tree node, the roots of the
+     * collections its values hold (secondary indexes included), the {@code AtomPointer} values it
+     * holds, and the chunks of its out-of-line values together with whatever the values in those
+     * chunks refer to (a chunk alone is a fragment of a value, so a value's chunks are read together
+     * and a chunk atom itself lists nothing). This is the one place that knows every way an atom
+     * points at another ({@code docs/atom-format.md}); a walk of everything a root reaches follows it.
+     * Reads from storage, not the cache: nothing it reads is decoded into values.
+     */
+    public java.util.Set<AtomPointer> references(AtomPointer pointer) {
+        java.util.Set<AtomPointer> found = new java.util.LinkedHashSet<>();
+        byte[] bytes = read(pointer);
+        References refs = new References(found);
+        AtomReader r = new AtomReader(bytes, pointer, refs);
+        try {
+            byte kind = r.begin();
+            if (kind == Tags.ATOM_LEAF || kind == Tags.ATOM_INTERNAL) {
+                boolean leaf = kind == Tags.ATOM_LEAF;
+                int k = r.readByte();
+                if (k < 0 || k >= TreeKind.values().length) {
+                    throw r.corrupt("unknown tree kind " + k);
+                }
+                TreeKind treeKind = TreeKind.values()[k];
+                int size = r.readCount(1);
+                for (int i = 0; i < size; i++) {
+                    if (treeKind.keyed && (leaf || i > 0)) {
+                        refs.key(r, treeKind);
+                    }
+                    if (leaf) {
+                        if (treeKind.valued) {
+                            refs.value(r);
+                        }
+                    } else {
+                        r.readVarLong();
+                        found.add(r.readPointer());
+                    }
+                }
+                r.end();
+            } else if (kind == Tags.ATOM_RECORD) {
+                refs.value(r);
+                r.end();
+            } else if (kind != Tags.ATOM_CHUNK) {
+                throw r.corrupt("unknown atom kind " + kind);
+            }
+            return found;
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt " + pointer + ": " + e, e);
+        }
+    }
+
+    /** Reads values only to note the pointers in them; builds no record or collection. */
+    private final class References implements AtomReader.Extension {
+
+        private final java.util.Set<AtomPointer> found;
+
+        References(java.util.Set<AtomPointer> found) {
+            this.found = found;
+        }
+
+        void key(AtomReader r, TreeKind kind) {
+            if (kind == TreeKind.SORTED) {
+                value(r);
+                return;
+            }
+            if (kind == TreeKind.PAIRED) {
+                value(r);
+            }
+            r.readFixedLong();
+            value(r);
+        }
+
+        /** Reads one value and notes its pointers: those this reader sees, and {@code AtomPointer}s in lists. */
+        void value(AtomReader r) {
+            note(r.readValue());
+        }
+
+        private void note(Object v) {
+            if (v instanceof AtomPointer p) {
+                found.add(p);
+            } else if (v instanceof List<?> list) {
+                for (Object e : list) {
+                    note(e);
+                }
+            }
+        }
+
+        @Override
+        public Object read(AtomReader r, byte tag) {
+            switch (tag) {
+                case Tags.DB_OBJECT -> {
+                    int n = r.readCount(2);
+                    for (int i = 0; i < n; i++) {
+                        r.readString();
+                        value(r);
+                    }
+                }
+                case Tags.INDEXED -> {
+                    int n = r.readCount(3);
+                    for (int i = 0; i < n; i++) {
+                        r.readString();
+                        byte kind = r.readByte();
+                        if ((kind & INDEX_EXTRACTOR) == 0) {
+                            r.readString();
+                        }
+                        value(r);
+                    }
+                    value(r);
+                }
+                case Tags.DICTIONARY, Tags.HASH_DICTIONARY, Tags.PROTO_LIST, Tags.PROTO_SET -> root(r, 1);
+                case Tags.COUNTED_SET -> root(r, 2);
+                case Tags.REPEATED_KEYS_DICTIONARY -> root(r, 3);
+                case Tags.OUT_OF_LINE -> {
+                    OutOfLineReference reference = r.readOutOfLine();
+                    found.addAll(reference.chunks());
+                    // the value in the chunks may itself hold references: read it as a record, pointers only
+                    byte[] record = concatenated(reference, r.source());
+                    AtomReader inner = new AtomReader(record, "out-of-line value at " + reference.first(), this);
+                    inner.begin();
+                    value(inner);
+                    inner.end();
+                }
+                default -> throw r.corrupt("unknown value tag " + tag);
+            }
+            return null;
+        }
+
+        private void root(AtomReader r, int counts) {
+            for (int i = 0; i < counts; i++) {
+                r.readVarLong();
+            }
+            byte flag = r.readByte();
+            if (flag == 1) {
+                found.add(r.readPointer());
+            } else if (flag != 0) {
+                throw r.corrupt("bad collection root flag " + flag);
+            }
+        }
+
+        @Override
+        public Class<? extends Enum<?>> enumType(String name) {
+            return null;
         }
     }
 

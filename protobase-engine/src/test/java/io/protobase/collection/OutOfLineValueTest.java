@@ -387,6 +387,50 @@ class OutOfLineValueTest {
     }
 
     @Test
+    void referencesOfEveryAtomReachChunksNestedCollectionsIndexesAndHistory() {
+        MemoryStorage memory = new MemoryStorage();
+        List<AtomPointer> pushed = new ArrayList<>();
+        ForwardingStorage recording = new ForwardingStorage(memory) {
+            @Override
+            public synchronized AtomPointer push(byte[] atom) {
+                AtomPointer p = super.push(atom);
+                pushed.add(p);
+                return p;
+            }
+        };
+        ObjectSpace space = new ObjectSpace(recording);
+        Database db = space.getDatabase("db");
+        // a large list of records whose large attributes are out of line inside the list's own chunks
+        List<Object> nested = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            nested.add(DbObject.of("i", i, "blob", blob(i, 3 * KIB), "note", "n".repeat(900),
+                    "inner", ProtoList.of(i, blob(i + 9, 2 * KIB))));
+        }
+        db.write(tx -> {
+            tx.setRootObject("docs", Dictionary.of("a", DbObject.of("body", "b".repeat(5 * KIB)), "n", nested)
+                    .withIndex(IndexDefinition.onField("body")));
+            return null;
+        });
+        db.write(tx -> {
+            tx.setRootObject("big", blob(1, 2 * MIB + 5));
+            return null;
+        });
+
+        AtomStore store = new AtomStore(memory, MIB);
+        java.util.Set<AtomPointer> reached = new java.util.HashSet<>();
+        java.util.ArrayDeque<AtomPointer> pending = new java.util.ArrayDeque<>(List.of(memory.readRoot()));
+        while (!pending.isEmpty()) {
+            AtomPointer p = pending.pop();
+            if (reached.add(p)) {
+                pending.addAll(store.references(p));
+            }
+        }
+
+        // both commits are reachable from the last root (its history link), and nothing else exists
+        assertThat(reached).containsExactlyInAnyOrderElementsOf(pushed);
+    }
+
+    @Test
     void referenceInAnAtomOfTheFirstFormatIsCorruption() {
         AtomStore store = new AtomStore(new MemoryStorage(), MIB);
         byte[] atom = {Tags.FIRST_VERSION, Tags.ATOM_RECORD, Tags.OUT_OF_LINE, 0, 5, 1, 0, 0};
