@@ -49,6 +49,8 @@ public final class AtomReader {
     private final Extension extension;
     private int pos;
     private int depth;
+    /** The atom's version byte: what the atom may contain. */
+    private byte version;
 
     /**
      * @param source what is being decoded, for error messages (usually the {@link AtomPointer})
@@ -58,18 +60,61 @@ public final class AtomReader {
         this.limit = buf.length;
         this.source = source;
         this.extension = extension;
+        // a reader that seeks into an atom decoded before (a lazy value) knows its version from there
+        this.version = buf.length > 0 ? buf[0] : 0;
     }
 
     /** Checks the version byte and returns the atom kind. */
     public byte begin() {
-        byte version = readByte();
-        if (version != Tags.FORMAT_VERSION) {
+        version = readByte();
+        if (version < Tags.FIRST_VERSION || version > Tags.FORMAT_VERSION) {
             throw corrupt(version > Tags.FORMAT_VERSION
-                    ? "written by a newer ProtoBase (atom format " + version + ", this build reads "
+                    ? "written by a newer ProtoBase (atom format " + version + ", this build reads up to "
                             + Tags.FORMAT_VERSION + "); upgrade ProtoBase to read it"
                     : "unknown atom format version " + version);
         }
         return readByte();
+    }
+
+    /**
+     * Checks that {@code atom} is a {@link Tags#ATOM_CHUNK} and returns where its payload starts; the
+     * payload runs to the end of the atom.
+     */
+    public static int chunkPayloadStart(byte[] atom, Object source) {
+        AtomReader r = new AtomReader(atom, source, null);
+        byte kind = r.begin();
+        if (kind != Tags.ATOM_CHUNK || r.version < Tags.OUT_OF_LINE_VERSION) {
+            throw r.corrupt("expected a chunk of an out-of-line value (format " + Tags.OUT_OF_LINE_VERSION
+                    + ", kind " + Tags.ATOM_CHUNK + "), found format " + r.version + " kind " + kind);
+        }
+        return r.position();
+    }
+
+    /**
+     * Reads the reference of a value stored out of line, after its {@link Tags#OUT_OF_LINE} tag:
+     * depth, length and chunk pointers, each checked against its bound.
+     */
+    public OutOfLineReference readOutOfLine() {
+        if (version < Tags.OUT_OF_LINE_VERSION) {
+            throw corrupt("an out-of-line value in an atom of format " + version + ", which has none");
+        }
+        long d = readVarLong();
+        if (d > Tags.MAX_DEPTH) {
+            throw corrupt("out-of-line value nesting " + d + " levels, more than " + Tags.MAX_DEPTH);
+        }
+        long length = readVarLong();
+        if (length <= 0 || length > Tags.MAX_VALUE_BYTES) {
+            throw corrupt("out-of-line value of " + length + " bytes, outside 1.." + Tags.MAX_VALUE_BYTES);
+        }
+        int n = readCount(2);
+        if (n == 0 || n > length) {
+            throw corrupt(n + " chunks for an out-of-line value of " + length + " bytes");
+        }
+        List<AtomPointer> chunks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            chunks.add(readPointer());
+        }
+        return new OutOfLineReference((int) d, (int) length, chunks);
     }
 
     /** Fails unless every byte was consumed. */
@@ -81,6 +126,24 @@ public final class AtomReader {
 
     public int remaining() {
         return limit - pos;
+    }
+
+    /** The byte at the current position, without consuming it (the tag of the next value). */
+    public byte peekByte() {
+        if (pos >= limit) {
+            throw corrupt("truncated");
+        }
+        return buf[pos];
+    }
+
+    /** The atom being read, not copied: a lazy value keeps a range of it. */
+    public byte[] atom() {
+        return buf;
+    }
+
+    /** What is being decoded, as given to the constructor. */
+    public Object source() {
+        return source;
     }
 
     /** The offset of the next byte to read. */
@@ -123,6 +186,7 @@ public final class AtomReader {
                 skip(readCount(1));
                 skip(readCount(1));
             }
+            case Tags.OUT_OF_LINE -> readOutOfLine();
             case Tags.LIST -> {
                 enter();
                 int n = readCount(1);

@@ -46,18 +46,74 @@ public final class AtomWriter {
         this.buf = new byte[Math.max(16, initialCapacity)];
     }
 
-    /** Starts an atom: writes the format version and the atom kind. */
+    /**
+     * Starts an atom: writes the format version and the atom kind. The version is the first one;
+     * writing something a later version introduced raises it ({@link #requireVersion}).
+     */
     public AtomWriter begin(byte atomKind) {
         pos = 0;
         depth = 0;
-        writeByte(Tags.FORMAT_VERSION);
+        writeByte(Tags.FIRST_VERSION);
         writeByte(atomKind);
         return this;
     }
 
-    /** Returns a copy of the bytes written so far. */
+    /** Raises the atom's version byte to at least {@code version}: the atom holds something only it can express. */
+    public void requireVersion(byte version) {
+        if (version > buf[0]) {
+            buf[0] = version;
+        }
+    }
+
+    /**
+     * Returns a copy of the bytes written so far: the atom. While encoding, the buffer may hold a
+     * large value about to be moved out of line ({@link #truncate}); the atom itself must fit
+     * {@link Tags#MAX_ATOM_BYTES}.
+     */
     public byte[] toByteArray() {
+        if (pos > Tags.MAX_ATOM_BYTES) {
+            throw new UnsupportedValueException("An atom would take " + pos + " bytes, more than the "
+                    + Tags.MAX_ATOM_BYTES + " one atom may hold; store the large parts as values of their own "
+                    + "(values of a collection or attributes of a DbObject are stored out of line when large)");
+        }
         return Arrays.copyOf(buf, pos);
+    }
+
+    /** Returns a copy of bytes {@code [from, to)} written so far. */
+    public byte[] copyOfRange(int from, int to) {
+        return Arrays.copyOfRange(buf, from, to);
+    }
+
+    /** Drops everything written after the first {@code size} bytes (a value that moves out of line). */
+    public void truncate(int size) {
+        if (size < 0 || size > pos) {
+            throw new IllegalArgumentException("cannot truncate " + pos + " bytes to " + size);
+        }
+        pos = size;
+    }
+
+    /**
+     * Builds a {@link Tags#ATOM_CHUNK} atom holding bytes {@code [off, off + len)} of {@code src}, a
+     * piece of a value's encoding.
+     */
+    public static byte[] chunkAtom(byte[] src, int off, int len) {
+        byte[] atom = new byte[len + 2];
+        atom[0] = Tags.OUT_OF_LINE_VERSION;
+        atom[1] = Tags.ATOM_CHUNK;
+        System.arraycopy(src, off, atom, 2, len);
+        return atom;
+    }
+
+    /** Writes a reference to a value stored out of line, in place of the value. */
+    public void writeOutOfLine(OutOfLineReference ref) {
+        requireVersion(Tags.OUT_OF_LINE_VERSION);
+        writeByte(Tags.OUT_OF_LINE);
+        writeVarLong(ref.depth());
+        writeVarLong(ref.length());
+        writeVarLong(ref.chunks().size());
+        for (AtomPointer p : ref.chunks()) {
+            writePointer(p);
+        }
     }
 
     /** Returns the number of bytes written. */
@@ -65,14 +121,17 @@ public final class AtomWriter {
         return pos;
     }
 
+    /** How large the buffer may grow: one atom, plus one value on its way out of line. */
+    private static final int MAX_BUFFER = Tags.MAX_ATOM_BYTES + Tags.MAX_VALUE_BYTES;
+
     private void ensure(int extra) {
         int need = pos + extra;
         if (need > buf.length) {
-            if (need > Tags.MAX_ATOM_BYTES || need < 0) {
-                throw new UnsupportedValueException("An atom would exceed " + Tags.MAX_ATOM_BYTES
-                        + " bytes; store large blobs as several values or outside the database");
+            if (need > MAX_BUFFER || need < 0) {
+                throw new UnsupportedValueException("A value would exceed " + Tags.MAX_VALUE_BYTES
+                        + " bytes encoded; store large blobs as several values or outside the database");
             }
-            buf = Arrays.copyOf(buf, Math.min(Tags.MAX_ATOM_BYTES, Math.max(need, buf.length * 2)));
+            buf = Arrays.copyOf(buf, (int) Math.min(MAX_BUFFER, Math.max(need, buf.length * 2L)));
         }
     }
 
@@ -108,6 +167,15 @@ public final class AtomWriter {
         ensure(b.length);
         System.arraycopy(b, 0, buf, pos, b.length);
         pos += b.length;
+    }
+
+    /**
+     * Copies {@code len} encoded bytes of the atom {@code atom} from {@code off}, without a length
+     * prefix, raising this atom's version to that atom's (the bytes may use what only it expresses).
+     */
+    public void writeRawFrom(byte[] atom, int off, int len) {
+        requireVersion(atom[0]);
+        writeRaw(atom, off, len);
     }
 
     /** Copies {@code len} already encoded bytes of {@code src} from {@code off}, without a length prefix. */

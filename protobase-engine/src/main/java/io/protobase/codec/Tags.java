@@ -6,11 +6,28 @@ package io.protobase.codec;
  */
 public final class Tags {
 
-    /** The version byte every atom starts with. */
-    public static final byte FORMAT_VERSION = 1;
+    /**
+     * The newest atom format this build reads and writes. An atom starts with the lowest version that
+     * can express it: {@value #FIRST_VERSION} unless it holds an {@link #OUT_OF_LINE} reference or is an
+     * {@link #ATOM_CHUNK}, which need version {@value #OUT_OF_LINE_VERSION}; so an older build refuses
+     * exactly the atoms it cannot read, as "written by a newer ProtoBase".
+     */
+    public static final byte FORMAT_VERSION = 2;
 
-    /** Upper bound of one encoded atom; larger values must be split by the application. */
+    /** The version of the first format, still written for atoms that need nothing newer. */
+    public static final byte FIRST_VERSION = 1;
+
+    /** The version that introduced out-of-line values ({@link #OUT_OF_LINE}, {@link #ATOM_CHUNK}). */
+    public static final byte OUT_OF_LINE_VERSION = 2;
+
+    /** Upper bound of one encoded atom. */
     public static final int MAX_ATOM_BYTES = 64 * 1024 * 1024;
+
+    /** Upper bound of one encoded value stored out of line, across all its chunks. */
+    public static final int MAX_VALUE_BYTES = 512 * 1024 * 1024;
+
+    /** Upper bound of the payload of one {@link #ATOM_CHUNK}. */
+    public static final int MAX_CHUNK_BYTES = 1024 * 1024;
 
     /** Maximum nesting of values inside one atom (lists in records in lists...). */
     public static final int MAX_DEPTH = 100;
@@ -19,6 +36,8 @@ public final class Tags {
     public static final byte ATOM_LEAF = 1;
     public static final byte ATOM_INTERNAL = 2;
     public static final byte ATOM_RECORD = 3;
+    /** A piece of an out-of-line value: raw bytes of its encoding, up to {@link #MAX_CHUNK_BYTES}. */
+    public static final byte ATOM_CHUNK = 4;
 
     // scalar and inline value tags
     public static final byte NULL = 0;
@@ -39,6 +58,11 @@ public final class Tags {
     public static final byte ENUM = 15;
     public static final byte LIST = 16;
     public static final byte POINTER = 17;
+    /**
+     * A value stored in chunk atoms of its own ({@link OutOfLineReference}): only as a tree leaf's value
+     * or a record attribute's, where it is read lazily.
+     */
+    public static final byte OUT_OF_LINE = 18;
 
     // engine structures, encoded by the collection layer through {@link AtomWriter.Extension}
     public static final byte DB_OBJECT = 32;

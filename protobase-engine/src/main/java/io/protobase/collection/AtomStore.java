@@ -3,12 +3,17 @@ package io.protobase.collection;
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
+import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
 import io.protobase.index.IndexDefinition;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,18 +28,42 @@ import java.util.concurrent.atomic.LongAdder;
  * their enum only if the type was registered ({@link #registerEnum}) or written by this process;
  * otherwise to {@link io.protobase.codec.EnumValue}: no class named in the data is ever loaded.
  *
+ * <p>A value whose encoding exceeds {@link #INLINE_LIMIT} bytes, as a tree leaf's value or a record's
+ * attribute, is stored out of line: in chunk atoms of its own (at most {@link Tags#MAX_CHUNK_BYTES}
+ * each), with an {@link OutOfLineReference} in its place. A node or record holding it stays small, a
+ * commit that changes a neighbour rewrites the reference and not the value, and a reader that does not
+ * need the value never reads it. The value is loaded through the same cache as the nodes.
+ *
  * <p>This is engine plumbing used by {@code ObjectSpace}, not application API.
  */
 public final class AtomStore {
 
+    /**
+     * Above this many encoded bytes a leaf value or record attribute is stored out of line. A node of
+     * {@link Node#MIN} entries of values just below the limit then still fits {@link Node#MAX_BYTES};
+     * a reference costs about 20 bytes and one more read, under 2 % of a value it replaces.
+     */
+    public static final int INLINE_LIMIT = Node.MAX_BYTES / Node.MIN;
+
     private final SharedStorage storage;
-    private final AtomCache<Node> cache;
+    /** Decoded nodes ({@link Node}) and values stored out of line ({@link LoadedValue}), by pointer. */
+    private final AtomCache<Object> cache;
+    /**
+     * The reference of each value this process stored out of line, by the identity of the value
+     * object, for as long as that object lives: a record or node holding the value and written again
+     * (a copy in a later commit, the other half of a split) writes the reference instead of the value's
+     * bytes, and the saved node kept in the cache holds the reference, not the value.
+     */
+    private final Cache<Object, EncodedValue> storedOutOfLine = Caffeine.newBuilder().weakKeys().build();
     private final Map<String, Class<? extends Enum<?>>> enums = new ConcurrentHashMap<>();
     private final Map<String, java.util.function.Function<Object, ?>> extractors = new ConcurrentHashMap<>();
     private final LongAdder bytesWritten = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
     private final LongAdder atomsWritten = new LongAdder();
-    private final Codec codec = new Codec();
+    /** Encodes what is stored, moving large values out of line; and decodes every atom. */
+    private final Codec codec = new Codec(true);
+    /** Encodes values inline only ({@link #encodeValue}): no atom pushed as a side effect. */
+    private final Codec inlineCodec = new Codec(false);
 
     /**
      * @param storage where atoms live
@@ -43,7 +72,8 @@ public final class AtomStore {
     public AtomStore(SharedStorage storage, long cacheBytes) {
         this.storage = storage;
         // a cached node keeps its decoded entries and its encoded bytes (for re-encoding copies cheaply)
-        this.cache = new AtomCache<>(cacheBytes, n -> 2 * n.weight + 64);
+        this.cache = new AtomCache<>(cacheBytes,
+                a -> a instanceof Node n ? 2 * n.weight + 64 : ((LoadedValue) a).reference.length() + 64);
     }
 
     /** The storage underneath. */
@@ -177,7 +207,7 @@ public final class AtomStore {
 
     /** Encodes a value the way it is stored inside atoms (used by tests and tools). */
     public byte[] encodeValue(Object value) {
-        AtomWriter w = new AtomWriter(codec, 64).begin(Tags.ATOM_RECORD);
+        AtomWriter w = new AtomWriter(inlineCodec, 64).begin(Tags.ATOM_RECORD);
         w.writeValue(value);
         return w.toByteArray();
     }
@@ -202,6 +232,114 @@ public final class AtomStore {
         } catch (RuntimeException e) {
             throw new CorruptionException("Corrupt " + source + ": " + e, e);
         }
+    }
+
+    /** A value stored out of line, as decoded and cached, with the reference it was loaded by. */
+    private record LoadedValue(OutOfLineReference reference, Object value) {
+    }
+
+    /**
+     * Writes {@code v}, the value of a leaf entry or record attribute: inline, or, when its encoding
+     * exceeds {@link #INLINE_LIMIT} and {@code storing}, as a reference to chunk atoms pushed now (or
+     * pushed before for the same value object). An encoded value of this store is copied as it is,
+     * unless it is a large value stored inline by a build without out-of-line values: that one moves
+     * out of line the first time its node is rewritten.
+     *
+     * @return the reference written, when {@code v} was moved out of line now, else {@code null}
+     */
+    private EncodedValue writeSlot(AtomWriter w, Object v, boolean storing) {
+        // what the slot holds: the value, or its encoding, by whose identity a reference is remembered
+        Object slot = v;
+        if (v instanceof EncodedValue e) {
+            if (e.store == this && (e.outOfLine() || !storing || e.end - e.start <= INLINE_LIMIT)) {
+                w.writeRawFrom(e.atom, e.start, e.end - e.start);
+                return null;
+            }
+            EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
+            if (known != null) {
+                w.writeRawFrom(known.atom, known.start, known.end - known.start);
+                return known;
+            }
+            v = e.decode();
+        }
+        int start = w.size();
+        w.writeValue(v);
+        if (!storing || w.size() - start <= INLINE_LIMIT) {
+            return null;
+        }
+        EncodedValue ref = storedOutOfLine.getIfPresent(slot);
+        if (ref == null) {
+            ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
+            storedOutOfLine.put(slot, ref);
+        }
+        w.truncate(start);
+        w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
+        return ref;
+    }
+
+    /** Pushes {@code encoding} as chunk atoms and returns the reference to write in its place. */
+    private EncodedValue pushOutOfLine(byte[] encoding, int depth) {
+        List<AtomPointer> chunks = new ArrayList<>(encoding.length / Tags.MAX_CHUNK_BYTES + 1);
+        for (int off = 0; off < encoding.length; off += Tags.MAX_CHUNK_BYTES) {
+            int len = Math.min(Tags.MAX_CHUNK_BYTES, encoding.length - off);
+            chunks.add(push(AtomWriter.chunkAtom(encoding, off, len)));
+        }
+        OutOfLineReference reference = new OutOfLineReference(depth, encoding.length, chunks);
+        AtomWriter w = new AtomWriter(null, 32).begin(Tags.ATOM_RECORD);
+        w.writeOutOfLine(reference);
+        byte[] atom = w.toByteArray();
+        return new EncodedValue(this, atom, 2, atom.length, reference.first());
+    }
+
+    /**
+     * Loads a value stored out of line, through the cache keyed by its first chunk. A cached value
+     * loaded by another reference to that chunk means a damaged atom: chunks are never shared.
+     */
+    private Object loadOutOfLine(OutOfLineReference reference, Object holder) {
+        Object cached = cache.get(reference.first(), p -> readOutOfLine(reference, holder));
+        if (!(cached instanceof LoadedValue loaded)) {
+            throw new CorruptionException("Corrupt " + holder + ": its out-of-line value points at "
+                    + reference.first() + ", which is a tree node, not a chunk");
+        }
+        if (!loaded.reference.equals(reference)) {
+            throw new CorruptionException("Corrupt " + holder + ": its out-of-line value starting at "
+                    + reference.first() + " (" + reference.length() + " bytes) is cached for another reference ("
+                    + loaded.reference.length() + " bytes)");
+        }
+        return loaded.value;
+    }
+
+    private LoadedValue readOutOfLine(OutOfLineReference reference, Object holder) {
+        Object source = "out-of-line value at " + reference.first() + " of " + holder;
+        return new LoadedValue(reference, decodeRecord(concatenated(reference, holder), source));
+    }
+
+    /**
+     * The value's encoding read from its chunks, behind an envelope, so it decodes like a record of
+     * the version that has chunks; checked to be exactly as long as the reference announces.
+     */
+    private byte[] concatenated(OutOfLineReference reference, Object holder) {
+        byte[] record = new byte[reference.length() + 2];
+        record[0] = Tags.OUT_OF_LINE_VERSION;
+        record[1] = Tags.ATOM_RECORD;
+        int at = 2;
+        for (AtomPointer p : reference.chunks()) {
+            byte[] chunk = read(p);
+            int payload = AtomReader.chunkPayloadStart(chunk, p);
+            int len = chunk.length - payload;
+            if (len == 0 || len > record.length - at) {
+                throw new CorruptionException("Corrupt " + holder + ": chunk " + p + " of its out-of-line value holds "
+                        + len + " bytes, " + (record.length - at) + " remained of the " + reference.length()
+                        + " the reference announces");
+            }
+            System.arraycopy(chunk, payload, record, at, len);
+            at += len;
+        }
+        if (at != record.length) {
+            throw new CorruptionException("Corrupt " + holder + ": the chunks of its out-of-line value hold "
+                    + (at - 2) + " bytes, the reference announces " + reference.length());
+        }
+        return record;
     }
 
     private AtomPointer push(byte[] bytes) {
@@ -250,22 +388,28 @@ public final class AtomStore {
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         int[] offsets = new int[n.size + 1];
+        EncodedValue[] moved = null;
         for (int i = 0; i < n.size; i++) {
             offsets[i] = w.size();
             int j = reuse == null ? -1 : reuse[i];
             if (j >= 0) {
-                w.writeRaw(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j]);
+                w.writeRawFrom(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j]);
             } else {
-                writeEntry(w, n, kind, i);
+                EncodedValue ref = writeEntry(w, n, kind, i);
+                if (ref != null) {
+                    moved = moved != null ? moved : new EncodedValue[n.size];
+                    moved[i] = ref;
+                }
             }
         }
         offsets[n.size] = w.size();
         byte[] bytes = w.toByteArray();
-        assert reuse == null || java.util.Arrays.equals(bytes, encodeFully(n, kind))
+        assert reuse == null || sameEncoding(bytes, encodeFully(n, kind, moved))
                 : "spliced encoding of a node differs from its full encoding";
         AtomPointer p = push(bytes);
-        Node cached = detached(n, reuse, base);
+        Node cached = detached(n, reuse, base, moved);
         n.weight = bytes.length;
+        n.bytes = bytes.length;
         n.kindTag = (byte) (kind.ordinal() + 1);
         n.atom = bytes;
         n.offsets = offsets;
@@ -273,6 +417,7 @@ public final class AtomStore {
         n.base = null;
         n.pointer = p;
         cached.weight = bytes.length;
+        cached.bytes = bytes.length;
         cached.kindTag = n.kindTag;
         cached.atom = bytes;
         cached.offsets = offsets;
@@ -291,7 +436,7 @@ public final class AtomStore {
      * so that caching it does not pin the in-memory subtree below it: the cache's byte bound then
      * really bounds what it retains.
      */
-    private Node detached(Node n, int[] reuse, Node base) {
+    private Node detached(Node n, int[] reuse, Node base, EncodedValue[] moved) {
         Object[] vals = null;
         if (n.vals != null) {
             // an entry identical to one of the base (same objects, see matchBase) detaches to what the
@@ -305,6 +450,11 @@ public final class AtomStore {
                     continue;
                 }
                 Object v = n.vals[i];
+                if (moved != null && moved[i] != null) {
+                    // the value went out of line in this save: the cached node holds the reference
+                    vals[i] = moved[i];
+                    continue;
+                }
                 vals[i] = n.leaf ? detachedValue(v) : (v instanceof Node c ? c.pointer : v);
             }
         }
@@ -317,8 +467,17 @@ public final class AtomStore {
     Object detachedValue(Object v) {
         // scalars first, by exact or superclass checks: an interface check (List) on every field of
         // every value of a saved leaf costs more than the rest of this method
-        if (v == null || v instanceof String || v instanceof Number || v instanceof Boolean
-                || v instanceof EncodedValue) {
+        if (v == null || v instanceof Boolean || v instanceof EncodedValue || v instanceof Integer
+                || v instanceof Long || v instanceof Double) {
+            return v;
+        }
+        if (mayBeOutOfLine(v)) {
+            EncodedValue ref = storedOutOfLine.getIfPresent(v);
+            if (ref != null) {
+                return ref;
+            }
+        }
+        if (v instanceof String || v instanceof Number) {
             return v;
         }
         if (v instanceof ProtoCollection c) {
@@ -342,7 +501,7 @@ public final class AtomStore {
                 Object a = o.valueAt(i);
                 Object d = detachedValue(a);
                 if (d != a) {
-                    r = r.with(o.nameAt(i), d);
+                    r = r.withStoredAt(i, d);
                 }
             }
             return r;
@@ -359,42 +518,70 @@ public final class AtomStore {
         return v;
     }
 
+    /** Whether {@code v} may have been stored out of line: only a value that can encode to more than the limit. */
+    private boolean mayBeOutOfLine(Object v) {
+        if (storedOutOfLine.estimatedSize() == 0) {
+            return false;
+        }
+        if (v instanceof String s) {
+            return s.length() * 3L > INLINE_LIMIT - 8;
+        }
+        if (v instanceof byte[] b) {
+            return b.length > INLINE_LIMIT - 8;
+        }
+        return v instanceof DbObject || v instanceof List<?> || v instanceof java.math.BigInteger
+                || v instanceof java.math.BigDecimal;
+    }
+
     /** A saved dictionary re-rooted at its pointer, so holding it does not pin its in-memory nodes. */
     public Dictionary detached(Dictionary d) {
         return (Dictionary) detachedValue(d);
     }
 
-    private void writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
+    /** Writes entry {@code i} of {@code n}; returns the reference its value was moved out of line to, if it was. */
+    private EncodedValue writeEntry(AtomWriter w, Node n, TreeKind kind, int i) {
         if (kind.keyed && (n.leaf || i > 0)) {
             writeKey(w, kind, n.keys[i]);
         }
         if (n.leaf) {
             if (kind.valued) {
-                Object v = n.vals[i];
-                if (v instanceof EncodedValue e) {
-                    if (e.store == this) {
-                        w.writeRaw(e.atom, e.start, e.end - e.start);
-                    } else {
-                        w.writeValue(e.decode());
-                    }
-                } else {
-                    w.writeValue(v);
-                }
+                return writeSlot(w, n.vals[i], true);
             }
         } else {
             w.writeVarLong(n.counts[i]);
             Object c = n.vals[i];
             w.writePointer(c instanceof Node cn ? cn.pointer : (AtomPointer) c);
         }
+        return null;
     }
 
-    /** Encodes every entry afresh (to check a spliced encoding). */
-    private byte[] encodeFully(Node n, TreeKind kind) {
+    /**
+     * Whether a spliced node encoding equals the full one: the same bytes after the version, which
+     * the splice may have raised by copying entries of a newer atom without looking inside them.
+     */
+    private static boolean sameEncoding(byte[] spliced, byte[] full) {
+        return spliced.length == full.length && spliced[0] >= full[0]
+                && java.util.Arrays.equals(spliced, 1, spliced.length, full, 1, full.length);
+    }
+
+    /**
+     * Encodes every entry afresh (to check a spliced encoding), with the references of the values the
+     * spliced encoding moved out of line rather than moving them again.
+     */
+    private byte[] encodeFully(Node n, TreeKind kind, EncodedValue[] moved) {
         AtomWriter w = new AtomWriter(codec, n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         for (int i = 0; i < n.size; i++) {
-            writeEntry(w, n, kind, i);
+            EncodedValue ref = moved == null ? null : moved[i];
+            if (ref == null) {
+                writeEntry(w, n, kind, i);
+                continue;
+            }
+            if (kind.keyed) {
+                writeKey(w, kind, n.keys[i]);
+            }
+            w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
         }
         return w.toByteArray();
     }
@@ -438,7 +625,9 @@ public final class AtomStore {
             return false;
         }
         if (n.leaf) {
-            return true;
+            // an entry of an older build holding a large value inline is re-encoded, which moves the value out of line
+            return b.vals == null || b.offsets[k + 1] - b.offsets[k] <= INLINE_LIMIT
+                    || b.vals[k] instanceof EncodedValue e && e.outOfLine();
         }
         // internal: same subtree count, and the key is written for both or for neither (slot 0 has none)
         return n.counts[i] == b.counts[k] && (i == 0) == (k == 0);
@@ -463,7 +652,10 @@ public final class AtomStore {
     }
 
     Node loadNode(AtomPointer p, TreeKind kind) {
-        Node n = cache.get(p, this::decodeNode);
+        if (!(cache.get(p, this::decodeNode) instanceof Node n)) {
+            throw new CorruptionException("Corrupt " + p + ": expected a node of a " + kind
+                    + " tree, found a chunk of an out-of-line value; the referencing atom is damaged");
+        }
         if (n.kindTag != kind.ordinal() + 1) {
             throw new CorruptionException("Corrupt " + p + ": expected a node of a " + kind + " tree, found a "
                     + (n.kindTag == 0 ? "non-tree atom" : TreeKind.values()[n.kindTag - 1] + " tree node")
@@ -518,6 +710,7 @@ public final class AtomStore {
             n.atom = bytes;
             n.offsets = offsets;
             n.weight = bytes.length;
+            n.bytes = bytes.length;
             n.kindTag = (byte) (k + 1);
             n.detachedVals = vals;
             n.pointer = p;
@@ -566,6 +759,154 @@ public final class AtomStore {
         }
     }
 
+    // ------------------------------------------------------------------ references between atoms
+
+    /**
+     * The atoms the atom at {@code pointer} refers to: the children of a tree node, the roots of the
+     * collections its values hold (secondary indexes included), the {@code AtomPointer} values it
+     * holds, and the chunks of its out-of-line values together with whatever the values in those
+     * chunks refer to (a chunk alone is a fragment of a value, so a value's chunks are read together
+     * and a chunk atom itself lists nothing). This is the one place that knows every way an atom
+     * points at another ({@code docs/atom-format.md}); a walk of everything a root reaches follows it.
+     * Reads from storage, not the cache: nothing it reads is decoded into values.
+     */
+    public java.util.Set<AtomPointer> references(AtomPointer pointer) {
+        java.util.Set<AtomPointer> found = new java.util.LinkedHashSet<>();
+        byte[] bytes = read(pointer);
+        References refs = new References(found);
+        AtomReader r = new AtomReader(bytes, pointer, refs);
+        try {
+            byte kind = r.begin();
+            if (kind == Tags.ATOM_LEAF || kind == Tags.ATOM_INTERNAL) {
+                boolean leaf = kind == Tags.ATOM_LEAF;
+                int k = r.readByte();
+                if (k < 0 || k >= TreeKind.values().length) {
+                    throw r.corrupt("unknown tree kind " + k);
+                }
+                TreeKind treeKind = TreeKind.values()[k];
+                int size = r.readCount(1);
+                for (int i = 0; i < size; i++) {
+                    if (treeKind.keyed && (leaf || i > 0)) {
+                        refs.key(r, treeKind);
+                    }
+                    if (leaf) {
+                        if (treeKind.valued) {
+                            refs.value(r);
+                        }
+                    } else {
+                        r.readVarLong();
+                        found.add(r.readPointer());
+                    }
+                }
+                r.end();
+            } else if (kind == Tags.ATOM_RECORD) {
+                refs.value(r);
+                r.end();
+            } else if (kind != Tags.ATOM_CHUNK) {
+                throw r.corrupt("unknown atom kind " + kind);
+            }
+            return found;
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt " + pointer + ": " + e, e);
+        }
+    }
+
+    /** Reads values only to note the pointers in them; builds no record or collection. */
+    private final class References implements AtomReader.Extension {
+
+        private final java.util.Set<AtomPointer> found;
+
+        References(java.util.Set<AtomPointer> found) {
+            this.found = found;
+        }
+
+        void key(AtomReader r, TreeKind kind) {
+            if (kind == TreeKind.SORTED) {
+                value(r);
+                return;
+            }
+            if (kind == TreeKind.PAIRED) {
+                value(r);
+            }
+            r.readFixedLong();
+            value(r);
+        }
+
+        /** Reads one value and notes its pointers: those this reader sees, and {@code AtomPointer}s in lists. */
+        void value(AtomReader r) {
+            note(r.readValue());
+        }
+
+        private void note(Object v) {
+            if (v instanceof AtomPointer p) {
+                found.add(p);
+            } else if (v instanceof List<?> list) {
+                for (Object e : list) {
+                    note(e);
+                }
+            }
+        }
+
+        @Override
+        public Object read(AtomReader r, byte tag) {
+            switch (tag) {
+                case Tags.DB_OBJECT -> {
+                    int n = r.readCount(2);
+                    for (int i = 0; i < n; i++) {
+                        r.readString();
+                        value(r);
+                    }
+                }
+                case Tags.INDEXED -> {
+                    int n = r.readCount(3);
+                    for (int i = 0; i < n; i++) {
+                        r.readString();
+                        byte kind = r.readByte();
+                        if ((kind & INDEX_EXTRACTOR) == 0) {
+                            r.readString();
+                        }
+                        value(r);
+                    }
+                    value(r);
+                }
+                case Tags.DICTIONARY, Tags.HASH_DICTIONARY, Tags.PROTO_LIST, Tags.PROTO_SET -> root(r, 1);
+                case Tags.COUNTED_SET -> root(r, 2);
+                case Tags.REPEATED_KEYS_DICTIONARY -> root(r, 3);
+                case Tags.OUT_OF_LINE -> {
+                    OutOfLineReference reference = r.readOutOfLine();
+                    found.addAll(reference.chunks());
+                    // the value in the chunks may itself hold references: read it as a record, pointers only
+                    byte[] record = concatenated(reference, r.source());
+                    AtomReader inner = new AtomReader(record, "out-of-line value at " + reference.first(), this);
+                    inner.begin();
+                    value(inner);
+                    inner.end();
+                }
+                default -> throw r.corrupt("unknown value tag " + tag);
+            }
+            return null;
+        }
+
+        private void root(AtomReader r, int counts) {
+            for (int i = 0; i < counts; i++) {
+                r.readVarLong();
+            }
+            byte flag = r.readByte();
+            if (flag == 1) {
+                found.add(r.readPointer());
+            } else if (flag != 0) {
+                throw r.corrupt("bad collection root flag " + flag);
+            }
+        }
+
+        @Override
+        public Class<? extends Enum<?>> enumType(String name) {
+            return null;
+        }
+    }
+
     // ------------------------------------------------------------------ values of this layer
 
     /** Bits of the kind byte of an index declaration in a {@link Tags#INDEXED} value. */
@@ -574,6 +915,12 @@ public final class AtomStore {
 
     private final class Codec implements AtomWriter.Extension, AtomReader.Extension {
 
+        private final boolean storing;
+
+        Codec(boolean storing) {
+            this.storing = storing;
+        }
+
         @Override
         public boolean write(AtomWriter w, Object v) {
             if (v instanceof DbObject o) {
@@ -581,8 +928,12 @@ public final class AtomStore {
                 w.writeVarLong(o.count());
                 for (int i = 0; i < o.count(); i++) {
                     w.writeString(o.nameAt(i));
-                    w.writeValue(o.valueAt(i));
+                    writeSlot(w, o.valueAt(i), storing);
                 }
+                return true;
+            }
+            if (v instanceof EncodedValue e) {
+                writeSlot(w, e, storing);
                 return true;
             }
             if (v instanceof ProtoCollection c) {
@@ -721,6 +1072,13 @@ public final class AtomStore {
                         if (i > 0 && names[i].compareTo(names[i - 1]) <= 0) {
                             throw r.corrupt("record attribute names out of order");
                         }
+                        if (r.peekByte() == Tags.OUT_OF_LINE) {
+                            // left as a reference: loaded when the attribute is read
+                            int start = r.position();
+                            r.skipValue();
+                            values[i] = new EncodedValue(AtomStore.this, r.atom(), start, r.position(), r.source());
+                            continue;
+                        }
                         values[i] = r.readValue();
                         if (values[i] == null) {
                             throw r.corrupt("record attribute '" + names[i] + "' holds null, which is never stored");
@@ -730,6 +1088,8 @@ public final class AtomStore {
                 }
                 case Tags.INDEXED:
                     return readIndexed(r);
+                case Tags.OUT_OF_LINE:
+                    return loadOutOfLine(r.readOutOfLine(), r.source());
                 case Tags.DICTIONARY:
                     return new Dictionary(readTree(r, TreeKind.SORTED), null);
                 case Tags.HASH_DICTIONARY:

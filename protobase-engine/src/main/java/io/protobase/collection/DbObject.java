@@ -150,7 +150,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     /** The attribute's value, or {@code null} when absent. */
     public Object getAt(String name) {
         int i = indexOf(name);
-        return i >= 0 ? Values.exposed(values[i]) : null;
+        return i >= 0 ? Values.exposed(value(i)) : null;
     }
 
     /** The attribute's value cast to {@code type}, or {@code null} when absent. */
@@ -232,7 +232,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     public Map<String, Object> asMap() {
         LinkedHashMap<String, Object> map = new LinkedHashMap<>();
         for (int i = 0; i < names.length; i++) {
-            map.put(names[i], Values.exposed(values[i]));
+            map.put(names[i], Values.exposed(value(i)));
         }
         return Collections.unmodifiableMap(map);
     }
@@ -259,8 +259,28 @@ public final class DbObject implements StructuredValue, FieldSource {
         return names[i];
     }
 
+    /**
+     * Attribute {@code i} as stored: a large attribute of a record read from storage is an
+     * {@link EncodedValue} referring to its own atoms, so writing the record again copies the reference
+     * instead of loading and rewriting the value.
+     */
     Object valueAt(int i) {
         return values[i];
+    }
+
+    /**
+     * This record with attribute {@code i} replaced by another form of the same stored value (a
+     * collection re-rooted at its pointer, a reference to a value stored out of line): nothing to check.
+     */
+    DbObject withStoredAt(int i, Object stored) {
+        Object[] nv = values.clone();
+        nv[i] = stored;
+        return new DbObject(names, nv, depth);
+    }
+
+    /** Attribute {@code i} as the application sees it: a value stored out of line is loaded (through the cache). */
+    private Object value(int i) {
+        return EncodedValue.resolved(values[i]);
     }
 
     @Override
@@ -272,7 +292,7 @@ public final class DbObject implements StructuredValue, FieldSource {
             if (c != 0) {
                 return c;
             }
-            c = ValueOrder.INSTANCE.compare(values[i], o.values[i]);
+            c = ValueOrder.INSTANCE.compare(value(i), o.value(i));
             if (c != 0) {
                 return c;
             }
@@ -285,7 +305,7 @@ public final class DbObject implements StructuredValue, FieldSource {
         hasher.word(names.length);
         for (int i = 0; i < names.length; i++) {
             hasher.string(names[i]);
-            hasher.value(values[i]);
+            hasher.value(value(i));
         }
     }
 
@@ -298,7 +318,7 @@ public final class DbObject implements StructuredValue, FieldSource {
             return false;
         }
         for (int i = 0; i < values.length; i++) {
-            if (!Values.same(values[i], o.values[i])) {
+            if (values[i] != o.values[i] && !Values.same(value(i), o.value(i))) {
                 return false;
             }
         }
@@ -308,7 +328,8 @@ public final class DbObject implements StructuredValue, FieldSource {
     @Override
     public int hashCode() {
         int h = Arrays.hashCode(names);
-        for (Object v : values) {
+        for (int i = 0; i < values.length; i++) {
+            Object v = value(i);
             h = 31 * h + (v == null || v instanceof ProtoCollection ? 0
                     : v instanceof byte[] b ? Arrays.hashCode(b) : v.hashCode());
         }
@@ -323,7 +344,7 @@ public final class DbObject implements StructuredValue, FieldSource {
                 sb.append(", ");
             }
             sb.append(names[i]).append('=');
-            Object v = values[i];
+            Object v = value(i);
             sb.append(v instanceof byte[] b ? "byte[" + b.length + "]" : String.valueOf(v));
         }
         return sb.append('}').toString();

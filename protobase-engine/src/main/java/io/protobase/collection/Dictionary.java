@@ -105,7 +105,7 @@ public final class Dictionary extends ProtoCollection
     public boolean has(Object key) {
         Object k = Values.key(key);
         readKey(k);
-        return ops().get(tree, k) != TreeOps.MISSING;
+        return ops().has(tree, k);
     }
 
     /** A dictionary with {@code key} mapped to {@code value}. */
@@ -161,9 +161,12 @@ public final class Dictionary extends ProtoCollection
                 Spliterator.ORDERED | Spliterator.SORTED | Spliterator.DISTINCT | Spliterator.NONNULL), false);
     }
 
-    /** Keys in order. */
+    /** Keys in order; values are not read (a large one is never loaded). */
     public Stream<Object> keys() {
-        return stream().map(Map.Entry::getKey);
+        readAll();
+        Iterator<Object> it = TreeCursor.atIndex(ops(), tree, 0).iterator(c -> Values.exposed(c.key()));
+        return StreamSupport.stream(Spliterators.spliterator(it, tree.size(),
+                Spliterator.ORDERED | Spliterator.DISTINCT), false);
     }
 
     /** Values in key order. */
@@ -377,7 +380,7 @@ public final class Dictionary extends ProtoCollection
         public boolean has(Object key) {
             Object k = Values.key(key);
             readKey(k);
-            return ops().get(tree, k) != TreeOps.MISSING;
+            return ops().has(tree, k);
         }
 
         @Override

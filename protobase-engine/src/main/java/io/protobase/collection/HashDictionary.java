@@ -94,7 +94,7 @@ public final class HashDictionary extends ProtoCollection
     public boolean has(Object key) {
         Object k = Values.key(key);
         readKey(k);
-        return ops().get(tree, HashedKey.of(k)) != TreeOps.MISSING;
+        return ops().has(tree, HashedKey.of(k));
     }
 
     /** A hash dictionary with {@code key} mapped to {@code value}. */
@@ -129,9 +129,12 @@ public final class HashDictionary extends ProtoCollection
                 Spliterator.DISTINCT | Spliterator.NONNULL), false);
     }
 
-    /** Keys in hash order. */
+    /** Keys in hash order; values are not read (a large one is never loaded). */
     public Stream<Object> keys() {
-        return stream().map(Map.Entry::getKey);
+        readAll();
+        Iterator<Object> it = TreeCursor.atIndex(ops(), tree, 0)
+                .iterator(c -> Values.exposed(((HashedKey) c.key()).value()));
+        return StreamSupport.stream(Spliterators.spliterator(it, tree.size(), Spliterator.DISTINCT), false);
     }
 
     @Override

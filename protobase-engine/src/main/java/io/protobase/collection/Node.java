@@ -26,6 +26,13 @@ final class Node {
     static final int MAX = 64;
     /** Below this a node is merged with or refilled from a sibling on removal. */
     static final int MIN = 16;
+    /**
+     * A node that would encode to more bytes than this splits even with fewer than {@link #MAX}
+     * entries, so a commit that changes one entry rewrites at most about this much per level. The
+     * size of MVStore's pages (it splits near 16 KiB too): small enough that a one-key commit writes
+     * a few pages, large enough that a node of small records is bounded by {@link #MAX}, not bytes.
+     */
+    static final int MAX_BYTES = 16 * 1024;
 
     final boolean leaf;
     Object[] keys;
@@ -42,6 +49,12 @@ final class Node {
      */
     Object[] detachedVals;
     int weight;
+    /**
+     * The estimated encoded size ({@link NodeSize#of}), or -1 when not known: exact for a saved or
+     * decoded node, kept up to date by the edits that add or replace a leaf entry, reset by the others.
+     * A race between readers computing it is harmless (they compute the same number).
+     */
+    int bytes = -1;
     /** {@code 1 + TreeKind.ordinal()} for nodes decoded or saved by a store, else 0. */
     byte kindTag;
     /**
@@ -71,13 +84,14 @@ final class Node {
      * The value of leaf entry {@code i}, decoding it if the node was read lazily. The decoded value
      * replaces the encoded one (a release store: the node may be shared through the cache, and every
      * decoded value is immutable with final fields), except a byte array, whose contents a plain
-     * array element would not publish safely; it is decoded on each read instead.
+     * array element would not publish safely, and a value stored out of line, which the atom cache
+     * holds and weighs instead of this node: those are decoded on each read.
      */
     Object value(int i) {
         Object v = vals[i];
         if (v instanceof EncodedValue e) {
             Object decoded = e.decode();
-            if (!(decoded instanceof byte[])) {
+            if (!(decoded instanceof byte[]) && !e.outOfLine()) {
                 SLOT.setRelease(vals, i, decoded);
             }
             return decoded;
@@ -106,6 +120,7 @@ final class Node {
                 counts == null ? null : Arrays.copyOf(counts, cap),
                 size, newOwner);
         c.base = encodedSource();
+        c.bytes = bytes;
         return c;
     }
 
@@ -150,6 +165,7 @@ final class Node {
 
     /** Removes slot {@code i}. */
     void closeGap(int i) {
+        bytes = -1;
         int move = size - i - 1;
         if (move > 0) {
             if (keys != null) {

@@ -14,10 +14,15 @@ import java.util.function.UnaryOperator;
  * the current edit {@code token}, which a builder changes in place. Nodes are always fully loaded
  * (through the {@link AtomStore} cache) before any structural decision is made.
  *
+ * <p>A node splits when it holds more than {@link Node#MAX} entries or when its estimated encoding
+ * ({@link NodeSize}) passes {@link Node#MAX_BYTES}: a leaf of large entries down to one entry per
+ * side, an internal node down to two children per side, so the tree's height stays logarithmic even
+ * when every key is larger than the bound. Two siblings merge only if the result fits both bounds.
+ *
  * <p>Invariants: counts in internal nodes equal their subtrees' entry counts; in keyed trees every
  * key of child {@code i > 0} is {@code >= keys[i]} and every key of child {@code i} is less than
- * {@code keys[i + 1]}. Nodes may be smaller than {@link Node#MIN} after slicing (never empty, except
- * a root leaf); that affects only balance, never correctness.
+ * {@code keys[i + 1]}. Nodes may be smaller than {@link Node#MIN} after slicing or a split by size
+ * (never empty, except a root leaf); that affects only balance, never correctness.
  */
 final class TreeOps {
 
@@ -108,6 +113,18 @@ final class TreeOps {
         return n.vals != null ? n.value(i) : n.keys[i];
     }
 
+    /** Whether {@code key} is present, without decoding its value (which may be large, stored out of line). */
+    boolean has(Tree t, Object key) {
+        Node n = root(t);
+        if (n == null) {
+            return false;
+        }
+        while (!n.leaf) {
+            n = node(n.vals[childIndex(n, key)]);
+        }
+        return search(n, key) >= 0;
+    }
+
     /** The number of entries whose key sorts before {@code key}, in O(log n) through the subtree counts. */
     long rank(Tree t, Object key) {
         Node n = root(t);
@@ -183,9 +200,54 @@ final class TreeOps {
                 0, token);
     }
 
-    /** Splits an overfull node; {@code appending} keeps the left node full (sequential loads). */
+    /** Fewest entries on each side of a split by size: two children keep an internal node branching. */
+    private static int minSide(Node n) {
+        return n.leaf ? 1 : 2;
+    }
+
+    /** Whether {@code n} must split: too many entries, or too many bytes and enough entries to split. */
+    private static boolean overfull(Node n) {
+        return n.size > Node.MAX || (n.size >= 2 * minSide(n) && NodeSize.of(n) > Node.MAX_BYTES);
+    }
+
+    /** Where to cut {@code n} so both sides hold about half its bytes, each at least {@link #minSide}. */
+    private static int byteMidpoint(Node n) {
+        int half = NodeSize.of(n) / 2;
+        int at = 0;
+        int sum = 0;
+        while (at < n.size && sum + NodeSize.entry(n, at) / 2 < half) {
+            sum += NodeSize.entry(n, at);
+            at++;
+        }
+        return Math.max(minSide(n), Math.min(n.size - minSide(n), at));
+    }
+
+    /** Records in {@code m}'s size that leaf entry {@code i} was just added. */
+    private static void added(Node m, int i) {
+        if (m.bytes >= 0) {
+            m.bytes += NodeSize.entry(m, i);
+        }
+    }
+
+    /** Records in {@code m}'s size that leaf entry {@code i}'s value {@code old} is being replaced. */
+    private static void replacing(Node m, int i, Object old) {
+        if (m.bytes >= 0) {
+            m.bytes -= NodeSize.value(old);
+            m.bytes += NodeSize.value(m.vals[i]);
+        }
+    }
+
+    /**
+     * Splits an overfull node; {@code appending} keeps the left node full (sequential loads). A node
+     * over the byte bound but not the count bound splits where its bytes are halved.
+     */
     private Node splitNode(Node m, boolean appending) {
-        int at = appending ? m.size - 1 : m.size / 2;
+        int at;
+        if (m.size > Node.MAX) {
+            at = appending ? m.size - 1 : m.size / 2;
+        } else {
+            at = appending && m.leaf ? m.size - 1 : byteMidpoint(m);
+        }
         Node right = m.slice(at, m.size, token);
         for (int i = at; i < m.size; i++) {
             if (m.keys != null) {
@@ -196,6 +258,7 @@ final class TreeOps {
             }
         }
         m.size = at;
+        m.bytes = -1;
         return right;
     }
 
@@ -273,7 +336,12 @@ final class TreeOps {
                     return n;
                 }
                 Node m = editable(n, 0);
+                Object old = m.vals[i];
                 m.vals[i] = value;
+                replacing(m, i, old);
+                if (overfull(m)) {
+                    split = splitNode(m, false);
+                }
                 return m;
             }
             if (remap != null) {
@@ -286,8 +354,9 @@ final class TreeOps {
             if (m.vals != null) {
                 m.vals[ins] = value;
             }
+            added(m, ins);
             sizeChanged = true;
-            if (m.size > Node.MAX) {
+            if (overfull(m)) {
                 split = splitNode(m, ins == m.size - 1);
             }
             return m;
@@ -310,7 +379,8 @@ final class TreeOps {
             }
             m.vals[ci + 1] = childSplit;
             m.counts[ci + 1] = childSplit.count();
-            if (m.size > Node.MAX) {
+            m.bytes = -1;
+            if (overfull(m)) {
                 split = splitNode(m, ci + 1 == m.size - 1);
             }
         } else if (sizeChanged) {
@@ -382,7 +452,7 @@ final class TreeOps {
             ks[left.size] = m.keys[ri];
         }
         Node combined = new Node(leaf, ks, vs, cs, total, null);
-        if (total <= Node.MAX) {
+        if (total <= Node.MAX && NodeSize.of(combined) <= Node.MAX_BYTES) {
             Node merged = combined.slice(0, total, token);
             m.vals[li] = merged;
             m.counts[li] = m.counts[li] + m.counts[ri];
@@ -391,7 +461,7 @@ final class TreeOps {
                 m.closeGap(li);
             }
         } else {
-            int half = total / 2;
+            int half = total > Node.MAX ? total / 2 : byteMidpoint(combined);
             Node l = combined.slice(0, half, token);
             Node r = combined.slice(half, total, token);
             m.vals[li] = l;
@@ -425,7 +495,11 @@ final class TreeOps {
 
     Tree setAt(Tree t, long index, Object value) {
         Node r = root(t);
+        split = null;
         Node nr = setAt(r, index, value);
+        if (split != null) {
+            return finish(t, nr, 0);
+        }
         return nr == r ? t : new Tree(kind, nr, t.size(), t.store());
     }
 
@@ -435,18 +509,36 @@ final class TreeOps {
                 return n;
             }
             Node m = editable(n, 0);
+            Object old = m.vals[(int) index];
             m.vals[(int) index] = value;
+            replacing(m, (int) index, old);
+            if (overfull(m)) {
+                split = splitNode(m, false);
+            }
             return m;
         }
         int i = childFor(n, index, false);
         index -= countBefore(n, i);
         Node c = node(n.vals[i]);
         Node nc = setAt(c, index, value);
-        if (nc == c) {
+        Node childSplit = split;
+        split = null;
+        if (nc == c && childSplit == null) {
             return n;
         }
-        Node m = editable(n, 0);
+        Node m = editable(n, childSplit != null ? 1 : 0);
         m.vals[i] = nc;
+        if (childSplit != null) {
+            // a larger value made the leaf split: the parent gains a child, no entry
+            m.counts[i] = nc.count();
+            m.openGap(i + 1);
+            m.vals[i + 1] = childSplit;
+            m.counts[i + 1] = childSplit.count();
+            m.bytes = -1;
+            if (overfull(m)) {
+                split = splitNode(m, false);
+            }
+        }
         return m;
     }
 
@@ -469,7 +561,8 @@ final class TreeOps {
             Node m = editable(n, 1);
             m.openGap(ins);
             m.vals[ins] = value;
-            if (m.size > Node.MAX) {
+            added(m, ins);
+            if (overfull(m)) {
                 split = splitNode(m, ins == m.size - 1);
             }
             return m;
@@ -487,7 +580,8 @@ final class TreeOps {
             m.openGap(i + 1);
             m.vals[i + 1] = childSplit;
             m.counts[i + 1] = childSplit.count();
-            if (m.size > Node.MAX) {
+            m.bytes = -1;
+            if (overfull(m)) {
                 split = splitNode(m, i + 1 == m.size - 1);
             }
         } else {

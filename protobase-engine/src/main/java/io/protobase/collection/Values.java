@@ -91,6 +91,9 @@ final class Values {
         if (v instanceof DbObject o) {
             return o.depth();
         }
+        if (v instanceof EncodedValue e) {
+            return e.depth();
+        }
         if (v instanceof ProtoCollection c) {
             return c.indexes.isEmpty() ? c.depthNow() : Math.max(c.depthNow(), 2);
         }

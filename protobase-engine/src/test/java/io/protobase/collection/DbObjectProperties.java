@@ -197,7 +197,10 @@ class DbObjectProperties {
                 n.map(i -> new Scalar(Instant.ofEpochSecond(1_700_000_000L + i, Math.abs(i) * 1000L))),
                 n.map(i -> new Scalar(LocalDate.ofEpochDay(19_000 + i))),
                 n.map(i -> new Scalar(new BigDecimal(i).movePointLeft(2))),
-                n.map(i -> new Scalar(List.of(i, "l" + i, List.of((long) i)))));
+                n.map(i -> new Scalar(List.of(i, "l" + i, List.of((long) i)))),
+                n.map(i -> new Scalar(DictionaryProperties.large(i))),
+                n.map(i -> new Scalar(List.of(i, DictionaryProperties.large(i)))),
+                n.map(i -> new Scalar("big" + i + "g".repeat(Math.abs(i) * 3))));
         Arbitrary<Value> nested = Combinators.combine(Arbitraries.of(Shape.class),
                 Arbitraries.frequencyOf(Tuple.of(2, uniform(0, 20)), Tuple.of(1, uniform(20, 400))), n)
                 .as(Nested::new);

@@ -75,7 +75,17 @@ class DictionaryProperties {
                 Tuple.of(1, n.map(i -> (Object) List.of(i, "x"))),
                 Tuple.of(1, n.map(i -> (Object) DbObject.of("n", i, "s", "d" + i))),
                 Tuple.of(1, n.map(i -> (Object) "long".repeat(Math.abs(i)))),
+                Tuple.of(1, n.map(i -> (Object) large(i))),
+                Tuple.of(1, n.map(i -> (Object) DbObject.of("n", i, "blob", large(i)))),
                 Tuple.of(1, Arbitraries.just(null)));
+    }
+
+    /**
+     * A string of up to 4 KB, above {@link AtomStore#INLINE_LIMIT} for most {@code i}: stored out of
+     * line, as a value or as a record's attribute. Its content depends on {@code i}, so two differ.
+     */
+    static String large(int i) {
+        return ("L" + i + ":").repeat(Math.abs(i) * 4 / (3 + String.valueOf(i).length()));
     }
 
     static Arbitrary<Integer> permille() {

@@ -54,6 +54,7 @@ class ProtoListProperties {
                 Tuple.of(2, n.map(i -> (Object) ("e" + i))),
                 Tuple.of(1, n.map(i -> (Object) (long) i)),
                 Tuple.of(1, n.map(i -> (Object) List.of(i, "x"))),
+                Tuple.of(1, n.map(i -> (Object) ("large" + i).repeat(Math.abs(i % 500)))),
                 Tuple.of(1, Arbitraries.just(null)));
     }
 
