@@ -17,8 +17,10 @@ import java.util.List;
  *   <li>The engine calls {@link #release} only after a durable root that does not reach the segments
  *       exists, and only for segments no retained root, open transaction, history view, running
  *       backup or commit in flight can read.</li>
- *   <li>Reading a pointer into a released segment fails with a {@link io.protobase.CorruptionException}
- *       that names the segment; it never returns other bytes.</li>
+ *   <li>Reading a pointer into a released segment fails with a {@link io.protobase.SegmentReleasedException}
+ *       (a {@link io.protobase.CorruptionException}) that names the segment; it never returns other
+ *       bytes. The engine relies on the distinct type where a history link may lead past the
+ *       retention.</li>
  *   <li>{@link #release} is idempotent (releasing a released or unknown segment does nothing), refuses
  *       the segment still being written, and is crash-safe: a persistent storage that crashes between
  *       the root update and the deletion keeps only garbage, never a hole (the segments are released

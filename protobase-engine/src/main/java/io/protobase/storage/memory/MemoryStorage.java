@@ -1,6 +1,7 @@
 package io.protobase.storage.memory;
 
 import io.protobase.CorruptionException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.StorageClosedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
@@ -113,10 +114,10 @@ public final class MemoryStorage implements SharedStorage {
         byte[] bytes = s == null ? null : s.atoms.get(pointer.offset());
         if (bytes == null) {
             if (released.contains(pointer.segmentId())) {
-                throw new CorruptionException("No atom at " + pointer + " in " + describe() + ": its segment "
-                        + pointer.segmentId() + " was released by compaction, so nothing retained references it; "
-                        + "the reference comes from a version that is no longer retained (a stale pointer held "
-                        + "outside a transaction), or the data referencing it is corrupt");
+                throw new SegmentReleasedException("No atom at " + pointer + " in " + describe() + ": its segment "
+                        + pointer.segmentId() + " was released by compaction, so no retained version references it; "
+                        + "the reference comes from a version that is no longer retained (a pointer kept outside "
+                        + "the transaction it came from), or the data referencing it is corrupt", pointer.segmentId());
             }
             throw new CorruptionException("No atom at " + pointer + " in " + describe()
                     + ": the pointer does not come from this storage, or the data referencing it is corrupt");

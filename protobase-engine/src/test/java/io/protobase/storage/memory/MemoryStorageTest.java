@@ -1,6 +1,7 @@
 package io.protobase.storage.memory;
 
 import io.protobase.CorruptionException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
@@ -72,6 +73,7 @@ class MemoryStorageTest extends SharedStorageContract {
         assertThat(memory.read(kept)).containsExactly(7);
         assertThat(reclaimer.segments()).extracting(SegmentReclaimer.Segment::id).containsExactly(kept.segmentId());
         assertThatThrownBy(() -> memory.read(gone))
+                .isInstanceOf(SegmentReleasedException.class)
                 .isInstanceOf(CorruptionException.class)
                 .hasMessageContaining(gone.toString())
                 .hasMessageContaining("segment " + gone.segmentId() + " was released by compaction");

@@ -1,0 +1,284 @@
+package io.protobase;
+
+import io.protobase.DatabaseHistoryTest.TestClock;
+import io.protobase.collection.Dictionary;
+import io.protobase.storage.memory.MemoryStorage;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link ObjectSpace#compact()} on the memory storage: what is rewritten, what is released, and that
+ * nothing a reader may still need is ever released.
+ */
+class CompactionTest {
+
+    private static final Instant T0 = Instant.parse("2025-06-01T12:00:00Z");
+    /** Small segments, so that a few commits fill several. */
+    private static final long SEGMENT_BYTES = 16 * 1024;
+
+    private final TestClock clock = new TestClock(T0);
+    private final MemoryStorage storage = new MemoryStorage(SEGMENT_BYTES);
+    private final List<ObjectSpace> spaces = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        spaces.forEach(ObjectSpace::close);
+    }
+
+    /** A space whose node cache holds almost nothing, so that reads go to the storage rather than to decoded nodes. */
+    private ObjectSpace open(Duration retention) {
+        ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(retention).cacheBytes(1)
+                .compactionMinDeadBytes(0).build();
+        spaces.add(space);
+        return space;
+    }
+
+    private static String large(int seed) {
+        return ("large value " + seed + " ").repeat(1500);
+    }
+
+    private static void put(Database db, Object key, Object value) {
+        db.write(tx -> {
+            Dictionary d = tx.getRootObject("data", Dictionary.class);
+            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
+            return null;
+        });
+    }
+
+    private static Map<Object, Object> contents(Database db) {
+        return db.read(tx -> {
+            Dictionary d = tx.getRootObject("data", Dictionary.class);
+            Map<Object, Object> m = new TreeMap<>();
+            if (d != null) {
+                d.forEach(e -> m.put(e.getKey(), e.getValue()));
+            }
+            return m;
+        });
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {1, 2, 3, 4, 5})
+    void aDictionaryUnderRandomEditsCompactionsAndReopensEqualsItsModel(long seed) {
+        Random random = new Random(seed);
+        TreeMap<Integer, Object> model = new TreeMap<>();
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        long released = 0;
+        for (int step = 0; step < 300; step++) {
+            int op = random.nextInt(100);
+            if (op < 75) {
+                Map<Integer, Object> edits = new TreeMap<>();
+                for (int i = random.nextInt(5); i >= 0; i--) {
+                    int key = random.nextInt(60);
+                    int kind = random.nextInt(10);
+                    edits.put(key, kind < 2 ? null : kind < 4 ? large(random.nextInt()) : "small " + random.nextInt());
+                }
+                db.write(tx -> {
+                    Dictionary d = tx.getRootObject("data", Dictionary.class);
+                    d = d == null ? Dictionary.empty() : d;
+                    for (Map.Entry<Integer, Object> e : edits.entrySet()) {
+                        d = e.getValue() == null ? d.removeAt(e.getKey()) : d.setAt(e.getKey(), e.getValue());
+                    }
+                    tx.setRootObject("data", d);
+                    return null;
+                });
+                edits.forEach((k, v) -> {
+                    if (v == null) {
+                        model.remove(k);
+                    } else {
+                        model.put(k, v);
+                    }
+                });
+            } else if (op < 92) {
+                released += space.compact().segmentsReleased();
+            } else {
+                space = open(Duration.ZERO);
+                db = space.getDatabase("db");
+            }
+            if (step % 25 == 0) {
+                assertThat(contents(db)).as("step %d", step).isEqualTo(model);
+            }
+        }
+        released += space.compact().segmentsReleased();
+
+        assertThat(contents(db)).isEqualTo(model);
+        assertThat(contents(open(Duration.ZERO).getDatabase("db"))).as("reopened").isEqualTo(model);
+        assertThat(released).as("segments released").isPositive();
+    }
+
+    @Test
+    void compactionRewritesTheLiveAtomsOfSparseSegmentsAndReleasesThem() {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 40; i++) {
+            put(db, i % 4, large(i));
+        }
+        long before = storage.bytesStored();
+
+        CompactionResult result = space.compact();
+
+        assertThat(result.segmentsRewritten()).isPositive();
+        assertThat(result.segmentsReleased()).isPositive();
+        assertThat(result.bytesReleased()).isPositive();
+        assertThat(storage.bytesStored()).isLessThan(before - result.bytesReleased() + result.bytesRewritten() + 1);
+        assertThat(storage.bytesStored()).isLessThan(before / 2);
+        assertThat(contents(db)).containsOnlyKeys(0, 1, 2, 3).containsEntry(3, large(39));
+    }
+
+    @Test
+    void historyViewsWithinTheRetentionStayReadableAcrossCompactions() {
+        ObjectSpace space = open(Duration.ofMinutes(10));
+        Database db = space.getDatabase("db");
+        put(db, "k", large(-1));
+        Instant first = clock.instant();
+        clock.advance(Duration.ofMinutes(1));
+        Database view = db.at(first);
+        for (int i = 0; i < 30; i++) {
+            put(db, "k", large(i));
+            clock.advance(Duration.ofSeconds(10));
+            space.compact();
+        }
+
+        assertThat(contents(view)).containsExactly(Map.entry("k", large(-1)));
+        assertThat(contents(db.at(first))).containsExactly(Map.entry("k", large(-1)));
+        assertThat(contents(db)).containsExactly(Map.entry("k", large(29)));
+    }
+
+    @Test
+    void versionsThatLeftTheRetentionAreReleasedByALaterCompaction() {
+        ObjectSpace space = open(Duration.ofMinutes(10));
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 30; i++) {
+            put(db, "k", large(i));
+        }
+        CompactionResult whileRetained = space.compact();
+        long held = storage.bytesStored();
+        clock.advance(Duration.ofMinutes(11));
+
+        CompactionResult afterRetention = space.compact();
+
+        assertThat(afterRetention.bytesReleased()).isGreaterThan(whileRetained.bytesReleased());
+        assertThat(storage.bytesStored()).isLessThan(held / 2);
+        assertThat(contents(db)).containsExactly(Map.entry("k", large(29)));
+    }
+
+    @Test
+    void aTransactionStartedBeforeACompactionReadsItsSnapshotAfterTheReleasePass() {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 20; i++) {
+            put(db, i, large(i));
+        }
+        Map<Object, Object> snapshot = contents(db);
+        try (Transaction tx = db.newReadOnlyTransaction()) {
+            for (int round = 0; round < 3; round++) {
+                for (int i = 0; i < 20; i++) {
+                    put(db, i, large(1000 * round + i));
+                }
+            }
+            CompactionResult result = space.compact();
+            assertThat(result.segmentsReleased()).as("the pass released what the transaction does not reach").isPositive();
+
+            Dictionary d = tx.getRootObject("data", Dictionary.class);
+            Map<Object, Object> read = new TreeMap<>();
+            d.forEach(e -> read.put(e.getKey(), e.getValue()));
+            assertThat(read).isEqualTo(snapshot);
+        }
+    }
+
+    @Test
+    void compactionConcurrentWithFourCommittingThreadsLosesNoCommitAndFailsNone() throws Exception {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        int threads = 4;
+        int commitsPerThread = 150;
+        ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+        CountDownLatch start = new CountDownLatch(1);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        try {
+            List<Future<Integer>> writers = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                String root = "t" + t;
+                writers.add(pool.submit(() -> {
+                    start.await();
+                    int committed = 0;
+                    for (int i = 0; i < commitsPerThread; i++) {
+                        int n = i;
+                        try (Transaction tx = db.newTransaction()) {
+                            Dictionary d = tx.getRootObject(root, Dictionary.class);
+                            d = d == null ? Dictionary.empty() : d;
+                            tx.setRootObject(root, d.setAt(n % 20, n % 3 == 0 ? large(n) : "v" + n).setAt("last", n));
+                            tx.commit();
+                        }
+                        committed++;
+                    }
+                    return committed;
+                }));
+            }
+            Future<Long> compactions = pool.submit(() -> {
+                start.await();
+                long runs = 0;
+                while (writing.get()) {
+                    space.compact();
+                    runs++;
+                }
+                return runs;
+            });
+            start.countDown();
+            int committed = 0;
+            for (Future<Integer> w : writers) {
+                committed += w.get(5, TimeUnit.MINUTES);
+            }
+            writing.set(false);
+            assertThat(compactions.get(5, TimeUnit.MINUTES)).as("compaction runs").isPositive();
+            assertThat(committed).isEqualTo(threads * commitsPerThread);
+        } finally {
+            pool.shutdownNow();
+        }
+        space.compact();
+        for (int t = 0; t < threads; t++) {
+            String root = "t" + t;
+            Dictionary d = db.read(tx -> tx.getRootObject(root, Dictionary.class));
+            assertThat(d.getAt("last")).isEqualTo(commitsPerThread - 1);
+            for (int n = commitsPerThread - 20; n < commitsPerThread; n++) {
+                assertThat(d.getAt(n % 20)).isEqualTo(n % 3 == 0 ? large(n) : "v" + n);
+            }
+        }
+        assertThat(space.statistics().conflicts()).isZero();
+    }
+
+    @Test
+    void aLongRunOfCommitsWithCompactionKeepsTheStoredBytesBounded() {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        long most = 0;
+        for (int i = 0; i < 2000; i++) {
+            put(db, i % 10, large(i));
+            if (i % 50 == 49) {
+                space.compact();
+                most = Math.max(most, storage.bytesStored());
+            }
+        }
+
+        assertThat(storage.bytesPushed()).as("written in all").isGreaterThan(30L * 1024 * 1024);
+        assertThat(most).as("held at most, after each compaction").isLessThan(2L * 1024 * 1024);
+    }
+}
