@@ -789,12 +789,14 @@ public final class ObjectSpace implements AutoCloseable {
 
     /**
      * What compaction's release pass must keep, taken at one moment: the retained versions and the
-     * oldest segment a commit in flight may be writing into.
+     * oldest segment a commit not yet published may have written into (one in flight, or one that
+     * starts later and writes into the segment being written now).
      */
     ReleaseGuard releaseGuard() {
         pinLock.writeLock().lock();
         try {
-            long floor = Long.MAX_VALUE;
+            // commits that start after this look write into the segment being written now or later ones
+            long floor = reclaimer.writingSegment();
             for (long segment : inFlight.values()) {
                 floor = Math.min(floor, segment);
             }
@@ -1145,6 +1147,9 @@ public final class ObjectSpace implements AutoCloseable {
             if (!rewriteUnderMutex) {
                 base = baseState();
                 catalog = relocatedCatalog(base, relocation);
+                if (catalog == null) {
+                    return base; // nothing to move: no commit, and no wait for the commits running now
+                }
             }
             Publication publication;
             Object mark = markInFlight();

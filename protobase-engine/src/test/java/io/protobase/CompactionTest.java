@@ -2,6 +2,8 @@ package io.protobase;
 
 import io.protobase.DatabaseHistoryTest.TestClock;
 import io.protobase.collection.Dictionary;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.ForwardingStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -280,5 +282,46 @@ class CompactionTest {
 
         assertThat(storage.bytesPushed()).as("written in all").isGreaterThan(30L * 1024 * 1024);
         assertThat(most).as("held at most, after each compaction").isLessThan(2L * 1024 * 1024);
+    }
+
+    @Test
+    void aCommitWhoseAtomsAreWrittenButNotYetPublishedKeepsTheirSegmentThroughACompaction() throws Exception {
+        CountDownLatch committing = new CountDownLatch(1);
+        CountDownLatch proceed = new CountDownLatch(1);
+        AtomicBoolean holdNextCommit = new AtomicBoolean();
+        // the commit pushes its atoms, then asks for the commit lock: it waits there until released
+        ForwardingStorage held = new ForwardingStorage(storage) {
+            @Override
+            public CommitLock acquireCommitLock(Duration timeout) {
+                if (holdNextCommit.compareAndSet(true, false)) {
+                    committing.countDown();
+                    try {
+                        proceed.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.acquireCommitLock(timeout);
+            }
+        };
+        ObjectSpace space = ObjectSpace.builder(held).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
+                .compactionMinDeadBytes(0).build();
+        spaces.add(space);
+        Database db = space.getDatabase("db");
+        holdNextCommit.set(true);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> commit = pool.submit(() -> put(db, "k", large(1)));
+            committing.await();
+            storage.push(new byte[(int) SEGMENT_BYTES]); // seals the segment holding the commit's atoms
+
+            space.compact();
+            proceed.countDown();
+            commit.get(1, TimeUnit.MINUTES);
+        } finally {
+            pool.shutdownNow();
+        }
+
+        assertThat(contents(db)).containsExactly(Map.entry("k", large(1)));
     }
 }
