@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Space reclamation for one object space ({@link ObjectSpace#compact()}): rewrites the live atoms
@@ -26,7 +27,10 @@ import java.util.Set;
  * still reaching a victim keeps it: a later run releases it once that version leaves the retention
  * and is no longer pinned.
  *
- * <p>One run at a time; commits continue meanwhile.
+ * <p>One run at a time; commits continue meanwhile. Runs on demand ({@link ObjectSpace#compact()})
+ * rewrite every segment below the threshold; background runs rewrite at most a budget of live bytes
+ * each (the bytes-per-second budget times the interval), emptiest segments first, so that compaction
+ * never competes with the application for more than that share of the storage's bandwidth.
  */
 final class Compactor {
 
@@ -35,6 +39,11 @@ final class Compactor {
     private final AtomGraph graph;
     private final double liveFraction;
     private final long minDeadBytes;
+    private final AtomicLong runs = new AtomicLong();
+    private final AtomicLong bytesRewritten = new AtomicLong();
+    private final AtomicLong segmentsReleased = new AtomicLong();
+    private final AtomicLong bytesReleased = new AtomicLong();
+    private volatile String lastError;
 
     Compactor(ObjectSpace space, SegmentReclaimer reclaimer, AtomGraph graph, double liveFraction, long minDeadBytes) {
         this.space = space;
@@ -44,7 +53,46 @@ final class Compactor {
         this.minDeadBytes = minDeadBytes;
     }
 
-    synchronized CompactionResult run() {
+    /**
+     * Runs once, rewriting segments while the live bytes they hold stay within {@code maxLiveBytes}
+     * (a segment nothing reaches costs nothing and is always taken). Counts the run, or records its failure.
+     */
+    synchronized CompactionResult run(long maxLiveBytes) {
+        try {
+            CompactionResult result = runOnce(maxLiveBytes);
+            runs.incrementAndGet();
+            bytesRewritten.addAndGet(result.bytesRewritten());
+            segmentsReleased.addAndGet(result.segmentsReleased());
+            bytesReleased.addAndGet(result.bytesReleased());
+            return result;
+        } catch (RuntimeException e) {
+            lastError = e.toString();
+            throw e;
+        }
+    }
+
+    long runs() {
+        return runs.get();
+    }
+
+    long bytesRewritten() {
+        return bytesRewritten.get();
+    }
+
+    long segmentsReleased() {
+        return segmentsReleased.get();
+    }
+
+    long bytesReleased() {
+        return bytesReleased.get();
+    }
+
+    /** The failure of the last run that failed, or {@code null}. */
+    String lastError() {
+        return lastError;
+    }
+
+    private CompactionResult runOnce(long maxLiveBytes) {
         ObjectSpace.RetainedRoots retained = space.retainedRoots();
         Map<Long, Long> live = graph.liveBytesBySegment(retained.roots(), retained.expired());
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
@@ -56,7 +104,15 @@ final class Compactor {
         }
         victims.sort(Comparator.comparingDouble(s -> (double) live.getOrDefault(s.id(), 0L) / Math.max(1, s.bytes())));
         Set<Long> ids = new HashSet<>();
-        victims.forEach(s -> ids.add(s.id()));
+        long budget = maxLiveBytes;
+        for (SegmentReclaimer.Segment s : victims) {
+            long liveBytes = live.getOrDefault(s.id(), 0L);
+            if (liveBytes > 0 && liveBytes > budget) {
+                break;
+            }
+            budget -= liveBytes;
+            ids.add(s.id());
+        }
         AtomGraph.Relocation relocation = graph.relocate(ids::contains);
         SpaceState published = ids.isEmpty() ? space.currentState() : space.publishRelocated(relocation);
         long[] releasedBytes = {0};

@@ -85,6 +85,9 @@ public final class ObjectSpace implements AutoCloseable {
     /** Default of {@link Builder#compactionMinDeadBytes}: 1 MiB, so that a rewrite frees at least that much. */
     public static final long DEFAULT_COMPACTION_MIN_DEAD_BYTES = 1024L * 1024;
 
+    /** Default of {@link Builder#compactionBytesPerSecond}: 8 MiB of live atoms rewritten per second. */
+    public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 8L * 1024 * 1024;
+
     private final SharedStorage storage;
     private final AtomStore store;
     private final Duration lockTimeout;
@@ -115,6 +118,8 @@ public final class ObjectSpace implements AutoCloseable {
     private final SegmentReclaimer reclaimer;
     /** {@code null} when the storage cannot release segments. */
     private final Compactor compactor;
+    /** Runs the background compactor; {@code null} when it is off. */
+    private final java.util.concurrent.ScheduledExecutorService compactorThread;
     private final ReentrantLock commitMutex = new ReentrantLock();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
@@ -171,6 +176,31 @@ public final class ObjectSpace implements AutoCloseable {
             storage.close();
             throw e;
         }
+        this.compactorThread = compactor == null || b.compactionInterval.isZero() ? null
+                : startCompactor(b.compactionInterval, b.compactionBytesPerSecond);
+    }
+
+    private java.util.concurrent.ScheduledExecutorService startCompactor(Duration interval, long bytesPerSecond) {
+        long perRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
+        var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "protobase-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.scheduleWithFixedDelay(() -> {
+            if (closing) {
+                return;
+            }
+            try {
+                compactor.run(Math.max(1, perRun));
+            } catch (RuntimeException e) {
+                if (!closing) {
+                    LOG.warn("Background compaction of {} failed; it runs again in {}: {}", storage.describe(),
+                            interval, e.toString());
+                }
+            }
+        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        return thread;
     }
 
     /** Starts configuring an object space on {@code storage}. */
@@ -188,6 +218,8 @@ public final class ObjectSpace implements AutoCloseable {
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
         private double compactionLiveFraction = DEFAULT_COMPACTION_LIVE_FRACTION;
         private long compactionMinDeadBytes = DEFAULT_COMPACTION_MIN_DEAD_BYTES;
+        private Duration compactionInterval = Duration.ZERO;
+        private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
 
         private Builder(SharedStorage storage) {
             this.storage = storage;
@@ -266,6 +298,33 @@ public final class ObjectSpace implements AutoCloseable {
                 throw new IllegalArgumentException("compaction minimum of dead bytes must not be negative, got " + bytes);
             }
             this.compactionMinDeadBytes = bytes;
+            return this;
+        }
+
+        /**
+         * How often the background compactor runs ({@link ObjectSpace#compact()} without being asked),
+         * on a daemon thread of the space; zero, the default, runs none. Each run rewrites at most
+         * {@link #compactionBytesPerSecond} times this interval of live bytes.
+         */
+        public Builder compactionInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("compaction interval must not be negative, got " + interval);
+            }
+            this.compactionInterval = interval;
+            return this;
+        }
+
+        /**
+         * The background compactor's budget: live bytes it may rewrite per second of
+         * {@link #compactionInterval}, so that it takes a bounded share of the storage's bandwidth.
+         * Default {@link #DEFAULT_COMPACTION_BYTES_PER_SECOND}.
+         */
+        public Builder compactionBytesPerSecond(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("compaction budget must be positive, got " + bytes + " bytes per second");
+            }
+            this.compactionBytesPerSecond = bytes;
             return this;
         }
 
@@ -458,7 +517,7 @@ public final class ObjectSpace implements AutoCloseable {
         if (compactor == null) {
             return new CompactionResult(0, 0, 0, 0, 0, currentState().sequence());
         }
-        return compactor.run();
+        return compactor.run(Long.MAX_VALUE);
     }
 
     /** Counters of this space since it was opened. */
@@ -467,7 +526,10 @@ public final class ObjectSpace implements AutoCloseable {
         SpaceState s = current;
         return new Statistics(commits.sum(), conflicts.sum(), batches.sum(), store.bytesWritten(), store.bytesRead(),
                 cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
-                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt());
+                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt(),
+                compactor == null ? 0 : compactor.runs(), compactor == null ? 0 : compactor.bytesRewritten(),
+                compactor == null ? 0 : compactor.segmentsReleased(), compactor == null ? 0 : compactor.bytesReleased(),
+                compactor == null ? null : compactor.lastError());
     }
 
     /**
@@ -486,16 +548,23 @@ public final class ObjectSpace implements AutoCloseable {
      *        {@code cacheBytes} at or near it
      * @param sequence sequence number of the current space root
      * @param lastCommit time of the last publication, {@code null} before the first
+     * @param compactions compaction runs completed, on demand or in the background
+     * @param compactionBytesRewritten live atom bytes compaction rewrote
+     * @param compactionSegmentsReleased segments the storage released after compaction
+     * @param compactionBytesReleased bytes those segments held
+     * @param compactionLastError the failure of the last compaction run that failed, {@code null} if none did
      */
     public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
             long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long cacheMaxBytes, long sequence,
-            Instant lastCommit) {
+            Instant lastCommit, long compactions, long compactionBytesRewritten, long compactionSegmentsReleased,
+            long compactionBytesReleased, String compactionLastError) {
     }
 
     /** Closes the storage; idempotent. Transactions still open fail on their next access. */
     @Override
     public void close() {
         closing = true;
+        stopCompactor();
         if (!closed) {
             closed = true;
             storage.close();
@@ -512,6 +581,7 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public boolean close(Duration timeout) {
         closing = true;
+        stopCompactor();
         boolean allEnded = awaitNoActiveTransactions(timeout);
         if (!closed) {
             try {
@@ -523,6 +593,22 @@ public final class ObjectSpace implements AutoCloseable {
             }
         }
         return allEnded;
+    }
+
+    /** Stops the background compactor and waits for a run in progress, so that it never meets a closed storage. */
+    private void stopCompactor() {
+        if (compactorThread == null) {
+            return;
+        }
+        compactorThread.shutdown();
+        try {
+            if (!compactorThread.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("Background compaction of {} did not stop within 30 s; closing the storage anyway",
+                        storage.describe());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean awaitNoActiveTransactions(Duration timeout) {

@@ -25,6 +25,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@link ObjectSpace#compact()} on the memory storage: what is rewritten, what is released, and that
@@ -323,5 +325,74 @@ class CompactionTest {
         }
 
         assertThat(contents(db)).containsExactly(Map.entry("k", large(1)));
+    }
+
+    @Test
+    void statisticsCountRunsRewrittenBytesAndReleasedSegments() {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 40; i++) {
+            put(db, i % 4, large(i));
+        }
+
+        CompactionResult first = space.compact();
+        CompactionResult second = space.compact();
+
+        ObjectSpace.Statistics stats = space.statistics();
+        assertThat(stats.compactions()).isEqualTo(2);
+        assertThat(stats.compactionBytesRewritten()).isEqualTo(first.bytesRewritten() + second.bytesRewritten());
+        assertThat(stats.compactionSegmentsReleased()).isEqualTo(first.segmentsReleased() + second.segmentsReleased())
+                .isPositive();
+        assertThat(stats.compactionBytesReleased()).isEqualTo(first.bytesReleased() + second.bytesReleased());
+        assertThat(stats.compactionLastError()).isNull();
+    }
+
+    @Test
+    void theBackgroundCompactorReleasesSegmentsWithoutBeingAsked() {
+        ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO)
+                .compactionMinDeadBytes(0).compactionInterval(Duration.ofMillis(20)).build();
+        spaces.add(space);
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 100; i++) {
+            put(db, i % 4, large(i));
+        }
+
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            assertThat(space.statistics().compactionSegmentsReleased()).isPositive();
+            assertThat(storage.bytesStored()).isLessThan(storage.bytesPushed() / 2);
+        });
+        assertThat(contents(db)).containsEntry(3, large(99));
+    }
+
+    @Test
+    void aBackgroundRunRewritesNoMoreLiveBytesThanItsBudgetButAlwaysTakesEmptySegments() {
+        ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
+                .compactionMinDeadBytes(0).compactionLiveFraction(1).compactionInterval(Duration.ofMillis(10))
+                .compactionBytesPerSecond(100).build();
+        spaces.add(space);
+        Database db = space.getDatabase("db");
+        for (int i = 0; i < 40; i++) {
+            put(db, i % 4, large(i));
+        }
+
+        await().atMost(Duration.ofMinutes(1)).until(() -> space.statistics().compactions() >= 3);
+
+        assertThat(space.statistics().compactionBytesRewritten()).as("one byte per run at most: nothing live fits")
+                .isZero();
+        assertThat(space.statistics().compactionSegmentsReleased()).as("segments nothing reaches").isPositive();
+        assertThat(contents(db)).containsEntry(3, large(39));
+    }
+
+    @Test
+    void compactionOptionsOutOfRangeAreRefusedNamingTheValue() {
+        ObjectSpace.Builder builder = ObjectSpace.builder(storage);
+        assertThatThrownBy(() -> builder.compactionLiveFraction(1.5)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("between 0 and 1, got 1.5");
+        assertThatThrownBy(() -> builder.compactionMinDeadBytes(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got -1");
+        assertThatThrownBy(() -> builder.compactionInterval(Duration.ofSeconds(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> builder.compactionBytesPerSecond(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("got 0 bytes per second");
     }
 }
