@@ -118,6 +118,7 @@ public final class ObjectSpace implements AutoCloseable {
     private final SegmentReclaimer reclaimer;
     /** {@code null} when the storage cannot release segments. */
     private final Compactor compactor;
+    private final CompactionSettings compaction;
     /** Runs the background compactor; {@code null} when it is off. */
     private final java.util.concurrent.ScheduledExecutorService compactorThread;
     private final ReentrantLock commitMutex = new ReentrantLock();
@@ -167,6 +168,8 @@ public final class ObjectSpace implements AutoCloseable {
         this.historyRetention = b.historyRetention;
         this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
         this.reclaimer = storage.reclaimer().orElse(null);
+        this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
+                b.compactionInterval, b.compactionBytesPerSecond);
         this.compactor = reclaimer == null ? null
                 : new Compactor(this, reclaimer, new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
         try {
@@ -425,6 +428,24 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public Duration groupCommitDelay() {
         return Duration.ofNanos(groupCommitDelayNanos);
+    }
+
+    /** The compaction options this space was built with. */
+    public CompactionSettings compactionSettings() {
+        return compaction;
+    }
+
+    /**
+     * The compaction options of a space ({@link Builder#compactionLiveFraction},
+     * {@link Builder#compactionMinDeadBytes}, {@link Builder#compactionInterval},
+     * {@link Builder#compactionBytesPerSecond}).
+     *
+     * @param liveFraction segments less live than this are rewritten
+     * @param minDeadBytes a segment is rewritten only with at least this many dead bytes
+     * @param interval how often the background compactor runs; zero when it is off
+     * @param bytesPerSecond the background compactor's budget of live bytes rewritten per second
+     */
+    public record CompactionSettings(double liveFraction, long minDeadBytes, Duration interval, long bytesPerSecond) {
     }
 
     /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
