@@ -167,6 +167,24 @@ class CompactionTest {
     }
 
     @Test
+    void aHistoryViewKeepsReadingItsVersionAfterItLeftTheRetentionAcrossCompactions() {
+        ObjectSpace space = open(Duration.ofMinutes(1));
+        Database db = space.getDatabase("db");
+        put(db, "k", large(-1));
+        Database view = db.at(clock.instant());
+        clock.advance(Duration.ofMinutes(5));
+        long released = 0;
+        for (int i = 0; i < 30; i++) {
+            put(db, "k", large(i));
+            clock.advance(Duration.ofMinutes(2)); // every version leaves the retention in turn
+            released += space.compact().segmentsReleased();
+        }
+
+        assertThat(released).as("segments released around the view's version").isPositive();
+        assertThat(contents(view)).containsExactly(Map.entry("k", large(-1)));
+    }
+
+    @Test
     void versionsThatLeftTheRetentionAreReleasedByALaterCompaction() {
         ObjectSpace space = open(Duration.ofMinutes(10));
         Database db = space.getDatabase("db");
