@@ -349,7 +349,7 @@ public final class ObjectSpace implements AutoCloseable {
     public Database getDatabase(String name) {
         requireName(name);
         ensureOpen();
-        if (!currentState().catalog().has(name)) {
+        if (!pinning(() -> currentState().catalog().has(name))) {
             publish(catalog -> catalog.has(name) ? catalog : catalog.setAt(name, Dictionary.empty()));
         }
         return new Database(this, name, null);
@@ -358,14 +358,17 @@ public final class ObjectSpace implements AutoCloseable {
     /** Whether a database of that name exists now. */
     public boolean hasDatabase(String name) {
         ensureOpen();
-        return currentState().catalog().has(name);
+        return pinning(() -> currentState().catalog().has(name));
     }
 
     /** Names of the databases, in order. */
     public List<String> listDatabases() {
         ensureOpen();
         List<String> names = new ArrayList<>();
-        currentState().catalog().keys().forEach(k -> names.add((String) k));
+        pinning(() -> {
+            currentState().catalog().keys().forEach(k -> names.add((String) k));
+            return null;
+        });
         return names;
     }
 
@@ -883,7 +886,8 @@ public final class ObjectSpace implements AutoCloseable {
 
     /**
      * Runs {@code chooseAndPin}, which picks a version (the current one, one within the retention) and
-     * pins it, so that compaction's release pass sees either the pin or a version it keeps anyway.
+     * pins it, or reads it entirely, so that compaction's release pass sees either the pin or a
+     * version it keeps anyway. Every read of a version that is not pinned goes through here.
      */
     <T> T pinning(Supplier<T> chooseAndPin) {
         pinLock.readLock().lock();
@@ -1026,13 +1030,24 @@ public final class ObjectSpace implements AutoCloseable {
     void commit(Transaction tx) {
         ensureOpen();
         Object mark = markInFlight();
+        // the latest version, read to skip encoding what the commit will rebase: pinned while read
+        Object latestPin = new Object();
         try {
-            SpaceState c = current;
-            SpaceState w = written;
-            tx.persistStaged(store, (w != null && w.sequence() > c.sequence() ? w : c).catalog());
+            SpaceState latest = pinning(() -> {
+                SpaceState c = current;
+                SpaceState w = written;
+                SpaceState l = w != null && w.sequence() > c.sequence() ? w : c;
+                if (l.pointer() != null) {
+                    pins.put(latestPin, l);
+                }
+                return l;
+            });
+            tx.persistStaged(store, latest.catalog());
+            pins.remove(latestPin);
             tx.stopRunning();
             submit(new CommitRequest(tx::applyTo));
         } finally {
+            pins.remove(latestPin);
             inFlight.remove(mark);
         }
         commits.increment();

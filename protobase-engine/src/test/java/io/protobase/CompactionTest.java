@@ -304,10 +304,15 @@ class CompactionTest {
         assertThat(space.statistics().conflicts()).isZero();
     }
 
-    @Test
-    void compactionConcurrentWithFourCommittingThreadsLosesNoCommitAndFailsNone() throws Exception {
-        // segments of several leaves each, so that compaction moves atoms while the threads commit
-        ObjectSpace space = open(new MemoryStorage(256 * 1024), Duration.ZERO);
+    /**
+     * Small segments seal often (so a segment being written while the release pass looks is soon
+     * sealed under it); larger ones hold several leaves, so that compaction moves atoms while the
+     * threads commit.
+     */
+    @ParameterizedTest(name = "segments of {0} bytes")
+    @ValueSource(longs = {16 * 1024, 256 * 1024})
+    void compactionConcurrentWithFourCommittingThreadsLosesNoCommitAndFailsNone(long segmentBytes) throws Exception {
+        ObjectSpace space = open(new MemoryStorage(segmentBytes), Duration.ZERO);
         Database db = space.getDatabase("db");
         int threads = 4;
         int commitsPerThread = 150;
