@@ -55,12 +55,12 @@ public final class Database {
 
     /** Starts a transaction on a snapshot of the current state. */
     public Transaction newTransaction() {
-        return new Transaction(this, snapshot(), pinned != null);
+        return space.pinning(() -> new Transaction(this, snapshot(), pinned != null));
     }
 
     /** Starts a read-only transaction (no write tracking; commit is a no-op). */
     public Transaction newReadOnlyTransaction() {
-        return new Transaction(this, snapshot(), true);
+        return space.pinning(() -> new Transaction(this, snapshot(), true));
     }
 
     private SpaceState snapshot() {
@@ -192,13 +192,15 @@ public final class Database {
      */
     public Database at(Instant instant) {
         Objects.requireNonNull(instant, "instant");
-        SpaceState s = space.stateAt(name, instant);
-        if (s == null || !s.catalog().has(name)) {
-            throw new DatabaseNotFoundException("Database '" + name + "' did not exist at " + instant);
-        }
-        Database view = new Database(space, name, s);
-        space.pin(view, s);
-        return view;
+        return space.pinning(() -> {
+            SpaceState s = space.stateAt(name, instant);
+            if (s == null || !s.catalog().has(name)) {
+                throw new DatabaseNotFoundException("Database '" + name + "' did not exist at " + instant);
+            }
+            Database view = new Database(space, name, s);
+            space.pin(view, s);
+            return view;
+        });
     }
 
     /** Time of the newest commit visible to this handle ({@code null} before the first commit). */

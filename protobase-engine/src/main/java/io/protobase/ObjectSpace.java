@@ -2,11 +2,14 @@ package io.protobase;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import io.protobase.collection.AtomGraph;
 import io.protobase.collection.AtomStore;
+import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.PendingRoot;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +31,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -74,6 +79,15 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofMinutes(1);
 
+    /** Default of {@link Builder#compactionLiveFraction}: segments less than half live are rewritten. */
+    public static final double DEFAULT_COMPACTION_LIVE_FRACTION = 0.5;
+
+    /** Default of {@link Builder#compactionMinDeadBytes}: 1 MiB, so that a rewrite frees at least that much. */
+    public static final long DEFAULT_COMPACTION_MIN_DEAD_BYTES = 1024L * 1024;
+
+    /** Default of {@link Builder#compactionBytesPerSecond}: 8 MiB of live atoms rewritten per second. */
+    public static final long DEFAULT_COMPACTION_BYTES_PER_SECOND = 8L * 1024 * 1024;
+
     private final SharedStorage storage;
     private final AtomStore store;
     private final Duration lockTimeout;
@@ -89,6 +103,24 @@ public final class ObjectSpace implements AutoCloseable {
      * close, so it pins its version for as long as the application can still reach it.
      */
     private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
+    /**
+     * Choosing a version and pinning it (a transaction's snapshot, a history view, a backup) happen
+     * under the read lock; compaction's release pass takes the write lock to see the retained versions
+     * and the commits in flight, so that no version is picked between that look and the release.
+     */
+    private final ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
+    /**
+     * Per commit in flight (from its first pushed atom until it is published or failed): the segment
+     * the storage was writing when it began. Its atoms are in that segment or later ones, which
+     * compaction must not release although no published version reaches them yet.
+     */
+    private final Map<Object, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
+    private final SegmentReclaimer reclaimer;
+    /** {@code null} when the storage cannot release segments. */
+    private final Compactor compactor;
+    private final CompactionSettings compaction;
+    /** Runs the background compactor; {@code null} when it is off. */
+    private final java.util.concurrent.ScheduledExecutorService compactorThread;
     private final ReentrantLock commitMutex = new ReentrantLock();
     private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
@@ -135,6 +167,11 @@ public final class ObjectSpace implements AutoCloseable {
         this.clock = b.clock;
         this.historyRetention = b.historyRetention;
         this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
+        this.reclaimer = storage.reclaimer().orElse(null);
+        this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
+                b.compactionInterval, b.compactionBytesPerSecond);
+        this.compactor = reclaimer == null ? null
+                : new Compactor(this, reclaimer, new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
         try {
             this.current = loadState(storage.readRoot());
         } catch (RuntimeException e) {
@@ -142,6 +179,31 @@ public final class ObjectSpace implements AutoCloseable {
             storage.close();
             throw e;
         }
+        this.compactorThread = compactor == null || b.compactionInterval.isZero() ? null
+                : startCompactor(b.compactionInterval, b.compactionBytesPerSecond);
+    }
+
+    private java.util.concurrent.ScheduledExecutorService startCompactor(Duration interval, long bytesPerSecond) {
+        long perRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
+        var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "protobase-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.scheduleWithFixedDelay(() -> {
+            if (closing) {
+                return;
+            }
+            try {
+                compactor.run(Math.max(1, perRun));
+            } catch (RuntimeException e) {
+                if (!closing) {
+                    LOG.warn("Background compaction of {} failed; it runs again in {}: {}", storage.describe(),
+                            interval, e.toString());
+                }
+            }
+        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        return thread;
     }
 
     /** Starts configuring an object space on {@code storage}. */
@@ -157,6 +219,10 @@ public final class ObjectSpace implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration groupCommitDelay = Duration.ZERO;
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
+        private double compactionLiveFraction = DEFAULT_COMPACTION_LIVE_FRACTION;
+        private long compactionMinDeadBytes = DEFAULT_COMPACTION_MIN_DEAD_BYTES;
+        private Duration compactionInterval = Duration.ZERO;
+        private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
 
         private Builder(SharedStorage storage) {
             this.storage = storage;
@@ -212,6 +278,59 @@ public final class ObjectSpace implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Compaction rewrites a sealed segment when less than this fraction of its bytes is reached by
+         * the retained versions, in {@code [0, 1]}: higher reclaims more space for more rewriting
+         * (a segment 90 % live costs nine bytes rewritten per byte freed). Zero rewrites nothing, but
+         * segments nothing reaches are still released. Default {@link #DEFAULT_COMPACTION_LIVE_FRACTION}.
+         */
+        public Builder compactionLiveFraction(double fraction) {
+            if (!(fraction >= 0 && fraction <= 1)) {
+                throw new IllegalArgumentException("compaction live fraction must be between 0 and 1, got " + fraction);
+            }
+            this.compactionLiveFraction = fraction;
+            return this;
+        }
+
+        /**
+         * Compaction rewrites a segment only when it holds at least this many dead bytes, so that small
+         * gains do not cost a commit. Default {@link #DEFAULT_COMPACTION_MIN_DEAD_BYTES}.
+         */
+        public Builder compactionMinDeadBytes(long bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("compaction minimum of dead bytes must not be negative, got " + bytes);
+            }
+            this.compactionMinDeadBytes = bytes;
+            return this;
+        }
+
+        /**
+         * How often the background compactor runs ({@link ObjectSpace#compact()} without being asked),
+         * on a daemon thread of the space; zero, the default, runs none. Each run rewrites at most
+         * {@link #compactionBytesPerSecond} times this interval of live bytes.
+         */
+        public Builder compactionInterval(Duration interval) {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative()) {
+                throw new IllegalArgumentException("compaction interval must not be negative, got " + interval);
+            }
+            this.compactionInterval = interval;
+            return this;
+        }
+
+        /**
+         * The background compactor's budget: live bytes it may rewrite per second of
+         * {@link #compactionInterval}, so that it takes a bounded share of the storage's bandwidth.
+         * Default {@link #DEFAULT_COMPACTION_BYTES_PER_SECOND}.
+         */
+        public Builder compactionBytesPerSecond(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("compaction budget must be positive, got " + bytes + " bytes per second");
+            }
+            this.compactionBytesPerSecond = bytes;
+            return this;
+        }
+
         /** The clock stamping commits (history) and measuring the history retention. */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
@@ -230,7 +349,7 @@ public final class ObjectSpace implements AutoCloseable {
     public Database getDatabase(String name) {
         requireName(name);
         ensureOpen();
-        if (!currentState().catalog().has(name)) {
+        if (!pinning(() -> currentState().catalog().has(name))) {
             publish(catalog -> catalog.has(name) ? catalog : catalog.setAt(name, Dictionary.empty()));
         }
         return new Database(this, name, null);
@@ -239,14 +358,17 @@ public final class ObjectSpace implements AutoCloseable {
     /** Whether a database of that name exists now. */
     public boolean hasDatabase(String name) {
         ensureOpen();
-        return currentState().catalog().has(name);
+        return pinning(() -> currentState().catalog().has(name));
     }
 
     /** Names of the databases, in order. */
     public List<String> listDatabases() {
         ensureOpen();
         List<String> names = new ArrayList<>();
-        currentState().catalog().keys().forEach(k -> names.add((String) k));
+        pinning(() -> {
+            currentState().catalog().keys().forEach(k -> names.add((String) k));
+            return null;
+        });
         return names;
     }
 
@@ -311,6 +433,24 @@ public final class ObjectSpace implements AutoCloseable {
         return Duration.ofNanos(groupCommitDelayNanos);
     }
 
+    /** The compaction options this space was built with. */
+    public CompactionSettings compactionSettings() {
+        return compaction;
+    }
+
+    /**
+     * The compaction options of a space ({@link Builder#compactionLiveFraction},
+     * {@link Builder#compactionMinDeadBytes}, {@link Builder#compactionInterval},
+     * {@link Builder#compactionBytesPerSecond}).
+     *
+     * @param liveFraction segments less live than this are rewritten
+     * @param minDeadBytes a segment is rewritten only with at least this many dead bytes
+     * @param interval how often the background compactor runs; zero when it is off
+     * @param bytesPerSecond the background compactor's budget of live bytes rewritten per second
+     */
+    public record CompactionSettings(double liveFraction, long minDeadBytes, Duration interval, long bytesPerSecond) {
+    }
+
     /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
     public Duration historyRetention() {
         return historyRetention;
@@ -366,20 +506,42 @@ public final class ObjectSpace implements AutoCloseable {
     private BackupResult pinned(BackupOptions options, java.util.function.Function<List<SpaceState>, BackupResult> copy) {
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        SpaceState now = currentState();
-        List<SpaceState> versions = options.includeHistory() ? retainedHistory()
-                : now.pointer() == null ? List.of() : List.of(now);
-        List<Object> holders = new ArrayList<>(versions.size());
-        for (SpaceState v : versions) {
-            Object holder = new Object();
-            pins.put(holder, v);
-            holders.add(holder);
-        }
+        List<Object> holders = new ArrayList<>();
+        List<SpaceState> versions = pinning(() -> {
+            SpaceState now = currentState();
+            List<SpaceState> chosen = options.includeHistory() ? retainedHistory()
+                    : now.pointer() == null ? List.<SpaceState>of() : List.of(now);
+            for (SpaceState v : chosen) {
+                Object holder = new Object();
+                pins.put(holder, v);
+                holders.add(holder);
+            }
+            return chosen;
+        });
         try {
             return copy.apply(versions);
         } finally {
             holders.forEach(pins::remove);
         }
+    }
+
+    /**
+     * Reclaims space now: rewrites the live atoms of the emptiest sealed segments (those less than
+     * {@link Builder#compactionLiveFraction} live, with at least {@link Builder#compactionMinDeadBytes}
+     * dead) as an ordinary commit, then lets the storage release every sealed segment that no retained
+     * version reaches any more. Versions kept by the history retention, open transactions, history
+     * views and running backups stay readable: a segment one of them still reaches is released by a
+     * later call, once it no longer does. Commits continue meanwhile and never fail because of it.
+     * On a storage that cannot release segments ({@link SharedStorage#reclaimer()} empty) it does nothing.
+     *
+     * @return what was rewritten and released
+     */
+    public CompactionResult compact() {
+        ensureOpen();
+        if (compactor == null) {
+            return new CompactionResult(0, 0, 0, 0, 0, currentState().sequence());
+        }
+        return compactor.run(Long.MAX_VALUE);
     }
 
     /** Counters of this space since it was opened. */
@@ -388,7 +550,10 @@ public final class ObjectSpace implements AutoCloseable {
         SpaceState s = current;
         return new Statistics(commits.sum(), conflicts.sum(), batches.sum(), store.bytesWritten(), store.bytesRead(),
                 cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
-                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt());
+                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt(),
+                compactor == null ? 0 : compactor.runs(), compactor == null ? 0 : compactor.bytesRewritten(),
+                compactor == null ? 0 : compactor.segmentsReleased(), compactor == null ? 0 : compactor.bytesReleased(),
+                compactor == null ? null : compactor.lastError());
     }
 
     /**
@@ -407,16 +572,23 @@ public final class ObjectSpace implements AutoCloseable {
      *        {@code cacheBytes} at or near it
      * @param sequence sequence number of the current space root
      * @param lastCommit time of the last publication, {@code null} before the first
+     * @param compactions compaction runs completed, on demand or in the background
+     * @param compactionBytesRewritten live atom bytes compaction rewrote
+     * @param compactionSegmentsReleased segments the storage released after compaction
+     * @param compactionBytesReleased bytes those segments held
+     * @param compactionLastError the failure of the last compaction run that failed, {@code null} if none did
      */
     public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
             long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long cacheMaxBytes, long sequence,
-            Instant lastCommit) {
+            Instant lastCommit, long compactions, long compactionBytesRewritten, long compactionSegmentsReleased,
+            long compactionBytesReleased, String compactionLastError) {
     }
 
     /** Closes the storage; idempotent. Transactions still open fail on their next access. */
     @Override
     public void close() {
         closing = true;
+        stopCompactor();
         if (!closed) {
             closed = true;
             storage.close();
@@ -433,6 +605,7 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public boolean close(Duration timeout) {
         closing = true;
+        stopCompactor();
         boolean allEnded = awaitNoActiveTransactions(timeout);
         if (!closed) {
             try {
@@ -444,6 +617,22 @@ public final class ObjectSpace implements AutoCloseable {
             }
         }
         return allEnded;
+    }
+
+    /** Stops the background compactor and waits for a run in progress, so that it never meets a closed storage. */
+    private void stopCompactor() {
+        if (compactorThread == null) {
+            return;
+        }
+        compactorThread.shutdown();
+        try {
+            if (!compactorThread.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("Background compaction of {} did not stop within 30 s; closing the storage anyway",
+                        storage.describe());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private boolean awaitNoActiveTransactions(Duration timeout) {
@@ -651,6 +840,19 @@ public final class ObjectSpace implements AutoCloseable {
     }
 
     /**
+     * Follows a history link ({@link SpaceState#previous()} or {@link SpaceState#jump()}): the version
+     * it leads to, or {@code null} when compaction released it. Links of retained versions may lead
+     * past the retention, to versions whose atoms are gone; walks of the history stop there.
+     */
+    private SpaceState loadHistory(AtomPointer link) {
+        try {
+            return loadState(link);
+        } catch (SegmentReleasedException e) {
+            return null;
+        }
+    }
+
+    /**
      * The newest state published at or before {@code instant}, or {@code null} if none.
      *
      * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
@@ -662,7 +864,7 @@ public final class ObjectSpace implements AutoCloseable {
         }
         SpaceState s = currentState();
         while (s != null && s.pointer() != null && s.createdAt().isAfter(instant)) {
-            SpaceState jump = s.jump() == null ? null : loadState(s.jump());
+            SpaceState jump = s.jump() == null ? null : loadHistory(s.jump());
             if (jump != null && jump.createdAt().isAfter(instant)) {
                 s = jump;
             } else {
@@ -680,6 +882,46 @@ public final class ObjectSpace implements AutoCloseable {
         } catch (ArithmeticException | java.time.DateTimeException e) {
             return Instant.MIN; // a retention longer than the calendar: all history
         }
+    }
+
+    /**
+     * Runs {@code chooseAndPin}, which picks a version (the current one, one within the retention) and
+     * pins it, or reads it entirely, so that compaction's release pass sees either the pin or a
+     * version it keeps anyway. Every read of a version that is not pinned goes through here.
+     */
+    <T> T pinning(Supplier<T> chooseAndPin) {
+        pinLock.readLock().lock();
+        try {
+            return chooseAndPin.get();
+        } finally {
+            pinLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * What compaction's release pass must keep, taken at one moment: the retained versions and the
+     * oldest segment a commit not yet published may have written into (one in flight, or one that
+     * starts later and writes into the segment being written now).
+     */
+    ReleaseGuard releaseGuard() {
+        pinLock.writeLock().lock();
+        try {
+            // commits that start after this look write into the segment being written now or later ones
+            long floor = reclaimer.writingSegment();
+            for (long segment : inFlight.values()) {
+                floor = Math.min(floor, segment);
+            }
+            return new ReleaseGuard(retainedRoots(), floor);
+        } finally {
+            pinLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * @param retained the versions that must stay readable
+     * @param inFlightFloor segments from this id on may hold atoms of commits not yet published
+     */
+    record ReleaseGuard(RetainedRoots retained, long inFlightFloor) {
     }
 
     /** Keeps the snapshot of {@code tx} retained until {@link #unpin(Transaction)}. */
@@ -709,7 +951,7 @@ public final class ObjectSpace implements AutoCloseable {
     List<SpaceState> retainedHistory() {
         Instant horizon = retentionHorizon();
         List<SpaceState> states = new ArrayList<>();
-        for (SpaceState s = currentState(); s.pointer() != null; s = loadState(s.previous())) {
+        for (SpaceState s = currentState(); s != null && s.pointer() != null; s = loadHistory(s.previous())) {
             states.add(s);
             if (!s.createdAt().isAfter(horizon)) {
                 break;
@@ -764,17 +1006,50 @@ public final class ObjectSpace implements AutoCloseable {
     /** Publishes a catalog change that is not a transaction (create, rename, remove). */
     private void publish(UnaryOperator<Dictionary> change) {
         ensureOpen();
-        submit(new CommitRequest(change));
+        Object mark = markInFlight();
+        try {
+            submit(new CommitRequest(change));
+        } finally {
+            inFlight.remove(mark);
+        }
+    }
+
+    /**
+     * Registers a commit about to push atoms, until the caller removes the returned key: compaction
+     * must not release the segment being written now, nor later ones, before the commit is published.
+     */
+    private Object markInFlight() {
+        Object mark = new Object();
+        if (reclaimer != null) {
+            inFlight.put(mark, reclaimer.writingSegment());
+        }
+        return mark;
     }
 
     /** Commits a transaction's changes: atoms first, then through the group-commit pipeline. */
     void commit(Transaction tx) {
         ensureOpen();
-        SpaceState c = current;
-        SpaceState w = written;
-        tx.persistStaged(store, (w != null && w.sequence() > c.sequence() ? w : c).catalog());
-        tx.stopRunning();
-        submit(new CommitRequest(tx::applyTo));
+        Object mark = markInFlight();
+        // the latest version, read to skip encoding what the commit will rebase: pinned while read
+        Object latestPin = new Object();
+        try {
+            SpaceState latest = pinning(() -> {
+                SpaceState c = current;
+                SpaceState w = written;
+                SpaceState l = w != null && w.sequence() > c.sequence() ? w : c;
+                if (l.pointer() != null) {
+                    pins.put(latestPin, l);
+                }
+                return l;
+            });
+            tx.persistStaged(store, latest.catalog());
+            pins.remove(latestPin);
+            tx.stopRunning();
+            submit(new CommitRequest(tx::applyTo));
+        } finally {
+            pins.remove(latestPin);
+            inFlight.remove(mark);
+        }
         commits.increment();
     }
 
@@ -976,6 +1251,85 @@ public final class ObjectSpace implements AutoCloseable {
         }
     }
 
+    /**
+     * Publishes the current version with its atoms moved out of the segments {@code relocation}
+     * empties, as a new version (compaction's commit). It rewrites without the commit mutex and
+     * publishes only if no commit was published meanwhile; otherwise it rewrites the newer version,
+     * which costs only that commit's atoms since the rest was rewritten already. After a few lost
+     * races it rewrites holding the mutex, so that it ends even under a steady stream of commits,
+     * which then wait for it but never fail because of it.
+     *
+     * @return the version published, or the current one when nothing needed moving
+     */
+    SpaceState publishRelocated(AtomGraph.Relocation relocation) {
+        for (int attempt = 0; ; attempt++) {
+            boolean rewriteUnderMutex = attempt >= 3;
+            SpaceState base = null;
+            Dictionary catalog = null;
+            if (!rewriteUnderMutex) {
+                base = baseState();
+                catalog = relocatedCatalog(base, relocation);
+                if (catalog == null) {
+                    return base; // nothing to move: no commit, and no wait for the commits running now
+                }
+            }
+            Publication publication;
+            Object mark = markInFlight();
+            commitMutex.lock();
+            try {
+                if (rewriteUnderMutex) {
+                    base = baseState();
+                    catalog = relocatedCatalog(base, relocation);
+                } else if (baseState() != base) {
+                    continue;
+                }
+                if (catalog == null) {
+                    return base;
+                }
+                publication = writeRelocated(base, catalog);
+            } finally {
+                commitMutex.unlock();
+                handOff();
+                inFlight.remove(mark);
+            }
+            if (publication != null) {
+                publication.pending().await();
+                advance(publication.state());
+                batches.increment();
+                return publication.state();
+            }
+        }
+    }
+
+    /** The catalog of {@code base} with its atoms relocated, or {@code null} when none moved. */
+    private Dictionary relocatedCatalog(SpaceState base, AtomGraph.Relocation relocation) {
+        byte[] before = store.encodeValue(DbObject.of("catalog", base.catalog()));
+        byte[] after = relocation.relocateIn(before);
+        if (java.util.Arrays.equals(before, after)) {
+            return null;
+        }
+        return (Dictionary) ((DbObject) store.decodeValue(after)).getAt("catalog");
+    }
+
+    /** Writes compaction's version on top of {@code base}; {@code null} when another process moved the root. */
+    private Publication writeRelocated(SpaceState base, Dictionary catalog) {
+        try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
+            SpaceState next = nextState(base, catalog);
+            AtomPointer pointer = store.writeRecord(next.toRecord());
+            PendingRoot pending = storage.compareAndSetRootPipelined(lock, base.pointer(), pointer);
+            if (pending == null) {
+                written = null;
+                return null;
+            }
+            SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
+                    next.jump(), store.detached(catalog));
+            history.put(pointer, published);
+            written = published;
+            lastPending = pending;
+            return new Publication(pending, published, List.of(), 0);
+        }
+    }
+
     private SpaceState nextState(SpaceState prev, Dictionary catalog) {
         long seq = prev.sequence() + 1;
         Instant now = clock.instant();
@@ -986,7 +1340,7 @@ public final class ObjectSpace implements AutoCloseable {
             SpaceState s = prev;
             while (s != null && s.sequence() > target) {
                 long jumpSeq = s.sequence() & (s.sequence() - 1);
-                s = loadState(s.jump() != null && jumpSeq >= target ? s.jump() : s.previous());
+                s = loadHistory(s.jump() != null && jumpSeq >= target ? s.jump() : s.previous());
             }
             jump = s != null && s.sequence() == target ? s.pointer() : null;
         }

@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.LongPredicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -192,6 +193,102 @@ public final class AtomGraph {
         private AtomPointer push(byte[] atom) {
             bytes += atom.length;
             return target.push(atom);
+        }
+    }
+
+    /**
+     * Starts moving the atoms of the segments {@code moving} accepts out of them, within this storage:
+     * what compaction rewrites so that those segments can be released.
+     */
+    public Relocation relocate(LongPredicate moving) {
+        return new Relocation(moving);
+    }
+
+    /**
+     * Rewrites graphs of this storage so that they no longer reach atoms of the moving segments: an
+     * atom in a moving segment is pushed again (a copy in the segment being written), and so is every
+     * atom that references a rewritten one, up to the root, with the new pointers; every other atom
+     * keeps its pointer. Atoms are immutable, so what one call rewrote (or found needing nothing)
+     * stays valid for later calls: a second graph that shares most atoms with the first (the next
+     * version of a space after a commit) costs only its new atoms. Not thread-safe.
+     */
+    public final class Relocation {
+
+        private final LongPredicate moving;
+        /** Every atom walked so far: itself when nothing under it moves, else its rewritten copy. */
+        private final Map<AtomPointer, AtomPointer> relocated = new HashMap<>();
+        private long atoms;
+        private long bytes;
+
+        private Relocation(LongPredicate moving) {
+            this.moving = moving;
+        }
+
+        /** Relocates the graph under {@code root} and returns the root's pointer afterwards (itself if unchanged). */
+        public AtomPointer relocate(AtomPointer root) {
+            AtomPointer done = relocated.get(root);
+            if (done != null) {
+                return done;
+            }
+            Set<AtomPointer> inProgress = new HashSet<>();
+            ArrayDeque<Frame> path = new ArrayDeque<>();
+            path.push(new Frame(root, root));
+            while (!path.isEmpty()) {
+                Frame f = path.peek();
+                if (f.bytes == null) {
+                    if (relocated.containsKey(f.pointer)) {
+                        path.pop();
+                        continue;
+                    }
+                    if (!inProgress.add(f.pointer)) {
+                        throw new CorruptionException("Corrupt " + f.referrer + ": it references " + f.pointer
+                                + ", which references it back (directly or through other atoms); atoms never form "
+                                + "cycles, so one of them is damaged");
+                    }
+                    f.bytes = read(f.pointer, f.referrer);
+                    forEachChild(f.pointer, f.bytes, child -> {
+                        if (!relocated.containsKey(child)) {
+                            path.push(new Frame(child, f.pointer));
+                        }
+                    });
+                } else {
+                    path.pop();
+                    inProgress.remove(f.pointer);
+                    relocated.put(f.pointer, relocateAtom(f.pointer, f.bytes));
+                }
+            }
+            return relocated.get(root);
+        }
+
+        /**
+         * Relocates what the atom {@code atom} (bytes not stored, such as a record about to be written)
+         * references, and returns its bytes with the new pointers.
+         */
+        public byte[] relocateIn(byte[] atom) {
+            forEachChild(null, atom, this::relocate);
+            return rewrite(null, atom, relocated::get);
+        }
+
+        /** Atoms rewritten so far. */
+        public long atoms() {
+            return atoms;
+        }
+
+        /** Bytes pushed by rewriting so far. */
+        public long bytes() {
+            return bytes;
+        }
+
+        private AtomPointer relocateAtom(AtomPointer p, byte[] atomBytes) {
+            boolean[] childMoved = {false};
+            forEachChild(p, atomBytes, child -> childMoved[0] |= !relocated.get(child).equals(child));
+            if (!childMoved[0] && !moving.test(p.segmentId())) {
+                return p;
+            }
+            byte[] copy = childMoved[0] ? rewrite(p, atomBytes, relocated::get) : atomBytes;
+            atoms++;
+            bytes += copy.length;
+            return storage.push(copy);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.protobase.storage;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The storage SPI: immutable atoms addressed by {@link AtomPointer}, plus one mutable cell, the
@@ -50,6 +51,14 @@ public interface SharedStorage extends AutoCloseable {
      */
     default PendingRoot compareAndSetRootPipelined(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
         return compareAndSetRoot(lock, expected, newRoot) ? PendingRoot.DURABLE : null;
+    }
+
+    /**
+     * Returns the storage's capability to release segments of atoms no retained version reaches any
+     * more, or empty when it never gives space back (then compaction rewrites nothing).
+     */
+    default Optional<SegmentReclaimer> reclaimer() {
+        return Optional.empty();
     }
 
     /** Makes every pushed atom durable. */

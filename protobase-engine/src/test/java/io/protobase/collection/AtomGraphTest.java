@@ -208,4 +208,67 @@ class AtomGraphTest {
         AtomPointer moved = new AtomPointer(child.segmentId() + 1_000_000, 7);
         assertThat(store.decodeValue(rewritten)).isEqualTo(DbObject.of("a", moved, "b", List.of(moved, "text")));
     }
+
+    @Test
+    void relocationMovesTheAtomsOfTheMovingSegmentsAndTheirAncestorsAndKeepsEveryOtherPointer() {
+        MemoryStorage segmented = new MemoryStorage(4096);
+        AtomStore segmentedStore = new AtomStore(segmented, 1 << 20);
+        AtomGraph segmentedGraph = new AtomGraph(segmented);
+        Dictionary d = Dictionary.empty();
+        for (int i = 0; i < 2000; i++) {
+            d = d.setAt(i, "value " + i);
+        }
+        AtomPointer root = segmentedStore.writeRecord(DbObject.of("d", d));
+        Set<AtomPointer> before = new java.util.HashSet<>();
+        segmentedGraph.forEachReachable(List.of(root), Set.of(), (p, size) -> before.add(p));
+        long moving = before.stream().mapToLong(AtomPointer::segmentId).min().orElseThrow();
+
+        AtomGraph.Relocation relocation = segmentedGraph.relocate(id -> id == moving);
+        AtomPointer moved = relocation.relocate(root);
+
+        Set<AtomPointer> after = new java.util.HashSet<>();
+        segmentedGraph.forEachReachable(List.of(moved), Set.of(), (p, size) -> after.add(p));
+        assertThat(after).hasSameSizeAs(before).noneMatch(p -> p.segmentId() == moving);
+        assertThat(after).as("atoms with nothing moving under them keep their pointers").anyMatch(before::contains);
+        long rewritten = after.stream().filter(p -> !before.contains(p)).count();
+        assertThat(relocation.atoms()).isEqualTo(rewritten);
+        Dictionary read = (Dictionary) ((DbObject) segmentedStore.readRecord(moved)).getAt("d");
+        assertThat(read.keys().count()).isEqualTo(2000);
+        assertThat(read.getAt(0)).isEqualTo("value 0");
+        assertThat(read.getAt(1999)).isEqualTo("value 1999");
+    }
+
+    @Test
+    void relocationOfAVersionThatSharesAtomsWithARelocatedOneRewritesOnlyItsNewAtoms() {
+        Dictionary d = Dictionary.empty();
+        for (int i = 0; i < 2000; i++) {
+            d = d.setAt(i, "value " + i);
+        }
+        AtomPointer first = store.writeRecord(DbObject.of("d", d));
+        AtomPointer second = store.writeRecord(DbObject.of("d", d.setAt(5, "changed")));
+        AtomGraph.Relocation relocation = graph.relocate(id -> true);
+        relocation.relocate(first);
+        long afterFirst = relocation.atoms();
+        int pushedBefore = storage.pushed.size();
+
+        AtomPointer moved = relocation.relocate(second);
+
+        long secondOnly = reachable(second, Set.of()).keySet().stream()
+                .filter(p -> !reachable(first, Set.of()).containsKey(p)).count();
+        assertThat(relocation.atoms() - afterFirst).isEqualTo(secondOnly);
+        assertThat(storage.pushed.size() - pushedBefore).isEqualTo((int) secondOnly);
+        assertThat(((Dictionary) ((DbObject) store.readRecord(moved)).getAt("d")).getAt(5)).isEqualTo("changed");
+    }
+
+    @Test
+    void relocationWithNothingMovingReturnsTheSameRootAndPushesNothing() {
+        AtomPointer root = richRecord();
+        int pushed = storage.pushed.size();
+
+        AtomGraph.Relocation relocation = graph.relocate(id -> false);
+
+        assertThat(relocation.relocate(root)).isEqualTo(root);
+        assertThat(relocation.atoms()).isZero();
+        assertThat(storage.pushed).hasSize(pushed);
+    }
 }

@@ -42,6 +42,11 @@ public class ForwardingStorage implements SharedStorage {
     }
 
     @Override
+    public java.util.Optional<SegmentReclaimer> reclaimer() {
+        return delegate.reclaimer();
+    }
+
+    @Override
     public void flush() {
         delegate.flush();
     }

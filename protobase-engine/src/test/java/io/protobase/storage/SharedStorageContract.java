@@ -1,6 +1,7 @@
 package io.protobase.storage;
 
 import io.protobase.CorruptionException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.StorageClosedException;
 import io.protobase.StorageException;
 import org.awaitility.core.ConditionTimeoutException;
@@ -42,7 +43,9 @@ import static org.awaitility.Awaitility.await;
  * distinct, also under concurrent pushes; a pointer to nothing is a {@link CorruptionException};
  * the root starts {@code null} and changes only through a compare-and-set made under the current
  * commit lock; the commit lock is exclusive and its fencing terms strictly increase; close is
- * idempotent and every later call fails with {@link StorageClosedException}.
+ * idempotent and every later call fails with {@link StorageClosedException}. A backend with a
+ * {@link SegmentReclaimer} lists its segments oldest first with only the last one open, releases
+ * sealed ones idempotently and answers a read into a released one with {@link SegmentReleasedException}.
  *
  * <p>Timeouts in here only keep a broken backend from hanging the build; no test asserts speed.
  */
@@ -569,5 +572,56 @@ public abstract class SharedStorageContract {
     @FunctionalInterface
     protected interface ThreadBody<T> {
         T run(int thread) throws Exception;
+    }
+
+    /**
+     * Pushes atoms until the storage has sealed a segment (bounded, so that a backend with huge
+     * segments skips the reclaimer checks rather than filling the disk); returns the atoms pushed.
+     */
+    private List<AtomPointer> fillUntilASegmentIsSealed(SegmentReclaimer reclaimer) {
+        List<AtomPointer> pushed = new ArrayList<>();
+        byte[] atom = new byte[64 * 1024];
+        for (int i = 0; i < 1024 && reclaimer.segments().stream().noneMatch(SegmentReclaimer.Segment::sealed); i++) {
+            atom[0] = (byte) i;
+            pushed.add(storage.push(atom));
+        }
+        assumeThat(reclaimer.segments()).as("a segment was sealed within 64 MiB").anyMatch(SegmentReclaimer.Segment::sealed);
+        return pushed;
+    }
+
+    @Test
+    void aReclaimerListsItsSegmentsOldestFirstWithOnlyTheLastOneStillBeingWritten() {
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
+        assumeThat(reclaimer).as("backend releases no segments").isNotNull();
+        List<AtomPointer> pushed = fillUntilASegmentIsSealed(reclaimer);
+        storage.push(new byte[] {1});
+
+        List<SegmentReclaimer.Segment> segments = reclaimer.segments();
+        assertThat(segments).extracting(SegmentReclaimer.Segment::id).isSorted().doesNotHaveDuplicates();
+        assertThat(segments.subList(0, segments.size() - 1)).allMatch(SegmentReclaimer.Segment::sealed);
+        assertThat(segments.get(segments.size() - 1).sealed()).isFalse();
+        assertThat(segments.get(segments.size() - 1).id()).isEqualTo(reclaimer.writingSegment());
+        assertThat(pushed).allMatch(p -> segments.stream().anyMatch(s -> s.id() == p.segmentId()));
+    }
+
+    @Test
+    void releasingASealedSegmentIsIdempotentAndReadsIntoItFailWithSegmentReleasedException() {
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
+        assumeThat(reclaimer).as("backend releases no segments").isNotNull();
+        List<AtomPointer> pushed = fillUntilASegmentIsSealed(reclaimer);
+        SegmentReclaimer.Segment sealed = reclaimer.segments().get(0);
+        AtomPointer gone = pushed.stream().filter(p -> p.segmentId() == sealed.id()).findFirst().orElseThrow();
+        AtomPointer kept = storage.push(new byte[] {42});
+
+        reclaimer.release(List.of(sealed.id()));
+        reclaimer.release(List.of(sealed.id()));
+
+        assertThat(reclaimer.segments()).noneMatch(s -> s.id() == sealed.id());
+        assertThat(storage.read(kept)).containsExactly(42);
+        assertThatThrownBy(() -> storage.read(gone))
+                .isInstanceOf(SegmentReleasedException.class)
+                .hasMessageContaining(gone.toString());
+        assertThatThrownBy(() -> reclaimer.release(List.of(reclaimer.writingSegment())))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -18,7 +18,11 @@ class ObjectSpaceConfiguration {
             ObjectProvider<ObjectSpaceCustomizer> customizers) {
         ObjectSpace.Builder builder = ObjectSpace.builder(storage).cacheBytes(properties.cache().maxSize().toBytes())
                 .groupCommitDelay(properties.commit().groupDelay())
-                .historyRetention(properties.history().retention());
+                .historyRetention(properties.history().retention())
+                .compactionInterval(properties.compaction().interval())
+                .compactionLiveFraction(properties.compaction().liveFraction())
+                .compactionMinDeadBytes(properties.compaction().minDeadBytes().toBytes())
+                .compactionBytesPerSecond(properties.compaction().bytesPerSecond().toBytes());
         customizers.orderedStream().forEach(c -> c.customize(builder));
         return builder.build();
     }

@@ -23,6 +23,7 @@ import java.time.Duration;
  * @param cache the in-memory cache of decoded nodes
  * @param commit how concurrent commits are grouped
  * @param history how much history {@code Database.at} can read
+ * @param compaction how space of superseded versions is reclaimed
  * @param shutdown how the application context closes the object space
  * @param repositories Spring Data repositories on ProtoBase
  */
@@ -34,6 +35,7 @@ public record ProtoBaseProperties(
         @DefaultValue Cache cache,
         @DefaultValue Commit commit,
         @DefaultValue History history,
+        @DefaultValue Compaction compaction,
         @DefaultValue Shutdown shutdown,
         @DefaultValue Repositories repositories) {
 
@@ -222,6 +224,38 @@ public record ProtoBaseProperties(
             if (retention.isNegative()) {
                 throw new InvalidProtoBasePropertyException("protobase.history.retention", retention,
                         "the retention must not be negative", "Set it to a duration such as 1m, or 0s to keep no history");
+            }
+        }
+    }
+
+    /**
+     * Compaction settings (space reclamation).
+     *
+     * @param interval how often the background compactor runs ({@code 0s}: never; {@code ObjectSpace.compact()}
+     *                 still works)
+     * @param liveFraction sealed segments less live than this fraction (0 to 1) are rewritten
+     * @param minDeadBytes a segment is rewritten only when it holds at least this many dead bytes
+     * @param bytesPerSecond live bytes the background compactor may rewrite per second
+     */
+    public record Compaction(@DefaultValue("30s") Duration interval, @DefaultValue("0.5") double liveFraction,
+            @DefaultValue("1MB") DataSize minDeadBytes, @DefaultValue("8MB") DataSize bytesPerSecond) {
+
+        public Compaction {
+            if (interval.isNegative()) {
+                throw new InvalidProtoBasePropertyException("protobase.compaction.interval", interval,
+                        "the interval must not be negative", "Set it to a duration such as 30s, or 0s to run none");
+            }
+            if (!(liveFraction >= 0 && liveFraction <= 1)) {
+                throw new InvalidProtoBasePropertyException("protobase.compaction.live-fraction", liveFraction,
+                        "the fraction must be between 0 and 1", "Set it to a fraction such as 0.5");
+            }
+            if (minDeadBytes.toBytes() < 0) {
+                throw new InvalidProtoBasePropertyException("protobase.compaction.min-dead-bytes", minDeadBytes,
+                        "the size must not be negative", "Set it to a size such as 1MB");
+            }
+            if (bytesPerSecond.toBytes() <= 0) {
+                throw new InvalidProtoBasePropertyException("protobase.compaction.bytes-per-second", bytesPerSecond,
+                        "the budget must be positive", "Set it to a size such as 8MB");
             }
         }
     }

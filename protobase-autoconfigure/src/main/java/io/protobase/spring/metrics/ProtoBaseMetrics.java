@@ -78,6 +78,19 @@ public class ProtoBaseMetrics implements MeterBinder {
         Gauge.builder("protobase.cache.size", space, s -> s.statistics().cacheBytes())
                 .description("Encoded bytes held by the node cache").baseUnit(BaseUnits.BYTES).tags(tags)
                 .register(registry);
+        FunctionCounter.builder("protobase.compaction.runs", space, s -> s.statistics().compactions())
+                .description("Compaction runs completed, on demand or in the background").tags(tags).register(registry);
+        FunctionCounter.builder("protobase.compaction.bytes.rewritten", space,
+                        s -> s.statistics().compactionBytesRewritten())
+                .description("Live atom bytes compaction rewrote").baseUnit(BaseUnits.BYTES).tags(tags)
+                .register(registry);
+        FunctionCounter.builder("protobase.compaction.segments.released", space,
+                        s -> s.statistics().compactionSegmentsReleased())
+                .description("Segments the storage released after compaction").tags(tags).register(registry);
+        FunctionCounter.builder("protobase.compaction.bytes.released", space,
+                        s -> s.statistics().compactionBytesReleased())
+                .description("Bytes held by the segments released after compaction").baseUnit(BaseUnits.BYTES)
+                .tags(tags).register(registry);
         if (space.storage() instanceof CloudFileStorage cloud) {
             bindCloud(registry, cloud);
         }

@@ -167,6 +167,43 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
+    void compactionPropertiesReachTheObjectSpaceWhoseCompactionReclaimsMemory() {
+        runner.withPropertyValues("protobase.storage.type=memory", "protobase.history.retention=0s",
+                "protobase.compaction.interval=1h", "protobase.compaction.live-fraction=0.75",
+                "protobase.compaction.min-dead-bytes=0B", "protobase.compaction.bytes-per-second=64MB")
+                .withBean(SharedStorage.class, () -> new MemoryStorage(16 * 1024))
+                .run(context -> {
+                    ObjectSpace space = context.getBean(ObjectSpace.class);
+                    assertThat(space.compactionSettings()).isEqualTo(new ObjectSpace.CompactionSettings(0.75, 0,
+                            Duration.ofHours(1), 64L * 1024 * 1024));
+                    Database db = context.getBean(Database.class);
+                    for (int i = 0; i < 50; i++) {
+                        String value = ("value " + i + " ").repeat(1000);
+                        db.write(tx -> {
+                            tx.setRootObject("big", value);
+                            return null;
+                        });
+                    }
+                    assertThat(space.compact().segmentsReleased()).isPositive();
+                });
+    }
+
+    @Test
+    void theDefaultCompactionRunsEveryThirtySecondsOnSegmentsLessThanHalfLive() {
+        runner.withPropertyValues("protobase.storage.type=memory").run(context ->
+                assertThat(context.getBean(ObjectSpace.class).compactionSettings()).isEqualTo(
+                        new ObjectSpace.CompactionSettings(0.5, 1024 * 1024, Duration.ofSeconds(30), 8L * 1024 * 1024)));
+    }
+
+    @Test
+    void aCompactionLiveFractionAboveOneFailsTheStartupNamingTheProperty() {
+        runner.withPropertyValues("protobase.storage.type=memory", "protobase.compaction.live-fraction=1.5")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .rootCause().hasMessageContaining("protobase.compaction.live-fraction")
+                        .hasMessageContaining("between 0 and 1"));
+    }
+
+    @Test
     void theObjectSpaceBeanWritesOnlineBackups(@TempDir Path backups) {
         onFile().run(context -> {
             context.getBean(Database.class).write(tx -> {

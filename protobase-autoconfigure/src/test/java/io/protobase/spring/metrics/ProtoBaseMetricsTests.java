@@ -8,6 +8,8 @@ import io.protobase.ObjectSpace;
 import io.protobase.Transaction;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
 import io.protobase.spring.autoconfigure.metrics.ProtoBaseMetricsAutoConfiguration;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -37,6 +39,35 @@ class ProtoBaseMetricsTests {
     private static double transactions(MeterRegistry registry, String outcome) {
         return registry.get("protobase.transactions").tag("database", "default").tag("outcome", outcome).counter()
                 .count();
+    }
+
+    @Test
+    void compactionCountersFollowTheObjectSpaceStatistics() {
+        runner().withPropertyValues("protobase.storage.type=memory", "protobase.history.retention=0s",
+                "protobase.compaction.interval=0s", "protobase.compaction.min-dead-bytes=0B")
+                .withBean(SharedStorage.class, () -> new MemoryStorage(16 * 1024))
+                .run(context -> {
+                    MeterRegistry registry = context.getBean(MeterRegistry.class);
+                    Database db = context.getBean(Database.class);
+                    for (int i = 0; i < 30; i++) {
+                        String value = ("value " + i + " ").repeat(1000);
+                        db.write(tx -> {
+                            tx.setRootObject("big", value);
+                            return null;
+                        });
+                    }
+                    ObjectSpace space = context.getBean(ObjectSpace.class);
+                    space.compact();
+
+                    ObjectSpace.Statistics stats = space.statistics();
+                    assertThat(registry.get("protobase.compaction.runs").functionCounter().count()).isEqualTo(1);
+                    assertThat(registry.get("protobase.compaction.bytes.rewritten").functionCounter().count())
+                            .isEqualTo(stats.compactionBytesRewritten());
+                    assertThat(registry.get("protobase.compaction.segments.released").functionCounter().count())
+                            .isEqualTo(stats.compactionSegmentsReleased()).isPositive();
+                    assertThat(registry.get("protobase.compaction.bytes.released").functionCounter().count())
+                            .isEqualTo(stats.compactionBytesReleased()).isPositive();
+                });
     }
 
     @Test

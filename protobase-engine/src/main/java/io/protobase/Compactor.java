@@ -1,0 +1,142 @@
+package io.protobase;
+
+import io.protobase.collection.AtomGraph;
+import io.protobase.storage.SegmentReclaimer;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Space reclamation for one object space ({@link ObjectSpace#compact()}): rewrites the live atoms
+ * of the emptiest segments as an ordinary commit, then has the storage release the segments no
+ * retained version reaches any more.
+ *
+ * <p>A run has three steps. <b>Choose</b>: the live bytes of each segment are summed over every
+ * retained version ({@link ObjectSpace#retainedRoots()}); a sealed segment is a victim when its live
+ * fraction is below the threshold and its dead bytes reach the floor, emptiest first. <b>Rewrite</b>:
+ * the current version's atoms that live in a victim, and every atom above them up to the catalog, are
+ * pushed again and published as a new version by compare-and-set of the root; when a commit wins the
+ * race, the rewrite is redone on the new version, reusing what was already copied, so a user commit
+ * never fails because of compaction. <b>Release</b>: liveness is computed again, from the versions
+ * retained at that moment, and the storage releases the sealed segments that none of them reaches and that no commit in flight may be writing into. An older retained version
+ * still reaching a victim keeps it: a later run releases it once that version leaves the retention
+ * and is no longer pinned.
+ *
+ * <p>One run at a time; commits continue meanwhile. Runs on demand ({@link ObjectSpace#compact()})
+ * rewrite every segment below the threshold; background runs rewrite at most a budget of live bytes
+ * each (the bytes-per-second budget times the interval), emptiest segments first, so that compaction
+ * never competes with the application for more than that share of the storage's bandwidth.
+ */
+final class Compactor {
+
+    private final ObjectSpace space;
+    private final SegmentReclaimer reclaimer;
+    private final AtomGraph graph;
+    private final double liveFraction;
+    private final long minDeadBytes;
+    private final AtomicLong runs = new AtomicLong();
+    private final AtomicLong bytesRewritten = new AtomicLong();
+    private final AtomicLong segmentsReleased = new AtomicLong();
+    private final AtomicLong bytesReleased = new AtomicLong();
+    private volatile String lastError;
+
+    Compactor(ObjectSpace space, SegmentReclaimer reclaimer, AtomGraph graph, double liveFraction, long minDeadBytes) {
+        this.space = space;
+        this.reclaimer = reclaimer;
+        this.graph = graph;
+        this.liveFraction = liveFraction;
+        this.minDeadBytes = minDeadBytes;
+    }
+
+    /**
+     * Runs once, rewriting segments while the live bytes they hold stay within {@code maxLiveBytes}
+     * (a segment nothing reaches costs nothing and is always taken). Counts the run, or records its failure.
+     */
+    synchronized CompactionResult run(long maxLiveBytes) {
+        try {
+            CompactionResult result = runOnce(maxLiveBytes);
+            runs.incrementAndGet();
+            bytesRewritten.addAndGet(result.bytesRewritten());
+            segmentsReleased.addAndGet(result.segmentsReleased());
+            bytesReleased.addAndGet(result.bytesReleased());
+            return result;
+        } catch (RuntimeException e) {
+            lastError = e.toString();
+            throw e;
+        }
+    }
+
+    long runs() {
+        return runs.get();
+    }
+
+    long bytesRewritten() {
+        return bytesRewritten.get();
+    }
+
+    long segmentsReleased() {
+        return segmentsReleased.get();
+    }
+
+    long bytesReleased() {
+        return bytesReleased.get();
+    }
+
+    /** The failure of the last run that failed, or {@code null}. */
+    String lastError() {
+        return lastError;
+    }
+
+    private CompactionResult runOnce(long maxLiveBytes) {
+        ObjectSpace.RetainedRoots retained = space.retainedRoots();
+        Map<Long, Long> live = graph.liveBytesBySegment(retained.roots(), retained.expired());
+        List<SegmentReclaimer.Segment> victims = new ArrayList<>();
+        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+            long liveBytes = live.getOrDefault(s.id(), 0L);
+            if (s.sealed() && liveBytes < liveFraction * s.bytes() && s.bytes() - liveBytes >= minDeadBytes) {
+                victims.add(s);
+            }
+        }
+        victims.sort(Comparator.comparingDouble(s -> (double) live.getOrDefault(s.id(), 0L) / Math.max(1, s.bytes())));
+        Set<Long> ids = new HashSet<>();
+        long budget = maxLiveBytes;
+        for (SegmentReclaimer.Segment s : victims) {
+            long liveBytes = live.getOrDefault(s.id(), 0L);
+            if (liveBytes > 0 && liveBytes > budget) {
+                break;
+            }
+            budget -= liveBytes;
+            ids.add(s.id());
+        }
+        AtomGraph.Relocation relocation = graph.relocate(ids::contains);
+        SpaceState published = ids.isEmpty() ? space.currentState() : space.publishRelocated(relocation);
+        long[] releasedBytes = {0};
+        List<Long> released = release(releasedBytes);
+        return new CompactionResult(ids.size(), relocation.atoms(), relocation.bytes(), released.size(),
+                releasedBytes[0], published.sequence());
+    }
+
+    /**
+     * Releases the sealed segments nothing retained reaches and no commit in flight may have written
+     * into (victims of this run or of earlier ones, or of a run before the space was reopened); returns
+     * their ids.
+     */
+    private List<Long> release(long[] releasedBytes) {
+        ObjectSpace.ReleaseGuard guard = space.releaseGuard();
+        Map<Long, Long> live = graph.liveBytesBySegment(guard.retained().roots(), guard.retained().expired());
+        List<Long> free = new ArrayList<>();
+        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+            if (s.sealed() && !live.containsKey(s.id()) && s.id() < guard.inFlightFloor()) {
+                free.add(s.id());
+                releasedBytes[0] += s.bytes();
+            }
+        }
+        reclaimer.release(free);
+        return free;
+    }
+}

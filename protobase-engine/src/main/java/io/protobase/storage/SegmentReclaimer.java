@@ -1,0 +1,51 @@
+package io.protobase.storage;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The optional capability of a storage to give back space ({@link SharedStorage#reclaimer()}): it
+ * groups atoms into segments, lists them, and releases whole segments the engine has proven
+ * unreferenced. The storage never decides what is garbage; only the engine knows which atoms the
+ * retained versions reach.
+ *
+ * <p>Contract every implementation honours:
+ * <ul>
+ *   <li>Segment ids increase in the order segments are created, and an atom is only ever pushed into
+ *       the segment {@link #writingSegment()} names at the time of the push, or a later one. A sealed
+ *       segment never receives another atom.</li>
+ *   <li>The engine calls {@link #release} only after a durable root that does not reach the segments
+ *       exists, and only for segments no retained root, open transaction, history view, running
+ *       backup or commit in flight can read.</li>
+ *   <li>Reading a pointer into a released segment fails with a {@link io.protobase.SegmentReleasedException}
+ *       (a {@link io.protobase.CorruptionException}) that names the segment; it never returns other
+ *       bytes. The engine relies on the distinct type where a history link may lead past the
+ *       retention.</li>
+ *   <li>{@link #release} is idempotent (releasing a released or unknown segment does nothing), refuses
+ *       the segment still being written, and is crash-safe: a persistent storage that crashes between
+ *       the root update and the deletion keeps only garbage, never a hole (the segments are released
+ *       again by a later compaction, or never, which wastes space but loses nothing).</li>
+ * </ul>
+ * Implementations are thread-safe.
+ */
+public interface SegmentReclaimer {
+
+    /**
+     * One segment of the storage.
+     *
+     * @param id the segment id, as in {@link AtomPointer#segmentId()}
+     * @param bytes the atom bytes the segment holds
+     * @param sealed {@code false} for the segment still being written (never released)
+     */
+    record Segment(long id, long bytes, boolean sealed) {
+    }
+
+    /** Lists the segments not released yet, oldest first. */
+    List<Segment> segments();
+
+    /** Returns the id of the segment the next push goes to; pushes after this call go there or later. */
+    long writingSegment();
+
+    /** Releases the sealed segments {@code ids} and frees their space; see the class contract. */
+    void release(Collection<Long> ids);
+}
