@@ -3,18 +3,22 @@ package io.protobase.collection;
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
+import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.UnaryOperator;
 
@@ -23,9 +27,11 @@ import java.util.function.UnaryOperator;
  * reaches, and how to copy what they reach into another storage. The engine's space reclamation
  * (live bytes per segment, compaction) and its online backup are built on it.
  *
- * <p>An atom references another through a pointer in its bytes, in one of three places (see
+ * <p>An atom references another through a pointer in its bytes, in one of four places (see
  * {@code docs/atom-format.md}): the child slots of an internal tree node, the root of a collection
- * value, and a {@link Tags#POINTER} value. {@link #scan} is the one method that knows where pointers
+ * value, a {@link Tags#POINTER} value, and the chunk list of a value stored out of line
+ * ({@link Tags#OUT_OF_LINE}), whose chunks may in turn hold any of these inside the value's encoding
+ * (a chunk itself is raw bytes). {@link #scan} is the one method that knows where pointers
  * sit in the encoding; a new kind of reference is a new case there and nowhere else. It reads the
  * encoding without decoding it (no value, key or node object is built), with an explicit work stack
  * instead of recursion, and checks the structure as it goes: a malformed atom fails with a
@@ -41,10 +47,13 @@ import java.util.function.UnaryOperator;
  */
 public final class AtomGraph {
 
-    /** Told where one pointer of an atom is: the pointer and the range of bytes that encode it. */
-    @FunctionalInterface
+    /** Told where the references of an atom are, in byte order. */
     interface PointerSink {
+        /** A pointer, encoded in bytes {@code [start, end)}. */
         void pointer(AtomPointer pointer, int start, int end);
+
+        /** A value stored out of line: its reference, tag included, in bytes {@code [start, end)}. */
+        void outOfLine(OutOfLineReference reference, int start, int end);
     }
 
     /** Told of each atom of a walk, once. */
@@ -64,15 +73,31 @@ public final class AtomGraph {
         this.storage = storage;
     }
 
-    /** Tells {@code action} every pointer in the atom {@code atom} whose bytes are {@code bytes}, in byte order. */
+    /**
+     * Tells {@code action} every pointer in the atom {@code atom} whose bytes are {@code bytes}, in byte
+     * order: the chunks of its out-of-line values included, not what the values in those chunks
+     * reference (that takes reading them).
+     */
     public static void forEachChild(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> action) {
-        scan(atom, bytes, (p, start, end) -> action.accept(p));
+        scan(atom, bytes, new PointerSink() {
+            @Override
+            public void pointer(AtomPointer pointer, int start, int end) {
+                action.accept(pointer);
+            }
+
+            @Override
+            public void outOfLine(OutOfLineReference reference, int start, int end) {
+                reference.chunks().forEach(action);
+            }
+        });
     }
 
     /**
      * Visits every atom reachable from {@code roots}, each once, in no particular order, without
      * entering the atoms of {@code boundary} (nor what only they reach): a walk of the live atoms
-     * uses it to stop at history that is no longer retained.
+     * uses it to stop at history that is no longer retained. The chunks of an out-of-line value are
+     * visited with their sizes, and read only when the value may hold references (a record, a list),
+     * to walk on through them.
      *
      * @throws CorruptionException when an atom is malformed or a pointer leads to nothing
      */
@@ -94,10 +119,29 @@ public final class AtomGraph {
             }
             byte[] bytes = read(p, referrer);
             visitor.visit(p, bytes.length);
-            forEachChild(p, bytes, child -> {
-                if (!visited.contains(child) && !boundary.contains(child)) {
-                    pending.push(child);
-                    referrers.push(p);
+            scan(p, bytes, new PointerSink() {
+                @Override
+                public void pointer(AtomPointer child, int start, int end) {
+                    if (!visited.contains(child) && !boundary.contains(child)) {
+                        pending.push(child);
+                        referrers.push(p);
+                    }
+                }
+
+                @Override
+                public void outOfLine(OutOfLineReference reference, int start, int end) {
+                    if (visited.contains(reference.first())) {
+                        return; // the same value, referenced again: walked already
+                    }
+                    for (int i = 0; i < reference.chunks().size(); i++) {
+                        AtomPointer chunk = reference.chunks().get(i);
+                        if (visited.add(chunk)) {
+                            visitor.visit(chunk, OutOfLineValues.chunkAtomBytes(reference, i));
+                        }
+                    }
+                    if (OutOfLineValues.mayHoldReferences(reference)) {
+                        scan(null, valueRecord(reference, p), this);
+                    }
                 }
             });
         }
@@ -119,24 +163,33 @@ public final class AtomGraph {
     }
 
     /**
-     * Copies graphs into one target storage, children first, each atom once: the copy of an atom is
-     * its bytes with every pointer replaced by the pointer of the child's copy. Not thread-safe.
+     * Rewrites graphs atom by atom, children first, each atom once: the copy (or relocation) and the
+     * relocation of compaction differ only in what becomes of one atom and of one out-of-line value.
+     * An out-of-line value whose chunks may hold references is treated as part of the atom holding
+     * it: what its chunks reference is walked as that atom's children, and the value is written again,
+     * with the new pointers, when the atom is.
      */
-    public final class Copy {
+    private abstract class Rewriter {
 
-        private final SharedStorage target;
-        private final Map<AtomPointer, AtomPointer> copied = new HashMap<>();
-        private long bytes;
+        /** Every atom rewritten so far, by its pointer: its new pointer (itself when unchanged). */
+        final Map<AtomPointer, AtomPointer> done = new HashMap<>();
+        /** Every out-of-line value rewritten so far: its new reference (itself when unchanged). */
+        private final Map<OutOfLineReference, OutOfLineReference> values = new HashMap<>();
 
-        private Copy(SharedStorage target) {
-            this.target = target;
-        }
+        /** What becomes of the atom {@code p}, whose children are all done, given its bytes. */
+        abstract AtomPointer rewriteAtom(AtomPointer p, byte[] bytes);
 
-        /** Copies the graph under {@code root} (what is not copied yet) and returns the root's new pointer. */
-        public AtomPointer copy(AtomPointer root) {
-            AtomPointer done = copied.get(root);
-            if (done != null) {
-                return done;
+        /**
+         * What becomes of an out-of-line value: {@code record} is its encoding behind a record header
+         * when it may hold references (their targets are all done), else {@code null}.
+         */
+        abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder);
+
+        /** Rewrites the graph under {@code root} (what is not done yet) and returns the root's new pointer. */
+        final AtomPointer rewriteGraph(AtomPointer root) {
+            AtomPointer known = done.get(root);
+            if (known != null) {
+                return known;
             }
             Set<AtomPointer> inProgress = new HashSet<>();
             ArrayDeque<Frame> path = new ArrayDeque<>();
@@ -144,7 +197,7 @@ public final class AtomGraph {
             while (!path.isEmpty()) {
                 Frame f = path.peek();
                 if (f.bytes == null) {
-                    if (copied.containsKey(f.pointer)) {
+                    if (done.containsKey(f.pointer)) {
                         path.pop();
                         continue;
                     }
@@ -154,18 +207,105 @@ public final class AtomGraph {
                                 + "cycles, so one of them is damaged");
                     }
                     f.bytes = read(f.pointer, f.referrer);
-                    forEachChild(f.pointer, f.bytes, child -> {
-                        if (!copied.containsKey(child)) {
+                    forEachReference(f.pointer, f.bytes, child -> {
+                        if (!done.containsKey(child)) {
                             path.push(new Frame(child, f.pointer));
                         }
                     });
                 } else {
                     path.pop();
                     inProgress.remove(f.pointer);
-                    copied.put(f.pointer, push(rewrite(f.pointer, f.bytes, copied::get)));
+                    done.put(f.pointer, rewriteAtom(f.pointer, f.bytes));
                 }
             }
-            return copied.get(root);
+            return done.get(root);
+        }
+
+        /**
+         * Tells {@code action} the atoms that must be done before {@code atom}: its pointers, and what
+         * its out-of-line values that may hold references reference (their chunks are not atoms of the
+         * graph: they are rewritten with the value).
+         */
+        final void forEachReference(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> action) {
+            scan(atom, bytes, new PointerSink() {
+                @Override
+                public void pointer(AtomPointer pointer, int start, int end) {
+                    action.accept(pointer);
+                }
+
+                @Override
+                public void outOfLine(OutOfLineReference reference, int start, int end) {
+                    if (!values.containsKey(reference) && OutOfLineValues.mayHoldReferences(reference)) {
+                        scan(null, valueRecord(reference, atom), this);
+                    }
+                }
+            });
+        }
+
+        /** {@code bytes} with every pointer and out-of-line value replaced by what it became. */
+        final byte[] replaceAll(AtomPointer atom, byte[] bytes) {
+            return rewrite(atom, bytes, done::get, reference -> value(reference, atom));
+        }
+
+        /** Whether {@code bytes} reference anything that became something else. */
+        final boolean referencesChanged(AtomPointer atom, byte[] bytes) {
+            boolean[] changed = {false};
+            scan(atom, bytes, new PointerSink() {
+                @Override
+                public void pointer(AtomPointer pointer, int start, int end) {
+                    changed[0] |= !pointer.equals(done.get(pointer));
+                }
+
+                @Override
+                public void outOfLine(OutOfLineReference reference, int start, int end) {
+                    changed[0] |= !reference.equals(value(reference, atom));
+                }
+            });
+            return changed[0];
+        }
+
+        private OutOfLineReference value(OutOfLineReference reference, Object holder) {
+            OutOfLineReference known = values.get(reference);
+            if (known == null) {
+                byte[] record = null;
+                if (OutOfLineValues.mayHoldReferences(reference)) {
+                    byte[] original = valueRecord(reference, holder);
+                    record = rewrite(null, original, done::get, nested -> value(nested, holder));
+                }
+                known = rewriteValue(reference, record, holder);
+                values.put(reference, known);
+            }
+            return known;
+        }
+    }
+
+    /**
+     * Copies graphs into one target storage, children first, each atom once: the copy of an atom is
+     * its bytes with every pointer replaced by the pointer of the child's copy. Not thread-safe.
+     */
+    public final class Copy {
+
+        private final SharedStorage target;
+        private long bytes;
+        private final Rewriter rewriter = new Rewriter() {
+            @Override
+            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
+                return push(replaceAll(p, atom));
+            }
+
+            @Override
+            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder) {
+                return pushValue(reference, record, holder, Copy.this::push);
+            }
+        };
+
+        private Copy(SharedStorage target) {
+            this.target = target;
+        }
+
+        /** Copies the graph under {@code root} (what is not copied yet) and returns the root's new pointer. */
+        public AtomPointer copy(AtomPointer root) {
+            return rewriter.rewriteGraph(root);
         }
 
         /**
@@ -174,15 +314,15 @@ public final class AtomGraph {
          * Later references to {@code source} lead to this copy.
          */
         public AtomPointer copyAtom(AtomPointer source, byte[] atom) {
-            forEachChild(source, atom, this::copy);
-            AtomPointer p = push(rewrite(source, atom, copied::get));
-            copied.put(source, p);
+            rewriter.forEachReference(source, atom, this::copy);
+            AtomPointer p = push(rewriter.replaceAll(source, atom));
+            rewriter.done.put(source, p);
             return p;
         }
 
         /** Atoms written to the target so far. */
         public long atoms() {
-            return copied.size();
+            return rewriter.done.size();
         }
 
         /** Bytes written to the target so far. */
@@ -208,17 +348,33 @@ public final class AtomGraph {
      * Rewrites graphs of this storage so that they no longer reach atoms of the moving segments: an
      * atom in a moving segment is pushed again (a copy in the segment being written), and so is every
      * atom that references a rewritten one, up to the root, with the new pointers; every other atom
-     * keeps its pointer. Atoms are immutable, so what one call rewrote (or found needing nothing)
-     * stays valid for later calls: a second graph that shares most atoms with the first (the next
-     * version of a space after a commit) costs only its new atoms. Not thread-safe.
+     * keeps its pointer. An out-of-line value moves with its chunks when one of them is in a moving
+     * segment or something it references moved. Atoms are immutable, so what one call rewrote (or
+     * found needing nothing) stays valid for later calls: a second graph that shares most atoms with
+     * the first (the next version of a space after a commit) costs only its new atoms. Not thread-safe.
      */
     public final class Relocation {
 
         private final LongPredicate moving;
-        /** Every atom walked so far: itself when nothing under it moves, else its rewritten copy. */
-        private final Map<AtomPointer, AtomPointer> relocated = new HashMap<>();
         private long atoms;
         private long bytes;
+        private final Rewriter rewriter = new Rewriter() {
+            @Override
+            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
+                boolean changed = referencesChanged(p, atom);
+                if (!changed && !moving.test(p.segmentId())) {
+                    return p;
+                }
+                return push(changed ? replaceAll(p, atom) : atom);
+            }
+
+            @Override
+            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder) {
+                boolean chunkMoves = reference.chunks().stream().anyMatch(c -> moving.test(c.segmentId()));
+                boolean inside = record != null && !java.util.Arrays.equals(record, valueRecord(reference, holder));
+                return chunkMoves || inside ? pushValue(reference, record, holder, Relocation.this::push) : reference;
+            }
+        };
 
         private Relocation(LongPredicate moving) {
             this.moving = moving;
@@ -226,38 +382,7 @@ public final class AtomGraph {
 
         /** Relocates the graph under {@code root} and returns the root's pointer afterwards (itself if unchanged). */
         public AtomPointer relocate(AtomPointer root) {
-            AtomPointer done = relocated.get(root);
-            if (done != null) {
-                return done;
-            }
-            Set<AtomPointer> inProgress = new HashSet<>();
-            ArrayDeque<Frame> path = new ArrayDeque<>();
-            path.push(new Frame(root, root));
-            while (!path.isEmpty()) {
-                Frame f = path.peek();
-                if (f.bytes == null) {
-                    if (relocated.containsKey(f.pointer)) {
-                        path.pop();
-                        continue;
-                    }
-                    if (!inProgress.add(f.pointer)) {
-                        throw new CorruptionException("Corrupt " + f.referrer + ": it references " + f.pointer
-                                + ", which references it back (directly or through other atoms); atoms never form "
-                                + "cycles, so one of them is damaged");
-                    }
-                    f.bytes = read(f.pointer, f.referrer);
-                    forEachChild(f.pointer, f.bytes, child -> {
-                        if (!relocated.containsKey(child)) {
-                            path.push(new Frame(child, f.pointer));
-                        }
-                    });
-                } else {
-                    path.pop();
-                    inProgress.remove(f.pointer);
-                    relocated.put(f.pointer, relocateAtom(f.pointer, f.bytes));
-                }
-            }
-            return relocated.get(root);
+            return rewriter.rewriteGraph(root);
         }
 
         /**
@@ -265,8 +390,8 @@ public final class AtomGraph {
          * references, and returns its bytes with the new pointers.
          */
         public byte[] relocateIn(byte[] atom) {
-            forEachChild(null, atom, this::relocate);
-            return rewrite(null, atom, relocated::get);
+            rewriter.forEachReference(null, atom, this::relocate);
+            return rewriter.replaceAll(null, atom);
         }
 
         /** Atoms rewritten so far. */
@@ -279,17 +404,35 @@ public final class AtomGraph {
             return bytes;
         }
 
-        private AtomPointer relocateAtom(AtomPointer p, byte[] atomBytes) {
-            boolean[] childMoved = {false};
-            forEachChild(p, atomBytes, child -> childMoved[0] |= !relocated.get(child).equals(child));
-            if (!childMoved[0] && !moving.test(p.segmentId())) {
-                return p;
-            }
-            byte[] copy = childMoved[0] ? rewrite(p, atomBytes, relocated::get) : atomBytes;
+        private AtomPointer push(byte[] atom) {
             atoms++;
-            bytes += copy.length;
-            return storage.push(copy);
+            bytes += atom.length;
+            return storage.push(atom);
         }
+    }
+
+    /**
+     * Pushes an out-of-line value again through {@code pusher}: {@code record} (its rewritten encoding
+     * behind a record header) when it may hold references, else its chunks as they are.
+     */
+    private OutOfLineReference pushValue(OutOfLineReference reference, byte[] record, Object holder,
+                                         Function<byte[], AtomPointer> pusher) {
+        if (record != null) {
+            return OutOfLineValues.push(record, OutOfLineValues.RECORD_HEADER,
+                    record.length - OutOfLineValues.RECORD_HEADER, reference.depth(), pusher);
+        }
+        List<AtomPointer> chunks = new ArrayList<>(reference.chunks().size());
+        for (AtomPointer chunk : reference.chunks()) {
+            byte[] atom = read(chunk, holder);
+            AtomReader.chunkPayloadStart(atom, chunk);
+            chunks.add(pusher.apply(atom));
+        }
+        return new OutOfLineReference(reference.depth(), reference.length(), chunks);
+    }
+
+    /** The encoding of an out-of-line value behind a record header, read from its chunks. */
+    private byte[] valueRecord(OutOfLineReference reference, Object holder) {
+        return OutOfLineValues.record(reference, holder, chunk -> read(chunk, holder));
     }
 
     /** One atom on the path of a copy: its bytes are held from its expansion until its copy is written. */
@@ -304,7 +447,7 @@ public final class AtomGraph {
         }
     }
 
-    private byte[] read(AtomPointer p, AtomPointer referrer) {
+    private byte[] read(AtomPointer p, Object referrer) {
         try {
             return storage.read(p);
         } catch (CorruptionException e) {
@@ -316,24 +459,50 @@ public final class AtomGraph {
     }
 
     /**
-     * The atom {@code bytes} with every pointer {@code p} replaced by {@code replacement.apply(p)}.
-     * Pointers are variable-length, so the atom may change size; nothing in the format records the
-     * length of a range that holds a pointer, so splicing is exact.
+     * The atom {@code bytes} with every pointer {@code p} replaced by {@code replacement.apply(p)},
+     * the chunks of out-of-line values included (their values are copied as they are).
      */
     static byte[] rewrite(AtomPointer atom, byte[] bytes, UnaryOperator<AtomPointer> replacement) {
+        return rewrite(atom, bytes, replacement, reference -> new OutOfLineReference(reference.depth(),
+                reference.length(), reference.chunks().stream().map(c -> replaced(c, replacement, atom)).toList()));
+    }
+
+    /**
+     * The atom {@code bytes} with every pointer and out-of-line reference replaced. Pointers are
+     * variable-length, so the atom may change size; nothing in the format records the length of a
+     * range that holds a pointer, so splicing is exact.
+     */
+    static byte[] rewrite(AtomPointer atom, byte[] bytes, UnaryOperator<AtomPointer> replacement,
+                          UnaryOperator<OutOfLineReference> values) {
         AtomWriter out = new AtomWriter(null, bytes.length + 16);
         int[] copiedUpTo = {0};
-        scan(atom, bytes, (p, start, end) -> {
-            AtomPointer q = replacement.apply(p);
-            if (q == null) {
-                throw new IllegalStateException("no replacement for " + p + " in " + atom);
+        scan(atom, bytes, new PointerSink() {
+            @Override
+            public void pointer(AtomPointer p, int start, int end) {
+                AtomPointer q = replaced(p, replacement, atom);
+                out.writeRaw(bytes, copiedUpTo[0], start - copiedUpTo[0]);
+                out.writePointer(q);
+                copiedUpTo[0] = end;
             }
-            out.writeRaw(bytes, copiedUpTo[0], start - copiedUpTo[0]);
-            out.writePointer(q);
-            copiedUpTo[0] = end;
+
+            @Override
+            public void outOfLine(OutOfLineReference reference, int start, int end) {
+                OutOfLineReference q = values.apply(reference);
+                out.writeRaw(bytes, copiedUpTo[0], start - copiedUpTo[0]);
+                out.writeOutOfLine(q);
+                copiedUpTo[0] = end;
+            }
         });
         out.writeRaw(bytes, copiedUpTo[0], bytes.length - copiedUpTo[0]);
         return out.toByteArray();
+    }
+
+    private static AtomPointer replaced(AtomPointer p, UnaryOperator<AtomPointer> replacement, AtomPointer atom) {
+        AtomPointer q = replacement.apply(p);
+        if (q == null) {
+            throw new IllegalStateException("no replacement for " + p + " in " + atom);
+        }
+        return q;
     }
 
     // work items of scan(): what the bytes at the read position hold
@@ -348,7 +517,8 @@ public final class AtomGraph {
 
     /**
      * Finds every pointer in one atom. The one place that knows where references sit in the atom
-     * format: tree node slots, collection roots and {@link Tags#POINTER} values. Items still to read
+     * format: tree node slots, collection roots, {@link Tags#POINTER} values and out-of-line
+     * references (a {@link Tags#ATOM_CHUNK} holds none of its own). Items still to read
      * are kept on a stack (pushed in reverse order), so nesting costs no Java stack.
      *
      * @param atom names the atom in error messages ({@code null} when it has no pointer yet)
@@ -359,6 +529,10 @@ public final class AtomGraph {
             int[] todo = new int[16];
             int top = 0;
             byte kind = r.begin();
+            if (kind == Tags.ATOM_CHUNK) {
+                AtomReader.chunkPayloadStart(bytes, atom); // checks the format version: raw bytes follow
+                return;
+            }
             if (kind == Tags.ATOM_RECORD) {
                 todo[top++] = VALUE;
             } else if (kind == Tags.ATOM_LEAF || kind == Tags.ATOM_INTERNAL) {
@@ -444,6 +618,11 @@ public final class AtomGraph {
                                 r.skip(r.readCount(1));
                             }
                             case Tags.POINTER -> pointer(r, sink);
+                            case Tags.OUT_OF_LINE -> {
+                                int start = r.position() - 1;
+                                OutOfLineReference reference = r.readOutOfLine();
+                                sink.outOfLine(reference, start, r.position());
+                            }
                             case Tags.LIST -> more = r.readCount(1);
                             case Tags.DB_OBJECT -> {
                                 more = r.readCount(2);

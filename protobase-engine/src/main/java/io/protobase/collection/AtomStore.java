@@ -256,7 +256,7 @@ public final class AtomStore {
                 return null;
             }
             EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
-            if (known != null) {
+            if (known != null && reusable(known)) {
                 w.writeRawFrom(known.atom, known.start, known.end - known.start);
                 return known;
             }
@@ -268,7 +268,7 @@ public final class AtomStore {
             return null;
         }
         EncodedValue ref = storedOutOfLine.getIfPresent(slot);
-        if (ref == null) {
+        if (ref == null || !reusable(ref)) {
             ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
             storedOutOfLine.put(slot, ref);
         }
@@ -277,14 +277,22 @@ public final class AtomStore {
         return ref;
     }
 
+    /**
+     * Whether a commit may write {@code ref}, a reference this process stored earlier, instead of
+     * pushing the value again. Its chunks may since have become unreachable (the value deleted, or
+     * moved by compaction) and their segment released. A commit in flight keeps the segment being
+     * written when it started, and every later one, from being released until it is published, so
+     * chunks in the segment being written now are safe to reference; older ones are pushed again.
+     */
+    private boolean reusable(EncodedValue ref) {
+        return storage.reclaimer()
+                .map(r -> ((AtomPointer) ref.source).segmentId() >= r.writingSegment())
+                .orElse(true);
+    }
+
     /** Pushes {@code encoding} as chunk atoms and returns the reference to write in its place. */
     private EncodedValue pushOutOfLine(byte[] encoding, int depth) {
-        List<AtomPointer> chunks = new ArrayList<>(encoding.length / Tags.MAX_CHUNK_BYTES + 1);
-        for (int off = 0; off < encoding.length; off += Tags.MAX_CHUNK_BYTES) {
-            int len = Math.min(Tags.MAX_CHUNK_BYTES, encoding.length - off);
-            chunks.add(push(AtomWriter.chunkAtom(encoding, off, len)));
-        }
-        OutOfLineReference reference = new OutOfLineReference(depth, encoding.length, chunks);
+        OutOfLineReference reference = OutOfLineValues.push(encoding, 0, encoding.length, depth, this::push);
         AtomWriter w = new AtomWriter(null, 32).begin(Tags.ATOM_RECORD);
         w.writeOutOfLine(reference);
         byte[] atom = w.toByteArray();
@@ -314,32 +322,8 @@ public final class AtomStore {
         return new LoadedValue(reference, decodeRecord(concatenated(reference, holder), source));
     }
 
-    /**
-     * The value's encoding read from its chunks, behind an envelope, so it decodes like a record of
-     * the version that has chunks; checked to be exactly as long as the reference announces.
-     */
     private byte[] concatenated(OutOfLineReference reference, Object holder) {
-        byte[] record = new byte[reference.length() + 2];
-        record[0] = Tags.OUT_OF_LINE_VERSION;
-        record[1] = Tags.ATOM_RECORD;
-        int at = 2;
-        for (AtomPointer p : reference.chunks()) {
-            byte[] chunk = read(p);
-            int payload = AtomReader.chunkPayloadStart(chunk, p);
-            int len = chunk.length - payload;
-            if (len == 0 || len > record.length - at) {
-                throw new CorruptionException("Corrupt " + holder + ": chunk " + p + " of its out-of-line value holds "
-                        + len + " bytes, " + (record.length - at) + " remained of the " + reference.length()
-                        + " the reference announces");
-            }
-            System.arraycopy(chunk, payload, record, at, len);
-            at += len;
-        }
-        if (at != record.length) {
-            throw new CorruptionException("Corrupt " + holder + ": the chunks of its out-of-line value hold "
-                    + (at - 2) + " bytes, the reference announces " + reference.length());
-        }
-        return record;
+        return OutOfLineValues.record(reference, holder, this::read);
     }
 
     private AtomPointer push(byte[] bytes) {
@@ -756,154 +740,6 @@ public final class AtomStore {
             }
             default:
                 throw r.corrupt("keys in a " + kind + " tree");
-        }
-    }
-
-    // ------------------------------------------------------------------ references between atoms
-
-    /**
-     * The atoms the atom at {@code pointer} refers to: the children of a tree node, the roots of the
-     * collections its values hold (secondary indexes included), the {@code AtomPointer} values it
-     * holds, and the chunks of its out-of-line values together with whatever the values in those
-     * chunks refer to (a chunk alone is a fragment of a value, so a value's chunks are read together
-     * and a chunk atom itself lists nothing). This is the one place that knows every way an atom
-     * points at another ({@code docs/atom-format.md}); a walk of everything a root reaches follows it.
-     * Reads from storage, not the cache: nothing it reads is decoded into values.
-     */
-    public java.util.Set<AtomPointer> references(AtomPointer pointer) {
-        java.util.Set<AtomPointer> found = new java.util.LinkedHashSet<>();
-        byte[] bytes = read(pointer);
-        References refs = new References(found);
-        AtomReader r = new AtomReader(bytes, pointer, refs);
-        try {
-            byte kind = r.begin();
-            if (kind == Tags.ATOM_LEAF || kind == Tags.ATOM_INTERNAL) {
-                boolean leaf = kind == Tags.ATOM_LEAF;
-                int k = r.readByte();
-                if (k < 0 || k >= TreeKind.values().length) {
-                    throw r.corrupt("unknown tree kind " + k);
-                }
-                TreeKind treeKind = TreeKind.values()[k];
-                int size = r.readCount(1);
-                for (int i = 0; i < size; i++) {
-                    if (treeKind.keyed && (leaf || i > 0)) {
-                        refs.key(r, treeKind);
-                    }
-                    if (leaf) {
-                        if (treeKind.valued) {
-                            refs.value(r);
-                        }
-                    } else {
-                        r.readVarLong();
-                        found.add(r.readPointer());
-                    }
-                }
-                r.end();
-            } else if (kind == Tags.ATOM_RECORD) {
-                refs.value(r);
-                r.end();
-            } else if (kind != Tags.ATOM_CHUNK) {
-                throw r.corrupt("unknown atom kind " + kind);
-            }
-            return found;
-        } catch (CorruptionException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new CorruptionException("Corrupt " + pointer + ": " + e, e);
-        }
-    }
-
-    /** Reads values only to note the pointers in them; builds no record or collection. */
-    private final class References implements AtomReader.Extension {
-
-        private final java.util.Set<AtomPointer> found;
-
-        References(java.util.Set<AtomPointer> found) {
-            this.found = found;
-        }
-
-        void key(AtomReader r, TreeKind kind) {
-            if (kind == TreeKind.SORTED) {
-                value(r);
-                return;
-            }
-            if (kind == TreeKind.PAIRED) {
-                value(r);
-            }
-            r.readFixedLong();
-            value(r);
-        }
-
-        /** Reads one value and notes its pointers: those this reader sees, and {@code AtomPointer}s in lists. */
-        void value(AtomReader r) {
-            note(r.readValue());
-        }
-
-        private void note(Object v) {
-            if (v instanceof AtomPointer p) {
-                found.add(p);
-            } else if (v instanceof List<?> list) {
-                for (Object e : list) {
-                    note(e);
-                }
-            }
-        }
-
-        @Override
-        public Object read(AtomReader r, byte tag) {
-            switch (tag) {
-                case Tags.DB_OBJECT -> {
-                    int n = r.readCount(2);
-                    for (int i = 0; i < n; i++) {
-                        r.readString();
-                        value(r);
-                    }
-                }
-                case Tags.INDEXED -> {
-                    int n = r.readCount(3);
-                    for (int i = 0; i < n; i++) {
-                        r.readString();
-                        byte kind = r.readByte();
-                        if ((kind & INDEX_EXTRACTOR) == 0) {
-                            r.readString();
-                        }
-                        value(r);
-                    }
-                    value(r);
-                }
-                case Tags.DICTIONARY, Tags.HASH_DICTIONARY, Tags.PROTO_LIST, Tags.PROTO_SET -> root(r, 1);
-                case Tags.COUNTED_SET -> root(r, 2);
-                case Tags.REPEATED_KEYS_DICTIONARY -> root(r, 3);
-                case Tags.OUT_OF_LINE -> {
-                    OutOfLineReference reference = r.readOutOfLine();
-                    found.addAll(reference.chunks());
-                    // the value in the chunks may itself hold references: read it as a record, pointers only
-                    byte[] record = concatenated(reference, r.source());
-                    AtomReader inner = new AtomReader(record, "out-of-line value at " + reference.first(), this);
-                    inner.begin();
-                    value(inner);
-                    inner.end();
-                }
-                default -> throw r.corrupt("unknown value tag " + tag);
-            }
-            return null;
-        }
-
-        private void root(AtomReader r, int counts) {
-            for (int i = 0; i < counts; i++) {
-                r.readVarLong();
-            }
-            byte flag = r.readByte();
-            if (flag == 1) {
-                found.add(r.readPointer());
-            } else if (flag != 0) {
-                throw r.corrupt("bad collection root flag " + flag);
-            }
-        }
-
-        @Override
-        public Class<? extends Enum<?>> enumType(String name) {
-            return null;
         }
     }
 

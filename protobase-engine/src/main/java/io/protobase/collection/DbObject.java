@@ -162,7 +162,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     @Override
     public Object fieldOrAbsent(String name) {
         int i = indexOf(name);
-        return i >= 0 ? Values.exposed(values[i]) : FieldPath.ABSENT;
+        return i >= 0 ? Values.exposed(value(i)) : FieldPath.ABSENT;
     }
 
     /** Whether the attribute is present. */

@@ -416,15 +416,9 @@ class OutOfLineValueTest {
             return null;
         });
 
-        AtomStore store = new AtomStore(memory, MIB);
         java.util.Set<AtomPointer> reached = new java.util.HashSet<>();
-        java.util.ArrayDeque<AtomPointer> pending = new java.util.ArrayDeque<>(List.of(memory.readRoot()));
-        while (!pending.isEmpty()) {
-            AtomPointer p = pending.pop();
-            if (reached.add(p)) {
-                pending.addAll(store.references(p));
-            }
-        }
+        new AtomGraph(memory).forEachReachable(List.of(memory.readRoot()), java.util.Set.of(),
+                (p, bytes) -> assertThat(reached.add(p)).isTrue());
 
         // both commits are reachable from the last root (its history link), and nothing else exists
         assertThat(reached).containsExactlyInAnyOrderElementsOf(pushed);
