@@ -102,6 +102,15 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
     }
 
     @Test
+    void theEnableAnnotationsTemplateTakesTheApplicationsIdGeneratorAndTranslator() {
+        runner.withUserConfiguration(EnabledWithoutTemplate.class, OwnIdGenerator.class).run(c -> {
+            assertThat(c).hasSingleBean(ProtoBaseTemplate.class);
+            CustomerRepository customers = c.getBean(CustomerRepository.class);
+            assertThat(customers.save(new Customer(null, "Ann", Customer.Tier.GOLD)).id()).isEqualTo("customer-1");
+        });
+    }
+
+    @Test
     void springsTranslationPostProcessorTurnsEngineExceptionsOfRepositoryBeansIntoDataAccessExceptions() {
         runner.withUserConfiguration(SamplePackage.class, TranslatedDao.class).run(c -> {
             TranslatedDao.Dao dao = c.getBean(TranslatedDao.Dao.class);
@@ -160,6 +169,16 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
         ProtoBaseTemplate protoBaseTemplate(Database database) {
             template = new ProtoBaseTemplate(database, new ProtoBaseMappingContext());
             return template;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableProtoBaseRepositories(basePackageClasses = Customer.class)
+    static class EnabledWithoutTemplate {
+
+        @Bean
+        ProtoBaseExceptionTranslator protoBaseExceptionTranslator() {
+            return new ProtoBaseExceptionTranslator();
         }
     }
 
