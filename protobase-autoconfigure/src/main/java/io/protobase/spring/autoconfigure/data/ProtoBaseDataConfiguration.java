@@ -1,13 +1,21 @@
 package io.protobase.spring.autoconfigure.data;
 
 import io.protobase.Database;
+import io.protobase.spring.data.core.ProtoBaseExceptionTranslator;
+import io.protobase.spring.data.core.ProtoBaseIdentifierGenerator;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.SequenceIdentifierGenerator;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The mapping context and the template the repositories use. */
+/**
+ * The mapping context, id generator, exception translator and template the repositories use; each
+ * backs off for a bean of the application's own. The template backs off for any
+ * {@link ProtoBaseOperations} bean, which the repositories then use.
+ */
 @Configuration(proxyBeanMethods = false)
 class ProtoBaseDataConfiguration {
 
@@ -19,7 +27,23 @@ class ProtoBaseDataConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    ProtoBaseTemplate protoBaseTemplate(Database database, ProtoBaseMappingContext protoBaseMappingContext) {
-        return new ProtoBaseTemplate(database, protoBaseMappingContext);
+    ProtoBaseIdentifierGenerator protoBaseIdentifierGenerator() {
+        return new SequenceIdentifierGenerator();
+    }
+
+    /** Also found by Spring's {@code PersistenceExceptionTranslationPostProcessor}, for {@code @Repository} beans. */
+    @Bean
+    @ConditionalOnMissingBean
+    ProtoBaseExceptionTranslator protoBaseExceptionTranslator() {
+        return new ProtoBaseExceptionTranslator();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(ProtoBaseOperations.class)
+    ProtoBaseTemplate protoBaseTemplate(Database database, ProtoBaseMappingContext protoBaseMappingContext,
+            ProtoBaseIdentifierGenerator protoBaseIdentifierGenerator,
+            ProtoBaseExceptionTranslator protoBaseExceptionTranslator) {
+        return new ProtoBaseTemplate(database, protoBaseMappingContext, protoBaseIdentifierGenerator,
+                protoBaseExceptionTranslator);
     }
 }

@@ -17,7 +17,7 @@ import org.springframework.context.annotation.Import;
  * {@code ProtoBaseTemplate} over the {@code Database} bean. Switched off by
  * {@code protobase.repositories.enabled=false}, and backs off when the application uses
  * {@code @EnableProtoBaseRepositories} itself. Template and mapping context back off for the
- * application's own beans.
+ * application's own beans, and so do its id generator and exception translator.
  */
 @AutoConfiguration(after = ProtoBaseAutoConfiguration.class)
 @ConditionalOnClass({ ProtoBaseRepository.class, Database.class })

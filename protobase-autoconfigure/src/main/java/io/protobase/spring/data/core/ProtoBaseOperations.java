@@ -2,6 +2,7 @@ package io.protobase.spring.data.core;
 
 import io.protobase.Transaction;
 import io.protobase.query.Explanation;
+import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 
 import java.util.List;
@@ -11,6 +12,8 @@ import java.util.function.Function;
 /**
  * Entity-level operations on a ProtoBase database, each running in the calling thread's current
  * transaction when there is one ({@code @Transactional}), otherwise in a transaction of its own.
+ * The repository factory, the repositories and their derived queries use only this interface, so
+ * an application can give them an implementation of its own ({@code protoBaseTemplate} bean).
  */
 public interface ProtoBaseOperations {
 
@@ -38,6 +41,9 @@ public interface ProtoBaseOperations {
     /** Deletes {@code entity}, checking its {@code @Version} when it has one. */
     void delete(Object entity);
 
+    /** Deletes the entities of {@code type} that {@code query} selects, in one transaction; returns them. */
+    <T> List<T> delete(ProtoBaseQuery query, Class<T> type);
+
     /** Deletes every entity of {@code type}, keeping the root's indexes. */
     void deleteAll(Class<?> type);
 
@@ -46,4 +52,14 @@ public interface ProtoBaseOperations {
 
     /** Runs {@code work} in the current transaction, or in a new one ({@code write} or read-only). */
     <R> R execute(boolean write, Function<Transaction, R> work);
+
+    /**
+     * Makes {@code type} ready for use: checks its mapping, registers its enum types and creates its
+     * root with the {@code @Indexed} indexes, or adds the missing ones. The repository factory calls
+     * it when it creates a repository, so mapping errors show at startup. Idempotent.
+     */
+    void prepare(Class<?> type);
+
+    /** Returns the mapping metadata of the entities, which repositories and derived queries read. */
+    ProtoBaseMappingContext getMappingContext();
 }

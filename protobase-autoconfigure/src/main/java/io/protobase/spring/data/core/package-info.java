@@ -1,7 +1,9 @@
 /**
  * The ProtoBase data access core for Spring: {@link io.protobase.spring.data.core.ProtoBaseOperations}
- * and its template, which store entities as {@code DbObject} records in one root dictionary per
- * entity type inside ProtoBase transactions, and the entity-record converter. Depends on the engine,
- * the mapping and query sub-packages, and Spring Data Commons' mapping model.
+ * and its template, a coordinator that stores entities as {@code DbObject} records in one root
+ * dictionary per entity type inside ProtoBase transactions; the pieces it delegates to (the entity
+ * roots adapter, the id generator SPI and its default, the exception translator, the transaction
+ * joiner, the version rules); and the entity-record converter. Depends on the engine, the mapping
+ * and query sub-packages, Spring Data Commons' mapping model and Spring's DAO exceptions.
  */
 package io.protobase.spring.data.core;

@@ -2,7 +2,15 @@ package io.protobase.spring.autoconfigure.data;
 
 import io.protobase.Database;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
+import io.protobase.Transaction;
+import io.protobase.TransactionStateException;
+import io.protobase.query.Explanation;
+import io.protobase.spring.data.core.ProtoBaseExceptionTranslator;
+import io.protobase.spring.data.core.ProtoBaseIdentifierGenerator;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.SequenceIdentifierGenerator;
+import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.repository.ProtoBaseRepository;
 import io.protobase.spring.data.repository.config.EnableProtoBaseRepositories;
@@ -19,12 +27,20 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
+import org.springframework.dao.annotation.PersistenceExceptionTranslationPostProcessor;
+import org.springframework.stereotype.Repository;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Repositories come with the starter, switch off by property, and back off for the application's own setup. */
 class ProtoBaseRepositoriesAutoConfigurationTests {
@@ -67,6 +83,55 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
     }
 
     @Test
+    void theTemplateUsesTheDefaultIdGeneratorAndExceptionTranslatorBeans() {
+        runner.withUserConfiguration(SamplePackage.class).run(c -> {
+            assertThat(c).hasSingleBean(SequenceIdentifierGenerator.class).hasSingleBean(ProtoBaseExceptionTranslator.class);
+            assertThat(c).getBean("protoBaseIdentifierGenerator").isInstanceOf(SequenceIdentifierGenerator.class);
+            assertThat(c).getBean("protoBaseExceptionTranslator").isInstanceOf(ProtoBaseExceptionTranslator.class);
+        });
+    }
+
+    @Test
+    void anIdGeneratorOfTheApplicationMakesUpTheRepositoriesIds() {
+        runner.withUserConfiguration(SamplePackage.class, OwnIdGenerator.class).run(c -> {
+            assertThat(c).doesNotHaveBean(SequenceIdentifierGenerator.class);
+            CustomerRepository customers = c.getBean(CustomerRepository.class);
+            assertThat(customers.save(new Customer(null, "Ann", Customer.Tier.GOLD)).id()).isEqualTo("customer-1");
+            assertThat(customers.save(new Customer(null, "Bob", Customer.Tier.GOLD)).id()).isEqualTo("customer-2");
+        });
+    }
+
+    @Test
+    void theEnableAnnotationsTemplateTakesTheApplicationsIdGeneratorAndTranslator() {
+        runner.withUserConfiguration(EnabledWithoutTemplate.class, OwnIdGenerator.class).run(c -> {
+            assertThat(c).hasSingleBean(ProtoBaseTemplate.class);
+            CustomerRepository customers = c.getBean(CustomerRepository.class);
+            assertThat(customers.save(new Customer(null, "Ann", Customer.Tier.GOLD)).id()).isEqualTo("customer-1");
+        });
+    }
+
+    @Test
+    void springsTranslationPostProcessorTurnsEngineExceptionsOfRepositoryBeansIntoDataAccessExceptions() {
+        runner.withUserConfiguration(SamplePackage.class, TranslatedDao.class).run(c -> {
+            TranslatedDao.Dao dao = c.getBean(TranslatedDao.Dao.class);
+            assertThatThrownBy(dao::currentTransaction).isInstanceOf(InvalidDataAccessApiUsageException.class)
+                    .hasCauseInstanceOf(TransactionStateException.class)
+                    .hasMessageContaining("@Transactional");
+        });
+    }
+
+    @Test
+    void repositoriesRunOnAnyProtoBaseOperationsOfTheApplication() {
+        runner.withUserConfiguration(SamplePackage.class, OwnOperations.class).run(c -> {
+            assertThat(c).doesNotHaveBean(ProtoBaseTemplate.class).hasSingleBean(ProtoBaseOperations.class);
+            CustomerRepository customers = c.getBean(CustomerRepository.class);
+            customers.save(new Customer("c1", "Ann", Customer.Tier.GOLD));
+            assertThat(customers.findById("c1")).map(Customer::name).contains("Ann");
+            assertThat(c.getBean(CountingOperations.class).saves).hasValue(1);
+        });
+    }
+
+    @Test
     void dataSurvivesARestartOnFileStorage(@TempDir Path dir) {
         ApplicationContextRunner onFile = runner.withUserConfiguration(SamplePackage.class).withPropertyValues(
                 "protobase.storage.type=file", "protobase.storage.file.path=" + dir);
@@ -104,6 +169,143 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
         ProtoBaseTemplate protoBaseTemplate(Database database) {
             template = new ProtoBaseTemplate(database, new ProtoBaseMappingContext());
             return template;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableProtoBaseRepositories(basePackageClasses = Customer.class)
+    static class EnabledWithoutTemplate {
+
+        @Bean
+        ProtoBaseExceptionTranslator protoBaseExceptionTranslator() {
+            return new ProtoBaseExceptionTranslator();
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnIdGenerator {
+
+        @Bean
+        ProtoBaseIdentifierGenerator prefixedIds() {
+            return (entity, sequence) -> {
+                sequence.advance(sequence.last() + 1);
+                return entity.getType().getSimpleName().toLowerCase() + "-" + sequence.last();
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class TranslatedDao {
+
+        @Bean
+        static PersistenceExceptionTranslationPostProcessor persistenceExceptionTranslationPostProcessor() {
+            return new PersistenceExceptionTranslationPostProcessor();
+        }
+
+        /** Registered as a member component of this configuration, and proxied for its {@code @Repository}. */
+        @Repository
+        static class Dao {
+            private final Database database;
+
+            Dao(Database database) {
+                this.database = database;
+            }
+
+            public Transaction currentTransaction() {
+                return database.currentTransaction();
+            }
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class OwnOperations {
+
+        @Bean
+        CountingOperations protoBaseTemplate(Database database) {
+            return new CountingOperations(new ProtoBaseTemplate(database, new ProtoBaseMappingContext()));
+        }
+    }
+
+    /** An application's own operations: counts the saves, and leaves the rest to a template. */
+    static class CountingOperations implements ProtoBaseOperations {
+
+        final AtomicInteger saves = new AtomicInteger();
+        private final ProtoBaseOperations delegate;
+
+        CountingOperations(ProtoBaseOperations delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public <T> T save(T entity) {
+            saves.incrementAndGet();
+            return delegate.save(entity);
+        }
+
+        @Override
+        public <T> List<T> saveAll(Iterable<T> entities) {
+            entities.forEach(e -> saves.incrementAndGet());
+            return delegate.saveAll(entities);
+        }
+
+        @Override
+        public <T> Optional<T> findById(Object id, Class<T> type) {
+            return delegate.findById(id, type);
+        }
+
+        @Override
+        public <T> List<T> find(ProtoBaseQuery query, Class<T> type) {
+            return delegate.find(query, type);
+        }
+
+        @Override
+        public long count(ProtoBaseQuery query, Class<?> type) {
+            return delegate.count(query, type);
+        }
+
+        @Override
+        public boolean exists(ProtoBaseQuery query, Class<?> type) {
+            return delegate.exists(query, type);
+        }
+
+        @Override
+        public boolean deleteById(Object id, Class<?> type) {
+            return delegate.deleteById(id, type);
+        }
+
+        @Override
+        public void delete(Object entity) {
+            delegate.delete(entity);
+        }
+
+        @Override
+        public <T> List<T> delete(ProtoBaseQuery query, Class<T> type) {
+            return delegate.delete(query, type);
+        }
+
+        @Override
+        public void deleteAll(Class<?> type) {
+            delegate.deleteAll(type);
+        }
+
+        @Override
+        public Explanation explain(ProtoBaseQuery query, Class<?> type) {
+            return delegate.explain(query, type);
+        }
+
+        @Override
+        public <R> R execute(boolean write, Function<Transaction, R> work) {
+            return delegate.execute(write, work);
+        }
+
+        @Override
+        public void prepare(Class<?> type) {
+            delegate.prepare(type);
+        }
+
+        @Override
+        public ProtoBaseMappingContext getMappingContext() {
+            return delegate.getMappingContext();
         }
     }
 }

@@ -20,6 +20,9 @@ import java.util.List;
  * Spring Data's configuration hooks for ProtoBase: the repository factory bean, the template
  * reference, and default {@code protoBaseMappingContext} and {@code protoBaseTemplate} beans (the
  * template built on the application's {@code Database} bean) unless the application defines them.
+ * The default template is autowired through its widest satisfiable constructor: it takes the
+ * application's {@code ProtoBaseIdentifierGenerator} and {@code ProtoBaseExceptionTranslator} when
+ * the context has one of each, and uses the defaults otherwise.
  */
 public class ProtoBaseRepositoryConfigurationExtension extends RepositoryConfigurationExtensionSupport {
 

@@ -1,6 +1,6 @@
 package io.protobase.spring.data.repository.query;
 
-import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import org.springframework.dao.IncorrectResultSizeDataAccessException;
 import org.springframework.data.domain.Limit;
@@ -23,11 +23,11 @@ import java.util.List;
 public class ProtoBasePartTreeQuery implements RepositoryQuery {
 
     private final QueryMethod method;
-    private final ProtoBaseTemplate template;
+    private final ProtoBaseOperations template;
     private final PartTree tree;
     private final Class<?> domainType;
 
-    public ProtoBasePartTreeQuery(QueryMethod method, ProtoBaseTemplate template) {
+    public ProtoBasePartTreeQuery(QueryMethod method, ProtoBaseOperations template) {
         this.method = method;
         this.template = template;
         this.domainType = method.getEntityInformation().getJavaType();

@@ -1,6 +1,6 @@
 package io.protobase.spring.data.repository.query;
 
-import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import org.springframework.data.projection.ProjectionFactory;
 import org.springframework.data.repository.core.NamedQueries;
 import org.springframework.data.repository.core.RepositoryMetadata;
@@ -14,9 +14,9 @@ import java.lang.reflect.Method;
 /** Resolves every query method of a ProtoBase repository as a derived query ({@link ProtoBasePartTreeQuery}). */
 public class ProtoBaseQueryLookupStrategy implements QueryLookupStrategy {
 
-    private final ProtoBaseTemplate template;
+    private final ProtoBaseOperations template;
 
-    public ProtoBaseQueryLookupStrategy(ProtoBaseTemplate template) {
+    public ProtoBaseQueryLookupStrategy(ProtoBaseOperations template) {
         this.template = template;
     }
 

@@ -1,6 +1,6 @@
 package io.protobase.spring.data.repository.support;
 
-import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
 import io.protobase.spring.data.repository.query.ProtoBaseQueryLookupStrategy;
 import org.springframework.data.repository.core.EntityInformation;
@@ -16,13 +16,13 @@ import java.util.Optional;
 /**
  * Creates ProtoBase repository instances: a {@link SimpleProtoBaseRepository} for the CRUD, paging
  * and example methods, and derived queries for the rest. Creating a repository prepares its entity
- * type ({@link ProtoBaseTemplate#prepare}): mapping checked, enums registered, indexes in place.
+ * type ({@link ProtoBaseOperations#prepare}): mapping checked, enums registered, indexes in place.
  */
 public class ProtoBaseRepositoryFactory extends RepositoryFactorySupport {
 
-    private final ProtoBaseTemplate template;
+    private final ProtoBaseOperations template;
 
-    public ProtoBaseRepositoryFactory(ProtoBaseTemplate template) {
+    public ProtoBaseRepositoryFactory(ProtoBaseOperations template) {
         this.template = template;
     }
 

@@ -1,6 +1,6 @@
 package io.protobase.spring.data.repository.support;
 
-import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import org.springframework.data.repository.Repository;
 import org.springframework.data.repository.core.support.RepositoryFactoryBeanSupport;
 import org.springframework.data.repository.core.support.RepositoryFactorySupport;
@@ -8,19 +8,19 @@ import org.springframework.util.Assert;
 
 /**
  * The factory bean registered for each ProtoBase repository interface; it needs the
- * {@link ProtoBaseTemplate} ({@code @EnableProtoBaseRepositories(templateRef = ...)}).
+ * {@link ProtoBaseOperations} ({@code @EnableProtoBaseRepositories(templateRef = ...)}).
  */
 public class ProtoBaseRepositoryFactoryBean<T extends Repository<S, ID>, S, ID>
         extends RepositoryFactoryBeanSupport<T, S, ID> {
 
-    private ProtoBaseTemplate template;
+    private ProtoBaseOperations template;
 
     public ProtoBaseRepositoryFactoryBean(Class<? extends T> repositoryInterface) {
         super(repositoryInterface);
     }
 
-    /** Sets the template the repositories use. */
-    public void setProtoBaseTemplate(ProtoBaseTemplate template) {
+    /** Sets the operations (usually a {@code ProtoBaseTemplate}) the repositories use; the property keeps its historic name. */
+    public void setProtoBaseTemplate(ProtoBaseOperations template) {
         this.template = template;
         setMappingContext(template.getMappingContext());
     }
@@ -32,7 +32,7 @@ public class ProtoBaseRepositoryFactoryBean<T extends Repository<S, ID>, S, ID>
 
     @Override
     public void afterPropertiesSet() {
-        Assert.state(template != null, "ProtoBaseTemplate must be set");
+        Assert.state(template != null, "ProtoBaseOperations must be set: a protoBaseTemplate bean, or the one named by @EnableProtoBaseRepositories(templateRef)");
         super.afterPropertiesSet();
     }
 }

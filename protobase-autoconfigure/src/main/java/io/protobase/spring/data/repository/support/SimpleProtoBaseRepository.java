@@ -1,6 +1,6 @@
 package io.protobase.spring.data.repository.support;
 
-import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.query.ExampleCriteria;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.data.repository.ProtoBaseRepository;
@@ -21,16 +21,16 @@ import java.util.function.Function;
 
 /**
  * The implementation behind every {@link ProtoBaseRepository}: each method is one call of the
- * {@link ProtoBaseTemplate}, in the current transaction or one of its own; methods taking several
+ * {@link ProtoBaseOperations}, in the current transaction or one of its own; methods taking several
  * entities or ids run them all in one transaction.
  */
 public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, ID> {
 
     private final EntityInformation<T, ID> entityInformation;
-    private final ProtoBaseTemplate template;
+    private final ProtoBaseOperations template;
     private final Class<T> type;
 
-    public SimpleProtoBaseRepository(EntityInformation<T, ID> entityInformation, ProtoBaseTemplate template) {
+    public SimpleProtoBaseRepository(EntityInformation<T, ID> entityInformation, ProtoBaseOperations template) {
         this.entityInformation = entityInformation;
         this.template = template;
         this.type = entityInformation.getJavaType();

@@ -1,0 +1,50 @@
+package io.protobase.spring.data.core;
+
+import io.protobase.ConflictException;
+import io.protobase.Database;
+import io.protobase.Transaction;
+import org.springframework.dao.support.PersistenceExceptionTranslator;
+
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The one place where an entity operation finds its transaction. When the thread has a current
+ * transaction ({@code @Transactional}, or an enclosing operation) the work joins it, so a rollback
+ * undoes it with the rest. Otherwise it runs in a transaction of its own, {@link Database#write}
+ * (which retries conflicting commits) or {@link Database#read}, bound to the thread while it runs
+ * so that the operations it is made of join it in turn. A {@link ConflictException} that still
+ * escapes is handed to the translator (so callers see a {@code ConcurrencyFailureException});
+ * other engine exceptions pass through as they are.
+ */
+final class TransactionJoiner {
+
+    private final Database database;
+    private final PersistenceExceptionTranslator translator;
+
+    TransactionJoiner(Database database, PersistenceExceptionTranslator translator) {
+        this.database = Objects.requireNonNull(database, "database");
+        this.translator = Objects.requireNonNull(translator, "translator");
+    }
+
+    /** Runs {@code work} in the current transaction, or in a new one ({@code write} or read-only). */
+    <R> R execute(boolean write, Function<Transaction, R> work) {
+        try {
+            if (database.hasCurrentTransaction()) {
+                return work.apply(database.currentTransaction());
+            }
+            Function<Transaction, R> bound = tx -> {
+                database.bind(tx);
+                try {
+                    return work.apply(tx);
+                } finally {
+                    database.unbind();
+                }
+            };
+            return write ? database.write(bound) : database.read(bound);
+        } catch (ConflictException e) {
+            RuntimeException translated = translator.translateExceptionIfPossible(e);
+            throw translated != null ? translated : e;
+        }
+    }
+}
