@@ -13,15 +13,29 @@ public final class CountPlan implements QueryPlan {
 
     private final QueryPlan basedOn;
 
+    /**
+     * Counts the records of a plan.
+     *
+     * @param basedOn the plan counted, not {@code null}
+     */
     public CountPlan(QueryPlan basedOn) {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
-    /** The number of input records. */
+    /**
+     * Counts the input records now.
+     *
+     * @return the number of input records
+     */
     public long value() {
         return basedOn.count();
     }

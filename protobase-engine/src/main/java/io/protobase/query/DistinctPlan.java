@@ -19,12 +19,21 @@ public final class DistinctPlan implements QueryPlan {
     private final String description;
     private final QueryPlan basedOn;
 
-    /** Distinct whole records. */
+    /**
+     * Distinct whole records.
+     *
+     * @param basedOn the input plan, not {@code null}
+     */
     public DistinctPlan(QueryPlan basedOn) {
         this(Function.identity(), "record", basedOn);
     }
 
-    /** Distinct by a key: the first record of each key. */
+    /**
+     * Distinct by a key: the first record of each key.
+     *
+     * @param key     the key of a record, not {@code null}; it may return {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
     public DistinctPlan(Function<Object, ?> key, QueryPlan basedOn) {
         this(key, key instanceof Field f ? f.toString() : "lambda", basedOn);
     }
@@ -35,6 +44,11 @@ public final class DistinctPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }

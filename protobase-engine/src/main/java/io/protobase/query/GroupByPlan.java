@@ -26,14 +26,28 @@ public final class GroupByPlan implements QueryPlan {
     private final List<Aggregate> aggregates;
     private final QueryPlan basedOn;
 
-    /** Groups by named key functions (in order) and computes the aggregates per group. */
+    /**
+     * Groups by named key functions (in order) and computes the aggregates per group.
+     *
+     * @param keys       the key columns: name to the function reading the key from a record, in order
+     * @param aggregates the aggregate columns
+     * @param basedOn    the input plan, not {@code null}
+     */
     public GroupByPlan(Map<String, ? extends Function<Object, ?>> keys, List<Aggregate> aggregates, QueryPlan basedOn) {
         this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
         this.aggregates = List.copyOf(aggregates);
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
-    /** Groups by dotted field paths, each key named by its path. */
+    /**
+     * Groups by dotted field paths, each key column named by its path.
+     *
+     * @param paths      the dotted paths of the keys, in order
+     * @param aggregates the aggregate columns
+     * @param basedOn    the input plan, not {@code null}
+     * @return the grouping
+     * @throws QueryException if a path is malformed
+     */
     public static GroupByPlan byFields(List<String> paths, List<Aggregate> aggregates, QueryPlan basedOn) {
         Map<String, Field> keys = new LinkedHashMap<>();
         for (String p : paths) {
@@ -42,6 +56,11 @@ public final class GroupByPlan implements QueryPlan {
         return new GroupByPlan(keys, aggregates, basedOn);
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }

@@ -30,7 +30,16 @@ public final class IndexLookupPlan implements QueryPlan {
     private final SecondaryIndex index;
     private final List<Object> keys;
 
-    /** Looks up {@code keys} in the index named {@code indexName} of {@code source}. */
+    /**
+     * Looks up keys in a secondary index by name: {@code new IndexLookupPlan(products, "category",
+     * List.of("books", "games"))}.
+     *
+     * @param source    the indexed collection, not {@code null}
+     * @param indexName the name of one of its indexes
+     * @param keys      the keys; {@code null} keys are skipped, as {@code null} is never indexed
+     * @throws QueryException if the collection has no index of that name, or a key is not an orderable
+     *                        value (a {@code Float}, a collection, an arbitrary object)
+     */
     public IndexLookupPlan(IndexedCollection source, String indexName, List<?> keys) {
         this.source = Objects.requireNonNull(source, "source");
         this.index = IndexRangePlan.resolve(source, indexName);
@@ -48,15 +57,32 @@ public final class IndexLookupPlan implements QueryPlan {
         this.keys = List.copyOf(distinct);
     }
 
-    /** Looks up one key. */
+    /**
+     * Looks up one key in a secondary index by name.
+     *
+     * @param source    the indexed collection, not {@code null}
+     * @param indexName the name of one of its indexes
+     * @param key       the key; {@code null} finds nothing
+     * @throws QueryException if the collection has no index of that name, or the key is not orderable
+     */
     public IndexLookupPlan(IndexedCollection source, String indexName, Object key) {
         this(source, indexName, java.util.Collections.singletonList(key));
     }
 
+    /**
+     * The index read.
+     *
+     * @return the index's name
+     */
     public String indexName() {
         return index.definition().name();
     }
 
+    /**
+     * The keys looked up, in {@link ValueOrder}, without {@code null}s and repeats.
+     *
+     * @return the keys, unmodifiable
+     */
     public List<Object> keys() {
         return keys;
     }

@@ -46,11 +46,32 @@ public final class JoinPlan implements QueryPlan {
     private final Type type;
     private final BiFunction<Object, Object, ?> combiner;
 
-    /** Joins with the default {@code {left, right}} row combiner. */
+    /**
+     * Joins with the default {@code {left, right}} row combiner ({@link #pair}).
+     *
+     * @param left     the probe side, streamed
+     * @param right    the build side, held in memory while the join runs
+     * @param leftKey  the key of a left record
+     * @param rightKey the key of a right record
+     * @param type     which unmatched records to keep
+     * @throws NullPointerException if an argument is {@code null}
+     */
     public JoinPlan(QueryPlan left, QueryPlan right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, Type type) {
         this(left, right, leftKey, rightKey, type, JoinPlan::pair);
     }
 
+    /**
+     * Joins, combining each output pair with a function.
+     *
+     * @param left     the probe side, streamed
+     * @param right    the build side, held in memory while the join runs
+     * @param leftKey  the key of a left record
+     * @param rightKey the key of a right record
+     * @param type     which unmatched records to keep
+     * @param combiner makes the output record from a left and a right record; it gets {@code null} for
+     *                 the missing side of an outer join
+     * @throws NullPointerException if an argument is {@code null}
+     */
     public JoinPlan(QueryPlan left, QueryPlan right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, Type type,
                     BiFunction<Object, Object, ?> combiner) {
         this.left = Objects.requireNonNull(left, "left");
@@ -61,7 +82,13 @@ public final class JoinPlan implements QueryPlan {
         this.combiner = Objects.requireNonNull(combiner, "combiner");
     }
 
-    /** The default combiner: {@code {left: l, right: r}}, a missing side as {@code null}. */
+    /**
+     * The default combiner: {@code {left: l, right: r}}, a missing side as {@code null}.
+     *
+     * @param left  the left record, or {@code null}
+     * @param right the right record, or {@code null}
+     * @return an unmodifiable map with the keys {@code "left"} and {@code "right"}
+     */
     public static Map<String, Object> pair(Object left, Object right) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("left", left);

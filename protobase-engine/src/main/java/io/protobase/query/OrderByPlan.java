@@ -18,6 +18,14 @@ public final class OrderByPlan implements QueryPlan {
     private final List<SortKey> keys;
     private final QueryPlan basedOn;
 
+    /**
+     * Sorts by the keys, the first deciding first.
+     *
+     * @param keys    the sort keys, at least one
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if {@code keys} is empty, or, when run, if two values of a key cannot be
+     *                        ordered
+     */
     public OrderByPlan(List<SortKey> keys, QueryPlan basedOn) {
         if (keys.isEmpty()) {
             throw new QueryException("orderBy needs at least one sort key, e.g. SortKey.asc(\"price\")");
@@ -26,10 +34,20 @@ public final class OrderByPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The sort keys.
+     *
+     * @return the keys, first deciding first, unmodifiable
+     */
     public List<SortKey> keys() {
         return keys;
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }

@@ -20,7 +20,12 @@ public final class SelectPlan implements QueryPlan {
     private final String description;
     private final QueryPlan basedOn;
 
-    /** Maps every record with {@code projection}. */
+    /**
+     * Maps every record with {@code projection}.
+     *
+     * @param projection the mapping, not {@code null}; it may return {@code null}
+     * @param basedOn    the input plan, not {@code null}
+     */
     public SelectPlan(Function<Object, ?> projection, QueryPlan basedOn) {
         this(projection, "lambda", basedOn);
     }
@@ -35,6 +40,11 @@ public final class SelectPlan implements QueryPlan {
      * Maps every record to a row: an unmodifiable {@code Map} from each dotted path, in the order given,
      * to the field's value ({@code null} when absent). Rows are records for the plans above; {@code
      * DbObject.from(row)} makes a storable record of one.
+     *
+     * @param paths   the dotted paths, in the order of the row's columns
+     * @param basedOn the input plan, not {@code null}
+     * @return the projection
+     * @throws QueryException if a path is malformed
      */
     public static SelectPlan fields(List<String> paths, QueryPlan basedOn) {
         List<FieldPath> parsed = paths.stream().map(p -> Field.of(p).path()).toList();
@@ -49,6 +59,11 @@ public final class SelectPlan implements QueryPlan {
         return new SelectPlan(row, "fields " + paths, basedOn);
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }

@@ -25,12 +25,28 @@ public final class UnnestPlan implements QueryPlan {
     private final String alias;
     private final QueryPlan basedOn;
 
-    /** The elements of the field at {@code path}; {@code alias} may be {@code null}. */
+    /**
+     * The elements of the collection at a field of each record.
+     *
+     * @param path    the dotted path of the collection-valued field
+     * @param alias   the name the element is bound to in a copy of the record, or {@code null} to yield
+     *                the bare elements
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if the path is malformed
+     */
     public UnnestPlan(String path, String alias, QueryPlan basedOn) {
         this(Field.of(path), path, alias, basedOn);
     }
 
-    /** The elements of the collection {@code elements} returns for each record; {@code alias} may be {@code null}. */
+    /**
+     * The elements of the collection a function returns for each record.
+     *
+     * @param elements computes the collection from a record, not {@code null}; a {@code null} or a
+     *                 non-collection yields nothing
+     * @param alias    the name the element is bound to in a copy of the record, or {@code null} to yield
+     *                 the bare elements
+     * @param basedOn  the input plan, not {@code null}
+     */
     public UnnestPlan(Function<Object, ?> elements, String alias, QueryPlan basedOn) {
         this(elements, elements instanceof Field f ? f.toString() : "lambda", alias, basedOn);
     }
@@ -42,6 +58,11 @@ public final class UnnestPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }

@@ -21,26 +21,50 @@ public final class WherePlan implements QueryPlan {
     private final Predicate<Object> filter;
     private final QueryPlan basedOn;
 
-    /** Keeps the records for which the lambda returns true. */
+    /**
+     * Keeps the records for which the lambda returns true; the optimizer cannot look inside it.
+     *
+     * @param filter  the predicate, not {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
     public WherePlan(Predicate<Object> filter, QueryPlan basedOn) {
         this.filter = Objects.requireNonNull(filter, "filter");
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
-    /** Keeps the records for which the expression is {@link Truth#TRUE}. */
+    /**
+     * Keeps the records for which the expression is {@link Truth#TRUE}.
+     *
+     * @param filter  the expression, not {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
     public WherePlan(Expression filter, QueryPlan basedOn) {
         this((Predicate<Object>) filter, basedOn);
     }
 
+    /**
+     * The filter as a predicate, whichever way it was given.
+     *
+     * @return the filter
+     */
     public Predicate<Object> filter() {
         return filter;
     }
 
-    /** The filter, when it is an expression the optimizer can read. */
+    /**
+     * The filter, when it is an expression the optimizer can read.
+     *
+     * @return the expression, or empty for a lambda filter
+     */
     public Optional<Expression> expression() {
         return filter instanceof Expression e ? Optional.of(e) : Optional.empty();
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
