@@ -11,19 +11,36 @@ import java.util.stream.Stream;
  */
 public interface IndexedCollection {
 
-    /** Returns the indexes by name. */
+    /**
+     * Returns the indexes by name.
+     *
+     * @return the indexes; empty when the collection has none
+     */
     Map<String, SecondaryIndex> indexes();
 
-    /** Returns the index on {@code path}, if there is one. */
+    /**
+     * Returns the index on a field path, if there is one.
+     *
+     * @param path the field path
+     * @return the first index declared on {@code path}, or empty
+     */
     default Optional<SecondaryIndex> indexOn(FieldPath path) {
         return indexes().values().stream()
                 .filter(i -> i.definition().path().map(path::equals).orElse(false))
                 .findFirst();
     }
 
-    /** Streams the records in the collection's own order (a full scan). */
+    /**
+     * Streams the records in the collection's own order (a full scan).
+     *
+     * @return the records: list and set elements, dictionary values
+     */
     Stream<Object> records();
 
-    /** Returns the number of records. */
+    /**
+     * Returns the number of records.
+     *
+     * @return the record count, without reading the records
+     */
     long count();
 }
