@@ -1,6 +1,8 @@
 package io.protobase.index;
 
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +67,7 @@ public final class FieldPath {
      *               {@code Map} has no fields
      * @return the value, {@code null} for a present null, or {@link #ABSENT} when a step does not exist
      */
-    public Object extract(Object record) {
+    public @Nullable Object extract(@Nullable Object record) {
         if (steps.length == 1) {
             return step(record, steps[0]);
         }

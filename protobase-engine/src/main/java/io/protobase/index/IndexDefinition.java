@@ -1,6 +1,7 @@
 package io.protobase.index;
 
 import io.protobase.codec.ValueOrder;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,19 +28,19 @@ import java.util.function.Supplier;
 public final class IndexDefinition {
 
     private final String name;
-    private final FieldPath path;
-    private final Function<Object, ?> extractor;
+    private final @Nullable FieldPath path;
+    private final @Nullable Function<@Nullable Object, ?> extractor;
     /** Where a definition read back from storage finds its extractor once the application registers it. */
-    private final Supplier<Function<Object, ?>> registered;
+    private final @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registered;
     /** Whether the entries carry the records themselves. */
     private final boolean covering;
 
-    private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor) {
+    private IndexDefinition(String name, @Nullable FieldPath path, @Nullable Function<@Nullable Object, ?> extractor) {
         this(name, path, extractor, null, false);
     }
 
-    private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor,
-            Supplier<Function<Object, ?>> registered, boolean covering) {
+    private IndexDefinition(String name, @Nullable FieldPath path, @Nullable Function<@Nullable Object, ?> extractor,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registered, boolean covering) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("An index needs a non-blank name");
         }
@@ -89,7 +90,7 @@ public final class IndexDefinition {
      * @return the definition
      * @throws IllegalArgumentException if the name is {@code null} or blank
      */
-    public static IndexDefinition byExtractor(String name, Function<Object, ?> extractor) {
+    public static IndexDefinition byExtractor(String name, Function<@Nullable Object, ?> extractor) {
         return new IndexDefinition(name, null, Objects.requireNonNull(extractor, "extractor"));
     }
 
@@ -105,7 +106,8 @@ public final class IndexDefinition {
      * @return the definition, not covering
      * @throws IllegalArgumentException if the name is blank or the path has an empty step
      */
-    public static IndexDefinition restored(String name, String path, Supplier<Function<Object, ?>> registry) {
+    public static IndexDefinition restored(String name, @Nullable String path,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registry) {
         return restored(name, path, false, registry);
     }
 
@@ -119,8 +121,8 @@ public final class IndexDefinition {
      * @return the definition
      * @throws IllegalArgumentException if the name is blank or the path has an empty step
      */
-    public static IndexDefinition restored(String name, String path, boolean covering,
-            Supplier<Function<Object, ?>> registry) {
+    public static IndexDefinition restored(String name, @Nullable String path, boolean covering,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registry) {
         return path != null ? new IndexDefinition(name, FieldPath.of(path), null, null, covering)
                 : new IndexDefinition(name, null, null, Objects.requireNonNull(registry, "registry"), covering);
     }
@@ -188,7 +190,7 @@ public final class IndexDefinition {
      *
      * @return the function, or empty for a path index or an extractor not registered (yet) after a reload
      */
-    public Optional<Function<Object, ?>> extractor() {
+    public Optional<Function<@Nullable Object, ?>> extractor() {
         return Optional.ofNullable(extractor != null ? extractor : registered != null ? registered.get() : null);
     }
 
@@ -199,7 +201,7 @@ public final class IndexDefinition {
      * @return a copy with the function
      * @throws IndexException if this is a path index
      */
-    public IndexDefinition withExtractor(Function<Object, ?> function) {
+    public IndexDefinition withExtractor(Function<@Nullable Object, ?> function) {
         if (path != null) {
             throw new IndexException("Index '" + name + "' is on the path " + path + ", not an extractor");
         }
@@ -214,9 +216,9 @@ public final class IndexDefinition {
      *         it has none
      * @throws IndexException if this is an extractor index whose function is not registered
      */
-    public List<Object> keysOf(Object record) {
-        Object raw;
-        Function<Object, ?> function = path == null ? extractor().orElse(null) : null;
+    public List<Object> keysOf(@Nullable Object record) {
+        @Nullable Object raw;
+        @Nullable Function<@Nullable Object, ?> function = path == null ? extractor().orElse(null) : null;
         if (path != null) {
             raw = path.extract(record);
         } else if (function != null) {

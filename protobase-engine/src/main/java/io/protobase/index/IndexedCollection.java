@@ -1,5 +1,7 @@
 package io.protobase.index;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -35,7 +37,7 @@ public interface IndexedCollection {
      *
      * @return the records: list and set elements, dictionary values
      */
-    Stream<Object> records();
+    Stream<@Nullable Object> records();
 
     /**
      * Returns the number of records.

@@ -1,6 +1,8 @@
 package io.protobase.index;
 
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.stream.Stream;
 
 /**
@@ -54,7 +56,7 @@ public interface SecondaryIndex {
      * @param key the key; {@code null} finds nothing, as it is never indexed
      * @return the records, in the index's order
      */
-    Stream<Object> lookup(Object key);
+    Stream<@Nullable Object> lookup(@Nullable Object key);
 
     /**
      * Counts the records whose key equals {@code key}, without loading them.
@@ -62,7 +64,7 @@ public interface SecondaryIndex {
      * @param key the key; {@code null} counts 0
      * @return the number of entries with that key
      */
-    long count(Object key);
+    long count(@Nullable Object key);
 
     /**
      * Streams the records whose key lies between the bounds, in key order. Either bound may be
@@ -75,7 +77,7 @@ public interface SecondaryIndex {
      * @param toInclusive   whether a key equal to {@code to} is in the range
      * @return the records in the range, in key order
      */
-    Stream<Object> range(Object from, boolean fromInclusive, Object to, boolean toInclusive);
+    Stream<@Nullable Object> range(Object from, boolean fromInclusive, Object to, boolean toInclusive);
 
     /**
      * Counts the records a {@link #range} with the same bounds would stream, without loading them.

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ import java.util.function.Function;
  * @param value       reads the aggregated value from a record
  * @param description how {@code explain()} shows the aggregate
  */
-public record Aggregate(String name, Kind kind, Function<Object, ?> value, String description) {
+public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> value, String description) {
 
     /** What an aggregate computes. */
     public enum Kind {
@@ -169,7 +171,7 @@ public record Aggregate(String name, Kind kind, Function<Object, ?> value, Strin
      *              {@code null} (a missing value)
      * @return the aggregate
      */
-    public static Aggregate of(String name, Kind kind, Function<Object, ?> value) {
+    public static Aggregate of(String name, Kind kind, Function<@Nullable Object, ?> value) {
         return new Aggregate(name, kind, value, kind.name().toLowerCase(java.util.Locale.ROOT) + "(lambda)");
     }
 
@@ -191,17 +193,17 @@ public record Aggregate(String name, Kind kind, Function<Object, ?> value, Strin
         private final Aggregate aggregate;
         private long count;
         private long longSum;
-        private BigDecimal decimalSum;
+        private @Nullable BigDecimal decimalSum;
         private double doubleSum;
         private boolean sawDouble;
-        private Object extreme;
-        private List<Object> collected;
+        private @Nullable Object extreme;
+        private @Nullable List<@Nullable Object> collected;
 
         Accumulator(Aggregate aggregate) {
             this.aggregate = aggregate;
         }
 
-        void add(Object record) {
+        void add(@Nullable Object record) {
             Object v = aggregate.value.apply(record);
             switch (aggregate.kind) {
                 case COUNT -> count++;
@@ -259,7 +261,7 @@ public record Aggregate(String name, Kind kind, Function<Object, ?> value, Strin
             }
         }
 
-        Object result() {
+        @Nullable Object result() {
             return switch (aggregate.kind) {
                 case COUNT, COUNT_VALUES -> count;
                 case SUM -> count == 0 ? null : sum();

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -41,7 +43,7 @@ public final class CountPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return Stream.of(0).map(x -> Map.of("count", value()));
     }
 

@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,7 +30,7 @@ import java.util.stream.Collectors;
  * </ul>
  * As a {@link Predicate} ({@link #test}) an expression accepts a record only when it is {@code TRUE}.
  */
-public sealed interface Expression extends Predicate<Object> {
+public sealed interface Expression extends Predicate<@Nullable Object> {
 
     /**
      * Evaluates this expression on a record with three-valued logic.
@@ -38,7 +39,7 @@ public sealed interface Expression extends Predicate<Object> {
      *               {@code UNKNOWN}
      * @return {@code TRUE}, {@code FALSE} or {@code UNKNOWN}
      */
-    Truth evaluate(Object record);
+    Truth evaluate(@Nullable Object record);
 
     /**
      * Whether the expression is {@code TRUE} for a record: what a WHERE keeps.
@@ -47,7 +48,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @return {@code true} only when {@link #evaluate} is {@code TRUE}
      */
     @Override
-    default boolean test(Object record) {
+    default boolean test(@Nullable Object record) {
         return evaluate(record) == Truth.TRUE;
     }
 
@@ -177,7 +178,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @param operator the comparison
      * @param value    the constant; {@code null} makes the comparison {@code UNKNOWN}
      */
-    record Comparison(FieldPath path, Operator operator, Object value) implements Expression {
+    record Comparison(FieldPath path, Operator operator, @Nullable Object value) implements Expression {
         /**
          * Checks the parts.
          *
@@ -191,7 +192,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             return switch (operator) {
                 case EQ -> ValueSemantics.equal(v, value);
@@ -216,7 +217,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @param path   the field compared
      * @param values the candidates, an unmodifiable copy
      */
-    record In(FieldPath path, List<Object> values) implements Expression {
+    record In(FieldPath path, List<@Nullable Object> values) implements Expression {
         /**
          * Copies the candidates.
          *
@@ -229,7 +230,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             Truth t = Truth.FALSE;
             for (Object candidate : values) {
@@ -256,7 +257,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @param high   the upper end; {@code null} makes the comparison {@code UNKNOWN}
      * @param bounds which ends are included
      */
-    record Between(FieldPath path, Object low, Object high, Bounds bounds) implements Expression {
+    record Between(FieldPath path, @Nullable Object low, @Nullable Object high, Bounds bounds) implements Expression {
         /**
          * Checks the parts.
          *
@@ -271,7 +272,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             Truth lo = ValueSemantics.order(v, low, bounds.lowInclusive() ? c -> c >= 0 : c -> c > 0);
             if (lo == Truth.FALSE) {
@@ -296,7 +297,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @param path  the field tested
      * @param value the substring, element or key
      */
-    record Contains(FieldPath path, Object value) implements Expression {
+    record Contains(FieldPath path, @Nullable Object value) implements Expression {
         /**
          * Checks the path.
          *
@@ -308,7 +309,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             if (ValueSemantics.missing(v) || ValueSemantics.missing(value)) {
                 return Truth.UNKNOWN;
@@ -345,7 +346,7 @@ public sealed interface Expression extends Predicate<Object> {
      * @param path   the field tested
      * @param prefix the prefix
      */
-    record StartsWith(FieldPath path, String prefix) implements Expression {
+    record StartsWith(FieldPath path, @Nullable String prefix) implements Expression {
         /**
          * Checks the path.
          *
@@ -357,7 +358,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             if (ValueSemantics.missing(v) || prefix == null) {
                 return Truth.UNKNOWN;
@@ -387,7 +388,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return Truth.of(ValueSemantics.missing(path.extract(record)));
         }
 
@@ -413,7 +414,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return Truth.of(!ValueSemantics.missing(path.extract(record)));
         }
 
@@ -439,7 +440,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Truth t = Truth.TRUE;
             for (Expression e : terms) {
                 t = t.and(e.evaluate(record));
@@ -472,7 +473,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Truth t = Truth.FALSE;
             for (Expression e : terms) {
                 t = t.or(e.evaluate(record));
@@ -505,7 +506,7 @@ public sealed interface Expression extends Predicate<Object> {
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return term.evaluate(record).not();
         }
 

@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Arrays;
 import java.util.Collection;
@@ -15,7 +16,7 @@ import java.util.function.Function;
  * <p>A field is also the function reading its value ({@code null} when absent), so it can serve as a
  * key selector: {@code orderBy(Field.of("price"))}, {@code groupBy(Field.of("category"))}.
  */
-public final class Field implements Function<Object, Object> {
+public final class Field implements Function<@Nullable Object, @Nullable Object> {
 
     private final FieldPath path;
 
@@ -65,7 +66,7 @@ public final class Field implements Function<Object, Object> {
      * @return the value, or {@code null} when it is {@code null} or absent
      */
     @Override
-    public Object apply(Object record) {
+    public @Nullable Object apply(@Nullable Object record) {
         Object v = path.extract(record);
         return v == FieldPath.ABSENT ? null : v;
     }
@@ -77,7 +78,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression eq(Object value) {
+    public Expression eq(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.EQ, value);
     }
 
@@ -88,7 +89,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression ne(Object value) {
+    public Expression ne(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.NE, value);
     }
 
@@ -100,7 +101,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression lt(Object value) {
+    public Expression lt(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.LT, value);
     }
 
@@ -112,7 +113,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression le(Object value) {
+    public Expression le(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.LE, value);
     }
 
@@ -124,7 +125,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression gt(Object value) {
+    public Expression gt(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.GT, value);
     }
 
@@ -136,7 +137,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the constant to compare with; a {@code null} makes the comparison {@code UNKNOWN}
      * @return the comparison, usable in {@link Query#where(Expression)} and by the index optimizer
      */
-    public Expression ge(Object value) {
+    public Expression ge(@Nullable Object value) {
         return new Expression.Comparison(path, Expression.Operator.GE, value);
     }
 
@@ -146,7 +147,7 @@ public final class Field implements Function<Object, Object> {
      * @param values the candidates; {@code null} elements never match
      * @return the disjunction of equalities
      */
-    public Expression in(Object... values) {
+    public Expression in(@Nullable Object... values) {
         return new Expression.In(path, Arrays.asList(values));
     }
 
@@ -156,8 +157,8 @@ public final class Field implements Function<Object, Object> {
      * @param values the candidates, not {@code null}; {@code null} elements never match
      * @return the disjunction of equalities
      */
-    public Expression in(Collection<?> values) {
-        return new Expression.In(path, new java.util.ArrayList<Object>(values));
+    public Expression in(Collection<? extends @Nullable Object> values) {
+        return new Expression.In(path, new java.util.ArrayList<@Nullable Object>(values));
     }
 
     /**
@@ -168,7 +169,7 @@ public final class Field implements Function<Object, Object> {
      * @param high the upper end; {@code null} makes the comparison {@code UNKNOWN}
      * @return the range comparison
      */
-    public Expression between(Object low, Object high) {
+    public Expression between(@Nullable Object low, @Nullable Object high) {
         return between(low, high, Bounds.CLOSED);
     }
 
@@ -181,7 +182,7 @@ public final class Field implements Function<Object, Object> {
      * @param bounds which ends are included, not {@code null}
      * @return the range comparison
      */
-    public Expression between(Object low, Object high, Bounds bounds) {
+    public Expression between(@Nullable Object low, @Nullable Object high, Bounds bounds) {
         return new Expression.Between(path, low, high, bounds);
     }
 
@@ -195,7 +196,7 @@ public final class Field implements Function<Object, Object> {
      * @return the range comparison
      * @throws QueryException if {@code bounds} is none of these
      */
-    public Expression between(Object low, Object high, String bounds) {
+    public Expression between(@Nullable Object low, @Nullable Object high, String bounds) {
         return between(low, high, Bounds.of(bounds));
     }
 
@@ -206,7 +207,7 @@ public final class Field implements Function<Object, Object> {
      * @param value the substring, element or key; {@code null} makes the test {@code UNKNOWN}
      * @return the containment test
      */
-    public Expression contains(Object value) {
+    public Expression contains(@Nullable Object value) {
         return new Expression.Contains(path, value);
     }
 
@@ -216,7 +217,7 @@ public final class Field implements Function<Object, Object> {
      * @param prefix the prefix; {@code null} makes the test {@code UNKNOWN}
      * @return the prefix test
      */
-    public Expression startsWith(String prefix) {
+    public Expression startsWith(@Nullable String prefix) {
         return new Expression.StartsWith(path, prefix);
     }
 

@@ -6,6 +6,7 @@ import io.protobase.collection.HashDictionary;
 import io.protobase.collection.ProtoList;
 import io.protobase.collection.ProtoSet;
 import io.protobase.index.IndexedCollection;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collection;
 import java.util.Iterator;
@@ -97,7 +98,7 @@ public final class FromPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return recordsOf(source);
     }
 
@@ -141,7 +142,7 @@ public final class FromPlan implements QueryPlan {
     }
 
     /** The records of a collection, Map or Iterable (see the class comment). */
-    static Stream<Object> recordsOf(Object source) {
+    static Stream<@Nullable Object> recordsOf(Object source) {
         if (source instanceof IndexedCollection c) {
             return c.records();
         }

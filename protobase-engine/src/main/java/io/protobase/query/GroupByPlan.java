@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +23,7 @@ import java.util.stream.Stream;
  */
 public final class GroupByPlan implements QueryPlan {
 
-    private final Map<String, Function<Object, ?>> keys;
+    private final Map<String, Function<@Nullable Object, ?>> keys;
     private final List<Aggregate> aggregates;
     private final QueryPlan basedOn;
 
@@ -33,7 +34,8 @@ public final class GroupByPlan implements QueryPlan {
      * @param aggregates the aggregate columns
      * @param basedOn    the input plan, not {@code null}
      */
-    public GroupByPlan(Map<String, ? extends Function<Object, ?>> keys, List<Aggregate> aggregates, QueryPlan basedOn) {
+    public GroupByPlan(Map<String, ? extends Function<@Nullable Object, ?>> keys, List<Aggregate> aggregates,
+                       QueryPlan basedOn) {
         this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
         this.aggregates = List.copyOf(aggregates);
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
@@ -66,15 +68,15 @@ public final class GroupByPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return Stream.of(0).flatMap(x -> groups().stream());
     }
 
     private List<Object> groups() {
-        List<Function<Object, ?>> fns = new ArrayList<>(keys.values());
+        List<Function<@Nullable Object, ?>> fns = new ArrayList<>(keys.values());
         Map<List<ValueKey>, Aggregate.Accumulator[]> groups = new LinkedHashMap<>();
         Map<List<ValueKey>, Object[]> firstKeys = new LinkedHashMap<>();
-        try (Stream<Object> in = basedOn.execute()) {
+        try (Stream<@Nullable Object> in = basedOn.execute()) {
             in.forEach(r -> {
                 List<ValueKey> k = new ArrayList<>(fns.size());
                 Object[] raw = new Object[fns.size()];

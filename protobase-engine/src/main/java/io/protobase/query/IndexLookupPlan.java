@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.codec.ValueOrder;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
+import org.jspecify.annotations.Nullable;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,7 +41,7 @@ public final class IndexLookupPlan implements QueryPlan {
      * @throws QueryException if the collection has no index of that name, or a key is not an orderable
      *                        value (a {@code Float}, a collection, an arbitrary object)
      */
-    public IndexLookupPlan(IndexedCollection source, String indexName, List<?> keys) {
+    public IndexLookupPlan(IndexedCollection source, String indexName, List<? extends @Nullable Object> keys) {
         this.source = Objects.requireNonNull(source, "source");
         this.index = IndexRangePlan.resolve(source, indexName);
         TreeSet<Object> distinct = new TreeSet<>(ValueOrder.INSTANCE);
@@ -65,7 +66,7 @@ public final class IndexLookupPlan implements QueryPlan {
      * @param key       the key; {@code null} finds nothing
      * @throws QueryException if the collection has no index of that name, or the key is not orderable
      */
-    public IndexLookupPlan(IndexedCollection source, String indexName, Object key) {
+    public IndexLookupPlan(IndexedCollection source, String indexName, @Nullable Object key) {
         this(source, indexName, java.util.Collections.singletonList(key));
     }
 
@@ -88,10 +89,10 @@ public final class IndexLookupPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         boolean dedup = !countsFromIndex();
         return IntStream.range(0, keys.size()).boxed().flatMap(i -> {
-            Stream<Object> records = index.lookup(keys.get(i));
+            Stream<@Nullable Object> records = index.lookup(keys.get(i));
             if (!dedup || i == 0) {
                 return records;
             }

@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
+import org.jspecify.annotations.Nullable;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -92,7 +93,7 @@ public final class IndexRangePlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return empty ? Stream.empty() : Stream.of(0).flatMap(x -> index.range(from, fromInclusive, to, toInclusive));
     }
 

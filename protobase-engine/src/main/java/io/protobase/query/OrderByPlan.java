@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -53,7 +55,7 @@ public final class OrderByPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         Comparator<Object> order = keys.get(0).comparator();
         for (int i = 1; i < keys.size(); i++) {
             order = order.thenComparing(keys.get(i).comparator());
@@ -61,7 +63,7 @@ public final class OrderByPlan implements QueryPlan {
         Comparator<Object> o = order;
         return Stream.of(0).flatMap(x -> {
             List<Object> all;
-            try (Stream<Object> in = basedOn.execute()) {
+            try (Stream<@Nullable Object> in = basedOn.execute()) {
                 all = in.collect(Collectors.toCollection(ArrayList::new));
             }
             all.sort(o);

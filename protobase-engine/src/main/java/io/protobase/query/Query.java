@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -90,7 +92,7 @@ public final class Query {
      * @param filter the predicate, not {@code null}; it receives each record
      * @return a new query with the filter on top
      */
-    public Query where(Predicate<Object> filter) {
+    public Query where(Predicate<@Nullable Object> filter) {
         return new Query(new WherePlan(filter, plan));
     }
 
@@ -100,7 +102,7 @@ public final class Query {
      * @param projection the mapping, not {@code null}; it may return {@code null}
      * @return a new query with the projection on top
      */
-    public Query select(Function<Object, ?> projection) {
+    public Query select(Function<@Nullable Object, ?> projection) {
         return new Query(new SelectPlan(projection, plan));
     }
 
@@ -177,7 +179,7 @@ public final class Query {
      *            records without one)
      * @return a new query with the distinct operator on top
      */
-    public Query distinct(Function<Object, ?> key) {
+    public Query distinct(Function<@Nullable Object, ?> key) {
         return new Query(new DistinctPlan(key, plan));
     }
 
@@ -204,7 +206,7 @@ public final class Query {
      * @throws QueryException if the path is malformed, or, when run, if a record is neither a
      *                        {@code DbObject} nor a {@code Map} to bind the element into
      */
-    public Query unnest(String path, String alias) {
+    public Query unnest(String path, @Nullable String alias) {
         return new Query(new UnnestPlan(path, alias, plan));
     }
 
@@ -222,7 +224,8 @@ public final class Query {
      * @param type     which unmatched records to keep, not {@code null}
      * @return a new query with the join on top
      */
-    public Query join(Query right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, JoinPlan.Type type) {
+    public Query join(Query right, Function<@Nullable Object, ?> leftKey, Function<@Nullable Object, ?> rightKey,
+                      JoinPlan.Type type) {
         return new Query(new JoinPlan(plan, right.plan, leftKey, rightKey, type));
     }
 
@@ -238,8 +241,9 @@ public final class Query {
      *                 {@code null} for the missing side of an outer join
      * @return a new query with the join on top
      */
-    public Query join(Query right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, JoinPlan.Type type,
-                      java.util.function.BiFunction<Object, Object, ?> combiner) {
+    public Query join(Query right, Function<@Nullable Object, ?> leftKey, Function<@Nullable Object, ?> rightKey,
+                      JoinPlan.Type type,
+                      java.util.function.BiFunction<@Nullable Object, @Nullable Object, ?> combiner) {
         return new Query(new JoinPlan(plan, right.plan, leftKey, rightKey, type, combiner));
     }
 
@@ -272,7 +276,7 @@ public final class Query {
      *
      * @return the results, read from the collection as they are consumed
      */
-    public Stream<Object> stream() {
+    public Stream<@Nullable Object> stream() {
         return optimizedPlan().execute();
     }
 
@@ -281,8 +285,8 @@ public final class Query {
      *
      * @return a new modifiable list of the results, in result order
      */
-    public List<Object> toList() {
-        try (Stream<Object> s = stream()) {
+    public List<@Nullable Object> toList() {
+        try (Stream<@Nullable Object> s = stream()) {
             return s.collect(Collectors.toCollection(ArrayList::new));
         }
     }
@@ -294,7 +298,7 @@ public final class Query {
      * @throws NullPointerException if the first result is {@code null} (a projection that returned it)
      */
     public Optional<Object> first() {
-        try (Stream<Object> s = stream()) {
+        try (Stream<@Nullable Object> s = stream()) {
             return s.findFirst();
         }
     }
@@ -326,12 +330,12 @@ public final class Query {
      * @param classifier the key of a record, not {@code null}; it may return {@code null}
      * @return an unmodifiable map from each key to the unmodifiable list of its records
      */
-    public Map<Object, List<Object>> groupBy(Function<Object, ?> classifier) {
-        Map<ValueKey, List<Object>> groups = new LinkedHashMap<>();
-        try (Stream<Object> s = stream()) {
+    public Map<@Nullable Object, List<@Nullable Object>> groupBy(Function<@Nullable Object, ?> classifier) {
+        Map<ValueKey, List<@Nullable Object>> groups = new LinkedHashMap<>();
+        try (Stream<@Nullable Object> s = stream()) {
             s.forEach(r -> groups.computeIfAbsent(new ValueKey(classifier.apply(r)), k -> new ArrayList<>()).add(r));
         }
-        Map<Object, List<Object>> out = new LinkedHashMap<>();
+        Map<@Nullable Object, List<@Nullable Object>> out = new LinkedHashMap<>();
         groups.forEach((k, v) -> out.put(k.value(), Collections.unmodifiableList(v)));
         return Collections.unmodifiableMap(out);
     }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Iterator;
 import java.util.stream.Stream;
 
@@ -24,14 +26,14 @@ public interface QueryPlan {
      * @return the result records, read from the source as they are consumed
      * @throws QueryException if the plan meets records it cannot process (see the operator)
      */
-    Stream<Object> execute();
+    Stream<@Nullable Object> execute();
 
     /**
      * Runs the plan as {@link #execute()} does and iterates its records.
      *
      * @return an iterator over the result records
      */
-    default Iterator<Object> iterator() {
+    default Iterator<@Nullable Object> iterator() {
         return execute().iterator();
     }
 
@@ -41,7 +43,7 @@ public interface QueryPlan {
      * @return the number of result records
      */
     default long count() {
-        try (Stream<Object> s = execute()) {
+        try (Stream<@Nullable Object> s = execute()) {
             return s.count();
         }
     }

@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -16,7 +17,7 @@ import java.util.stream.Stream;
  */
 public final class SelectPlan implements QueryPlan {
 
-    private final Function<Object, ?> projection;
+    private final Function<@Nullable Object, ?> projection;
     private final String description;
     private final QueryPlan basedOn;
 
@@ -26,11 +27,11 @@ public final class SelectPlan implements QueryPlan {
      * @param projection the mapping, not {@code null}; it may return {@code null}
      * @param basedOn    the input plan, not {@code null}
      */
-    public SelectPlan(Function<Object, ?> projection, QueryPlan basedOn) {
+    public SelectPlan(Function<@Nullable Object, ?> projection, QueryPlan basedOn) {
         this(projection, "lambda", basedOn);
     }
 
-    private SelectPlan(Function<Object, ?> projection, String description, QueryPlan basedOn) {
+    private SelectPlan(Function<@Nullable Object, ?> projection, String description, QueryPlan basedOn) {
         this.projection = Objects.requireNonNull(projection, "projection");
         this.description = description;
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
@@ -48,8 +49,8 @@ public final class SelectPlan implements QueryPlan {
      */
     public static SelectPlan fields(List<String> paths, QueryPlan basedOn) {
         List<FieldPath> parsed = paths.stream().map(p -> Field.of(p).path()).toList();
-        Function<Object, Object> row = r -> {
-            Map<String, Object> m = new LinkedHashMap<>();
+        Function<@Nullable Object, @Nullable Object> row = r -> {
+            Map<String, @Nullable Object> m = new LinkedHashMap<>();
             for (FieldPath p : parsed) {
                 Object v = p.extract(r);
                 m.put(p.toString(), v == FieldPath.ABSENT ? null : v);
@@ -69,7 +70,7 @@ public final class SelectPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().map(projection);
     }
 

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.function.Function;
@@ -17,7 +19,7 @@ import java.util.function.Function;
  * @param descending  whether larger values come first
  * @param nulls       where missing values go
  */
-public record SortKey(Function<Object, ?> extractor, String description, boolean descending, Nulls nulls) {
+public record SortKey(Function<@Nullable Object, ?> extractor, String description, boolean descending, Nulls nulls) {
 
     /** Where missing values go. */
     public enum Nulls {
@@ -71,7 +73,7 @@ public record SortKey(Function<Object, ?> extractor, String description, boolean
      * @param extractor computes the sort value from a record, not {@code null}; it may return {@code null}
      * @return the sort key
      */
-    public static SortKey asc(Function<Object, ?> extractor) {
+    public static SortKey asc(Function<@Nullable Object, ?> extractor) {
         return new SortKey(extractor, extractor instanceof Field f ? f.toString() : "lambda", false, Nulls.LAST);
     }
 
@@ -81,7 +83,7 @@ public record SortKey(Function<Object, ?> extractor, String description, boolean
      * @param extractor computes the sort value from a record, not {@code null}; it may return {@code null}
      * @return the sort key
      */
-    public static SortKey desc(Function<Object, ?> extractor) {
+    public static SortKey desc(Function<@Nullable Object, ?> extractor) {
         return new SortKey(extractor, extractor instanceof Field f ? f.toString() : "lambda", true, Nulls.FIRST);
     }
 

@@ -2,6 +2,7 @@ package io.protobase.query;
 
 import io.protobase.ProtoBaseException;
 import io.protobase.collection.DbObject;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,9 +21,9 @@ import java.util.stream.Stream;
  */
 public final class UnnestPlan implements QueryPlan {
 
-    private final Function<Object, ?> elements;
+    private final Function<@Nullable Object, ?> elements;
     private final String description;
-    private final String alias;
+    private final @Nullable String alias;
     private final QueryPlan basedOn;
 
     /**
@@ -34,7 +35,7 @@ public final class UnnestPlan implements QueryPlan {
      * @param basedOn the input plan, not {@code null}
      * @throws QueryException if the path is malformed
      */
-    public UnnestPlan(String path, String alias, QueryPlan basedOn) {
+    public UnnestPlan(String path, @Nullable String alias, QueryPlan basedOn) {
         this(Field.of(path), path, alias, basedOn);
     }
 
@@ -47,11 +48,12 @@ public final class UnnestPlan implements QueryPlan {
      *                 the bare elements
      * @param basedOn  the input plan, not {@code null}
      */
-    public UnnestPlan(Function<Object, ?> elements, String alias, QueryPlan basedOn) {
+    public UnnestPlan(Function<@Nullable Object, ?> elements, @Nullable String alias, QueryPlan basedOn) {
         this(elements, elements instanceof Field f ? f.toString() : "lambda", alias, basedOn);
     }
 
-    private UnnestPlan(Function<Object, ?> elements, String description, String alias, QueryPlan basedOn) {
+    private UnnestPlan(Function<@Nullable Object, ?> elements, String description, @Nullable String alias,
+                       QueryPlan basedOn) {
         this.elements = Objects.requireNonNull(elements, "elements");
         this.description = description;
         this.alias = alias;
@@ -68,13 +70,13 @@ public final class UnnestPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().flatMap(r -> {
             Object c = elements.apply(r);
             if (!(FromPlan.isCollection(c) || c instanceof Map<?, ?>) || c instanceof DbObject) {
                 return Stream.empty();
             }
-            Stream<Object> es = FromPlan.recordsOf(c);
+            Stream<@Nullable Object> es = FromPlan.recordsOf(c);
             return alias == null ? es : es.map(e -> bind(r, e));
         });
     }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -18,7 +20,7 @@ import java.util.stream.Stream;
  */
 public final class WherePlan implements QueryPlan {
 
-    private final Predicate<Object> filter;
+    private final Predicate<@Nullable Object> filter;
     private final QueryPlan basedOn;
 
     /**
@@ -27,7 +29,7 @@ public final class WherePlan implements QueryPlan {
      * @param filter  the predicate, not {@code null}
      * @param basedOn the input plan, not {@code null}
      */
-    public WherePlan(Predicate<Object> filter, QueryPlan basedOn) {
+    public WherePlan(Predicate<@Nullable Object> filter, QueryPlan basedOn) {
         this.filter = Objects.requireNonNull(filter, "filter");
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
@@ -39,7 +41,7 @@ public final class WherePlan implements QueryPlan {
      * @param basedOn the input plan, not {@code null}
      */
     public WherePlan(Expression filter, QueryPlan basedOn) {
-        this((Predicate<Object>) filter, basedOn);
+        this((Predicate<@Nullable Object>) filter, basedOn);
     }
 
     /**
@@ -47,7 +49,7 @@ public final class WherePlan implements QueryPlan {
      *
      * @return the filter
      */
-    public Predicate<Object> filter() {
+    public Predicate<@Nullable Object> filter() {
         return filter;
     }
 
@@ -70,7 +72,7 @@ public final class WherePlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().filter(filter);
     }
 
