@@ -122,8 +122,8 @@ public final class Database {
      *             run several times
      * @return what the attempt that committed returned, possibly {@code null}
      * @throws ConflictException if the last of {@link #WRITE_ATTEMPTS} attempts still conflicts
-     * @throws TransactionStateException if this is a historical view, or the thread is interrupted while
-     *                                   backing off
+     * @throws TransactionStateException if {@code work} writes through a historical view, or the thread is
+     *                                   interrupted while backing off
      * @throws DatabaseNotFoundException if the database was removed or renamed
      */
     public <T> T write(Function<Transaction, T> work) {

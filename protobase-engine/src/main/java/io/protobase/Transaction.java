@@ -165,8 +165,7 @@ public final class Transaction implements AutoCloseable {
     }
 
     /**
-     * Whether the root object {@code name} exists for this transaction (its own writes included); counts
-     * as a read of the root.
+     * Whether the root object {@code name} exists for this transaction (its own writes included).
      *
      * @param name the root name, not {@code null}
      * @return {@code true} if {@link #getRootObject(String)} is not {@code null}
