@@ -10,12 +10,20 @@ package io.protobase;
  */
 public record BackupOptions(boolean includeHistory) {
 
-    /** The current version only. */
+    /**
+     * The current version only: the smallest and fastest backup.
+     *
+     * @return options without history
+     */
     public static BackupOptions defaults() {
         return new BackupOptions(false);
     }
 
-    /** The current version and the retained history. */
+    /**
+     * The current version and the retained history.
+     *
+     * @return options with history
+     */
     public static BackupOptions withHistory() {
         return new BackupOptions(true);
     }

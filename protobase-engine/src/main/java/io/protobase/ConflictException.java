@@ -13,6 +13,15 @@ public class ConflictException extends ProtoBaseException {
     private final String root;
     private final transient Object key;
 
+    /**
+     * Creates the exception; its message names the database, the root and the key.
+     *
+     * @param database the database the transaction ran on
+     * @param root     the root whose concurrent change caused the conflict
+     * @param key      the key inside the root collection that changed, or {@code null} when the whole
+     *                 root conflicts
+     * @param detail   what the concurrent commit changed
+     */
     public ConflictException(String database, String root, Object key, String detail) {
         super("Transaction on database '" + database + "' conflicts with a concurrent commit on root '" + root + "'"
                 + (key != null ? " at key " + describe(key) : "") + ": " + detail
@@ -26,17 +35,29 @@ public class ConflictException extends ProtoBaseException {
         return key instanceof String s ? "'" + s + "'" : String.valueOf(key);
     }
 
-    /** The database the transaction ran on. */
+    /**
+     * The database the transaction ran on.
+     *
+     * @return the database name
+     */
     public String database() {
         return database;
     }
 
-    /** The root whose concurrent change caused the conflict. */
+    /**
+     * The root whose concurrent change caused the conflict.
+     *
+     * @return the root name
+     */
     public String root() {
         return root;
     }
 
-    /** The key inside the root collection that changed, or {@code null} when the whole root conflicts. */
+    /**
+     * The key inside the root collection that changed. It is not serialized with the exception.
+     *
+     * @return the key, or {@code null} when the whole root conflicts (or after deserialization)
+     */
     public Object key() {
         return key;
     }

@@ -10,10 +10,21 @@ public class CorruptionException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what is corrupt, naming the pointer, file or object and offset
+     */
     public CorruptionException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with the failure that caused it.
+     *
+     * @param message what is corrupt, naming the pointer, file or object and offset
+     * @param cause   the underlying failure
+     */
     public CorruptionException(String message, Throwable cause) {
         super(message, cause);
     }

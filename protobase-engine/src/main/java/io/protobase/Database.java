@@ -38,27 +38,50 @@ public final class Database {
         this.pinned = pinned;
     }
 
-    /** The database's name. */
+    /**
+     * The database's name.
+     *
+     * @return the name in the object space's catalog
+     */
     public String name() {
         return name;
     }
 
-    /** The object space it belongs to. */
+    /**
+     * The object space it belongs to.
+     *
+     * @return the object space
+     */
     public ObjectSpace space() {
         return space;
     }
 
-    /** Whether this is a historical, read-only view ({@link #at}). */
+    /**
+     * Whether this is a historical, read-only view ({@link #at}).
+     *
+     * @return {@code true} for a view returned by {@link #at}
+     */
     public boolean isHistorical() {
         return pinned != null;
     }
 
-    /** Starts a transaction on a snapshot of the current state. */
+    /**
+     * Starts a transaction on a snapshot of the current state (of the pinned state for a historical
+     * view, where the transaction is read-only). Close it: closing without commit aborts.
+     *
+     * @return the active transaction
+     * @throws DatabaseNotFoundException if the database was removed or renamed
+     */
     public Transaction newTransaction() {
         return space.pinning(() -> new Transaction(this, snapshot(), pinned != null));
     }
 
-    /** Starts a read-only transaction (no write tracking; commit is a no-op). */
+    /**
+     * Starts a read-only transaction (no write tracking; commit is a no-op).
+     *
+     * @return the active read-only transaction
+     * @throws DatabaseNotFoundException if the database was removed or renamed
+     */
     public Transaction newReadOnlyTransaction() {
         return space.pinning(() -> new Transaction(this, snapshot(), true));
     }
@@ -73,7 +96,15 @@ public final class Database {
         return s;
     }
 
-    /** Runs {@code work} in a read-only transaction and returns its result. */
+    /**
+     * Runs {@code work} in a read-only transaction and returns its result; the transaction ends when
+     * the function returns or throws.
+     *
+     * @param <T>  the result type
+     * @param work reads through the transaction it is given, not {@code null}
+     * @return what {@code work} returned, possibly {@code null}
+     * @throws DatabaseNotFoundException if the database was removed or renamed
+     */
     public <T> T read(Function<Transaction, T> work) {
         try (Transaction tx = newReadOnlyTransaction()) {
             return work.apply(tx);
@@ -85,6 +116,15 @@ public final class Database {
      * transaction, after a short jittered exponential back-off) when the commit conflicts. The
      * function must therefore have no side effects outside the transaction. Gives up after
      * {@link #WRITE_ATTEMPTS} attempts with the last {@link ConflictException}.
+     *
+     * @param <T>  the result type
+     * @param work reads and changes roots through the transaction it is given, not {@code null}; it may
+     *             run several times
+     * @return what the attempt that committed returned, possibly {@code null}
+     * @throws ConflictException if the last of {@link #WRITE_ATTEMPTS} attempts still conflicts
+     * @throws TransactionStateException if {@code work} writes through a historical view, or the thread is
+     *                                   interrupted while backing off
+     * @throws DatabaseNotFoundException if the database was removed or renamed
      */
     public <T> T write(Function<Transaction, T> work) {
         Objects.requireNonNull(work, "work");
@@ -129,6 +169,7 @@ public final class Database {
      * }
      * }</pre>
      *
+     * @return the bound transaction
      * @throws TransactionStateException when none is bound (outside a transactional method)
      */
     public Transaction currentTransaction() {
@@ -142,7 +183,12 @@ public final class Database {
         return tx;
     }
 
-    /** Whether a transaction is bound to the calling thread for this database ({@link #currentTransaction()}). */
+    /**
+     * Whether a transaction is bound to the calling thread for this database ({@link #currentTransaction()}).
+     *
+     * @return {@code true} if {@link #currentTransaction()} would return one; always {@code false} for a
+     *         historical view
+     */
     public boolean hasCurrentTransaction() {
         return pinned == null && space.boundTransaction(name) != null;
     }
@@ -153,6 +199,7 @@ public final class Database {
      * transaction and ends it. {@link #read} and {@link #write} are unaffected: they always run a
      * transaction of their own.
      *
+     * @param tx the active transaction of this database to bind, not {@code null}
      * @throws TransactionStateException when {@code tx} is not active, belongs to another database,
      *         or another transaction is already bound (unbind it first, to suspend it)
      */
@@ -176,7 +223,11 @@ public final class Database {
         space.bind(name, tx);
     }
 
-    /** Unbinds the calling thread's transaction for this database and returns it ({@code null} if none). */
+    /**
+     * Unbinds the calling thread's transaction for this database; the transaction stays as it is.
+     *
+     * @return the transaction that was bound, or {@code null} if none was (always for a historical view)
+     */
     public Transaction unbind() {
         return pinned == null ? space.unbind(name) : null;
     }
@@ -186,6 +237,8 @@ public final class Database {
      * or before it. The view keeps that state readable for as long as the application holds it, even
      * once it is older than the history retention.
      *
+     * @param instant the moment to read, not {@code null}
+     * @return the read-only view
      * @throws HistoryExpiredException when {@code instant} is older than the space's history retention
      *         ({@link ObjectSpace#historyRetention()}) reaches
      * @throws DatabaseNotFoundException when the database did not exist then
@@ -203,7 +256,12 @@ public final class Database {
         });
     }
 
-    /** Time of the newest commit visible to this handle ({@code null} before the first commit). */
+    /**
+     * Time of the newest commit visible to this handle.
+     *
+     * @return the commit time of the current (or pinned) state, or {@code null} before the space's first
+     *         commit
+     */
     public Instant lastCommitTime() {
         SpaceState s = pinned != null ? pinned : space.currentState();
         return s.sequence() == 0 ? null : s.createdAt();

@@ -5,6 +5,11 @@ public class DatabaseExistsException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the database name already taken
+     */
     public DatabaseExistsException(String message) {
         super(message);
     }

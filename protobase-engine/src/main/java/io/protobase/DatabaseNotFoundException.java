@@ -5,6 +5,11 @@ public class DatabaseNotFoundException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the missing database name and what to do
+     */
     public DatabaseNotFoundException(String message) {
         super(message);
     }

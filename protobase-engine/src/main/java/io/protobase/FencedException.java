@@ -10,6 +10,11 @@ public class FencedException extends StorageException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the storage and the newer writer epoch that fenced this one
+     */
     public FencedException(String message) {
         super(message);
     }

@@ -17,6 +17,14 @@ public class HistoryExpiredException extends ProtoBaseException {
     private final Instant instant;
     private final Duration retention;
 
+    /**
+     * Creates the exception; its message names the database, the instant and the retention.
+     *
+     * @param database  the database asked for
+     * @param instant   the instant asked for
+     * @param retention the history retention in force
+     * @param horizon   the oldest instant the retention still reaches
+     */
     public HistoryExpiredException(String database, Instant instant, Duration retention, Instant horizon) {
         super("Cannot read database '" + database + "' as of " + instant + ": it is older than the history retention of "
                 + retention + ", which reaches back to " + horizon + ". Read a later instant, or set a longer retention "
@@ -26,12 +34,20 @@ public class HistoryExpiredException extends ProtoBaseException {
         this.retention = retention;
     }
 
-    /** The instant that was asked for. */
+    /**
+     * The instant that was asked for.
+     *
+     * @return the instant
+     */
     public Instant instant() {
         return instant;
     }
 
-    /** The retention in force when it was asked. */
+    /**
+     * The retention in force when it was asked.
+     *
+     * @return the retention
+     */
     public Duration retention() {
         return retention;
     }

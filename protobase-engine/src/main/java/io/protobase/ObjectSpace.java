@@ -155,7 +155,12 @@ public final class ObjectSpace implements AutoCloseable {
     private volatile boolean closing;
     private volatile boolean closed;
 
-    /** Opens the object space on {@code storage} with default settings. */
+    /**
+     * Opens the object space on {@code storage} with default settings; closing the space closes the
+     * storage.
+     *
+     * @param storage the storage holding the space, not {@code null}
+     */
     public ObjectSpace(SharedStorage storage) {
         this(builder(storage));
     }
@@ -206,7 +211,13 @@ public final class ObjectSpace implements AutoCloseable {
         return thread;
     }
 
-    /** Starts configuring an object space on {@code storage}. */
+    /**
+     * Starts configuring an object space on {@code storage}:
+     * {@code ObjectSpace.builder(storage).historyRetention(Duration.ofDays(1)).build()}.
+     *
+     * @param storage the storage holding the space
+     * @return a builder with the default settings
+     */
     public static Builder builder(SharedStorage storage) {
         return new Builder(storage);
     }
@@ -228,7 +239,13 @@ public final class ObjectSpace implements AutoCloseable {
             this.storage = storage;
         }
 
-        /** Bound of the decoded-node cache in (encoded) bytes. */
+        /**
+         * Bound of the decoded-node cache in (encoded) bytes.
+         *
+         * @param bytes the bound, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
+         */
         public Builder cacheBytes(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("cache size must be positive, got " + bytes);
@@ -237,7 +254,12 @@ public final class ObjectSpace implements AutoCloseable {
             return this;
         }
 
-        /** How long a commit waits for the storage's commit lock before failing. */
+        /**
+         * How long a commit waits for the storage's commit lock before failing (default 30 seconds).
+         *
+         * @param timeout the wait, not {@code null}
+         * @return this builder
+         */
         public Builder commitLockTimeout(Duration timeout) {
             this.lockTimeout = Objects.requireNonNull(timeout);
             return this;
@@ -252,6 +274,10 @@ public final class ObjectSpace implements AutoCloseable {
          * is up to this much latency per commit while other writers are running. The wait ends as soon
          * as as many commits are written as there were read-write transactions about since the previous
          * fsync started; a space with a single writer never waits, and read-only transactions do not count.
+         *
+         * @param delay the longest hold-back, zero or positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code delay} is negative
          */
         public Builder groupCommitDelay(Duration delay) {
             if (delay.isNegative()) {
@@ -268,6 +294,10 @@ public final class ObjectSpace implements AutoCloseable {
          * keeping about this much time's worth of writes on disk. An open transaction or a live
          * history view keeps reading its version whatever its age. Zero keeps no history beyond the
          * current version. Default {@link #DEFAULT_HISTORY_RETENTION}.
+         *
+         * @param retention how far back history stays readable, zero or positive, not {@code null}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code retention} is negative
          */
         public Builder historyRetention(Duration retention) {
             Objects.requireNonNull(retention, "retention");
@@ -283,6 +313,10 @@ public final class ObjectSpace implements AutoCloseable {
          * the retained versions, in {@code [0, 1]}: higher reclaims more space for more rewriting
          * (a segment 90 % live costs nine bytes rewritten per byte freed). Zero rewrites nothing, but
          * segments nothing reaches are still released. Default {@link #DEFAULT_COMPACTION_LIVE_FRACTION}.
+         *
+         * @param fraction the live fraction below which a segment is rewritten
+         * @return this builder
+         * @throws IllegalArgumentException if {@code fraction} is outside {@code [0, 1]}
          */
         public Builder compactionLiveFraction(double fraction) {
             if (!(fraction >= 0 && fraction <= 1)) {
@@ -295,6 +329,10 @@ public final class ObjectSpace implements AutoCloseable {
         /**
          * Compaction rewrites a segment only when it holds at least this many dead bytes, so that small
          * gains do not cost a commit. Default {@link #DEFAULT_COMPACTION_MIN_DEAD_BYTES}.
+         *
+         * @param bytes the minimum of dead bytes, not negative
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is negative
          */
         public Builder compactionMinDeadBytes(long bytes) {
             if (bytes < 0) {
@@ -308,6 +346,10 @@ public final class ObjectSpace implements AutoCloseable {
          * How often the background compactor runs ({@link ObjectSpace#compact()} without being asked),
          * on a daemon thread of the space; zero, the default, runs none. Each run rewrites at most
          * {@link #compactionBytesPerSecond} times this interval of live bytes.
+         *
+         * @param interval the time between background runs; zero for none
+         * @return this builder
+         * @throws IllegalArgumentException if {@code interval} is negative
          */
         public Builder compactionInterval(Duration interval) {
             Objects.requireNonNull(interval, "interval");
@@ -322,6 +364,10 @@ public final class ObjectSpace implements AutoCloseable {
          * The background compactor's budget: live bytes it may rewrite per second of
          * {@link #compactionInterval}, so that it takes a bounded share of the storage's bandwidth.
          * Default {@link #DEFAULT_COMPACTION_BYTES_PER_SECOND}.
+         *
+         * @param bytes live bytes per second, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code bytes} is not positive
          */
         public Builder compactionBytesPerSecond(long bytes) {
             if (bytes <= 0) {
@@ -331,13 +377,23 @@ public final class ObjectSpace implements AutoCloseable {
             return this;
         }
 
-        /** The clock stamping commits (history) and measuring the history retention. */
+        /**
+         * The clock stamping commits (history) and measuring the history retention (default UTC system
+         * clock).
+         *
+         * @param clock the clock, not {@code null}
+         * @return this builder
+         */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock);
             return this;
         }
 
-        /** Opens the object space. */
+        /**
+         * Opens the object space on the builder's storage.
+         *
+         * @return the open object space
+         */
         public ObjectSpace build() {
             return new ObjectSpace(this);
         }
@@ -345,7 +401,14 @@ public final class ObjectSpace implements AutoCloseable {
 
     // ------------------------------------------------------------------ databases
 
-    /** Returns the database {@code name}, creating it (durably) when it does not exist. */
+    /**
+     * Returns the database {@code name}, creating it (durably) when it does not exist.
+     *
+     * @param name the database name, not empty
+     * @return a handle on the database
+     * @throws IllegalArgumentException if {@code name} is {@code null} or empty
+     * @throws StorageClosedException if the space is closed
+     */
     public Database getDatabase(String name) {
         requireName(name);
         ensureOpen();
@@ -355,13 +418,24 @@ public final class ObjectSpace implements AutoCloseable {
         return new Database(this, name, null);
     }
 
-    /** Whether a database of that name exists now. */
+    /**
+     * Whether a database of that name exists now.
+     *
+     * @param name the database name
+     * @return {@code true} if the catalog holds it
+     * @throws StorageClosedException if the space is closed
+     */
     public boolean hasDatabase(String name) {
         ensureOpen();
         return pinning(() -> currentState().catalog().has(name));
     }
 
-    /** Names of the databases, in order. */
+    /**
+     * Names of the databases, in order.
+     *
+     * @return a new list of the names, sorted
+     * @throws StorageClosedException if the space is closed
+     */
     public List<String> listDatabases() {
         ensureOpen();
         List<String> names = new ArrayList<>();
@@ -375,6 +449,12 @@ public final class ObjectSpace implements AutoCloseable {
     /**
      * Renames a database. Open {@link Database} handles of the old name fail from then on with
      * {@link DatabaseNotFoundException}; the target name must be free.
+     *
+     * @param oldName the current name, not empty
+     * @param newName the new name, not empty
+     * @throws DatabaseNotFoundException if no database is named {@code oldName}
+     * @throws DatabaseExistsException if a database is already named {@code newName}
+     * @throws IllegalArgumentException if a name is {@code null} or empty
      */
     public void renameDatabase(String oldName, String newName) {
         requireName(oldName);
@@ -392,7 +472,13 @@ public final class ObjectSpace implements AutoCloseable {
         });
     }
 
-    /** Removes a database from the catalog. Its history stays readable through {@link Database#at}. */
+    /**
+     * Removes a database from the catalog. Its history stays readable through {@link Database#at}.
+     *
+     * @param name the database name, not empty
+     * @throws DatabaseNotFoundException if no database is named {@code name}
+     * @throws IllegalArgumentException if {@code name} is {@code null} or empty
+     */
     public void removeDatabase(String name) {
         requireName(name);
         publish(catalog -> {
@@ -403,7 +489,12 @@ public final class ObjectSpace implements AutoCloseable {
         });
     }
 
-    /** Lets constants of {@code type} decode to the enum itself instead of an {@code EnumValue}. */
+    /**
+     * Lets constants of {@code type} decode to the enum itself instead of an {@code EnumValue}.
+     *
+     * @param type the application's enum class
+     * @return this object space
+     */
     public ObjectSpace registerEnum(Class<? extends Enum<?>> type) {
         store.registerEnum(type);
         return this;
@@ -414,26 +505,40 @@ public final class ObjectSpace implements AutoCloseable {
      * under its name. The name is stored with the collection but a function cannot be: after
      * reopening, register it again before changing a collection that carries the index (reads and
      * queries work without it).
+     *
+     * @param name      the index name given to {@code byExtractor}
+     * @param extractor the function computing the keys of a record
+     * @return this object space
      */
     public ObjectSpace registerIndexExtractor(String name, java.util.function.Function<Object, ?> extractor) {
         store.registerIndexExtractor(name, extractor);
         return this;
     }
 
-    /** The storage underneath. */
+    /**
+     * The storage underneath.
+     *
+     * @return the storage this space was opened on
+     */
     public SharedStorage storage() {
         return storage;
     }
 
     /**
      * How long a committer may hold back its durability wait for other running writers
-     * ({@link Builder#groupCommitDelay}); {@link Duration#ZERO} when group commit never waits.
+     * ({@link Builder#groupCommitDelay}).
+     *
+     * @return the delay; {@link Duration#ZERO} when group commit never waits
      */
     public Duration groupCommitDelay() {
         return Duration.ofNanos(groupCommitDelayNanos);
     }
 
-    /** The compaction options this space was built with. */
+    /**
+     * The compaction options this space was built with.
+     *
+     * @return the compaction settings
+     */
     public CompactionSettings compactionSettings() {
         return compaction;
     }
@@ -451,7 +556,12 @@ public final class ObjectSpace implements AutoCloseable {
     public record CompactionSettings(double liveFraction, long minDeadBytes, Duration interval, long bytesPerSecond) {
     }
 
-    /** How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}). */
+    /**
+    /**
+     * How far back {@link Database#at(Instant)} reaches ({@link Builder#historyRetention}).
+     *
+     * @return the history retention
+     */
     public Duration historyRetention() {
         return historyRetention;
     }
@@ -459,6 +569,10 @@ public final class ObjectSpace implements AutoCloseable {
     /**
      * Writes an online backup of the current version to {@code target}: see
      * {@link #backup(Path, BackupOptions)}.
+     *
+     * @param target a directory that does not exist yet, or an empty one
+     * @return what was written
+     * @throws BackupException when {@code target} is a file or a non-empty directory, or writing fails
      */
     public BackupResult backup(Path target) {
         return backup(target, BackupOptions.defaults());
@@ -478,7 +592,8 @@ public final class ObjectSpace implements AutoCloseable {
      * either no backup or a complete one; a crash may leave the hidden {@code .<name>.backup-*.partial}
      * directory behind, which can be deleted.
      *
-     * @param target a directory that does not exist yet, or an empty one
+     * @param target  a directory that does not exist yet, or an empty one
+     * @param options whether to include the retained history, not {@code null}
      * @return what was written, including the sequence number and commit time of the version copied
      * @throws BackupException when {@code target} is a file or a non-empty directory, or writing fails;
      *         nothing is left at the target then
@@ -494,6 +609,8 @@ public final class ObjectSpace implements AutoCloseable {
      * restored into a storage other than a local directory, such as a new S3 prefix. Commits continue
      * meanwhile, as for {@link #backup(Path, BackupOptions)}. The caller keeps {@code target} open.
      *
+     * @param target  an empty storage, open, not {@code null}
+     * @param options whether to include the retained history, not {@code null}
      * @return what was copied ({@link BackupResult#directory()} is {@code null})
      * @throws BackupException when {@code target} already holds data (has a root)
      */
@@ -544,7 +661,11 @@ public final class ObjectSpace implements AutoCloseable {
         return compactor.run(Long.MAX_VALUE);
     }
 
-    /** Counters of this space since it was opened. */
+    /**
+     * Counters of this space since it was opened.
+     *
+     * @return a snapshot of the counters
+     */
     public Statistics statistics() {
         var cache = store.cache().stats();
         SpaceState s = current;
@@ -601,6 +722,7 @@ public final class ObjectSpace implements AutoCloseable {
      * or abort, flushes the storage and closes it. Transactions still running after the timeout fail
      * on their next access, as with {@link #close()}. Idempotent.
      *
+     * @param timeout how long to wait for running transactions
      * @return {@code true} when every running transaction ended within the timeout
      */
     public boolean close(Duration timeout) {
@@ -661,27 +783,47 @@ public final class ObjectSpace implements AutoCloseable {
         }
     }
 
-    /** Transactions started and not yet committed, aborted or failed. */
+    /**
+     * Transactions started and not yet committed, aborted or failed.
+     *
+     * @return the number of running transactions
+     */
     public int activeTransactions() {
         return activeTransactions.get();
     }
 
-    /** Whether {@link #close()} or {@link #close(Duration)} was called: new transactions are refused. */
+    /**
+     * Whether {@link #close()} or {@link #close(Duration)} was called: new transactions are refused.
+     *
+     * @return {@code true} once closing has started
+     */
     public boolean isClosing() {
         return closing;
     }
 
-    /** Whether the storage is closed (after {@link #close()}, or at the end of {@link #close(Duration)}). */
+    /**
+     * Whether the storage is closed (after {@link #close()}, or at the end of {@link #close(Duration)}).
+     *
+     * @return {@code true} once closed
+     */
     public boolean isClosed() {
         return closed;
     }
 
-    /** Tells {@code listener} about every transaction that ends from now on. */
+    /**
+     * Tells {@code listener} about every transaction that ends from now on.
+     *
+     * @param listener the listener, not {@code null}
+     */
     public void addTransactionListener(TransactionListener listener) {
         listeners.add(Objects.requireNonNull(listener, "listener"));
     }
 
-    /** Stops telling {@code listener}. */
+    /**
+     * Stops telling {@code listener}; nothing happens if it was not added.
+     *
+     * @param listener the listener to remove
+     */
     public void removeTransactionListener(TransactionListener listener) {
         listeners.remove(listener);
     }

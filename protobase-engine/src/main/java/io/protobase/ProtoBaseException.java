@@ -11,15 +11,30 @@ public class ProtoBaseException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what happened, to what, and what the caller can do
+     */
     public ProtoBaseException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with the failure that caused it.
+     *
+     * @param message what happened, to what, and what the caller can do
+     * @param cause   the underlying failure
+     */
     public ProtoBaseException(String message, Throwable cause) {
         super(message, cause);
     }
 
-    /** Whether running the same work again in a fresh transaction may succeed. */
+    /**
+     * Whether running the same work again in a fresh transaction may succeed.
+     *
+     * @return {@code true} for transient failures such as conflicts and unreachable services
+     */
     public boolean isRetryable() {
         return false;
     }

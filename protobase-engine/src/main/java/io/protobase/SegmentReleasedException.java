@@ -14,12 +14,20 @@ public class SegmentReleasedException extends CorruptionException {
 
     private final long segmentId;
 
+    /**
+     * @param message what was read and why it is gone
+     * @param segmentId the released segment
+     */
     public SegmentReleasedException(String message, long segmentId) {
         super(message);
         this.segmentId = segmentId;
     }
 
-    /** The released segment. */
+    /**
+     * The released segment.
+     *
+     * @return its id
+     */
     public long segmentId() {
         return segmentId;
     }

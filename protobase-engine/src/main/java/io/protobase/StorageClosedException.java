@@ -5,6 +5,11 @@ public class StorageClosedException extends StorageException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the operation attempted and the closed storage
+     */
     public StorageClosedException(String message) {
         super(message);
     }

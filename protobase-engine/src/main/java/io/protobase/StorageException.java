@@ -9,10 +9,21 @@ public class StorageException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which operation failed on which storage, and what to do
+     */
     public StorageException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with the failure that caused it.
+     *
+     * @param message which operation failed on which storage, and what to do
+     * @param cause   the underlying failure
+     */
     public StorageException(String message, Throwable cause) {
         super(message, cause);
     }

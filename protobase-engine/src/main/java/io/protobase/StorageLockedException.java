@@ -8,6 +8,11 @@ public class StorageLockedException extends StorageException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message the location in use and, when known, the holder
+     */
     public StorageLockedException(String message) {
         super(message);
     }

@@ -12,10 +12,21 @@ public class StorageUnavailableException extends StorageException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which service could not be reached for which operation
+     */
     public StorageUnavailableException(String message) {
         super(message);
     }
 
+    /**
+     * Creates the exception with the failure that caused it.
+     *
+     * @param message which service could not be reached for which operation
+     * @param cause   the underlying failure
+     */
     public StorageUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -81,22 +81,38 @@ public final class Transaction implements AutoCloseable {
         database.space().pin(this, snapshot);
     }
 
-    /** The database this transaction runs on. */
+    /**
+     * The database this transaction runs on.
+     *
+     * @return the database handle
+     */
     public Database database() {
         return database;
     }
 
-    /** The time of the commit this transaction's snapshot shows. */
+    /**
+     * The time of the commit this transaction's snapshot shows.
+     *
+     * @return the snapshot's commit time
+     */
     public Instant snapshotTime() {
         return snapshot.createdAt();
     }
 
-    /** The transaction's state. */
+    /**
+     * The transaction's state.
+     *
+     * @return {@code ACTIVE} until it commits, aborts or fails
+     */
     public State state() {
         return state;
     }
 
-    /** Whether writes are refused. */
+    /**
+     * Whether writes are refused: a read-only transaction, or one on a historical view.
+     *
+     * @return {@code true} if {@link #setRootObject} throws
+     */
     public boolean isReadOnly() {
         return readOnly;
     }
@@ -104,6 +120,11 @@ public final class Transaction implements AutoCloseable {
     /**
      * Returns the root object {@code name}: this transaction's own staged value if it set one,
      * else the snapshot's, else {@code null}. Collections are returned tracked (see class comment).
+     *
+     * @param name the root name, not {@code null}
+     * @return the root object, or {@code null} when there is none
+     * @throws TransactionStateException if the transaction is no longer active
+     * @throws StorageClosedException if the object space was closed
      */
     public Object getRootObject(String name) {
         ensureActive();
@@ -123,7 +144,17 @@ public final class Transaction implements AutoCloseable {
         return a.value;
     }
 
-    /** Returns the root object {@code name} cast to {@code type}, or {@code null}. */
+    /**
+     * Returns the root object {@code name} cast to {@code type}:
+     * {@code Dictionary accounts = tx.getRootObject("accounts", Dictionary.class)}.
+     *
+     * @param <T>  the expected type
+     * @param name the root name, not {@code null}
+     * @param type the expected class, not {@code null}
+     * @return the root object, or {@code null} when there is none
+     * @throws ClassCastException if the root is of another type (the message names the root and both types)
+     * @throws TransactionStateException if the transaction is no longer active
+     */
     public <T> T getRootObject(String name, Class<T> type) {
         Object v = getRootObject(name);
         if (v != null && !type.isInstance(v)) {
@@ -133,19 +164,38 @@ public final class Transaction implements AutoCloseable {
         return type.cast(v);
     }
 
-    /** Whether the root object {@code name} exists (for this transaction). */
+    /**
+     * Whether the root object {@code name} exists for this transaction (its own writes included).
+     *
+     * @param name the root name, not {@code null}
+     * @return {@code true} if {@link #getRootObject(String)} is not {@code null}
+     * @throws TransactionStateException if the transaction is no longer active
+     */
     public boolean hasRootObject(String name) {
         return getRootObject(name) != null;
     }
 
-    /** Sets the root object {@code name}; {@code null} removes it. Visible to this transaction at once. */
+    /**
+     * Sets the root object {@code name}; {@code null} removes it. Visible to this transaction at once,
+     * to others after {@link #commit()}.
+     *
+     * @param name  the root name, not {@code null}
+     * @param value a storable value (a collection, a {@code DbObject}, a scalar), or {@code null}
+     * @throws TransactionStateException if the transaction is read-only or no longer active
+     * @throws UnsupportedValueException if {@code value} is of a type the database cannot store
+     */
     public void setRootObject(String name, Object value) {
         ensureWritable();
         Objects.requireNonNull(name, "root name");
         staged.put(name, value == null ? REMOVED : Tracking.storableAsRoot(value, name));
     }
 
-    /** Removes the root object {@code name}. */
+    /**
+     * Removes the root object {@code name}; the same as {@code setRootObject(name, null)}.
+     *
+     * @param name the root name, not {@code null}
+     * @throws TransactionStateException if the transaction is read-only or no longer active
+     */
     public void removeRootObject(String name) {
         setRootObject(name, null);
     }

@@ -12,6 +12,10 @@ package io.protobase;
 @FunctionalInterface
 public interface TransactionListener {
 
-    /** Called once per transaction, when it ends. */
+    /**
+     * Called once per transaction, when it ends.
+     *
+     * @param event how the transaction ended, on which database, and its commit time
+     */
     void transactionEnded(TransactionEvent event);
 }

@@ -8,6 +8,11 @@ public class TransactionStateException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message what was attempted and the state that forbids it
+     */
     public TransactionStateException(String message) {
         super(message);
     }

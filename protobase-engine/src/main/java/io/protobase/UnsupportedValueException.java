@@ -9,6 +9,11 @@ public class UnsupportedValueException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Creates the exception.
+     *
+     * @param message which type or size is not supported, and the alternatives
+     */
     public UnsupportedValueException(String message) {
         super(message);
     }

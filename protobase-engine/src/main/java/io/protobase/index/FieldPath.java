@@ -1,6 +1,8 @@
 package io.protobase.index;
 
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +32,14 @@ public final class FieldPath {
         this.steps = steps;
     }
 
-    /** Parses a dotted path; every step must be non-empty. */
+    /**
+     * Parses a dotted path: {@code FieldPath.of("address.city")}.
+     *
+     * @param path the steps separated by dots, every step non-empty
+     * @return the parsed path
+     * @throws IllegalArgumentException if a step is empty ({@code "a..b"}, {@code ".a"}, {@code ""})
+     * @throws NullPointerException if {@code path} is {@code null}
+     */
     public static FieldPath of(String path) {
         Objects.requireNonNull(path, "path");
         String[] steps = path.split("\\.", -1);
@@ -42,13 +51,23 @@ public final class FieldPath {
         return new FieldPath(path, steps);
     }
 
-    /** The steps of the path, in order. */
+    /**
+     * The steps of the path, in order.
+     *
+     * @return the step names, unmodifiable
+     */
     public List<String> steps() {
         return List.of(steps);
     }
 
-    /** The value at this path in {@code record}, {@code null} for a present null, or {@link #ABSENT}. */
-    public Object extract(Object record) {
+    /**
+     * Reads the value at this path in a record.
+     *
+     * @param record the record; {@code null} or anything that is neither a {@link FieldSource} nor a
+     *               {@code Map} has no fields
+     * @return the value, {@code null} for a present null, or {@link #ABSENT} when a step does not exist
+     */
+    public @Nullable Object extract(@Nullable Object record) {
         if (steps.length == 1) {
             return step(record, steps[0]);
         }

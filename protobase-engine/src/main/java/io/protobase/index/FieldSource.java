@@ -1,5 +1,7 @@
 package io.protobase.index;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * A value an index path can step into by name: a record, or a dictionary keyed by text. The
  * collection layer implements it, so {@link FieldPath} reaches into its values without the index
@@ -14,5 +16,5 @@ public interface FieldSource {
      * @param name a field name or text key
      * @return the value, {@code null}, or {@link FieldPath#ABSENT}
      */
-    Object fieldOrAbsent(String name);
+    @Nullable Object fieldOrAbsent(String name);
 }

@@ -1,6 +1,7 @@
 package io.protobase.index;
 
 import io.protobase.codec.ValueOrder;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -27,19 +28,19 @@ import java.util.function.Supplier;
 public final class IndexDefinition {
 
     private final String name;
-    private final FieldPath path;
-    private final Function<Object, ?> extractor;
+    private final @Nullable FieldPath path;
+    private final @Nullable Function<@Nullable Object, ?> extractor;
     /** Where a definition read back from storage finds its extractor once the application registers it. */
-    private final Supplier<Function<Object, ?>> registered;
+    private final @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registered;
     /** Whether the entries carry the records themselves. */
     private final boolean covering;
 
-    private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor) {
+    private IndexDefinition(String name, @Nullable FieldPath path, @Nullable Function<@Nullable Object, ?> extractor) {
         this(name, path, extractor, null, false);
     }
 
-    private IndexDefinition(String name, FieldPath path, Function<Object, ?> extractor,
-            Supplier<Function<Object, ?>> registered, boolean covering) {
+    private IndexDefinition(String name, @Nullable FieldPath path, @Nullable Function<@Nullable Object, ?> extractor,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registered, boolean covering) {
         if (name == null || name.isBlank()) {
             throw new IllegalArgumentException("An index needs a non-blank name");
         }
@@ -50,12 +51,27 @@ public final class IndexDefinition {
         this.covering = covering;
     }
 
-    /** An index on a dotted field path, named after the path. */
+    /**
+     * An index on a dotted field path, named after the path: {@code IndexDefinition.onField("category")}.
+     *
+     * @param path the dotted path of the key, each step non-empty
+     * @return the definition
+     * @throws IllegalArgumentException if the path has an empty step
+     * @throws NullPointerException if {@code path} is {@code null}
+     */
     public static IndexDefinition onField(String path) {
         return new IndexDefinition(path, FieldPath.of(path), null);
     }
 
-    /** An index on a dotted field path under another name. */
+    /**
+     * An index on a dotted field path under another name:
+     * {@code IndexDefinition.onField("city", "address.city")}.
+     *
+     * @param name the index name, unique within its collection, not blank
+     * @param path the dotted path of the key, each step non-empty
+     * @return the definition
+     * @throws IllegalArgumentException if the name is {@code null} or blank, or the path has an empty step
+     */
     public static IndexDefinition onField(String name, String path) {
         return new IndexDefinition(name, FieldPath.of(path), null);
     }
@@ -63,8 +79,18 @@ public final class IndexDefinition {
     /**
      * An index whose keys {@code extractor} computes: one value, or an {@code Iterable}/array of
      * values for a multi-valued index. Queries use it only when asked for by name, never for a lambda.
+     * Only the name is stored: after reopening, register the function again with
+     * {@code ObjectSpace.registerIndexExtractor(name, function)} before changing the collection.
+     * <pre>{@code
+     * IndexDefinition.byExtractor("tag", r -> ((DbObject) r).getAt("tags"))
+     * }</pre>
+     *
+     * @param name      the index name, unique within its collection, not blank
+     * @param extractor computes the keys of a record, not {@code null}; it may return {@code null} (no key)
+     * @return the definition
+     * @throws IllegalArgumentException if the name is {@code null} or blank
      */
-    public static IndexDefinition byExtractor(String name, Function<Object, ?> extractor) {
+    public static IndexDefinition byExtractor(String name, Function<@Nullable Object, ?> extractor) {
         return new IndexDefinition(name, null, Objects.requireNonNull(extractor, "extractor"));
     }
 
@@ -72,14 +98,31 @@ public final class IndexDefinition {
      * A definition as read back from storage: a path index ({@code path} not null), or an extractor
      * index whose function {@code registry} supplies when it is needed (it may be registered only
      * after the collection was read). For the storage layer.
+     *
+     * @param name     the stored index name, not blank
+     * @param path     the stored dotted path, or {@code null} for an extractor index
+     * @param registry supplies the extractor function, or {@code null} while none is registered; not
+     *                 {@code null} itself when {@code path} is {@code null}
+     * @return the definition, not covering
+     * @throws IllegalArgumentException if the name is blank or the path has an empty step
      */
-    public static IndexDefinition restored(String name, String path, Supplier<Function<Object, ?>> registry) {
+    public static IndexDefinition restored(String name, @Nullable String path,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registry) {
         return restored(name, path, false, registry);
     }
 
-    /** {@link #restored(String, String, Supplier)} of a definition that may be {@link #covering()}. */
-    public static IndexDefinition restored(String name, String path, boolean covering,
-            Supplier<Function<Object, ?>> registry) {
+    /**
+     * {@link #restored(String, String, Supplier)} of a definition that may be {@link #covering()}.
+     *
+     * @param name     the stored index name, not blank
+     * @param path     the stored dotted path, or {@code null} for an extractor index
+     * @param covering whether the stored index is covering
+     * @param registry supplies the extractor function; not {@code null} when {@code path} is {@code null}
+     * @return the definition
+     * @throws IllegalArgumentException if the name is blank or the path has an empty step
+     */
+    public static IndexDefinition restored(String name, @Nullable String path, boolean covering,
+            @Nullable Supplier<@Nullable Function<@Nullable Object, ?>> registry) {
         return path != null ? new IndexDefinition(name, FieldPath.of(path), null, null, covering)
                 : new IndexDefinition(name, null, null, Objects.requireNonNull(registry, "registry"), covering);
     }
@@ -99,48 +142,83 @@ public final class IndexDefinition {
      * under keys. The entries of a {@code ProtoList} or {@code ProtoSet} index already are the
      * elements themselves, so every index of theirs covers by construction; declaring one covering is
      * accepted (and persisted) and changes nothing.
+     *
+     * @return this definition if it already covers, otherwise a covering copy
      */
     public IndexDefinition covering() {
         return covering ? this : new IndexDefinition(name, path, extractor, registered, true);
     }
 
-    /** Whether this index was declared {@link #covering()}. */
+    /**
+     * Whether this index was declared {@link #covering()}.
+     *
+     * @return {@code true} for a covering declaration
+     */
     public boolean isCovering() {
         return covering;
     }
 
-    /** The index name, unique within its collection. */
+    /**
+     * The index name, unique within its collection; queries name it in index plans.
+     *
+     * @return the name
+     */
     public String name() {
         return name;
     }
 
-    /** The field path of a path index. */
+    /**
+     * The field path of a path index.
+     *
+     * @return the path, or empty for an extractor index
+     */
     public Optional<FieldPath> path() {
         return Optional.ofNullable(path);
     }
 
-    /** Whether the keys come from a named extractor function rather than a path. */
+    /**
+     * Whether the keys come from a named extractor function rather than a path.
+     *
+     * @return {@code true} for an extractor index
+     */
     public boolean isExtractor() {
         return path == null;
     }
 
-    /** The extractor function, if this is an extractor index and the function is known. */
-    public Optional<Function<Object, ?>> extractor() {
+    /**
+     * The extractor function, if this is an extractor index and the function is known.
+     *
+     * @return the function, or empty for a path index or an extractor not registered (yet) after a reload
+     */
+    public Optional<Function<@Nullable Object, ?>> extractor() {
         return Optional.ofNullable(extractor != null ? extractor : registered != null ? registered.get() : null);
     }
 
-    /** The same definition with its extractor function supplied. */
-    public IndexDefinition withExtractor(Function<Object, ?> function) {
+    /**
+     * The same definition with its extractor function supplied.
+     *
+     * @param function the extractor, not {@code null}
+     * @return a copy with the function
+     * @throws IndexException if this is a path index
+     */
+    public IndexDefinition withExtractor(Function<@Nullable Object, ?> function) {
         if (path != null) {
             throw new IndexException("Index '" + name + "' is on the path " + path + ", not an extractor");
         }
         return new IndexDefinition(name, null, Objects.requireNonNull(function, "function"), null, covering);
     }
 
-    /** The distinct, non-null keys of {@code record} in {@link ValueOrder}. */
-    public List<Object> keysOf(Object record) {
-        Object raw;
-        Function<Object, ?> function = path == null ? extractor().orElse(null) : null;
+    /**
+     * The keys under which a record is indexed.
+     *
+     * @param record the record
+     * @return the distinct, non-null, orderable keys of {@code record} in {@link ValueOrder}; empty when
+     *         it has none
+     * @throws IndexException if this is an extractor index whose function is not registered
+     */
+    public List<Object> keysOf(@Nullable Object record) {
+        @Nullable Object raw;
+        @Nullable Function<@Nullable Object, ?> function = path == null ? extractor().orElse(null) : null;
         if (path != null) {
             raw = path.extract(record);
         } else if (function != null) {

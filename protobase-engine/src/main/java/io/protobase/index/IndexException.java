@@ -11,10 +11,21 @@ public class IndexException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An index error.
+     *
+     * @param message what went wrong, naming the index, and how to fix it
+     */
     public IndexException(String message) {
         super(message);
     }
 
+    /**
+     * An index error caused by another failure.
+     *
+     * @param message what went wrong, naming the index, and how to fix it
+     * @param cause   the failure that caused it
+     */
     public IndexException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -1,5 +1,7 @@
 package io.protobase.index;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -11,19 +13,36 @@ import java.util.stream.Stream;
  */
 public interface IndexedCollection {
 
-    /** Returns the indexes by name. */
+    /**
+     * Returns the indexes by name.
+     *
+     * @return the indexes; empty when the collection has none
+     */
     Map<String, SecondaryIndex> indexes();
 
-    /** Returns the index on {@code path}, if there is one. */
+    /**
+     * Returns the index on a field path, if there is one.
+     *
+     * @param path the field path
+     * @return the first index declared on {@code path}, or empty
+     */
     default Optional<SecondaryIndex> indexOn(FieldPath path) {
         return indexes().values().stream()
                 .filter(i -> i.definition().path().map(path::equals).orElse(false))
                 .findFirst();
     }
 
-    /** Streams the records in the collection's own order (a full scan). */
-    Stream<Object> records();
+    /**
+     * Streams the records in the collection's own order (a full scan).
+     *
+     * @return the records: list and set elements, dictionary values
+     */
+    Stream<@Nullable Object> records();
 
-    /** Returns the number of records. */
+    /**
+     * Returns the number of records.
+     *
+     * @return the record count, without reading the records
+     */
     long count();
 }

@@ -1,6 +1,8 @@
 package io.protobase.index;
 
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.stream.Stream;
 
 /**
@@ -16,37 +18,75 @@ import java.util.stream.Stream;
  */
 public interface SecondaryIndex {
 
-    /** Returns the definition of this index. */
+    /**
+     * Returns the definition of this index.
+     *
+     * @return the definition the collection was given
+     */
     IndexDefinition definition();
 
     /**
      * Returns whether the index yields records from its own entries, without looking each one up
      * in the collection: a {@link IndexDefinition#covering() covering} index, or any index of a
      * collection whose elements are their own ids (lists, sets).
+     *
+     * @return {@code true} when lookups and ranges do not read the collection
      */
     default boolean isCovering() {
         return definition().isCovering();
     }
 
-    /** Returns the number of (key, record) entries. */
+    /**
+     * Returns the number of (key, record) entries.
+     *
+     * @return the entry count, without loading records
+     */
     long entryCount();
 
-    /** Returns the number of distinct keys. */
+    /**
+     * Returns the number of distinct keys.
+     *
+     * @return the distinct key count, without loading records
+     */
     long distinctKeys();
 
-    /** Streams the records whose key equals {@code key}. */
-    Stream<Object> lookup(Object key);
+    /**
+     * Streams the records whose key equals {@code key}.
+     *
+     * @param key the key; {@code null} finds nothing, as it is never indexed
+     * @return the records, in the index's order
+     */
+    Stream<@Nullable Object> lookup(@Nullable Object key);
 
-    /** Counts the records whose key equals {@code key}, without loading them. */
-    long count(Object key);
+    /**
+     * Counts the records whose key equals {@code key}, without loading them.
+     *
+     * @param key the key; {@code null} counts 0
+     * @return the number of entries with that key
+     */
+    long count(@Nullable Object key);
 
     /**
      * Streams the records whose key lies between the bounds, in key order. Either bound may be
      * {@code Dictionary.UNBOUNDED}; the range then ends where the other bound's group ends. With
      * both unbounded, every entry.
+     *
+     * @param from          the low bound, or {@code Dictionary.UNBOUNDED}
+     * @param fromInclusive whether a key equal to {@code from} is in the range
+     * @param to            the high bound, or {@code Dictionary.UNBOUNDED}
+     * @param toInclusive   whether a key equal to {@code to} is in the range
+     * @return the records in the range, in key order
      */
-    Stream<Object> range(Object from, boolean fromInclusive, Object to, boolean toInclusive);
+    Stream<@Nullable Object> range(Object from, boolean fromInclusive, Object to, boolean toInclusive);
 
-    /** Counts the records a {@link #range} with the same bounds would stream, without loading them. */
+    /**
+     * Counts the records a {@link #range} with the same bounds would stream, without loading them.
+     *
+     * @param from          the low bound, or {@code Dictionary.UNBOUNDED}
+     * @param fromInclusive whether a key equal to {@code from} is in the range
+     * @param to            the high bound, or {@code Dictionary.UNBOUNDED}
+     * @param toInclusive   whether a key equal to {@code to} is in the range
+     * @return the number of entries in the range
+     */
     long countRange(Object from, boolean fromInclusive, Object to, boolean toInclusive);
 }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -24,56 +26,152 @@ import java.util.function.Function;
  *   <li>{@code collect}: an unmodifiable list of the records (or of the values at a path, missing
  *       ones as {@code null}) in input order.</li>
  * </ul>
+ * For example {@code Query.from(products).groupBy(List.of("category"), Aggregate.count("n"),
+ * Aggregate.max("top", "price"))} gives rows {@code {category: ..., n: ..., top: ...}}.
+ *
+ * @param name        the column's name in the output row
+ * @param kind        what the aggregate computes
+ * @param value       reads the aggregated value from a record
+ * @param description how {@code explain()} shows the aggregate
  */
-public record Aggregate(String name, Kind kind, Function<Object, ?> value, String description) {
+public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> value, String description) {
 
     /** What an aggregate computes. */
     public enum Kind {
-        COUNT, COUNT_VALUES, SUM, AVG, MIN, MAX, COLLECT
+        /** The number of records. */
+        COUNT,
+        /** The number of non-missing values. */
+        COUNT_VALUES,
+        /** The sum of the numeric values. */
+        SUM,
+        /** The mean of the numeric values, as a {@code Double}. */
+        AVG,
+        /** The smallest value. */
+        MIN,
+        /** The largest value. */
+        MAX,
+        /** All values, missing ones as {@code null}, in input order. */
+        COLLECT
     }
 
+    /**
+     * Checks the parts; the factory methods are the usual way to make one.
+     *
+     * @param name        the column's name in the output row, not {@code null}
+     * @param kind        what the aggregate computes, not {@code null}
+     * @param value       reads the aggregated value from a record, not {@code null}
+     * @param description how {@code explain()} shows the aggregate
+     */
     public Aggregate {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(value, "value");
     }
 
+    /**
+     * The number of records in the group, as a {@code Long}: {@code Aggregate.count("n")}.
+     *
+     * @param name the column's name in the output row
+     * @return the aggregate
+     */
     public static Aggregate count(String name) {
         return new Aggregate(name, Kind.COUNT, r -> r, "count(*)");
     }
 
+    /**
+     * The number of records whose value at {@code path} is not missing, as a {@code Long}: {@code Aggregate.count("rated", "rating")}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate count(String name, String path) {
         return of(name, Kind.COUNT_VALUES, path);
     }
 
+    /**
+     * The sum of the numeric values at {@code path} ({@code null} when there is none): {@code Aggregate.sum("total", "price")}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate sum(String name, String path) {
         return of(name, Kind.SUM, path);
     }
 
+    /**
+     * The mean of the numeric values at {@code path}, a {@code Double} ({@code null} when there is none): {@code Aggregate.avg("avgPrice", "price")}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate avg(String name, String path) {
         return of(name, Kind.AVG, path);
     }
 
+    /**
+     * The smallest value at {@code path} ({@code null} when there is none): {@code Aggregate.min("cheapest", "price")}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate min(String name, String path) {
         return of(name, Kind.MIN, path);
     }
 
+    /**
+     * The largest value at {@code path} ({@code null} when there is none): {@code Aggregate.max("top", "price")}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate max(String name, String path) {
         return of(name, Kind.MAX, path);
     }
 
-    /** The records of the group. */
+    /**
+     * The records of the group, as an unmodifiable list in input order.
+     *
+     * @param name the column's name in the output row
+     * @return the aggregate
+     */
     public static Aggregate collect(String name) {
         return new Aggregate(name, Kind.COLLECT, r -> r, "collect(*)");
     }
 
-    /** The values at {@code path} of the records of the group. */
+    /**
+     * The values at {@code path} of the records of the group, as an unmodifiable list in input order,
+     * missing values as {@code null}.
+     *
+     * @param name the column's name in the output row
+     * @param path the dotted path of the value
+     * @return the aggregate
+     * @throws QueryException if the path is malformed
+     */
     public static Aggregate collect(String name, String path) {
         return of(name, Kind.COLLECT, path);
     }
 
-    /** An aggregate of any kind over a computed value. */
-    public static Aggregate of(String name, Kind kind, Function<Object, ?> value) {
+    /**
+     * An aggregate of any kind over a computed value:
+     * {@code Aggregate.of("revenue", Kind.SUM, r -> price(r) * quantity(r))}.
+     *
+     * @param name  the column's name in the output row, not {@code null}
+     * @param kind  what the aggregate computes, not {@code null}
+     * @param value computes the aggregated value from a record, not {@code null}; it may return
+     *              {@code null} (a missing value)
+     * @return the aggregate
+     */
+    public static Aggregate of(String name, Kind kind, Function<@Nullable Object, ?> value) {
         return new Aggregate(name, kind, value, kind.name().toLowerCase(java.util.Locale.ROOT) + "(lambda)");
     }
 
@@ -95,17 +193,17 @@ public record Aggregate(String name, Kind kind, Function<Object, ?> value, Strin
         private final Aggregate aggregate;
         private long count;
         private long longSum;
-        private BigDecimal decimalSum;
+        private @Nullable BigDecimal decimalSum;
         private double doubleSum;
         private boolean sawDouble;
-        private Object extreme;
-        private List<Object> collected;
+        private @Nullable Object extreme;
+        private @Nullable List<@Nullable Object> collected;
 
         Accumulator(Aggregate aggregate) {
             this.aggregate = aggregate;
         }
 
-        void add(Object record) {
+        void add(@Nullable Object record) {
             Object v = aggregate.value.apply(record);
             switch (aggregate.kind) {
                 case COUNT -> count++;
@@ -163,7 +261,7 @@ public record Aggregate(String name, Kind kind, Function<Object, ?> value, Strin
             }
         }
 
-        Object result() {
+        @Nullable Object result() {
             return switch (aggregate.kind) {
                 case COUNT, COUNT_VALUES -> count;
                 case SUM -> count == 0 ? null : sum();

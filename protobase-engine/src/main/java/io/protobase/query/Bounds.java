@@ -23,7 +23,13 @@ public enum Bounds {
         this.notation = notation;
     }
 
-    /** Parses {@code "[]"}, {@code "()"}, {@code "[)"} or {@code "(]"}. */
+    /**
+     * Parses interval notation.
+     *
+     * @param notation {@code "[]"}, {@code "()"}, {@code "[)"} or {@code "(]"}
+     * @return the bounds written so
+     * @throws QueryException if {@code notation} is none of these (or {@code null})
+     */
     public static Bounds of(String notation) {
         for (Bounds b : values()) {
             if (b.notation.equals(notation)) {
@@ -33,15 +39,29 @@ public enum Bounds {
         throw new QueryException("Unknown bounds '" + notation + "': write one of \"[]\", \"()\", \"[)\", \"(]\"");
     }
 
+    /**
+     * Whether the low end is included.
+     *
+     * @return {@code true} for {@code [}
+     */
     public boolean lowInclusive() {
         return lowInclusive;
     }
 
+    /**
+     * Whether the high end is included.
+     *
+     * @return {@code true} for {@code ]}
+     */
     public boolean highInclusive() {
         return highInclusive;
     }
 
-    /** The interval notation: {@code "[]"}, {@code "()"}, {@code "[)"} or {@code "(]"}. */
+    /**
+     * The interval notation, as {@link #of} reads it.
+     *
+     * @return {@code "[]"}, {@code "()"}, {@code "[)"} or {@code "(]"}
+     */
     public String notation() {
         return notation;
     }

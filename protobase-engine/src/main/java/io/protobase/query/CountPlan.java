@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -13,21 +15,35 @@ public final class CountPlan implements QueryPlan {
 
     private final QueryPlan basedOn;
 
+    /**
+     * Counts the records of a plan.
+     *
+     * @param basedOn the plan counted, not {@code null}
+     */
     public CountPlan(QueryPlan basedOn) {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
-    /** The number of input records. */
+    /**
+     * Counts the input records now.
+     *
+     * @return the number of input records
+     */
     public long value() {
         return basedOn.count();
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return Stream.of(0).map(x -> Map.of("count", value()));
     }
 

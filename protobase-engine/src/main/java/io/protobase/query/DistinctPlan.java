@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -15,32 +17,46 @@ import java.util.stream.Stream;
  */
 public final class DistinctPlan implements QueryPlan {
 
-    private final Function<Object, ?> key;
+    private final Function<@Nullable Object, ?> key;
     private final String description;
     private final QueryPlan basedOn;
 
-    /** Distinct whole records. */
+    /**
+     * Distinct whole records.
+     *
+     * @param basedOn the input plan, not {@code null}
+     */
     public DistinctPlan(QueryPlan basedOn) {
         this(Function.identity(), "record", basedOn);
     }
 
-    /** Distinct by a key: the first record of each key. */
-    public DistinctPlan(Function<Object, ?> key, QueryPlan basedOn) {
+    /**
+     * Distinct by a key: the first record of each key.
+     *
+     * @param key     the key of a record, not {@code null}; it may return {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
+    public DistinctPlan(Function<@Nullable Object, ?> key, QueryPlan basedOn) {
         this(key, key instanceof Field f ? f.toString() : "lambda", basedOn);
     }
 
-    private DistinctPlan(Function<Object, ?> key, String description, QueryPlan basedOn) {
+    private DistinctPlan(Function<@Nullable Object, ?> key, String description, QueryPlan basedOn) {
         this.key = Objects.requireNonNull(key, "key");
         this.description = description;
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         Set<ValueKey> seen = new HashSet<>();
         return basedOn.execute().filter(r -> seen.add(new ValueKey(key.apply(r))));
     }

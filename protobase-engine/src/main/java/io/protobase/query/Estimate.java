@@ -6,6 +6,9 @@ import io.protobase.index.SecondaryIndex;
  * What the optimizer believes about a plan before running it: the number of records it yields and
  * its cost, in units of "one record read from the collection or an index". Both are computed from
  * collection counts and {@link io.protobase.index.SecondaryIndex} counts, never by executing.
+ *
+ * @param rows the number of records the plan is expected to yield
+ * @param cost the expected number of record reads to produce them
  */
 public record Estimate(double rows, double cost) {
 

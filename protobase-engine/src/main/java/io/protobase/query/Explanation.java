@@ -32,9 +32,24 @@ public record Explanation(String operator, Access access, Map<String, String> de
 
     /** How a node reads records. */
     public enum Access {
-        SCAN, INDEX, NONE
+        /** Reads a whole collection. */
+        SCAN,
+        /** Reads a secondary index. */
+        INDEX,
+        /** Reads no collection: transforms the records of its inputs. */
+        NONE
     }
 
+    /**
+     * Copies the details and inputs; the plans make explanations, users read them.
+     *
+     * @param operator      the plan type without the {@code Plan} suffix
+     * @param access        how the node reads records
+     * @param details       operator-specific facts, in display order, not {@code null}
+     * @param estimatedRows the estimated number of records yielded
+     * @param estimatedCost the estimated cost
+     * @param inputs        the explanations of the plans this one reads, not {@code null}
+     */
     public Explanation {
         details = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(details));
         inputs = List.copyOf(inputs);
@@ -44,23 +59,39 @@ public record Explanation(String operator, Access access, Map<String, String> de
         return new Explanation(operator, access, details, e.rows(), e.cost(), List.of(inputs));
     }
 
-    /** Whether this node or any input reads an index. */
+    /**
+     * Whether this node or any input reads an index.
+     *
+     * @return {@code true} if some node of the tree has {@link Access#INDEX}
+     */
     public boolean usesIndex() {
         return access == Access.INDEX || inputs.stream().anyMatch(Explanation::usesIndex);
     }
 
-    /** Whether this node or any input reads a covering index (the detail {@code covering=true}). */
+    /**
+     * Whether this node or any input reads a covering index (the detail {@code covering=true}).
+     *
+     * @return {@code true} if some index node of the tree reads a covering index
+     */
     public boolean usesCoveringIndex() {
         return (access == Access.INDEX && "true".equals(details.get("covering")))
                 || inputs.stream().anyMatch(Explanation::usesCoveringIndex);
     }
 
-    /** Whether this node or any input scans a whole collection. */
+    /**
+     * Whether this node or any input scans a whole collection.
+     *
+     * @return {@code true} if some node of the tree has {@link Access#SCAN}
+     */
     public boolean usesScan() {
         return access == Access.SCAN || inputs.stream().anyMatch(Explanation::usesScan);
     }
 
-    /** The tree as indented text, one operator per line. */
+    /**
+     * Renders the tree as indented text, one operator per line, as in the class comment.
+     *
+     * @return the text, one line per node, each ending with the line separator
+     */
     public String toText() {
         StringBuilder sb = new StringBuilder();
         render(sb, 0);

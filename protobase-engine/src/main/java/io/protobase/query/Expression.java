@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -29,49 +30,97 @@ import java.util.stream.Collectors;
  * </ul>
  * As a {@link Predicate} ({@link #test}) an expression accepts a record only when it is {@code TRUE}.
  */
-public sealed interface Expression extends Predicate<Object> {
+public sealed interface Expression extends Predicate<@Nullable Object> {
 
-    /** The truth of this expression for {@code record}. */
-    Truth evaluate(Object record);
+    /**
+     * Evaluates this expression on a record with three-valued logic.
+     *
+     * @param record the record; {@code null} or a record without the field makes comparisons
+     *               {@code UNKNOWN}
+     * @return {@code TRUE}, {@code FALSE} or {@code UNKNOWN}
+     */
+    Truth evaluate(@Nullable Object record);
 
-    /** Whether the expression is {@code TRUE} for {@code record}: what a WHERE keeps. */
+    /**
+     * Whether the expression is {@code TRUE} for a record: what a WHERE keeps.
+     *
+     * @param record the record
+     * @return {@code true} only when {@link #evaluate} is {@code TRUE}
+     */
     @Override
-    default boolean test(Object record) {
+    default boolean test(@Nullable Object record) {
         return evaluate(record) == Truth.TRUE;
     }
 
-    /** This and {@code other}. */
+    /**
+     * The conjunction of this and another expression, flattened:
+     * {@code Field.of("a").eq(1).and(Field.of("b").gt(2))}.
+     *
+     * @param other the other term, not {@code null}
+     * @return an expression {@code TRUE} when both are
+     */
     default Expression and(Expression other) {
         return allOf(this, other);
     }
 
-    /** This or {@code other}. */
+    /**
+     * The disjunction of this and another expression, flattened.
+     *
+     * @param other the other term, not {@code null}
+     * @return an expression {@code TRUE} when either is
+     */
     default Expression or(Expression other) {
         return anyOf(this, other);
     }
 
-    /** The negation of this expression (UNKNOWN stays UNKNOWN). */
+    /**
+     * The negation of this expression; {@code UNKNOWN} stays {@code UNKNOWN}, so
+     * {@code Field.of("price").gt(5).not()} does not keep records without a price.
+     *
+     * @return the negation
+     */
     default Expression not() {
         return new Not(this);
     }
 
-    /** Same as {@link #not()}. */
+    /**
+     * Same as {@link #not()}, so {@code Predicate} composition stays readable by the optimizer.
+     *
+     * @return the negation
+     */
     @Override
     default Expression negate() {
         return not();
     }
 
-    /** The conjunction of the terms, flattened ({@code a and (b and c)} has three terms). */
+    /**
+     * The conjunction of the terms, flattened ({@code a and (b and c)} has three terms).
+     *
+     * @param terms the terms, none {@code null}; no term gives an expression always {@code TRUE}
+     * @return the conjunction
+     * @throws NullPointerException if a term is {@code null}
+     */
     static Expression allOf(Expression... terms) {
         return new And(flatten(List.of(terms), And.class));
     }
 
-    /** The disjunction of the terms, flattened. */
+    /**
+     * The disjunction of the terms, flattened.
+     *
+     * @param terms the terms, none {@code null}; no term gives an expression always {@code FALSE}
+     * @return the disjunction
+     * @throws NullPointerException if a term is {@code null}
+     */
     static Expression anyOf(Expression... terms) {
         return new Or(flatten(List.of(terms), Or.class));
     }
 
-    /** The negation of {@code term}. */
+    /**
+     * The negation of a term: {@code Expression.not(Field.of("archived").eq(true))}.
+     *
+     * @param term the term to negate, not {@code null}
+     * @return the negation
+     */
     static Expression not(Expression term) {
         return new Not(term);
     }
@@ -93,7 +142,18 @@ public sealed interface Expression extends Predicate<Object> {
 
     /** The comparison operators. */
     enum Operator {
-        EQ("=="), NE("!="), LT("<"), LE("<="), GT(">"), GE(">=");
+        /** Equal. */
+        EQ("=="),
+        /** Not equal. */
+        NE("!="),
+        /** Less than. */
+        LT("<"),
+        /** Less than or equal. */
+        LE("<="),
+        /** Greater than. */
+        GT(">"),
+        /** Greater than or equal. */
+        GE(">=");
 
         private final String symbol;
 
@@ -101,20 +161,38 @@ public sealed interface Expression extends Predicate<Object> {
             this.symbol = symbol;
         }
 
+        /**
+         * The operator as {@code explain()} writes it.
+         *
+         * @return {@code "=="}, {@code "!="}, {@code "<"}, {@code "<="}, {@code ">"} or {@code ">="}
+         */
         public String symbol() {
             return symbol;
         }
     }
 
-    /** {@code path op value}. */
-    record Comparison(FieldPath path, Operator operator, Object value) implements Expression {
+    /**
+     * {@code path op value}; build it with {@link Field#eq} and its siblings.
+     *
+     * @param path     the field compared
+     * @param operator the comparison
+     * @param value    the constant; {@code null} makes the comparison {@code UNKNOWN}
+     */
+    record Comparison(FieldPath path, Operator operator, @Nullable Object value) implements Expression {
+        /**
+         * Checks the parts.
+         *
+         * @param path     the field compared, not {@code null}
+         * @param operator the comparison, not {@code null}
+         * @param value    the constant; may be {@code null}
+         */
         public Comparison {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(operator, "operator");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             return switch (operator) {
                 case EQ -> ValueSemantics.equal(v, value);
@@ -132,15 +210,27 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** {@code path in (values)}: the disjunction of {@code path == v} over the values. */
-    record In(FieldPath path, List<Object> values) implements Expression {
+    /**
+     * {@code path in (values)}: the disjunction of {@code path == v} over the values; build it with
+     * {@link Field#in(Object...)}.
+     *
+     * @param path   the field compared
+     * @param values the candidates, an unmodifiable copy
+     */
+    record In(FieldPath path, List<@Nullable Object> values) implements Expression {
+        /**
+         * Copies the candidates.
+         *
+         * @param path   the field compared, not {@code null}
+         * @param values the candidates, not {@code null}; {@code null} elements never match
+         */
         public In {
             Objects.requireNonNull(path, "path");
             values = Collections.unmodifiableList(new ArrayList<>(values));
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             Truth t = Truth.FALSE;
             for (Object candidate : values) {
@@ -158,15 +248,31 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** {@code low <(=) path <(=) high}: the conjunction of the two orderings. */
-    record Between(FieldPath path, Object low, Object high, Bounds bounds) implements Expression {
+    /**
+     * {@code low <(=) path <(=) high}: the conjunction of the two orderings; build it with
+     * {@link Field#between(Object, Object)}.
+     *
+     * @param path   the field compared
+     * @param low    the lower end; {@code null} makes the comparison {@code UNKNOWN}
+     * @param high   the upper end; {@code null} makes the comparison {@code UNKNOWN}
+     * @param bounds which ends are included
+     */
+    record Between(FieldPath path, @Nullable Object low, @Nullable Object high, Bounds bounds) implements Expression {
+        /**
+         * Checks the parts.
+         *
+         * @param path   the field compared, not {@code null}
+         * @param low    the lower end; may be {@code null}
+         * @param high   the upper end; may be {@code null}
+         * @param bounds which ends are included, not {@code null}
+         */
         public Between {
             Objects.requireNonNull(path, "path");
             Objects.requireNonNull(bounds, "bounds");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             Truth lo = ValueSemantics.order(v, low, bounds.lowInclusive() ? c -> c >= 0 : c -> c > 0);
             if (lo == Truth.FALSE) {
@@ -187,14 +293,23 @@ public sealed interface Expression extends Predicate<Object> {
      * list, set, multiset, {@code java.util.Collection} or array field, membership of an element equal to
      * the value; for a map or dictionary field, presence of the key. UNKNOWN when either side is missing,
      * FALSE for any other field type.
+     *
+     * @param path  the field tested
+     * @param value the substring, element or key
      */
-    record Contains(FieldPath path, Object value) implements Expression {
+    record Contains(FieldPath path, @Nullable Object value) implements Expression {
+        /**
+         * Checks the path.
+         *
+         * @param path  the field tested, not {@code null}
+         * @param value the substring, element or key; {@code null} makes the test {@code UNKNOWN}
+         */
         public Contains {
             Objects.requireNonNull(path, "path");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             if (ValueSemantics.missing(v) || ValueSemantics.missing(value)) {
                 return Truth.UNKNOWN;
@@ -225,14 +340,25 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** {@code path} is a string starting with {@code prefix}; UNKNOWN when missing, FALSE for non-strings. */
-    record StartsWith(FieldPath path, String prefix) implements Expression {
+    /**
+     * {@code path} is a string starting with {@code prefix}; UNKNOWN when missing, FALSE for non-strings.
+     *
+     * @param path   the field tested
+     * @param prefix the prefix
+     */
+    record StartsWith(FieldPath path, @Nullable String prefix) implements Expression {
+        /**
+         * Checks the path.
+         *
+         * @param path   the field tested, not {@code null}
+         * @param prefix the prefix; {@code null} makes the test {@code UNKNOWN}
+         */
         public StartsWith {
             Objects.requireNonNull(path, "path");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Object v = path.extract(record);
             if (ValueSemantics.missing(v) || prefix == null) {
                 return Truth.UNKNOWN;
@@ -246,14 +372,23 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** {@code path} is {@code null} or absent (never UNKNOWN). */
+    /**
+     * {@code path} is {@code null} or absent (never UNKNOWN).
+     *
+     * @param path the field tested
+     */
     record IsNull(FieldPath path) implements Expression {
+        /**
+         * Checks the path.
+         *
+         * @param path the field tested, not {@code null}
+         */
         public IsNull {
             Objects.requireNonNull(path, "path");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return Truth.of(ValueSemantics.missing(path.extract(record)));
         }
 
@@ -263,14 +398,23 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** {@code path} is present and not {@code null} (never UNKNOWN). */
+    /**
+     * {@code path} is present and not {@code null} (never UNKNOWN).
+     *
+     * @param path the field tested
+     */
     record IsNotNull(FieldPath path) implements Expression {
+        /**
+         * Checks the path.
+         *
+         * @param path the field tested, not {@code null}
+         */
         public IsNotNull {
             Objects.requireNonNull(path, "path");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return Truth.of(!ValueSemantics.missing(path.extract(record)));
         }
 
@@ -280,14 +424,23 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** All terms (TRUE for no terms). */
+    /**
+     * All terms (TRUE for no terms); build it with {@link Expression#and} or {@link Expression#allOf}.
+     *
+     * @param terms the terms, an unmodifiable copy
+     */
     record And(List<Expression> terms) implements Expression {
+        /**
+         * Copies the terms.
+         *
+         * @param terms the terms, not {@code null}, none {@code null}
+         */
         public And {
             terms = List.copyOf(terms);
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Truth t = Truth.TRUE;
             for (Expression e : terms) {
                 t = t.and(e.evaluate(record));
@@ -304,14 +457,23 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** Any term (FALSE for no terms). */
+    /**
+     * Any term (FALSE for no terms); build it with {@link Expression#or} or {@link Expression#anyOf}.
+     *
+     * @param terms the terms, an unmodifiable copy
+     */
     record Or(List<Expression> terms) implements Expression {
+        /**
+         * Copies the terms.
+         *
+         * @param terms the terms, not {@code null}, none {@code null}
+         */
         public Or {
             terms = List.copyOf(terms);
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             Truth t = Truth.FALSE;
             for (Expression e : terms) {
                 t = t.or(e.evaluate(record));
@@ -328,14 +490,23 @@ public sealed interface Expression extends Predicate<Object> {
         }
     }
 
-    /** The negation of a term. */
+    /**
+     * The negation of a term; build it with {@link Expression#not()}.
+     *
+     * @param term the negated term
+     */
     record Not(Expression term) implements Expression {
+        /**
+         * Checks the term.
+         *
+         * @param term the negated term, not {@code null}
+         */
         public Not {
             Objects.requireNonNull(term, "term");
         }
 
         @Override
-        public Truth evaluate(Object record) {
+        public Truth evaluate(@Nullable Object record) {
             return term.evaluate(record).not();
         }
 

@@ -6,6 +6,7 @@ import io.protobase.collection.HashDictionary;
 import io.protobase.collection.ProtoList;
 import io.protobase.collection.ProtoSet;
 import io.protobase.index.IndexedCollection;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collection;
 import java.util.Iterator;
@@ -39,7 +40,12 @@ public final class FromPlan implements QueryPlan {
 
     private final Object source;
 
-    /** A scan of {@code source}; see the class comment for what the records of each source are. */
+    /**
+     * A scan of a collection; see the class comment for what the records of each source are.
+     *
+     * @param source the collection, {@code Map} or {@code Iterable} to read
+     * @throws QueryException if {@code source} is {@code null} or none of those
+     */
     public FromPlan(Object source) {
         if (!isCollection(source) && !(source instanceof Map<?, ?>)) {
             throw new QueryException("Cannot query " + (source == null ? "null" : "a " + source.getClass().getName())
@@ -49,17 +55,29 @@ public final class FromPlan implements QueryPlan {
         this.source = source;
     }
 
-    /** The collection scanned. */
+    /**
+     * The collection scanned.
+     *
+     * @return the source given to the constructor
+     */
     public Object source() {
         return source;
     }
 
-    /** The source as an indexed collection, when it is one. */
+    /**
+     * The source as an indexed collection, when it is one.
+     *
+     * @return the indexed source, or empty when the source has no secondary indexes
+     */
     public Optional<IndexedCollection> indexed() {
         return source instanceof IndexedCollection c ? Optional.of(c) : Optional.empty();
     }
 
-    /** The number of records, when the source knows it without being read. */
+    /**
+     * The number of records, when the source knows it without being read.
+     *
+     * @return the count, or empty for a source that must be read to be counted (a plain {@code Iterable})
+     */
     public OptionalLong knownCount() {
         if (source instanceof IndexedCollection c) {
             return OptionalLong.of(c.count());
@@ -80,7 +98,7 @@ public final class FromPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return recordsOf(source);
     }
 
@@ -124,7 +142,7 @@ public final class FromPlan implements QueryPlan {
     }
 
     /** The records of a collection, Map or Iterable (see the class comment). */
-    static Stream<Object> recordsOf(Object source) {
+    static Stream<@Nullable Object> recordsOf(Object source) {
         if (source instanceof IndexedCollection c) {
             return c.records();
         }

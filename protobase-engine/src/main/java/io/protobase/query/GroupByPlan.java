@@ -1,6 +1,7 @@
 package io.protobase.query;
 
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,18 +23,33 @@ import java.util.stream.Stream;
  */
 public final class GroupByPlan implements QueryPlan {
 
-    private final Map<String, Function<Object, ?>> keys;
+    private final Map<String, Function<@Nullable Object, ?>> keys;
     private final List<Aggregate> aggregates;
     private final QueryPlan basedOn;
 
-    /** Groups by named key functions (in order) and computes the aggregates per group. */
-    public GroupByPlan(Map<String, ? extends Function<Object, ?>> keys, List<Aggregate> aggregates, QueryPlan basedOn) {
+    /**
+     * Groups by named key functions (in order) and computes the aggregates per group.
+     *
+     * @param keys       the key columns: name to the function reading the key from a record, in order
+     * @param aggregates the aggregate columns
+     * @param basedOn    the input plan, not {@code null}
+     */
+    public GroupByPlan(Map<String, ? extends Function<@Nullable Object, ?>> keys, List<Aggregate> aggregates,
+                       QueryPlan basedOn) {
         this.keys = Collections.unmodifiableMap(new LinkedHashMap<>(keys));
         this.aggregates = List.copyOf(aggregates);
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
-    /** Groups by dotted field paths, each key named by its path. */
+    /**
+     * Groups by dotted field paths, each key column named by its path.
+     *
+     * @param paths      the dotted paths of the keys, in order
+     * @param aggregates the aggregate columns
+     * @param basedOn    the input plan, not {@code null}
+     * @return the grouping
+     * @throws QueryException if a path is malformed
+     */
     public static GroupByPlan byFields(List<String> paths, List<Aggregate> aggregates, QueryPlan basedOn) {
         Map<String, Field> keys = new LinkedHashMap<>();
         for (String p : paths) {
@@ -42,20 +58,25 @@ public final class GroupByPlan implements QueryPlan {
         return new GroupByPlan(keys, aggregates, basedOn);
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return Stream.of(0).flatMap(x -> groups().stream());
     }
 
     private List<Object> groups() {
-        List<Function<Object, ?>> fns = new ArrayList<>(keys.values());
+        List<Function<@Nullable Object, ?>> fns = new ArrayList<>(keys.values());
         Map<List<ValueKey>, Aggregate.Accumulator[]> groups = new LinkedHashMap<>();
         Map<List<ValueKey>, Object[]> firstKeys = new LinkedHashMap<>();
-        try (Stream<Object> in = basedOn.execute()) {
+        try (Stream<@Nullable Object> in = basedOn.execute()) {
             in.forEach(r -> {
                 List<ValueKey> k = new ArrayList<>(fns.size());
                 Object[] raw = new Object[fns.size()];

@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.codec.ValueOrder;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
+import org.jspecify.annotations.Nullable;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +31,17 @@ public final class IndexLookupPlan implements QueryPlan {
     private final SecondaryIndex index;
     private final List<Object> keys;
 
-    /** Looks up {@code keys} in the index named {@code indexName} of {@code source}. */
-    public IndexLookupPlan(IndexedCollection source, String indexName, List<?> keys) {
+    /**
+     * Looks up keys in a secondary index by name: {@code new IndexLookupPlan(products, "category",
+     * List.of("books", "games"))}.
+     *
+     * @param source    the indexed collection, not {@code null}
+     * @param indexName the name of one of its indexes
+     * @param keys      the keys; {@code null} keys are skipped, as {@code null} is never indexed
+     * @throws QueryException if the collection has no index of that name, or a key is not an orderable
+     *                        value (a {@code Float}, a collection, an arbitrary object)
+     */
+    public IndexLookupPlan(IndexedCollection source, String indexName, List<? extends @Nullable Object> keys) {
         this.source = Objects.requireNonNull(source, "source");
         this.index = IndexRangePlan.resolve(source, indexName);
         TreeSet<Object> distinct = new TreeSet<>(ValueOrder.INSTANCE);
@@ -48,24 +58,41 @@ public final class IndexLookupPlan implements QueryPlan {
         this.keys = List.copyOf(distinct);
     }
 
-    /** Looks up one key. */
-    public IndexLookupPlan(IndexedCollection source, String indexName, Object key) {
+    /**
+     * Looks up one key in a secondary index by name.
+     *
+     * @param source    the indexed collection, not {@code null}
+     * @param indexName the name of one of its indexes
+     * @param key       the key; {@code null} finds nothing
+     * @throws QueryException if the collection has no index of that name, or the key is not orderable
+     */
+    public IndexLookupPlan(IndexedCollection source, String indexName, @Nullable Object key) {
         this(source, indexName, java.util.Collections.singletonList(key));
     }
 
+    /**
+     * The index read.
+     *
+     * @return the index's name
+     */
     public String indexName() {
         return index.definition().name();
     }
 
+    /**
+     * The keys looked up, in {@link ValueOrder}, without {@code null}s and repeats.
+     *
+     * @return the keys, unmodifiable
+     */
     public List<Object> keys() {
         return keys;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         boolean dedup = !countsFromIndex();
         return IntStream.range(0, keys.size()).boxed().flatMap(i -> {
-            Stream<Object> records = index.lookup(keys.get(i));
+            Stream<@Nullable Object> records = index.lookup(keys.get(i));
             if (!dedup || i == 0) {
                 return records;
             }

@@ -4,6 +4,7 @@ import io.protobase.collection.Dictionary;
 import io.protobase.index.FieldPath;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
+import org.jspecify.annotations.Nullable;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,7 @@ final class IndexPlanner {
     }
 
     /** An index plan for an expression, and the part of the expression it leaves to a residual filter. */
-    private record Access(QueryPlan plan, Expression residual, double cost) {
+    private record Access(QueryPlan plan, @Nullable Expression residual, double cost) {
         QueryPlan withResidual() {
             return residual == null ? plan : new WherePlan(residual, plan);
         }
@@ -48,7 +49,7 @@ final class IndexPlanner {
 
     static QueryPlan optimize(WherePlan where) {
         List<Expression> expressions = new ArrayList<>();
-        List<Predicate<Object>> lambdas = new ArrayList<>();
+        List<Predicate<@Nullable Object>> lambdas = new ArrayList<>();
         QueryPlan p = where;
         while (p instanceof WherePlan w) {
             if (w.expression().isPresent()) {
@@ -68,7 +69,7 @@ final class IndexPlanner {
                 .filter(a -> a.cost() < from.estimate().cost())
                 .map(Access::withResidual)
                 .orElseGet(() -> new WherePlan(filter, from));
-        for (Predicate<Object> lambda : lambdas) {
+        for (Predicate<@Nullable Object> lambda : lambdas) {
             result = new WherePlan(lambda, result);
         }
         return result;
@@ -81,7 +82,7 @@ final class IndexPlanner {
     }
 
     /** Why a filter directly over {@code from} is (or would be) evaluated by a scan; for explain(). */
-    static String scanReason(Predicate<Object> filter, FromPlan from) {
+    static String scanReason(Predicate<@Nullable Object> filter, FromPlan from) {
         if (!(filter instanceof Expression e)) {
             return "lambda filters are evaluated on every record";
         }
@@ -147,7 +148,7 @@ final class IndexPlanner {
     private static Optional<Access> conjunction(Expression.And and, IndexedCollection c) {
         List<Expression> terms = and.terms();
         int best = -1;
-        Access bestAccess = null;
+        @Nullable Access bestAccess = null;
         for (int i = 0; i < terms.size(); i++) {
             Optional<Access> a = access(terms.get(i), c);
             if (a.isPresent() && (bestAccess == null || a.get().cost() < bestAccess.cost())) {

@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;
+import org.jspecify.annotations.Nullable;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,6 +30,19 @@ public final class IndexRangePlan implements QueryPlan {
     private final boolean toInclusive;
     private final boolean empty;
 
+    /**
+     * Scans a range of a secondary index by name: {@code new IndexRangePlan(products, "price", 10, true,
+     * Dictionary.UNBOUNDED, false)} reads every record priced 10 or more, by price.
+     *
+     * @param source        the indexed collection, not {@code null}
+     * @param indexName     the name of one of its indexes
+     * @param from          the low bound, or {@link Dictionary#UNBOUNDED}
+     * @param fromInclusive whether a key equal to {@code from} is in the range
+     * @param to            the high bound, or {@link Dictionary#UNBOUNDED}
+     * @param toInclusive   whether a key equal to {@code to} is in the range
+     * @throws QueryException if the collection has no index of that name, or a bound is {@code null} or
+     *                        not an orderable value
+     */
     public IndexRangePlan(IndexedCollection source, String indexName, Object from, boolean fromInclusive, Object to,
                           boolean toInclusive) {
         this.source = Objects.requireNonNull(source, "source");
@@ -69,12 +83,17 @@ public final class IndexRangePlan implements QueryPlan {
         return c == null || c > 0 || (c == 0 && !(fi && ti));
     }
 
+    /**
+     * The index read.
+     *
+     * @return the index's name
+     */
     public String indexName() {
         return index.definition().name();
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return empty ? Stream.empty() : Stream.of(0).flatMap(x -> index.range(from, fromInclusive, to, toInclusive));
     }
 

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,10 +29,10 @@ final class IndexUnionPlan implements QueryPlan {
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return IntStream.range(0, branches.size()).boxed().flatMap(i -> {
             List<Expression> earlier = filters.subList(0, i);
-            Stream<Object> s = branches.get(i).execute();
+            Stream<@Nullable Object> s = branches.get(i).execute();
             return earlier.isEmpty() ? s : s.filter(r -> earlier.stream().noneMatch(e -> e.test(r)));
         });
     }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -41,18 +43,41 @@ public final class JoinPlan implements QueryPlan {
 
     private final QueryPlan left;
     private final QueryPlan right;
-    private final Function<Object, ?> leftKey;
-    private final Function<Object, ?> rightKey;
+    private final Function<@Nullable Object, ?> leftKey;
+    private final Function<@Nullable Object, ?> rightKey;
     private final Type type;
-    private final BiFunction<Object, Object, ?> combiner;
+    private final BiFunction<@Nullable Object, @Nullable Object, ?> combiner;
 
-    /** Joins with the default {@code {left, right}} row combiner. */
-    public JoinPlan(QueryPlan left, QueryPlan right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, Type type) {
+    /**
+     * Joins with the default {@code {left, right}} row combiner ({@link #pair}).
+     *
+     * @param left     the probe side, streamed
+     * @param right    the build side, held in memory while the join runs
+     * @param leftKey  the key of a left record
+     * @param rightKey the key of a right record
+     * @param type     which unmatched records to keep
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public JoinPlan(QueryPlan left, QueryPlan right, Function<@Nullable Object, ?> leftKey,
+                    Function<@Nullable Object, ?> rightKey, Type type) {
         this(left, right, leftKey, rightKey, type, JoinPlan::pair);
     }
 
-    public JoinPlan(QueryPlan left, QueryPlan right, Function<Object, ?> leftKey, Function<Object, ?> rightKey, Type type,
-                    BiFunction<Object, Object, ?> combiner) {
+    /**
+     * Joins, combining each output pair with a function.
+     *
+     * @param left     the probe side, streamed
+     * @param right    the build side, held in memory while the join runs
+     * @param leftKey  the key of a left record
+     * @param rightKey the key of a right record
+     * @param type     which unmatched records to keep
+     * @param combiner makes the output record from a left and a right record; it gets {@code null} for
+     *                 the missing side of an outer join
+     * @throws NullPointerException if an argument is {@code null}
+     */
+    public JoinPlan(QueryPlan left, QueryPlan right, Function<@Nullable Object, ?> leftKey,
+                    Function<@Nullable Object, ?> rightKey, Type type,
+                    BiFunction<@Nullable Object, @Nullable Object, ?> combiner) {
         this.left = Objects.requireNonNull(left, "left");
         this.right = Objects.requireNonNull(right, "right");
         this.leftKey = Objects.requireNonNull(leftKey, "leftKey");
@@ -61,23 +86,29 @@ public final class JoinPlan implements QueryPlan {
         this.combiner = Objects.requireNonNull(combiner, "combiner");
     }
 
-    /** The default combiner: {@code {left: l, right: r}}, a missing side as {@code null}. */
-    public static Map<String, Object> pair(Object left, Object right) {
-        Map<String, Object> m = new LinkedHashMap<>();
+    /**
+     * The default combiner: {@code {left: l, right: r}}, a missing side as {@code null}.
+     *
+     * @param left  the left record, or {@code null}
+     * @param right the right record, or {@code null}
+     * @return an unmodifiable map with the keys {@code "left"} and {@code "right"}
+     */
+    public static Map<String, @Nullable Object> pair(@Nullable Object left, @Nullable Object right) {
+        Map<String, @Nullable Object> m = new LinkedHashMap<>();
         m.put("left", left);
         m.put("right", right);
         return Collections.unmodifiableMap(m);
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return Stream.of(0).flatMap(x -> run());
     }
 
-    private Stream<Object> run() {
+    private Stream<@Nullable Object> run() {
         List<Object> build = new ArrayList<>();
         Map<ValueKey, List<Integer>> table = new HashMap<>();
-        try (Stream<Object> in = right.execute()) {
+        try (Stream<@Nullable Object> in = right.execute()) {
             in.forEach(r -> {
                 Object k = rightKey.apply(r);
                 if (!ValueSemantics.missing(k)) {
@@ -88,7 +119,7 @@ public final class JoinPlan implements QueryPlan {
         }
         boolean[] matched = new boolean[build.size()];
         boolean keepLeft = type == Type.LEFT || type == Type.FULL;
-        Stream<Object> probed = left.execute().flatMap(l -> {
+        Stream<@Nullable Object> probed = left.execute().flatMap(l -> {
             Object k = leftKey.apply(l);
             List<Integer> hits = ValueSemantics.missing(k) ? null : table.get(new ValueKey(k));
             if (hits == null) {
@@ -102,7 +133,7 @@ public final class JoinPlan implements QueryPlan {
         if (type == Type.INNER || type == Type.LEFT) {
             return probed;
         }
-        Stream<Object> unmatchedRight = Stream.of(0).flatMap(x -> IntStream.range(0, build.size())
+        Stream<@Nullable Object> unmatchedRight = Stream.of(0).flatMap(x -> IntStream.range(0, build.size())
                 .filter(i -> !matched[i]).mapToObj(i -> combiner.apply(null, build.get(i))));
         return Stream.concat(probed, unmatchedRight);
     }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -10,6 +12,13 @@ public final class LimitPlan implements QueryPlan {
     private final long limit;
     private final QueryPlan basedOn;
 
+    /**
+     * Keeps the first {@code limit} records.
+     *
+     * @param limit   the number of records to keep, 0 or more
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if {@code limit} is negative
+     */
     public LimitPlan(long limit, QueryPlan basedOn) {
         if (limit < 0) {
             throw new QueryException("limit(" + limit + ") is negative; pass the number of records to keep, 0 or more");
@@ -18,16 +27,26 @@ public final class LimitPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The number of records kept.
+     *
+     * @return the limit
+     */
     public long limit() {
         return limit;
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().limit(limit);
     }
 

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
@@ -10,6 +12,13 @@ public final class OffsetPlan implements QueryPlan {
     private final long offset;
     private final QueryPlan basedOn;
 
+    /**
+     * Skips the first {@code offset} records.
+     *
+     * @param offset  the number of records to skip, 0 or more
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if {@code offset} is negative
+     */
     public OffsetPlan(long offset, QueryPlan basedOn) {
         if (offset < 0) {
             throw new QueryException("offset(" + offset + ") is negative; pass the number of records to skip, 0 or more");
@@ -18,16 +27,26 @@ public final class OffsetPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The number of records skipped.
+     *
+     * @return the offset
+     */
     public long offset() {
         return offset;
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().skip(offset);
     }
 

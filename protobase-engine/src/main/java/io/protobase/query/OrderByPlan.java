@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,6 +20,14 @@ public final class OrderByPlan implements QueryPlan {
     private final List<SortKey> keys;
     private final QueryPlan basedOn;
 
+    /**
+     * Sorts by the keys, the first deciding first.
+     *
+     * @param keys    the sort keys, at least one
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if {@code keys} is empty, or, when run, if two values of a key cannot be
+     *                        ordered
+     */
     public OrderByPlan(List<SortKey> keys, QueryPlan basedOn) {
         if (keys.isEmpty()) {
             throw new QueryException("orderBy needs at least one sort key, e.g. SortKey.asc(\"price\")");
@@ -26,16 +36,26 @@ public final class OrderByPlan implements QueryPlan {
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The sort keys.
+     *
+     * @return the keys, first deciding first, unmodifiable
+     */
     public List<SortKey> keys() {
         return keys;
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         Comparator<Object> order = keys.get(0).comparator();
         for (int i = 1; i < keys.size(); i++) {
             order = order.thenComparing(keys.get(i).comparator());
@@ -43,7 +63,7 @@ public final class OrderByPlan implements QueryPlan {
         Comparator<Object> o = order;
         return Stream.of(0).flatMap(x -> {
             List<Object> all;
-            try (Stream<Object> in = basedOn.execute()) {
+            try (Stream<@Nullable Object> in = basedOn.execute()) {
                 all = in.collect(Collectors.toCollection(ArrayList::new));
             }
             all.sort(o);

@@ -11,6 +11,11 @@ public class QueryException extends ProtoBaseException {
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A query error.
+     *
+     * @param message what is wrong with the query, naming the offending part, and how to change it
+     */
     public QueryException(String message) {
         super(message);
     }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Iterator;
 import java.util.stream.Stream;
 
@@ -17,27 +19,54 @@ import java.util.stream.Stream;
  */
 public interface QueryPlan {
 
-    /** Streams the result records. */
-    Stream<Object> execute();
+    /**
+     * Runs the plan exactly as built (no optimization) and streams its records lazily; close the
+     * stream when not reading it to the end.
+     *
+     * @return the result records, read from the source as they are consumed
+     * @throws QueryException if the plan meets records it cannot process (see the operator)
+     */
+    Stream<@Nullable Object> execute();
 
-    /** Iterates the result records. */
-    default Iterator<Object> iterator() {
+    /**
+     * Runs the plan as {@link #execute()} does and iterates its records.
+     *
+     * @return an iterator over the result records
+     */
+    default Iterator<@Nullable Object> iterator() {
         return execute().iterator();
     }
 
-    /** Counts the result records; index plans answer from index counts without loading records. */
+    /**
+     * Counts the result records; index plans answer from index counts without loading records.
+     *
+     * @return the number of result records
+     */
     default long count() {
-        try (Stream<Object> s = execute()) {
+        try (Stream<@Nullable Object> s = execute()) {
             return s.count();
         }
     }
 
-    /** Returns an equivalent plan using indexes where they are cheaper than a scan. */
+    /**
+     * Returns an equivalent plan using indexes where they are cheaper than a scan; this plan is
+     * unchanged.
+     *
+     * @return the optimized plan, giving the same records (see {@link IndexPlanner} for the order)
+     */
     QueryPlan optimize();
 
-    /** Estimates the result size and the cost of producing it, from statistics only. */
+    /**
+     * Estimates the result size and the cost of producing it, from statistics only.
+     *
+     * @return the estimate; nothing is executed
+     */
     Estimate estimate();
 
-    /** Describes this plan and its inputs with estimates, without executing anything. */
+    /**
+     * Describes this plan and its inputs with estimates, without executing anything.
+     *
+     * @return the explanation tree
+     */
     Explanation explain();
 }

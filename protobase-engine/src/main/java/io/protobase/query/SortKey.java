@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.Comparator;
 import java.util.Objects;
 import java.util.function.Function;
@@ -10,49 +12,95 @@ import java.util.function.Function;
  * io.protobase.codec.ValueOrder}: numbers numerically whatever their Java type, and values of
  * different type groups by group ({@code Boolean < numbers < String < ...}). Unless set otherwise,
  * missing values sort as if larger than every value, as in PostgreSQL: last when ascending, first
- * when descending.
+ * when descending. For example {@code orderBy(SortKey.desc("price").nullsLast(), SortKey.asc("name"))}.
+ *
+ * @param extractor   reads the sort value from a record
+ * @param description how {@code explain()} shows the key
+ * @param descending  whether larger values come first
+ * @param nulls       where missing values go
  */
-public record SortKey(Function<Object, ?> extractor, String description, boolean descending, Nulls nulls) {
+public record SortKey(Function<@Nullable Object, ?> extractor, String description, boolean descending, Nulls nulls) {
 
     /** Where missing values go. */
     public enum Nulls {
-        FIRST, LAST
+        /** Missing values before every value. */
+        FIRST,
+        /** Missing values after every value. */
+        LAST
     }
 
+    /**
+     * Checks the parts; the factory methods are the usual way to make one.
+     *
+     * @param extractor   reads the sort value from a record, not {@code null}
+     * @param description how {@code explain()} shows the key, not {@code null}
+     * @param descending  whether larger values come first
+     * @param nulls       where missing values go, not {@code null}
+     */
     public SortKey {
         Objects.requireNonNull(extractor, "extractor");
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(nulls, "nulls");
     }
 
-    /** Ascending by a dotted field path, nulls last. */
+    /**
+     * Ascending by a dotted field path, missing values last: {@code SortKey.asc("price")}.
+     *
+     * @param path the dotted path of the sort value
+     * @return the sort key
+     * @throws QueryException if the path is malformed
+     */
     public static SortKey asc(String path) {
         Field f = Field.of(path);
         return new SortKey(f, f.toString(), false, Nulls.LAST);
     }
 
-    /** Descending by a dotted field path, nulls first. */
+    /**
+     * Descending by a dotted field path, missing values first: {@code SortKey.desc("price")}.
+     *
+     * @param path the dotted path of the sort value
+     * @return the sort key
+     * @throws QueryException if the path is malformed
+     */
     public static SortKey desc(String path) {
         Field f = Field.of(path);
         return new SortKey(f, f.toString(), true, Nulls.FIRST);
     }
 
-    /** Ascending by a computed value, nulls last. */
-    public static SortKey asc(Function<Object, ?> extractor) {
+    /**
+     * Ascending by a computed value, missing values last.
+     *
+     * @param extractor computes the sort value from a record, not {@code null}; it may return {@code null}
+     * @return the sort key
+     */
+    public static SortKey asc(Function<@Nullable Object, ?> extractor) {
         return new SortKey(extractor, extractor instanceof Field f ? f.toString() : "lambda", false, Nulls.LAST);
     }
 
-    /** Descending by a computed value, nulls first. */
-    public static SortKey desc(Function<Object, ?> extractor) {
+    /**
+     * Descending by a computed value, missing values first.
+     *
+     * @param extractor computes the sort value from a record, not {@code null}; it may return {@code null}
+     * @return the sort key
+     */
+    public static SortKey desc(Function<@Nullable Object, ?> extractor) {
         return new SortKey(extractor, extractor instanceof Field f ? f.toString() : "lambda", true, Nulls.FIRST);
     }
 
-    /** This key with missing values first. */
+    /**
+     * This key with missing values first.
+     *
+     * @return a new key; this one is unchanged
+     */
     public SortKey nullsFirst() {
         return new SortKey(extractor, description, descending, Nulls.FIRST);
     }
 
-    /** This key with missing values last. */
+    /**
+     * This key with missing values last.
+     *
+     * @return a new key; this one is unchanged
+     */
     public SortKey nullsLast() {
         return new SortKey(extractor, description, descending, Nulls.LAST);
     }

@@ -8,14 +8,29 @@ package io.protobase.query;
  * UNKNOWN} is {@code FALSE}, {@code TRUE or UNKNOWN} is {@code TRUE}.
  */
 public enum Truth {
-    TRUE, FALSE, UNKNOWN;
+    /** The record satisfies the condition. */
+    TRUE,
+    /** The record does not satisfy the condition. */
+    FALSE,
+    /** The condition cannot be decided: a value is missing or the values are not comparable. */
+    UNKNOWN;
 
-    /** {@code TRUE} or {@code FALSE}. */
+    /**
+     * The truth value of a Java boolean.
+     *
+     * @param value the boolean
+     * @return {@code TRUE} or {@code FALSE}
+     */
     public static Truth of(boolean value) {
         return value ? TRUE : FALSE;
     }
 
-    /** Kleene negation. */
+    /**
+     * Kleene negation.
+     *
+     * @return {@code FALSE} for {@code TRUE}, {@code TRUE} for {@code FALSE}, {@code UNKNOWN} for
+     *         {@code UNKNOWN}
+     */
     public Truth not() {
         return switch (this) {
             case TRUE -> FALSE;
@@ -24,7 +39,12 @@ public enum Truth {
         };
     }
 
-    /** Kleene conjunction. */
+    /**
+     * Kleene conjunction.
+     *
+     * @param other the other operand, not {@code null}
+     * @return {@code FALSE} if either is, {@code TRUE} if both are, otherwise {@code UNKNOWN}
+     */
     public Truth and(Truth other) {
         if (this == FALSE || other == FALSE) {
             return FALSE;
@@ -32,7 +52,12 @@ public enum Truth {
         return this == TRUE && other == TRUE ? TRUE : UNKNOWN;
     }
 
-    /** Kleene disjunction. */
+    /**
+     * Kleene disjunction.
+     *
+     * @param other the other operand, not {@code null}
+     * @return {@code TRUE} if either is, {@code FALSE} if both are, otherwise {@code UNKNOWN}
+     */
     public Truth or(Truth other) {
         if (this == TRUE || other == TRUE) {
             return TRUE;

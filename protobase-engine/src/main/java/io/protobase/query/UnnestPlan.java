@@ -2,6 +2,7 @@ package io.protobase.query;
 
 import io.protobase.ProtoBaseException;
 import io.protobase.collection.DbObject;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,40 +21,62 @@ import java.util.stream.Stream;
  */
 public final class UnnestPlan implements QueryPlan {
 
-    private final Function<Object, ?> elements;
+    private final Function<@Nullable Object, ?> elements;
     private final String description;
-    private final String alias;
+    private final @Nullable String alias;
     private final QueryPlan basedOn;
 
-    /** The elements of the field at {@code path}; {@code alias} may be {@code null}. */
-    public UnnestPlan(String path, String alias, QueryPlan basedOn) {
+    /**
+     * The elements of the collection at a field of each record.
+     *
+     * @param path    the dotted path of the collection-valued field
+     * @param alias   the name the element is bound to in a copy of the record, or {@code null} to yield
+     *                the bare elements
+     * @param basedOn the input plan, not {@code null}
+     * @throws QueryException if the path is malformed
+     */
+    public UnnestPlan(String path, @Nullable String alias, QueryPlan basedOn) {
         this(Field.of(path), path, alias, basedOn);
     }
 
-    /** The elements of the collection {@code elements} returns for each record; {@code alias} may be {@code null}. */
-    public UnnestPlan(Function<Object, ?> elements, String alias, QueryPlan basedOn) {
+    /**
+     * The elements of the collection a function returns for each record.
+     *
+     * @param elements computes the collection from a record, not {@code null}; a {@code null} or a
+     *                 non-collection yields nothing
+     * @param alias    the name the element is bound to in a copy of the record, or {@code null} to yield
+     *                 the bare elements
+     * @param basedOn  the input plan, not {@code null}
+     */
+    public UnnestPlan(Function<@Nullable Object, ?> elements, @Nullable String alias, QueryPlan basedOn) {
         this(elements, elements instanceof Field f ? f.toString() : "lambda", alias, basedOn);
     }
 
-    private UnnestPlan(Function<Object, ?> elements, String description, String alias, QueryPlan basedOn) {
+    private UnnestPlan(Function<@Nullable Object, ?> elements, String description, @Nullable String alias,
+                       QueryPlan basedOn) {
         this.elements = Objects.requireNonNull(elements, "elements");
         this.description = description;
         this.alias = alias;
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().flatMap(r -> {
             Object c = elements.apply(r);
             if (!(FromPlan.isCollection(c) || c instanceof Map<?, ?>) || c instanceof DbObject) {
                 return Stream.empty();
             }
-            Stream<Object> es = FromPlan.recordsOf(c);
+            Stream<@Nullable Object> es = FromPlan.recordsOf(c);
             return alias == null ? es : es.map(e -> bind(r, e));
         });
     }

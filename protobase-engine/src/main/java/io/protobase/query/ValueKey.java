@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.ProtoBaseException;
 import io.protobase.codec.StableHash;
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -18,12 +19,12 @@ import java.util.Objects;
  */
 final class ValueKey {
 
-    private final Object value;
+    private final @Nullable Object value;
     private final boolean orderable;
-    private final Map<ValueKey, ValueKey> entries;
+    private final @Nullable Map<ValueKey, ValueKey> entries;
     private final int hash;
 
-    ValueKey(Object value) {
+    ValueKey(@Nullable Object value) {
         this.value = value == FieldPath.ABSENT ? null : value;
         if (this.value instanceof Map<?, ?> m) {
             // rows made by select/groupBy/join: equal when their entries are equal as values
@@ -53,7 +54,7 @@ final class ValueKey {
     }
 
     /** The value this key was made from ({@code null} for a missing value). */
-    Object value() {
+    @Nullable Object value() {
         return value;
     }
 

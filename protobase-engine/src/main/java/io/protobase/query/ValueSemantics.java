@@ -3,6 +3,7 @@ package io.protobase.query;
 import io.protobase.UnsupportedValueException;
 import io.protobase.codec.ValueOrder;
 import io.protobase.index.FieldPath;
+import org.jspecify.annotations.Nullable;
 
 import java.util.Objects;
 
@@ -21,12 +22,12 @@ final class ValueSemantics {
     private ValueSemantics() {
     }
 
-    static boolean missing(Object v) {
+    static boolean missing(@Nullable Object v) {
         return v == null || v == FieldPath.ABSENT;
     }
 
     /** Whether {@code v} is a key {@code ValueOrder} can order (and an index can hold). */
-    static boolean orderable(Object v) {
+    static boolean orderable(@Nullable Object v) {
         try {
             ValueOrder.requireOrderable(v);
             return true;
@@ -36,7 +37,7 @@ final class ValueSemantics {
     }
 
     /** The order of two non-missing values of one type group, or {@code null} when they have none. */
-    static Integer compareWithinGroup(Object a, Object b) {
+    static @Nullable Integer compareWithinGroup(@Nullable Object a, @Nullable Object b) {
         try {
             return ORDER.comparable(a, b) ? ORDER.compare(a, b) : null;
         } catch (UnsupportedValueException e) {
@@ -45,7 +46,7 @@ final class ValueSemantics {
     }
 
     /** SQL equality: UNKNOWN with a missing side, FALSE across type groups. */
-    static Truth equal(Object a, Object b) {
+    static Truth equal(@Nullable Object a, @Nullable Object b) {
         if (missing(a) || missing(b)) {
             return Truth.UNKNOWN;
         }
@@ -54,7 +55,7 @@ final class ValueSemantics {
     }
 
     /** SQL ordering: UNKNOWN with a missing side or across type groups; else {@code sign(a - b)} tested by {@code test}. */
-    static Truth order(Object a, Object b, java.util.function.IntPredicate test) {
+    static Truth order(@Nullable Object a, @Nullable Object b, java.util.function.IntPredicate test) {
         if (missing(a) || missing(b)) {
             return Truth.UNKNOWN;
         }
@@ -66,7 +67,7 @@ final class ValueSemantics {
      * The total order used by sorting, min and max: {@code ValueOrder} across all groups. Throws a
      * {@link QueryException} naming {@code what} for values it cannot order.
      */
-    static int compareTotal(Object a, Object b, String what) {
+    static int compareTotal(@Nullable Object a, @Nullable Object b, String what) {
         try {
             return ORDER.compare(a, b);
         } catch (UnsupportedValueException e) {
@@ -76,12 +77,12 @@ final class ValueSemantics {
         }
     }
 
-    static String describe(Object v) {
+    static String describe(@Nullable Object v) {
         return v == null ? "null" : v.getClass().getSimpleName() + " " + v;
     }
 
     /** A value for display in expressions and explain output. */
-    static String show(Object v) {
+    static String show(@Nullable Object v) {
         if (v instanceof String s) {
             return "'" + s.replace("'", "''") + "'";
         }

@@ -1,5 +1,7 @@
 package io.protobase.query;
 
+import org.jspecify.annotations.Nullable;
+
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -18,35 +20,59 @@ import java.util.stream.Stream;
  */
 public final class WherePlan implements QueryPlan {
 
-    private final Predicate<Object> filter;
+    private final Predicate<@Nullable Object> filter;
     private final QueryPlan basedOn;
 
-    /** Keeps the records for which the lambda returns true. */
-    public WherePlan(Predicate<Object> filter, QueryPlan basedOn) {
+    /**
+     * Keeps the records for which the lambda returns true; the optimizer cannot look inside it.
+     *
+     * @param filter  the predicate, not {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
+    public WherePlan(Predicate<@Nullable Object> filter, QueryPlan basedOn) {
         this.filter = Objects.requireNonNull(filter, "filter");
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");
     }
 
-    /** Keeps the records for which the expression is {@link Truth#TRUE}. */
+    /**
+     * Keeps the records for which the expression is {@link Truth#TRUE}.
+     *
+     * @param filter  the expression, not {@code null}
+     * @param basedOn the input plan, not {@code null}
+     */
     public WherePlan(Expression filter, QueryPlan basedOn) {
-        this((Predicate<Object>) filter, basedOn);
+        this((Predicate<@Nullable Object>) filter, basedOn);
     }
 
-    public Predicate<Object> filter() {
+    /**
+     * The filter as a predicate, whichever way it was given.
+     *
+     * @return the filter
+     */
+    public Predicate<@Nullable Object> filter() {
         return filter;
     }
 
-    /** The filter, when it is an expression the optimizer can read. */
+    /**
+     * The filter, when it is an expression the optimizer can read.
+     *
+     * @return the expression, or empty for a lambda filter
+     */
     public Optional<Expression> expression() {
         return filter instanceof Expression e ? Optional.of(e) : Optional.empty();
     }
 
+    /**
+     * The plan this one reads.
+     *
+     * @return the input plan
+     */
     public QueryPlan basedOn() {
         return basedOn;
     }
 
     @Override
-    public Stream<Object> execute() {
+    public Stream<@Nullable Object> execute() {
         return basedOn.execute().filter(filter);
     }
 
