@@ -1,10 +1,13 @@
 package io.protobase.benchmarks;
 
+import io.protobase.CompactionResult;
+import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FsyncPolicy;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Space (3), not a JMH benchmark: throughput and latency percentiles of one-key commits on a ProtoBase
@@ -32,14 +36,16 @@ import java.util.concurrent.Future;
  * thread count, closed, reopened and checked afterwards, then deleted. {@code fsync} is the policy of the measured
  * commits ({@code commit}, the default: durable commits; {@code none}: their CPU and write cost alone).
  *
- * <p><b>{@code during}</b> names the {@link Background} work: today only {@code none}. Compaction plugs in
- * there once the engine has it (issue 13, item 2): a case of {@link Background#start} that starts it on the
- * store's object space before the warm-up, and whose {@code stop()} stops it and says what it did (segments
- * dropped, bytes reclaimed).
+ * <p><b>{@code during}</b> names the {@link Background} work: {@code none}, or {@code compaction}: a thread
+ * that runs {@code ObjectSpace.compact()} once a second from before the warm-up to after the last recorded
+ * commit, an on-demand run each time (no bytes-per-second budget: harsher than the background compactor a
+ * user gets). Its {@code stop()} says what the runs did. {@code retention} (seconds; default: the engine's)
+ * is the store's history retention: replaced atoms become reclaimable only once older than it, so a run
+ * shorter than the retention reclaims only what the load left behind.
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.CommitLatency \
- *     [size=100000] [threads=1,8] [warmup=5] [seconds=15] [fsync=commit] [during=none]
+ *     [size=100000] [threads=1,8] [warmup=5] [seconds=15] [fsync=commit] [during=none|compaction] [retention=]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
@@ -55,18 +61,75 @@ public final class CommitLatency {
     interface Background {
 
         /** The names {@code during} accepts. */
-        Set<String> NAMES = Set.of("none");
+        Set<String> NAMES = Set.of("none", "compaction");
 
         /** Starts the work named {@code name} (one of {@link #NAMES}) on {@code store}. */
         static Background start(String name, FileStores.ProtoBaseFile store) {
-            if (!"none".equals(name)) {
-                throw new IllegalArgumentException("no background work named " + name + "; known: " + NAMES);
-            }
-            return () -> "nothing";
+            return switch (name) {
+                case "none" -> () -> "nothing";
+                case "compaction" -> Compaction.start(store.space);
+                default -> throw new IllegalArgumentException("no background work named " + name + "; known: " + NAMES);
+            };
         }
 
         /** Stops the work; returns what it did, for the report. */
         String stop();
+    }
+
+    /** {@code ObjectSpace.compact()} once a second on a thread of its own, with totals of what the runs did. */
+    private static final class Compaction implements Background {
+        private final ObjectSpace space;
+        private final CountDownLatch stopped = new CountDownLatch(1);
+        private final Thread thread;
+        private long runs;
+        private long segmentsRewritten;
+        private long bytesRewritten;
+        private long segmentsReleased;
+        private long bytesReleased;
+        private RuntimeException failure;
+
+        private Compaction(ObjectSpace space) {
+            this.space = space;
+            this.thread = new Thread(this::loop, "compaction-beside-commits");
+        }
+
+        static Compaction start(ObjectSpace space) {
+            Compaction c = new Compaction(space);
+            c.thread.start();
+            return c;
+        }
+
+        private void loop() {
+            try {
+                do {
+                    CompactionResult r = space.compact();
+                    runs++;
+                    segmentsRewritten += r.segmentsRewritten();
+                    bytesRewritten += r.bytesRewritten();
+                    segmentsReleased += r.segmentsReleased();
+                    bytesReleased += r.bytesReleased();
+                } while (!stopped.await(1, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+
+        @Override
+        public String stop() {
+            stopped.countDown();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (failure != null) {
+                throw new IllegalStateException("compaction failed beside the commits", failure);
+            }
+            return String.format(Locale.ROOT, "%d compaction runs rewrote %d segments (%,d bytes) and released %d "
+                    + "(%,d bytes)", runs, segmentsRewritten, bytesRewritten, segmentsReleased, bytesReleased);
+        }
     }
 
     public static void main(String[] args) throws InterruptedException, ExecutionException {
@@ -77,20 +140,22 @@ public final class CommitLatency {
         defaults.put("seconds", "15");
         defaults.put("fsync", "commit");
         defaults.put("during", "none");
+        defaults.put("retention", "");
         MainArgs a = new MainArgs("CommitLatency", args, defaults);
         FsyncPolicy fsync = FsyncPolicy.valueOf(a.choice("fsync", Set.of("commit", "interval", "none"))
                 .toUpperCase(Locale.ROOT));
         String during = a.choice("during", Background.NAMES);
+        Duration retention = a.string("retention").isEmpty() ? null : Duration.ofSeconds(a.count("retention"));
         System.out.printf("One-key commits on a file store, latency and throughput (%s; stores under %s)%n",
                 a.describe(), FileStores.baseDir());
         for (String t : a.string("threads").split(",")) {
             int threads = Integer.parseInt(t.trim());
-            run(a.count("size"), threads, a.count("warmup"), a.count("seconds"), fsync, during);
+            run(a.count("size"), threads, a.count("warmup"), a.count("seconds"), fsync, during, retention);
         }
     }
 
-    private static void run(int size, int threads, int warmupSeconds, int seconds, FsyncPolicy fsync, String during)
-            throws InterruptedException, ExecutionException {
+    private static void run(int size, int threads, int warmupSeconds, int seconds, FsyncPolicy fsync, String during,
+                            Duration retention) throws InterruptedException, ExecutionException {
         int slice = size / threads;
         if (slice == 0) {
             throw new IllegalArgumentException("CommitLatency: size " + size + " is smaller than threads " + threads);
@@ -103,7 +168,7 @@ public final class CommitLatency {
             List<Writer> writers = new ArrayList<>();
             String background;
             long fsyncs;
-            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(dir, fsync)) {
+            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(dir, fsync, Duration.ZERO, retention)) {
                 Background work = Background.start(during, store);
                 try {
                     CountDownLatch ready = new CountDownLatch(threads);

@@ -143,12 +143,17 @@ public final class FileStores {
         public final Database db;
 
         private ProtoBaseFile(Path dir, FsyncPolicy fsync, Duration groupCommitDelay) {
+            this(dir, fsync, groupCommitDelay, null);
+        }
+
+        private ProtoBaseFile(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention) {
             this.dir = dir;
             this.storage = new StandaloneFileStorage(new FileBlockProvider(dir),
                     StandaloneFileStorage.Options.defaults().withFsync(fsync));
             ObjectSpace s = null;
             try {
-                s = ObjectSpace.builder(storage).groupCommitDelay(groupCommitDelay).build();
+                ObjectSpace.Builder builder = ObjectSpace.builder(storage).groupCommitDelay(groupCommitDelay);
+                s = (retention == null ? builder : builder.historyRetention(retention)).build();
                 this.space = s;
                 this.db = s.getDatabase(Dataset.NAME);
             } catch (RuntimeException e) {
@@ -177,6 +182,14 @@ public final class FileStores {
         /** Opens the store in {@code dir} with an fsync policy and a group commit delay (see ObjectSpace.Builder). */
         public static ProtoBaseFile open(Path dir, FsyncPolicy fsync, Duration groupCommitDelay) {
             return new ProtoBaseFile(dir, fsync, groupCommitDelay);
+        }
+
+        /**
+         * Opens the store in {@code dir} with an fsync policy and a history retention other than the
+         * engine's default (how long replaced atoms stay live before compaction may reclaim them).
+         */
+        public static ProtoBaseFile open(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention) {
+            return new ProtoBaseFile(dir, fsync, groupCommitDelay, retention);
         }
 
         /** A new store in {@code dir} holding entries {@code 1..size}, built in one transaction and committed. */

@@ -28,8 +28,18 @@ class CommitLatencyTests {
     }
 
     @Test
+    void runsCompactionBesideTheCommitsAndSaysWhatItDid() throws Exception {
+        String out = ProgramRun.output(stores, CommitLatency::main, "size=1000", "threads=1", "warmup=0",
+                "seconds=1", "fsync=none", "during=compaction", "retention=0");
+
+        assertThat(out).contains("1 thread, fsync=none, during=compaction: ").containsPattern("beside them: \\d+ compaction runs");
+        assertThat(stores).isEmptyDirectory();
+    }
+
+    @Test
     void refusesBackgroundWorkItDoesNotKnowNamingTheKnownOnes() {
         assertThatIllegalArgumentException().isThrownBy(() -> ProgramRun.output(stores, CommitLatency::main,
-                "during=defragmentation")).withMessageContaining("during must be one of [none]");
+                "during=defragmentation")).withMessageContaining("during must be one of [")
+                .withMessageContaining("compaction").withMessageContaining("none");
     }
 }
