@@ -571,9 +571,10 @@ public final class ObjectSpace implements AutoCloseable {
     public Statistics statistics() {
         var cache = store.cache().stats();
         SpaceState s = versions.current();
-        return new Statistics(pipeline.commits(), conflicts.sum(), pipeline.batches(), store.bytesWritten(), store.bytesRead(),
-                cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
-                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt(),
+        return new Statistics(pipeline.commits(), conflicts.sum(), pipeline.batches(), store.bytesWritten(),
+                store.bytesRead(), cache.hitCount(), cache.missCount(), cache.evictionCount(),
+                store.cache().weightedSize(), store.cache().maximumBytes(), s.sequence(),
+                s.sequence() == 0 ? null : s.createdAt(),
                 compactor == null ? 0 : compactor.runs(), compactor == null ? 0 : compactor.bytesRewritten(),
                 compactor == null ? 0 : compactor.segmentsReleased(), compactor == null ? 0 : compactor.bytesReleased(),
                 compactor == null ? null : compactor.lastError());
