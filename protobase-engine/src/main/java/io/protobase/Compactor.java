@@ -2,14 +2,22 @@ package io.protobase;
 
 import io.protobase.collection.AtomGraph;
 import io.protobase.storage.SegmentReclaimer;
+import io.protobase.storage.SharedStorage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Space reclamation for one object space ({@link ObjectSpace#compact()}): rewrites the live atoms
@@ -17,7 +25,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * retained version reaches any more.
  *
  * <p>A run has three steps. <b>Choose</b>: the live bytes of each segment are summed over every
- * retained version ({@link ObjectSpace#retainedRoots()}); a sealed segment is a victim when its live
+ * retained version ({@link SpaceRetention#retainedRoots()}); a sealed segment is a victim when its live
  * fraction is below the threshold and its dead bytes reach the floor, emptiest first. <b>Rewrite</b>:
  * the current version's atoms that live in a victim, and every atom above them up to the catalog, are
  * pushed again and published as a new version by compare-and-set of the root; when a commit wins the
@@ -34,7 +42,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Compactor {
 
-    private final ObjectSpace space;
+    private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
+
+    private final SharedStorage storage;
+    private final SpaceVersions versions;
+    private final SpaceRetention retention;
+    private final CommitPipeline pipeline;
     private final SegmentReclaimer reclaimer;
     private final AtomGraph graph;
     private final double liveFraction;
@@ -44,9 +57,15 @@ final class Compactor {
     private final AtomicLong segmentsReleased = new AtomicLong();
     private final AtomicLong bytesReleased = new AtomicLong();
     private volatile String lastError;
+    /** Runs the background compaction; {@code null} when it is off. */
+    private volatile ScheduledExecutorService background;
 
-    Compactor(ObjectSpace space, SegmentReclaimer reclaimer, AtomGraph graph, double liveFraction, long minDeadBytes) {
-        this.space = space;
+    Compactor(SharedStorage storage, SpaceVersions versions, SpaceRetention retention, CommitPipeline pipeline,
+            SegmentReclaimer reclaimer, AtomGraph graph, double liveFraction, long minDeadBytes) {
+        this.storage = storage;
+        this.versions = versions;
+        this.retention = retention;
+        this.pipeline = pipeline;
         this.reclaimer = reclaimer;
         this.graph = graph;
         this.liveFraction = liveFraction;
@@ -68,6 +87,54 @@ final class Compactor {
         } catch (RuntimeException e) {
             lastError = e.toString();
             throw e;
+        }
+    }
+
+    /**
+     * Runs every {@code interval} on a daemon thread, each run rewriting at most {@code bytesPerSecond}
+     * times the interval of live bytes, until {@link #stopBackground()}. A run that fails is logged
+     * and tried again at the next interval; none starts once {@code closing} holds.
+     */
+    void startBackground(Duration interval, long bytesPerSecond, BooleanSupplier closing) {
+        long perRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "protobase-compactor");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.scheduleWithFixedDelay(() -> {
+            if (closing.getAsBoolean()) {
+                return;
+            }
+            try {
+                run(Math.max(1, perRun));
+            } catch (RuntimeException e) {
+                if (!closing.getAsBoolean()) {
+                    LOG.warn("Background compaction of {} failed; it runs again in {}: {}", storage.describe(),
+                            interval, e.toString());
+                }
+            }
+        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        background = thread;
+    }
+
+    /**
+     * Stops the background compaction, if started, and waits for a run in progress, so that it never
+     * meets a closed storage.
+     */
+    void stopBackground() {
+        ScheduledExecutorService thread = background;
+        if (thread == null) {
+            return;
+        }
+        thread.shutdown();
+        try {
+            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("Background compaction of {} did not stop within 30 s; closing the storage anyway",
+                        storage.describe());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -93,7 +160,7 @@ final class Compactor {
     }
 
     private CompactionResult runOnce(long maxLiveBytes) {
-        ObjectSpace.RetainedRoots retained = space.retainedRoots();
+        SpaceRetention.RetainedRoots retained = retention.retainedRoots();
         Map<Long, Long> live = graph.liveBytesBySegment(retained.roots(), retained.expired());
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
         for (SegmentReclaimer.Segment s : reclaimer.segments()) {
@@ -114,7 +181,7 @@ final class Compactor {
             ids.add(s.id());
         }
         AtomGraph.Relocation relocation = graph.relocate(ids::contains);
-        SpaceState published = ids.isEmpty() ? space.currentState() : space.publishRelocated(relocation);
+        SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
         long[] releasedBytes = {0};
         List<Long> released = release(releasedBytes);
         return new CompactionResult(ids.size(), relocation.atoms(), relocation.bytes(), released.size(),
@@ -127,7 +194,7 @@ final class Compactor {
      * their ids.
      */
     private List<Long> release(long[] releasedBytes) {
-        ObjectSpace.ReleaseGuard guard = space.releaseGuard();
+        SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         Map<Long, Long> live = graph.liveBytesBySegment(guard.retained().roots(), guard.retained().expired());
         List<Long> free = new ArrayList<>();
         for (SegmentReclaimer.Segment s : reclaimer.segments()) {

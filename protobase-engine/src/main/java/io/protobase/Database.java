@@ -73,7 +73,7 @@ public final class Database {
      * @throws DatabaseNotFoundException if the database was removed or renamed
      */
     public Transaction newTransaction() {
-        return space.pinning(() -> new Transaction(this, snapshot(), pinned != null));
+        return space.retention().pinning(() -> new Transaction(this, snapshot(), pinned != null));
     }
 
     /**
@@ -83,7 +83,7 @@ public final class Database {
      * @throws DatabaseNotFoundException if the database was removed or renamed
      */
     public Transaction newReadOnlyTransaction() {
-        return space.pinning(() -> new Transaction(this, snapshot(), true));
+        return space.retention().pinning(() -> new Transaction(this, snapshot(), true));
     }
 
     private SpaceState snapshot() {
@@ -245,13 +245,13 @@ public final class Database {
      */
     public Database at(Instant instant) {
         Objects.requireNonNull(instant, "instant");
-        return space.pinning(() -> {
-            SpaceState s = space.stateAt(name, instant);
+        return space.retention().pinning(() -> {
+            SpaceState s = space.retention().stateAt(name, instant);
             if (s == null || !s.catalog().has(name)) {
                 throw new DatabaseNotFoundException("Database '" + name + "' did not exist at " + instant);
             }
             Database view = new Database(space, name, s);
-            space.pin(view, s);
+            space.retention().pinView(view, s);
             return view;
         });
     }

@@ -1,14 +1,8 @@
 package io.protobase;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.protobase.collection.AtomGraph;
 import io.protobase.collection.AtomStore;
-import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
-import io.protobase.storage.AtomPointer;
-import io.protobase.storage.CommitLock;
-import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
@@ -23,16 +17,10 @@ import java.util.List;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
-import java.util.WeakHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.LockSupport;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -90,68 +78,21 @@ public final class ObjectSpace implements AutoCloseable {
 
     private final SharedStorage storage;
     private final AtomStore store;
-    private final Duration lockTimeout;
-    private final Clock clock;
     private final Duration historyRetention;
-    /**
-     * The snapshot of each open transaction and the versions each running backup copies: they stay
-     * readable until the transaction ends or the backup is written.
-     */
-    private final Map<Object, SpaceState> pins = new java.util.concurrent.ConcurrentHashMap<>();
-    /**
-     * The version of each history view returned by {@link Database#at}, held weakly: a view has no
-     * close, so it pins its version for as long as the application can still reach it.
-     */
-    private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
-    /**
-     * Choosing a version and pinning it (a transaction's snapshot, a history view, a backup) happen
-     * under the read lock; compaction's release pass takes the write lock to see the retained versions
-     * and the commits in flight, so that no version is picked between that look and the release.
-     */
-    private final ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
-    /**
-     * Per commit in flight (from its first pushed atom until it is published or failed): the segment
-     * the storage was writing when it began. Its atoms are in that segment or later ones, which
-     * compaction must not release although no published version reaches them yet.
-     */
-    private final Map<Object, Long> inFlight = new java.util.concurrent.ConcurrentHashMap<>();
-    private final SegmentReclaimer reclaimer;
+    private final CompactionSettings compaction;
+    /** The published versions: current, written, and the history cache. */
+    private final SpaceVersions versions;
+    /** Which versions stay readable, and which segments commits in flight write into. */
+    private final SpaceRetention retention;
+    /** Turns transactions and catalog changes into published versions (group commit). */
+    private final CommitPipeline pipeline;
     /** {@code null} when the storage cannot release segments. */
     private final Compactor compactor;
-    private final CompactionSettings compaction;
-    /** Runs the background compactor; {@code null} when it is off. */
-    private final java.util.concurrent.ScheduledExecutorService compactorThread;
-    private final ReentrantLock commitMutex = new ReentrantLock();
-    private final ConcurrentLinkedQueue<CommitRequest> pending = new ConcurrentLinkedQueue<>();
-    private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
-    private final LongAdder commits = new LongAdder();
     private final LongAdder conflicts = new LongAdder();
-    private final LongAdder batches = new LongAdder();
     private final AtomicInteger activeTransactions = new AtomicInteger();
-    /*
-     * Group commit delay (see Builder.groupCommitDelay): how many writers are about, and how many
-     * commits are written but not yet durable, so that the committer starting an fsync can wait for
-     * as many commits as there were writers since the previous one.
-     */
-    /** Read-write transactions running their work: started, not yet submitted for commit or ended. */
-    private final AtomicInteger runningWriters = new AtomicInteger();
-    /** Threads inside {@link #submit}. */
-    private final AtomicInteger committing = new AtomicInteger();
-    /** Commits of batches written and not yet durable. */
-    private final AtomicInteger writtenUndurable = new AtomicInteger();
-    /** Most writers (running or committing) seen at once since the last durability wait started. */
-    private volatile int writersPeak;
-    private final Object writersMonitor = new Object();
-    private final long groupCommitDelayNanos;
     private final Object drained = new Object();
     private final List<TransactionListener> listeners = new CopyOnWriteArrayList<>();
     private final ThreadLocal<Map<String, Transaction>> bound = new ThreadLocal<>();
-    private volatile SpaceState current;
-    /** The newest state written under the commit lock; ahead of {@link #current} while its fsync runs. */
-    private volatile SpaceState written;
-    /** The durability of {@link #written}, for a request that adds nothing on top of it. */
-    private volatile PendingRoot lastPending = PendingRoot.DURABLE;
-    private final Object stateLock = new Object();
     private volatile boolean closing;
     private volatile boolean closed;
 
@@ -168,47 +109,24 @@ public final class ObjectSpace implements AutoCloseable {
     private ObjectSpace(Builder b) {
         this.storage = Objects.requireNonNull(b.storage, "storage");
         this.store = new AtomStore(storage, b.cacheBytes);
-        this.lockTimeout = b.lockTimeout;
-        this.clock = b.clock;
         this.historyRetention = b.historyRetention;
-        this.groupCommitDelayNanos = b.groupCommitDelay.toNanos();
-        this.reclaimer = storage.reclaimer().orElse(null);
         this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
                 b.compactionInterval, b.compactionBytesPerSecond);
-        this.compactor = reclaimer == null ? null
-                : new Compactor(this, reclaimer, new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         try {
-            this.current = loadState(storage.readRoot());
+            this.versions = new SpaceVersions(storage, store, b.clock, this::ensureOpen);
         } catch (RuntimeException e) {
             // a storage we cannot read must not stay open (and, for files, locked)
             storage.close();
             throw e;
         }
-        this.compactorThread = compactor == null || b.compactionInterval.isZero() ? null
-                : startCompactor(b.compactionInterval, b.compactionBytesPerSecond);
-    }
-
-    private java.util.concurrent.ScheduledExecutorService startCompactor(Duration interval, long bytesPerSecond) {
-        long perRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
-        var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "protobase-compactor");
-            t.setDaemon(true);
-            return t;
-        });
-        thread.scheduleWithFixedDelay(() -> {
-            if (closing) {
-                return;
-            }
-            try {
-                compactor.run(Math.max(1, perRun));
-            } catch (RuntimeException e) {
-                if (!closing) {
-                    LOG.warn("Background compaction of {} failed; it runs again in {}: {}", storage.describe(),
-                            interval, e.toString());
-                }
-            }
-        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
-        return thread;
+        this.retention = new SpaceRetention(versions, b.clock, b.historyRetention, reclaimer);
+        this.pipeline = new CommitPipeline(storage, store, versions, retention, b.lockTimeout, b.groupCommitDelay);
+        this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
+                new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
+        if (compactor != null && !b.compactionInterval.isZero()) {
+            compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, () -> closing);
+        }
     }
 
     /**
@@ -412,7 +330,7 @@ public final class ObjectSpace implements AutoCloseable {
     public Database getDatabase(String name) {
         requireName(name);
         ensureOpen();
-        if (!pinning(() -> currentState().catalog().has(name))) {
+        if (!retention.pinning(() -> currentState().catalog().has(name))) {
             publish(catalog -> catalog.has(name) ? catalog : catalog.setAt(name, Dictionary.empty()));
         }
         return new Database(this, name, null);
@@ -427,7 +345,7 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public boolean hasDatabase(String name) {
         ensureOpen();
-        return pinning(() -> currentState().catalog().has(name));
+        return retention.pinning(() -> currentState().catalog().has(name));
     }
 
     /**
@@ -439,7 +357,7 @@ public final class ObjectSpace implements AutoCloseable {
     public List<String> listDatabases() {
         ensureOpen();
         List<String> names = new ArrayList<>();
-        pinning(() -> {
+        retention.pinning(() -> {
             currentState().catalog().keys().forEach(k -> names.add((String) k));
             return null;
         });
@@ -531,7 +449,7 @@ public final class ObjectSpace implements AutoCloseable {
      * @return the delay; {@link Duration#ZERO} when group commit never waits
      */
     public Duration groupCommitDelay() {
-        return Duration.ofNanos(groupCommitDelayNanos);
+        return Duration.ofNanos(pipeline.groupCommitDelayNanos());
     }
 
     /**
@@ -623,23 +541,7 @@ public final class ObjectSpace implements AutoCloseable {
     private BackupResult pinned(BackupOptions options, java.util.function.Function<List<SpaceState>, BackupResult> copy) {
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        List<Object> holders = new ArrayList<>();
-        List<SpaceState> versions = pinning(() -> {
-            SpaceState now = currentState();
-            List<SpaceState> chosen = options.includeHistory() ? retainedHistory()
-                    : now.pointer() == null ? List.<SpaceState>of() : List.of(now);
-            for (SpaceState v : chosen) {
-                Object holder = new Object();
-                pins.put(holder, v);
-                holders.add(holder);
-            }
-            return chosen;
-        });
-        try {
-            return copy.apply(versions);
-        } finally {
-            holders.forEach(pins::remove);
-        }
+        return retention.withPinned(options.includeHistory(), copy);
     }
 
     /**
@@ -668,10 +570,11 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public Statistics statistics() {
         var cache = store.cache().stats();
-        SpaceState s = current;
-        return new Statistics(commits.sum(), conflicts.sum(), batches.sum(), store.bytesWritten(), store.bytesRead(),
-                cache.hitCount(), cache.missCount(), cache.evictionCount(), store.cache().weightedSize(),
-                store.cache().maximumBytes(), s.sequence(), s.sequence() == 0 ? null : s.createdAt(),
+        SpaceState s = versions.current();
+        return new Statistics(pipeline.commits(), conflicts.sum(), pipeline.batches(), store.bytesWritten(),
+                store.bytesRead(), cache.hitCount(), cache.missCount(), cache.evictionCount(),
+                store.cache().weightedSize(), store.cache().maximumBytes(), s.sequence(),
+                s.sequence() == 0 ? null : s.createdAt(),
                 compactor == null ? 0 : compactor.runs(), compactor == null ? 0 : compactor.bytesRewritten(),
                 compactor == null ? 0 : compactor.segmentsReleased(), compactor == null ? 0 : compactor.bytesReleased(),
                 compactor == null ? null : compactor.lastError());
@@ -743,17 +646,8 @@ public final class ObjectSpace implements AutoCloseable {
 
     /** Stops the background compactor and waits for a run in progress, so that it never meets a closed storage. */
     private void stopCompactor() {
-        if (compactorThread == null) {
-            return;
-        }
-        compactorThread.shutdown();
-        try {
-            if (!compactorThread.awaitTermination(30, TimeUnit.SECONDS)) {
-                LOG.warn("Background compaction of {} did not stop within 30 s; closing the storage anyway",
-                        storage.describe());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (compactor != null) {
+            compactor.stopBackground();
         }
     }
 
@@ -832,7 +726,7 @@ public final class ObjectSpace implements AutoCloseable {
 
     /**
      * Counts a new transaction, or refuses it when the space is closing. Returns whether it counts as a
-     * running writer for the group commit delay (then {@link #writerStopped} must follow once).
+     * running writer for the group commit delay (then {@link CommitPipeline#writerStopped} must follow once).
      */
     boolean transactionStarted(boolean readOnly) {
         activeTransactions.incrementAndGet();
@@ -841,12 +735,7 @@ public final class ObjectSpace implements AutoCloseable {
             throw new StorageClosedException("The object space on " + storage.describe()
                     + (closed ? " is closed" : " is shutting down") + "; no new transactions are accepted");
         }
-        if (readOnly || groupCommitDelayNanos == 0) {
-            return false;
-        }
-        runningWriters.incrementAndGet();
-        noteWriters();
-        return true;
+        return pipeline.writerStarted(readOnly);
     }
 
     /** Called once per transaction when it leaves the active state. */
@@ -859,47 +748,6 @@ public final class ObjectSpace implements AutoCloseable {
                 LOG.warn("Transaction listener {} failed on {}; the transaction's outcome is unaffected", l, event, e);
             }
         }
-    }
-
-    /** A read-write transaction stopped running its work: it is committing, or it ended. */
-    void writerStopped() {
-        runningWriters.decrementAndGet();
-    }
-
-    private void noteWriters() {
-        int now = runningWriters.get() + committing.get();
-        if (now > writersPeak) {
-            writersPeak = now; // a racy maximum: an estimate is all the delay needs
-        }
-    }
-
-    /**
-     * Runs (with a group commit delay) just before this thread starts an fsync: waits, at most the
-     * delay, until as many commits are written and waiting for durability as there were writers about
-     * since the previous fsync started, so that one fsync covers all of them rather than every other
-     * one finding an fsync already running and waiting for the next. With one writer it returns at once.
-     */
-    private void gatherCommits() {
-        int target = writersPeak;
-        if (writtenUndurable.get() < target) {
-            long deadline = System.nanoTime() + groupCommitDelayNanos;
-            boolean interrupted = false;
-            synchronized (writersMonitor) {
-                long left;
-                while (writtenUndurable.get() < target && (left = deadline - System.nanoTime()) > 0) {
-                    try {
-                        writersMonitor.wait(left / 1_000_000, (int) (left % 1_000_000));
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        break;
-                    }
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        writersPeak = runningWriters.get() + committing.get();
     }
 
     private void transactionGone() {
@@ -941,6 +789,16 @@ public final class ObjectSpace implements AutoCloseable {
         return store;
     }
 
+    /** Which versions stay readable: where transactions and history views pin what they read. */
+    SpaceRetention retention() {
+        return retention;
+    }
+
+    /** The group-commit pipeline: where a running writer reports that it stopped. */
+    CommitPipeline pipeline() {
+        return pipeline;
+    }
+
     void ensureOpen() {
         if (closed) {
             throw new StorageClosedException("The object space on " + storage.describe() + " is closed");
@@ -955,190 +813,7 @@ public final class ObjectSpace implements AutoCloseable {
 
     /** The latest published state, reloaded if another process moved the storage root. */
     SpaceState currentState() {
-        ensureOpen();
-        SpaceState s = current;
-        AtomPointer root = storage.readRoot();
-        if (!Objects.equals(root, s.pointer())) {
-            advance(loadState(root));
-            s = current;
-        }
-        return s;
-    }
-
-    private PendingRoot pendingOf(SpaceState s) {
-        return s == written ? lastPending : PendingRoot.DURABLE;
-    }
-
-    private static Publication succeedAll(List<CommitRequest> applied) {
-        applied.forEach(CommitRequest::succeed);
-        return null;
-    }
-
-    SpaceState loadState(AtomPointer pointer) {
-        if (pointer == null) {
-            return SpaceState.initial();
-        }
-        return history.get(pointer, p -> SpaceState.fromRecord(p, store.readRecord(p)));
-    }
-
-    /**
-     * Follows a history link ({@link SpaceState#previous()} or {@link SpaceState#jump()}): the version
-     * it leads to, or {@code null} when compaction released it. Links of retained versions may lead
-     * past the retention, to versions whose atoms are gone; walks of the history stop there.
-     */
-    private SpaceState loadHistory(AtomPointer link) {
-        try {
-            return loadState(link);
-        } catch (SegmentReleasedException e) {
-            return null;
-        }
-    }
-
-    /**
-     * The newest state published at or before {@code instant}, or {@code null} if none.
-     *
-     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
-     */
-    SpaceState stateAt(String database, Instant instant) {
-        Instant horizon = retentionHorizon();
-        if (instant.isBefore(horizon)) {
-            throw new HistoryExpiredException(database, instant, historyRetention, horizon);
-        }
-        SpaceState s = currentState();
-        while (s != null && s.pointer() != null && s.createdAt().isAfter(instant)) {
-            SpaceState jump = s.jump() == null ? null : loadHistory(s.jump());
-            if (jump != null && jump.createdAt().isAfter(instant)) {
-                s = jump;
-            } else {
-                s = s.previous() == null ? null : loadState(s.previous());
-            }
-        }
-        return s == null || s.pointer() == null ? null : s;
-    }
-
-    /** The oldest instant {@link Database#at} reaches now: the clock's time minus the retention. */
-    private Instant retentionHorizon() {
-        Instant now = clock.instant();
-        try {
-            return now.minus(historyRetention);
-        } catch (ArithmeticException | java.time.DateTimeException e) {
-            return Instant.MIN; // a retention longer than the calendar: all history
-        }
-    }
-
-    /**
-     * Runs {@code chooseAndPin}, which picks a version (the current one, one within the retention) and
-     * pins it, or reads it entirely, so that compaction's release pass sees either the pin or a
-     * version it keeps anyway. Every read of a version that is not pinned goes through here.
-     */
-    <T> T pinning(Supplier<T> chooseAndPin) {
-        pinLock.readLock().lock();
-        try {
-            return chooseAndPin.get();
-        } finally {
-            pinLock.readLock().unlock();
-        }
-    }
-
-    /**
-     * What compaction's release pass must keep, taken at one moment: the retained versions and the
-     * oldest segment a commit not yet published may have written into (one in flight, or one that
-     * starts later and writes into the segment being written now).
-     */
-    ReleaseGuard releaseGuard() {
-        pinLock.writeLock().lock();
-        try {
-            // commits that start after this look write into the segment being written now or later ones
-            long floor = reclaimer.writingSegment();
-            for (long segment : inFlight.values()) {
-                floor = Math.min(floor, segment);
-            }
-            return new ReleaseGuard(retainedRoots(), floor);
-        } finally {
-            pinLock.writeLock().unlock();
-        }
-    }
-
-    /**
-     * @param retained the versions that must stay readable
-     * @param inFlightFloor segments from this id on may hold atoms of commits not yet published
-     */
-    record ReleaseGuard(RetainedRoots retained, long inFlightFloor) {
-    }
-
-    /** Keeps the snapshot of {@code tx} retained until {@link #unpin(Transaction)}. */
-    void pin(Transaction tx, SpaceState snapshot) {
-        if (snapshot.pointer() != null) {
-            pins.put(tx, snapshot);
-        }
-    }
-
-    /** A transaction ended: its snapshot is no longer needed by it. */
-    void unpin(Transaction tx) {
-        pins.remove(tx);
-    }
-
-    /** Keeps the version of a history view retained while the application can reach the view. */
-    void pin(Database view, SpaceState state) {
-        synchronized (viewPins) {
-            viewPins.put(view, state);
-        }
-    }
-
-    /**
-     * The versions history retention keeps, newest first: the current one, every one published
-     * within the retention, and the one that was current when the retention window opened (the one
-     * {@link Database#at} returns for the oldest instant it accepts). Pinned versions are not included.
-     */
-    List<SpaceState> retainedHistory() {
-        Instant horizon = retentionHorizon();
-        List<SpaceState> states = new ArrayList<>();
-        for (SpaceState s = currentState(); s != null && s.pointer() != null; s = loadHistory(s.previous())) {
-            states.add(s);
-            if (!s.createdAt().isAfter(horizon)) {
-                break;
-            }
-        }
-        return states;
-    }
-
-    /**
-     * The space roots whose atoms must stay readable, for reclaiming space: those of
-     * {@link #retainedHistory()}, the one written and still on its way to disk, and every one pinned
-     * by an open transaction (its snapshot) or a live history view. A walk of the live atoms starts at
-     * {@link RetainedRoots#roots()} and does not enter {@link RetainedRoots#expired()}, the versions
-     * the history links of retained roots lead to that nothing retains.
-     */
-    RetainedRoots retainedRoots() {
-        java.util.Set<AtomPointer> roots = new java.util.LinkedHashSet<>();
-        List<SpaceState> states = new ArrayList<>(retainedHistory());
-        SpaceState w = written;
-        if (w != null && w.pointer() != null) {
-            states.add(w);
-        }
-        states.addAll(pins.values());
-        synchronized (viewPins) {
-            states.addAll(viewPins.values());
-        }
-        states.forEach(s -> roots.add(s.pointer()));
-        java.util.Set<AtomPointer> expired = new java.util.LinkedHashSet<>();
-        for (SpaceState s : states) {
-            for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
-                if (link != null && !roots.contains(link)) {
-                    expired.add(link);
-                }
-            }
-        }
-        return new RetainedRoots(java.util.Set.copyOf(roots), java.util.Set.copyOf(expired));
-    }
-
-    /**
-     * What reclaiming space must keep ({@link #retainedRoots()}).
-     *
-     * @param roots space roots still readable
-     * @param expired space roots only reachable through the history links of {@code roots}: not live
-     */
-    record RetainedRoots(java.util.Set<AtomPointer> roots, java.util.Set<AtomPointer> expired) {
+        return versions.currentState();
     }
 
     void countConflict() {
@@ -1148,370 +823,12 @@ public final class ObjectSpace implements AutoCloseable {
     /** Publishes a catalog change that is not a transaction (create, rename, remove). */
     private void publish(UnaryOperator<Dictionary> change) {
         ensureOpen();
-        Object mark = markInFlight();
-        try {
-            submit(new CommitRequest(change));
-        } finally {
-            inFlight.remove(mark);
-        }
-    }
-
-    /**
-     * Registers a commit about to push atoms, until the caller removes the returned key: compaction
-     * must not release the segment being written now, nor later ones, before the commit is published.
-     */
-    private Object markInFlight() {
-        Object mark = new Object();
-        if (reclaimer != null) {
-            inFlight.put(mark, reclaimer.writingSegment());
-        }
-        return mark;
+        pipeline.publish(change);
     }
 
     /** Commits a transaction's changes: atoms first, then through the group-commit pipeline. */
     void commit(Transaction tx) {
         ensureOpen();
-        Object mark = markInFlight();
-        // the latest version, read to skip encoding what the commit will rebase: pinned while read
-        Object latestPin = new Object();
-        try {
-            SpaceState latest = pinning(() -> {
-                SpaceState c = current;
-                SpaceState w = written;
-                SpaceState l = w != null && w.sequence() > c.sequence() ? w : c;
-                if (l.pointer() != null) {
-                    pins.put(latestPin, l);
-                }
-                return l;
-            });
-            tx.persistStaged(store, latest.catalog());
-            pins.remove(latestPin);
-            tx.stopRunning();
-            submit(new CommitRequest(tx::applyTo));
-        } finally {
-            pins.remove(latestPin);
-            inFlight.remove(mark);
-        }
-        commits.increment();
-    }
-
-    /**
-     * Queues a request and returns once it is done. A thread that finds the commit mutex free
-     * becomes the leader and publishes everything queued; the others park until a leader completes
-     * their request or hands the mutex on to them, so a follower whose request a leader already
-     * published returns at once rather than after someone else's fsync.
-     */
-    private void submit(CommitRequest request) {
-        if (groupCommitDelayNanos == 0) {
-            submitQueued(request);
-            return;
-        }
-        committing.incrementAndGet();
-        try {
-            noteWriters();
-            submitQueued(request);
-        } finally {
-            committing.decrementAndGet();
-        }
-    }
-
-    private void submitQueued(CommitRequest request) {
-        pending.add(request);
-        boolean interrupted = false;
-        while (!request.done) {
-            // a drained request is in a batch that its leader is finishing: wait for it, do not lead
-            if (!request.drained && commitMutex.tryLock()) {
-                Publication publication = null;
-                try {
-                    if (!request.done) {
-                        publication = runBatch();
-                    }
-                } finally {
-                    commitMutex.unlock();
-                    // let a queued committer write the next batch while this one waits for the disk
-                    handOff();
-                }
-                if (publication != null) {
-                    finish(publication);
-                }
-            } else if (!request.done) {
-                // woken by the completion of the request or by a hand-off of the mutex; the timeout
-                // only bounds the wait should a wake-up ever be missed
-                LockSupport.parkNanos(this, 50_000_000L);
-                if (Thread.interrupted()) {
-                    // the request is queued and may already be published: finish waiting for its
-                    // outcome, then restore the interrupt
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
-        if (request.failure != null) {
-            throw request.failure;
-        }
-    }
-
-    /**
-     * Called after releasing the commit mutex: wakes the committer of the oldest queued request, which
-     * then takes the mutex and leads the next batch. A request queued after this look finds the mutex
-     * free itself, since it queues before trying the mutex.
-     */
-    private void handOff() {
-        CommitRequest next = pending.peek();
-        if (next != null) {
-            LockSupport.unpark(next.waiter);
-        }
-    }
-
-    /** A batch written under the commit lock, to be acknowledged once durable. */
-    private record Publication(PendingRoot pending, SpaceState state, List<CommitRequest> applied, int written) {
-    }
-
-    /**
-     * Waits (without the commit mutex) until a written batch is durable, then makes it the current
-     * state and completes its requests; a batch that cannot become durable fails them all.
-     */
-    private void finish(Publication publication) {
-        try {
-            try {
-                if (groupCommitDelayNanos > 0) {
-                    publication.pending().await(this::gatherCommits);
-                } else {
-                    publication.pending().await();
-                }
-            } finally {
-                writtenUndurable.addAndGet(-publication.written());
-            }
-        } catch (RuntimeException e) {
-            ProtoBaseException failure = e instanceof ProtoBaseException p ? p
-                    : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
-            publication.applied().forEach(r -> r.fail(failure));
-            return;
-        }
-        advance(publication.state());
-        batches.increment();
-        publication.applied().forEach(CommitRequest::succeed);
-    }
-
-    /** Makes {@code s} the current state unless a newer one already is (states only move forward). */
-    private void advance(SpaceState s) {
-        synchronized (stateLock) {
-            if (current == null || s.sequence() > current.sequence()
-                    || (s.sequence() == current.sequence() && !Objects.equals(s.pointer(), current.pointer()))) {
-                current = s;
-            }
-        }
-    }
-
-    /**
-     * The state the next batch builds on: the newest one written under the commit lock, which may
-     * still be on its way to disk, or the current one.
-     */
-    private SpaceState baseState() {
-        SpaceState c = currentState();
-        SpaceState w = written;
-        return w != null && w.sequence() > c.sequence() ? w : c;
-    }
-
-    /**
-     * Runs with {@link #commitMutex} held: validates, rebases and writes every queued request as one
-     * root update, returning it to be awaited after the mutex is released (or {@code null} when
-     * there was nothing to publish).
-     */
-    private Publication runBatch() {
-        List<CommitRequest> drained = new ArrayList<>();
-        for (CommitRequest r; (r = pending.poll()) != null; ) {
-            r.drained = true;
-            drained.add(r);
-        }
-        List<CommitRequest> batch = drained;
-        try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
-            for (int attempt = 0; ; attempt++) {
-                SpaceState fresh = attempt == 0 ? baseState() : currentState();
-                Dictionary catalog = fresh.catalog();
-                List<CommitRequest> applied = new ArrayList<>();
-                for (CommitRequest r : batch) {
-                    try {
-                        catalog = r.change.apply(catalog);
-                        applied.add(r);
-                    } catch (ProtoBaseException e) {
-                        r.fail(e);
-                    } catch (RuntimeException e) {
-                        r.fail(new ProtoBaseException("Commit failed while applying the transaction to the latest "
-                                + "state: " + e + "; nothing was published", e));
-                    }
-                }
-                if (applied.isEmpty()) {
-                    return null;
-                }
-                if (catalog == fresh.catalog()) {
-                    // nothing to write, but what the requests saw must be durable before they return
-                    return fresh == written && fresh.sequence() > current.sequence()
-                            ? new Publication(pendingOf(fresh), fresh, applied, 0)
-                            : succeedAll(applied);
-                }
-                SpaceState next = nextState(fresh, catalog);
-                AtomPointer pointer = store.writeRecord(next.toRecord());
-                PendingRoot pending = storage.compareAndSetRootPipelined(lock, fresh.pointer(), pointer);
-                if (pending != null) {
-                    SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
-                            next.jump(), store.detached(catalog));
-                    history.put(pointer, published);
-                    written = published;
-                    lastPending = pending;
-                    if (groupCommitDelayNanos > 0) {
-                        writtenUndurable.addAndGet(applied.size());
-                        synchronized (writersMonitor) {
-                            writersMonitor.notifyAll();
-                        }
-                    }
-                    return new Publication(pending, published, applied, groupCommitDelayNanos > 0 ? applied.size() : 0);
-                }
-                written = null;
-                if (attempt >= 10) {
-                    throw new StorageException("The root of " + storage.describe()
-                            + " kept changing under the commit lock; another process may be writing without it");
-                }
-                batch = applied;
-            }
-        } catch (RuntimeException | Error e) {
-            // every drained request must end done: a follower whose request is left undone would
-            // find nothing queued when it takes the mutex and report a commit that never happened
-            ProtoBaseException failure = e instanceof ProtoBaseException p ? p
-                    : new StorageException("Commit failed on " + storage.describe() + ": " + e, e);
-            for (CommitRequest r : drained) {
-                if (!r.done) {
-                    r.fail(failure);
-                }
-            }
-            if (e instanceof Error error) {
-                throw error;
-            }
-            return null;
-        }
-    }
-
-    /**
-     * Publishes the current version with its atoms moved out of the segments {@code relocation}
-     * empties, as a new version (compaction's commit). It rewrites without the commit mutex and
-     * publishes only if no commit was published meanwhile; otherwise it rewrites the newer version,
-     * which costs only that commit's atoms since the rest was rewritten already. After a few lost
-     * races it rewrites holding the mutex, so that it ends even under a steady stream of commits,
-     * which then wait for it but never fail because of it.
-     *
-     * @return the version published, or the current one when nothing needed moving
-     */
-    SpaceState publishRelocated(AtomGraph.Relocation relocation) {
-        for (int attempt = 0; ; attempt++) {
-            boolean rewriteUnderMutex = attempt >= 3;
-            SpaceState base = null;
-            Dictionary catalog = null;
-            if (!rewriteUnderMutex) {
-                base = baseState();
-                catalog = relocatedCatalog(base, relocation);
-                if (catalog == null) {
-                    return base; // nothing to move: no commit, and no wait for the commits running now
-                }
-            }
-            Publication publication;
-            Object mark = markInFlight();
-            commitMutex.lock();
-            try {
-                if (rewriteUnderMutex) {
-                    base = baseState();
-                    catalog = relocatedCatalog(base, relocation);
-                } else if (baseState() != base) {
-                    continue;
-                }
-                if (catalog == null) {
-                    return base;
-                }
-                publication = writeRelocated(base, catalog);
-            } finally {
-                commitMutex.unlock();
-                handOff();
-                inFlight.remove(mark);
-            }
-            if (publication != null) {
-                publication.pending().await();
-                advance(publication.state());
-                batches.increment();
-                return publication.state();
-            }
-        }
-    }
-
-    /** The catalog of {@code base} with its atoms relocated, or {@code null} when none moved. */
-    private Dictionary relocatedCatalog(SpaceState base, AtomGraph.Relocation relocation) {
-        byte[] before = store.encodeValue(DbObject.of("catalog", base.catalog()));
-        byte[] after = relocation.relocateIn(before);
-        if (java.util.Arrays.equals(before, after)) {
-            return null;
-        }
-        return (Dictionary) ((DbObject) store.decodeValue(after)).getAt("catalog");
-    }
-
-    /** Writes compaction's version on top of {@code base}; {@code null} when another process moved the root. */
-    private Publication writeRelocated(SpaceState base, Dictionary catalog) {
-        try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
-            SpaceState next = nextState(base, catalog);
-            AtomPointer pointer = store.writeRecord(next.toRecord());
-            PendingRoot pending = storage.compareAndSetRootPipelined(lock, base.pointer(), pointer);
-            if (pending == null) {
-                written = null;
-                return null;
-            }
-            SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
-                    next.jump(), store.detached(catalog));
-            history.put(pointer, published);
-            written = published;
-            lastPending = pending;
-            return new Publication(pending, published, List.of(), 0);
-        }
-    }
-
-    private SpaceState nextState(SpaceState prev, Dictionary catalog) {
-        long seq = prev.sequence() + 1;
-        Instant now = clock.instant();
-        Instant created = now.isAfter(prev.createdAt()) ? now : prev.createdAt();
-        long target = seq & (seq - 1);
-        AtomPointer jump = null;
-        if (target > 0) {
-            SpaceState s = prev;
-            while (s != null && s.sequence() > target) {
-                long jumpSeq = s.sequence() & (s.sequence() - 1);
-                s = loadHistory(s.jump() != null && jumpSeq >= target ? s.jump() : s.previous());
-            }
-            jump = s != null && s.sequence() == target ? s.pointer() : null;
-        }
-        return new SpaceState(null, seq, created, prev.pointer(), jump, catalog);
-    }
-
-    /** One queued catalog change, completed by whichever thread runs its batch. */
-    private static final class CommitRequest {
-        final UnaryOperator<Dictionary> change;
-        /** The committing thread, parked until this request is done or the mutex is handed to it. */
-        final Thread waiter = Thread.currentThread();
-        /** Taken into a batch by a leader, which completes it. */
-        volatile boolean drained;
-        volatile boolean done;
-        volatile ProtoBaseException failure;
-
-        CommitRequest(UnaryOperator<Dictionary> change) {
-            this.change = change;
-        }
-
-        void succeed() {
-            done = true;
-            LockSupport.unpark(waiter);
-        }
-
-        void fail(ProtoBaseException e) {
-            failure = e;
-            done = true;
-            LockSupport.unpark(waiter);
-        }
+        pipeline.commit(tx);
     }
 }

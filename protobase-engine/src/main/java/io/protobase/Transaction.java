@@ -78,7 +78,7 @@ public final class Transaction implements AutoCloseable {
         this.readOnly = readOnly;
         this.running = database.space().transactionStarted(readOnly);
         // a running transaction keeps reading its snapshot whatever the history retention
-        database.space().pin(this, snapshot);
+        database.space().retention().pin(this, snapshot);
     }
 
     /**
@@ -249,7 +249,7 @@ public final class Transaction implements AutoCloseable {
     /** The one transition out of {@link State#ACTIVE}: tells the space, which tells its listeners. */
     private void end(State finalState, TransactionEvent.Outcome outcome, Duration took, RuntimeException failure) {
         stopRunning();
-        database.space().unpin(this);
+        database.space().retention().unpin(this);
         state = finalState;
         database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }
@@ -286,7 +286,7 @@ public final class Transaction implements AutoCloseable {
     void stopRunning() {
         if (running) {
             running = false;
-            database.space().writerStopped();
+            database.space().pipeline().writerStopped();
         }
     }
 

@@ -589,7 +589,7 @@ class ConcurrencyTest {
             return false;
         }
         for (StackTraceElement e : t.getStackTrace()) {
-            if (e.getClassName().equals(ObjectSpace.class.getName()) && e.getMethodName().equals("submit")) {
+            if (e.getClassName().equals(CommitPipeline.class.getName()) && e.getMethodName().equals("submit")) {
                 return true;
             }
         }

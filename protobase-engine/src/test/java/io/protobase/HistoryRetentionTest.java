@@ -99,11 +99,11 @@ class HistoryRetentionTest {
         }
 
         assertThat(tx.getRootObject("x")).isEqualTo("old");
-        assertThat(space.retainedRoots().roots()).contains(snapshot);
+        assertThat(space.retention().retainedRoots().roots()).contains(snapshot);
 
         tx.close();
-        assertThat(space.retainedRoots().roots()).doesNotContain(snapshot);
-        assertThat(space.retainedRoots().expired()).as("the history link to it leads out of the retained set")
+        assertThat(space.retention().retainedRoots().roots()).doesNotContain(snapshot);
+        assertThat(space.retention().retainedRoots().expired()).as("the history link to it leads out of the retained set")
                 .isNotEmpty();
     }
 
@@ -118,7 +118,7 @@ class HistoryRetentionTest {
 
         assertThatThrownBy(() -> db.at(first)).isInstanceOf(HistoryExpiredException.class);
         assertThat(x(view)).as("the view taken within the retention").isEqualTo("then");
-        assertThat(space.retainedRoots().roots()).contains(then);
+        assertThat(space.retention().retainedRoots().roots()).contains(then);
     }
 
     @Test
@@ -133,7 +133,7 @@ class HistoryRetentionTest {
         commit(3);
         AtomPointer current = space.currentState().pointer();
 
-        ObjectSpace.RetainedRoots retained = space.retainedRoots();
+        SpaceRetention.RetainedRoots retained = space.retention().retainedRoots();
 
         assertThat(retained.roots()).containsExactlyInAnyOrder(current, inWindow, atWindowStart);
         assertThat(retained.expired()).contains(beforeWindow).doesNotContainAnyElementsOf(retained.roots());

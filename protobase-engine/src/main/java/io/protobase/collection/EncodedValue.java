@@ -17,14 +17,14 @@ import io.protobase.codec.Tags;
  */
 final class EncodedValue {
 
-    final AtomStore store;
+    final ValueCodec codec;
     final byte[] atom;
     final int start;
     final int end;
     final Object source;
 
-    EncodedValue(AtomStore store, byte[] atom, int start, int end, Object source) {
-        this.store = store;
+    EncodedValue(ValueCodec codec, byte[] atom, int start, int end, Object source) {
+        this.codec = codec;
         this.atom = atom;
         this.start = start;
         this.end = end;
@@ -41,12 +41,12 @@ final class EncodedValue {
         if (!outOfLine()) {
             return Values.depth(decode());
         }
-        AtomReader r = store.reader(atom, source).seek(start + 1);
+        AtomReader r = codec.reader(atom, source).seek(start + 1);
         return r.readOutOfLine().depth();
     }
 
     Object decode() {
-        AtomReader r = store.reader(atom, source).seek(start);
+        AtomReader r = codec.reader(atom, source).seek(start);
         try {
             Object v = r.readValue();
             if (r.position() != end) {

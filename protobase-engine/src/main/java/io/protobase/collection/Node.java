@@ -78,6 +78,24 @@ final class Node {
         this.owner = owner;
     }
 
+    /**
+     * Makes this node the one stored as the atom at {@code pointer}: keeps its encoding and where each
+     * entry starts in it, for copies to splice ({@link #base}), its weight for the cache, and
+     * {@code detachedVals}, its values as the cache holds them. Called once, when the node is saved or
+     * decoded ({@link NodeCodec}); the pointer is written last, so a thread that reads it (a volatile
+     * read) sees the rest.
+     */
+    void stored(AtomPointer pointer, byte[] atom, int[] offsets, TreeKind kind, Object[] detachedVals) {
+        this.weight = atom.length;
+        this.bytes = atom.length;
+        this.kindTag = (byte) (kind.ordinal() + 1);
+        this.atom = atom;
+        this.offsets = offsets;
+        this.detachedVals = detachedVals;
+        this.base = null;
+        this.pointer = pointer;
+    }
+
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
     /**

@@ -1,0 +1,248 @@
+package io.protobase;
+
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.SegmentReclaimer;
+
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Which versions of an object space must stay readable, for reclaiming the space of the others
+ * ({@link Compactor}): those within the history retention, the one written and on its way to disk,
+ * and those pinned by an open transaction (its snapshot), a live history view or a running backup;
+ * and which segments commits not yet published may be writing into.
+ *
+ * <p>The invariant: compaction's release pass ({@link #releaseGuard()}) never misses a version that
+ * is read. Choosing a version and pinning it happen under the read lock of {@link #pinning}; the
+ * release pass looks at the retained versions and the commits in flight under the write lock, so no
+ * version is picked between that look and the release. A commit marks itself in flight
+ * ({@link #markInFlight()}) before it pushes its first atom, with the segment the storage writes then:
+ * its atoms are in that segment or later ones, which no published version reaches yet.
+ *
+ * <p>Thread-safe.
+ */
+final class SpaceRetention {
+
+    private final SpaceVersions versions;
+    private final Clock clock;
+    private final Duration historyRetention;
+    /** {@code null} when the storage cannot release segments: nothing is then marked in flight. */
+    private final SegmentReclaimer reclaimer;
+    /**
+     * The snapshot of each open transaction, the versions each running backup copies and the version
+     * a commit reads while it encodes: they stay readable until their holder lets go.
+     */
+    private final Map<Object, SpaceState> pins = new ConcurrentHashMap<>();
+    /**
+     * The version of each history view returned by {@link Database#at}, held weakly: a view has no
+     * close, so it pins its version for as long as the application can still reach it.
+     */
+    private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
+    /** Read: choosing and pinning a version; write: compaction's look at what it must keep. */
+    private final ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
+    /**
+     * Per commit in flight (from its first pushed atom until it is published or failed): the segment
+     * the storage was writing when it began.
+     */
+    private final Map<Object, Long> inFlight = new ConcurrentHashMap<>();
+
+    SpaceRetention(SpaceVersions versions, Clock clock, Duration historyRetention, SegmentReclaimer reclaimer) {
+        this.versions = versions;
+        this.clock = clock;
+        this.historyRetention = historyRetention;
+        this.reclaimer = reclaimer;
+    }
+
+    /**
+     * Runs {@code chooseAndPin}, which picks a version (the current one, one within the retention) and
+     * pins it, or reads it entirely, so that compaction's release pass sees either the pin or a
+     * version it keeps anyway. Every read of a version that is not pinned goes through here.
+     */
+    <T> T pinning(Supplier<T> chooseAndPin) {
+        pinLock.readLock().lock();
+        try {
+            return chooseAndPin.get();
+        } finally {
+            pinLock.readLock().unlock();
+        }
+    }
+
+    /** Keeps {@code version} retained for {@code holder} (a transaction, a backup) until {@link #unpin}. */
+    void pin(Object holder, SpaceState version) {
+        if (version.pointer() != null) {
+            pins.put(holder, version);
+        }
+    }
+
+    /** {@code holder} no longer reads the version it pinned; nothing happens if it pinned none. */
+    void unpin(Object holder) {
+        pins.remove(holder);
+    }
+
+    /** Keeps the version of a history view retained while the application can reach the view. */
+    void pinView(Database view, SpaceState version) {
+        synchronized (viewPins) {
+            viewPins.put(view, version);
+        }
+    }
+
+    /**
+     * Runs {@code copy} on the current version, or with {@code includeHistory} on the versions the
+     * history retention keeps, pinned so that nothing reclaims them meanwhile.
+     */
+    <T> T withPinned(boolean includeHistory, Function<List<SpaceState>, T> copy) {
+        List<Object> holders = new ArrayList<>();
+        List<SpaceState> chosen = pinning(() -> {
+            SpaceState now = versions.currentState();
+            List<SpaceState> versionsToCopy = includeHistory ? retainedHistory()
+                    : now.pointer() == null ? List.<SpaceState>of() : List.of(now);
+            for (SpaceState v : versionsToCopy) {
+                Object holder = new Object();
+                pin(holder, v);
+                holders.add(holder);
+            }
+            return versionsToCopy;
+        });
+        try {
+            return copy.apply(chosen);
+        } finally {
+            holders.forEach(this::unpin);
+        }
+    }
+
+    /**
+     * Registers a commit about to push atoms, until {@link #landed} with the returned mark: compaction
+     * must not release the segment being written now, nor later ones, before the commit is published.
+     */
+    Object markInFlight() {
+        Object mark = new Object();
+        if (reclaimer != null) {
+            inFlight.put(mark, reclaimer.writingSegment());
+        }
+        return mark;
+    }
+
+    /** The commit marked with {@code mark} was published or failed: its atoms need no guard any more. */
+    void landed(Object mark) {
+        inFlight.remove(mark);
+    }
+
+    /**
+     * The newest state published at or before {@code instant}, or {@code null} if none.
+     *
+     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
+     */
+    SpaceState stateAt(String database, Instant instant) {
+        Instant horizon = retentionHorizon();
+        if (instant.isBefore(horizon)) {
+            throw new HistoryExpiredException(database, instant, historyRetention, horizon);
+        }
+        return versions.walkBack(instant);
+    }
+
+    /** The oldest instant {@link Database#at} reaches now: the clock's time minus the retention. */
+    private Instant retentionHorizon() {
+        Instant now = clock.instant();
+        try {
+            return now.minus(historyRetention);
+        } catch (ArithmeticException | DateTimeException e) {
+            return Instant.MIN; // a retention longer than the calendar: all history
+        }
+    }
+
+    /**
+     * What compaction's release pass must keep, taken at one moment: the retained versions and the
+     * oldest segment a commit not yet published may have written into (one in flight, or one that
+     * starts later and writes into the segment being written now). Only for a storage that releases
+     * segments.
+     */
+    ReleaseGuard releaseGuard() {
+        pinLock.writeLock().lock();
+        try {
+            // commits that start after this look write into the segment being written now or later ones
+            long floor = reclaimer.writingSegment();
+            for (long segment : inFlight.values()) {
+                floor = Math.min(floor, segment);
+            }
+            return new ReleaseGuard(retainedRoots(), floor);
+        } finally {
+            pinLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * @param retained the versions that must stay readable
+     * @param inFlightFloor segments from this id on may hold atoms of commits not yet published
+     */
+    record ReleaseGuard(RetainedRoots retained, long inFlightFloor) {
+    }
+
+    /**
+     * The versions history retention keeps, newest first: the current one, every one published
+     * within the retention, and the one that was current when the retention window opened (the one
+     * {@link Database#at} returns for the oldest instant it accepts). Pinned versions are not included.
+     */
+    List<SpaceState> retainedHistory() {
+        Instant horizon = retentionHorizon();
+        List<SpaceState> states = new ArrayList<>();
+        for (SpaceState s = versions.currentState(); s != null && s.pointer() != null;
+                s = versions.loadHistory(s.previous())) {
+            states.add(s);
+            if (!s.createdAt().isAfter(horizon)) {
+                break;
+            }
+        }
+        return states;
+    }
+
+    /**
+     * The space roots whose atoms must stay readable, for reclaiming space: those of
+     * {@link #retainedHistory()}, the one written and still on its way to disk, and every one pinned
+     * by an open transaction (its snapshot) or a live history view. A walk of the live atoms starts at
+     * {@link RetainedRoots#roots()} and does not enter {@link RetainedRoots#expired()}, the versions
+     * the history links of retained roots lead to that nothing retains.
+     */
+    RetainedRoots retainedRoots() {
+        Set<AtomPointer> roots = new LinkedHashSet<>();
+        List<SpaceState> states = new ArrayList<>(retainedHistory());
+        SpaceState w = versions.written();
+        if (w != null && w.pointer() != null) {
+            states.add(w);
+        }
+        states.addAll(pins.values());
+        synchronized (viewPins) {
+            states.addAll(viewPins.values());
+        }
+        states.forEach(s -> roots.add(s.pointer()));
+        Set<AtomPointer> expired = new LinkedHashSet<>();
+        for (SpaceState s : states) {
+            for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
+                if (link != null && !roots.contains(link)) {
+                    expired.add(link);
+                }
+            }
+        }
+        return new RetainedRoots(Set.copyOf(roots), Set.copyOf(expired));
+    }
+
+    /**
+     * What reclaiming space must keep ({@link #retainedRoots()}).
+     *
+     * @param roots space roots still readable
+     * @param expired space roots only reachable through the history links of {@code roots}: not live
+     */
+    record RetainedRoots(Set<AtomPointer> roots, Set<AtomPointer> expired) {
+    }
+}

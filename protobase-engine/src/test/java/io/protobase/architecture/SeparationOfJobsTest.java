@@ -1,0 +1,68 @@
+package io.protobase.architecture;
+
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaFieldAccess;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+/**
+ * Jobs that once braided into one class stay in the class that owns them: publishing the space root
+ * is the commit pipeline's, and what makes a tree node the atom it was saved as is the node's own.
+ */
+class SeparationOfJobsTest {
+
+    private static final String COMMIT_PIPELINE = "io.protobase.CommitPipeline";
+    private static final String NODE = "io.protobase.collection.Node";
+    /** The fields a node sets once it is saved or decoded ({@code Node.stored}). */
+    private static final Set<String> STORED_STATE = Set.of("pointer", "atom", "offsets", "kindTag", "detachedVals",
+            "weight", "base");
+
+    private static JavaClasses engine;
+
+    @BeforeAll
+    static void importEngine() {
+        engine = new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.protobase");
+    }
+
+    @Test
+    void onlyTheCommitPipelinePublishesTheSpaceRoot() {
+        DescribedPredicate<JavaMethodCall> rootPublication = new DescribedPredicate<>(
+                "SharedStorage.compareAndSetRootPipelined") {
+            @Override
+            public boolean test(JavaMethodCall call) {
+                return call.getName().equals("compareAndSetRootPipelined");
+            }
+        };
+        noClasses().that().resideInAnyPackage("io.protobase", "io.protobase.collection..", "io.protobase.query..",
+                        "io.protobase.index..")
+                .and().doNotHaveFullyQualifiedName(COMMIT_PIPELINE)
+                .should().callMethodWhere(rootPublication)
+                .because("commits, catalog changes and compaction publish through the group-commit pipeline")
+                .check(engine);
+    }
+
+    @Test
+    void onlyANodeRecordsWhichAtomItIsStoredAs() {
+        DescribedPredicate<JavaFieldAccess> storedState = new DescribedPredicate<>("the stored state of a Node") {
+            @Override
+            public boolean test(JavaFieldAccess access) {
+                return access.getTargetOwner().getFullName().equals(NODE)
+                        && STORED_STATE.contains(access.getName());
+            }
+        };
+        noClasses().that().doNotHaveFullyQualifiedName(NODE)
+                .should().setFieldWhere(storedState)
+                .because("a node becomes the atom it was saved as or decoded from in one place, Node.stored")
+                .check(engine);
+    }
+}
