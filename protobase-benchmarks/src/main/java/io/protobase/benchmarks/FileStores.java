@@ -269,6 +269,7 @@ public final class FileStores {
                 case TUNED -> b.autoCommitBufferSize(TUNED_AUTO_COMMIT_BUFFER_KB);
                 case DEFAULT -> { }
                 case NO_AUTO_COMMIT -> b.autoCommitDisabled();
+                default -> throw new IllegalArgumentException("No MVStore builder settings for " + settings);
             }
             this.store = b.open();
             this.map = store.openMap(Dataset.NAME);
