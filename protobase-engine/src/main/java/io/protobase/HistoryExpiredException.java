@@ -26,8 +26,10 @@ public class HistoryExpiredException extends ProtoBaseException {
      * @param horizon   the oldest instant the retention still reaches
      */
     public HistoryExpiredException(String database, Instant instant, Duration retention, Instant horizon) {
-        super("Cannot read database '" + database + "' as of " + instant + ": it is older than the history retention of "
-                + retention + ", which reaches back to " + horizon + ". Read a later instant, or set a longer retention "
+        super("Cannot read database '" + database + "' as of " + instant
+                + ": it is older than the history retention of "
+                + retention + ", which reaches back to " + horizon
+                + ". Read a later instant, or set a longer retention "
                 + "(ObjectSpace.Builder.historyRetention, or the Spring property protobase.history.retention) to keep "
                 + "more history from now on");
         this.instant = instant;

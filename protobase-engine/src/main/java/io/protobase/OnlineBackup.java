@@ -85,7 +85,8 @@ final class OnlineBackup {
                 Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 throw new BackupException("Cannot back up " + sourceName + " to " + dir + ": this file system cannot "
-                        + "rename " + partial + " onto it atomically; back up into a directory of a local file system", e);
+                        + "rename " + partial + " onto it atomically; back up into a directory of a local file system",
+                        e);
             }
             moved = true;
             syncDirectory(parent);
@@ -168,8 +169,10 @@ final class OnlineBackup {
         try (Stream<Path> entries = Files.list(dir)) {
             List<String> some = entries.limit(3).map(p -> p.getFileName().toString()).toList();
             if (!some.isEmpty()) {
-                throw new BackupException("Cannot back up " + sourceName + " to " + dir + ": the directory is not empty "
-                        + "(it holds " + String.join(", ", some) + (some.size() == 3 ? ", ..." : "") + "). Back up into "
+                throw new BackupException("Cannot back up " + sourceName + " to " + dir
+                        + ": the directory is not empty "
+                        + "(it holds " + String.join(", ", some) + (some.size() == 3 ? ", ..." : "")
+                        + "). Back up into "
                         + "a new or empty directory; a backup never mixes with or replaces other files");
             }
         } catch (IOException e) {

@@ -35,7 +35,8 @@ record SpaceState(AtomPointer pointer, long sequence, Instant createdAt, AtomPoi
             throw new CorruptionException("Corrupt space root " + pointer + ": no format number");
         }
         if (f > FORMAT) {
-            throw new CorruptionException("The space root " + pointer + " was written by a newer ProtoBase (space format "
+            throw new CorruptionException("The space root " + pointer
+                    + " was written by a newer ProtoBase (space format "
                     + f + ", this build reads " + FORMAT + "); upgrade ProtoBase to open this storage");
         }
         try {

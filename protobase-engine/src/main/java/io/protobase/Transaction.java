@@ -272,7 +272,8 @@ public final class Transaction implements AutoCloseable {
         ensureActive();
         if (readOnly) {
             throw new TransactionStateException("The transaction on database '" + database.name() + "' is read-only"
-                    + (database.isHistorical() ? " (a historical view)" : "") + "; use Database.newTransaction or write");
+                    + (database.isHistorical() ? " (a historical view)" : "")
+                    + "; use Database.newTransaction or write");
         }
     }
 

@@ -145,7 +145,8 @@ class CompactionTest {
     }
 
     /** Writes {@code value(key)} for each key of {@code keys} in one commit. */
-    private static void putAll(Database db, java.util.stream.IntStream keys, java.util.function.IntFunction<Object> value) {
+    private static void putAll(Database db, java.util.stream.IntStream keys,
+            java.util.function.IntFunction<Object> value) {
         int[] ks = keys.toArray();
         db.write(tx -> {
             Dictionary d = tx.getRootObject("data", Dictionary.class);
@@ -163,7 +164,8 @@ class CompactionTest {
         ObjectSpace space = open(Duration.ZERO);
         Database db = space.getDatabase("db");
         for (int batch = 0; batch < 20; batch++) {
-            putAll(db, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100), k -> "first " + k + " ".repeat(40));
+            putAll(db, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100),
+                    k -> "first " + k + " ".repeat(40));
         }
         // rewrite the leaves of every other batch: the segments holding the first version become about half dead
         for (int batch = 0; batch < 20; batch += 2) {
@@ -253,7 +255,8 @@ class CompactionTest {
                 }
             }
             CompactionResult result = space.compact();
-            assertThat(result.segmentsReleased()).as("the pass released what the transaction does not reach").isPositive();
+            assertThat(result.segmentsReleased()).as("the pass released what the transaction does not reach")
+                    .isPositive();
 
             Dictionary d = tx.getRootObject("data", Dictionary.class);
             Map<Object, Object> read = new TreeMap<>();

@@ -546,7 +546,8 @@ class ConcurrencyTest {
                 }));
             }
             assertThat(started.await(30, TimeUnit.SECONDS)).isTrue();
-            await().atMost(Duration.ofSeconds(30)).until(() -> waitingToCommit(queued[0]) && waitingToCommit(queued[1]));
+            await().atMost(Duration.ofSeconds(30))
+                    .until(() -> waitingToCommit(queued[0]) && waitingToCommit(queued[1]));
 
             releaseFirst.countDown();
 

@@ -115,7 +115,8 @@ class DatabaseHistoryTest {
             assertThat(then.lastCommitTime()).as("commit time seen at %s", q).isEqualTo(expected.getKey());
             Version v = expected.getValue();
             then.read(tx -> {
-                assertThat(tx.getRootObject("counter")).as("counter at %s", q).isEqualTo(v.counter() < 0 ? null : v.counter());
+                assertThat(tx.getRootObject("counter")).as("counter at %s", q)
+                        .isEqualTo(v.counter() < 0 ? null : v.counter());
                 Dictionary d = tx.getRootObject("dict", Dictionary.class);
                 Map<Object, Object> actual = d == null ? Map.of() : new HashMap<>(d.asMap());
                 assertThat(actual).as("dict at %s", q).isEqualTo(new HashMap<Object, Object>(v.dict()));

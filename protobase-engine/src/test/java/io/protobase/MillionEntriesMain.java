@@ -97,7 +97,8 @@ public final class MillionEntriesMain {
                 peak += pool.getPeakUsage().getUsed();
             }
         }
-        System.out.printf("HEAP %-10s t=%5.1fs used=%4d MiB usedAfterGC=%4d MiB peakPoolsSum=%4d MiB committed=%4d MiB max=%4d MiB%n",
+        System.out.printf("HEAP %-10s t=%5.1fs used=%4d MiB usedAfterGC=%4d MiB peakPoolsSum=%4d MiB "
+                + "committed=%4d MiB max=%4d MiB%n",
                 phase, (System.nanoTime() - start) / 1e9, usedNow >> 20, usedAfterGc >> 20, peak >> 20,
                 rt.totalMemory() >> 20, rt.maxMemory() >> 20);
     }

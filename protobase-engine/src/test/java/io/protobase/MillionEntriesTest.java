@@ -13,8 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A dictionary of 1,000,000 records built and committed in one transaction fits a 1 GiB heap
- * (a goal of the engine: a large build never needs a heap many times its data). Runs {@link MillionEntriesMain} in a child JVM with {@code -Xmx1g}, so the bound
- * holds whatever heap the test JVM has.
+ * (a goal of the engine: a large build never needs a heap many times its data). Runs {@link MillionEntriesMain} in a
+ * child JVM with {@code -Xmx1g}, so the bound holds whatever heap the test JVM has.
  */
 @Tag("slow")
 class MillionEntriesTest {

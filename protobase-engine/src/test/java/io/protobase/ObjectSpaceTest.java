@@ -215,8 +215,8 @@ class ObjectSpaceTest {
         assertAllDatabasesMatch(new ObjectSpace(storage), names, model, 40);
     }
 
-    private static void assertAllDatabasesMatch(ObjectSpace s, List<String> names, Map<String, Map<String, Object>> model,
-            int round) {
+    private static void assertAllDatabasesMatch(ObjectSpace s, List<String> names,
+            Map<String, Map<String, Object>> model, int round) {
         assertThat(s.listDatabases()).containsExactlyElementsOf(names);
         for (String n : names) {
             s.getDatabase(n).read(tx -> {

@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@link ObjectSpace#backup}: a consistent copy of one commit, taken while commits go on, that opens as a file storage. */
+/**
+ * {@link ObjectSpace#backup}: a consistent copy of one commit, taken while commits go on, that opens as a file storage.
+ */
 class OnlineBackupTest {
 
     private static final int WRITERS = 4;
@@ -89,8 +91,9 @@ class OnlineBackupTest {
     }
 
     private CloudFileStorage cloud(String prefix, String cache) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix, dir.resolve(cache),
-                1 << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix,
+                dir.resolve(cache), 1 << 20, 64 * 1024),
+                CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
     }
 
     private SharedStorage storage(String kind) {
@@ -122,7 +125,8 @@ class OnlineBackupTest {
             boolean node = atom[1] == Tags.ATOM_LEAF || atom[1] == Tags.ATOM_INTERNAL;
             if (node && Thread.currentThread() == backupThread && held.compareAndSet(false, true)) {
                 try {
-                    assertThat(commitsDuringBackup.await(60, TimeUnit.SECONDS)).as("commits during the backup").isTrue();
+                    assertThat(commitsDuringBackup.await(60, TimeUnit.SECONDS)).as("commits during the backup")
+                            .isTrue();
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
@@ -179,7 +183,8 @@ class OnlineBackupTest {
                         // disjoint keys: the writers never conflict, and every commit leaves the content consistent
                         db.write(tx -> {
                             tx.setRootObject(root, count);
-                            tx.setRootObject("log", tx.getRootObject("log", Dictionary.class).setAt(root + "-" + count, count));
+                            tx.setRootObject("log", tx.getRootObject("log", Dictionary.class)
+                                    .setAt(root + "-" + count, count));
                             return null;
                         });
                         commits.incrementAndGet();
@@ -292,7 +297,8 @@ class OnlineBackupTest {
                     .isEqualTo(11);
             assertThat(current.versions()).isEqualTo(1);
             try (ObjectSpace restored = ObjectSpace.builder(new StandaloneFileStorage(
-                    new FileBlockProvider(withHistory.directory()))).clock(clock).historyRetention(Duration.ofDays(1)).build()) {
+                    new FileBlockProvider(withHistory.directory()))).clock(clock).historyRetention(Duration.ofDays(1))
+                            .build()) {
                 Database copy = restored.getDatabase("db");
                 for (int i = 9; i < 20; i++) {
                     assertThat(copy.at(times.get(i)).<Object>read(tx -> tx.getRootObject("n"))).isEqualTo(i);

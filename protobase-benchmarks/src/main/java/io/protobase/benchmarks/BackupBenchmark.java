@@ -28,7 +28,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * ./mvnw -B -q package -DskipTests -pl protobase-benchmarks -am
- * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.BackupBenchmark [size] [threads] [rounds]
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.BackupBenchmark [size] [threads]
+ * [rounds]
  * </pre>
  */
 public final class BackupBenchmark {
@@ -88,8 +89,8 @@ public final class BackupBenchmark {
             long took = System.nanoTime() - start;
             long during = commits.get() - before;
             System.out.printf("backup %d while %d threads commit: %,d ms, %,d atoms, %,d bytes of atoms, %,d bytes on "
-                    + "disk; sequence %d; %,d commits during it (%,.0f/s)%n", r, threads, ms(took), b.atoms(), b.bytes(),
-                    FileStores.bytesOnDisk(b.directory()), b.sequence(), during, during / (took / 1e9));
+                    + "disk; sequence %d; %,d commits during it (%,.0f/s)%n", r, threads, ms(took), b.atoms(),
+                    b.bytes(), FileStores.bytesOnDisk(b.directory()), b.sequence(), during, during / (took / 1e9));
             check(b.directory(), size);
         }
         long before = commits.get();
@@ -128,7 +129,8 @@ public final class BackupBenchmark {
             long count = restored.getDatabase(Dataset.NAME)
                     .read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
             if (count != size) {
-                throw new IllegalStateException("the backup " + backup + " holds " + count + " entries, expected " + size);
+                throw new IllegalStateException("the backup " + backup + " holds " + count + " entries, expected "
+                        + size);
             }
         }
     }

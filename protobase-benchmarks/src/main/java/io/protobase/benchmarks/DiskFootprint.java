@@ -25,7 +25,8 @@ public final class DiskFootprint {
     }
 
     public static void main(String[] args) {
-        int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", "")) : Integer.parseInt(Dataset.DEFAULT_SIZE);
+        int size = args.length > 0 ? Integer.parseInt(args[0].replace("_", ""))
+                : Integer.parseInt(Dataset.DEFAULT_SIZE);
         System.out.printf("Bytes on disk of %,d entries (stores under %s)%n", size, FileStores.baseDir());
 
         Path pb = FileStores.newDir("protobase-footprint-");
@@ -77,9 +78,9 @@ public final class DiskFootprint {
             long stored = FileStores.bytesOnDisk(es);
             f.close();
             long closed = FileStores.bytesOnDisk(es);
-            System.out.printf("EclipseStore (storage-embedded, writes forced by the emulation): %,d bytes after the store "
-                    + "(%.1f bytes/entry), %,d bytes after shutdown (%.1f bytes/entry; %s); load %,d ms%n", stored,
-                    stored / (double) size, closed, closed / (double) size, FileStores.listFiles(es), ms);
+            System.out.printf("EclipseStore (storage-embedded, writes forced by the emulation): %,d bytes after the "
+                    + "store (%.1f bytes/entry), %,d bytes after shutdown (%.1f bytes/entry; %s); load %,d ms%n",
+                    stored, stored / (double) size, closed, closed / (double) size, FileStores.listFiles(es), ms);
             try (FileStores.EclipseStoreFile reopened = FileStores.EclipseStoreFile.open(es)) {
                 reopened.checkCount(size);
             }

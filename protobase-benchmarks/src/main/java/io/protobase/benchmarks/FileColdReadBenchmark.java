@@ -32,8 +32,8 @@ import java.util.concurrent.TimeUnit;
  * then go through one read-only transaction (ProtoBase) or {@code MVMap.get} (MVStore), each iteration on
  * the next window of a fixed random permutation of the keys. EclipseStore ({@link FileStores.EclipseStoreFile}) is
  * restarted before every iteration (a new storage manager: no shard loaded); each read loads the key's
- * {@code Lazy} shard map on first use (with its items) and looks the key up. "Cold" is the engine's cache only: the OS page
- * cache still holds the files (dropping it needs root), the same for both engines.
+ * {@code Lazy} shard map on first use (with its items) and looks the key up. "Cold" is the engine's cache only: the OS
+ * page cache still holds the files (dropping it needs root), the same for both engines.
  *
  * <p>Each iteration's teardown checks the sum of the ids read and, for ProtoBase, prints the bytes read from
  * storage and the cache misses.

@@ -282,6 +282,7 @@ public final class FileStores {
                 case TUNED -> b.autoCommitBufferSize(TUNED_AUTO_COMMIT_BUFFER_KB);
                 case DEFAULT -> { }
                 case NO_AUTO_COMMIT -> b.autoCommitDisabled();
+                default -> throw new IllegalArgumentException("No MVStore builder settings for " + settings);
             }
             this.store = b.open();
             this.map = store.openMap(Dataset.NAME);
@@ -335,7 +336,8 @@ public final class FileStores {
         /** Fails unless the map holds {@code size} entries. */
         public void checkCount(long size) {
             if (map.sizeAsLong() != size) {
-                throw new IllegalStateException("MVStore file holds " + map.sizeAsLong() + " entries, expected " + size);
+                throw new IllegalStateException("MVStore file holds " + map.sizeAsLong() + " entries, expected "
+                        + size);
             }
         }
 
@@ -368,8 +370,8 @@ public final class FileStores {
      * {@code String name}, {@code double price}). A commit changing one entry sets the item's price and stores
      * that item alone ({@code storage.store(item)}: one small record); a new key would store the item and its
      * shard's map (about {@code size / }{@value #SHARDS} entries), never the whole data set. A load creates
-     * the shard maps and items and stores them with one {@code store} of the root's shard array. (GigaMap, EclipseStore's own indexed big
-     * collection, only exists from 3.x on; 2.1.3 is used, see below.)
+     * the shard maps and items and stores them with one {@code store} of the root's shard array. (GigaMap,
+     * EclipseStore's own indexed big collection, only exists from 3.x on; 2.1.3 is used, see below.)
      *
      * <p><b>Durability: emulated.</b> EclipseStore 2.1.3 does <em>not</em> fsync on {@code store()}: the call
      * returns once its storage channel has written the data chunk to the head data file and the store entry to

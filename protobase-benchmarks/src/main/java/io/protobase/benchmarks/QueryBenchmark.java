@@ -190,9 +190,11 @@ public class QueryBenchmark {
         @Setup(Level.Trial)
         public void setUp() throws SQLException {
             // OPTIMIZE_REUSE_RESULTS=0: H2 would otherwise return the cached result of a repeated query
-            connection = DriverManager.getConnection("jdbc:h2:mem:query" + System.nanoTime() + ";OPTIMIZE_REUSE_RESULTS=0");
+            connection = DriverManager.getConnection("jdbc:h2:mem:query" + System.nanoTime()
+                    + ";OPTIMIZE_REUSE_RESULTS=0");
             try (Statement s = connection.createStatement()) {
-                s.execute("CREATE TABLE items (k VARCHAR PRIMARY KEY, id INT, name VARCHAR, category VARCHAR, price DOUBLE)");
+                s.execute("CREATE TABLE items "
+                        + "(k VARCHAR PRIMARY KEY, id INT, name VARCHAR, category VARCHAR, price DOUBLE)");
                 switch (index) {
                     case "none" -> { }
                     case "plain" -> {
@@ -203,7 +205,8 @@ public class QueryBenchmark {
                         s.execute("CREATE INDEX items_category ON items(category, id, name, price)");
                         s.execute("CREATE INDEX items_price ON items(price, id, name, category)");
                     }
-                    default -> throw new IllegalArgumentException("index must be none, plain or covering, not " + index);
+                    default -> throw new IllegalArgumentException("index must be none, plain or covering, not "
+                            + index);
                 }
             }
             connection.setAutoCommit(false);
@@ -225,7 +228,8 @@ public class QueryBenchmark {
             connection.commit();
             equality = connection.prepareStatement(SELECT + " WHERE category = ?");
             range = connection.prepareStatement(SELECT + " WHERE price BETWEEN ? AND ?");
-            groupBy = connection.prepareStatement("SELECT category, SUM(price), AVG(price) FROM items GROUP BY category");
+            groupBy = connection.prepareStatement(
+                    "SELECT category, SUM(price), AVG(price) FROM items GROUP BY category");
             scan = connection.prepareStatement(SELECT + " WHERE name LIKE ?");
             try (Statement s = connection.createStatement();
                     ResultSet plan = s.executeQuery("EXPLAIN " + SELECT + " WHERE category = '" + CATEGORY + "'")) {

@@ -454,7 +454,8 @@ public final class AtomGraph {
             if (referrer == null || referrer.equals(p)) {
                 throw e;
             }
-            throw new CorruptionException("Cannot read " + p + ", referenced by " + referrer + ": " + e.getMessage(), e);
+            throw new CorruptionException("Cannot read " + p + ", referenced by " + referrer + ": " + e.getMessage(),
+                    e);
         }
     }
 

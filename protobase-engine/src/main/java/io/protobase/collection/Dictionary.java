@@ -314,7 +314,8 @@ public final class Dictionary extends ProtoCollection
         Object v = ops().get(tree, id);
         if (v == TreeOps.MISSING) {
             throw new io.protobase.CorruptionException("An index of this dictionary names the key " + id
-                    + ", which the dictionary does not hold; the stored index is damaged (rebuild it: withoutIndex, withIndex)");
+                    + ", which the dictionary does not hold; the stored index is damaged "
+                    + "(rebuild it: withoutIndex, withIndex)");
         }
         return v;
     }

@@ -191,7 +191,8 @@ public final class HashDictionary extends ProtoCollection
         Object v = ops().get(tree, HashedKey.of(id));
         if (v == TreeOps.MISSING) {
             throw new io.protobase.CorruptionException("An index of this hash dictionary names the key " + id
-                    + ", which the dictionary does not hold; the stored index is damaged (rebuild it: withoutIndex, withIndex)");
+                    + ", which the dictionary does not hold; the stored index is damaged "
+                    + "(rebuild it: withoutIndex, withIndex)");
         }
         return v;
     }

@@ -162,8 +162,8 @@ final class Indexes {
      * buffered and applied in entry order ({@link PairKey#ORDER}) when the indexes are built, or
      * when {@value #PENDING_LIMIT} of them are waiting. Records rarely arrive in index-key order (new
      * dictionary entries come by ascending key, their indexed fields in no order), and applied as
-     * they come each change walks from the root to a leaf far from the previous one; in entry order consecutive changes share
-     * most of their path and leaf, which stay in the CPU caches. The sort is stable, so the changes
+     * they come each change walks from the root to a leaf far from the previous one; in entry order consecutive changes
+     * share most of their path and leaf, which stay in the CPU caches. The sort is stable, so the changes
      * of one entry keep their order and the result is the one of applying them as they came:
      * changes of different entries commute (each entry is a count, or a record, of its own).
      */

@@ -62,7 +62,8 @@ final class OutOfLineValues {
     static OutOfLineReference push(byte[] encoding, int off, int len, int depth, Function<byte[], AtomPointer> pusher) {
         List<AtomPointer> chunks = new ArrayList<>(len / Tags.MAX_CHUNK_BYTES + 1);
         for (int at = 0; at < len; at += Tags.MAX_CHUNK_BYTES) {
-            chunks.add(pusher.apply(AtomWriter.chunkAtom(encoding, off + at, Math.min(Tags.MAX_CHUNK_BYTES, len - at))));
+            chunks.add(pusher.apply(AtomWriter.chunkAtom(encoding, off + at,
+                    Math.min(Tags.MAX_CHUNK_BYTES, len - at))));
         }
         return new OutOfLineReference(depth, len, chunks);
     }

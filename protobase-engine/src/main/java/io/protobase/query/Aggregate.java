@@ -79,7 +79,8 @@ public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> va
     }
 
     /**
-     * The number of records whose value at {@code path} is not missing, as a {@code Long}: {@code Aggregate.count("rated", "rating")}.
+     * The number of records whose value at {@code path} is not missing, as a {@code Long}:
+     * {@code Aggregate.count("rated", "rating")}.
      *
      * @param name the column's name in the output row
      * @param path the dotted path of the value
@@ -91,7 +92,8 @@ public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> va
     }
 
     /**
-     * The sum of the numeric values at {@code path} ({@code null} when there is none): {@code Aggregate.sum("total", "price")}.
+     * The sum of the numeric values at {@code path} ({@code null} when there is none):
+     * {@code Aggregate.sum("total", "price")}.
      *
      * @param name the column's name in the output row
      * @param path the dotted path of the value
@@ -103,7 +105,8 @@ public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> va
     }
 
     /**
-     * The mean of the numeric values at {@code path}, a {@code Double} ({@code null} when there is none): {@code Aggregate.avg("avgPrice", "price")}.
+     * The mean of the numeric values at {@code path}, a {@code Double} ({@code null} when there is none):
+     * {@code Aggregate.avg("avgPrice", "price")}.
      *
      * @param name the column's name in the output row
      * @param path the dotted path of the value
@@ -176,7 +179,8 @@ public record Aggregate(String name, Kind kind, Function<@Nullable Object, ?> va
     }
 
     private static Aggregate of(String name, Kind kind, String path) {
-        return new Aggregate(name, kind, Field.of(path), kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + path + ")");
+        return new Aggregate(name, kind, Field.of(path),
+                kind.name().toLowerCase(java.util.Locale.ROOT) + "(" + path + ")");
     }
 
     Accumulator accumulator() {

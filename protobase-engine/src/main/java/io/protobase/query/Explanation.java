@@ -55,7 +55,8 @@ public record Explanation(String operator, Access access, Map<String, String> de
         inputs = List.copyOf(inputs);
     }
 
-    static Explanation of(String operator, Access access, Map<String, String> details, Estimate e, Explanation... inputs) {
+    static Explanation of(String operator, Access access, Map<String, String> details, Estimate e,
+            Explanation... inputs) {
         return new Explanation(operator, access, details, e.rows(), e.cost(), List.of(inputs));
     }
 
@@ -114,7 +115,8 @@ public record Explanation(String operator, Access access, Map<String, String> de
     }
 
     private static String number(double d) {
-        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : String.format(Locale.ROOT, "%.1f", d);
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d)
+                : String.format(Locale.ROOT, "%.1f", d);
     }
 
     @Override

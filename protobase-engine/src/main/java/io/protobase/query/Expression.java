@@ -244,7 +244,8 @@ public sealed interface Expression extends Predicate<@Nullable Object> {
 
         @Override
         public String toString() {
-            return path + " in " + values.stream().map(ValueSemantics::show).collect(Collectors.joining(", ", "(", ")"));
+            return path + " in " + values.stream().map(ValueSemantics::show)
+                    .collect(Collectors.joining(", ", "(", ")"));
         }
     }
 
@@ -284,7 +285,8 @@ public sealed interface Expression extends Predicate<@Nullable Object> {
         @Override
         public String toString() {
             String n = bounds.notation();
-            return path + " between " + n.charAt(0) + ValueSemantics.show(low) + ", " + ValueSemantics.show(high) + n.charAt(1);
+            return path + " between " + n.charAt(0) + ValueSemantics.show(low) + ", " + ValueSemantics.show(high)
+                    + n.charAt(1);
         }
     }
 

@@ -96,7 +96,8 @@ final class IndexPlanner {
         double scan = from.estimate().cost();
         return a.get().cost() < scan
                 ? "not optimized: optimize() would read an index (cost≈" + Math.round(a.get().cost()) + ")"
-                : "a scan (cost≈" + Math.round(scan) + ") is cheaper than the index (cost≈" + Math.round(a.get().cost()) + ")";
+                : "a scan (cost≈" + Math.round(scan) + ") is cheaper than the index (cost≈"
+                        + Math.round(a.get().cost()) + ")";
     }
 
     private static Optional<Access> access(Expression e, IndexedCollection c) {

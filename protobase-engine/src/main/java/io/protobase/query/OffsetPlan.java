@@ -21,7 +21,8 @@ public final class OffsetPlan implements QueryPlan {
      */
     public OffsetPlan(long offset, QueryPlan basedOn) {
         if (offset < 0) {
-            throw new QueryException("offset(" + offset + ") is negative; pass the number of records to skip, 0 or more");
+            throw new QueryException("offset(" + offset
+                    + ") is negative; pass the number of records to skip, 0 or more");
         }
         this.offset = offset;
         this.basedOn = Objects.requireNonNull(basedOn, "basedOn");

@@ -125,6 +125,7 @@ public record SortKey(Function<@Nullable Object, ?> extractor, String descriptio
 
     @Override
     public String toString() {
-        return description + (descending ? " desc" : " asc") + " nulls " + nulls.name().toLowerCase(java.util.Locale.ROOT);
+        return description + (descending ? " desc" : " asc") + " nulls "
+                + nulls.name().toLowerCase(java.util.Locale.ROOT);
     }
 }

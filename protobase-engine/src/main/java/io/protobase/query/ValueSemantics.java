@@ -54,7 +54,9 @@ final class ValueSemantics {
         return Truth.of(c != null ? c == 0 : Objects.equals(a, b));
     }
 
-    /** SQL ordering: UNKNOWN with a missing side or across type groups; else {@code sign(a - b)} tested by {@code test}. */
+    /**
+     * SQL ordering: UNKNOWN with a missing side or across type groups; else {@code sign(a - b)} tested by {@code test}.
+     */
     static Truth order(@Nullable Object a, @Nullable Object b, java.util.function.IntPredicate test) {
         if (missing(a) || missing(b)) {
             return Truth.UNKNOWN;

@@ -57,8 +57,8 @@ public final class LocalCommitLock {
                     + " refused: no commit lock given; acquire it with acquireCommitLock first");
         }
         if (!(grant instanceof Grant g) || g.owner() != this || !g.held() || g.term != currentTerm) {
-            throw new StorageException("Root update on " + storage.get() + " refused: the commit lock (term " + grant.term()
-                    + ") is not held by this caller on this storage");
+            throw new StorageException("Root update on " + storage.get() + " refused: the commit lock (term "
+                    + grant.term() + ") is not held by this caller on this storage");
         }
     }
 

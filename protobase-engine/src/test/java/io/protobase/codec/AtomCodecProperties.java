@@ -207,7 +207,8 @@ class AtomCodecProperties {
     void enumConstantWrittenByThisStoreComesBackAsTheConstant(@ForAll("colors") Color color) {
         Object back = roundTrip(color);
         assertThat(back).isSameAs(color);
-        assertThat(roundTrip(List.of(color, DbObject.of("c", color)))).isEqualTo(List.of(color, DbObject.of("c", color)));
+        assertThat(roundTrip(List.of(color, DbObject.of("c", color))))
+                .isEqualTo(List.of(color, DbObject.of("c", color)));
     }
 
     @Example

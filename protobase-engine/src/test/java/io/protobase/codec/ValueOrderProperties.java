@@ -166,7 +166,10 @@ class ValueOrderProperties {
         }
     }
 
-    /** Every exact representation of {@code v}: BigDecimals with more and fewer zeros, and the integer and double forms that exist. */
+    /**
+     * Every exact representation of {@code v}: BigDecimals with more and fewer zeros, and the integer and double forms
+     * that exist.
+     */
     static List<Object> representations(BigDecimal v) {
         List<Object> reps = new ArrayList<>();
         reps.add(v);

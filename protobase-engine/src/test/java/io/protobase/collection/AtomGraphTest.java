@@ -65,7 +65,8 @@ class AtomGraphTest {
         }
         AtomPointer elsewhere = store.writeRecord(DbObject.of("pointed", "at"));
         return store.writeRecord(DbObject.of("big", big, "list", list, "hash", hash, "set", set, "counted", counted,
-                "repeated", repeated, "pointer", elsewhere, "nested", List.of(List.of(Dictionary.empty().setAt(1, 2)))));
+                "repeated", repeated, "pointer", elsewhere, "nested",
+                List.of(List.of(Dictionary.empty().setAt(1, 2)))));
     }
 
     private Map<AtomPointer, Integer> reachable(AtomPointer root, Set<AtomPointer> boundary) {

@@ -260,7 +260,8 @@ class DictionaryProperties {
 
         @Override
         Dictionary empty() {
-            return Dictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING)
+            return Dictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N)
+                    .withIndex(IndexChecks.N_COVERING)
                     .withIndex(IndexChecks.TYPE_COVERING);
         }
 

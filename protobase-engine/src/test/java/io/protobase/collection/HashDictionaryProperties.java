@@ -244,7 +244,8 @@ class HashDictionaryProperties {
 
         @Override
         HashDictionary empty() {
-            return HashDictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING)
+            return HashDictionary.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N)
+                    .withIndex(IndexChecks.N_COVERING)
                     .withIndex(IndexChecks.TYPE_COVERING);
         }
 

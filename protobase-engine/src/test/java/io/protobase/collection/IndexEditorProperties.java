@@ -24,9 +24,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * ({@link Indexes.Editor#PENDING_LIMIT}) and at each build. Its indexes must be exactly those of
  * applying every change on its own (one immutable {@code setAt}/{@code removeAt} at a time, which
  * applies at once) and those built afresh from the final records: same entries in the same order,
- * same counts (and, for the covering index, the same records). Runs go past one batch, build midway, and update and remove records (so entries are
- * removed as well as added, some to zero), and the same edits made in a transaction on a tracked root
- * rebase onto a concurrent commit, or conflict when they read what it changed.
+ * same counts (and, for the covering index, the same records). Runs go past one batch, build midway,
+ * and update and remove records (so entries are removed as well as added, some to zero), and the
+ * same edits made in a transaction on a tracked root rebase onto a concurrent commit, or conflict
+ * when they read what it changed.
  */
 class IndexEditorProperties {
 

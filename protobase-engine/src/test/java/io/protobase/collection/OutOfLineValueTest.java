@@ -211,7 +211,8 @@ class OutOfLineValueTest {
             return null;
         });
 
-        HashDictionary read = new ObjectSpace(memory).getDatabase("db").read(tx -> (HashDictionary) tx.getRootObject("d"));
+        HashDictionary read = new ObjectSpace(memory).getDatabase("db")
+                .read(tx -> (HashDictionary) tx.getRootObject("d"));
         DbObject back = (DbObject) read.getAt(List.of(1, 2));
 
         assertThat(back).isEqualTo(record).hasSameHashCodeAs(record);

@@ -448,7 +448,8 @@ class ProtoListProperties {
 
         @Override
         ProtoList empty() {
-            return ProtoList.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING);
+            return ProtoList.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N)
+                    .withIndex(IndexChecks.N_COVERING);
         }
 
         @Override

@@ -240,7 +240,8 @@ class ProtoSetProperties {
 
         @Override
         ProtoSet empty() {
-            return ProtoSet.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N).withIndex(IndexChecks.N_COVERING);
+            return ProtoSet.empty().withIndex(IndexChecks.SELF).withIndex(IndexChecks.N)
+                    .withIndex(IndexChecks.N_COVERING);
         }
 
         @Override

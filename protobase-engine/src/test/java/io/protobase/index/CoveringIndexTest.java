@@ -128,8 +128,10 @@ class CoveringIndexTest {
             Transaction first = db.newTransaction();
             Transaction second = db.newTransaction();
             // blind writes: no read of the dictionary, so the second is replayed onto the first's commit
-            first.setRootObject("items", first.getRootObject("items", Dictionary.class).setAt(0, item(0, "books", 100)));
-            second.setRootObject("items", second.getRootObject("items", Dictionary.class).setAt(3, item(3, "books", 300)));
+            first.setRootObject("items", first.getRootObject("items", Dictionary.class)
+                    .setAt(0, item(0, "books", 100)));
+            second.setRootObject("items", second.getRootObject("items", Dictionary.class)
+                    .setAt(3, item(3, "books", 300)));
             first.commit();
             second.commit();
 
@@ -185,7 +187,8 @@ class CoveringIndexTest {
         byte[] plain = store.encodeValue(one.withIndex(IndexDefinition.onField("c")));
         byte[] covering = store.encodeValue(one.withIndex(IndexDefinition.onField("c").covering()));
         byte[] extractor = store.encodeValue(one.withIndex(IndexDefinition.byExtractor("c", r -> 1).covering()));
-        assertThat(plain[kindAt]).as("a plain path index: kind 0, as written before covering indexes").isEqualTo((byte) 0);
+        assertThat(plain[kindAt]).as("a plain path index: kind 0, as written before covering indexes")
+                .isEqualTo((byte) 0);
         assertThat(covering[kindAt]).isEqualTo((byte) 2);
         assertThat(extractor[kindAt]).isEqualTo((byte) 3);
 
@@ -234,7 +237,8 @@ class CoveringIndexTest {
         ProtoList big = many.build().withIndex(IndexDefinition.onField("category"));
         assertThat(Query.from(big).where(Field.of("category").eq("toys")).explain().usesCoveringIndex()).isTrue();
 
-        ProtoSet s = ProtoSet.of(item(1, "x", 1), item(2, "y", 2)).withIndex(IndexDefinition.onField("category").covering());
+        ProtoSet s = ProtoSet.of(item(1, "x", 1), item(2, "y", 2))
+                .withIndex(IndexDefinition.onField("category").covering());
         assertThat(s.indexes().get("category").isCovering()).isTrue();
         assertThat(s.removeAt(item(1, "x", 1)).indexes().get("category").count("x")).isZero();
     }

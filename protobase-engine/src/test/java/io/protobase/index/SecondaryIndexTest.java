@@ -51,7 +51,8 @@ class SecondaryIndexTest {
         SecondaryIndex price = d.indexes().get("price");
 
         assertThat(category.count("books")).isEqualTo(167);
-        assertThat(category.lookup("books")).allSatisfy(r -> assertThat(((DbObject) r).getAt("category")).isEqualTo("books"));
+        assertThat(category.lookup("books"))
+                .allSatisfy(r -> assertThat(((DbObject) r).getAt("category")).isEqualTo("books"));
         assertThat(category.distinctKeys()).isEqualTo(3);
         assertThat(category.entryCount()).isEqualTo(500);
         assertThat(price.countRange(10, true, 12, false)).isEqualTo(20);
@@ -88,7 +89,8 @@ class SecondaryIndexTest {
         ProtoList l = ProtoList.of(DbObject.of("v", 5), DbObject.of("v", "five"), DbObject.of("v", 7),
                 DbObject.of("v", true), DbObject.of("v", "seven")).withIndex(IndexDefinition.onField("v"));
         SecondaryIndex v = l.indexes().get("v");
-        assertThat(v.range(4, true, Dictionary.UNBOUNDED, true).map(r -> ((DbObject) r).getAt("v"))).containsExactly(5, 7);
+        assertThat(v.range(4, true, Dictionary.UNBOUNDED, true).map(r -> ((DbObject) r).getAt("v")))
+                .containsExactly(5, 7);
         assertThat(v.range(Dictionary.UNBOUNDED, true, "g", false).map(r -> ((DbObject) r).getAt("v")))
                 .containsExactly("five");
         assertThat(v.countRange(Dictionary.UNBOUNDED, true, Dictionary.UNBOUNDED, true)).isEqualTo(5);
@@ -114,7 +116,8 @@ class SecondaryIndexTest {
     @Test
     void aMultiValuedExtractorIndexesEachDistinctValueOnceAndSetsAndHashDictionariesAreIndexedToo() {
         IndexDefinition tags = IndexDefinition.byExtractor("tags", r -> ((DbObject) r).getAt("tags"));
-        ProtoSet s = ProtoSet.of(DbObject.of("n", 1, "tags", List.of("x", "y", "x")), DbObject.of("n", 2, "tags", List.of("y")))
+        ProtoSet s = ProtoSet.of(DbObject.of("n", 1, "tags", List.of("x", "y", "x")),
+                DbObject.of("n", 2, "tags", List.of("y")))
                 .withIndex(tags);
         assertThat(s.indexes().get("tags").count("x")).isEqualTo(1);
         assertThat(s.indexes().get("tags").count("y")).isEqualTo(2);
@@ -141,27 +144,32 @@ class SecondaryIndexTest {
 
     @Test
     void indexesArePersistedWithTheCollectionAndSurviveReopeningTheStoreExtractorsOnceRegisteredAgain() {
-        IndexDefinition byParity = IndexDefinition.byExtractor("parity", r -> ((Integer) ((DbObject) r).getAt("id")) % 2);
+        IndexDefinition byParity = IndexDefinition.byExtractor("parity", r ->
+                ((Integer) ((DbObject) r).getAt("id")) % 2);
         try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir)))) {
             space.getDatabase("db").write(tx -> {
-                tx.setRootObject("items", catalogue().withIndex(IndexDefinition.onField("category")).withIndex(byParity));
+                tx.setRootObject("items", catalogue().withIndex(IndexDefinition.onField("category"))
+                        .withIndex(byParity));
                 return null;
             });
         }
         try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir)))) {
             Database db = space.getDatabase("db");
-            long toys = db.read(tx -> tx.getRootObject("items", Dictionary.class).indexes().get("category").count("toys"));
+            long toys = db.read(tx -> tx.getRootObject("items", Dictionary.class).indexes().get("category")
+                    .count("toys"));
             long even = db.read(tx -> tx.getRootObject("items", Dictionary.class).indexes().get("parity").count(0));
             assertThat(toys).isEqualTo(166);
             assertThat(even).isEqualTo(250);
             assertThatThrownBy(() -> db.write(tx -> {
-                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class).setAt(9999, item(9999, "toys", 1)));
+                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class)
+                        .setAt(9999, item(9999, "toys", 1)));
                 return null;
             })).isInstanceOf(IndexException.class).hasMessageContaining("registerIndexExtractor(\"parity\"");
 
             space.registerIndexExtractor("parity", r -> ((Integer) ((DbObject) r).getAt("id")) % 2);
             db.write(tx -> {
-                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class).setAt(9999, item(9999, "toys", 1)));
+                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class)
+                        .setAt(9999, item(9999, "toys", 1)));
                 return null;
             });
         }
@@ -185,7 +193,8 @@ class SecondaryIndexTest {
             reader.setRootObject("bookCount", books);
 
             db.write(tx -> {
-                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class).setAt(777, item(777, "books", 3)));
+                tx.setRootObject("items", tx.getRootObject("items", Dictionary.class)
+                        .setAt(777, item(777, "books", 3)));
                 return null;
             });
 
@@ -203,8 +212,10 @@ class SecondaryIndexTest {
             });
             Transaction first = db.newTransaction();
             Transaction second = db.newTransaction();
-            first.setRootObject("items", first.getRootObject("items", Dictionary.class).setAt(900, item(900, "games", 1)));
-            second.setRootObject("items", second.getRootObject("items", Dictionary.class).setAt(901, item(901, "games", 2)));
+            first.setRootObject("items", first.getRootObject("items", Dictionary.class)
+                    .setAt(900, item(900, "games", 1)));
+            second.setRootObject("items", second.getRootObject("items", Dictionary.class)
+                    .setAt(901, item(901, "games", 2)));
             first.commit();
             second.commit();
 

@@ -105,7 +105,8 @@ class IndexPlannerTest {
         for (int i = 3; i < 30; i++) {
             data.add(DbObject.of("a", i, "b", i));
         }
-        ListIndexedCollection c = new ListIndexedCollection(data, IndexDefinition.onField("a"), IndexDefinition.onField("b"));
+        ListIndexedCollection c = new ListIndexedCollection(data, IndexDefinition.onField("a"),
+                IndexDefinition.onField("b"));
         Query q = Query.from(c).where(Field.of("a").eq(1).or(Field.of("b").eq(2)));
         assertThat(q.explain().usesIndex()).isTrue();
         assertThat(q.toList()).containsExactly(twice, twice);

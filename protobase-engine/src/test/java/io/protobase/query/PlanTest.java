@@ -40,7 +40,8 @@ class PlanTest {
     @Test
     void seedExampleFromWhereLambdaSelectWorksAsWritten() {
         QueryPlan fromPlan = new FromPlan(ProtoList.from(PRODUCTS));
-        QueryPlan wherePlan = new WherePlan(item -> "electronics".equals(((DbObject) item).getAt("category")), fromPlan);
+        QueryPlan wherePlan = new WherePlan(item -> "electronics".equals(((DbObject) item).getAt("category")),
+                fromPlan);
         QueryPlan selectPlan = new SelectPlan(item -> DbObject.of("id", ((DbObject) item).getAt("id"),
                 "name", ((DbObject) item).getAt("name")), wherePlan);
 
@@ -103,7 +104,8 @@ class PlanTest {
         assertThat(ids(desc)).containsExactly(4, 1, 3, 5, 2);
         QueryPlan nullsFirst = new OrderByPlan(List.of(SortKey.asc("price").nullsFirst()), new FromPlan(PRODUCTS));
         assertThat(ids(nullsFirst)).containsExactly(4, 2, 5, 3, 1);
-        QueryPlan twoKeys = new OrderByPlan(List.of(SortKey.asc("category"), SortKey.desc("id")), new FromPlan(PRODUCTS));
+        QueryPlan twoKeys = new OrderByPlan(List.of(SortKey.asc("category"), SortKey.desc("id")),
+                new FromPlan(PRODUCTS));
         assertThat(ids(twoKeys)).containsExactly(5, 3, 1, 4, 2);
     }
 
@@ -131,7 +133,8 @@ class PlanTest {
 
     @Test
     void groupByComputesEveryAggregatePerGroupInFirstSeenOrder() {
-        QueryPlan p = GroupByPlan.byFields(List.of("category"), List.of(Aggregate.count("n"), Aggregate.count("priced", "price"),
+        QueryPlan p = GroupByPlan.byFields(List.of("category"),
+                List.of(Aggregate.count("n"), Aggregate.count("priced", "price"),
                 Aggregate.sum("total", "price"), Aggregate.avg("mean", "price"), Aggregate.min("low", "price"),
                 Aggregate.max("high", "price"), Aggregate.collect("names", "name")), new FromPlan(PRODUCTS));
         List<Object> rows = run(p);
@@ -151,9 +154,10 @@ class PlanTest {
 
     @Test
     void groupByWithSeveralKeysAndNullKeysFormsOneNullGroup() {
-        List<Object> data = List.of(DbObject.of("a", 1, "b", "x"), DbObject.of("a", 1L, "b", "x"), DbObject.of("b", "x"),
-                DbObject.of("a", 2));
-        List<Object> rows = run(GroupByPlan.byFields(List.of("a", "b"), List.of(Aggregate.count("n")), new FromPlan(data)));
+        List<Object> data = List.of(DbObject.of("a", 1, "b", "x"), DbObject.of("a", 1L, "b", "x"),
+                DbObject.of("b", "x"), DbObject.of("a", 2));
+        List<Object> rows = run(GroupByPlan.byFields(List.of("a", "b"), List.of(Aggregate.count("n")),
+                new FromPlan(data)));
         assertThat(rows.stream().map(r -> (Object) ((Map<?, ?>) r).get("n")).toList()).containsExactly(2L, 1L, 1L);
         assertThat(((Map<?, ?>) rows.get(1)).get("a")).isNull();
     }
@@ -183,8 +187,9 @@ class PlanTest {
             DbObject.of("order", 14));
 
     private static List<String> pairs(JoinPlan.Type type) {
-        QueryPlan p = new JoinPlan(new FromPlan(ORDERS), new FromPlan(PRODUCTS), Field.of("product"), Field.of("id"), type,
-                (o, pr) -> (o == null ? "-" : ((DbObject) o).getAt("order")) + ":" + (pr == null ? "-" : ((DbObject) pr).getAt("name")));
+        QueryPlan p = new JoinPlan(new FromPlan(ORDERS), new FromPlan(PRODUCTS), Field.of("product"), Field.of("id"),
+                type, (o, pr) -> (o == null ? "-" : ((DbObject) o).getAt("order")) + ":"
+                        + (pr == null ? "-" : ((DbObject) pr).getAt("name")));
         return run(p).stream().map(String::valueOf).toList();
     }
 
@@ -192,7 +197,8 @@ class PlanTest {
     void joinMatchesKeysAcrossNumericTypesAndNeverMatchesMissingKeys() {
         assertThat(pairs(JoinPlan.Type.INNER)).containsExactly("10:tv", "11:radio", "12:tv");
         assertThat(pairs(JoinPlan.Type.LEFT)).containsExactly("10:tv", "11:radio", "12:tv", "13:-", "14:-");
-        assertThat(pairs(JoinPlan.Type.RIGHT)).containsExactly("10:tv", "11:radio", "12:tv", "-:apple", "-:pear", "-:cable");
+        assertThat(pairs(JoinPlan.Type.RIGHT))
+                .containsExactly("10:tv", "11:radio", "12:tv", "-:apple", "-:pear", "-:cable");
         assertThat(pairs(JoinPlan.Type.FULL)).containsExactly("10:tv", "11:radio", "12:tv", "13:-", "14:-",
                 "-:apple", "-:pear", "-:cable");
     }
@@ -200,7 +206,8 @@ class PlanTest {
     @Test
     void joinDefaultRowsAreReachableByDottedPaths() {
         QueryPlan p = new WherePlan(Field.of("right.category").eq("electronics"),
-                new JoinPlan(new FromPlan(ORDERS), new FromPlan(PRODUCTS), Field.of("product"), Field.of("id"), JoinPlan.Type.LEFT));
+                new JoinPlan(new FromPlan(ORDERS), new FromPlan(PRODUCTS), Field.of("product"), Field.of("id"),
+                        JoinPlan.Type.LEFT));
         assertThat(run(p)).extracting(r -> Field.of("left.order").apply(r)).containsExactly(10, 11, 12);
     }
 

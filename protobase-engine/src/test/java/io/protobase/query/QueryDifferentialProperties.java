@@ -97,7 +97,8 @@ class QueryDifferentialProperties {
             assertThat(viaIndexes).as(context + "\n" + overIndexes.explain()).containsExactlyElementsOf(expected);
         } else {
             assertThat(scanned).as(context).containsExactlyInAnyOrderElementsOf(expected);
-            assertThat(viaIndexes).as(context + "\n" + overIndexes.explain()).containsExactlyInAnyOrderElementsOf(expected);
+            assertThat(viaIndexes).as(context + "\n" + overIndexes.explain())
+                    .containsExactlyInAnyOrderElementsOf(expected);
         }
         assertThat(overIndexes.count()).as(context).isEqualTo(expected.size());
 
@@ -113,7 +114,8 @@ class QueryDifferentialProperties {
         if (q.ordered) {
             assertThat(fromList).as(context + "\n" + overList.explain()).containsExactlyElementsOf(expectedStored);
         } else {
-            assertThat(fromList).as(context + "\n" + overList.explain()).containsExactlyInAnyOrderElementsOf(expectedStored);
+            assertThat(fromList).as(context + "\n" + overList.explain())
+                    .containsExactlyInAnyOrderElementsOf(expectedStored);
         }
         assertThat(overList.count()).as(context).isEqualTo(expectedStored.size());
 
@@ -175,7 +177,8 @@ class QueryDifferentialProperties {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", id);
             putMaybe(rnd, m, "a", value(rnd));
-            putMaybe(rnd, m, "b", rnd.nextBoolean() ? new String[] {"a", "ab", "abc", "b", "\uffff", "a\uffff"}[rnd.nextInt(6)] : value(rnd));
+            putMaybe(rnd, m, "b", rnd.nextBoolean()
+                    ? new String[] {"a", "ab", "abc", "b", "\uffff", "a\uffff"}[rnd.nextInt(6)] : value(rnd));
             putMaybe(rnd, m, "c", rnd.nextInt(5) == 0 ? null : "cat" + rnd.nextInt(4));
             if (rnd.nextInt(4) > 0) {
                 m.put("d", DbObject.of("x", value(rnd)));

@@ -93,7 +93,8 @@ final class QueryModel {
     }
 
     private static BigDecimal exact(Number n) {
-        return n instanceof BigDecimal bd ? bd : n instanceof Double d ? new BigDecimal(d) : BigDecimal.valueOf(n.longValue());
+        return n instanceof BigDecimal bd ? bd : n instanceof Double d ? new BigDecimal(d)
+                : BigDecimal.valueOf(n.longValue());
     }
 
     private static int compareLists(List<?> a, List<?> b) {

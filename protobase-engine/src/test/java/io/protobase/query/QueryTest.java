@@ -54,7 +54,8 @@ class QueryTest {
     void groupByWithAggregatesIsAnOperatorThatCanBeOrderedAfterwards() {
         List<Object> rows = Query.from(PRODUCTS).groupBy(List.of("category"), Aggregate.count("n"))
                 .orderBy(SortKey.asc("n")).toList();
-        assertThat(rows.stream().map(r -> (Object) ((Map<?, ?>) r).get("category")).toList()).containsExactly("food", "electronics");
+        assertThat(rows.stream().map(r -> (Object) ((Map<?, ?>) r).get("category")).toList())
+                .containsExactly("food", "electronics");
     }
 
     @Test
@@ -93,9 +94,11 @@ class QueryTest {
 
     @Test
     void unnestDistinctAndJoinFromTheFluentApi() {
-        List<Object> posts = List.of(DbObject.of("id", 1, "tags", List.of("a", "b")), DbObject.of("id", 2, "tags", List.of("b")));
+        List<Object> posts = List.of(DbObject.of("id", 1, "tags", List.of("a", "b")),
+                DbObject.of("id", 2, "tags", List.of("b")));
         assertThat(Query.from(posts).unnest("tags").distinct().toList()).containsExactly("a", "b");
-        List<Object> joined = Query.from(posts).join(Query.from(PRODUCTS), Field.of("id"), Field.of("id"), JoinPlan.Type.INNER)
+        List<Object> joined = Query.from(posts)
+                .join(Query.from(PRODUCTS), Field.of("id"), Field.of("id"), JoinPlan.Type.INNER)
                 .select("right.name").toList();
         assertThat(joined).containsExactly(Map.of("right.name", "tv"), Map.of("right.name", "apple"));
     }

@@ -585,7 +585,8 @@ public abstract class SharedStorageContract {
             atom[0] = (byte) i;
             pushed.add(storage.push(atom));
         }
-        assumeThat(reclaimer.segments()).as("a segment was sealed within 64 MiB").anyMatch(SegmentReclaimer.Segment::sealed);
+        assumeThat(reclaimer.segments()).as("a segment was sealed within 64 MiB")
+                .anyMatch(SegmentReclaimer.Segment::sealed);
         return pushed;
     }
 

@@ -32,7 +32,8 @@ class CatalogApplicationTests extends AbstractCatalogTests {
                 .expectBody().json("""
                         {"name":"Apple","category":"fruit","price":1.25,"tags":["new"]}""");
         http.get().uri("/items?category=fruit").exchange()
-                .expectBody().jsonPath("$[*].id").value(ids -> assertThat(ids).asInstanceOf(InstanceOfAssertFactories.LIST)
+                .expectBody().jsonPath("$[*].id")
+                .value(ids -> assertThat(ids).asInstanceOf(InstanceOfAssertFactories.LIST)
                         .containsExactlyInAnyOrder(apple.id(), pear.id()));
         http.get().uri("/items?min=2&max=40").exchange()
                 .expectBody().jsonPath("$[*].id").isEqualTo(List.of(pear.id(), kettle.id()));
@@ -114,7 +115,8 @@ class CatalogApplicationTests extends AbstractCatalogTests {
                 .expectStatus().isOk()
                 .expectBody()
                 .jsonPath("$.measurements[?(@.statistic == 'COUNT')].value")
-                .value(counts -> assertThat(((Number) ((List<?>) counts).get(0)).doubleValue()).isGreaterThanOrEqualTo(1))
+                .value(counts -> assertThat(((Number) ((List<?>) counts).get(0)).doubleValue())
+                        .isGreaterThanOrEqualTo(1))
                 .jsonPath("$.availableTags[?(@.tag == 'database')].values[*]").value(values ->
                         assertThat(values).asInstanceOf(InstanceOfAssertFactories.LIST).contains("catalog"));
     }

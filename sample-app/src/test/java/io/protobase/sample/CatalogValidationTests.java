@@ -48,7 +48,8 @@ class CatalogValidationTests extends AbstractCatalogTests {
                 .jsonPath("$.title").isEqualTo("Bad Request")
                 .jsonPath("$.status").isEqualTo(400)
                 .jsonPath("$.instance").isEqualTo(instance)
-                .jsonPath("$.errors[*].field").value(named -> assertThat(((List<?>) named).stream().<Object>map(field -> field).distinct())
+                .jsonPath("$.errors[*].field")
+                .value(named -> assertThat(((List<?>) named).stream().<Object>map(field -> field).distinct())
                         .containsExactly((Object[]) fields))
                 .jsonPath("$.errors[*].message").value(messages -> assertThat((List<?>) messages).doesNotContainNull())
                 .returnResult().getResponseBody();
@@ -126,7 +127,8 @@ class CatalogValidationTests extends AbstractCatalogTests {
                 .expectHeader().contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .expectBody()
                 .jsonPath("$.title").isEqualTo("Bad Request")
-                .jsonPath("$.detail").value(String.class, detail -> assertThat(detail).startsWith("The body is not valid JSON"));
+                .jsonPath("$.detail").value(String.class, detail ->
+                        assertThat(detail).startsWith("The body is not valid JSON"));
         assertThat(repository.count()).isZero();
     }
 
@@ -163,7 +165,8 @@ class CatalogValidationTests extends AbstractCatalogTests {
     private HttpRequest chunkedPost(String json) {
         return HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/items"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() ->
+                        new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8))))
                 .build();
     }
 

@@ -28,7 +28,8 @@ class CloudObjectStoreConfiguration {
         if (client == null) {
             throw new CloudStorageUnusableException("protobase.storage.type is 'cloud' but the application has no "
                     + "S3Client bean", "Add io.awspring.cloud:spring-cloud-aws-starter-s3 (it builds the S3Client from "
-                    + "spring.cloud.aws.*), or define an S3Client or io.protobase.storage.cloud.ObjectStore bean.", null);
+                    + "spring.cloud.aws.*), or define an S3Client or io.protobase.storage.cloud.ObjectStore bean.",
+                    null);
         }
         return new S3ObjectStore(client, bucket);
     }

@@ -21,6 +21,7 @@ import org.springframework.context.annotation.Import;
 @ConditionalOnClass(ObjectSpace.class)
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
-@Import({ CloudObjectStoreConfiguration.class, StorageConfiguration.class, ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
+@Import({ CloudObjectStoreConfiguration.class, StorageConfiguration.class, ObjectSpaceConfiguration.class,
+        TransactionManagerConfiguration.class })
 public final class ProtoBaseAutoConfiguration {
 }

@@ -41,7 +41,8 @@ public record ProtoBaseProperties(
 
     public ProtoBaseProperties {
         if (database == null || database.isBlank()) {
-            throw new InvalidProtoBasePropertyException("protobase.database", database, "a database name must not be blank",
+            throw new InvalidProtoBasePropertyException("protobase.database", database,
+                    "a database name must not be blank",
                     "Set protobase.database to a name such as 'default', or remove it to use the default");
         }
     }
@@ -62,8 +63,8 @@ public record ProtoBaseProperties(
         try {
             return Path.of(value).normalize();
         } catch (InvalidPathException e) {
-            throw new InvalidProtoBasePropertyException(property, value, "it is not a valid path (" + e.getReason() + ")",
-                    "Set it to a directory path such as ./protobase-data");
+            throw new InvalidProtoBasePropertyException(property, value, "it is not a valid path (" + e.getReason()
+                    + ")", "Set it to a directory path such as ./protobase-data");
         }
     }
 
@@ -223,7 +224,8 @@ public record ProtoBaseProperties(
         public History {
             if (retention.isNegative()) {
                 throw new InvalidProtoBasePropertyException("protobase.history.retention", retention,
-                        "the retention must not be negative", "Set it to a duration such as 1m, or 0s to keep no history");
+                        "the retention must not be negative",
+                        "Set it to a duration such as 1m, or 0s to keep no history");
             }
         }
     }

@@ -41,13 +41,14 @@ class StorageConfiguration {
         return cloud.bucket();
     }
 
-    private static SharedStorage cloudStorage(ProtoBaseProperties.Cloud cloud, ObjectProvider<ObjectStore> objectStores) {
+    private static SharedStorage cloudStorage(ProtoBaseProperties.Cloud cloud,
+            ObjectProvider<ObjectStore> objectStores) {
         requireBucket(cloud);
         ObjectStore store = objectStores.getIfAvailable();
         if (store == null) {
-            throw new CloudStorageUnusableException("protobase.storage.type is 'cloud' but the AWS SDK for S3 is not on "
-                    + "the classpath", "Add io.awspring.cloud:spring-cloud-aws-starter-s3 to the application, or "
-                    + "define an io.protobase.storage.cloud.ObjectStore bean.", null);
+            throw new CloudStorageUnusableException("protobase.storage.type is 'cloud' but the AWS SDK for S3 is "
+                    + "not on the classpath", "Add io.awspring.cloud:spring-cloud-aws-starter-s3 to the application, "
+                    + "or define an io.protobase.storage.cloud.ObjectStore bean.", null);
         }
         Path cacheDir = usableDirectory("protobase.storage.cloud.cache-dir", cloud.cacheDir());
         CloudBlockProvider provider = new CloudBlockProvider(store, cloud.prefix(), cacheDir,
@@ -61,7 +62,8 @@ class StorageConfiguration {
                     + "protobase.storage.cloud.cache-dir to a directory no other storage uses.", e);
         } catch (StorageException e) {
             throw new CloudStorageUnusableException("cannot open the cloud storage on " + store.describe() + " prefix '"
-                    + provider.prefix() + "': " + e.getMessage(), "Check protobase.storage.cloud.bucket (the bucket must "
+                    + provider.prefix() + "': " + e.getMessage(),
+                    "Check protobase.storage.cloud.bucket (the bucket must "
                     + "exist), the region, endpoint and credentials under spring.cloud.aws.* (region.static, "
                     + "s3.endpoint, credentials.*), and that the endpoint is reachable from this host.", e);
         }

@@ -18,7 +18,8 @@ public class StorageDirectoryUnusableException extends ProtoBaseException {
     private final transient Path path;
     private final String action;
 
-    public StorageDirectoryUnusableException(String property, Path path, String reason, String action, Throwable cause) {
+    public StorageDirectoryUnusableException(String property, Path path, String reason, String action,
+            Throwable cause) {
         super("The storage directory " + path + " (" + property + ") cannot be used: " + reason, cause);
         this.property = property;
         this.path = path;

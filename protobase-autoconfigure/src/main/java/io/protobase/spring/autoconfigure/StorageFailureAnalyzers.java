@@ -39,7 +39,8 @@ final class StorageFailureAnalyzers {
 
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, StorageDirectoryUnusableException cause) {
-            return new FailureAnalysis("ProtoBase cannot open its storage: " + cause.getMessage(), cause.action(), cause);
+            return new FailureAnalysis("ProtoBase cannot open its storage: " + cause.getMessage(), cause.action(),
+                    cause);
         }
     }
 

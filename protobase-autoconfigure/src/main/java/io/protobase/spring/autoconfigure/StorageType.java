@@ -7,7 +7,10 @@ public enum StorageType {
     MEMORY("memory"),
     /** A crash-safe write-ahead log in a local directory ({@code protobase.storage.file.*}). */
     FILE("file"),
-    /** S3 with a local write-ahead log and disk cache ({@code protobase.storage.cloud.*}); needs Spring Cloud AWS's S3 starter. */
+    /**
+     * S3 with a local write-ahead log and disk cache ({@code protobase.storage.cloud.*}); needs Spring Cloud AWS's S3
+     * starter.
+     */
     CLOUD("cloud"),
     /** Replicated over a cluster of application nodes. Not available yet: provided by the cluster storage module. */
     CLUSTER("cluster"),

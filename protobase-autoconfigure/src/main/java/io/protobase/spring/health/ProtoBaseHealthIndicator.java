@@ -43,9 +43,11 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
     @Override
     protected void doHealthCheck(Health.Builder builder) {
         SharedStorage storage = space.storage();
-        builder.withDetail("type", type).withDetail("location", directory != null ? directory.toString() : storage.describe());
+        builder.withDetail("type", type)
+                .withDetail("location", directory != null ? directory.toString() : storage.describe());
         if (space.isClosed() || space.isClosing()) {
-            builder.down().withDetail("reason", "the object space is " + (space.isClosed() ? "closed" : "shutting down"));
+            builder.down().withDetail("reason", "the object space is "
+                    + (space.isClosed() ? "closed" : "shutting down"));
             return;
         }
         if (directory != null && !(Files.isDirectory(directory) && Files.isWritable(directory))) {

@@ -28,11 +28,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * <tr><td>{@code protobase.commit}</td><td>timer: time in commit</td><td>{@code database}, {@code outcome}
  *   = committed | conflict | failed</td></tr>
  * <tr><td>{@code protobase.storage.bytes.written} / {@code .read}</td><td>function counters, bytes</td><td></td></tr>
- * <tr><td>{@code protobase.cache.hits} / {@code .misses} / {@code .evictions}</td><td>function counters</td><td></td></tr>
+ * <tr><td>{@code protobase.cache.hits} / {@code .misses} / {@code .evictions}</td>
+ *   <td>function counters</td><td></td></tr>
  * <tr><td>{@code protobase.cache.size}</td><td>gauge, bytes</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.upload.backlog}</td><td>gauge, bytes not yet in S3 (cloud storage)</td><td></td></tr>
- * <tr><td>{@code protobase.cloud.upload.lag}</td><td>time gauge: age of the oldest commit not yet in S3</td><td></td></tr>
- * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td><td>{@code method} = put | get</td></tr>
+ * <tr><td>{@code protobase.cloud.upload.lag}</td>
+ *   <td>time gauge: age of the oldest commit not yet in S3</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td>
+ *   <td>{@code method} = put | get</td></tr>
  * </table>
  *
  * Only read-write transactions are counted: read-only ones never publish anything and would drown
@@ -55,7 +58,8 @@ public class ProtoBaseMetrics implements MeterBinder {
      * @param tags extra tags on every meter
      * @param databases database names whose counters exist from the start (at zero)
      */
-    public ProtoBaseMetrics(ObjectSpace space, Iterable<io.micrometer.core.instrument.Tag> tags, Set<String> databases) {
+    public ProtoBaseMetrics(ObjectSpace space, Iterable<io.micrometer.core.instrument.Tag> tags,
+            Set<String> databases) {
         this.space = space;
         this.tags = Tags.of(tags);
         this.preRegistered = Set.copyOf(databases);

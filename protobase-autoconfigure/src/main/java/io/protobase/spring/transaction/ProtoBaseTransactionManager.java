@@ -58,7 +58,8 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
 
     @Override
     protected Object doGetTransaction() {
-        return new ProtoBaseTransactionObject((TransactionHolder) TransactionSynchronizationManager.getResource(database));
+        return new ProtoBaseTransactionObject(
+                (TransactionHolder) TransactionSynchronizationManager.getResource(database));
     }
 
     @Override

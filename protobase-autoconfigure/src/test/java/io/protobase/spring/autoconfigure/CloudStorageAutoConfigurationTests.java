@@ -160,7 +160,9 @@ class CloudStorageAutoConfigurationTests {
 
     @Test
     void badCredentialsFailStartupWithAClearReport() {
-        cloud("protobase.storage.cloud.bucket=" + bucket, "spring.cloud.aws.credentials.secret-key=wrong").run(context -> {
+        String[] properties = {"protobase.storage.cloud.bucket=" + bucket,
+                "spring.cloud.aws.credentials.secret-key=wrong"};
+        cloud(properties).run(context -> {
             assertThat(context).hasFailed();
             FailureAnalysis analysis = new StorageFailureAnalyzers.CloudUnusable().analyze(context.getStartupFailure());
             assertThat(analysis).isNotNull();

@@ -40,7 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Beans, defaults, properties and back-off of {@link ProtoBaseAutoConfiguration}. */
-@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
+@ExpectedWarnings(loggers = "org.springframework.context",
+        messages = "^Exception encountered during context initialization")
 class ProtoBaseAutoConfigurationTests {
 
     private static final int MEGABYTE = 1024 * 1024;
@@ -99,7 +100,8 @@ class ProtoBaseAutoConfigurationTests {
     @Test
     void fsyncPolicyIntervalAndSegmentSizeReachTheFileStorage() {
         onFile().withPropertyValues("protobase.storage.file.fsync=interval",
-                "protobase.storage.file.fsync-interval=250ms", "protobase.storage.file.segment-size=1MB").run(context -> {
+                "protobase.storage.file.fsync-interval=250ms",
+                "protobase.storage.file.segment-size=1MB").run(context -> {
                     LeasedFileStorage storage = (LeasedFileStorage) context.getBean(SharedStorage.class);
                     assertThat(storage.options()).isEqualTo(new StandaloneFileStorage.Options(FsyncPolicy.INTERVAL,
                             Duration.ofMillis(250), MEGABYTE));
@@ -192,7 +194,8 @@ class ProtoBaseAutoConfigurationTests {
     void theDefaultCompactionRunsEveryThirtySecondsOnSegmentsLessThanHalfLive() {
         runner.withPropertyValues("protobase.storage.type=memory").run(context ->
                 assertThat(context.getBean(ObjectSpace.class).compactionSettings()).isEqualTo(
-                        new ObjectSpace.CompactionSettings(0.5, 1024 * 1024, Duration.ofSeconds(30), 8L * 1024 * 1024)));
+                        new ObjectSpace.CompactionSettings(0.5, 1024 * 1024, Duration.ofSeconds(30),
+                                8L * 1024 * 1024)));
     }
 
     @Test

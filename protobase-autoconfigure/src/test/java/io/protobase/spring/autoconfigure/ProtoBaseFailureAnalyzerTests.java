@@ -41,7 +41,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Bad configuration fails the startup with a report naming the property and the fix. */
 @ExtendWith(OutputCaptureExtension.class)
-@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
+@ExpectedWarnings(loggers = "org.springframework.context",
+        messages = "^Exception encountered during context initialization")
 @ResourceLock(Resources.SYSTEM_OUT)
 @ResourceLock(Resources.SYSTEM_ERR)
 class ProtoBaseFailureAnalyzerTests {
@@ -189,7 +190,8 @@ class ProtoBaseFailureAnalyzerTests {
     void aCloudCacheDirNamingAFileSaysItIsNotADirectory() throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "not a directory");
         runner.withBean(ObjectStore.class, MockS3Client::new).withPropertyValues("protobase.storage.type=cloud",
-                "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + file).run(context -> {
+                "protobase.storage.cloud.bucket=shop-data",
+                "protobase.storage.cloud.cache-dir=" + file).run(context -> {
                     assertThat(context).hasFailed();
                     FailureAnalysis analysis = analyze(context.getStartupFailure());
                     assertThat(analysis.getDescription()).contains(file + " (protobase.storage.cloud.cache-dir)")

@@ -48,7 +48,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code aws.region}, {@code ~/.aws/config} nor an EC2 metadata service is consulted.
  */
 @ExtendWith(OutputCaptureExtension.class)
-@ExpectedWarnings(loggers = "org.springframework.context", messages = "^Exception encountered during context initialization")
+@ExpectedWarnings(loggers = "org.springframework.context",
+        messages = "^Exception encountered during context initialization")
 @ResourceLock(Resources.SYSTEM_OUT)
 @ResourceLock(Resources.SYSTEM_ERR)
 class StorageWithoutAwsRegionTests {
@@ -108,7 +109,8 @@ class StorageWithoutAwsRegionTests {
     @Test
     void cloudStorageWithoutARegionNamesTheRegionProperty(CapturedOutput output) {
         assertThatThrownBy(() -> run(ApplicationUsingTheDatabase.class, "--protobase.storage.type=cloud",
-                "--protobase.storage.cloud.bucket=shop-data", "--protobase.storage.cloud.cache-dir=" + dir.resolve("cache")))
+                "--protobase.storage.cloud.bucket=shop-data",
+                "--protobase.storage.cloud.cache-dir=" + dir.resolve("cache")))
                 .isInstanceOf(RuntimeException.class);
         assertThat(output).contains("APPLICATION FAILED TO START").contains("No AWS region is configured")
                 .contains("Set spring.cloud.aws.region.static to the region of the bucket 'shop-data'")

@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The {@code protobase} health contributor, through the auto-configured bean. */
-@ExpectedWarnings(value = {CloudFileStorage.class, ObjectSpace.class}, messages = {"was fenced", "before closing it failed"})
+@ExpectedWarnings(value = {CloudFileStorage.class, ObjectSpace.class},
+        messages = {"was fenced", "before closing it failed"})
 class ProtoBaseHealthIndicatorTests {
 
     @TempDir
@@ -118,7 +119,8 @@ class ProtoBaseHealthIndicatorTests {
     void aFencedCloudNodeIsDownNamingTheEpochThatTookOverAndWhatToDo() {
         MockS3Client s3 = new MockS3Client();
         runner.withBean(ObjectStore.class, () -> s3).withPropertyValues("protobase.storage.type=cloud",
-                "protobase.storage.cloud.bucket=shop-data", "protobase.storage.cloud.cache-dir=" + dir.resolve("node-a"),
+                "protobase.storage.cloud.bucket=shop-data",
+                "protobase.storage.cloud.cache-dir=" + dir.resolve("node-a"),
                 "protobase.storage.cloud.upload-interval=50ms").run(context -> {
                     CloudFileStorage storage = context.getBean(CloudFileStorage.class);
                     Database db = context.getBean(Database.class);

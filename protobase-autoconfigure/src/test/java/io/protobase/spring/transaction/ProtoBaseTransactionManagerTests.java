@@ -42,7 +42,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ProtoBaseTransactionManagerTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class, TransactionAutoConfiguration.class))
+            .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class,
+                    TransactionAutoConfiguration.class))
             .withPropertyValues("protobase.storage.type=memory")
             .withUserConfiguration(Services.class);
 
@@ -147,7 +148,8 @@ class ProtoBaseTransactionManagerTests {
     @Test
     void mandatoryRequiresAnExistingTransaction() {
         with(c -> {
-            assertThatThrownBy(() -> accounts.mandatory("alice", 1)).isInstanceOf(IllegalTransactionStateException.class);
+            assertThatThrownBy(() -> accounts.mandatory("alice", 1))
+                    .isInstanceOf(IllegalTransactionStateException.class);
             outer.mandatoryInside("alice");
             assertThat(balance("alice")).isEqualTo(5);
         });
@@ -279,7 +281,8 @@ class ProtoBaseTransactionManagerTests {
         }
 
         @Transactional
-        public void incrementAfter(String who, CountDownLatch read, CountDownLatch changed) throws InterruptedException {
+        public void incrementAfter(String who, CountDownLatch read,
+                CountDownLatch changed) throws InterruptedException {
             Integer n = (Integer) dictionary().getAt(who);
             read.countDown();
             changed.await(1, TimeUnit.MINUTES);

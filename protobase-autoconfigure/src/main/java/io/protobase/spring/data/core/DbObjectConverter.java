@@ -130,7 +130,8 @@ public class DbObjectConverter {
     /** An instance of {@code type} from {@code source}, resolving references through {@code references}. */
     public <T> T read(Class<T> type, DbObject source, ReferenceResolver references) {
         @SuppressWarnings("unchecked")
-        ProtoBasePersistentEntity<T> entity = (ProtoBasePersistentEntity<T>) mappingContext.getRequiredPersistentEntity(type);
+        ProtoBasePersistentEntity<T> entity =
+                (ProtoBasePersistentEntity<T>) mappingContext.getRequiredPersistentEntity(type);
         ParameterValueProvider<ProtoBasePersistentProperty> parameters = new ParameterValueProvider<>() {
             @Override
             @SuppressWarnings("unchecked")
@@ -191,7 +192,8 @@ public class DbObjectConverter {
                 Class<?> component = target.getComponentType();
                 Object array = java.lang.reflect.Array.newInstance(component, list.size());
                 for (int i = 0; i < list.size(); i++) {
-                    java.lang.reflect.Array.set(array, i, readValue(TypeInformation.of(component), list.get(i), references));
+                    java.lang.reflect.Array.set(array, i,
+                            readValue(TypeInformation.of(component), list.get(i), references));
                 }
                 return array;
             }

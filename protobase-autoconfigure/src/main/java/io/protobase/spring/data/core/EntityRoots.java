@@ -144,7 +144,10 @@ final class EntityRoots {
         }
     }
 
-    /** Reads the entities of {@code entity}'s type that {@code query} selects, as {@code type}s, in its order and window. */
+    /**
+     * Reads the entities of {@code entity}'s type that {@code query} selects, as {@code type}s, in its order and
+     * window.
+     */
     <T> List<T> find(Transaction tx, ProtoBasePersistentEntity<?> entity, ProtoBaseQuery query, Class<T> type) {
         List<T> result = new ArrayList<>();
         query.applyTo(root(tx, entity)).stream().forEach(r -> result.add(read(tx, type, (DbObject) r)));

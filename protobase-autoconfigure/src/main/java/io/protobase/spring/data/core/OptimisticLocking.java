@@ -36,14 +36,16 @@ final class OptimisticLocking {
         if (version == null || (primitive && version.longValue() == 0)) {
             if (stored != null) {
                 throw new OptimisticLockingFailureException("Cannot insert " + entity.getType().getSimpleName()
-                        + " with id " + id + ": one is already stored (version " + stored.getAt(versionProperty.getName())
+                        + " with id " + id + ": one is already stored (version "
+                        + stored.getAt(versionProperty.getName())
                         + "); load it and save the loaded instance to update it");
             }
             accessor.setProperty(versionProperty, convert(primitive ? 1 : 0, versionProperty));
         } else {
             Object storedVersion = stored == null ? null : stored.getAt(versionProperty.getName());
             if (!(storedVersion instanceof Number n) || n.longValue() != version.longValue()) {
-                throw new OptimisticLockingFailureException("Cannot save " + entity.getType().getSimpleName() + " with id "
+                throw new OptimisticLockingFailureException("Cannot save " + entity.getType().getSimpleName()
+                        + " with id "
                         + id + " at version " + version + ": " + (stored == null ? "it was deleted"
                         : "it was changed concurrently (stored version " + storedVersion + ")")
                         + "; reload it and apply the change again");

@@ -32,7 +32,8 @@ import org.springframework.dao.support.PersistenceExceptionTranslator;
  * <caption>ProtoBase exception → Spring exception</caption>
  * <tr><td>{@link ConflictException}</td><td>{@link ProtoBaseConflictFailureException} (an
  *     {@code OptimisticLockingFailureException}, so a {@code ConcurrencyFailureException}): retry</td></tr>
- * <tr><td>{@link StorageUnavailableException}</td><td>{@link TransientDataAccessResourceException}: retry later</td></tr>
+ * <tr><td>{@link StorageUnavailableException}</td>
+ *     <td>{@link TransientDataAccessResourceException}: retry later</td></tr>
  * <tr><td>{@link CorruptionException}</td><td>{@link NonTransientDataAccessResourceException}: restore</td></tr>
  * <tr><td>other {@link StorageException}s (closed, locked, fenced), {@link BackupException}</td>
  *     <td>{@link DataAccessResourceFailureException}</td></tr>

@@ -61,7 +61,10 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         this(database, mappingContext, new SequenceIdentifierGenerator(), new ProtoBaseExceptionTranslator());
     }
 
-    /** A template that makes up ids with {@code identifierGenerator} and translates conflicts with {@code exceptionTranslator}. */
+    /**
+     * A template that makes up ids with {@code identifierGenerator} and translates conflicts with
+     * {@code exceptionTranslator}.
+     */
     public ProtoBaseTemplate(Database database, ProtoBaseMappingContext mappingContext,
             ProtoBaseIdentifierGenerator identifierGenerator, ProtoBaseExceptionTranslator exceptionTranslator) {
         this.database = Objects.requireNonNull(database, "database");

@@ -70,7 +70,8 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
 
     @Test
     void backsOffWithoutSpringDataOnTheClasspath() {
-        runner.withUserConfiguration(SamplePackage.class).withClassLoader(new FilteredClassLoader(ProtoBaseRepository.class))
+        runner.withUserConfiguration(SamplePackage.class)
+                .withClassLoader(new FilteredClassLoader(ProtoBaseRepository.class))
                 .run(c -> assertThat(c).doesNotHaveBean(ProtoBaseTemplate.class).hasSingleBean(Database.class));
     }
 
@@ -85,7 +86,8 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
     @Test
     void theTemplateUsesTheDefaultIdGeneratorAndExceptionTranslatorBeans() {
         runner.withUserConfiguration(SamplePackage.class).run(c -> {
-            assertThat(c).hasSingleBean(SequenceIdentifierGenerator.class).hasSingleBean(ProtoBaseExceptionTranslator.class);
+            assertThat(c).hasSingleBean(SequenceIdentifierGenerator.class)
+                    .hasSingleBean(ProtoBaseExceptionTranslator.class);
             assertThat(c).getBean("protoBaseIdentifierGenerator").isInstanceOf(SequenceIdentifierGenerator.class);
             assertThat(c).getBean("protoBaseExceptionTranslator").isInstanceOf(ProtoBaseExceptionTranslator.class);
         });

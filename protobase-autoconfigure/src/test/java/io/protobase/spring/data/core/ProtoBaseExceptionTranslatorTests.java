@@ -75,25 +75,32 @@ class ProtoBaseExceptionTranslatorTests {
 
     @Test
     void askingForTheCurrentTransactionWithoutOneIsAnApiMisuse() {
-        TransactionStateException misuse = catchThrowableOfType(TransactionStateException.class, db::currentTransaction);
+        TransactionStateException misuse = catchThrowableOfType(TransactionStateException.class,
+                db::currentTransaction);
 
-        assertThat(translator.translateExceptionIfPossible(misuse)).isInstanceOf(InvalidDataAccessApiUsageException.class)
+        assertThat(translator.translateExceptionIfPossible(misuse))
+                .isInstanceOf(InvalidDataAccessApiUsageException.class)
                 .hasMessage(misuse.getMessage()).hasCause(misuse);
     }
 
     static Stream<Arguments> mappingTable() {
         return Stream.of(
-                Arguments.of(new StorageUnavailableException("bucket unreachable"), TransientDataAccessResourceException.class),
-                Arguments.of(new CorruptionException("bad checksum in atom 7"), NonTransientDataAccessResourceException.class),
+                Arguments.of(new StorageUnavailableException("bucket unreachable"),
+                        TransientDataAccessResourceException.class),
+                Arguments.of(new CorruptionException("bad checksum in atom 7"),
+                        NonTransientDataAccessResourceException.class),
                 Arguments.of(new StorageClosedException("storage closed"), DataAccessResourceFailureException.class),
                 Arguments.of(new StorageLockedException("directory locked"), DataAccessResourceFailureException.class),
                 Arguments.of(new FencedException("fenced by a newer writer"), DataAccessResourceFailureException.class),
                 Arguments.of(new BackupException("backup target not empty"), DataAccessResourceFailureException.class),
-                Arguments.of(new DatabaseNotFoundException("no database 'x'"), InvalidDataAccessResourceUsageException.class),
-                Arguments.of(new DatabaseExistsException("database 'x' exists"), InvalidDataAccessResourceUsageException.class),
+                Arguments.of(new DatabaseNotFoundException("no database 'x'"),
+                        InvalidDataAccessResourceUsageException.class),
+                Arguments.of(new DatabaseExistsException("database 'x' exists"),
+                        InvalidDataAccessResourceUsageException.class),
                 Arguments.of(new HistoryExpiredException("test", Instant.EPOCH, Duration.ofHours(1), Instant.now()),
                         DataRetrievalFailureException.class),
-                Arguments.of(new UnsupportedValueException("cannot store a Thread"), InvalidDataAccessApiUsageException.class),
+                Arguments.of(new UnsupportedValueException("cannot store a Thread"),
+                        InvalidDataAccessApiUsageException.class),
                 Arguments.of(new QueryException("unknown field"), InvalidDataAccessApiUsageException.class),
                 Arguments.of(new IndexException("duplicate index 'city'"), InvalidDataAccessApiUsageException.class));
     }

@@ -124,7 +124,8 @@ class ProtoBaseTemplateTests {
         customers.save(new Customer("c2", "Bob", Customer.Tier.BRONZE));
         PurchaseOrder order = orders.save(new PurchaseOrder(null, ann, Map.of("apple", 3, "pear", 1),
                 new LinkedHashSet<>(List.of("gift", "express")),
-                List.of(new PurchaseOrder.Line("apple", 3, new BigDecimal("0.50"))), Instant.parse("2026-01-02T03:04:05Z"),
+                List.of(new PurchaseOrder.Line("apple", 3, new BigDecimal("0.50"))),
+                Instant.parse("2026-01-02T03:04:05Z"),
                 new BigDecimal("1.50"), LocalDate.of(2026, 2, 1), new byte[] { 1, 2 }, Customer.Tier.GOLD));
         assertThat(order.id()).isEqualTo(1);
 

@@ -82,7 +82,8 @@ class SequenceIdentifierGeneratorTests {
             sequence.advance(next);
             return entity.getType().getSimpleName().toLowerCase() + "-" + next;
         };
-        ProtoBaseTemplate custom = new ProtoBaseTemplate(db, mappingContext, prefixed, new ProtoBaseExceptionTranslator());
+        ProtoBaseTemplate custom = new ProtoBaseTemplate(db, mappingContext, prefixed,
+                new ProtoBaseExceptionTranslator());
 
         List<Customer> saved = custom.saveAll(List.of(new Customer(null, "Ann", Customer.Tier.GOLD),
                 new Customer(null, "Bob", Customer.Tier.BRONZE)));

@@ -123,7 +123,8 @@ class ConcurrentRepositoryWritersTests {
                             .hasMessageContaining("changed concurrently"));
         }
         // the losers' commits conflicted in the engine; their retries then found the new version
-        assertThat(space.statistics().conflicts() - conflictsBefore).isGreaterThanOrEqualTo((long) (THREADS - 1) * ROUNDS);
+        assertThat(space.statistics().conflicts() - conflictsBefore)
+                .isGreaterThanOrEqualTo((long) (THREADS - 1) * ROUNDS);
         Account a = accounts.findById(id).orElseThrow();
         assertThat(a.getBalance()).isEqualTo(ROUNDS);
         assertThat(a.getVersion()).isEqualTo(ROUNDS);

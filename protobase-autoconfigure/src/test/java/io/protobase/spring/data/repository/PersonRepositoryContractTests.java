@@ -32,7 +32,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
@@ -167,7 +166,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     void and() throws Exception {
         check(repository.findByCityAndAgeGreaterThan("Paris", 40),
                 p -> "Paris".equals(p.city()) && p.age() != null && p.age() > 40);
-        assertIndexable(explain("findByCityAndAgeGreaterThan", new Class<?>[] { String.class, int.class }, "Paris", 40));
+        assertIndexable(explain("findByCityAndAgeGreaterThan", new Class<?>[] { String.class, int.class }, "Paris",
+                40));
     }
 
     @Test
@@ -200,7 +200,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
 
     @Test
     void inAndNotIn() throws Exception {
-        check(repository.findByCityIn(List.of("Rome", "Oslo")), p -> p.city() != null && List.of("Rome", "Oslo").contains(p.city()));
+        check(repository.findByCityIn(List.of("Rome", "Oslo")), p -> p.city() != null
+                && List.of("Rome", "Oslo").contains(p.city()));
         check(repository.findByCityNotIn(List.of("Rome", "Oslo")),
                 p -> p.city() != null && !List.of("Rome", "Oslo").contains(p.city()));
         assertIndexable(explain("findByCityIn", new Class<?>[] { Collection.class }, List.of("Rome", "Oslo")));
@@ -234,7 +235,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     @Test
     void ignoreCase() throws Exception {
         check(repository.findByCityIgnoreCase("bErLiN"), p -> "Berlin".equals(p.city()));
-        check(repository.findByFirstnameStartingWithIgnoreCase("an"), p -> p.firstname().toLowerCase().startsWith("an"));
+        check(repository.findByFirstnameStartingWithIgnoreCase("an"), p ->
+                p.firstname().toLowerCase().startsWith("an"));
         assertThat(explain("findByCityIgnoreCase", new Class<?>[] { String.class }, "berlin").usesScan()).isTrue();
     }
 
@@ -280,7 +282,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     void topAndFirst() {
         assertThat(repository.findTop3ByCityOrderByAgeAscIdAsc("Madrid")).extracting(PersonView::id)
                 .isEqualTo(people.stream().filter(p -> "Madrid".equals(p.city()))
-                        .sorted(Comparator.comparing(PersonView::age, Comparator.nullsLast(Comparator.<Integer>naturalOrder()))
+                        .sorted(Comparator.comparing(PersonView::age,
+                                Comparator.nullsLast(Comparator.<Integer>naturalOrder()))
                                 .thenComparing(PersonView::id))
                         .limit(3).map(PersonView::id).toList());
         assertThat(repository.findFirstByOrderByAgeDescIdAsc().map(PersonView::id)).isEqualTo(people.stream()
@@ -322,7 +325,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     @Test
     void streams() {
         try (var stream = repository.streamByCity("Lisbon")) {
-            assertThat(stream.map(PersonView::id).sorted().toList()).isEqualTo(expected(p -> "Lisbon".equals(p.city())));
+            assertThat(stream.map(PersonView::id).sorted().toList())
+                    .isEqualTo(expected(p -> "Lisbon".equals(p.city())));
         }
     }
 
@@ -347,12 +351,14 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
     void queryByExample() {
         T probe = person(null, null, null, "Berlin", null, true, null, null, null);
         check(repository.findAll(Example.of(probe)), p -> "Berlin".equals(p.city()) && p.active());
-        assertThat(repository.count(Example.of(probe))).isEqualTo(expected(p -> "Berlin".equals(p.city()) && p.active()).size());
+        assertThat(repository.count(Example.of(probe)))
+                .isEqualTo(expected(p -> "Berlin".equals(p.city()) && p.active()).size());
 
         T names = person(null, "AN", null, null, null, false, null, null, null);
         ExampleMatcher startsIgnoringCase = ExampleMatcher.matching().withIgnorePaths("active")
                 .withStringMatcher(ExampleMatcher.StringMatcher.STARTING).withIgnoreCase();
-        check(repository.findAll(Example.of(names, startsIgnoringCase)), p -> p.firstname().toLowerCase().startsWith("an"));
+        check(repository.findAll(Example.of(names, startsIgnoringCase)), p ->
+                p.firstname().toLowerCase().startsWith("an"));
 
         T either = person(null, "Ben", null, "Oslo", null, false, null, null, null);
         check(repository.findAll(Example.of(either, ExampleMatcher.matchingAny().withIgnorePaths("active"))),
@@ -372,7 +378,8 @@ abstract class PersonRepositoryContractTests<T extends PersonView> {
                 .isEqualTo(expected(p -> "Berlin".equals(p.city()) && p.active()).subList(0, 2));
         long counted = repository.findBy(Example.of(probe), q -> q.count());
         assertThat(counted).isEqualTo(repository.count(Example.of(probe)));
-        Optional<T> none = repository.findOne(Example.of(person(null, null, null, "Nowhere", null, true, null, null, null)));
+        Optional<T> none = repository.findOne(Example.of(person(null, null, null, "Nowhere", null, true, null, null,
+                null)));
         assertThat(none).isEmpty();
     }
 }

@@ -27,7 +27,8 @@ public class ProtoBasePersistentProperty extends AnnotationBasedPersistentProper
     private boolean hasExplicitId() {
         for (Class<?> c = getOwner().getType(); c != null && c != Object.class; c = c.getSuperclass()) {
             for (java.lang.reflect.Field f : c.getDeclaredFields()) {
-                if (f.isAnnotationPresent(org.springframework.data.annotation.Id.class) && !f.getName().equals(getName())) {
+                if (f.isAnnotationPresent(org.springframework.data.annotation.Id.class)
+                        && !f.getName().equals(getName())) {
                     return true;
                 }
             }

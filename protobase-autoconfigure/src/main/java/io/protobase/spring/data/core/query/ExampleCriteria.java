@@ -67,7 +67,8 @@ public final class ExampleCriteria {
                 collect(mappingContext.getRequiredPersistentEntity(p.getActualType()), value, path + ".", matcher,
                         mappingContext, terms);
             } else if (value instanceof String s) {
-                terms.add(string(path, field, s, matcher.getStringMatcherForPath(path), matcher.isIgnoreCaseForPath(path)));
+                terms.add(string(path, field, s, matcher.getStringMatcherForPath(path),
+                        matcher.isIgnoreCaseForPath(path)));
             } else {
                 terms.add(Criteria.of(field.eq(value)));
             }

@@ -82,7 +82,8 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
             if (property != null && property.isAssociation()) {
                 return out.toString();
             }
-            entity = property != null && property.isEntity() ? mappingContext.getPersistentEntity(property.getActualType())
+            entity = property != null && property.isEntity()
+                    ? mappingContext.getPersistentEntity(property.getActualType())
                     : null;
         }
         return out.toString();
@@ -116,7 +117,8 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
                     yield Criteria.of(field.isNull());
                 }
                 yield ignoreCase && v instanceof String s
-                        ? predicate(path + " equalsIgnoreCase " + s, field, x -> x instanceof String t && t.equalsIgnoreCase(s))
+                        ? predicate(path + " equalsIgnoreCase " + s, field, x -> x instanceof String t
+                                && t.equalsIgnoreCase(s))
                         : Criteria.of(field.eq(v));
             }
             case NEGATING_SIMPLE_PROPERTY -> {
@@ -125,7 +127,8 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
                     yield Criteria.of(field.isNotNull());
                 }
                 yield ignoreCase && v instanceof String s
-                        ? predicate(path + " notEqualsIgnoreCase " + s, field, x -> !(x instanceof String t) || !t.equalsIgnoreCase(s))
+                        ? predicate(path + " notEqualsIgnoreCase " + s, field, x -> !(x instanceof String t)
+                                || !t.equalsIgnoreCase(s))
                         : Criteria.of(field.ne(v));
             }
             case LESS_THAN, BEFORE -> Criteria.of(field.lt(values.next()));
@@ -183,7 +186,8 @@ public class ProtoBaseQueryCreator extends AbstractQueryCreator<ProtoBaseQuery, 
                     return c.stream().map(e -> target.getType().isInstance(e)
                             ? target.getIdentifierAccessor(e).getRequiredIdentifier() : e).toList();
                 }
-                return v != null && target.getType().isInstance(v) ? target.getIdentifierAccessor(v).getRequiredIdentifier() : v;
+                return v != null && target.getType().isInstance(v)
+                        ? target.getIdentifierAccessor(v).getRequiredIdentifier() : v;
             }
         };
     }

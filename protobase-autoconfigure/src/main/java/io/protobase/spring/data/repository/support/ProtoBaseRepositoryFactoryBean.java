@@ -19,7 +19,10 @@ public class ProtoBaseRepositoryFactoryBean<T extends Repository<S, ID>, S, ID>
         super(repositoryInterface);
     }
 
-    /** Sets the operations (usually a {@code ProtoBaseTemplate}) the repositories use; the property keeps its historic name. */
+    /**
+     * Sets the operations (usually a {@code ProtoBaseTemplate}) the repositories use; the property keeps its historic
+     * name.
+     */
     public void setProtoBaseTemplate(ProtoBaseOperations template) {
         this.template = template;
         setMappingContext(template.getMappingContext());
@@ -32,7 +35,8 @@ public class ProtoBaseRepositoryFactoryBean<T extends Repository<S, ID>, S, ID>
 
     @Override
     public void afterPropertiesSet() {
-        Assert.state(template != null, "ProtoBaseOperations must be set: a protoBaseTemplate bean, or the one named by @EnableProtoBaseRepositories(templateRef)");
+        Assert.state(template != null, "ProtoBaseOperations must be set: a protoBaseTemplate bean, or the one "
+                + "named by @EnableProtoBaseRepositories(templateRef)");
         super.afterPropertiesSet();
     }
 }

@@ -178,7 +178,8 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
     }
 
     @Override
-    public <S extends T, R> R findBy(Example<S> example, Function<FluentQuery.FetchableFluentQuery<S>, R> queryFunction) {
+    public <S extends T, R> R findBy(Example<S> example,
+            Function<FluentQuery.FetchableFluentQuery<S>, R> queryFunction) {
         return queryFunction.apply(new FetchableExampleQuery<>(query(example), probeType(example)));
     }
 
@@ -205,7 +206,8 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
 
         @Override
         public <R> FetchableFluentQuery<R> as(Class<R> resultType) {
-            throw new UnsupportedOperationException("ProtoBase repositories do not support projections in findBy(Example, ...)");
+            throw new UnsupportedOperationException(
+                    "ProtoBase repositories do not support projections in findBy(Example, ...)");
         }
 
         @Override
