@@ -31,9 +31,10 @@ import java.util.function.BooleanSupplier;
  * pushed again and published as a new version by compare-and-set of the root; when a commit wins the
  * race, the rewrite is redone on the new version, reusing what was already copied, so a user commit
  * never fails because of compaction. <b>Release</b>: liveness is computed again, from the versions
- * retained at that moment, and the storage releases the sealed segments that none of them reaches and that no commit in flight may be writing into. An older retained version
- * still reaching a victim keeps it: a later run releases it once that version leaves the retention
- * and is no longer pinned.
+ * retained at that moment, and the storage releases the sealed segments that none of them reaches
+ * and that no commit in flight may be writing into. An older retained version still reaching a
+ * victim keeps it: a later run releases it once that version leaves the retention and is no longer
+ * pinned.
  *
  * <p>One run at a time; commits continue meanwhile. Runs on demand ({@link ObjectSpace#compact()})
  * rewrite every segment below the threshold; background runs rewrite at most a budget of live bytes

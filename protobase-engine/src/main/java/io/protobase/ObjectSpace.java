@@ -254,7 +254,8 @@ public final class ObjectSpace implements AutoCloseable {
          */
         public Builder compactionMinDeadBytes(long bytes) {
             if (bytes < 0) {
-                throw new IllegalArgumentException("compaction minimum of dead bytes must not be negative, got " + bytes);
+                throw new IllegalArgumentException(
+                        "compaction minimum of dead bytes must not be negative, got " + bytes);
             }
             this.compactionMinDeadBytes = bytes;
             return this;
@@ -289,7 +290,8 @@ public final class ObjectSpace implements AutoCloseable {
          */
         public Builder compactionBytesPerSecond(long bytes) {
             if (bytes <= 0) {
-                throw new IllegalArgumentException("compaction budget must be positive, got " + bytes + " bytes per second");
+                throw new IllegalArgumentException(
+                        "compaction budget must be positive, got " + bytes + " bytes per second");
             }
             this.compactionBytesPerSecond = bytes;
             return this;
@@ -538,7 +540,8 @@ public final class ObjectSpace implements AutoCloseable {
     }
 
     /** Runs {@code copy} on the versions {@code options} selects, pinned so that nothing reclaims them meanwhile. */
-    private BackupResult pinned(BackupOptions options, java.util.function.Function<List<SpaceState>, BackupResult> copy) {
+    private BackupResult pinned(BackupOptions options,
+                                java.util.function.Function<List<SpaceState>, BackupResult> copy) {
         Objects.requireNonNull(options, "options");
         ensureOpen();
         return retention.withPinned(options.includeHistory(), copy);

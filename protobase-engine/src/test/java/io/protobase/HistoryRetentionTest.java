@@ -103,8 +103,8 @@ class HistoryRetentionTest {
 
         tx.close();
         assertThat(space.retention().retainedRoots().roots()).doesNotContain(snapshot);
-        assertThat(space.retention().retainedRoots().expired()).as("the history link to it leads out of the retained set")
-                .isNotEmpty();
+        assertThat(space.retention().retainedRoots().expired())
+                .as("the history link to it leads out of the retained set").isNotEmpty();
     }
 
     @Test
