@@ -32,7 +32,8 @@ class CommitLatencyTests {
         String out = ProgramRun.output(stores, CommitLatency::main, "size=1000", "threads=1", "warmup=0",
                 "seconds=1", "fsync=none", "during=compaction", "retention=0");
 
-        assertThat(out).contains("1 thread, fsync=none, during=compaction: ").containsPattern("beside them: \\d+ compaction runs");
+        assertThat(out).contains("1 thread, fsync=none, during=compaction: ")
+                .containsPattern("beside them: \\d+ compaction runs");
         assertThat(stores).isEmptyDirectory();
     }
 
