@@ -434,9 +434,21 @@ final class LogWriter {
 
     /**
      * Fsyncs {@code s}: everything written to it before the call is then durable. Needs no lock:
-     * {@link Segment#synced} only grows, under the segment's monitor.
+     * {@link Segment#synced} only grows, under the segment's monitor. A segment compaction released
+     * since the fsync was planned is skipped: no root reaches it any more, and its file may be gone.
      */
     void force(Segment s) {
+        if (!s.pin()) {
+            return;
+        }
+        try {
+            forcePinned(s);
+        } finally {
+            segments.unpin(s);
+        }
+    }
+
+    private void forcePinned(Segment s) {
         long upTo = s.written;
         try {
             segments.io(s, c -> {
