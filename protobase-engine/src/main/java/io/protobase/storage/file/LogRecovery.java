@@ -115,8 +115,10 @@ final class LogRecovery {
             throw e;
         }
         segments.markReleased(releaseLog.ids());
+        manifest.recordReleaseLog(releaseLog::durableLength);
         writer = new LogWriter(provider, options, segments, health, manifest);
         try {
+            checkReleaseLog(manifest.current());
             RecoveredLog recovered = findEnd(manifest.current());
             finishReleases();
             return recovered;
@@ -124,6 +126,19 @@ final class LogRecovery {
             manifest.close();
             releaseLog.close();
             throw e;
+        }
+    }
+
+    /**
+     * Fails when the release log holds less than the manifest recorded as durable: it was deleted or
+     * cut short, and the segments it listed would be taken for missing ones.
+     */
+    private void checkReleaseLog(LogManifest.Entry expected) {
+        if (expected != null && expected.releaseLogLength() > releaseLog.durableLength()) {
+            throw new CorruptionException("The release log " + provider.directory().resolve(ReleaseLog.FILE) + " holds "
+                    + releaseLog.durableLength() + " bytes of valid records, but " + LogManifest.FILE + " recorded "
+                    + expected.releaseLogLength() + " bytes: it was deleted or cut short, so the segments compaction "
+                    + "released can no longer be told from missing ones. Restore the directory from a backup");
         }
     }
 

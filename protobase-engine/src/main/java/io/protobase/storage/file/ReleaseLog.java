@@ -38,8 +38,8 @@ final class ReleaseLog {
     private final FileBlockProvider provider;
     private final NavigableSet<Long> ids;
     private FileChannel channel;
-    /** End of the last valid record (0: no file). */
-    private long end;
+    /** End of the last valid record (0: no file); read by the manifest writer under another lock. */
+    private volatile long end;
     /** Length of the file when read: larger than {@link #end} when the last append was torn. */
     private final long length;
 
@@ -156,6 +156,11 @@ final class ReleaseLog {
         return new CorruptionException("Corrupt release log " + provider.directory().resolve(FILE) + " at offset "
                 + offset + ": " + what + "; it records which segments compaction deleted on purpose. Restore the "
                 + "directory from a backup");
+    }
+
+    /** Bytes of the file up to the end of its last valid record, all durable (0 without a file). */
+    long durableLength() {
+        return end;
     }
 
     /** The ids of every segment released so far, ascending. */

@@ -473,6 +473,8 @@ public final class StandaloneFileStorage implements SharedStorage {
                             + ReleaseLog.FILE + " in " + provider.directory() + ": " + e + "; the storage must be "
                             + "reopened (the segments stay in place)", e);
                 }
+                // the manifest records the longer release log, so that losing it is found at open
+                writer.refreshManifest();
                 segments.markReleased(fresh);
                 for (long id : fresh) {
                     var s = writer.detachSealed(id);

@@ -217,6 +217,50 @@ class SegmentReleaseTest {
         assertThat(segmentFile(3)).exists();
     }
 
+    @Test
+    void theManifestMovesToFormat2WithTheFirstReleaseAndStaysAtFormat1Before() throws IOException {
+        try (StandaloneFileStorage storage = open()) {
+            fill(storage, 2);
+            assertThat(manifestVersions()).containsOnly(1);
+
+            reclaimer(storage).release(List.of(1L));
+
+            assertThat(manifestVersions()).contains(2);
+        }
+        assertThat(manifestVersions()).containsOnly(2);
+    }
+
+    /** The format versions of the manifest's valid slots. */
+    private List<Integer> manifestVersions() throws IOException {
+        byte[] bytes = Files.readAllBytes(dir.resolve(LogManifest.FILE));
+        List<Integer> versions = new ArrayList<>();
+        for (int at = 0; at + LogManifest.SLOT_SIZE <= bytes.length; at += LogManifest.SLOT_SIZE) {
+            ByteBuffer slot = ByteBuffer.wrap(bytes, at, LogManifest.SLOT_SIZE).slice();
+            if (slot.getInt(56) == WalFormat.crc(bytes, at, 56)) {
+                versions.add(slot.getShort(8) & 0xFFFF);
+            }
+        }
+        return versions;
+    }
+
+    @Test
+    void aReleaseLogDeletedAfterAReleaseFailsTheOpenInsteadOfTakingReleasedSegmentsForMissing() throws IOException {
+        try (StandaloneFileStorage storage = open()) {
+            fill(storage, 3);
+            reclaimer(storage).release(List.of(1L));
+        }
+        byte[] log = Files.readAllBytes(dir.resolve(ReleaseLog.FILE));
+        Files.delete(dir.resolve(ReleaseLog.FILE));
+
+        assertThatThrownBy(this::open).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining(dir.resolve(ReleaseLog.FILE).toString())
+                .hasMessageContaining("deleted or cut short").hasMessageContaining("Restore the directory from a backup");
+        assertThat(dir.resolve(ReleaseLog.FILE)).doesNotExist();
+
+        Files.write(dir.resolve(ReleaseLog.FILE), log);
+        open().close();
+    }
+
     /** Blocks the next read of one file until {@link #resume} opens, once the read has started. */
     private static final class BlockingReads implements FileAccess {
         final CountDownLatch blocked = new CountDownLatch(1);
