@@ -37,7 +37,8 @@ import java.util.stream.Stream;
  *       directory once closed. With {@code compaction=30s} (any positive interval; default {@code 0s}, none) the
  *       commits run with the background compactor at that interval and the other settings a Spring Boot
  *       application gets by default (history retention 1 minute, live fraction 0.5, 1 MiB of dead bytes, 8 MiB
- *       per second), so the figure is the space a compacted store settles at;</li>
+ *       per second), so the figure is the space a compacted store settles at; {@code retention=0s} (default
+ *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
  *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
@@ -59,7 +60,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
- *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] [compaction=0s]
+ *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] [compaction=0s] [retention=1m]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     commits=100000 engines=cloud
  * </pre>
@@ -116,6 +117,7 @@ public final class DiskGrowth {
         defaults.put("engines", "protobase,mvstore");
         defaults.put("mvstoreModes", "commit,auto");
         defaults.put("compaction", "0s");
+        defaults.put("retention", "1m");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -130,10 +132,8 @@ public final class DiskGrowth {
                         + mode);
             }
         }
-        Duration compaction = Duration.parse("PT" + a.string("compaction").toUpperCase(Locale.ROOT));
-        if (compaction.isNegative()) {
-            throw new IllegalArgumentException("DiskGrowth: compaction must be an interval such as 30s, or 0s for none");
-        }
+        Duration compaction = duration(a, "compaction");
+        Duration retention = duration(a, "retention");
         Plan plan = Plan.of(a.count("size"), a.count("commits"), Dataset.UPDATE_SEED);
         if (plan.commits() == 0) {
             throw new IllegalArgumentException("DiskGrowth: commits must be at least 1");
@@ -142,7 +142,7 @@ public final class DiskGrowth {
                 + "under %s)%n", a.describe(), FileStores.baseDir());
         for (String engine : engines) {
             switch (engine) {
-                case "protobase" -> protobase(plan, compaction);
+                case "protobase" -> protobase(plan, compaction, retention);
                 case "mvstore" -> {
                     for (String mode : mvstoreModes) {
                         mvstore(plan, "commit".equals(mode));
@@ -153,7 +153,15 @@ public final class DiskGrowth {
         }
     }
 
-    private static void protobase(Plan plan, Duration compaction) {
+    private static Duration duration(MainArgs a, String name) {
+        Duration d = Duration.parse("PT" + a.string(name).toUpperCase(Locale.ROOT));
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("DiskGrowth: " + name + " must be a duration such as 30s or 0s");
+        }
+        return d;
+    }
+
+    private static void protobase(Plan plan, Duration compaction, Duration retention) {
         Path dir = FileStores.newDir("protobase-growth-");
         Path fresh = FileStores.newDir("protobase-growth-fresh-");
         try {
@@ -167,12 +175,12 @@ public final class DiskGrowth {
             } else {
                 StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir),
                         StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE));
-                try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(Duration.ofMinutes(1))
+                try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
                         .compactionInterval(compaction).build()) {
                     nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
                     ObjectSpace.Statistics st = space.statistics();
-                    System.out.printf("ProtoBase background compaction every %s: %,d runs, %,d bytes rewritten, %,d "
-                            + "segments released%n", compaction, st.compactions(), st.compactionBytesRewritten(),
+                    System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
+                            + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(), st.compactionBytesRewritten(),
                             st.compactionSegmentsReleased());
                 }
             }
