@@ -271,7 +271,10 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /**
-     * Releases sealed segments for compaction: see {@link Reclaimer}.
+     * Compaction's access to the segment files: each file is a segment, sealed once the log rotated
+     * past it. A release is recorded durably (in {@code protobase.released}) before any file is
+     * deleted, and a file is deleted once no read in progress uses it; reads into a released segment
+     * fail with {@link io.protobase.SegmentReleasedException}, also after a reopen.
      */
     @Override
     public Optional<SegmentReclaimer> reclaimer() {
@@ -345,8 +348,9 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     /**
      * Closes and deletes a sealed segment whose bytes are kept elsewhere (the cloud storage calls
-     * this when its disk cache evicts an uploaded segment). Later reads of its atoms fail here; the
-     * caller reads them from its other copy. The segment being appended to is never released.
+     * this when its disk cache evicts an uploaded segment); a read already in progress finishes on
+     * the file, which the last such read deletes. Later reads of its atoms fail here; the caller
+     * reads them from its other copy. The segment being appended to is never released.
      *
      * @return whether the segment was released
      */
