@@ -7,13 +7,17 @@ import io.protobase.collection.Dictionary;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cloud.S3ObjectStore;
+import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
+import io.protobase.storage.file.StandaloneFileStorage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.List;
 import java.util.LongSummaryStatistics;
 import java.util.Map;
@@ -30,7 +34,11 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code protobase}: a {@code StandaloneFileStorage} loaded with its defaults, then committed to with
  *       {@code fsync=none} (only to keep the run short: what is written does not depend on it); the bytes of its
- *       directory once closed;</li>
+ *       directory once closed. With {@code compaction=30s} (any positive interval; default {@code 0s}, none) the
+ *       commits run with the background compactor at that interval and the other settings a Spring Boot
+ *       application gets by default (history retention 1 minute, live fraction 0.5, 1 MiB of dead bytes, 8 MiB
+ *       per second), so the figure is the space a compacted store settles at; {@code retention=0s} (default
+ *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
  *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
@@ -52,7 +60,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
- *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto]
+ *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] [compaction=0s] [retention=1m]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     commits=100000 engines=cloud
  * </pre>
@@ -108,6 +116,8 @@ public final class DiskGrowth {
         defaults.put("commits", "1000000");
         defaults.put("engines", "protobase,mvstore");
         defaults.put("mvstoreModes", "commit,auto");
+        defaults.put("compaction", "0s");
+        defaults.put("retention", "1m");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -122,6 +132,8 @@ public final class DiskGrowth {
                         + mode);
             }
         }
+        Duration compaction = duration(a, "compaction");
+        Duration retention = duration(a, "retention");
         Plan plan = Plan.of(a.count("size"), a.count("commits"), Dataset.UPDATE_SEED);
         if (plan.commits() == 0) {
             throw new IllegalArgumentException("DiskGrowth: commits must be at least 1");
@@ -130,7 +142,7 @@ public final class DiskGrowth {
                 + "under %s)%n", a.describe(), FileStores.baseDir());
         for (String engine : engines) {
             switch (engine) {
-                case "protobase" -> protobase(plan);
+                case "protobase" -> protobase(plan, compaction, retention);
                 case "mvstore" -> {
                     for (String mode : mvstoreModes) {
                         mvstore(plan, "commit".equals(mode));
@@ -141,15 +153,36 @@ public final class DiskGrowth {
         }
     }
 
-    private static void protobase(Plan plan) {
+    private static Duration duration(MainArgs a, String name) {
+        Duration d = Duration.parse("PT" + a.string(name).toUpperCase(Locale.ROOT));
+        if (d.isNegative()) {
+            throw new IllegalArgumentException("DiskGrowth: " + name + " must be a duration such as 30s or 0s");
+        }
+        return d;
+    }
+
+    private static void protobase(Plan plan, Duration compaction, Duration retention) {
         Path dir = FileStores.newDir("protobase-growth-");
         Path fresh = FileStores.newDir("protobase-growth-fresh-");
         try {
             FileStores.ProtoBaseFile.load(dir, plan.size()).close();
             long loaded = FileStores.bytesOnDisk(dir);
             long nanos;
-            try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.NONE)) {
-                nanos = commit(plan, f.db, "ProtoBase");
+            if (compaction.isZero()) {
+                try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(dir, FsyncPolicy.NONE)) {
+                    nanos = commit(plan, f.db, "ProtoBase");
+                }
+            } else {
+                StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir),
+                        StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE));
+                try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
+                        .compactionInterval(compaction).build()) {
+                    nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
+                    ObjectSpace.Statistics st = space.statistics();
+                    System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
+                            + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(), st.compactionBytesRewritten(),
+                            st.compactionSegmentsReleased());
+                }
             }
             long after = FileStores.bytesOnDisk(dir);
             try (FileStores.ProtoBaseFile reopened = FileStores.ProtoBaseFile.open(dir)) {
@@ -161,7 +194,8 @@ public final class DiskGrowth {
                 load(plan, f.db);
             }
             long freshBytes = FileStores.bytesOnDisk(fresh);
-            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=none): %,d bytes after the load, %,d after %,d "
+            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=none" + (compaction.isZero() ? ""
+                    : ", compaction every " + compaction) + "): %,d bytes after the load, %,d after %,d "
                     + "commits (%,.0f bytes per commit; %s); a fresh load of the final content: %,d bytes; %.1f× the "
                     + "fresh store; %,.1f µs per commit%n", loaded, after, plan.commits(),
                     (after - loaded) / (double) plan.commits(), files, freshBytes, after / (double) freshBytes,

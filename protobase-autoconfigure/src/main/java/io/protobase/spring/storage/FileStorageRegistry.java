@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The file storages open in this JVM, shared by reference count and keyed by the directory's real
@@ -108,6 +109,13 @@ public final class FileStorageRegistry {
 
         StandaloneFileStorage.Options options() {
             return options;
+        }
+
+        /** Runs {@code action} under the registry's lock if this storage has one lease, else returns {@code otherwise}. */
+        <T> T whileSole(Supplier<T> action, T otherwise) {
+            synchronized (OPEN) {
+                return references == 1 ? action.get() : otherwise;
+            }
         }
 
         /** Closes under the registry's lock, so a new lease cannot race the old storage's directory lock. */

@@ -4,11 +4,15 @@ import io.protobase.StorageClosedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.PendingRoot;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.StandaloneFileStorage;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -81,6 +85,17 @@ public final class LeasedFileStorage implements SharedStorage {
         return storage().compareAndSetRootPipelined(lock, expected, newRoot);
     }
 
+    /**
+     * The shared storage's reclaimer, which releases segments only while this lease is the only one
+     * of its directory: the object space of another lease may still read versions this space's
+     * compaction does not know of (its open transactions, history views, running backups). While
+     * the storage is shared, compaction finds no segment to rewrite or release.
+     */
+    @Override
+    public Optional<SegmentReclaimer> reclaimer() {
+        return storage().reclaimer().map(SoleLeaseReclaimer::new);
+    }
+
     @Override
     public void flush() {
         storage().flush();
@@ -102,5 +117,39 @@ public final class LeasedFileStorage implements SharedStorage {
     @Override
     public String toString() {
         return "LeasedFileStorage[" + entry.directory() + "]";
+    }
+
+    /**
+     * Lists and releases segments only while no other lease of the directory is open, checked under
+     * the registry's lock, so that no lease can be taken between the check and the release.
+     */
+    private final class SoleLeaseReclaimer implements SegmentReclaimer {
+
+        private final SegmentReclaimer shared;
+
+        SoleLeaseReclaimer(SegmentReclaimer shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        public List<Segment> segments() {
+            storage();
+            return entry.whileSole(shared::segments, List.of());
+        }
+
+        @Override
+        public long writingSegment() {
+            storage();
+            return shared.writingSegment();
+        }
+
+        @Override
+        public void release(Collection<Long> ids) {
+            storage();
+            entry.whileSole(() -> {
+                shared.release(ids);
+                return null;
+            }, null);
+        }
     }
 }

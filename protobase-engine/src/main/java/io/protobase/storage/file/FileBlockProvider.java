@@ -19,7 +19,8 @@ import java.util.stream.Stream;
 
 /**
  * The directory of a file storage: its WAL segment files ({@code wal-<id>.pbl}), its manifest
- * ({@code protobase.manifest}) and its lock file ({@code protobase.lock}). Exclusive ownership is an
+ * ({@code protobase.manifest}), the record of the segments compaction released
+ * ({@code protobase.released}) and its lock file ({@code protobase.lock}). Exclusive ownership is an
  * OS file lock on the lock file, which the operating system releases when the owning process dies,
  * so a killed process never blocks the next start; the lock file records the owner's process id for
  * error messages.
@@ -150,6 +151,18 @@ public final class FileBlockProvider {
      */
     FileChannel openManifest(boolean create) throws IOException {
         Path path = directory.resolve(LogManifest.FILE);
+        if (create) {
+            return access.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        return Files.exists(path) ? access.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE) : null;
+    }
+
+    /**
+     * Opens the release log ({@link ReleaseLog#FILE}); without {@code create}, returns {@code null}
+     * when there is none.
+     */
+    FileChannel openReleaseLog(boolean create) throws IOException {
+        Path path = directory.resolve(ReleaseLog.FILE);
         if (create) {
             return access.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         }

@@ -51,9 +51,10 @@ final class LogRecovery {
      * The outcome of recovery.
      *
      * @param writer appends after the end of the recovered log
+     * @param releaseLog the segments compaction released, to append further releases to
      * @param committed the end of the last durable commit (or of the checkpoint a new log starts with)
      */
-    record RecoveredLog(LogWriter writer, LogPosition committed) {
+    record RecoveredLog(LogWriter writer, ReleaseLog releaseLog, LogPosition committed) {
     }
 
     private final FileBlockProvider provider;
@@ -62,6 +63,8 @@ final class LogRecovery {
     private final Segments segments;
     private final LogHealth health;
     private LogWriter writer;
+    /** Ids of the segments compaction released, whose files recovery does not open (and deletes, if a crash left them). */
+    private ReleaseLog releaseLog;
     /** Why the header of the last segment is invalid, while recovery decides whether it is creation residue. */
     private CorruptionException lastHeaderDamage;
 
@@ -87,6 +90,10 @@ final class LogRecovery {
      * creation residue deleted. On failure the manifest is closed; the segments opened so far stay
      * in the registry for the caller to close.
      *
+     * <p>Segments the {@link ReleaseLog} lists were released by compaction: they are not opened,
+     * reads into them fail as released, and once the log checked out the files of a release a crash
+     * interrupted are deleted.
+     *
      * @return a writer positioned at the end of the log, and the last durable commit
      */
     RecoveredLog recover() {
@@ -97,17 +104,71 @@ final class LogRecovery {
             throw new StorageException("Cannot read " + LogManifest.FILE + " in " + provider.directory() + ": "
                     + e.getMessage(), e);
         }
-        writer = new LogWriter(provider, options, segments, health, manifest);
         try {
-            return findEnd(manifest.current());
+            releaseLog = ReleaseLog.read(provider);
+        } catch (IOException e) {
+            manifest.close();
+            throw new StorageException("Cannot read " + ReleaseLog.FILE + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
         } catch (RuntimeException e) {
             manifest.close();
             throw e;
+        }
+        segments.markReleased(releaseLog.ids());
+        manifest.recordReleaseLog(releaseLog::durableLength);
+        writer = new LogWriter(provider, options, segments, health, manifest);
+        try {
+            checkReleaseLog(manifest.current());
+            RecoveredLog recovered = findEnd(manifest.current());
+            finishReleases();
+            return recovered;
+        } catch (RuntimeException e) {
+            manifest.close();
+            releaseLog.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Fails when the release log holds less than the manifest recorded as durable: it was deleted or
+     * cut short, and the segments it listed would be taken for missing ones.
+     */
+    private void checkReleaseLog(LogManifest.Entry expected) {
+        if (expected != null && expected.releaseLogLength() > releaseLog.durableLength()) {
+            throw new CorruptionException("The release log " + provider.directory().resolve(ReleaseLog.FILE) + " holds "
+                    + releaseLog.durableLength() + " bytes of valid records, but " + LogManifest.FILE + " recorded "
+                    + expected.releaseLogLength() + " bytes: it was deleted or cut short, so the segments compaction "
+                    + "released can no longer be told from missing ones. Restore the directory from a backup");
+        }
+    }
+
+    /**
+     * Deletes what a crash left of the files of released segments (the release was durable before
+     * any file was deleted) and cuts a torn last record off the release log.
+     */
+    private void finishReleases() {
+        try {
+            boolean deleted = false;
+            for (long id : provider.segmentIds()) {
+                if (releaseLog.ids().contains(id)) {
+                    LOG.info("Recovering {}: deleting {}, which compaction released before the process stopped",
+                            provider.directory(), WalFormat.fileName(id));
+                    deleted |= Files.deleteIfExists(provider.segmentPath(id));
+                }
+            }
+            if (deleted) {
+                provider.syncDirectory();
+            }
+            releaseLog.cutTornTail();
+        } catch (IOException e) {
+            throw new StorageException("Cannot finish the release of segments in " + provider.directory() + ": "
+                    + e.getMessage(), e);
         }
     }
 
     private RecoveredLog findEnd(LogManifest.Entry expected) {
         List<Long> ids = new ArrayList<>(provider.segmentIds());
+        ids.removeAll(releaseLog.ids());
         if (ids.isEmpty()) {
             if (expected != null) {
                 throw new CorruptionException("The log in " + provider.directory() + " has no segment files, but its "
@@ -135,7 +196,7 @@ final class LogRecovery {
             AtomPointer root = rootOf(clean);
             writer.resume(newest, root, clean.sequence(), true);
             writer.writeManifest(LogManifest.State.OPEN, newest.id, -1, clean.sequence());
-            return new RecoveredLog(writer, new LogPosition(newest.id, newest.written, clean.sequence(), root));
+            return new RecoveredLog(writer, releaseLog, new LogPosition(newest.id, newest.written, clean.sequence(), root));
         }
         Scan scan = newest.written < 0 ? null : scan(newest);
         Segment last = newest;
@@ -201,7 +262,7 @@ final class LogRecovery {
         last.allocated = scan.end;
         AtomPointer root = rootOf(scan.record);
         writer.resume(last, root, scan.record.sequence(), false);
-        return new RecoveredLog(writer, new LogPosition(last.id, scan.end, scan.record.sequence(), root));
+        return new RecoveredLog(writer, releaseLog, new LogPosition(last.id, scan.end, scan.record.sequence(), root));
     }
 
     /**
@@ -272,7 +333,7 @@ final class LogRecovery {
 
     /** Starts the log of an empty directory: segment {@code id} with a checkpoint of the origin's root. */
     private RecoveredLog startAtOrigin(long id) {
-        return new RecoveredLog(writer, writer.startAt(id, origin.root(), origin.sequence()));
+        return new RecoveredLog(writer, releaseLog, writer.startAt(id, origin.root(), origin.sequence()));
     }
 
     /** The root a root record names, or {@code null}. */

@@ -70,7 +70,7 @@ final class LogWriter {
     private final Options options;
     private final Segments segments;
     private final LogHealth health;
-    /** What recovery must find in this directory; written at open, rotation and clean close. */
+    /** What recovery must find in this directory; written at open, rotation, clean close and after a release. */
     private final LogManifest manifest;
     private final LongAdder fsyncs = new LongAdder();
     private final ByteBuffer buffer = ByteBuffer.allocate(BUFFER_SIZE);
@@ -434,9 +434,21 @@ final class LogWriter {
 
     /**
      * Fsyncs {@code s}: everything written to it before the call is then durable. Needs no lock:
-     * {@link Segment#synced} only grows, under the segment's monitor.
+     * {@link Segment#synced} only grows, under the segment's monitor. A segment compaction released
+     * since the fsync was planned is skipped: no root reaches it any more, and its file may be gone.
      */
     void force(Segment s) {
+        if (!s.pin()) {
+            return;
+        }
+        try {
+            forcePinned(s);
+        } finally {
+            segments.unpin(s);
+        }
+    }
+
+    private void forcePinned(Segment s) {
         long upTo = s.written;
         try {
             segments.io(s, c -> {
@@ -465,6 +477,20 @@ final class LogWriter {
     synchronized void writeManifest(LogManifest.State state, long lastSegment, long lastLength, long seq) {
         try {
             manifest.write(state, lastSegment, lastLength, seq);
+        } catch (IOException e) {
+            health.poison(e);
+            throw new StorageException("Cannot write " + LogManifest.FILE + " in " + provider.directory() + ": "
+                    + e + "; the storage must be reopened (recovery keeps every durable commit)", e);
+        }
+    }
+
+    /**
+     * Writes the manifest again with the same content and the release log's new length, after a
+     * release; a failure poisons the storage like a failed fsync of the log.
+     */
+    synchronized void refreshManifest() {
+        try {
+            manifest.rewrite();
         } catch (IOException e) {
             health.poison(e);
             throw new StorageException("Cannot write " + LogManifest.FILE + " in " + provider.directory() + ": "

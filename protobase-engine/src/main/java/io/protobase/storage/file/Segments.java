@@ -1,6 +1,7 @@
 package io.protobase.storage.file;
 
 import io.protobase.CorruptionException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import org.slf4j.Logger;
@@ -13,9 +14,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -23,10 +26,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * interrupt-safe channel I/O every other piece of the storage goes through.
  *
  * <p>The registry is a concurrent map: readers look segments up without a lock. Segments are added
- * by recovery and by the {@link LogWriter} when it starts one. Today a sealed segment is removed
- * only when its bytes are kept elsewhere (the cloud storage's {@code releaseSegment}), so a read
- * racing with the removal may fail. Compaction will remove segments that hold the only copy: the
- * package documentation describes how ({@link #require} is where a read will pin its segment).
+ * by recovery and by the {@link LogWriter} when it starts one. A sealed segment is removed when
+ * compaction releases it, or when its bytes are kept elsewhere (the cloud storage's
+ * {@code releaseSegment}). A read pins its segment ({@link #require}, {@link #readRaw}) while it
+ * is registered, so that a removed segment's file is deleted only once no read uses it
+ * ({@link #retire}, {@link #unpin}); the package documentation describes the protocol. The ids
+ * compaction released are remembered ({@link #markReleased}), so that a read into one of them
+ * fails with a {@link SegmentReleasedException} rather than reporting a missing file.
  *
  * <p>A thread interrupted during channel I/O closes the channel for every thread
  * ({@link java.nio.channels.ClosedByInterruptException}). {@link #io} reopens it and retries the
@@ -45,6 +51,8 @@ final class Segments {
 
     private final FileBlockProvider provider;
     private final Map<Long, Segment> open = new ConcurrentHashMap<>();
+    /** Ids of the segments compaction released, those of earlier runs included (from the {@link ReleaseLog}). */
+    private final Set<Long> released = ConcurrentHashMap.newKeySet();
     /** Set once {@link #closeAll()} runs: from then on a closed channel is not reopened. */
     private volatile boolean channelsClosed;
 
@@ -68,6 +76,15 @@ final class Segments {
 
     boolean contains(long id) {
         return open.containsKey(id);
+    }
+
+    /** Remembers that compaction released the segments {@code ids}; reads into them fail as released from now on. */
+    void markReleased(Collection<Long> ids) {
+        released.addAll(ids);
+    }
+
+    boolean isReleased(long id) {
+        return released.contains(id);
     }
 
     /** Ids of the open segments, ascending. */
@@ -141,19 +158,48 @@ final class Segments {
     }
 
     /**
-     * The segment {@code pointer} leads into, failing when it is not open or the pointer names its
-     * header.
+     * The segment {@code pointer} leads into, pinned: the caller reads and then {@link #unpin}s it.
+     * Fails with a {@link SegmentReleasedException} when compaction released the segment, and with a
+     * {@link CorruptionException} when it is not open otherwise or the pointer names its header.
      */
     Segment require(AtomPointer pointer) {
         Segment s = open.get(pointer.segmentId());
-        if (s == null) {
+        if (s == null || !s.pin()) {
+            if (s != null || released.contains(pointer.segmentId())) {
+                throw released(pointer);
+            }
             throw new CorruptionException("No segment file " + WalFormat.fileName(pointer.segmentId()) + " in "
                     + provider.directory() + " for " + pointer + "; the file is missing or the reference is damaged");
         }
         if (pointer.offset() < WalFormat.HEADER_SIZE) {
+            unpin(s);
             throw corrupt(s, pointer.offset(), "a pointer into the segment header");
         }
         return s;
+    }
+
+    private SegmentReleasedException released(AtomPointer pointer) {
+        return new SegmentReleasedException("No atom at " + pointer + " in " + provider.directory() + ": its segment "
+                + WalFormat.fileName(pointer.segmentId()) + " was released by compaction, so no retained version "
+                + "references it; the reference comes from a version that is no longer retained (a pointer kept "
+                + "outside the transaction it came from), or the data referencing it is corrupt", pointer.segmentId());
+    }
+
+    /** Ends a read of {@code s} pinned by {@link #require}; the last read of a released segment deletes its file. */
+    void unpin(Segment s) {
+        if (s.unpin()) {
+            delete(s);
+        }
+    }
+
+    /**
+     * Retires {@code s}, already taken out of the registry: its file is closed and deleted now when
+     * no read is in flight, otherwise by the last read to end.
+     */
+    void retire(Segment s) {
+        if (s.retire()) {
+            delete(s);
+        }
     }
 
     /**
@@ -201,26 +247,35 @@ final class Segments {
      * from {@code offset}; the range must lie below the segment's written length.
      */
     byte[] readRaw(long id, long offset, int length) {
-        Segment s = open.get(id);
-        if (s == null || offset < 0 || offset + length > s.written) {
-            throw new StorageException("Cannot read " + length + " bytes at " + offset + " of " + WalFormat.fileName(id)
-                    + " in " + provider.directory() + ": " + (s == null ? "the segment is not open" : "past its end ("
-                    + s.written + " bytes)"));
-        }
-        ByteBuffer b = ByteBuffer.allocate(length);
+        Segment found = open.get(id);
+        Segment s = found != null && found.pin() ? found : null;
         try {
-            readAt(s, b, offset);
-        } catch (IOException e) {
-            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+            if (s == null || offset < 0 || offset + length > s.written) {
+                throw new StorageException("Cannot read " + length + " bytes at " + offset + " of "
+                        + WalFormat.fileName(id) + " in " + provider.directory() + ": " + (s == null
+                        ? "the segment is not open" : "past its end (" + s.written + " bytes)"));
+            }
+            ByteBuffer b = ByteBuffer.allocate(length);
+            try {
+                readAt(s, b, offset);
+            } catch (IOException e) {
+                throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": "
+                        + e.getMessage(), e);
+            }
+            return b.array();
+        } finally {
+            if (s != null) {
+                unpin(s);
+            }
         }
-        return b.array();
     }
 
     /**
      * Closes and deletes the file of {@code s}, already taken out of the registry; a failure is
-     * logged, not thrown, as the segment is no longer part of the log.
+     * logged, not thrown, as the segment is no longer part of the log (a file compaction released
+     * and left behind is deleted by the next open).
      */
-    void delete(Segment s) {
+    private void delete(Segment s) {
         try {
             s.channel.close();
             Files.deleteIfExists(provider.segmentPath(s.id));

@@ -6,14 +6,20 @@ import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.LocalCommitLock;
 import io.protobase.storage.PendingRoot;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeSet;
 
 /**
  * Single-node persistence: a crash-safe write-ahead log of atoms and commit records in a directory.
@@ -154,6 +160,9 @@ public final class StandaloneFileStorage implements SharedStorage {
     private final GroupSync sync;
     /** With {@link FsyncPolicy#INTERVAL} the background fsync, otherwise {@code null}. */
     private final IntervalFsync intervalFsync;
+    /** The segments compaction released; appended to under its own monitor, which serialises releases. */
+    private final ReleaseLog releaseLog;
+    private final SegmentReclaimer reclaimer = new Reclaimer();
 
     /** Opens (and recovers) the storage in {@code provider}'s directory with default options. */
     public StandaloneFileStorage(FileBlockProvider provider) {
@@ -185,6 +194,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             throw e;
         }
         this.writer = recovered.writer();
+        this.releaseLog = recovered.releaseLog();
         this.sync = new GroupSync(provider.directory(), writer, health, recovered.committed());
         this.intervalFsync = options.fsync() == FsyncPolicy.INTERVAL
                 ? new IntervalFsync(provider.directory(), options.fsyncInterval(), writer, health)
@@ -203,13 +213,17 @@ public final class StandaloneFileStorage implements SharedStorage {
     public byte[] read(AtomPointer pointer) {
         health.ensureUsable("read an atom");
         Segment s = segments.require(pointer);
-        if (pointer.offset() + WalFormat.RECORD_OVERHEAD > s.written) {
-            byte[] buffered = writer.readUnflushed(s, pointer.offset());
-            if (buffered != null) {
-                return buffered;
+        try {
+            if (pointer.offset() + WalFormat.RECORD_OVERHEAD > s.written) {
+                byte[] buffered = writer.readUnflushed(s, pointer.offset());
+                if (buffered != null) {
+                    return buffered;
+                }
             }
+            return segments.readAtom(s, pointer);
+        } finally {
+            segments.unpin(s);
         }
-        return segments.readAtom(s, pointer);
     }
 
     @Override
@@ -254,6 +268,17 @@ public final class StandaloneFileStorage implements SharedStorage {
             return PendingRoot.DURABLE;
         }
         return sync.pending(written.sequence());
+    }
+
+    /**
+     * Compaction's access to the segment files: each file is a segment, sealed once the log rotated
+     * past it. A release is recorded durably (in {@code protobase.released}) before any file is
+     * deleted, and a file is deleted once no read in progress uses it; reads into a released segment
+     * fail with {@link io.protobase.SegmentReleasedException}, also after a reopen.
+     */
+    @Override
+    public Optional<SegmentReclaimer> reclaimer() {
+        return Optional.of(reclaimer);
     }
 
     @Override
@@ -323,8 +348,9 @@ public final class StandaloneFileStorage implements SharedStorage {
 
     /**
      * Closes and deletes a sealed segment whose bytes are kept elsewhere (the cloud storage calls
-     * this when its disk cache evicts an uploaded segment). Later reads of its atoms fail here; the
-     * caller reads them from its other copy. The segment being appended to is never released.
+     * this when its disk cache evicts an uploaded segment); a read already in progress finishes on
+     * the file, which the last such read deletes. Later reads of its atoms fail here; the caller
+     * reads them from its other copy. The segment being appended to is never released.
      *
      * @return whether the segment was released
      */
@@ -333,7 +359,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         if (s == null) {
             return false;
         }
-        segments.delete(s);
+        segments.retire(s);
         return true;
     }
 
@@ -384,8 +410,83 @@ public final class StandaloneFileStorage implements SharedStorage {
             LOG.warn("Flushing {} on close failed: {}", provider.directory(), e.toString());
         } finally {
             writer.closeManifest();
+            synchronized (releaseLog) {
+                releaseLog.close();
+            }
             segments.closeAll();
             directoryLock.close();
+        }
+    }
+
+    /**
+     * Compaction's access to the segments: every segment file is one segment, sealed once the log
+     * has rotated past it. A release is made durable before any file goes: the ids are appended to
+     * the {@link ReleaseLog} and fsynced, so that after a crash recovery deletes what is left of
+     * them instead of taking them for missing. Then each segment leaves the registry and is retired:
+     * reads already in flight finish on the open file, the last one deletes it, and reads that come
+     * later fail with a {@link io.protobase.SegmentReleasedException} naming the segment, also after a
+     * reopen.
+     */
+    private final class Reclaimer implements SegmentReclaimer {
+
+        @Override
+        public List<SegmentReclaimer.Segment> segments() {
+            health.ensureUsable("list segments");
+            long writing = writer.currentSegmentId();
+            List<SegmentReclaimer.Segment> list = new ArrayList<>();
+            for (long id : segments.ids()) {
+                var s = segments.get(id);
+                if (s != null && id <= writing) {
+                    list.add(new SegmentReclaimer.Segment(id, Math.max(0, s.written - WalFormat.HEADER_SIZE),
+                            id < writing));
+                }
+            }
+            return list;
+        }
+
+        @Override
+        public long writingSegment() {
+            health.ensureUsable("name the segment being written");
+            return writer.currentSegmentId();
+        }
+
+        @Override
+        public void release(Collection<Long> ids) {
+            health.ensureUsable("release segments");
+            synchronized (releaseLog) {
+                long writing = writer.currentSegmentId();
+                List<Long> fresh = new ArrayList<>();
+                for (long id : new TreeSet<>(ids)) {
+                    if (id == writing) {
+                        throw new IllegalArgumentException("Cannot release segment " + WalFormat.fileName(id) + " of "
+                                + describe() + ": it is still being written");
+                    }
+                    if (id < writing && segments.contains(id) && !segments.isReleased(id)) {
+                        fresh.add(id);
+                    }
+                }
+                if (fresh.isEmpty()) {
+                    return;
+                }
+                health.ensureUsable("release segments");
+                try {
+                    releaseLog.append(fresh);
+                } catch (IOException e) {
+                    health.poison(e);
+                    throw new StorageException("Cannot record the release of " + fresh.size() + " segments in "
+                            + ReleaseLog.FILE + " in " + provider.directory() + ": " + e + "; the storage must be "
+                            + "reopened (the segments stay in place)", e);
+                }
+                // the manifest records the longer release log, so that losing it is found at open
+                writer.refreshManifest();
+                segments.markReleased(fresh);
+                for (long id : fresh) {
+                    var s = writer.detachSealed(id);
+                    if (s != null) {
+                        segments.retire(s);
+                    }
+                }
+            }
         }
     }
 }

@@ -53,34 +53,40 @@
  * <li>A segment is sealed (preallocated zeros cut, fsynced) before the next one is created; the
  * next one's header and checkpoint, which records the sealed one's final length, are fsynced with
  * the directory entry before anything is appended to it; only then does the manifest name it.</li>
- * <li>The manifest is written and fsynced at open, at each rotation and at a clean close (after
- * the close record is durable), never by a commit.</li>
+ * <li>The manifest is written and fsynced at open, at each rotation, at a clean close (after
+ * the close record is durable) and after a compaction release, never by a commit.</li>
  * </ul>
  *
- * <h2>Removing segments (design for compaction)</h2>
- * Today a sealed segment leaves the registry only through {@code releaseSegment} (the cloud
- * storage, which holds another copy of its bytes): {@code LogWriter.detachSealed} takes it out of
- * the registry and out of the unsynced set under the writer's monitor, which also guarantees it is
- * not the segment being appended to, and the file is closed and deleted at once. A read racing
- * with it fails, and the cloud storage reads its other copy. Compaction, which deletes the only
- * copy, must instead wait until no reader can still need the segment, on two levels:
+ * <h2>Removing segments</h2>
+ * A sealed segment leaves the registry in two ways. The cloud storage, which holds another copy of
+ * its bytes, evicts it ({@code releaseSegment}); compaction releases it through the
+ * {@link io.protobase.storage.SegmentReclaimer} once the engine proved no retained version reaches
+ * it, and there the file is the only copy. Either way {@code LogWriter.detachSealed} takes it out
+ * of the registry and out of the unsynced set under the writer's monitor, which also guarantees it
+ * is not the segment being appended to, and the segment is retired. Waiting until no reader can
+ * still need it works on two levels:
  * <ol>
  * <li><b>Pointers held by the engine</b>: the engine rewrites the live atoms of the segment in an
  * ordinary commit and declares the segment unreferenced only once no retained root, open
  * transaction or history view can reach it. The storage trusts that declaration; it does not
  * track pointers.</li>
- * <li><b>Reads in flight</b>: a reader that looked the segment up before it left the registry may
- * still be reading. Each {@code Segment} gets a reference count: a read pins it while it is
- * registered ({@code Segments.require} and {@code readRaw} increment, the end of the read
- * decrements), removal marks it retired, and whoever brings the count of a retired segment to
- * zero closes and deletes the file. A retired segment can no longer be pinned, so the count
- * cannot rise again. (If the two atomic operations per read ever show up in a profile, an epoch
- * scheme, readers announcing a global epoch and deletion waiting for the older epochs to drain,
- * gives the same guarantee with a cheaper read path.)</li>
+ * <li><b>Reads in flight</b>: each {@code Segment} has a pin count: a read pins it while it is
+ * registered ({@code Segments.require} and {@code readRaw}; an fsync planned before the release
+ * too), the end of the read unpins it, retiring marks it, and whoever brings the count of a retired
+ * segment to zero closes and deletes the file. A retired segment can no longer be pinned, so the
+ * count cannot rise again. (If the two atomic operations per read ever show up in a profile, an
+ * epoch scheme, readers announcing a global epoch and deletion waiting for the older epochs to
+ * drain, gives the same guarantee with a cheaper read path.)</li>
  * </ol>
- * Crash safety: before any file is deleted the manifest records the lowest live segment id,
- * fsynced, so that recovery tells a segment dropped on purpose from one that is missing, and
- * deletes files below that id left by a crash in the middle of a drop. The segment being
- * appended to is never dropped, so the checks of the last segment stay as they are.
+ * Crash safety of a compaction release: before any file is deleted its id is appended to the
+ * {@code ReleaseLog} ({@code protobase.released}) and fsynced, a set since compaction releases
+ * arbitrary sealed segments. Recovery does not open the segments it lists, answers reads into them
+ * with {@link io.protobase.SegmentReleasedException}, and deletes their files when a crash in the
+ * middle of a release left them; a segment missing without a record is still reported as missing.
+ * The manifest records how long the release log was, so a release log lost or cut short fails the
+ * open. The segment being appended to is never released, so the checks of the last segment stay as
+ * they are. Releases are serialised by the release log's monitor; the writer's monitor is taken
+ * inside it for short calls (the segment being written, the manifest, {@code detachSealed}), never
+ * the other way round.
  */
 package io.protobase.storage.file;

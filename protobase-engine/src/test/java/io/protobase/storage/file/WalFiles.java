@@ -103,13 +103,17 @@ final class WalFiles {
         }
     }
 
-    /** Copies the segment files and the manifest (when there is one) of {@code from} into {@code to}. */
+    /**
+     * Copies the segment files, the manifest and the release log (those there are) of {@code from}
+     * into {@code to}.
+     */
     static Path copyWithManifest(Path from, Path to) {
         copy(from, to);
-        Path manifest = from.resolve(LogManifest.FILE);
         try {
-            if (Files.exists(manifest)) {
-                Files.copy(manifest, to.resolve(LogManifest.FILE), StandardCopyOption.REPLACE_EXISTING);
+            for (String file : new String[] {LogManifest.FILE, ReleaseLog.FILE}) {
+                if (Files.exists(from.resolve(file))) {
+                    Files.copy(from.resolve(file), to.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+                }
             }
             return to;
         } catch (IOException e) {
