@@ -1,0 +1,53 @@
+package io.protobase.storage.cloud;
+
+import io.protobase.Database;
+import io.protobase.ObjectSpace;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Garbage collection on {@link MockS3Client}, plus what needs its fault injection. */
+class CloudGarbageCollectionMockTest extends CloudGarbageCollectionContract {
+
+    private final MockS3Client s3 = new MockS3Client();
+
+    @Override
+    ObjectStore store() {
+        return s3;
+    }
+
+    @Test
+    void failingDeletionsAreRetriedAtALaterPassAndNeverFailCommits() {
+        CloudFileStorage s = node("writer");
+        ObjectSpace space = space(s);
+        Database db = space.getDatabase("db");
+        Set<Long> released = compactAwayVersionOne(s, db, space);
+        Set<String> releasedChunks = chunkKeys(s, released);
+        clock.advance(GRACE);
+
+        s3.setErrorRate(1.0, Set.of(MockS3Client.Operation.DELETE));
+        s.collectGarbageNow();
+        assertThat(s.garbageCollectionFailure()).isPresent();
+        assertThat(s.pendingSegmentDeletions()).isEqualTo(released.size());
+        writeVersion(db, 200, "v3");
+        s.uploadNow();
+        assertThat(allChunkKeys(s)).containsAll(releasedChunks);
+
+        s3.setErrorRate(0);
+        s.collectGarbageNow();
+        assertThat(s.garbageCollectionFailure()).isEmpty();
+        assertThat(s.pendingSegmentDeletions()).isZero();
+        assertThat(allChunkKeys(s)).doesNotContainAnyElementsOf(releasedChunks);
+        assertThat(contents(db)).isEqualTo(expected(200, "v3"));
+    }
+
+    @Test
+    void aGraceThatIsNotPositiveIsRefusedNamingIt() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> CloudFileStorage.Options.defaults().withGcGrace(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gc grace");
+    }
+}
