@@ -583,6 +583,11 @@ public final class CloudFileStorage implements SharedStorage {
         return options.durability();
     }
 
+    /** The settings this storage was opened with. */
+    public Options options() {
+        return options;
+    }
+
     /** The provider (bucket layout and cache). */
     public CloudBlockProvider provider() {
         return provider;
