@@ -43,6 +43,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -249,8 +250,8 @@ public final class CloudFileStorage implements SharedStorage {
     private NavigableMap<Long, Long> pendingDeletion;
     /** Segments released since the last published root → the commit sequence a root must reach to drop them. */
     private final Map<Long, Long> releasing = new HashMap<>();
-    /** Every segment released while open or pending deletion at open: reads into them fail. */
-    private final Set<Long> released = new HashSet<>();
+    /** Every segment released while open or pending deletion at open: reads into them fail (read without the lock). */
+    private final Set<Long> released = ConcurrentHashMap.newKeySet();
     /** Whether the root object must be written again for the GC state alone (deletions done, a list computed). */
     private boolean gcRootStale;
     /** A pass of {@link #collectGarbageNow()} was asked for (guarded by {@link #progress}). */
@@ -995,9 +996,7 @@ public final class CloudFileStorage implements SharedStorage {
     }
 
     private boolean isReleased(long segment) {
-        synchronized (gcLock) {
-            return released.contains(segment);
-        }
+        return released.contains(segment);
     }
 
     /** Whether a root object must be written for the GC state even with nothing new to upload. */

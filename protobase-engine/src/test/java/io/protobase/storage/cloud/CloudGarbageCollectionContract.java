@@ -324,6 +324,29 @@ abstract class CloudGarbageCollectionContract {
         assertThat(contents(space(fresh).getDatabase("db"))).isEqualTo(expected(100, "v2"));
     }
 
+    @Test
+    void aZombieThatDoesNotKnowItIsFencedDeletesNothingOfTheWriterThatTookOver() {
+        CloudFileStorage zombie = node("zombie");
+        writeVersion(space(zombie).getDatabase("db"), 50, "v1");
+        zombie.uploadNow();
+
+        CloudFileStorage writer = node("writer");
+        ObjectSpace writerSpace = space(writer);
+        writeVersion(writerSpace.getDatabase("db"), 200, "v2");
+        writer.uploadNow();
+        Set<String> writerChunks = allChunkKeys(writer);
+
+        // the zombie commits nothing, so it never learns it was fenced; its passes still run
+        zombie.collectGarbageNow();
+        clock.advance(GRACE.multipliedBy(2));
+        zombie.collectGarbageNow();
+        assertThat(zombie.isFenced()).isFalse();
+        assertThat(allChunkKeys(writer)).containsAll(writerChunks);
+
+        writerSpace.close();
+        assertThat(contents(space(node("fresh")).getDatabase("db"))).isEqualTo(expected(200, "v2"));
+    }
+
     /** A bucket whose deletes fail: the fenced writer cannot clean up, as if it had crashed after its chunk puts. */
     static final class FailingDeletes implements ObjectStore {
         private final ObjectStore delegate;
