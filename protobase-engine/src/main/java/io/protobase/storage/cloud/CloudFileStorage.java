@@ -94,9 +94,9 @@ import java.util.stream.Stream;
  * meets a hole within the grace. The schedule lives in the root object, so it survives restarts
  * and is inherited by the next writer. Orphans, the chunks of another log that no live list
  * names (a fenced writer's last round, a crashed writer's unpublished one), are deleted once a
- * LIST pass (at open and every grace period) has seen them for the grace. Only the writer holding
- * the current epoch deletes, from its uploader thread; a failed deletion is retried at the next
- * pass and never fails a commit.
+ * LIST pass (at open and every grace period) has seen them for the grace, and only after the
+ * writer re-read the root object and still holds the current epoch. Deletions run on the uploader
+ * thread after a successful round; a failed one is retried at the next pass and never fails a commit.
  *
  * <p>Protocol and layout: {@code docs/cloud.md}. Thread-safe.
  */
