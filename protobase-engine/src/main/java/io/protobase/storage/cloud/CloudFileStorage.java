@@ -1006,8 +1006,8 @@ public final class CloudFileStorage implements SharedStorage {
         }
     }
 
-    /** The lists of a root object about to be written, and the releases it makes public. */
-    private record GcLists(NavigableSet<Long> live, NavigableMap<Long, Long> pending, List<Long> dropped) {
+    /** The lists of a root object about to be written, the releases it makes public and their stamp. */
+    private record GcLists(NavigableSet<Long> live, NavigableMap<Long, Long> pending, List<Long> dropped, long stamp) {
     }
 
     /**
@@ -1030,16 +1030,29 @@ public final class CloudFileStorage implements SharedStorage {
                 }
             });
             nextLive.removeAll(nextPending.keySet());
-            return new GcLists(nextLive, nextPending, dropped);
+            return new GcLists(nextLive, nextPending, dropped, now);
         }
     }
 
+    /**
+     * Adopts the lists of the root just written. The releases it made public were stamped before the
+     * PUT; a reader may have read the older root until the PUT returned, so the grace counts from now,
+     * and the next root records the later stamp (a crash before that leaves only the earlier one).
+     */
     private void publishedGcLists(GcLists lists) {
+        long written = clock.millis();
         synchronized (gcLock) {
             live = lists.live();
             pendingDeletion = lists.pending();
             lists.dropped().forEach(releasing::remove);
             gcRootStale = false;
+            if (written != lists.stamp()) {
+                for (long id : lists.dropped()) {
+                    if (pendingDeletion.replace(id, lists.stamp(), written)) {
+                        gcRootStale = true;
+                    }
+                }
+            }
         }
     }
 
@@ -1260,14 +1273,18 @@ public final class CloudFileStorage implements SharedStorage {
                         + ": it is still being written");
             }
             long sequence = wal.committedPosition().sequence();
-            for (long id : ids) {
-                synchronized (gcLock) {
+            List<Long> accepted = new ArrayList<>();
+            synchronized (gcLock) { // one batch: the same root object drops them all
+                for (long id : ids) {
                     if (released.contains(id) || !(live.contains(id) || wal.hasSegment(id))) {
                         continue; // released already, or unknown: nothing to do
                     }
                     released.add(id);
                     releasing.put(id, sequence);
+                    accepted.add(id);
                 }
+            }
+            for (long id : accepted) {
                 boolean uploaded;
                 synchronized (progress) {
                     uploaded = id < uploadedSegment;

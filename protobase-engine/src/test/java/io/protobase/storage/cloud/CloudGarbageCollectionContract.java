@@ -279,7 +279,13 @@ abstract class CloudGarbageCollectionContract {
 
     @Test
     void orphanChunksOfAFencedWriterAreDeletedAfterTheGraceAndNotBefore() {
-        CloudFileStorage zombie = node("zombie", new FailingDeletes(store()));
+        // its deletes fail: the fenced writer cannot clean up, as if it had crashed after its chunk puts
+        CloudFileStorage zombie = node("zombie", new ForwardingObjectStore(store()) {
+            @Override
+            public void delete(String key) {
+                throw new StorageUnavailableException("Cannot DELETE " + key + ": the connection was reset");
+            }
+        });
         Database zombieDb = space(zombie).getDatabase("db");
         writeVersion(zombieDb, 100, "v1");
         zombie.uploadNow();
@@ -347,11 +353,11 @@ abstract class CloudGarbageCollectionContract {
         assertThat(contents(space(node("fresh")).getDatabase("db"))).isEqualTo(expected(200, "v2"));
     }
 
-    /** A bucket whose deletes fail: the fenced writer cannot clean up, as if it had crashed after its chunk puts. */
-    static final class FailingDeletes implements ObjectStore {
+    /** A bucket seen through another store, so a test can change what one kind of request does. */
+    static class ForwardingObjectStore implements ObjectStore {
         private final ObjectStore delegate;
 
-        FailingDeletes(ObjectStore delegate) {
+        ForwardingObjectStore(ObjectStore delegate) {
             this.delegate = delegate;
         }
 
@@ -377,7 +383,7 @@ abstract class CloudGarbageCollectionContract {
 
         @Override
         public void delete(String key) {
-            throw new StorageUnavailableException("Cannot DELETE " + key + ": the connection was reset");
+            delegate.delete(key);
         }
 
         @Override
