@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Garbage collection on {@link MockS3Client}, plus what needs its fault injection. */
 class CloudGarbageCollectionMockTest extends CloudGarbageCollectionContract {
@@ -80,8 +81,7 @@ class CloudGarbageCollectionMockTest extends CloudGarbageCollectionContract {
 
     @Test
     void aGraceThatIsNotPositiveIsRefusedNamingIt() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                () -> CloudFileStorage.Options.defaults().withGcGrace(Duration.ZERO))
+        assertThatThrownBy(() -> CloudFileStorage.Options.defaults().withGcGrace(Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gc grace");
     }
 }
