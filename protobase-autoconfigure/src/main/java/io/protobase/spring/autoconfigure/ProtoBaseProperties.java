@@ -99,6 +99,9 @@ public record ProtoBaseProperties(
      * @param durability when a commit returns: {@code async} (locally durable, uploaded in the
      *                   background) or {@code sync} (in S3)
      * @param maxBacklog bytes of log not yet uploaded beyond which commits wait for the uploader
+     * @param gcGrace how long the S3 objects of segments released by compaction (and orphan objects of
+     *                fenced or crashed writers) stay before they are deleted: the longest time a
+     *                reader may use an older root object
      */
     public record Cloud(
             String bucket,
@@ -108,7 +111,8 @@ public record ProtoBaseProperties(
             DataSize objectSize,
             Duration uploadInterval,
             CloudFileStorage.Durability durability,
-            DataSize maxBacklog) {
+            DataSize maxBacklog,
+            Duration gcGrace) {
 
         /** Binds {@code cache-dir} as text: see {@link ProtoBaseProperties#directory}. */
         @ConstructorBinding
@@ -120,9 +124,10 @@ public record ProtoBaseProperties(
                 @DefaultValue("5MB") DataSize objectSize,
                 @DefaultValue("5s") Duration uploadInterval,
                 @DefaultValue("async") CloudFileStorage.Durability durability,
-                @DefaultValue("1GB") DataSize maxBacklog) {
+                @DefaultValue("1GB") DataSize maxBacklog,
+                @DefaultValue("1h") Duration gcGrace) {
             this(bucket, prefix, directory("protobase.storage.cloud.cache-dir", cacheDir), cacheSize, objectSize,
-                    uploadInterval, durability, maxBacklog);
+                    uploadInterval, durability, maxBacklog, gcGrace);
         }
 
         public Cloud {
@@ -141,6 +146,11 @@ public record ProtoBaseProperties(
             if (maxBacklog.toBytes() <= 0) {
                 throw new InvalidProtoBasePropertyException("protobase.storage.cloud.max-backlog", maxBacklog,
                         "the backlog bound must be positive", "Set it to a size such as 1GB");
+            }
+            if (gcGrace.isNegative() || gcGrace.isZero()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cloud.gc-grace", gcGrace,
+                        "the grace must be positive: it is how long readers of an older root can still read it",
+                        "Set it to a duration such as 1h");
             }
         }
     }

@@ -54,7 +54,8 @@ class StorageConfiguration {
         CloudBlockProvider provider = new CloudBlockProvider(store, cloud.prefix(), cacheDir,
                 cloud.cacheSize().toBytes(), cloud.objectSize().toBytes());
         CloudFileStorage.Options options = CloudFileStorage.Options.defaults().withDurability(cloud.durability())
-                .withUploadInterval(cloud.uploadInterval()).withMaxBacklog(cloud.maxBacklog().toBytes());
+                .withUploadInterval(cloud.uploadInterval()).withMaxBacklog(cloud.maxBacklog().toBytes())
+                .withGcGrace(cloud.gcGrace());
         try {
             return new CloudFileStorage(provider, options);
         } catch (io.protobase.StorageLockedException e) {

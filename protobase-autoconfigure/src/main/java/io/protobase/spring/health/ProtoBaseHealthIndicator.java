@@ -91,6 +91,8 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
                 .withDetail("oldestUnuploadedCommitAge", cloud.oldestUnuploadedCommitAge().toString())
                 .withDetail("bucketReachable", cloud.isBucketReachable());
         cloud.lastUploadFailure().ifPresent(f -> builder.withDetail("lastUploadError", f));
+        builder.withDetail("pendingSegmentDeletions", cloud.pendingSegmentDeletions());
+        cloud.garbageCollectionFailure().ifPresent(f -> builder.withDetail("lastGarbageCollectionError", f));
         Optional<CloudFileStorage.Fencing> fencing = cloud.fencing();
         if (fencing.isPresent()) {
             CloudFileStorage.Fencing f = fencing.get();

@@ -34,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <tr><td>{@code protobase.cloud.upload.backlog}</td><td>gauge, bytes not yet in S3 (cloud storage)</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.upload.lag}</td>
  *   <td>time gauge: age of the oldest commit not yet in S3</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.gc.pending}</td>
+ *   <td>gauge, released segments whose S3 objects are not deleted yet</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td>
  *   <td>{@code method} = put | get</td></tr>
  * </table>
@@ -167,6 +169,9 @@ public class ProtoBaseMetrics implements MeterBinder {
                         java.util.concurrent.TimeUnit.MILLISECONDS, c -> c.oldestUnuploadedCommitAge().toMillis())
                 .description("Age of the oldest commit not yet uploaded to S3 (0 when none)").tags(tags)
                 .register(registry);
+        Gauge.builder("protobase.cloud.gc.pending", cloud, CloudFileStorage::pendingSegmentDeletions)
+                .description("Segments released by compaction whose S3 objects are not deleted yet (gc-grace)")
+                .tags(tags).register(registry);
         FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::putRequests)
                 .description("S3 requests made by the storage").tags(tags).tag("method", "put").register(registry);
         FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::getRequests)

@@ -194,4 +194,26 @@ class CloudStorageAutoConfigurationTests {
             assertThat(analysis.getAction()).contains("spring-cloud-aws-starter-s3");
         });
     }
+
+    @Test
+    void theGcGraceIsBoundAndThePendingDeletionsAreReportedByHealthAndMeters() {
+        cloud("protobase.storage.cloud.bucket=any", "protobase.storage.cloud.gc-grace=15m")
+                .withBean(ObjectStore.class, MockS3Client::new).run(context -> {
+                    assertThat(context).hasNotFailed();
+                    assertThat(context.getBean(CloudFileStorage.class).options().gcGrace())
+                            .isEqualTo(Duration.ofMinutes(15));
+                    Health health = context.getBean("protobaseHealthIndicator", HealthIndicator.class).health(true);
+                    assertThat(health.getDetails()).containsEntry("pendingSegmentDeletions", 0)
+                            .doesNotContainKey("lastGarbageCollectionError");
+                    MeterRegistry meters = context.getBean(MeterRegistry.class);
+                    context.getBean(ProtoBaseMetrics.class).bindTo(meters);
+                    assertThat(meters.get("protobase.cloud.gc.pending").gauge().value()).isZero();
+                });
+    }
+
+    @Test
+    void theGcGraceDefaultsToOneHour() {
+        cloud("protobase.storage.cloud.bucket=any").withBean(ObjectStore.class, MockS3Client::new).run(context ->
+                assertThat(context.getBean(CloudFileStorage.class).options().gcGrace()).isEqualTo(Duration.ofHours(1)));
+    }
 }

@@ -146,7 +146,8 @@ class ProtoBaseFailureAnalyzerTests {
             "protobase.storage.file.fsync-interval=0s, protobase.storage.file.fsync-interval",
             "protobase.shutdown.timeout=-1s, protobase.shutdown.timeout",
             "protobase.commit.group-delay=-1ms, protobase.commit.group-delay",
-            "protobase.history.retention=-1s, protobase.history.retention" })
+            "protobase.history.retention=-1s, protobase.history.retention",
+            "protobase.storage.cloud.gc-grace=0s, protobase.storage.cloud.gc-grace" })
     void impossibleValuesNameThePropertyAndTheFix(String setting, String property) {
         FailureAnalysis analysis = startupFailure(setting);
         assertThat(analysis.getDescription()).contains("'" + property + "'");

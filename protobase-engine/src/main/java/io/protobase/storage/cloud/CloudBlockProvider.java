@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.protobase.CorruptionException;
 import io.protobase.StorageException;
+import io.protobase.storage.AtomPointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -25,6 +27,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongPredicate;
 import java.util.stream.Stream;
+import java.util.zip.CRC32C;
 
 /**
  * Where a {@link CloudFileStorage} keeps its bytes: the bucket layout under a key prefix, and the
@@ -140,7 +143,26 @@ public final class CloudBlockProvider {
     }
 
     String segmentPrefix(long segmentId) {
-        return prefix + "segments/" + String.format("%016x", segmentId) + "/";
+        return segmentsPrefix() + String.format("%016x", segmentId) + "/";
+    }
+
+    /** The prefix every chunk key starts with. */
+    String segmentsPrefix() {
+        return prefix + "segments/";
+    }
+
+    /** The segment id of a chunk key, or -1 for a key that is not a chunk of this layout. */
+    long segmentOfChunk(String key) {
+        String p = segmentsPrefix();
+        if (!key.startsWith(p) || key.length() != p.length() + 16 + 1 + 16 || key.charAt(p.length() + 16) != '/') {
+            return -1;
+        }
+        try {
+            Long.parseUnsignedLong(key.substring(p.length() + 17), 16);
+            return Long.parseUnsignedLong(key.substring(p.length(), p.length() + 16), 16);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     Path walDirectory() {
@@ -266,6 +288,54 @@ public final class CloudBlockProvider {
         chunks.computeIfAbsent(segmentId, id -> new ConcurrentSkipListMap<>()).put(offset, size);
     }
 
+    /**
+     * Registers a chunk found by a LIST of the bucket and returns its segment id, or -1 for a key
+     * that is not a chunk of this layout.
+     */
+    long registerListed(ObjectStore.ObjectInfo info) {
+        long segment = segmentOfChunk(info.key());
+        if (segment >= 0) {
+            registerChunk(segment, Long.parseUnsignedLong(info.key().substring(segmentPrefix(segment).length()), 16),
+                    info.size());
+        }
+        return segment;
+    }
+
+    /** Bytes of the chunks of a segment known to be in the bucket. */
+    long chunkBytes(long segmentId) {
+        ConcurrentSkipListMap<Long, Long> m = chunks.get(segmentId);
+        return m == null ? 0 : m.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** Forgets the chunks of a segment whose objects were deleted. */
+    void forgetChunks(long segmentId) {
+        chunks.remove(segmentId);
+    }
+
+    /**
+     * Drops every cached copy of a segment: its downloaded blocks are deleted and its WAL file, if
+     * cached, leaves the cache (the caller releases it from the log).
+     */
+    void dropSegment(long segmentId) {
+        Cache<CacheKey, Long> c = cache;
+        if (c == null) {
+            return;
+        }
+        for (CacheKey k : List.copyOf(c.asMap().keySet())) {
+            if (k.segmentId != segmentId) {
+                continue;
+            }
+            c.invalidate(k);
+            if (!k.isSegment()) {
+                try {
+                    Files.deleteIfExists(blockPath(k));
+                } catch (IOException e) {
+                    LOG.warn("Cannot delete the cache file {} of a released segment: {}", blockPath(k), e.toString());
+                }
+            }
+        }
+    }
+
     /** The chunk holding {@code [offset, offset + length)} of a segment, listing the bucket when it is not known. */
     private Map.Entry<Long, Long> chunkOf(long segmentId, long offset, int length) {
         Map.Entry<Long, Long> e = covering(segmentId, offset, length);
@@ -285,7 +355,8 @@ public final class CloudBlockProvider {
         if (e == null) {
             throw new CorruptionException("No object in " + store.describe() + " under " + segmentPrefix(segmentId)
                     + " holds bytes " + offset + ".." + (offset + length) + " of segment " + segmentId
-                    + "; the bucket lost objects or the reference is damaged");
+                    + "; the bucket lost objects, the reference is damaged, or garbage collection deleted the segment "
+                    + "(a root older than gc-grace was read)");
         }
         return e;
     }
@@ -297,6 +368,30 @@ public final class CloudBlockProvider {
         }
         Map.Entry<Long, Long> e = m.floorEntry(offset);
         return e != null && offset + length <= e.getKey() + e.getValue() ? e : null;
+    }
+
+    /** Reads an atom record from the bucket (through the disk cache) and checks it as the log does. */
+    byte[] readAtom(AtomPointer pointer) {
+        long segment = pointer.segmentId();
+        long offset = pointer.offset();
+        if (offset < 40) {
+            throw new CorruptionException("Corrupt reference " + pointer + ": it points into a segment header");
+        }
+        byte[] head = read(segment, offset, 5);
+        int length = ByteBuffer.wrap(head).getInt(0);
+        if (head[4] != 1 || length < 0 || length > (1 << 30)) {
+            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe() + ": not an atom record (kind "
+                    + head[4] + ", length " + length + ")");
+        }
+        byte[] rest = read(segment, offset + 5, length + 4);
+        CRC32C crc = new CRC32C();
+        crc.update(head, 0, 5);
+        crc.update(rest, 0, length);
+        if ((int) crc.getValue() != ByteBuffer.wrap(rest).getInt(length)) {
+            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe() + ": checksum mismatch; "
+                    + "if the disk cache is damaged, delete " + cacheDirectory.resolve("blocks"));
+        }
+        return Arrays.copyOf(rest, length);
     }
 
     /** Reads bytes of the log that live only in the bucket, through the disk cache. */

@@ -2,6 +2,7 @@ package io.protobase.storage.cloud;
 
 import io.protobase.CorruptionException;
 import io.protobase.FencedException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.StorageClosedException;
 import io.protobase.StorageException;
 import io.protobase.StorageLockedException;
@@ -9,6 +10,7 @@ import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.PendingRoot;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
@@ -17,25 +19,34 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import java.util.zip.CRC32C;
 
 /**
  * Storage on an S3-compatible bucket, with a local write-ahead log and disk cache.
@@ -74,6 +85,19 @@ import java.util.zip.CRC32C;
  * bounded ({@link Options#maxBacklog()}); beyond it commits wait. {@link #close()} uploads
  * everything (bounded by {@link Options#closeTimeout()}) and waits for the uploader.
  *
+ * <h2>Garbage collection</h2>
+ * The storage lends the engine's compaction a {@link #reclaimer()}: its segments are the log
+ * segments the root object lists as live plus those of the local log. Releasing one drops its
+ * local copies at once (reads into it fail with {@link SegmentReleasedException}); the next root
+ * object moves it from its live list to its released list, stamped with that root's time, and
+ * its chunks are deleted {@link Options#gcGrace()} later, so a reader holding an older root never
+ * meets a hole within the grace. The schedule lives in the root object, so it survives restarts
+ * and is inherited by the next writer. Orphans, the chunks of another log that no live list
+ * names (a fenced writer's last round, a crashed writer's unpublished one), are deleted once a
+ * LIST pass (at open and every grace period) has seen them for the grace, and only after the
+ * writer re-read the root object and still holds the current epoch. Deletions run on the uploader
+ * thread after a successful round; a failed one is retried at the next pass and never fails a commit.
+ *
  * <p>Protocol and layout: {@code docs/cloud.md}. Thread-safe.
  */
 public final class CloudFileStorage implements SharedStorage {
@@ -102,14 +126,30 @@ public final class CloudFileStorage implements SharedStorage {
      * @param maxBacklog bytes of log not yet uploaded beyond which commits wait
      * @param commitTimeout how long a commit waits for the upload ({@code sync}) or for backlog room
      * @param closeTimeout how long {@link #close()} keeps trying to upload what is pending
+     * @param gcGrace how long the chunks of a released segment, and orphan chunks, stay in the bucket
+     *                before they are deleted: the longest time a reader may use a root object it read
      */
     public record Options(Durability durability, Duration uploadInterval, long maxBacklog, Duration commitTimeout,
-            Duration closeTimeout) {
+            Duration closeTimeout, Duration gcGrace) {
 
-        /** async, 5 s upload interval, 1 GiB backlog, 30 s commit timeout, 60 s close timeout. */
+        /**
+         * Default of {@link #gcGrace()}: one hour. Garbage costs storage only, while a grace shorter than
+         * the longest use of an older root (a node or tool that read the root object and still fetches
+         * chunks, a copy of the prefix in progress) would make it meet holes; an hour covers those with
+         * room for clock skew and costs at most an hour of compacted-away data.
+         */
+        public static final Duration DEFAULT_GC_GRACE = Duration.ofHours(1);
+
+        /** async, 5 s upload interval, 1 GiB backlog, 30 s commit timeout, 60 s close timeout, 1 h gc grace. */
         public static Options defaults() {
             return new Options(Durability.ASYNC, Duration.ofSeconds(5), 1L << 30, Duration.ofSeconds(30),
-                    Duration.ofSeconds(60));
+                    Duration.ofSeconds(60), DEFAULT_GC_GRACE);
+        }
+
+        /** The settings with the default gc grace ({@link #DEFAULT_GC_GRACE}). */
+        public Options(Durability durability, Duration uploadInterval, long maxBacklog, Duration commitTimeout,
+                Duration closeTimeout) {
+            this(durability, uploadInterval, maxBacklog, commitTimeout, closeTimeout, DEFAULT_GC_GRACE);
         }
 
         public Options {
@@ -117,6 +157,7 @@ public final class CloudFileStorage implements SharedStorage {
             positive(uploadInterval, "upload interval");
             positive(commitTimeout, "commit timeout");
             positive(closeTimeout, "close timeout");
+            positive(gcGrace, "gc grace");
             if (maxBacklog < 1) {
                 throw new IllegalArgumentException("max backlog must be positive, got " + maxBacklog);
             }
@@ -130,23 +171,28 @@ public final class CloudFileStorage implements SharedStorage {
         }
 
         public Options withDurability(Durability d) {
-            return new Options(d, uploadInterval, maxBacklog, commitTimeout, closeTimeout);
+            return new Options(d, uploadInterval, maxBacklog, commitTimeout, closeTimeout, gcGrace);
         }
 
         public Options withUploadInterval(Duration d) {
-            return new Options(durability, d, maxBacklog, commitTimeout, closeTimeout);
+            return new Options(durability, d, maxBacklog, commitTimeout, closeTimeout, gcGrace);
         }
 
         public Options withMaxBacklog(long bytes) {
-            return new Options(durability, uploadInterval, bytes, commitTimeout, closeTimeout);
+            return new Options(durability, uploadInterval, bytes, commitTimeout, closeTimeout, gcGrace);
         }
 
         public Options withCommitTimeout(Duration d) {
-            return new Options(durability, uploadInterval, maxBacklog, d, closeTimeout);
+            return new Options(durability, uploadInterval, maxBacklog, d, closeTimeout, gcGrace);
         }
 
         public Options withCloseTimeout(Duration d) {
-            return new Options(durability, uploadInterval, maxBacklog, commitTimeout, d);
+            return new Options(durability, uploadInterval, maxBacklog, commitTimeout, d, gcGrace);
+        }
+
+        /** The settings with another {@link #gcGrace()}. */
+        public Options withGcGrace(Duration d) {
+            return new Options(durability, uploadInterval, maxBacklog, commitTimeout, closeTimeout, d);
         }
     }
 
@@ -193,8 +239,39 @@ public final class CloudFileStorage implements SharedStorage {
     /** {@link System#nanoTime()} of the oldest commit not yet uploaded, 0 when none. */
     private volatile long pendingSince;
 
+    /** Time source of the garbage-collection schedule (release stamps, grace, orphan ages). */
+    private final Clock clock;
+    private final SegmentReclaimer reclaimer = new Reclaimer();
+    /** Guards the garbage-collection state below. */
+    private final Object gcLock = new Object();
+    /** The segments the last published root object lists as live. */
+    private NavigableSet<Long> live;
+    /** Released segments the last published root lists, with their release stamps: deleted after the grace. */
+    private NavigableMap<Long, Long> pendingDeletion;
+    /** Segments released since the last published root → the commit sequence a root must reach to drop them. */
+    private final Map<Long, Long> releasing = new HashMap<>();
+    /** Every segment released while open or pending deletion at open: reads into them fail (read without the lock). */
+    private final Set<Long> released = ConcurrentHashMap.newKeySet();
+    /** Whether the root object must be written again for the GC state alone (deletions done, a list computed). */
+    private boolean gcRootStale;
+    /** A pass of {@link #collectGarbageNow()} was asked for (guarded by {@link #progress}). */
+    private boolean gcRequested;
+    /** Orphan chunk keys → clock millis the first LIST pass saw them (uploader thread only). */
+    private final Map<String, Long> orphansSeen = new HashMap<>();
+    /** Clock millis of the next orphan LIST pass (uploader thread only). */
+    private long nextOrphanPass;
+    private final AtomicLong deletedSegments = new AtomicLong();
+    private final AtomicLong deletedOrphans = new AtomicLong();
+    private volatile String lastGcFailure;
+
     /** Opens the storage: claims the next writer epoch, recovers the local log, starts the uploader. */
     public CloudFileStorage(CloudBlockProvider provider, Options options) {
+        this(provider, options, Clock.systemUTC());
+    }
+
+    /** Opens the storage with the clock that times garbage collection. */
+    CloudFileStorage(CloudBlockProvider provider, Options options, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.provider = Objects.requireNonNull(provider, "provider");
         this.options = Objects.requireNonNull(options, "options");
         this.store = provider.store();
@@ -257,6 +334,7 @@ public final class CloudFileStorage implements SharedStorage {
                     || log.committedPosition().end() != uploadedOffset) {
                 pendingSince = System.nanoTime();
             }
+            openGarbageCollection(claim.claimed);
         } catch (IOException e) {
             closeQuietly(log, lock);
             throw new StorageException("Cannot prepare the cache directory " + dir + ": " + e.getMessage(), e);
@@ -289,7 +367,8 @@ public final class CloudFileStorage implements SharedStorage {
 
     // ------------------------------------------------------------------ open
 
-    private record Claim(long epoch, String logId, String etag, RootObject previous, boolean continuesLocal) {
+    private record Claim(long epoch, String logId, String etag, RootObject previous, boolean continuesLocal,
+            RootObject claimed) {
     }
 
     private String localLogId() throws IOException {
@@ -332,22 +411,24 @@ public final class CloudFileStorage implements SharedStorage {
             String log = continues ? localLog : UUID.randomUUID().toString();
             long next = previous == null ? 1 : previous.epoch() + 1;
             long firstSegment = next << 32 | 1;
+            // the live and released lists carry over: a new log adds its segments as it uploads them
             RootObject claim = previous == null
-                    ? new RootObject(next, writerId, log, 0, null, continues ? -1 : firstSegment, 0)
+                    ? new RootObject(next, writerId, log, 0, null, continues ? -1 : firstSegment, 0, null, null)
                     : continues
                     ? new RootObject(next, writerId, log, previous.sequence(), previous.root(),
-                            previous.uploadedSegment(), previous.uploadedOffset())
-                    : new RootObject(next, writerId, log, previous.sequence(), previous.root(), firstSegment, 0);
+                            previous.uploadedSegment(), previous.uploadedOffset(), previous.segments(), previous.released())
+                    : new RootObject(next, writerId, log, previous.sequence(), previous.root(), firstSegment, 0,
+                            previous.segments(), previous.released());
             try {
                 String etag = current.isEmpty()
                         ? store.putIfAbsent(provider.rootKey(), claim.toBytes(), metadata)
                         : store.putIfMatch(provider.rootKey(), claim.toBytes(), current.get().etag(), metadata);
-                return new Claim(next, log, etag, previous, continues);
+                return new Claim(next, log, etag, previous, continues, claim);
             } catch (ObjectStore.PreconditionFailedException | StorageUnavailableException e) {
                 // another writer opened at the same moment, or the reply was lost: read again
                 Optional<ObjectStore.StoredObject> now = store.get(provider.rootKey());
                 if (now.isPresent() && writerId.equals(RootObject.parse(now.get().data(), provider.rootKey()).writer())) {
-                    return new Claim(next, log, now.get().etag(), previous, continues);
+                    return new Claim(next, log, now.get().etag(), previous, continues, claim);
                 }
                 if (attempt >= 5) {
                     throw e instanceof StorageUnavailableException u ? u : new StorageException("Cannot claim a writer "
@@ -369,6 +450,11 @@ public final class CloudFileStorage implements SharedStorage {
     @Override
     public byte[] read(AtomPointer pointer) {
         ensureOpen("read an atom");
+        if (isReleased(pointer.segmentId())) {
+            throw new SegmentReleasedException("Cannot read " + pointer + " from " + describe() + ": its segment "
+                    + pointer.segmentId() + " was released by compaction (no retained version reaches it)",
+                    pointer.segmentId());
+        }
         if (wal.hasSegment(pointer.segmentId())) {
             try {
                 return wal.read(pointer);
@@ -381,31 +467,7 @@ public final class CloudFileStorage implements SharedStorage {
                 // the cache released the segment while we read it: it is in the bucket
             }
         }
-        return readRemote(pointer);
-    }
-
-    /** Reads an atom record from the bucket (through the disk cache) and checks it as the log does. */
-    private byte[] readRemote(AtomPointer pointer) {
-        long segment = pointer.segmentId();
-        long offset = pointer.offset();
-        if (offset < 40) {
-            throw new CorruptionException("Corrupt reference " + pointer + ": it points into a segment header");
-        }
-        byte[] head = provider.read(segment, offset, 5);
-        int length = ByteBuffer.wrap(head).getInt(0);
-        if (head[4] != 1 || length < 0 || length > (1 << 30)) {
-            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe() + ": not an atom record (kind "
-                    + head[4] + ", length " + length + ")");
-        }
-        byte[] rest = provider.read(segment, offset + 5, length + 4);
-        CRC32C crc = new CRC32C();
-        crc.update(head, 0, 5);
-        crc.update(rest, 0, length);
-        if ((int) crc.getValue() != ByteBuffer.wrap(rest).getInt(length)) {
-            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe() + ": checksum mismatch; "
-                    + "if the disk cache is damaged, delete " + provider.cacheDirectory().resolve("blocks"));
-        }
-        return Arrays.copyOf(rest, length);
+        return provider.readAtom(pointer);
     }
 
     @Override
@@ -520,6 +582,11 @@ public final class CloudFileStorage implements SharedStorage {
     /** The durability mode. */
     public Durability durability() {
         return options.durability();
+    }
+
+    /** The settings this storage was opened with. */
+    public Options options() {
+        return options;
     }
 
     /** The provider (bucket layout and cache). */
@@ -699,6 +766,9 @@ public final class CloudFileStorage implements SharedStorage {
             }
             long chunksBefore = chunksShipped;
             boolean ok = round();
+            if (ok && fence == null) {
+                collectGarbage();
+            }
             // a failed round that still shipped chunks is progress: the next one starts from where it got
             boolean progressed = chunksShipped != chunksBefore;
             boolean done;
@@ -739,7 +809,7 @@ public final class CloudFileStorage implements SharedStorage {
                 probe = lastRoundFailed;
             }
             if (target.sequence() == uploadedSequence && target.segmentId() == fromSegment
-                    && target.end() == fromOffset) {
+                    && target.end() == fromOffset && !gcNeedsRoot(target.sequence())) {
                 if (probe) {
                     store.head(provider.rootKey()); // tells whether the bucket is back
                 }
@@ -747,6 +817,7 @@ public final class CloudFileStorage implements SharedStorage {
             }
             List<String> written = new ArrayList<>();
             List<Long> sealed = new ArrayList<>();
+            Set<Long> touched = new HashSet<>();
             for (long id : wal.segmentIds()) {
                 if (id < fromSegment || id > target.segmentId()) {
                     continue;
@@ -756,12 +827,17 @@ public final class CloudFileStorage implements SharedStorage {
                 if (to > from) {
                     uploadRange(id, from, to, written);
                 }
+                if (to > 0) {
+                    touched.add(id);
+                }
                 if (id < target.segmentId()) {
                     sealed.add(id);
                 }
             }
+            GcLists lists = nextGcLists(target.sequence(), touched);
             publishRoot(new RootObject(epoch, writerId, logId, target.sequence(), target.root(), target.segmentId(),
-                    target.end()), written);
+                    target.end(), lists.live(), lists.pending()), written);
+            publishedGcLists(lists);
             synchronized (progress) {
                 uploadedSegment = target.segmentId();
                 uploadedOffset = target.end();
@@ -774,7 +850,11 @@ public final class CloudFileStorage implements SharedStorage {
                 }
             }
             for (long id : sealed) {
-                provider.cacheSegment(id, wal.segmentLength(id));
+                if (isReleased(id)) {
+                    dropLocal(id); // released before it was uploaded: kept until then for the roots that reach it
+                } else {
+                    provider.cacheSegment(id, wal.segmentLength(id));
+                }
             }
             return true;
         } catch (FencedException e) {
@@ -884,6 +964,334 @@ public final class CloudFileStorage implements SharedStorage {
                         : "writer epoch " + there.epoch() + " took over the prefix")
                         + ". This storage stopped writing; its commits after sequence " + uploadedSequence
                         + " are not in the bucket. Close it; only one process may write a prefix at a time");
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ garbage collection
+
+    /**
+     * Takes the live and released lists from the root object this writer claimed, and seeds the
+     * orphan ages from one LIST of the bucket, which also tells the sizes of the chunks. A root
+     * written before the storage kept a live list counts every segment in the bucket as live.
+     */
+    private void openGarbageCollection(RootObject claimed) {
+        List<ObjectStore.ObjectInfo> listing = store.list(provider.segmentsPrefix());
+        NavigableSet<Long> found = new TreeSet<>();
+        for (ObjectStore.ObjectInfo info : listing) {
+            long segment = provider.registerListed(info);
+            if (segment >= 0) {
+                found.add(segment);
+            }
+        }
+        long now = clock.millis();
+        synchronized (gcLock) {
+            live = claimed.segments() == null ? found : new TreeSet<>(claimed.segments());
+            gcRootStale = claimed.segments() == null;
+            pendingDeletion = new TreeMap<>(claimed.released());
+            released.addAll(pendingDeletion.keySet());
+        }
+        noteOrphans(listing, now);
+        nextOrphanPass = now + options.gcGrace().toMillis();
+    }
+
+    private boolean isReleased(long segment) {
+        return released.contains(segment);
+    }
+
+    /** Whether a root object must be written for the GC state even with nothing new to upload. */
+    private boolean gcNeedsRoot(long sequence) {
+        synchronized (gcLock) {
+            return gcRootStale || releasing.values().stream().anyMatch(s -> s <= sequence);
+        }
+    }
+
+    /** The lists of a root object about to be written, the releases it makes public and their stamp. */
+    private record GcLists(NavigableSet<Long> live, NavigableMap<Long, Long> pending, List<Long> dropped, long stamp) {
+    }
+
+    /**
+     * The lists for the root of commit {@code sequence}: the segments this round uploaded join the
+     * live list; a segment released at or before {@code sequence} leaves it (that root, and every
+     * later one, cannot reach it) and is stamped with now, from when the grace counts. Nothing changes
+     * here until the root is written ({@link #publishedGcLists}): a failed round stamps again.
+     */
+    private GcLists nextGcLists(long sequence, Set<Long> touched) {
+        long now = clock.millis();
+        synchronized (gcLock) {
+            NavigableSet<Long> nextLive = new TreeSet<>(live);
+            nextLive.addAll(touched);
+            NavigableMap<Long, Long> nextPending = new TreeMap<>(pendingDeletion);
+            List<Long> dropped = new ArrayList<>();
+            releasing.forEach((id, at) -> {
+                if (at <= sequence) {
+                    nextPending.putIfAbsent(id, now);
+                    dropped.add(id);
+                }
+            });
+            nextLive.removeAll(nextPending.keySet());
+            return new GcLists(nextLive, nextPending, dropped, now);
+        }
+    }
+
+    /**
+     * Adopts the lists of the root just written. The releases it made public were stamped before the
+     * PUT; a reader may have read the older root until the PUT returned, so the grace counts from now,
+     * and the next root records the later stamp (a crash before that leaves only the earlier one).
+     */
+    private void publishedGcLists(GcLists lists) {
+        long written = clock.millis();
+        synchronized (gcLock) {
+            live = lists.live();
+            pendingDeletion = lists.pending();
+            lists.dropped().forEach(releasing::remove);
+            gcRootStale = false;
+            if (written != lists.stamp()) {
+                for (long id : lists.dropped()) {
+                    if (pendingDeletion.replace(id, lists.stamp(), written)) {
+                        gcRootStale = true;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Deletes the local copies of a released segment: its log file and its cached blocks. */
+    private void dropLocal(long segment) {
+        provider.dropSegment(segment);
+        wal.releaseSegment(segment);
+    }
+
+    /**
+     * One pass (uploader thread, after a successful round): deletes the chunks of segments released
+     * longer than the grace ago, then, every grace period or when asked, LISTs the bucket for orphans.
+     * A failure is logged and retried at the next pass; commits never see it.
+     */
+    private void collectGarbage() {
+        boolean orphanPass;
+        long now = clock.millis();
+        synchronized (progress) {
+            if (stopping) {
+                return;
+            }
+            orphanPass = gcRequested || now >= nextOrphanPass;
+            gcRequested = false;
+        }
+        try {
+            deleteDueSegments(now);
+            if (orphanPass) {
+                collectOrphans(now);
+                nextOrphanPass = now + options.gcGrace().toMillis();
+            }
+            if (lastGcFailure != null) {
+                LOG.info("Garbage collection in {} works again", store.describe());
+            }
+            lastGcFailure = null;
+        } catch (RuntimeException e) {
+            if (lastGcFailure == null) {
+                LOG.warn("Garbage collection in {} failed; it is retried at the next pass and commits are not "
+                        + "affected: {}", store.describe(), e.getMessage());
+            }
+            lastGcFailure = e.getMessage();
+        }
+    }
+
+    private void deleteDueSegments(long now) {
+        long grace = options.gcGrace().toMillis();
+        List<Long> due = new ArrayList<>();
+        synchronized (gcLock) {
+            pendingDeletion.forEach((id, at) -> {
+                if (now - at >= grace) {
+                    due.add(id);
+                }
+            });
+        }
+        for (long id : due) {
+            for (ObjectStore.ObjectInfo info : store.list(provider.segmentPrefix(id))) {
+                if (provider.segmentOfChunk(info.key()) == id) {
+                    store.delete(info.key());
+                }
+            }
+            provider.forgetChunks(id);
+            synchronized (gcLock) {
+                pendingDeletion.remove(id);
+                gcRootStale = true;
+            }
+            deletedSegments.incrementAndGet();
+        }
+    }
+
+    /**
+     * Deletes the orphans seen for the grace, after checking that this writer still holds the
+     * current epoch (a zombie deletes nothing: the live list it knows is not the newest).
+     */
+    private void collectOrphans(long now) {
+        List<String> due = noteOrphans(store.list(provider.segmentsPrefix()), now);
+        if (due.isEmpty() || currentRootEpoch() != epoch) {
+            return;
+        }
+        for (String key : due) {
+            store.delete(key);
+            orphansSeen.remove(key);
+            deletedOrphans.incrementAndGet();
+        }
+        LOG.info("Deleted {} orphan chunk(s) left in {} by earlier writers", due.size(), store.describe());
+    }
+
+    /**
+     * Records when each orphan of {@code listing} was first seen and returns those seen at least the
+     * grace ago. An orphan is a chunk of a segment of an older log (its id's epoch is below this
+     * log's) that neither the live list nor a pending release names: no root this writer inherited
+     * reaches it, and no writer will name it later, since a log continues only under the writer
+     * that holds its cache directory. This log's own chunks are never orphans: the ones above the
+     * watermark are the round in progress.
+     */
+    private List<String> noteOrphans(List<ObjectStore.ObjectInfo> listing, long now) {
+        long thisLog = wal.currentSegmentId() >>> 32;
+        Set<Long> named;
+        synchronized (gcLock) {
+            named = new HashSet<>(live);
+            named.addAll(pendingDeletion.keySet());
+            named.addAll(releasing.keySet());
+        }
+        Map<String, Long> seen = new HashMap<>();
+        List<String> due = new ArrayList<>();
+        long grace = options.gcGrace().toMillis();
+        for (ObjectStore.ObjectInfo info : listing) {
+            long segment = provider.segmentOfChunk(info.key());
+            if (segment < 0 || segment >>> 32 >= thisLog || named.contains(segment)) {
+                continue;
+            }
+            long since = orphansSeen.getOrDefault(info.key(), now);
+            seen.put(info.key(), since);
+            if (now - since >= grace) {
+                due.add(info.key());
+            }
+        }
+        orphansSeen.clear();
+        orphansSeen.putAll(seen);
+        return due;
+    }
+
+    @Override
+    public Optional<SegmentReclaimer> reclaimer() {
+        return Optional.of(reclaimer);
+    }
+
+    /**
+     * Runs a garbage-collection pass now rather than at the next upload round, and waits for it:
+     * deletes the chunks of segments released longer than {@link Options#gcGrace()} ago and the
+     * orphans a LIST pass has seen for that long. A pass is skipped while the bucket is unreachable;
+     * {@link #garbageCollectionFailure()} tells why one failed.
+     *
+     * @throws FencedException when a newer writer took over (it collects instead)
+     * @throws StorageUnavailableException when no upload round ends within the commit timeout
+     */
+    public void collectGarbageNow() {
+        ensureOpen("collect garbage");
+        long deadline = System.nanoTime() + options.commitTimeout().toNanos();
+        synchronized (progress) {
+            long round = roundsStarted + 1;
+            gcRequested = true;
+            wake = true;
+            progress.notifyAll();
+            while (roundsFinished < round) {
+                if (fence != null) {
+                    throw new FencedException(fence.getMessage());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new StorageUnavailableException("No garbage-collection pass of " + describe() + " ran within "
+                            + options.commitTimeout() + " (" + describeFailure() + ")");
+                }
+                waitOn(left);
+            }
+        }
+    }
+
+    /** Released segments whose chunks are not deleted yet (waiting for a root object or for the grace). */
+    public int pendingSegmentDeletions() {
+        synchronized (gcLock) {
+            Set<Long> ids = new HashSet<>(releasing.keySet());
+            ids.addAll(pendingDeletion.keySet());
+            return ids.size();
+        }
+    }
+
+    /** Released segments whose chunks this storage deleted since it opened. */
+    public long deletedSegments() {
+        return deletedSegments.get();
+    }
+
+    /** Orphan chunks this storage deleted since it opened. */
+    public long deletedOrphanChunks() {
+        return deletedOrphans.get();
+    }
+
+    /** Why the last garbage-collection pass failed, or empty when it succeeded. */
+    public Optional<String> garbageCollectionFailure() {
+        return Optional.ofNullable(lastGcFailure);
+    }
+
+    /**
+     * The segments of the root object's live list and of the local log. Releasing drops the local
+     * copies at once, or once uploaded for a segment the bucket does not hold yet (a root being
+     * uploaded may still reach it), and schedules the chunks for deletion after the grace.
+     */
+    private final class Reclaimer implements SegmentReclaimer {
+
+        @Override
+        public List<Segment> segments() {
+            ensureOpen("read the segment list");
+            long writing = wal.currentSegmentId();
+            NavigableSet<Long> ids;
+            synchronized (gcLock) {
+                ids = new TreeSet<>(live);
+                ids.addAll(wal.segmentIds());
+                ids.removeAll(released);
+            }
+            List<Segment> list = new ArrayList<>();
+            for (long id : ids) {
+                long local = wal.segmentLength(id);
+                list.add(new Segment(id, local >= 0 ? local : provider.chunkBytes(id), id != writing));
+            }
+            return list;
+        }
+
+        @Override
+        public long writingSegment() {
+            ensureOpen("read the segment being written");
+            return wal.currentSegmentId();
+        }
+
+        @Override
+        public void release(Collection<Long> ids) {
+            ensureOpen("release segments");
+            long writing = wal.currentSegmentId();
+            if (ids.contains(writing)) {
+                throw new IllegalArgumentException("Cannot release segment " + writing + " of " + describe()
+                        + ": it is still being written");
+            }
+            long sequence = wal.committedPosition().sequence();
+            List<Long> accepted = new ArrayList<>();
+            synchronized (gcLock) { // one batch: the same root object drops them all
+                for (long id : ids) {
+                    if (released.contains(id) || !(live.contains(id) || wal.hasSegment(id))) {
+                        continue; // released already, or unknown: nothing to do
+                    }
+                    released.add(id);
+                    releasing.put(id, sequence);
+                    accepted.add(id);
+                }
+            }
+            for (long id : accepted) {
+                boolean uploaded;
+                synchronized (progress) {
+                    uploaded = id < uploadedSegment;
+                }
+                if (uploaded) {
+                    dropLocal(id);
+                }
             }
         }
     }

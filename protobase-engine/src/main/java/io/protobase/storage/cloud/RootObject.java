@@ -6,6 +6,10 @@ import io.protobase.storage.AtomPointer;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NavigableSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The content of the root object ({@code <prefix>root}), a small text document specified in
@@ -19,9 +23,25 @@ import java.util.Map;
  * @param root the current root, or {@code null}
  * @param uploadedSegment segment of the upload watermark
  * @param uploadedOffset offset of the upload watermark: the log is in the bucket below it
+ * @param segments the segments whose chunks this root may reach (live), or {@code null} when the
+ *                 root was written before the storage kept that list (then every segment in the
+ *                 bucket counts as live)
+ * @param released segments no root since this one reaches, with the time (epoch millis, the
+ *                 writer's clock) the first root that dropped them was written; their chunks are
+ *                 deleted once the garbage-collection grace has passed since then
  */
 record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
-        long uploadedOffset) {
+        long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released) {
+
+    RootObject {
+        segments = segments == null ? null : new TreeSet<>(segments);
+        released = new TreeMap<>(released == null ? Map.of() : released);
+    }
+
+    /** The same root with other live and released segments. */
+    RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
+        return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt);
+    }
 
     static final String HEADER = "protobase-cloud-root 1";
 
@@ -33,6 +53,8 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
                 + "sequence=" + sequence + "\n"
                 + "root=" + (root == null ? "none" : root.segmentId() + ":" + root.offset()) + "\n"
                 + "uploaded=" + uploadedSegment + ":" + uploadedOffset + "\n"
+                + (segments == null ? "" : "segments=" + ranges(segments) + "\n")
+                + (released.isEmpty() ? "" : "released=" + releasedList() + "\n")
                 + "time=" + System.currentTimeMillis() + "\n";
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -57,7 +79,8 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
             return new RootObject(Long.parseLong(f.get("epoch")), require(f, "writer"), require(f, "log"),
                     Long.parseLong(f.get("sequence")),
                     root == null || root.equals("none") ? null : new AtomPointer(pair(root)[0], pair(root)[1]),
-                    up[0], up[1]);
+                    up[0], up[1], f.containsKey("segments") ? parseRanges(f.get("segments")) : null,
+                    parseReleased(f.getOrDefault("released", "")));
         } catch (RuntimeException e) {
             throw new CorruptionException("The root object " + key + " is damaged: " + e.getMessage());
         }
@@ -74,5 +97,72 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
     private static long[] pair(String s) {
         int c = s.indexOf(':');
         return new long[] {Long.parseLong(s.substring(0, c)), Long.parseLong(s.substring(c + 1))};
+    }
+
+    /** {@code a-b,c,d-e}: runs of consecutive ids, so a long log costs a few bytes per run, not per segment. */
+    private static String ranges(NavigableSet<Long> ids) {
+        StringBuilder b = new StringBuilder();
+        Long first = null;
+        long last = 0;
+        for (long id : ids) {
+            if (first != null && id == last + 1) {
+                last = id;
+                continue;
+            }
+            appendRun(b, first, last);
+            first = id;
+            last = id;
+        }
+        appendRun(b, first, last);
+        return b.toString();
+    }
+
+    private static void appendRun(StringBuilder b, Long first, long last) {
+        if (first == null) {
+            return;
+        }
+        if (!b.isEmpty()) {
+            b.append(',');
+        }
+        b.append(first);
+        if (last != first) {
+            b.append('-').append(last);
+        }
+    }
+
+    private static NavigableSet<Long> parseRanges(String text) {
+        NavigableSet<Long> ids = new TreeSet<>();
+        for (String run : text.split(",")) {
+            if (run.isEmpty()) {
+                continue;
+            }
+            int dash = run.indexOf('-');
+            long from = Long.parseLong(dash < 0 ? run : run.substring(0, dash));
+            long to = dash < 0 ? from : Long.parseLong(run.substring(dash + 1));
+            if (to < from || to - from > 1 << 24) {
+                throw new IllegalArgumentException("bad segment run " + run);
+            }
+            for (long id = from; id <= to; id++) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    private String releasedList() {
+        StringBuilder b = new StringBuilder();
+        released.forEach((id, at) -> b.append(b.isEmpty() ? "" : ",").append(id).append('@').append(at));
+        return b.toString();
+    }
+
+    private static NavigableMap<Long, Long> parseReleased(String text) {
+        NavigableMap<Long, Long> m = new TreeMap<>();
+        for (String e : text.split(",")) {
+            if (!e.isEmpty()) {
+                int at = e.indexOf('@');
+                m.put(Long.parseLong(e.substring(0, at)), Long.parseLong(e.substring(at + 1)));
+            }
+        }
+        return m;
     }
 }
