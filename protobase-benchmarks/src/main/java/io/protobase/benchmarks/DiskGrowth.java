@@ -60,7 +60,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
- *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] [compaction=0s] [retention=1m]
+ *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] \
+ *     [compaction=0s] [retention=1m]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     commits=100000 engines=cloud
  * </pre>
@@ -180,8 +181,8 @@ public final class DiskGrowth {
                     nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
                     ObjectSpace.Statistics st = space.statistics();
                     System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
-                            + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(), st.compactionBytesRewritten(),
-                            st.compactionSegmentsReleased());
+                            + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(),
+                            st.compactionBytesRewritten(), st.compactionSegmentsReleased());
                 }
             }
             long after = FileStores.bytesOnDisk(dir);

@@ -111,7 +111,10 @@ public final class FileStorageRegistry {
             return options;
         }
 
-        /** Runs {@code action} under the registry's lock if this storage has one lease, else returns {@code otherwise}. */
+        /**
+         * Runs {@code action} under the registry's lock if this storage has one lease, else returns
+         * {@code otherwise}.
+         */
         <T> T whileSole(Supplier<T> action, T otherwise) {
             synchronized (OPEN) {
                 return references == 1 ? action.get() : otherwise;

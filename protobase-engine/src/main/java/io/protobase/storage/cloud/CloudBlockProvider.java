@@ -34,7 +34,8 @@ import java.util.zip.CRC32C;
  * local cache directory holding the write-ahead log and a disk cache of downloaded blocks.
  *
  * <pre>{@code
- * var provider = new CloudBlockProvider(new S3ObjectStore(s3Client, "my-bucket"), "orders/", Path.of("/var/cache/protobase"));
+ * var provider = new CloudBlockProvider(new S3ObjectStore(s3Client, "my-bucket"), "orders/",
+ *         Path.of("/var/cache/protobase"));
  * }</pre>
  *
  * <h2>Layout</h2> (specified in {@code docs/cloud.md})
@@ -244,7 +245,8 @@ public final class CloudBlockProvider {
                 }
             });
         } catch (IOException | UncheckedIOException e) {
-            throw new StorageException("Cannot read the cache directory " + blockDirectory() + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot read the cache directory " + blockDirectory() + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -380,7 +382,8 @@ public final class CloudBlockProvider {
         byte[] head = read(segment, offset, 5);
         int length = ByteBuffer.wrap(head).getInt(0);
         if (head[4] != 1 || length < 0 || length > (1 << 30)) {
-            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe() + ": not an atom record (kind "
+            throw new CorruptionException("Corrupt " + pointer + " in " + store.describe()
+                    + ": not an atom record (kind "
                     + head[4] + ", length " + length + ")");
         }
         byte[] rest = read(segment, offset + 5, length + 4);

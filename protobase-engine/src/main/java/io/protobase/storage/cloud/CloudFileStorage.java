@@ -312,7 +312,8 @@ public final class CloudFileStorage implements SharedStorage {
             if (claim.continuesLocal && previous != null && log.sequence() < previous.sequence()) {
                 throw new CorruptionException("The local log in " + provider.walDirectory() + " ends at commit "
                         + log.sequence() + " but " + store.describe() + " already holds commit " + previous.sequence()
-                        + " of it; the cache directory lost data. Move it away and open again to start from the bucket");
+                        + " of it; the cache directory lost data. Move it away and open again to start from the "
+                        + "bucket");
             }
             this.wal = log;
             if (claim.continuesLocal && previous != null) {
@@ -348,7 +349,8 @@ public final class CloudFileStorage implements SharedStorage {
         uploader.start();
         long unshipped = wal.sequence() - uploadedSequence;
         LOG.info("Opened {} as writer epoch {} (log {}, {})", describe(), epoch, logId, unshipped > 0
-                ? "uploading " + unshipped + " commit(s) left pending by the previous run" : "no commit pending upload");
+                ? "uploading " + unshipped + " commit(s) left pending by the previous run"
+                : "no commit pending upload");
     }
 
     private void closeQuietly(StandaloneFileStorage log, FileLock lock) {
@@ -401,10 +403,10 @@ public final class CloudFileStorage implements SharedStorage {
             boolean continues = localLog != null && (previous == null || previous.log().equals(localLog));
             if (localLog != null && !continues) {
                 Path aside = provider.cacheDirectory().resolve("orphaned-wal-" + System.currentTimeMillis());
-                LOG.warn("The local log in {} is not the history of {} (another writer, log {}, took over at epoch {}); "
-                                + "commits made here and never uploaded are not part of it. Moving the log to {} and "
-                                + "starting from the bucket", provider.walDirectory(), store.describe(), previous.log(),
-                        previous.epoch(), aside);
+                LOG.warn("The local log in {} is not the history of {} (another writer, log {}, took over at "
+                                + "epoch {}); commits made here and never uploaded are not part of it. Moving the "
+                                + "log to {} and starting from the bucket", provider.walDirectory(), store.describe(),
+                        previous.log(), previous.epoch(), aside);
                 Files.move(provider.walDirectory(), aside);
                 localLog = null;
             }
@@ -416,7 +418,8 @@ public final class CloudFileStorage implements SharedStorage {
                     ? new RootObject(next, writerId, log, 0, null, continues ? -1 : firstSegment, 0, null, null)
                     : continues
                     ? new RootObject(next, writerId, log, previous.sequence(), previous.root(),
-                            previous.uploadedSegment(), previous.uploadedOffset(), previous.segments(), previous.released())
+                            previous.uploadedSegment(), previous.uploadedOffset(), previous.segments(),
+                                    previous.released())
                     : new RootObject(next, writerId, log, previous.sequence(), previous.root(), firstSegment, 0,
                             previous.segments(), previous.released());
             try {
@@ -427,7 +430,8 @@ public final class CloudFileStorage implements SharedStorage {
             } catch (ObjectStore.PreconditionFailedException | StorageUnavailableException e) {
                 // another writer opened at the same moment, or the reply was lost: read again
                 Optional<ObjectStore.StoredObject> now = store.get(provider.rootKey());
-                if (now.isPresent() && writerId.equals(RootObject.parse(now.get().data(), provider.rootKey()).writer())) {
+                if (now.isPresent() && writerId.equals(RootObject.parse(now.get().data(), provider.rootKey())
+                        .writer())) {
                     return new Claim(next, log, now.get().etag(), previous, continues, claim);
                 }
                 if (attempt >= 5) {

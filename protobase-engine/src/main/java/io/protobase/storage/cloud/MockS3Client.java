@@ -45,7 +45,10 @@ public final class MockS3Client implements ObjectStore {
         HTTP_503,
         /** The request times out and was never applied. */
         TIMEOUT,
-        /** A put is applied, then the reply is lost (the caller sees a timeout). Other requests: as {@link #TIMEOUT}. */
+        /**
+         * A put is applied, then the reply is lost (the caller sees a timeout). Other requests: as
+         * {@link #TIMEOUT}.
+         */
         TIMEOUT_AFTER_WRITE
     }
 
@@ -182,7 +185,8 @@ public final class MockS3Client implements ObjectStore {
         boolean lostReply = enter(Operation.PUT, key, true);
         Entry e = new Entry(data.clone(), etag(data), Map.copyOf(metadata));
         if (objects.putIfAbsent(key, e) != null) {
-            throw new PreconditionFailedException("412 Precondition Failed: " + key + " already exists in " + describe());
+            throw new PreconditionFailedException("412 Precondition Failed: " + key + " already exists in "
+                    + describe());
         }
         return replied(lostReply, key, e.etag);
     }
@@ -200,7 +204,8 @@ public final class MockS3Client implements ObjectStore {
             return old;
         });
         if (!applied[0]) {
-            throw new PreconditionFailedException((objects.containsKey(key) ? "412 Precondition Failed: " : "404 Not Found: ")
+            throw new PreconditionFailedException((objects.containsKey(key) ? "412 Precondition Failed: "
+                    : "404 Not Found: ")
                     + key + " is not at ETag " + etag + " in " + describe());
         }
         return replied(lostReply, key, e.etag);
@@ -248,7 +253,8 @@ public final class MockS3Client implements ObjectStore {
                     + describe());
             case HTTP_503 -> throw new StorageUnavailableException("503 Slow Down on " + op + " " + key + " in "
                     + describe());
-            case TIMEOUT -> throw new StorageUnavailableException("Timed out on " + op + " " + key + " in " + describe());
+            case TIMEOUT -> throw new StorageUnavailableException("Timed out on " + op + " " + key + " in "
+                    + describe());
             case TIMEOUT_AFTER_WRITE -> {
                 if (!write) {
                     throw new StorageUnavailableException("Timed out on " + op + " " + key + " in " + describe());

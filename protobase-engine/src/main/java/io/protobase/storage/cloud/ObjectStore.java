@@ -38,7 +38,10 @@ public interface ObjectStore {
     /** Reads a whole object, or empty when there is none. */
     Optional<StoredObject> get(String key);
 
-    /** Reads {@code length} bytes from {@code offset} (a ranged GET); a missing object is a {@link StorageException}. */
+    /**
+     * Reads {@code length} bytes from {@code offset} (a ranged GET); a missing object is a {@link
+     * StorageException}.
+     */
     byte[] getRange(String key, long offset, int length);
 
     /** Reads an object's size, ETag and metadata, or empty when there is none. */

@@ -63,7 +63,8 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
         String text = new String(bytes, StandardCharsets.UTF_8);
         String[] lines = text.split("\n");
         if (lines.length == 0 || !lines[0].equals(HEADER)) {
-            throw new CorruptionException("The root object " + key + " is not a ProtoBase cloud root (or was written by "
+            throw new CorruptionException("The root object " + key
+                    + " is not a ProtoBase cloud root (or was written by "
                     + "a newer ProtoBase: first line '" + (lines.length == 0 ? "" : lines[0]) + "')");
         }
         Map<String, String> f = new HashMap<>();

@@ -179,7 +179,8 @@ public final class S3ObjectStore implements ObjectStore {
                 throw new StorageUnavailableException(what + " failed on " + describe() + " with HTTP " + status
                         + " (" + code + "); it is retried", e);
             }
-            throw new StorageException(what + " failed on " + describe() + " with HTTP " + status + " (" + code + ")", e);
+            throw new StorageException(what + " failed on " + describe() + " with HTTP " + status + " (" + code + ")",
+                    e);
         } catch (SdkClientException e) {
             throw new StorageUnavailableException(what + " on " + describe() + " got no reply (" + e.getMessage()
                     + "); S3 is unreachable or timed out, the outcome is unknown", e);

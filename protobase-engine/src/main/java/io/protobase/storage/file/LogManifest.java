@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  * them).
  *
  * <p>It is written at open (state {@link State#OPEN}), at each segment rotation, at a clean
- * close ({@link State#CLOSED}) and after a compaction release, never by a commit, so it adds no fsync to the commit path. Like
+ * close ({@link State#CLOSED}) and after a compaction release, never by a commit, so it adds no fsync to the commit
+ * path. Like
  * LMDB's two meta pages it has two slots written alternately, each with a generation number and a
  * CRC32C: the valid slot with the higher generation wins, and a write torn by a crash damages only
  * the slot being written, leaving the previous state in the other. The byte layout is specified in

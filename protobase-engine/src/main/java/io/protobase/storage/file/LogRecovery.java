@@ -63,7 +63,10 @@ final class LogRecovery {
     private final Segments segments;
     private final LogHealth health;
     private LogWriter writer;
-    /** Ids of the segments compaction released, whose files recovery does not open (and deletes, if a crash left them). */
+    /**
+     * Ids of the segments compaction released, whose files recovery does not open (and deletes, if
+     * a crash left them).
+     */
     private ReleaseLog releaseLog;
     /** Why the header of the last segment is invalid, while recovery decides whether it is creation residue. */
     private CorruptionException lastHeaderDamage;
@@ -196,7 +199,8 @@ final class LogRecovery {
             AtomPointer root = rootOf(clean);
             writer.resume(newest, root, clean.sequence(), true);
             writer.writeManifest(LogManifest.State.OPEN, newest.id, -1, clean.sequence());
-            return new RecoveredLog(writer, releaseLog, new LogPosition(newest.id, newest.written, clean.sequence(), root));
+            return new RecoveredLog(writer, releaseLog, new LogPosition(newest.id, newest.written, clean.sequence(),
+                    root));
         }
         Scan scan = newest.written < 0 ? null : scan(newest);
         Segment last = newest;
@@ -295,7 +299,8 @@ final class LogRecovery {
         String closedAt = "the log was closed cleanly with " + WalFormat.fileName(expected.lastSegment())
                 + " as its last segment, " + expected.lastLength() + " bytes long (" + LogManifest.FILE + ")";
         String olderVersion = "; if a ProtoBase version without " + LogManifest.FILE + " wrote to this directory "
-                + "since, delete " + LogManifest.FILE + " and open again, otherwise restore the directory from a backup";
+                + "since, delete " + LogManifest.FILE
+                + " and open again, otherwise restore the directory from a backup";
         if (named == null) {
             throw new CorruptionException(WalFormat.fileName(expected.lastSegment()) + " is missing in "
                     + provider.directory() + ": " + closedAt + "; committed data is missing. Restore the directory "
@@ -383,7 +388,8 @@ final class LogRecovery {
         try {
             channel = provider.openSegment(id, false);
         } catch (IOException e) {
-            throw new StorageException("Cannot open " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot open " + name + " in " + provider.directory() + ": " + e.getMessage(),
+                    e);
         }
         Segment s = new Segment(id, channel);
         segments.add(s);
@@ -428,7 +434,8 @@ final class LogRecovery {
                 sealedLengths.put(checkpoint.previousSegment(), new SealedLength(checkpoint.previousOffset(), id));
             }
         } catch (IOException e) {
-            throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot read " + name + " in " + provider.directory() + ": " + e.getMessage(),
+                    e);
         }
     }
 
@@ -474,7 +481,8 @@ final class LogRecovery {
             }
             return isZero(bytes, header, bytes.length);
         } catch (IOException e) {
-            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot read " + s.name + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
         }
     }
 
@@ -585,7 +593,8 @@ final class LogRecovery {
             }
             return new Scan(last, lastEnd);
         } catch (IOException e) {
-            throw new StorageException("Cannot scan " + s.name + " in " + provider.directory() + ": " + e.getMessage(), e);
+            throw new StorageException("Cannot scan " + s.name + " in " + provider.directory() + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -92,7 +92,8 @@ final class ReleaseLog {
                 // only the last append can be torn, and it wrote one record at most
                 for (int later = at + 1; later < size; later++) {
                     if (recordEnd(b, later) > 0) {
-                        throw damaged(provider, at, "an invalid record followed by the valid record at offset " + later);
+                        throw damaged(provider, at, "an invalid record followed by the valid record at offset "
+                                + later);
                     }
                 }
                 if (size - at > 8L + 8L * MAX_IDS_PER_RECORD) {

@@ -374,7 +374,8 @@ public final class StandaloneFileStorage implements SharedStorage {
         try {
             inFlight = commitLock.acquire(CLOSE_WAIT, this::describe);
         } catch (StorageException e) {
-            LOG.warn("Closing {} while a commit still holds the commit lock after {}", provider.directory(), CLOSE_WAIT);
+            LOG.warn("Closing {} while a commit still holds the commit lock after {}", provider.directory(),
+                    CLOSE_WAIT);
         }
         try {
             // close acts as the last syncer: commits waiting for an fsync are covered by the final one

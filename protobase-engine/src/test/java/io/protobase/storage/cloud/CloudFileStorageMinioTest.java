@@ -41,13 +41,15 @@ class CloudFileStorageMinioTest {
             CloudFileStorage.Options sync = CloudFileStorage.Options.defaults()
                     .withDurability(CloudFileStorage.Durability.SYNC).withUploadInterval(Duration.ofMillis(50));
             AtomPointer p;
-            try (CloudFileStorage s = new CloudFileStorage(new CloudBlockProvider(store, "m/", dir.resolve("a")), sync)) {
+            try (CloudFileStorage s = new CloudFileStorage(new CloudBlockProvider(store, "m/", dir.resolve("a")),
+                    sync)) {
                 p = s.push("hello".getBytes());
                 try (CommitLock lock = s.acquireCommitLock(Duration.ofSeconds(30))) {
                     assertThat(s.compareAndSetRoot(lock, null, p)).isTrue();
                 }
             }
-            try (CloudFileStorage s = new CloudFileStorage(new CloudBlockProvider(store, "m/", dir.resolve("b")), sync)) {
+            try (CloudFileStorage s = new CloudFileStorage(new CloudBlockProvider(store, "m/", dir.resolve("b")),
+                    sync)) {
                 assertThat(s.readRoot()).isEqualTo(p);
                 assertThat(s.read(p)).isEqualTo("hello".getBytes());
             }

@@ -56,7 +56,8 @@ class CloudFileStorageS3ProxyOutageTest {
     }
 
     private CloudFileStorage open(String prefix, String cache, CloudFileStorage.Durability durability) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix, dir.resolve(cache),
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix,
+                dir.resolve(cache),
                 8L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withDurability(durability)
                 .withUploadInterval(Duration.ofMillis(50)).withCommitTimeout(Duration.ofSeconds(30)));
     }

@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Behaviour of the cloud storage on {@link MockS3Client}: layout, fencing, faults, outages, the cache. */
-@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "was fenced", "written by another writer",
+@ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "was fenced",
+        "written by another writer",
         "is not the history of"})
 class CloudFileStorageTest {
 
@@ -44,7 +45,8 @@ class CloudFileStorageTest {
     }
 
     private CloudFileStorage open(String cache, long cacheSize, long objectSize, CloudFileStorage.Options options) {
-        return new CloudFileStorage(new CloudBlockProvider(s3, "db/", dir.resolve(cache), cacheSize, objectSize), options);
+        return new CloudFileStorage(new CloudBlockProvider(s3, "db/", dir.resolve(cache), cacheSize, objectSize),
+                options);
     }
 
     private static CloudFileStorage.Options async() {

@@ -83,7 +83,8 @@ class CloudKillNineTest {
                 assertThat(counter(restarted)).isBetween(acked, acked + 1);
             } // close uploads everything
             try (CloudFileStorage fresh = open(work.resolve("fresh-" + round))) {
-                assertThat(counter(fresh)).as("round %d, read from the bucket alone", round).isBetween(acked, acked + 1);
+                assertThat(counter(fresh)).as("round %d, read from the bucket alone", round)
+                        .isBetween(acked, acked + 1);
             }
             lastAcked = acked;
         }

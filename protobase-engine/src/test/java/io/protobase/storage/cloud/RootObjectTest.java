@@ -43,7 +43,8 @@ class RootObjectTest {
         RootObject root = RootObject.parse(old.getBytes(StandardCharsets.UTF_8), "p/root");
         assertThat(root.segments()).isNull();
         assertThat(root.released()).isEmpty();
-        assertThat(new String(root.toBytes(), StandardCharsets.UTF_8)).doesNotContain("segments=").doesNotContain("released=");
+        assertThat(new String(root.toBytes(), StandardCharsets.UTF_8)).doesNotContain("segments=")
+                .doesNotContain("released=");
     }
 
     @Test

@@ -92,7 +92,8 @@ public final class S3ProxyServer implements AutoCloseable {
     /** A client for this server; short timeouts so an outage is noticed quickly. */
     public S3Client client() {
         return S3Client.builder().endpointOverride(endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
+                SECRET_KEY)))
                 .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(20)))
                 .build();
     }

@@ -39,13 +39,15 @@ class FileStorageCollectionsProperties {
         TreeMap<Integer, Map<Integer, Long>> multi = new TreeMap<>();
         for (int round = 0; round < 6; round++) {
             try (ObjectSpace space = new ObjectSpace(new StandaloneFileStorage(new FileBlockProvider(dir),
-                    StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE).withSegmentSize(128 * 1024)))) {
+                    StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE)
+                            .withSegmentSize(128 * 1024)))) {
                 Database db = space.getDatabase("db");
                 check(db, list, hash, counts, multi, "after reopen " + round);
                 for (int commit = 0; commit < 3; commit++) {
                     db.write(tx -> {
                         ProtoList l = orEmpty(tx.getRootObject("list", ProtoList.class), ProtoList.empty());
-                        HashDictionary h = orEmpty(tx.getRootObject("hash", HashDictionary.class), HashDictionary.empty());
+                        HashDictionary h = orEmpty(tx.getRootObject("hash", HashDictionary.class),
+                                HashDictionary.empty());
                         CountedSet c = orEmpty(tx.getRootObject("counts", CountedSet.class), CountedSet.empty());
                         RepeatedKeysDictionary m = orEmpty(tx.getRootObject("multi", RepeatedKeysDictionary.class),
                                 RepeatedKeysDictionary.empty());

@@ -110,7 +110,8 @@ class GroupCommitTest {
             }
 
             assertThat(space.statistics().commits() - commitsBefore).isEqualTo(threads);
-            assertThat(space.statistics().batches() - batchesBefore).as("root publications").isBetween(2L, (long) threads);
+            assertThat(space.statistics().batches() - batchesBefore).as("root publications").isBetween(2L,
+                    (long) threads);
             assertThat(forces.get()).as("fsyncs for %d commits", threads).isEqualTo(2);
             Dictionary counts = db.read(tx -> tx.getRootObject("counts", Dictionary.class));
             for (int i = 0; i < threads; i++) {

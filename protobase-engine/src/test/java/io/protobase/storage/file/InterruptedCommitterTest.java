@@ -59,7 +59,8 @@ class InterruptedCommitterTest {
      * close() sets its closed flag before it flushes, fsyncs and writes the close record; the channel
      * reopen of {@code io()} must still work for those, or a close by an interrupted thread (a
      * shutdown after {@code shutdownNow()}) skips the final fsync of fsync=none/interval commits and
-     * leaves the preallocated zeros and no close record behind. The manifest written after the close record must survive the
+     * leaves the preallocated zeros and no close record behind. The manifest written after the close record must
+     * survive the
      * interrupt too, or the next open cannot tell a truncated log from a torn tail.
      */
     @Test

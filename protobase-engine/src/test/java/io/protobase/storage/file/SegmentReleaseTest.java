@@ -254,7 +254,8 @@ class SegmentReleaseTest {
 
         assertThatThrownBy(this::open).isInstanceOf(CorruptionException.class)
                 .hasMessageContaining(dir.resolve(ReleaseLog.FILE).toString())
-                .hasMessageContaining("deleted or cut short").hasMessageContaining("Restore the directory from a backup");
+                .hasMessageContaining("deleted or cut short")
+                .hasMessageContaining("Restore the directory from a backup");
         assertThat(dir.resolve(ReleaseLog.FILE)).doesNotExist();
 
         Files.write(dir.resolve(ReleaseLog.FILE), log);
