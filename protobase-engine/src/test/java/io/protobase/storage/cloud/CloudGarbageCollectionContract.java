@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -203,18 +204,23 @@ abstract class CloudGarbageCollectionContract {
         // passes keep running (and deleting nothing yet) while the reader fetches every chunk it needs
         AtomicReference<Throwable> gcFailure = new AtomicReference<>();
         CountDownLatch readerDone = new CountDownLatch(1);
+        CountDownLatch firstPass = new CountDownLatch(1);
         AtomicLong passes = new AtomicLong();
         Thread gc = new Thread(() -> {
             try {
-                while (readerDone.getCount() > 0) {
+                do {
                     s.collectGarbageNow();
                     passes.incrementAndGet();
-                }
+                    firstPass.countDown();
+                } while (readerDone.getCount() > 0);
             } catch (Throwable t) {
                 gcFailure.set(t);
+                firstPass.countDown();
             }
         });
         gc.start();
+        // the reader starts once the collector is running, so that they overlap
+        assertThat(firstPass.await(WAIT.toMillis(), TimeUnit.MILLISECONDS)).isTrue();
         Map<Object, Object> seen;
         try (OlderRootReader reader = new OlderRootReader(new CloudBlockProvider(store(), s.provider().prefix(),
                 dir.resolve("reader"), 8L << 20, 64 * 1024), olderRoot)) {
