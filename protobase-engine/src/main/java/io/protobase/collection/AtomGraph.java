@@ -96,7 +96,9 @@ public final class AtomGraph {
     /**
      * Visits every atom reachable from {@code roots}, each once, in no particular order, without
      * entering the atoms of {@code boundary} (nor what only they reach): a walk of the live atoms
-     * uses it to stop at history that is no longer retained. The chunks of an out-of-line value are
+     * uses it to stop at history that is no longer retained. The boundary stops the links between
+     * atoms, never a root: an atom given as a root is live, and is walked even if the boundary holds
+     * it. The chunks of an out-of-line value are
      * visited with their sizes, and read only when the value may hold references (a record, a list),
      * to walk on through them.
      *
@@ -128,9 +130,11 @@ public final class AtomGraph {
     /**
      * The walk behind {@link #forEachReachable} and {@link Reach}: visits what {@code roots} and the
      * out-of-line values {@code valueRoots} reach and {@code visited} does not hold yet, adding it
-     * there, without entering atoms {@code stop} accepts. With {@code readChunks}, the chunks of every
-     * out-of-line value are read (so that a missing one fails the walk), not only those of values that
-     * may hold references.
+     * there, without following a link into an atom {@code stop} accepts (the roots themselves are
+     * always entered: a root that is also behind a boundary, such as a version that was only history
+     * when a reach started and is retained again when it completes, is live). With
+     * {@code readChunks}, the chunks of every out-of-line value are read (so that a missing one fails
+     * the walk), not only those of values that may hold references.
      */
     private void walk(Set<AtomPointer> visited, Collection<AtomPointer> roots,
                       Collection<OutOfLineReference> valueRoots, Predicate<AtomPointer> stop, boolean readChunks,
@@ -139,10 +143,12 @@ public final class AtomGraph {
         ArrayDeque<AtomPointer> referrers = new ArrayDeque<>();
         final class Sink implements PointerSink {
             AtomPointer holder;
+            /** While the roots are taken: they are entered whatever {@code stop} says. */
+            boolean takingRoots;
 
             @Override
             public void pointer(AtomPointer child, int start, int end) {
-                if (!visited.contains(child) && !stop.test(child)) {
+                if (child != null && !visited.contains(child) && (takingRoots || !stop.test(child))) {
                     pending.push(child);
                     referrers.push(holder == null ? child : holder);
                 }
@@ -150,7 +156,7 @@ public final class AtomGraph {
 
             @Override
             public void outOfLine(OutOfLineReference reference, int start, int end) {
-                if (visited.contains(reference.first()) || stop.test(reference.first())) {
+                if (visited.contains(reference.first()) || (!takingRoots && stop.test(reference.first()))) {
                     return; // the same value, referenced again: walked already
                 }
                 Object from = holder == null ? "an admitted reference" : holder;
@@ -162,17 +168,22 @@ public final class AtomGraph {
                     }
                 }
                 if (OutOfLineValues.mayHoldReferences(reference)) {
+                    boolean wasRoot = takingRoots;
+                    takingRoots = false; // what a root value holds is linked to, not a root
                     scan(null, valueRecord(reference, from), this);
+                    takingRoots = wasRoot;
                 }
             }
         }
         Sink sink = new Sink();
+        sink.takingRoots = true;
         for (AtomPointer root : roots) {
             sink.pointer(root, 0, 0);
         }
         for (OutOfLineReference value : valueRoots) {
             sink.outOfLine(value, 0, 0);
         }
+        sink.takingRoots = false;
         while (!pending.isEmpty()) {
             AtomPointer p = pending.pop();
             AtomPointer referrer = referrers.pop();
@@ -208,7 +219,10 @@ public final class AtomGraph {
             this.boundary = new HashSet<>(boundary);
         }
 
-        /** Stops later additions at {@code more} atoms too (history that left the retention since). */
+        /**
+         * Stops later additions at {@code more} atoms too (history that left the retention since); a
+         * root added later is walked even if it is among them.
+         */
         public void stopAt(Set<AtomPointer> more) {
             boundary.addAll(more);
         }
