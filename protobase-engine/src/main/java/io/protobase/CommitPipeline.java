@@ -46,6 +46,8 @@ final class CommitPipeline {
     private final AtomStore store;
     private final SpaceVersions versions;
     private final SpaceRetention retention;
+    /** Keeps commits from referencing released atoms; {@code null} when the storage releases nothing. */
+    private final ReferenceGuard references;
     private final Duration lockTimeout;
     private final long groupCommitDelayNanos;
     private final ReentrantLock commitMutex = new ReentrantLock();
@@ -68,11 +70,12 @@ final class CommitPipeline {
     private final Object writersMonitor = new Object();
 
     CommitPipeline(SharedStorage storage, AtomStore store, SpaceVersions versions, SpaceRetention retention,
-            Duration lockTimeout, Duration groupCommitDelay) {
+            ReferenceGuard references, Duration lockTimeout, Duration groupCommitDelay) {
         this.storage = storage;
         this.store = store;
         this.versions = versions;
         this.retention = retention;
+        this.references = references;
         this.lockTimeout = lockTimeout;
         this.groupCommitDelayNanos = groupCommitDelay.toNanos();
     }
@@ -159,6 +162,8 @@ final class CommitPipeline {
     /** Commits a transaction's changes: atoms first, then through the queue. */
     void commit(Transaction tx) {
         Object mark = retention.markInFlight();
+        // the references the commit's atoms make to older atoms stay registered until it is published
+        ReferenceGuard.Context refs = references == null ? null : references.open();
         // the latest version, read to skip encoding what the commit will rebase: pinned while read
         Object latestPin = new Object();
         try {
@@ -168,11 +173,17 @@ final class CommitPipeline {
                 return l;
             });
             tx.persistStaged(store, latest.catalog());
+            if (refs != null) {
+                references.admit(refs);
+            }
             retention.unpin(latestPin);
             tx.stopRunning();
             submit(new CommitRequest(tx::applyTo));
         } finally {
             retention.unpin(latestPin);
+            if (refs != null) {
+                refs.close();
+            }
             retention.landed(mark);
         }
         commits.increment();
@@ -321,17 +332,28 @@ final class CommitPipeline {
                             : succeedAll(applied);
                 }
                 SpaceState next = versions.next(fresh, catalog);
-                AtomPointer pointer = store.writeRecord(next.toRecord());
-                PendingRoot pending = storage.compareAndSetRootPipelined(lock, fresh.pointer(), pointer);
-                if (pending != null) {
-                    SpaceState published = versions.recordWritten(next, pointer, catalog, pending);
-                    if (groupCommitDelayNanos > 0) {
-                        writtenUndurable.addAndGet(applied.size());
-                        synchronized (writersMonitor) {
-                            writersMonitor.notifyAll();
-                        }
+                // what the batch writes itself (rebased roots, the catalog) is admitted like a commit's atoms,
+                // and stays registered until the batch is the written version, which is retained
+                try (ReferenceGuard.Context refs = references == null ? null : references.open()) {
+                    if (refs != null) {
+                        refs.exempt(next.previous(), next.jump());
                     }
-                    return new Publication(pending, published, applied, groupCommitDelayNanos > 0 ? applied.size() : 0);
+                    AtomPointer pointer = store.writeRecord(next.toRecord());
+                    if (refs != null) {
+                        references.admit(refs);
+                    }
+                    PendingRoot pending = storage.compareAndSetRootPipelined(lock, fresh.pointer(), pointer);
+                    if (pending != null) {
+                        SpaceState published = versions.recordWritten(next, pointer, catalog, pending);
+                        if (groupCommitDelayNanos > 0) {
+                            writtenUndurable.addAndGet(applied.size());
+                            synchronized (writersMonitor) {
+                                writersMonitor.notifyAll();
+                            }
+                        }
+                        return new Publication(pending, published, applied,
+                                groupCommitDelayNanos > 0 ? applied.size() : 0);
+                    }
                 }
                 versions.writeLost();
                 if (attempt >= 10) {

@@ -196,15 +196,23 @@ final class Compactor {
      */
     private List<Long> release(long[] releasedBytes) {
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
-        Map<Long, Long> live = graph.liveBytesBySegment(guard.retained().roots(), guard.retained().expired());
-        List<Long> free = new ArrayList<>();
-        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
-            if (s.sealed() && !live.containsKey(s.id()) && s.id() < guard.inFlightFloor()) {
-                free.add(s.id());
-                releasedBytes[0] += s.bytes();
+        // the bulk of the walk runs without any lock; the final step only adds what appeared since
+        AtomGraph.Reach reach = graph.reach(List.of(), guard.retained().expired());
+        reach.add(guard.roots(), guard.values());
+        List<SegmentReclaimer.Segment> free = retention.releaseUnreached(reach, (live, floor) -> {
+            List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
+            for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+                if (s.sealed() && !live.containsKey(s.id()) && s.id() < Math.min(floor, guard.inFlightFloor())) {
+                    chosen.add(s);
+                }
             }
+            return chosen;
+        });
+        List<Long> ids = new ArrayList<>();
+        for (SegmentReclaimer.Segment s : free) {
+            ids.add(s.id());
+            releasedBytes[0] += s.bytes();
         }
-        reclaimer.release(free);
-        return free;
+        return ids;
     }
 }

@@ -21,6 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -108,11 +109,14 @@ public final class ObjectSpace implements AutoCloseable {
 
     private ObjectSpace(Builder b) {
         this.storage = Objects.requireNonNull(b.storage, "storage");
-        this.store = new AtomStore(storage, b.cacheBytes);
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
+        ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
+        // keeps commits from referencing released atoms; none is needed when the storage releases nothing
+        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
+        this.store = new AtomStore(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
                 b.compactionInterval, b.compactionBytesPerSecond);
-        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         try {
             this.versions = new SpaceVersions(storage, store, b.clock, this::ensureOpen);
         } catch (RuntimeException e) {
@@ -120,8 +124,9 @@ public final class ObjectSpace implements AutoCloseable {
             storage.close();
             throw e;
         }
-        this.retention = new SpaceRetention(versions, b.clock, b.historyRetention, reclaimer);
-        this.pipeline = new CommitPipeline(storage, store, versions, retention, b.lockTimeout, b.groupCommitDelay);
+        this.retention = new SpaceRetention(versions, b.clock, b.historyRetention, reclaimer, pinLock, references);
+        this.pipeline = new CommitPipeline(storage, store, versions, retention, references, b.lockTimeout,
+                b.groupCommitDelay);
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
                 new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
         if (compactor != null && !b.compactionInterval.isZero()) {

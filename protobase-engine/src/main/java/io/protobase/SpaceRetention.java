@@ -1,5 +1,7 @@
 package io.protobase;
 
+import io.protobase.codec.OutOfLineReference;
+import io.protobase.collection.AtomGraph;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -50,19 +53,32 @@ final class SpaceRetention {
      * close, so it pins its version for as long as the application can still reach it.
      */
     private final Map<Database, SpaceState> viewPins = new WeakHashMap<>();
-    /** Read: choosing and pinning a version; write: compaction's look at what it must keep. */
-    private final ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
+    /**
+     * Read: choosing and pinning a version, admitting a commit's references ({@link ReferenceGuard});
+     * write: compaction's look at what it must keep.
+     */
+    private final ReentrantReadWriteLock pinLock;
+    /** The references admitted for commits not yet published; {@code null} when {@link #reclaimer} is. */
+    private final ReferenceGuard references;
     /**
      * Per commit in flight (from its first pushed atom until it is published or failed): the segment
      * the storage was writing when it began.
      */
     private final Map<Object, Long> inFlight = new ConcurrentHashMap<>();
 
-    SpaceRetention(SpaceVersions versions, Clock clock, Duration historyRetention, SegmentReclaimer reclaimer) {
+    /**
+     * @param pinLock    the lock of {@link #pinning}, shared with {@code references}, whose admissions take its
+     *                   read side
+     * @param references the guard of commits' references, {@code null} when the storage releases nothing
+     */
+    SpaceRetention(SpaceVersions versions, Clock clock, Duration historyRetention, SegmentReclaimer reclaimer,
+            ReentrantReadWriteLock pinLock, ReferenceGuard references) {
         this.versions = versions;
         this.clock = clock;
         this.historyRetention = historyRetention;
         this.reclaimer = reclaimer;
+        this.pinLock = pinLock;
+        this.references = references;
     }
 
     /**
@@ -176,17 +192,57 @@ final class SpaceRetention {
             for (long segment : inFlight.values()) {
                 floor = Math.min(floor, segment);
             }
-            return new ReleaseGuard(retainedRoots(), floor);
+            RetainedRoots retained = retainedRoots();
+            ReferenceGuard.Admitted admitted = references.registered();
+            List<AtomPointer> roots = new ArrayList<>(retained.roots());
+            roots.addAll(admitted.refs());
+            return new ReleaseGuard(retained, roots, admitted.values(), floor);
         } finally {
             pinLock.writeLock().unlock();
         }
     }
 
     /**
-     * @param retained the versions that must stay readable
+     * The final step of a release pass: holding the pin lock's write side (no version is pinned and no
+     * commit's references are admitted meanwhile), completes {@code reach} with the retained versions
+     * and admitted references that appeared since its {@link #releaseGuard()}, has {@code choose} pick
+     * the segments to release from the live bytes and the oldest segment a commit in flight may write
+     * into, releases them and records what was live for the admissions that follow.
+     *
+     * @return the segments released
+     */
+    List<SegmentReclaimer.Segment> releaseUnreached(AtomGraph.Reach reach,
+            BiFunction<Map<Long, Long>, Long, List<SegmentReclaimer.Segment>> choose) {
+        pinLock.writeLock().lock();
+        try {
+            RetainedRoots retained = retainedRoots();
+            ReferenceGuard.Admitted admitted = references.registered();
+            List<AtomPointer> roots = new ArrayList<>(retained.roots());
+            roots.addAll(admitted.refs());
+            reach.stopAt(retained.expired());
+            reach.add(roots, admitted.values());
+            long floor = reclaimer.writingSegment();
+            for (long segment : inFlight.values()) {
+                floor = Math.min(floor, segment);
+            }
+            List<SegmentReclaimer.Segment> free = choose.apply(reach.liveBytesBySegment(), floor);
+            reclaimer.release(free.stream().map(SegmentReclaimer.Segment::id).toList());
+            references.passed(reach.atoms(), versions.currentState().pointer());
+            return free;
+        } finally {
+            pinLock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * @param retained      the versions that must stay readable
+     * @param roots         the atoms to count live: the retained versions' roots and the references admitted
+     *                      for commits not yet published
+     * @param values        the out-of-line values admitted for commits not yet published
      * @param inFlightFloor segments from this id on may hold atoms of commits not yet published
      */
-    record ReleaseGuard(RetainedRoots retained, long inFlightFloor) {
+    record ReleaseGuard(RetainedRoots retained, List<AtomPointer> roots, List<OutOfLineReference> values,
+            long inFlightFloor) {
     }
 
     /**

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
@@ -95,22 +96,94 @@ public final class AtomGraph {
     /**
      * Visits every atom reachable from {@code roots}, each once, in no particular order, without
      * entering the atoms of {@code boundary} (nor what only they reach): a walk of the live atoms
-     * uses it to stop at history that is no longer retained. The chunks of an out-of-line value are
+     * uses it to stop at history that is no longer retained. The boundary stops the links between
+     * atoms, never a root: an atom given as a root is live, and is walked even if the boundary holds
+     * it. The chunks of an out-of-line value are
      * visited with their sizes, and read only when the value may hold references (a record, a list),
      * to walk on through them.
      *
      * @throws CorruptionException when an atom is malformed or a pointer leads to nothing
      */
     public void forEachReachable(Collection<AtomPointer> roots, Set<AtomPointer> boundary, AtomVisitor visitor) {
-        Set<AtomPointer> visited = new HashSet<>();
+        walk(new HashSet<>(), roots, List.of(), boundary::contains, false, visitor);
+    }
+
+    /**
+     * Tells {@code pointers} every pointer in {@code atom} except the chunks of its out-of-line values,
+     * and {@code values} each of those values' references: what a walk from the atom starts from.
+     */
+    public static void forEachReference(byte[] atom, Consumer<AtomPointer> pointers,
+                                        Consumer<OutOfLineReference> values) {
+        scan(null, atom, new PointerSink() {
+            @Override
+            public void pointer(AtomPointer pointer, int start, int end) {
+                pointers.accept(pointer);
+            }
+
+            @Override
+            public void outOfLine(OutOfLineReference reference, int start, int end) {
+                values.accept(reference);
+            }
+        });
+    }
+
+    /**
+     * The walk behind {@link #forEachReachable} and {@link Reach}: visits what {@code roots} and the
+     * out-of-line values {@code valueRoots} reach and {@code visited} does not hold yet, adding it
+     * there, without following a link into an atom {@code stop} accepts (the roots themselves are
+     * always entered: a root that is also behind a boundary, such as a version that was only history
+     * when a reach started and is retained again when it completes, is live). With
+     * {@code readChunks}, the chunks of every out-of-line value are read (so that a missing one fails
+     * the walk), not only those of values that may hold references.
+     */
+    private void walk(Set<AtomPointer> visited, Collection<AtomPointer> roots,
+                      Collection<OutOfLineReference> valueRoots, Predicate<AtomPointer> stop, boolean readChunks,
+                      AtomVisitor visitor) {
         ArrayDeque<AtomPointer> pending = new ArrayDeque<>();
         ArrayDeque<AtomPointer> referrers = new ArrayDeque<>();
-        for (AtomPointer root : roots) {
-            if (root != null && !boundary.contains(root)) {
-                pending.push(root);
-                referrers.push(root);
+        final class Sink implements PointerSink {
+            AtomPointer holder;
+            /** While the roots are taken: they are entered whatever {@code stop} says. */
+            boolean takingRoots;
+
+            @Override
+            public void pointer(AtomPointer child, int start, int end) {
+                if (child != null && !visited.contains(child) && (takingRoots || !stop.test(child))) {
+                    pending.push(child);
+                    referrers.push(holder == null ? child : holder);
+                }
+            }
+
+            @Override
+            public void outOfLine(OutOfLineReference reference, int start, int end) {
+                if (visited.contains(reference.first()) || (!takingRoots && stop.test(reference.first()))) {
+                    return; // the same value, referenced again: walked already
+                }
+                Object from = holder == null ? "an admitted reference" : holder;
+                for (int i = 0; i < reference.chunks().size(); i++) {
+                    AtomPointer chunk = reference.chunks().get(i);
+                    if (visited.add(chunk)) {
+                        visitor.visit(chunk, readChunks && !OutOfLineValues.mayHoldReferences(reference)
+                                ? read(chunk, from).length : OutOfLineValues.chunkAtomBytes(reference, i));
+                    }
+                }
+                if (OutOfLineValues.mayHoldReferences(reference)) {
+                    boolean wasRoot = takingRoots;
+                    takingRoots = false; // what a root value holds is linked to, not a root
+                    scan(null, valueRecord(reference, from), this);
+                    takingRoots = wasRoot;
+                }
             }
         }
+        Sink sink = new Sink();
+        sink.takingRoots = true;
+        for (AtomPointer root : roots) {
+            sink.pointer(root, 0, 0);
+        }
+        for (OutOfLineReference value : valueRoots) {
+            sink.outOfLine(value, 0, 0);
+        }
+        sink.takingRoots = false;
         while (!pending.isEmpty()) {
             AtomPointer p = pending.pop();
             AtomPointer referrer = referrers.pop();
@@ -119,32 +192,74 @@ public final class AtomGraph {
             }
             byte[] bytes = read(p, referrer);
             visitor.visit(p, bytes.length);
-            scan(p, bytes, new PointerSink() {
-                @Override
-                public void pointer(AtomPointer child, int start, int end) {
-                    if (!visited.contains(child) && !boundary.contains(child)) {
-                        pending.push(child);
-                        referrers.push(p);
-                    }
-                }
-
-                @Override
-                public void outOfLine(OutOfLineReference reference, int start, int end) {
-                    if (visited.contains(reference.first())) {
-                        return; // the same value, referenced again: walked already
-                    }
-                    for (int i = 0; i < reference.chunks().size(); i++) {
-                        AtomPointer chunk = reference.chunks().get(i);
-                        if (visited.add(chunk)) {
-                            visitor.visit(chunk, OutOfLineValues.chunkAtomBytes(reference, i));
-                        }
-                    }
-                    if (OutOfLineValues.mayHoldReferences(reference)) {
-                        scan(null, valueRecord(reference, p), this);
-                    }
-                }
-            });
+            sink.holder = p;
+            scan(p, bytes, sink);
         }
+    }
+
+    /** Starts a {@link Reach} from {@code roots}, not entering {@code boundary}. */
+    public Reach reach(Collection<AtomPointer> roots, Set<AtomPointer> boundary) {
+        Reach r = new Reach(boundary);
+        r.add(roots);
+        return r;
+    }
+
+    /**
+     * The atoms a growing set of roots reaches, each atom read once however often roots are added:
+     * compaction's count of what must stay, taken at one moment and completed at another with the
+     * roots that appeared meanwhile. Not thread-safe.
+     */
+    public final class Reach {
+
+        private final Set<AtomPointer> boundary;
+        private final Set<AtomPointer> atoms = new HashSet<>();
+        private final Map<Long, Long> bytesBySegment = new HashMap<>();
+
+        private Reach(Set<AtomPointer> boundary) {
+            this.boundary = new HashSet<>(boundary);
+        }
+
+        /**
+         * Stops later additions at {@code more} atoms too (history that left the retention since); a
+         * root added later is walked even if it is among them.
+         */
+        public void stopAt(Set<AtomPointer> more) {
+            boundary.addAll(more);
+        }
+
+        /** Adds what {@code roots} reach (and was not reached yet). */
+        public void add(Collection<AtomPointer> roots) {
+            add(roots, List.of());
+        }
+
+        /** Adds what {@code roots} and the out-of-line values {@code values} reach (and was not reached yet). */
+        public void add(Collection<AtomPointer> roots, Collection<OutOfLineReference> values) {
+            walk(atoms, roots, values, boundary::contains, false,
+                    (p, size) -> bytesBySegment.merge(p.segmentId(), (long) size, Long::sum));
+        }
+
+        /** The live bytes of each segment holding any of the atoms reached. */
+        public Map<Long, Long> liveBytesBySegment() {
+            return bytesBySegment;
+        }
+
+        /** The atoms reached, chunks included. */
+        public Set<AtomPointer> atoms() {
+            return atoms;
+        }
+    }
+
+    /**
+     * Reads every atom {@code roots} and the out-of-line values {@code values} reach, except those
+     * {@code known} accepts (and what only they reach), so that an atom that cannot be read fails here
+     * rather than later: a check that a graph is whole.
+     *
+     * @throws CorruptionException (a {@code SegmentReleasedException} when it was released) naming the
+     *         first atom that cannot be read
+     */
+    public void requireWhole(Collection<AtomPointer> roots, Collection<OutOfLineReference> values,
+                             Predicate<AtomPointer> known) {
+        walk(new HashSet<>(), roots, values, known, true, (p, size) -> { });
     }
 
     /**

@@ -103,6 +103,22 @@ class AtomGraphTest {
     }
 
     @Test
+    void aVersionThatWasOnlyHistoryWhenAReachStartedCountsLiveOnceItIsARootAgain() {
+        // a release pass starts while "older" is only behind the history link of "newer", and completes
+        // once "older" is retained again (the current version while "newer" is still on its way to disk)
+        AtomPointer older = store.writeRecord(DbObject.of("v", Dictionary.empty().setAt("old", 1)));
+        AtomPointer newer = store.writeRecord(DbObject.of("previous", older, "v", Dictionary.empty().setAt("new", 2)));
+        AtomGraph.Reach reach = graph.reach(List.of(newer), Set.of(older));
+
+        reach.add(List.of(older));
+
+        assertThat(reach.atoms()).containsAll(storage.pushed.keySet());
+        Map<Long, Long> expected = new HashMap<>();
+        storage.pushed.forEach((p, size) -> expected.merge(p.segmentId(), (long) size, Long::sum));
+        assertThat(reach.liveBytesBySegment()).isEqualTo(expected);
+    }
+
+    @Test
     void aCopyIntoAnotherStorageReadsBackEqual() {
         AtomPointer root = richRecord();
         Object original = store.readRecord(root);

@@ -1,0 +1,295 @@
+package io.protobase;
+
+import io.protobase.codec.OutOfLineReference;
+import io.protobase.collection.AtomGraph;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SegmentReclaimer;
+import io.protobase.storage.SharedStorage;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * Keeps commits from publishing references to atoms that compaction has released, or is about to
+ * release. A transaction may write an object read in an earlier transaction (a collection kept by the
+ * application); once the version it came from is no longer retained, its atoms, or atoms below them,
+ * may be released. Without this guard the commit would succeed and its data be unreadable.
+ *
+ * <p>Three parts:
+ * <ol>
+ * <li><b>Recording</b>: the atom store pushes through {@link #recording}; while a thread commits (a
+ *     {@link Context} is open), the pointers in the atoms it pushes to atoms it did not push itself
+ *     are noted, with the out-of-line values they hold.</li>
+ * <li><b>Admission</b>: before the commit is published, each noted pointer is checked against what
+ *     the last release pass found live. One it cannot vouch for (an atom older than the pass that the
+ *     pass did not reach) has its graph read, down to atoms it vouches for; if
+ *     anything is gone the commit fails with {@link StaleReferenceException}. The pointers are then
+ *     registered until the commit is published (a published version is retained as usual).</li>
+ * <li><b>Release</b>: a release pass counts the registered pointers among the live roots, both when
+ *     it starts and, holding the write side of the space's pin lock (which admission takes for
+ *     reading), right before it releases anything; it then records what it found live for the next
+ *     admissions.</li>
+ * </ol>
+ * An admission and the final step of a release pass therefore never overlap: a pointer admitted
+ * before the final step keeps its graph, one admitted after it is checked against what that pass
+ * kept. What this cannot see: an object whose atoms were written by a commit that then failed, and
+ * that referenced atoms released since; such atoms were never admitted anywhere.
+ */
+final class ReferenceGuard {
+
+    private final ReentrantReadWriteLock lock;
+    private final AtomGraph graph;
+    private final ThreadLocal<Context> current = new ThreadLocal<>();
+    private final Map<Context, Admitted> registered = new ConcurrentHashMap<>();
+    /** What the last release pass found live; {@code null} before the first (nothing was released). */
+    private volatile LiveSet lastPass;
+    /**
+     * The newest atom pushed through {@link #recording}: storages give pointers in push order (segment
+     * ids rise, offsets rise within a segment), so an atom newer than a pass's mark was pushed after it.
+     */
+    private final AtomicReference<AtomPointer> newest = new AtomicReference<>();
+    private static final Comparator<AtomPointer> NEWER =
+            Comparator.comparingLong(AtomPointer::segmentId).thenComparingLong(AtomPointer::offset);
+
+    /**
+     * @param lock  the space's pin lock: admissions take its read side, a release's final step its write side
+     * @param graph the graph of the space's storage, to read what an admission cannot vouch for
+     */
+    ReferenceGuard(ReentrantReadWriteLock lock, AtomGraph graph) {
+        this.lock = lock;
+        this.graph = graph;
+    }
+
+    /** {@code storage} with its pushes noted in the context open on the pushing thread, if any. */
+    SharedStorage recording(SharedStorage storage) {
+        return new RecordingStorage(storage);
+    }
+
+    /** Opens a context on this thread: the pointers its pushes write to atoms it did not push are noted. */
+    Context open() {
+        Context c = new Context(current.get());
+        current.set(c);
+        return c;
+    }
+
+    /**
+     * Checks the pointers {@code c} noted and registers them until {@code c} is closed.
+     *
+     * @throws StaleReferenceException when one leads to an atom that was released
+     */
+    void admit(Context c) {
+        if (c.refs.isEmpty() && c.values.isEmpty()) {
+            return;
+        }
+        lock.readLock().lock();
+        try {
+            LiveSet known = lastPass;
+            if (known != null) {
+                for (AtomPointer p : c.refs) {
+                    if (!known.contains(p)) {
+                        requireWhole(p, List.of(p), List.of(), known);
+                    }
+                }
+                for (OutOfLineReference v : c.values) {
+                    if (!known.contains(v.first())) {
+                        requireWhole(v.first(), List.of(), List.of(v), known);
+                    }
+                }
+            }
+            registered.put(c, new Admitted(List.copyOf(c.refs), List.copyOf(c.values)));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private void requireWhole(AtomPointer named, List<AtomPointer> refs, List<OutOfLineReference> values,
+                              LiveSet known) {
+        try {
+            graph.requireWhole(refs, values, known::contains);
+        } catch (CorruptionException e) {
+            throw new StaleReferenceException(named, e);
+        }
+    }
+
+    /** What was admitted for commits not yet published: live roots for a release pass. */
+    Admitted registered() {
+        List<AtomPointer> refs = new ArrayList<>();
+        List<OutOfLineReference> values = new ArrayList<>();
+        registered.values().forEach(a -> {
+            refs.addAll(a.refs());
+            values.addAll(a.values());
+        });
+        return new Admitted(refs, values);
+    }
+
+    /**
+     * References admitted for a commit: pointers, and out-of-line values (a value's chunks may hold
+     * references of their own, which a walk from the value finds and a walk from a chunk does not).
+     */
+    record Admitted(List<AtomPointer> refs, List<OutOfLineReference> values) {
+    }
+
+    /**
+     * Records what a release pass found live, called holding the write side of the pin lock once it
+     * released: {@code live}, the atoms reached, and {@code root}, the space's current root. Atoms
+     * newer than both the root and every atom pushed through {@link #recording} so far are pushed
+     * after this call.
+     */
+    void passed(Set<AtomPointer> live, AtomPointer root) {
+        AtomPointer mark = newest.get();
+        if (mark == null || (root != null && NEWER.compare(root, mark) > 0)) {
+            mark = root;
+        }
+        lastPass = new LiveSet(live, mark);
+    }
+
+    /** What one thread's commit (or one batch written by a leader) pushes; closed when published or failed. */
+    final class Context implements AutoCloseable {
+        private final Context outer;
+        /** The atoms this context pushed: references between them need no check. */
+        private final Set<AtomPointer> own = new HashSet<>();
+        private final Set<AtomPointer> refs = new HashSet<>();
+        private final Set<OutOfLineReference> values = new HashSet<>();
+
+        private Context(Context outer) {
+            this.outer = outer;
+        }
+
+        private void note(byte[] atom) {
+            AtomGraph.forEachReference(atom, p -> {
+                if (!own.contains(p)) {
+                    refs.add(p);
+                }
+            }, v -> {
+                if (!own.contains(v.first())) {
+                    values.add(v);
+                }
+            });
+        }
+
+        /**
+         * Exempts {@code pointers} from the check: the history links of a space root, which may lead past
+         * the retention to versions already released (walks of the history stop there).
+         */
+        void exempt(AtomPointer... pointers) {
+            for (AtomPointer p : pointers) {
+                if (p != null) {
+                    own.add(p);
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            registered.remove(this);
+            current.set(outer);
+        }
+    }
+
+    /** The atoms a release pass found live, per segment as sorted offsets, and the newest atom pushed then. */
+    private static final class LiveSet {
+        private final Map<Long, long[]> offsets = new HashMap<>();
+        private final AtomPointer newest;
+
+        LiveSet(Set<AtomPointer> live, AtomPointer newest) {
+            this.newest = newest;
+            Map<Long, List<Long>> bySegment = new HashMap<>();
+            for (AtomPointer p : live) {
+                bySegment.computeIfAbsent(p.segmentId(), k -> new ArrayList<>()).add(p.offset());
+            }
+            bySegment.forEach((segment, list) -> {
+                long[] a = list.stream().mapToLong(Long::longValue).toArray();
+                Arrays.sort(a);
+                offsets.put(segment, a);
+            });
+        }
+
+        /** Whether the pass vouches for {@code p}: found live then, or written after it. */
+        boolean contains(AtomPointer p) {
+            if (newest != null && NEWER.compare(p, newest) > 0) {
+                return true;
+            }
+            long[] a = offsets.get(p.segmentId());
+            return a != null && Arrays.binarySearch(a, p.offset()) >= 0;
+        }
+    }
+
+    /** The space's storage as its atom store sees it: every push noted in the pushing thread's context. */
+    private final class RecordingStorage implements SharedStorage {
+        private final SharedStorage delegate;
+
+        RecordingStorage(SharedStorage delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public AtomPointer push(byte[] atom) {
+            Context c = current.get();
+            if (c != null) {
+                c.note(atom);
+            }
+            AtomPointer p = delegate.push(atom);
+            if (c != null) {
+                c.own.add(p);
+            }
+            newest.accumulateAndGet(p, (a, b) -> a == null || NEWER.compare(b, a) > 0 ? b : a);
+            return p;
+        }
+
+        @Override
+        public byte[] read(AtomPointer pointer) {
+            return delegate.read(pointer);
+        }
+
+        @Override
+        public AtomPointer readRoot() {
+            return delegate.readRoot();
+        }
+
+        /** The atom store only pushes and reads: the commit pipeline takes the lock on the storage itself. */
+        @Override
+        public CommitLock acquireCommitLock(Duration timeout) {
+            throw new IllegalStateException("The atom store's view of " + delegate.describe()
+                    + " takes no commit lock: roots are published by the commit pipeline on the storage");
+        }
+
+        /** The atom store only pushes and reads: the commit pipeline publishes roots on the storage itself. */
+        @Override
+        public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+            throw new IllegalStateException("The atom store's view of " + delegate.describe()
+                    + " publishes no root: roots are published by the commit pipeline on the storage");
+        }
+
+        @Override
+        public Optional<SegmentReclaimer> reclaimer() {
+            return delegate.reclaimer();
+        }
+
+        @Override
+        public void flush() {
+            delegate.flush();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+        }
+    }
+}
