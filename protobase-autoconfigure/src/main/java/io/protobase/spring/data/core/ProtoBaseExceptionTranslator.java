@@ -10,6 +10,7 @@ import io.protobase.ProtoBaseException;
 import io.protobase.StorageException;
 import io.protobase.StorageUnavailableException;
 import io.protobase.TransactionStateException;
+import io.protobase.StaleReferenceException;
 import io.protobase.UnsupportedValueException;
 import io.protobase.index.IndexException;
 import io.protobase.query.QueryException;
@@ -41,7 +42,8 @@ import org.springframework.dao.support.PersistenceExceptionTranslator;
  *     <td>{@link InvalidDataAccessResourceUsageException}</td></tr>
  * <tr><td>{@link HistoryExpiredException}</td><td>{@link DataRetrievalFailureException}</td></tr>
  * <tr><td>{@link TransactionStateException}, {@link UnsupportedValueException}, {@link QueryException},
- *     {@link IndexException}</td><td>{@link InvalidDataAccessApiUsageException}</td></tr>
+ *     {@link IndexException}, {@link StaleReferenceException}</td>
+ *     <td>{@link InvalidDataAccessApiUsageException}</td></tr>
  * </table>
  *
  * <p>The translated exception keeps the engine's message (what happened, to what, what to do) and
@@ -79,7 +81,8 @@ public class ProtoBaseExceptionTranslator implements PersistenceExceptionTransla
             return new DataRetrievalFailureException(message, ex);
         }
         if (ex instanceof TransactionStateException || ex instanceof UnsupportedValueException
-                || ex instanceof QueryException || ex instanceof IndexException) {
+                || ex instanceof QueryException || ex instanceof IndexException
+                || ex instanceof StaleReferenceException) {
             return new InvalidDataAccessApiUsageException(message, ex);
         }
         return null;

@@ -15,7 +15,9 @@ import io.protobase.StorageLockedException;
 import io.protobase.StorageUnavailableException;
 import io.protobase.Transaction;
 import io.protobase.TransactionStateException;
+import io.protobase.StaleReferenceException;
 import io.protobase.UnsupportedValueException;
+import io.protobase.storage.AtomPointer;
 import io.protobase.index.IndexException;
 import io.protobase.query.QueryException;
 import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
@@ -102,7 +104,9 @@ class ProtoBaseExceptionTranslatorTests {
                 Arguments.of(new UnsupportedValueException("cannot store a Thread"),
                         InvalidDataAccessApiUsageException.class),
                 Arguments.of(new QueryException("unknown field"), InvalidDataAccessApiUsageException.class),
-                Arguments.of(new IndexException("duplicate index 'city'"), InvalidDataAccessApiUsageException.class));
+                Arguments.of(new IndexException("duplicate index 'city'"), InvalidDataAccessApiUsageException.class),
+                Arguments.of(new StaleReferenceException(new AtomPointer(1, 2),
+                        new CorruptionException("segment 1 was released")), InvalidDataAccessApiUsageException.class));
     }
 
     @ParameterizedTest
