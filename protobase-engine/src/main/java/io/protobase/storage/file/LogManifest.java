@@ -4,7 +4,6 @@ import io.protobase.CorruptionException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.function.LongSupplier;
@@ -225,35 +224,8 @@ final class LogManifest {
         boolean created = current == null;
         byte[] bytes = next.toSlot();
         long offset = (generation % 2) * SLOT_SIZE;
-        // An interrupt of the writing thread closes the channel (ClosedByInterruptException), and a
-        // clean close is often run by an interrupted thread (a shutdown hook, a cancelled task): the
-        // write is positional, so it is retried on a reopened channel and the interrupt restored.
-        boolean interrupted = false;
-        try {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    if (channel == null || !channel.isOpen()) {
-                        channel = provider.openManifest(true);
-                    }
-                    ByteBuffer slot = ByteBuffer.wrap(bytes);
-                    long position = offset;
-                    while (slot.hasRemaining()) {
-                        position += channel.write(slot, position);
-                    }
-                    channel.force(false);
-                    break;
-                } catch (ClosedChannelException e) {
-                    if (attempt >= 3) {
-                        throw e;
-                    }
-                    interrupted |= Thread.interrupted();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        channel = DurableWrite.writeAndForce(channel, () -> provider.openManifest(true), ByteBuffer.wrap(bytes),
+                offset);
         if (created) {
             provider.syncDirectory();
         }

@@ -4,7 +4,6 @@ import io.protobase.CorruptionException;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.util.Arrays;
 import java.util.Collection;
@@ -205,34 +204,8 @@ final class ReleaseLog {
         }
         record.putInt(WalFormat.crc(record.array(), start, record.position() - start));
         long position = create ? 0 : end;
-        // An interrupt of the calling thread closes the channel (ClosedByInterruptException); the
-        // write is positional, so it is retried on a reopened channel and the interrupt restored.
-        boolean interrupted = false;
-        try {
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    if (channel == null || !channel.isOpen()) {
-                        channel = provider.openReleaseLog(true);
-                    }
-                    ByteBuffer b = record.duplicate().flip();
-                    long pos = position;
-                    while (b.hasRemaining()) {
-                        pos += channel.write(b, pos);
-                    }
-                    channel.force(false);
-                    break;
-                } catch (ClosedChannelException e) {
-                    if (attempt >= 3) {
-                        throw e;
-                    }
-                    interrupted |= Thread.interrupted();
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        channel = DurableWrite.writeAndForce(channel, () -> provider.openReleaseLog(true), record.duplicate().flip(),
+                position);
         if (create) {
             provider.syncDirectory();
         }
