@@ -45,7 +45,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * An admission and the final step of a release pass therefore never overlap: a pointer admitted
  * before the final step keeps its graph, one admitted after it is checked against what that pass
  * kept. What this cannot see: an object whose atoms were written by a commit that then failed, and
- * that referenced atoms released since; such atoms were never admitted anywhere.
+ * that referenced atoms released since; such atoms were never admitted anywhere. And a stale object
+ * that only the leader of a group commit writes (a root rebased onto a newer version, which its own
+ * commit did not encode) is refused for the whole batch: every commit of that batch fails with the
+ * exception, not only the one that wrote the object.
  */
 final class ReferenceGuard {
 

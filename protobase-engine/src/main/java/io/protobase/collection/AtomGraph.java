@@ -290,15 +290,22 @@ public final class AtomGraph {
         final Map<AtomPointer, AtomPointer> done = new HashMap<>();
         /** Every out-of-line value rewritten so far: its new reference (itself when unchanged). */
         private final Map<OutOfLineReference, OutOfLineReference> values = new HashMap<>();
+        /**
+         * The encodings of the out-of-line values read while expanding an atom, kept until the atom
+         * is rewritten, so that a value is read from its chunks once.
+         */
+        private final Map<OutOfLineReference, byte[]> read = new HashMap<>();
 
         /** What becomes of the atom {@code p}, whose children are all done, given its bytes. */
         abstract AtomPointer rewriteAtom(AtomPointer p, byte[] bytes);
 
         /**
-         * What becomes of an out-of-line value: {@code record} is its encoding behind a record header
-         * when it may hold references (their targets are all done), else {@code null}.
+         * What becomes of an out-of-line value: {@code record} is its encoding behind a record header,
+         * with the new pointers, when it may hold references (their targets are all done), else
+         * {@code null}; {@code inside} tells whether any of those pointers changed.
          */
-        abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder);
+        abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
+                                                 Object holder);
 
         /** Rewrites the graph under {@code root} (what is not done yet) and returns the root's new pointer. */
         final AtomPointer rewriteGraph(AtomPointer root) {
@@ -351,7 +358,8 @@ public final class AtomGraph {
                 @Override
                 public void outOfLine(OutOfLineReference reference, int start, int end) {
                     if (!values.containsKey(reference) && OutOfLineValues.mayHoldReferences(reference)) {
-                        scan(null, valueRecord(reference, atom), this);
+                        byte[] record = read.computeIfAbsent(reference, r -> valueRecord(r, atom));
+                        scan(null, record, this);
                     }
                 }
             });
@@ -383,11 +391,16 @@ public final class AtomGraph {
             OutOfLineReference known = values.get(reference);
             if (known == null) {
                 byte[] record = null;
+                boolean inside = false;
                 if (OutOfLineValues.mayHoldReferences(reference)) {
-                    byte[] original = valueRecord(reference, holder);
+                    byte[] original = read.remove(reference);
+                    if (original == null) {
+                        original = valueRecord(reference, holder);
+                    }
                     record = rewrite(null, original, done::get, nested -> value(nested, holder));
+                    inside = !java.util.Arrays.equals(record, original);
                 }
-                known = rewriteValue(reference, record, holder);
+                known = rewriteValue(reference, record, inside, holder);
                 values.put(reference, known);
             }
             return known;
@@ -409,7 +422,8 @@ public final class AtomGraph {
             }
 
             @Override
-            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder) {
+            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
+                                            Object holder) {
                 return pushValue(reference, record, holder, Copy.this::push);
             }
         };
@@ -484,9 +498,9 @@ public final class AtomGraph {
             }
 
             @Override
-            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, Object holder) {
+            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
+                                            Object holder) {
                 boolean chunkMoves = reference.chunks().stream().anyMatch(c -> moving.test(c.segmentId()));
-                boolean inside = record != null && !java.util.Arrays.equals(record, valueRecord(reference, holder));
                 return chunkMoves || inside ? pushValue(reference, record, holder, Relocation.this::push) : reference;
             }
         };
