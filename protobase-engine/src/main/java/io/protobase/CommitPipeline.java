@@ -69,6 +69,9 @@ final class CommitPipeline {
     private volatile int writersPeak;
     private final Object writersMonitor = new Object();
 
+    /** Told of every publication ({@link #onPublished}); does nothing until set. */
+    private volatile Runnable published = () -> { };
+
     CommitPipeline(SharedStorage storage, AtomStore store, SpaceVersions versions, SpaceRetention retention,
             ReferenceGuard references, Duration lockTimeout, Duration groupCommitDelay) {
         this.storage = storage;
@@ -78,6 +81,11 @@ final class CommitPipeline {
         this.references = references;
         this.lockTimeout = lockTimeout;
         this.groupCommitDelayNanos = groupCommitDelay.toNanos();
+    }
+
+    /** Runs after each publication on the publishing thread, once set (the compactor's trigger). */
+    void onPublished(Runnable hook) {
+        this.published = hook;
     }
 
     /** The group commit delay in nanoseconds; zero when a committer never waits. */
@@ -287,6 +295,7 @@ final class CommitPipeline {
         versions.advance(publication.state());
         batches.increment();
         publication.applied().forEach(CommitRequest::succeed);
+        published.run();
     }
 
     private static Publication succeedAll(List<CommitRequest> applied) {

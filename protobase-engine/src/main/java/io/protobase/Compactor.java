@@ -1,6 +1,7 @@
 package io.protobase;
 
 import io.protobase.collection.AtomGraph;
+import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
@@ -9,15 +10,19 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * Space reclamation for one object space ({@link ObjectSpace#compact()}): rewrites the live atoms
@@ -45,6 +50,13 @@ final class Compactor {
 
     private static final Logger LOG = LoggerFactory.getLogger(Compactor.class);
 
+    /** The least bytes written that start a background run, so that a tiny store is not compacted per commit. */
+    private static final long MIN_TRIGGER_BYTES = 256L * 1024;
+    /** Segments are never limited below 1 MiB. */
+    private static final long MIN_SEGMENT_BYTES = 1L << 20;
+    /** History may always take 1 MiB, so that a small store keeps a useful history. */
+    static final long MIN_HISTORY_BYTES = 1L << 20;
+
     private final SharedStorage storage;
     private final SpaceVersions versions;
     private final SpaceRetention retention;
@@ -53,6 +65,24 @@ final class Compactor {
     private final AtomGraph graph;
     private final double liveFraction;
     private final long minDeadBytes;
+    /** The bytes this space has pushed to the storage since it opened. */
+    private final LongSupplier bytesWritten;
+    /** {@link #bytesWritten} when the last run started. */
+    private volatile long writtenAtLastRun;
+    /** The current version's live bytes at the last run; negative before the first. */
+    private volatile long liveBytes = -1;
+    /** A background run was asked for by {@link #published()} and has not started yet. */
+    private final AtomicBoolean nudged = new AtomicBoolean();
+    /** The background budget in live bytes per second; the most a background run may save up. */
+    private volatile long bytesPerSecond;
+    private volatile long maxPerRun;
+    /** The segment size limit last given to the storage; only read and written by runs. */
+    private long limitedTo;
+    /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
+    private Liveness lastLiveness;
+    /** When the last background run started ({@link System#nanoTime()}). */
+    private volatile long lastBackgroundRun;
+    private volatile BooleanSupplier closing = () -> false;
     private final AtomicLong runs = new AtomicLong();
     private final AtomicLong bytesRewritten = new AtomicLong();
     private final AtomicLong segmentsReleased = new AtomicLong();
@@ -62,24 +92,30 @@ final class Compactor {
     private volatile ScheduledExecutorService background;
 
     Compactor(SharedStorage storage, SpaceVersions versions, SpaceRetention retention, CommitPipeline pipeline,
-            SegmentReclaimer reclaimer, AtomGraph graph, double liveFraction, long minDeadBytes) {
+            SegmentReclaimer reclaimer, AtomGraph graph, LongSupplier bytesWritten, double liveFraction,
+            long minDeadBytes) {
         this.storage = storage;
         this.versions = versions;
         this.retention = retention;
         this.pipeline = pipeline;
         this.reclaimer = reclaimer;
         this.graph = graph;
+        this.bytesWritten = bytesWritten;
         this.liveFraction = liveFraction;
         this.minDeadBytes = minDeadBytes;
+        this.writtenAtLastRun = bytesWritten.getAsLong();
     }
 
     /**
      * Runs once, rewriting segments while the live bytes they hold stay within {@code maxLiveBytes}
      * (a segment nothing reaches costs nothing and is always taken). Counts the run, or records its failure.
+     *
+     * @param measure walk every retained version to choose the victims, rather than trust the liveness the
+     *                previous run measured (background runs trust it)
      */
-    synchronized CompactionResult run(long maxLiveBytes) {
+    synchronized CompactionResult run(long maxLiveBytes, boolean measure) {
         try {
-            CompactionResult result = runOnce(maxLiveBytes);
+            CompactionResult result = runOnce(maxLiveBytes, measure);
             runs.incrementAndGet();
             bytesRewritten.addAndGet(result.bytesRewritten());
             segmentsReleased.addAndGet(result.segmentsReleased());
@@ -92,31 +128,69 @@ final class Compactor {
     }
 
     /**
-     * Runs every {@code interval} on a daemon thread, each run rewriting at most {@code bytesPerSecond}
-     * times the interval of live bytes, until {@link #stopBackground()}. A run that fails is logged
-     * and tried again at the next interval; none starts once {@code closing} holds.
+     * Runs every {@code interval} on a daemon thread, and whenever {@link #published()} finds that
+     * commits wrote {@link #triggerBytes()} since the last run, until {@link #stopBackground()}. Each
+     * run rewrites at most {@code bytesPerSecond} times the time since the previous one (at most the
+     * interval) of live bytes. A run that fails is logged and tried again later; none starts once
+     * {@code closing} holds.
      */
     void startBackground(Duration interval, long bytesPerSecond, BooleanSupplier closing) {
-        long perRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
+        this.bytesPerSecond = bytesPerSecond;
+        this.maxPerRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
+        this.closing = closing;
+        this.lastBackgroundRun = System.nanoTime();
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "protobase-compactor");
             t.setDaemon(true);
             return t;
         });
-        thread.scheduleWithFixedDelay(() -> {
-            if (closing.getAsBoolean()) {
-                return;
-            }
-            try {
-                run(Math.max(1, perRun));
-            } catch (RuntimeException e) {
-                if (!closing.getAsBoolean()) {
-                    LOG.warn("Background compaction of {} failed; it runs again in {}: {}", storage.describe(),
-                            interval, e.toString());
-                }
-            }
-        }, interval.toNanos(), interval.toNanos(), TimeUnit.NANOSECONDS);
+        thread.scheduleWithFixedDelay(this::backgroundRun, interval.toNanos(), interval.toNanos(),
+                TimeUnit.NANOSECONDS);
         background = thread;
+    }
+
+    /**
+     * A commit was published: asks for a background run once commits wrote {@link #triggerBytes()}
+     * since the last one. Cheap, never blocks and never throws: it runs on the committing thread.
+     */
+    void published() {
+        ScheduledExecutorService thread = background;
+        if (thread == null || bytesWritten.getAsLong() - writtenAtLastRun < triggerBytes()
+                || !nudged.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            thread.execute(this::backgroundRun);
+        } catch (RejectedExecutionException e) {
+            nudged.set(false); // stopping: the space is closing
+        }
+    }
+
+    /**
+     * The bytes written after which a background run starts, and (at least 1 MiB) the size at which the
+     * storage seals segments: a quarter of the live bytes, at least the minimum of dead bytes and 256 KiB.
+     */
+    private long triggerBytes() {
+        long live = liveBytes;
+        return Math.max(Math.max(minDeadBytes, MIN_TRIGGER_BYTES), live < 0 ? 0 : live / 4);
+    }
+
+    private void backgroundRun() {
+        nudged.set(false);
+        if (closing.getAsBoolean()) {
+            return;
+        }
+        long now = System.nanoTime();
+        long earned = (long) Math.min(maxPerRun, bytesPerSecond * ((now - lastBackgroundRun) / 1e9));
+        lastBackgroundRun = now;
+        try {
+            run(Math.max(1, earned), false);
+        } catch (RuntimeException e) {
+            if (!closing.getAsBoolean()) {
+                LOG.warn("Background compaction of {} failed; it runs again after more commits or the next "
+                        + "interval: {}", storage.describe(), e.toString());
+            }
+        }
     }
 
     /**
@@ -160,11 +234,30 @@ final class Compactor {
         return lastError;
     }
 
-    private CompactionResult runOnce(long maxLiveBytes) {
-        SpaceRetention.RetainedRoots retained = retention.retainedRoots();
-        Map<Long, Long> live = graph.liveBytesBySegment(retained.roots(), retained.expired());
+    private CompactionResult runOnce(long maxLiveBytes, boolean measure) {
+        writtenAtLastRun = bytesWritten.getAsLong();
+        // a background run chooses its victims by the liveness the previous run's release pass measured,
+        // among the segments it saw sealed (atoms that died since only make a segment look fuller than it
+        // is), which saves a walk of every retained version per run; a run on demand walks afresh
+        Liveness known = measure ? null : lastLiveness;
+        if (known == null) {
+            SpaceRetention.RetainedRoots retained = retention.retainedRoots();
+            AtomGraph.Reach reach = measuringReach(retained);
+            reach.add(retained.roots());
+            known = new Liveness(Map.copyOf(reach.liveBytesBySegment()), reclaimer.writingSegment());
+        }
+        Map<Long, Long> live = known.bytesBySegment();
+        List<SegmentReclaimer.Segment> segments = reclaimer.segments();
+        // segments sized to the live data, so that superseded atoms are given back in small steps
+        long segmentLimit = Math.max(MIN_SEGMENT_BYTES, triggerBytes());
+        if (segmentLimit != limitedTo) {
+            reclaimer.limitSegmentSize(segmentLimit);
+            limitedTo = segmentLimit;
+        }
+        long measuredBelow = known.writingSegment();
+        segments = segments.stream().filter(s -> s.id() < measuredBelow).toList();
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
-        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+        for (SegmentReclaimer.Segment s : segments) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
             if (s.sealed() && liveBytes < liveFraction * s.bytes() && s.bytes() - liveBytes >= minDeadBytes) {
                 victims.add(s);
@@ -190,15 +283,84 @@ final class Compactor {
     }
 
     /**
+     * Adds the versions kept for history to {@code reach}, newest first, while the space they keep from
+     * being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
+     * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget and all older ones are dropped from
+     * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment: all of it when only
+     * history needs the segment (a segment is given back whole or not at all), else the bytes of the
+     * atoms only history reaches there.
+     */
+    private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained) {
+        long budget = Math.max(MIN_HISTORY_BYTES,
+                (long) Math.min(Long.MAX_VALUE, retention.historyMaxSpaceRatio() * liveBytes));
+        Map<Long, Long> sizes = new HashMap<>();
+        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+            sizes.put(s.id(), s.bytes());
+        }
+        Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
+        for (SpaceState v : retained.history()) {
+            if (retained.kept().contains(v.pointer())) {
+                continue;
+            }
+            reach.add(List.of(v.pointer()));
+            long extra = 0;
+            for (Map.Entry<Long, Long> e : reach.liveBytesBySegment().entrySet()) {
+                Long kept = keptLive.get(e.getKey());
+                extra += kept == null ? sizes.getOrDefault(e.getKey(), e.getValue()) : e.getValue() - kept;
+            }
+            if (extra > budget) {
+                // this version is in the reach already and stays until the next pass; older ones go now
+                retention.dropHistoryBefore(v.sequence() + 1);
+                return;
+            }
+        }
+    }
+
+    /**
+     * Starts a reach with the current version alone, to record its live bytes (which size history's
+     * budget and the triggers), before the other retained roots are added.
+     */
+    private AtomGraph.Reach measuringReach(SpaceRetention.RetainedRoots retained) {
+        // every space root is a boundary, so that a version's walk stops at the history links to the
+        // others; each root added later is walked all the same. The current version is the one retained
+        // then: a newer one may link to versions the boundary does not hold
+        Set<AtomPointer> boundary = new HashSet<>(retained.expired());
+        boundary.addAll(retained.roots());
+        List<AtomPointer> current = retained.history().isEmpty() ? List.of()
+                : List.of(retained.history().get(0).pointer());
+        AtomGraph.Reach reach = graph.reach(current, boundary);
+        liveBytes = reach.liveBytesBySegment().values().stream().mapToLong(Long::longValue).sum();
+        return reach;
+    }
+
+    /**
+     * The live bytes per segment a release pass measured, complete for the segments before
+     * {@code writingSegment} (the one being written when it started).
+     */
+    private record Liveness(Map<Long, Long> bytesBySegment, long writingSegment) {
+    }
+
+    /**
      * Releases the sealed segments nothing retained reaches and no commit in flight may have written
      * into (victims of this run or of earlier ones, or of a run before the space was reopened); returns
      * their ids.
      */
     private List<Long> release(long[] releasedBytes) {
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
+        long writingBefore = reclaimer.writingSegment();
         // the bulk of the walk runs without any lock; the final step only adds what appeared since
-        AtomGraph.Reach reach = graph.reach(List.of(), guard.retained().expired());
-        reach.add(guard.roots(), guard.values());
+        SpaceRetention.RetainedRoots retained = guard.retained();
+        AtomGraph.Reach reach = measuringReach(retained);
+        List<AtomPointer> kept = new ArrayList<>(guard.roots());
+        Set<AtomPointer> history = new HashSet<>();
+        retained.history().forEach(v -> history.add(v.pointer()));
+        kept.removeIf(p -> history.contains(p) && !retained.kept().contains(p));
+        reach.add(kept, guard.values());
+        if (retention.spaceBounded()) {
+            boundHistory(reach, retained);
+        } else {
+            reach.add(history);
+        }
         List<SegmentReclaimer.Segment> free = retention.releaseUnreached(reach, (live, floor) -> {
             List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
             for (SegmentReclaimer.Segment s : reclaimer.segments()) {
@@ -208,6 +370,7 @@ final class Compactor {
             }
             return chosen;
         });
+        lastLiveness = new Liveness(Map.copyOf(reach.liveBytesBySegment()), writingBefore);
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());

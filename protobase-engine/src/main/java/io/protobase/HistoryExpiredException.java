@@ -8,7 +8,9 @@ import java.time.Instant;
  * retention reaches: versions older than that are not kept for reading and their space may be
  * reclaimed. Read a later instant, or configure a longer retention
  * ({@link ObjectSpace.Builder#historyRetention}, Spring property {@code protobase.history.retention})
- * before the history is needed; history already outside the retention cannot be brought back.
+ * before the history is needed; history already outside the retention cannot be brought back. History
+ * is also bounded in space ({@link ObjectSpace.Builder#historyMaxSpaceRatio}): when keeping a version takes
+ * more space than that bound allows, its version is gone although the instant is within the retention.
  */
 public class HistoryExpiredException extends ProtoBaseException {
 
@@ -32,6 +34,27 @@ public class HistoryExpiredException extends ProtoBaseException {
                 + ". Read a later instant, or set a longer retention "
                 + "(ObjectSpace.Builder.historyRetention, or the Spring property protobase.history.retention) to keep "
                 + "more history from now on");
+        this.instant = instant;
+        this.retention = retention;
+    }
+
+    /**
+     * Creates the exception for an instant within the retention whose version was not kept because
+     * keeping it would have taken more space than history may; the message names the database, the
+     * instant and both bounds.
+     *
+     * @param database      the database asked for
+     * @param instant       the instant asked for
+     * @param retention     the history retention in force
+     * @param maxSpaceRatio the space bound in force, as a multiple of the live data
+     */
+    public HistoryExpiredException(String database, Instant instant, Duration retention, double maxSpaceRatio) {
+        super("Cannot read database '" + database + "' as of " + instant
+                + ": its version is no longer kept. History is kept for " + retention
+                + ", but only while it takes at most " + maxSpaceRatio + " times the space of the live data (at "
+                + "least 1 MiB), and keeping this version would have taken more. Read a later instant, or raise "
+                + "the bound (ObjectSpace.Builder.historyMaxSpaceRatio, or the Spring property "
+                + "protobase.history.max-space-ratio) to keep more history from now on");
         this.instant = instant;
         this.retention = retention;
     }

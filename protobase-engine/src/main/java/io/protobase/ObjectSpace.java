@@ -68,6 +68,13 @@ public final class ObjectSpace implements AutoCloseable {
      */
     public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofMinutes(1);
 
+    /**
+     * Default of {@link Builder#historyMaxSpaceRatio}: history takes at most half the space of the live
+     * data, so that with the compaction defaults a store settles within about twice its live size
+     * whatever the commit rate.
+     */
+    public static final double DEFAULT_HISTORY_MAX_SPACE_RATIO = 0.5;
+
     /** Default of {@link Builder#compactionLiveFraction}: segments less than half live are rewritten. */
     public static final double DEFAULT_COMPACTION_LIVE_FRACTION = 0.5;
 
@@ -80,6 +87,7 @@ public final class ObjectSpace implements AutoCloseable {
     private final SharedStorage storage;
     private final AtomStore store;
     private final Duration historyRetention;
+    private final double historyMaxSpaceRatio;
     private final CompactionSettings compaction;
     /** The published versions: current, written, and the history cache. */
     private final SpaceVersions versions;
@@ -115,6 +123,7 @@ public final class ObjectSpace implements AutoCloseable {
         ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
         this.store = new AtomStore(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
+        this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;
         this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
                 b.compactionInterval, b.compactionBytesPerSecond);
         try {
@@ -124,13 +133,15 @@ public final class ObjectSpace implements AutoCloseable {
             storage.close();
             throw e;
         }
-        this.retention = new SpaceRetention(versions, b.clock, b.historyRetention, reclaimer, pinLock, references);
+        this.retention = new SpaceRetention(versions, b.clock, b.historyRetention, b.historyMaxSpaceRatio, reclaimer,
+                pinLock, references);
         this.pipeline = new CommitPipeline(storage, store, versions, retention, references, b.lockTimeout,
                 b.groupCommitDelay);
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
-                new AtomGraph(storage), b.compactionLiveFraction, b.compactionMinDeadBytes);
+                new AtomGraph(storage), store::bytesWritten, b.compactionLiveFraction, b.compactionMinDeadBytes);
         if (compactor != null && !b.compactionInterval.isZero()) {
             compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, () -> closing);
+            pipeline.onPublished(compactor::published);
         }
     }
 
@@ -153,6 +164,7 @@ public final class ObjectSpace implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration groupCommitDelay = Duration.ZERO;
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
+        private double historyMaxSpaceRatio = DEFAULT_HISTORY_MAX_SPACE_RATIO;
         private double compactionLiveFraction = DEFAULT_COMPACTION_LIVE_FRACTION;
         private long compactionMinDeadBytes = DEFAULT_COMPACTION_MIN_DEAD_BYTES;
         private Duration compactionInterval = Duration.ZERO;
@@ -232,6 +244,30 @@ public final class ObjectSpace implements AutoCloseable {
         }
 
         /**
+         * Bounds history in space as well as in time: the versions within the {@link #historyRetention}
+         * stay readable, newest first, only while the segments they need beyond those the current version
+         * (and every open transaction, history view and backup) needs take at most this multiple of the
+         * live data (the current version's atoms, as compaction last measured them; never less than 1 MiB).
+         * Compaction drops older versions from history: {@link Database#at} then fails for them with
+         * {@link HistoryExpiredException}, and their space is reclaimed. Without this bound the space history
+         * takes grows with the commit rate: a minute of 1,000 small commits a second is about 300 MB,
+         * however small the data. Open transactions and live history views keep their versions whatever
+         * the bound. {@link Double#POSITIVE_INFINITY} bounds history by time alone. Applies where the
+         * storage reclaims space and compaction runs. Default {@link #DEFAULT_HISTORY_MAX_SPACE_RATIO}.
+         *
+         * @param ratio the most space history may take, as a multiple of the live data's; positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code ratio} is not positive
+         */
+        public Builder historyMaxSpaceRatio(double ratio) {
+            if (!(ratio > 0)) {
+                throw new IllegalArgumentException("history max space ratio must be positive, got " + ratio);
+            }
+            this.historyMaxSpaceRatio = ratio;
+            return this;
+        }
+
+        /**
          * Compaction rewrites a sealed segment when less than this fraction of its bytes is reached by
          * the retained versions, in {@code [0, 1]}: higher reclaims more space for more rewriting
          * (a segment 90 % live costs nine bytes rewritten per byte freed). Zero rewrites nothing, but
@@ -268,8 +304,13 @@ public final class ObjectSpace implements AutoCloseable {
 
         /**
          * How often the background compactor runs ({@link ObjectSpace#compact()} without being asked),
-         * on a daemon thread of the space; zero, the default, runs none. Each run rewrites at most
-         * {@link #compactionBytesPerSecond} times this interval of live bytes.
+         * on a daemon thread of the space; zero, the default, runs none. It also runs as soon as commits
+         * have written a quarter of the live data's size since its last run (at least the
+         * {@link #compactionMinDeadBytes}), so that space is reclaimed at the pace it is used, and it has
+         * the storage seal segments at that size (at least 1 MiB), so that they are given back in small
+         * steps. Each run rewrites at most
+         * {@link #compactionBytesPerSecond} times the time since the previous run (at most this
+         * interval) of live bytes.
          *
          * @param interval the time between background runs; zero for none
          * @return this builder
@@ -492,6 +533,15 @@ public final class ObjectSpace implements AutoCloseable {
     }
 
     /**
+     * The space bound on history ({@link Builder#historyMaxSpaceRatio}).
+     *
+     * @return the most space history may take, as a multiple of the live data's
+     */
+    public double historyMaxSpaceRatio() {
+        return historyMaxSpaceRatio;
+    }
+
+    /**
      * Writes an online backup of the current version to {@code target}: see
      * {@link #backup(Path, BackupOptions)}.
      *
@@ -568,7 +618,7 @@ public final class ObjectSpace implements AutoCloseable {
         if (compactor == null) {
             return new CompactionResult(0, 0, 0, 0, 0, currentState().sequence());
         }
-        return compactor.run(Long.MAX_VALUE);
+        return compactor.run(Long.MAX_VALUE, true);
     }
 
     /**

@@ -41,6 +41,13 @@ final class SpaceRetention {
     private final SpaceVersions versions;
     private final Clock clock;
     private final Duration historyRetention;
+    /** The bound on history's space as a multiple of the live bytes; infinite when time alone bounds it. */
+    private final double historyMaxSpaceRatio;
+    /**
+     * Versions older than this sequence are beyond the space bound: compaction found that keeping them
+     * would take more space than history may ({@link #dropHistoryBefore}). Only grows.
+     */
+    private volatile long spaceHorizon;
     /** {@code null} when the storage cannot release segments: nothing is then marked in flight. */
     private final SegmentReclaimer reclaimer;
     /**
@@ -71,11 +78,12 @@ final class SpaceRetention {
      *                   read side
      * @param references the guard of commits' references, {@code null} when the storage releases nothing
      */
-    SpaceRetention(SpaceVersions versions, Clock clock, Duration historyRetention, SegmentReclaimer reclaimer,
-            ReentrantReadWriteLock pinLock, ReferenceGuard references) {
+    SpaceRetention(SpaceVersions versions, Clock clock, Duration historyRetention, double historyMaxSpaceRatio,
+            SegmentReclaimer reclaimer, ReentrantReadWriteLock pinLock, ReferenceGuard references) {
         this.versions = versions;
         this.clock = clock;
         this.historyRetention = historyRetention;
+        this.historyMaxSpaceRatio = historyMaxSpaceRatio;
         this.reclaimer = reclaimer;
         this.pinLock = pinLock;
         this.references = references;
@@ -158,14 +166,62 @@ final class SpaceRetention {
     /**
      * The newest state published at or before {@code instant}, or {@code null} if none.
      *
-     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches
+     * @throws HistoryExpiredException when {@code instant} is older than the history retention reaches,
+     *         in time or in space
      */
     SpaceState stateAt(String database, Instant instant) {
         Instant horizon = retentionHorizon();
         if (instant.isBefore(horizon)) {
             throw new HistoryExpiredException(database, instant, historyRetention, horizon);
         }
-        return versions.walkBack(instant);
+        SpaceState current = versions.currentState();
+        SpaceState state;
+        try {
+            state = versions.walkBack(instant);
+        } catch (SegmentReleasedException e) {
+            // the way back leads through a version whose space was given back: the space bound dropped it
+            throw spaceExpired(database, instant, e);
+        }
+        if (state != null && state.sequence() != current.sequence() && state.sequence() < spaceHorizon) {
+            throw spaceExpired(database, instant, null);
+        }
+        return state;
+    }
+
+    private HistoryExpiredException spaceExpired(String database, Instant instant, RuntimeException cause) {
+        HistoryExpiredException e = new HistoryExpiredException(database, instant, historyRetention,
+                historyMaxSpaceRatio);
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /**
+     * Whether history is bounded in space as well as in time ({@link #historyMaxSpaceRatio()}); only for a
+     * storage that releases segments.
+     */
+    boolean spaceBounded() {
+        return reclaimer != null && !Double.isInfinite(historyMaxSpaceRatio);
+    }
+
+    /** The most space history may take, as a multiple of the live data's. */
+    double historyMaxSpaceRatio() {
+        return historyMaxSpaceRatio;
+    }
+
+    /**
+     * Versions older than {@code sequence} are no longer kept for history: keeping them would take more
+     * space than the bound allows. Compaction calls it before its final release step, which then no
+     * longer counts them (unless pinned); {@link #stateAt} refuses them from now on.
+     */
+    void dropHistoryBefore(long sequence) {
+        pinLock.writeLock().lock();
+        try {
+            spaceHorizon = Math.max(spaceHorizon, sequence);
+        } finally {
+            pinLock.writeLock().unlock();
+        }
     }
 
     /** The oldest instant {@link Database#at} reaches now: the clock's time minus the retention. */
@@ -248,13 +304,17 @@ final class SpaceRetention {
     /**
      * The versions history retention keeps, newest first: the current one, every one published
      * within the retention, and the one that was current when the retention window opened (the one
-     * {@link Database#at} returns for the oldest instant it accepts). Pinned versions are not included.
+     * {@link Database#at} returns for the oldest instant it accepts), except those beyond the space
+     * bound ({@link #dropHistoryBefore}). Pinned versions are not included.
      */
     List<SpaceState> retainedHistory() {
         Instant horizon = retentionHorizon();
         List<SpaceState> states = new ArrayList<>();
         for (SpaceState s = versions.currentState(); s != null && s.pointer() != null;
                 s = versions.loadHistory(s.previous())) {
+            if (!states.isEmpty() && s.sequence() < spaceHorizon) {
+                break; // older versions would take more space than history may
+            }
             states.add(s);
             if (!s.createdAt().isAfter(horizon)) {
                 break;
@@ -271,26 +331,40 @@ final class SpaceRetention {
      * the history links of retained roots lead to that nothing retains.
      */
     RetainedRoots retainedRoots() {
-        Set<AtomPointer> roots = new LinkedHashSet<>();
-        List<SpaceState> states = new ArrayList<>(retainedHistory());
+        List<SpaceState> history = retainedHistory();
+        List<SpaceState> kept = new ArrayList<>();
         SpaceState w = versions.written();
         if (w != null && w.pointer() != null) {
-            states.add(w);
+            kept.add(w);
         }
-        states.addAll(pins.values());
+        kept.addAll(pins.values());
         synchronized (viewPins) {
-            states.addAll(viewPins.values());
+            kept.addAll(viewPins.values());
         }
-        states.forEach(s -> roots.add(s.pointer()));
+        if (!history.isEmpty()) {
+            kept.add(history.get(0)); // the current version
+        }
+        Set<AtomPointer> roots = new LinkedHashSet<>();
+        history.forEach(s -> roots.add(s.pointer()));
+        kept.forEach(s -> roots.add(s.pointer()));
         Set<AtomPointer> expired = new LinkedHashSet<>();
-        for (SpaceState s : states) {
-            for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
-                if (link != null && !roots.contains(link)) {
-                    expired.add(link);
-                }
+        for (SpaceState s : history) {
+            addUnretainedLinks(s, roots, expired);
+        }
+        for (SpaceState s : kept) {
+            addUnretainedLinks(s, roots, expired);
+        }
+        Set<AtomPointer> keptRoots = new LinkedHashSet<>();
+        kept.forEach(s -> keptRoots.add(s.pointer()));
+        return new RetainedRoots(Set.copyOf(roots), Set.copyOf(expired), List.copyOf(history), Set.copyOf(keptRoots));
+    }
+
+    private static void addUnretainedLinks(SpaceState s, Set<AtomPointer> roots, Set<AtomPointer> expired) {
+        for (AtomPointer link : new AtomPointer[] {s.previous(), s.jump()}) {
+            if (link != null && !roots.contains(link)) {
+                expired.add(link);
             }
         }
-        return new RetainedRoots(Set.copyOf(roots), Set.copyOf(expired));
     }
 
     /**
@@ -298,7 +372,11 @@ final class SpaceRetention {
      *
      * @param roots space roots still readable
      * @param expired space roots only reachable through the history links of {@code roots}: not live
+     * @param history the versions kept for history ({@link #retainedHistory()}), newest first
+     * @param kept the space roots kept whatever their cost: the current version, the one on its way to
+     *             disk, and those pinned by transactions, history views and backups
      */
-    record RetainedRoots(Set<AtomPointer> roots, Set<AtomPointer> expired) {
+    record RetainedRoots(Set<AtomPointer> roots, Set<AtomPointer> expired, List<SpaceState> history,
+            Set<AtomPointer> kept) {
     }
 }

@@ -36,8 +36,10 @@ import java.util.stream.Stream;
  *       {@code fsync=none} (only to keep the run short: what is written does not depend on it); the bytes of its
  *       directory once closed. With {@code compaction=30s} (any positive interval; default {@code 0s}, none) the
  *       commits run with the background compactor at that interval and the other settings a Spring Boot
- *       application gets by default (history retention 1 minute, live fraction 0.5, 1 MiB of dead bytes, 8 MiB
- *       per second), so the figure is the space a compacted store settles at; {@code retention=0s} (default
+ *       application gets by default (history retention 1 minute bounded to half the live data's size, live fraction
+ *       0.5, 1 MiB of dead bytes, 8 MiB per second; the compactor also runs whenever commits have written a
+ *       quarter of the live size), so the figure is the space a store with default settings takes; the size
+ *       while still open, at the end of the commits, is printed too; {@code retention=0s} (default
  *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
@@ -179,6 +181,9 @@ public final class DiskGrowth {
                 try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
                         .compactionInterval(compaction).build()) {
                     nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
+                    System.out.printf("ProtoBase at the end of the commits, still open: %,d bytes (%s; the segment "
+                            + "being written counted with its preallocation)%n", FileStores.bytesOnDisk(dir),
+                            segmentFiles(dir));
                     ObjectSpace.Statistics st = space.statistics();
                     System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
                             + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(),

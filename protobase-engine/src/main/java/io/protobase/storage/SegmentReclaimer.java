@@ -48,4 +48,16 @@ public interface SegmentReclaimer {
 
     /** Releases the sealed segments {@code ids} and frees their space; see the class contract. */
     void release(Collection<Long> ids);
+
+    /**
+     * Seals segments from now on once they hold about {@code bytes} (never later than the storage's own
+     * segment size), the segment being written included: it is sealed by the next push that would take
+     * it past that size. The engine sizes segments to the live data: a small store written to often
+     * would otherwise keep a whole large segment of superseded atoms in the one segment nothing may
+     * release, and large segments are given back late, since a segment goes only once no retained
+     * version needs any atom of it. Safe to call concurrently with pushes.
+     *
+     * @param bytes the size at which to seal a segment, positive
+     */
+    void limitSegmentSize(long bytes);
 }

@@ -625,4 +625,27 @@ public abstract class SharedStorageContract {
         assertThatThrownBy(() -> reclaimer.release(List.of(reclaimer.writingSegment())))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aSegmentSizeLimitSealsSegmentsAtThatSizeAndTheirReleaseKeepsEverythingPushedLater() {
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
+        assumeThat(reclaimer).as("backend releases no segments").isNotNull();
+        AtomPointer before = storage.push(new byte[] {1, 2, 3});
+        long first = reclaimer.writingSegment();
+
+        reclaimer.limitSegmentSize(64 * 1024);
+        List<AtomPointer> pushed = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pushed.add(storage.push(new byte[16 * 1024]));
+        }
+
+        assertThat(reclaimer.writingSegment()).as("segments sealed at the limit").isGreaterThan(first + 1);
+        assertThat(reclaimer.segments()).filteredOn(SegmentReclaimer.Segment::sealed)
+                .allSatisfy(s -> assertThat(s.bytes()).isLessThanOrEqualTo(64 * 1024 + 64));
+        AtomPointer last = pushed.get(pushed.size() - 1);
+        reclaimer.release(List.of(first));
+        assertThat(storage.read(last)).hasSize(16 * 1024);
+        assertThatThrownBy(() -> storage.read(before)).isInstanceOf(SegmentReleasedException.class);
+        assertThatThrownBy(() -> reclaimer.limitSegmentSize(0)).isInstanceOf(IllegalArgumentException.class);
+    }
 }

@@ -19,6 +19,7 @@ class ObjectSpaceConfiguration {
         ObjectSpace.Builder builder = ObjectSpace.builder(storage).cacheBytes(properties.cache().maxSize().toBytes())
                 .groupCommitDelay(properties.commit().groupDelay())
                 .historyRetention(properties.history().retention())
+                .historyMaxSpaceRatio(properties.history().maxSpaceRatio())
                 .compactionInterval(properties.compaction().interval())
                 .compactionLiveFraction(properties.compaction().liveFraction())
                 .compactionMinDeadBytes(properties.compaction().minDeadBytes().toBytes())

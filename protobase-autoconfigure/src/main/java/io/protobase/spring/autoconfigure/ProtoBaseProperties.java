@@ -228,14 +228,24 @@ public record ProtoBaseProperties(
      *                  {@code HistoryExpiredException}. Longer keeps more history readable, at the cost
      *                  of keeping about this much time's worth of writes on disk once old versions
      *                  are reclaimed ({@code 0s}: the current version only)
+     * @param maxSpaceRatio the most space history may take, as a multiple of the live data's (at least 1 MiB):
+     *                      older versions within the retention are dropped once keeping them would take more,
+     *                      so that the disk stays in proportion to the data whatever the commit rate;
+     *                      {@code Infinity} bounds history by time alone
      */
-    public record History(@DefaultValue("1m") Duration retention) {
+    public record History(@DefaultValue("1m") Duration retention, @DefaultValue("0.5") double maxSpaceRatio) {
 
         public History {
             if (retention.isNegative()) {
                 throw new InvalidProtoBasePropertyException("protobase.history.retention", retention,
                         "the retention must not be negative",
                         "Set it to a duration such as 1m, or 0s to keep no history");
+            }
+            if (!(maxSpaceRatio > 0)) {
+                throw new InvalidProtoBasePropertyException("protobase.history.max-space-ratio", maxSpaceRatio,
+                        "the ratio must be positive",
+                        "Set it to a multiple of the live data such as 0.5, or Infinity to bound history by time "
+                                + "alone");
             }
         }
     }

@@ -43,6 +43,7 @@ class ProtoBasePropertiesFailureAnalyzer extends AbstractFailureAnalyzer<BindExc
             Map.entry("protobase.cache.max-size", "a positive data size such as 128MB"),
             Map.entry("protobase.commit.group-delay", "a duration such as 1ms, or 0ms not to wait"),
             Map.entry("protobase.history.retention", "a duration such as 1m, 2h or 7d, or 0s to keep no history"),
+            Map.entry("protobase.history.max-space-ratio", "a positive number such as 0.5, or Infinity"),
             Map.entry("protobase.compaction.interval", "a duration such as 30s, or 0s to run none"),
             Map.entry("protobase.compaction.live-fraction", "a fraction between 0 and 1 such as 0.5"),
             Map.entry("protobase.compaction.min-dead-bytes", "a data size such as 1MB"),

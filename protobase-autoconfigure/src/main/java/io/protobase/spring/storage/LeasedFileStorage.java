@@ -151,5 +151,12 @@ public final class LeasedFileStorage implements SharedStorage {
                 return null;
             }, null);
         }
+
+        /** Any lease may size segments: a shared directory just gets smaller ones. */
+        @Override
+        public void limitSegmentSize(long bytes) {
+            storage();
+            shared.limitSegmentSize(bytes);
+        }
     }
 }

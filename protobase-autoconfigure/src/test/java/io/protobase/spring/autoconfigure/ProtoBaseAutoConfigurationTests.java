@@ -169,6 +169,19 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
+    void historyMaxSpaceRatioBoundsTheSpaceHistoryTakesAndDefaultsToHalfTheLiveData() {
+        onFile().run(context -> assertThat(context.getBean(ObjectSpace.class).historyMaxSpaceRatio()).isEqualTo(0.5));
+        onFile().withPropertyValues("protobase.history.max-space-ratio=2.5").run(context ->
+                assertThat(context.getBean(ObjectSpace.class).historyMaxSpaceRatio()).isEqualTo(2.5));
+        onFile().withPropertyValues("protobase.history.max-space-ratio=Infinity").run(context ->
+                assertThat(context.getBean(ObjectSpace.class).historyMaxSpaceRatio()).isInfinite());
+        onFile().withPropertyValues("protobase.history.max-space-ratio=0").run(context ->
+                assertThat(context).hasFailed().getFailure().rootCause()
+                        .hasMessageContaining("protobase.history.max-space-ratio")
+                        .hasMessageContaining("must be positive"));
+    }
+
+    @Test
     void compactionPropertiesReachTheObjectSpaceWhoseCompactionReclaimsMemory() {
         runner.withPropertyValues("protobase.storage.type=memory", "protobase.history.retention=0s",
                 "protobase.compaction.interval=1h", "protobase.compaction.live-fraction=0.75",

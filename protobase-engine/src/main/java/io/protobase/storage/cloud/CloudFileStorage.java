@@ -1269,6 +1269,11 @@ public final class CloudFileStorage implements SharedStorage {
         }
 
         @Override
+        public void limitSegmentSize(long bytes) {
+            wal.reclaimer().orElseThrow().limitSegmentSize(bytes);
+        }
+
+        @Override
         public void release(Collection<Long> ids) {
             ensureOpen("release segments");
             long writing = wal.currentSegmentId();

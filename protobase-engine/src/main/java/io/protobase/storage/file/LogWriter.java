@@ -46,6 +46,8 @@ final class LogWriter {
      * disk with the next fsync) once per this many bytes of log; sealing and closing cut them off.
      */
     static final int PREALLOCATION = 1 << 20;
+    /** The engine's limit on the atom bytes of a segment ({@link #limitSegmentSize}). */
+    private volatile long segmentLimit = Long.MAX_VALUE - WalFormat.HEADER_SIZE;
     private static final int BUFFER_SIZE = 1 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
@@ -131,12 +133,21 @@ final class LogWriter {
     synchronized AtomPointer appendAtom(byte[] atom) {
         health.ensureUsable("push an atom");
         long recordSize = (long) atom.length + WalFormat.RECORD_OVERHEAD;
-        if (end() + recordSize > options.segmentSize() && end() > firstRecordEnd()) {
+        long limit = Math.min(options.segmentSize(), WalFormat.HEADER_SIZE + segmentLimit);
+        if (end() + recordSize > limit && end() > firstRecordEnd()) {
             rotate();
         }
         long offset = end();
         append(WalFormat.KIND_ATOM, atom);
         return new AtomPointer(current.id, offset);
+    }
+
+    /** Seals segments once they hold about {@code bytes}, before the configured segment size. */
+    void limitSegmentSize(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("segment size limit must be positive, got " + bytes);
+        }
+        segmentLimit = bytes;
     }
 
     /**

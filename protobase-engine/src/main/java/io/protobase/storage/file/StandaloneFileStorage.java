@@ -452,6 +452,11 @@ public final class StandaloneFileStorage implements SharedStorage {
         }
 
         @Override
+        public void limitSegmentSize(long bytes) {
+            writer.limitSegmentSize(bytes);
+        }
+
+        @Override
         public void release(Collection<Long> ids) {
             health.ensureUsable("release segments");
             synchronized (releaseLog) {

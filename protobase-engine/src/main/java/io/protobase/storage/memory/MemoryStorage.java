@@ -40,6 +40,8 @@ public final class MemoryStorage implements SharedStorage {
     public static final long DEFAULT_SEGMENT_BYTES = 4L * 1024 * 1024;
 
     private final long segmentBytes;
+    /** The engine's limit on the segment size ({@link SegmentReclaimer#limitSegmentSize}). */
+    private volatile long segmentLimit = Long.MAX_VALUE;
     private final long firstSegment = (ThreadLocalRandom.current().nextLong() & 0x3FFF_FFFF_FFFFL) << 16;
     private final ConcurrentSkipListMap<Long, MemorySegment> segments = new ConcurrentSkipListMap<>();
     private final Set<Long> released = ConcurrentHashMap.newKeySet();
@@ -91,11 +93,8 @@ public final class MemoryStorage implements SharedStorage {
         byte[] copy = Arrays.copyOf(atom, atom.length);
         synchronized (pushLock) {
             MemorySegment s = writing;
-            if (s.bytes > 0 && s.bytes + copy.length > segmentBytes) {
-                s.sealed = true;
-                s = new MemorySegment(s.id + 1);
-                segments.put(s.id, s);
-                writing = s;
+            if (s.bytes > 0 && s.bytes + copy.length > Math.min(segmentBytes, segmentLimit)) {
+                s = startNextSegment();
             }
             long offset = s.end;
             s.atoms.put(offset, copy);
@@ -105,6 +104,16 @@ public final class MemoryStorage implements SharedStorage {
             bytesPushed.addAndGet(copy.length);
             return new AtomPointer(s.id, offset);
         }
+    }
+
+    /** Seals the segment being written and starts the next; holds the push lock. */
+    private MemorySegment startNextSegment() {
+        MemorySegment s = writing;
+        s.sealed = true;
+        MemorySegment next = new MemorySegment(s.id + 1);
+        segments.put(next.id, next);
+        writing = next;
+        return next;
     }
 
     @Override
@@ -201,6 +210,14 @@ public final class MemoryStorage implements SharedStorage {
         public long writingSegment() {
             ensureOpen("name the segment being written");
             return writing.id;
+        }
+
+        @Override
+        public void limitSegmentSize(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("segment size limit must be positive, got " + bytes);
+            }
+            segmentLimit = bytes;
         }
 
         @Override
