@@ -3,6 +3,7 @@ package io.protobase;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
+import io.protobase.testing.ChildJvm;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,7 +17,6 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * A backup killed with SIGKILL ({@link Process#destroyForcibly()}) at any moment leaves either no
@@ -42,24 +42,19 @@ class BackupKillNineTest {
         for (int round = 0; round < ROUNDS; round++) {
             Path target = work.resolve("backup-" + round);
             Path stdout = work.resolve("child-" + round + ".out");
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    BackupCrashMain.class.getName(), target.toString(), Integer.toString(ENTRIES))
-                    .redirectOutput(stdout.toFile())
-                    .redirectError(work.resolve("child-" + round + ".err").toFile())
-                    .start();
+            ChildJvm child = ChildJvm.start(stdout, work.resolve("child-" + round + ".err"), "256m",
+                    BackupCrashMain.class, target.toString(), Integer.toString(ENTRIES));
             try {
                 if (round == ROUNDS - 1) {
-                    await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
-                            .until(() -> Files.readString(stdout).contains("done") || !child.isAlive());
+                    child.awaitOrDeath(Duration.ofSeconds(120), Duration.ofMillis(5),
+                            () -> child.output().contains("done"));
                 } else {
                     long bytes = rnd.nextInt(3 * 1024 * 1024);
-                    await().atMost(Duration.ofSeconds(120)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
-                            .until(() -> partialBytes(target) >= bytes || Files.exists(target) || !child.isAlive());
+                    child.awaitOrDeath(Duration.ofSeconds(120), Duration.ofMillis(1),
+                            () -> partialBytes(target) >= bytes || Files.exists(target));
                 }
             } finally {
-                child.destroyForcibly();
-                child.waitFor();
+                child.kill();
             }
             assertThat(child.exitValue()).as("round %d: the child was killed, not ended", round).isNotZero();
 

@@ -8,17 +8,15 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.S3ObjectStore;
-import io.protobase.storage.cloud.S3ProxyServer;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.protobase.testing.S3ProxyBucket;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,25 +47,11 @@ class OnlineBackupTest {
 
     private static final int WRITERS = 4;
 
-    private static S3ProxyServer server;
-    private static S3Client client;
-    private static String bucket;
-
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        client = server.client();
-        bucket = server.createBucket();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     /** A clock that moves one microsecond each time it is read, so that every commit has a time of its own. */
     static final class TickingClock extends Clock {
@@ -91,7 +75,7 @@ class OnlineBackupTest {
     }
 
     private CloudFileStorage cloud(String prefix, String cache) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix,
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(S3.client(), S3.bucket()), prefix,
                 dir.resolve(cache), 1 << 20, 64 * 1024),
                 CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
     }

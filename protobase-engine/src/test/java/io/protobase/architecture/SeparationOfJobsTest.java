@@ -15,12 +15,17 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * Jobs that once braided into one class stay in the class that owns them: publishing the space root
- * is the commit pipeline's, and what makes a tree node the atom it was saved as is the node's own.
+ * is the commit pipeline's, what makes a tree node the atom it was saved as is the node's own, and in
+ * the cloud storage the root object's ETag chain is the root-object writer's and deleting objects
+ * is the garbage collector's.
  */
 class SeparationOfJobsTest {
 
     private static final String COMMIT_PIPELINE = "io.protobase.CommitPipeline";
     private static final String NODE = "io.protobase.collection.Node";
+    private static final String OBJECT_STORE = "io.protobase.storage.cloud.ObjectStore";
+    private static final String ROOT_OBJECT_WRITER = "io.protobase.storage.cloud.RootObjectWriter";
+    private static final String CHUNK_COLLECTOR = "io.protobase.storage.cloud.ChunkCollector";
     /** The fields a node sets once it is saved or decoded ({@code Node.stored}). */
     private static final Set<String> STORED_STATE = Set.of("pointer", "atom", "offsets", "kindTag", "detachedVals",
             "weight", "base");
@@ -64,5 +69,35 @@ class SeparationOfJobsTest {
                 .should().setFieldWhere(storedState)
                 .because("a node becomes the atom it was saved as or decoded from in one place, Node.stored")
                 .check(engine);
+    }
+
+    @Test
+    void onlyTheRootObjectWriterReplacesTheRootObject() {
+        noClasses().that().doNotHaveFullyQualifiedName(ROOT_OBJECT_WRITER)
+                .and().areNotAssignableTo(OBJECT_STORE)
+                .should().callMethodWhere(objectStoreCall("putIfMatch"))
+                .because("the root object is the only object replaced, conditionally on the ETag this writer last "
+                        + "wrote; a second writer of that chain would break fencing (docs/cloud.md)")
+                .check(engine);
+    }
+
+    @Test
+    void onlyTheChunkCollectorDeletesObjectsFromTheBucket() {
+        noClasses().that().doNotHaveFullyQualifiedName(CHUNK_COLLECTOR)
+                .and().areNotAssignableTo(OBJECT_STORE)
+                .should().callMethodWhere(objectStoreCall("delete"))
+                .because("a chunk may be deleted only once no root object a reader may hold reaches it, which "
+                        + "the garbage collector's lists and grace decide")
+                .check(engine);
+    }
+
+    /** A call of {@code ObjectStore.<name>} (an implementation's own delegation is not one). */
+    private static DescribedPredicate<JavaMethodCall> objectStoreCall(String name) {
+        return new DescribedPredicate<>("ObjectStore." + name) {
+            @Override
+            public boolean test(JavaMethodCall call) {
+                return call.getName().equals(name) && call.getTargetOwner().isAssignableTo(OBJECT_STORE);
+            }
+        };
     }
 }

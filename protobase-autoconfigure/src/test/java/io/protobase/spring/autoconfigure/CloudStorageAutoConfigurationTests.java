@@ -1,6 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
 import io.protobase.testing.ExpectedWarnings;
+import io.protobase.testing.S3ProxyBucket;
+import io.protobase.testing.S3ProxyServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.protobase.Database;
@@ -12,15 +14,13 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.MockS3Client;
 import io.protobase.storage.cloud.ObjectStore;
-import io.protobase.storage.cloud.S3ProxyServer;
 import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -44,8 +44,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         messages = {"^Exception encountered during context initialization", "retrying with back-off"})
 class CloudStorageAutoConfigurationTests {
 
-    private static S3ProxyServer server;
-    private static String bucket;
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @TempDir
     Path dir;
@@ -57,17 +57,6 @@ class CloudStorageAutoConfigurationTests {
                     ProtoBaseHealthContributorAutoConfiguration.class, ProtoBaseMetricsAutoConfiguration.class))
             .withBean(MeterRegistry.class, SimpleMeterRegistry::new);
 
-    @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        bucket = server.createBucket();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        server.close();
-    }
-
     private ApplicationContextRunner cloud(String... more) {
         return runner.withPropertyValues("protobase.storage.type=cloud",
                         "protobase.storage.cloud.prefix=app-" + System.nanoTime(),
@@ -76,7 +65,7 @@ class CloudStorageAutoConfigurationTests {
                         "spring.cloud.aws.region.static=us-east-1",
                         "spring.cloud.aws.credentials.access-key=" + S3ProxyServer.ACCESS_KEY,
                         "spring.cloud.aws.credentials.secret-key=" + S3ProxyServer.SECRET_KEY,
-                        "spring.cloud.aws.s3.endpoint=" + server.endpoint(),
+                        "spring.cloud.aws.s3.endpoint=" + S3.server().endpoint(),
                         "spring.cloud.aws.s3.path-style-access-enabled=true")
                 .withPropertyValues(more);
     }
@@ -84,12 +73,12 @@ class CloudStorageAutoConfigurationTests {
     @Test
     void cloudStorageIsBuiltOnTheSpringCloudAwsClientAndKeepsData() {
         String prefix = "kept-" + System.nanoTime();
-        cloud("protobase.storage.cloud.bucket=" + bucket, "protobase.storage.cloud.prefix=" + prefix,
+        cloud("protobase.storage.cloud.bucket=" + S3.bucket(), "protobase.storage.cloud.prefix=" + prefix,
                 "protobase.storage.cloud.durability=sync").run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(CloudFileStorage.class);
             CloudFileStorage storage = context.getBean(CloudFileStorage.class);
             assertThat(storage.durability()).isEqualTo(CloudFileStorage.Durability.SYNC);
-            assertThat(storage.describe()).contains(bucket).contains(prefix);
+            assertThat(storage.describe()).contains(S3.bucket()).contains(prefix);
             context.getBean(Database.class).write(tx -> {
                 tx.setRootObject("greeting", "hello");
                 return null;
@@ -106,7 +95,7 @@ class CloudStorageAutoConfigurationTests {
                     .isPositive();
         });
         // a second application with an empty cache reads it from the bucket
-        cloud("protobase.storage.cloud.bucket=" + bucket, "protobase.storage.cloud.prefix=" + prefix,
+        cloud("protobase.storage.cloud.bucket=" + S3.bucket(), "protobase.storage.cloud.prefix=" + prefix,
                 "protobase.storage.cloud.cache-dir=" + dir.resolve("other-cache")).run(context -> {
             assertThat(context).hasNotFailed();
             Object greeting = context.getBean(Database.class).read(tx -> tx.getRootObject("greeting"));
@@ -160,7 +149,7 @@ class CloudStorageAutoConfigurationTests {
 
     @Test
     void badCredentialsFailStartupWithAClearReport() {
-        String[] properties = {"protobase.storage.cloud.bucket=" + bucket,
+        String[] properties = {"protobase.storage.cloud.bucket=" + S3.bucket(),
                 "spring.cloud.aws.credentials.secret-key=wrong"};
         cloud(properties).run(context -> {
             assertThat(context).hasFailed();

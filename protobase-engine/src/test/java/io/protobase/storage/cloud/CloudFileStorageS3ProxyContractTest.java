@@ -2,10 +2,9 @@ package io.protobase.storage.cloud;
 
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.SharedStorageContract;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.protobase.testing.S3ProxyBucket;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -16,27 +15,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 class CloudFileStorageS3ProxyContractTest extends SharedStorageContract {
 
-    private static S3ProxyServer server;
-    private static S3Client client;
-    private static String bucket;
-
     @TempDir
     Path root;
 
     private final AtomicInteger count = new AtomicInteger();
 
-    @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        client = server.client();
-        bucket = server.createBucket();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @Override
     protected SharedStorage createStorage() {
@@ -49,7 +34,7 @@ class CloudFileStorageS3ProxyContractTest extends SharedStorageContract {
     }
 
     private CloudFileStorage open(String prefix) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix,
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(S3.client(), S3.bucket()), prefix,
                 root.resolve("cache-" + count.incrementAndGet()), 1 << 20, 64 * 1024),
                 CloudFileStorage.Options.defaults().withUploadInterval(java.time.Duration.ofMillis(50)));
     }

@@ -4,14 +4,14 @@ import io.protobase.testing.ExpectedWarnings;
 import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.testing.S3ProxyBucket;
+import io.protobase.testing.S3ProxyServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.core.retry.RetryMode;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Path;
@@ -31,32 +31,29 @@ import static org.awaitility.Awaitility.await;
 class CloudFileStorageS3ProxyOutageTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private static S3ProxyServer server;
+
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
+    /** Retries as the AWS SDK's standard mode does, so that an outage shows through them. */
     private static S3Client client;
-    private static String bucket;
 
     @TempDir
     Path dir;
 
     @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        client = S3Client.builder().endpointOverride(server.endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                        S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
+    static void startClient() {
+        client = S3ProxyServer.clientBuilder(S3.server().endpoint())
                 .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(10)))
                 .build();
-        bucket = server.createBucket();
     }
 
     @AfterAll
-    static void stopServer() {
+    static void closeClient() {
         client.close();
-        server.close();
     }
 
     private CloudFileStorage open(String prefix, String cache, CloudFileStorage.Durability durability) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), prefix,
+        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, S3.bucket()), prefix,
                 dir.resolve(cache),
                 8L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withDurability(durability)
                 .withUploadInterval(Duration.ofMillis(50)).withCommitTimeout(Duration.ofSeconds(30)));
@@ -72,7 +69,7 @@ class CloudFileStorageS3ProxyOutageTest {
 
     @Test
     void conditionalWritesOnTheRealServer() {
-        S3ObjectStore store = new S3ObjectStore(client, bucket);
+        S3ObjectStore store = new S3ObjectStore(client, S3.bucket());
         String etag = store.putIfAbsent("cond/key", "a".getBytes(), java.util.Map.of("protobase-writer", "w1"));
         assertThatThrownBy(() -> store.putIfAbsent("cond/key", "b".getBytes(), java.util.Map.of()))
                 .isInstanceOfAny(ObjectStore.PreconditionFailedException.class, StorageUnavailableException.class);
@@ -91,7 +88,7 @@ class CloudFileStorageS3ProxyOutageTest {
         try (CloudFileStorage s = open("async/", "async", CloudFileStorage.Durability.ASYNC)) {
             commit(s, "before");
             s.uploadNow();
-            server.stop();
+            S3.server().stop();
             try {
                 for (int i = 0; i < 20; i++) {
                     commit(s, "during-" + i);
@@ -99,7 +96,7 @@ class CloudFileStorageS3ProxyOutageTest {
                 await().atMost(WAIT).until(() -> !s.isBucketReachable());
                 assertThat(s.uploadBacklogBytes()).isPositive();
             } finally {
-                server.start();
+                S3.server().start();
             }
             await().atMost(WAIT).until(() -> s.uploadBacklogBytes() == 0);
         }
@@ -112,12 +109,12 @@ class CloudFileStorageS3ProxyOutageTest {
     void syncCommitsFailWhileTheServerIsDownAndNothingAcknowledgedIsLost() {
         try (CloudFileStorage s = open("sync/", "sync", CloudFileStorage.Durability.SYNC)) {
             commit(s, "ok-1");
-            server.stop();
+            S3.server().stop();
             try {
                 assertThatThrownBy(() -> commit(s, "down-1")).isInstanceOf(StorageUnavailableException.class);
                 assertThatThrownBy(() -> commit(s, "down-2")).isInstanceOf(StorageUnavailableException.class);
             } finally {
-                server.start();
+                S3.server().start();
             }
             await().atMost(WAIT).until(s::isBucketReachable);
             commit(s, "ok-2");

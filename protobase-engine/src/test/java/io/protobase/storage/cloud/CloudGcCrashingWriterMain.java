@@ -3,9 +3,7 @@ package io.protobase.storage.cloud;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+import io.protobase.testing.S3ProxyServer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
@@ -34,10 +32,7 @@ public final class CloudGcCrashingWriterMain {
         Path cache = Path.of(args[0]);
         URI endpoint = URI.create(args[1]);
         String bucket = args[2];
-        S3Client client = S3Client.builder().endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(
-                        S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY)))
-                .build();
+        S3Client client = S3ProxyServer.clientBuilder(endpoint).build();
         CloudFileStorage storage = new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket),
                 "gc-crash/", cache, 1L << 20, 64 * 1024), CloudFileStorage.Options.defaults()
                 .withUploadInterval(Duration.ofMillis(20)).withGcGrace(Duration.ofMillis(100)));

@@ -3,17 +3,14 @@ package io.protobase.storage.cloud;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
+import io.protobase.testing.ChildJvm;
 import io.protobase.testing.ExpectedWarnings;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.protobase.testing.S3ProxyBucket;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,25 +31,11 @@ import static org.awaitility.Awaitility.await;
 @Tag("slow")
 class CloudGcKillNineTest {
 
-    private static S3ProxyServer server;
-    private static S3Client client;
-    private static String bucket;
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        client = server.client();
-        bucket = server.createBucket();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
 
     @Test
     void aWriterKilledWhileCollectingGarbageLosesNoAcknowledgedCommitAndLeavesNoHole() throws Exception {
@@ -61,20 +44,16 @@ class CloudGcKillNineTest {
         for (int round = 0; round < 3; round++) {
             Path stdout = work.resolve("child-" + round + ".out");
             Path stderr = work.resolve("child-" + round + ".err");
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    CloudGcCrashingWriterMain.class.getName(), cache.toString(), server.endpoint().toString(), bucket)
-                    .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            ChildJvm child = ChildJvm.start(stdout, stderr, "256m", CloudGcCrashingWriterMain.class, cache.toString(),
+                    S3.server().endpoint().toString(), S3.bucket());
             long target = lastAcked + 150 + round * 70L;
             try {
-                await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(5))
-                        .until(() -> lastAck(stdout) >= target || !child.isAlive());
+                child.awaitAcks(Duration.ofSeconds(180), a -> a.last() >= target);
             } finally {
-                child.destroyForcibly();
-                child.waitFor();
+                child.kill();
             }
             assertThat(child.exitValue()).as("killed; stderr: %s", Files.readString(stderr)).isEqualTo(128 + 9);
-            long acked = lastAck(stdout);
+            long acked = child.acks().last();
             assertThat(acked).isGreaterThanOrEqualTo(target);
 
             try (CloudFileStorage restarted = open(cache)) {
@@ -97,7 +76,7 @@ class CloudGcKillNineTest {
                 last.collectGarbageNow();
                 return last.pendingSegmentDeletions() == 0;
             });
-            assertThat(new S3ObjectStore(client, bucket).list("gc-crash/segments/0000000100000001/")).isEmpty();
+            assertThat(store().list("gc-crash/segments/0000000100000001/")).isEmpty();
             assertThat(read(last).counter()).isBetween(lastAcked, lastAcked + 1);
         }
     }
@@ -122,29 +101,13 @@ class CloudGcKillNineTest {
         });
     }
 
-    private static CloudFileStorage open(Path cache) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), "gc-crash/", cache,
-                1L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50))
-                .withGcGrace(Duration.ofMillis(100)));
+    private static S3ObjectStore store() {
+        return new S3ObjectStore(S3.client(), S3.bucket());
     }
 
-    private static long lastAck(Path stdout) {
-        try {
-            if (!Files.exists(stdout)) {
-                return 0;
-            }
-            String text = Files.readString(stdout, StandardCharsets.US_ASCII);
-            long last = 0;
-            int from = 0;
-            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
-                String line = text.substring(from, nl).trim();
-                if (!line.isEmpty() && !line.equals("ready")) {
-                    last = Long.parseLong(line);
-                }
-            }
-            return last;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static CloudFileStorage open(Path cache) {
+        return new CloudFileStorage(new CloudBlockProvider(store(), "gc-crash/", cache,
+                1L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50))
+                .withGcGrace(Duration.ofMillis(100)));
     }
 }

@@ -1,23 +1,19 @@
 package io.protobase.storage.cloud;
 
 import org.junit.jupiter.api.Tag;
+import io.protobase.testing.ChildJvm;
 import io.protobase.testing.ExpectedWarnings;
+import io.protobase.testing.S3ProxyBucket;
 import io.protobase.ObjectSpace;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.services.s3.S3Client;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * kill -9 of a writer in {@code async} mode: a child JVM commits to a cloud storage whose uploads
@@ -30,25 +26,11 @@ import static org.awaitility.Awaitility.await;
 @Tag("slow")
 class CloudKillNineTest {
 
-    private static S3ProxyServer server;
-    private static S3Client client;
-    private static String bucket;
+    @RegisterExtension
+    static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @TempDir
     Path work;
-
-    @BeforeAll
-    static void startServer() {
-        server = new S3ProxyServer();
-        client = server.client();
-        bucket = server.createBucket();
-    }
-
-    @AfterAll
-    static void stopServer() {
-        client.close();
-        server.close();
-    }
 
     @Test
     void pendingCommitsOfAKilledWriterAreUploadedAtRestartAndNoneIsLost() throws Exception {
@@ -57,20 +39,16 @@ class CloudKillNineTest {
         for (int round = 0; round < 3; round++) {
             Path stdout = work.resolve("child-" + round + ".out");
             Path stderr = work.resolve("child-" + round + ".err");
-            Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-                    CloudCrashingWriterMain.class.getName(), cache.toString(), server.endpoint().toString(), bucket)
-                    .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            ChildJvm child = ChildJvm.start(stdout, stderr, "256m", CloudCrashingWriterMain.class, cache.toString(),
+                    S3.server().endpoint().toString(), S3.bucket());
             long target = lastAcked + 50 + round * 40L;
             try {
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(5))
-                        .until(() -> lastAck(stdout) >= target || !child.isAlive());
+                child.awaitAcks(Duration.ofSeconds(120), a -> a.last() >= target);
             } finally {
-                child.destroyForcibly();
-                child.waitFor();
+                child.kill();
             }
             assertThat(child.exitValue()).as("killed; stderr: %s", Files.readString(stderr)).isEqualTo(128 + 9);
-            long acked = lastAck(stdout);
+            long acked = child.acks().last();
             assertThat(acked).isGreaterThanOrEqualTo(target);
 
             // the bucket alone lacks the last acknowledged commits (the uploader runs only when a
@@ -103,8 +81,8 @@ class CloudKillNineTest {
      * without the killed writer's cache would see, without claiming a writer epoch in the real bucket.
      */
     private static CloudFileStorage openOnCopyOfTheBucket(Path cache) {
-        S3ObjectStore real = new S3ObjectStore(client, bucket);
-        MockS3Client copy = new MockS3Client(bucket);
+        S3ObjectStore real = store();
+        MockS3Client copy = new MockS3Client(S3.bucket());
         for (ObjectStore.ObjectInfo info : real.list("crash/")) {
             ObjectStore.StoredObject object = real.get(info.key()).orElseThrow();
             copy.putIfAbsent(info.key(), object.data(), object.metadata());
@@ -113,28 +91,12 @@ class CloudKillNineTest {
                 CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
     }
 
-    private static CloudFileStorage open(Path cache) {
-        return new CloudFileStorage(new CloudBlockProvider(new S3ObjectStore(client, bucket), "crash/", cache,
-                64L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
+    private static S3ObjectStore store() {
+        return new S3ObjectStore(S3.client(), S3.bucket());
     }
 
-    private static long lastAck(Path stdout) {
-        try {
-            if (!Files.exists(stdout)) {
-                return 0;
-            }
-            String text = Files.readString(stdout, StandardCharsets.US_ASCII);
-            long last = 0;
-            int from = 0;
-            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
-                String line = text.substring(from, nl).trim();
-                if (!line.isEmpty() && !line.equals("ready")) {
-                    last = Long.parseLong(line);
-                }
-            }
-            return last;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static CloudFileStorage open(Path cache) {
+        return new CloudFileStorage(new CloudBlockProvider(store(), "crash/", cache,
+                64L << 20, 64 * 1024), CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(50)));
     }
 }

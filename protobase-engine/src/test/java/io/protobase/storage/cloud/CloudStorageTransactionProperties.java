@@ -1,6 +1,7 @@
 package io.protobase.storage.cloud;
 
 import io.protobase.testing.ExpectedWarnings;
+import io.protobase.testing.S3ProxyBucket;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.Dictionary;
@@ -8,7 +9,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
-import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,21 +29,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExpectedWarnings(value = CloudFileStorage.class, messages = {"retrying with back-off", "is not the history of"})
 class CloudStorageTransactionProperties {
 
-    private static S3ProxyServer server;
-    private static S3Client client;
-    private static String bucket;
+    private static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @BeforeContainer
     static void startServer() {
-        server = new S3ProxyServer();
-        client = server.client();
-        bucket = server.createBucket();
+        S3.start();
     }
 
     @AfterContainer
     static void stopServer() {
-        client.close();
-        server.close();
+        S3.close();
     }
 
     @Property(tries = 10)
@@ -56,7 +51,7 @@ class CloudStorageTransactionProperties {
 
     @Property(tries = 3)
     void dictionaryMatchesItsModelOnARealS3Server(@ForAll long seed) throws IOException {
-        run(seed, new S3ObjectStore(client, bucket), CloudFileStorage.Durability.SYNC);
+        run(seed, new S3ObjectStore(S3.client(), S3.bucket()), CloudFileStorage.Durability.SYNC);
     }
 
     private static void run(long seed, ObjectStore store, CloudFileStorage.Durability durability) throws IOException {

@@ -2,6 +2,8 @@ package io.protobase.storage.file;
 
 import org.junit.jupiter.api.Tag;
 import io.protobase.ObjectSpace;
+import io.protobase.testing.ChildJvm;
+import io.protobase.testing.ChildJvm.Acks;
 import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,10 +16,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
-import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Kills a writing process with SIGKILL at random moments and checks that recovery keeps every
@@ -54,31 +54,26 @@ class KillNineRecoveryTest {
             Path stdout = work.resolve("child-" + round + ".out");
             Path stderr = work.resolve("child-" + round + ".err");
             long seed = rnd.nextLong();
-            Process child = new ProcessBuilder(javaCommand(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"),
-                    CrashingWriterMain.class.getName(), dir.toString(), Long.toString(seed))
-                    .redirectOutput(stdout.toFile())
-                    .redirectError(stderr.toFile())
-                    .start();
+            ChildJvm child = ChildJvm.start(stdout, stderr, "128m", CrashingWriterMain.class, dir.toString(),
+                    Long.toString(seed));
             int moment = round % 6;
             int killAfter = 1 + rnd.nextInt(round % 2 == 0 ? 10 : 150);
             try {
                 if (moment == 1) {
                     // once the child holds the directory: while it recovers the log the last one left
-                    await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(1))
-                            .until(() -> lockHolder(dir) == child.pid() || !child.isAlive());
+                    child.awaitOrDeath(Duration.ofSeconds(60), Duration.ofMillis(1),
+                            () -> lockHolder(dir) == child.pid());
                 } else if (moment == 2) {
-                    awaitChild(child, stdout, Acks::ready);
+                    child.awaitAcks(Duration.ofSeconds(60), Acks::ready);
                 } else {
-                    awaitChild(child, stdout, a -> a.count() >= killAfter);
+                    child.awaitAcks(Duration.ofSeconds(60), a -> a.count() >= killAfter);
                 }
             } finally {
-                child.destroyForcibly();
-                child.waitFor();
+                child.kill();
             }
             assertThat(child.exitValue()).as("round %d: exit status; the writer should have been killed, stderr: %s",
                     round, Files.readString(stderr)).isEqualTo(128 + 9);
-            Acks acks = Acks.read(stdout);
+            Acks acks = child.acks();
             long lastAcked = Math.max(recovered.counter(), acks.last());
             acknowledged += acks.count();
             killedInRecovery += moment == 1 && round > 0 && !acks.ready() ? 1 : 0;
@@ -123,12 +118,6 @@ class KillNineRecoveryTest {
         return false;
     }
 
-    /** Waits until the child printed what {@code condition} asks for, or died. */
-    private static void awaitChild(Process child, Path stdout, Predicate<Acks> condition) {
-        await().atMost(Duration.ofSeconds(60)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
-                .until(() -> condition.test(Acks.read(stdout)) || !child.isAlive());
-    }
-
     /** The process id written into the directory's lock file by its last holder, or -1. */
     private static long lockHolder(Path dir) {
         try {
@@ -146,37 +135,6 @@ class KillNineRecoveryTest {
             return Bank.read(space.getDatabase(Bank.DATABASE));
         } catch (RuntimeException e) {
             throw new AssertionError("round " + round + ": reopening " + dir + " after kill -9 threw " + e, e);
-        }
-    }
-
-    private static String javaCommand() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    /** What the child printed so far (complete lines only): {@code ready}, then one acknowledged counter per line. */
-    private record Acks(boolean ready, int count, long last) {
-
-        static Acks read(Path stdout) {
-            String text;
-            try {
-                text = Files.exists(stdout) ? Files.readString(stdout, StandardCharsets.US_ASCII) : "";
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            boolean ready = false;
-            int count = 0;
-            long last = 0;
-            int from = 0;
-            for (int nl; (nl = text.indexOf('\n', from)) >= 0; from = nl + 1) {
-                String line = text.substring(from, nl).trim();
-                if (line.equals("ready")) {
-                    ready = true;
-                } else if (!line.isEmpty()) {
-                    last = Long.parseLong(line);
-                    count++;
-                }
-            }
-            return new Acks(ready, count, last);
         }
     }
 }

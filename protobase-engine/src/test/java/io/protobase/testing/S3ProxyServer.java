@@ -1,5 +1,6 @@
-package io.protobase.storage.cloud;
+package io.protobase.testing;
 
+import io.protobase.storage.cloud.MockS3Client;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -9,6 +10,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CreateBucketRequest;
 
 import java.io.IOException;
@@ -20,8 +22,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * An S3-compatible server in this JVM (S3Proxy on an in-memory blob store), on a fixed loopback
  * port so it can be stopped and started again with its data, to simulate an outage. Tests share one
- * per class. Its conditional writes are checked but not atomic under races (two concurrent
- * {@code If-None-Match} PUTs of one key can both succeed; docs/testing.md): race tests use {@link MockS3Client}.
+ * per class ({@link S3ProxyBucket}). Its conditional writes are checked but not atomic under races
+ * (two concurrent {@code If-None-Match} PUTs of one key can both succeed; docs/testing.md): race
+ * tests use {@link MockS3Client}.
  */
 public final class S3ProxyServer implements AutoCloseable {
 
@@ -91,11 +94,17 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** A client for this server; short timeouts so an outage is noticed quickly. */
     public S3Client client() {
-        return S3Client.builder().endpointOverride(endpoint()).forcePathStyle(true).region(Region.US_EAST_1)
+        return clientBuilder(endpoint()).overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(20))).build();
+    }
+
+    /**
+     * A client builder for the server at {@code endpoint} (path-style, its region and credentials),
+     * for a child JVM that knows only the endpoint or a test that configures retries itself.
+     */
+    public static S3ClientBuilder clientBuilder(URI endpoint) {
+        return S3Client.builder().endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
-                SECRET_KEY)))
-                .overrideConfiguration(o -> o.apiCallTimeout(Duration.ofSeconds(20)))
-                .build();
+                SECRET_KEY)));
     }
 
     /** Creates a new, empty bucket and returns its name. */
