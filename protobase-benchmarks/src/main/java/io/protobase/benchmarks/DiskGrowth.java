@@ -40,7 +40,9 @@ import java.util.stream.Stream;
  *       0.5, 1 MiB of dead bytes, 8 MiB per second; the compactor also runs whenever commits have written a
  *       quarter of the live size), so the figure is the space a store with default settings takes; the size
  *       while still open, at the end of the commits, is printed too; {@code retention=0s} (default
- *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;</li>
+ *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;
+ *       {@code fsync=commit} (with compaction only) commits at the rate durable commits reach, where the
+ *       compactor competes with a slower writer;</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
  *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
@@ -53,7 +55,10 @@ import java.util.stream.Stream;
  *   <li>{@code cloud}: a {@code CloudFileStorage} (defaults: {@code durability=async}, 5 s upload interval,
  *       5 MiB objects; its local log fsyncs every commit) against S3Proxy in this JVM ({@link CloudS3}, an
  *       in-memory bucket, so its bytes live on this JVM's heap); the objects and bytes under the store's prefix
- *       once it is closed (close uploads everything), and the bytes of its local cache directory.</li>
+ *       once it is closed (close uploads everything), and the bytes of its local cache directory. With
+ *       {@code compaction=30s} the commits run with the background compactor as above, then the run waits out
+ *       {@code gcGrace} (default {@code 1h}: give a short one, such as {@code 5s}) and collects garbage once, so
+ *       that the bucket holds what it settles at once the chunks released by compaction are deleted.</li>
  * </ul>
  * The time per commit is printed, so that a run with fewer commits than the target (1,000,000) can be
  * extrapolated (ProtoBase's growth is linear while nothing is reclaimed; MVStore's is not, it reuses space). The
@@ -63,9 +68,9 @@ import java.util.stream.Stream;
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     [size=100000] [commits=1000000] [engines=protobase,mvstore] [mvstoreModes=commit,auto] \
- *     [compaction=0s] [retention=1m]
+ *     [compaction=0s] [retention=1m] [fsync=none]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
- *     commits=100000 engines=cloud
+ *     commits=100000 engines=cloud [compaction=30s gcGrace=5s]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
@@ -121,6 +126,8 @@ public final class DiskGrowth {
         defaults.put("mvstoreModes", "commit,auto");
         defaults.put("compaction", "0s");
         defaults.put("retention", "1m");
+        defaults.put("gcGrace", "1h");
+        defaults.put("fsync", "none");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -145,13 +152,14 @@ public final class DiskGrowth {
                 + "under %s)%n", a.describe(), FileStores.baseDir());
         for (String engine : engines) {
             switch (engine) {
-                case "protobase" -> protobase(plan, compaction, retention);
+                case "protobase" -> protobase(plan, compaction, retention,
+                        FsyncPolicy.valueOf(a.string("fsync").toUpperCase(Locale.ROOT)));
                 case "mvstore" -> {
                     for (String mode : mvstoreModes) {
                         mvstore(plan, "commit".equals(mode));
                     }
                 }
-                default -> cloud(plan);
+                default -> cloud(plan, compaction, retention, duration(a, "gcGrace"));
             }
         }
     }
@@ -164,7 +172,7 @@ public final class DiskGrowth {
         return d;
     }
 
-    private static void protobase(Plan plan, Duration compaction, Duration retention) {
+    private static void protobase(Plan plan, Duration compaction, Duration retention, FsyncPolicy fsync) {
         Path dir = FileStores.newDir("protobase-growth-");
         Path fresh = FileStores.newDir("protobase-growth-fresh-");
         try {
@@ -177,7 +185,7 @@ public final class DiskGrowth {
                 }
             } else {
                 StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir),
-                        StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE));
+                        StandaloneFileStorage.Options.defaults().withFsync(fsync));
                 try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
                         .compactionInterval(compaction).build()) {
                     nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
@@ -200,7 +208,8 @@ public final class DiskGrowth {
                 load(plan, f.db);
             }
             long freshBytes = FileStores.bytesOnDisk(fresh);
-            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=none" + (compaction.isZero() ? ""
+            System.out.printf("ProtoBase (StandaloneFileStorage, fsync=" + fsync.name().toLowerCase(Locale.ROOT)
+                    + (compaction.isZero() ? ""
                     : ", compaction every " + compaction) + "): %,d bytes after the load, %,d after %,d "
                     + "commits (%,.0f bytes per commit; %s); a fresh load of the final content: %,d bytes; %.1f× the "
                     + "fresh store; %,.1f µs per commit%n", loaded, after, plan.commits(),
@@ -261,23 +270,40 @@ public final class DiskGrowth {
         }
     }
 
-    private static void cloud(Plan plan) {
+    private static void cloud(Plan plan, Duration compaction, Duration retention, Duration gcGrace) {
         Path dir = FileStores.newDir("protobase-cloud-growth-");
         try (CloudS3 s3 = new CloudS3()) {
             ObjectStore bucket = new S3ObjectStore(s3.client, CloudS3.BUCKET);
-            CloudFileStorage.Options options = CloudFileStorage.Options.defaults();
+            CloudFileStorage.Options options = CloudFileStorage.Options.defaults().withGcGrace(gcGrace);
             Bucket loaded;
             long nanos;
             long puts;
-            try (ObjectSpace space = CloudS3.space(s3.open("growth/", dir.resolve("cache"), options))) {
+            CloudFileStorage storage = s3.open("growth/", dir.resolve("cache"), options);
+            try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
+                    .compactionInterval(compaction).build()) {
                 Database db = space.getDatabase(Dataset.NAME);
                 CloudS3.load(db, plan.size());
-                ((CloudFileStorage) space.storage()).uploadNow();
+                storage.uploadNow();
                 loaded = Bucket.of(bucket, "growth/");
-                long puts0 = ((CloudFileStorage) space.storage()).putRequests();
+                long puts0 = storage.putRequests();
                 nanos = commit(plan, db, "Cloud");
+                if (!compaction.isZero()) {
+                    storage.uploadNow();
+                    System.out.printf("Cloud at the end of the commits: the bucket holds %s; waiting out the gc-grace "
+                            + "of %s for the chunks compaction released%n", Bucket.of(bucket, "growth/"), gcGrace);
+                    try {
+                        Thread.sleep(gcGrace.toMillis() + 100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    storage.collectGarbageNow();
+                    ObjectSpace.Statistics st = space.statistics();
+                    System.out.printf("Cloud background compaction every %s, history retention %s: %,d runs, %,d "
+                            + "segments released%n", compaction, retention, st.compactions(),
+                            st.compactionSegmentsReleased());
+                }
                 space.close();
-                puts = ((CloudFileStorage) space.storage()).putRequests() - puts0;
+                puts = storage.putRequests() - puts0;
             }
             Bucket after = Bucket.of(bucket, "growth/");
             long cache = FileStores.bytesOnDisk(dir.resolve("cache"));
