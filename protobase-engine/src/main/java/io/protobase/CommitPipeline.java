@@ -1,9 +1,9 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.PendingRoot;

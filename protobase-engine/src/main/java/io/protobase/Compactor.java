@@ -1,6 +1,6 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;

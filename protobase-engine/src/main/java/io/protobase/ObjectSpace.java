@@ -1,8 +1,8 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
@@ -113,7 +113,7 @@ public final class ObjectSpace implements AutoCloseable {
         ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
         // keeps commits from referencing released atoms; none is needed when the storage releases nothing
         ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
-        this.store = new AtomStore(references == null ? storage : references.recording(storage), b.cacheBytes);
+        this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
                 b.compactionInterval, b.compactionBytesPerSecond);

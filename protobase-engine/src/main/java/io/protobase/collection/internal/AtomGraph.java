@@ -1,4 +1,4 @@
-package io.protobase.collection;
+package io.protobase.collection.internal;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
@@ -673,8 +673,8 @@ public final class AtomGraph {
                 }
                 TreeKind tree = TreeKind.values()[k];
                 int size = r.readCount(1);
-                if (size == 0 || size > Node.MAX + 1) {
-                    throw r.corrupt("node size " + size + " outside 1.." + (Node.MAX + 1));
+                if (size == 0 || size > TreeKind.MAX_NODE_ENTRIES + 1) {
+                    throw r.corrupt("node size " + size + " outside 1.." + (TreeKind.MAX_NODE_ENTRIES + 1));
                 }
                 todo = new int[size * 4 + 16]; // at most a value and three key items per entry
                 for (int i = size - 1; i >= 0; i--) {
