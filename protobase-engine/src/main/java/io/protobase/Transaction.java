@@ -252,7 +252,8 @@ public final class Transaction implements AutoCloseable {
         stopRunning();
         database.space().retention().unpin(this);
         state = finalState;
-        database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
+        database.space().openTransactions()
+                .ended(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }
 
     /** Aborts unless committed. */
