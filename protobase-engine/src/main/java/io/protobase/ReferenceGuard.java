@@ -122,7 +122,7 @@ final class ReferenceGuard {
         try {
             graph.requireWhole(refs, values, known::contains);
         } catch (CorruptionException e) {
-            throw new StaleReferenceException(named, e);
+            throw new StaleReferenceException(String.valueOf(named), e);
         }
     }
 
