@@ -131,7 +131,7 @@ class AtomGraphTest {
         Object original = store.readRecord(root);
         MemoryStorage target = new MemoryStorage();
 
-        AtomGraph.Copy copy = graph.copyTo(target);
+        AtomCopy copy = graph.copyTo(target);
         AtomPointer copied = copy.copy(root);
 
         assertThat(copy.atoms()).isEqualTo(storage.pushed.size());
@@ -164,7 +164,7 @@ class AtomGraphTest {
         AtomPointer b = store.writeRecord(DbObject.of("d", shared.setAt(0, "changed")));
         MemoryStorage target = new MemoryStorage();
 
-        AtomGraph.Copy copy = graph.copyTo(target);
+        AtomCopy copy = graph.copyTo(target);
         copy.copy(a);
         long afterFirst = copy.atoms();
         copy.copy(b);
@@ -247,7 +247,7 @@ class AtomGraphTest {
         segmentedGraph.forEachReachable(List.of(root), Set.of(), (p, size) -> before.add(p));
         long moving = before.stream().mapToLong(AtomPointer::segmentId).min().orElseThrow();
 
-        AtomGraph.Relocation relocation = segmentedGraph.relocate(id -> id == moving);
+        AtomRelocation relocation = segmentedGraph.relocate(id -> id == moving);
         AtomPointer moved = relocation.relocate(root);
 
         Set<AtomPointer> after = new java.util.HashSet<>();
@@ -270,7 +270,7 @@ class AtomGraphTest {
         }
         AtomPointer first = store.writeRecord(DbObject.of("d", d));
         AtomPointer second = store.writeRecord(DbObject.of("d", d.setAt(5, "changed")));
-        AtomGraph.Relocation relocation = graph.relocate(id -> true);
+        AtomRelocation relocation = graph.relocate(id -> true);
         relocation.relocate(first);
         long afterFirst = relocation.atoms();
         int pushedBefore = storage.pushed.size();
@@ -289,7 +289,7 @@ class AtomGraphTest {
         AtomPointer root = richRecord();
         int pushed = storage.pushed.size();
 
-        AtomGraph.Relocation relocation = graph.relocate(id -> false);
+        AtomRelocation relocation = graph.relocate(id -> false);
 
         assertThat(relocation.relocate(root)).isEqualTo(root);
         assertThat(relocation.atoms()).isZero();
