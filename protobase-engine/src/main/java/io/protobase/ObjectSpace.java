@@ -45,8 +45,9 @@ import java.util.function.UnaryOperator;
  * wait for the running ones before closing (graceful shutdown), and tells
  * {@link TransactionListener}s how each one ended (metrics). It also keeps, per thread, the
  * transaction an integration layer bound for a database ({@link Database#bind}), so application
- * code reaches it with {@link Database#currentTransaction()}. This class is the facade: the catalog
- * of databases and the public API; each of those jobs has a package-private class of its own.
+ * code reaches it with {@link Database#currentTransaction()}. This class is the facade (the public
+ * API and the catalog of databases): the counting lives in {@code OpenTransactions}, the bindings in
+ * {@code ThreadBindings}, commits in {@code CommitPipeline}.
  *
  * <p>Thread-safe. Closing the space closes the storage.
  */

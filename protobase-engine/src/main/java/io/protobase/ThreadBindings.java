@@ -9,8 +9,8 @@ import java.util.Map;
  * two databases of the space at once.
  *
  * <p>The per-thread map is dropped as soon as it is empty: a pooled thread that served a transaction
- * keeps nothing of the space alive. The binder owns the transaction and unbinds it (the Spring
- * transaction manager does, in a {@code finally}); this class never ends one.
+ * keeps nothing of the space alive. The binder owns the transaction and unbinds it when it ends
+ * (the Spring transaction manager does, on completion); this class never ends one.
  */
 final class ThreadBindings {
 

@@ -22,7 +22,7 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.members;
 
 /**
  * What an application sees in {@code io.protobase.collection}: the collections, the record type and
- * their nested builders and views, and nothing of the engine's plumbing, which lives in
+ * their builders, and nothing of the engine's plumbing, which lives in
  * {@code io.protobase.collection.internal} and is not API.
  */
 class CollectionApiTest {
