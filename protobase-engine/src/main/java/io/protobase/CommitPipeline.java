@@ -1,9 +1,9 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
+import io.protobase.collection.internal.AtomRelocation;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.PendingRoot;
@@ -398,7 +398,7 @@ final class CommitPipeline {
      *
      * @return the version published, or the current one when nothing needed moving
      */
-    SpaceState publishRelocated(AtomGraph.Relocation relocation) {
+    SpaceState publishRelocated(AtomRelocation relocation) {
         for (int attempt = 0; ; attempt++) {
             boolean rewriteUnderMutex = attempt >= 3;
             SpaceState base = null;
@@ -439,7 +439,7 @@ final class CommitPipeline {
     }
 
     /** The catalog of {@code base} with its atoms relocated, or {@code null} when none moved. */
-    private Dictionary relocatedCatalog(SpaceState base, AtomGraph.Relocation relocation) {
+    private Dictionary relocatedCatalog(SpaceState base, AtomRelocation relocation) {
         byte[] before = store.encodeValue(DbObject.of("catalog", base.catalog()));
         byte[] after = relocation.relocateIn(before);
         if (Arrays.equals(before, after)) {

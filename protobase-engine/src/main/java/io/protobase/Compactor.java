@@ -1,6 +1,7 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.AtomRelocation;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
@@ -274,7 +275,7 @@ final class Compactor {
             budget -= liveBytes;
             ids.add(s.id());
         }
-        AtomGraph.Relocation relocation = graph.relocate(ids::contains);
+        AtomRelocation relocation = graph.relocate(ids::contains);
         SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
         long[] releasedBytes = {0};
         List<Long> released = release(releasedBytes);

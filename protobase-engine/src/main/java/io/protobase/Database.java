@@ -173,7 +173,7 @@ public final class Database {
      * @throws TransactionStateException when none is bound (outside a transactional method)
      */
     public Transaction currentTransaction() {
-        Transaction tx = pinned == null ? space.boundTransaction(name) : null;
+        Transaction tx = pinned == null ? space.threadBindings().bound(name) : null;
         if (tx == null) {
             throw new TransactionStateException("No transaction on database '" + name + "' is bound to thread '"
                     + Thread.currentThread().getName() + "'" + (pinned != null ? " (this is a historical view)" : "")
@@ -190,7 +190,7 @@ public final class Database {
      *         historical view
      */
     public boolean hasCurrentTransaction() {
-        return pinned == null && space.boundTransaction(name) != null;
+        return pinned == null && space.threadBindings().bound(name) != null;
     }
 
     /**
@@ -215,12 +215,12 @@ public final class Database {
             throw new TransactionStateException("Cannot bind a " + tx.state().name().toLowerCase()
                     + " transaction to database '" + name + "'; start a new one");
         }
-        Transaction existing = space.boundTransaction(name);
+        Transaction existing = space.threadBindings().bound(name);
         if (existing != null && existing != tx) {
             throw new TransactionStateException("Another transaction on database '" + name
                     + "' is already bound to this thread; unbind it first (suspend) before binding a new one");
         }
-        space.bind(name, tx);
+        space.threadBindings().bind(name, tx);
     }
 
     /**
@@ -229,7 +229,7 @@ public final class Database {
      * @return the transaction that was bound, or {@code null} if none was (always for a historical view)
      */
     public Transaction unbind() {
-        return pinned == null ? space.unbind(name) : null;
+        return pinned == null ? space.threadBindings().unbind(name) : null;
     }
 
     /**

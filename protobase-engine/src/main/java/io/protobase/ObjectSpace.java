@@ -1,8 +1,8 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
@@ -14,12 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
@@ -50,7 +45,9 @@ import java.util.function.UnaryOperator;
  * wait for the running ones before closing (graceful shutdown), and tells
  * {@link TransactionListener}s how each one ended (metrics). It also keeps, per thread, the
  * transaction an integration layer bound for a database ({@link Database#bind}), so application
- * code reaches it with {@link Database#currentTransaction()}.
+ * code reaches it with {@link Database#currentTransaction()}. This class is the facade (the public
+ * API and the catalog of databases): the counting lives in {@code OpenTransactions}, the bindings in
+ * {@code ThreadBindings}, commits in {@code CommitPipeline}.
  *
  * <p>Thread-safe. Closing the space closes the storage.
  */
@@ -98,11 +95,10 @@ public final class ObjectSpace implements AutoCloseable {
     /** {@code null} when the storage cannot release segments. */
     private final Compactor compactor;
     private final LongAdder conflicts = new LongAdder();
-    private final AtomicInteger activeTransactions = new AtomicInteger();
-    private final Object drained = new Object();
-    private final List<TransactionListener> listeners = new CopyOnWriteArrayList<>();
-    private final ThreadLocal<Map<String, Transaction>> bound = new ThreadLocal<>();
-    private volatile boolean closing;
+    /** Counted for a graceful close, reported to the listeners as they end. */
+    private final OpenTransactions openTransactions = new OpenTransactions();
+    /** The transactions integration layers bound to threads. */
+    private final ThreadBindings threadBindings = new ThreadBindings();
     private volatile boolean closed;
 
     /**
@@ -121,7 +117,7 @@ public final class ObjectSpace implements AutoCloseable {
         ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
         // keeps commits from referencing released atoms; none is needed when the storage releases nothing
         ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
-        this.store = new AtomStore(references == null ? storage : references.recording(storage), b.cacheBytes);
+        this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;
         this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
@@ -140,7 +136,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
                 new AtomGraph(storage), store::bytesWritten, b.compactionLiveFraction, b.compactionMinDeadBytes);
         if (compactor != null && !b.compactionInterval.isZero()) {
-            compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, () -> closing);
+            compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, openTransactions::isClosing);
             pipeline.onPublished(compactor::published);
         }
     }
@@ -669,7 +665,7 @@ public final class ObjectSpace implements AutoCloseable {
     /** Closes the storage; idempotent. Transactions still open fail on their next access. */
     @Override
     public void close() {
-        closing = true;
+        openTransactions.startClosing();
         stopCompactor();
         if (!closed) {
             closed = true;
@@ -687,9 +683,9 @@ public final class ObjectSpace implements AutoCloseable {
      * @return {@code true} when every running transaction ended within the timeout
      */
     public boolean close(Duration timeout) {
-        closing = true;
+        openTransactions.startClosing();
         stopCompactor();
-        boolean allEnded = awaitNoActiveTransactions(timeout);
+        boolean allEnded = openTransactions.awaitNone(timeout);
         if (!closed) {
             try {
                 storage.flush();
@@ -709,39 +705,13 @@ public final class ObjectSpace implements AutoCloseable {
         }
     }
 
-    private boolean awaitNoActiveTransactions(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        boolean interrupted = false;
-        try {
-            synchronized (drained) {
-                while (activeTransactions.get() > 0) {
-                    long left = deadline - System.nanoTime();
-                    if (left <= 0) {
-                        return false;
-                    }
-                    try {
-                        TimeUnit.NANOSECONDS.timedWait(drained, left);
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                        return false;
-                    }
-                }
-                return true;
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
     /**
      * Transactions started and not yet committed, aborted or failed.
      *
      * @return the number of running transactions
      */
     public int activeTransactions() {
-        return activeTransactions.get();
+        return openTransactions.active();
     }
 
     /**
@@ -750,7 +720,7 @@ public final class ObjectSpace implements AutoCloseable {
      * @return {@code true} once closing has started
      */
     public boolean isClosing() {
-        return closing;
+        return openTransactions.isClosing();
     }
 
     /**
@@ -768,7 +738,7 @@ public final class ObjectSpace implements AutoCloseable {
      * @param listener the listener, not {@code null}
      */
     public void addTransactionListener(TransactionListener listener) {
-        listeners.add(Objects.requireNonNull(listener, "listener"));
+        openTransactions.addListener(Objects.requireNonNull(listener, "listener"));
     }
 
     /**
@@ -777,7 +747,7 @@ public final class ObjectSpace implements AutoCloseable {
      * @param listener the listener to remove
      */
     public void removeTransactionListener(TransactionListener listener) {
-        listeners.remove(listener);
+        openTransactions.removeListener(listener);
     }
 
     // ------------------------------------------------------------------ engine internals
@@ -787,60 +757,21 @@ public final class ObjectSpace implements AutoCloseable {
      * running writer for the group commit delay (then {@link CommitPipeline#writerStopped} must follow once).
      */
     boolean transactionStarted(boolean readOnly) {
-        activeTransactions.incrementAndGet();
-        if (closing) {
-            transactionGone();
+        if (!openTransactions.admit()) {
             throw new StorageClosedException("The object space on " + storage.describe()
                     + (closed ? " is closed" : " is shutting down") + "; no new transactions are accepted");
         }
         return pipeline.writerStarted(readOnly);
     }
 
-    /** Called once per transaction when it leaves the active state. */
-    void transactionEnded(TransactionEvent event) {
-        transactionGone();
-        for (TransactionListener l : listeners) {
-            try {
-                l.transactionEnded(event);
-            } catch (RuntimeException e) {
-                LOG.warn("Transaction listener {} failed on {}; the transaction's outcome is unaffected", l, event, e);
-            }
-        }
+    /** The running transactions: where each reports that it ended. */
+    OpenTransactions openTransactions() {
+        return openTransactions;
     }
 
-    private void transactionGone() {
-        if (activeTransactions.decrementAndGet() == 0 && closing) {
-            synchronized (drained) {
-                drained.notifyAll();
-            }
-        }
-    }
-
-    /** The transaction bound to the calling thread for database {@code name}, or {@code null}. */
-    Transaction boundTransaction(String name) {
-        Map<String, Transaction> map = bound.get();
-        return map == null ? null : map.get(name);
-    }
-
-    void bind(String name, Transaction tx) {
-        Map<String, Transaction> map = bound.get();
-        if (map == null) {
-            map = new HashMap<>(4);
-            bound.set(map);
-        }
-        map.put(name, tx);
-    }
-
-    Transaction unbind(String name) {
-        Map<String, Transaction> map = bound.get();
-        if (map == null) {
-            return null;
-        }
-        Transaction tx = map.remove(name);
-        if (map.isEmpty()) {
-            bound.remove();
-        }
-        return tx;
+    /** The transactions bound to threads, for {@link Database#currentTransaction()}. */
+    ThreadBindings threadBindings() {
+        return threadBindings;
     }
 
     AtomStore store() {

@@ -1,7 +1,8 @@
 package io.protobase;
 
-import io.protobase.collection.AtomGraph;
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomCopy;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SharedStorage;
@@ -75,7 +76,7 @@ final class OnlineBackup {
         try {
             Files.createDirectories(parent);
             Files.createDirectory(partial);
-            AtomGraph.Copy copy;
+            AtomCopy copy;
             try (StandaloneFileStorage out = new StandaloneFileStorage(new FileBlockProvider(partial))) {
                 copy = copyInto(out, versions);
             }
@@ -115,12 +116,12 @@ final class OnlineBackup {
         return result(null, versions, copyInto(target, versions), start);
     }
 
-    private AtomGraph.Copy copyInto(SharedStorage out, List<SpaceState> versions) {
+    private AtomCopy copyInto(SharedStorage out, List<SpaceState> versions) {
         if (out.readRoot() != null) {
             throw new BackupException("Cannot copy " + sourceName + " into " + out.describe() + ": it already holds "
                     + "data (it has a root). Copy into a new, empty storage (for S3, a new prefix)");
         }
-        AtomGraph.Copy copy = new AtomGraph(store.storage()).copyTo(out);
+        AtomCopy copy = new AtomGraph(store.storage()).copyTo(out);
         AtomPointer newest = copyVersions(copy, versions);
         if (newest != null) {
             try (CommitLock lock = out.acquireCommitLock(LOCK_TIMEOUT)) {
@@ -133,7 +134,7 @@ final class OnlineBackup {
         return copy;
     }
 
-    private static BackupResult result(Path dir, List<SpaceState> versions, AtomGraph.Copy copy, long startNanos) {
+    private static BackupResult result(Path dir, List<SpaceState> versions, AtomCopy copy, long startNanos) {
         SpaceState newest = versions.isEmpty() ? SpaceState.initial() : versions.get(0);
         return new BackupResult(dir, newest.sequence(), newest.pointer() == null ? null : newest.createdAt(),
                 versions.size(), copy.atoms(), copy.bytes(), Duration.ofNanos(System.nanoTime() - startNanos));
@@ -143,7 +144,7 @@ final class OnlineBackup {
      * Copies each version, oldest first, as its space root record keeping only the history links
      * to versions also copied, so that the backup's history ends at the oldest one.
      */
-    private AtomPointer copyVersions(AtomGraph.Copy copy, List<SpaceState> newestFirst) {
+    private AtomPointer copyVersions(AtomCopy copy, List<SpaceState> newestFirst) {
         Set<AtomPointer> included = new HashSet<>();
         newestFirst.forEach(s -> included.add(s.pointer()));
         List<SpaceState> oldestFirst = new ArrayList<>(newestFirst);

@@ -1,7 +1,7 @@
 package io.protobase;
 
 import io.protobase.codec.OutOfLineReference;
-import io.protobase.collection.AtomGraph;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SegmentReclaimer;
@@ -122,7 +122,7 @@ final class ReferenceGuard {
         try {
             graph.requireWhole(refs, values, known::contains);
         } catch (CorruptionException e) {
-            throw new StaleReferenceException(named, e);
+            throw new StaleReferenceException(String.valueOf(named), e);
         }
     }
 

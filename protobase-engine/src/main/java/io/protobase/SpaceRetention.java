@@ -1,7 +1,7 @@
 package io.protobase;
 
 import io.protobase.codec.OutOfLineReference;
-import io.protobase.collection.AtomGraph;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 

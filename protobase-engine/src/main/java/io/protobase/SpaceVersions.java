@@ -2,8 +2,8 @@ package io.protobase;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.PendingRoot;
 import io.protobase.storage.SharedStorage;

@@ -1,9 +1,9 @@
 package io.protobase;
 
-import io.protobase.collection.AccessLog;
-import io.protobase.collection.AtomStore;
 import io.protobase.collection.Dictionary;
-import io.protobase.collection.Tracking;
+import io.protobase.collection.internal.AccessLog;
+import io.protobase.collection.internal.AtomStore;
+import io.protobase.collection.internal.Tracking;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -47,6 +47,7 @@ public final class Transaction implements AutoCloseable {
     }
 
     private static final Object REMOVED = new Object();
+    private static final Tracking TRACKING = Tracking.instance();
 
     private final Database database;
     private final SpaceState snapshot;
@@ -137,7 +138,7 @@ public final class Transaction implements AutoCloseable {
         if (a == null) {
             Object value = snapshotRoots.getAt(name);
             AccessLog log = new AccessLog(name);
-            Object handed = readOnly ? value : Tracking.track(value, log);
+            Object handed = readOnly ? value : TRACKING.track(value, log);
             a = new Access(log, handed, !(handed instanceof io.protobase.collection.ProtoCollection));
             accessed.put(name, a);
         }
@@ -187,7 +188,7 @@ public final class Transaction implements AutoCloseable {
     public void setRootObject(String name, Object value) {
         ensureWritable();
         Objects.requireNonNull(name, "root name");
-        staged.put(name, value == null ? REMOVED : Tracking.storableAsRoot(value, name));
+        staged.put(name, value == null ? REMOVED : TRACKING.storableAsRoot(value, name));
     }
 
     /**
@@ -251,7 +252,8 @@ public final class Transaction implements AutoCloseable {
         stopRunning();
         database.space().retention().unpin(this);
         state = finalState;
-        database.space().transactionEnded(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
+        database.space().openTransactions()
+                .ended(new TransactionEvent(database.name(), readOnly, outcome, took, failure));
     }
 
     /** Aborts unless committed. */
@@ -308,7 +310,7 @@ public final class Transaction implements AutoCloseable {
             if (latestRoots instanceof Dictionary roots && willRebase(e.getKey(), v, roots.getAt(e.getKey()))) {
                 continue;
             }
-            store.persist(Tracking.untracked(v));
+            store.persist(TRACKING.untracked(v));
         }
     }
 
@@ -316,7 +318,7 @@ public final class Transaction implements AutoCloseable {
     private boolean willRebase(String name, Object v, Object now) {
         Object before = snapshotRoots.getAt(name);
         Access a = accessed.get(name);
-        return a != null && !Tracking.same(before, now) && Tracking.derivesFrom(v, before, a.log);
+        return a != null && !TRACKING.same(before, now) && TRACKING.derivesFrom(v, before, a.log);
     }
 
     /**
@@ -332,17 +334,17 @@ public final class Transaction implements AutoCloseable {
         }
         Set<String> names = new LinkedHashSet<>(accessed.keySet());
         names.addAll(staged.keySet());
-        Dictionary.Builder roots = Tracking.rootsBuilder(freshRoots);
+        Dictionary.Builder roots = TRACKING.rootsBuilder(freshRoots);
         for (String name : names) {
             Object before = snapshotRoots.getAt(name);
             Object now = freshRoots.getAt(name);
-            boolean unchanged = Tracking.same(before, now);
+            boolean unchanged = TRACKING.same(before, now);
             Access a = accessed.get(name);
             if (!unchanged && a != null) {
                 if (a.valueRead) {
                     throw new ConflictException(dbName, name, null, "its value changed after it was read");
                 }
-                Tracking.Change change = Tracking.firstChange(before, now, a.log);
+                Tracking.Change change = TRACKING.firstChange(before, now, a.log);
                 if (change != null) {
                     throw new ConflictException(dbName, name, change.whole() ? null : change.key(),
                             change.whole() ? "the transaction depends on the whole collection, which changed"
@@ -353,16 +355,16 @@ public final class Transaction implements AutoCloseable {
                 Object v = staged.get(name);
                 if (v == REMOVED) {
                     roots.removeAt(name);
-                } else if (!unchanged && a != null && Tracking.derivesFrom(v, before, a.log)) {
+                } else if (!unchanged && a != null && TRACKING.derivesFrom(v, before, a.log)) {
                     if (now == null || now.getClass() != v.getClass()) {
                         throw new ConflictException(dbName, name, null,
                                 "the root was replaced by a value of another type by a concurrent commit");
                     }
-                    roots.setAt(name, Tracking.rebase(v, now));
+                    roots.setAt(name, TRACKING.rebase(v, now));
                     // the version written before the lock (if it was) is never published
                     database.space().store().retireUnpublished(v);
                 } else {
-                    roots.setAt(name, Tracking.untracked(v));
+                    roots.setAt(name, TRACKING.untracked(v));
                 }
             }
         }

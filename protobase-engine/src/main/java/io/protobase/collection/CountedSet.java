@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.TreeKind;
+
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Spliterator;

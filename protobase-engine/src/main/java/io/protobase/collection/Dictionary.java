@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.codec.ValueOrder;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.FieldPath;
 import io.protobase.index.FieldSource;
@@ -206,7 +208,7 @@ public final class Dictionary extends ProtoCollection
                     return false;
                 }
                 if (limit != null) {
-                    int cmp = TreeKind.SORTED.order.compare(c.key(), limit[0]);
+                    int cmp = ValueOrder.INSTANCE.compare(c.key(), limit[0]);
                     return inclusive ? cmp <= 0 : cmp < 0;
                 }
                 return true;

@@ -1,6 +1,7 @@
 package io.protobase.collection;
 
 import io.protobase.codec.ValueOrder;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.IndexException;
 

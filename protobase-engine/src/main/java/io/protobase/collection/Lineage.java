@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.AccessLog;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomPointer;
 
 import java.lang.invoke.MethodHandles;
@@ -22,8 +23,8 @@ import java.util.Arrays;
  */
 final class Node {
 
-    /** Maximum entries (leaf) or children (internal) per node. */
-    static final int MAX = 64;
+    /** Maximum entries (leaf) or children (internal) per node: the format's limit. */
+    static final int MAX = TreeKind.MAX_NODE_ENTRIES;
     /** Below this a node is merged with or refilled from a sibling on removal. */
     static final int MIN = 16;
     /**

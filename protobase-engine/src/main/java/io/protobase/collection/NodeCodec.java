@@ -4,12 +4,13 @@ import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
 
 import java.util.Arrays;
 
-import static io.protobase.collection.AtomStore.INLINE_LIMIT;
+import static io.protobase.collection.TreeStore.INLINE_LIMIT;
 
 /**
  * Encodes a {@link Node} into its atom and decodes it back ({@code docs/atom-format.md}): the tree
@@ -24,15 +25,15 @@ import static io.protobase.collection.AtomStore.INLINE_LIMIT;
  * collections are pointers, so that the cache's byte bound bounds what it retains.
  *
  * <p>Decoding reads keys at once (lookups search them) and leaves larger values encoded until read
- * ({@link EncodedValue}). One per {@link AtomStore}; thread-safe.
+ * ({@link EncodedValue}). One per {@link TreeStore}; thread-safe.
  */
 final class NodeCodec {
 
-    private final AtomStore store;
+    private final TreeStore store;
     private final ValueCodec values;
     private final AtomCache<Object> cache;
 
-    NodeCodec(AtomStore store, ValueCodec values, AtomCache<Object> cache) {
+    NodeCodec(TreeStore store, ValueCodec values, AtomCache<Object> cache) {
         this.store = store;
         this.values = values;
         this.cache = cache;

@@ -11,7 +11,7 @@ import java.util.UUID;
  * Estimates how many bytes a node's entries encode to, without encoding them, so a node can split by
  * size ({@link Node#MAX_BYTES}) as well as by count. An estimate, not the encoding: strings count one
  * byte per character, varints their widest form for the type. A value above
- * {@link AtomStore#INLINE_LIMIT} counts as the reference that replaces it, and every walk stops once
+ * {@link TreeStore#INLINE_LIMIT} counts as the reference that replaces it, and every walk stops once
  * it passes the bound that matters, so estimating a huge value costs no more than a small one.
  */
 final class NodeSize {
@@ -48,8 +48,8 @@ final class NodeSize {
 
     /** A stored value as it will be written in a leaf or record: inline, or as a reference when large. */
     static int value(Object v) {
-        int b = estimate(v, AtomStore.INLINE_LIMIT + 1);
-        return b > AtomStore.INLINE_LIMIT ? REFERENCE : b;
+        int b = estimate(v, TreeStore.INLINE_LIMIT + 1);
+        return b > TreeStore.INLINE_LIMIT ? REFERENCE : b;
     }
 
     private static int key(Object k) {

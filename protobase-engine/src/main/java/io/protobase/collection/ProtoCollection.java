@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.CollectionLayer;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.IndexException;
 import io.protobase.index.SecondaryIndex;
@@ -16,12 +17,17 @@ import java.util.function.Consumer;
  * that edits its own new nodes in place for bulk work.
  *
  * <p>A collection read from a transaction root is <em>tracked</em>: lookups are recorded in the
- * transaction's {@link AccessLog} and changes are kept as logical operations, so the transaction
+ * transaction's log of reads and changes are kept as logical operations, so the transaction
  * can validate exactly what it read and replay what it wrote on top of a concurrent commit.
  * Collections built by the application are untracked until stored.
  */
 public abstract sealed class ProtoCollection
         permits Dictionary, HashDictionary, ProtoList, ProtoSet, CountedSet, RepeatedKeysDictionary {
+
+    static {
+        // the engine reaches this package's plumbing through the provider (see CollectionLayer)
+        CollectionLayer.install(new CollectionProvider());
+    }
 
     final Tree tree;
     final Lineage lineage;

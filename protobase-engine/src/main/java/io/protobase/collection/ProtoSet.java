@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.IndexedCollection;
 import io.protobase.index.SecondaryIndex;

@@ -1,5 +1,8 @@
 package io.protobase.collection;
 
+import io.protobase.codec.ValueOrder;
+import io.protobase.collection.internal.TreeKind;
+
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -123,7 +126,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
                     throw new NoSuchElementException();
                 }
                 Object k = ((PairKey) c.key()).key();
-                while (c.valid() && TreeKind.SORTED.order.compare(((PairKey) c.key()).key(), k) == 0) {
+                while (c.valid() && ValueOrder.INSTANCE.compare(((PairKey) c.key()).key(), k) == 0) {
                     c.next();
                 }
                 return Values.exposed(k);
@@ -166,7 +169,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
         return new Iterator<>() {
             @Override
             public boolean hasNext() {
-                return c.valid() && TreeKind.SORTED.order.compare(((PairKey) c.key()).key(), k) == 0;
+                return c.valid() && ValueOrder.INSTANCE.compare(((PairKey) c.key()).key(), k) == 0;
             }
 
             @Override
@@ -184,7 +187,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
 
     static boolean firstOf(TreeOps ops, Tree tree, Object k) {
         TreeCursor c = TreeCursor.atKey(ops, tree, PairKey.lowest(k), true);
-        return c.valid() && TreeKind.SORTED.order.compare(((PairKey) c.key()).key(), k) == 0;
+        return c.valid() && ValueOrder.INSTANCE.compare(((PairKey) c.key()).key(), k) == 0;
     }
 
     @Override
@@ -329,7 +332,7 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
             boolean had = false;
             while (true) {
                 TreeCursor c = TreeCursor.atKey(ops, tree, PairKey.lowest(k), true);
-                if (!c.valid() || TreeKind.SORTED.order.compare(((PairKey) c.key()).key(), k) != 0) {
+                if (!c.valid() || ValueOrder.INSTANCE.compare(((PairKey) c.key()).key(), k) != 0) {
                     break;
                 }
                 Object pk = c.key();

@@ -1,12 +1,13 @@
 package io.protobase.collection;
 
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomPointer;
 
 /**
  * The immutable handle of one B+tree: its root (a loaded {@link Node}, an {@link AtomPointer} not yet
  * loaded, or {@code null} when empty), its entry count, and the store that loads its nodes.
  */
-record Tree(TreeKind kind, Object root, long size, AtomStore store) {
+record Tree(TreeKind kind, Object root, long size, TreeStore store) {
 
     static Tree empty(TreeKind kind) {
         return new Tree(kind, null, 0, null);

@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.codec.ValueOrder;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomPointer;
 
 import java.util.Comparator;
@@ -12,7 +14,7 @@ import java.util.function.UnaryOperator;
  *
  * <p>Every change copies the nodes on the path from the root (path copying), except nodes owned by
  * the current edit {@code token}, which a builder changes in place. Nodes are always fully loaded
- * (through the {@link AtomStore} cache) before any structural decision is made.
+ * (through the {@link TreeStore} cache) before any structural decision is made.
  *
  * <p>A node splits when it holds more than {@link Node#MAX} entries or when its estimated encoding
  * ({@link NodeSize}) passes {@link Node#MAX_BYTES}: a leaf of large entries down to one entry per
@@ -31,7 +33,7 @@ final class TreeOps {
 
     private final TreeKind kind;
     private final Comparator<Object> order;
-    private final AtomStore store;
+    private final TreeStore store;
     private final Object token;
 
     // outputs of the recursive operations
@@ -40,11 +42,21 @@ final class TreeOps {
     /** While {@link #update} runs: the new value as a function of the old one (or of {@link #MISSING}). */
     private UnaryOperator<Object> remap;
 
-    TreeOps(TreeKind kind, AtomStore store, Object token) {
+    TreeOps(TreeKind kind, TreeStore store, Object token) {
         this.kind = kind;
-        this.order = kind.order;
+        this.order = order(kind);
         this.store = store;
         this.token = token;
+    }
+
+    /** How the keys of a tree of {@code kind} are ordered ({@code null}: positional, no keys). */
+    static Comparator<Object> order(TreeKind kind) {
+        return switch (kind) {
+            case SORTED -> ValueOrder.INSTANCE;
+            case HASHED, HASHED_SET -> HashedKey.ORDER;
+            case PAIRED -> PairKey.ORDER;
+            case POSITIONAL -> null;
+        };
     }
 
     Node node(Object slot) {

@@ -5,6 +5,8 @@ import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.OutOfLineValues;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
@@ -17,14 +19,14 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-import static io.protobase.collection.AtomStore.INLINE_LIMIT;
+import static io.protobase.collection.TreeStore.INLINE_LIMIT;
 
 /**
  * The values of the collection layer in the atom format ({@code docs/atom-format.md}): records, the
  * engine's collections (a header and the pointer to their saved tree), index declarations, and
  * references to values stored out of line. It plugs into the codec layer's {@link AtomWriter} and
  * {@link AtomReader} as their extension, in one of two encodings: <em>storing</em>, which saves the
- * trees of collections and moves values above {@link AtomStore#INLINE_LIMIT} out of line (pushing
+ * trees of collections and moves values above {@link TreeStore#INLINE_LIMIT} out of line (pushing
  * atoms), and <em>inline</em>, which writes every value in place and pushes nothing.
  *
  * <p>A leaf value or record attribute is a <em>slot</em> ({@link #writeSlot}): what is written there is
@@ -34,11 +36,11 @@ import static io.protobase.collection.AtomStore.INLINE_LIMIT;
  * value. Out-of-line values are loaded through the store's atom cache, keyed by their first chunk.
  *
  * <p>It also holds what decoding needs from the application: the enum types that constants may
- * decode to, and the functions of extractor indexes, by name. One per {@link AtomStore}; thread-safe.
+ * decode to, and the functions of extractor indexes, by name. One per {@link TreeStore}; thread-safe.
  */
 final class ValueCodec {
 
-    private final AtomStore store;
+    private final TreeStore store;
     /** Shared with the store: decoded nodes and out-of-line values ({@link LoadedValue}), by pointer. */
     private final AtomCache<Object> cache;
     /**
@@ -52,10 +54,10 @@ final class ValueCodec {
     private final Map<String, Function<Object, ?>> extractors = new ConcurrentHashMap<>();
     /** Encodes what is stored, moving large values out of line; and decodes every atom. */
     private final Encoding storingEncoding = new Encoding(true);
-    /** Encodes values inline only ({@link AtomStore#encodeValue}): no atom pushed as a side effect. */
+    /** Encodes values inline only ({@link TreeStore#encodeValue}): no atom pushed as a side effect. */
     private final Encoding inlineEncoding = new Encoding(false);
 
-    ValueCodec(AtomStore store, AtomCache<Object> cache) {
+    ValueCodec(TreeStore store, AtomCache<Object> cache) {
         this.store = store;
         this.cache = cache;
     }
@@ -114,7 +116,7 @@ final class ValueCodec {
 
     /**
      * Writes {@code v}, the value of a leaf entry or record attribute: inline, or, when its encoding
-     * exceeds {@link AtomStore#INLINE_LIMIT} and {@code storing}, as a reference to chunk atoms pushed now (or
+     * exceeds {@link TreeStore#INLINE_LIMIT} and {@code storing}, as a reference to chunk atoms pushed now (or
      * pushed before for the same value object). An encoded value of this codec is copied as it is,
      * unless it is a large value stored inline by a build without out-of-line values: that one moves
      * out of line the first time its node is rewritten.

@@ -1,12 +1,21 @@
 package io.protobase.architecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import io.protobase.ProtoBaseException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -15,9 +24,37 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  * {@code codec} (the byte format of values, pointers included), {@code index} (index definitions and
  * key extraction), {@code collection} (persistent collections over atoms), {@code query}, and the root
  * package (object space, databases, transactions, and the exceptions every layer may throw). Each
- * layer uses only the ones below it and the root package's exceptions.
+ * layer uses only the ones below it and the root package's exceptions, which use nothing of the
+ * engine but one another: a leaf under every layer, though they live in the package users import.
  */
 class LayeringTest {
+
+    /** The exceptions of the root package: a layer of their own, under all the others. */
+    private static final DescribedPredicate<JavaClass> ROOT_EXCEPTIONS = resideInAPackage("io.protobase")
+            .and(assignableTo(ProtoBaseException.class)).as("are exceptions of io.protobase");
+
+    /**
+     * The slices of the cycle check: each package under {@code io.protobase} with its subpackages, and
+     * the root package split in two, its exceptions and the rest.
+     */
+    private static final SliceAssignment LAYERS = new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass c) {
+            String pkg = c.getPackageName();
+            if (pkg.equals("io.protobase")) {
+                return SliceIdentifier.of(ROOT_EXCEPTIONS.test(c) ? "io.protobase exceptions" : "io.protobase");
+            }
+            if (pkg.startsWith("io.protobase.")) {
+                return SliceIdentifier.of("io.protobase." + pkg.substring("io.protobase.".length()).split("\\.")[0]);
+            }
+            return SliceIdentifier.ignore();
+        }
+
+        @Override
+        public String getDescription() {
+            return "the layers of the engine, the root package's exceptions apart";
+        }
+    };
 
     private static JavaClasses engine;
 
@@ -29,8 +66,37 @@ class LayeringTest {
     }
 
     @Test
-    void packagesOfTheEngineFormNoCycle() {
-        slices().matching("io.protobase.(*)..").should().beFreeOfCycles().check(engine);
+    void layersOfTheEngineFormNoCycleTheRootPackageIncluded() {
+        slices().assignedFrom(LAYERS).should().beFreeOfCycles().check(engine);
+    }
+
+    @Test
+    void lowerLayersUseNothingOfTheRootPackageButItsExceptions() {
+        noClasses().that().resideInAnyPackage("io.protobase.storage..", "io.protobase.codec..", "io.protobase.index..",
+                        "io.protobase.collection..")
+                .should().dependOnClassesThat(
+                        resideInAPackage("io.protobase").and(DescribedPredicate.not(ROOT_EXCEPTIONS))
+                                .as("reside in package 'io.protobase' and are not its exceptions"))
+                .because("the root package is the top layer; only its exceptions are the vocabulary of every layer")
+                .check(engine);
+    }
+
+    @Test
+    void theRootPackagesExceptionsUseNothingOfTheEngineButOneAnother() {
+        classes().that(ROOT_EXCEPTIONS)
+                .should().onlyDependOnClassesThat(resideOutsideOfPackage("io.protobase..").or(ROOT_EXCEPTIONS)
+                        .as("reside outside of the engine or are exceptions of io.protobase"))
+                .because("every layer throws them, so they must sit below every layer")
+                .check(engine);
+    }
+
+    @Test
+    void onlyTheRootPackageAndTheCollectionLayerUseTheInternalPackages() {
+        noClasses().that().resideOutsideOfPackages("io.protobase", "io.protobase.collection..")
+                .should().dependOnClassesThat().resideInAPackage("io.protobase..internal..")
+                .because("an internal package is the plumbing between the collection layer and the object space,"
+                        + " not API (see package-info)")
+                .check(engine);
     }
 
     @Test

@@ -6,6 +6,8 @@ import com.tngtech.archunit.core.domain.JavaFieldAccess;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.protobase.TransactionEvent;
+import io.protobase.TransactionListener;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -15,9 +17,10 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
 /**
  * Jobs that once braided into one class stay in the class that owns them: publishing the space root
- * is the commit pipeline's, what makes a tree node the atom it was saved as is the node's own, and in
- * the cloud storage the root object's ETag chain is the root-object writer's and deleting objects
- * is the garbage collector's.
+ * is the commit pipeline's, what makes a tree node the atom it was saved as is the node's own, the
+ * object space's bookkeeping of transactions (the ones bound to a thread, the ones running) is in
+ * classes of its own, not in the facade, and in the cloud storage the root object's ETag chain is the
+ * root-object writer's and deleting objects is the garbage collector's.
  */
 class SeparationOfJobsTest {
 
@@ -26,6 +29,9 @@ class SeparationOfJobsTest {
     private static final String OBJECT_STORE = "io.protobase.storage.cloud.ObjectStore";
     private static final String ROOT_OBJECT_WRITER = "io.protobase.storage.cloud.RootObjectWriter";
     private static final String CHUNK_COLLECTOR = "io.protobase.storage.cloud.ChunkCollector";
+    private static final String THREAD_BINDINGS = "io.protobase.ThreadBindings";
+    private static final String REFERENCE_GUARD = "io.protobase.ReferenceGuard";
+    private static final String OPEN_TRANSACTIONS = "io.protobase.OpenTransactions";
     /** The fields a node sets once it is saved or decoded ({@code Node.stored}). */
     private static final Set<String> STORED_STATE = Set.of("pointer", "atom", "offsets", "kindTag", "detachedVals",
             "weight", "base");
@@ -82,6 +88,16 @@ class SeparationOfJobsTest {
     }
 
     @Test
+    void onlyTheThreadBindingsKeepTransactionsPerThread() {
+        noClasses().that().resideInAPackage("io.protobase")
+                .and().haveNameNotMatching(withNested(THREAD_BINDINGS) + "|" + withNested(REFERENCE_GUARD))
+                .should().dependOnClassesThat().areAssignableTo(ThreadLocal.class)
+                .because("state per thread is either a transaction bound to it (ThreadBindings) or the context"
+                        + " of the commit it runs (ReferenceGuard); anything else per thread is a new job")
+                .check(engine);
+    }
+
+    @Test
     void onlyTheChunkCollectorDeletesObjectsFromTheBucket() {
         noClasses().that().doNotHaveFullyQualifiedName(CHUNK_COLLECTOR)
                 .and().areNotAssignableTo(OBJECT_STORE)
@@ -99,5 +115,18 @@ class SeparationOfJobsTest {
                 return call.getName().equals(name) && call.getTargetOwner().isAssignableTo(OBJECT_STORE);
             }
         };
+    }
+
+    @Test
+    void onlyTheOpenTransactionsTellTheListenersThatATransactionEnded() {
+        noClasses().that().doNotHaveFullyQualifiedName(OPEN_TRANSACTIONS)
+                .should().callMethod(TransactionListener.class, "transactionEnded", TransactionEvent.class)
+                .because("a transaction's end is counted for a graceful close and reported in one place")
+                .check(engine);
+    }
+
+    /** A pattern matching the class named {@code name} and the classes nested in it. */
+    private static String withNested(String name) {
+        return java.util.regex.Pattern.quote(name) + "(\\$.*)?";
     }
 }

@@ -2,7 +2,7 @@ package io.protobase.codec;
 
 import io.protobase.UnsupportedValueException;
 import io.protobase.codec.CodecArbitraries.Color;
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.ProtoList;
@@ -44,7 +44,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @PropertyDefaults(tries = 500)
 class AtomCodecProperties {
 
-    private final AtomStore store = new AtomStore(new MemoryStorage(), 1 << 20);
+    private final AtomStore store = AtomStore.create(new MemoryStorage(), 1 << 20);
 
     private Object roundTrip(Object value) {
         return store.decodeValue(store.encodeValue(value));
@@ -214,7 +214,7 @@ class AtomCodecProperties {
     @Example
     void enumConstantOfARegisteredTypeComesBackAsTheConstantInAnotherStore() {
         byte[] written = store.encodeValue(Color.GREEN);
-        AtomStore reader = new AtomStore(new MemoryStorage(), 1 << 20);
+        AtomStore reader = AtomStore.create(new MemoryStorage(), 1 << 20);
         reader.registerEnum(Color.class);
         assertThat(reader.decodeValue(written)).isSameAs(Color.GREEN);
     }
@@ -222,7 +222,7 @@ class AtomCodecProperties {
     @Example
     void enumConstantOfAnUnregisteredTypeComesBackAsEnumValueNamingItsBinaryName() {
         byte[] written = store.encodeValue(Color.GREEN);
-        AtomStore reader = new AtomStore(new MemoryStorage(), 1 << 20);
+        AtomStore reader = AtomStore.create(new MemoryStorage(), 1 << 20);
         assertThat(reader.decodeValue(written))
                 .isEqualTo(new EnumValue("io.protobase.codec.CodecArbitraries$Color", "GREEN"));
     }

@@ -2,7 +2,7 @@ package io.protobase.codec;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.CodecArbitraries.Color;
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.HashDictionary;
@@ -50,7 +50,7 @@ class AtomDecodingFuzzTest {
             Long.MIN_VALUE, Integer.MAX_VALUE - 8, Tags.MAX_ATOM_BYTES + 1L};
 
     private final MemoryStorage storage = new MemoryStorage();
-    private final AtomStore store = new AtomStore(storage, 1 << 20);
+    private final AtomStore store = AtomStore.create(storage, 1 << 20);
     private final Fuzz fuzz = new Fuzz();
 
     @Test
@@ -247,7 +247,7 @@ class AtomDecodingFuzzTest {
                 w.writeByte(1);
                 w.writePointer(damaged);
                 // a fresh store, so nothing is cached; the handle decodes lazily, firstKey loads the nodes
-                Dictionary d = (Dictionary) new AtomStore(storage, 1 << 20).decodeValue(w.toByteArray());
+                Dictionary d = (Dictionary) AtomStore.create(storage, 1 << 20).decodeValue(w.toByteArray());
                 // the damaged node, or the missing child it points to, is named
                 fuzz.run("atom ", d::firstKey);
                 inputs++;

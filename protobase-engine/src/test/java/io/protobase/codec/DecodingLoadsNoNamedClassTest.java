@@ -1,6 +1,6 @@
 package io.protobase.codec;
 
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.memory.MemoryStorage;
@@ -37,7 +37,7 @@ class DecodingLoadsNoNamedClassTest {
     @Test
     void decodingAnEnumNamingAnUnregisteredClassYieldsEnumValueWithoutLoadingIt() throws Exception {
         MemoryStorage storage = new MemoryStorage();
-        AtomStore store = new AtomStore(storage, 1 << 20);
+        AtomStore store = AtomStore.create(storage, 1 << 20);
         store.registerEnum(CodecArbitraries.Color.class); // an unrelated registered type is no way in
         Object written = List.of(new EnumValue(ENUM_NAME, "A"), new EnumValue(CLASS_NAME, "X"),
                 DbObject.of("kind", new EnumValue(ENUM_NAME, "B")));
@@ -52,7 +52,7 @@ class DecodingLoadsNoNamedClassTest {
             t.setContextClassLoader(contextLoader);
             try {
                 decoded.add(store.decodeValue(bytes));
-                decoded.add(new AtomStore(storage, 1 << 20).readRecord(record));
+                decoded.add(AtomStore.create(storage, 1 << 20).readRecord(record));
                 // ordering and hashing the decoded constants must not resolve them either
                 Object a = ((List<?>) decoded.get(0)).get(0);
                 ValueOrder.INSTANCE.compare(a, CodecArbitraries.Color.RED);

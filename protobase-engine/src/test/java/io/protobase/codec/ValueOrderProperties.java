@@ -1,7 +1,7 @@
 package io.protobase.codec;
 
 import io.protobase.codec.CodecArbitraries.Color;
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.memory.MemoryStorage;
@@ -80,7 +80,7 @@ class ValueOrderProperties {
 
     @Property(tries = 500)
     void compareIsReflexiveAcrossCopies(@ForAll("mixed") Object a) {
-        AtomStore store = new AtomStore(new MemoryStorage(), 1 << 16);
+        AtomStore store = AtomStore.create(new MemoryStorage(), 1 << 16);
         Object copy = store.decodeValue(store.encodeValue(a));
         assertThat(ORDER.compare(a, a)).isZero();
         assertThat(ORDER.compare(a, copy)).isZero();

@@ -81,7 +81,7 @@ class DictionaryProperties {
     }
 
     /**
-     * A string of up to 4 KB, above {@link AtomStore#INLINE_LIMIT} for most {@code i}: stored out of
+     * A string of up to 4 KB, above {@link TreeStore#INLINE_LIMIT} for most {@code i}: stored out of
      * line, as a value or as a record's attribute. Its content depends on {@code i}, so two differ.
      */
     static String large(int i) {

@@ -7,6 +7,8 @@ import io.protobase.codec.AtomWriter;
 import io.protobase.codec.StableHash;
 import io.protobase.codec.Tags;
 import io.protobase.codec.ValueOrder;
+import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
 import io.protobase.query.Field;
 import io.protobase.query.Query;
@@ -277,7 +279,7 @@ class OutOfLineValueTest {
     void oneKeyCommitAmongValuesJustBelowTheInlineLimitRewritesOneBoundedLeaf() {
         ObjectSpace space = new ObjectSpace(new MemoryStorage());
         Database db = space.getDatabase("db");
-        String value = "v".repeat(AtomStore.INLINE_LIMIT - 16);
+        String value = "v".repeat(TreeStore.INLINE_LIMIT - 16);
         db.write(tx -> {
             Dictionary.Builder b = Dictionary.builder();
             for (int i = 0; i < 2000; i++) {
@@ -343,7 +345,7 @@ class OutOfLineValueTest {
         w.writeValue("c");
         w.writeValue(2);
         AtomPointer leaf = storage.push(w.toByteArray());
-        AtomStore store = new AtomStore(storage, MIB);
+        TreeStore store = new TreeStore(storage, MIB);
         Dictionary d = new Dictionary(new Tree(TreeKind.SORTED, leaf, 3, store), null);
         assertThat((byte[]) d.getAt("a")).isEqualTo(old);
 
@@ -360,7 +362,7 @@ class OutOfLineValueTest {
         assertThat(rewrite).as("the first rewrite moves the value out of line").isBetween(600L * KIB, 604L * KIB);
         assertThat(next).as("later rewrites copy its reference").isLessThan(KIB);
         Dictionary reread = new Dictionary(new Tree(TreeKind.SORTED, third.tree.rootPointer(), 1,
-                new AtomStore(storage, MIB)), null);
+                new TreeStore(storage, MIB)), null);
         assertThat((byte[]) reread.getAt("a")).isEqualTo(old);
         assertThat(reread.count()).isEqualTo(1);
     }
@@ -427,7 +429,7 @@ class OutOfLineValueTest {
 
     @Test
     void referenceInAnAtomOfTheFirstFormatIsCorruption() {
-        AtomStore store = new AtomStore(new MemoryStorage(), MIB);
+        TreeStore store = new TreeStore(new MemoryStorage(), MIB);
         byte[] atom = {Tags.FIRST_VERSION, Tags.ATOM_RECORD, Tags.OUT_OF_LINE, 0, 5, 1, 0, 0};
 
         assertThatThrownBy(() -> store.decodeValue(atom)).isInstanceOf(CorruptionException.class)
@@ -436,7 +438,7 @@ class OutOfLineValueTest {
 
     @Test
     void atomOfANewerFormatIsRefusedAsWrittenByANewerVersion() {
-        AtomStore store = new AtomStore(new MemoryStorage(), MIB);
+        TreeStore store = new TreeStore(new MemoryStorage(), MIB);
         byte[] atom = {Tags.FORMAT_VERSION + 1, Tags.ATOM_RECORD, Tags.NULL};
 
         assertThatThrownBy(() -> store.decodeValue(atom)).isInstanceOf(CorruptionException.class)
@@ -451,7 +453,7 @@ class OutOfLineValueTest {
         w.writeOutOfLine(new io.protobase.codec.OutOfLineReference(0, 5, List.of(chunk)));
         byte[] atom = w.toByteArray();
 
-        assertThatThrownBy(() -> new AtomStore(storage, MIB).decodeValue(atom))
+        assertThatThrownBy(() -> new TreeStore(storage, MIB).decodeValue(atom))
                 .isInstanceOf(CorruptionException.class)
                 .hasMessageContaining("hold 3 bytes, the reference announces 5");
     }
@@ -459,7 +461,7 @@ class OutOfLineValueTest {
     @Test
     void referenceToSomethingOtherThanAChunkIsCorruption() {
         MemoryStorage storage = new MemoryStorage();
-        AtomStore store = new AtomStore(storage, MIB);
+        TreeStore store = new TreeStore(storage, MIB);
         AtomPointer record = store.writeRecord("not a chunk");
         AtomWriter w = new AtomWriter(null, 32).begin(Tags.ATOM_RECORD);
         w.writeOutOfLine(new io.protobase.codec.OutOfLineReference(0, 13, List.of(record)));

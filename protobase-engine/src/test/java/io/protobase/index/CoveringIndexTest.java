@@ -4,7 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.Transaction;
-import io.protobase.collection.AtomStore;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.HashDictionary;
@@ -180,7 +180,7 @@ class CoveringIndexTest {
 
     @Test
     void theKindByteOfAnIndexDeclarationCarriesTheCoveringBitPlainOnesAreWrittenAsBeforeAndUnknownBitsAreCorruption() {
-        AtomStore store = new AtomStore(new MemoryStorage(), 1 << 20);
+        AtomStore store = AtomStore.create(new MemoryStorage(), 1 << 20);
         Dictionary one = Dictionary.of(1, DbObject.of("c", "x"));
         // atom header (version, kind), tag 46, one index, its name "c", then the kind byte
         int kindAt = 6;

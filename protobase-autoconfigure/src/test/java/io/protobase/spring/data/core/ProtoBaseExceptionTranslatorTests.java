@@ -105,7 +105,7 @@ class ProtoBaseExceptionTranslatorTests {
                         InvalidDataAccessApiUsageException.class),
                 Arguments.of(new QueryException("unknown field"), InvalidDataAccessApiUsageException.class),
                 Arguments.of(new IndexException("duplicate index 'city'"), InvalidDataAccessApiUsageException.class),
-                Arguments.of(new StaleReferenceException(new AtomPointer(1, 2),
+                Arguments.of(new StaleReferenceException(new AtomPointer(1, 2).toString(),
                         new CorruptionException("segment 1 was released")), InvalidDataAccessApiUsageException.class));
     }
 

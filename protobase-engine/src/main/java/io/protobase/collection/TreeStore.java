@@ -4,6 +4,8 @@ import io.protobase.CorruptionException;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.AtomStore;
+import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
@@ -30,16 +32,16 @@ import java.util.concurrent.atomic.LongAdder;
  * and out-of-line values, {@link NodeCodec} tree nodes. This class binds them to the storage, the
  * cache and the counters, and keeps what the cache holds detached from the trees being built.
  *
- * <p>This is engine plumbing used by {@code ObjectSpace}, not application API.
+ * <p>The engine reaches it through {@link AtomStore}, which says what each operation promises.
  */
-public final class AtomStore {
+final class TreeStore implements AtomStore {
 
     /**
      * Above this many encoded bytes a leaf value or record attribute is stored out of line. A node of
      * {@link Node#MIN} entries of values just below the limit then still fits {@link Node#MAX_BYTES};
      * a reference costs about 20 bytes and one more read, under 2 % of a value it replaces.
      */
-    public static final int INLINE_LIMIT = Node.MAX_BYTES / Node.MIN;
+    static final int INLINE_LIMIT = Node.MAX_BYTES / Node.MIN;
 
     private final SharedStorage storage;
     /** Decoded nodes ({@link Node}) and values stored out of line ({@link ValueCodec.LoadedValue}), by pointer. */
@@ -56,7 +58,7 @@ public final class AtomStore {
      * @param storage where atoms live
      * @param cacheBytes bound of the decoded-node cache, in encoded bytes
      */
-    public AtomStore(SharedStorage storage, long cacheBytes) {
+    TreeStore(SharedStorage storage, long cacheBytes) {
         this.storage = storage;
         // a cached node keeps its decoded entries and its encoded bytes (for re-encoding copies cheaply)
         this.cache = new AtomCache<>(cacheBytes,
@@ -65,45 +67,42 @@ public final class AtomStore {
         this.nodes = new NodeCodec(this, codec, cache);
     }
 
-    /** The storage underneath. */
+    @Override
     public SharedStorage storage() {
         return storage;
     }
 
-    /** The node cache (for statistics). */
+    @Override
     public AtomCache<?> cache() {
         return cache;
     }
 
-    /** Bytes pushed to storage by this store. */
+    @Override
     public long bytesWritten() {
         return bytesWritten.sum();
     }
 
-    /** Bytes read from storage by this store (cache misses). */
+    @Override
     public long bytesRead() {
         return bytesRead.sum();
     }
 
-    /** Atoms pushed to storage by this store. */
+    @Override
     public long atomsWritten() {
         return atomsWritten.sum();
     }
 
-    /**
-     * Registers the function of an extractor index under its name, so collections read back with
-     * that index can be changed (the name is stored, the function cannot be).
-     */
+    @Override
     public void registerIndexExtractor(String name, java.util.function.Function<Object, ?> extractor) {
         codec.registerIndexExtractor(name, extractor);
     }
 
-    /** Lets constants of {@code type} decode to the enum itself. */
+    @Override
     public void registerEnum(Class<? extends Enum<?>> type) {
         codec.registerEnum(type);
     }
 
-    /** Saves every unsaved tree reachable from {@code value} (so a later encode is cheap). */
+    @Override
     public void persist(Object value) {
         if (value instanceof ProtoCollection c) {
             saveTree(c.tree);
@@ -119,15 +118,13 @@ public final class AtomStore {
     }
 
     /**
-     * Retires from the cache (see {@link AtomCache#retire}) the nodes of {@code value} that were saved
-     * but will never be published: a transaction's version of a root written before the commit lock
-     * and then rebased onto a concurrent commit, or refused. Only nodes this version created are
-     * visited (the children it shares with the version it was copied from are pointers, not nodes).
-     *
-     * <p>Walks with a queue rather than by recursion: the saved collections held in memory may chain
-     * through one another further than a thread's stack reaches (a chain of values stored by earlier
-     * commits counts one level of nesting each time it is stored again).
+     * Only nodes this version created are visited (the children it shares with the version it was
+     * copied from are pointers, not nodes). Walks with a queue rather than by recursion: the saved
+     * collections held in memory may chain through one another further than a thread's stack reaches
+     * (a chain of values stored by earlier commits counts one level of nesting each time it is stored
+     * again).
      */
+    @Override
     public void retireUnpublished(Object value) {
         java.util.ArrayDeque<Object> pending = new java.util.ArrayDeque<>();
         if (value != null) {
@@ -182,26 +179,26 @@ public final class AtomStore {
         }
     }
 
-    /** Writes {@code value} (typically a {@link DbObject}) as one record atom, saving its collections first. */
+    @Override
     public AtomPointer writeRecord(Object value) {
         AtomWriter w = codec.writer(256).begin(Tags.ATOM_RECORD);
         w.writeValue(value);
         return push(w.toByteArray());
     }
 
-    /** Reads a record atom; collections inside load lazily from this store. */
+    @Override
     public Object readRecord(AtomPointer pointer) {
         return codec.decodeRecord(read(pointer), pointer);
     }
 
-    /** Encodes a value the way it is stored inside atoms (used by tests and tools). */
+    @Override
     public byte[] encodeValue(Object value) {
         AtomWriter w = codec.inlineWriter(64).begin(Tags.ATOM_RECORD);
         w.writeValue(value);
         return w.toByteArray();
     }
 
-    /** Decodes bytes produced by {@link #encodeValue}; malformed input gives {@link CorruptionException}. */
+    @Override
     public Object decodeValue(byte[] bytes) {
         return codec.decodeRecord(bytes, "value");
     }
@@ -287,7 +284,7 @@ public final class AtomStore {
         return v;
     }
 
-    /** A saved dictionary re-rooted at its pointer, so holding it does not pin its in-memory nodes. */
+    @Override
     public Dictionary detached(Dictionary d) {
         return (Dictionary) detachedValue(d);
     }

@@ -1,4 +1,4 @@
-package io.protobase.collection;
+package io.protobase.collection.internal;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
@@ -9,7 +9,6 @@ import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -18,15 +17,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 /**
- * The atoms of a storage as a graph: which atoms an atom references, which atoms a set of roots
- * reaches, and how to copy what they reach into another storage. The engine's space reclamation
- * (live bytes per segment, compaction) and its online backup are built on it.
+ * The atoms of a storage as a graph: which atoms an atom references, and which atoms a set of roots
+ * reaches. The engine's space reclamation (live bytes per segment, compaction) and its online backup
+ * are built on it. Rewriting a graph, children first, is the job of {@link AtomRewriter}, behind
+ * {@link AtomCopy} (into another storage, for a backup) and {@link AtomRelocation} (out of segments
+ * to release, for compaction), which this class starts.
  *
  * <p>An atom references another through a pointer in its bytes, in one of four places (see
  * {@code docs/atom-format.md}): the child slots of an internal tree node, the root of a collection
@@ -273,310 +273,25 @@ public final class AtomGraph {
     }
 
     /** Starts copying graphs of this storage into {@code target}; atoms shared between copies are copied once. */
-    public Copy copyTo(SharedStorage target) {
-        return new Copy(target);
-    }
-
-    /**
-     * Rewrites graphs atom by atom, children first, each atom once: the copy (or relocation) and the
-     * relocation of compaction differ only in what becomes of one atom and of one out-of-line value.
-     * An out-of-line value whose chunks may hold references is treated as part of the atom holding
-     * it: what its chunks reference is walked as that atom's children, and the value is written again,
-     * with the new pointers, when the atom is.
-     */
-    private abstract class Rewriter {
-
-        /** Every atom rewritten so far, by its pointer: its new pointer (itself when unchanged). */
-        final Map<AtomPointer, AtomPointer> done = new HashMap<>();
-        /** Every out-of-line value rewritten so far: its new reference (itself when unchanged). */
-        private final Map<OutOfLineReference, OutOfLineReference> values = new HashMap<>();
-        /**
-         * The encodings of the out-of-line values read while expanding an atom, kept until the atom
-         * is rewritten, so that a value is read from its chunks once.
-         */
-        private final Map<OutOfLineReference, byte[]> read = new HashMap<>();
-
-        /** What becomes of the atom {@code p}, whose children are all done, given its bytes. */
-        abstract AtomPointer rewriteAtom(AtomPointer p, byte[] bytes);
-
-        /**
-         * What becomes of an out-of-line value: {@code record} is its encoding behind a record header,
-         * with the new pointers, when it may hold references (their targets are all done), else
-         * {@code null}; {@code inside} tells whether any of those pointers changed.
-         */
-        abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
-                                                 Object holder);
-
-        /** Rewrites the graph under {@code root} (what is not done yet) and returns the root's new pointer. */
-        final AtomPointer rewriteGraph(AtomPointer root) {
-            AtomPointer known = done.get(root);
-            if (known != null) {
-                return known;
-            }
-            Set<AtomPointer> inProgress = new HashSet<>();
-            ArrayDeque<Frame> path = new ArrayDeque<>();
-            path.push(new Frame(root, root));
-            while (!path.isEmpty()) {
-                Frame f = path.peek();
-                if (f.bytes == null) {
-                    if (done.containsKey(f.pointer)) {
-                        path.pop();
-                        continue;
-                    }
-                    if (!inProgress.add(f.pointer)) {
-                        throw new CorruptionException("Corrupt " + f.referrer + ": it references " + f.pointer
-                                + ", which references it back (directly or through other atoms); atoms never form "
-                                + "cycles, so one of them is damaged");
-                    }
-                    f.bytes = read(f.pointer, f.referrer);
-                    forEachReference(f.pointer, f.bytes, child -> {
-                        if (!done.containsKey(child)) {
-                            path.push(new Frame(child, f.pointer));
-                        }
-                    });
-                } else {
-                    path.pop();
-                    inProgress.remove(f.pointer);
-                    done.put(f.pointer, rewriteAtom(f.pointer, f.bytes));
-                }
-            }
-            return done.get(root);
-        }
-
-        /**
-         * Tells {@code action} the atoms that must be done before {@code atom}: its pointers, and what
-         * its out-of-line values that may hold references reference (their chunks are not atoms of the
-         * graph: they are rewritten with the value).
-         */
-        final void forEachReference(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> action) {
-            scan(atom, bytes, new PointerSink() {
-                @Override
-                public void pointer(AtomPointer pointer, int start, int end) {
-                    action.accept(pointer);
-                }
-
-                @Override
-                public void outOfLine(OutOfLineReference reference, int start, int end) {
-                    if (!values.containsKey(reference) && OutOfLineValues.mayHoldReferences(reference)) {
-                        byte[] record = read.computeIfAbsent(reference, r -> valueRecord(r, atom));
-                        scan(null, record, this);
-                    }
-                }
-            });
-        }
-
-        /** {@code bytes} with every pointer and out-of-line value replaced by what it became. */
-        final byte[] replaceAll(AtomPointer atom, byte[] bytes) {
-            return rewrite(atom, bytes, done::get, reference -> value(reference, atom));
-        }
-
-        /** Whether {@code bytes} reference anything that became something else. */
-        final boolean referencesChanged(AtomPointer atom, byte[] bytes) {
-            boolean[] changed = {false};
-            scan(atom, bytes, new PointerSink() {
-                @Override
-                public void pointer(AtomPointer pointer, int start, int end) {
-                    changed[0] |= !pointer.equals(done.get(pointer));
-                }
-
-                @Override
-                public void outOfLine(OutOfLineReference reference, int start, int end) {
-                    changed[0] |= !reference.equals(value(reference, atom));
-                }
-            });
-            return changed[0];
-        }
-
-        private OutOfLineReference value(OutOfLineReference reference, Object holder) {
-            OutOfLineReference known = values.get(reference);
-            if (known == null) {
-                byte[] record = null;
-                boolean inside = false;
-                if (OutOfLineValues.mayHoldReferences(reference)) {
-                    byte[] original = read.remove(reference);
-                    if (original == null) {
-                        original = valueRecord(reference, holder);
-                    }
-                    record = rewrite(null, original, done::get, nested -> value(nested, holder));
-                    inside = !java.util.Arrays.equals(record, original);
-                }
-                known = rewriteValue(reference, record, inside, holder);
-                values.put(reference, known);
-            }
-            return known;
-        }
-    }
-
-    /**
-     * Copies graphs into one target storage, children first, each atom once: the copy of an atom is
-     * its bytes with every pointer replaced by the pointer of the child's copy. Not thread-safe.
-     */
-    public final class Copy {
-
-        private final SharedStorage target;
-        private long bytes;
-        private final Rewriter rewriter = new Rewriter() {
-            @Override
-            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
-                return push(replaceAll(p, atom));
-            }
-
-            @Override
-            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
-                                            Object holder) {
-                return pushValue(reference, record, holder, Copy.this::push);
-            }
-        };
-
-        private Copy(SharedStorage target) {
-            this.target = target;
-        }
-
-        /** Copies the graph under {@code root} (what is not copied yet) and returns the root's new pointer. */
-        public AtomPointer copy(AtomPointer root) {
-            return rewriter.rewriteGraph(root);
-        }
-
-        /**
-         * Copies the atom {@code source} as {@code atom}, a version of its bytes the caller changed
-         * (such as a space root trimmed of its history links), after the graphs those bytes reference.
-         * Later references to {@code source} lead to this copy.
-         */
-        public AtomPointer copyAtom(AtomPointer source, byte[] atom) {
-            rewriter.forEachReference(source, atom, this::copy);
-            AtomPointer p = push(rewriter.replaceAll(source, atom));
-            rewriter.done.put(source, p);
-            return p;
-        }
-
-        /** Atoms written to the target so far. */
-        public long atoms() {
-            return rewriter.done.size();
-        }
-
-        /** Bytes written to the target so far. */
-        public long bytes() {
-            return bytes;
-        }
-
-        private AtomPointer push(byte[] atom) {
-            bytes += atom.length;
-            return target.push(atom);
-        }
+    public AtomCopy copyTo(SharedStorage target) {
+        return new AtomCopy(this, target);
     }
 
     /**
      * Starts moving the atoms of the segments {@code moving} accepts out of them, within this storage:
      * what compaction rewrites so that those segments can be released.
      */
-    public Relocation relocate(LongPredicate moving) {
-        return new Relocation(moving);
-    }
-
-    /**
-     * Rewrites graphs of this storage so that they no longer reach atoms of the moving segments: an
-     * atom in a moving segment is pushed again (a copy in the segment being written), and so is every
-     * atom that references a rewritten one, up to the root, with the new pointers; every other atom
-     * keeps its pointer. An out-of-line value moves with its chunks when one of them is in a moving
-     * segment or something it references moved. Atoms are immutable, so what one call rewrote (or
-     * found needing nothing) stays valid for later calls: a second graph that shares most atoms with
-     * the first (the next version of a space after a commit) costs only its new atoms. Not thread-safe.
-     */
-    public final class Relocation {
-
-        private final LongPredicate moving;
-        private long atoms;
-        private long bytes;
-        private final Rewriter rewriter = new Rewriter() {
-            @Override
-            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
-                boolean changed = referencesChanged(p, atom);
-                if (!changed && !moving.test(p.segmentId())) {
-                    return p;
-                }
-                return push(changed ? replaceAll(p, atom) : atom);
-            }
-
-            @Override
-            OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
-                                            Object holder) {
-                boolean chunkMoves = reference.chunks().stream().anyMatch(c -> moving.test(c.segmentId()));
-                return chunkMoves || inside ? pushValue(reference, record, holder, Relocation.this::push) : reference;
-            }
-        };
-
-        private Relocation(LongPredicate moving) {
-            this.moving = moving;
-        }
-
-        /** Relocates the graph under {@code root} and returns the root's pointer afterwards (itself if unchanged). */
-        public AtomPointer relocate(AtomPointer root) {
-            return rewriter.rewriteGraph(root);
-        }
-
-        /**
-         * Relocates what the atom {@code atom} (bytes not stored, such as a record about to be written)
-         * references, and returns its bytes with the new pointers.
-         */
-        public byte[] relocateIn(byte[] atom) {
-            rewriter.forEachReference(null, atom, this::relocate);
-            return rewriter.replaceAll(null, atom);
-        }
-
-        /** Atoms rewritten so far. */
-        public long atoms() {
-            return atoms;
-        }
-
-        /** Bytes pushed by rewriting so far. */
-        public long bytes() {
-            return bytes;
-        }
-
-        private AtomPointer push(byte[] atom) {
-            atoms++;
-            bytes += atom.length;
-            return storage.push(atom);
-        }
-    }
-
-    /**
-     * Pushes an out-of-line value again through {@code pusher}: {@code record} (its rewritten encoding
-     * behind a record header) when it may hold references, else its chunks as they are.
-     */
-    private OutOfLineReference pushValue(OutOfLineReference reference, byte[] record, Object holder,
-                                         Function<byte[], AtomPointer> pusher) {
-        if (record != null) {
-            return OutOfLineValues.push(record, OutOfLineValues.RECORD_HEADER,
-                    record.length - OutOfLineValues.RECORD_HEADER, reference.depth(), pusher);
-        }
-        List<AtomPointer> chunks = new ArrayList<>(reference.chunks().size());
-        for (AtomPointer chunk : reference.chunks()) {
-            byte[] atom = read(chunk, holder);
-            AtomReader.chunkPayloadStart(atom, chunk);
-            chunks.add(pusher.apply(atom));
-        }
-        return new OutOfLineReference(reference.depth(), reference.length(), chunks);
+    public AtomRelocation relocate(LongPredicate moving) {
+        return new AtomRelocation(this, storage, moving);
     }
 
     /** The encoding of an out-of-line value behind a record header, read from its chunks. */
-    private byte[] valueRecord(OutOfLineReference reference, Object holder) {
+    byte[] valueRecord(OutOfLineReference reference, Object holder) {
         return OutOfLineValues.record(reference, holder, chunk -> read(chunk, holder));
     }
 
-    /** One atom on the path of a copy: its bytes are held from its expansion until its copy is written. */
-    private static final class Frame {
-        final AtomPointer pointer;
-        final AtomPointer referrer;
-        byte[] bytes;
-
-        Frame(AtomPointer pointer, AtomPointer referrer) {
-            this.pointer = pointer;
-            this.referrer = referrer;
-        }
-    }
-
-    private byte[] read(AtomPointer p, Object referrer) {
+    /** Reads the atom {@code p}; a failure names {@code referrer}, the atom (or value) referencing it. */
+    byte[] read(AtomPointer p, Object referrer) {
         try {
             return storage.read(p);
         } catch (CorruptionException e) {
@@ -673,8 +388,8 @@ public final class AtomGraph {
                 }
                 TreeKind tree = TreeKind.values()[k];
                 int size = r.readCount(1);
-                if (size == 0 || size > Node.MAX + 1) {
-                    throw r.corrupt("node size " + size + " outside 1.." + (Node.MAX + 1));
+                if (size == 0 || size > TreeKind.MAX_NODE_ENTRIES + 1) {
+                    throw r.corrupt("node size " + size + " outside 1.." + (TreeKind.MAX_NODE_ENTRIES + 1));
                 }
                 todo = new int[size * 4 + 16]; // at most a value and three key items per entry
                 for (int i = size - 1; i >= 0; i--) {

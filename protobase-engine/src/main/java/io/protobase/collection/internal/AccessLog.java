@@ -1,4 +1,4 @@
-package io.protobase.collection;
+package io.protobase.collection.internal;
 
 import io.protobase.codec.ValueOrder;
 

@@ -1,7 +1,14 @@
-package io.protobase.collection;
+package io.protobase.collection.internal;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.Tags;
+import io.protobase.collection.CountedSet;
+import io.protobase.collection.DbObject;
+import io.protobase.collection.Dictionary;
+import io.protobase.collection.HashDictionary;
+import io.protobase.collection.ProtoList;
+import io.protobase.collection.ProtoSet;
+import io.protobase.collection.RepeatedKeysDictionary;
 import io.protobase.index.IndexDefinition;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.ForwardingStorage;
@@ -39,7 +46,7 @@ class AtomGraphTest {
     }
 
     private final RecordingStorage storage = new RecordingStorage();
-    private final AtomStore store = new AtomStore(storage, 1 << 20);
+    private final AtomStore store = AtomStore.create(storage, 1 << 20);
     private final AtomGraph graph = new AtomGraph(storage);
 
     /** A value using every kind of reference: tree nodes, collections of each kind, indexes, pointers. */
@@ -124,14 +131,14 @@ class AtomGraphTest {
         Object original = store.readRecord(root);
         MemoryStorage target = new MemoryStorage();
 
-        AtomGraph.Copy copy = graph.copyTo(target);
+        AtomCopy copy = graph.copyTo(target);
         AtomPointer copied = copy.copy(root);
 
         assertThat(copy.atoms()).isEqualTo(storage.pushed.size());
         // pointers are varints: the copy's size differs from the original's by how its pointers encode
         assertThat(copy.bytes()).isCloseTo(storage.pushed.values().stream().mapToLong(Integer::intValue).sum(),
                 org.assertj.core.data.Percentage.withPercentage(5));
-        DbObject back = (DbObject) new AtomStore(target, 1 << 20).readRecord(copied);
+        DbObject back = (DbObject) AtomStore.create(target, 1 << 20).readRecord(copied);
         DbObject before = (DbObject) original;
         assertThat(((Dictionary) back.getAt("big")).asMap()).isEqualTo(((Dictionary) before.getAt("big")).asMap());
         assertThat(((Dictionary) back.getAt("big")).indexes().keySet()).containsExactly("tag");
@@ -144,7 +151,7 @@ class AtomGraphTest {
         assertThat(((RepeatedKeysDictionary) back.getAt("repeated")).count())
                 .isEqualTo(((RepeatedKeysDictionary) before.getAt("repeated")).count()).isPositive();
         AtomPointer pointer = (AtomPointer) back.getAt("pointer");
-        assertThat(new AtomStore(target, 1 << 20).readRecord(pointer)).isEqualTo(DbObject.of("pointed", "at"));
+        assertThat(AtomStore.create(target, 1 << 20).readRecord(pointer)).isEqualTo(DbObject.of("pointed", "at"));
     }
 
     @Test
@@ -157,7 +164,7 @@ class AtomGraphTest {
         AtomPointer b = store.writeRecord(DbObject.of("d", shared.setAt(0, "changed")));
         MemoryStorage target = new MemoryStorage();
 
-        AtomGraph.Copy copy = graph.copyTo(target);
+        AtomCopy copy = graph.copyTo(target);
         copy.copy(a);
         long afterFirst = copy.atoms();
         copy.copy(b);
@@ -179,7 +186,7 @@ class AtomGraphTest {
         assertThat(reachable(root, Set.of())).hasSize(depth + 2);
         MemoryStorage target = new MemoryStorage();
         AtomPointer copied = graph.copyTo(target).copy(root);
-        Dictionary d = (Dictionary) ((DbObject) new AtomStore(target, 1 << 20).readRecord(copied)).getAt("chain");
+        Dictionary d = (Dictionary) ((DbObject) AtomStore.create(target, 1 << 20).readRecord(copied)).getAt("chain");
         for (int i = 0; i < depth; i++) {
             d = (Dictionary) d.getAt("next");
         }
@@ -229,7 +236,7 @@ class AtomGraphTest {
     @Test
     void relocationMovesTheAtomsOfTheMovingSegmentsAndTheirAncestorsAndKeepsEveryOtherPointer() {
         MemoryStorage segmented = new MemoryStorage(4096);
-        AtomStore segmentedStore = new AtomStore(segmented, 1 << 20);
+        AtomStore segmentedStore = AtomStore.create(segmented, 1 << 20);
         AtomGraph segmentedGraph = new AtomGraph(segmented);
         Dictionary d = Dictionary.empty();
         for (int i = 0; i < 2000; i++) {
@@ -240,7 +247,7 @@ class AtomGraphTest {
         segmentedGraph.forEachReachable(List.of(root), Set.of(), (p, size) -> before.add(p));
         long moving = before.stream().mapToLong(AtomPointer::segmentId).min().orElseThrow();
 
-        AtomGraph.Relocation relocation = segmentedGraph.relocate(id -> id == moving);
+        AtomRelocation relocation = segmentedGraph.relocate(id -> id == moving);
         AtomPointer moved = relocation.relocate(root);
 
         Set<AtomPointer> after = new java.util.HashSet<>();
@@ -263,7 +270,7 @@ class AtomGraphTest {
         }
         AtomPointer first = store.writeRecord(DbObject.of("d", d));
         AtomPointer second = store.writeRecord(DbObject.of("d", d.setAt(5, "changed")));
-        AtomGraph.Relocation relocation = graph.relocate(id -> true);
+        AtomRelocation relocation = graph.relocate(id -> true);
         relocation.relocate(first);
         long afterFirst = relocation.atoms();
         int pushedBefore = storage.pushed.size();
@@ -282,7 +289,7 @@ class AtomGraphTest {
         AtomPointer root = richRecord();
         int pushed = storage.pushed.size();
 
-        AtomGraph.Relocation relocation = graph.relocate(id -> false);
+        AtomRelocation relocation = graph.relocate(id -> false);
 
         assertThat(relocation.relocate(root)).isEqualTo(root);
         assertThat(relocation.atoms()).isZero();

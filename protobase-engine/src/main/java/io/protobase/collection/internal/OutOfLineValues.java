@@ -1,4 +1,4 @@
-package io.protobase.collection;
+package io.protobase.collection.internal;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
@@ -16,10 +16,10 @@ import java.util.function.Function;
  * place that knows how a value's encoding is cut into chunk atoms and put back together, shared by
  * the store that encodes values and by the graph walks of compaction and backup.
  */
-final class OutOfLineValues {
+public final class OutOfLineValues {
 
     /** Bytes before the value in {@link #record}: format version and atom kind. */
-    static final int RECORD_HEADER = 2;
+    public static final int RECORD_HEADER = 2;
 
     private OutOfLineValues() {
     }
@@ -31,7 +31,7 @@ final class OutOfLineValues {
      *
      * @param holder names the atom holding the reference, in error messages
      */
-    static byte[] record(OutOfLineReference reference, Object holder, Function<AtomPointer, byte[]> reader) {
+    public static byte[] record(OutOfLineReference reference, Object holder, Function<AtomPointer, byte[]> reader) {
         byte[] record = new byte[reference.length() + RECORD_HEADER];
         record[0] = Tags.OUT_OF_LINE_VERSION;
         record[1] = Tags.ATOM_RECORD;
@@ -59,7 +59,8 @@ final class OutOfLineValues {
      * Pushes bytes {@code [off, off + len)} of {@code encoding}, a value's encoding, as chunk atoms of
      * at most {@link Tags#MAX_CHUNK_BYTES} each, and returns the reference to write in its place.
      */
-    static OutOfLineReference push(byte[] encoding, int off, int len, int depth, Function<byte[], AtomPointer> pusher) {
+    public static OutOfLineReference push(byte[] encoding, int off, int len, int depth,
+                                          Function<byte[], AtomPointer> pusher) {
         List<AtomPointer> chunks = new ArrayList<>(len / Tags.MAX_CHUNK_BYTES + 1);
         for (int at = 0; at < len; at += Tags.MAX_CHUNK_BYTES) {
             chunks.add(pusher.apply(AtomWriter.chunkAtom(encoding, off + at,
@@ -72,7 +73,7 @@ final class OutOfLineValues {
      * The size of chunk atom {@code i} of {@code reference} as {@link #push} writes it, known without
      * reading it.
      */
-    static int chunkAtomBytes(OutOfLineReference reference, int i) {
+    public static int chunkAtomBytes(OutOfLineReference reference, int i) {
         long payload = Math.min(Tags.MAX_CHUNK_BYTES, reference.length() - (long) i * Tags.MAX_CHUNK_BYTES);
         return (int) Math.max(1, payload) + RECORD_HEADER;
     }
@@ -82,7 +83,7 @@ final class OutOfLineValues {
      * (a string, a number, bytes): a pointer or collection root is a small value that never goes out
      * of line on its own, so its chunks need not be read to find references.
      */
-    static boolean mayHoldReferences(OutOfLineReference reference) {
+    public static boolean mayHoldReferences(OutOfLineReference reference) {
         return reference.depth() > 0;
     }
 }

@@ -1,0 +1,36 @@
+package io.protobase.collection.internal;
+
+/**
+ * The shapes of B+tree behind the collections: whether nodes carry keys and whether leaves carry
+ * values. The ordinal is stored in every node atom (see {@code docs/atom-format.md}), which is why the
+ * graph walks of this package read it; how each kind orders its keys is the collection layer's
+ * business ({@code TreeOps}).
+ */
+public enum TreeKind {
+    /** Keys in {@link io.protobase.codec.ValueOrder}; values present (Dictionary). */
+    SORTED(true, true),
+    /** Hashed keys (hash, then key); values present (HashDictionary, CountedSet). */
+    HASHED(true, true),
+    /**
+     * Pairs of a key and the hash of a value, with occurrence counts (RepeatedKeysDictionary), or with
+     * records (the entries of a covering index of a dictionary).
+     */
+    PAIRED(true, true),
+    /** No keys: entries addressed by position through subtree counts (ProtoList). */
+    POSITIONAL(false, true),
+    /** Hashed keys without values (ProtoSet). */
+    HASHED_SET(true, false);
+
+    /** The most entries a node of any kind holds; a node atom announcing more is corrupt. */
+    public static final int MAX_NODE_ENTRIES = 64;
+
+    /** Whether the nodes hold keys. */
+    public final boolean keyed;
+    /** Whether the leaves hold values. */
+    public final boolean valued;
+
+    TreeKind(boolean keyed, boolean valued) {
+        this.keyed = keyed;
+        this.valued = valued;
+    }
+}
