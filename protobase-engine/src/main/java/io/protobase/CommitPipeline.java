@@ -18,6 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 /**
@@ -399,15 +400,40 @@ final class CommitPipeline {
      * @return the version published, or the current one when nothing needed moving
      */
     SpaceState publishRelocated(AtomRelocation relocation) {
+        return publishCompaction(base -> relocatedCatalog(base, relocation));
+    }
+
+    /**
+     * Publishes, unless the version it would build on carries it already, a version with the same catalog
+     * that carries the history floor ({@link SpaceVersions#historyFloor()}), and waits until it is durable:
+     * compaction's release of what history no longer keeps must not come before the floor is on disk,
+     * or a reopened space would offer versions whose atoms are gone.
+     *
+     * @return the version published, or the one that already carried the floor
+     */
+    SpaceState publishHistoryFloor() {
+        SpaceState s = publishCompaction(base -> base.historyFloor() >= versions.historyFloor() ? null
+                : base.catalog());
+        // a version written by a commit may carry the floor already and still be on its way to disk
+        versions.pendingOf(s).await();
+        return s;
+    }
+
+    /**
+     * Publishes compaction's version: the catalog {@code catalogOf} makes of the version it builds on
+     * ({@code null}: nothing to publish), redone on top of a commit that wins the race; waits until it is
+     * durable.
+     */
+    private SpaceState publishCompaction(Function<SpaceState, Dictionary> catalogOf) {
         for (int attempt = 0; ; attempt++) {
             boolean rewriteUnderMutex = attempt >= 3;
             SpaceState base = null;
             Dictionary catalog = null;
             if (!rewriteUnderMutex) {
                 base = versions.baseState();
-                catalog = relocatedCatalog(base, relocation);
+                catalog = catalogOf.apply(base);
                 if (catalog == null) {
-                    return base; // nothing to move: no commit, and no wait for the commits running now
+                    return base; // nothing to publish: no commit, and no wait for the commits running now
                 }
             }
             Publication publication;
@@ -416,7 +442,7 @@ final class CommitPipeline {
             try {
                 if (rewriteUnderMutex) {
                     base = versions.baseState();
-                    catalog = relocatedCatalog(base, relocation);
+                    catalog = catalogOf.apply(base);
                 } else if (versions.baseState() != base) {
                     continue;
                 }

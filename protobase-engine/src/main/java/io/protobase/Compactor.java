@@ -31,21 +31,30 @@ import java.util.function.LongSupplier;
  * retained version reaches any more.
  *
  * <p>A run has three steps. <b>Choose</b>: the live bytes of each segment are summed over every
- * retained version ({@link SpaceRetention#retainedRoots()}); a sealed segment is a victim when its live
- * fraction is below the threshold and its dead bytes reach the floor, emptiest first. <b>Rewrite</b>:
- * the current version's atoms that live in a victim, and every atom above them up to the catalog, are
- * pushed again and published as a new version by compare-and-set of the root; when a commit wins the
- * race, the rewrite is redone on the new version, reusing what was already copied, so a user commit
- * never fails because of compaction. <b>Release</b>: liveness is computed again, from the versions
- * retained at that moment, and the storage releases the sealed segments that none of them reaches
- * and that no commit in flight may be writing into. An older retained version still reaching a
- * victim keeps it: a later run releases it once that version leaves the retention and is no longer
- * pinned.
+ * retained version ({@link SpaceRetention#retainedRoots()}), by a walk on demand, or, for a background
+ * run, as the previous run's release step measured them (among the segments sealed then; atoms that
+ * died since only make a segment look fuller); a sealed segment is a victim when its live fraction is
+ * below the threshold and its dead bytes reach the floor, emptiest first. <b>Rewrite</b>: the current
+ * version's atoms that live in a victim, and every atom above them up to the catalog, are pushed again
+ * and published as a new version by compare-and-set of the root; when a commit wins the race, the
+ * rewrite is redone on the new version, reusing what was already copied, so a user commit never fails
+ * because of compaction. <b>Release</b>: liveness is computed again, from the versions retained at that
+ * moment: first those kept whatever they cost (current, written, pinned), then the versions kept for
+ * history, newest first, until they would take more space than history's bound
+ * ({@link #boundHistory}); the older ones are dropped from history, and a version carrying that floor
+ * is made durable before anything is released. The storage then releases the sealed segments that
+ * none of the retained versions reaches and that no commit in flight may be writing into. An older
+ * retained version still reaching a victim keeps it: a later run releases it once that version has
+ * left the history and is no longer pinned.
  *
  * <p>One run at a time; commits continue meanwhile. Runs on demand ({@link ObjectSpace#compact()})
- * rewrite every segment below the threshold; background runs rewrite at most a budget of live bytes
- * each (the bytes-per-second budget times the interval), emptiest segments first, so that compaction
- * never competes with the application for more than that share of the storage's bandwidth.
+ * rewrite every segment below the threshold. Background runs start at the interval and whenever
+ * commits have written {@link #triggerBytes()} since the last run, and rewrite at most a budget of live
+ * bytes each (the bytes-per-second budget times the time since the previous run, unused budget kept up
+ * to one interval's worth), emptiest segments first, so that compaction never competes with the
+ * application for more than that share of the storage's bandwidth. Each run also has the storage seal
+ * segments at {@link #triggerBytes()} (at least 1 MiB), so that space goes back in steps in proportion
+ * to the live data.
  */
 final class Compactor {
 
@@ -81,6 +90,8 @@ final class Compactor {
     private long limitedTo;
     /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
     private Liveness lastLiveness;
+    /** Background budget not used by the previous run ({@link #backgroundRun}); only used by that thread. */
+    private long saved;
     /** When the last background run started ({@link System#nanoTime()}). */
     private volatile long lastBackgroundRun;
     private volatile BooleanSupplier closing = () -> false;
@@ -182,10 +193,13 @@ final class Compactor {
             return;
         }
         long now = System.nanoTime();
-        long earned = (long) Math.min(maxPerRun, bytesPerSecond * ((now - lastBackgroundRun) / 1e9));
+        // a token bucket: budget not used by a run is kept for the next, up to one interval's worth, so that
+        // frequent small runs can still rewrite a segment with more live bytes than one run earns
+        long budget = (long) Math.min(maxPerRun, saved + bytesPerSecond * ((now - lastBackgroundRun) / 1e9));
         lastBackgroundRun = now;
         try {
-            run(Math.max(1, earned), false);
+            CompactionResult result = run(Math.max(1, budget), false);
+            saved = Math.max(0, budget - result.bytesRewritten());
         } catch (RuntimeException e) {
             if (!closing.getAsBoolean()) {
                 LOG.warn("Background compaction of {} failed; it runs again after more commits or the next "
@@ -242,10 +256,12 @@ final class Compactor {
         // is), which saves a walk of every retained version per run; a run on demand walks afresh
         Liveness known = measure ? null : lastLiveness;
         if (known == null) {
+            // segments sealed during the walk may hold atoms it did not count: only those before count as measured
+            long writingBefore = reclaimer.writingSegment();
             SpaceRetention.RetainedRoots retained = retention.retainedRoots();
             AtomGraph.Reach reach = measuringReach(retained);
             reach.add(retained.roots());
-            known = new Liveness(Map.copyOf(reach.liveBytesBySegment()), reclaimer.writingSegment());
+            known = new Liveness(Map.copyOf(reach.liveBytesBySegment()), writingBefore);
         }
         Map<Long, Long> live = known.bytesBySegment();
         List<SegmentReclaimer.Segment> segments = reclaimer.segments();
@@ -359,6 +375,8 @@ final class Compactor {
         reach.add(kept, guard.values());
         if (retention.spaceBounded()) {
             boundHistory(reach, retained);
+            // the floor must be on disk before anything it gives up is released: a reopened space reads it
+            pipeline.publishHistoryFloor();
         } else {
             reach.add(history);
         }

@@ -151,9 +151,8 @@ final class OnlineBackup {
         Collections.reverse(oldestFirst);
         AtomPointer newest = null;
         for (SpaceState s : oldestFirst) {
-            SpaceState trimmed = new SpaceState(s.pointer(), s.sequence(), s.createdAt(),
-                    included.contains(s.previous()) ? s.previous() : null,
-                    included.contains(s.jump()) ? s.jump() : null, s.catalog());
+            SpaceState trimmed = s.withLinks(included.contains(s.previous()) ? s.previous() : null,
+                    included.contains(s.jump()) ? s.jump() : null);
             newest = copy.copyAtom(s.pointer(), store.encodeValue(trimmed.toRecord()));
         }
         return newest;

@@ -43,11 +43,6 @@ final class SpaceRetention {
     private final Duration historyRetention;
     /** The bound on history's space as a multiple of the live bytes; infinite when time alone bounds it. */
     private final double historyMaxSpaceRatio;
-    /**
-     * Versions older than this sequence are beyond the space bound: compaction found that keeping them
-     * would take more space than history may ({@link #dropHistoryBefore}). Only grows.
-     */
-    private volatile long spaceHorizon;
     /** {@code null} when the storage cannot release segments: nothing is then marked in flight. */
     private final SegmentReclaimer reclaimer;
     /**
@@ -179,10 +174,16 @@ final class SpaceRetention {
         try {
             state = versions.walkBack(instant);
         } catch (SegmentReleasedException e) {
-            // the way back leads through a version whose space was given back: the space bound dropped it
+            // the way back leads through a version whose space was given back: a bound dropped it
+            if (!spaceBounded()) {
+                HistoryExpiredException expired = new HistoryExpiredException(database, instant, historyRetention,
+                        retentionHorizon());
+                expired.initCause(e);
+                throw expired;
+            }
             throw spaceExpired(database, instant, e);
         }
-        if (state != null && state.sequence() != current.sequence() && state.sequence() < spaceHorizon) {
+        if (state != null && state.sequence() != current.sequence() && state.sequence() < versions.historyFloor()) {
             throw spaceExpired(database, instant, null);
         }
         return state;
@@ -212,13 +213,15 @@ final class SpaceRetention {
 
     /**
      * Versions older than {@code sequence} are no longer kept for history: keeping them would take more
-     * space than the bound allows. Compaction calls it before its final release step, which then no
-     * longer counts them (unless pinned); {@link #stateAt} refuses them from now on.
+     * space than the bound allows. {@link #stateAt} refuses them from now on, and versions written next
+     * carry the floor ({@link SpaceState#historyFloor()}), so that a reopened space refuses them too.
+     * Compaction calls it, then publishes a version carrying the floor and waits for it to be durable
+     * before its final release step, which no longer counts them (unless pinned).
      */
     void dropHistoryBefore(long sequence) {
         pinLock.writeLock().lock();
         try {
-            spaceHorizon = Math.max(spaceHorizon, sequence);
+            versions.raiseHistoryFloor(sequence);
         } finally {
             pinLock.writeLock().unlock();
         }
@@ -309,10 +312,11 @@ final class SpaceRetention {
      */
     List<SpaceState> retainedHistory() {
         Instant horizon = retentionHorizon();
+        long floor = versions.historyFloor();
         List<SpaceState> states = new ArrayList<>();
         for (SpaceState s = versions.currentState(); s != null && s.pointer() != null;
                 s = versions.loadHistory(s.previous())) {
-            if (!states.isEmpty() && s.sequence() < spaceHorizon) {
+            if (!states.isEmpty() && s.sequence() < floor) {
                 break; // older versions would take more space than history may
             }
             states.add(s);

@@ -38,6 +38,11 @@ final class SpaceVersions {
     private final Cache<AtomPointer, SpaceState> history = Caffeine.newBuilder().maximumSize(4096).build();
     private final Object stateLock = new Object();
     private volatile SpaceState current;
+    /**
+     * Versions below this sequence are no longer kept for history (history reached its space bound);
+     * carried by every version written from now on. Only grows.
+     */
+    private volatile long historyFloor;
     /** The newest state written under the commit lock; ahead of {@link #current} while its fsync runs. */
     private volatile SpaceState written;
     /** The durability of {@link #written}, for a request that adds nothing on top of it. */
@@ -54,6 +59,22 @@ final class SpaceVersions {
         this.clock = clock;
         this.ensureOpen = ensureOpen;
         this.current = loadState(storage.readRoot());
+        this.historyFloor = current.historyFloor();
+    }
+
+    /**
+     * The sequence below which no version is kept for history: the highest floor raised here or carried
+     * by the current version (which another process may have raised).
+     */
+    long historyFloor() {
+        return Math.max(historyFloor, current.historyFloor());
+    }
+
+    /** No version below {@code sequence} is kept for history from now on; versions written next carry it. */
+    void raiseHistoryFloor(long sequence) {
+        synchronized (stateLock) {
+            historyFloor = Math.max(historyFloor, sequence);
+        }
     }
 
     /** The current version as last seen, without looking at the storage root (counters). */
@@ -109,7 +130,7 @@ final class SpaceVersions {
      */
     SpaceState recordWritten(SpaceState next, AtomPointer pointer, Dictionary catalog, PendingRoot pending) {
         SpaceState published = new SpaceState(pointer, next.sequence(), next.createdAt(), next.previous(),
-                next.jump(), store.detached(catalog));
+                next.jump(), store.detached(catalog), next.historyFloor());
         history.put(pointer, published);
         written = published;
         lastPending = pending;
@@ -180,6 +201,7 @@ final class SpaceVersions {
             }
             jump = s != null && s.sequence() == target ? s.pointer() : null;
         }
-        return new SpaceState(null, seq, created, prev.pointer(), jump, catalog);
+        return new SpaceState(null, seq, created, prev.pointer(), jump, catalog,
+                Math.max(prev.historyFloor(), historyFloor));
     }
 }

@@ -2,13 +2,25 @@ package io.protobase;
 
 import io.protobase.DatabaseHistoryTest.TestClock;
 import io.protobase.collection.Dictionary;
+import io.protobase.storage.file.FileBlockProvider;
+import io.protobase.storage.file.FsyncPolicy;
+import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -27,6 +39,9 @@ class HistorySpaceBoundTest {
     private static final int KEYS = 2_000;
 
     private final TestClock clock = new TestClock(T0);
+
+    @TempDir
+    Path dir;
 
     private static String value(int key, int round) {
         return "value of " + key + " in round " + round + " " + "x".repeat(200);
@@ -155,6 +170,124 @@ class HistorySpaceBoundTest {
                 rewriteAll(db, 21);
                 assertThat(storage.bytesStored()).isLessThan(8L * 1024 * 1024);
             });
+        }
+    }
+
+    /** Reads every key of {@code view}; fails if any atom it needs is gone. */
+    private static int readAll(Database view) {
+        return view.read(tx -> {
+            Dictionary d = tx.getRootObject("items", Dictionary.class);
+            int n = 0;
+            for (int k = 0; k < KEYS; k++) {
+                if (d.getAt(k) != null) {
+                    n++;
+                }
+            }
+            return n;
+        });
+    }
+
+    private ObjectSpace openFileSpace() {
+        StandaloneFileStorage storage = new StandaloneFileStorage(new FileBlockProvider(dir),
+                StandaloneFileStorage.Options.defaults().withFsync(FsyncPolicy.NONE).withSegmentSize(64 * 1024));
+        return ObjectSpace.builder(storage).clock(clock).historyRetention(RETENTION).historyMaxSpaceRatio(0.5)
+                .build();
+    }
+
+    @Test
+    void aReopenedStoreStillRefusesTheHistoryDroppedBeforeAndNeverOffersAVersionItCannotRead() {
+        List<Instant> all = new ArrayList<>();
+        Set<Instant> expiredBefore = new HashSet<>();
+        try (ObjectSpace space = openFileSpace()) {
+            Database db = space.getDatabase("db");
+            load(db);
+            for (int round = 1; round <= 12; round++) {
+                all.addAll(rewriteAll(db, round));
+                space.compact();
+            }
+            space.compact();
+            assertThat(space.statistics().compactionSegmentsReleased()).isPositive();
+            for (Instant i : all) {
+                try {
+                    db.at(i);
+                } catch (HistoryExpiredException e) {
+                    expiredBefore.add(i);
+                }
+            }
+        }
+        assertThat(expiredBefore).isNotEmpty();
+
+        try (ObjectSpace space = openFileSpace()) {
+            Database db = space.getDatabase("db");
+            for (Instant i : all) {
+                Database view;
+                try {
+                    view = db.at(i);
+                } catch (HistoryExpiredException e) {
+                    continue;
+                }
+                assertThat(expiredBefore).as("a version dropped before the reopen is offered again").doesNotContain(i);
+                assertThat(readAll(view)).as("the view of " + i).isEqualTo(KEYS);
+            }
+            space.compact();
+            assertThat(readAll(db)).isEqualTo(KEYS);
+        }
+    }
+
+    @Test
+    void heldViewsTransactionsAndConcurrentReadersNeverMeetAReleasedAtomWhileHistoryIsDropped() throws Exception {
+        MemoryStorage storage = new MemoryStorage(64 * 1024);
+        try (ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(RETENTION)
+                .historyMaxSpaceRatio(0.5).compactionMinDeadBytes(0).build()) {
+            Database db = space.getDatabase("db");
+            load(db);
+            List<Instant> early = rewriteAll(db, 1);
+            Database heldView = db.at(early.get(5));
+            try (Transaction tx = db.newReadOnlyTransaction()) {
+                List<Instant> all = new CopyOnWriteArrayList<>(early);
+                AtomicBoolean stop = new AtomicBoolean();
+                Map<String, Integer> failures = new ConcurrentHashMap<>();
+                Thread reader = new Thread(() -> {
+                    while (!stop.get()) {
+                        Instant i = all.get(ThreadLocalRandom.current().nextInt(all.size()));
+                        try {
+                            readAll(db.at(i));
+                        } catch (HistoryExpiredException e) {
+                            // dropped: what the bound is for
+                        } catch (RuntimeException e) {
+                            failures.merge(e.toString(), 1, Integer::sum);
+                        }
+                    }
+                });
+                Thread compactor = new Thread(() -> {
+                    while (!stop.get()) {
+                        try {
+                            space.compact();
+                        } catch (RuntimeException e) {
+                            failures.merge("compact: " + e, 1, Integer::sum);
+                        }
+                    }
+                });
+                reader.start();
+                compactor.start();
+                try {
+                    for (int round = 2; round <= 15; round++) {
+                        all.addAll(rewriteAll(db, round));
+                    }
+                } finally {
+                    stop.set(true);
+                    reader.join();
+                    compactor.join();
+                }
+                space.compact();
+
+                assertThat(failures).isEmpty();
+                assertThat(space.statistics().compactionSegmentsReleased()).isPositive();
+                assertThatThrownBy(() -> db.at(early.get(5))).isInstanceOf(HistoryExpiredException.class);
+                assertThat(readAll(heldView)).isEqualTo(KEYS);
+                Object seen = tx.getRootObject("items", Dictionary.class).getAt(KEYS - 1);
+                assertThat(seen).isEqualTo(value(KEYS - 1, 1));
+            }
         }
     }
 }

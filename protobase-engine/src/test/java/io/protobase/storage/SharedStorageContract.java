@@ -648,4 +648,18 @@ public abstract class SharedStorageContract {
         assertThatThrownBy(() -> storage.read(before)).isInstanceOf(SegmentReleasedException.class);
         assertThatThrownBy(() -> reclaimer.limitSegmentSize(0)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void theLargestSegmentSizeLimitSealsNothingEarly() {
+        SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
+        assumeThat(reclaimer).as("backend releases no segments").isNotNull();
+        reclaimer.limitSegmentSize(Long.MAX_VALUE);
+        long first = reclaimer.writingSegment();
+
+        for (int i = 0; i < 20; i++) {
+            storage.push(new byte[] {(byte) i});
+        }
+
+        assertThat(reclaimer.writingSegment()).isEqualTo(first);
+    }
 }

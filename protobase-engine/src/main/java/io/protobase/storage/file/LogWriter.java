@@ -47,7 +47,7 @@ final class LogWriter {
      */
     static final int PREALLOCATION = 1 << 20;
     /** The engine's limit on the atom bytes of a segment ({@link #limitSegmentSize}). */
-    private volatile long segmentLimit = Long.MAX_VALUE - WalFormat.HEADER_SIZE;
+    private volatile long segmentLimit = Long.MAX_VALUE;
     private static final int BUFFER_SIZE = 1 << 20;
     private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(256 * 1024).asReadOnlyBuffer();
 
@@ -133,7 +133,9 @@ final class LogWriter {
     synchronized AtomPointer appendAtom(byte[] atom) {
         health.ensureUsable("push an atom");
         long recordSize = (long) atom.length + WalFormat.RECORD_OVERHEAD;
-        long limit = Math.min(options.segmentSize(), WalFormat.HEADER_SIZE + segmentLimit);
+        long engineLimit = segmentLimit;
+        long limit = engineLimit >= options.segmentSize() - WalFormat.HEADER_SIZE ? options.segmentSize()
+                : WalFormat.HEADER_SIZE + engineLimit;
         if (end() + recordSize > limit && end() > firstRecordEnd()) {
             rotate();
         }
