@@ -49,7 +49,8 @@ import java.util.function.LongSupplier;
  *
  * <p>One run at a time; commits continue meanwhile. Runs on demand ({@link ObjectSpace#compact()})
  * rewrite every segment below the threshold. Background runs start at the interval and whenever
- * commits have written {@link #triggerBytes()} since the last run, and rewrite at most a budget of live
+ * commits have written {@link #triggerBytes()} since the last run (but not before three times the
+ * previous run's duration has passed, {@link #MAX_BACKGROUND_SHARE}), and rewrite at most a budget of live
  * bytes each (the bytes-per-second budget times the time since the previous run, unused budget kept up
  * to one interval's worth), emptiest segments first, so that compaction never competes with the
  * application for more than that share of the storage's bandwidth. Each run also has the storage seal
@@ -62,6 +63,12 @@ final class Compactor {
 
     /** The least bytes written that start a background run, so that a tiny store is not compacted per commit. */
     private static final long MIN_TRIGGER_BYTES = 256L * 1024;
+    /**
+     * The most time runs started by commits take of the compactor thread: after a run, the next one
+     * started by commits waits three times as long as it took, so that compaction takes at most a quarter
+     * of a core from the application however fast it writes (the interval's runs come on top).
+     */
+    private static final double MAX_BACKGROUND_SHARE = 0.25;
     /** Segments are never limited below 1 MiB. */
     private static final long MIN_SEGMENT_BYTES = 1L << 20;
     /** History may always take 1 MiB, so that a small store keeps a useful history. */
@@ -90,6 +97,8 @@ final class Compactor {
     private long limitedTo;
     /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
     private Liveness lastLiveness;
+    /** No run is started by commits before this time ({@link System#nanoTime()}): see {@link #MAX_BACKGROUND_SHARE}. */
+    private volatile long notBefore = System.nanoTime();
     /** Background budget not used by the previous run ({@link #backgroundRun}); only used by that thread. */
     private long saved;
     /** When the last background run started ({@link System#nanoTime()}). */
@@ -168,7 +177,7 @@ final class Compactor {
     void published() {
         ScheduledExecutorService thread = background;
         if (thread == null || bytesWritten.getAsLong() - writtenAtLastRun < triggerBytes()
-                || !nudged.compareAndSet(false, true)) {
+                || System.nanoTime() - notBefore < 0 || !nudged.compareAndSet(false, true)) {
             return;
         }
         try {
@@ -200,6 +209,9 @@ final class Compactor {
         try {
             CompactionResult result = run(Math.max(1, budget), false);
             saved = Math.max(0, budget - result.bytesRewritten());
+            // a run walks every retained version: runs started by commits take at most a share of one core
+            long took = System.nanoTime() - now;
+            notBefore = System.nanoTime() + (long) (took * (1 - MAX_BACKGROUND_SHARE) / MAX_BACKGROUND_SHARE);
         } catch (RuntimeException e) {
             if (!closing.getAsBoolean()) {
                 LOG.warn("Background compaction of {} failed; it runs again after more commits or the next "

@@ -39,13 +39,16 @@ import java.util.concurrent.TimeUnit;
  * <p><b>{@code during}</b> names the {@link Background} work: {@code none}, or {@code compaction}: a thread
  * that runs {@code ObjectSpace.compact()} once a second from before the warm-up to after the last recorded
  * commit, an on-demand run each time (no bytes-per-second budget: harsher than the background compactor a
- * user gets). Its {@code stop()} says what the runs did. {@code retention} (seconds; default: the engine's)
+ * user gets), or {@code background}: the store's own background compactor with Spring Boot's defaults
+ * (every 30 s and whenever commits wrote a quarter of the live size, 8 MiB/s budget), as a user runs it.
+ * Its {@code stop()} says what the runs did. {@code retention} (seconds; default: the engine's)
  * is the store's history retention: replaced atoms become reclaimable only once older than it, so a run
  * shorter than the retention reclaims only what the load left behind.
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.CommitLatency \
- *     [size=100000] [threads=1,8] [warmup=5] [seconds=15] [fsync=commit] [during=none|compaction] [retention=]
+ *     [size=100000] [threads=1,8] [warmup=5] [seconds=15] [fsync=commit] [during=none|compaction|background]
+ *     [retention=]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
@@ -61,13 +64,24 @@ public final class CommitLatency {
     interface Background {
 
         /** The names {@code during} accepts. */
-        Set<String> NAMES = Set.of("none", "compaction");
+        Set<String> NAMES = Set.of("none", "compaction", "background");
 
         /** Starts the work named {@code name} (one of {@link #NAMES}) on {@code store}. */
         static Background start(String name, FileStores.ProtoBaseFile store) {
             return switch (name) {
                 case "none" -> () -> "nothing";
                 case "compaction" -> Compaction.start(store.space);
+                case "background" -> {
+                    ObjectSpace.Statistics before = store.space.statistics();
+                    yield () -> {
+                        ObjectSpace.Statistics after = store.space.statistics();
+                        return String.format(Locale.ROOT, "the background compactor (Spring's defaults: every 30 s and "
+                                + "whenever commits wrote a quarter of the live size, 8 MiB/s) ran %d times, rewrote "
+                                + "%,d bytes and released %d segments", after.compactions() - before.compactions(),
+                                after.compactionBytesRewritten() - before.compactionBytesRewritten(),
+                                after.compactionSegmentsReleased() - before.compactionSegmentsReleased());
+                    };
+                }
                 default -> throw new IllegalArgumentException("no background work named " + name + "; known: " + NAMES);
             };
         }
@@ -168,7 +182,8 @@ public final class CommitLatency {
             List<Writer> writers = new ArrayList<>();
             String background;
             long fsyncs;
-            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(dir, fsync, Duration.ZERO, retention)) {
+            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(dir, fsync, Duration.ZERO, retention,
+                    "background".equals(during) ? Duration.ofSeconds(30) : Duration.ZERO)) {
                 Background work = Background.start(during, store);
                 try {
                     CountDownLatch ready = new CountDownLatch(threads);

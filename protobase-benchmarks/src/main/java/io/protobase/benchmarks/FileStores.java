@@ -147,12 +147,18 @@ public final class FileStores {
         }
 
         private ProtoBaseFile(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention) {
+            this(dir, fsync, groupCommitDelay, retention, Duration.ZERO);
+        }
+
+        private ProtoBaseFile(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention,
+                Duration compactionInterval) {
             this.dir = dir;
             this.storage = new StandaloneFileStorage(new FileBlockProvider(dir),
                     StandaloneFileStorage.Options.defaults().withFsync(fsync));
             ObjectSpace s = null;
             try {
-                ObjectSpace.Builder builder = ObjectSpace.builder(storage).groupCommitDelay(groupCommitDelay);
+                ObjectSpace.Builder builder = ObjectSpace.builder(storage).groupCommitDelay(groupCommitDelay)
+                        .compactionInterval(compactionInterval);
                 s = (retention == null ? builder : builder.historyRetention(retention)).build();
                 this.space = s;
                 this.db = s.getDatabase(Dataset.NAME);
@@ -190,6 +196,15 @@ public final class FileStores {
          */
         public static ProtoBaseFile open(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention) {
             return new ProtoBaseFile(dir, fsync, groupCommitDelay, retention);
+        }
+
+        /**
+         * Opens the store in {@code dir} as {@link #open(Path, FsyncPolicy, Duration, Duration)} does, with the
+         * background compactor running every {@code compactionInterval} (and whenever commits wrote enough).
+         */
+        public static ProtoBaseFile open(Path dir, FsyncPolicy fsync, Duration groupCommitDelay, Duration retention,
+                Duration compactionInterval) {
+            return new ProtoBaseFile(dir, fsync, groupCommitDelay, retention, compactionInterval);
         }
 
         /** A new store in {@code dir} holding entries {@code 1..size}, built in one transaction and committed. */
