@@ -4,8 +4,6 @@ import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaFieldAccess;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
-import com.tngtech.archunit.core.importer.ClassFileImporter;
-import com.tngtech.archunit.core.importer.ImportOption;
 import io.protobase.TransactionEvent;
 import io.protobase.TransactionListener;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,9 +38,7 @@ class SeparationOfJobsTest {
 
     @BeforeAll
     static void importEngine() {
-        engine = new ClassFileImporter()
-                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages("io.protobase");
+        engine = EngineClasses.main();
     }
 
     @Test
