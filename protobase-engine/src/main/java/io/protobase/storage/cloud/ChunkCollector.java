@@ -175,7 +175,7 @@ final class ChunkCollector {
     /** Deletes the local copies of a released segment: its log file and its cached blocks. */
     void dropLocal(long segment) {
         provider.dropSegment(segment);
-        wal.releaseSegment(segment);
+        wal.log().releaseSegment(segment);
     }
 
     /**
@@ -274,7 +274,7 @@ final class ChunkCollector {
      * watermark are the round in progress.
      */
     private List<String> noteOrphans(List<ObjectStore.ObjectInfo> listing, long now) {
-        long thisLog = wal.currentSegmentId() >>> 32;
+        long thisLog = wal.log().currentSegmentId() >>> 32;
         Set<Long> named;
         synchronized (gcLock) {
             named = new HashSet<>(live);
@@ -331,16 +331,16 @@ final class ChunkCollector {
         @Override
         public List<Segment> segments() {
             health.ensureOpen("read the segment list");
-            long writing = wal.currentSegmentId();
+            long writing = wal.log().currentSegmentId();
             NavigableSet<Long> ids;
             synchronized (gcLock) {
                 ids = new TreeSet<>(live);
-                ids.addAll(wal.segmentIds());
+                ids.addAll(wal.log().segmentIds());
                 ids.removeAll(released);
             }
             List<Segment> list = new ArrayList<>();
             for (long id : ids) {
-                long local = wal.segmentLength(id);
+                long local = wal.log().segmentLength(id);
                 list.add(new Segment(id, local >= 0 ? local : provider.chunkBytes(id), id != writing));
             }
             return list;
@@ -349,7 +349,7 @@ final class ChunkCollector {
         @Override
         public long writingSegment() {
             health.ensureOpen("read the segment being written");
-            return wal.currentSegmentId();
+            return wal.log().currentSegmentId();
         }
 
         @Override
@@ -360,16 +360,16 @@ final class ChunkCollector {
         @Override
         public void release(Collection<Long> ids) {
             health.ensureOpen("release segments");
-            long writing = wal.currentSegmentId();
+            long writing = wal.log().currentSegmentId();
             if (ids.contains(writing)) {
                 throw new IllegalArgumentException("Cannot release segment " + writing + " of " + storage
                         + ": it is still being written");
             }
-            long sequence = wal.committedPosition().sequence();
+            long sequence = wal.log().committedPosition().sequence();
             List<Long> accepted = new ArrayList<>();
             synchronized (gcLock) { // one batch: the same root object drops them all
                 for (long id : ids) {
-                    if (released.contains(id) || !(live.contains(id) || wal.hasSegment(id))) {
+                    if (released.contains(id) || !(live.contains(id) || wal.log().hasSegment(id))) {
                         continue; // released already, or unknown: nothing to do
                     }
                     released.add(id);

@@ -236,13 +236,13 @@ public final class CloudFileStorage implements SharedStorage {
             this.wal = log;
             boolean resumes = claim.continuesLocal() && previous != null;
             this.progress = new UploadProgress(log, health, options, provider, description,
-                    resumes ? previous.uploadedSegment() : log.segmentIds().get(0),
+                    resumes ? previous.uploadedSegment() : log.log().segmentIds().get(0),
                     resumes ? previous.uploadedOffset() : 0,
                     previous == null ? 0 : previous.sequence());
-            provider.openCache(log::releaseSegment);
-            for (long id : log.segmentIds()) {
+            provider.openCache(log.log()::releaseSegment);
+            for (long id : log.log().segmentIds()) {
                 if (progress.isUploaded(id)) {
-                    provider.cacheSegment(id, log.segmentLength(id));
+                    provider.cacheSegment(id, log.log().segmentLength(id));
                 }
             }
             this.collector = new ChunkCollector(provider, log, options, clock, epoch, rootWriter, progress, health,
@@ -287,13 +287,13 @@ public final class CloudFileStorage implements SharedStorage {
                     + pointer.segmentId() + " was released by compaction (no retained version reaches it)",
                     pointer.segmentId());
         }
-        if (wal.hasSegment(pointer.segmentId())) {
+        if (wal.log().hasSegment(pointer.segmentId())) {
             try {
                 return wal.read(pointer);
             } catch (CorruptionException e) {
                 throw e;
             } catch (StorageException e) {
-                if (wal.hasSegment(pointer.segmentId()) || health.isClosed()) {
+                if (wal.log().hasSegment(pointer.segmentId()) || health.isClosed()) {
                     throw e;
                 }
                 // the cache released the segment while we read it: it is in the bucket
@@ -329,7 +329,7 @@ public final class CloudFileStorage implements SharedStorage {
         if (!wal.compareAndSetRoot(lock, expected, newRoot)) {
             return false;
         }
-        long sequence = wal.committedPosition().sequence();
+        long sequence = wal.log().committedPosition().sequence();
         progress.notePending();
         if (options.durability() == Durability.SYNC) {
             progress.awaitUploaded(sequence);
@@ -381,7 +381,7 @@ public final class CloudFileStorage implements SharedStorage {
         health.ensureOpen("flush");
         wal.flush();
         if (options.durability() == Durability.SYNC) {
-            progress.awaitUploaded(wal.committedPosition().sequence());
+            progress.awaitUploaded(wal.log().committedPosition().sequence());
         }
     }
 
@@ -393,7 +393,7 @@ public final class CloudFileStorage implements SharedStorage {
      */
     public void uploadNow() {
         health.ensureOpen("upload");
-        progress.awaitUploaded(wal.committedPosition().sequence());
+        progress.awaitUploaded(wal.log().committedPosition().sequence());
     }
 
     @Override

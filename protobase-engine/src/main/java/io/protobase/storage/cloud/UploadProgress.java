@@ -69,7 +69,7 @@ final class UploadProgress {
         this.uploadedSegment = segment;
         this.uploadedOffset = offset;
         this.uploadedSequence = sequence;
-        StandaloneFileStorage.LogPosition committed = wal.committedPosition();
+        StandaloneFileStorage.LogPosition committed = wal.log().committedPosition();
         if (wal.sequence() > sequence || committed.segmentId() != segment || committed.end() != offset) {
             pendingSince = System.nanoTime();
         }
@@ -100,7 +100,7 @@ final class UploadProgress {
 
     /** Bytes of committed log not yet in the bucket. */
     long backlogBytes() {
-        StandaloneFileStorage.LogPosition target = wal.committedPosition();
+        StandaloneFileStorage.LogPosition target = wal.log().committedPosition();
         long segment;
         long offset;
         synchronized (this) {
@@ -108,12 +108,12 @@ final class UploadProgress {
             offset = uploadedOffset;
         }
         long sum = 0;
-        for (long id : wal.segmentIds()) {
+        for (long id : wal.log().segmentIds()) {
             if (id < segment || id > target.segmentId()) {
                 continue;
             }
             long from = id == segment ? offset : 0;
-            long to = id < target.segmentId() ? wal.segmentLength(id) : target.end();
+            long to = id < target.segmentId() ? wal.log().segmentLength(id) : target.end();
             if (to > from) {
                 sum += to - from;
             }
@@ -287,7 +287,7 @@ final class UploadProgress {
         uploadedSegment = target.segmentId();
         uploadedOffset = target.end();
         uploadedSequence = target.sequence();
-        StandaloneFileStorage.LogPosition now = wal.committedPosition();
+        StandaloneFileStorage.LogPosition now = wal.log().committedPosition();
         pendingSince = now.sequence() == target.sequence() && now.end() == target.end()
                 && now.segmentId() == target.segmentId() ? 0 : startedAt;
         if (lastRoundFailed) {
@@ -335,7 +335,7 @@ final class UploadProgress {
     }
 
     private boolean nothingPending() {
-        StandaloneFileStorage.LogPosition t = wal.committedPosition();
+        StandaloneFileStorage.LogPosition t = wal.log().committedPosition();
         return t.sequence() == uploadedSequence && t.segmentId() == uploadedSegment && t.end() == uploadedOffset;
     }
 }

@@ -117,7 +117,7 @@ final class Uploader {
     private boolean round() {
         try {
             long startedAt = System.nanoTime();
-            StandaloneFileStorage.LogPosition target = wal.committedPosition();
+            StandaloneFileStorage.LogPosition target = wal.log().committedPosition();
             UploadProgress.Watermark from = progress.watermark();
             if (target.sequence() == from.sequence() && target.segmentId() == from.segment()
                     && target.end() == from.offset() && !collector.needsRoot(target.sequence())) {
@@ -129,12 +129,12 @@ final class Uploader {
             List<String> written = new ArrayList<>();
             List<Long> sealed = new ArrayList<>();
             Set<Long> touched = new HashSet<>();
-            for (long id : wal.segmentIds()) {
+            for (long id : wal.log().segmentIds()) {
                 if (id < from.segment() || id > target.segmentId()) {
                     continue;
                 }
                 long start = id == from.segment() ? from.offset() : 0;
-                long to = id < target.segmentId() ? wal.segmentLength(id) : target.end();
+                long to = id < target.segmentId() ? wal.log().segmentLength(id) : target.end();
                 if (to > start) {
                     uploadRange(id, start, to, written);
                 }
@@ -155,7 +155,7 @@ final class Uploader {
                     // released before it was uploaded: kept until then for the roots that reach it
                     collector.dropLocal(id);
                 } else {
-                    provider.cacheSegment(id, wal.segmentLength(id));
+                    provider.cacheSegment(id, wal.log().segmentLength(id));
                 }
             }
             return true;
@@ -178,10 +178,10 @@ final class Uploader {
     private void uploadRange(long segment, long from, long to, List<String> written) {
         long pos = from;
         while (pos < to) {
-            if (!wal.hasSegment(segment)) {
+            if (!wal.log().hasSegment(segment)) {
                 return; // released by the cache, which happens only once it is uploaded
             }
-            byte[] bytes = wal.readRaw(segment, pos, (int) (to - pos));
+            byte[] bytes = wal.log().readRaw(segment, pos, (int) (to - pos));
             String key = provider.chunkKey(segment, pos);
             try {
                 store.putIfAbsent(key, bytes, metadata);

@@ -163,6 +163,7 @@ public final class StandaloneFileStorage implements SharedStorage {
     /** The segments compaction released; appended to under its own monitor, which serialises releases. */
     private final ReleaseLog releaseLog;
     private final SegmentReclaimer reclaimer = new Reclaimer();
+    private final LocalLog log;
 
     /** Opens (and recovers) the storage in {@code provider}'s directory with default options. */
     public StandaloneFileStorage(FileBlockProvider provider) {
@@ -196,6 +197,7 @@ public final class StandaloneFileStorage implements SharedStorage {
         this.writer = recovered.writer();
         this.releaseLog = recovered.releaseLog();
         this.sync = new GroupSync(provider.directory(), writer, health, recovered.committed());
+        this.log = new LocalLog(segments, writer, sync, health);
         this.intervalFsync = options.fsync() == FsyncPolicy.INTERVAL
                 ? new IntervalFsync(provider.directory(), options.fsyncInterval(), writer, health)
                 : null;
@@ -309,58 +311,13 @@ public final class StandaloneFileStorage implements SharedStorage {
     }
 
     /**
-     * The end of the last durable commit: the log up to there is stable and may be shipped
-     * elsewhere (the cloud storage uploads it).
-     */
-    public LogPosition committedPosition() {
-        return sync.committed();
-    }
-
-    /** Ids of the segment files this storage has open, ascending. */
-    public List<Long> segmentIds() {
-        return segments.ids();
-    }
-
-    /** Whether the segment {@code id} is open here (it may have been released, see {@link #releaseSegment}). */
-    public boolean hasSegment(long id) {
-        return segments.contains(id);
-    }
-
-    /** The id of the segment being appended to. */
-    public long currentSegmentId() {
-        return writer.currentSegmentId();
-    }
-
-    /** Bytes of segment {@code id} written to its file so far, or -1 when it is not open. */
-    public long segmentLength(long id) {
-        Segment s = segments.get(id);
-        return s == null ? -1 : s.written;
-    }
-
-    /**
-     * Reads raw log bytes (header, records, checksums as they are on disk) of segment {@code id}
-     * from {@code offset}; the range must lie below the segment's written length.
-     */
-    public byte[] readRaw(long id, long offset, int length) {
-        health.ensureUsable("read the log");
-        return segments.readRaw(id, offset, length);
-    }
-
-    /**
-     * Closes and deletes a sealed segment whose bytes are kept elsewhere (the cloud storage calls
-     * this when its disk cache evicts an uploaded segment); a read already in progress finishes on
-     * the file, which the last such read deletes. Later reads of its atoms fail here; the caller
-     * reads them from its other copy. The segment being appended to is never released.
+     * The log underneath this storage, for a storage that ships it elsewhere (the cloud storage uploads
+     * its segments and drops local copies kept in the bucket).
      *
-     * @return whether the segment was released
+     * @return the log's view for such a storage
      */
-    public boolean releaseSegment(long id) {
-        Segment s = writer.detachSealed(id);
-        if (s == null) {
-            return false;
-        }
-        segments.retire(s);
-        return true;
+    public LocalLog log() {
+        return log;
     }
 
     @Override

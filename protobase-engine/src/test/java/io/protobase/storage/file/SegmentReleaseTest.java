@@ -51,7 +51,7 @@ class SegmentReleaseTest {
     private static List<AtomPointer> fill(StandaloneFileStorage storage, int segments) {
         List<AtomPointer> pushed = new ArrayList<>();
         byte[] atom = new byte[4096];
-        for (int i = 0; storage.currentSegmentId() < segments + 1; i++) {
+        for (int i = 0; storage.log().currentSegmentId() < segments + 1; i++) {
             atom[0] = (byte) i;
             pushed.add(storage.push(atom));
         }
@@ -172,7 +172,7 @@ class SegmentReleaseTest {
 
         try (StandaloneFileStorage reopened = open()) {
             assertThat(segmentFile(1)).doesNotExist();
-            assertThat(reopened.segmentIds()).doesNotContain(1L);
+            assertThat(reopened.log().segmentIds()).doesNotContain(1L);
             assertThatThrownBy(() -> reopened.read(gone)).isInstanceOf(SegmentReleasedException.class);
         }
     }
@@ -193,7 +193,7 @@ class SegmentReleaseTest {
 
         try (StandaloneFileStorage reopened = open()) {
             assertThat(reopened.read(kept)).hasSize(4096);
-            assertThat(reopened.segmentIds()).contains(2L);
+            assertThat(reopened.log().segmentIds()).contains(2L);
         }
         assertThat(dir.resolve(ReleaseLog.FILE)).hasSize(durable);
     }
