@@ -53,9 +53,14 @@ final class ValueCodec {
     private final Map<String, Class<? extends Enum<?>>> enums = new ConcurrentHashMap<>();
     private final Map<String, Function<Object, ?>> extractors = new ConcurrentHashMap<>();
     /** Encodes what is stored, moving large values out of line; and decodes every atom. */
-    private final Encoding storingEncoding = new Encoding(true);
+    private final Encoding storingEncoding = new Encoding(true, false);
     /** Encodes values inline only ({@link TreeStore#encodeValue}): no atom pushed as a side effect. */
-    private final Encoding inlineEncoding = new Encoding(false);
+    private final Encoding inlineEncoding = new Encoding(false, false);
+    /**
+     * The storing encoding as the check of a spliced node encoding needs it ({@link #checkingWriter}):
+     * every remembered reference is written, whatever its segment.
+     */
+    private final Encoding checkingEncoding = new Encoding(true, true);
 
     ValueCodec(TreeStore store, AtomCache<Object> cache) {
         this.store = store;
@@ -75,6 +80,18 @@ final class ValueCodec {
     /** A writer of atoms to store: collections are saved and large values moved out of line. */
     AtomWriter writer(int initialCapacity) {
         return new AtomWriter(storingEncoding, initialCapacity);
+    }
+
+    /**
+     * A writer re-encoding a node to check a spliced encoding: like {@link #writer}, except that a
+     * value stored out of line before is written as the reference remembered for it even when that
+     * reference lies in a segment older than the one being written. The splice copied that reference
+     * from the base node's atom; pushing the value again (what {@link #writer} does then, see
+     * {@link #reusable}) would give different bytes for the same objects, and push atoms as a side effect
+     * of the check.
+     */
+    AtomWriter checkingWriter(int initialCapacity) {
+        return new AtomWriter(checkingEncoding, initialCapacity);
     }
 
     /** A writer that encodes every value in place and pushes no atom. */
@@ -124,6 +141,11 @@ final class ValueCodec {
      * @return the reference written, when {@code v} was moved out of line now, else {@code null}
      */
     EncodedValue writeSlot(AtomWriter w, Object v, boolean storing) {
+        return writeSlot(w, v, storing, false);
+    }
+
+    /** {@link #writeSlot(AtomWriter, Object, boolean)}; {@code anySegment}: see {@link #checkingWriter}. */
+    EncodedValue writeSlot(AtomWriter w, Object v, boolean storing, boolean anySegment) {
         // what the slot holds: the value, or its encoding, by whose identity a reference is remembered
         Object slot = v;
         if (v instanceof EncodedValue e) {
@@ -132,7 +154,7 @@ final class ValueCodec {
                 return null;
             }
             EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
-            if (known != null && reusable(known)) {
+            if (known != null && (anySegment || reusable(known))) {
                 w.writeRawFrom(known.atom, known.start, known.end - known.start);
                 return known;
             }
@@ -144,7 +166,7 @@ final class ValueCodec {
             return null;
         }
         EncodedValue ref = storedOutOfLine.getIfPresent(slot);
-        if (ref == null || !reusable(ref)) {
+        if (ref == null || !(anySegment || reusable(ref))) {
             ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
             storedOutOfLine.put(slot, ref);
         }
@@ -233,9 +255,11 @@ final class ValueCodec {
     private final class Encoding implements AtomWriter.Extension, AtomReader.Extension {
 
         private final boolean storing;
+        private final boolean anySegment;
 
-        Encoding(boolean storing) {
+        Encoding(boolean storing, boolean anySegment) {
             this.storing = storing;
+            this.anySegment = anySegment;
         }
 
         @Override
@@ -245,12 +269,12 @@ final class ValueCodec {
                 w.writeVarLong(o.count());
                 for (int i = 0; i < o.count(); i++) {
                     w.writeString(o.nameAt(i));
-                    writeSlot(w, o.valueAt(i), storing);
+                    writeSlot(w, o.valueAt(i), storing, anySegment);
                 }
                 return true;
             }
             if (v instanceof EncodedValue e) {
-                writeSlot(w, e, storing);
+                writeSlot(w, e, storing, anySegment);
                 return true;
             }
             if (v instanceof ProtoCollection c) {

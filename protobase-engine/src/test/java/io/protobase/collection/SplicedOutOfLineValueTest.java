@@ -1,0 +1,73 @@
+package io.protobase.collection;
+
+import io.protobase.Database;
+import io.protobase.ObjectSpace;
+import io.protobase.storage.memory.MemoryStorage;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A leaf entry holding a value stored out of line, copied unchanged into the next version of its node
+ * (spliced from the base's atom), keeps its reference: the value reads back whole, from this space and
+ * from a fresh one, whether the chunks are in the segment being written or in an older one.
+ */
+class SplicedOutOfLineValueTest {
+
+    private static void editAcrossSegments(long segmentBytes) {
+        editAcrossSegments(segmentBytes, "large".repeat(300));
+    }
+
+    private static void editAcrossSegments(long segmentBytes, Object large) {
+        MemoryStorage memory = new MemoryStorage(segmentBytes);
+        Database db = new ObjectSpace(memory).getDatabase("db");
+        // the application keeps the list it committed and edits it: the leaf's copy holds the same String
+        ProtoList[] list = {ProtoList.of(1, large, 2)};
+        for (int i = 0; i < 4; i++) {
+            if (i > 0) {
+                list[0] = list[0].appendLast(9 + i);
+            }
+            db.write(tx -> {
+                tx.setRootObject("list", list[0]);
+                return null;
+            });
+        }
+        ProtoList back = new ObjectSpace(memory).getDatabase("db").read(tx -> (ProtoList) tx.getRootObject("list"));
+        assertThat((Iterable<Object>) back).containsExactly(1, large, 2, 10, 11, 12);
+    }
+
+    @Test
+    void outOfLineValueInTheSegmentBeingWritten() {
+        editAcrossSegments(MemoryStorage.DEFAULT_SEGMENT_BYTES);
+    }
+
+    @Test
+    void outOfLineValueInAnOlderSegment() {
+        editAcrossSegments(64);
+    }
+
+    @Test
+    void recordWithAnOutOfLineAttributeInAnOlderSegment() {
+        editAcrossSegments(64, DbObject.of("a", 1, "text", "large".repeat(300)));
+    }
+
+    @Test
+    void outOfLineValueReadAfterAReopen() {
+        MemoryStorage memory = new MemoryStorage();
+        String large = "large".repeat(300);
+        new ObjectSpace(memory).getDatabase("db").write(tx -> {
+            tx.setRootObject("list", ProtoList.of(1, large, 2));
+            return null;
+        });
+        // another space reads the value (its leaf now holds the decoded String, which this space never stored)
+        Database db = new ObjectSpace(memory).getDatabase("db");
+        ProtoList[] list = {db.read(tx -> (ProtoList) tx.getRootObject("list"))};
+        assertThat(list[0].getAt(1)).isEqualTo(large);
+        db.write(tx -> {
+            tx.setRootObject("list", list[0].appendLast(3));
+            return null;
+        });
+        ProtoList back = new ObjectSpace(memory).getDatabase("db").read(tx -> (ProtoList) tx.getRootObject("list"));
+        assertThat((Iterable<Object>) back).containsExactly(1, large, 2, 3);
+    }
+}
