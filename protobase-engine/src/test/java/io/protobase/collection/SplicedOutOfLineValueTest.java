@@ -51,6 +51,30 @@ class SplicedOutOfLineValueTest {
         editAcrossSegments(64, DbObject.of("a", 1, "text", "large".repeat(300)));
     }
 
+    /**
+     * One record in two entries of a node: the copied entry keeps the reference it was stored under,
+     * while the entry written afresh pushes the record's large attribute again (its chunks lie in an
+     * older segment). Both references are valid, and both entries read back whole.
+     */
+    @Test
+    void recordCopiedBesideItsOwnFreshCopyAcrossSegments() {
+        MemoryStorage memory = new MemoryStorage(64);
+        Database db = new ObjectSpace(memory).getDatabase("db");
+        DbObject record = DbObject.of("a", 1, "text", "large".repeat(300));
+        ProtoList[] list = {ProtoList.of(record, 2)};
+        for (int i = 0; i < 3; i++) {
+            if (i > 0) {
+                list[0] = list[0].appendLast(record);
+            }
+            db.write(tx -> {
+                tx.setRootObject("list", list[0]);
+                return null;
+            });
+        }
+        ProtoList back = new ObjectSpace(memory).getDatabase("db").read(tx -> (ProtoList) tx.getRootObject("list"));
+        assertThat((Iterable<Object>) back).containsExactly(record, 2, record, record);
+    }
+
     @Test
     void outOfLineValueReadAfterAReopen() {
         MemoryStorage memory = new MemoryStorage();
