@@ -16,9 +16,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,8 +34,10 @@ import java.util.function.LongSupplier;
  * retained version ({@link SpaceRetention#retainedRoots()}), by a walk on demand, or, for a background
  * run, as the previous run's release step measured them (among the segments sealed then; atoms that
  * died since only make a segment look fuller); a sealed segment is a victim when its live fraction is
- * below the threshold and its dead bytes reach the floor, emptiest first. <b>Rewrite</b>: the current
- * version's atoms that live in a victim, and every atom above them up to the catalog, are pushed again
+ * below the threshold, emptiest first, and the victims are rewritten when together they hold at least
+ * the floor of dead bytes (segments are sized to the live data, so one alone may never reach it).
+ * <b>Rewrite</b>: the current version's atoms that live in a victim, and every atom above them up to
+ * the catalog, are pushed again
  * and published as a new version by compare-and-set of the root; when a commit wins the race, the
  * rewrite is redone on the new version, reusing what was already copied, so a user commit never fails
  * because of compaction. <b>Release</b>: liveness is computed again, from the versions retained at that
@@ -53,7 +55,9 @@ import java.util.function.LongSupplier;
  * previous run's duration has passed, {@link #MAX_BACKGROUND_SHARE}), and rewrite at most a budget of live
  * bytes each (the bytes-per-second budget times the time since the previous run, unused budget kept up
  * to one interval's worth), emptiest segments first, so that compaction never competes with the
- * application for more than that share of the storage's bandwidth. Each run also has the storage seal
+ * application for more than that share of the storage's bandwidth. A background run that rewrote or
+ * released anything is followed by another once that share allows, commits or not, so that space
+ * comes back soon after a burst of commits rather than at the next interval. Each run also has the storage seal
  * segments at {@link #triggerBytes()} (at least 1 MiB), so that space goes back in steps in proportion
  * to the live data.
  */
@@ -160,11 +164,13 @@ final class Compactor {
         this.maxPerRun = (long) Math.min(Long.MAX_VALUE, bytesPerSecond * (interval.toNanos() / 1e9));
         this.closing = closing;
         this.lastBackgroundRun = System.nanoTime();
-        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "protobase-compactor");
             t.setDaemon(true);
             return t;
         });
+        // a run scheduled to continue the work is dropped when the space closes, not waited for
+        thread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         thread.scheduleWithFixedDelay(this::backgroundRun, interval.toNanos(), interval.toNanos(),
                 TimeUnit.NANOSECONDS);
         background = thread;
@@ -211,12 +217,31 @@ final class Compactor {
             saved = Math.max(0, budget - result.bytesRewritten());
             // a run walks every retained version: runs started by commits take at most a share of one core
             long took = System.nanoTime() - now;
-            notBefore = System.nanoTime() + (long) (took * (1 - MAX_BACKGROUND_SHARE) / MAX_BACKGROUND_SHARE);
+            long pause = (long) (took * (1 - MAX_BACKGROUND_SHARE) / MAX_BACKGROUND_SHARE);
+            notBefore = System.nanoTime() + pause;
+            if (result.segmentsRewritten() > 0 || result.segmentsReleased() > 0) {
+                // work remains (what this run moved is released by a later one): keep going once the pause
+                // is over, so that space comes back soon after commits stop, not at the next interval
+                continueAfter(pause);
+            }
         } catch (RuntimeException e) {
             if (!closing.getAsBoolean()) {
                 LOG.warn("Background compaction of {} failed; it runs again after more commits or the next "
                         + "interval: {}", storage.describe(), e.toString());
             }
+        }
+    }
+
+    /** Schedules a background run after {@code pause} nanoseconds, unless one is asked for already. */
+    private void continueAfter(long pause) {
+        ScheduledExecutorService thread = background;
+        if (thread == null || closing.getAsBoolean() || !nudged.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            thread.schedule(this::backgroundRun, pause, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            nudged.set(false); // stopping: the space is closing
         }
     }
 
@@ -288,20 +313,28 @@ final class Compactor {
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
         for (SegmentReclaimer.Segment s : segments) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
-            if (s.sealed() && liveBytes < liveFraction * s.bytes() && s.bytes() - liveBytes >= minDeadBytes) {
+            if (s.sealed() && liveBytes < liveFraction * s.bytes()) {
                 victims.add(s);
             }
         }
         victims.sort(Comparator.comparingDouble(s -> (double) live.getOrDefault(s.id(), 0L) / Math.max(1, s.bytes())));
         Set<Long> ids = new HashSet<>();
         long budget = maxLiveBytes;
+        long dead = 0;
+        boolean rewrites = false;
         for (SegmentReclaimer.Segment s : victims) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
             if (liveBytes > 0 && liveBytes > budget) {
                 break;
             }
             budget -= liveBytes;
+            dead += s.bytes() - liveBytes;
+            rewrites |= liveBytes > 0;
             ids.add(s.id());
+        }
+        if (rewrites && dead < minDeadBytes) {
+            // too little to gain for a commit: segments nothing reaches are released all the same
+            ids.clear();
         }
         AtomRelocation relocation = graph.relocate(ids::contains);
         SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
@@ -407,6 +440,7 @@ final class Compactor {
             ids.add(s.id());
             releasedBytes[0] += s.bytes();
         }
+        graph.forgetSegments(ids);
         return ids;
     }
 }

@@ -282,8 +282,9 @@ public final class ObjectSpace implements AutoCloseable {
         }
 
         /**
-         * Compaction rewrites a segment only when it holds at least this many dead bytes, so that small
-         * gains do not cost a commit. Default {@link #DEFAULT_COMPACTION_MIN_DEAD_BYTES}.
+         * Compaction rewrites segments only when together they hold at least this many dead bytes, so that
+         * small gains do not cost a commit; segments nothing reaches are released whatever they hold.
+         * Default {@link #DEFAULT_COMPACTION_MIN_DEAD_BYTES}.
          *
          * @param bytes the minimum of dead bytes, not negative
          * @return this builder

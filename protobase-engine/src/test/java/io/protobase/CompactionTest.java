@@ -185,6 +185,44 @@ class CompactionTest {
                 .containsEntry(100, "first 100" + " ".repeat(40));
     }
 
+    /**
+     * Half-dead segments of 16 KiB: none holds the floor of dead bytes alone, together they do (or not).
+     * Returns what a compaction did with that floor.
+     */
+    private CompactionResult compactHalfDeadSegments(long minDeadBytes, int batches) {
+        ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
+                .compactionMinDeadBytes(minDeadBytes).build();
+        spaces.add(space);
+        Database db = space.getDatabase("db");
+        for (int batch = 0; batch < batches; batch++) {
+            putAll(db, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100),
+                    k -> "first " + k + " ".repeat(40));
+        }
+        for (int batch = 0; batch < batches; batch += 2) {
+            putAll(db, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100), k -> "second " + k);
+        }
+        Map<Object, Object> expected = contents(db);
+        CompactionResult result = space.compact();
+        assertThat(contents(db)).isEqualTo(expected);
+        return result;
+    }
+
+    @Test
+    void segmentsSmallerThanTheFloorOfDeadBytesAreRewrittenWhenTogetherTheyHoldIt() {
+        CompactionResult result = compactHalfDeadSegments(64 * 1024, 40);
+
+        assertThat(result.segmentsRewritten()).as("segments of 16 KiB, together well above 64 KiB dead")
+                .isGreaterThan(4);
+        assertThat(result.segmentsReleased()).isPositive();
+    }
+
+    @Test
+    void segmentsHoldingTogetherLessThanTheFloorOfDeadBytesAreNotRewritten() {
+        CompactionResult result = compactHalfDeadSegments(64L * 1024 * 1024, 40);
+
+        assertThat(result.segmentsRewritten()).as("all the dead bytes together are below 64 MiB").isZero();
+    }
+
     @Test
     void historyViewsWithinTheRetentionStayReadableAcrossCompactions() {
         ObjectSpace space = open(Duration.ofMinutes(10));

@@ -173,6 +173,26 @@ class HistorySpaceBoundTest {
         }
     }
 
+    @Test
+    void afterABurstOfCommitsTheBackgroundCompactorGivesTheSpaceBackWithoutFurtherCommits() {
+        MemoryStorage storage = new MemoryStorage();
+        try (ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(RETENTION)
+                .compactionInterval(Duration.ofDays(1)).build()) {
+            Database db = space.getDatabase("db");
+            load(db);
+            for (int round = 1; round <= 20; round++) {
+                rewriteAll(db, round);
+            }
+            long afterBurst = storage.bytesPushed();
+
+            // no commit from here on, and the interval is a day away: only the compactor's own follow-up runs
+            await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                    assertThat(storage.bytesStored()).as("held, of %,d written", afterBurst)
+                            .isLessThan(4L * 1024 * 1024));
+            assertThat(readAll(db)).isEqualTo(KEYS);
+        }
+    }
+
     /** Reads every key of {@code view}; fails if any atom it needs is gone. */
     private static int readAll(Database view) {
         return view.read(tx -> {

@@ -42,7 +42,9 @@ import java.util.stream.Stream;
  *       while still open, at the end of the commits, is printed too; {@code retention=0s} (default
  *       {@code 1m}) changes the history retention, which decides how much superseded data is still kept;
  *       {@code fsync=commit} (with compaction only) commits at the rate durable commits reach, where the
- *       compactor competes with a slower writer;</li>
+ *       compactor competes with a slower writer; {@code settle=60s} (with compaction only) then leaves the space
+ *       idle until the compactor has not run for 2 s (at most that long) and prints the size then; the largest size
+ *       seen while committing (sampled every 250 ms) is printed too;</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
  *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
@@ -128,6 +130,7 @@ public final class DiskGrowth {
         defaults.put("retention", "1m");
         defaults.put("gcGrace", "1h");
         defaults.put("fsync", "none");
+        defaults.put("settle", "0s");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -153,7 +156,7 @@ public final class DiskGrowth {
         for (String engine : engines) {
             switch (engine) {
                 case "protobase" -> protobase(plan, compaction, retention,
-                        FsyncPolicy.valueOf(a.string("fsync").toUpperCase(Locale.ROOT)));
+                        FsyncPolicy.valueOf(a.string("fsync").toUpperCase(Locale.ROOT)), duration(a, "settle"));
                 case "mvstore" -> {
                     for (String mode : mvstoreModes) {
                         mvstore(plan, "commit".equals(mode));
@@ -172,7 +175,8 @@ public final class DiskGrowth {
         return d;
     }
 
-    private static void protobase(Plan plan, Duration compaction, Duration retention, FsyncPolicy fsync) {
+    private static void protobase(Plan plan, Duration compaction, Duration retention, FsyncPolicy fsync,
+            Duration settle) {
         Path dir = FileStores.newDir("protobase-growth-");
         Path fresh = FileStores.newDir("protobase-growth-fresh-");
         try {
@@ -188,10 +192,19 @@ public final class DiskGrowth {
                         StandaloneFileStorage.Options.defaults().withFsync(fsync));
                 try (ObjectSpace space = ObjectSpace.builder(storage).historyRetention(retention)
                         .compactionInterval(compaction).build()) {
-                    nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
+                    Peak peak = new Peak(dir);
+                    try {
+                        nanos = commit(plan, space.getDatabase(Dataset.NAME), "ProtoBase");
+                    } finally {
+                        peak.stop();
+                    }
                     System.out.printf("ProtoBase at the end of the commits, still open: %,d bytes (%s; the segment "
-                            + "being written counted with its preallocation)%n", FileStores.bytesOnDisk(dir),
-                            segmentFiles(dir));
+                            + "being written counted with its preallocation); the largest seen while committing "
+                            + "(sampled every 250 ms): %,d bytes%n", FileStores.bytesOnDisk(dir), segmentFiles(dir),
+                            peak.largest());
+                    if (!settle.isZero()) {
+                        settle(space, dir, settle);
+                    }
                     ObjectSpace.Statistics st = space.statistics();
                     System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
                             + "bytes rewritten, %,d segments released%n", compaction, retention, st.compactions(),
@@ -218,6 +231,62 @@ public final class DiskGrowth {
         } finally {
             FileStores.delete(dir);
             FileStores.delete(fresh);
+        }
+    }
+
+    /**
+     * Leaves the space idle until its background compactor has not run for two seconds, at most
+     * {@code limit}, and prints the size then: what the store comes back to once the commits stop.
+     */
+    private static void settle(ObjectSpace space, Path dir, Duration limit) {
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
+        long runs = space.statistics().compactions();
+        long quietSince = start;
+        while (System.nanoTime() < deadline && System.nanoTime() - quietSince < 2_000_000_000L) {
+            try {
+                Thread.sleep(100); // a benchmark polling an idle space, not a test synchronising threads
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = space.statistics().compactions();
+            if (now != runs) {
+                runs = now;
+                quietSince = System.nanoTime();
+            }
+        }
+        System.out.printf("ProtoBase idle after the commits for %.1f s (until the compactor had not run for 2 s, at "
+                + "most %s): %,d bytes (%s), %,d compaction runs in all%n", (System.nanoTime() - start) / 1e9, limit,
+                FileStores.bytesOnDisk(dir), segmentFiles(dir), runs);
+    }
+
+    /** The largest size of a directory seen while it is written to, sampled every 250 ms. */
+    private static final class Peak {
+        private final java.util.concurrent.ScheduledExecutorService sampler =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                    Thread t = new Thread(r, "disk-growth-peak");
+                    t.setDaemon(true);
+                    return t;
+                });
+        private final java.util.concurrent.atomic.AtomicLong largest = new java.util.concurrent.atomic.AtomicLong();
+
+        Peak(Path dir) {
+            sampler.scheduleAtFixedRate(() -> {
+                try {
+                    largest.accumulateAndGet(FileStores.bytesOnDisk(dir), Math::max);
+                } catch (RuntimeException e) {
+                    // a segment deleted while listing: the next sample counts
+                }
+            }, 0, 250, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+
+        void stop() {
+            sampler.shutdownNow();
+        }
+
+        long largest() {
+            return largest.get();
         }
     }
 

@@ -256,7 +256,7 @@ public record ProtoBaseProperties(
      * @param interval how often the background compactor runs ({@code 0s}: never; {@code ObjectSpace.compact()}
      *                 still works)
      * @param liveFraction sealed segments less live than this fraction (0 to 1) are rewritten
-     * @param minDeadBytes a segment is rewritten only when it holds at least this many dead bytes
+     * @param minDeadBytes segments are rewritten only when together they hold at least this many dead bytes
      * @param bytesPerSecond live bytes the background compactor may rewrite per second
      */
     public record Compaction(@DefaultValue("30s") Duration interval, @DefaultValue("0.5") double liveFraction,

@@ -19,8 +19,8 @@ public final class AtomCopy {
         this.target = target;
         this.rewriter = new AtomRewriter(graph) {
             @Override
-            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
-                return push(replaceAll(p, atom));
+            AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer) {
+                return push(replaceAll(p, bytes(p, referrer)));
             }
 
             @Override

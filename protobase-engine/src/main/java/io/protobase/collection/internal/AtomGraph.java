@@ -9,6 +9,7 @@ import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -16,6 +17,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
@@ -43,8 +46,14 @@ import java.util.function.UnaryOperator;
  * on the path from the root being copied to the atom being copied (each atom is copied after all
  * of its children, so that it can be re-encoded with their new pointers).
  *
+ * <p>Atoms are immutable and a pointer is never given to another atom, so what an atom references
+ * never changes: walks remember it ({@link Links}), up to a bound on memory, and a walk that meets
+ * the atom again (the next compaction's, over a version sharing most atoms with the last) reads and
+ * scans only the atoms that are new to it. A check that a graph is whole ({@link #requireWhole})
+ * and every copy read the bytes themselves.
+ *
  * <p>Atoms are written children before parents, so a well-formed graph has no cycles; one found
- * while copying is reported as corruption. Thread-safe: instances hold no mutable state.
+ * while copying is reported as corruption. Thread-safe.
  */
 public final class AtomGraph {
 
@@ -67,11 +76,117 @@ public final class AtomGraph {
         void visit(AtomPointer pointer, int bytes);
     }
 
+    /**
+     * The most memory the remembered references of atoms take, in estimated bytes: enough for the
+     * tree nodes of a store of several gigabytes. Past it, everything is forgotten at once, and the
+     * walks that follow read again what they need.
+     */
+    private static final long MAX_LINKS_WEIGHT = 64L << 20;
+
     private final SharedStorage storage;
+    /**
+     * What each atom walked references, by segment, then by pointer: a released segment is forgotten
+     * in one step.
+     */
+    private final Map<Long, Map<AtomPointer, Links>> links = new ConcurrentHashMap<>();
+    /**
+     * What each out-of-line value that may hold references references, by the segment of its first
+     * chunk, then by its reference.
+     */
+    private final Map<Long, Map<OutOfLineReference, Links>> valueLinks = new ConcurrentHashMap<>();
+    /** The estimated memory {@link #links} and {@link #valueLinks} take. */
+    private final AtomicLong linksWeight = new AtomicLong();
 
     /** A graph of the atoms of {@code storage}. */
     public AtomGraph(SharedStorage storage) {
         this.storage = storage;
+    }
+
+    /**
+     * What one atom (or the record of one out-of-line value) references, as {@link #scan} finds it:
+     * its encoded size, its pointers other than the chunks of its out-of-line values, and those
+     * values' references.
+     */
+    record Links(int bytes, AtomPointer[] pointers, OutOfLineReference[] values) {
+
+        private static final AtomPointer[] NO_POINTERS = {};
+        private static final OutOfLineReference[] NO_VALUES = {};
+
+        static Links of(AtomPointer atom, byte[] bytes) {
+            List<AtomPointer> pointers = new ArrayList<>();
+            List<OutOfLineReference> values = new ArrayList<>();
+            scan(atom, bytes, new PointerSink() {
+                @Override
+                public void pointer(AtomPointer pointer, int start, int end) {
+                    pointers.add(pointer);
+                }
+
+                @Override
+                public void outOfLine(OutOfLineReference reference, int start, int end) {
+                    values.add(reference);
+                }
+            });
+            return new Links(bytes.length, pointers.isEmpty() ? NO_POINTERS : pointers.toArray(NO_POINTERS),
+                    values.isEmpty() ? NO_VALUES : values.toArray(NO_VALUES));
+        }
+
+        /** The estimated memory this takes where it is remembered, its key included. */
+        int weight() {
+            return 96 + 40 * pointers.length + 120 * values.length;
+        }
+    }
+
+    /** What the atom {@code p} references, remembered or read (a failure names {@code referrer}). */
+    Links links(AtomPointer p, Object referrer) {
+        Map<AtomPointer, Links> segment = links.get(p.segmentId());
+        Links l = segment == null ? null : segment.get(p);
+        if (l == null) {
+            l = Links.of(p, read(p, referrer));
+            remember(links, p.segmentId(), p, l);
+        }
+        return l;
+    }
+
+    /** What the out-of-line value {@code reference} (one that may hold references) references. */
+    Links valueLinks(OutOfLineReference reference, Object holder) {
+        long segmentId = reference.first().segmentId();
+        Map<OutOfLineReference, Links> segment = valueLinks.get(segmentId);
+        Links l = segment == null ? null : segment.get(reference);
+        if (l == null) {
+            l = Links.of(null, valueRecord(reference, holder));
+            remember(valueLinks, segmentId, reference, l);
+        }
+        return l;
+    }
+
+    private <K> void remember(Map<Long, Map<K, Links>> memo, long segmentId, K key, Links l) {
+        if (linksWeight.addAndGet(l.weight()) > MAX_LINKS_WEIGHT) {
+            links.clear();
+            valueLinks.clear();
+            linksWeight.set(l.weight());
+        }
+        memo.computeIfAbsent(segmentId, id -> new ConcurrentHashMap<>()).put(key, l);
+    }
+
+    /**
+     * Forgets what the atoms of the released segments {@code ids} reference: nothing retained reaches
+     * them any more, so no walk asks, and the memory goes back at once.
+     */
+    public void forgetSegments(Collection<Long> ids) {
+        for (long id : ids) {
+            forget(links.remove(id));
+            forget(valueLinks.remove(id));
+        }
+    }
+
+    private void forget(Map<?, Links> segment) {
+        if (segment != null) {
+            long weight = 0;
+            for (Links l : segment.values()) {
+                weight += l.weight();
+            }
+            linksWeight.addAndGet(-weight);
+        }
     }
 
     /**
@@ -133,8 +248,9 @@ public final class AtomGraph {
      * there, without following a link into an atom {@code stop} accepts (the roots themselves are
      * always entered: a root that is also behind a boundary, such as a version that was only history
      * when a reach started and is retained again when it completes, is live). With
-     * {@code readChunks}, the chunks of every out-of-line value are read (so that a missing one fails
-     * the walk), not only those of values that may hold references.
+     * {@code readChunks}, every atom and the chunks of every out-of-line value are read (so that a
+     * missing one fails the walk); without, what an atom references is taken from what walks
+     * remembered ({@link #links}) where they did.
      */
     private void walk(Set<AtomPointer> visited, Collection<AtomPointer> roots,
                       Collection<OutOfLineReference> valueRoots, Predicate<AtomPointer> stop, boolean readChunks,
@@ -170,8 +286,21 @@ public final class AtomGraph {
                 if (OutOfLineValues.mayHoldReferences(reference)) {
                     boolean wasRoot = takingRoots;
                     takingRoots = false; // what a root value holds is linked to, not a root
-                    scan(null, valueRecord(reference, from), this);
+                    if (readChunks) {
+                        scan(null, valueRecord(reference, from), this);
+                    } else {
+                        follow(valueLinks(reference, from));
+                    }
                     takingRoots = wasRoot;
+                }
+            }
+
+            void follow(Links l) {
+                for (AtomPointer child : l.pointers()) {
+                    pointer(child, 0, 0);
+                }
+                for (OutOfLineReference value : l.values()) {
+                    outOfLine(value, 0, 0);
                 }
             }
         }
@@ -190,10 +319,16 @@ public final class AtomGraph {
             if (!visited.add(p)) {
                 continue;
             }
-            byte[] bytes = read(p, referrer);
-            visitor.visit(p, bytes.length);
             sink.holder = p;
-            scan(p, bytes, sink);
+            if (readChunks) {
+                byte[] bytes = read(p, referrer);
+                visitor.visit(p, bytes.length);
+                scan(p, bytes, sink);
+            } else {
+                Links l = links(p, referrer);
+                visitor.visit(p, l.bytes());
+                sink.follow(l);
+            }
         }
     }
 

@@ -28,11 +28,12 @@ public final class AtomRelocation {
         this.moving = moving;
         this.rewriter = new AtomRewriter(graph) {
             @Override
-            AtomPointer rewriteAtom(AtomPointer p, byte[] atom) {
-                boolean changed = referencesChanged(p, atom);
+            AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer) {
+                boolean changed = referencesChanged(p, links);
                 if (!changed && !moving.test(p.segmentId())) {
-                    return p;
+                    return p; // neither read nor written: what it references was remembered
                 }
+                byte[] atom = bytes(p, referrer);
                 return push(changed ? replaceAll(p, atom) : atom);
             }
 

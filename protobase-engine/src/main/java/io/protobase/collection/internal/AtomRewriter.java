@@ -30,26 +30,29 @@ abstract class AtomRewriter {
     final Map<AtomPointer, AtomPointer> done = new HashMap<>();
     /** Every out-of-line value rewritten so far: its new reference (itself when unchanged). */
     private final Map<OutOfLineReference, OutOfLineReference> values = new HashMap<>();
-    /**
-     * The encodings of the out-of-line values read while expanding an atom, kept until the atom
-     * is rewritten, so that a value is read from its chunks once.
-     */
-    private final Map<OutOfLineReference, byte[]> read = new HashMap<>();
 
     AtomRewriter(AtomGraph graph) {
         this.graph = graph;
     }
 
-    /** What becomes of the atom {@code p}, whose children are all done, given its bytes. */
-    abstract AtomPointer rewriteAtom(AtomPointer p, byte[] bytes);
+    /**
+     * What becomes of the atom {@code p}, whose children are all done, given what it references
+     * ({@code links}); its bytes, when needed, are read with {@link #bytes}.
+     */
+    abstract AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer);
 
     /**
      * What becomes of an out-of-line value: {@code record} is its encoding behind a record header,
-     * with the new pointers, when it may hold references (their targets are all done), else
-     * {@code null}; {@code inside} tells whether any of those pointers changed.
+     * with the new pointers, when it may hold references and any of them changed ({@code inside}),
+     * else {@code null}.
      */
     abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
                                              Object holder);
+
+    /** The bytes of the atom {@code p}; a failure names {@code referrer}. */
+    final byte[] bytes(AtomPointer p, AtomPointer referrer) {
+        return graph.read(p, referrer);
+    }
 
     /** Rewrites the graph under {@code root} (what is not done yet) and returns the root's new pointer. */
     final AtomPointer rewriteGraph(AtomPointer root) {
@@ -62,7 +65,7 @@ abstract class AtomRewriter {
         path.push(new Frame(root, root));
         while (!path.isEmpty()) {
             Frame f = path.peek();
-            if (f.bytes == null) {
+            if (f.links == null) {
                 if (done.containsKey(f.pointer)) {
                     path.pop();
                     continue;
@@ -72,8 +75,8 @@ abstract class AtomRewriter {
                             + ", which references it back (directly or through other atoms); atoms never form "
                             + "cycles, so one of them is damaged");
                 }
-                f.bytes = graph.read(f.pointer, f.referrer);
-                forEachReference(f.pointer, f.bytes, child -> {
+                f.links = graph.links(f.pointer, f.referrer);
+                forEachReference(f.pointer, f.links, child -> {
                     if (!done.containsKey(child)) {
                         path.push(new Frame(child, f.pointer));
                     }
@@ -81,10 +84,18 @@ abstract class AtomRewriter {
             } else {
                 path.pop();
                 inProgress.remove(f.pointer);
-                done.put(f.pointer, rewriteAtom(f.pointer, f.bytes));
+                done.put(f.pointer, rewriteAtom(f.pointer, f.links, f.referrer));
             }
         }
         return done.get(root);
+    }
+
+    /**
+     * Tells {@code action} the atoms that must be done before {@code atom}, whose bytes are
+     * {@code bytes}: see {@link #forEachReference(AtomPointer, AtomGraph.Links, Consumer)}.
+     */
+    final void forEachReference(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> action) {
+        forEachReference(atom, AtomGraph.Links.of(atom, bytes), action);
     }
 
     /**
@@ -92,21 +103,15 @@ abstract class AtomRewriter {
      * its out-of-line values that may hold references reference (their chunks are not atoms of the
      * graph: they are rewritten with the value).
      */
-    final void forEachReference(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> action) {
-        AtomGraph.scan(atom, bytes, new AtomGraph.PointerSink() {
-            @Override
-            public void pointer(AtomPointer pointer, int start, int end) {
-                action.accept(pointer);
+    private void forEachReference(AtomPointer atom, AtomGraph.Links links, Consumer<AtomPointer> action) {
+        for (AtomPointer p : links.pointers()) {
+            action.accept(p);
+        }
+        for (OutOfLineReference reference : links.values()) {
+            if (!values.containsKey(reference) && OutOfLineValues.mayHoldReferences(reference)) {
+                forEachReference(atom, graph.valueLinks(reference, atom), action);
             }
-
-            @Override
-            public void outOfLine(OutOfLineReference reference, int start, int end) {
-                if (!values.containsKey(reference) && OutOfLineValues.mayHoldReferences(reference)) {
-                    byte[] record = read.computeIfAbsent(reference, r -> graph.valueRecord(r, atom));
-                    AtomGraph.scan(null, record, this);
-                }
-            }
-        });
+        }
     }
 
     /** {@code bytes} with every pointer and out-of-line value replaced by what it became. */
@@ -114,21 +119,19 @@ abstract class AtomRewriter {
         return AtomGraph.rewrite(atom, bytes, done::get, reference -> value(reference, atom));
     }
 
-    /** Whether {@code bytes} reference anything that became something else. */
-    final boolean referencesChanged(AtomPointer atom, byte[] bytes) {
-        boolean[] changed = {false};
-        AtomGraph.scan(atom, bytes, new AtomGraph.PointerSink() {
-            @Override
-            public void pointer(AtomPointer pointer, int start, int end) {
-                changed[0] |= !pointer.equals(done.get(pointer));
+    /** Whether the atom {@code atom}, referencing {@code links}, references anything that became something else. */
+    final boolean referencesChanged(AtomPointer atom, AtomGraph.Links links) {
+        for (AtomPointer p : links.pointers()) {
+            if (!p.equals(done.get(p))) {
+                return true;
             }
-
-            @Override
-            public void outOfLine(OutOfLineReference reference, int start, int end) {
-                changed[0] |= !reference.equals(value(reference, atom));
+        }
+        for (OutOfLineReference reference : links.values()) {
+            if (!reference.equals(value(reference, atom))) {
+                return true;
             }
-        });
-        return changed[0];
+        }
+        return false;
     }
 
     private OutOfLineReference value(OutOfLineReference reference, Object holder) {
@@ -137,12 +140,17 @@ abstract class AtomRewriter {
             byte[] record = null;
             boolean inside = false;
             if (OutOfLineValues.mayHoldReferences(reference)) {
-                byte[] original = read.remove(reference);
-                if (original == null) {
-                    original = graph.valueRecord(reference, holder);
+                AtomGraph.Links links = graph.valueLinks(reference, holder);
+                for (AtomPointer p : links.pointers()) {
+                    inside |= !p.equals(done.get(p));
                 }
-                record = AtomGraph.rewrite(null, original, done::get, nested -> value(nested, holder));
-                inside = !java.util.Arrays.equals(record, original);
+                for (OutOfLineReference nested : links.values()) {
+                    inside |= !nested.equals(value(nested, holder));
+                }
+                if (inside) {
+                    record = AtomGraph.rewrite(null, graph.valueRecord(reference, holder), done::get,
+                            nested -> value(nested, holder));
+                }
             }
             known = rewriteValue(reference, record, inside, holder);
             values.put(reference, known);
@@ -169,11 +177,11 @@ abstract class AtomRewriter {
         return new OutOfLineReference(reference.depth(), reference.length(), chunks);
     }
 
-    /** One atom on the path of a copy: its bytes are held from its expansion until its copy is written. */
+    /** One atom on the path of a rewrite: what it references is held from its expansion until it is done. */
     private static final class Frame {
         final AtomPointer pointer;
         final AtomPointer referrer;
-        byte[] bytes;
+        AtomGraph.Links links;
 
         Frame(AtomPointer pointer, AtomPointer referrer) {
             this.pointer = pointer;

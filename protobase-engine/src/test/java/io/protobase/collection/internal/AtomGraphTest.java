@@ -32,9 +32,16 @@ class AtomGraphTest {
     /** Remembers every atom pushed, with its size: the oracle of what a value's graph holds. */
     private static final class RecordingStorage extends ForwardingStorage {
         final Map<AtomPointer, Integer> pushed = new LinkedHashMap<>();
+        int reads;
 
         RecordingStorage() {
             super(new MemoryStorage());
+        }
+
+        @Override
+        public byte[] read(AtomPointer pointer) {
+            reads++;
+            return super.read(pointer);
         }
 
         @Override
@@ -80,6 +87,25 @@ class AtomGraphTest {
         Map<AtomPointer, Integer> seen = new HashMap<>();
         graph.forEachReachable(List.of(root), boundary, (p, size) -> assertThat(seen.put(p, size)).isNull());
         return seen;
+    }
+
+    @Test
+    void aWalkRemembersWhatAtomsReferenceSoTheNextReadsOnlyWhatIsNewToIt() {
+        AtomPointer root = richRecord();
+        Map<AtomPointer, Integer> first = reachable(root, Set.of());
+        int readByFirst = storage.reads;
+        AtomPointer more = store.writeRecord(DbObject.of("again", root, "list", ProtoList.of("a", "b")));
+
+        assertThat(reachable(root, Set.of())).isEqualTo(first);
+        assertThat(storage.reads).as("reads of a second walk of the same atoms").isEqualTo(readByFirst);
+        Map<AtomPointer, Integer> second = reachable(more, Set.of());
+        assertThat(second).containsAllEntriesOf(first).hasSize(first.size() + 2);
+        assertThat(storage.reads - readByFirst).as("reads of a walk reaching two atoms more (the record, the list)")
+                .isEqualTo(2);
+
+        graph.forgetSegments(List.of(root.segmentId()));
+        assertThat(reachable(root, Set.of())).as("walked again from the atoms once forgotten").isEqualTo(first);
+        assertThat(storage.reads - readByFirst - 2).as("reads once forgotten").isGreaterThan(100);
     }
 
     @Test
