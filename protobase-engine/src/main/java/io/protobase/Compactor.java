@@ -99,6 +99,8 @@ final class Compactor {
     private volatile long maxPerRun;
     /** The segment size limit last given to the storage; only read and written by runs. */
     private long limitedTo;
+    /** The space the history kept took at the last release pass ({@link #boundHistory}); only used by runs. */
+    private long historyExtra;
     /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
     private Liveness lastLiveness;
     /** No run is started by commits before this time ({@link System#nanoTime()}): see {@link #MAX_BACKGROUND_SHARE}. */
@@ -297,10 +299,13 @@ final class Compactor {
             long writingBefore = reclaimer.writingSegment();
             SpaceRetention.RetainedRoots retained = retention.retainedRoots();
             AtomGraph.Reach reach = measuringReach(retained);
+            reach.add(retained.kept());
+            Map<Long, Long> kept = Map.copyOf(reach.liveBytesBySegment());
             reach.add(retained.roots());
-            known = new Liveness(Map.copyOf(reach.liveBytesBySegment()), writingBefore);
+            known = new Liveness(Map.copyOf(reach.liveBytesBySegment()), kept, writingBefore);
         }
         Map<Long, Long> live = known.bytesBySegment();
+        Map<Long, Long> keptLive = known.keptBySegment();
         List<SegmentReclaimer.Segment> segments = reclaimer.segments();
         // segments sized to the live data, so that superseded atoms are given back in small steps
         long segmentLimit = Math.max(MIN_SEGMENT_BYTES, triggerBytes());
@@ -313,21 +318,32 @@ final class Compactor {
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
         for (SegmentReclaimer.Segment s : segments) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
-            if (s.sealed() && liveBytes < liveFraction * s.bytes()) {
+            // a segment history still reaches waits: moving the current version's atoms out of it would free
+            // nothing before that history goes, and would keep two copies meanwhile (history's bound charges it
+            // for the segment, see boundHistory, so that it goes)
+            boolean historyReaches = liveBytes > keptLive.getOrDefault(s.id(), 0L);
+            if (s.sealed() && liveBytes < liveFraction * s.bytes() && !historyReaches) {
                 victims.add(s);
             }
         }
         victims.sort(Comparator.comparingDouble(s -> (double) live.getOrDefault(s.id(), 0L) / Math.max(1, s.bytes())));
         Set<Long> ids = new HashSet<>();
         long budget = maxLiveBytes;
+        // the versions before this run's will reach the segments it moves out of: history is charged for them
+        // (boundHistory), so a run moves no more than history has room for, one segment at least, and never
+        // drops by itself the history the bound keeps
+        long room = retention.spaceBounded() ? historyBudget() - historyExtra : Long.MAX_VALUE;
         long dead = 0;
         boolean rewrites = false;
         for (SegmentReclaimer.Segment s : victims) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
-            if (liveBytes > 0 && liveBytes > budget) {
+            if (liveBytes > 0 && (liveBytes > budget || (rewrites && s.bytes() > room))) {
                 break;
             }
             budget -= liveBytes;
+            if (liveBytes > 0) {
+                room -= s.bytes();
+            }
             dead += s.bytes() - liveBytes;
             rewrites |= liveBytes > 0;
             ids.add(s.id());
@@ -348,18 +364,20 @@ final class Compactor {
      * Adds the versions kept for history to {@code reach}, newest first, while the space they keep from
      * being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
      * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget and all older ones are dropped from
-     * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment: all of it when only
-     * history needs the segment (a segment is given back whole or not at all), else the bytes of the
-     * atoms only history reaches there.
+     * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment history reaches beyond
+     * what the kept versions ({@code keptLive}) reach there: what compaction would free but for history,
+     * the segment less the kept versions' bytes, when they are few enough for it to be rewritten (a
+     * segment is given back whole or not at all, and compaction leaves alone the segments history
+     * reaches); else the bytes of the atoms only history reaches there.
      */
-    private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained) {
-        long budget = Math.max(MIN_HISTORY_BYTES,
-                (long) Math.min(Long.MAX_VALUE, retention.historyMaxSpaceRatio() * liveBytes));
+    private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained,
+            Map<Long, Long> keptLive) {
+        long budget = historyBudget();
+        historyExtra = 0;
         Map<Long, Long> sizes = new HashMap<>();
         for (SegmentReclaimer.Segment s : reclaimer.segments()) {
             sizes.put(s.id(), s.bytes());
         }
-        Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
         for (SpaceState v : retained.history()) {
             if (retained.kept().contains(v.pointer())) {
                 continue;
@@ -367,15 +385,27 @@ final class Compactor {
             reach.add(List.of(v.pointer()));
             long extra = 0;
             for (Map.Entry<Long, Long> e : reach.liveBytesBySegment().entrySet()) {
-                Long kept = keptLive.get(e.getKey());
-                extra += kept == null ? sizes.getOrDefault(e.getKey(), e.getValue()) : e.getValue() - kept;
+                long kept = keptLive.getOrDefault(e.getKey(), 0L);
+                long size = sizes.getOrDefault(e.getKey(), e.getValue());
+                if (e.getValue() > kept) {
+                    // what history holds back: the whole segment when, but for history, compaction would free it
+                    extra += kept < liveFraction * size ? size - kept : e.getValue() - kept;
+                }
             }
             if (extra > budget) {
                 // this version is in the reach already and stays until the next pass; older ones go now
                 retention.dropHistoryBefore(v.sequence() + 1);
+                historyExtra = budget;
                 return;
             }
+            historyExtra = extra;
         }
+    }
+
+    /** The most space history may take: its space bound times the live bytes, at least {@link #MIN_HISTORY_BYTES}. */
+    private long historyBudget() {
+        return Math.max(MIN_HISTORY_BYTES,
+                (long) Math.min(Long.MAX_VALUE, retention.historyMaxSpaceRatio() * Math.max(0, liveBytes)));
     }
 
     /**
@@ -399,7 +429,7 @@ final class Compactor {
      * The live bytes per segment a release pass measured, complete for the segments before
      * {@code writingSegment} (the one being written when it started).
      */
-    private record Liveness(Map<Long, Long> bytesBySegment, long writingSegment) {
+    private record Liveness(Map<Long, Long> bytesBySegment, Map<Long, Long> keptBySegment, long writingSegment) {
     }
 
     /**
@@ -418,8 +448,9 @@ final class Compactor {
         retained.history().forEach(v -> history.add(v.pointer()));
         kept.removeIf(p -> history.contains(p) && !retained.kept().contains(p));
         reach.add(kept, guard.values());
+        Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
         if (retention.spaceBounded()) {
-            boundHistory(reach, retained);
+            boundHistory(reach, retained, keptLive);
             // the floor must be on disk before anything it gives up is released: a reopened space reads it
             pipeline.publishHistoryFloor();
         } else {
@@ -434,7 +465,7 @@ final class Compactor {
             }
             return chosen;
         });
-        lastLiveness = new Liveness(Map.copyOf(reach.liveBytesBySegment()), writingBefore);
+        lastLiveness = new Liveness(Map.copyOf(reach.liveBytesBySegment()), keptLive, writingBefore);
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());

@@ -134,7 +134,8 @@ public final class ObjectSpace implements AutoCloseable {
         this.pipeline = new CommitPipeline(storage, store, versions, retention, references, b.lockTimeout,
                 b.groupCommitDelay);
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
-                new AtomGraph(storage), store::bytesWritten, b.compactionLiveFraction, b.compactionMinDeadBytes);
+                new AtomGraph(storage, store::cachedAtom), store::bytesWritten, b.compactionLiveFraction,
+                b.compactionMinDeadBytes);
         if (compactor != null && !b.compactionInterval.isZero()) {
             compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, openTransactions::isClosing);
             pipeline.onPublished(compactor::published);

@@ -285,6 +285,12 @@ final class TreeStore implements AtomStore {
     }
 
     @Override
+    public byte[] cachedAtom(AtomPointer pointer) {
+        // the volatile read of the node's pointer makes the atom written before it visible
+        return cache.getIfPresent(pointer) instanceof Node n && n.pointer != null ? n.atom : null;
+    }
+
+    @Override
     public Dictionary detached(Dictionary d) {
         return (Dictionary) detachedValue(d);
     }

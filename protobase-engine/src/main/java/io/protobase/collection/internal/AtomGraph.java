@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -97,9 +98,22 @@ public final class AtomGraph {
     /** The estimated memory {@link #links} and {@link #valueLinks} take. */
     private final AtomicLong linksWeight = new AtomicLong();
 
+    /** Bytes of atoms at hand in memory, by pointer, or {@code null}: read before the storage is. */
+    private final Function<AtomPointer, byte[]> atHand;
+
     /** A graph of the atoms of {@code storage}. */
     public AtomGraph(SharedStorage storage) {
+        this(storage, p -> null);
+    }
+
+    /**
+     * A graph of the atoms of {@code storage}, whose walks take an atom's bytes from {@code atHand}
+     * when it has them (the decoded nodes a store caches keep their atoms), and read the storage
+     * otherwise.
+     */
+    public AtomGraph(SharedStorage storage, Function<AtomPointer, byte[]> atHand) {
         this.storage = storage;
+        this.atHand = atHand;
     }
 
     /**
@@ -141,7 +155,8 @@ public final class AtomGraph {
         Map<AtomPointer, Links> segment = links.get(p.segmentId());
         Links l = segment == null ? null : segment.get(p);
         if (l == null) {
-            l = Links.of(p, read(p, referrer));
+            byte[] bytes = atHand.apply(p);
+            l = Links.of(p, bytes != null ? bytes : read(p, referrer));
             remember(links, p.segmentId(), p, l);
         }
         return l;

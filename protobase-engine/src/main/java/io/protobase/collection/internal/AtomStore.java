@@ -123,4 +123,13 @@ public interface AtomStore {
      * @return the same entries, rooted at the pointer
      */
     Dictionary detached(Dictionary d);
+
+    /**
+     * The bytes of the atom {@code pointer} when its decoded tree node is cached with them, else
+     * {@code null}: what reading the atom would return, without reading the storage.
+     *
+     * @param pointer an atom
+     * @return its bytes, or {@code null} when not at hand
+     */
+    byte[] cachedAtom(AtomPointer pointer);
 }
