@@ -14,7 +14,10 @@ import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.condition.ConditionEvaluationReport;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -33,7 +36,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -257,6 +262,38 @@ class ProtoBaseAutoConfigurationTests {
             });
             Object greeting = db.read(tx -> tx.getRootObject("greeting"));
             assertThat(greeting).isEqualTo("hello");
+        });
+    }
+
+    @ParameterizedTest
+    @CsvSource(nullValues = "missing", value = { "memory, MemoryStorageConfiguration",
+            "MEMORY, MemoryStorageConfiguration", "file, FileStorageConfiguration",
+            "missing, FileStorageConfiguration" })
+    void theConditionsReportShowsTheOneStorageConfigurationThatTheTypeSelected(String type, String selected) {
+        ApplicationContextRunner typed = type == null ? onFile() : onFile()
+                .withPropertyValues("protobase.storage.type=" + type);
+        typed.run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(SharedStorage.class);
+            Map<String, Boolean> matched = new TreeMap<>();
+            ConditionEvaluationReport.get(context.getBeanFactory()).getConditionAndOutcomesBySource()
+                    .forEach((source, outcomes) -> {
+                        if (source.matches("io\\.protobase\\.spring\\.autoconfigure\\.\\w+StorageConfiguration")) {
+                            matched.put(source.substring(source.lastIndexOf('.') + 1), outcomes.isFullMatch());
+                        }
+                    });
+            assertThat(matched).containsEntry(selected, true).containsOnlyKeys("MemoryStorageConfiguration",
+                    "FileStorageConfiguration", "CloudStorageConfiguration", selected);
+            assertThat(matched.values()).containsOnlyOnce(true);
+        });
+    }
+
+    @Test
+    void aTypeSpelledSoThatItBindsButMatchesNoStorageConfigurationFailsNamingTheSpellingToUse() {
+        onFile().withPropertyValues("protobase.storage.type=me-mo-ry").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(InvalidProtoBasePropertyException.class)
+                    .hasMessageContaining("'me-mo-ry'").hasMessageContaining("protobase.storage.type")
+                    .hasMessageContaining("Set it to 'memory'");
         });
     }
 
