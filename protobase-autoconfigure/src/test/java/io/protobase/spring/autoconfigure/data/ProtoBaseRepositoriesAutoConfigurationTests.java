@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.AbstractRepositoryConfigurationSourceSupport;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
@@ -59,6 +60,18 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
             customers.save(new Customer("c1", "Ann", Customer.Tier.GOLD));
             assertThat(customers.findByTier(Customer.Tier.GOLD)).extracting(Customer::id).containsExactly("c1");
         });
+    }
+
+    @Test
+    void repositoriesAreRegisteredByBootsRepositoryRegistrarSupportAsForBootsOwnStores() {
+        assertThat(AbstractRepositoryConfigurationSourceSupport.class)
+                .isAssignableFrom(ProtoBaseRepositoriesRegistrar.class);
+    }
+
+    @Test
+    void withoutAnAutoConfigurationPackageTheContextStartsWithTheTemplateAndNoRepository() {
+        runner.run(c -> assertThat(c).hasNotFailed().hasSingleBean(ProtoBaseTemplate.class)
+                .doesNotHaveBean(CustomerRepository.class));
     }
 
     @Test
