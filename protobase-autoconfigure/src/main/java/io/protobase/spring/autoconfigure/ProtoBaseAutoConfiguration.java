@@ -18,10 +18,12 @@ import org.springframework.context.annotation.Import;
  * picks a Redis client; the last one imported fails the startup for a type none of them builds.
  *
  * <p>Runs before Boot's transaction auto-configuration, which enables {@code @Transactional} once a
- * transaction manager exists.
+ * transaction manager exists, and after the one that collects the transaction manager customizers
+ * it applies.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
-        afterName = "io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration")
+        afterName = { "io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration",
+                "org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration" })
 @ConditionalOnClass(ObjectSpace.class)
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
