@@ -23,9 +23,15 @@ class UnavailableStorageConfiguration {
         if (type == StorageType.CLUSTER || type == StorageType.CLOUD_CLUSTER) {
             throw new StorageTypeNotAvailableException(type);
         }
+        String value = environment.getProperty("protobase.storage.type");
+        if (value == null || value.isBlank()) {
+            // The binder reads an empty value as missing and so as the default, but the conditions do not.
+            throw new InvalidProtoBasePropertyException("protobase.storage.type", value, "it is empty",
+                    "Set it to memory, file or cloud, or remove it to use the default, file");
+        }
         // A spelling the binder accepts for the type but the per-type conditions (which ignore only case) do not.
-        throw new InvalidProtoBasePropertyException("protobase.storage.type",
-                environment.getProperty("protobase.storage.type"), "it names the " + type + " storage in a spelling "
-                        + "the storage selection does not recognise", "Set it to '" + type.value() + "'");
+        throw new InvalidProtoBasePropertyException("protobase.storage.type", value, "it names the " + type
+                + " storage in a spelling the storage selection does not recognise",
+                "Set it to '" + type.value() + "'");
     }
 }

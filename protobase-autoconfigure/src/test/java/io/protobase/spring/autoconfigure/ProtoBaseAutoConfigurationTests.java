@@ -298,6 +298,16 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
+    void anEmptyTypeFailsSayingItIsEmptyRatherThanFallingBackSilently() {
+        onFile().withPropertyValues("protobase.storage.type=").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(InvalidProtoBasePropertyException.class)
+                    .hasMessageContaining("protobase.storage.type").hasMessageContaining("it is empty")
+                    .hasMessageContaining("remove it to use the default, file");
+        });
+    }
+
+    @Test
     void disabledLeavesNoProtoBaseBeans() {
         onFile().withPropertyValues("protobase.enabled=false").run(context -> assertThat(context)
                 .doesNotHaveBean(SharedStorage.class).doesNotHaveBean(ObjectSpace.class)
