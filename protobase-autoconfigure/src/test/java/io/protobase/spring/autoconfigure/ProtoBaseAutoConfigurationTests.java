@@ -20,6 +20,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionEvaluationReport;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizers;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -366,6 +367,14 @@ class ProtoBaseAutoConfigurationTests {
         onFile().withClassLoader(new FilteredClassLoader(PlatformTransactionManager.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(Database.class);
             assertThat(context).doesNotHaveBean("transactionManager");
+        });
+    }
+
+    @Test
+    void withoutBootsTransactionModuleThereIsNoTransactionManagerToCustomizeButEverythingElseWorks() {
+        onFile().withClassLoader(new FilteredClassLoader(TransactionManagerCustomizers.class)).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(Database.class);
+            assertThat(context).doesNotHaveBean(ProtoBaseTransactionManager.class);
         });
     }
 
