@@ -4,6 +4,8 @@ import io.protobase.ConflictException;
 import io.protobase.Database;
 import io.protobase.Transaction;
 import org.springframework.dao.support.PersistenceExceptionTranslator;
+import org.springframework.transaction.support.ResourceHolderSupport;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.util.Objects;
 import java.util.function.Function;
@@ -33,6 +35,7 @@ final class TransactionJoiner {
     <R> R execute(boolean write, Function<Transaction, R> work) {
         try {
             if (database.hasCurrentTransaction()) {
+                checkDeadline();
                 return work.apply(database.currentTransaction());
             }
             Function<Transaction, R> bound = tx -> {
@@ -46,6 +49,18 @@ final class TransactionJoiner {
             return write ? database.write(bound) : database.read(bound);
         } catch (RuntimeException e) {
             throw translate(e);
+        }
+    }
+
+    /**
+     * Fails an operation that joins a Spring-managed transaction past its timeout, as Spring's JDBC
+     * support fails a statement: with a {@code TransactionTimedOutException}, the transaction marked
+     * rollback-only. Without this the method would run on to the commit, which fails then anyway.
+     */
+    private void checkDeadline() {
+        if (TransactionSynchronizationManager.getResource(database) instanceof ResourceHolderSupport holder
+                && holder.hasTimeout()) {
+            holder.getTimeToLiveInMillis();
         }
     }
 
