@@ -38,9 +38,10 @@ import java.util.Objects;
  * <p>Timeouts ({@code @Transactional(timeout = ...)}, or {@link #setDefaultTimeout} which Boot sets
  * from {@code spring.transaction.default-timeout}) are deadlines checked before the commit: a
  * transaction whose deadline has passed is not committed but aborted, and the commit fails with a
- * {@link TransactionTimedOutException}. A ProtoBase transaction holds no locks while it runs, so
- * running on after the deadline blocks no one; what the timeout guarantees is that nothing of it is
- * published late.
+ * {@link TransactionTimedOutException}. The template's operations that join the transaction check
+ * the deadline as well, through the thread-bound resource. A ProtoBase transaction holds no locks
+ * while it runs, so running on after the deadline blocks no one; what the timeout guarantees is that
+ * nothing of it is published late.
  */
 public class ProtoBaseTransactionManager extends AbstractPlatformTransactionManager
         implements ResourceTransactionManager {
@@ -160,7 +161,7 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
         }
     }
 
-    /** The thread-bound resource: the ProtoBase transaction and Spring's rollback-only flag. */
+    /** The thread-bound resource: the ProtoBase transaction, Spring's rollback-only flag and the deadline. */
     private static final class TransactionHolder extends ResourceHolderSupport {
         final Transaction transaction;
         int timeoutSeconds;
