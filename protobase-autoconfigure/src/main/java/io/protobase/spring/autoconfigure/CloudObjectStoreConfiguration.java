@@ -23,7 +23,7 @@ class CloudObjectStoreConfiguration {
     @Bean
     @ConditionalOnMissingBean(ObjectStore.class)
     ObjectStore protoBaseObjectStore(ObjectProvider<S3Client> clients, ProtoBaseProperties properties) {
-        String bucket = StorageConfiguration.requireBucket(properties.storage().cloud());
+        String bucket = CloudStorageConfiguration.requireBucket(properties.storage().cloud());
         S3Client client = clients.getIfAvailable();
         if (client == null) {
             throw new CloudStorageUnusableException("protobase.storage.type is 'cloud' but the application has no "

@@ -13,15 +13,22 @@ import org.springframework.context.annotation.Import;
  * transaction manager for {@code @Transactional} when spring-tx is present, and the lifecycle that
  * closes the space gracefully. Each bean backs off when the application defines its own.
  *
+ * <p>The storage comes from one configuration class per type, each conditional on its
+ * {@code protobase.storage.type} value ({@code file} also when the property is missing), as Boot
+ * picks a Redis client; the last one imported fails the startup for a type none of them builds.
+ *
  * <p>Runs before Boot's transaction auto-configuration, which enables {@code @Transactional} once a
- * transaction manager exists.
+ * transaction manager exists, and after the one that collects the transaction manager customizers
+ * it applies.
  */
 @AutoConfiguration(beforeName = "org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration",
-        afterName = "io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration")
+        afterName = { "io.awspring.cloud.autoconfigure.s3.S3AutoConfiguration",
+                "org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration" })
 @ConditionalOnClass(ObjectSpace.class)
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
-@Import({ CloudObjectStoreConfiguration.class, StorageConfiguration.class, ObjectSpaceConfiguration.class,
+@Import({ CloudObjectStoreConfiguration.class, MemoryStorageConfiguration.class, FileStorageConfiguration.class,
+        CloudStorageConfiguration.class, UnavailableStorageConfiguration.class, ObjectSpaceConfiguration.class,
         TransactionManagerConfiguration.class })
 public final class ProtoBaseAutoConfiguration {
 }

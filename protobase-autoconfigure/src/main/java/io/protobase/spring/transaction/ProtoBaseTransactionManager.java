@@ -6,6 +6,7 @@ import io.protobase.Transaction;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.TransactionSystemException;
+import org.springframework.transaction.TransactionTimedOutException;
 import org.springframework.transaction.support.AbstractPlatformTransactionManager;
 import org.springframework.transaction.support.DefaultTransactionStatus;
 import org.springframework.transaction.support.ResourceHolderSupport;
@@ -13,6 +14,7 @@ import org.springframework.transaction.support.ResourceTransactionManager;
 import org.springframework.transaction.support.SmartTransactionObject;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import java.util.Date;
 import java.util.Objects;
 
 /**
@@ -31,8 +33,15 @@ import java.util.Objects;
  * <p>Propagation: {@code REQUIRED}, {@code REQUIRES_NEW} (the outer transaction is unbound and
  * later rebound), {@code SUPPORTS}, {@code MANDATORY}, {@code NEVER} and {@code NOT_SUPPORTED}
  * behave as documented by Spring; {@code NESTED} is refused (ProtoBase has no savepoints). An inner
- * {@code REQUIRED} method that fails marks the shared transaction rollback-only. Timeouts are not
- * enforced: a ProtoBase transaction holds no locks while it runs.
+ * {@code REQUIRED} method that fails marks the shared transaction rollback-only.
+ *
+ * <p>Timeouts ({@code @Transactional(timeout = ...)}, or {@link #setDefaultTimeout} which Boot sets
+ * from {@code spring.transaction.default-timeout}) are deadlines checked before the commit: a
+ * transaction whose deadline has passed is not committed but aborted, and the commit fails with a
+ * {@link TransactionTimedOutException}. The template's operations that join the transaction check
+ * the deadline as well, through the thread-bound resource. A ProtoBase transaction holds no locks
+ * while it runs, so running on after the deadline blocks no one; what the timeout guarantees is that
+ * nothing of it is published late.
  */
 public class ProtoBaseTransactionManager extends AbstractPlatformTransactionManager
         implements ResourceTransactionManager {
@@ -79,6 +88,11 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
         }
         TransactionHolder holder = new TransactionHolder(tx);
         holder.setSynchronizedWithTransaction(true);
+        int timeout = determineTimeout(definition);
+        if (timeout != TransactionDefinition.TIMEOUT_DEFAULT) {
+            holder.setTimeoutInSeconds(timeout);
+            holder.timeoutSeconds = timeout;
+        }
         try {
             database.bind(tx);
         } catch (RuntimeException e) {
@@ -106,7 +120,16 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
 
     @Override
     protected void doCommit(DefaultTransactionStatus status) {
-        Transaction tx = ((ProtoBaseTransactionObject) status.getTransaction()).holder.transaction;
+        TransactionHolder holder = ((ProtoBaseTransactionObject) status.getTransaction()).holder;
+        Transaction tx = holder.transaction;
+        if (holder.hasTimeout() && !holder.getDeadline().after(new Date())) {
+            tx.abort();
+            throw new TransactionTimedOutException("The ProtoBase transaction on database '" + database.name()
+                    + "' ran longer than its timeout of " + holder.timeoutSeconds + " s (deadline "
+                    + holder.getDeadline().toInstant() + "), so it was aborted and nothing of it was committed. "
+                    + "Raise the timeout (@Transactional(timeout = ...) or spring.transaction.default-timeout), or "
+                    + "do less in one transaction.");
+        }
         try {
             tx.commit();
         } catch (ConflictException e) {
@@ -138,9 +161,10 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
         }
     }
 
-    /** The thread-bound resource: the ProtoBase transaction and Spring's rollback-only flag. */
+    /** The thread-bound resource: the ProtoBase transaction, Spring's rollback-only flag and the deadline. */
     private static final class TransactionHolder extends ResourceHolderSupport {
         final Transaction transaction;
+        int timeoutSeconds;
 
         TransactionHolder(Transaction transaction) {
             this.transaction = transaction;

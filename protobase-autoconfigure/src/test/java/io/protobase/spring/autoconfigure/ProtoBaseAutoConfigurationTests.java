@@ -14,9 +14,13 @@ import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.condition.ConditionEvaluationReport;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizers;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -33,7 +37,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -260,6 +266,48 @@ class ProtoBaseAutoConfigurationTests {
         });
     }
 
+    @ParameterizedTest
+    @CsvSource(nullValues = "missing", value = { "memory, MemoryStorageConfiguration",
+            "MEMORY, MemoryStorageConfiguration", "file, FileStorageConfiguration",
+            "missing, FileStorageConfiguration" })
+    void theConditionsReportShowsTheOneStorageConfigurationThatTheTypeSelected(String type, String selected) {
+        ApplicationContextRunner typed = type == null ? onFile() : onFile()
+                .withPropertyValues("protobase.storage.type=" + type);
+        typed.run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(SharedStorage.class);
+            Map<String, Boolean> matched = new TreeMap<>();
+            ConditionEvaluationReport.get(context.getBeanFactory()).getConditionAndOutcomesBySource()
+                    .forEach((source, outcomes) -> {
+                        if (source.matches("io\\.protobase\\.spring\\.autoconfigure\\.\\w+StorageConfiguration")) {
+                            matched.put(source.substring(source.lastIndexOf('.') + 1), outcomes.isFullMatch());
+                        }
+                    });
+            assertThat(matched).containsEntry(selected, true).containsOnlyKeys("MemoryStorageConfiguration",
+                    "FileStorageConfiguration", "CloudStorageConfiguration", selected);
+            assertThat(matched.values()).containsOnlyOnce(true);
+        });
+    }
+
+    @Test
+    void aTypeSpelledSoThatItBindsButMatchesNoStorageConfigurationFailsNamingTheSpellingToUse() {
+        onFile().withPropertyValues("protobase.storage.type=me-mo-ry").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(InvalidProtoBasePropertyException.class)
+                    .hasMessageContaining("'me-mo-ry'").hasMessageContaining("protobase.storage.type")
+                    .hasMessageContaining("Set it to 'memory'");
+        });
+    }
+
+    @Test
+    void anEmptyTypeFailsSayingItIsEmptyRatherThanFallingBackSilently() {
+        onFile().withPropertyValues("protobase.storage.type=").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(InvalidProtoBasePropertyException.class)
+                    .hasMessageContaining("protobase.storage.type").hasMessageContaining("it is empty")
+                    .hasMessageContaining("remove it to use the default, file");
+        });
+    }
+
     @Test
     void disabledLeavesNoProtoBaseBeans() {
         onFile().withPropertyValues("protobase.enabled=false").run(context -> assertThat(context)
@@ -319,6 +367,14 @@ class ProtoBaseAutoConfigurationTests {
         onFile().withClassLoader(new FilteredClassLoader(PlatformTransactionManager.class)).run(context -> {
             assertThat(context).hasNotFailed().hasSingleBean(Database.class);
             assertThat(context).doesNotHaveBean("transactionManager");
+        });
+    }
+
+    @Test
+    void withoutBootsTransactionModuleThereIsNoTransactionManagerToCustomizeButEverythingElseWorks() {
+        onFile().withClassLoader(new FilteredClassLoader(TransactionManagerCustomizers.class)).run(context -> {
+            assertThat(context).hasNotFailed().hasSingleBean(Database.class);
+            assertThat(context).doesNotHaveBean(ProtoBaseTransactionManager.class);
         });
     }
 

@@ -12,12 +12,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.json.JsonParserFactory;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
@@ -29,12 +31,20 @@ import org.springframework.context.annotation.Lazy;
 import org.springframework.util.unit.DataSize;
 
 import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -159,12 +169,75 @@ class ProtoBaseFailureAnalyzerTests {
             "protobase.shutdown.timeout=soon | a duration",
             "protobase.commit.group-delay=soon | a duration such as 1ms",
             "protobase.history.retention=forever | a duration",
-            "protobase.cache.max-size=big | a positive data size" })
+            "protobase.cache.max-size=big | a positive data size",
+            "protobase.storage.cloud.gc-grace=later | a positive duration such as 1h.",
+            "protobase.repositories.enabled=maybe | true or false.",
+            "protobase.history.retention=forever | a duration such as 1m, 2h or 7d, or 0s to keep no history." })
     void malformedValuesNameThePropertyAndWhatItExpects(String setting, String expected) {
         FailureAnalysis analysis = startupFailure(setting);
         String property = setting.substring(0, setting.indexOf('='));
         assertThat(analysis.getDescription()).contains("'" + property + "'");
         assertThat(analysis.getAction()).startsWith("Set " + property + " to " + expected);
+    }
+
+    /**
+     * Every key IDEs complete (the starter's configuration metadata) that a malformed value can fail
+     * to bind: the report says what the key takes rather than pointing at the documentation.
+     */
+    @ParameterizedTest
+    @MethodSource("keysOfTheMetadataThatCanBeMalformed")
+    void aMalformedValueOfAnyKeyInTheMetadataGetsAReportSayingWhatTheKeyTakes(String key) {
+        FailureAnalysis analysis = startupFailure(key + "=not-a-value");
+        assertThat(analysis.getDescription()).contains("'" + key + "' has value 'not-a-value'");
+        assertThat(analysis.getAction()).startsWith("Set " + key + " to ").doesNotContain("a valid value")
+                .doesNotContain("docs/configuration.md");
+    }
+
+    /**
+     * The typed keys: any text binds to a text key. {@code protobase.enabled} is read by the
+     * auto-configuration's condition before anything binds, and a value other than {@code true}
+     * switches ProtoBase off, as with Boot's own {@code enabled} switches.
+     */
+    static Stream<String> keysOfTheMetadataThatCanBeMalformed() {
+        List<String> keys = starterMetadata("properties").stream()
+                .filter(p -> !String.class.getName().equals(p.get("type")))
+                .map(p -> (String) p.get("name"))
+                .filter(name -> name.startsWith("protobase.") && !name.equals("protobase.enabled")).toList();
+        assertThat(keys).contains("protobase.cache.max-size", "protobase.storage.cloud.gc-grace");
+        return keys.stream();
+    }
+
+    @Test
+    void theMetadataDescribesTheHealthSwitchBoundByBootInAFullSentence() {
+        Map<String, Object> health = starterMetadata("properties").stream()
+                .filter(p -> p.get("name").equals("management.health.protobase.enabled")).findFirst()
+                .orElseThrow(() -> new AssertionError("management.health.protobase.enabled is not in the metadata"));
+        assertThat(health).containsEntry("type", "java.lang.Boolean").containsEntry("defaultValue", true);
+        assertThat((String) health.get("description")).matches("[A-Z].*\\.").contains("ProtoBase health");
+    }
+
+    /** The entries of the starter's merged configuration metadata, as the build writes it for IDEs. */
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> starterMetadata(String section) {
+        List<Map<String, Object>> entries = new ArrayList<>();
+        try {
+            Enumeration<URL> all = ProtoBaseFailureAnalyzerTests.class.getClassLoader()
+                    .getResources("META-INF/spring-configuration-metadata.json");
+            while (all.hasMoreElements()) {
+                try (InputStream in = all.nextElement().openStream()) {
+                    Map<String, Object> metadata = JsonParserFactory.getJsonParser()
+                            .parseMap(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                    List<Map<String, Object>> list = (List<Map<String, Object>>) metadata.get(section);
+                    if (list != null && list.stream().anyMatch(p -> String.valueOf(p.get("name"))
+                            .startsWith("protobase."))) {
+                        entries.addAll(list);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return entries;
     }
 
     @Test

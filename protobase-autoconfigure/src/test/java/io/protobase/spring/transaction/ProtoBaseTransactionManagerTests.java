@@ -11,6 +11,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.assertj.AssertableApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
+import org.springframework.boot.transaction.autoconfigure.TransactionManagerCustomizationAutoConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.retry.RetryPolicy;
@@ -18,6 +19,9 @@ import org.springframework.core.retry.RetryTemplate;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.transaction.IllegalTransactionStateException;
 import org.springframework.transaction.NestedTransactionNotSupportedException;
+import org.springframework.transaction.TransactionExecution;
+import org.springframework.transaction.TransactionExecutionListener;
+import org.springframework.transaction.TransactionTimedOutException;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -25,6 +29,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -37,13 +42,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** {@code @Transactional} methods run in one ProtoBase transaction bound to the thread. */
 class ProtoBaseTransactionManagerTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class,
-                    TransactionAutoConfiguration.class))
+                    TransactionManagerCustomizationAutoConfiguration.class, TransactionAutoConfiguration.class))
             .withPropertyValues("protobase.storage.type=memory")
             .withUserConfiguration(Services.class);
 
@@ -87,6 +93,55 @@ class ProtoBaseTransactionManagerTests {
             assertThatThrownBy(() -> accounts.setThenFail("alice", 99)).isInstanceOf(IllegalStateException.class);
             assertThat(balance("alice")).isEqualTo(10);
             assertThat(c.getBean(ObjectSpace.class).activeTransactions()).isZero();
+        });
+    }
+
+    @Test
+    void aTransactionPastItsTimeoutIsAbortedAtCommitWithATimeoutFailureAndCommitsNothing() {
+        with(c -> {
+            assertThatThrownBy(() -> accounts.setAfterOneSecondTimeout("alice", 10))
+                    .isInstanceOf(TransactionTimedOutException.class)
+                    .hasMessageContaining("database 'default'").hasMessageContaining("timeout of 1 s")
+                    .hasMessageContaining("nothing of it was committed")
+                    .hasMessageContaining("spring.transaction.default-timeout");
+            assertThat(balance("alice")).isNull();
+            assertThat(db.hasCurrentTransaction()).isFalse();
+            assertThat(c.getBean(ObjectSpace.class).activeTransactions()).isZero();
+        });
+    }
+
+    @Test
+    void aTransactionWithinItsTimeoutCommits() {
+        with(c -> {
+            accounts.setWithinTimeout("alice", 10);
+            assertThat(balance("alice")).isEqualTo(10);
+        });
+    }
+
+    @Test
+    void springTransactionDefaultTimeoutBoundsTransactionalMethodsWithoutTheirOwnTimeout() {
+        runner.withPropertyValues("spring.transaction.default-timeout=1s").run(c -> {
+            accounts = c.getBean(Accounts.class);
+            db = c.getBean(Database.class);
+            assertThat(c.getBean(ProtoBaseTransactionManager.class).getDefaultTimeout()).isEqualTo(1);
+            assertThatThrownBy(() -> accounts.setAfter("alice", 10, Duration.ofSeconds(1)))
+                    .isInstanceOf(TransactionTimedOutException.class).hasMessageContaining("timeout of 1 s");
+            assertThat(balance("alice")).isNull();
+            accounts.set("bob", 5);
+            assertThat(balance("bob")).isEqualTo(5);
+        });
+    }
+
+    @Test
+    void transactionExecutionListenersOfTheApplicationSeeEveryTransaction() {
+        runner.withUserConfiguration(Listening.class).run(c -> {
+            accounts = c.getBean(Accounts.class);
+            List<String> events = c.getBean(Listening.class).events;
+            accounts.set("alice", 10);
+            assertThat(events).containsExactly("beforeBegin", "afterBegin", "beforeCommit", "afterCommit");
+            events.clear();
+            assertThatThrownBy(() -> accounts.setThenFail("alice", 99)).isInstanceOf(IllegalStateException.class);
+            assertThat(events).containsExactly("beforeBegin", "afterBegin", "beforeRollback", "afterRollback");
         });
     }
 
@@ -252,6 +307,47 @@ class ProtoBaseTransactionManagerTests {
         }
     }
 
+    /** Records the transaction events Spring reports to the application's listeners. */
+    @Configuration(proxyBeanMethods = false)
+    static class Listening {
+        final List<String> events = new CopyOnWriteArrayList<>();
+
+        @Bean
+        TransactionExecutionListener recordingListener() {
+            return new TransactionExecutionListener() {
+                @Override
+                public void beforeBegin(TransactionExecution transaction) {
+                    events.add("beforeBegin");
+                }
+
+                @Override
+                public void afterBegin(TransactionExecution transaction, Throwable beginFailure) {
+                    events.add("afterBegin");
+                }
+
+                @Override
+                public void beforeCommit(TransactionExecution transaction) {
+                    events.add("beforeCommit");
+                }
+
+                @Override
+                public void afterCommit(TransactionExecution transaction, Throwable commitFailure) {
+                    events.add("afterCommit");
+                }
+
+                @Override
+                public void beforeRollback(TransactionExecution transaction) {
+                    events.add("beforeRollback");
+                }
+
+                @Override
+                public void afterRollback(TransactionExecution transaction, Throwable rollbackFailure) {
+                    events.add("afterRollback");
+                }
+            };
+        }
+    }
+
     /** A transactional service working on the root dictionary "accounts". */
     static class Accounts {
         final Database database;
@@ -272,6 +368,28 @@ class ProtoBaseTransactionManagerTests {
         @Transactional
         public void set(String who, int amount) {
             put(who, amount);
+        }
+
+        @Transactional(timeout = 1)
+        public void setAfterOneSecondTimeout(String who, int amount) {
+            setAfter(who, amount, Duration.ofSeconds(1));
+        }
+
+        @Transactional(timeout = 60)
+        public void setWithinTimeout(String who, int amount) {
+            put(who, amount);
+        }
+
+        /**
+         * Writes, then lets {@code time} pass on the wall clock, which Spring's deadlines are measured
+         * on: the deadline was set when the transaction began, before this method, so it has passed.
+         */
+        @Transactional
+        public void setAfter(String who, int amount, Duration time) {
+            put(who, amount);
+            long begun = System.currentTimeMillis();
+            await().atMost(time.plusMinutes(1)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> System.currentTimeMillis() > begun + time.toMillis());
         }
 
         @Transactional

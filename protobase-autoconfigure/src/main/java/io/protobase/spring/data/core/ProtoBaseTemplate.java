@@ -28,8 +28,12 @@ import java.util.function.Function;
  * ({@link TransactionJoiner}), reads and writes the entity roots through {@link EntityRoots} (one
  * root {@link Dictionary} per entity type, keyed by id, with its {@code @Indexed} indexes), asks
  * the {@link ProtoBaseIdentifierGenerator} for the ids of new entities, applies the {@code @Version}
- * rules ({@link OptimisticLocking}) and lets the {@link ProtoBaseExceptionTranslator} turn an engine
- * {@link ConflictException} that escapes into a {@link ProtoBaseConflictFailureException}.
+ * rules ({@link OptimisticLocking}) and lets the {@link ProtoBaseExceptionTranslator} turn every
+ * engine exception that escapes into Spring's {@code DataAccessException}s, as spring-data-keyvalue's
+ * {@code KeyValueTemplate} does: an engine {@link ConflictException} becomes a
+ * {@link ProtoBaseConflictFailureException}, a closed or failing storage a
+ * {@code DataAccessResourceFailureException}, a misuse an {@code InvalidDataAccessApiUsageException}.
+ * The repositories work through the template, so they throw the same.
  *
  * <p><b>Transactions.</b> Every operation runs in the thread's current transaction when one is bound
  * ({@code @Transactional}, so a rollback undoes all of them), else in its own, which retries
@@ -62,8 +66,8 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     }
 
     /**
-     * A template that makes up ids with {@code identifierGenerator} and translates conflicts with
-     * {@code exceptionTranslator}.
+     * A template that makes up ids with {@code identifierGenerator} and translates engine exceptions
+     * with {@code exceptionTranslator}.
      */
     public ProtoBaseTemplate(Database database, ProtoBaseMappingContext mappingContext,
             ProtoBaseIdentifierGenerator identifierGenerator, ProtoBaseExceptionTranslator exceptionTranslator) {
@@ -93,7 +97,11 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
 
     @Override
     public void prepare(Class<?> type) {
-        roots.prepare(type);
+        try {
+            roots.prepare(type);
+        } catch (RuntimeException e) {
+            throw transactions.translate(e);
+        }
     }
 
     @Override

@@ -4,6 +4,8 @@ import io.protobase.ConflictException;
 import io.protobase.Database;
 import io.protobase.Transaction;
 import org.springframework.dao.support.PersistenceExceptionTranslator;
+import org.springframework.transaction.support.ResourceHolderSupport;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.util.Objects;
 import java.util.function.Function;
@@ -13,9 +15,11 @@ import java.util.function.Function;
  * transaction ({@code @Transactional}, or an enclosing operation) the work joins it, so a rollback
  * undoes it with the rest. Otherwise it runs in a transaction of its own, {@link Database#write}
  * (which retries conflicting commits) or {@link Database#read}, bound to the thread while it runs
- * so that the operations it is made of join it in turn. A {@link ConflictException} that still
- * escapes is handed to the translator (so callers see a {@code ConcurrencyFailureException});
- * other engine exceptions pass through as they are.
+ * so that the operations it is made of join it in turn. An engine exception that escapes is handed
+ * to the translator, so callers see Spring's {@code DataAccessException}s as from any other store: a
+ * {@link ConflictException} still left after the retries becomes a
+ * {@code ConcurrencyFailureException}, a closed storage a {@code DataAccessResourceFailureException},
+ * and so on. Exceptions the translator does not know (the application's own) pass through as they are.
  */
 final class TransactionJoiner {
 
@@ -31,6 +35,7 @@ final class TransactionJoiner {
     <R> R execute(boolean write, Function<Transaction, R> work) {
         try {
             if (database.hasCurrentTransaction()) {
+                checkDeadline();
                 return work.apply(database.currentTransaction());
             }
             Function<Transaction, R> bound = tx -> {
@@ -42,9 +47,26 @@ final class TransactionJoiner {
                 }
             };
             return write ? database.write(bound) : database.read(bound);
-        } catch (ConflictException e) {
-            RuntimeException translated = translator.translateExceptionIfPossible(e);
-            throw translated != null ? translated : e;
+        } catch (RuntimeException e) {
+            throw translate(e);
         }
+    }
+
+    /**
+     * Fails an operation that joins a Spring-managed transaction past its timeout, as Spring's JDBC
+     * support fails a statement: with a {@code TransactionTimedOutException}, the transaction marked
+     * rollback-only. Without this the method would run on to the commit, which fails then anyway.
+     */
+    private void checkDeadline() {
+        if (TransactionSynchronizationManager.getResource(database) instanceof ResourceHolderSupport holder
+                && holder.hasTimeout()) {
+            holder.getTimeToLiveInMillis();
+        }
+    }
+
+    /** {@code e} as the translator maps it, or itself when the translator does not know it. */
+    RuntimeException translate(RuntimeException e) {
+        RuntimeException translated = translator.translateExceptionIfPossible(e);
+        return translated != null ? translated : e;
     }
 }

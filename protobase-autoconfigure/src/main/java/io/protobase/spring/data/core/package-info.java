@@ -4,6 +4,7 @@
  * dictionary per entity type inside ProtoBase transactions; the pieces it delegates to (the entity
  * roots adapter, the id generator SPI and its default, the exception translator, the transaction
  * joiner, the version rules); and the entity-record converter. Depends on the engine, the mapping
- * and query sub-packages, Spring Data Commons' mapping model and Spring's DAO exceptions.
+ * and query sub-packages, Spring Data Commons' mapping model, Spring's DAO exceptions and its
+ * transaction synchronization (the deadline of a Spring-managed transaction an operation joins).
  */
 package io.protobase.spring.data.core;

@@ -22,6 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.data.AbstractRepositoryConfigurationSourceSupport;
+import org.springframework.boot.persistence.autoconfigure.PersistenceExceptionTranslationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
@@ -59,6 +61,18 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
             customers.save(new Customer("c1", "Ann", Customer.Tier.GOLD));
             assertThat(customers.findByTier(Customer.Tier.GOLD)).extracting(Customer::id).containsExactly("c1");
         });
+    }
+
+    @Test
+    void repositoriesAreRegisteredByBootsRepositoryRegistrarSupportAsForBootsOwnStores() {
+        assertThat(AbstractRepositoryConfigurationSourceSupport.class)
+                .isAssignableFrom(ProtoBaseRepositoriesRegistrar.class);
+    }
+
+    @Test
+    void withoutAnAutoConfigurationPackageTheContextStartsWithTheTemplateAndNoRepository() {
+        runner.run(c -> assertThat(c).hasNotFailed().hasSingleBean(ProtoBaseTemplate.class)
+                .doesNotHaveBean(CustomerRepository.class));
     }
 
     @Test
@@ -120,6 +134,17 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
                     .hasCauseInstanceOf(TransactionStateException.class)
                     .hasMessageContaining("@Transactional");
         });
+    }
+
+    @Test
+    void withBootsPersistenceAutoConfigurationRepositoryClassesAreTranslatedWithoutDeclaringThePostProcessor() {
+        runner.withConfiguration(AutoConfigurations.of(PersistenceExceptionTranslationAutoConfiguration.class))
+                .withUserConfiguration(SamplePackage.class, UntranslatedDao.class).run(c -> {
+                    UntranslatedDao.Dao dao = c.getBean(UntranslatedDao.Dao.class);
+                    assertThatThrownBy(dao::currentTransaction)
+                            .isInstanceOf(InvalidDataAccessApiUsageException.class)
+                            .hasCauseInstanceOf(TransactionStateException.class);
+                });
     }
 
     @Test
@@ -205,6 +230,24 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
         }
 
         /** Registered as a member component of this configuration, and proxied for its {@code @Repository}. */
+        @Repository
+        static class Dao {
+            private final Database database;
+
+            Dao(Database database) {
+                this.database = database;
+            }
+
+            public Transaction currentTransaction() {
+                return database.currentTransaction();
+            }
+        }
+    }
+
+    /** A {@code @Repository} class of the application, with no exception translation set up of its own. */
+    @Configuration(proxyBeanMethods = false)
+    static class UntranslatedDao {
+
         @Repository
         static class Dao {
             private final Database database;

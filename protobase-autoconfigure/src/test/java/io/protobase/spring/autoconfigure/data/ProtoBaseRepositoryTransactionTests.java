@@ -11,8 +11,10 @@ import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfigu
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.transaction.TransactionTimedOutException;
 import org.springframework.transaction.annotation.Transactional;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Repository calls join {@code @Transactional} methods: one commit, one rollback, one conflict check. */
 class ProtoBaseRepositoryTransactionTests {
@@ -42,6 +45,19 @@ class ProtoBaseRepositoryTransactionTests {
             assertThat(customers.findAll()).extracting(Customer::id).containsExactly("keep");
             shop.saveTwo();
             assertThat(customers.count()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void aRepositoryCallPastTheMethodsTimeoutFailsAtOnceAndTheMethodCommitsNothing() {
+        runner.run(c -> {
+            Shop shop = c.getBean(Shop.class);
+            CustomerRepository customers = c.getBean(CustomerRepository.class);
+            List<String> savedInTime = new ArrayList<>();
+            assertThatThrownBy(() -> shop.saveThenSaveAfterTheTimeout(savedInTime))
+                    .isInstanceOf(TransactionTimedOutException.class);
+            assertThat(savedInTime).as("only the call within the timeout returned").containsExactly("early");
+            assertThat(customers.count()).isZero();
         });
     }
 
@@ -132,6 +148,16 @@ class ProtoBaseRepositoryTransactionTests {
             customers.save(new Customer("x", "X", Customer.Tier.SILVER));
             customers.save(new Customer("y", "Y", Customer.Tier.SILVER));
             return customers.findById("x").isPresent() ? customers.count() : -1;
+        }
+
+        /** Saves, lets the one-second timeout pass on the wall clock Spring measures it on, then saves again. */
+        @Transactional(timeout = 1)
+        public void saveThenSaveAfterTheTimeout(List<String> savedInTime) {
+            savedInTime.add(customers.save(new Customer("early", "E", Customer.Tier.BRONZE)).id());
+            long begun = System.currentTimeMillis();
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> System.currentTimeMillis() > begun + 1000);
+            savedInTime.add(customers.save(new Customer("late", "L", Customer.Tier.BRONZE)).id());
         }
 
         @Transactional

@@ -2,6 +2,8 @@ package io.protobase.spring.data.core;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.StorageException;
+import io.protobase.TransactionStateException;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexDefinition;
@@ -20,6 +22,8 @@ import io.protobase.spring.data.sample.TicketRepository;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.InvalidDataAccessApiUsageException;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.data.mapping.MappingException;
 
@@ -63,6 +67,34 @@ class ProtoBaseTemplateTests {
         assertThat(stored.indexes().get("city").definition().isCovering()).isTrue();
         assertThat(stored.indexes().get("age").definition().isCovering()).isFalse();
         assertThat(people.findByCity("Berlin")).extracting(Person::id).containsExactly("p1");
+    }
+
+    @Test
+    void repositoryCallsAfterTheSpaceClosedFailWithADataAccessResourceFailureKeepingTheEnginesReason() {
+        CustomerRepository customers = factory.getRepository(CustomerRepository.class);
+        customers.save(new Customer("c1", "Ann", Customer.Tier.GOLD));
+        space.close();
+
+        assertThatThrownBy(() -> customers.findById("c1")).isInstanceOf(DataAccessResourceFailureException.class)
+                .hasCauseInstanceOf(StorageException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> customers.save(new Customer("c2", "Bob", Customer.Tier.GOLD)))
+                .isInstanceOf(DataAccessResourceFailureException.class).hasCauseInstanceOf(StorageException.class);
+    }
+
+    @Test
+    void savingThroughARepositoryInsideAReadOnlyTransactionIsReportedAsAnApiMisuse() {
+        CustomerRepository customers = factory.getRepository(CustomerRepository.class);
+        customers.save(new Customer("c1", "Ann", Customer.Tier.GOLD));
+
+        assertThatThrownBy(() -> db.read(tx -> {
+            db.bind(tx);
+            try {
+                return customers.save(new Customer("c2", "Bob", Customer.Tier.GOLD));
+            } finally {
+                db.unbind();
+            }
+        })).isInstanceOf(InvalidDataAccessApiUsageException.class).hasCauseInstanceOf(TransactionStateException.class);
+        assertThat(customers.findById("c2")).isEmpty();
     }
 
     @Test
