@@ -56,8 +56,9 @@ import java.util.function.LongSupplier;
  * bytes each (the bytes-per-second budget times the time since the previous run, unused budget kept up
  * to one interval's worth), emptiest segments first, so that compaction never competes with the
  * application for more than that share of the storage's bandwidth. A background run that rewrote or
- * released anything is followed by another once that share allows, commits or not, so that space
- * comes back soon after a burst of commits rather than at the next interval. Each run also has the storage seal
+ * released anything is followed by another once that share allows, commits or not, and one its budget
+ * stopped by another once the budget allows, so that space comes back soon after a burst of commits
+ * rather than at the next interval. Each run also has the storage seal
  * segments at {@link #triggerBytes()} (at least 1 MiB), so that space goes back in steps in proportion
  * to the live data.
  */
@@ -99,6 +100,11 @@ final class Compactor {
     private volatile long maxPerRun;
     /** The segment size limit last given to the storage; only read and written by runs. */
     private long limitedTo;
+    /**
+     * How many more live bytes the last run would have needed to rewrite the next segment it chose, when
+     * its budget stopped it; else 0. Only used by runs.
+     */
+    private long budgetWanted;
     /** The space the history kept took at the last release pass ({@link #boundHistory}); only used by runs. */
     private long historyExtra;
     /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
@@ -225,6 +231,9 @@ final class Compactor {
                 // work remains (what this run moved is released by a later one): keep going once the pause
                 // is over, so that space comes back soon after commits stop, not at the next interval
                 continueAfter(pause);
+            } else if (budgetWanted > 0 && saved + budgetWanted <= maxPerRun) {
+                // the budget stopped it: go on once the budget has grown enough for the next segment
+                continueAfter(Math.max(pause, (long) (budgetWanted * 1e9 / bytesPerSecond)));
             }
         } catch (RuntimeException e) {
             if (!closing.getAsBoolean()) {
@@ -289,6 +298,7 @@ final class Compactor {
     }
 
     private CompactionResult runOnce(long maxLiveBytes, boolean measure) {
+        budgetWanted = 0;
         writtenAtLastRun = bytesWritten.getAsLong();
         // a background run chooses its victims by the liveness the previous run's release pass measured,
         // among the segments it saw sealed (atoms that died since only make a segment look fuller than it
@@ -338,6 +348,9 @@ final class Compactor {
         for (SegmentReclaimer.Segment s : victims) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
             if (liveBytes > 0 && (liveBytes > budget || (rewrites && s.bytes() > room))) {
+                if (liveBytes > budget) {
+                    budgetWanted = liveBytes - budget;
+                }
                 break;
             }
             budget -= liveBytes;
