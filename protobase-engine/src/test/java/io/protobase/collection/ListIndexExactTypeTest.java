@@ -1,5 +1,6 @@
 package io.protobase.collection;
 
+import io.protobase.CorruptionException;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.SecondaryIndex;
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A list's secondary index returns the list's elements as they were stored: elements equal as keys
@@ -216,6 +218,19 @@ class ListIndexExactTypeTest {
             assertThat(typed(index(edited, "self").lookup(51))).containsExactly("51:Integer");
             assertThat(index(edited, "self").entryCount()).isEqualTo(201);
             assertThat(index(edited, "self").distinctKeys()).isEqualTo(51);
+        }
+    }
+
+    @Test
+    void exactIndexEntriesOnADictionaryAreReportedAsCorruptionWhenRead() {
+        Dictionary plain = Dictionary.empty().setAt(1, DbObject.of("n", 1));
+        Indexes.Index exact = Indexes.build(IndexChecks.N, TreeKind.POSITIONAL, plain.replayBuilder()::forEachRecord);
+        Dictionary damaged = plain.withIndexes(Indexes.of(new Indexes.Index[] {exact}));
+        try (PersistentRoot root = new PersistentRoot()) {
+            root.commit(damaged);
+            assertThatThrownBy(() -> root.reload(PersistentRoot.ReloadMode.NEW_SPACE, Dictionary.class))
+                    .isInstanceOf(CorruptionException.class)
+                    .hasMessageContaining("index 'n' with exact entries on a Dictionary");
         }
     }
 
