@@ -1,16 +1,19 @@
 package io.protobase.collection;
 
 import io.protobase.CorruptionException;
+import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.SecondaryIndex;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.StandaloneFileStorage;
+import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.math.BigDecimal;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Collectors;
@@ -188,6 +191,41 @@ class ListIndexExactTypeTest {
                 return null;
             });
         }
+    }
+
+    @Test
+    void compactionRewritesExactListIndexEntriesAndTheyStillFindEachElementAsStored() {
+        MemoryStorage storage = new MemoryStorage(16 * 1024);
+        ObjectSpace space = ObjectSpace.builder(storage).historyRetention(Duration.ZERO).cacheBytes(1)
+                .compactionMinDeadBytes(0).compactionLiveFraction(1.0).build();
+        IndexChecks.register(space);
+        Database db = space.getDatabase("db");
+        db.write(tx -> {
+            tx.setRootObject("list", mixedList());
+            return null;
+        });
+        for (int i = 0; i < 20; i++) {
+            db.write(tx -> {
+                tx.setRootObject("list", tx.getRootObject("list", ProtoList.class).appendLast(0L).removeAt(-1));
+                return null;
+            });
+        }
+
+        assertThat(space.compact().atomsRewritten()).as("atoms rewritten").isPositive();
+
+        db.read(tx -> {
+            assertMixedFound(tx.getRootObject("list", ProtoList.class), "after compaction");
+            return null;
+        });
+        ObjectSpace reopened = ObjectSpace.builder(storage).cacheBytes(1).build();
+        IndexChecks.register(reopened);
+        reopened.getDatabase("db").read(tx -> {
+            ProtoList read = tx.getRootObject("list", ProtoList.class);
+            assertMixedFound(read, "compacted and reopened");
+            IndexChecks.verifyRebuilt(read, "compacted and reopened");
+            return null;
+        });
+        space.close();
     }
 
     /**
