@@ -156,8 +156,9 @@ final class Values {
      * stored is what comes back: numbers by type (Integer, Long, BigInteger, Double, BigDecimal), then
      * doubles by {@link Double#compare} ({@code -0.0} before {@code 0.0}) and decimals by scale
      * ({@code 1.0} before {@code 1.00}); lists element by element and records attribute by attribute.
-     * Other values equal in that order are equal ({@code 0} means the same exact value, as
-     * {@link #same} tells).
+     * Other values equal in that order are equal here too: strings, byte arrays, UUIDs and temporals
+     * have one form each, and an enum constant and the by-name form it reads back as without its
+     * class are one value, whichever of the two a node holds.
      */
     static int compareExact(Object a, Object b) {
         if (a instanceof Number x && b instanceof Number y) {

@@ -3,6 +3,7 @@ package io.protobase.collection;
 import io.protobase.CorruptionException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.SecondaryIndex;
 import io.protobase.storage.file.FileBlockProvider;
@@ -257,6 +258,19 @@ class ListIndexExactTypeTest {
             assertThat(index(edited, "self").entryCount()).isEqualTo(201);
             assertThat(index(edited, "self").distinctKeys()).isEqualTo(51);
         }
+    }
+
+    @Test
+    void aListIndexDeclarationCarriesTheExactBitAndReadsBackWithExactEntries() {
+        AtomStore store = AtomStore.create(new MemoryStorage(), 1 << 20);
+        ProtoList list = ProtoList.of(DbObject.of("n", 1), DbObject.of("n", 1L)).withIndex(IndexChecks.N);
+        // atom header (version, kind), tag 46, one index, its name "n", then the kind byte
+        byte[] atom = store.encodeValue(list);
+        assertThat(atom[6]).as("kind byte: a path index with exact entries").isEqualTo((byte) 4);
+
+        ProtoList back = (ProtoList) store.decodeValue(atom);
+        assertThat(back.indexes.get("n").entries().tree.kind()).isEqualTo(TreeKind.PAIRED_EXACT);
+        assertThat(typed(index(back, "n").lookup(1))).containsExactlyInAnyOrder("{n=1:Integer}", "{n=1:Long}");
     }
 
     @Test
