@@ -231,7 +231,8 @@ class ListIndexExactTypeTest {
 
     /**
      * A list index written before lists kept types apart has plain entries (no exact bit in its
-     * declaration): it reads back as it was and stays consistent under edits.
+     * declaration): it reads back as it was and stays consistent under edits, and declaring it again
+     * gives it exact entries.
      */
     @Test
     void aListIndexWithEntriesAsWrittenBeforeExactEntriesReadsBackAndStaysConsistent() {
@@ -257,6 +258,13 @@ class ListIndexExactTypeTest {
             assertThat(typed(index(edited, "self").lookup(51))).containsExactly("51:Integer");
             assertThat(index(edited, "self").entryCount()).isEqualTo(201);
             assertThat(index(edited, "self").distinctKeys()).isEqualTo(51);
+
+            // declared again, as atom-format.md tells, the index has exact entries
+            ProtoList redeclared = edited.withoutIndex("self").withIndex(IndexChecks.SELF).appendLast(7L);
+            assertThat(redeclared.indexes.get("self").entries().tree.kind()).isEqualTo(TreeKind.PAIRED_EXACT);
+            assertThat(typed(index(redeclared, "self").lookup(7))).containsExactlyInAnyOrder("7:Integer",
+                    "7:Integer", "7:Integer", "7:Integer", "7:Long");
+            IndexChecks.verifyRebuilt(redeclared, "legacy index declared again");
         }
     }
 
