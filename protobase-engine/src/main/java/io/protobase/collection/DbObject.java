@@ -279,7 +279,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     }
 
     /** Attribute {@code i} as the application sees it: a value stored out of line is loaded (through the cache). */
-    private Object value(int i) {
+    Object value(int i) {
         return EncodedValue.resolved(values[i]);
     }
 

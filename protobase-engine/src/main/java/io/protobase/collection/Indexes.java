@@ -47,6 +47,18 @@ final class Indexes {
         return host == TreeKind.SORTED || host == TreeKind.HASHED;
     }
 
+    /**
+     * The empty entries of an index of a collection with a tree of kind {@code host}. A list may hold
+     * elements equal as keys but of different types ({@code 0} and {@code 0L}, records differing in a
+     * number's type), and its index entries are those elements: they are kept apart by exact form
+     * ({@link PairKey#EXACT_ORDER}), so a lookup returns each element as stored. A set holds one of them
+     * and a dictionary's ids are its keys, which follow key semantics: a removal names the pair with
+     * whatever numeric type the caller used, so their entries pair values as keys ({@link PairKey#ORDER}).
+     */
+    static RepeatedKeysDictionary emptyEntries(TreeKind host) {
+        return host == TreeKind.POSITIONAL ? RepeatedKeysDictionary.EMPTY_EXACT : RepeatedKeysDictionary.empty();
+    }
+
     private final Index[] all;
 
     private Indexes(Index[] all) {
@@ -133,7 +145,7 @@ final class Indexes {
      * whose tree is of kind {@code host}.
      */
     static Index build(IndexDefinition definition, TreeKind host, Consumer<BiConsumer<Object, Object>> forEach) {
-        RepeatedKeysDictionary.Builder b = RepeatedKeysDictionary.builder();
+        RepeatedKeysDictionary.Builder b = emptyEntries(host).toBuilder();
         boolean records = definition.isCovering() && recordsApart(host);
         forEach.accept((record, id) -> {
             for (Object key : definition.keysOf(record)) {
@@ -166,7 +178,9 @@ final class Indexes {
      * they come each change walks from the root to a leaf far from the previous one; in entry order consecutive changes
      * share most of their path and leaf, which stay in the CPU caches. The sort is stable, so the changes
      * of one entry keep their order and the result is the one of applying them as they came:
-     * changes of different entries commute (each entry is a count, or a record, of its own).
+     * changes of different entries commute (each entry is a count, or a record, of its own). The exact
+     * order of a list's entries ({@link PairKey#EXACT_ORDER}) only splits ties of this one, so the
+     * changes of one of its entries keep their order too.
      */
     static final class Editor {
         /** Buffered entry changes per index, above which they are applied (bounds the buffer's memory). */

@@ -241,7 +241,7 @@ final class NodeCodec {
                 w.writeFixedLong(h.hash());
                 w.writeValue(h.value());
             }
-            case PAIRED -> {
+            case PAIRED, PAIRED_EXACT -> {
                 PairKey p = (PairKey) key;
                 w.writeValue(p.key());
                 w.writeFixedLong(p.valueHash());
@@ -327,7 +327,8 @@ final class NodeCodec {
                 long h = r.readFixedLong();
                 return new HashedKey(h, r.readValue());
             }
-            case PAIRED: {
+            case PAIRED:
+            case PAIRED_EXACT: {
                 Object key = r.readValue();
                 long h = r.readFixedLong();
                 return new PairKey(key, h, r.readValue());

@@ -8,6 +8,11 @@ import java.util.Comparator;
 /**
  * A key of a paired tree (multimap): the user key in total order, then the value by stable hash and
  * total order. All values of one key are adjacent, so a key's bucket is one range scan.
+ *
+ * <p>{@link #ORDER} compares values as keys, so {@code 0} and {@code 0L} are one pair: a
+ * {@link RepeatedKeysDictionary} counts them as one value, and a dictionary's index finds the pair of
+ * its key whatever numeric type the caller names the key with. {@link #EXACT_ORDER} keeps such values
+ * apart, for the entries of a list's index, whose values are the elements themselves.
  */
 record PairKey(Object key, long valueHash, Object value) {
 
@@ -28,6 +33,20 @@ record PairKey(Object key, long valueHash, Object value) {
         }
         c = Long.compareUnsigned(x.valueHash, y.valueHash);
         return c != 0 ? c : ValueOrder.INSTANCE.compare(x.value, y.value);
+    };
+
+    /**
+     * {@link #ORDER}, then the exact form of values it calls equal ({@link Values#compareExact}): a
+     * refinement of {@link #ORDER}, so a bucket or range is still one scan between the same bounds.
+     */
+    static final Comparator<Object> EXACT_ORDER = (a, b) -> {
+        int c = ORDER.compare(a, b);
+        if (c != 0) {
+            return c;
+        }
+        Object x = ((PairKey) a).value;
+        Object y = ((PairKey) b).value;
+        return bound(x) != 0 || bound(y) != 0 ? 0 : Values.compareExact(x, y);
     };
 
     private static int bound(Object value) {

@@ -26,12 +26,19 @@ import java.util.stream.StreamSupport;
  * value: each {@code (index key, record id)} pair, which occurs once, maps to the record itself
  * instead of to an occurrence count ({@link Builder#putRecord}, {@link Builder#removePair}); the counts
  * stay exact ({@code totalCount()} is the number of pairs). The public methods reading occurrence
- * counts do not apply to such a tree, which only the index code sees.
+ * counts do not apply to such a tree, which only the index code sees. Nor do they to the entries of
+ * a list's index, whose tree keeps values of different exact form apart ({@link #EMPTY_EXACT}).
  */
 public final class RepeatedKeysDictionary extends ProtoCollection {
 
     private static final RepeatedKeysDictionary EMPTY =
             new RepeatedKeysDictionary(Tree.empty(TreeKind.PAIRED), 0, 0, null);
+    /**
+     * Empty entries of a list's secondary index: a tree of kind {@link TreeKind#PAIRED_EXACT}, where
+     * values equal as keys but of different exact form ({@code 0}, {@code 0L}) are different pairs.
+     */
+    static final RepeatedKeysDictionary EMPTY_EXACT =
+            new RepeatedKeysDictionary(Tree.empty(TreeKind.PAIRED_EXACT), 0, 0, null);
 
     final long keyCount;
     final long total;

@@ -55,6 +55,7 @@ final class TreeOps {
             case SORTED -> ValueOrder.INSTANCE;
             case HASHED, HASHED_SET -> HashedKey.ORDER;
             case PAIRED -> PairKey.ORDER;
+            case PAIRED_EXACT -> PairKey.EXACT_ORDER;
             case POSITIONAL -> null;
         };
     }

@@ -250,6 +250,8 @@ final class ValueCodec {
     /** Bits of the kind byte of an index declaration in a {@link Tags#INDEXED} value. */
     private static final int INDEX_EXTRACTOR = 1;
     private static final int INDEX_COVERING = 2;
+    /** Entries in a {@link TreeKind#PAIRED_EXACT} tree: the index of a list, written since lists keep types apart. */
+    private static final int INDEX_EXACT = 4;
 
     /** The codec layer's extension, in the storing or the inline encoding. */
     private final class Encoding implements AtomWriter.Extension, AtomReader.Extension {
@@ -303,7 +305,7 @@ final class ValueCodec {
 
         /**
          * Writes the {@link Tags#INDEXED} prefix: count, then per index name, kind (bit 0: extractor,
-         * bit 1: covering), path and entries.
+         * bit 1: covering, bit 2: exact entries), path and entries.
          */
         private void writeIndexes(AtomWriter w, Indexes indexes) {
             w.writeByte(Tags.INDEXED);
@@ -311,12 +313,13 @@ final class ValueCodec {
             for (Indexes.Index i : indexes.all()) {
                 IndexDefinition d = i.definition();
                 w.writeString(d.name());
-                int covering = d.isCovering() ? INDEX_COVERING : 0;
+                int flags = (d.isCovering() ? INDEX_COVERING : 0)
+                        | (i.entries().tree.kind() == TreeKind.PAIRED_EXACT ? INDEX_EXACT : 0);
                 if (d.isExtractor()) {
-                    w.writeByte(INDEX_EXTRACTOR | covering);
+                    w.writeByte(INDEX_EXTRACTOR | flags);
                     d.extractor().ifPresent(f -> extractors.putIfAbsent(d.name(), f));
                 } else {
-                    w.writeByte(covering);
+                    w.writeByte(flags);
                     w.writeString(d.path().orElseThrow().toString());
                 }
                 w.writeValue(i.entries());
@@ -332,12 +335,16 @@ final class ValueCodec {
             for (int i = 0; i < n; i++) {
                 String name = r.readString();
                 byte kind = r.readByte();
-                if ((kind & ~(INDEX_EXTRACTOR | INDEX_COVERING)) != 0) {
+                if ((kind & ~(INDEX_EXTRACTOR | INDEX_COVERING | INDEX_EXACT)) != 0) {
                     throw r.corrupt("unknown index kind " + kind);
                 }
                 String path = (kind & INDEX_EXTRACTOR) == 0 ? r.readString() : null;
                 if (!(r.readValue() instanceof RepeatedKeysDictionary entries)) {
                     throw r.corrupt("index '" + name + "' without its entries");
+                }
+                if ((kind & INDEX_EXACT) != 0) {
+                    Tree t = entries.tree;
+                    entries = entries.withTree(new Tree(TreeKind.PAIRED_EXACT, t.root(), t.size(), t.store()));
                 }
                 IndexDefinition d;
                 try {
@@ -355,6 +362,10 @@ final class ValueCodec {
             for (Indexes.Index i : indexes) {
                 if (i.holdsRecords(((ProtoCollection) c).tree.kind()) && i.entries().total != i.entries().tree.size()) {
                     throw r.corrupt("covering index '" + i.definition().name() + "' with repeated entries");
+                }
+                if (i.entries().tree.kind() == TreeKind.PAIRED_EXACT && !(c instanceof ProtoList)) {
+                    throw r.corrupt("index '" + i.definition().name() + "' with exact entries on a "
+                            + c.getClass().getSimpleName() + " (only the index of a ProtoList has them)");
                 }
             }
             try {

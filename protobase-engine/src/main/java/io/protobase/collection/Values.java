@@ -152,6 +152,51 @@ final class Values {
     }
 
     /**
+     * Orders two values that {@link ValueOrder} calls equal by their exact form, so that what was
+     * stored is what comes back: numbers by type (Integer, Long, BigInteger, Double, BigDecimal), then
+     * doubles by {@link Double#compare} ({@code -0.0} before {@code 0.0}) and decimals by scale
+     * ({@code 1.0} before {@code 1.00}); lists element by element and records attribute by attribute.
+     * Other values equal in that order are equal here too: strings, byte arrays, UUIDs and temporals
+     * have one form each, and an enum constant and the by-name form it reads back as without its
+     * class are one value, whichever of the two a node holds.
+     */
+    static int compareExact(Object a, Object b) {
+        if (a instanceof Number x && b instanceof Number y) {
+            int c = Integer.compare(numberType(x), numberType(y));
+            if (c != 0) {
+                return c;
+            }
+            if (x instanceof Double dx) {
+                return Double.compare(dx, (Double) y);
+            }
+            return x instanceof BigDecimal bx ? Integer.compare(bx.scale(), ((BigDecimal) y).scale()) : 0;
+        }
+        if (a instanceof List<?> x && b instanceof List<?> y) {
+            for (int i = 0; i < Math.min(x.size(), y.size()); i++) {
+                int c = compareExact(x.get(i), y.get(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        }
+        if (a instanceof DbObject x && b instanceof DbObject y) {
+            for (int i = 0; i < Math.min(x.count(), y.count()); i++) {
+                int c = compareExact(x.value(i), y.value(i));
+                if (c != 0) {
+                    return c;
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static int numberType(Number n) {
+        return n instanceof Integer ? 0 : n instanceof Long ? 1 : n instanceof BigInteger ? 2
+                : n instanceof Double ? 3 : 4;
+    }
+
+    /**
      * Whether two stored values are the same: scalars by type and equality, byte arrays and lists by
      * content, records by attributes, collections by tree identity (no scan). May answer "different"
      * for equal collections built separately, never "same" for different ones.

@@ -15,6 +15,10 @@ import java.util.stream.Stream;
  * occurs {@code n} times in the list appears {@code n} times. A range covers only keys of the same
  * group as its bounds (numbers with numbers, strings with strings, ...): queries treat comparisons
  * across groups as false.
+ *
+ * <p>Records come back as the collection holds them, with their exact types: keys match whatever
+ * the type of a number, records are never merged or converted by it. A list holding {@code 0} and
+ * {@code 0L} yields both from {@code lookup(0)}, one {@code Integer} and one {@code Long}.
  */
 public interface SecondaryIndex {
 

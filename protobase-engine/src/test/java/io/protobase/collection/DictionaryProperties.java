@@ -77,6 +77,8 @@ class DictionaryProperties {
                 Tuple.of(1, n.map(i -> (Object) "long".repeat(Math.abs(i)))),
                 Tuple.of(1, n.map(i -> (Object) large(i))),
                 Tuple.of(1, n.map(i -> (Object) DbObject.of("n", i, "blob", large(i)))),
+                Tuple.of(1, Arbitraries.<Object>of(0, 0L, DbObject.of("n", 0), DbObject.of("n", 0L),
+                        DbObject.of("n", 0.0))),
                 Tuple.of(1, Arbitraries.just(null)));
     }
 

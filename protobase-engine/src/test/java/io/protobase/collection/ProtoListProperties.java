@@ -55,8 +55,16 @@ class ProtoListProperties {
                 Tuple.of(1, n.map(i -> (Object) (long) i)),
                 Tuple.of(1, n.map(i -> (Object) List.of(i, "x"))),
                 Tuple.of(1, n.map(i -> (Object) ("large" + i).repeat(Math.abs(i % 500)))),
+                Tuple.of(2, Arbitraries.of(ZEROS)),
                 Tuple.of(1, Arbitraries.just(null)));
     }
+
+    /**
+     * Elements equal as keys but of different exact types, mixed on purpose: a list holds each as
+     * stored, and its indexes (by itself and on {@code n}) must return each as stored.
+     */
+    static final Object[] ZEROS = {0, 0L, 0.0, List.of(0, "x"), List.of(0L, "x"), DbObject.of("n", 0),
+        DbObject.of("n", 0L), DbObject.of("n", 0.0)};
 
     Arbitrary<Scenario.Edit<List<Object>, Target>> edits() {
         Arbitrary<Pos> pos = positions();
@@ -392,7 +400,9 @@ class ProtoListProperties {
         public void apply(List<Object> model, Target t) {
             List<Object> values = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                values.add(tag % 3 == 0 ? "x" + tag + "." + i : tag * 100_000 + i);
+                // every fifth extension mixes elements equal but for their numeric type, many times each
+                values.add(tag % 3 == 0 ? "x" + tag + "." + i : tag % 5 == 4 ? ZEROS[(tag + i) % ZEROS.length]
+                        : tag * 100_000 + i);
             }
             t.extend(values);
             model.addAll(values);

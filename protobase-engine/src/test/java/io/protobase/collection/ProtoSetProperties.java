@@ -44,6 +44,8 @@ class ProtoSetProperties {
     }
 
     static final List<KeyKind> KINDS = HashDictionaryProperties.KINDS;
+    /** One element under several numeric types, added and removed on purpose: the set and its index keep the first. */
+    static final Object[] ZEROS = {0, 0L, 0.0, List.of(0, "t"), List.of(0L, "t")};
 
     @Provide
     Arbitrary<List<Scenario.Step<ProtoSet, HashMap<Object, Object>, Target>>> steps() {
@@ -60,6 +62,8 @@ class ProtoSetProperties {
         return Arbitraries.frequencyOf(
                 Tuple.of(6, HashDictionaryProperties.keys().map(Add::new)),
                 Tuple.of(3, HashDictionaryProperties.keys().map(Remove::new)),
+                Tuple.of(2, Arbitraries.of(ZEROS).map(Add::new)),
+                Tuple.of(1, Arbitraries.of(ZEROS).map(Remove::new)),
                 Tuple.of(2, Combinators.combine(Arbitraries.of(KINDS), uniform(-100, 3000), batch, uniform(1, 7))
                         .as(AddRange::new)),
                 Tuple.of(2, Combinators.combine(uniform(0, 999), batch).as(RemoveSpan::new)),

@@ -197,9 +197,12 @@ class CoveringIndexTest {
         assertThat(back.indexes().get("c").lookup("x")).containsExactly(DbObject.of("c", "x"));
         assertThat(((Dictionary) store.decodeValue(plain)).indexes().get("c").isCovering()).isFalse();
 
-        covering[kindAt] = 6;
+        covering[kindAt] = 10;
         assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
-                .hasMessageContaining("unknown index kind 6");
+                .hasMessageContaining("unknown index kind 10");
+        covering[kindAt] = 6; // bit 2, exact entries, belongs to the index of a list
+        assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("index 'c' with exact entries on a Dictionary");
     }
 
     @Test

@@ -555,7 +555,7 @@ public final class AtomGraph {
                                 todo[top++] = VALUE;
                                 todo[top++] = FIXED_LONG;
                             }
-                            case PAIRED -> {
+                            case PAIRED, PAIRED_EXACT -> {
                                 todo[top++] = VALUE;
                                 todo[top++] = FIXED_LONG;
                                 todo[top++] = VALUE;

@@ -19,7 +19,14 @@ public enum TreeKind {
     /** No keys: entries addressed by position through subtree counts (ProtoList). */
     POSITIONAL(false, true),
     /** Hashed keys without values (ProtoSet). */
-    HASHED_SET(true, false);
+    HASHED_SET(true, false),
+    /**
+     * Pairs and counts as {@link #PAIRED}, in the same order except that values equal in
+     * {@link io.protobase.codec.ValueOrder} but of different exact form ({@code 0} and {@code 0L}) are
+     * different pairs: the entries of a ProtoList's secondary index, whose values are the list's
+     * elements and must come back as they were stored.
+     */
+    PAIRED_EXACT(true, true);
 
     /** The most entries a node of any kind holds; a node atom announcing more is corrupt. */
     public static final int MAX_NODE_ENTRIES = 64;
