@@ -230,7 +230,12 @@ public final class ClusterFileStorage implements SharedStorage {
     private final RaftGroupId groupId;
     private final SegmentReplica replica;
     private final RaftServer server;
-    private final RaftClient client;
+    private final RaftProperties properties;
+    /** The members as this node last set or was given them: for new clients and error messages. */
+    private volatile RaftGroup group;
+    private volatile List<ClusterPeer> members;
+    /** Renewed after a failed write (see {@link #renewClient()}); closed with the storage. */
+    private volatile RaftClient client;
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -279,11 +284,10 @@ public final class ClusterFileStorage implements SharedStorage {
                     .setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER).build();
             started.start();
             this.server = started;
-            this.client = RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
-                    .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
-                            TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis()
-                                    / Math.max(1, options.retries())), TimeUnit.MILLISECONDS)))
-                    .build();
+            this.properties = properties;
+            this.group = group;
+            this.members = options.peers();
+            this.client = newClient();
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -297,6 +301,28 @@ public final class ClusterFileStorage implements SharedStorage {
                     e);
         }
         LOG.info("Opened {}", describe());
+    }
+
+    private RaftClient newClient() {
+        return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
+                        TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis()
+                                / Math.max(1, options.retries())), TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /**
+     * Replaces the Raft client after a write failed: Ratis's ordered client closes itself once a request
+     * ran out of retries, and would refuse every later one. Holds the submit lock.
+     */
+    private void renewClient() {
+        RaftClient old = client;
+        client = newClient();
+        try {
+            old.close();
+        } catch (IOException e) {
+            LOG.debug("Closing the failed Raft client of {}: {}", self, e.toString());
+        }
     }
 
     private static RaftPeer raftPeer(ClusterPeer p) {
@@ -324,7 +350,8 @@ public final class ClusterFileStorage implements SharedStorage {
         RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(batch + 1024));
         GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(batch + 2 * 1024 * 1024));
         RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(options.maxEntryBytes()));
-        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(Math.max(8L * 1024 * 1024, 2 * batch)));
+        // log segments are what Ratis purges after a snapshot: small enough to be closed and dropped
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(2 * batch + 1024 * 1024));
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L * 1024 * 1024, 4 * batch)));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotInterval());
@@ -605,7 +632,15 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Submits one entry; returns its outcome once it is committed and applied on this node. */
     private byte send(ClusterEntry entry, long deadline, String what) {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
-        RaftClientReply reply = await(client.async().send(message), deadline, what);
+        RaftClientReply reply;
+        try {
+            reply = await(client.async().send(message), deadline, what);
+        } catch (StorageUnavailableException e) {
+            if (!closed) {
+                renewClient();
+            }
+            throw e;
+        }
         if (!replica.awaitApplied(reply.getLogIndex(), deadline)) {
             throw unavailable(what, "log entry " + reply.getLogIndex() + " is committed, but this node did not apply"
                     + " it in time", null);
@@ -652,7 +687,7 @@ public final class ClusterFileStorage implements SharedStorage {
 
     private StorageUnavailableException unavailable(String what, String why, Throwable cause) {
         List<ClusterPeer> silent = new ArrayList<>();
-        for (ClusterPeer p : options.peers()) {
+        for (ClusterPeer p : members) {
             if (p.nodeId() != self.nodeId() && !answers(p)) {
                 silent.add(p);
             }
@@ -699,9 +734,16 @@ public final class ClusterFileStorage implements SharedStorage {
                 throw unavailable("change the members to " + peers, String.valueOf(reply.getException()),
                         reply.getException());
             }
+            members = List.copyOf(peers);
+            group = RaftGroup.valueOf(groupId, peers.stream().map(ClusterFileStorage::raftPeer).toList());
         } catch (IOException e) {
             throw unavailable("change the members to " + peers, e.toString(), e);
         }
+    }
+
+    /** The options this node was opened with. */
+    public Options options() {
+        return options;
     }
 
     /** Whether this node is the Raft leader right now (for health and tests of failover). */
@@ -722,7 +764,7 @@ public final class ClusterFileStorage implements SharedStorage {
     @Override
     public String describe() {
         return "cluster storage node " + self + " in " + directory + " (group '" + options.groupName() + "' of "
-                + options.peers() + ")";
+                + members + ")";
     }
 
     // ------------------------------------------------------------------ close

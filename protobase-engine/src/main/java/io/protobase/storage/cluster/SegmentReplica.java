@@ -98,6 +98,8 @@ final class SegmentReplica extends BaseStateMachine {
     private volatile Path stateMachineDir;
     private volatile AtomPointer root;
     private volatile FileListSnapshotInfo latestSnapshot;
+    /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
+    private volatile long lastEntryIndex = -1;
 
     /**
      * @param ownSegment whether a segment id belongs to this node
@@ -216,10 +218,12 @@ final class SegmentReplica extends BaseStateMachine {
         }
         if (snapshot == null) {
             root = null;
+            lastEntryIndex = -1;
             setLastAppliedTermIndex(null);
             latestSnapshot = null;
         } else {
             root = snapshot.root;
+            lastEntryIndex = snapshot.termIndex.getIndex();
             setLastAppliedTermIndex(snapshot.termIndex);
             infos.add(new FileInfo(snapshot.file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, snapshot.termIndex);
@@ -238,6 +242,7 @@ final class SegmentReplica extends BaseStateMachine {
                     entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
             outcome = apply(e);
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            lastEntryIndex = entry.getIndex();
         } catch (IOException | RuntimeException e) {
             // the node cannot follow the log any more; Ratis stops applying, and commits wait or time out
             LOG.error("Applying log entry {} of the cluster storage in {} failed", entry.getIndex(), stateMachineDir,
@@ -348,13 +353,15 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /**
-     * Answers a read of the root on the leader, after its read index: the index this replica has
-     * applied (at least the read index), for the asking node to wait for before it reads its own root.
+     * Answers a read of the root on the leader, after its read index: the index of the last entry of
+     * this storage applied here, for the asking node to wait for before it reads its own root. Not the
+     * applied index: the entries after it are Raft's own (configuration, commit-index metadata), they
+     * change nothing here, and a follower learns of their commit only with the next heartbeat.
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
         ByteBuffer b = ByteBuffer.allocate(Long.BYTES);
-        b.putLong(appliedIndex());
+        b.putLong(lastEntryIndex);
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(b.array())));
     }
 
