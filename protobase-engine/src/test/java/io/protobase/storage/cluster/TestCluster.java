@@ -19,7 +19,7 @@ import java.util.function.UnaryOperator;
  * directory under {@code target/test-storage} and a free port. Timeouts are short so that a test
  * cluster elects a leader quickly; nothing asserts how fast.
  */
-final class TestCluster implements AutoCloseable {
+public final class TestCluster implements AutoCloseable {
 
     /** Election timeout of test clusters: short, so a group forms (and fails over) quickly. */
     static final Duration ELECTION = Duration.ofMillis(300);
@@ -48,7 +48,7 @@ final class TestCluster implements AutoCloseable {
         return cluster;
     }
 
-    static TestCluster start(int size) {
+    public static TestCluster start(int size) {
         return start(size, UnaryOperator.identity());
     }
 
@@ -64,7 +64,7 @@ final class TestCluster implements AutoCloseable {
         return base.resolve("node-" + nodeId);
     }
 
-    ClusterFileStorage node(int nodeId) {
+    public ClusterFileStorage node(int nodeId) {
         ClusterFileStorage node = running.get(nodeId);
         if (node == null) {
             throw new IllegalStateException("node " + nodeId + " is not running");
