@@ -54,15 +54,6 @@ record ClusterEntry(List<Piece> pieces, boolean commit, AtomPointer expected, At
         return new ClusterEntry(List.copyOf(pieces), true, expected, newRoot);
     }
 
-    /** The number of piece bytes. */
-    long byteCount() {
-        long n = 0;
-        for (Piece p : pieces) {
-            n += p.bytes.length;
-        }
-        return n;
-    }
-
     byte[] encode() {
         int size = 1 + 4 + (commit ? 2 * POINTER_BYTES : 0);
         for (Piece p : pieces) {

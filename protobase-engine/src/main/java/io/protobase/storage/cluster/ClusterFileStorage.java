@@ -756,11 +756,6 @@ public final class ClusterFileStorage implements SharedStorage {
         }
     }
 
-    /** The index of the last log entry this node applied, or -1 before the first. */
-    public long appliedIndex() {
-        return replica.appliedIndex();
-    }
-
     @Override
     public String describe() {
         return "cluster storage node " + self + " in " + directory + " (group '" + options.groupName() + "' of "

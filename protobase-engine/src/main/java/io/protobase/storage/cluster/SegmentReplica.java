@@ -412,13 +412,6 @@ final class SegmentReplica extends BaseStateMachine {
         }
     }
 
-    /** The lengths of the segments applied here, by segment id. */
-    Map<Long, Long> segmentLengths() {
-        Map<Long, Long> out = new TreeMap<>();
-        segments.forEach((id, f) -> out.put(id, f.length));
-        return out;
-    }
-
     /** Encodes an atom as a segment record: length, CRC32C, bytes. */
     static byte[] record(byte[] atom) {
         return ByteBuffer.allocate(RECORD_HEADER + atom.length).putInt(atom.length).putInt(crc32c(atom)).put(atom)
