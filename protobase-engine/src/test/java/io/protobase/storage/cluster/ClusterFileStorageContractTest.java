@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -15,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The storage contract on one node of a three-node cluster (a fresh cluster per test), plus what
@@ -68,6 +71,39 @@ class ClusterFileStorageContractTest extends SharedStorageContract {
             assertThat(root).as("root read on %s", reader.describe()).isEqualTo(pointer);
             assertThat(reader.read(root)).isEqualTo(atom);
         }
+    }
+
+    @Test
+    void withLocalReadsANodeSeesItsOwnCommitAtOnceAndTheOthersOnceTheyAppliedIt() {
+        try (TestCluster local = TestCluster.start(3, o -> o.withReadConsistency(ReadConsistency.LOCAL))) {
+            ClusterFileStorage writer = local.node(1);
+            AtomPointer pointer = writer.push(new byte[] {9});
+            try (CommitLock lock = writer.acquireCommitLock(LONG_WAIT)) {
+                assertThat(writer.compareAndSetRoot(lock, null, pointer)).isTrue();
+            }
+
+            assertThat(writer.readRoot()).isEqualTo(pointer);
+            for (ClusterFileStorage reader : List.of(local.node(2), local.node(3))) {
+                await().atMost(LONG_WAIT).until(reader::readRoot, pointer::equals);
+                assertThat(reader.read(pointer)).containsExactly(9);
+            }
+        }
+    }
+
+    @Test
+    void optionsThatCannotFormAGroupAreRefusedNamingTheProblem() {
+        List<ClusterPeer> peers = List.of(new ClusterPeer(1, "127.0.0.1", 9001), new ClusterPeer(2, "127.0.0.1", 9002));
+
+        assertThatThrownBy(() -> ClusterFileStorage.Options.of(3, peers))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node 3 is not among the peers");
+        assertThatThrownBy(() -> ClusterFileStorage.Options.of(1, List.of(peers.get(0), peers.get(0))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("distinct");
+        assertThatThrownBy(() -> ClusterFileStorage.Options.of(1, peers).withRequestTimeout(Duration.ofMillis(500)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("request timeout");
+        assertThatThrownBy(() -> new ClusterPeer(0, "127.0.0.1", 9001))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("node id");
+        assertThatThrownBy(() -> new ClusterPeer(4, "127.0.0.1", 70_000))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port of node 4");
     }
 
     @Test
