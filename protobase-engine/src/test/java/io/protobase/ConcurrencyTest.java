@@ -49,6 +49,20 @@ class ConcurrencyTest {
         return new MemoryStorage();
     }
 
+    /**
+     * The database the workload thread {@code thread} (0 to 7) commits through; the setup and the final
+     * checks use {@code db}. A subclass spreads the threads over several object spaces sharing one storage
+     * (the nodes of a cluster).
+     */
+    Database database(int thread) {
+        return db;
+    }
+
+    /** The conflicts counted by every object space the workloads committed through. */
+    long conflicts() {
+        return space.statistics().conflicts();
+    }
+
     @AfterEach
     void close() {
         space.close();
@@ -92,7 +106,7 @@ class ConcurrencyTest {
                 AtomicInteger attempts = new AtomicInteger();
                 boolean done;
                 try {
-                    done = db.write(tx -> {
+                    done = database(t).write(tx -> {
                         Dictionary d = tx.getRootObject("accounts", Dictionary.class);
                         long fromBalance = d.getAt(transfer.from(), Long.class);
                         long toBalance = d.getAt(transfer.to(), Long.class);
@@ -130,7 +144,7 @@ class ConcurrencyTest {
         }
         assertThat(count).as("committed transfers").isGreaterThan(THREADS * perThread / 2);
         // the first contended round meets full balances: all eight write account 0, so seven conflict
-        assertThat(space.statistics().conflicts()).as("conflicts").isGreaterThanOrEqualTo(THREADS - 1);
+        assertThat(conflicts()).as("conflicts").isGreaterThanOrEqualTo(THREADS - 1);
         assertThat(retries.get()).as("transfers retried by write()").isGreaterThanOrEqualTo(THREADS - 1);
         Dictionary finalAccounts = db.read(tx -> tx.getRootObject("accounts", Dictionary.class));
         assertThat(finalAccounts.count()).isEqualTo(accounts);
@@ -154,7 +168,7 @@ class ConcurrencyTest {
             long ok = 0;
             long conflicts = 0;
             for (int i = 0; i < 300; i++) {
-                Transaction tx = db.newTransaction();
+                Transaction tx = database(t).newTransaction();
                 try {
                     tx.setRootObject("counter", tx.getRootObject("counter", Long.class) + 1);
                     if (i % 10 == 0) {
@@ -179,7 +193,7 @@ class ConcurrencyTest {
         assertThat(ok).isPositive();
         assertThat(conflicts).as("conflicts").isGreaterThanOrEqualTo(30L * (THREADS - 1));
         assertThat(db.<Object>read(tx -> tx.getRootObject("counter"))).isEqualTo(ok);
-        assertThat(space.statistics().conflicts()).isEqualTo(conflicts);
+        assertThat(conflicts()).isEqualTo(conflicts);
     }
 
     @Test
@@ -191,7 +205,7 @@ class ConcurrencyTest {
             long ok = 0;
             long conflicts = 0;
             for (int i = 0; i < 300; i++) {
-                try (Transaction tx = db.newTransaction()) {
+                try (Transaction tx = database(t).newTransaction()) {
                     Dictionary d = tx.getRootObject("counters", Dictionary.class);
                     tx.setRootObject("counters", d.setAt("hits", d.getAt("hits", Long.class) + 1));
                     if (i % 10 == 0) {
@@ -229,7 +243,7 @@ class ConcurrencyTest {
             long rootOk = 0;
             long keyOk = 0;
             for (int i = 0; i < rounds; i++) {
-                Transaction tx = db.newTransaction();
+                Transaction tx = database(t).newTransaction();
                 boolean byKey = i % 2 == 1;
                 if (byKey) {
                     Dictionary d = tx.getRootObject("counters", Dictionary.class);
@@ -258,7 +272,7 @@ class ConcurrencyTest {
         assertThat(db.<Object>read(tx -> tx.getRootObject("counter"))).isEqualTo((long) rounds / 2);
         assertThat(db.<Object>read(tx -> tx.getRootObject("counters", Dictionary.class).getAt("hits")))
                 .isEqualTo((long) rounds / 2);
-        assertThat(space.statistics().conflicts()).isEqualTo((long) rounds * (THREADS - 1));
+        assertThat(conflicts()).isEqualTo((long) rounds * (THREADS - 1));
     }
 
     // ------------------------------------------------------------------ (c) disjoint keys
@@ -275,7 +289,7 @@ class ConcurrencyTest {
             long conflicted = 0;
             for (int i = 0; i < perThread; i++) {
                 String key = "t" + t + "-k" + (i % keysPerThread);
-                try (Transaction tx = db.newTransaction()) {
+                try (Transaction tx = database(t).newTransaction()) {
                     Dictionary d = tx.getRootObject("shared", Dictionary.class);
                     Long v = d.getAt(key, Long.class);
                     tx.setRootObject("shared", d.setAt(key, (v == null ? 0 : v) + 1));
@@ -299,7 +313,7 @@ class ConcurrencyTest {
             }
         }
         assertThat(d.getAt("seed")).isEqualTo(0);
-        assertThat(space.statistics().conflicts()).isZero();
+        assertThat(conflicts()).isZero();
     }
 
     @Test
@@ -342,8 +356,8 @@ class ConcurrencyTest {
     @Test
     void writeSkewOnTwoKeysOfOneRootLetsExactlyOneCommit() {
         commitRoot("doctors", Dictionary.of("A", "on call", "B", "on call"));
-        Transaction first = db.newTransaction();
-        Transaction second = db.newTransaction();
+        Transaction first = database(0).newTransaction();
+        Transaction second = database(1).newTransaction();
 
         // each sees both on call and takes only itself off: together they would leave nobody on call
         Dictionary d1 = first.getRootObject("doctors", Dictionary.class);
@@ -378,8 +392,8 @@ class ConcurrencyTest {
             tx.setRootObject("B", 1L);
             return null;
         });
-        Transaction first = db.newTransaction();
-        Transaction second = db.newTransaction();
+        Transaction first = database(0).newTransaction();
+        Transaction second = database(1).newTransaction();
         long sum1 = first.getRootObject("A", Long.class) + first.getRootObject("B", Long.class);
         long sum2 = second.getRootObject("A", Long.class) + second.getRootObject("B", Long.class);
         first.setRootObject("A", -sum1);
@@ -409,7 +423,7 @@ class ConcurrencyTest {
         List<Long> conflicts = runConcurrently(t -> {
             long conflicted = 0;
             for (int i = 0; i < perThread; i++) {
-                try (Transaction tx = db.newTransaction()) {
+                try (Transaction tx = database(t).newTransaction()) {
                     ProtoList l = tx.getRootObject("log", ProtoList.class);
                     tx.setRootObject("log", l.appendLast(t * 10_000 + i));
                     if (i % 2 == 0) {
@@ -452,7 +466,7 @@ class ConcurrencyTest {
         List<Long> conflicts = runConcurrently(t -> {
             long conflicted = 0;
             for (int i = 0; i < perThread; i++) {
-                try (Transaction tx = db.newTransaction()) {
+                try (Transaction tx = database(t).newTransaction()) {
                     CountedSet s = tx.getRootObject("tags", CountedSet.class);
                     s = s.add("tag" + (i % 5));
                     if (i % 10 == 0) {

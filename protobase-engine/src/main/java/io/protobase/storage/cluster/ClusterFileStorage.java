@@ -1,0 +1,821 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.CorruptionException;
+import io.protobase.StorageClosedException;
+import io.protobase.StorageException;
+import io.protobase.StorageUnavailableException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.LocalCommitLock;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.file.FileBlockProvider;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.ReadException;
+import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+
+/**
+ * A storage shared by several application nodes: every node reads and writes, a commit is
+ * acknowledged only once a majority of the Raft group has it in its fsynced log, and every node
+ * ends up with byte-identical segments and the same root. Consensus is Apache Ratis (Raft); this
+ * class is one node: a Raft server, a client to the group, and the node's local copy of the state.
+ *
+ * <p><b>Pointers are global.</b> A node pushes atoms only into its own segments: the segment id
+ * carries the node id in its top 23 bits, then the node's incarnation (counted up at every open of
+ * its directory, so a restarted node never reuses an offset an earlier run may have handed out) and
+ * a sequence number. Pushed atoms are buffered and readable at once on this node; the bytes travel
+ * in the node's next log entry, and other nodes read them once they applied it.
+ *
+ * <p><b>One log entry per commit.</b> {@link #compareAndSetRoot} submits one entry: the bytes
+ * pushed since the last entry, the expected root and the new root. The {@link SegmentReplica state
+ * machine} applies entries in log order on every node: the bytes go to their (segment, offset),
+ * then the root is compared and set. A rejected compare-and-set returns {@code false} (the engine
+ * rebases as for any concurrent commit); its bytes stay, so a segment never has a hole. Bytes
+ * beyond a few MiB ({@link Options#maxEntryBytes}) go ahead in entries of their own, so a bulk load
+ * never needs one huge entry. The call returns once the entry is committed and applied on this node.
+ *
+ * <p><b>The commit lock</b> is node-local: it orders the commits of this node, and the
+ * compare-and-set in the log decides between nodes. Its fencing terms strictly increase.
+ *
+ * <p><b>Reads.</b> {@link ReadConsistency#LINEARIZABLE} (the default) answers {@link #readRoot()}
+ * after a Raft read index on this node, so a transaction started on any node sees every commit
+ * acknowledged before it began; {@link ReadConsistency#LOCAL} answers with this node's applied root.
+ *
+ * <p><b>Failures.</b> Without a quorum, commits and linearizable reads fail with
+ * {@link StorageUnavailableException} within {@link Options#requestTimeout}, naming the peers that
+ * did not answer; the outcome of such a commit is unknown until the quorum is back (it may still be
+ * committed). Pushed bytes whose entry had an unknown outcome are sent again with the next entry;
+ * applying them twice changes nothing. Close transfers leadership first when this node leads, so
+ * the others do not wait an election timeout.
+ *
+ * <p>Membership is given, not discovered: {@link Options#peers} and {@link #reconfigure}; see
+ * docs/cluster.md for what this slice does and does not do yet.
+ */
+public final class ClusterFileStorage implements SharedStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterFileStorage.class);
+
+    /** Name of the file in the node directory that records the node id and its incarnation. */
+    static final String NODE_FILE = "protobase.node";
+    private static final int INCARNATION_BITS = 20;
+    private static final int SEQUENCE_BITS = 20;
+    private static final int NODE_SHIFT = INCARNATION_BITS + SEQUENCE_BITS;
+    private static final Message QUERY_APPLIED = Message.valueOf(ByteString.EMPTY);
+
+    /**
+     * The configuration of one node.
+     *
+     * @param nodeId this node's id; must be one of {@code peers}
+     * @param peers the members of the Raft group when it first forms (this node included); a node
+     *              joining a running group lists the group's current members and itself
+     * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how
+     *                        long followers wait for a silent leader before electing another
+     * @param requestTimeout how long a commit, flush or linearizable read waits for a quorum before
+     *                       it fails with {@link StorageUnavailableException}
+     * @param retries how often the Raft client retries a request within {@code requestTimeout}
+     *                (another leader, a leader not ready yet)
+     * @param readConsistency what {@link #readRoot()} waits for
+     * @param segmentSize the size at which this node starts its next segment
+     * @param maxEntryBytes the most pushed bytes one log entry carries; more go ahead in entries of
+     *                      their own; also the largest atom
+     * @param snapshotInterval log entries between snapshots (after which Ratis purges its log)
+     * @param groupName the name of the Raft group; nodes of one cluster share it
+     */
+    public record Options(int nodeId, List<ClusterPeer> peers, Duration electionTimeout, Duration requestTimeout,
+                          int retries, ReadConsistency readConsistency, long segmentSize, int maxEntryBytes,
+                          long snapshotInterval, String groupName) {
+
+        /**
+         * Defaults for node {@code nodeId} of a group of {@code peers}: 1 s election timeout, 10 s request
+         * timeout, 100 retries, linearizable reads, 64 MiB segments, 4 MiB entries, a snapshot every
+         * 10,000 entries, group "protobase".
+         */
+        public static Options of(int nodeId, List<ClusterPeer> peers) {
+            return new Options(nodeId, peers, Duration.ofSeconds(1), Duration.ofSeconds(10), 100,
+                    ReadConsistency.LINEARIZABLE, 64L * 1024 * 1024, 4 * 1024 * 1024, 10_000, "protobase");
+        }
+
+        public Options {
+            Objects.requireNonNull(peers, "peers");
+            Objects.requireNonNull(electionTimeout, "electionTimeout");
+            Objects.requireNonNull(requestTimeout, "requestTimeout");
+            Objects.requireNonNull(readConsistency, "readConsistency");
+            Objects.requireNonNull(groupName, "groupName");
+            peers = List.copyOf(peers);
+            if (peers.stream().map(ClusterPeer::nodeId).distinct().count() != peers.size()) {
+                throw new IllegalArgumentException("node ids of the peers must be distinct, got " + peers);
+            }
+            if (peers.stream().noneMatch(p -> p.nodeId() == nodeId)) {
+                throw new IllegalArgumentException("node " + nodeId + " is not among the peers " + peers
+                        + "; list this node with its host and port");
+            }
+            if (electionTimeout.toMillis() < 50) {
+                throw new IllegalArgumentException("election timeout must be at least 50 ms, got " + electionTimeout);
+            }
+            if (requestTimeout.compareTo(electionTimeout) <= 0) {
+                throw new IllegalArgumentException("request timeout (" + requestTimeout
+                        + ") must be longer than the election timeout (" + electionTimeout + ")");
+            }
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must not be negative, got " + retries);
+            }
+            if (maxEntryBytes < 64 * 1024 || maxEntryBytes > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("max entry size must be between 64 KiB and 64 MiB, got "
+                        + maxEntryBytes);
+            }
+            if (segmentSize < maxEntryBytes || segmentSize > (1L << 40)) {
+                throw new IllegalArgumentException("segment size must be between the max entry size (" + maxEntryBytes
+                        + ") and 1 TiB, got " + segmentSize);
+            }
+            if (snapshotInterval < 1) {
+                throw new IllegalArgumentException("snapshot interval must be positive, got " + snapshotInterval);
+            }
+            if (groupName.isBlank()) {
+                throw new IllegalArgumentException("group name must not be blank");
+            }
+        }
+
+        /** This node's entry in {@link #peers}. */
+        public ClusterPeer self() {
+            return peers.stream().filter(p -> p.nodeId() == nodeId).findFirst().orElseThrow();
+        }
+
+        public Options withElectionTimeout(Duration timeout) {
+            return new Options(nodeId, peers, timeout, requestTimeout, retries, readConsistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, groupName);
+        }
+
+        public Options withRequestTimeout(Duration timeout) {
+            return new Options(nodeId, peers, electionTimeout, timeout, retries, readConsistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, groupName);
+        }
+
+        public Options withRetries(int count) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, count, readConsistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, groupName);
+        }
+
+        public Options withReadConsistency(ReadConsistency consistency) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, consistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, groupName);
+        }
+
+        public Options withSegmentSize(long size) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, size,
+                    maxEntryBytes, snapshotInterval, groupName);
+        }
+
+        public Options withMaxEntryBytes(int bytes) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
+                    bytes, snapshotInterval, groupName);
+        }
+
+        public Options withSnapshotInterval(long entries) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
+                    maxEntryBytes, entries, groupName);
+        }
+
+        public Options withGroupName(String name) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, name);
+        }
+    }
+
+    private final Options options;
+    private final Path directory;
+    private final ClusterPeer self;
+    private final RaftPeerId selfId;
+    private final RaftGroupId groupId;
+    private final SegmentReplica replica;
+    private final RaftServer server;
+    private final RaftProperties properties;
+    /** The members as this node last set or was given them: for new clients and error messages. */
+    private volatile RaftGroup group;
+    private volatile List<ClusterPeer> members;
+    /** Renewed after a failed write (see {@link #renewClient()}); closed with the storage. */
+    private volatile RaftClient client;
+    private final LocalCommitLock commitLock = new LocalCommitLock();
+
+    /** Guards the segment being written and the pieces not yet handed to a log entry. */
+    private final Object pushLock = new Object();
+    private long writingSegment;
+    private long writingEnd;
+    private long pieceStart;
+    private final ByteArrayOutputStream piece = new ByteArrayOutputStream();
+    private final List<ClusterEntry.Piece> closedPieces = new ArrayList<>();
+    private long pendingBytes;
+
+    /** Atoms of this node not yet applied locally, by segment and offset: what {@link #read} finds first. */
+    private final Map<Long, ConcurrentSkipListMap<Long, byte[]>> buffered = new ConcurrentHashMap<>();
+
+    /** Orders this node's log entries, so its pieces enter the log in offset order. */
+    private final ReentrantLock submitLock = new ReentrantLock();
+    /** Pieces handed to a log entry whose outcome is not known yet; guarded by {@link #submitLock}. */
+    private final List<ClusterEntry.Piece> unconfirmed = new ArrayList<>();
+
+    private final Object closeLock = new Object();
+    private volatile boolean closed;
+
+    /**
+     * Opens node {@code options.nodeId()} on {@code provider}'s directory and starts its Raft server.
+     * It returns without waiting for the group to elect a leader: the first commit or linearizable read
+     * waits for one (within the request timeout).
+     *
+     * @throws StorageException when the directory belongs to another node or the server cannot start
+     */
+    public ClusterFileStorage(FileBlockProvider provider, Options options) {
+        this.options = Objects.requireNonNull(options, "options");
+        this.directory = provider.directory();
+        this.self = options.self();
+        this.selfId = RaftPeerId.valueOf(self.raftId());
+        this.groupId = RaftGroupId.valueOf(
+                UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
+        long incarnation = nextIncarnation();
+        this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
+        this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
+        RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream().map(ClusterFileStorage::raftPeer)
+                .toList());
+        RaftProperties properties = raftProperties();
+        RaftServer started = null;
+        try {
+            started = RaftServer.newBuilder().setServerId(selfId).setGroup(group).setProperties(properties)
+                    .setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER).build();
+            started.start();
+            this.server = started;
+            this.properties = properties;
+            this.group = group;
+            this.members = options.peers();
+            this.client = newClient();
+        } catch (IOException | RuntimeException e) {
+            if (started != null) {
+                try {
+                    started.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw new StorageException("Cannot start the Raft server of cluster node " + self + " on " + directory
+                    + ": " + e.getMessage() + "; check that the port is free and the directory belongs to this node",
+                    e);
+        }
+        LOG.info("Opened {}", describe());
+    }
+
+    private RaftClient newClient() {
+        return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
+                        TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis()
+                                / Math.max(1, options.retries())), TimeUnit.MILLISECONDS)))
+                .build();
+    }
+
+    /**
+     * Replaces the Raft client after a write failed: Ratis's ordered client closes itself once a request
+     * ran out of retries, and would refuse every later one. Holds the submit lock.
+     */
+    private void renewClient() {
+        RaftClient old = client;
+        client = newClient();
+        try {
+            old.close();
+        } catch (IOException e) {
+            LOG.debug("Closing the failed Raft client of {}: {}", self, e.toString());
+        }
+    }
+
+    private static RaftPeer raftPeer(ClusterPeer p) {
+        return RaftPeer.newBuilder().setId(p.raftId()).setAddress(p.address()).build();
+    }
+
+    private RaftProperties raftProperties() {
+        RaftProperties p = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(p, List.of(directory.resolve("raft").toFile()));
+        GrpcConfigKeys.Server.setHost(p, self.host());
+        GrpcConfigKeys.Server.setPort(p, self.port());
+        long election = options.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+        // reads on any node: the follower asks the leader for its commit index and answers once it applied it
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        // the leader answers a read index from its lease (renewed by heartbeat acknowledgements from a
+        // majority) instead of a heartbeat round per read
+        RaftServerConfigKeys.Read.setLeaderLeaseEnabled(p, true);
+        RaftServerConfigKeys.Read.setTimeout(p, attemptTimeout());
+        // an entry carries at most maxEntryBytes of pieces: appender batches, the log's write buffer, gRPC
+        // messages and log segments must each hold one (Ratis checks that each limit exceeds the one before)
+        long batch = options.maxEntryBytes() + 1024L * 1024;
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(batch));
+        RaftServerConfigKeys.Log.setWriteBufferSize(p, SizeInBytes.valueOf(batch + 1024));
+        GrpcConfigKeys.setMessageSizeMax(p, SizeInBytes.valueOf(batch + 2 * 1024 * 1024));
+        RaftServerConfigKeys.Log.Appender.setSnapshotChunkSizeMax(p, SizeInBytes.valueOf(options.maxEntryBytes()));
+        // log segments are what Ratis purges after a snapshot: small enough to be closed and dropped
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(2 * batch + 1024 * 1024));
+        RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L * 1024 * 1024, 4 * batch)));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotInterval());
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(options.snapshotInterval(), 1024));
+        // one attempt is short, so that an attempt stuck on a server that lost its leader is retried
+        // elsewhere well within the request timeout
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, attemptTimeout());
+        return p;
+    }
+
+    /** How long one attempt of a request may take: a few election timeouts, within the request timeout. */
+    private TimeDuration attemptTimeout() {
+        long millis = Math.min(options.requestTimeout().toMillis(),
+                Math.max(1000, 3 * options.electionTimeout().toMillis()));
+        return TimeDuration.valueOf(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private static TimeDuration toRatis(Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Counts up the incarnation recorded in the node directory (written durably before any segment
+     * of the new incarnation exists) and returns it.
+     */
+    private long nextIncarnation() {
+        Path file = directory.resolve(NODE_FILE);
+        try {
+            Files.createDirectories(directory);
+            long incarnation = 1;
+            if (Files.exists(file)) {
+                Map<String, String> values = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
+                        .filter(l -> l.contains("="))
+                        .collect(Collectors.toMap(l -> l.substring(0, l.indexOf('=')),
+                                l -> l.substring(l.indexOf('=') + 1)));
+                int recorded = Integer.parseInt(values.getOrDefault("node", "-1"));
+                if (recorded != self.nodeId()) {
+                    throw new StorageException("The directory " + directory + " belongs to cluster node " + recorded
+                            + ", not to node " + self.nodeId() + "; give each node its own directory, and start a"
+                            + " node whose directory was lost under a new id (docs/cluster.md)");
+                }
+                incarnation = Long.parseLong(values.getOrDefault("incarnation", "0")) + 1;
+            }
+            if (incarnation >= (1L << INCARNATION_BITS)) {
+                throw new StorageException("Cluster node " + self.nodeId() + " in " + directory + " was opened "
+                        + incarnation + " times, more than its segment ids can count; add it back under a new id");
+            }
+            Path tmp = directory.resolve(NODE_FILE + ".tmp");
+            Files.writeString(tmp, "node=" + self.nodeId() + "\nincarnation=" + incarnation + "\n",
+                    StandardCharsets.UTF_8);
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return incarnation;
+        } catch (IOException | NumberFormatException e) {
+            throw new StorageException("Cannot record the start of cluster node " + self.nodeId() + " in " + file
+                    + ": " + e.getMessage() + "; check the directory and its permissions", e);
+        }
+    }
+
+    // ------------------------------------------------------------------ atoms
+
+    @Override
+    public AtomPointer push(byte[] atom) {
+        ensureOpen("push an atom");
+        byte[] copy = atom.clone();
+        byte[] record = SegmentReplica.record(copy);
+        if (record.length > options.maxEntryBytes()) {
+            throw new StorageException("Cannot push an atom of " + copy.length + " bytes to " + describe()
+                    + ": one log entry carries at most " + options.maxEntryBytes() + " bytes; raise maxEntryBytes");
+        }
+        AtomPointer pointer;
+        boolean ship;
+        synchronized (pushLock) {
+            if (writingEnd > 0 && writingEnd + record.length > options.segmentSize()) {
+                closePiece();
+                writingSegment++;
+                writingEnd = 0;
+            }
+            if (piece.size() + record.length > options.maxEntryBytes()) {
+                closePiece();
+            }
+            if (piece.size() == 0) {
+                pieceStart = writingEnd;
+            }
+            pointer = new AtomPointer(writingSegment, writingEnd);
+            buffered.computeIfAbsent(writingSegment, s -> new ConcurrentSkipListMap<>()).put(writingEnd, copy);
+            piece.writeBytes(record);
+            writingEnd += record.length;
+            pendingBytes += record.length;
+            ship = pendingBytes >= options.maxEntryBytes();
+        }
+        if (ship) {
+            submit(false, null, null, "ship pushed atoms ahead of a commit");
+        }
+        return pointer;
+    }
+
+    /** Moves the piece being collected to the closed ones; holds the push lock. */
+    private void closePiece() {
+        if (piece.size() > 0) {
+            closedPieces.add(new ClusterEntry.Piece(writingSegment, pieceStart, piece.toByteArray()));
+            piece.reset();
+        }
+    }
+
+    /** Drops the buffered copies of this node's atoms once the local state machine applied them. */
+    private void appliedOwn(long segmentId, long from, long to) {
+        ConcurrentSkipListMap<Long, byte[]> atoms = buffered.get(segmentId);
+        if (atoms != null) {
+            atoms.subMap(from, to).clear();
+        }
+    }
+
+    @Override
+    public byte[] read(AtomPointer pointer) {
+        ensureOpen("read an atom");
+        ConcurrentSkipListMap<Long, byte[]> atoms = buffered.get(pointer.segmentId());
+        byte[] mine = atoms == null ? null : atoms.get(pointer.offset());
+        if (mine != null) {
+            return mine.clone();
+        }
+        byte[] applied = replica.read(pointer);
+        if (applied == null) {
+            throw new CorruptionException("No atom at " + pointer + " (segment " + pointer.segmentId() + ", offset "
+                    + pointer.offset() + ") on " + describe() + ": node " + (pointer.segmentId() >>> NODE_SHIFT)
+                    + " wrote no such atom that this node has applied; the pointer is not from this cluster, comes from"
+                    + " a commit this node has not applied yet (read the root first), or the data is corrupt");
+        }
+        return applied;
+    }
+
+    // ------------------------------------------------------------------ root
+
+    @Override
+    public AtomPointer readRoot() {
+        ensureOpen("read the root");
+        if (options.readConsistency() == ReadConsistency.LOCAL) {
+            return replica.root();
+        }
+        // the leader confirms its leadership (read index, from its lease) and answers with the index it has
+        // applied; once this node has applied as far, its root is at least as new as every commit
+        // acknowledged before this call
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        String what = "read the root (linearizable)";
+        RaftClientReply reply = readIndexUntil(deadline, what);
+        long index = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+        if (!replica.awaitApplied(index, deadline)) {
+            throw unavailable(what, "this node did not apply log entry " + index + " in time", null);
+        }
+        return replica.root();
+    }
+
+    /**
+     * Asks the leader for its applied index after a read index. A server that knows no leader yet (just
+     * started, or an election is running) refuses reads at once and the Raft client does not retry
+     * them, so this retries until {@code deadline}: a read changes nothing, so asking again is safe.
+     */
+    private RaftClientReply readIndexUntil(long deadline, String what) {
+        while (true) {
+            try {
+                return await(client.async().sendReadOnlyUnordered(QUERY_APPLIED), deadline, what);
+            } catch (StorageUnavailableException e) {
+                if (!(e.getCause() instanceof ReadException || e.getCause() instanceof ReadIndexException)) {
+                    throw e;
+                }
+                if (System.nanoTime() >= deadline) {
+                    throw unavailable(what, "no leader confirmed a read index within " + options.requestTimeout()
+                            + " (last answer: " + e.getCause() + ")", e.getCause());
+                }
+                LOG.debug("Read index on {} refused, asking again: {}", self, e.getCause().toString());
+                LockSupport.parkNanos(Math.min(deadline - System.nanoTime(),
+                        TimeUnit.MILLISECONDS.toNanos(Math.max(10, options.electionTimeout().toMillis() / 4))));
+                ensureOpen(what);
+            }
+        }
+    }
+
+    @Override
+    public CommitLock acquireCommitLock(Duration timeout) {
+        ensureOpen("acquire the commit lock");
+        return commitLock.acquire(timeout, this::describe);
+    }
+
+    @Override
+    public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        ensureOpen("publish a root");
+        commitLock.check(lock, this::describe);
+        Objects.requireNonNull(newRoot, "newRoot");
+        return submit(true, expected, newRoot, "publish root " + newRoot) == ClusterEntry.APPLIED;
+    }
+
+    @Override
+    public void flush() {
+        ensureOpen("flush");
+        submit(false, null, null, "flush pushed atoms");
+    }
+
+    /**
+     * Hands the pushed pieces (and the commit, if any) to the log: pieces beyond
+     * {@link Options#maxEntryBytes} in entries of their own first, then the last entry; each waits
+     * until committed and applied on this node. Returns the last entry's outcome.
+     */
+    private byte submit(boolean commit, AtomPointer expected, AtomPointer newRoot, String what) {
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        lockUntil(deadline, what);
+        try {
+            synchronized (pushLock) {
+                closePiece();
+                unconfirmed.addAll(closedPieces);
+                closedPieces.clear();
+                pendingBytes = 0;
+            }
+            while (!unconfirmed.isEmpty() && (!commit || bytes(unconfirmed) > options.maxEntryBytes())) {
+                int n = 0;
+                long size = 0;
+                while (n < unconfirmed.size() && (n == 0
+                        || size + unconfirmed.get(n).bytes().length <= options.maxEntryBytes())) {
+                    size += unconfirmed.get(n).bytes().length;
+                    n++;
+                }
+                List<ClusterEntry.Piece> batch = List.copyOf(unconfirmed.subList(0, n));
+                checkPlaced(send(ClusterEntry.pieces(batch), deadline, what), batch);
+                unconfirmed.subList(0, n).clear();
+            }
+            if (!commit) {
+                return ClusterEntry.APPLIED;
+            }
+            List<ClusterEntry.Piece> last = List.copyOf(unconfirmed);
+            byte outcome = checkPlaced(send(ClusterEntry.commit(last, expected, newRoot), deadline, what), last);
+            unconfirmed.clear();
+            return outcome;
+        } finally {
+            submitLock.unlock();
+        }
+    }
+
+    private void lockUntil(long deadline, String what) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (submitLock.tryLock(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                    throw unavailable(what, "another request of this node is still waiting for the quorum", null);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static long bytes(List<ClusterEntry.Piece> pieces) {
+        long n = 0;
+        for (ClusterEntry.Piece p : pieces) {
+            n += p.bytes().length;
+        }
+        return n;
+    }
+
+    private byte checkPlaced(byte outcome, List<ClusterEntry.Piece> pieces) {
+        if (outcome == ClusterEntry.GAP) {
+            throw new StorageException("The cluster refused atoms of " + describe() + " at " + pieces.get(0).segmentId()
+                    + ":" + pieces.get(0).offset() + ": they would leave a gap in the segment, so bytes this node"
+                    + " pushed earlier never reached the log. Nothing of this request was applied; reopen the node to"
+                    + " continue in a new segment");
+        }
+        return outcome;
+    }
+
+    /** Submits one entry; returns its outcome once it is committed and applied on this node. */
+    private byte send(ClusterEntry entry, long deadline, String what) {
+        Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
+        RaftClientReply reply;
+        try {
+            reply = await(client.async().send(message), deadline, what);
+        } catch (StorageUnavailableException e) {
+            if (!closed) {
+                renewClient();
+            }
+            throw e;
+        }
+        if (!replica.awaitApplied(reply.getLogIndex(), deadline)) {
+            throw unavailable(what, "log entry " + reply.getLogIndex() + " is committed, but this node did not apply"
+                    + " it in time", null);
+        }
+        return reply.getMessage().getContent().byteAt(0);
+    }
+
+    /**
+     * Waits for a Raft reply until {@code deadline}. An interrupt does not abort the wait (the caller
+     * may be publishing other threads' commits); the interrupt status is restored on return.
+     */
+    private RaftClientReply await(CompletableFuture<RaftClientReply> future, long deadline, String what) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    RaftClientReply reply = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (!reply.isSuccess()) {
+                        throw unavailable(what, String.valueOf(reply.getException()), reply.getException());
+                    }
+                    return reply;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
+                } catch (ExecutionException e) {
+                    if (closed) {
+                        throw new StorageClosedException("Cannot " + what + ": " + describe()
+                                + " was closed meanwhile");
+                    }
+                    if (e.getCause() instanceof ReadException || e.getCause() instanceof ReadIndexException) {
+                        // no leader known yet: readIndexUntil asks again; the peers are probed only if it gives up
+                        throw new StorageUnavailableException("Cannot " + what + ": " + e.getCause(), e.getCause());
+                    }
+                    throw unavailable(what, String.valueOf(e.getCause()), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private StorageUnavailableException unavailable(String what, String why, Throwable cause) {
+        List<ClusterPeer> silent = new ArrayList<>();
+        for (ClusterPeer p : members) {
+            if (p.nodeId() != self.nodeId() && !answers(p)) {
+                silent.add(p);
+            }
+        }
+        String message = "Cannot " + what + " on " + describe() + ": " + why + ". "
+                + (silent.isEmpty() ? "All peers accept connections, but no quorum completed the request"
+                        : "Peers that did not answer: " + silent)
+                + ". Without a majority of the Raft group nothing can be committed; the outcome of this request is"
+                + " unknown until the quorum is back (a commit may still take effect). Bring the missing nodes back,"
+                + " then retry";
+        return cause == null ? new StorageUnavailableException(message)
+                : new StorageUnavailableException(message, cause);
+    }
+
+    /** Whether {@code peer} accepts a TCP connection on its Raft port within a short while. */
+    private static boolean answers(ClusterPeer peer) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(peer.host(), peer.port()), 300);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    /**
+     * Makes {@code peers} the members of the Raft group (Raft's joint-consensus configuration change,
+     * through the leader): to add a node (started with the current members and itself as its peers),
+     * to replace a node whose directory was lost by a new one under a new id, or to remove one. Returns
+     * once the new configuration is committed. Never removes nodes by itself.
+     *
+     * @throws StorageUnavailableException when no quorum completes the change within the request timeout
+     */
+    public void reconfigure(List<ClusterPeer> peers) {
+        ensureOpen("change the members");
+        if (peers.isEmpty()) {
+            throw new IllegalArgumentException("a Raft group needs at least one member");
+        }
+        try {
+            RaftClientReply reply = client.admin().setConfiguration(
+                    peers.stream().map(ClusterFileStorage::raftPeer).toList());
+            if (!reply.isSuccess()) {
+                throw unavailable("change the members to " + peers, String.valueOf(reply.getException()),
+                        reply.getException());
+            }
+            members = List.copyOf(peers);
+            group = RaftGroup.valueOf(groupId, peers.stream().map(ClusterFileStorage::raftPeer).toList());
+        } catch (IOException e) {
+            throw unavailable("change the members to " + peers, e.toString(), e);
+        }
+    }
+
+    /** The options this node was opened with. */
+    public Options options() {
+        return options;
+    }
+
+    /** Whether this node is the Raft leader right now (for health and tests of failover). */
+    public boolean isLeader() {
+        ensureOpen("ask for the role");
+        try {
+            return server.getDivision(groupId).getInfo().isLeader();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public String describe() {
+        return "cluster storage node " + self + " in " + directory + " (group '" + options.groupName() + "' of "
+                + members + ")";
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Closes the node: a leader first hands leadership to another member (so the others need not wait
+     * an election timeout), then the client and the Raft server stop. Pushed atoms no commit referenced
+     * are not shipped. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (closeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        transferLeadershipIfLeading();
+        try {
+            client.close();
+        } catch (IOException e) {
+            LOG.warn("Closing the Raft client of {} failed: {}", describe(), e.toString());
+        }
+        try {
+            server.close();
+        } catch (IOException e) {
+            LOG.warn("Closing the Raft server of {} failed: {}", describe(), e.toString());
+        }
+        LOG.info("Closed {}", describe());
+    }
+
+    private void transferLeadershipIfLeading() {
+        try {
+            RaftServer.Division division = server.getDivision(groupId);
+            if (!division.getInfo().isLeader()) {
+                return;
+            }
+            RaftPeer next = division.getRaftConf().getCurrentPeers().stream()
+                    .filter(p -> !p.getId().equals(selfId)).findFirst().orElse(null);
+            if (next == null) {
+                return;
+            }
+            RaftClientReply reply = client.admin().transferLeadership(next.getId(),
+                    2 * options.electionTimeout().toMillis());
+            if (!reply.isSuccess()) {
+                LOG.info("Leadership of {} not transferred before close: {}", describe(), reply.getException());
+            }
+        } catch (IOException | RuntimeException e) {
+            // best effort: the others elect a leader after an election timeout anyway
+            LOG.info("Leadership of {} not transferred before close: {}", describe(), e.toString());
+        }
+    }
+
+    private void ensureOpen(String what) {
+        if (closed) {
+            throw new StorageClosedException("Cannot " + what + ": " + describe() + " is closed");
+        }
+    }
+}

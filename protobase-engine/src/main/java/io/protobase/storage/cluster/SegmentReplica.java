@@ -1,0 +1,600 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.CorruptionException;
+import io.protobase.StorageException;
+import io.protobase.storage.AtomPointer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.storage.FileInfo;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.SnapshotInfo;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.statemachine.StateMachineStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongPredicate;
+import java.util.zip.CRC32C;
+
+/**
+ * The replicated state of the cluster storage on one node, as a Raft state machine: every node's
+ * segments (append-only files of atom records) and the root. Ratis applies the committed log
+ * entries in log order on every node; applying one places its pieces and then compare-and-sets the
+ * root, deterministically, so all nodes hold byte-identical segments and the same root at the same
+ * log index.
+ *
+ * <p><b>Placing pieces.</b> A piece goes at its (segment, offset). Bytes already there are skipped
+ * (a node re-sends pieces whose first submission had an unknown outcome, and only the node owning
+ * a segment ever writes it, one content per offset), bytes at the end are appended, and a piece
+ * starting past the end would leave a gap: then nothing of the entry is applied and its outcome is
+ * {@link ClusterEntry#GAP}. The bytes of a rejected compare-and-set stay, so a segment never has a
+ * hole and the offsets a node handed out stay valid.
+ *
+ * <p><b>Snapshots.</b> The segment files are the snapshot data: a snapshot is a small metadata
+ * file ({@code snapshot.<term>_<index>}: root and each segment's length, layout in
+ * docs/cluster.md) plus the segment files, whose first "length" bytes never change afterwards.
+ * The segments are forced to disk before the metadata is written, after which Ratis may purge its
+ * log up to that index. On start (and after a snapshot was installed from the leader) the latest
+ * snapshot is loaded: segments are cut back to the lengths it records and the log after it is
+ * applied again, which appends the same bytes at the same offsets.
+ *
+ * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
+ * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
+ * machine directory, and {@link #reinitialize()} loads the installed snapshot and runs again.
+ */
+final class SegmentReplica extends BaseStateMachine {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SegmentReplica.class);
+
+    /** Bytes of an atom record's header: length and CRC32C of the atom. */
+    static final int RECORD_HEADER = 8;
+    private static final String SNAPSHOT_PREFIX = "snapshot.";
+    private static final String SEGMENTS = "segments";
+    private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
+    private static final int SNAPSHOT_VERSION = 1;
+
+    /** Told about bytes of a segment this node's storage wrote once they are applied locally. */
+    interface AppliedPieces {
+        void applied(long segmentId, long from, long to);
+    }
+
+    private final LongPredicate ownSegment;
+    private final AppliedPieces appliedPieces;
+    /** Guards the segment files: readers and the applier share it, pause and reload take it alone. */
+    private final ReentrantReadWriteLock files = new ReentrantReadWriteLock();
+    private final Map<Long, SegmentFile> segments = new ConcurrentHashMap<>();
+    private final ReentrantLock appliedLock = new ReentrantLock();
+    private final Condition appliedChanged = appliedLock.newCondition();
+    private final StateMachineStorage snapshotStorage = new SnapshotStorage();
+    private volatile Path segmentDir;
+    private volatile Path stateMachineDir;
+    private volatile AtomPointer root;
+    private volatile FileListSnapshotInfo latestSnapshot;
+    /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
+    private volatile long lastEntryIndex = -1;
+
+    /**
+     * @param ownSegment whether a segment id belongs to this node
+     * @param appliedPieces told when pieces of this node's segments are applied
+     */
+    SegmentReplica(LongPredicate ownSegment, AppliedPieces appliedPieces) {
+        this.ownSegment = ownSegment;
+        this.appliedPieces = appliedPieces;
+    }
+
+    /** One segment file and the number of bytes applied to it. */
+    private static final class SegmentFile {
+        final FileChannel channel;
+        volatile long length;
+
+        SegmentFile(FileChannel channel, long length) {
+            this.channel = channel;
+            this.length = length;
+        }
+    }
+
+    // ------------------------------------------------------------------ life cycle
+
+    @Override
+    public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage storage) throws IOException {
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, storage);
+            stateMachineDir = storage.getStorageDir().getStateMachineDir().toPath();
+            load();
+        });
+    }
+
+    @Override
+    public void pause() {
+        files.writeLock().lock();
+        try {
+            if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+                getLifeCycle().transition(LifeCycle.State.PAUSING);
+                closeSegments();
+                getLifeCycle().transition(LifeCycle.State.PAUSED);
+            }
+        } finally {
+            files.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public void reinitialize() throws IOException {
+        files.writeLock().lock();
+        try {
+            closeSegments();
+            load();
+            if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+                getLifeCycle().transition(LifeCycle.State.STARTING);
+                getLifeCycle().transition(LifeCycle.State.RUNNING);
+            }
+        } finally {
+            files.writeLock().unlock();
+        }
+        signalApplied();
+    }
+
+    @Override
+    public void close() {
+        files.writeLock().lock();
+        try {
+            closeSegments();
+        } finally {
+            files.writeLock().unlock();
+        }
+        signalApplied();
+    }
+
+    private void closeSegments() {
+        for (SegmentFile f : segments.values()) {
+            try {
+                f.channel.close();
+            } catch (IOException e) {
+                LOG.warn("Closing a segment of {} failed: {}", stateMachineDir, e.toString());
+            }
+        }
+        segments.clear();
+    }
+
+    /**
+     * Loads the latest snapshot in the state machine directory (an empty state without one): cuts the
+     * segments back to its lengths and removes the ones it does not list. Holds the write lock.
+     */
+    private void load() throws IOException {
+        segmentDir = stateMachineDir.resolve(SEGMENTS);
+        Files.createDirectories(segmentDir);
+        Snapshot snapshot = latestSnapshotFile();
+        Map<Long, Long> lengths = snapshot == null ? Map.of() : snapshot.lengths;
+        try (var listing = Files.list(segmentDir)) {
+            for (Path file : (Iterable<Path>) listing::iterator) {
+                Long id = segmentIdOf(file);
+                if (id == null || !lengths.containsKey(id)) {
+                    Files.delete(file);
+                }
+            }
+        }
+        List<FileInfo> infos = new ArrayList<>();
+        for (Map.Entry<Long, Long> e : new TreeMap<>(lengths).entrySet()) {
+            Path file = segmentPath(e.getKey());
+            FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            if (channel.size() < e.getValue()) {
+                channel.close();
+                throw new CorruptionException("Segment file " + file + " holds " + Files.size(file)
+                        + " bytes, but the snapshot " + snapshot.file + " records " + e.getValue()
+                        + "; the node directory is damaged: remove the node and add it back under a new id");
+            }
+            channel.truncate(e.getValue());
+            segments.put(e.getKey(), new SegmentFile(channel, e.getValue()));
+            infos.add(new FileInfo(file, null));
+        }
+        if (snapshot == null) {
+            root = null;
+            lastEntryIndex = -1;
+            setLastAppliedTermIndex(null);
+            latestSnapshot = null;
+        } else {
+            root = snapshot.root;
+            lastEntryIndex = snapshot.termIndex.getIndex();
+            setLastAppliedTermIndex(snapshot.termIndex);
+            infos.add(new FileInfo(snapshot.file, null));
+            latestSnapshot = new FileListSnapshotInfo(infos, snapshot.termIndex);
+        }
+    }
+
+    // ------------------------------------------------------------------ applying entries
+
+    @Override
+    public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+        LogEntryProto entry = trx.getLogEntry();
+        byte outcome;
+        files.readLock().lock();
+        try {
+            ClusterEntry e = ClusterEntry.decode(
+                    entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
+            outcome = apply(e);
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            lastEntryIndex = entry.getIndex();
+        } catch (IOException | RuntimeException e) {
+            // the node cannot follow the log any more; Ratis stops applying, and commits wait or time out
+            LOG.error("Applying log entry {} of the cluster storage in {} failed", entry.getIndex(), stateMachineDir,
+                    e);
+            return CompletableFuture.failedFuture(e);
+        } finally {
+            files.readLock().unlock();
+        }
+        signalApplied();
+        return CompletableFuture.completedFuture(
+                Message.valueOf(UnsafeByteOperations.unsafeWrap(new byte[] {outcome})));
+    }
+
+    /** Places the pieces and compare-and-sets the root; the outcome depends only on the state before. */
+    private byte apply(ClusterEntry e) throws IOException {
+        Map<Long, Long> ends = new HashMap<>();
+        for (ClusterEntry.Piece p : e.pieces()) {
+            long end = ends.computeIfAbsent(p.segmentId(), this::lengthOf);
+            if (p.offset() > end) {
+                LOG.warn("Log entry would leave a gap in segment {} (ends at {}, piece at {}); not applied",
+                        p.segmentId(), end, p.offset());
+                return ClusterEntry.GAP;
+            }
+            ends.put(p.segmentId(), Math.max(end, p.end()));
+        }
+        for (ClusterEntry.Piece p : e.pieces()) {
+            SegmentFile f = segments.get(p.segmentId());
+            if (f == null) {
+                f = new SegmentFile(FileChannel.open(segmentPath(p.segmentId()), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0);
+                segments.put(p.segmentId(), f);
+            }
+            if (p.end() > f.length) {
+                int skip = (int) (f.length - p.offset());
+                ByteBuffer b = ByteBuffer.wrap(p.bytes(), skip, p.bytes().length - skip);
+                long position = f.length;
+                while (b.hasRemaining()) {
+                    position += f.channel.write(b, position);
+                }
+                f.length = p.end();
+            }
+            if (ownSegment.test(p.segmentId())) {
+                appliedPieces.applied(p.segmentId(), p.offset(), p.end());
+            }
+        }
+        if (!e.commit()) {
+            return ClusterEntry.APPLIED;
+        }
+        if (!Objects.equals(root, e.expected())) {
+            return ClusterEntry.ROOT_MISMATCH;
+        }
+        root = e.newRoot();
+        return ClusterEntry.APPLIED;
+    }
+
+    private long lengthOf(long segmentId) {
+        SegmentFile f = segments.get(segmentId);
+        return f == null ? 0 : f.length;
+    }
+
+    @Override
+    public void notifyTermIndexUpdated(long term, long index) {
+        super.notifyTermIndexUpdated(term, index);
+        signalApplied();
+    }
+
+    private void signalApplied() {
+        appliedLock.lock();
+        try {
+            appliedChanged.signalAll();
+        } finally {
+            appliedLock.unlock();
+        }
+    }
+
+    /** The index of the last entry applied here, or -1. */
+    long appliedIndex() {
+        TermIndex t = getLastAppliedTermIndex();
+        return t == null ? -1 : t.getIndex();
+    }
+
+    /** Waits until this node has applied the entry at {@code index}; returns whether it did in time. */
+    boolean awaitApplied(long index, long deadlineNanos) {
+        appliedLock.lock();
+        try {
+            while (appliedIndex() < index) {
+                long left = deadlineNanos - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                appliedChanged.awaitNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(100)));
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("Interrupted while waiting for the cluster storage in " + stateMachineDir
+                    + " to apply log entry " + index, e);
+        } finally {
+            appliedLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ reads
+
+    /** The root as applied on this node. */
+    AtomPointer root() {
+        return root;
+    }
+
+    /**
+     * Answers a read of the root on the leader, after its read index: the index of the last entry of
+     * this storage applied here, for the asking node to wait for before it reads its own root. Not the
+     * applied index: the entries after it are Raft's own (configuration, commit-index metadata), they
+     * change nothing here, and a follower learns of their commit only with the next heartbeat.
+     */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        ByteBuffer b = ByteBuffer.allocate(Long.BYTES);
+        b.putLong(lastEntryIndex);
+        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(b.array())));
+    }
+
+    /**
+     * Reads the atom whose record starts at {@code pointer}, or returns {@code null} when this node
+     * has not applied bytes there (yet).
+     */
+    byte[] read(AtomPointer pointer) {
+        files.readLock().lock();
+        try {
+            SegmentFile f = segments.get(pointer.segmentId());
+            if (f == null || pointer.offset() < 0 || pointer.offset() + RECORD_HEADER > f.length) {
+                return null;
+            }
+            ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
+            readFully(f.channel, header, pointer.offset());
+            int length = header.getInt(0);
+            int crc = header.getInt(4);
+            if (length < 0 || pointer.offset() + RECORD_HEADER + length > f.length) {
+                throw new CorruptionException("No atom at " + pointer + " in segment file " + segmentPath(
+                        pointer.segmentId()) + ": the record there claims " + length + " bytes; the pointer does"
+                        + " not start an atom, or the file is damaged");
+            }
+            ByteBuffer atom = ByteBuffer.allocate(length);
+            readFully(f.channel, atom, pointer.offset() + RECORD_HEADER);
+            if (crc32c(atom.array()) != crc) {
+                throw new CorruptionException("Checksum mismatch for " + pointer + " in segment file "
+                        + segmentPath(pointer.segmentId()) + "; the node's copy is damaged: remove the node and add"
+                        + " it back under a new id so it copies the segments again");
+            }
+            return atom.array();
+        } catch (IOException e) {
+            throw new StorageException("Cannot read " + pointer + " from " + segmentPath(pointer.segmentId())
+                    + ": " + e.getMessage(), e);
+        } finally {
+            files.readLock().unlock();
+        }
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer into, long position) throws IOException {
+        long p = position;
+        while (into.hasRemaining()) {
+            int n = channel.read(into, p);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at " + p);
+            }
+            p += n;
+        }
+    }
+
+    /** Encodes an atom as a segment record: length, CRC32C, bytes. */
+    static byte[] record(byte[] atom) {
+        return ByteBuffer.allocate(RECORD_HEADER + atom.length).putInt(atom.length).putInt(crc32c(atom)).put(atom)
+                .array();
+    }
+
+    private static int crc32c(byte[] bytes) {
+        CRC32C crc = new CRC32C();
+        crc.update(bytes);
+        return (int) crc.getValue();
+    }
+
+    // ------------------------------------------------------------------ snapshots
+
+    @Override
+    public long takeSnapshot() throws IOException {
+        files.writeLock().lock();
+        try {
+            TermIndex last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() < 0) {
+                return RaftLog.INVALID_LOG_INDEX;
+            }
+            List<FileInfo> infos = new ArrayList<>();
+            Map<Long, Long> lengths = new TreeMap<>();
+            for (Map.Entry<Long, SegmentFile> e : new TreeMap<>(segments).entrySet()) {
+                e.getValue().channel.force(true);
+                lengths.put(e.getKey(), e.getValue().length);
+                infos.add(new FileInfo(segmentPath(e.getKey()), null));
+            }
+            Path file = writeSnapshotFile(last, root, lengths);
+            infos.add(new FileInfo(file, null));
+            latestSnapshot = new FileListSnapshotInfo(infos, last);
+            deleteSnapshotFilesBefore(last.getIndex());
+            return last.getIndex();
+        } finally {
+            files.writeLock().unlock();
+        }
+    }
+
+    @Override
+    public SnapshotInfo getLatestSnapshot() {
+        return latestSnapshot;
+    }
+
+    @Override
+    public StateMachineStorage getStateMachineStorage() {
+        return snapshotStorage;
+    }
+
+    private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 16 + 4);
+        b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(last.getTerm()).putLong(last.getIndex());
+        ClusterEntry.putPointer(b, root);
+        b.putInt(lengths.size());
+        lengths.forEach((id, length) -> b.putLong(id).putLong(length));
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue());
+        Path file = stateMachineDir.resolve(SNAPSHOT_PREFIX + last.getTerm() + "_" + last.getIndex());
+        Path tmp = stateMachineDir.resolve(file.getFileName() + ".tmp");
+        try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            b.flip();
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            out.force(true);
+        }
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel dir = FileChannel.open(stateMachineDir, StandardOpenOption.READ)) {
+            dir.force(true);
+        } catch (IOException e) {
+            // some file systems cannot open a directory; the rename is then as durable as they make it
+        }
+        return file;
+    }
+
+    private void deleteSnapshotFilesBefore(long index) throws IOException {
+        try (var listing = Files.list(stateMachineDir)) {
+            for (Path p : (Iterable<Path>) listing::iterator) {
+                TermIndex t = snapshotTermIndexOf(p);
+                if (t != null && t.getIndex() < index) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** A parsed snapshot metadata file. */
+    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths) {
+    }
+
+    private Snapshot latestSnapshotFile() throws IOException {
+        Path latest = null;
+        TermIndex latestIndex = null;
+        try (var listing = Files.list(stateMachineDir)) {
+            for (Path p : (Iterable<Path>) listing::iterator) {
+                TermIndex t = snapshotTermIndexOf(p);
+                if (t != null && (latestIndex == null || t.getIndex() > latestIndex.getIndex())) {
+                    latest = p;
+                    latestIndex = t;
+                }
+            }
+        }
+        if (latest == null) {
+            return null;
+        }
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(latest));
+        try {
+            if (b.getInt() != SNAPSHOT_MAGIC || b.getInt() != SNAPSHOT_VERSION) {
+                throw new CorruptionException("Snapshot file " + latest + " is not a cluster storage snapshot of"
+                        + " format " + SNAPSHOT_VERSION);
+            }
+            TermIndex t = TermIndex.valueOf(b.getLong(), b.getLong());
+            AtomPointer r = ClusterEntry.getPointer(b);
+            int count = b.getInt();
+            Map<Long, Long> lengths = new HashMap<>();
+            for (int i = 0; i < count; i++) {
+                lengths.put(b.getLong(), b.getLong());
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(b.array(), 0, b.position());
+            if (b.getInt() != (int) crc.getValue()) {
+                throw new CorruptionException("Snapshot file " + latest + " fails its checksum; the node directory"
+                        + " is damaged: remove the node and add it back under a new id");
+            }
+            return new Snapshot(latest, t, r, lengths);
+        } catch (java.nio.BufferUnderflowException e) {
+            throw new CorruptionException("Snapshot file " + latest + " is truncated; the node directory is damaged:"
+                    + " remove the node and add it back under a new id", e);
+        }
+    }
+
+    private static TermIndex snapshotTermIndexOf(Path p) {
+        String name = p.getFileName().toString();
+        if (!name.startsWith(SNAPSHOT_PREFIX) || name.endsWith(".tmp")) {
+            return null;
+        }
+        String[] parts = name.substring(SNAPSHOT_PREFIX.length()).split("_");
+        try {
+            return parts.length == 2 ? TermIndex.valueOf(Long.parseLong(parts[0]), Long.parseLong(parts[1])) : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private Path segmentPath(long id) {
+        return segmentDir.resolve(String.format("%016x.seg", id));
+    }
+
+    private static Long segmentIdOf(Path file) {
+        String name = file.getFileName().toString();
+        if (!name.endsWith(".seg") || name.length() != 20) {
+            return null;
+        }
+        try {
+            return Long.parseUnsignedLong(name.substring(0, 16), 16);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    /** Tells Ratis where snapshots are; the state machine keeps them itself. */
+    private final class SnapshotStorage implements StateMachineStorage {
+
+        @Override
+        public void init(RaftStorage storage) {
+            // the state machine directory is taken in initialize
+        }
+
+        @Override
+        public SnapshotInfo getLatestSnapshot() {
+            return latestSnapshot;
+        }
+
+        @Override
+        public void format() {
+            // a new directory holds no snapshot
+        }
+
+        @Override
+        public void cleanupOldSnapshots(SnapshotRetentionPolicy policy) {
+            // takeSnapshot deletes the metadata of older snapshots; the segment files are shared by all
+        }
+    }
+}

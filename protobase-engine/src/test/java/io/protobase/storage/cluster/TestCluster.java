@@ -1,0 +1,145 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.storage.file.FileBlockProvider;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+/**
+ * Real Ratis servers on 127.0.0.1 in this JVM, each a {@link ClusterFileStorage} with its own
+ * directory under {@code target/test-storage} and a free port. Timeouts are short so that a test
+ * cluster elects a leader quickly; nothing asserts how fast.
+ */
+public final class TestCluster implements AutoCloseable {
+
+    /** Election timeout of test clusters: short, so a group forms (and fails over) quickly. */
+    static final Duration ELECTION = Duration.ofMillis(300);
+
+    private final Path base;
+    private final UnaryOperator<ClusterFileStorage.Options> tweak;
+    private final String group = "test-" + UUID.randomUUID();
+    private final List<ClusterPeer> peers = new ArrayList<>();
+    private final Map<Integer, ClusterFileStorage> running = new LinkedHashMap<>();
+
+    private TestCluster(Path base, UnaryOperator<ClusterFileStorage.Options> tweak) {
+        this.base = base;
+        this.tweak = tweak;
+    }
+
+    /** Starts nodes 1..{@code size}; {@code tweak} adjusts every node's options. */
+    static TestCluster start(int size, UnaryOperator<ClusterFileStorage.Options> tweak) {
+        TestCluster cluster = new TestCluster(Path.of("target", "test-storage", "cluster-" + UUID.randomUUID()),
+                tweak);
+        for (int id = 1; id <= size; id++) {
+            cluster.peers.add(new ClusterPeer(id, "127.0.0.1", freePort()));
+        }
+        for (ClusterPeer p : List.copyOf(cluster.peers)) {
+            cluster.open(p.nodeId(), cluster.peers);
+        }
+        return cluster;
+    }
+
+    public static TestCluster start(int size) {
+        return start(size, UnaryOperator.identity());
+    }
+
+    private ClusterFileStorage open(int nodeId, List<ClusterPeer> groupPeers) {
+        ClusterFileStorage.Options options = tweak.apply(ClusterFileStorage.Options.of(nodeId, groupPeers)
+                .withElectionTimeout(ELECTION).withRequestTimeout(Duration.ofSeconds(15)).withGroupName(group));
+        ClusterFileStorage node = new ClusterFileStorage(new FileBlockProvider(directory(nodeId)), options);
+        running.put(nodeId, node);
+        return node;
+    }
+
+    Path directory(int nodeId) {
+        return base.resolve("node-" + nodeId);
+    }
+
+    public ClusterFileStorage node(int nodeId) {
+        ClusterFileStorage node = running.get(nodeId);
+        if (node == null) {
+            throw new IllegalStateException("node " + nodeId + " is not running");
+        }
+        return node;
+    }
+
+    List<ClusterPeer> peers() {
+        return List.copyOf(peers);
+    }
+
+    ClusterPeer peer(int nodeId) {
+        return peers.stream().filter(p -> p.nodeId() == nodeId).findFirst().orElseThrow();
+    }
+
+    /** Closes a node (its server stops; its directory stays). */
+    void stop(int nodeId) {
+        ClusterFileStorage node = running.remove(nodeId);
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    /** Opens a stopped node again on its directory and port. */
+    ClusterFileStorage restart(int nodeId) {
+        if (running.containsKey(nodeId)) {
+            throw new IllegalStateException("node " + nodeId + " is still running");
+        }
+        return open(nodeId, peers);
+    }
+
+    /**
+     * Starts a new node with an empty directory under {@code nodeId} in place of {@code replaced}
+     * (stopped) and makes the group {@code survivors + new node} through the leader.
+     */
+    ClusterFileStorage replace(int replaced, int nodeId) {
+        if (running.containsKey(replaced)) {
+            throw new IllegalStateException("node " + replaced + " is still running");
+        }
+        peers.removeIf(p -> p.nodeId() == replaced);
+        peers.add(new ClusterPeer(nodeId, "127.0.0.1", freePort()));
+        ClusterFileStorage added = open(nodeId, peers);
+        running.values().stream().filter(n -> n != added).findFirst().orElseThrow().reconfigure(peers);
+        return added;
+    }
+
+    /** The running node that leads now, or {@code null}. */
+    ClusterFileStorage leader() {
+        return running.values().stream().filter(ClusterFileStorage::isLeader).findFirst().orElse(null);
+    }
+
+    List<ClusterFileStorage> running() {
+        return List.copyOf(running.values());
+    }
+
+    /** Stops every running node, in parallel: a Raft server takes about a second to close its log. */
+    @Override
+    public void close() {
+        List<ClusterFileStorage> nodes = List.copyOf(running.values());
+        running.clear();
+        nodes.parallelStream().forEach(node -> {
+            try {
+                node.close();
+            } catch (RuntimeException ignored) {
+                // closing the rest matters more
+            }
+        });
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
