@@ -151,7 +151,7 @@ final class NodeCodec {
     /**
      * Encodes every entry afresh (to check a spliced encoding), with the references of the values the
      * spliced encoding moved out of line rather than moving them again, and, for an entry copied from
-     * the base, the references the base holds (its detached value): a value object stored out of line
+     * the base, its key afresh and the base's value slot as it is: a value object stored out of line
      * has no single encoding (the same object is pushed again when its remembered
      * reference lies in a segment older than the one being written, see {@code ValueCodec.reusable}),
      * and pushing it here would change what the check compares, and the store, as a side effect.
@@ -164,14 +164,20 @@ final class NodeCodec {
             EncodedValue ref = moved == null ? null : moved[i];
             int j = reuse == null ? -1 : reuse[i];
             if (ref == null && j >= 0 && n.leaf && kind.valued) {
+                int entryStart = w.size();
                 if (kind.keyed) {
                     writeKey(w, kind, n.keys[i]);
                 }
-                // the value as the base's atom holds it: its detached form carries the references the
-                // base was written with, at the top or in a record's attributes (the same object may
-                // since have been pushed again, by an entry written afresh beside this one)
-                Object v = n.vals[i] == base.vals[j] ? base.detachedVals[j] : n.vals[i];
-                values.writeSlot(w, v, true, true);
+                // the key encodes as in the base (same object): the base's value slot follows it there, and
+                // is the same value object's; it is copied rather than encoded again, since a value stored out
+                // of line, or holding attributes stored out of line, has no single encoding (the same object
+                // is pushed again when its reference lies in a segment older than the one being written)
+                int slot = base.offsets[j] + (w.size() - entryStart);
+                if (n.vals[i] != base.vals[j] || slot > base.offsets[j + 1]) {
+                    values.writeSlot(w, n.vals[i], true, true); // a wrong match: the comparison fails
+                } else {
+                    w.writeRawFrom(base.atom, slot, base.offsets[j + 1] - slot);
+                }
                 continue;
             }
             if (ref == null) {

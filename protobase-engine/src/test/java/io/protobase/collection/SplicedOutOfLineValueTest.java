@@ -75,6 +75,31 @@ class SplicedOutOfLineValueTest {
         assertThat((Iterable<Object>) back).containsExactly(record, 2, record, record);
     }
 
+    /**
+     * One record twice in a new node, its large attribute pushed for the first entry and pushed again
+     * for the third (the large value between them filled the segment, so the first reference lies in an
+     * older one): the node holds two valid references for one object, and later copies keep both.
+     */
+    @Test
+    void recordWrittenTwiceInANodeAcrossASegmentBoundaryThenCopied() {
+        MemoryStorage memory = new MemoryStorage(64);
+        Database db = new ObjectSpace(memory).getDatabase("db");
+        DbObject record = DbObject.of("a", 1, "text", "large".repeat(300));
+        String between = "between".repeat(300);
+        ProtoList[] list = {ProtoList.of(record, between, record)};
+        for (int i = 0; i < 3; i++) {
+            if (i > 0) {
+                list[0] = list[0].appendLast(i);
+            }
+            db.write(tx -> {
+                tx.setRootObject("list", list[0]);
+                return null;
+            });
+        }
+        ProtoList back = new ObjectSpace(memory).getDatabase("db").read(tx -> (ProtoList) tx.getRootObject("list"));
+        assertThat((Iterable<Object>) back).containsExactly(record, between, record, 1, 2);
+    }
+
     @Test
     void outOfLineValueReadAfterAReopen() {
         MemoryStorage memory = new MemoryStorage();
