@@ -95,6 +95,8 @@ final class Compactor {
     private volatile long liveBytes = -1;
     /** A background run was asked for by {@link #published()} and has not started yet. */
     private final AtomicBoolean nudged = new AtomicBoolean();
+    /** A background run is scheduled for when the budget allows the segment the last run could not take. */
+    private final AtomicBoolean waitingForBudget = new AtomicBoolean();
     /** The background budget in live bytes per second; the most a background run may save up. */
     private volatile long bytesPerSecond;
     private volatile long maxPerRun;
@@ -231,9 +233,14 @@ final class Compactor {
                 // work remains (what this run moved is released by a later one): keep going once the pause
                 // is over, so that space comes back soon after commits stop, not at the next interval
                 continueAfter(pause);
-            } else if (budgetWanted > 0 && saved + budgetWanted <= maxPerRun) {
-                // the budget stopped it: go on once the budget has grown enough for the next segment
-                continueAfter(Math.max(pause, (long) (budgetWanted * 1e9 / bytesPerSecond)));
+            } else if (budgetWanted > 0 && saved + budgetWanted <= maxPerRun
+                    && waitingForBudget.compareAndSet(false, true)) {
+                // the budget stopped it: go on once the budget has grown enough for the next segment (commits
+                // may still start runs meanwhile, so this wait does not hold their nudges back)
+                schedule(() -> {
+                    waitingForBudget.set(false);
+                    backgroundRun();
+                }, Math.max(pause, (long) (budgetWanted * 1e9 / bytesPerSecond)), () -> waitingForBudget.set(false));
             }
         } catch (RuntimeException e) {
             if (!closing.getAsBoolean()) {
@@ -245,14 +252,22 @@ final class Compactor {
 
     /** Schedules a background run after {@code pause} nanoseconds, unless one is asked for already. */
     private void continueAfter(long pause) {
+        if (nudged.compareAndSet(false, true)) {
+            schedule(this::backgroundRun, pause, () -> nudged.set(false));
+        }
+    }
+
+    /** Schedules {@code run} after {@code pause} nanoseconds; {@code dropped} when it cannot be (closing). */
+    private void schedule(Runnable run, long pause, Runnable dropped) {
         ScheduledExecutorService thread = background;
-        if (thread == null || closing.getAsBoolean() || !nudged.compareAndSet(false, true)) {
+        if (thread == null || closing.getAsBoolean()) {
+            dropped.run();
             return;
         }
         try {
-            thread.schedule(this::backgroundRun, pause, TimeUnit.NANOSECONDS);
+            thread.schedule(run, pause, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
-            nudged.set(false); // stopping: the space is closing
+            dropped.run(); // stopping: the space is closing
         }
     }
 
