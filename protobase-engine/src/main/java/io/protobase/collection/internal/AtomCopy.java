@@ -17,10 +17,10 @@ public final class AtomCopy {
 
     AtomCopy(AtomGraph graph, SharedStorage target) {
         this.target = target;
-        this.rewriter = new AtomRewriter(graph) {
+        this.rewriter = new AtomRewriter(graph, true) {
             @Override
-            AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer) {
-                return push(replaceAll(p, bytes(p, referrer)));
+            AtomPointer rewriteAtom(Frame atom) {
+                return push(replaceAll(atom.pointer, atom.bytes()));
             }
 
             @Override

@@ -129,17 +129,7 @@ public final class AtomGraph {
         static Links of(AtomPointer atom, byte[] bytes) {
             List<AtomPointer> pointers = new ArrayList<>();
             List<OutOfLineReference> values = new ArrayList<>();
-            scan(atom, bytes, new PointerSink() {
-                @Override
-                public void pointer(AtomPointer pointer, int start, int end) {
-                    pointers.add(pointer);
-                }
-
-                @Override
-                public void outOfLine(OutOfLineReference reference, int start, int end) {
-                    values.add(reference);
-                }
-            });
+            forEachReference(atom, bytes, pointers::add, values::add);
             return new Links(bytes.length, pointers.isEmpty() ? NO_POINTERS : pointers.toArray(NO_POINTERS),
                     values.isEmpty() ? NO_VALUES : values.toArray(NO_VALUES));
         }
@@ -244,7 +234,13 @@ public final class AtomGraph {
      */
     public static void forEachReference(byte[] atom, Consumer<AtomPointer> pointers,
                                         Consumer<OutOfLineReference> values) {
-        scan(null, atom, new PointerSink() {
+        forEachReference(null, atom, pointers, values);
+    }
+
+    /** {@link #forEachReference(byte[], Consumer, Consumer)}; {@code atom} names the bytes in errors. */
+    private static void forEachReference(AtomPointer atom, byte[] bytes, Consumer<AtomPointer> pointers,
+                                         Consumer<OutOfLineReference> values) {
+        scan(atom, bytes, new PointerSink() {
             @Override
             public void pointer(AtomPointer pointer, int start, int end) {
                 pointers.accept(pointer);

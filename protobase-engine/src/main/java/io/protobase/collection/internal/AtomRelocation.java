@@ -26,15 +26,15 @@ public final class AtomRelocation {
     AtomRelocation(AtomGraph graph, SharedStorage storage, LongPredicate moving) {
         this.storage = storage;
         this.moving = moving;
-        this.rewriter = new AtomRewriter(graph) {
+        this.rewriter = new AtomRewriter(graph, false) {
             @Override
-            AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer) {
-                boolean changed = referencesChanged(p, links);
+            AtomPointer rewriteAtom(Frame atom) {
+                AtomPointer p = atom.pointer;
+                boolean changed = referencesChanged(p, atom.links);
                 if (!changed && !moving.test(p.segmentId())) {
                     return p; // neither read nor written: what it references was remembered
                 }
-                byte[] atom = bytes(p, referrer);
-                return push(changed ? replaceAll(p, atom) : atom);
+                return push(changed ? replaceAll(p, atom.bytes()) : atom.bytes());
             }
 
             @Override

@@ -31,15 +31,22 @@ abstract class AtomRewriter {
     /** Every out-of-line value rewritten so far: its new reference (itself when unchanged). */
     private final Map<OutOfLineReference, OutOfLineReference> values = new HashMap<>();
 
-    AtomRewriter(AtomGraph graph) {
+    /**
+     * Whether every atom is rewritten from its bytes (a copy): they are then read once, when the atom is
+     * expanded, rather than its references taken from what walks remembered and its bytes read again.
+     */
+    private final boolean readsEveryAtom;
+
+    AtomRewriter(AtomGraph graph, boolean readsEveryAtom) {
         this.graph = graph;
+        this.readsEveryAtom = readsEveryAtom;
     }
 
     /**
-     * What becomes of the atom {@code p}, whose children are all done, given what it references
-     * ({@code links}); its bytes, when needed, are read with {@link #bytes}.
+     * What becomes of the atom {@code atom}, whose children are all done; its bytes, when needed, are
+     * {@link Frame#bytes()}.
      */
-    abstract AtomPointer rewriteAtom(AtomPointer p, AtomGraph.Links links, AtomPointer referrer);
+    abstract AtomPointer rewriteAtom(Frame atom);
 
     /**
      * What becomes of an out-of-line value: {@code record} is its encoding behind a record header,
@@ -48,11 +55,6 @@ abstract class AtomRewriter {
      */
     abstract OutOfLineReference rewriteValue(OutOfLineReference reference, byte[] record, boolean inside,
                                              Object holder);
-
-    /** The bytes of the atom {@code p}; a failure names {@code referrer}. */
-    final byte[] bytes(AtomPointer p, AtomPointer referrer) {
-        return graph.read(p, referrer);
-    }
 
     /** Rewrites the graph under {@code root} (what is not done yet) and returns the root's new pointer. */
     final AtomPointer rewriteGraph(AtomPointer root) {
@@ -75,7 +77,12 @@ abstract class AtomRewriter {
                             + ", which references it back (directly or through other atoms); atoms never form "
                             + "cycles, so one of them is damaged");
                 }
-                f.links = graph.links(f.pointer, f.referrer);
+                if (readsEveryAtom) {
+                    f.bytes = graph.read(f.pointer, f.referrer);
+                    f.links = AtomGraph.Links.of(f.pointer, f.bytes);
+                } else {
+                    f.links = graph.links(f.pointer, f.referrer);
+                }
                 forEachReference(f.pointer, f.links, child -> {
                     if (!done.containsKey(child)) {
                         path.push(new Frame(child, f.pointer));
@@ -84,7 +91,7 @@ abstract class AtomRewriter {
             } else {
                 path.pop();
                 inProgress.remove(f.pointer);
-                done.put(f.pointer, rewriteAtom(f.pointer, f.links, f.referrer));
+                done.put(f.pointer, rewriteAtom(f));
             }
         }
         return done.get(root);
@@ -178,14 +185,23 @@ abstract class AtomRewriter {
     }
 
     /** One atom on the path of a rewrite: what it references is held from its expansion until it is done. */
-    private static final class Frame {
+    final class Frame {
         final AtomPointer pointer;
         final AtomPointer referrer;
         AtomGraph.Links links;
+        private byte[] bytes;
 
         Frame(AtomPointer pointer, AtomPointer referrer) {
             this.pointer = pointer;
             this.referrer = referrer;
+        }
+
+        /** The atom's bytes, read once (a failure names the atom referencing it). */
+        byte[] bytes() {
+            if (bytes == null) {
+                bytes = graph.read(pointer, referrer);
+            }
+            return bytes;
         }
     }
 }
