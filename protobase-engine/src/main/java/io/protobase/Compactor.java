@@ -35,7 +35,8 @@ import java.util.function.LongSupplier;
  * run, as the previous run's release step measured them (among the segments sealed then; atoms that
  * died since only make a segment look fuller); a sealed segment is a victim when its live fraction is
  * below the threshold, emptiest first, and the victims are rewritten when together they hold at least
- * the floor of dead bytes (segments are sized to the live data, so one alone may never reach it).
+ * the floor of dead bytes (segments are sized to the live data, so one alone may never reach it; a run its
+ * budget or history's room limits takes its share of them, a step of that gain).
  * <b>Rewrite</b>: the current version's atoms that live in a victim, and every atom above them up to
  * the catalog, are pushed again
  * and published as a new version by compare-and-set of the root; when a commit wins the race, the
@@ -74,6 +75,8 @@ final class Compactor {
      * of a core from the application however fast it writes (the interval's runs come on top).
      */
     private static final double MAX_BACKGROUND_SHARE = 0.25;
+    /** How soon after a run that found nothing to take while commits ran the next looks again. */
+    private static final long IDLE_CHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** Segments are never limited below 1 MiB. */
     private static final long MIN_SEGMENT_BYTES = 1L << 20;
     /** History may always take 1 MiB, so that a small store keeps a useful history. */
@@ -86,11 +89,15 @@ final class Compactor {
     private final SegmentReclaimer reclaimer;
     private final AtomGraph graph;
     private final double liveFraction;
+    /** The live fraction of background runs that start with no commit since the previous run. */
+    private final double idleLiveFraction;
     private final long minDeadBytes;
     /** The bytes this space has pushed to the storage since it opened. */
     private final LongSupplier bytesWritten;
     /** {@link #bytesWritten} when the last run started. */
     private volatile long writtenAtLastRun;
+    /** {@link #bytesWritten} when the last run ended; unchanged since means the commits pause. */
+    private volatile long writtenAfterLastRun = -1;
     /** The current version's live bytes at the last run; negative before the first. */
     private volatile long liveBytes = -1;
     /** A background run was asked for by {@link #published()} and has not started yet. */
@@ -108,7 +115,7 @@ final class Compactor {
      */
     private long budgetWanted;
     /** The space the history kept took at the last release pass ({@link #boundHistory}); only used by runs. */
-    private long historyExtra;
+    private volatile long historyExtra;
     /** What the last release pass measured; {@code null} before it. Only read and written by runs. */
     private Liveness lastLiveness;
     /** No run is started by commits before this time ({@link System#nanoTime()}): see {@link #MAX_BACKGROUND_SHARE}. */
@@ -127,8 +134,8 @@ final class Compactor {
     private volatile ScheduledExecutorService background;
 
     Compactor(SharedStorage storage, SpaceVersions versions, SpaceRetention retention, CommitPipeline pipeline,
-            SegmentReclaimer reclaimer, AtomGraph graph, LongSupplier bytesWritten, double liveFraction,
-            long minDeadBytes) {
+            SegmentReclaimer reclaimer, AtomGraph graph, LongSupplier bytesWritten,
+            ObjectSpace.CompactionSettings settings) {
         this.storage = storage;
         this.versions = versions;
         this.retention = retention;
@@ -136,8 +143,9 @@ final class Compactor {
         this.reclaimer = reclaimer;
         this.graph = graph;
         this.bytesWritten = bytesWritten;
-        this.liveFraction = liveFraction;
-        this.minDeadBytes = minDeadBytes;
+        this.liveFraction = settings.liveFraction();
+        this.idleLiveFraction = Math.max(settings.liveFraction(), settings.idleLiveFraction());
+        this.minDeadBytes = settings.minDeadBytes();
         this.writtenAtLastRun = bytesWritten.getAsLong();
     }
 
@@ -148,9 +156,14 @@ final class Compactor {
      * @param measure walk every retained version to choose the victims, rather than trust the liveness the
      *                previous run measured (background runs trust it)
      */
-    synchronized CompactionResult run(long maxLiveBytes, boolean measure) {
+    CompactionResult run(long maxLiveBytes, boolean measure) {
+        return run(maxLiveBytes, measure, liveFraction);
+    }
+
+    /** As {@link #run(long, boolean)}, rewriting the sealed segments less live than {@code threshold}. */
+    private synchronized CompactionResult run(long maxLiveBytes, boolean measure, double threshold) {
         try {
-            CompactionResult result = runOnce(maxLiveBytes, measure);
+            CompactionResult result = runOnce(maxLiveBytes, measure, threshold);
             runs.incrementAndGet();
             bytesRewritten.addAndGet(result.bytesRewritten());
             segmentsReleased.addAndGet(result.segmentsReleased());
@@ -222,8 +235,10 @@ final class Compactor {
         // frequent small runs can still rewrite a segment with more live bytes than one run earns
         long budget = (long) Math.min(maxPerRun, saved + bytesPerSecond * ((now - lastBackgroundRun) / 1e9));
         lastBackgroundRun = now;
+        // no commit since the previous run: the storage is the compactor's, so it packs the segments tighter
+        boolean idle = bytesWritten.getAsLong() == writtenAfterLastRun;
         try {
-            CompactionResult result = run(Math.max(1, budget), false);
+            CompactionResult result = run(Math.max(1, budget), false, idle ? idleLiveFraction : liveFraction);
             saved = Math.max(0, budget - result.bytesRewritten());
             // a run walks every retained version: runs started by commits take at most a share of one core
             long took = System.nanoTime() - now;
@@ -233,6 +248,10 @@ final class Compactor {
                 // work remains (what this run moved is released by a later one): keep going once the pause
                 // is over, so that space comes back soon after commits stop, not at the next interval
                 continueAfter(pause);
+            } else if (!idle && budgetWanted == 0) {
+                // nothing to take while commits run: look again a second after they pause, when the idle
+                // live fraction applies, rather than at the next interval
+                continueAfter(Math.max(pause, IDLE_CHECK_NANOS));
             } else if (budgetWanted > 0 && saved + budgetWanted <= maxPerRun
                     && waitingForBudget.compareAndSet(false, true)) {
                 // the budget stopped it: go on once the budget has grown enough for the next segment (commits
@@ -307,12 +326,22 @@ final class Compactor {
         return bytesReleased.get();
     }
 
+    /** The current version's live bytes at the last run; negative before the first. */
+    long liveBytes() {
+        return liveBytes;
+    }
+
+    /** The space history held back from reclamation at the last run (see {@link #boundHistory}). */
+    long historyBytes() {
+        return historyExtra;
+    }
+
     /** The failure of the last run that failed, or {@code null}. */
     String lastError() {
         return lastError;
     }
 
-    private CompactionResult runOnce(long maxLiveBytes, boolean measure) {
+    private CompactionResult runOnce(long maxLiveBytes, boolean measure, double threshold) {
         budgetWanted = 0;
         writtenAtLastRun = bytesWritten.getAsLong();
         // a background run chooses its victims by the liveness the previous run's release pass measured,
@@ -347,7 +376,7 @@ final class Compactor {
             // nothing before that history goes, and would keep two copies meanwhile (history's bound charges it
             // for the segment, see boundHistory, so that it goes)
             boolean historyReaches = liveBytes > keptLive.getOrDefault(s.id(), 0L);
-            if (s.sealed() && liveBytes < liveFraction * s.bytes() && !historyReaches) {
+            if (s.sealed() && liveBytes < threshold * s.bytes() && !historyReaches) {
                 victims.add(s);
             }
         }
@@ -358,7 +387,12 @@ final class Compactor {
         // (boundHistory), so a run moves no more than history has room for, one segment at least, and never
         // drops by itself the history the bound keeps
         long room = retention.spaceBounded() ? historyBudget() - historyExtra : Long.MAX_VALUE;
+        // the floor weighs what the victims hold together, not what this run's share of them holds: a run the
+        // budget or history's room limits is one step of that gain
         long dead = 0;
+        for (SegmentReclaimer.Segment s : victims) {
+            dead += s.bytes() - live.getOrDefault(s.id(), 0L);
+        }
         boolean rewrites = false;
         for (SegmentReclaimer.Segment s : victims) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
@@ -372,7 +406,6 @@ final class Compactor {
             if (liveBytes > 0) {
                 room -= s.bytes();
             }
-            dead += s.bytes() - liveBytes;
             rewrites |= liveBytes > 0;
             ids.add(s.id());
         }
@@ -383,7 +416,8 @@ final class Compactor {
         AtomRelocation relocation = graph.relocate(ids::contains);
         SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
         long[] releasedBytes = {0};
-        List<Long> released = release(releasedBytes);
+        List<Long> released = release(releasedBytes, threshold);
+        writtenAfterLastRun = bytesWritten.getAsLong();
         return new CompactionResult(ids.size(), relocation.atoms(), relocation.bytes(), released.size(),
                 releasedBytes[0], published.sequence());
     }
@@ -394,14 +428,15 @@ final class Compactor {
      * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget and all older ones are dropped from
      * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment history reaches beyond
      * what the kept versions ({@code keptLive}) reach there: what compaction would free but for history,
-     * the segment less the kept versions' bytes, when they are few enough for it to be rewritten (a
+     * the segment less the kept versions' bytes, when they are few enough for it to be rewritten by this
+     * run ({@code threshold}, the idle live fraction once commits pause) (a
      * segment is given back whole or not at all, and compaction leaves alone the segments history
      * reaches); else the bytes of the atoms only history reaches there.
      */
     private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained,
-            Map<Long, Long> keptLive) {
+            Map<Long, Long> keptLive, double threshold) {
         long budget = historyBudget();
-        historyExtra = 0;
+        long held = 0;
         Map<Long, Long> sizes = new HashMap<>();
         for (SegmentReclaimer.Segment s : reclaimer.segments()) {
             sizes.put(s.id(), s.bytes());
@@ -417,17 +452,18 @@ final class Compactor {
                 long size = sizes.getOrDefault(e.getKey(), e.getValue());
                 if (e.getValue() > kept) {
                     // what history holds back: the whole segment when, but for history, compaction would free it
-                    extra += kept < liveFraction * size ? size - kept : e.getValue() - kept;
+                    extra += kept < threshold * size ? size - kept : e.getValue() - kept;
                 }
             }
             if (extra > budget) {
                 // this version is in the reach already and stays until the next pass; older ones go now
                 retention.dropHistoryBefore(v.sequence() + 1);
-                historyExtra = budget;
-                return;
+                held = budget;
+                break;
             }
-            historyExtra = extra;
+            held = extra;
         }
+        historyExtra = held;
     }
 
     /** The most space history may take: its space bound times the live bytes, at least {@link #MIN_HISTORY_BYTES}. */
@@ -465,7 +501,7 @@ final class Compactor {
      * into (victims of this run or of earlier ones, or of a run before the space was reopened); returns
      * their ids.
      */
-    private List<Long> release(long[] releasedBytes) {
+    private List<Long> release(long[] releasedBytes, double threshold) {
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         long writingBefore = reclaimer.writingSegment();
         // the bulk of the walk runs without any lock; the final step only adds what appeared since
@@ -478,7 +514,7 @@ final class Compactor {
         reach.add(kept, guard.values());
         Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
         if (retention.spaceBounded()) {
-            boundHistory(reach, retained, keptLive);
+            boundHistory(reach, retained, keptLive, threshold);
             // the floor must be on disk before anything it gives up is released: a reopened space reads it
             pipeline.publishHistoryFloor();
         } else {

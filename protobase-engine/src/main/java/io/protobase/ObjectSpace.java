@@ -75,6 +75,13 @@ public final class ObjectSpace implements AutoCloseable {
     /** Default of {@link Builder#compactionLiveFraction}: segments less than half live are rewritten. */
     public static final double DEFAULT_COMPACTION_LIVE_FRACTION = 0.5;
 
+    /**
+     * Default of {@link Builder#compactionIdleLiveFraction}: once commits pause, segments less than 90 % live
+     * are rewritten, as MVStore compacts towards a 90 % fill rate when idle, so that a store settles near its
+     * live size after a burst at the cost of rewriting when nothing else uses the storage.
+     */
+    public static final double DEFAULT_COMPACTION_IDLE_LIVE_FRACTION = 0.9;
+
     /** Default of {@link Builder#compactionMinDeadBytes}: 1 MiB, so that a rewrite frees at least that much. */
     public static final long DEFAULT_COMPACTION_MIN_DEAD_BYTES = 1024L * 1024;
 
@@ -120,8 +127,8 @@ public final class ObjectSpace implements AutoCloseable {
         this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;
-        this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionMinDeadBytes,
-                b.compactionInterval, b.compactionBytesPerSecond);
+        this.compaction = new CompactionSettings(b.compactionLiveFraction, b.compactionIdleLiveFraction,
+                b.compactionMinDeadBytes, b.compactionInterval, b.compactionBytesPerSecond);
         try {
             this.versions = new SpaceVersions(storage, store, b.clock, this::ensureOpen);
         } catch (RuntimeException e) {
@@ -134,8 +141,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.pipeline = new CommitPipeline(storage, store, versions, retention, references, b.lockTimeout,
                 b.groupCommitDelay);
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
-                new AtomGraph(storage, store::cachedAtom), store::bytesWritten, b.compactionLiveFraction,
-                b.compactionMinDeadBytes);
+                new AtomGraph(storage, store::cachedAtom), store::bytesWritten, compaction);
         if (compactor != null && !b.compactionInterval.isZero()) {
             compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, openTransactions::isClosing);
             pipeline.onPublished(compactor::published);
@@ -163,6 +169,7 @@ public final class ObjectSpace implements AutoCloseable {
         private Duration historyRetention = DEFAULT_HISTORY_RETENTION;
         private double historyMaxSpaceRatio = DEFAULT_HISTORY_MAX_SPACE_RATIO;
         private double compactionLiveFraction = DEFAULT_COMPACTION_LIVE_FRACTION;
+        private double compactionIdleLiveFraction = DEFAULT_COMPACTION_IDLE_LIVE_FRACTION;
         private long compactionMinDeadBytes = DEFAULT_COMPACTION_MIN_DEAD_BYTES;
         private Duration compactionInterval = Duration.ZERO;
         private long compactionBytesPerSecond = DEFAULT_COMPACTION_BYTES_PER_SECOND;
@@ -279,6 +286,28 @@ public final class ObjectSpace implements AutoCloseable {
                 throw new IllegalArgumentException("compaction live fraction must be between 0 and 1, got " + fraction);
             }
             this.compactionLiveFraction = fraction;
+            return this;
+        }
+
+        /**
+         * The live fraction below which the background compactor rewrites a sealed segment once commits
+         * pause (no commit since its previous run), in {@code [0, 1]}; the higher of this and
+         * {@link #compactionLiveFraction} applies then. While commits run, rewriting a segment 90 % live
+         * would compete with them for nine bytes written per byte freed; once they pause, the same work
+         * brings the store from up to twice its live size (at a live fraction of 0.5) to about 1.1 times,
+         * within the {@link #compactionBytesPerSecond} budget. Runs on demand ({@link ObjectSpace#compact()})
+         * use {@link #compactionLiveFraction}. Default {@link #DEFAULT_COMPACTION_IDLE_LIVE_FRACTION}.
+         *
+         * @param fraction the live fraction below which a segment is rewritten while commits pause
+         * @return this builder
+         * @throws IllegalArgumentException if {@code fraction} is outside {@code [0, 1]}
+         */
+        public Builder compactionIdleLiveFraction(double fraction) {
+            if (!(fraction >= 0 && fraction <= 1)) {
+                throw new IllegalArgumentException(
+                        "compaction idle live fraction must be between 0 and 1, got " + fraction);
+            }
+            this.compactionIdleLiveFraction = fraction;
             return this;
         }
 
@@ -509,15 +538,18 @@ public final class ObjectSpace implements AutoCloseable {
 
     /**
      * The compaction options of a space ({@link Builder#compactionLiveFraction},
-     * {@link Builder#compactionMinDeadBytes}, {@link Builder#compactionInterval},
-     * {@link Builder#compactionBytesPerSecond}).
+     * {@link Builder#compactionIdleLiveFraction}, {@link Builder#compactionMinDeadBytes},
+     * {@link Builder#compactionInterval}, {@link Builder#compactionBytesPerSecond}).
      *
      * @param liveFraction segments less live than this are rewritten
+     * @param idleLiveFraction segments less live than this are rewritten by the background compactor while
+     *        commits pause
      * @param minDeadBytes a segment is rewritten only with at least this many dead bytes
      * @param interval how often the background compactor runs; zero when it is off
      * @param bytesPerSecond the background compactor's budget of live bytes rewritten per second
      */
-    public record CompactionSettings(double liveFraction, long minDeadBytes, Duration interval, long bytesPerSecond) {
+    public record CompactionSettings(double liveFraction, double idleLiveFraction, long minDeadBytes,
+            Duration interval, long bytesPerSecond) {
     }
 
     /**
@@ -633,7 +665,18 @@ public final class ObjectSpace implements AutoCloseable {
                 s.sequence() == 0 ? null : s.createdAt(),
                 compactor == null ? 0 : compactor.runs(), compactor == null ? 0 : compactor.bytesRewritten(),
                 compactor == null ? 0 : compactor.segmentsReleased(), compactor == null ? 0 : compactor.bytesReleased(),
-                compactor == null ? null : compactor.lastError());
+                compactor == null ? null : compactor.lastError(), compactor == null ? -1 : compactor.liveBytes(),
+                compactor == null ? 0 : compactor.historyBytes(), storedBytes());
+    }
+
+    /** The bytes of the storage's segments, or -1 when it cannot list them. */
+    private long storedBytes() {
+        if (closed) {
+            return -1;
+        }
+        return storage.reclaimer()
+                .map(r -> r.segments().stream().mapToLong(SegmentReclaimer.Segment::bytes).sum())
+                .orElse(-1L);
     }
 
     /**
@@ -657,11 +700,19 @@ public final class ObjectSpace implements AutoCloseable {
      * @param compactionSegmentsReleased segments the storage released after compaction
      * @param compactionBytesReleased bytes those segments held
      * @param compactionLastError the failure of the last compaction run that failed, {@code null} if none did
+     * @param liveBytes the bytes of the atoms the current version reaches, as the last compaction run measured
+     *        them; -1 before the first run, and always on a storage that releases nothing
+     * @param historyBytes the space history kept back from reclamation at the last compaction run (what
+     *        compaction would free but for the versions kept for {@link Database#at(Instant)}), when history
+     *        is bounded in space ({@link Builder#historyMaxSpaceRatio}); else 0
+     * @param storedBytes the bytes of the storage's segments now, superseded or not; -1 on a storage that
+     *        cannot list them ({@link SharedStorage#reclaimer()} empty)
      */
     public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
             long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long cacheMaxBytes, long sequence,
             Instant lastCommit, long compactions, long compactionBytesRewritten, long compactionSegmentsReleased,
-            long compactionBytesReleased, String compactionLastError) {
+            long compactionBytesReleased, String compactionLastError, long liveBytes, long historyBytes,
+            long storedBytes) {
     }
 
     /** Closes the storage; idempotent. Transactions still open fail on their next access. */

@@ -540,6 +540,38 @@ class CompactionTest {
     }
 
     @Test
+    void onceTheCommitsPauseTheBackgroundCompactorRewritesSegmentsTooLiveToTakeWhileTheyRan() {
+        // segments about three quarters live, written while no compactor ran: above the live fraction of 0.5.
+        // Large commits, so that the inner nodes each commit supersedes are few beside the leaves
+        Database writer = open(Duration.ZERO).getDatabase("db");
+        for (int chunk = 0; chunk < 10; chunk++) {
+            putAll(writer, java.util.stream.IntStream.range(chunk * 2000, chunk * 2000 + 2000),
+                    k -> "first " + k + " ".repeat(40));
+        }
+        putAll(writer, java.util.stream.IntStream.range(0, 20_000).filter(k -> k / 100 % 4 == 0),
+                k -> "second " + k);
+        ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
+                .compactionMinDeadBytes(0).compactionInterval(Duration.ofDays(1))
+                .compactionBytesPerSecond(64L * 1024 * 1024).build();
+        spaces.add(space);
+        Database db = space.getDatabase("db");
+        Map<Object, Object> expected = contents(db);
+        // one commit writing enough to start a run, which finds no segment less than half live
+        put(db, -1, "n".repeat(400 * 1024));
+        long heldAtStart = storage.bytesStored();
+
+        // no commit from here on, and the interval is a day away: the compactor looks again once they paused
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
+                assertThat(storage.bytesStored()).as("held, of %,d after the one commit", heldAtStart)
+                        .isLessThan(heldAtStart * 17 / 20));
+        expected.put(-1, "n".repeat(400 * 1024));
+        assertThat(contents(db)).isEqualTo(expected);
+        ObjectSpace.Statistics st = space.statistics();
+        assertThat(st.storedBytes()).isEqualTo(storage.bytesStored());
+        assertThat(st.liveBytes()).isPositive().isLessThanOrEqualTo(st.storedBytes());
+    }
+
+    @Test
     void aBackgroundRunRewritesNoMoreLiveBytesThanItsBudgetButAlwaysTakesEmptySegments() {
         ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
                 .compactionMinDeadBytes(0).compactionLiveFraction(1).compactionInterval(Duration.ofMillis(10))

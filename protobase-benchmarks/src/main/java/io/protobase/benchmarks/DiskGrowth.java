@@ -44,7 +44,9 @@ import java.util.stream.Stream;
  *       {@code fsync=commit} (with compaction only) commits at the rate durable commits reach, where the
  *       compactor competes with a slower writer; {@code settle=60s} (with compaction only) then leaves the space
  *       idle until the compactor has not run for 2 s (at most that long) and prints the size then; the largest size
- *       seen while committing (sampled every 250 ms) is printed too;</li>
+ *       seen while committing (sampled every 250 ms) is printed too; {@code linger=90s} (with compaction only)
+ *       then leaves it idle that much longer and prints the size again (once the history retention has passed,
+ *       what is left is the live data and what compaction leaves of its segments);</li>
  *   <li>{@code mvstore}: an MVStore file opened as {@link FileStores.MVStoreSettings#TUNED}, in each mode of
  *       {@code mvstoreModes}: {@code commit}, one {@code put} and {@code commit()} per commit (every commit its own
  *       version in the file, as a user who needs each change on disk writes it, without the {@code sync()}), or
@@ -131,6 +133,7 @@ public final class DiskGrowth {
         defaults.put("gcGrace", "1h");
         defaults.put("fsync", "none");
         defaults.put("settle", "0s");
+        defaults.put("linger", "0s");
         MainArgs a = new MainArgs("DiskGrowth", args, defaults);
         List<String> engines = List.of(a.string("engines").split(","));
         for (String engine : engines) {
@@ -156,7 +159,8 @@ public final class DiskGrowth {
         for (String engine : engines) {
             switch (engine) {
                 case "protobase" -> protobase(plan, compaction, retention,
-                        FsyncPolicy.valueOf(a.string("fsync").toUpperCase(Locale.ROOT)), duration(a, "settle"));
+                        FsyncPolicy.valueOf(a.string("fsync").toUpperCase(Locale.ROOT)), duration(a, "settle"),
+                        duration(a, "linger"));
                 case "mvstore" -> {
                     for (String mode : mvstoreModes) {
                         mvstore(plan, "commit".equals(mode));
@@ -176,7 +180,7 @@ public final class DiskGrowth {
     }
 
     private static void protobase(Plan plan, Duration compaction, Duration retention, FsyncPolicy fsync,
-            Duration settle) {
+            Duration settle, Duration linger) {
         Path dir = FileStores.newDir("protobase-growth-");
         Path fresh = FileStores.newDir("protobase-growth-fresh-");
         try {
@@ -202,8 +206,12 @@ public final class DiskGrowth {
                             + "being written counted with its preallocation); the largest seen while committing "
                             + "(sampled every 250 ms): %,d bytes%n", FileStores.bytesOnDisk(dir), segmentFiles(dir),
                             peak.largest());
+                    printSpace(space);
                     if (!settle.isZero()) {
                         settle(space, dir, settle);
+                    }
+                    if (!linger.isZero()) {
+                        linger(space, dir, linger);
                     }
                     ObjectSpace.Statistics st = space.statistics();
                     System.out.printf("ProtoBase background compaction every %s, history retention %s: %,d runs, %,d "
@@ -259,6 +267,27 @@ public final class DiskGrowth {
         System.out.printf("ProtoBase idle after the commits for %.1f s (until the compactor had not run for 2 s, at "
                 + "most %s): %,d bytes (%s), %,d compaction runs in all%n", (System.nanoTime() - start) / 1e9, limit,
                 FileStores.bytesOnDisk(dir), segmentFiles(dir), runs);
+        printSpace(space);
+    }
+
+    /** What the space's statistics say of its bytes: live, held back by history, and in the segments. */
+    private static void printSpace(ObjectSpace space) {
+        ObjectSpace.Statistics st = space.statistics();
+        System.out.printf("ProtoBase space: live %,d bytes, history holds back %,d, segments %,d (%.2f× live)%n",
+                st.liveBytes(), st.historyBytes(), st.storedBytes(), st.storedBytes() / (double) st.liveBytes());
+    }
+
+    /** Leaves the space idle for {@code linger} more, then prints its size: what it holds once history expired. */
+    private static void linger(ObjectSpace space, Path dir, Duration linger) {
+        try {
+            Thread.sleep(linger.toMillis()); // a benchmark leaving a space idle, not a test synchronising threads
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        System.out.printf("ProtoBase idle %s more: %,d bytes (%s), %,d compaction runs in all%n", linger,
+                FileStores.bytesOnDisk(dir), segmentFiles(dir), space.statistics().compactions());
+        printSpace(space);
     }
 
     /** The largest size of a directory seen while it is written to, sampled every 250 ms. */

@@ -22,6 +22,7 @@ class ObjectSpaceConfiguration {
                 .historyMaxSpaceRatio(properties.history().maxSpaceRatio())
                 .compactionInterval(properties.compaction().interval())
                 .compactionLiveFraction(properties.compaction().liveFraction())
+                .compactionIdleLiveFraction(properties.compaction().idleLiveFraction())
                 .compactionMinDeadBytes(properties.compaction().minDeadBytes().toBytes())
                 .compactionBytesPerSecond(properties.compaction().bytesPerSecond().toBytes());
         customizers.orderedStream().forEach(c -> c.customize(builder));

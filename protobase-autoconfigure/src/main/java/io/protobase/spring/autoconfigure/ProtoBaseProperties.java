@@ -256,11 +256,15 @@ public record ProtoBaseProperties(
      * @param interval how often the background compactor runs ({@code 0s}: never; {@code ObjectSpace.compact()}
      *                 still works)
      * @param liveFraction sealed segments less live than this fraction (0 to 1) are rewritten
+     * @param idleLiveFraction once commits pause, the background compactor rewrites sealed segments less live than
+     *                         this fraction (0 to 1; the higher of the two applies), so that the store settles near
+     *                         its live size after a burst of commits
      * @param minDeadBytes segments are rewritten only when together they hold at least this many dead bytes
      * @param bytesPerSecond live bytes the background compactor may rewrite per second
      */
     public record Compaction(@DefaultValue("30s") Duration interval, @DefaultValue("0.5") double liveFraction,
-            @DefaultValue("1MB") DataSize minDeadBytes, @DefaultValue("8MB") DataSize bytesPerSecond) {
+            @DefaultValue("0.9") double idleLiveFraction, @DefaultValue("1MB") DataSize minDeadBytes,
+            @DefaultValue("8MB") DataSize bytesPerSecond) {
 
         public Compaction {
             if (interval.isNegative()) {
@@ -270,6 +274,10 @@ public record ProtoBaseProperties(
             if (!(liveFraction >= 0 && liveFraction <= 1)) {
                 throw new InvalidProtoBasePropertyException("protobase.compaction.live-fraction", liveFraction,
                         "the fraction must be between 0 and 1", "Set it to a fraction such as 0.5");
+            }
+            if (!(idleLiveFraction >= 0 && idleLiveFraction <= 1)) {
+                throw new InvalidProtoBasePropertyException("protobase.compaction.idle-live-fraction",
+                        idleLiveFraction, "the fraction must be between 0 and 1", "Set it to a fraction such as 0.9");
             }
             if (minDeadBytes.toBytes() < 0) {
                 throw new InvalidProtoBasePropertyException("protobase.compaction.min-dead-bytes", minDeadBytes,

@@ -191,11 +191,12 @@ class ProtoBaseAutoConfigurationTests {
     void compactionPropertiesReachTheObjectSpaceWhoseCompactionReclaimsMemory() {
         runner.withPropertyValues("protobase.storage.type=memory", "protobase.history.retention=0s",
                 "protobase.compaction.interval=1h", "protobase.compaction.live-fraction=0.75",
-                "protobase.compaction.min-dead-bytes=0B", "protobase.compaction.bytes-per-second=64MB")
+                "protobase.compaction.idle-live-fraction=0.8", "protobase.compaction.min-dead-bytes=0B",
+                "protobase.compaction.bytes-per-second=64MB")
                 .withBean(SharedStorage.class, () -> new MemoryStorage(16 * 1024))
                 .run(context -> {
                     ObjectSpace space = context.getBean(ObjectSpace.class);
-                    assertThat(space.compactionSettings()).isEqualTo(new ObjectSpace.CompactionSettings(0.75, 0,
+                    assertThat(space.compactionSettings()).isEqualTo(new ObjectSpace.CompactionSettings(0.75, 0.8, 0,
                             Duration.ofHours(1), 64L * 1024 * 1024));
                     Database db = context.getBean(Database.class);
                     for (int i = 0; i < 50; i++) {
@@ -210,10 +211,10 @@ class ProtoBaseAutoConfigurationTests {
     }
 
     @Test
-    void theDefaultCompactionRunsEveryThirtySecondsOnSegmentsLessThanHalfLive() {
+    void theDefaultCompactionRunsEveryThirtySecondsOnSegmentsLessThanHalfLiveAndNinetyPercentWhenIdle() {
         runner.withPropertyValues("protobase.storage.type=memory").run(context ->
                 assertThat(context.getBean(ObjectSpace.class).compactionSettings()).isEqualTo(
-                        new ObjectSpace.CompactionSettings(0.5, 1024 * 1024, Duration.ofSeconds(30),
+                        new ObjectSpace.CompactionSettings(0.5, 0.9, 1024 * 1024, Duration.ofSeconds(30),
                                 8L * 1024 * 1024)));
     }
 
@@ -222,6 +223,14 @@ class ProtoBaseAutoConfigurationTests {
         runner.withPropertyValues("protobase.storage.type=memory", "protobase.compaction.live-fraction=1.5")
                 .run(context -> assertThat(context).hasFailed().getFailure()
                         .rootCause().hasMessageContaining("protobase.compaction.live-fraction")
+                        .hasMessageContaining("between 0 and 1"));
+    }
+
+    @Test
+    void aNegativeIdleLiveFractionFailsTheStartupNamingTheProperty() {
+        runner.withPropertyValues("protobase.storage.type=memory", "protobase.compaction.idle-live-fraction=-0.1")
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .rootCause().hasMessageContaining("protobase.compaction.idle-live-fraction")
                         .hasMessageContaining("between 0 and 1"));
     }
 
