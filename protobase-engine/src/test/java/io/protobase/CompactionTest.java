@@ -510,17 +510,28 @@ class CompactionTest {
 
     @Test
     void theBackgroundCompactorGoesOnAtItsBudgetedPaceAfterTheCommitsStop() {
-        // half-dead segments written while no compactor ran (closing the space would close the storage)
+        goesOnAtItsBudgetedPaceAfterTheCommitsStop(0, Duration.ofDays(1));
+    }
+
+    @Test
+    void budgetedRunsEachTakingLessThanTheFloorOfDeadBytesGoOnWhenTheVictimsTogetherHoldIt() {
+        // half-dead segments of 16 KiB hold 8 KiB dead each: a run, whose budget is at most one second's 32 KiB
+        // of live bytes, takes at most four of them, 32 KiB dead, where all of them hold far more than 64 KiB
+        goesOnAtItsBudgetedPaceAfterTheCommitsStop(64 * 1024, Duration.ofSeconds(1));
+    }
+
+    private void goesOnAtItsBudgetedPaceAfterTheCommitsStop(long minDeadBytes, Duration interval) {
+        // half-dead segments written while no compactor ran (closing the space would close the storage), in large
+        // commits, so that few segments hold nothing but the inner nodes each commit supersedes
         Database writer = open(Duration.ZERO).getDatabase("db");
-        for (int batch = 0; batch < 200; batch++) {
-            putAll(writer, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100),
+        for (int chunk = 0; chunk < 10; chunk++) {
+            putAll(writer, java.util.stream.IntStream.range(chunk * 2000, chunk * 2000 + 2000),
                     k -> "first " + k + " ".repeat(40));
         }
-        for (int batch = 0; batch < 200; batch += 2) {
-            putAll(writer, java.util.stream.IntStream.range(batch * 100, batch * 100 + 100), k -> "second " + k);
-        }
+        putAll(writer, java.util.stream.IntStream.range(0, 20_000).filter(k -> k / 100 % 2 == 0),
+                k -> "second " + k);
         ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
-                .compactionMinDeadBytes(0).compactionInterval(Duration.ofDays(1))
+                .compactionMinDeadBytes(minDeadBytes).compactionInterval(interval)
                 .compactionBytesPerSecond(32 * 1024).build();
         spaces.add(space);
         Database db = space.getDatabase("db");
@@ -530,7 +541,7 @@ class CompactionTest {
         put(db, -1, "n".repeat(400 * 1024));
         long heldAtStart = heldBefore + 400 * 1024;
 
-        // no commit from here on, and the interval is a day away: only the compactor's own follow-up runs,
+        // no commit from here on: only the compactor's own runs (its follow-ups, or the interval's when it is short),
         // each waiting for the budget the next segment needs
         await().atMost(Duration.ofMinutes(1)).untilAsserted(() ->
                 assertThat(storage.bytesStored()).as("held, of about %,d after the one commit", heldAtStart)
