@@ -272,6 +272,8 @@ final class SpaceRetention {
      */
     List<SegmentReclaimer.Segment> releaseUnreached(AtomGraph.Reach reach,
             BiFunction<Map<Long, Long>, Long, List<SegmentReclaimer.Segment>> choose) {
+        List<SegmentReclaimer.Segment> free;
+        Runnable durably;
         pinLock.writeLock().lock();
         try {
             RetainedRoots retained = retainedRoots();
@@ -284,13 +286,16 @@ final class SpaceRetention {
             for (long segment : inFlight.values()) {
                 floor = Math.min(floor, segment);
             }
-            List<SegmentReclaimer.Segment> free = choose.apply(reach.liveBytesBySegment(), floor);
-            reclaimer.release(free.stream().map(SegmentReclaimer.Segment::id).toList());
+            free = choose.apply(reach.liveBytesBySegment(), floor);
+            // the segments are unreadable from here on, so that no commit admitted after this lock can
+            // reference them; recording that durably (fsyncs on disk) waits until transactions may start again
+            durably = reclaimer.releaseDeferred(free.stream().map(SegmentReclaimer.Segment::id).toList());
             references.passed(reach.atoms(), versions.currentState().pointer());
-            return free;
         } finally {
             pinLock.writeLock().unlock();
         }
+        durably.run();
+        return free;
     }
 
     /**

@@ -50,6 +50,22 @@ public interface SegmentReclaimer {
     void release(Collection<Long> ids);
 
     /**
+     * Releases the sealed segments {@code ids} as {@link #release} does, in two steps, so that a caller
+     * holding a lock other threads wait for (the engine's, which transactions take to start) does only
+     * the quick one under it: when this call returns, reads of the segments fail as released; the
+     * returned step records the release durably (a storage on disk fsyncs here) and frees the space.
+     * Until the caller runs that step the space is not freed, and a crash before it leaves the segments
+     * as garbage, never as a hole. The default does everything in this call.
+     *
+     * @param ids the segments to release
+     * @return the step that makes the release durable and frees the space; run it once
+     */
+    default Runnable releaseDeferred(Collection<Long> ids) {
+        release(ids);
+        return () -> { };
+    }
+
+    /**
      * Seals segments from now on once they hold about {@code bytes} (never later than the storage's own
      * segment size), the segment being written included: it is sealed by the next push that would take
      * it past that size. The engine sizes segments to the live data: a small store written to often

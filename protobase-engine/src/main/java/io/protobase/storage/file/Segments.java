@@ -163,6 +163,10 @@ final class Segments {
      * {@link CorruptionException} when it is not open otherwise or the pointer names its header.
      */
     Segment require(AtomPointer pointer) {
+        if (released.contains(pointer.segmentId())) {
+            // released, its file perhaps not yet retired: the release is being recorded (see markReleased)
+            throw released(pointer);
+        }
         Segment s = open.get(pointer.segmentId());
         if (s == null || !s.pin()) {
             if (s != null || released.contains(pointer.segmentId())) {

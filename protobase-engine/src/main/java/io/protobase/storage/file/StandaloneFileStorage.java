@@ -394,7 +394,7 @@ public final class StandaloneFileStorage implements SharedStorage {
             List<SegmentReclaimer.Segment> list = new ArrayList<>();
             for (long id : segments.ids()) {
                 var s = segments.get(id);
-                if (s != null && id <= writing) {
+                if (s != null && id <= writing && !segments.isReleased(id)) {
                     list.add(new SegmentReclaimer.Segment(id, Math.max(0, s.written - WalFormat.HEADER_SIZE),
                             id < writing));
                 }
@@ -415,10 +415,21 @@ public final class StandaloneFileStorage implements SharedStorage {
 
         @Override
         public void release(Collection<Long> ids) {
+            releaseDeferred(ids).run();
+        }
+
+        /**
+         * Marks the segments released at once, so that reads of them fail from now on; the step returned
+         * appends them to the release log, fsyncs it and refreshes the manifest, and only then retires
+         * their files. A crash before that step leaves them on disk and readable after the reopen: garbage
+         * that a later compaction releases again.
+         */
+        @Override
+        public Runnable releaseDeferred(Collection<Long> ids) {
             health.ensureUsable("release segments");
+            List<Long> fresh = new ArrayList<>();
             synchronized (releaseLog) {
                 long writing = writer.currentSegmentId();
-                List<Long> fresh = new ArrayList<>();
                 for (long id : new TreeSet<>(ids)) {
                     if (id == writing) {
                         throw new IllegalArgumentException("Cannot release segment " + WalFormat.fileName(id) + " of "
@@ -428,9 +439,16 @@ public final class StandaloneFileStorage implements SharedStorage {
                         fresh.add(id);
                     }
                 }
-                if (fresh.isEmpty()) {
-                    return;
-                }
+                segments.markReleased(fresh);
+            }
+            if (fresh.isEmpty()) {
+                return () -> { };
+            }
+            return () -> recordReleased(fresh);
+        }
+
+        private void recordReleased(List<Long> fresh) {
+            synchronized (releaseLog) {
                 health.ensureUsable("release segments");
                 try {
                     releaseLog.append(fresh);
@@ -442,7 +460,6 @@ public final class StandaloneFileStorage implements SharedStorage {
                 }
                 // the manifest records the longer release log, so that losing it is found at open
                 writer.refreshManifest();
-                segments.markReleased(fresh);
                 for (long id : fresh) {
                     var s = writer.detachSealed(id);
                     if (s != null) {

@@ -101,6 +101,49 @@ class SegmentReleaseTest {
     }
 
     @Test
+    void aDeferredReleaseRefusesReadsAtOnceAndDeletesTheFilesOnlyInItsDurableStep() {
+        AtomPointer gone;
+        AtomPointer kept;
+        try (StandaloneFileStorage storage = open()) {
+            List<AtomPointer> pushed = fill(storage, 3);
+            gone = firstIn(pushed, 2);
+            kept = firstIn(pushed, 3);
+            commit(storage, null, kept);
+
+            Runnable durably = reclaimer(storage).releaseDeferred(List.of(2L));
+
+            assertThatThrownBy(() -> storage.read(gone)).isInstanceOf(SegmentReleasedException.class);
+            assertThat(reclaimer(storage).segments()).extracting(SegmentReclaimer.Segment::id).doesNotContain(2L);
+            assertThat(segmentFile(2)).as("not recorded yet: the file stays").exists();
+            durably.run();
+            assertThat(segmentFile(2)).doesNotExist();
+        }
+        try (StandaloneFileStorage reopened = open()) {
+            assertThatThrownBy(() -> reopened.read(gone)).isInstanceOf(SegmentReleasedException.class);
+            assertThat(reopened.read(kept)).hasSize(4096);
+        }
+    }
+
+    @Test
+    void aDeferredReleaseWhoseDurableStepNeverRanLeavesTheSegmentReadableAfterTheReopen() {
+        AtomPointer held;
+        try (StandaloneFileStorage storage = open()) {
+            List<AtomPointer> pushed = fill(storage, 3);
+            held = firstIn(pushed, 2);
+            commit(storage, null, firstIn(pushed, 3));
+
+            reclaimer(storage).releaseDeferred(List.of(2L)); // as if the process died before the step
+
+            assertThatThrownBy(() -> storage.read(held)).isInstanceOf(SegmentReleasedException.class);
+        }
+        try (StandaloneFileStorage reopened = open()) {
+            assertThat(reopened.read(held)).as("garbage a later compaction releases again, never a hole")
+                    .hasSize(4096);
+            assertThat(reclaimer(reopened).segments()).extracting(SegmentReclaimer.Segment::id).contains(2L);
+        }
+    }
+
+    @Test
     void aSegmentFileMissingWithoutARecordedReleaseIsStillReportedAsMissing() throws IOException {
         AtomPointer inReleased;
         AtomPointer inMissing;
