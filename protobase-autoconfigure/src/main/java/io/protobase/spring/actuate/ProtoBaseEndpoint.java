@@ -1,5 +1,6 @@
 package io.protobase.spring.actuate;
 
+import io.protobase.BackupException;
 import io.protobase.BackupOptions;
 import io.protobase.BackupResult;
 import io.protobase.CompactionResult;
@@ -22,10 +23,10 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
+import org.springframework.util.FileSystemUtils;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -58,8 +59,9 @@ import java.util.Properties;
  * application may write. Without a backup directory the backup operation is refused. Each backup
  * is a subdirectory {@code <directory>/protobase-backup-<UTC timestamp>} holding {@code data/}, the
  * backup itself (a file storage: restore by pointing {@code protobase.storage.file.path} at it), and
- * {@value #METADATA}, written last, once {@code data/} is complete: a subdirectory without it is the
- * remains of a backup that did not finish.
+ * {@value #METADATA}, written last, once {@code data/} is complete. A backup that fails is removed
+ * with its subdirectory; one without the metadata file is the remains of a process that died while
+ * writing it.
  *
  * <p>Reads run in read-only transactions, so they never block or fail a commit. Root sizes are the
  * collections' entry counts (O(1) each) and a {@code DbObject}'s attribute count; other roots have no
@@ -131,6 +133,7 @@ public class ProtoBaseEndpoint {
      * @return what the operation did
      * @throws InvalidEndpointRequestException (400) for another operation, or a backup without a
      *         configured backup directory
+     * @throws BackupException when the backup could not be written; nothing of it is left behind
      */
     @WriteOperation
     public OperationResponseBody run(@Selector String operation, @Nullable Boolean includeHistory) {
@@ -159,9 +162,20 @@ public class ProtoBaseEndpoint {
         }
         Instant started = clock.instant();
         Path target = newSubdirectory(started);
-        BackupResult result = space.backup(target.resolve("data"),
-                includeHistory ? BackupOptions.withHistory() : BackupOptions.defaults());
-        writeMetadata(target, started, includeHistory, result);
+        BackupResult result;
+        try {
+            result = space.backup(target.resolve("data"),
+                    includeHistory ? BackupOptions.withHistory() : BackupOptions.defaults());
+            writeMetadata(target, started, includeHistory, result);
+        } catch (IOException | RuntimeException e) {
+            // a backup is complete with its metadata or not there at all
+            FileSystemUtils.deleteRecursively(target.toFile());
+            if (e instanceof BackupException backupFailure) {
+                throw backupFailure;
+            }
+            throw new BackupException("The backup into '" + target + "' failed and was removed: " + e.getMessage()
+                    + ". Check the space and permissions of protobase.backup.directory, then retry", e);
+        }
         return new BackupDescriptor(target.toString(), result.directory().toString(), result.sequence(),
                 result.committedAt(), result.versions(), result.atoms(), result.bytes(), result.took());
     }
@@ -177,13 +191,14 @@ public class ProtoBaseEndpoint {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("Could not create a backup subdirectory in '" + backupDirectory
-                    + "' (protobase.backup.directory): " + e.getMessage()
-                    + ". Make the directory writable by the application, or point the property elsewhere", e);
+            throw new BackupException("Could not create a backup subdirectory in '" + backupDirectory
+                    + "' (protobase.backup.directory): " + e + ". Make it a directory the application can "
+                    + "write, or point the property elsewhere", e);
         }
     }
 
-    private void writeMetadata(Path target, Instant started, boolean includeHistory, BackupResult result) {
+    private void writeMetadata(Path target, Instant started, boolean includeHistory, BackupResult result)
+            throws IOException {
         Properties p = new Properties();
         p.setProperty("format", "1");
         p.setProperty("data", "data");
@@ -198,16 +213,10 @@ public class ProtoBaseEndpoint {
         p.setProperty("atoms", Long.toString(result.atoms()));
         p.setProperty("bytes", Long.toString(result.bytes()));
         Path partial = target.resolve(METADATA + ".partial");
-        try {
-            try (OutputStream out = Files.newOutputStream(partial)) {
-                p.store(out, "ProtoBase backup; restore by opening the 'data' directory as a file storage");
-            }
-            Files.move(partial, target.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("The backup in '" + target + "' is complete, but its metadata file "
-                    + METADATA + " could not be written: " + e.getMessage()
-                    + ". The data directory is usable as it is; free space or fix permissions for later backups", e);
+        try (OutputStream out = Files.newOutputStream(partial)) {
+            p.store(out, "ProtoBase backup; restore by opening the 'data' directory as a file storage");
         }
+        Files.move(partial, target.resolve(METADATA), StandardCopyOption.ATOMIC_MOVE);
     }
 
     private StorageDescriptor storage() {

@@ -1,7 +1,9 @@
 package io.protobase.spring.actuate;
 
+import io.protobase.BackupException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.ProtoBaseException;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexDefinition;
@@ -167,6 +169,30 @@ class ProtoBaseEndpointTests {
                 .isInstanceOf(InvalidEndpointRequestException.class)
                 .hasMessageContaining("No backup directory is configured")
                 .hasMessageContaining("protobase.backup.directory"));
+    }
+
+    @Test
+    void backupDirectoryThatCannotBeCreatedFailsWithABackupExceptionNamingTheProperty() throws IOException {
+        Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+        runner.withPropertyValues("protobase.backup.directory=" + file.resolve("backups")).run(context -> {
+            assertThatThrownBy(() -> context.getBean(ProtoBaseEndpoint.class).run("backup", null))
+                    .isInstanceOf(BackupException.class).hasMessageContaining(file.resolve("backups").toString())
+                    .hasMessageContaining("protobase.backup.directory");
+            assertThat(file).hasContent("x");
+        });
+    }
+
+    @Test
+    void backupThatFailsLeavesNothingBehind() throws IOException {
+        Path backups = dir.resolve("backups");
+        runner.withPropertyValues("protobase.backup.directory=" + backups).run(context -> {
+            context.getBean(ObjectSpace.class).close();
+            assertThatThrownBy(() -> context.getBean(ProtoBaseEndpoint.class).run("backup", null))
+                    .isInstanceOf(ProtoBaseException.class);
+            try (Stream<Path> left = Files.list(backups)) {
+                assertThat(left).isEmpty();
+            }
+        });
     }
 
     @Test
