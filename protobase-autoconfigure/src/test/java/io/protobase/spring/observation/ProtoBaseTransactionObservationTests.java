@@ -3,6 +3,7 @@ package io.protobase.spring.observation;
 import io.micrometer.common.KeyValues;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
+import io.protobase.ConflictException;
 import io.protobase.Database;
 import io.protobase.collection.Dictionary;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
@@ -18,6 +19,7 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -125,6 +127,31 @@ class ProtoBaseTransactionObservationTests {
                     .hasLowCardinalityKeyValue("kind", "write")
                     .hasLowCardinalityKeyValue("outcome", "committed")
                     .hasLowCardinalityKeyValue("attempts", "2");
+        });
+    }
+
+    @Test
+    void templateWriteThatConflictsOnEveryAttemptIsAConflictAfterTheLastAttempt() {
+        observed.run(context -> {
+            Database db = context.getBean(Database.class);
+            db.write(tx -> {
+                tx.setRootObject("n", 0);
+                return null;
+            });
+            assertThatThrownBy(() -> context.getBean(ProtoBaseOperations.class).execute(true, tx -> {
+                Integer n = (Integer) tx.getRootObject("n");
+                db.write(other -> {
+                    other.setRootObject("n", ((Integer) other.getRootObject("n")) + 1);
+                    return null;
+                });
+                tx.setRootObject("n", n + 100);
+                return null;
+            })).isInstanceOf(ConcurrencyFailureException.class);
+            TestObservationRegistryAssert.assertThat(registry(context))
+                    .hasObservationWithNameEqualTo("protobase.transaction").that()
+                    .hasLowCardinalityKeyValue("outcome", "conflict")
+                    .hasLowCardinalityKeyValue("attempts", Integer.toString(Database.WRITE_ATTEMPTS))
+                    .assertThatError().isInstanceOf(ConflictException.class);
         });
     }
 
