@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.startsWith;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -87,7 +88,7 @@ class ProtoBaseEndpointWebTests {
         void backupOnPostGoesUnderTheConfiguredDirectory() throws Exception {
             mvc.perform(post("/actuator/protobase/backup").contentType(MediaType.APPLICATION_JSON)
                     .content("{\"includeHistory\": true}")).andExpect(status().isOk())
-                    .andExpect(jsonPath("$.location").value(org.hamcrest.Matchers.startsWith(
+                    .andExpect(jsonPath("$.location").value(startsWith(
                             backups.resolve("exposed").toString())))
                     .andExpect(jsonPath("$.versions").isNumber());
             try (Stream<Path> made = Files.list(backups.resolve("exposed"))) {

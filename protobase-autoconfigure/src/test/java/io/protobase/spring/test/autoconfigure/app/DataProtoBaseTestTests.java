@@ -1,5 +1,6 @@
 package io.protobase.spring.test.autoconfigure.app;
 
+import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.test.autoconfigure.DataProtoBaseTest;
@@ -60,6 +61,6 @@ class DataProtoBaseTestTests {
     @Transactional
     void transactionalTestMethodsRunInAProtoBaseTransaction() {
         notes.save(new Note("n2", "inside"));
-        assertThat(context.getBean(io.protobase.Database.class).hasCurrentTransaction()).isTrue();
+        assertThat(context.getBean(Database.class).hasCurrentTransaction()).isTrue();
     }
 }
