@@ -1,6 +1,7 @@
 package io.protobase.spring.observation;
 
 import io.micrometer.common.KeyValues;
+import io.micrometer.observation.ObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistry;
 import io.micrometer.observation.tck.TestObservationRegistryAssert;
 import io.protobase.ConflictException;
@@ -14,6 +15,7 @@ import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
 import io.protobase.spring.transaction.TransactionObserver;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ApplicationContext;
@@ -196,6 +198,14 @@ class ProtoBaseTransactionObservationTests {
             TestObservationRegistryAssert.assertThat(registry(context))
                     .hasObservationWithNameEqualTo("shop.db").that()
                     .hasLowCardinalityKeyValue("store", "default");
+        });
+    }
+
+    @Test
+    void bootsOwnObservationRegistryTurnsTheObservationsOn() {
+        runner.withConfiguration(AutoConfigurations.of(ObservationAutoConfiguration.class)).run(context -> {
+            assertThat(context).hasSingleBean(ObservationRegistry.class)
+                    .getBean(TransactionObserver.class).isInstanceOf(ObservationTransactionObserver.class);
         });
     }
 
