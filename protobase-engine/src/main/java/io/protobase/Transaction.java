@@ -10,6 +10,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -199,6 +200,27 @@ public final class Transaction implements AutoCloseable {
      */
     public void removeRootObject(String name) {
         setRootObject(name, null);
+    }
+
+    /**
+     * Returns the names of the root objects in this transaction's snapshot, in name order: what a
+     * tool shows as the content of a database.
+     *
+     * <p>Only a read-only transaction lists its roots. Which names exist is not something a
+     * read-write transaction's commit validates, so a write decided from such a list could commit
+     * on top of a root another transaction created or removed meanwhile, breaking serializability.
+     *
+     * @return the root names, never {@code null}
+     * @throws TransactionStateException if the transaction is read-write or no longer active
+     */
+    public List<String> rootNames() {
+        ensureActive();
+        if (!readOnly) {
+            throw new TransactionStateException("Listing the roots of database '" + database.name()
+                    + "' needs a read-only transaction: a read-write transaction's commit does not validate which "
+                    + "roots exist. Use Database.newReadOnlyTransaction or Database.read");
+        }
+        return snapshotRoots.keys().map(String.class::cast).toList();
     }
 
     /**

@@ -2,6 +2,7 @@ package io.protobase.spring.autoconfigure;
 
 import io.protobase.Database;
 import io.protobase.spring.transaction.ProtoBaseTransactionManager;
+import io.protobase.spring.transaction.TransactionObserver;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -29,8 +30,9 @@ class TransactionManagerConfiguration {
     @Bean
     @ConditionalOnMissingBean(TransactionManager.class)
     ProtoBaseTransactionManager transactionManager(Database database,
-            ObjectProvider<TransactionManagerCustomizers> customizers) {
+            ObjectProvider<TransactionManagerCustomizers> customizers, ObjectProvider<TransactionObserver> observer) {
         ProtoBaseTransactionManager transactionManager = new ProtoBaseTransactionManager(database);
+        observer.ifAvailable(transactionManager::setTransactionObserver);
         customizers.ifAvailable(c -> c.customize(transactionManager));
         return transactionManager;
     }

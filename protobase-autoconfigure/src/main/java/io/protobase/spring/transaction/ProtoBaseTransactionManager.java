@@ -49,10 +49,21 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
     private static final long serialVersionUID = 1L;
 
     private final transient Database database;
+    private transient volatile TransactionObserver observer = TransactionObserver.NONE;
 
     public ProtoBaseTransactionManager(Database database) {
         this.database = Objects.requireNonNull(database, "database");
         setNestedTransactionAllowed(false);
+    }
+
+    /**
+     * Sets what watches each transaction this manager starts, from its begin to its completion
+     * (the starter sets a Micrometer observation when the application has an {@code ObservationRegistry}).
+     *
+     * @param observer the observer, {@link TransactionObserver#NONE} for none
+     */
+    public void setTransactionObserver(TransactionObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
     }
 
     /** The database whose transactions this manager runs. */
@@ -79,14 +90,17 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
     @Override
     protected void doBegin(Object transaction, TransactionDefinition definition) {
         ProtoBaseTransactionObject object = (ProtoBaseTransactionObject) transaction;
+        TransactionObserver.Observed observed = observer.start(database, TransactionObserver.Kind.MANAGED);
+        observed.attempt();
         Transaction tx;
         try {
             tx = definition.isReadOnly() ? database.newReadOnlyTransaction() : database.newTransaction();
         } catch (RuntimeException e) {
+            observed.end(TransactionObserver.Outcome.ERROR, e);
             throw new CannotCreateTransactionException("Could not start a ProtoBase transaction on database '"
                     + database.name() + "': " + e.getMessage(), e);
         }
-        TransactionHolder holder = new TransactionHolder(tx);
+        TransactionHolder holder = new TransactionHolder(tx, observed);
         holder.setSynchronizedWithTransaction(true);
         int timeout = determineTimeout(definition);
         if (timeout != TransactionDefinition.TIMEOUT_DEFAULT) {
@@ -97,6 +111,7 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
             database.bind(tx);
         } catch (RuntimeException e) {
             tx.close();
+            observed.end(TransactionObserver.Outcome.ERROR, e);
             throw new CannotCreateTransactionException(e.getMessage(), e);
         }
         TransactionSynchronizationManager.bindResource(database, holder);
@@ -124,25 +139,30 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
         Transaction tx = holder.transaction;
         if (holder.hasTimeout() && !holder.getDeadline().after(new Date())) {
             tx.abort();
-            throw new TransactionTimedOutException("The ProtoBase transaction on database '" + database.name()
-                    + "' ran longer than its timeout of " + holder.timeoutSeconds + " s (deadline "
+            throw holder.ended(TransactionObserver.Outcome.ROLLED_BACK, new TransactionTimedOutException(
+                    "The ProtoBase transaction on database '" + database.name() + "' ran longer than its timeout of "
+                    + holder.timeoutSeconds + " s (deadline "
                     + holder.getDeadline().toInstant() + "), so it was aborted and nothing of it was committed. "
                     + "Raise the timeout (@Transactional(timeout = ...) or spring.transaction.default-timeout), or "
-                    + "do less in one transaction.");
+                    + "do less in one transaction."));
         }
         try {
             tx.commit();
         } catch (ConflictException e) {
-            throw new ProtoBaseConflictFailureException(e);
+            throw holder.ended(TransactionObserver.Outcome.CONFLICT, new ProtoBaseConflictFailureException(e));
         } catch (RuntimeException e) {
-            throw new TransactionSystemException("Could not commit the ProtoBase transaction on database '"
-                    + database.name() + "': " + e.getMessage(), e);
+            throw holder.ended(TransactionObserver.Outcome.ERROR, new TransactionSystemException(
+                    "Could not commit the ProtoBase transaction on database '" + database.name() + "': "
+                            + e.getMessage(), e));
         }
+        holder.ended(TransactionObserver.Outcome.COMMITTED, null);
     }
 
     @Override
     protected void doRollback(DefaultTransactionStatus status) {
-        ((ProtoBaseTransactionObject) status.getTransaction()).holder.transaction.abort();
+        TransactionHolder holder = ((ProtoBaseTransactionObject) status.getTransaction()).holder;
+        holder.transaction.abort();
+        holder.ended(TransactionObserver.Outcome.ROLLED_BACK, null);
     }
 
     @Override
@@ -157,6 +177,8 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
             TransactionSynchronizationManager.unbindResourceIfPossible(database);
             database.unbind();
             object.holder.transaction.close();
+            object.holder.observed.end(object.holder.outcome == null ? TransactionObserver.Outcome.ERROR
+                    : object.holder.outcome, object.holder.error);
             object.holder.clear();
         }
     }
@@ -164,10 +186,23 @@ public class ProtoBaseTransactionManager extends AbstractPlatformTransactionMana
     /** The thread-bound resource: the ProtoBase transaction, Spring's rollback-only flag and the deadline. */
     private static final class TransactionHolder extends ResourceHolderSupport {
         final Transaction transaction;
+        final TransactionObserver.Observed observed;
         int timeoutSeconds;
+        /** How the transaction ended, for the observer: the first of commit or rollback to decide it. */
+        TransactionObserver.Outcome outcome;
+        RuntimeException error;
 
-        TransactionHolder(Transaction transaction) {
+        TransactionHolder(Transaction transaction, TransactionObserver.Observed observed) {
             this.transaction = transaction;
+            this.observed = observed;
+        }
+
+        <E extends RuntimeException> E ended(TransactionObserver.Outcome how, E cause) {
+            if (outcome == null) {
+                outcome = how;
+                error = cause;
+            }
+            return cause;
         }
     }
 

@@ -7,6 +7,8 @@ import io.protobase.spring.data.core.ProtoBaseOperations;
 import io.protobase.spring.data.core.ProtoBaseTemplate;
 import io.protobase.spring.data.core.SequenceIdentifierGenerator;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
+import io.protobase.spring.transaction.TransactionObserver;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -42,8 +44,10 @@ class ProtoBaseDataConfiguration {
     @ConditionalOnMissingBean(ProtoBaseOperations.class)
     ProtoBaseTemplate protoBaseTemplate(Database database, ProtoBaseMappingContext protoBaseMappingContext,
             ProtoBaseIdentifierGenerator protoBaseIdentifierGenerator,
-            ProtoBaseExceptionTranslator protoBaseExceptionTranslator) {
-        return new ProtoBaseTemplate(database, protoBaseMappingContext, protoBaseIdentifierGenerator,
-                protoBaseExceptionTranslator);
+            ProtoBaseExceptionTranslator protoBaseExceptionTranslator, ObjectProvider<TransactionObserver> observer) {
+        ProtoBaseTemplate template = new ProtoBaseTemplate(database, protoBaseMappingContext,
+                protoBaseIdentifierGenerator, protoBaseExceptionTranslator);
+        observer.ifAvailable(template::setTransactionObserver);
+        return template;
     }
 }

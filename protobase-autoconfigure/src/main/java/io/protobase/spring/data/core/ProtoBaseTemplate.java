@@ -11,6 +11,7 @@ import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentProperty;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
+import io.protobase.spring.transaction.TransactionObserver;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.data.mapping.PersistentPropertyAccessor;
 import org.springframework.data.mapping.model.EntityInstantiators;
@@ -78,6 +79,15 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         this.roots = new EntityRoots(database, mappingContext, converter);
         this.transactions = new TransactionJoiner(database, Objects.requireNonNull(exceptionTranslator,
                 "exceptionTranslator"));
+    }
+
+    /**
+     * Sets what watches the transactions this template starts itself, when no transaction is current
+     * (the starter sets a Micrometer observation when the application has an {@code ObservationRegistry}).
+     * Operations that join a current transaction are observed with it.
+     */
+    public void setTransactionObserver(TransactionObserver observer) {
+        transactions.setObserver(observer);
     }
 
     /** The database this template reads and writes. */

@@ -3,6 +3,7 @@ package io.protobase.spring.data.core;
 import io.protobase.ConflictException;
 import io.protobase.Database;
 import io.protobase.Transaction;
+import io.protobase.spring.transaction.TransactionObserver;
 import org.springframework.dao.support.PersistenceExceptionTranslator;
 import org.springframework.transaction.support.ResourceHolderSupport;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -25,31 +26,63 @@ final class TransactionJoiner {
 
     private final Database database;
     private final PersistenceExceptionTranslator translator;
+    private volatile TransactionObserver observer = TransactionObserver.NONE;
 
     TransactionJoiner(Database database, PersistenceExceptionTranslator translator) {
         this.database = Objects.requireNonNull(database, "database");
         this.translator = Objects.requireNonNull(translator, "translator");
     }
 
-    /** Runs {@code work} in the current transaction, or in a new one ({@code write} or read-only). */
+    void setObserver(TransactionObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
+
+    /**
+     * Runs {@code work} in the current transaction, or in a new one ({@code write} or read-only). A new
+     * one is observed from before the first attempt to after the last: work that throws makes it
+     * {@code ROLLED_BACK}, a conflict left after the retries {@code CONFLICT}, any other failure
+     * {@code ERROR}.
+     */
     <R> R execute(boolean write, Function<Transaction, R> work) {
         try {
             if (database.hasCurrentTransaction()) {
                 checkDeadline();
                 return work.apply(database.currentTransaction());
             }
-            Function<Transaction, R> bound = tx -> {
-                database.bind(tx);
-                try {
-                    return work.apply(tx);
-                } finally {
-                    database.unbind();
-                }
-            };
-            return write ? database.write(bound) : database.read(bound);
+            return observed(write, work);
         } catch (RuntimeException e) {
             throw translate(e);
         }
+    }
+
+    private <R> R observed(boolean write, Function<Transaction, R> work) {
+        TransactionObserver.Observed observed = observer.start(database,
+                write ? TransactionObserver.Kind.WRITE : TransactionObserver.Kind.READ);
+        RuntimeException[] thrownByWork = new RuntimeException[1];
+        Function<Transaction, R> bound = tx -> {
+            observed.attempt();
+            thrownByWork[0] = null;
+            database.bind(tx);
+            try {
+                return work.apply(tx);
+            } catch (RuntimeException e) {
+                thrownByWork[0] = e;
+                throw e;
+            } finally {
+                database.unbind();
+            }
+        };
+        R result;
+        try {
+            result = write ? database.write(bound) : database.read(bound);
+        } catch (RuntimeException e) {
+            observed.end(e instanceof ConflictException ? TransactionObserver.Outcome.CONFLICT
+                    : e == thrownByWork[0] ? TransactionObserver.Outcome.ROLLED_BACK
+                    : TransactionObserver.Outcome.ERROR, e);
+            throw e;
+        }
+        observed.end(TransactionObserver.Outcome.COMMITTED, null);
+        return result;
     }
 
     /**
