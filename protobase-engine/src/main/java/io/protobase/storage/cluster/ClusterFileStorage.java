@@ -41,6 +41,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -287,6 +288,7 @@ public final class ClusterFileStorage implements SharedStorage {
         this.selfId = RaftPeerId.valueOf(self.raftId());
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
+        requireFreePort(self, directory);
         long incarnation = nextIncarnation();
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
@@ -316,6 +318,24 @@ public final class ClusterFileStorage implements SharedStorage {
                     e);
         }
         LOG.info("Opened {}", describe());
+    }
+
+    /**
+     * Fails unless this node's Raft port can be bound. Ratis's gRPC server ends the whole JVM
+     * ({@code System.exit}) when it cannot bind its port, so a port taken by another process must be
+     * found before the server starts; the check and the server's bind are not atomic, but a port that
+     * is taken stays taken in practice.
+     */
+    private static void requireFreePort(ClusterPeer self, Path directory) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(self.host(), self.port()));
+        } catch (IOException e) {
+            throw new StorageException("Cannot start the Raft server of cluster node " + self + " on " + directory
+                    + ": port " + self.port() + " on " + self.host() + " cannot be bound (" + e.getMessage()
+                    + "); stop the process that uses it or give this node another port, and check that " + self.host()
+                    + " is an address of this host", e);
+        }
     }
 
     private RaftClient newClient() {
