@@ -283,7 +283,7 @@ class ProtoBaseAutoConfigurationTests {
                         }
                     });
             assertThat(matched).containsEntry(selected, true).containsOnlyKeys("MemoryStorageConfiguration",
-                    "FileStorageConfiguration", "CloudStorageConfiguration", selected);
+                    "FileStorageConfiguration", "CloudStorageConfiguration", "ClusterStorageConfiguration", selected);
             assertThat(matched.values()).containsOnlyOnce(true);
         });
     }
