@@ -288,8 +288,8 @@ public final class ClusterFileStorage implements SharedStorage {
         this.selfId = RaftPeerId.valueOf(self.raftId());
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
-        requireFreePort(self, directory);
         long incarnation = nextIncarnation();
+        requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
         RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream().map(ClusterFileStorage::raftPeer)
