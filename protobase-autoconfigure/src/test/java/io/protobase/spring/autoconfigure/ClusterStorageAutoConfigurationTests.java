@@ -9,6 +9,7 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.cluster.ReadConsistency;
+import io.protobase.storage.cluster.TestCluster;
 import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,6 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,12 +54,9 @@ class ClusterStorageAutoConfigurationTests {
                 "protobase.storage.cluster.election-timeout=300ms");
     }
 
+    /** A free port that stays free while a node is closed and opened again (see {@link TestCluster#freePort}). */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestCluster.freePort();
     }
 
     private static Health health(org.springframework.context.ApplicationContext context) {

@@ -142,7 +142,7 @@ public final class TestCluster implements AutoCloseable {
      * gRPC client of another test) may be given an ephemeral port as its local port and hold it; a
      * port the kernel never hands out that way stays free for the restart.
      */
-    static int freePort() {
+    public static int freePort() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
             try (ServerSocket s = new ServerSocket()) {
