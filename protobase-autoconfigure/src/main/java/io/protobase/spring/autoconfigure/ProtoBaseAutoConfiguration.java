@@ -28,7 +28,7 @@ import org.springframework.context.annotation.Import;
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
 @Import({ CloudObjectStoreConfiguration.class, MemoryStorageConfiguration.class, FileStorageConfiguration.class,
-        CloudStorageConfiguration.class, UnavailableStorageConfiguration.class, ObjectSpaceConfiguration.class,
-        TransactionManagerConfiguration.class })
+        CloudStorageConfiguration.class, ClusterStorageConfiguration.class, UnavailableStorageConfiguration.class,
+        ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
 public final class ProtoBaseAutoConfiguration {
 }

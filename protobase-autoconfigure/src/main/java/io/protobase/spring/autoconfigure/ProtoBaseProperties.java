@@ -1,6 +1,8 @@
 package io.protobase.spring.autoconfigure;
 
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.ClusterPeer;
+import io.protobase.storage.cluster.ReadConsistency;
 import io.protobase.storage.file.FsyncPolicy;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.ConstructorBinding;
@@ -10,6 +12,10 @@ import org.springframework.util.unit.DataSize;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Configuration of ProtoBase in a Spring Boot application, bound from {@code protobase.*}.
@@ -75,14 +81,184 @@ public record ProtoBaseProperties(
      *             {@code cloud-cluster}
      * @param file settings of the {@code file} backend
      * @param cloud settings of the {@code cloud} backend
+     * @param cluster settings of the {@code cluster} backend
      */
-    public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file, @DefaultValue Cloud cloud) {
+    public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file, @DefaultValue Cloud cloud,
+            @DefaultValue Cluster cluster) {
 
         public Storage {
             if (type == StorageType.CLOUD && (cloud.bucket() == null || cloud.bucket().isBlank())) {
                 throw new InvalidProtoBasePropertyException("protobase.storage.cloud.bucket", cloud.bucket(),
                         "the cloud storage needs a bucket", "Set it to the name of an existing S3 bucket");
             }
+            if (type == StorageType.CLUSTER) {
+                cluster.self();
+            }
+        }
+    }
+
+    /**
+     * Settings of the {@code cluster} storage backend: a Raft group of application nodes (Apache Ratis),
+     * each with its own directory and a copy of every node's data.
+     *
+     * @param nodeId this node's id, from 1 to 8388607, unique in the cluster and never reused; required
+     *               with {@code type=cluster}
+     * @param host the address this node's Raft server listens on and the others reach it at; taken from
+     *             this node's entry in {@code peers} when it has one, else 127.0.0.1
+     * @param port the port of this node's Raft server; taken from this node's entry in {@code peers}
+     *             when it has one, else 9871
+     * @param peers the members of the Raft group when it first forms, as {@code id@host:port}; this node
+     *              is added when it is not listed. Later changes go through
+     *              {@code ClusterFileStorage.reconfigure}
+     * @param path directory of this node's Raft log and its copy of the data (created when missing)
+     * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how long
+     *                        followers wait for a silent leader before they elect another
+     * @param requestTimeout how long a commit or linearizable read waits for a quorum before it fails
+     *                       with {@code StorageUnavailableException}; longer than the election timeout
+     * @param retries how often a request is retried within the request timeout (another leader, a
+     *                leader not ready yet)
+     * @param readConsistency what a transaction waits for before it reads: {@code linearizable} (every
+     *                        commit acknowledged anywhere before it began) or {@code local} (this node's
+     *                        applied state, no round trip)
+     * @param groupName the name of the Raft group; every node of one cluster uses the same
+     * @param segmentSize size at which this node starts its next segment (4MB to 1TB)
+     * @param snapshotInterval log entries between snapshots, after which the Raft log is purged
+     */
+    public record Cluster(
+            Integer nodeId,
+            String host,
+            Integer port,
+            List<ClusterPeer> peers,
+            Path path,
+            Duration electionTimeout,
+            Duration requestTimeout,
+            int retries,
+            ReadConsistency readConsistency,
+            String groupName,
+            DataSize segmentSize,
+            long snapshotInterval) {
+
+        /** Binds {@code path} as text: see {@link ProtoBaseProperties#directory}. */
+        @ConstructorBinding
+        public Cluster(
+                Integer nodeId,
+                String host,
+                Integer port,
+                @DefaultValue List<ClusterPeer> peers,
+                @DefaultValue("./protobase-cluster") String path,
+                @DefaultValue("1s") Duration electionTimeout,
+                @DefaultValue("10s") Duration requestTimeout,
+                @DefaultValue("100") int retries,
+                @DefaultValue("linearizable") ReadConsistency readConsistency,
+                @DefaultValue("protobase") String groupName,
+                @DefaultValue("64MB") DataSize segmentSize,
+                @DefaultValue("10000") long snapshotInterval) {
+            this(nodeId, host, port, peers, directory("protobase.storage.cluster.path", path), electionTimeout,
+                    requestTimeout, retries, readConsistency, groupName, segmentSize, snapshotInterval);
+        }
+
+        public Cluster {
+            peers = List.copyOf(peers);
+            if (nodeId != null && (nodeId < 1 || nodeId > ClusterPeer.MAX_NODE_ID)) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.node-id", nodeId,
+                        "a node id must be between 1 and " + ClusterPeer.MAX_NODE_ID,
+                        "Set it to this node's id in the cluster, such as 1");
+            }
+            if (host != null && host.isBlank()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.host", host,
+                        "the host must not be blank", "Set it to the address the other nodes reach this node at, "
+                                + "or remove it to take it from this node's entry in protobase.storage.cluster.peers");
+            }
+            if (port != null && (port < 1 || port > 65_535)) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.port", port,
+                        "a port must be between 1 and 65535", "Set it to a free port such as 9871");
+            }
+            Set<Integer> ids = new HashSet<>();
+            for (ClusterPeer peer : peers) {
+                if (!ids.add(peer.nodeId())) {
+                    throw new InvalidProtoBasePropertyException("protobase.storage.cluster.peers", peers,
+                            "node " + peer.nodeId() + " is listed twice",
+                            "Set it to the members with one entry per node id, such as "
+                                    + "1@10.0.0.11:9871,2@10.0.0.12:9871,3@10.0.0.13:9871");
+                }
+            }
+            if (electionTimeout.toMillis() < 50) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.election-timeout",
+                        electionTimeout, "the election timeout must be at least 50ms",
+                        "Set it to a duration such as 1s");
+            }
+            if (requestTimeout.compareTo(electionTimeout) <= 0) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.request-timeout",
+                        requestTimeout, "it must be longer than protobase.storage.cluster.election-timeout ("
+                                + electionTimeout + "), or no request would outlast an election",
+                        "Set it to a duration such as 10s");
+            }
+            if (retries < 0) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.retries", retries,
+                        "the number of retries must not be negative", "Set it to a number such as 100");
+            }
+            if (groupName == null || groupName.isBlank()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.group-name", groupName,
+                        "the group name must not be blank",
+                        "Set it to the name every node of this cluster uses, such as 'protobase'");
+            }
+            if (segmentSize.toBytes() < 4L * 1024 * 1024 || segmentSize.toBytes() > (1L << 40)) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.segment-size", segmentSize,
+                        "a segment must be between 4MB (the largest log entry) and 1TB",
+                        "Set it to a size such as 64MB");
+            }
+            if (snapshotInterval < 1) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.snapshot-interval",
+                        snapshotInterval, "the interval must be a positive number of log entries",
+                        "Set it to a number such as 10000");
+            }
+        }
+
+        /**
+         * This node: {@code node-id} with {@code host} and {@code port}, or with its entry in
+         * {@code peers}, which they must then agree with.
+         *
+         * @return this node's id and Raft address
+         * @throws InvalidProtoBasePropertyException when {@code node-id} is missing, or {@code host} or
+         *                                           {@code port} differ from this node's entry in {@code peers}
+         */
+        public ClusterPeer self() {
+            if (nodeId == null) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.node-id", null,
+                        "the cluster storage needs this node's id",
+                        "Set it to a number from 1 to " + ClusterPeer.MAX_NODE_ID + ", unique in the cluster, "
+                                + "such as 1 on the first node, 2 on the second");
+            }
+            ClusterPeer listed = peers.stream().filter(p -> p.nodeId() == nodeId).findFirst().orElse(null);
+            if (listed == null) {
+                return new ClusterPeer(nodeId, host != null ? host : "127.0.0.1", port != null ? port : 9871);
+            }
+            if (host != null && !host.equals(listed.host())) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.host", host,
+                        "node " + nodeId + " is listed in protobase.storage.cluster.peers as " + listed,
+                        "Set it to '" + listed.host() + "', or remove it, or correct the node's entry in the peers");
+            }
+            if (port != null && port != listed.port()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.port", port,
+                        "node " + nodeId + " is listed in protobase.storage.cluster.peers as " + listed,
+                        "Set it to " + listed.port() + ", or remove it, or correct the node's entry in the peers");
+            }
+            return listed;
+        }
+
+        /**
+         * The members of the group when it first forms: {@code peers}, with this node added when it is
+         * not among them.
+         *
+         * @return every member, this node included
+         */
+        public List<ClusterPeer> members() {
+            ClusterPeer self = self();
+            List<ClusterPeer> members = new ArrayList<>(peers);
+            if (members.stream().noneMatch(p -> p.nodeId() == self.nodeId())) {
+                members.add(self);
+            }
+            return List.copyOf(members);
         }
     }
 

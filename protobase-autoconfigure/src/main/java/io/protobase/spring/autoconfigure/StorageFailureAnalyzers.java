@@ -67,6 +67,16 @@ final class StorageFailureAnalyzers {
         }
     }
 
+    /** The cluster storage cannot be opened: Ratis missing, its port taken, another node's directory. */
+    static final class ClusterUnusable extends AbstractFailureAnalyzer<ClusterStorageUnusableException> {
+
+        @Override
+        protected FailureAnalysis analyze(Throwable rootFailure, ClusterStorageUnusableException cause) {
+            return new FailureAnalysis("ProtoBase cannot open its cluster storage (protobase.storage.type=cluster): "
+                    + cause.getMessage(), cause.action(), cause);
+        }
+    }
+
     /**
      * Spring Cloud AWS cannot build its S3 client because no AWS region is configured. The S3
      * starter builds that client at startup whatever ProtoBase's storage type, so the report says

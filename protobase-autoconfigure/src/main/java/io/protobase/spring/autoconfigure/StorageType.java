@@ -12,7 +12,10 @@ public enum StorageType {
      * starter.
      */
     CLOUD("cloud"),
-    /** Replicated over a cluster of application nodes. Not available yet: provided by the cluster storage module. */
+    /**
+     * Replicated by Raft over a cluster of application nodes ({@code protobase.storage.cluster.*}); needs Apache
+     * Ratis.
+     */
     CLUSTER("cluster"),
     /** A cluster backed by S3. Not available yet: provided by the cluster and cloud storage modules. */
     CLOUD_CLUSTER("cloud-cluster");

@@ -4,6 +4,8 @@ import io.protobase.CorruptionException;
 import io.protobase.ObjectSpace;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.ClusterStatus;
 import io.protobase.storage.SharedStorage;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
@@ -11,13 +13,18 @@ import org.springframework.boot.health.contributor.Health;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
  * Health of an {@link ObjectSpace}: UP when the space is open, its root record readable and (for a
  * file storage) its directory present and writable; DOWN with a {@code reason} otherwise. Details:
- * {@code type}, {@code location}, {@code databases}, {@code lastCommit}.
+ * {@code type}, {@code location}, {@code databases}, {@code lastCommit}; for a cluster node also its Raft
+ * state, and DOWN without a quorum.
  *
  * <p>Reading the root goes through the storage's checksums, so a corrupt root shows as DOWN; it is
  * one small read, served from the OS cache in the usual case.
@@ -56,6 +63,9 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
             return;
         }
         try {
+            if (storage instanceof ClusterFileStorage cluster && !clusterHealth(builder, cluster.status())) {
+                return;
+            }
             AtomPointer root = storage.readRoot();
             if (root != null) {
                 storage.read(root);
@@ -74,6 +84,44 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
         } catch (RuntimeException e) {
             builder.down().withDetail("reason", e.getMessage());
         }
+    }
+
+    /**
+     * Raft state of a cluster node: role, term, leader, commit and applied index, lag, the members
+     * and whether this node is in contact with a majority. Without one it is DOWN at once, without
+     * the read of the root, which would wait out the request timeout: commits and linearizable reads
+     * on this node fail until a majority is back.
+     *
+     * @return whether the node has a quorum
+     */
+    private static boolean clusterHealth(Health.Builder builder, ClusterStatus status) {
+        builder.withDetail("nodeId", status.self().nodeId())
+                .withDetail("role", status.role().name().toLowerCase(Locale.ROOT))
+                .withDetail("term", status.term())
+                .withDetail("commitIndex", status.commitIndex())
+                .withDetail("appliedIndex", status.appliedIndex())
+                .withDetail("lag", status.lag())
+                .withDetail("quorum", status.quorum());
+        status.leader().ifPresent(leader -> builder.withDetail("leader", leader));
+        List<Map<String, Object>> peers = new ArrayList<>();
+        for (ClusterStatus.Member m : status.members()) {
+            Map<String, Object> peer = new LinkedHashMap<>();
+            peer.put("nodeId", m.peer().nodeId());
+            peer.put("address", m.peer().host() + ":" + m.peer().port());
+            peer.put("voting", m.voting());
+            peer.put("commitIndex", m.commitIndex());
+            m.lastContact().ifPresent(d -> peer.put("lastContact", d.toString()));
+            peers.add(peer);
+        }
+        builder.withDetail("peers", peers);
+        if (!status.quorum()) {
+            long voters = status.members().stream().filter(ClusterStatus.Member::voting).count();
+            builder.down().withDetail("reason", "no quorum: this node (" + status.role().name().toLowerCase(Locale.ROOT)
+                    + ") is not in contact with a majority of the " + voters + " voting members, so commits and "
+                    + "linearizable reads fail until enough of them are back");
+            return false;
+        }
+        return true;
     }
 
     /**

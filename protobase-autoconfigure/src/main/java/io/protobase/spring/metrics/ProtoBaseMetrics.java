@@ -2,6 +2,7 @@ package io.protobase.spring.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -9,13 +10,18 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.protobase.ObjectSpace;
+import io.protobase.StorageException;
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.ClusterStatus;
 import io.protobase.TransactionEvent;
 import io.protobase.TransactionListener;
 
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
 
 /**
  * Micrometer meters of an {@link ObjectSpace}.
@@ -38,6 +44,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <td>gauge, released segments whose S3 objects are not deleted yet</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td>
  *   <td>{@code method} = put | get</td></tr>
+ * <tr><td>{@code protobase.cluster.role}</td><td>gauge, 1 for this node's Raft role, else 0 (cluster storage)</td>
+ *   <td>{@code role} = leader | follower | candidate | listener</td></tr>
+ * <tr><td>{@code protobase.cluster.term}</td><td>gauge, the Raft term</td><td></td></tr>
+ * <tr><td>{@code protobase.cluster.elections}</td><td>function counter of leader changes seen</td><td></td></tr>
+ * <tr><td>{@code protobase.cluster.lag}</td><td>gauge, log entries behind the most advanced member</td>
+ *   <td></td></tr>
+ * <tr><td>{@code protobase.cluster.quorum}</td><td>gauge, 1 while in contact with a majority</td><td></td></tr>
+ * <tr><td>{@code protobase.cluster.replication}</td>
+ *   <td>function timer: this node's log entries until committed and applied</td><td></td></tr>
  * </table>
  *
  * Only read-write transactions are counted: read-only ones never publish anything and would drown
@@ -100,6 +115,9 @@ public class ProtoBaseMetrics implements MeterBinder {
         if (space.storage() instanceof CloudFileStorage cloud) {
             bindCloud(registry, cloud);
         }
+        if (space.storage() instanceof ClusterFileStorage cluster) {
+            bindCluster(registry, cluster);
+        }
         for (String database : preRegistered) {
             String tag = databaseTag(database);
             for (TransactionEvent.Outcome outcome : TransactionEvent.Outcome.values()) {
@@ -158,6 +176,38 @@ public class ProtoBaseMetrics implements MeterBinder {
         @Override
         public String toString() {
             return "ProtoBase metrics recorder";
+        }
+    }
+
+    private void bindCluster(MeterRegistry registry, ClusterFileStorage cluster) {
+        for (ClusterStatus.Role role : ClusterStatus.Role.values()) {
+            Gauge.builder("protobase.cluster.role", cluster, c -> clusterValue(c, s -> s.role() == role ? 1 : 0))
+                    .description("1 for the Raft role this node has now, 0 for the others").tags(tags)
+                    .tag("role", role.name().toLowerCase(Locale.ROOT)).register(registry);
+        }
+        Gauge.builder("protobase.cluster.term", cluster, c -> clusterValue(c, ClusterStatus::term))
+                .description("The Raft term this node is in").tags(tags).register(registry);
+        FunctionCounter.builder("protobase.cluster.elections", cluster, c -> clusterValue(c, ClusterStatus::elections))
+                .description("Leader changes this node saw, each after an election").tags(tags).register(registry);
+        Gauge.builder("protobase.cluster.lag", cluster, c -> clusterValue(c, ClusterStatus::lag))
+                .description("Log entries this node is behind the most advanced member it knows of").tags(tags)
+                .register(registry);
+        Gauge.builder("protobase.cluster.quorum", cluster, c -> clusterValue(c, s -> s.quorum() ? 1 : 0))
+                .description("1 while this node is in contact with a majority of the voting members, else 0")
+                .tags(tags).register(registry);
+        FunctionTimer.builder("protobase.cluster.replication", cluster,
+                        c -> (long) clusterValue(c, ClusterStatus::replicatedEntries),
+                        c -> clusterValue(c, s -> s.replicationTime().toNanos()), TimeUnit.NANOSECONDS)
+                .description("This node's log entries from submission until committed and applied here")
+                .tags(tags).register(registry);
+    }
+
+    /** A figure of the node's status, or NaN once the storage is closed (meters outlive the space). */
+    private static double clusterValue(ClusterFileStorage cluster, ToDoubleFunction<ClusterStatus> figure) {
+        try {
+            return figure.applyAsDouble(cluster.status());
+        } catch (StorageException e) {
+            return Double.NaN;
         }
     }
 

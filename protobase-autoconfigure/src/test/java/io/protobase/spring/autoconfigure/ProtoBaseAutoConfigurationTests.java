@@ -292,7 +292,7 @@ class ProtoBaseAutoConfigurationTests {
                         }
                     });
             assertThat(matched).containsEntry(selected, true).containsOnlyKeys("MemoryStorageConfiguration",
-                    "FileStorageConfiguration", "CloudStorageConfiguration", selected);
+                    "FileStorageConfiguration", "CloudStorageConfiguration", "ClusterStorageConfiguration", selected);
             assertThat(matched.values()).containsOnlyOnce(true);
         });
     }

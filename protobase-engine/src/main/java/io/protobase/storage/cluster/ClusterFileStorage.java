@@ -13,6 +13,10 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -22,6 +26,8 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.ReadException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -35,6 +41,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,9 +49,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -52,6 +63,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Collectors;
@@ -255,6 +267,10 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Pieces handed to a log entry whose outcome is not known yet; guarded by {@link #submitLock}. */
     private final List<ClusterEntry.Piece> unconfirmed = new ArrayList<>();
 
+    /** Entries of this node committed and applied, and the time they took: {@link #status()}. */
+    private final LongAdder replicatedEntries = new LongAdder();
+    private final LongAdder replicationNanos = new LongAdder();
+
     private final Object closeLock = new Object();
     private volatile boolean closed;
 
@@ -273,6 +289,7 @@ public final class ClusterFileStorage implements SharedStorage {
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
         long incarnation = nextIncarnation();
+        requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
         RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream().map(ClusterFileStorage::raftPeer)
@@ -301,6 +318,24 @@ public final class ClusterFileStorage implements SharedStorage {
                     e);
         }
         LOG.info("Opened {}", describe());
+    }
+
+    /**
+     * Fails unless this node's Raft port can be bound. Ratis's gRPC server ends the whole JVM
+     * ({@code System.exit}) when it cannot bind its port, so a port taken by another process must be
+     * found before the server starts; the check and the server's bind are not atomic, but a port that
+     * is taken stays taken in practice.
+     */
+    private static void requireFreePort(ClusterPeer self, Path directory) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(self.host(), self.port()));
+        } catch (IOException e) {
+            throw new StorageException("Cannot start the Raft server of cluster node " + self + " on " + directory
+                    + ": port " + self.port() + " on " + self.host() + " cannot be bound (" + e.getMessage()
+                    + "); stop the process that uses it or give this node another port, and check that " + self.host()
+                    + " is an address of this host", e);
+        }
     }
 
     private RaftClient newClient() {
@@ -632,6 +667,7 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Submits one entry; returns its outcome once it is committed and applied on this node. */
     private byte send(ClusterEntry entry, long deadline, String what) {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
+        long started = System.nanoTime();
         RaftClientReply reply;
         try {
             reply = await(client.async().send(message), deadline, what);
@@ -645,6 +681,8 @@ public final class ClusterFileStorage implements SharedStorage {
             throw unavailable(what, "log entry " + reply.getLogIndex() + " is committed, but this node did not apply"
                     + " it in time", null);
         }
+        replicationNanos.add(System.nanoTime() - started);
+        replicatedEntries.increment();
         return reply.getMessage().getContent().byteAt(0);
     }
 
@@ -754,6 +792,92 @@ public final class ClusterFileStorage implements SharedStorage {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * What this node knows about the group now: role, term, leader, commit and applied index, lag,
+     * the members and whether it is in contact with a majority (see {@link ClusterStatus}). Asks the
+     * local Raft server only, so it answers at once, with or without a quorum.
+     *
+     * @throws StorageClosedException when this storage is closed
+     * @throws StorageUnavailableException when the Raft server of this node is not running
+     */
+    public ClusterStatus status() {
+        ensureOpen("report the cluster status");
+        RaftServer.Division division;
+        try {
+            division = server.getDivision(groupId);
+        } catch (IOException e) {
+            throw new StorageUnavailableException("Cannot report the status of " + describe() + ": its Raft server"
+                    + " has no group '" + options.groupName() + "' (" + e.getMessage() + "); restart the node", e);
+        }
+        DivisionInfo info = division.getInfo();
+        RoleInfoProto roleInfo = info.getRoleInfoProto();
+        ClusterStatus.Role role = switch (info.getCurrentRole()) {
+            case LEADER -> ClusterStatus.Role.LEADER;
+            case FOLLOWER -> ClusterStatus.Role.FOLLOWER;
+            case LISTENER -> ClusterStatus.Role.LISTENER;
+            // a role this Ratis version does not name: neither leading nor following, as a candidate
+            case CANDIDATE, UNRECOGNIZED -> ClusterStatus.Role.CANDIDATE;
+        };
+        Map<RaftPeerId, Long> commitIndices = new HashMap<>();
+        for (CommitInfoProto c : division.getCommitInfos()) {
+            commitIndices.put(RaftPeerId.valueOf(c.getServer().getId()), c.getCommitIndex());
+        }
+        Map<RaftPeerId, Duration> contact = new HashMap<>();
+        if (role == ClusterStatus.Role.LEADER && roleInfo.hasLeaderInfo()) {
+            for (ServerRpcProto f : roleInfo.getLeaderInfo().getFollowerInfoList()) {
+                contact.put(RaftPeerId.valueOf(f.getId().getId()), Duration.ofMillis(f.getLastRpcElapsedTimeMs()));
+            }
+        }
+        RaftConfiguration conf = division.getRaftConf();
+        List<ClusterStatus.Member> memberStatus = new ArrayList<>();
+        conf.getCurrentPeers(RaftPeerRole.FOLLOWER).forEach(p -> memberStatus.add(member(p, true, commitIndices,
+                contact)));
+        conf.getCurrentPeers(RaftPeerRole.LISTENER).forEach(p -> memberStatus.add(member(p, false, commitIndices,
+                contact)));
+        memberStatus.sort(Comparator.comparingInt(m -> m.peer().nodeId()));
+
+        long commitIndex = division.getRaftLog().getLastCommittedIndex();
+        long applied = info.getLastAppliedIndex();
+        long newest = Math.max(commitIndex, commitIndices.values().stream().mapToLong(Long::longValue).max()
+                .orElse(commitIndex));
+        Duration silence = options.electionTimeout().multipliedBy(2);
+        boolean quorum = switch (role) {
+            case LEADER -> {
+                long voters = memberStatus.stream().filter(ClusterStatus.Member::voting).count();
+                long answering = 1 + memberStatus.stream().filter(m -> m.voting() && m.peer().nodeId() != self.nodeId()
+                        && m.lastContact().map(d -> d.compareTo(silence) <= 0).orElse(false)).count();
+                yield 2 * answering > voters;
+            }
+            case FOLLOWER, LISTENER -> info.getLeaderId() != null && roleInfo.hasFollowerInfo()
+                    && Duration.ofMillis(roleInfo.getFollowerInfo().getLeaderInfo().getLastRpcElapsedTimeMs())
+                            .compareTo(silence) <= 0;
+            case CANDIDATE -> false;
+        };
+        RaftPeerId leaderId = info.getLeaderId();
+        return new ClusterStatus(self, role, info.getCurrentTerm(),
+                leaderId == null ? OptionalInt.empty() : OptionalInt.of(nodeIdOf(leaderId)), commitIndex, applied,
+                Math.max(0, newest - applied), memberStatus, quorum, replica.leaderChanges(),
+                replicatedEntries.sum(), Duration.ofNanos(replicationNanos.sum()));
+    }
+
+    private static ClusterStatus.Member member(RaftPeer p, boolean voting, Map<RaftPeerId, Long> commitIndices,
+            Map<RaftPeerId, Duration> contact) {
+        return new ClusterStatus.Member(clusterPeer(p), voting, commitIndices.getOrDefault(p.getId(), -1L),
+                Optional.ofNullable(contact.get(p.getId())));
+    }
+
+    /** The member a Raft peer of this storage stands for: the inverse of {@link #raftPeer}. */
+    private static ClusterPeer clusterPeer(RaftPeer p) {
+        String address = p.getAddress();
+        int colon = address.lastIndexOf(':');
+        return new ClusterPeer(nodeIdOf(p.getId()), address.substring(0, colon),
+                Integer.parseInt(address.substring(colon + 1)));
+    }
+
+    private static int nodeIdOf(RaftPeerId id) {
+        return Integer.parseInt(id.toString().substring(1));
     }
 
     @Override

@@ -31,6 +31,47 @@ public record ClusterPeer(int nodeId, String host, int port) {
         }
     }
 
+    /**
+     * Reads a member written as {@code <nodeId>@<host>:<port>}, e.g. {@code 2@10.0.0.12:9871} (the
+     * form configuration lists members in; {@link #toString()}'s {@code n2@10.0.0.12:9871} is read
+     * too). An IPv6 address goes in brackets: {@code 3@[fd00::3]:9871}.
+     *
+     * @param text the member as text
+     * @return the member
+     * @throws IllegalArgumentException when {@code text} is not of that form or names an impossible
+     *                                  node id or port; the message says which part is wrong
+     */
+    public static ClusterPeer valueOf(String text) {
+        String trimmed = text.trim();
+        int at = trimmed.indexOf('@');
+        int colon = trimmed.lastIndexOf(':');
+        if (at < 1 || colon < at + 2 || colon == trimmed.length() - 1) {
+            throw new IllegalArgumentException("'" + text + "' is not a cluster member: write it as"
+                    + " <node id>@<host>:<port>, e.g. 2@10.0.0.12:9871");
+        }
+        String id = trimmed.substring(trimmed.charAt(0) == 'n' ? 1 : 0, at);
+        String host = trimmed.substring(at + 1, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        int nodeId;
+        int port;
+        try {
+            nodeId = Integer.parseInt(id);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a cluster member: its node id '" + id
+                    + "' is not a number; write it as <node id>@<host>:<port>, e.g. 2@10.0.0.12:9871", e);
+        }
+        try {
+            port = Integer.parseInt(trimmed.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a cluster member: its port '"
+                    + trimmed.substring(colon + 1) + "' is not a number; write it as <node id>@<host>:<port>,"
+                    + " e.g. 2@10.0.0.12:9871", e);
+        }
+        return new ClusterPeer(nodeId, host, port);
+    }
+
     /** The Raft peer id of this node: {@code n<nodeId>}. */
     String raftId() {
         return "n" + nodeId;

@@ -6,6 +6,8 @@ import io.protobase.storage.AtomPointer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -38,6 +40,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -100,6 +103,7 @@ final class SegmentReplica extends BaseStateMachine {
     private volatile FileListSnapshotInfo latestSnapshot;
     /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
     private volatile long lastEntryIndex = -1;
+    private final AtomicLong leaderChanges = new AtomicLong();
 
     /**
      * @param ownSegment whether a segment id belongs to this node
@@ -301,6 +305,21 @@ final class SegmentReplica extends BaseStateMachine {
     private long lengthOf(long segmentId) {
         SegmentFile f = segments.get(segmentId);
         return f == null ? 0 : f.length;
+    }
+
+    /**
+     * Counts leader changes for {@link ClusterFileStorage#status()}: Ratis tells the state machine of
+     * every leader this node learns of, each the outcome of an election.
+     */
+    @Override
+    public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        super.notifyLeaderChanged(groupMemberId, newLeaderId);
+        leaderChanges.incrementAndGet();
+    }
+
+    /** How often this node saw the leader change since it started. */
+    long leaderChanges() {
+        return leaderChanges.get();
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.protobase.storage.file.FileBlockProvider;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -134,12 +136,23 @@ public final class TestCluster implements AutoCloseable {
         });
     }
 
-    static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * A port free now, below Linux's ephemeral range (32768 and up). A node stopped and restarted on
+     * its port must find it free again, but while it is down any outgoing connection of the JVM (a
+     * gRPC client of another test) may be given an ephemeral port as its local port and hold it; a
+     * port the kernel never hands out that way stays free for the restart.
+     */
+    public static int freePort() {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
+            try (ServerSocket s = new ServerSocket()) {
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress("127.0.0.1", port));
+                return port;
+            } catch (IOException taken) {
+                // another test holds it: try the next
+            }
         }
+        throw new UncheckedIOException(new IOException("no free port between 20000 and 32767 on 127.0.0.1"));
     }
 }

@@ -1,0 +1,95 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.StorageClosedException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.OptionalInt;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** What {@link ClusterFileStorage#status()} tells a health check and the meters about the group. */
+class ClusterStatusTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private TestCluster cluster;
+
+    @AfterEach
+    void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    private static void commit(ClusterFileStorage node, byte value) {
+        while (true) {
+            AtomPointer root = node.readRoot();
+            AtomPointer next = node.push(new byte[] {value});
+            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
+                if (node.compareAndSetRoot(lock, root, next)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyNodeReportsOneLeaderTheMembersAndAQuorumAndTheCommittingNodeItsReplicatedEntries() {
+        cluster = TestCluster.start(3);
+        commit(cluster.node(2), (byte) 1);
+
+        ClusterFileStorage leader = await().atMost(WAIT).until(cluster::leader, l -> l != null);
+        int leaderId = leader.options().nodeId();
+        for (ClusterFileStorage node : cluster.running()) {
+            ClusterStatus status = await().atMost(WAIT).until(node::status,
+                    s -> s.quorum() && s.leader().equals(OptionalInt.of(leaderId)) && s.lag() == 0);
+            assertThat(status.self()).isEqualTo(node.options().self());
+            assertThat(status.role()).isEqualTo(node == leader ? ClusterStatus.Role.LEADER
+                    : ClusterStatus.Role.FOLLOWER);
+            assertThat(status.term()).isPositive();
+            assertThat(status.appliedIndex()).isPositive().isLessThanOrEqualTo(status.commitIndex());
+            assertThat(status.members()).extracting(ClusterStatus.Member::peer)
+                    .containsExactlyElementsOf(cluster.peers());
+            assertThat(status.members()).allMatch(ClusterStatus.Member::voting);
+            assertThat(status.elections()).isPositive();
+        }
+        ClusterStatus committer = cluster.node(2).status();
+        assertThat(committer.replicatedEntries()).isPositive();
+        assertThat(committer.replicationTime()).isPositive();
+        assertThat(leader.status().members()).filteredOn(m -> m.peer().nodeId() != leaderId)
+                .allMatch(m -> m.lastContact().isPresent());
+    }
+
+    @Test
+    void aNodeLeftWithoutAMajorityReportsNoQuorumAndGetsItBackWhenAPeerReturns() {
+        cluster = TestCluster.start(3);
+        commit(cluster.node(1), (byte) 1);
+        ClusterFileStorage alone = cluster.node(1);
+        await().atMost(WAIT).until(() -> alone.status().quorum());
+
+        cluster.stop(2);
+        cluster.stop(3);
+        ClusterStatus lost = await().atMost(WAIT).until(alone::status, s -> !s.quorum());
+        assertThat(lost.members()).hasSize(3);
+
+        cluster.restart(3);
+        ClusterStatus back = await().atMost(WAIT).until(alone::status, ClusterStatus::quorum);
+        assertThat(back.leader()).isPresent();
+        assertThat(back.role()).isIn(ClusterStatus.Role.LEADER, ClusterStatus.Role.FOLLOWER);
+    }
+
+    @Test
+    void aClosedNodeRefusesToReportAStatus() {
+        cluster = TestCluster.start(1);
+        ClusterFileStorage node = cluster.node(1);
+        cluster.stop(1);
+        assertThatThrownBy(node::status).isInstanceOf(StorageClosedException.class)
+                .hasMessageContaining("is closed");
+    }
+}
