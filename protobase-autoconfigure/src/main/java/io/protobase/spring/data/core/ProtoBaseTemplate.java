@@ -15,12 +15,15 @@ import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.data.mapping.PersistentPropertyAccessor;
 import org.springframework.data.mapping.model.EntityInstantiators;
 import org.springframework.data.mapping.model.InstantiationAwarePropertyAccessor;
+import org.springframework.data.projection.SpelAwareProxyProjectionFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@link ProtoBaseOperations} on one {@link Database}: a coordinator, shaped like
@@ -59,6 +62,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     private final ProtoBaseIdentifierGenerator identifierGenerator;
     private final TransactionJoiner transactions;
     private final EntityInstantiators instantiators = new EntityInstantiators();
+    private final SpelAwareProxyProjectionFactory projections = new SpelAwareProxyProjectionFactory();
 
     /** A template with the default id generator ({@link SequenceIdentifierGenerator}) and exception translator. */
     public ProtoBaseTemplate(Database database, ProtoBaseMappingContext mappingContext) {
@@ -239,8 +243,34 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
 
     @Override
     public <T> List<T> find(ProtoBaseQuery query, Class<T> type) {
-        ProtoBasePersistentEntity<?> pe = roots.entity(type);
-        return execute(false, tx -> roots.find(tx, pe, query, type));
+        return find(query, type, type);
+    }
+
+    @Override
+    public <R> List<R> find(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+        ProtoBasePersistentEntity<?> pe = roots.entity(domainType);
+        ResultProjection<R> projection = projection(pe, resultType);
+        return execute(false, tx -> {
+            try (Stream<R> results = roots.stream(tx, pe, query, projection)) {
+                return results.collect(Collectors.toCollection(ArrayList::new));
+            }
+        });
+    }
+
+    @Override
+    public <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+        ProtoBasePersistentEntity<?> pe = roots.entity(domainType);
+        ResultProjection<R> projection = projection(pe, resultType);
+        return transactions.stream(tx -> roots.stream(tx, pe, query, projection));
+    }
+
+    private <R> ResultProjection<R> projection(ProtoBasePersistentEntity<?> entity, Class<R> resultType) {
+        try {
+            return ResultProjection.of(entity, Objects.requireNonNull(resultType, "resultType"), roots,
+                    mappingContext, projections, instantiators);
+        } catch (RuntimeException e) {
+            throw transactions.translate(e);
+        }
     }
 
     @Override

@@ -9,6 +9,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The one place where an entity operation finds its transaction. When the thread has a current
@@ -47,6 +48,29 @@ final class TransactionJoiner {
                 }
             };
             return write ? database.write(bound) : database.read(bound);
+        } catch (RuntimeException e) {
+            throw translate(e);
+        }
+    }
+
+    /**
+     * Runs {@code work}, which returns a lazy stream, in the current transaction; or else in a new
+     * read-only transaction that stays open while the stream is read and ends when the stream is
+     * closed. The stream is then read from that one snapshot, whatever commits meanwhile.
+     */
+    <R> Stream<R> stream(Function<Transaction, Stream<R>> work) {
+        try {
+            if (database.hasCurrentTransaction()) {
+                checkDeadline();
+                return work.apply(database.currentTransaction());
+            }
+            Transaction tx = database.newReadOnlyTransaction();
+            try {
+                return work.apply(tx).onClose(tx::close);
+            } catch (RuntimeException e) {
+                tx.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             throw translate(e);
         }
