@@ -12,7 +12,6 @@ import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentProperty;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,16 +146,6 @@ final class EntityRoots {
         if (root != null && root.count() > 0) {
             tx.setRootObject(entity.getRootName(), withIndexes(Dictionary.empty(), mappingContext.indexes(entity)));
         }
-    }
-
-    /**
-     * Reads the entities of {@code entity}'s type that {@code query} selects, as {@code type}s, in its order and
-     * window.
-     */
-    <T> List<T> find(Transaction tx, ProtoBasePersistentEntity<?> entity, ProtoBaseQuery query, Class<T> type) {
-        List<T> result = new ArrayList<>();
-        query.applyTo(root(tx, entity)).stream().forEach(r -> result.add(read(tx, type, (DbObject) r)));
-        return result;
     }
 
     /**

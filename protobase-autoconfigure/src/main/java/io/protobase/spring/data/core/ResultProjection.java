@@ -46,8 +46,9 @@ final class ResultProjection<R> {
     private final List<ProtoBasePersistentProperty> attributes;
     private final Reader<R> reader;
 
+    /** Reads one record as a {@code R} in a transaction. */
     @FunctionalInterface
-    private interface Reader<R> {
+    interface Reader<R> {
         R read(Transaction tx, DbObject record);
     }
 
@@ -56,19 +57,23 @@ final class ResultProjection<R> {
         this.reader = reader;
     }
 
-    /** How records of {@code entity} become {@code resultType}s. */
+    /**
+     * How records of {@code entity} become {@code resultType}s; whole entities are read by {@code
+     * entities}, single properties through {@code roots}.
+     */
     @SuppressWarnings("unchecked")
-    static <R> ResultProjection<R> of(ProtoBasePersistentEntity<?> entity, Class<R> resultType, EntityRoots roots,
-            ProtoBaseMappingContext mappingContext, ProjectionFactory projections, EntityInstantiators instantiators) {
+    static <R> ResultProjection<R> of(ProtoBasePersistentEntity<?> entity, Class<R> resultType,
+            Reader<?> entities, EntityRoots roots, ProtoBaseMappingContext mappingContext,
+            ProjectionFactory projections, EntityInstantiators instantiators) {
         Class<?> domainType = entity.getType();
         if (resultType.isAssignableFrom(domainType)) {
-            return new ResultProjection<>(null, (tx, r) -> (R) roots.read(tx, domainType, r));
+            return new ResultProjection<>(null, (tx, r) -> (R) entities.read(tx, r));
         }
         if (resultType.isInterface()) {
             ProjectionInformation information = projections.getProjectionInformation(resultType);
             if (!information.isClosed()) {
                 return new ResultProjection<>(null,
-                        (tx, r) -> projections.createProjection(resultType, roots.read(tx, domainType, r)));
+                        (tx, r) -> projections.createProjection(resultType, entities.read(tx, r)));
             }
             List<ProtoBasePersistentProperty> read = new ArrayList<>();
             for (PropertyDescriptor d : information.getInputProperties()) {

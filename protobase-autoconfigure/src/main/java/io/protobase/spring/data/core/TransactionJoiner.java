@@ -5,8 +5,11 @@ import io.protobase.Database;
 import io.protobase.Transaction;
 import org.springframework.dao.support.PersistenceExceptionTranslator;
 import org.springframework.transaction.support.ResourceHolderSupport;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -26,6 +29,8 @@ final class TransactionJoiner {
 
     private final Database database;
     private final PersistenceExceptionTranslator translator;
+    /** The after-commit actions of the transaction this joiner opened on this thread, while its work runs. */
+    private final ThreadLocal<List<Runnable>> afterCommit = new ThreadLocal<>();
 
     TransactionJoiner(Database database, PersistenceExceptionTranslator translator) {
         this.database = Objects.requireNonNull(database, "database");
@@ -39,17 +44,45 @@ final class TransactionJoiner {
                 checkDeadline();
                 return work.apply(database.currentTransaction());
             }
+            List<Runnable> committed = new ArrayList<>();
             Function<Transaction, R> bound = tx -> {
+                committed.clear(); // a retried attempt registers its own
                 database.bind(tx);
+                afterCommit.set(committed);
                 try {
                     return work.apply(tx);
                 } finally {
+                    afterCommit.remove();
                     database.unbind();
                 }
             };
-            return write ? database.write(bound) : database.read(bound);
+            R result = write ? database.write(bound) : database.read(bound);
+            committed.forEach(Runnable::run);
+            return result;
         } catch (RuntimeException e) {
             throw translate(e);
+        }
+    }
+
+    /**
+     * Runs {@code action} once the current transaction has committed: when it is a transaction this
+     * joiner opened, as that operation returns (once, however often a conflicting attempt was retried);
+     * when it is a Spring-managed one, after it commits (never, if it rolls back); otherwise (no
+     * transaction, or one bound without Spring's transaction synchronization) at once.
+     */
+    void afterCommit(Runnable action) {
+        List<Runnable> own = afterCommit.get();
+        if (own != null) {
+            own.add(action);
+        } else if (database.hasCurrentTransaction() && TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
         }
     }
 
