@@ -10,10 +10,13 @@ import io.protobase.spring.data.repository.query.BookRepository.TitleAndPages;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.data.domain.Example;
+import org.springframework.data.domain.ExampleMatcher;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 
+import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
@@ -86,6 +89,22 @@ class ProjectionTests {
     void aDtoClassGetsItsConstructorArgumentsAndSettersFromTheStoredProperties() {
         withShelf(books -> assertThat(books.findByGenreAndPagesGreaterThan("novel", 300))
                 .extracting(Shelved::getTitle, Shelved::getGenre).containsExactly(tuple("Emma", "novel")));
+    }
+
+    @Test
+    void queryByExampleReturnsTheProjectionItsFluentQueryAsksFor() {
+        withShelf(books -> {
+            Example<Book> byLem = Example.of(new Book(null, null, "Lem", null, 0),
+                    ExampleMatcher.matching().withIgnorePaths("pages"));
+            List<TitleAndPages> found = books.findBy(byLem, q -> q.as(TitleAndPages.class)
+                    .sortBy(Sort.by("title")).all());
+            assertThat(found).extracting(TitleAndPages::getTitle).containsExactly("Fiasco", "Solaris");
+            try (Stream<Summary> stream = books.findBy(byLem, q -> q.as(Summary.class).sortBy(Sort.by("pages"))
+                    .stream())) {
+                assertThat(stream).containsExactly(new Summary("Solaris", 200), new Summary("Fiasco", 320));
+            }
+            assertThat(Book.READ).hasValue(0);
+        });
     }
 
     @Test
