@@ -75,6 +75,20 @@ class ProtoBaseAuditingTests {
     }
 
     @Test
+    void withoutADateTimeProviderTheDatesAreTheCurrentTime() {
+        runner.withUserConfiguration(AuditedByTheClock.class).run(c -> {
+            MemoRepository memos = c.getBean(MemoRepository.class);
+            Instant before = Instant.now();
+            memos.save(new Memo("m1", "hello"));
+            Instant after = Instant.now();
+            Memo stored = memos.findById("m1").orElseThrow();
+            assertThat(stored.getCreated()).isBetween(before, after);
+            assertThat(stored.getModified()).isEqualTo(stored.getCreated());
+            assertThat(stored.getAuthor()).isEqualTo("alice");
+        });
+    }
+
+    @Test
     void withoutTheAnnotationNothingIsAudited() {
         runner.withUserConfiguration(NotAudited.class).run(c -> {
             assertThat(c).doesNotHaveBean(AuditingEntityCallback.class);
@@ -113,6 +127,17 @@ class ProtoBaseAuditingTests {
     @Configuration(proxyBeanMethods = false)
     @EnableProtoBaseAuditing(auditorAwareRef = "testUser", dateTimeProviderRef = "testTime")
     static class Audited extends NotAudited {
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @AutoConfigurationPackage
+    @EnableProtoBaseAuditing(auditorAwareRef = "testUser")
+    static class AuditedByTheClock {
+
+        @Bean
+        AuditorAware<String> testUser() {
+            return () -> Optional.of("alice");
+        }
     }
 
     @Configuration(proxyBeanMethods = false)
