@@ -27,6 +27,7 @@ final class EntityEvents {
 
     private final TransactionJoiner transactions;
     private volatile ApplicationEventPublisher publisher;
+    private volatile boolean publishing = true;
     private volatile EntityCallbacks callbacks;
 
     EntityEvents(TransactionJoiner transactions) {
@@ -37,24 +38,32 @@ final class EntityEvents {
         this.publisher = publisher;
     }
 
+    void setPublishing(boolean publishing) {
+        this.publishing = publishing;
+    }
+
     void setCallbacks(EntityCallbacks callbacks) {
         this.callbacks = callbacks;
     }
 
     <T> T beforeConvert(T entity, String root) {
-        publish(new BeforeConvertEvent<>(entity, null, root));
+        if (publishes()) {
+            publish(new BeforeConvertEvent<>(entity, null, root));
+        }
         EntityCallbacks c = callbacks;
         return c == null ? entity : c.callback(BeforeConvertCallback.class, entity, root);
     }
 
     <T> T beforeSave(T entity, DbObject record, String root) {
-        publish(new BeforeSaveEvent<>(entity, record, root));
+        if (publishes()) {
+            publish(new BeforeSaveEvent<>(entity, record, root));
+        }
         EntityCallbacks c = callbacks;
         return c == null ? entity : c.callback(BeforeSaveCallback.class, entity, record, root);
     }
 
     <T> T afterSave(T entity, DbObject record, String root) {
-        if (publisher != null) {
+        if (publishes()) {
             transactions.afterCommit(() -> publish(new AfterSaveEvent<>(entity, record, root)));
         }
         EntityCallbacks c = callbacks;
@@ -62,19 +71,27 @@ final class EntityEvents {
     }
 
     <T> T afterConvert(T entity, DbObject record, String root) {
-        publish(new AfterConvertEvent<>(entity, record, root));
+        if (publishes()) {
+            publish(new AfterConvertEvent<>(entity, record, root));
+        }
         EntityCallbacks c = callbacks;
         return c == null ? entity : c.callback(AfterConvertCallback.class, entity, record, root);
     }
 
     <T> void beforeDelete(Object idOrType, Class<T> type, String root) {
-        publish(new BeforeDeleteEvent<>(idOrType, type, root));
+        if (publishes()) {
+            publish(new BeforeDeleteEvent<>(idOrType, type, root));
+        }
     }
 
     <T> void afterDelete(Object idOrType, Class<T> type, String root) {
-        if (publisher != null) {
+        if (publishes()) {
             transactions.afterCommit(() -> publish(new AfterDeleteEvent<>(idOrType, type, root)));
         }
+    }
+
+    private boolean publishes() {
+        return publishing && publisher != null;
     }
 
     private void publish(ProtoBaseMappingEvent<?> event) {

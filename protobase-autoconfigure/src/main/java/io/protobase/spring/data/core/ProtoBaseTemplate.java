@@ -121,6 +121,16 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
         events.setPublisher(publisher);
     }
 
+    /**
+     * Whether the mapping events are published (the default), as Spring Data MongoDB's
+     * {@code MongoTemplate.setEntityLifecycleEventsEnabled}: an application that listens to none can
+     * switch them off and save the cost of publishing several events per entity saved or read.
+     * Entity callbacks run either way.
+     */
+    public void setEntityLifecycleEventsEnabled(boolean enabled) {
+        events.setPublishing(enabled);
+    }
+
     /** Invokes {@code callbacks} on saves and reads, instead of the application context's. */
     public void setEntityCallbacks(EntityCallbacks callbacks) {
         events.setCallbacks(Objects.requireNonNull(callbacks, "callbacks"));

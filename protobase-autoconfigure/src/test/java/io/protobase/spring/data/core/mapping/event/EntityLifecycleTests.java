@@ -2,6 +2,7 @@ package io.protobase.spring.data.core.mapping.event;
 
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
 import io.protobase.spring.autoconfigure.data.ProtoBaseRepositoriesAutoConfiguration;
+import io.protobase.spring.data.core.ProtoBaseTemplate;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -109,6 +110,19 @@ class EntityLifecycleTests {
             assertThat(notes.findById("n1")).isEmpty();
             assertThat(journal.entries).contains("BeforeSaveEvent n1 a!").noneMatch(e -> e.startsWith("AfterSave"
                     + "Event"));
+        });
+    }
+
+    @Test
+    void eventsSwitchedOffAreNotPublishedWhileCallbacksStillRun() {
+        runner.run(c -> {
+            c.getBean(ProtoBaseTemplate.class).setEntityLifecycleEventsEnabled(false);
+            NoteRepository notes = c.getBean(NoteRepository.class);
+            notes.save(new Note("n1", "hello", "misc"));
+            notes.findById("n1");
+            notes.deleteById("n1");
+            assertThat(c.getBean(Journal.class).entries).containsExactly("BeforeConvertCallback n1",
+                    "BeforeSaveCallback n1 hello!", "AfterSaveCallback n1 hello!", "AfterConvertCallback n1");
         });
     }
 
