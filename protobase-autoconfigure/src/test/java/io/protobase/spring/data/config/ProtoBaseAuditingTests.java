@@ -63,6 +63,16 @@ class ProtoBaseAuditingTests {
     }
 
     @Test
+    void anImmutableEntityIsAuditedThroughItsWithMethods() {
+        runner.withUserConfiguration(Audited.class).run(c -> {
+            EntryRepository entries = c.getBean(EntryRepository.class);
+            Entry saved = entries.save(new Entry("e1", null, "hello", null, null));
+            assertThat(saved.created()).isEqualTo(T0);
+            assertThat(entries.findById("e1").orElseThrow().author()).isEqualTo("alice");
+        });
+    }
+
+    @Test
     void withoutModifyOnCreateANewEntityHasNoLastModifiedValues() {
         runner.withUserConfiguration(AuditedWithoutModifyOnCreate.class).run(c -> {
             MemoRepository memos = c.getBean(MemoRepository.class);
