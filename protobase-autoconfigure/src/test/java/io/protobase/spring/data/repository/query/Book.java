@@ -16,6 +16,9 @@ public class Book {
     /** How many books the mapping has created (the tests' own instances are not counted). */
     static final AtomicInteger READ = new AtomicInteger();
 
+    /** The lock of the test classes that read {@link #READ}: classes run in parallel, the counter is shared. */
+    static final String READ_LOCK = "io.protobase.spring.data.repository.query.Book.READ";
+
     @Id
     private String id;
     private String title;

@@ -5,6 +5,7 @@ import io.protobase.spring.autoconfigure.data.ProtoBaseRepositoriesAutoConfigura
 import io.protobase.spring.data.repository.query.BookRepository.AuthorOnly;
 import io.protobase.spring.data.repository.query.BookRepository.AuthorRecord;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -27,6 +28,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * {@code Top}/{@code First}, {@code Distinct}) and result type (entities, streams), through the
  * repositories of an application context.
  */
+@ResourceLock(Book.READ_LOCK)
 class DerivedQueryResultsTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()

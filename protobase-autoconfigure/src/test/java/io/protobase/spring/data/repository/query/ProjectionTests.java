@@ -8,6 +8,7 @@ import io.protobase.spring.data.repository.query.BookRepository.Shelved;
 import io.protobase.spring.data.repository.query.BookRepository.Summary;
 import io.protobase.spring.data.repository.query.BookRepository.TitleAndPages;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.data.domain.Example;
@@ -28,6 +29,7 @@ import static org.assertj.core.api.Assertions.tuple;
  * a {@code Class} parameter choosing the type per call. Closed projections and DTOs are read from the
  * stored attributes they name, without creating the entity.
  */
+@ResourceLock(Book.READ_LOCK)
 class ProjectionTests {
 
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
