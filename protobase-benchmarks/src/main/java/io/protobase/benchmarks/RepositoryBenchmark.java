@@ -31,7 +31,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code findById}: random ids of 100,000 stored entities;</li>
  *   <li>{@code findByCityIndexed}: {@code findByCity}, an indexed property, 1% selectivity
  *       (1,000 of 100,000 entities read and materialized);</li>
- *   <li>{@code findBySegmentUnindexed}: {@code findBySegment}, the same selectivity without index.</li>
+ *   <li>{@code findBySegmentUnindexed}: {@code findBySegment}, the same selectivity without index;</li>
+ *   <li>{@code findByCityProjected}: {@code findByCity} again, returning a closed interface projection
+ *       (name and age) instead of the entity: ProtoBase reads the two attributes from each stored
+ *       record without creating the entity, JPA selects the two columns.</li>
  * </ul>
  */
 @Fork(value = 1, jvmArgsAppend = { "-Xms2g", "-Xmx2g" })
@@ -77,7 +80,8 @@ public class RepositoryBenchmark {
             repository = RepositoryStores.repository(context);
             ids = RepositoryStores.load(repository, TOTAL, BATCH, 42);
             int n = repository.findByCity("city7").size();
-            if (n < 800 || n > 1200 || repository.findBySegment("segment7").size() < 800) {
+            if (n < 800 || n > 1200 || repository.findBySegment("segment7").size() < 800
+                    || repository.findProjectedByCity("city7").size() != n) {
                 throw new IllegalStateException("unexpected selectivity: " + n);
             }
         }
@@ -119,6 +123,15 @@ public class RepositoryBenchmark {
     @Measurement(iterations = 3, time = 3)
     public List<?> findByCityIndexed(LoadedStore s, Dice d) {
         return s.repository.findByCity("city" + d.random.nextInt(RepositoryStores.CITIES));
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.AverageTime)
+    @OutputTimeUnit(TimeUnit.MILLISECONDS)
+    @Warmup(iterations = 2, time = 2)
+    @Measurement(iterations = 3, time = 3)
+    public List<?> findByCityProjected(LoadedStore s, Dice d) {
+        return s.repository.findProjectedByCity("city" + d.random.nextInt(RepositoryStores.CITIES));
     }
 
     @Benchmark

@@ -158,7 +158,12 @@ public class DbObjectConverter {
         return accessor.getBean();
     }
 
-    private Object readProperty(ProtoBasePersistentProperty p, DbObject source, ReferenceResolver references) {
+    /**
+     * The value of one property of {@code source}, read by its declared type as {@link #read} reads it,
+     * or {@code null} when the record has no such attribute. Projections use it to read only the
+     * properties they need.
+     */
+    public Object readProperty(ProtoBasePersistentProperty p, DbObject source, ReferenceResolver references) {
         Object raw = source.getAt(p.getName());
         if (raw == null) {
             return null;
@@ -252,7 +257,8 @@ public class DbObjectConverter {
         return n;
     }
 
-    private static Object primitiveDefault(Class<?> type) {
+    /** The value a primitive of {@code type} has when nothing was stored. */
+    static Object primitiveDefault(Class<?> type) {
         if (type == boolean.class) {
             return false;
         }

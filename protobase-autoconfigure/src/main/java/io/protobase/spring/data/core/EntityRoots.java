@@ -9,15 +9,19 @@ import io.protobase.index.SecondaryIndex;
 import io.protobase.query.Explanation;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
+import io.protobase.spring.data.core.mapping.ProtoBasePersistentProperty;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.Spliterator;
+import java.util.Spliterators;
+import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * Reads and writes the entity collections of one {@link Database}, inside a transaction it is
@@ -145,13 +149,17 @@ final class EntityRoots {
     }
 
     /**
-     * Reads the entities of {@code entity}'s type that {@code query} selects, as {@code type}s, in its order and
-     * window.
+     * Streams what {@code query} selects from {@code entity}'s root, each record read as {@code
+     * projection} says, lazily: the records are read and converted as the stream is consumed, in
+     * {@code tx}, which must stay open until the stream is closed.
      */
-    <T> List<T> find(Transaction tx, ProtoBasePersistentEntity<?> entity, ProtoBaseQuery query, Class<T> type) {
-        List<T> result = new ArrayList<>();
-        query.applyTo(root(tx, entity)).stream().forEach(r -> result.add(read(tx, type, (DbObject) r)));
-        return result;
+    <R> Stream<R> stream(Transaction tx, ProtoBasePersistentEntity<?> entity, ProtoBaseQuery query,
+            ResultProjection<R> projection) {
+        Stream<Object> records = query.applyTo(root(tx, entity), projection.distinctKey()).stream();
+        // A new pipeline over the records' iterator: in one pipeline, a sort ahead of the conversion would
+        // push every record through it as soon as the first result is asked for.
+        return StreamSupport.stream(Spliterators.spliteratorUnknownSize(records.iterator(), Spliterator.ORDERED),
+                false).onClose(records::close).map(r -> projection.read(tx, (DbObject) r));
     }
 
     /** Counts the records of {@code entity}'s type that {@code query} selects (order and window ignored). */
@@ -175,6 +183,14 @@ final class EntityRoots {
     /** Converts {@code record} to a {@code type}, resolving its references in the same transaction. */
     <T> T read(Transaction tx, Class<T> type, DbObject record) {
         return converter.read(type, record, (target, id) -> {
+            DbObject referenced = root(tx, target).getAt(id, DbObject.class);
+            return referenced == null ? null : read(tx, target.getType(), referenced);
+        });
+    }
+
+    /** Reads one property of {@code record}, resolving a reference in the same transaction. */
+    Object readProperty(Transaction tx, ProtoBasePersistentProperty property, DbObject record) {
+        return converter.readProperty(property, record, (target, id) -> {
             DbObject referenced = root(tx, target).getAt(id, DbObject.class);
             return referenced == null ? null : read(tx, target.getType(), referenced);
         });

@@ -8,6 +8,7 @@ import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Entity-level operations on a ProtoBase database, each running in the calling thread's current
@@ -28,6 +29,22 @@ public interface ProtoBaseOperations {
 
     /** Reads the entities of {@code type} that {@code query} selects, in its order and window. */
     <T> List<T> find(ProtoBaseQuery query, Class<T> type);
+
+    /**
+     * Reads what {@code query} selects from the entities of {@code domainType}, each returned as a
+     * {@code resultType}: the entity itself, an interface projection (a closed one reads only the
+     * properties it declares) or a DTO class whose properties are named after the entity's. A
+     * {@link ProtoBaseQuery#distinctResults() distinct} query is distinct by the projected properties.
+     */
+    <R> List<R> find(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType);
+
+    /**
+     * Streams what {@code query} selects, as {@link #find(ProtoBaseQuery, Class, Class)} reads it, but
+     * lazily: entities are read and converted as the stream is consumed. Outside a transaction the
+     * stream reads one read-only snapshot, taken now, which stays open until the stream is closed:
+     * close it (try-with-resources). Inside one, it reads that transaction, which must still be open.
+     */
+    <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType);
 
     /** Counts the entities of {@code type} that {@code query} selects (order and window ignored). */
     long count(ProtoBaseQuery query, Class<?> type);

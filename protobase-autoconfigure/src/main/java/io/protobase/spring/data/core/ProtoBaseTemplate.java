@@ -12,16 +12,23 @@ import io.protobase.spring.data.core.mapping.ProtoBasePersistentProperty;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
 import io.protobase.spring.transaction.TransactionObserver;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.data.mapping.callback.EntityCallbacks;
 import org.springframework.data.mapping.PersistentPropertyAccessor;
 import org.springframework.data.mapping.model.EntityInstantiators;
 import org.springframework.data.mapping.model.InstantiationAwarePropertyAccessor;
+import org.springframework.data.projection.SpelAwareProxyProjectionFactory;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * {@link ProtoBaseOperations} on one {@link Database}: a coordinator, shaped like
@@ -44,8 +51,16 @@ import java.util.function.Function;
  * {@link OptimisticLockingFailureException}. Reading through an index inside a read-write
  * transaction counts as reading the whole root (the engine is conservative), so a transaction that
  * queries an indexed property conflicts with any concurrent write of that entity type.
+ *
+ * <p><b>Lifecycle.</b> As a bean (or given {@link #setApplicationEventPublisher} and
+ * {@link #setEntityCallbacks}) the template publishes the mapping events of
+ * {@code io.protobase.spring.data.core.mapping.event} and invokes its entity callbacks, in Spring Data
+ * MongoDB's order. Callbacks and {@code Before…} events run inside the writing transaction, once per
+ * attempt (a conflicting write outside a transaction is retried); {@code AfterSaveEvent} and
+ * {@code AfterDeleteEvent} are published once the transaction has committed, and not at all when it
+ * rolls back.
  */
-public class ProtoBaseTemplate implements ProtoBaseOperations {
+public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContextAware {
 
     /**
      * The root holding the counters of generated numeric ids ({@link SequenceIdentifierGenerator}),
@@ -60,6 +75,9 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     private final ProtoBaseIdentifierGenerator identifierGenerator;
     private final TransactionJoiner transactions;
     private final EntityInstantiators instantiators = new EntityInstantiators();
+    private final SpelAwareProxyProjectionFactory projections = new SpelAwareProxyProjectionFactory();
+    private final EntityEvents events;
+    private volatile boolean callbacksSet;
 
     /** A template with the default id generator ({@link SequenceIdentifierGenerator}) and exception translator. */
     public ProtoBaseTemplate(Database database, ProtoBaseMappingContext mappingContext) {
@@ -79,6 +97,45 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         this.roots = new EntityRoots(database, mappingContext, converter);
         this.transactions = new TransactionJoiner(database, Objects.requireNonNull(exceptionTranslator,
                 "exceptionTranslator"));
+        this.events = new EntityEvents(transactions);
+    }
+
+    /**
+     * Publishes the mapping events to the context and invokes the context's {@code EntityCallback}
+     * beans (unless {@link #setEntityCallbacks} chose others); open projections' expressions may refer
+     * to its beans.
+     */
+    @Override
+    public void setApplicationContext(ApplicationContext context) {
+        events.setPublisher(context);
+        if (!callbacksSet) {
+            events.setCallbacks(EntityCallbacks.create(context));
+        }
+        projections.setBeanFactory(context);
+        if (context.getClassLoader() != null) {
+            projections.setBeanClassLoader(context.getClassLoader());
+        }
+    }
+
+    /** Publishes the mapping events to {@code publisher} ({@code null}: none). */
+    public void setApplicationEventPublisher(ApplicationEventPublisher publisher) {
+        events.setPublisher(publisher);
+    }
+
+    /**
+     * Whether the mapping events are published (the default), as Spring Data MongoDB's
+     * {@code MongoTemplate.setEntityLifecycleEventsEnabled}: an application that listens to none can
+     * switch them off and save the cost of publishing several events per entity saved or read.
+     * Entity callbacks run either way.
+     */
+    public void setEntityLifecycleEventsEnabled(boolean enabled) {
+        events.setPublishing(enabled);
+    }
+
+    /** Invokes {@code callbacks} on saves and reads, instead of the application context's. */
+    public void setEntityCallbacks(EntityCallbacks callbacks) {
+        events.setCallbacks(Objects.requireNonNull(callbacks, "callbacks"));
+        callbacksSet = true;
     }
 
     /**
@@ -172,10 +229,10 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         };
     }
 
-    @SuppressWarnings("unchecked")
-    private <T> T save(EntityRoots.Batch batch, ProtoBasePersistentEntity<?> pe, T entity) {
-        PersistentPropertyAccessor<T> accessor = new InstantiationAwarePropertyAccessor<>(entity,
-                b -> ((ProtoBasePersistentEntity<T>) pe).getPropertyAccessor(b), instantiators);
+    private <T> T save(EntityRoots.Batch batch, ProtoBasePersistentEntity<?> pe, T given) {
+        String root = pe.getRootName();
+        T entity = events.beforeConvert(given, root);
+        PersistentPropertyAccessor<T> accessor = accessor(pe, entity);
         ProtoBasePersistentProperty idProperty = pe.getRequiredIdProperty();
         Object id = accessor.getProperty(idProperty);
         if (id == null || (idProperty.getType().isPrimitive() && ((Number) id).longValue() == 0)) {
@@ -184,15 +241,37 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         }
         OptimisticLocking.stampForSave(pe, accessor, id, batch.get(pe, id));
         T bean = accessor.getBean();
-        batch.put(pe, id, converter.write(bean));
-        return bean;
+        DbObject record = converter.write(bean);
+        T toStore = events.beforeSave(bean, record, root);
+        if (toStore != bean) {
+            record = converter.write(toStore);
+        }
+        batch.put(pe, id, record);
+        return events.afterSave(toStore, record, root);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T> PersistentPropertyAccessor<T> accessor(ProtoBasePersistentEntity<?> pe, T entity) {
+        return new InstantiationAwarePropertyAccessor<>(entity,
+                b -> ((ProtoBasePersistentEntity<T>) pe).getPropertyAccessor(b), instantiators);
     }
 
     @Override
     public boolean deleteById(Object id, Class<?> type) {
         Objects.requireNonNull(id, "id");
         ProtoBasePersistentEntity<?> pe = roots.entity(type);
-        return execute(true, tx -> roots.remove(tx, pe, id));
+        return execute(true, tx -> remove(tx, pe, id));
+    }
+
+    /** Removes the entity with {@code id}, with its delete events, when there is one. */
+    private boolean remove(Transaction tx, ProtoBasePersistentEntity<?> pe, Object id) {
+        if (roots.get(tx, pe, id) == null) {
+            return false;
+        }
+        events.beforeDelete(id, pe.getType(), pe.getRootName());
+        roots.remove(tx, pe, id);
+        events.afterDelete(id, pe.getType(), pe.getRootName());
+        return true;
     }
 
     @Override
@@ -208,7 +287,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
             DbObject stored = roots.get(tx, pe, id);
             if (stored != null) {
                 OptimisticLocking.checkForDelete(pe, accessor, id, stored);
-                roots.remove(tx, pe, id);
+                remove(tx, pe, id);
             }
             return null;
         });
@@ -218,7 +297,9 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     public void deleteAll(Class<?> type) {
         ProtoBasePersistentEntity<?> pe = roots.entity(type);
         execute(true, tx -> {
+            events.beforeDelete(pe.getType(), pe.getType(), pe.getRootName());
             roots.clear(tx, pe);
+            events.afterDelete(pe.getType(), pe.getType(), pe.getRootName());
             return null;
         });
     }
@@ -226,11 +307,17 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
     @Override
     public <T> List<T> delete(ProtoBaseQuery query, Class<T> type) {
         ProtoBasePersistentEntity<?> pe = roots.entity(type);
+        ResultProjection<T> entities = projection(pe, type);
         return execute(true, tx -> {
-            List<T> found = roots.find(tx, pe, query, type);
+            List<T> found;
+            try (Stream<T> results = roots.stream(tx, pe, query, entities)) {
+                found = results.collect(Collectors.toCollection(ArrayList::new));
+            }
             List<Object> ids = new ArrayList<>(found.size());
             found.forEach(e -> ids.add(pe.getIdentifierAccessor(e).getRequiredIdentifier()));
+            ids.forEach(id -> events.beforeDelete(id, pe.getType(), pe.getRootName()));
             roots.removeAll(tx, pe, ids);
+            ids.forEach(id -> events.afterDelete(id, pe.getType(), pe.getRootName()));
             return found;
         });
     }
@@ -243,14 +330,44 @@ public class ProtoBaseTemplate implements ProtoBaseOperations {
         ProtoBasePersistentEntity<?> pe = roots.entity(type);
         return execute(false, tx -> {
             DbObject record = roots.get(tx, pe, id);
-            return Optional.ofNullable(record == null ? null : roots.read(tx, type, record));
+            return Optional.ofNullable(record == null ? null
+                    : events.afterConvert(roots.read(tx, type, record), record, pe.getRootName()));
         });
     }
 
     @Override
     public <T> List<T> find(ProtoBaseQuery query, Class<T> type) {
-        ProtoBasePersistentEntity<?> pe = roots.entity(type);
-        return execute(false, tx -> roots.find(tx, pe, query, type));
+        return find(query, type, type);
+    }
+
+    @Override
+    public <R> List<R> find(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+        ProtoBasePersistentEntity<?> pe = roots.entity(domainType);
+        ResultProjection<R> projection = projection(pe, resultType);
+        return execute(false, tx -> {
+            try (Stream<R> results = roots.stream(tx, pe, query, projection)) {
+                return results.collect(Collectors.toCollection(ArrayList::new));
+            }
+        });
+    }
+
+    @Override
+    public <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+        ProtoBasePersistentEntity<?> pe = roots.entity(domainType);
+        ResultProjection<R> projection = projection(pe, resultType);
+        return transactions.stream(tx -> roots.stream(tx, pe, query, projection));
+    }
+
+    private <R> ResultProjection<R> projection(ProtoBasePersistentEntity<?> entity, Class<R> resultType) {
+        try {
+            Class<?> type = entity.getType();
+            String root = entity.getRootName();
+            return ResultProjection.of(entity, Objects.requireNonNull(resultType, "resultType"),
+                    (tx, r) -> events.afterConvert(roots.read(tx, type, r), r, root), roots, mappingContext,
+                    projections, instantiators);
+        } catch (RuntimeException e) {
+            throw transactions.translate(e);
+        }
     }
 
     @Override

@@ -6,10 +6,14 @@ import io.protobase.Transaction;
 import io.protobase.spring.transaction.TransactionObserver;
 import org.springframework.dao.support.PersistenceExceptionTranslator;
 import org.springframework.transaction.support.ResourceHolderSupport;
+import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * The one place where an entity operation finds its transaction. When the thread has a current
@@ -27,6 +31,8 @@ final class TransactionJoiner {
     private final Database database;
     private final PersistenceExceptionTranslator translator;
     private volatile TransactionObserver observer = TransactionObserver.NONE;
+    /** The after-commit actions of the transaction this joiner opened on this thread, while its work runs. */
+    private final ThreadLocal<List<Runnable>> afterCommit = new ThreadLocal<>();
 
     TransactionJoiner(Database database, PersistenceExceptionTranslator translator) {
         this.database = Objects.requireNonNull(database, "database");
@@ -55,20 +61,69 @@ final class TransactionJoiner {
         }
     }
 
+    /**
+     * Runs {@code action} once the current transaction has committed: when it is a transaction this
+     * joiner opened, as that operation returns (once, however often a conflicting attempt was retried);
+     * when it is a Spring-managed one, after it commits (never, if it rolls back); otherwise (no
+     * transaction, or one bound without Spring's transaction synchronization) at once.
+     */
+    void afterCommit(Runnable action) {
+        List<Runnable> own = afterCommit.get();
+        if (own != null) {
+            own.add(action);
+        } else if (database.hasCurrentTransaction() && TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    action.run();
+                }
+            });
+        } else {
+            action.run();
+        }
+    }
+
+    /**
+     * Runs {@code work}, which returns a lazy stream, in the current transaction; or else in a new
+     * read-only transaction that stays open while the stream is read and ends when the stream is
+     * closed. The stream is then read from that one snapshot, whatever commits meanwhile.
+     */
+    <R> Stream<R> stream(Function<Transaction, Stream<R>> work) {
+        try {
+            if (database.hasCurrentTransaction()) {
+                checkDeadline();
+                return work.apply(database.currentTransaction());
+            }
+            Transaction tx = database.newReadOnlyTransaction();
+            try {
+                return work.apply(tx).onClose(tx::close);
+            } catch (RuntimeException e) {
+                tx.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            throw translate(e);
+        }
+    }
+
     private <R> R observed(boolean write, Function<Transaction, R> work) {
         TransactionObserver.Observed observed = observer.start(database,
                 write ? TransactionObserver.Kind.WRITE : TransactionObserver.Kind.READ);
         RuntimeException[] thrownByWork = new RuntimeException[1];
+        List<Runnable> committed = new ArrayList<>();
         Function<Transaction, R> bound = tx -> {
             observed.attempt();
             thrownByWork[0] = null;
+            committed.clear(); // a retried attempt registers its own
             database.bind(tx);
+            afterCommit.set(committed);
             try {
                 return work.apply(tx);
             } catch (RuntimeException e) {
                 thrownByWork[0] = e;
                 throw e;
             } finally {
+                afterCommit.remove();
                 database.unbind();
             }
         };
@@ -82,6 +137,7 @@ final class TransactionJoiner {
             throw e;
         }
         observed.end(TransactionObserver.Outcome.COMMITTED, null);
+        committed.forEach(Runnable::run);
         return result;
     }
 

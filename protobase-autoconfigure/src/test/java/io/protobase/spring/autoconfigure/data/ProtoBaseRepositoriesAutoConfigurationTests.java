@@ -40,6 +40,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -301,6 +302,16 @@ class ProtoBaseRepositoriesAutoConfigurationTests {
         @Override
         public <T> List<T> find(ProtoBaseQuery query, Class<T> type) {
             return delegate.find(query, type);
+        }
+
+        @Override
+        public <R> List<R> find(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+            return delegate.find(query, domainType, resultType);
+        }
+
+        @Override
+        public <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+            return delegate.stream(query, domainType, resultType);
         }
 
         @Override

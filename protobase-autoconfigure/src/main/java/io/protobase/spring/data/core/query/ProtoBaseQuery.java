@@ -6,18 +6,28 @@ import org.springframework.data.domain.Sort;
 
 import java.util.Locale;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
- * What a repository asks for: a {@link Criteria}, an order, and a window ({@code offset}, {@code
- * limit}, {@code -1} for no limit). {@link #applyTo} turns it into an engine {@link Query} over an
- * entity's root collection: the filter first (where the planner picks indexes), then the order,
- * then the window.
+ * What a repository asks for: a {@link Criteria}, an order, whether the results are distinct, and a
+ * window ({@code offset}, {@code limit}, {@code -1} for no limit). {@link #applyTo} turns it into an
+ * engine {@link Query} over an entity's root collection: the filter first (where the planner picks
+ * indexes), then the order, then the distinct step, then the window, as SQL's {@code SELECT DISTINCT
+ * ... ORDER BY ... LIMIT} does.
+ *
+ * <p>{@code distinct} means distinct by what the query returns: the template decides the key (the
+ * attributes a projection reads; for entities, which are distinct by id anyway, nothing).
  */
-public record ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long limit) {
+public record ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long limit, boolean distinct) {
 
     public ProtoBaseQuery {
         Objects.requireNonNull(criteria, "criteria");
         Objects.requireNonNull(sort, "sort");
+    }
+
+    /** A query whose results are not made distinct. */
+    public ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long limit) {
+        this(criteria, sort, offset, limit, false);
     }
 
     /** All records, unordered. */
@@ -32,17 +42,22 @@ public record ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long lim
 
     /** This query ordered by {@code by}. */
     public ProtoBaseQuery orderBy(Sort by) {
-        return new ProtoBaseQuery(criteria, by, offset, limit);
+        return new ProtoBaseQuery(criteria, by, offset, limit, distinct);
     }
 
     /** This query skipping {@code n} records. */
     public ProtoBaseQuery skip(long n) {
-        return new ProtoBaseQuery(criteria, sort, n, limit);
+        return new ProtoBaseQuery(criteria, sort, n, limit, distinct);
     }
 
     /** This query returning at most {@code n} records. */
     public ProtoBaseQuery limit(long n) {
-        return new ProtoBaseQuery(criteria, sort, offset, n);
+        return new ProtoBaseQuery(criteria, sort, offset, n, distinct);
+    }
+
+    /** This query returning each distinct result once (the first in its order), before the window applies. */
+    public ProtoBaseQuery distinctResults() {
+        return new ProtoBaseQuery(criteria, sort, offset, limit, true);
     }
 
     /** The same filter without order or window, for counting. */
@@ -50,8 +65,16 @@ public record ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long lim
         return new ProtoBaseQuery(criteria, Sort.unsorted(), 0, -1);
     }
 
-    /** The engine query reading {@code root}'s records. */
+    /** The engine query reading {@code root}'s records, without a distinct step. */
     public Query applyTo(Object root) {
+        return applyTo(root, null);
+    }
+
+    /**
+     * The engine query reading {@code root}'s records; when this query is {@link #distinctResults() distinct} and
+     * {@code distinctKey} is not {@code null}, only the first record of each key is kept.
+     */
+    public Query applyTo(Object root, Function<Object, ?> distinctKey) {
         Query q = Query.from(root);
         if (criteria.expression() != null) {
             q = q.where(criteria.expression());
@@ -61,6 +84,9 @@ public record ProtoBaseQuery(Criteria criteria, Sort sort, long offset, long lim
         }
         if (sort.isSorted()) {
             q = q.orderBy(sort.stream().map(ProtoBaseQuery::sortKey).toArray(SortKey[]::new));
+        }
+        if (distinct && distinctKey != null) {
+            q = q.distinct(distinctKey);
         }
         if (offset > 0) {
             q = q.offset(offset);

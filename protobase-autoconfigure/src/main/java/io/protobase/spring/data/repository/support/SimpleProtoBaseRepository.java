@@ -122,12 +122,12 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
     private <S> Page<S> page(ProtoBaseQuery query, Pageable pageable, Class<S> resultType) {
         return template.execute(false, tx -> {
             if (pageable.isUnpaged()) {
-                List<S> all = template.find(query.orderBy(pageable.getSort()), resultType);
+                List<S> all = template.find(query.orderBy(pageable.getSort()), type, resultType);
                 return PageableExecutionUtils.getPage(all, pageable, all::size);
             }
             List<S> content = template.find(query.orderBy(pageable.getSort()).skip(pageable.getOffset())
-                    .limit(pageable.getPageSize()), resultType);
-            return PageableExecutionUtils.getPage(content, pageable, () -> template.count(query, resultType));
+                    .limit(pageable.getPageSize()), type, resultType);
+            return PageableExecutionUtils.getPage(content, pageable, () -> template.count(query, type));
         });
     }
 
@@ -183,7 +183,12 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
         return queryFunction.apply(new FetchableExampleQuery<>(query(example), probeType(example)));
     }
 
-    /** The fluent API of query by example: order, limit and fetch; {@code as}/{@code project} are not supported. */
+    /**
+     * The fluent API of query by example: order, limit, projections ({@code as}: an interface or DTO,
+     * read as derived queries read them) and fetch; {@code stream()} reads lazily, as derived
+     * {@code Stream} queries do. {@code project(properties)} is accepted and changes nothing: the
+     * result type decides what is read.
+     */
     private final class FetchableExampleQuery<S> implements FluentQuery.FetchableFluentQuery<S> {
 
         private final ProtoBaseQuery query;
@@ -205,19 +210,18 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
         }
 
         @Override
-        public <R> FetchableFluentQuery<R> as(Class<R> resultType) {
-            throw new UnsupportedOperationException(
-                    "ProtoBase repositories do not support projections in findBy(Example, ...)");
+        public <R> FetchableFluentQuery<R> as(Class<R> projection) {
+            return new FetchableExampleQuery<>(query, Objects.requireNonNull(projection, "projection"));
         }
 
         @Override
         public FetchableFluentQuery<S> project(java.util.Collection<String> properties) {
-            return this; // whole entities are read either way
+            return this;
         }
 
         @Override
         public S oneValue() {
-            List<S> found = template.find(query.limit(2), resultType);
+            List<S> found = template.find(query.limit(2), type, resultType);
             if (found.size() > 1) {
                 throw new IncorrectResultSizeDataAccessException(1);
             }
@@ -226,13 +230,13 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
 
         @Override
         public S firstValue() {
-            List<S> found = template.find(query.limit(1), resultType);
+            List<S> found = template.find(query.limit(1), type, resultType);
             return found.isEmpty() ? null : found.get(0);
         }
 
         @Override
         public List<S> all() {
-            return template.find(query, resultType);
+            return template.find(query, type, resultType);
         }
 
         @Override
@@ -242,17 +246,17 @@ public class SimpleProtoBaseRepository<T, ID> implements ProtoBaseRepository<T, 
 
         @Override
         public java.util.stream.Stream<S> stream() {
-            return all().stream();
+            return template.stream(query, type, resultType);
         }
 
         @Override
         public long count() {
-            return template.count(query, resultType);
+            return template.count(query, type);
         }
 
         @Override
         public boolean exists() {
-            return template.exists(query, resultType);
+            return template.exists(query, type);
         }
     }
 }
