@@ -508,6 +508,22 @@ class CompactionTest {
         assertThat(contents(db)).containsEntry(3, large(99));
     }
 
+    /**
+     * Writes 20,000 records in batches of 100 keys, then rewrites one batch in {@code every} with a small
+     * value, while no compactor runs (closing the space would close the storage): each segment is left about
+     * {@code 1 - 1/every} live. Large commits, so that few segments hold nothing but the inner nodes each
+     * commit supersedes.
+     */
+    private void writeSegmentsWithOneBatchIn(int every) {
+        Database writer = open(Duration.ZERO).getDatabase("db");
+        for (int chunk = 0; chunk < 10; chunk++) {
+            putAll(writer, java.util.stream.IntStream.range(chunk * 2000, chunk * 2000 + 2000),
+                    k -> "first " + k + " ".repeat(40));
+        }
+        putAll(writer, java.util.stream.IntStream.range(0, 20_000).filter(k -> k / 100 % every == 0),
+                k -> "second " + k);
+    }
+
     @Test
     void theBackgroundCompactorGoesOnAtItsBudgetedPaceAfterTheCommitsStop() {
         goesOnAtItsBudgetedPaceAfterTheCommitsStop(0, Duration.ofDays(1));
@@ -521,15 +537,7 @@ class CompactionTest {
     }
 
     private void goesOnAtItsBudgetedPaceAfterTheCommitsStop(long minDeadBytes, Duration interval) {
-        // half-dead segments written while no compactor ran (closing the space would close the storage), in large
-        // commits, so that few segments hold nothing but the inner nodes each commit supersedes
-        Database writer = open(Duration.ZERO).getDatabase("db");
-        for (int chunk = 0; chunk < 10; chunk++) {
-            putAll(writer, java.util.stream.IntStream.range(chunk * 2000, chunk * 2000 + 2000),
-                    k -> "first " + k + " ".repeat(40));
-        }
-        putAll(writer, java.util.stream.IntStream.range(0, 20_000).filter(k -> k / 100 % 2 == 0),
-                k -> "second " + k);
+        writeSegmentsWithOneBatchIn(2);
         ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
                 .compactionMinDeadBytes(minDeadBytes).compactionInterval(interval)
                 .compactionBytesPerSecond(32 * 1024).build();
@@ -552,15 +560,8 @@ class CompactionTest {
 
     @Test
     void onceTheCommitsPauseTheBackgroundCompactorRewritesSegmentsTooLiveToTakeWhileTheyRan() {
-        // segments about three quarters live, written while no compactor ran: above the live fraction of 0.5.
-        // Large commits, so that the inner nodes each commit supersedes are few beside the leaves
-        Database writer = open(Duration.ZERO).getDatabase("db");
-        for (int chunk = 0; chunk < 10; chunk++) {
-            putAll(writer, java.util.stream.IntStream.range(chunk * 2000, chunk * 2000 + 2000),
-                    k -> "first " + k + " ".repeat(40));
-        }
-        putAll(writer, java.util.stream.IntStream.range(0, 20_000).filter(k -> k / 100 % 4 == 0),
-                k -> "second " + k);
+        // segments about three quarters live: above the live fraction of 0.5
+        writeSegmentsWithOneBatchIn(4);
         ObjectSpace space = ObjectSpace.builder(storage).clock(clock).historyRetention(Duration.ZERO).cacheBytes(1)
                 .compactionMinDeadBytes(0).compactionInterval(Duration.ofDays(1))
                 .compactionBytesPerSecond(64L * 1024 * 1024).build();
