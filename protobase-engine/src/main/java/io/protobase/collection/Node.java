@@ -69,6 +69,12 @@ final class Node {
      * encoded entries can be reused for the entries the two still share. Cleared once this node is saved.
      */
     Node base;
+    /**
+     * For a stored node whose keys are all strings: the search aid built on its first search
+     * ({@link #stringKeys}); {@code null} before, or when there is none.
+     */
+    private StringKeyIndex stringKeys;
+    private boolean stringKeysBuilt;
 
     Node(boolean leaf, Object[] keys, Object[] vals, long[] counts, int size, Object owner) {
         this.leaf = leaf;
@@ -95,6 +101,24 @@ final class Node {
         this.detachedVals = detachedVals;
         this.base = null;
         this.pointer = pointer;
+    }
+
+    /**
+     * The search aid of a stored node whose keys are all strings, built on first use; {@code null} for a
+     * node that may still change (not stored), with few keys, or with a key that is not a string. Threads
+     * that race build equal indexes: the index's fields are final, so whichever one is seen is complete.
+     */
+    StringKeyIndex stringKeys() {
+        if (stringKeysBuilt) {
+            return stringKeys;
+        }
+        if (pointer == null) {
+            return null;
+        }
+        StringKeyIndex index = StringKeyIndex.of(keys, leaf ? 0 : 1, size);
+        stringKeys = index;
+        stringKeysBuilt = true;
+        return index;
     }
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);

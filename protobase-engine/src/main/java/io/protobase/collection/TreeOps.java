@@ -77,6 +77,12 @@ final class TreeOps {
     // ------------------------------------------------------------------ search
 
     int search(Node leaf, Object key) {
+        if (key instanceof String k && order == ValueOrder.INSTANCE) {
+            StringKeyIndex index = leaf.stringKeys();
+            if (index != null) {
+                return index.search(leaf.keys, k, order, true);
+            }
+        }
         int lo = 0;
         int hi = leaf.size - 1;
         Object[] keys = leaf.keys;
@@ -95,6 +101,12 @@ final class TreeOps {
     }
 
     int childIndex(Node n, Object key) {
+        if (key instanceof String k && order == ValueOrder.INSTANCE) {
+            StringKeyIndex index = n.stringKeys();
+            if (index != null) {
+                return index.search(n.keys, k, order, false);
+            }
+        }
         int lo = 1;
         int hi = n.size - 1;
         Object[] keys = n.keys;
