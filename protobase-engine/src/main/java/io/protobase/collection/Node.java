@@ -75,6 +75,8 @@ final class Node {
      */
     private StringKeyIndex stringKeys;
     private boolean stringKeysBuilt;
+    /** Searches of this stored node so far, up to {@link #SEARCHES_BEFORE_INDEX}: see {@link #stringKeys}. */
+    private byte searches;
 
     Node(boolean leaf, Object[] keys, Object[] vals, long[] counts, int size, Object owner) {
         this.leaf = leaf;
@@ -112,7 +114,11 @@ final class Node {
         if (stringKeysBuilt) {
             return stringKeys;
         }
-        if (pointer == null) {
+        // the nodes a commit replaces (the root and the path to the entry) are searched about once before
+        // they are superseded: building their index would cost the commit more than it saves; a node that
+        // is searched again and again (reads, scans of a stable tree) gets one. A lost racy count only
+        // delays the index
+        if (pointer == null || ++searches < SEARCHES_BEFORE_INDEX) {
             return null;
         }
         StringKeyIndex index = StringKeyIndex.of(keys, leaf ? 0 : 1, size);
@@ -120,6 +126,9 @@ final class Node {
         stringKeysBuilt = true;
         return index;
     }
+
+    /** How often a stored node is searched without its {@link StringKeyIndex} before it gets one. */
+    private static final int SEARCHES_BEFORE_INDEX = 4;
 
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
