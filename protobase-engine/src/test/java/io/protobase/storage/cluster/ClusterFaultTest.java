@@ -123,7 +123,6 @@ class ClusterFaultTest {
     @Test
     void acknowledgedTransfersSurviveKilledAndPausedNodesAndEveryNodeConvergesToOneHistory() throws Exception {
         LOG.info("cluster fault harness: seed {}, {} rounds", seed, ROUNDS);
-        System.out.println("ClusterFaultTest seed " + seed + " (-Dprotobase.cluster.seed=" + seed + " replays it)");
         Random rnd = new Random(seed);
         for (int id = 1; id <= 3; id++) {
             nodes[id] = new Node(new ClusterPeer(id, "127.0.0.1", TestCluster.freePort()));

@@ -42,7 +42,7 @@ public final class ClusterNodeMain {
     /** Short, so that the group elects a new leader quickly after a fault. */
     static final Duration ELECTION = Duration.ofMillis(400);
     /** How long a commit waits for a quorum before its outcome is unknown. */
-    static final Duration REQUEST = Duration.ofSeconds(5);
+    static final Duration REQUEST = Duration.ofSeconds(3);
 
     private ClusterNodeMain() {
     }
