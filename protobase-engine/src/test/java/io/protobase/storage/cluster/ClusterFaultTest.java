@@ -100,7 +100,7 @@ class ClusterFaultTest {
                             .toString(), group, peers, Integer.toString(controlPort));
         }
 
-        void awaitReady() throws IOException {
+        void awaitReady() {
             jvm.awaitOrDeath(WAIT, Duration.ofMillis(20), () -> jvm.output().lines().anyMatch("ready"::equals));
             assertThat(jvm.isAlive()).as("seed %d: node %d started; stderr: %s", seed, peer.nodeId(), jvm.errors())
                     .isTrue();
@@ -136,7 +136,8 @@ class ClusterFaultTest {
             nodes[id].awaitReady();
             gate.setUp(id, true);
         }
-        assertThat(ask(1, "init " + ACCOUNTS + " " + INITIAL_BALANCE, WAIT)).isEqualTo("ok");
+        await().atMost(WAIT).alias("seed " + seed + ": the bank opened")
+                .until(() -> ask(1, "init " + ACCOUNTS + " " + INITIAL_BALANCE, WAIT).equals("ok"));
         for (int id = 1; id <= 3; id++) {
             int node = id;
             long clientSeed = rnd.nextLong();
@@ -251,7 +252,8 @@ class ClusterFaultTest {
                         for (int id = 1; id <= 3; id++) {
                             states[id] = ask(id, "state", WAIT);
                         }
-                        return states[1].equals(states[2]) && states[2].equals(states[3]);
+                        return states[1].startsWith("state ") && states[1].equals(states[2])
+                                && states[2].equals(states[3]);
                     });
             String[] fields = states[1].split(" ");
             long[] balances = Arrays.stream(fields[2].split(",")).mapToLong(Long::parseLong).toArray();

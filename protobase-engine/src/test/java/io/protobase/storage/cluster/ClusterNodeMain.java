@@ -2,6 +2,7 @@ package io.protobase.storage.cluster;
 
 import io.protobase.ConflictException;
 import io.protobase.ObjectSpace;
+import io.protobase.StorageUnavailableException;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.ProtoList;
 import io.protobase.storage.file.FileBlockProvider;
@@ -33,6 +34,7 @@ import java.util.stream.Collectors;
  * {@code unknown <why>} when the outcome is not known (the quorum did not answer in time).
  * <li>{@code state}: a linearizable read: {@code state <root> <balances,...> <log entries,...>}.
  * <li>{@code status}: {@code status <role> <term>}.
+ * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
  * </ul>
  * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port.
  */
@@ -60,7 +62,7 @@ public final class ClusterNodeMain {
                 .withElectionTimeout(ELECTION).withRequestTimeout(REQUEST)
                 .withGroupName(args[2]);
         ClusterFileStorage storage = new ClusterFileStorage(new FileBlockProvider(Path.of(args[1])), options);
-        ObjectSpace space = new ObjectSpace(storage);
+        ObjectSpace space = openSpace(storage);
         try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
             System.out.println("ready");
             System.out.flush();
@@ -74,6 +76,24 @@ public final class ClusterNodeMain {
         }
     }
 
+    /**
+     * Opens the object space, whose first linearizable read waits up to the request timeout for a
+     * quorum. The harness starts the three nodes at once, but on a busy machine one JVM can be up
+     * more than a request timeout before the others; so a node tries again for a while, as a
+     * supervisor would restart an application node that gave up.
+     */
+    private static ObjectSpace openSpace(ClusterFileStorage storage) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return new ObjectSpace(storage);
+            } catch (StorageUnavailableException noQuorumYet) {
+                if (attempt == 20) {
+                    throw noQuorumYet;
+                }
+            }
+        }
+    }
+
     /** Answers the requests of one connection after another. */
     private record Node(ClusterFileStorage storage, ObjectSpace space) {
 
@@ -83,10 +103,18 @@ public final class ClusterNodeMain {
                             new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
                     PrintWriter out = new PrintWriter(client.getOutputStream(), true, StandardCharsets.US_ASCII)) {
                 for (String line; (line = in.readLine()) != null; ) {
-                    out.println(answer(line.split(" ")));
+                    out.println(answerOrError(line.split(" ")));
                 }
             } catch (IOException gone) {
                 // the harness closed the connection (or gave up on it): nothing to answer
+            }
+        }
+
+        private String answerOrError(String[] request) {
+            try {
+                return answer(request);
+            } catch (RuntimeException e) {
+                return "error " + oneLine(e);
             }
         }
 
