@@ -77,14 +77,16 @@ public final class ClusterNodeMain {
     }
 
     /**
-     * Opens the object space, whose first linearizable read waits up to the request timeout for a
-     * quorum. The harness starts the three nodes at once, but on a busy machine one JVM can be up
-     * more than a request timeout before the others; so a node tries again for a while, as a
-     * supervisor would restart an application node that gave up.
+     * Opens the object space once a quorum answers. Its first linearizable read waits only up to the
+     * request timeout, and an object space that cannot read its storage closes it; the harness starts
+     * the three nodes at once, but on a busy machine one JVM can be up more than a request timeout
+     * before the others. So the node first reads the root until a quorum answers (a failed read
+     * leaves the storage open), as a supervisor would restart an application node that gave up.
      */
     private static ObjectSpace openSpace(ClusterFileStorage storage) {
         for (int attempt = 1; ; attempt++) {
             try {
+                storage.readRoot();
                 return new ObjectSpace(storage);
             } catch (StorageUnavailableException noQuorumYet) {
                 if (attempt == 20) {
