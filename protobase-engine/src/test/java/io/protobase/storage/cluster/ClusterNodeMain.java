@@ -1,0 +1,191 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.ConflictException;
+import io.protobase.ObjectSpace;
+import io.protobase.StorageUnavailableException;
+import io.protobase.collection.Dictionary;
+import io.protobase.collection.ProtoList;
+import io.protobase.storage.file.FileBlockProvider;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * One cluster node of the fault harness ({@link ClusterFaultTest}) in its own JVM: opens a
+ * {@link ClusterFileStorage} and an {@link ObjectSpace} on it, prints {@code ready}, and answers a
+ * line protocol on a control port of 127.0.0.1, one request per line, one answer line each:
+ * <ul>
+ * <li>{@code init <accounts> <balance>}: creates the bank (accounts {@code 0..n-1}, an empty transfer
+ * log) unless it exists; {@code ok}.
+ * <li>{@code transfer <id> <from> <to> <amount>}: in one transaction moves up to {@code amount} (at most
+ * the balance of {@code from}) and appends {@code id:from:to:moved} to the transfer log. Answers
+ * {@code ok} once committed, {@code failed <why>} when it is known not to be committed, and
+ * {@code unknown <why>} when the outcome is not known (the quorum did not answer in time).
+ * <li>{@code state}: a linearizable read: {@code state <root> <balances,...> <log entries,...>}.
+ * <li>{@code status}: {@code status <role> <term>}.
+ * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
+ * </ul>
+ * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port.
+ */
+public final class ClusterNodeMain {
+
+    static final String DATABASE = "bank";
+    /** Short, so that the group elects a new leader quickly after a fault. */
+    static final Duration ELECTION = Duration.ofMillis(400);
+    /** How long a commit waits for a quorum before its outcome is unknown. */
+    static final Duration REQUEST = Duration.ofSeconds(3);
+
+    private ClusterNodeMain() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        int nodeId = Integer.parseInt(args[0]);
+        List<ClusterPeer> peers = new ArrayList<>();
+        for (String member : args[3].split(",")) {
+            String[] idAndAddress = member.split("@");
+            String[] hostAndPort = idAndAddress[1].split(":");
+            peers.add(new ClusterPeer(Integer.parseInt(idAndAddress[0]), hostAndPort[0],
+                    Integer.parseInt(hostAndPort[1])));
+        }
+        ClusterFileStorage.Options options = ClusterFileStorage.Options.of(nodeId, peers)
+                .withElectionTimeout(ELECTION).withRequestTimeout(REQUEST)
+                .withGroupName(args[2]);
+        ClusterFileStorage storage = new ClusterFileStorage(new FileBlockProvider(Path.of(args[1])), options);
+        ObjectSpace space = openSpace(storage);
+        try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
+            System.out.println("ready");
+            System.out.flush();
+            Node node = new Node(storage, space);
+            while (true) {
+                Socket client = control.accept();
+                Thread connection = new Thread(() -> node.serve(client), "control-" + client.getPort());
+                connection.setDaemon(true);
+                connection.start();
+            }
+        }
+    }
+
+    /**
+     * Opens the object space once a quorum answers. Its first linearizable read waits only up to the
+     * request timeout, and an object space that cannot read its storage closes it; the harness starts
+     * the three nodes at once, but on a busy machine one JVM can be up more than a request timeout
+     * before the others. So the node first reads the root until a quorum answers (a failed read
+     * leaves the storage open), as a supervisor would restart an application node that gave up.
+     */
+    private static ObjectSpace openSpace(ClusterFileStorage storage) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                storage.readRoot();
+                return new ObjectSpace(storage);
+            } catch (StorageUnavailableException noQuorumYet) {
+                if (attempt == 20) {
+                    throw noQuorumYet;
+                }
+            }
+        }
+    }
+
+    /** Answers the requests of one connection after another. */
+    private record Node(ClusterFileStorage storage, ObjectSpace space) {
+
+        void serve(Socket client) {
+            try (client;
+                    BufferedReader in = new BufferedReader(
+                            new InputStreamReader(client.getInputStream(), StandardCharsets.US_ASCII));
+                    PrintWriter out = new PrintWriter(client.getOutputStream(), true, StandardCharsets.US_ASCII)) {
+                for (String line; (line = in.readLine()) != null; ) {
+                    out.println(answerOrError(line.split(" ")));
+                }
+            } catch (IOException gone) {
+                // the harness closed the connection (or gave up on it): nothing to answer
+            }
+        }
+
+        private String answerOrError(String[] request) {
+            try {
+                return answer(request);
+            } catch (RuntimeException e) {
+                return "error " + oneLine(e);
+            }
+        }
+
+        private String answer(String[] request) {
+            return switch (request[0]) {
+                case "init" -> init(Integer.parseInt(request[1]), Long.parseLong(request[2]));
+                case "transfer" -> transfer(request[1], Integer.parseInt(request[2]), Integer.parseInt(request[3]),
+                        Long.parseLong(request[4]));
+                case "state" -> state();
+                case "status" -> "status " + storage.status().role() + " " + storage.status().term();
+                default -> "error unknown request " + request[0];
+            };
+        }
+
+        private String init(int accounts, long balance) {
+            space.getDatabase(DATABASE).write(tx -> {
+                if (tx.getRootObject("accounts") == null) {
+                    Dictionary.Builder b = Dictionary.builder();
+                    for (int a = 0; a < accounts; a++) {
+                        b.setAt(a, balance);
+                    }
+                    tx.setRootObject("accounts", b.build());
+                    tx.setRootObject("log", ProtoList.empty());
+                }
+                return null;
+            });
+            return "ok";
+        }
+
+        private String transfer(String id, int from, int to, long amount) {
+            try {
+                space.getDatabase(DATABASE).write(tx -> {
+                    Dictionary accounts = tx.getRootObject("accounts", Dictionary.class);
+                    long fromBalance = ((Number) accounts.getAt(from)).longValue();
+                    long toBalance = ((Number) accounts.getAt(to)).longValue();
+                    long moved = Math.min(amount, fromBalance);
+                    tx.setRootObject("accounts",
+                            accounts.setAt(from, fromBalance - moved).setAt(to, toBalance + moved));
+                    ProtoList log = tx.getRootObject("log", ProtoList.class);
+                    tx.setRootObject("log", log.appendLast(id + ":" + from + ":" + to + ":" + moved));
+                    return null;
+                });
+                return "ok";
+            } catch (ConflictException e) {
+                // every attempt lost the compare-and-set in the log: none of them took effect
+                return "failed " + oneLine(e);
+            } catch (RuntimeException e) {
+                // a StorageUnavailableException (no quorum in time) or anything else: the entry may still apply
+                return "unknown " + oneLine(e);
+            }
+        }
+
+        private String state() {
+            return space.getDatabase(DATABASE).read(tx -> {
+                Dictionary accounts = tx.getRootObject("accounts", Dictionary.class);
+                List<String> balances = new ArrayList<>();
+                for (int a = 0; a < accounts.count(); a++) {
+                    balances.add(String.valueOf(((Number) accounts.getAt(a)).longValue()));
+                }
+                ProtoList log = tx.getRootObject("log", ProtoList.class);
+                String entries = log.stream().map(String::valueOf).collect(Collectors.joining(","));
+                String root = storage.readRoot().toString().replace(' ', '_');
+                return "state " + root + " " + String.join(",", balances) + " "
+                        + (entries.isEmpty() ? "-" : entries);
+            });
+        }
+
+        private static String oneLine(Exception e) {
+            return (e.getClass().getSimpleName() + ": " + e.getMessage()).replace('\n', ' ');
+        }
+    }
+}
