@@ -4,7 +4,6 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
-import io.protobase.StorageException;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.cluster.HazelcastMembership;
 import org.springframework.beans.factory.DisposableBean;
@@ -84,9 +83,11 @@ final class HazelcastDiscovery implements DisposableBean {
         try {
             return Hazelcast.newHazelcastInstance(config);
         } catch (RuntimeException e) {
-            throw new StorageException("Cannot start the embedded Hazelcast member of cluster node " + cluster.nodeId()
-                    + " on port " + settings.port() + " (cluster '" + settings.clusterName() + "'): " + e.getMessage()
-                    + "; check that protobase.storage.cluster.hazelcast.port is free", e);
+            throw new ClusterStorageUnusableException("cannot start the embedded Hazelcast member of cluster node "
+                    + cluster.nodeId() + " on port " + settings.port() + " (Hazelcast cluster '"
+                    + settings.clusterName() + "'): " + e.getMessage(), "Check that "
+                    + "protobase.storage.cluster.hazelcast.port (" + settings.port() + ") is free on this host and "
+                    + "that protobase.storage.cluster.hazelcast.interfaces names an address of it.", e);
         }
     }
 

@@ -17,6 +17,8 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.ConfigurableApplicationContext;
 
+import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -174,6 +176,21 @@ class ClusterHazelcastDiscoveryTests {
         assertThat(analysis.getDescription()).contains("protobase.storage.cluster.hazelcast.members is empty")
                 .contains("no other member to join");
         assertThat(analysis.getAction()).contains("multicast").contains("protobase.storage.cluster.peers");
+    }
+
+    @Test
+    void anEmbeddedMemberWhosePortIsTakenFailsNamingThePortKey() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0)) {
+            FailureAnalysis analysis = startupFailure(oneNode("protobase.storage.cluster.initial-members=1",
+                    "protobase.storage.cluster.hazelcast.port=" + taken.getLocalPort(),
+                    "protobase.storage.cluster.hazelcast.interfaces=127.0.0.1"));
+
+            assertThat(analysis.getDescription())
+                    .contains("cannot start the embedded Hazelcast member of cluster node 1")
+                    .contains("port " + taken.getLocalPort());
+            assertThat(analysis.getAction()).contains("protobase.storage.cluster.hazelcast.port ("
+                    + taken.getLocalPort() + ") is free");
+        }
     }
 
     @Test
