@@ -3,7 +3,9 @@ package io.protobase.spring.autoconfigure;
 import io.protobase.StorageException;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.file.FileBlockProvider;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
@@ -21,6 +23,8 @@ import java.util.Map;
  * ({@code protobase.storage.cluster.*}), with its log and its copy of the data in
  * {@code protobase.storage.cluster.path}. Apache Ratis is an optional dependency of the engine, so
  * its absence is reported here, naming the artifacts to add, before anything of Ratis is loaded.
+ * Without {@code protobase.storage.cluster.peers} the members are discovered through Hazelcast
+ * ({@link HazelcastDiscovery}), whose absence is reported the same way.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "protobase.storage.type", havingValue = "cluster")
@@ -36,13 +40,19 @@ class ClusterStorageConfiguration {
                 "org.apache.ratis.metrics.dropwizard3.Dm3MetricRegistriesImpl");
     }
 
+    /** The class of {@code com.hazelcast:hazelcast} the discovery of nodes without peers needs. */
+    private static final String HAZELCAST = "com.hazelcast.core.HazelcastInstance";
+
     @Bean
     @ConditionalOnMissingBean(SharedStorage.class)
-    SharedStorage protoBaseStorage(ProtoBaseProperties properties, ResourceLoader resourceLoader) {
+    SharedStorage protoBaseStorage(ProtoBaseProperties properties, ResourceLoader resourceLoader,
+            DefaultListableBeanFactory beanFactory) {
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
         requireRatis(resourceLoader.getClassLoader());
         Path directory = StorageDirectories.usable("protobase.storage.cluster.path", cluster.path());
-        ClusterFileStorage.Options options = ClusterFileStorage.Options.of(cluster.nodeId(), cluster.members())
+        List<ClusterPeer> members = cluster.peers().isEmpty()
+                ? discover(cluster, resourceLoader.getClassLoader(), beanFactory) : cluster.members();
+        ClusterFileStorage.Options options = ClusterFileStorage.Options.of(cluster.nodeId(), members)
                 .withElectionTimeout(cluster.electionTimeout()).withRequestTimeout(cluster.requestTimeout())
                 .withRetries(cluster.retries()).withReadConsistency(cluster.readConsistency())
                 .withGroupName(cluster.groupName()).withSegmentSize(cluster.segmentSize().toBytes())
@@ -55,6 +65,32 @@ class ClusterStorageConfiguration {
                     + options.self().host() + " is free and belongs to this node (protobase.storage.cluster.host, "
                     + ".port or its entry in .peers), and that protobase.storage.cluster.path is this node's own "
                     + "directory (a node whose directory was lost joins under a new node-id).", e);
+        }
+    }
+
+    /**
+     * The members found through Hazelcast: without a peers list the nodes publish their Raft addresses
+     * there and the group forms from the first {@code initial-members} of them.
+     */
+    private static List<ClusterPeer> discover(ProtoBaseProperties.Cluster cluster, ClassLoader classLoader,
+            DefaultListableBeanFactory beanFactory) {
+        if (!ClassUtils.isPresent(HAZELCAST, classLoader)) {
+            throw new ClusterStorageUnusableException("protobase.storage.cluster.peers is not set, so the cluster"
+                    + " nodes find each other through Hazelcast, but com.hazelcast:hazelcast is not on the classpath",
+                    "Add com.hazelcast:hazelcast (its version is managed by Spring Boot) to the application's "
+                            + "dependencies, or list the members in protobase.storage.cluster.peers.", null);
+        }
+        ClusterPeer self = cluster.self();
+        try {
+            return HazelcastDiscovery.peers(cluster, self, beanFactory, "protoBaseStorage");
+        } catch (StorageException e) {
+            throw new ClusterStorageUnusableException("cluster node " + self + " cannot find the members of its"
+                    + " Raft group through Hazelcast: " + e.getMessage(), "Start the other "
+                    + (cluster.initialMembers() - 1) + " initial members with the same "
+                    + "protobase.storage.cluster.hazelcast.cluster-name and group-name, check that their Hazelcast "
+                    + "members can reach each other (protobase.storage.cluster.hazelcast.members, .port), lower "
+                    + "protobase.storage.cluster.initial-members, or list the peers in "
+                    + "protobase.storage.cluster.peers.", e);
         }
     }
 

@@ -123,6 +123,12 @@ public record ProtoBaseProperties(
      * @param groupName the name of the Raft group; every node of one cluster uses the same
      * @param segmentSize size at which this node starts its next segment (4MB to 1TB)
      * @param snapshotInterval log entries between snapshots, after which the Raft log is purged
+     * @param initialMembers without {@code peers}: how many nodes must have published their Raft address
+     *                       through Hazelcast before the group forms from them
+     * @param initialMembersTimeout without {@code peers}: how long a starting node waits for the
+     *                              {@code initial-members} before the startup fails
+     * @param hazelcast the embedded Hazelcast member that discovers the nodes when {@code peers} is not set
+     *                  and the application has no {@code HazelcastInstance} of its own
      */
     public record Cluster(
             Integer nodeId,
@@ -136,7 +142,10 @@ public record ProtoBaseProperties(
             ReadConsistency readConsistency,
             String groupName,
             DataSize segmentSize,
-            long snapshotInterval) {
+            long snapshotInterval,
+            int initialMembers,
+            Duration initialMembersTimeout,
+            ClusterHazelcast hazelcast) {
 
         /** Binds {@code path} as text: see {@link ProtoBaseProperties#directory}. */
         @ConstructorBinding
@@ -152,9 +161,13 @@ public record ProtoBaseProperties(
                 @DefaultValue("linearizable") ReadConsistency readConsistency,
                 @DefaultValue("protobase") String groupName,
                 @DefaultValue("64MB") DataSize segmentSize,
-                @DefaultValue("10000") long snapshotInterval) {
+                @DefaultValue("10000") long snapshotInterval,
+                @DefaultValue("3") int initialMembers,
+                @DefaultValue("5m") Duration initialMembersTimeout,
+                @DefaultValue ClusterHazelcast hazelcast) {
             this(nodeId, host, port, peers, directory("protobase.storage.cluster.path", path), electionTimeout,
-                    requestTimeout, retries, readConsistency, groupName, segmentSize, snapshotInterval);
+                    requestTimeout, retries, readConsistency, groupName, segmentSize, snapshotInterval,
+                    initialMembers, initialMembersTimeout, hazelcast);
         }
 
         public Cluster {
@@ -212,6 +225,16 @@ public record ProtoBaseProperties(
                         snapshotInterval, "the interval must be a positive number of log entries",
                         "Set it to a number such as 10000");
             }
+            if (initialMembers < 1) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.initial-members",
+                        initialMembers, "a Raft group needs at least one member to form",
+                        "Set it to the number of nodes that start the cluster, such as 3");
+            }
+            if (initialMembersTimeout.isNegative() || initialMembersTimeout.isZero()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.initial-members-timeout",
+                        initialMembersTimeout, "a node must wait some time for the other initial members",
+                        "Set it to a duration such as 5m");
+            }
         }
 
         /**
@@ -259,6 +282,44 @@ public record ProtoBaseProperties(
                 members.add(self);
             }
             return List.copyOf(members);
+        }
+    }
+
+    /**
+     * The embedded Hazelcast member of a cluster node that discovers the other nodes (when
+     * {@code protobase.storage.cluster.peers} is not set and the application has no
+     * {@code HazelcastInstance} bean).
+     *
+     * @param clusterName the Hazelcast cluster name; every node of one ProtoBase cluster uses the same
+     * @param port the port this Hazelcast member listens on
+     * @param members the Hazelcast members to join by TCP-IP, as {@code host} or {@code host:port}
+     * @param multicast whether to find the members by multicast instead (only on networks that allow it)
+     * @param interfaces the addresses Hazelcast may bind to, such as {@code 10.0.0.*}; empty: any
+     */
+    public record ClusterHazelcast(
+            @DefaultValue("protobase") String clusterName,
+            @DefaultValue("5701") int port,
+            @DefaultValue List<String> members,
+            @DefaultValue("false") boolean multicast,
+            @DefaultValue List<String> interfaces) {
+
+        public ClusterHazelcast {
+            members = List.copyOf(members);
+            interfaces = List.copyOf(interfaces);
+            if (clusterName == null || clusterName.isBlank()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.hazelcast.cluster-name",
+                        clusterName, "the Hazelcast cluster name must not be blank",
+                        "Set it to the name every node of this cluster uses, such as 'protobase'");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.hazelcast.port", port,
+                        "a port must be between 1 and 65535", "Set it to a free port such as 5701");
+            }
+            if (!members.isEmpty() && multicast) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.hazelcast.multicast", true,
+                        "the members to join are listed in protobase.storage.cluster.hazelcast.members",
+                        "Remove either the members list (to use multicast) or set multicast to false");
+            }
         }
     }
 

@@ -50,7 +50,8 @@ class ClusterStorageAutoConfigurationTests {
 
     private ApplicationContextRunner oneNode(int port) {
         return runner.withPropertyValues("protobase.storage.type=cluster", "protobase.storage.cluster.node-id=1",
-                "protobase.storage.cluster.port=" + port, "protobase.storage.cluster.path=" + dir.resolve("node-1"),
+                "protobase.storage.cluster.peers=1@127.0.0.1:" + port,
+                "protobase.storage.cluster.path=" + dir.resolve("node-1"),
                 "protobase.storage.cluster.election-timeout=300ms");
     }
 

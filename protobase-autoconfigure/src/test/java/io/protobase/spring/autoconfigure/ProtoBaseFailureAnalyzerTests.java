@@ -193,13 +193,14 @@ class ProtoBaseFailureAnalyzerTests {
     }
 
     /**
-     * The typed keys: any text binds to a text key. {@code protobase.enabled} is read by the
+     * The typed keys: any text binds to a text key or a list of texts. {@code protobase.enabled} is read by the
      * auto-configuration's condition before anything binds, and a value other than {@code true}
      * switches ProtoBase off, as with Boot's own {@code enabled} switches.
      */
     static Stream<String> keysOfTheMetadataThatCanBeMalformed() {
         List<String> keys = starterMetadata("properties").stream()
-                .filter(p -> !String.class.getName().equals(p.get("type")))
+                .filter(p -> !String.class.getName().equals(p.get("type"))
+                        && !"java.util.List<java.lang.String>".equals(p.get("type")))
                 .map(p -> (String) p.get("name"))
                 .filter(name -> name.startsWith("protobase.") && !name.equals("protobase.enabled")).toList();
         assertThat(keys).contains("protobase.cache.max-size", "protobase.storage.cloud.gc-grace");

@@ -779,6 +779,59 @@ public final class ClusterFileStorage implements SharedStorage {
         }
     }
 
+    /**
+     * Removes node {@code nodeId} from the Raft group for good (a machine retired, a directory lost):
+     * the group's configuration without it is committed through the leader, with its listeners kept.
+     * An explicit operation, never done automatically: a node that is only down for a while must stay,
+     * or the majority that holds the commits would shrink. Refused when the voters left would not be a
+     * majority of the current configuration (so from two voters to one, for instance), since a commit
+     * acknowledged by the majority of the current configuration could then be missing from all of them.
+     *
+     * @param nodeId the node to remove; stop it before or after, it no longer counts
+     * @throws StorageException when {@code nodeId} is not a member, or removing it would leave fewer than a
+     *                          majority of the current voters
+     * @throws StorageUnavailableException when no quorum completes the change within the request timeout
+     */
+    public void removeMember(int nodeId) {
+        ensureOpen("remove a member");
+        RaftConfiguration conf;
+        try {
+            conf = server.getDivision(groupId).getRaftConf();
+        } catch (IOException e) {
+            throw new StorageUnavailableException("Cannot remove node " + nodeId + " through " + describe()
+                    + ": its Raft server has no group '" + options.groupName() + "' (" + e.getMessage()
+                    + "); restart the node", e);
+        }
+        List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        List<RaftPeer> listeners = conf.getCurrentPeers(RaftPeerRole.LISTENER).stream()
+                .filter(p -> nodeIdOf(p.getId()) != nodeId).toList();
+        List<RaftPeer> remaining = voters.stream().filter(p -> nodeIdOf(p.getId()) != nodeId).toList();
+        List<ClusterPeer> current = voters.stream().map(ClusterFileStorage::clusterPeer)
+                .sorted(Comparator.comparingInt(ClusterPeer::nodeId)).toList();
+        if (remaining.size() == voters.size()) {
+            throw new StorageException("Cannot remove node " + nodeId + " from group '" + options.groupName()
+                    + "': it is not a voting member of " + current + "; check the node id");
+        }
+        if (2 * remaining.size() <= voters.size()) {
+            throw new StorageException("Cannot remove node " + nodeId + " from group '" + options.groupName()
+                    + "' of " + current + ": the " + remaining.size() + " voters left would not be a majority of the "
+                    + voters.size() + " now, and commits acknowledged by a majority could be lost; add a node"
+                    + " (reconfigure) before removing this one");
+        }
+        List<ClusterPeer> after = remaining.stream().map(ClusterFileStorage::clusterPeer).toList();
+        try {
+            RaftClientReply reply = client.admin().setConfiguration(remaining, listeners);
+            if (!reply.isSuccess()) {
+                throw unavailable("remove node " + nodeId, String.valueOf(reply.getException()), reply.getException());
+            }
+        } catch (IOException e) {
+            throw unavailable("remove node " + nodeId, e.toString(), e);
+        }
+        members = after;
+        group = RaftGroup.valueOf(groupId, remaining);
+        LOG.info("Removed node {} from {}", nodeId, describe());
+    }
+
     /** The options this node was opened with. */
     public Options options() {
         return options;

@@ -1,0 +1,192 @@
+package io.protobase.storage.cluster;
+
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.protobase.StorageException;
+import io.protobase.StorageUnavailableException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.file.FileBlockProvider;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Nodes that find each other through real Hazelcast members on 127.0.0.1 (TCP-IP join, no
+ * multicast) and form their Raft group from what they published; the explicit removal of a node
+ * that left; the error when the initial members do not all come.
+ */
+@Tag("slow")
+class HazelcastMembershipTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private final String clusterName = "protobase-test-" + UUID.randomUUID();
+    private final String group = "group-" + UUID.randomUUID();
+    private final Path base = Path.of("target", "test-storage", "hazelcast-" + UUID.randomUUID());
+    private final List<Integer> hazelcastPorts = new ArrayList<>();
+    private final List<HazelcastInstance> hazelcasts = new ArrayList<>();
+    private final Map<Integer, HazelcastMembership> memberships = new LinkedHashMap<>();
+    private final Map<Integer, ClusterFileStorage> nodes = new LinkedHashMap<>();
+
+    @AfterEach
+    void stop() {
+        nodes.values().forEach(ClusterFileStorage::close);
+        hazelcasts.forEach(HazelcastInstance::shutdown);
+    }
+
+    /** Starts {@code count} Hazelcast members that list each other for a TCP-IP join. */
+    private void startHazelcast(int count) {
+        for (int i = 0; i < count; i++) {
+            hazelcastPorts.add(freePort());
+        }
+        for (int port : hazelcastPorts) {
+            Config config = new Config().setClusterName(clusterName);
+            config.setProperty("hazelcast.phone.home.enabled", "false");
+            config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+            config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+            JoinConfig join = config.getNetworkConfig().getJoin();
+            join.getMulticastConfig().setEnabled(false);
+            join.getAutoDetectionConfig().setEnabled(false);
+            join.getTcpIpConfig().setEnabled(true)
+                    .setMembers(hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+            hazelcasts.add(Hazelcast.newHazelcastInstance(config));
+        }
+    }
+
+    /** Publishes node {@code nodeId} on the Hazelcast member at {@code index}. */
+    private HazelcastMembership publish(int index, int nodeId) {
+        HazelcastMembership membership = new HazelcastMembership(hazelcasts.get(index), group,
+                new ClusterPeer(nodeId, "127.0.0.1", freePort()));
+        memberships.put(nodeId, membership);
+        return membership;
+    }
+
+    /** Opens node {@code nodeId} once its membership sees {@code initialMembers} nodes. */
+    private ClusterFileStorage open(int nodeId, int initialMembers) {
+        List<ClusterPeer> peers = memberships.get(nodeId).awaitInitialMembers(initialMembers, WAIT);
+        ClusterFileStorage node = new ClusterFileStorage(new FileBlockProvider(base.resolve("node-" + nodeId)),
+                ClusterFileStorage.Options.of(nodeId, peers).withGroupName(group)
+                        .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
+        nodes.put(nodeId, node);
+        return node;
+    }
+
+    private static AtomPointer commit(ClusterFileStorage node, String text) {
+        while (true) {
+            AtomPointer root = node.readRoot();
+            AtomPointer next = node.push(text.getBytes(StandardCharsets.UTF_8));
+            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
+                if (node.compareAndSetRoot(lock, root, next)) {
+                    return next;
+                }
+            }
+        }
+    }
+
+    private void formGroupOfThree() {
+        startHazelcast(3);
+        for (int id = 1; id <= 3; id++) {
+            publish(id - 1, id);
+        }
+        for (int id = 1; id <= 3; id++) {
+            open(id, 3);
+        }
+    }
+
+    @Test
+    void threeNodesFormARaftGroupFromTheAddressesTheyPublishedAndCommit() {
+        formGroupOfThree();
+
+        assertThat(nodes.get(2).options().peers()).extracting(ClusterPeer::nodeId).containsExactly(1, 2, 3);
+        AtomPointer root = commit(nodes.get(1), "apple");
+
+        assertThat(nodes.get(3).readRoot()).isEqualTo(root);
+        assertThat(new String(nodes.get(3).read(root), StandardCharsets.UTF_8)).isEqualTo("apple");
+        assertThat(nodes.get(2).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aDepartedNodeIsRemovedByTheOperationAndTheOthersGoOnCommitting() {
+        formGroupOfThree();
+        commit(nodes.get(1), "before");
+        nodes.remove(3).close();
+        hazelcasts.get(2).shutdown();
+        await().atMost(WAIT).until(() -> memberships.get(1).members().size() == 2);
+
+        memberships.get(1).removeDeparted(nodes.get(1), 3);
+
+        assertThat(nodes.get(2).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2);
+        AtomPointer root = commit(nodes.get(2), "after");
+        assertThat(nodes.get(1).readRoot()).isEqualTo(root);
+        assertThatThrownBy(() -> memberships.get(1).removeDeparted(nodes.get(1), 2))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("cluster node n2@").hasMessageContaining("still a live member");
+    }
+
+    @Test
+    void removalThatWouldLeaveLessThanAMajorityOfTheCurrentVotersIsRefused() {
+        formGroupOfThree();
+        nodes.remove(3).close();
+        nodes.get(1).removeMember(3);
+
+        assertThatThrownBy(() -> nodes.get(1).removeMember(2))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("Cannot remove node 2")
+                .hasMessageContaining("would not be a majority of the 2 now");
+        assertThat(nodes.get(1).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2);
+        assertThatThrownBy(() -> nodes.get(1).removeMember(7))
+                .isInstanceOf(StorageException.class).hasMessageContaining("not a voting member");
+    }
+
+    @Test
+    void waitingForInitialMembersThatDoNotComeFailsNamingWhoIsMissing() {
+        startHazelcast(2);
+        HazelcastMembership membership = publish(0, 1);
+
+        assertThatThrownBy(() -> membership.awaitInitialMembers(3, Duration.ofSeconds(1)))
+                .isInstanceOf(StorageUnavailableException.class)
+                .hasMessageContaining("found 1: [n1@127.0.0.1:")
+                .hasMessageContaining("2 missing")
+                .hasMessageContaining("published no node of this group: [[127.0.0.1]:" + hazelcastPorts.get(1));
+    }
+
+    @Test
+    void aNodeIdAlreadyPublishedByAnotherLiveMemberIsRefused() {
+        startHazelcast(2);
+        publish(0, 1);
+        HazelcastMembership second = publish(1, 2);
+        await().atMost(WAIT).until(() -> second.members().size() == 2);
+
+        assertThatThrownBy(() -> new HazelcastMembership(hazelcasts.get(1), group,
+                new ClusterPeer(1, "127.0.0.1", 2)))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("already published node 1");
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
