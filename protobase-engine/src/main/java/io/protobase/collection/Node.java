@@ -95,7 +95,9 @@ final class Node {
      * read) sees the rest.
      */
     void stored(AtomPointer pointer, byte[] atom, int[] offsets, TreeKind kind, Object[] detachedVals) {
-        this.weight = atom.length;
+        // a node of string keys may get a StringKeyIndex, a long per key: the cache weighs it from the start
+        // (it counts twice this weight)
+        this.weight = atom.length + (keys != null && size > 0 && keys[size - 1] instanceof String ? 4 * size : 0);
         this.bytes = atom.length;
         this.kindTag = (byte) (kind.ordinal() + 1);
         this.atom = atom;
@@ -118,7 +120,7 @@ final class Node {
         // they are superseded: building their index would cost the commit more than it saves; a node that
         // is searched again and again (reads, scans of a stable tree) gets one. A lost racy count only
         // delays the index
-        if (pointer == null || ++searches < SEARCHES_BEFORE_INDEX) {
+        if (pointer == null || keys == null || ++searches < SEARCHES_BEFORE_INDEX) {
             return null;
         }
         StringKeyIndex index = StringKeyIndex.of(keys, leaf ? 0 : 1, size);
