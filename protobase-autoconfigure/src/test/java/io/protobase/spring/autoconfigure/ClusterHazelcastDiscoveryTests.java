@@ -9,9 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -96,8 +94,8 @@ class ClusterHazelcastDiscoveryTests {
                 .mapToObj(i -> ClusterStorageAutoConfigurationTests.freePort()).toList();
         String hazelcastMembers = hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
         List<CompletableFuture<ConfigurableApplicationContext>> starting = IntStream.rangeClosed(1, 3)
-                .mapToObj(id -> CompletableFuture.supplyAsync(() -> new SpringApplicationBuilder(
-                        ClusterOfThreeContextsTests.Node.class).web(WebApplicationType.NONE)
+                .mapToObj(id -> CompletableFuture.supplyAsync(() -> ClusterOfThreeContextsTests.node(
+                        ClusterOfThreeContextsTests.Node.class)
                         .properties("spring.main.banner-mode=off", "protobase.storage.type=cluster",
                                 "protobase.storage.cluster.node-id=" + id,
                                 "protobase.storage.cluster.port=" + ClusterStorageAutoConfigurationTests.freePort(),

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.logging.LoggingApplicationListener;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
@@ -58,8 +59,7 @@ class ClusterOfThreeContextsTests {
         String peers = IntStream.range(0, 3).mapToObj(i -> (i + 1) + "@127.0.0.1:" + ports.get(i))
                 .collect(Collectors.joining(","));
         List<CompletableFuture<ConfigurableApplicationContext>> starting = IntStream.rangeClosed(1, 3)
-                .mapToObj(id -> CompletableFuture.supplyAsync(() -> new SpringApplicationBuilder(Node.class)
-                        .web(WebApplicationType.NONE)
+                .mapToObj(id -> CompletableFuture.supplyAsync(() -> node(Node.class)
                         .properties("spring.main.banner-mode=off", "protobase.storage.type=cluster",
                                 "protobase.storage.cluster.node-id=" + id, "protobase.storage.cluster.peers=" + peers,
                                 "protobase.storage.cluster.path=" + dir.resolve("node-" + id),
@@ -73,6 +73,18 @@ class ClusterOfThreeContextsTests {
             running.add(nodes.get(nodes.size() - 1));
         }
         return nodes;
+    }
+
+    /**
+     * An application for one of several nodes started at once from different threads: it leaves the
+     * test JVM's logging as it is, since Boot's logging initialization (a Logback reset) is not safe to
+     * run from several threads at once.
+     */
+    static SpringApplicationBuilder node(Class<?> source) {
+        SpringApplicationBuilder builder = new SpringApplicationBuilder(source).web(WebApplicationType.NONE);
+        builder.application().setListeners(builder.application().getListeners().stream()
+                .filter(l -> !(l instanceof LoggingApplicationListener)).toList());
+        return builder;
     }
 
     private static Health health(ConfigurableApplicationContext node) {
