@@ -669,14 +669,22 @@ public final class ObjectSpace implements AutoCloseable {
                 compactor == null ? 0 : compactor.historyBytes(), storedBytes());
     }
 
-    /** The bytes of the storage's segments, or -1 when it cannot list them. */
+    /**
+     * The bytes of the storage's segments, or -1 when it cannot list them: it releases nothing, or it failed
+     * (statistics feed health indicators and meters, which must still answer then; the failure itself
+     * reaches the next data call).
+     */
     private long storedBytes() {
         if (closed) {
             return -1;
         }
-        return storage.reclaimer()
-                .map(r -> r.segments().stream().mapToLong(SegmentReclaimer.Segment::bytes).sum())
-                .orElse(-1L);
+        try {
+            return storage.reclaimer()
+                    .map(r -> r.segments().stream().mapToLong(SegmentReclaimer.Segment::bytes).sum())
+                    .orElse(-1L);
+        } catch (StorageException e) {
+            return -1;
+        }
     }
 
     /**
@@ -706,7 +714,7 @@ public final class ObjectSpace implements AutoCloseable {
      *        compaction would free but for the versions kept for {@link Database#at(Instant)}), when history
      *        is bounded in space ({@link Builder#historyMaxSpaceRatio}); else 0
      * @param storedBytes the bytes of the storage's segments now, superseded or not; -1 on a storage that
-     *        cannot list them ({@link SharedStorage#reclaimer()} empty)
+     *        cannot list them ({@link SharedStorage#reclaimer()} empty) or that failed and must be reopened
      */
     public record Statistics(long commits, long conflicts, long batches, long bytesWritten, long bytesRead,
             long cacheHits, long cacheMisses, long cacheEvictions, long cacheBytes, long cacheMaxBytes, long sequence,
