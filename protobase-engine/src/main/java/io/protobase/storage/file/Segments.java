@@ -169,6 +169,8 @@ final class Segments {
         }
         Segment s = open.get(pointer.segmentId());
         if (s == null || !s.pin()) {
+            // not pinnable (retired), or gone from the map because it was released and retired after the
+            // check above: both are a release, not a missing file
             if (s != null || released.contains(pointer.segmentId())) {
                 throw released(pointer);
             }
