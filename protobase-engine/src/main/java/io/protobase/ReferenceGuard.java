@@ -10,7 +10,6 @@ import io.protobase.storage.SharedStorage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,8 +62,12 @@ final class ReferenceGuard {
      * ids rise, offsets rise within a segment), so an atom newer than a pass's mark was pushed after it.
      */
     private final AtomicReference<AtomPointer> newest = new AtomicReference<>();
-    private static final Comparator<AtomPointer> NEWER =
-            Comparator.comparingLong(AtomPointer::segmentId).thenComparingLong(AtomPointer::offset);
+
+    /** Storage order: positive when {@code a} was pushed after {@code b}. */
+    private static int newer(AtomPointer a, AtomPointer b) {
+        int c = Long.compare(a.segmentId(), b.segmentId());
+        return c != 0 ? c : Long.compare(a.offset(), b.offset());
+    }
 
     /**
      * @param lock  the space's pin lock: admissions take its read side, a release's final step its write side
@@ -152,7 +155,7 @@ final class ReferenceGuard {
      */
     void passed(Set<AtomPointer> live, AtomPointer root) {
         AtomPointer mark = newest.get();
-        if (mark == null || (root != null && NEWER.compare(root, mark) > 0)) {
+        if (mark == null || (root != null && newer(root, mark) > 0)) {
             mark = root;
         }
         lastPass = new LiveSet(live, mark);
@@ -163,7 +166,16 @@ final class ReferenceGuard {
         private final Context outer;
         /** The atoms this context pushed: references between them need no check. */
         private final Set<AtomPointer> own = new HashSet<>();
-        private final Set<AtomPointer> refs = new HashSet<>();
+        /**
+         * The first atom this context pushed. Pushes come in storage order, so no atom older than it is in
+         * {@link #own}: most references (the unchanged children of a path-copied node) are told apart by one
+         * comparison, without a set lookup.
+         */
+        private AtomPointer firstOwn;
+        /** Pointers {@link #exempt exempted} from the check: a handful per context. */
+        private final List<AtomPointer> exempted = new ArrayList<>(2);
+        /** The noted references, in the order noted; a pointer noted twice is checked twice, which is harmless. */
+        private final List<AtomPointer> refs = new ArrayList<>();
         private final Set<OutOfLineReference> values = new HashSet<>();
 
         private Context(Context outer) {
@@ -172,14 +184,25 @@ final class ReferenceGuard {
 
         private void note(byte[] atom) {
             AtomGraph.forEachReference(atom, p -> {
-                if (!own.contains(p)) {
+                if (!isOwn(p)) {
                     refs.add(p);
                 }
             }, v -> {
-                if (!own.contains(v.first())) {
+                if (!isOwn(v.first())) {
                     values.add(v);
                 }
             });
+        }
+
+        private boolean isOwn(AtomPointer p) {
+            return firstOwn != null && newer(p, firstOwn) >= 0 && own.contains(p) || exempted.contains(p);
+        }
+
+        private void pushed(AtomPointer p) {
+            if (firstOwn == null) {
+                firstOwn = p;
+            }
+            own.add(p);
         }
 
         /**
@@ -189,7 +212,7 @@ final class ReferenceGuard {
         void exempt(AtomPointer... pointers) {
             for (AtomPointer p : pointers) {
                 if (p != null) {
-                    own.add(p);
+                    exempted.add(p);
                 }
             }
         }
@@ -221,7 +244,7 @@ final class ReferenceGuard {
 
         /** Whether the pass vouches for {@code p}: found live then, or written after it. */
         boolean contains(AtomPointer p) {
-            if (newest != null && NEWER.compare(p, newest) > 0) {
+            if (newest != null && newer(p, newest) > 0) {
                 return true;
             }
             long[] a = offsets.get(p.segmentId());
@@ -245,9 +268,9 @@ final class ReferenceGuard {
             }
             AtomPointer p = delegate.push(atom);
             if (c != null) {
-                c.own.add(p);
+                c.pushed(p);
             }
-            newest.accumulateAndGet(p, (a, b) -> a == null || NEWER.compare(b, a) > 0 ? b : a);
+            newest.accumulateAndGet(p, (a, b) -> a == null || newer(b, a) > 0 ? b : a);
             return p;
         }
 
