@@ -301,39 +301,22 @@ public final class AtomReader {
         }
     }
 
-    /** Recently read attribute names of this atom: records in one node repeat the same few names. */
-    private final String[] recentNames = new String[8];
-    private int nextRecent;
-
     /**
-     * Reads a string that is likely to repeat within this atom (an attribute name), returning the
-     * same {@code String} instance for equal bytes so a decoded node holds one copy of each name.
+     * Reads a string that is likely to repeat across records (an attribute name), returning the JVM's
+     * one interned instance for the usual short ASCII names ({@link Names#name}), so that decoded
+     * records share their names instead of each holding copies.
      */
     public String readName() {
         int mark = pos;
         int n = readCount(1);
         int start = pos;
-        for (String candidate : recentNames) {
-            if (candidate != null && candidate.length() == n && asciiEquals(candidate, start, n)) {
-                pos = start + n;
-                return candidate;
-            }
+        String known = Names.name(buf, start, n);
+        if (known != null) {
+            pos = start + n;
+            return known;
         }
         pos = mark;
-        String name = readString();
-        recentNames[nextRecent] = name;
-        nextRecent = (nextRecent + 1) % recentNames.length;
-        return name;
-    }
-
-    private boolean asciiEquals(String candidate, int start, int n) {
-        for (int i = 0; i < n; i++) {
-            char c = candidate.charAt(i);
-            if (c >= 0x80 || buf[start + i] != (byte) c) {
-                return false;
-            }
-        }
-        return true;
+        return readString();
     }
 
     public AtomPointer readPointer() {

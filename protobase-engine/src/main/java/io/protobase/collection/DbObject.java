@@ -143,9 +143,25 @@ public final class DbObject implements StructuredValue, FieldSource {
         return checked(nn, nv);
     }
 
+    /**
+     * The attribute's index, or {@code -(insertion point) - 1}. Decoded records hold the interned names
+     * ({@link io.protobase.codec.Names}), as string literals are, so a lookup by a literal usually finds its
+     * attribute by identity among the few a record has, without comparing characters.
+     */
     private int indexOf(String name) {
-        return Arrays.binarySearch(names, name);
+        String[] ns = names;
+        if (ns.length <= IDENTITY_SCAN) {
+            for (int i = 0; i < ns.length; i++) {
+                if (ns[i] == name) {
+                    return i;
+                }
+            }
+        }
+        return Arrays.binarySearch(ns, name);
     }
+
+    /** Up to this many attributes a lookup first looks for the very name instance. */
+    private static final int IDENTITY_SCAN = 8;
 
     /** The attribute's value, or {@code null} when absent. */
     public Object getAt(String name) {

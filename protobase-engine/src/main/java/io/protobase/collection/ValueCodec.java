@@ -3,6 +3,7 @@ package io.protobase.collection;
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
 import io.protobase.codec.AtomWriter;
+import io.protobase.codec.Names;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
 import io.protobase.collection.internal.OutOfLineValues;
@@ -436,7 +437,7 @@ final class ValueCodec {
                             throw r.corrupt("record attribute '" + names[i] + "' holds null, which is never stored");
                         }
                     }
-                    return new DbObject(names, values);
+                    return new DbObject(Names.shape(names), values);
                 }
                 case Tags.INDEXED:
                     return readIndexed(r);
