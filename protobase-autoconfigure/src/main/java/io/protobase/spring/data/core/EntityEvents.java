@@ -29,6 +29,7 @@ final class EntityEvents {
     private volatile ApplicationEventPublisher publisher;
     private volatile boolean publishing = true;
     private volatile EntityCallbacks callbacks;
+    private volatile boolean beforeSaveCallbacks;
 
     EntityEvents(TransactionJoiner transactions) {
         this.transactions = transactions;
@@ -42,8 +43,13 @@ final class EntityEvents {
         this.publishing = publishing;
     }
 
-    void setCallbacks(EntityCallbacks callbacks) {
+    /**
+     * Invokes {@code callbacks}; {@code beforeSave} tells whether any of them may be a
+     * {@link BeforeSaveCallback}, whose changes to the entity it is given cost a second conversion.
+     */
+    void setCallbacks(EntityCallbacks callbacks, boolean beforeSave) {
         this.callbacks = callbacks;
+        this.beforeSaveCallbacks = beforeSave;
     }
 
     <T> T beforeConvert(T entity, String root) {
@@ -52,6 +58,15 @@ final class EntityEvents {
         }
         EntityCallbacks c = callbacks;
         return c == null ? entity : c.callback(BeforeConvertCallback.class, entity, root);
+    }
+
+    /**
+     * Whether the entity {@link #beforeSave} returns must be converted again: when it is not the one
+     * given, or when a {@link BeforeSaveCallback} may have changed that one in place (records are
+     * immutable, so such a change is not in the record the callback was given).
+     */
+    boolean convertAfterBeforeSave(Object given, Object returned) {
+        return returned != given || (beforeSaveCallbacks && callbacks != null);
     }
 
     <T> T beforeSave(T entity, DbObject record, String root) {

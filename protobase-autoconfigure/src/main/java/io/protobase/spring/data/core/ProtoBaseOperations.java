@@ -43,8 +43,14 @@ public interface ProtoBaseOperations {
      * lazily: entities are read and converted as the stream is consumed. Outside a transaction the
      * stream reads one read-only snapshot, taken now, which stays open until the stream is closed:
      * close it (try-with-resources). Inside one, it reads that transaction, which must still be open.
+     *
+     * <p>The default reads every result at once with {@link #find(ProtoBaseQuery, Class, Class)}, from
+     * one snapshot as well, and streams the list: the same results, without the laziness, for
+     * implementations written before this method existed.
      */
-    <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType);
+    default <R> Stream<R> stream(ProtoBaseQuery query, Class<?> domainType, Class<R> resultType) {
+        return find(query, domainType, resultType).stream();
+    }
 
     /** Counts the entities of {@code type} that {@code query} selects (order and window ignored). */
     long count(ProtoBaseQuery query, Class<?> type);

@@ -9,6 +9,7 @@ import io.protobase.query.Explanation;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentEntity;
 import io.protobase.spring.data.core.mapping.ProtoBasePersistentProperty;
+import io.protobase.spring.data.core.mapping.event.BeforeSaveCallback;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
 import io.protobase.spring.transaction.TransactionObserver;
@@ -109,7 +110,8 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
     public void setApplicationContext(ApplicationContext context) {
         events.setPublisher(context);
         if (!callbacksSet) {
-            events.setCallbacks(EntityCallbacks.create(context));
+            events.setCallbacks(EntityCallbacks.create(context),
+                    context.getBeanNamesForType(BeforeSaveCallback.class, true, false).length > 0);
         }
         projections.setBeanFactory(context);
         if (context.getClassLoader() != null) {
@@ -134,7 +136,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
 
     /** Invokes {@code callbacks} on saves and reads, instead of the application context's. */
     public void setEntityCallbacks(EntityCallbacks callbacks) {
-        events.setCallbacks(Objects.requireNonNull(callbacks, "callbacks"));
+        events.setCallbacks(Objects.requireNonNull(callbacks, "callbacks"), true);
         callbacksSet = true;
     }
 
@@ -243,7 +245,7 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
         T bean = accessor.getBean();
         DbObject record = converter.write(bean);
         T toStore = events.beforeSave(bean, record, root);
-        if (toStore != bean) {
+        if (events.convertAfterBeforeSave(bean, toStore)) {
             record = converter.write(toStore);
         }
         batch.put(pe, id, record);

@@ -10,10 +10,14 @@ import org.springframework.transaction.support.TransactionSynchronization;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Spliterator;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import java.util.stream.StreamSupport;
 
 /**
  * The one place where an entity operation finds its transaction. When the thread has a current
@@ -86,23 +90,91 @@ final class TransactionJoiner {
     /**
      * Runs {@code work}, which returns a lazy stream, in the current transaction; or else in a new
      * read-only transaction that stays open while the stream is read and ends when the stream is
-     * closed. The stream is then read from that one snapshot, whatever commits meanwhile.
+     * closed. The stream is then read from that one snapshot, whatever commits meanwhile. The engine
+     * reads as the caller consumes the stream, long after this method returned, so what the engine
+     * throws then (a storage gone, a snapshot closed) is translated there too, as every other call's.
      */
     <R> Stream<R> stream(Function<Transaction, Stream<R>> work) {
         try {
             if (database.hasCurrentTransaction()) {
                 checkDeadline();
-                return work.apply(database.currentTransaction());
+                return translating(work.apply(database.currentTransaction()));
             }
             Transaction tx = database.newReadOnlyTransaction();
             try {
-                return work.apply(tx).onClose(tx::close);
+                return translating(work.apply(tx).onClose(tx::close));
             } catch (RuntimeException e) {
                 tx.close();
                 throw e;
             }
         } catch (RuntimeException e) {
             throw translate(e);
+        }
+    }
+
+    /** {@code stream}, lazy as it is, with the exceptions of its consumption and its close translated. */
+    private <R> Stream<R> translating(Stream<R> stream) {
+        return StreamSupport.stream(new TranslatingSpliterator<>(stream.spliterator()), stream.isParallel())
+                .onClose(() -> {
+                    try {
+                        stream.close();
+                    } catch (RuntimeException e) {
+                        throw translate(e);
+                    }
+                });
+    }
+
+    /** A spliterator that hands what its source throws to the translator. */
+    private final class TranslatingSpliterator<R> implements Spliterator<R> {
+
+        private final Spliterator<R> source;
+
+        TranslatingSpliterator(Spliterator<R> source) {
+            this.source = source;
+        }
+
+        @Override
+        public boolean tryAdvance(Consumer<? super R> action) {
+            try {
+                return source.tryAdvance(action);
+            } catch (RuntimeException e) {
+                throw translate(e);
+            }
+        }
+
+        @Override
+        public void forEachRemaining(Consumer<? super R> action) {
+            try {
+                source.forEachRemaining(action);
+            } catch (RuntimeException e) {
+                throw translate(e);
+            }
+        }
+
+        @Override
+        public Spliterator<R> trySplit() {
+            Spliterator<R> split = source.trySplit();
+            return split == null ? null : new TranslatingSpliterator<>(split);
+        }
+
+        @Override
+        public long estimateSize() {
+            return source.estimateSize();
+        }
+
+        @Override
+        public long getExactSizeIfKnown() {
+            return source.getExactSizeIfKnown();
+        }
+
+        @Override
+        public int characteristics() {
+            return source.characteristics();
+        }
+
+        @Override
+        public Comparator<? super R> getComparator() {
+            return source.getComparator();
         }
     }
 

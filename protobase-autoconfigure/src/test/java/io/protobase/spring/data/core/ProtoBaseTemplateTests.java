@@ -8,6 +8,7 @@ import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.index.IndexDefinition;
 import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
+import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.data.repository.Person;
 import io.protobase.spring.data.repository.PersonRepository;
 import io.protobase.spring.data.repository.support.ProtoBaseRepositoryFactory;
@@ -27,6 +28,8 @@ import org.springframework.dao.InvalidDataAccessApiUsageException;
 import org.springframework.dao.OptimisticLockingFailureException;
 import org.springframework.data.mapping.MappingException;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -34,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -195,6 +199,28 @@ class ProtoBaseTemplateTests {
         Dictionary root = db.read(tx -> tx.getRootObject("PurchaseOrder", Dictionary.class));
         assertThat(root.indexes()).containsKey("customer");
         assertThat(orders.findByCustomerId("c9")).extracting(PurchaseOrder::id).containsExactly(7);
+    }
+
+    @Test
+    void operationsImplementedWithoutStreamStreamWhatFindReads() {
+        // An implementation written before stream existed: it forwards the other methods to the template.
+        InvocationHandler withoutStream = (proxy, method, args) -> {
+            if (method.isDefault()) {
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
+            if (method.getName().equals("stream")) {
+                throw new AbstractMethodError("stream is not implemented");
+            }
+            return method.invoke(template, args);
+        };
+        ProtoBaseOperations operations = (ProtoBaseOperations) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] { ProtoBaseOperations.class }, withoutStream);
+        template.saveAll(List.of(new Customer("c1", "Ann", Customer.Tier.GOLD),
+                new Customer("c2", "Bo", Customer.Tier.SILVER)));
+
+        try (Stream<Customer> customers = operations.stream(ProtoBaseQuery.all(), Customer.class, Customer.class)) {
+            assertThat(customers.map(Customer::name)).containsExactlyInAnyOrder("Ann", "Bo");
+        }
     }
 
     @Test

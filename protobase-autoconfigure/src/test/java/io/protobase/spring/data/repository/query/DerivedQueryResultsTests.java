@@ -1,9 +1,17 @@
 package io.protobase.spring.data.repository.query;
 
+import io.protobase.ObjectSpace;
+import io.protobase.StorageUnavailableException;
 import io.protobase.spring.autoconfigure.ProtoBaseAutoConfiguration;
 import io.protobase.spring.autoconfigure.data.ProtoBaseRepositoriesAutoConfiguration;
 import io.protobase.spring.data.repository.query.BookRepository.AuthorOnly;
+import io.protobase.spring.data.core.ProtoBaseTemplate;
+import io.protobase.spring.data.core.mapping.ProtoBaseMappingContext;
 import io.protobase.spring.data.repository.query.BookRepository.AuthorRecord;
+import io.protobase.spring.data.repository.support.ProtoBaseRepositoryFactory;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.ForwardingStorage;
+import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.ResourceLock;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
@@ -12,12 +20,14 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.transaction.autoconfigure.TransactionAutoConfiguration;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.dao.IncorrectResultSizeDataAccessException;
+import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -208,6 +218,48 @@ class DerivedQueryResultsTests {
             });
             assertThat(seen).containsExactlyInAnyOrder("b4", "b5", "b6");
         });
+    }
+
+    @Test
+    void aStorageFailureWhileAStreamIsConsumedIsADataAccessException() {
+        ReadFailingStorage storage = new ReadFailingStorage();
+        // A cache of one byte keeps no node: reading on goes to the storage.
+        try (ObjectSpace space = ObjectSpace.builder(storage).cacheBytes(1).build()) {
+            BookRepository books = new ProtoBaseRepositoryFactory(new ProtoBaseTemplate(space.getDatabase("shelf"),
+                    new ProtoBaseMappingContext())).getRepository(BookRepository.class);
+            books.saveAll(IntStream.range(0, 2_000).mapToObj(i -> new Book("b" + i, "Title " + i, "Author", "sf", i))
+                    .toList());
+            try (Stream<Book> stream = books.streamByGenre("sf")) {
+                Iterator<Book> it = stream.iterator();
+                assertThat(it.next().getGenre()).isEqualTo("sf");
+                storage.failing = true;
+
+                assertThatThrownBy(() -> it.forEachRemaining(book -> { }))
+                        .isInstanceOf(TransientDataAccessResourceException.class)
+                        .hasCauseInstanceOf(StorageUnavailableException.class)
+                        .hasMessageContaining("unreachable");
+            } finally {
+                storage.failing = false;
+            }
+        }
+    }
+
+    /** A memory storage whose reads fail, while {@link #failing}, as an unreachable backend's do. */
+    private static final class ReadFailingStorage extends ForwardingStorage {
+
+        volatile boolean failing;
+
+        ReadFailingStorage() {
+            super(new MemoryStorage());
+        }
+
+        @Override
+        public byte[] read(AtomPointer pointer) {
+            if (failing) {
+                throw new StorageUnavailableException("backend unreachable reading " + pointer);
+            }
+            return super.read(pointer);
+        }
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -5,9 +5,10 @@ import org.springframework.data.mapping.callback.EntityCallback;
 
 /**
  * Called after an entity was converted, with the record about to be stored, inside the saving
- * transaction. Records are immutable: returning a different instance than {@code entity} makes the
- * template convert and store that instance instead; changes made to {@code entity} itself are not
- * stored (make them in a {@link BeforeConvertCallback}).
+ * transaction. What the callback returns is what is stored: {@code entity} with the changes the
+ * callback made to it, or another instance. Records are immutable, so the template converts the
+ * returned entity again when the application has a {@code BeforeSaveCallback}; a change that does
+ * not depend on the record is cheaper in a {@link BeforeConvertCallback}.
  *
  * @param <T> the entity type
  */
@@ -20,7 +21,7 @@ public interface BeforeSaveCallback<T> extends EntityCallback<T> {
      * @param entity the entity about to be stored, with its id and version set
      * @param record the record converted from it
      * @param root   the name of the root collection the entity is stored in
-     * @return the entity to store: {@code entity} to store {@code record}
+     * @return the entity to store: {@code entity}, changed or not, or another instance
      */
     T onBeforeSave(T entity, DbObject record, String root);
 }

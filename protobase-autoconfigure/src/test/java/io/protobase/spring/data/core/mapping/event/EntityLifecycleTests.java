@@ -52,6 +52,15 @@ class EntityLifecycleTests {
     }
 
     @Test
+    void changesABeforeSaveCallbackMakesToTheEntityItReturnsAreStored() {
+        runner.run(c -> {
+            DraftRepository drafts = c.getBean(DraftRepository.class);
+            assertThat(drafts.save(new Draft("d1", "three little words")).getWords()).isEqualTo(3);
+            assertThat(drafts.findById("d1")).get().extracting(Draft::getWords).isEqualTo(3);
+        });
+    }
+
+    @Test
     void readsPublishAfterConvertEventsAndRunAfterConvertCallbacks() {
         runner.run(c -> {
             NoteRepository notes = c.getBean(NoteRepository.class);
@@ -228,6 +237,14 @@ class EntityLifecycleTests {
             return (note, record, root) -> {
                 journal.entries.add("BeforeSaveCallback " + note.id() + " " + record.getAt("text"));
                 return note;
+            };
+        }
+
+        @Bean
+        BeforeSaveCallback<Draft> countWords() {
+            return (draft, record, root) -> {
+                draft.setWords(draft.getText().split(" ").length);
+                return draft;
             };
         }
 
