@@ -408,6 +408,13 @@ public final class ClusterFileStorage implements SharedStorage {
         // one attempt is short, so that an attempt stuck on a server that lost its leader is retried
         // elsewhere well within the request timeout
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, attemptTimeout());
+        // a write re-sent to the next leader after a lost reply keeps its client and call id; every node
+        // records the outcome of each applied entry under them, and a new leader serves writes only once it
+        // applied its predecessor's entries, so the re-sent write gets the recorded outcome instead of
+        // entering the log twice (a second compare-and-set would fail, and the engine would commit again).
+        // The record must outlive every retry of a request.
+        RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(
+                Math.max(60_000, 2 * options.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         return p;
     }
 
