@@ -18,7 +18,9 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -58,12 +60,8 @@ class ClusterFileStorageLeaderLossTest {
     @Test
     void aCommitSentToACrashedLeaderIsAcknowledgedByTheNextLeaderWithinAFewElectionTimeouts() {
         cluster = TestCluster.start(3, o -> o.withRequestTimeout(REQUEST_TIMEOUT));
-        for (ClusterFileStorage node : cluster.running()) {
-            commit(node, new byte[] {1});
-        }
-        // the first election may have been followed by another while the group started: ask again
+        ClusterFileStorage follower = followerOfASettledLeader();
         ClusterFileStorage leader = awaitLeader();
-        ClusterFileStorage follower = otherThan(leader).get(0);
         for (int i = 0; i < 3; i++) {
             commit(follower, new byte[] {(byte) i});
         }
@@ -90,13 +88,20 @@ class ClusterFileStorageLeaderLossTest {
     @Test
     void aCommitWhoseReplyWasLostWithTheLeaderTakesEffectOnceOnTheNextLeader() throws InterruptedException {
         cluster = TestCluster.start(3, o -> o.withRequestTimeout(REQUEST_TIMEOUT));
+        // every node writes once through its object space, so the leader has settled when one is picked
+        Map<ClusterFileStorage, Database> shops = new HashMap<>();
+        for (ClusterFileStorage node : cluster.running()) {
+            Database shop = new ObjectSpace(node).getDatabase("shop");
+            shop.write(tx -> {
+                if (tx.getRootObject("orders") == null) {
+                    tx.setRootObject("orders", ProtoList.empty());
+                }
+                return null;
+            });
+            shops.put(node, shop);
+        }
         ClusterFileStorage follower = otherThan(awaitLeader()).get(0);
-        ObjectSpace space = new ObjectSpace(follower);
-        Database shop = space.getDatabase("shop");
-        shop.write(tx -> {
-            tx.setRootObject("orders", ProtoList.empty());
-            return null;
-        });
+        Database shop = shops.get(follower);
 
         // both followers write the leader's next entry to their logs, but their answers are held back until
         // the leader crashed: it cannot commit the entry, and the reply to the committing node is lost with it
@@ -139,7 +144,7 @@ class ClusterFileStorageLeaderLossTest {
         order.join();
         for (ClusterFileStorage node : cluster.running()) {
             List<Object> orders = new ArrayList<>();
-            new ObjectSpace(node).getDatabase("shop").read(tx -> {
+            shops.get(node).read(tx -> {
                 tx.getRootObject("orders", ProtoList.class).stream().forEach(orders::add);
                 return null;
             });
@@ -169,6 +174,17 @@ class ClusterFileStorageLeaderLossTest {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * A node that follows the leader, once every node committed a bare atom through it: the first
+     * election may be followed by another while the group starts.
+     */
+    private ClusterFileStorage followerOfASettledLeader() {
+        for (ClusterFileStorage node : cluster.running()) {
+            commit(node, new byte[] {1});
+        }
+        return otherThan(awaitLeader()).get(0);
     }
 
     private ClusterFileStorage awaitLeader() {
