@@ -72,7 +72,8 @@ import java.util.stream.Collectors;
  * A storage shared by several application nodes: every node reads and writes, a commit is
  * acknowledged only once a majority of the Raft group has it in its fsynced log, and every node
  * ends up with byte-identical segments and the same root. Consensus is Apache Ratis (Raft); this
- * class is one node: a Raft server, a client to the group, and the node's local copy of the state.
+ * class is one node: a Raft server, two clients to the group (one for its log entries, one for reads
+ * and membership changes), and the node's local copy of the state.
  *
  * <p><b>Pointers are global.</b> A node pushes atoms only into its own segments: the segment id
  * carries the node id in its top 23 bits, then the node's incarnation (counted up at every open of
@@ -246,8 +247,19 @@ public final class ClusterFileStorage implements SharedStorage {
     /** The members as this node last set or was given them: for new clients and error messages. */
     private volatile RaftGroup group;
     private volatile List<ClusterPeer> members;
-    /** Renewed after a failed write (see {@link #renewClient()}); closed with the storage. */
+    /**
+     * Sends this node's log entries; renewed after a failed write (see {@link #renewClient()}). Only
+     * writes go through it. Ratis's ordered client numbers a client's writes and marks the first one a
+     * server is sent, so that the server knows where the sequence starts; it re-marks them only when
+     * its own write fails. A read or an admin request through the same client that found a new leader
+     * would move the shared leader knowledge without that: the next write reached the new leader
+     * unmarked, waited there for predecessors that never came until its attempt timed out, and the
+     * retry then closed the channel, which gRPC holds open for three more seconds: after a leader
+     * failure, commits stalled for seconds, often past the request timeout.
+     */
     private volatile RaftClient client;
+    /** Linearizable reads and membership changes: kept apart from {@link #client}, see there. */
+    private final RaftClient queries;
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -305,6 +317,7 @@ public final class ClusterFileStorage implements SharedStorage {
             this.group = group;
             this.members = options.peers();
             this.client = newClient();
+            this.queries = newClient();
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -395,6 +408,13 @@ public final class ClusterFileStorage implements SharedStorage {
         // one attempt is short, so that an attempt stuck on a server that lost its leader is retried
         // elsewhere well within the request timeout
         RaftClientConfigKeys.Rpc.setRequestTimeout(p, attemptTimeout());
+        // a write re-sent to the next leader after a lost reply keeps its client and call id; every node
+        // records the outcome of each applied entry under them, and a new leader serves writes only once it
+        // applied its predecessor's entries, so the re-sent write gets the recorded outcome instead of
+        // entering the log twice (a second compare-and-set would fail, and the engine would commit again).
+        // The record must outlive every retry of a request.
+        RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(
+                Math.max(60_000, 2 * options.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         return p;
     }
 
@@ -550,7 +570,7 @@ public final class ClusterFileStorage implements SharedStorage {
     private RaftClientReply readIndexUntil(long deadline, String what) {
         while (true) {
             try {
-                return await(client.async().sendReadOnlyUnordered(QUERY_APPLIED), deadline, what);
+                return await(queries.async().sendReadOnlyUnordered(QUERY_APPLIED), deadline, what);
             } catch (StorageUnavailableException e) {
                 if (!(e.getCause() instanceof ReadException || e.getCause() instanceof ReadIndexException)) {
                     throw e;
@@ -766,7 +786,7 @@ public final class ClusterFileStorage implements SharedStorage {
             throw new IllegalArgumentException("a Raft group needs at least one member");
         }
         try {
-            RaftClientReply reply = client.admin().setConfiguration(
+            RaftClientReply reply = queries.admin().setConfiguration(
                     peers.stream().map(ClusterFileStorage::raftPeer).toList());
             if (!reply.isSuccess()) {
                 throw unavailable("change the members to " + peers, String.valueOf(reply.getException()),
@@ -820,7 +840,7 @@ public final class ClusterFileStorage implements SharedStorage {
         }
         List<ClusterPeer> after = remaining.stream().map(ClusterFileStorage::clusterPeer).toList();
         try {
-            RaftClientReply reply = client.admin().setConfiguration(remaining, listeners);
+            RaftClientReply reply = queries.admin().setConfiguration(remaining, listeners);
             if (!reply.isSuccess()) {
                 throw unavailable("remove node " + nodeId, String.valueOf(reply.getException()), reply.getException());
             }
@@ -955,10 +975,12 @@ public final class ClusterFileStorage implements SharedStorage {
             closed = true;
         }
         transferLeadershipIfLeading();
-        try {
-            client.close();
-        } catch (IOException e) {
-            LOG.warn("Closing the Raft client of {} failed: {}", describe(), e.toString());
+        for (RaftClient c : List.of(client, queries)) {
+            try {
+                c.close();
+            } catch (IOException e) {
+                LOG.warn("Closing a Raft client of {} failed: {}", describe(), e.toString());
+            }
         }
         try {
             server.close();
@@ -979,7 +1001,7 @@ public final class ClusterFileStorage implements SharedStorage {
             if (next == null) {
                 return;
             }
-            RaftClientReply reply = client.admin().transferLeadership(next.getId(),
+            RaftClientReply reply = queries.admin().transferLeadership(next.getId(),
                     2 * options.electionTimeout().toMillis());
             if (!reply.isSuccess()) {
                 LOG.info("Leadership of {} not transferred before close: {}", describe(), reply.getException());

@@ -1,9 +1,11 @@
 package io.protobase.storage.cluster;
 
 import io.protobase.storage.file.FileBlockProvider;
+import org.apache.ratis.server.RaftServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -88,6 +90,30 @@ public final class TestCluster implements AutoCloseable {
         if (node != null) {
             node.close();
         }
+    }
+
+    /**
+     * Stops a node as a crash does, as far as the others can tell: its Raft server closes at once,
+     * without the leadership hand-over {@link ClusterFileStorage#close()} starts with, so the others
+     * have to notice the silence and elect a leader; then the storage closes. The server is reached by
+     * reflection: a storage offers no way to die abruptly, and a child JVM killed with {@code kill -9}
+     * (see {@code ClusterFaultTest}) would leave this test without in-process access to the others.
+     */
+    void crash(int nodeId) {
+        ClusterFileStorage node = running.remove(nodeId);
+        if (node == null) {
+            throw new IllegalStateException("node " + nodeId + " is not running");
+        }
+        try {
+            Field server = ClusterFileStorage.class.getDeclaredField("server");
+            server.setAccessible(true);
+            ((RaftServer) server.get(node)).close();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach the Raft server of node " + nodeId, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        node.close();
     }
 
     /** Opens a stopped node again on its directory and port. */

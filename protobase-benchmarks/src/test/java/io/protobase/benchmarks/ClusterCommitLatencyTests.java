@@ -1,0 +1,39 @@
+package io.protobase.benchmarks;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Resources;
+
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+
+@ResourceLock(Resources.SYSTEM_OUT)
+@ResourceLock(Resources.SYSTEM_PROPERTIES)
+class ClusterCommitLatencyTests {
+
+    @TempDir
+    Path stores;
+
+    @Test
+    void reportsTheFileBaselineBothClusterRunsAndTheFailoverAfterACrashedLeader() throws Exception {
+        String out = ProgramRun.output(stores, ClusterCommitLatency::main, "size=300", "warmup=0", "seconds=1",
+                "failovers=1", "stop=crash", "election=300");
+
+        assertThat(out).contains("file store, 1 thread: ", "cluster, 1 thread on node 1 (",
+                "cluster, 1 thread on each of the 3 nodes: ")
+                .containsPattern("failover \\(stop=crash, 1 rounds\\): first commit acknowledged on another node after "
+                        + "a median of [\\d,]+ ms");
+        assertThat(out.lines().filter(l -> l.contains("commits/s; latency p50 "))).hasSize(3);
+        assertThat(stores).isEmptyDirectory();
+    }
+
+    @Test
+    void refusesAStopItDoesNotKnowNamingTheKnownOnes() {
+        assertThatIllegalArgumentException().isThrownBy(() -> ProgramRun.output(stores, ClusterCommitLatency::main,
+                "stop=pause")).withMessageContaining("stop must be one of [").withMessageContaining("crash")
+                .withMessageContaining("close");
+    }
+}
