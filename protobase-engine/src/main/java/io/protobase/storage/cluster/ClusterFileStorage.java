@@ -103,7 +103,8 @@ import java.util.stream.Collectors;
  * applying them twice changes nothing. Close transfers leadership first when this node leads, so
  * the others do not wait an election timeout.
  *
- * <p>Membership is given, not discovered: {@link Options#peers} and {@link #reconfigure}; see
+ * <p>Membership is given ({@link Options#peers}, {@link #reconfigure}, {@link #removeMember}) or
+ * discovered and grown through Hazelcast ({@link HazelcastMembership}, {@link #learner}); see
  * docs/cluster.md for what this slice does and does not do yet.
  */
 public final class ClusterFileStorage implements SharedStorage {
@@ -290,8 +291,8 @@ public final class ClusterFileStorage implements SharedStorage {
 
     /**
      * Opens node {@code options.nodeId()} as a <em>learner</em> of a running group: its Raft server starts
-     * with the other {@code options.peers()} as the group's configuration, without itself, so it neither
-     * votes nor stands for election; it waits for the leader. The leader adds it with a configuration
+     * outside any configuration, so it neither votes nor stands for election, and its client reaches the
+     * group through the other {@code options.peers()}; it waits for the leader. The leader adds it with a configuration
      * change ({@link HazelcastMembership#grow} does): Raft first brings it up to date as a non-voting
      * member, and it becomes a voter only once it caught up. Until then {@link #status()} reports
      * {@link ClusterStatus.Role#LISTENER}.
@@ -893,7 +894,7 @@ public final class ClusterFileStorage implements SharedStorage {
      * Changes the group's voters and listeners in one configuration change through the leader, provided
      * its voters and listeners are still the expected ones (so a decision taken on an older configuration, by
      * this or an earlier leader, is refused rather than applied to a newer one). For
-     * {@link HazelcastMembership#grow}: a listener added, promoted, or put in place of a lost voter.
+     * {@link HazelcastMembership#grow}: a new node added as a voter, in place of a lost one if there is one.
      *
      * @throws StorageException when the configuration changed meanwhile or no quorum completed the change
      */

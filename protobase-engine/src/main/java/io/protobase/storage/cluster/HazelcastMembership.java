@@ -38,8 +38,8 @@ import java.util.stream.Collectors;
  * as Hazelcast's own {@code cp-member-count}. After that it grows ({@link #awaitGroup}, {@link #grow}):
  * the leader publishes the group's configuration in the replicated map
  * {@code protobase.raft-group.<group name>}; a node started later with an empty directory finds it there
- * and starts as a learner (a Raft listener); the leader adds it as a listener, and once it caught up
- * promotes it to a voter, or puts it in place of a <em>lost</em> voter (see {@link #grow}). A node
+ * and starts as a learner ({@link ClusterFileStorage#learner}); the leader adds it, and Raft makes it a
+ * voter once it caught up, in place of a <em>lost</em> voter if there is one (see {@link #grow}). A node
  * restarted on its directory starts at once with its persisted configuration. Nothing is removed
  * automatically: a departed node is removed by {@link #removeDeparted} only.
  */
@@ -221,13 +221,14 @@ public final class HazelcastMembership implements AutoCloseable {
 
     /**
      * Starts growing the group through {@code storage}, this node: whenever it leads, it publishes the
-     * group's configuration, adds every node published in Hazelcast that is not a member as a listener,
-     * and promotes a listener whose commit index is within {@value GroupGrowth#PROMOTION_LAG} entries of
-     * its own to a voter, one configuration change at a time. It acts on Hazelcast membership and map
-     * events and every {@code checkInterval} (so a missed event or a change of leader loses nothing).
+     * group's configuration and adds the nodes published in Hazelcast that are not members, one
+     * configuration change per node. Raft catches a new node up before the change takes effect, so it
+     * becomes a voter only within {@value ClusterFileStorage#CATCH_UP_GAP} log entries of the leader. It
+     * acts on Hazelcast membership and map events and every {@code checkInterval} (so a missed event or a
+     * change of leader loses nothing).
      *
-     * <p>A promoted listener <em>replaces</em> a voter, in the same configuration change, when that voter
-     * is <em>lost</em>: the listener publishes the voter's Raft address (host and port), and no live
+     * <p>A new node <em>replaces</em> a voter, in the same configuration change, when that voter is
+     * <em>lost</em>: the new node publishes the voter's Raft address (host and port), and no live
      * Hazelcast member publishes the voter's node id. A node cannot hold the address of a running
      * server, so this is a node whose directory was lost that came back under a new id; the group keeps
      * its size and majority. Every other voter stays, also when it is gone from Hazelcast: a departed
