@@ -50,6 +50,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -57,6 +58,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -909,18 +911,42 @@ public final class ClusterFileStorage implements SharedStorage {
                     .setServersInNewConf(voters.stream().map(ClusterFileStorage::raftPeer).toList())
                     .setListenersInNewConf(listeners.stream().map(ClusterFileStorage::listener).toList())
                     .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
-            if (!reply.isSuccess()) {
+            if (!reply.isSuccess() && !hasConfiguration(voters, listeners)) {
                 throw new StorageException("Cannot " + what + " through " + describe() + ": "
                         + reply.getException(), reply.getException());
             }
         } catch (IOException e) {
-            throw unavailable(what, e.toString(), e);
+            if (!hasConfiguration(voters, listeners)) {
+                throw unavailable(what, e.toString(), e);
+            }
         }
         List<ClusterPeer> all = new ArrayList<>(voters);
         all.addAll(listeners);
         members = all.stream().sorted(Comparator.comparingInt(ClusterPeer::nodeId)).toList();
         group = RaftGroup.valueOf(groupId, voters.stream().map(ClusterFileStorage::raftPeer).toList());
         LOG.info("Changed the members of {}: voters {}, listeners {}", describe(), voters, listeners);
+    }
+
+    /**
+     * Whether this node's configuration is {@code voters} and {@code listeners}, and not a joint one. A
+     * change whose attempt timed out while Raft caught the new node up is retried by the client, and the
+     * retry's compare-and-set then fails against the configuration its own first attempt installed.
+     */
+    private boolean hasConfiguration(List<ClusterPeer> voters, List<ClusterPeer> listeners) {
+        try {
+            RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
+            return conf.getPreviousPeers().isEmpty()
+                    && nodeIds(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)).equals(
+                            voters.stream().map(ClusterPeer::nodeId).collect(Collectors.toSet()))
+                    && nodeIds(conf.getCurrentPeers(RaftPeerRole.LISTENER)).equals(
+                            listeners.stream().map(ClusterPeer::nodeId).collect(Collectors.toSet()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Set<Integer> nodeIds(Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> nodeIdOf(p.getId())).collect(Collectors.toSet());
     }
 
     /** The options this node was opened with. */
