@@ -4,6 +4,7 @@ import io.protobase.StorageException;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
+import io.protobase.storage.cluster.HazelcastMembership;
 import io.protobase.storage.file.FileBlockProvider;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -17,6 +18,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code protobase.storage.type=cluster}: this application is one node of a Raft group
@@ -50,15 +53,30 @@ class ClusterStorageConfiguration {
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
         requireRatis(resourceLoader.getClassLoader());
         Path directory = StorageDirectories.usable("protobase.storage.cluster.path", cluster.path());
-        List<ClusterPeer> members = cluster.peers().isEmpty()
-                ? discover(cluster, resourceLoader.getClassLoader(), beanFactory) : cluster.members();
-        ClusterFileStorage.Options options = ClusterFileStorage.Options.of(cluster.nodeId(), members)
-                .withElectionTimeout(cluster.electionTimeout()).withRequestTimeout(cluster.requestTimeout())
-                .withRetries(cluster.retries()).withReadConsistency(cluster.readConsistency())
-                .withGroupName(cluster.groupName()).withSegmentSize(cluster.segmentSize().toBytes())
-                .withSnapshotInterval(cluster.snapshotInterval());
+        UnaryOperator<ClusterFileStorage.Options> settings = o -> o.withElectionTimeout(cluster.electionTimeout())
+                .withRequestTimeout(cluster.requestTimeout()).withRetries(cluster.retries())
+                .withReadConsistency(cluster.readConsistency()).withGroupName(cluster.groupName())
+                .withSegmentSize(cluster.segmentSize().toBytes()).withSnapshotInterval(cluster.snapshotInterval());
+        if (cluster.peers().isEmpty()) {
+            HazelcastDiscovery.Joined joined = discover(cluster, directory, resourceLoader.getClassLoader(),
+                    beanFactory);
+            HazelcastMembership.Start start = joined.start();
+            ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(start.nodeId(),
+                    start.peers()));
+            ClusterFileStorage storage = open(directory, options,
+                    () -> start.open(new FileBlockProvider(directory), settings));
+            joined.grow(storage, cluster.membershipCheckInterval());
+            return storage;
+        }
+        ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(cluster.nodeId(),
+                cluster.members()));
+        return open(directory, options, () -> new ClusterFileStorage(new FileBlockProvider(directory), options));
+    }
+
+    private static ClusterFileStorage open(Path directory, ClusterFileStorage.Options options,
+            Supplier<ClusterFileStorage> opening) {
         try {
-            return new ClusterFileStorage(new FileBlockProvider(directory), options);
+            return opening.get();
         } catch (StorageException e) {
             throw new ClusterStorageUnusableException("cannot open cluster node " + options.self() + " in "
                     + directory + ": " + e.getMessage(), "Check that port " + options.self().port() + " on "
@@ -69,11 +87,12 @@ class ClusterStorageConfiguration {
     }
 
     /**
-     * The members found through Hazelcast: without a peers list the nodes publish their Raft addresses
-     * there and the group forms from the first {@code initial-members} of them.
+     * How this node starts, found through Hazelcast: without a peers list the nodes publish their Raft
+     * addresses there; a new group forms from the first {@code initial-members} of them, a node started
+     * later joins the running group as a learner, a node with its directory restarts at once.
      */
-    private static List<ClusterPeer> discover(ProtoBaseProperties.Cluster cluster, ClassLoader classLoader,
-            DefaultListableBeanFactory beanFactory) {
+    private static HazelcastDiscovery.Joined discover(ProtoBaseProperties.Cluster cluster, Path directory,
+            ClassLoader classLoader, DefaultListableBeanFactory beanFactory) {
         if (!ClassUtils.isPresent(HAZELCAST, classLoader)) {
             throw new ClusterStorageUnusableException("protobase.storage.cluster.peers is not set, so the cluster"
                     + " nodes find each other through Hazelcast, but com.hazelcast:hazelcast is not on the classpath",
@@ -82,7 +101,7 @@ class ClusterStorageConfiguration {
         }
         ClusterPeer self = cluster.self();
         try {
-            return HazelcastDiscovery.peers(cluster, self, beanFactory, "protoBaseStorage");
+            return HazelcastDiscovery.join(cluster, self, directory, beanFactory, "protoBaseStorage");
         } catch (StorageException e) {
             throw new ClusterStorageUnusableException("cluster node " + self + " cannot find the members of its"
                     + " Raft group through Hazelcast: " + e.getMessage(), "Start the other "

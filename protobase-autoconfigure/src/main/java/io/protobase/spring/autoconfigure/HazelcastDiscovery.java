@@ -4,12 +4,14 @@ import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
+import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.cluster.HazelcastMembership;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 
-import java.util.List;
+import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * The members of a cluster node's Raft group when {@code protobase.storage.cluster.peers} is not set:
@@ -33,12 +35,15 @@ final class HazelcastDiscovery implements DisposableBean {
     }
 
     /**
-     * Publishes {@code self} and waits for the initial members.
+     * Publishes {@code self} and finds how the node starts in its group: a new group once the initial
+     * members are published, a running group as a learner, or at once when {@code directory} holds the
+     * node's earlier run ({@link HazelcastMembership#awaitGroup}). Once the node is open, pass it to
+     * {@link #grow}.
      *
      * @param storageBean the name of the storage bean, which is closed before the discovery
-     * @return the members the group forms from, this node included
+     * @return how the node starts; its {@code membership} grows the group once the node is open
      */
-    static List<ClusterPeer> peers(ProtoBaseProperties.Cluster cluster, ClusterPeer self,
+    static Joined join(ProtoBaseProperties.Cluster cluster, ClusterPeer self, Path directory,
             DefaultListableBeanFactory beanFactory, String storageBean) {
         HazelcastInstance application = beanFactory.getBeanProvider(HazelcastInstance.class).getIfUnique();
         HazelcastInstance embedded = application == null ? embedded(cluster) : null;
@@ -55,7 +60,22 @@ final class HazelcastDiscovery implements DisposableBean {
         String name = storageBean + ".hazelcastDiscovery";
         beanFactory.registerDisposableBean(name, new HazelcastDiscovery(membership, embedded));
         beanFactory.registerDependentBean(name, storageBean);
-        return membership.awaitInitialMembers(cluster.initialMembers(), cluster.initialMembersTimeout());
+        return new Joined(membership, membership.awaitGroup(directory, cluster.initialMembers(),
+                cluster.initialMembersTimeout()));
+    }
+
+    /**
+     * How a node starts, and the membership that grows its group once it is open.
+     *
+     * @param membership the node's publication in Hazelcast
+     * @param start its node id, peers and whether it joins as a learner
+     */
+    record Joined(HazelcastMembership membership, HazelcastMembership.Start start) {
+
+        /** Lets {@code storage}, once open, grow the group whenever it leads. */
+        void grow(ClusterFileStorage storage, Duration checkInterval) {
+            membership.grow(storage, checkInterval);
+        }
     }
 
     private static HazelcastInstance embedded(ProtoBaseProperties.Cluster cluster) {

@@ -126,7 +126,11 @@ public record ProtoBaseProperties(
      * @param initialMembers without {@code peers}: how many nodes must have published their Raft address
      *                       through Hazelcast before the group forms from them
      * @param initialMembersTimeout without {@code peers}: how long a starting node waits for the
-     *                              {@code initial-members} before the startup fails
+     *                              {@code initial-members} (or a running group to join) before the
+     *                              startup fails
+     * @param membershipCheckInterval without {@code peers}: how often the leader compares the group with
+     *                                the nodes published through Hazelcast and adds a new one, besides
+     *                                reacting to Hazelcast's events
      * @param hazelcast the embedded Hazelcast member that discovers the nodes when {@code peers} is not set
      *                  and the application has no {@code HazelcastInstance} of its own
      */
@@ -145,6 +149,7 @@ public record ProtoBaseProperties(
             long snapshotInterval,
             int initialMembers,
             Duration initialMembersTimeout,
+            Duration membershipCheckInterval,
             ClusterHazelcast hazelcast) {
 
         /** Binds {@code path} as text: see {@link ProtoBaseProperties#directory}. */
@@ -164,10 +169,11 @@ public record ProtoBaseProperties(
                 @DefaultValue("10000") long snapshotInterval,
                 @DefaultValue("3") int initialMembers,
                 @DefaultValue("5m") Duration initialMembersTimeout,
+                @DefaultValue("1s") Duration membershipCheckInterval,
                 @DefaultValue ClusterHazelcast hazelcast) {
             this(nodeId, host, port, peers, directory("protobase.storage.cluster.path", path), electionTimeout,
                     requestTimeout, retries, readConsistency, groupName, segmentSize, snapshotInterval,
-                    initialMembers, initialMembersTimeout, hazelcast);
+                    initialMembers, initialMembersTimeout, membershipCheckInterval, hazelcast);
         }
 
         public Cluster {
@@ -234,6 +240,11 @@ public record ProtoBaseProperties(
                 throw new InvalidProtoBasePropertyException("protobase.storage.cluster.initial-members-timeout",
                         initialMembersTimeout, "a node must wait some time for the other initial members",
                         "Set it to a duration such as 5m");
+            }
+            if (membershipCheckInterval.toMillis() < 1) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.membership-check-interval",
+                        membershipCheckInterval, "the leader must check the members at some positive interval",
+                        "Set it to a duration such as 1s");
             }
         }
 

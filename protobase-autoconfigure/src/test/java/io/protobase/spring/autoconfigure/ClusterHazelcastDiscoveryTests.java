@@ -4,6 +4,9 @@ import com.hazelcast.config.Config;
 import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.protobase.Database;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.ClusterStatus;
 import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -27,6 +30,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * {@code protobase.storage.type=cluster} without {@code peers}: the nodes find each other through
@@ -130,6 +134,45 @@ class ClusterHazelcastDiscoveryTests {
     }
 
     @Test
+    void aNodeStartedAfterTheGroupFormedJoinsItAsALearnerAndBecomesAVoter() {
+        int firstHazelcast = ClusterStorageAutoConfigurationTests.freePort();
+        int secondHazelcast = ClusterStorageAutoConfigurationTests.freePort();
+        String[] hazelcast = {"protobase.storage.cluster.initial-members=1",
+            "protobase.storage.cluster.membership-check-interval=200ms",
+            "protobase.storage.cluster.hazelcast.cluster-name=" + hazelcastCluster,
+            "protobase.storage.cluster.hazelcast.members=127.0.0.1:" + firstHazelcast + ",127.0.0.1:" + secondHazelcast,
+            "protobase.storage.cluster.hazelcast.interfaces=127.0.0.1"};
+        oneNode(hazelcast).withPropertyValues("protobase.storage.cluster.hazelcast.port=" + firstHazelcast)
+                .run(first -> {
+                    assertThat(first).hasNotFailed();
+                    ClusterFileStorage formed = (ClusterFileStorage) first.getBean(SharedStorage.class);
+                    runner.withPropertyValues(hazelcast).withPropertyValues("protobase.storage.type=cluster",
+                            "protobase.storage.cluster.node-id=2",
+                            "protobase.storage.cluster.port=" + ClusterStorageAutoConfigurationTests.freePort(),
+                            "protobase.storage.cluster.path=" + dir.resolve("node-2"),
+                            "protobase.storage.cluster.election-timeout=300ms",
+                            "protobase.storage.cluster.group-name=" + group,
+                            "protobase.storage.cluster.hazelcast.port=" + secondHazelcast).run(second -> {
+                                assertThat(second).hasNotFailed();
+                                ClusterFileStorage joined = (ClusterFileStorage) second.getBean(SharedStorage.class);
+                                await().atMost(Duration.ofSeconds(60)).until(() -> formed.status().members()
+                                        .stream().filter(ClusterStatus.Member::voting).count() == 2);
+                                await().atMost(Duration.ofSeconds(60)).until(() -> joined.status().role()
+                                        == ClusterStatus.Role.FOLLOWER || joined.status().role()
+                                        == ClusterStatus.Role.LEADER);
+                            });
+                });
+    }
+
+    @Test
+    void aMembershipCheckIntervalOfZeroFailsNamingTheKey() {
+        FailureAnalysis analysis = startupFailure(oneNode("protobase.storage.cluster.membership-check-interval=0s"));
+
+        assertThat(analysis.getDescription()).contains("protobase.storage.cluster.membership-check-interval");
+        assertThat(analysis.getAction()).contains("such as 1s");
+    }
+
+    @Test
     void theApplicationsHazelcastInstanceIsUsedAndNoOtherMemberStarts() {
         HazelcastInstance application = applicationHazelcast();
         oneNode("protobase.storage.cluster.initial-members=1").withBean(HazelcastInstance.class, () -> application)
@@ -197,6 +240,7 @@ class ClusterHazelcastDiscoveryTests {
             ProtoBaseProperties.Cluster cluster = context.getBean(ProtoBaseProperties.class).storage().cluster();
             assertThat(cluster.initialMembers()).isEqualTo(3);
             assertThat(cluster.initialMembersTimeout()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(cluster.membershipCheckInterval()).isEqualTo(Duration.ofSeconds(1));
             assertThat(cluster.hazelcast()).isEqualTo(new ProtoBaseProperties.ClusterHazelcast("protobase", 5701,
                     List.of(), false, List.of()));
         });

@@ -23,6 +23,7 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.ReadException;
 import org.apache.ratis.protocol.exceptions.ReadIndexException;
 import org.apache.ratis.retry.RetryPolicies;
@@ -49,6 +50,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -56,6 +58,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,7 +106,8 @@ import java.util.stream.Collectors;
  * applying them twice changes nothing. Close transfers leadership first when this node leads, so
  * the others do not wait an election timeout.
  *
- * <p>Membership is given, not discovered: {@link Options#peers} and {@link #reconfigure}; see
+ * <p>Membership is given ({@link Options#peers}, {@link #reconfigure}, {@link #removeMember}) or
+ * discovered and grown through Hazelcast ({@link HazelcastMembership}, {@link #learner}); see
  * docs/cluster.md for what this slice does and does not do yet.
  */
 public final class ClusterFileStorage implements SharedStorage {
@@ -116,6 +120,8 @@ public final class ClusterFileStorage implements SharedStorage {
     private static final int SEQUENCE_BITS = 20;
     private static final int NODE_SHIFT = INCARNATION_BITS + SEQUENCE_BITS;
     private static final Message QUERY_APPLIED = Message.valueOf(ByteString.EMPTY);
+    /** How many log entries a node being added may be behind the leader when it becomes a voter. */
+    static final int CATCH_UP_GAP = 16;
 
     /**
      * The configuration of one node.
@@ -294,6 +300,31 @@ public final class ClusterFileStorage implements SharedStorage {
      * @throws StorageException when the directory belongs to another node or the server cannot start
      */
     public ClusterFileStorage(FileBlockProvider provider, Options options) {
+        this(provider, options, false);
+    }
+
+    /**
+     * Opens node {@code options.nodeId()} as a <em>learner</em> of a running group: its Raft server starts
+     * outside any configuration, so it neither votes nor stands for election, and its client reaches the
+     * group through the other {@code options.peers()}; it waits for the leader. The leader adds it with a configuration
+     * change ({@link HazelcastMembership#grow} does): Raft first brings it up to date as a non-voting
+     * member, and it becomes a voter only once it caught up. Until then {@link #status()} reports
+     * {@link ClusterStatus.Role#LISTENER}.
+     *
+     * <p>Not a Ratis listener: Ratis 3.2 keeps a listener that a configuration change promotes in its
+     * listener role until it restarts (it would count as a voter without ever standing for election),
+     * while a server outside the configuration becomes a full follower when the change reaches it.
+     *
+     * @param provider the node's own directory, empty for a node that never ran
+     * @param options this node and the group's current voters
+     * @return the open node
+     * @throws StorageException when the directory belongs to another node or the server cannot start
+     */
+    public static ClusterFileStorage learner(FileBlockProvider provider, Options options) {
+        return new ClusterFileStorage(provider, options, true);
+    }
+
+    private ClusterFileStorage(FileBlockProvider provider, Options options, boolean learner) {
         this.options = Objects.requireNonNull(options, "options");
         this.directory = provider.directory();
         this.self = options.self();
@@ -304,18 +335,21 @@ public final class ClusterFileStorage implements SharedStorage {
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
-        RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream().map(ClusterFileStorage::raftPeer)
-                .toList());
+        RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
+                .filter(p -> !learner || !p.equals(self)).map(ClusterFileStorage::raftPeer).toList());
         RaftProperties properties = raftProperties();
         RaftServer started = null;
         try {
-            started = RaftServer.newBuilder().setServerId(selfId).setGroup(group).setProperties(properties)
+            // a learner starts without a configuration (Ratis refuses one that lacks the server itself)
+            started = RaftServer.newBuilder().setServerId(selfId)
+                    .setGroup(learner ? RaftGroup.valueOf(groupId) : group).setProperties(properties)
                     .setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER).build();
             started.start();
             this.server = started;
             this.properties = properties;
             this.group = group;
             this.members = options.peers();
+            adoptConfiguration();
             this.client = newClient();
             this.queries = newClient();
         } catch (IOException | RuntimeException e) {
@@ -373,6 +407,29 @@ public final class ClusterFileStorage implements SharedStorage {
         }
     }
 
+    /**
+     * Takes the members from the configuration the Raft server started with: the one persisted in the
+     * node's directory when it ran before (which may differ from {@link Options#peers} after members were
+     * added, promoted or replaced), else the one it was given.
+     */
+    private void adoptConfiguration() throws IOException {
+        RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
+        List<RaftPeer> voters = List.copyOf(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        if (voters.isEmpty()) {
+            return; // a learner, not added yet: its client asks the voters it was given
+        }
+        List<ClusterPeer> all = new ArrayList<>();
+        conf.getAllPeers(RaftPeerRole.FOLLOWER).forEach(p -> all.add(clusterPeer(p)));
+        conf.getAllPeers(RaftPeerRole.LISTENER).forEach(p -> all.add(clusterPeer(p)));
+        members = all.stream().distinct().sorted(Comparator.comparingInt(ClusterPeer::nodeId)).toList();
+        group = RaftGroup.valueOf(groupId, voters);
+    }
+
+    private static RaftPeer listener(ClusterPeer p) {
+        return RaftPeer.newBuilder().setId(p.raftId()).setAddress(p.address()).setStartupRole(RaftPeerRole.LISTENER)
+                .build();
+    }
+
     private static RaftPeer raftPeer(ClusterPeer p) {
         return RaftPeer.newBuilder().setId(p.raftId()).setAddress(p.address()).build();
     }
@@ -401,6 +458,9 @@ public final class ClusterFileStorage implements SharedStorage {
         // log segments are what Ratis purges after a snapshot: small enough to be closed and dropped
         RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(2 * batch + 1024 * 1024));
         RaftServerConfigKeys.Write.setByteLimit(p, SizeInBytes.valueOf(Math.max(64L * 1024 * 1024, 4 * batch)));
+        // a node being added becomes a voter only once it is this close to the leader's log (Raft's catch-up
+        // of new members): a learner does not weaken the majority while it copies the data
+        RaftServerConfigKeys.setStagingCatchupGap(p, CATCH_UP_GAP);
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, options.snapshotInterval());
         RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
@@ -852,6 +912,63 @@ public final class ClusterFileStorage implements SharedStorage {
         LOG.info("Removed node {} from {}", nodeId, describe());
     }
 
+    /**
+     * Changes the group's voters and listeners in one configuration change through the leader, provided
+     * its voters and listeners are still the expected ones (so a decision taken on an older configuration, by
+     * this or an earlier leader, is refused rather than applied to a newer one). For
+     * {@link HazelcastMembership#grow}: a new node added as a voter, in place of a lost one if there is one.
+     *
+     * @throws StorageException when the configuration changed meanwhile or no quorum completed the change
+     */
+    void changeMembers(List<ClusterPeer> expectedVoters, List<ClusterPeer> expectedListeners, List<ClusterPeer> voters,
+            List<ClusterPeer> listeners) {
+        ensureOpen("change the members");
+        String what = "change the members to voters " + voters + " and listeners " + listeners;
+        try {
+            RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+                    .setServersInCurrentConf(expectedVoters.stream().map(ClusterFileStorage::raftPeer).toList())
+                    .setListenersInCurrentConf(expectedListeners.stream().map(ClusterFileStorage::listener).toList())
+                    .setServersInNewConf(voters.stream().map(ClusterFileStorage::raftPeer).toList())
+                    .setListenersInNewConf(listeners.stream().map(ClusterFileStorage::listener).toList())
+                    .setMode(SetConfigurationRequest.Mode.COMPARE_AND_SET).build());
+            if (!reply.isSuccess() && !hasConfiguration(voters, listeners)) {
+                throw new StorageException("Cannot " + what + " through " + describe() + ": "
+                        + reply.getException(), reply.getException());
+            }
+        } catch (IOException e) {
+            if (!hasConfiguration(voters, listeners)) {
+                throw unavailable(what, e.toString(), e);
+            }
+        }
+        List<ClusterPeer> all = new ArrayList<>(voters);
+        all.addAll(listeners);
+        members = all.stream().sorted(Comparator.comparingInt(ClusterPeer::nodeId)).toList();
+        group = RaftGroup.valueOf(groupId, voters.stream().map(ClusterFileStorage::raftPeer).toList());
+        LOG.info("Changed the members of {}: voters {}, listeners {}", describe(), voters, listeners);
+    }
+
+    /**
+     * Whether this node's configuration is {@code voters} and {@code listeners}, and not a joint one. A
+     * change whose attempt timed out while Raft caught the new node up is retried by the client, and the
+     * retry's compare-and-set then fails against the configuration its own first attempt installed.
+     */
+    private boolean hasConfiguration(List<ClusterPeer> voters, List<ClusterPeer> listeners) {
+        try {
+            RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
+            return conf.getPreviousPeers().isEmpty()
+                    && nodeIds(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)).equals(
+                            voters.stream().map(ClusterPeer::nodeId).collect(Collectors.toSet()))
+                    && nodeIds(conf.getCurrentPeers(RaftPeerRole.LISTENER)).equals(
+                            listeners.stream().map(ClusterPeer::nodeId).collect(Collectors.toSet()));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static Set<Integer> nodeIds(Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> nodeIdOf(p.getId())).collect(Collectors.toSet());
+    }
+
     /** The options this node was opened with. */
     public Options options() {
         return options;
@@ -888,7 +1005,9 @@ public final class ClusterFileStorage implements SharedStorage {
         RoleInfoProto roleInfo = info.getRoleInfoProto();
         ClusterStatus.Role role = switch (info.getCurrentRole()) {
             case LEADER -> ClusterStatus.Role.LEADER;
-            case FOLLOWER -> ClusterStatus.Role.FOLLOWER;
+            // a learner: a server outside the configuration waits for the leader to add it (see learner())
+            case FOLLOWER -> division.getRaftConf().getPeer(selfId, RaftPeerRole.FOLLOWER) == null
+                    ? ClusterStatus.Role.LISTENER : ClusterStatus.Role.FOLLOWER;
             case LISTENER -> ClusterStatus.Role.LISTENER;
             // a role this Ratis version does not name: neither leading nor following, as a candidate
             case CANDIDATE, UNRECOGNIZED -> ClusterStatus.Role.CANDIDATE;

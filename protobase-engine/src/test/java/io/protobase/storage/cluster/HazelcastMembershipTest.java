@@ -49,6 +49,7 @@ class HazelcastMembershipTest {
 
     @AfterEach
     void stop() {
+        memberships.values().forEach(HazelcastMembership::close);
         nodes.values().forEach(ClusterFileStorage::close);
         hazelcasts.forEach(HazelcastInstance::shutdown);
     }
@@ -59,17 +60,29 @@ class HazelcastMembershipTest {
             hazelcastPorts.add(freePort());
         }
         for (int port : hazelcastPorts) {
-            Config config = new Config().setClusterName(clusterName);
-            config.setProperty("hazelcast.phone.home.enabled", "false");
-            config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
-            config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
-            JoinConfig join = config.getNetworkConfig().getJoin();
-            join.getMulticastConfig().setEnabled(false);
-            join.getAutoDetectionConfig().setEnabled(false);
-            join.getTcpIpConfig().setEnabled(true)
-                    .setMembers(hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
-            hazelcasts.add(Hazelcast.newHazelcastInstance(config));
+            startHazelcastMember(port);
         }
+    }
+
+    /** Starts one more Hazelcast member, which joins the running ones; returns its index. */
+    private int addHazelcast() {
+        int port = freePort();
+        hazelcastPorts.add(port);
+        startHazelcastMember(port);
+        return hazelcasts.size() - 1;
+    }
+
+    private void startHazelcastMember(int port) {
+        Config config = new Config().setClusterName(clusterName);
+        config.setProperty("hazelcast.phone.home.enabled", "false");
+        config.getNetworkConfig().setPort(port).setPortAutoIncrement(false);
+        config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+        JoinConfig join = config.getNetworkConfig().getJoin();
+        join.getMulticastConfig().setEnabled(false);
+        join.getAutoDetectionConfig().setEnabled(false);
+        join.getTcpIpConfig().setEnabled(true)
+                .setMembers(hazelcastPorts.stream().map(p -> "127.0.0.1:" + p).toList());
+        hazelcasts.add(Hazelcast.newHazelcastInstance(config));
     }
 
     /** Publishes node {@code nodeId} on the Hazelcast member at {@code index}. */
@@ -109,6 +122,140 @@ class HazelcastMembershipTest {
         }
         for (int id = 1; id <= 3; id++) {
             open(id, 3);
+        }
+    }
+
+    // ------------------------------------------------------------------ growing the group
+
+    private final Map<Integer, Integer> raftPorts = new LinkedHashMap<>();
+
+    /**
+     * Starts the node configured as {@code configuredId} on Hazelcast member {@code index} as
+     * {@link HazelcastMembership#awaitGroup} decides (forming, joining as a learner, restarting), with the
+     * group growing through it; returns the node (keyed by the id it runs under).
+     */
+    private ClusterFileStorage startGrowing(int index, int configuredId, Duration wait) {
+        int port = raftPorts.computeIfAbsent(configuredId, id -> TestCluster.freePort());
+        return startGrowing(new HazelcastMembership(hazelcasts.get(index), group,
+                new ClusterPeer(configuredId, "127.0.0.1", port)), configuredId, wait);
+    }
+
+    private ClusterFileStorage startGrowing(HazelcastMembership membership, int configuredId, Duration wait) {
+        Path directory = base.resolve("node-" + configuredId);
+        HazelcastMembership.Start start = membership.awaitGroup(directory, 3, wait);
+        ClusterFileStorage node = start.open(new FileBlockProvider(directory), o -> o.withGroupName(group)
+                .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
+        membership.grow(node, Duration.ofMillis(200));
+        memberships.put(start.nodeId(), membership);
+        nodes.put(start.nodeId(), node);
+        return node;
+    }
+
+    private void growingGroupOfThree() {
+        startHazelcast(3);
+        List<HazelcastMembership> published = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            int port = TestCluster.freePort();
+            raftPorts.put(id, port);
+            published.add(new HazelcastMembership(hazelcasts.get(id - 1), group, new ClusterPeer(id, "127.0.0.1",
+                    port)));
+        }
+        for (int id = 1; id <= 3; id++) {
+            startGrowing(published.get(id - 1), id, WAIT);
+        }
+    }
+
+    /** Stops node {@code nodeId}: its storage, its publication and its Hazelcast member. */
+    private void depart(int nodeId, int hazelcastIndex) {
+        nodes.remove(nodeId).close();
+        memberships.remove(nodeId).close();
+        hazelcasts.get(hazelcastIndex).shutdown();
+    }
+
+    private List<Integer> voters(ClusterFileStorage node) {
+        return node.status().members().stream().filter(ClusterStatus.Member::voting).map(m -> m.peer().nodeId())
+                .toList();
+    }
+
+    private static String text(ClusterFileStorage node, AtomPointer pointer) {
+        return new String(node.read(pointer), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aNodeStartedAfterTheGroupFormedJoinsAsALearnerAndBecomesAVoterHoldingEveryCommit() {
+        growingGroupOfThree();
+        AtomPointer before = commit(nodes.get(1), "before");
+
+        ClusterFileStorage fourth = startGrowing(addHazelcast(), 4, WAIT);
+
+        await().atMost(WAIT).until(() -> voters(nodes.get(1)).equals(List.of(1, 2, 3, 4)));
+        await().atMost(WAIT).until(() -> fourth.status().role() != ClusterStatus.Role.LISTENER);
+        AtomPointer after = commit(fourth, "after");
+        assertThat(text(fourth, before)).isEqualTo("before");
+        assertThat(nodes.get(2).readRoot()).isEqualTo(after);
+        assertThat(text(nodes.get(2), after)).isEqualTo("after");
+    }
+
+    @Test
+    void nodesRestartedOnTheirDirectoriesRejoinWithoutWaitingForTheInitialMembers() {
+        growingGroupOfThree();
+        AtomPointer before = commit(nodes.get(1), "before");
+        memberships.values().forEach(HazelcastMembership::close);
+        nodes.values().parallelStream().forEach(ClusterFileStorage::close);
+        hazelcasts.forEach(h -> h.getLifecycleService().terminate());
+        nodes.clear();
+        memberships.clear();
+        hazelcasts.clear();
+        hazelcastPorts.clear();
+        startHazelcast(2);
+
+        // a fresh Hazelcast cluster, two of three initial members: only a restart may start at once
+        startGrowing(0, 1, Duration.ofMillis(1));
+        ClusterFileStorage restarted = startGrowing(1, 3, Duration.ofMillis(1));
+
+        AtomPointer after = commit(restarted, "after");
+        assertThat(text(restarted, before)).isEqualTo("before");
+        assertThat(nodes.get(1).readRoot()).isEqualTo(after);
+        assertThat(voters(restarted)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void aNodeWhoseDirectoryWasWipedComesBackUnderANewIdInPlaceOfItsOldOne() throws IOException {
+        growingGroupOfThree();
+        AtomPointer before = commit(nodes.get(1), "before");
+        depart(3, 2);
+        deleteRecursively(base.resolve("node-3"));
+
+        ClusterFileStorage replacement = startGrowing(addHazelcast(), 3, WAIT);
+
+        assertThat(replacement.options().nodeId()).isEqualTo(4);
+        await().atMost(WAIT).until(() -> voters(nodes.get(1)).equals(List.of(1, 2, 4)));
+        AtomPointer after = commit(replacement, "after");
+        assertThat(text(replacement, before)).isEqualTo("before");
+        assertThat(nodes.get(2).readRoot()).isEqualTo(after);
+        assertThat(voters(replacement)).containsExactly(1, 2, 4);
+    }
+
+    @Test
+    void aDepartedNodeStaysAVoterWhileTheGroupGrows() {
+        growingGroupOfThree();
+        depart(3, 2);
+        await().atMost(WAIT).until(() -> memberships.get(1).members().size() == 2);
+
+        ClusterFileStorage fourth = startGrowing(addHazelcast(), 4, WAIT);
+
+        // the leader saw node 3 leave before node 4 came: had it removed node 3, it would have by now
+        await().atMost(WAIT).until(() -> voters(nodes.get(1)).contains(4));
+        assertThat(voters(nodes.get(1))).containsExactly(1, 2, 3, 4);
+        AtomPointer after = commit(fourth, "after");
+        assertThat(nodes.get(1).readRoot()).isEqualTo(after);
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        try (var paths = java.nio.file.Files.walk(directory)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.delete(p);
+            }
         }
     }
 
