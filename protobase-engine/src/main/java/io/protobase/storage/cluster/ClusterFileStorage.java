@@ -762,9 +762,13 @@ public final class ClusterFileStorage implements SharedStorage {
                 silent.add(p);
             }
         }
+        List<String> tlsProblems = members.stream().filter(p -> p.nodeId() != self.nodeId() && !silent.contains(p))
+                .map(p -> PeerTlsProbe.problem(p, options.tls())).flatMap(Optional::stream).toList();
         String message = "Cannot " + what + " on " + describe() + ": " + why + ". "
                 + (silent.isEmpty() ? "All peers accept connections, but no quorum completed the request"
                         : "Peers that did not answer: " + silent)
+                + (tlsProblems.isEmpty() ? "" : ". TLS keeps peers from talking with this node: "
+                        + String.join("; ", tlsProblems))
                 + ". Without a majority of the Raft group nothing can be committed; the outcome of this request is"
                 + " unknown until the quorum is back (a commit may still take effect). Bring the missing nodes back,"
                 + " then retry";

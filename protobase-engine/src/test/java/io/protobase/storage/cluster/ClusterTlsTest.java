@@ -5,6 +5,7 @@ import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.file.FileBlockProvider;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -29,6 +30,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * Raft traffic over mutual TLS: nodes with certificates of one authority form a group and replicate;
@@ -118,7 +120,10 @@ class ClusterTlsTest {
         commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
 
         // the intruder even trusts the group's authority: what keeps it out is that no member trusts it
-        assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey, authority)));
+        assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey, authority)))
+                .hasMessageContaining("TLS keeps peers from talking with this node")
+                .hasMessageContaining("node 1 at " + cluster.peer(1).address() + " refuses this node's certificate")
+                .hasMessageContaining("give this node a certificate of the authority the group trusts");
 
         byte[] after = "after".getBytes(StandardCharsets.UTF_8);
         AtomPointer committed = commit(cluster.node(2), after);
@@ -132,10 +137,34 @@ class ClusterTlsTest {
         cluster = startTlsCluster();
         commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
 
-        assertCannotReplaceTheRoot(outsider(null));
+        assertCannotReplaceTheRoot(outsider(null))
+                .hasMessageContaining("node 2 at " + cluster.peer(2).address()
+                        + " uses TLS on its Raft port (CN=node-2), but this node does not")
+                .hasMessageContaining("give this node the same TLS configuration as the others");
 
         AtomPointer committed = commit(cluster.node(1), "members".getBytes(StandardCharsets.UTF_8));
         assertThat(cluster.node(2).readRoot()).isEqualTo(committed);
+    }
+
+    @Test
+    void aNodeWithTlsInAGroupWithoutItFailsSayingThatThePeersDoNotUseTls() {
+        cluster = TestCluster.start(3);
+        commit(cluster.node(1), "plain".getBytes(StandardCharsets.UTF_8));
+
+        assertCannotReplaceTheRoot(outsider(authority.tls(keys.get(1))))
+                .hasMessageContaining("node 3 at " + cluster.peer(3).address()
+                        + " does not use TLS on its Raft port")
+                .hasMessageContaining("but this node does: give every node of the group the same TLS configuration");
+    }
+
+    @Test
+    void aNodeThatDoesNotTrustTheGroupsAuthorityFailsNamingTheCertificateItRefused() {
+        cluster = startTlsCluster();
+
+        assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey)))
+                .hasMessageContaining("this node does not trust the certificate node 1 at " + cluster.peer(1).address()
+                        + " shows (CN=node-1, issued by CN=group CA)")
+                .hasMessageContaining("add its issuer to this node's trust store");
     }
 
     @Test
@@ -175,16 +204,18 @@ class ClusterTlsTest {
      * to reach the leader, the compare-and-set would succeed in the group's log (the outsider itself, not a
      * member, would still wait in vain to apply it).
      */
-    private void assertCannotReplaceTheRoot(ClusterFileStorage outsider) {
+    private AbstractThrowableAssert<?, ? extends Throwable> assertCannotReplaceTheRoot(ClusterFileStorage outsider) {
         AtomPointer groupRoot = cluster.node(1).readRoot();
         AtomPointer smuggled = outsider.push("smuggled".getBytes(StandardCharsets.UTF_8));
+        StorageUnavailableException failure;
         try (CommitLock lock = outsider.acquireCommitLock(WAIT)) {
-            assertThatThrownBy(() -> outsider.compareAndSetRoot(lock, groupRoot, smuggled))
-                    .isInstanceOf(StorageUnavailableException.class);
+            failure = catchThrowableOfType(StorageUnavailableException.class,
+                    () -> outsider.compareAndSetRoot(lock, groupRoot, smuggled));
         }
         for (ClusterFileStorage member : cluster.running()) {
             assertThat(member.readRoot()).as("root on %s", member.describe()).isEqualTo(groupRoot);
         }
+        return assertThat(failure).as("the outsider's failure").isNotNull();
     }
 
     /** Commits {@code atom} as the new root on {@code node}, rebasing on a concurrent root. */
