@@ -14,6 +14,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -115,6 +116,11 @@ public final class TestCertificates {
         return write(trustStore(), file);
     }
 
+    /** Writes the authority's certificate to {@code file} as PEM. */
+    public Path writeCertificatePem(Path file) {
+        return writePem(file, pem("CERTIFICATE", encoded(authority)));
+    }
+
     /** TLS for a node showing {@code key} and trusting this authority and the {@code others}. */
     public ClusterTls tls(NodeKey key, TestCertificates... others) {
         try {
@@ -157,6 +163,42 @@ public final class TestCertificates {
         /** Writes {@link #keyStore()} to {@code file} (PKCS12, password {@value #PASSWORD}). */
         public Path writeKeyStore(Path file) {
             return write(keyStore(), file);
+        }
+
+        /** Writes the certificate chain to {@code file} as PEM. */
+        public Path writeChainPem(Path file) {
+            StringBuilder text = new StringBuilder();
+            for (X509Certificate certificate : chain) {
+                text.append(pem("CERTIFICATE", encoded(certificate)));
+            }
+            return writePem(file, text.toString());
+        }
+
+        /** Writes the private key to {@code file} as unencrypted PKCS#8 PEM. */
+        public Path writeKeyPem(Path file) {
+            return writePem(file, pem("PRIVATE KEY", key.getEncoded()));
+        }
+    }
+
+    private static byte[] encoded(X509Certificate certificate) {
+        try {
+            return certificate.getEncoded();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+
+    private static Path writePem(Path file, String text) {
+        try {
+            return Files.writeString(file, text, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
