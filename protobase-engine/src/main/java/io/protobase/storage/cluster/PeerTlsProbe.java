@@ -32,7 +32,7 @@ import java.util.Optional;
  */
 final class PeerTlsProbe {
 
-    private static final int TIMEOUT_MILLIS = 1000;
+    private static final int TIMEOUT_MILLIS = 2000;
     /** The start of an HTTP/2 connection, as gRPC expects it: what makes a server check the client's key. */
     private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 

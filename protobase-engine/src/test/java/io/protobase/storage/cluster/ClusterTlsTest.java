@@ -122,7 +122,7 @@ class ClusterTlsTest {
         // the intruder even trusts the group's authority: what keeps it out is that no member trusts it
         assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey, authority)))
                 .hasMessageContaining("TLS keeps peers from talking with this node")
-                .hasMessageContaining("node 1 at " + cluster.peer(1).address() + " refuses this node's certificate")
+                .hasMessageFindingMatch("node [123] at 127\\.0\\.0\\.1:\\d+ refuses this node's certificate")
                 .hasMessageContaining("give this node a certificate of the authority the group trusts");
 
         byte[] after = "after".getBytes(StandardCharsets.UTF_8);
@@ -138,8 +138,8 @@ class ClusterTlsTest {
         commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
 
         assertCannotReplaceTheRoot(outsider(null))
-                .hasMessageContaining("node 2 at " + cluster.peer(2).address()
-                        + " uses TLS on its Raft port (CN=node-2), but this node does not")
+                .hasMessageFindingMatch("node ([123]) at 127\\.0\\.0\\.1:\\d+ uses TLS on its Raft port"
+                        + " \\(CN=node-\\1\\), but this node does not")
                 .hasMessageContaining("give this node the same TLS configuration as the others");
 
         AtomPointer committed = commit(cluster.node(1), "members".getBytes(StandardCharsets.UTF_8));
@@ -152,8 +152,7 @@ class ClusterTlsTest {
         commit(cluster.node(1), "plain".getBytes(StandardCharsets.UTF_8));
 
         assertCannotReplaceTheRoot(outsider(authority.tls(keys.get(1))))
-                .hasMessageContaining("node 3 at " + cluster.peer(3).address()
-                        + " does not use TLS on its Raft port")
+                .hasMessageFindingMatch("node [123] at 127\\.0\\.0\\.1:\\d+ does not use TLS on its Raft port")
                 .hasMessageContaining("but this node does: give every node of the group the same TLS configuration");
     }
 
@@ -162,9 +161,25 @@ class ClusterTlsTest {
         cluster = startTlsCluster();
 
         assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey)))
-                .hasMessageContaining("this node does not trust the certificate node 1 at " + cluster.peer(1).address()
-                        + " shows (CN=node-1, issued by CN=group CA)")
+                .hasMessageFindingMatch("this node does not trust the certificate node ([123]) at 127\\.0\\.0\\.1:\\d+"
+                        + " shows \\(CN=node-\\1, issued by CN=group CA\\)")
                 .hasMessageContaining("add its issuer to this node's trust store");
+    }
+
+    @Test
+    void certificatesThatDoNotNameTheHostTheNodesAreReachedAtKeepTheGroupFromFormingAndTheErrorSaysSo() {
+        Map<Integer, TestCertificates.NodeKey> misnamed = new HashMap<>();
+        for (int id = 1; id <= 3; id++) {
+            misnamed.put(id, authority.issue("misnamed-" + id, "dns:node-" + id + ".example.invalid"));
+        }
+        cluster = TestCluster.start(3, o -> o.withTls(authority.tls(misnamed.get(o.nodeId())))
+                .withRequestTimeout(Duration.ofSeconds(3)));
+
+        assertThatThrownBy(() -> commit(cluster.node(1), "misnamed".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(StorageUnavailableException.class)
+                .hasMessageFindingMatch("the certificate node ([23]) shows \\(CN=misnamed-\\1\\) does not name"
+                        + " 127\\.0\\.0\\.1, the host this node reaches it at")
+                .hasMessageContaining("issue it with 127.0.0.1 as a subject alternative name");
     }
 
     @Test

@@ -61,8 +61,13 @@ public final class TestCertificates {
         }
     }
 
-    /** A key and a certificate for {@code name}, issued by this authority. */
+    /** A key and a certificate for {@code name} naming 127.0.0.1 and localhost, issued by this authority. */
     public NodeKey issue(String name) {
+        return issue(name, "ip:127.0.0.1,dns:localhost");
+    }
+
+    /** A key and a certificate for {@code name} naming {@code alternativeNames} (keytool's san syntax). */
+    public NodeKey issue(String name, String alternativeNames) {
         Path store = dir.resolve(name + ".p12");
         Path request = dir.resolve(name + ".csr");
         Path certificate = dir.resolve(name + ".crt");
@@ -72,7 +77,7 @@ public final class TestCertificates {
                 request.toString());
         keytool("-gencert", "-alias", "ca", "-keystore", authorityStore.toString(), "-storepass", PASSWORD,
                 "-infile", request.toString(), "-outfile", certificate.toString(), "-rfc", "-validity", "2",
-                "-ext", "san=ip:127.0.0.1,dns:localhost", "-ext", "eku=serverAuth,clientAuth",
+                "-ext", "san=" + alternativeNames, "-ext", "eku=serverAuth,clientAuth",
                 "-ext", "ku=digitalSignature");
         try (InputStream in = Files.newInputStream(certificate)) {
             List<X509Certificate> chain = new ArrayList<>();
