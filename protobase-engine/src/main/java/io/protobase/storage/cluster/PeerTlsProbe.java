@@ -12,11 +12,9 @@ import javax.net.ssl.X509TrustManager;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -27,14 +25,12 @@ import java.util.Optional;
  * the reason is TLS: one of the two uses it and the other does not, or one does not trust the other's
  * certificate. Ratis only logs such failures and the request waits out its timeout, so the error a
  * user gets would otherwise say "no quorum" with every peer reachable. Used on the failure path only:
- * a probe is one short TLS handshake (and the start of an HTTP/2 connection, which is where a TLS 1.3
- * server refuses a client certificate), and it sends nothing of the group's data.
+ * a probe is one short TLS handshake and the wait for the server's first answer after it (which is
+ * where a TLS 1.3 server refuses a client certificate); it sends nothing of the group's data.
  */
 final class PeerTlsProbe {
 
     private static final int TIMEOUT_MILLIS = 2000;
-    /** The start of an HTTP/2 connection, as gRPC expects it: what makes a server check the client's key. */
-    private static final byte[] HTTP2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private PeerTlsProbe() {
     }
@@ -69,9 +65,8 @@ final class PeerTlsProbe {
         RecordingTrust recorder = new RecordingTrust(tls.trustManager());
         try (SSLSocket socket = connect(peer, tls.keyManager(), recorder)) {
             socket.startHandshake();
-            OutputStream out = socket.getOutputStream();
-            out.write(HTTP2_PREFACE);
-            out.flush();
+            // a TLS 1.3 server checks the client's certificate after the client finished its handshake and
+            // answers with an alert or its first HTTP/2 frame; writing first could meet a closed connection
             InputStream in = socket.getInputStream();
             if (in.read() < 0) {
                 throw new EOFException("the peer closed the connection");
