@@ -5,10 +5,16 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.cluster.HazelcastMembership;
+import io.protobase.storage.cluster.ClusterTls;
 import io.protobase.storage.file.FileBlockProvider;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.ssl.NoSuchSslBundleException;
+import org.springframework.boot.ssl.SslBundle;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
@@ -27,7 +33,9 @@ import java.util.function.UnaryOperator;
  * {@code protobase.storage.cluster.path}. Apache Ratis is an optional dependency of the engine, so
  * its absence is reported here, naming the artifacts to add, before anything of Ratis is loaded.
  * Without {@code protobase.storage.cluster.peers} the members are discovered through Hazelcast
- * ({@link HazelcastDiscovery}), whose absence is reported the same way.
+ * ({@link HazelcastDiscovery}), whose absence is reported the same way. With
+ * {@code protobase.storage.cluster.ssl.bundle} the Raft traffic uses mutual TLS with that Spring Boot
+ * SSL bundle's key and trust material.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "protobase.storage.type", havingValue = "cluster")
@@ -43,20 +51,24 @@ class ClusterStorageConfiguration {
                 "org.apache.ratis.metrics.dropwizard3.Dm3MetricRegistriesImpl");
     }
 
+    private static final String SSL_BUNDLE = "protobase.storage.cluster.ssl.bundle";
+
     /** The class of {@code com.hazelcast:hazelcast} the discovery of nodes without peers needs. */
     private static final String HAZELCAST = "com.hazelcast.core.HazelcastInstance";
 
     @Bean
     @ConditionalOnMissingBean(SharedStorage.class)
     SharedStorage protoBaseStorage(ProtoBaseProperties properties, ResourceLoader resourceLoader,
-            DefaultListableBeanFactory beanFactory) {
+            DefaultListableBeanFactory beanFactory, ObjectProvider<SslBundles> sslBundles) {
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
         requireRatis(resourceLoader.getClassLoader());
+        ClusterTls tls = tls(cluster.ssl(), sslBundles);
         Path directory = StorageDirectories.usable("protobase.storage.cluster.path", cluster.path());
         UnaryOperator<ClusterFileStorage.Options> settings = o -> o.withElectionTimeout(cluster.electionTimeout())
                 .withRequestTimeout(cluster.requestTimeout()).withRetries(cluster.retries())
                 .withReadConsistency(cluster.readConsistency()).withGroupName(cluster.groupName())
-                .withSegmentSize(cluster.segmentSize().toBytes()).withSnapshotInterval(cluster.snapshotInterval());
+                .withSegmentSize(cluster.segmentSize().toBytes()).withSnapshotInterval(cluster.snapshotInterval())
+                .withTls(tls);
         if (cluster.peers().isEmpty()) {
             HazelcastDiscovery.Joined joined = discover(cluster, directory, resourceLoader.getClassLoader(),
                     beanFactory);
@@ -83,6 +95,45 @@ class ClusterStorageConfiguration {
                     + options.self().host() + " is free and belongs to this node (protobase.storage.cluster.host, "
                     + ".port or its entry in .peers), and that protobase.storage.cluster.path is this node's own "
                     + "directory (a node whose directory was lost joins under a new node-id).", e);
+        }
+    }
+
+    /**
+     * Mutual TLS from the SSL bundle {@code protobase.storage.cluster.ssl.bundle} names (its key and trust
+     * managers, as Boot's {@code SslBundles} builds them), or {@code null} without that key: plain gRPC.
+     */
+    private static @Nullable ClusterTls tls(ProtoBaseProperties.ClusterSsl ssl, ObjectProvider<SslBundles> sslBundles) {
+        String name = ssl.bundle();
+        if (name == null) {
+            return null;
+        }
+        SslBundles bundles = sslBundles.getIfAvailable();
+        if (bundles == null) {
+            throw new ClusterStorageUnusableException(SSL_BUNDLE + " is '" + name + "' but the application has no SSL"
+                    + " bundles (Spring Boot's SslBundles bean)", "Keep Spring Boot's SslAutoConfiguration enabled and"
+                    + " define the bundle under spring.ssl.bundle.jks." + name + " or spring.ssl.bundle.pem." + name
+                    + ", or remove " + SSL_BUNDLE + " for plain Raft traffic.", null);
+        }
+        SslBundle bundle;
+        try {
+            bundle = bundles.getBundle(name);
+        } catch (NoSuchSslBundleException e) {
+            List<String> known = bundles.getBundleNames();
+            throw new ClusterStorageUnusableException(SSL_BUNDLE + " names the SSL bundle '" + name + "', but no"
+                    + " bundle of that name is defined (" + (known.isEmpty() ? "none is" : "defined: " + known) + ")",
+                    "Define the bundle under spring.ssl.bundle.jks." + name + " (a key store with this node's key"
+                            + " and a trust store with the authority of the nodes' certificates) or"
+                            + " spring.ssl.bundle.pem." + name + ", or set " + SSL_BUNDLE + " to the name of a"
+                            + " defined bundle.", e);
+        }
+        try {
+            return ClusterTls.of(bundle.getManagers().getKeyManagerFactory(),
+                    bundle.getManagers().getTrustManagerFactory());
+        } catch (StorageException | IllegalStateException e) {
+            throw new ClusterStorageUnusableException("the SSL bundle '" + name + "' (" + SSL_BUNDLE + ") cannot"
+                    + " secure the Raft traffic: " + e.getMessage(), "Give the bundle '" + name + "' a key store"
+                    + " with this node's private key and certificate chain and a trust store with the certificate"
+                    + " of the authority that issued the nodes' certificates.", e);
         }
     }
 

@@ -133,6 +133,7 @@ public record ProtoBaseProperties(
      *                                reacting to Hazelcast's events
      * @param hazelcast the embedded Hazelcast member that discovers the nodes when {@code peers} is not set
      *                  and the application has no {@code HazelcastInstance} of its own
+     * @param ssl mutual TLS for the Raft traffic between the nodes
      */
     public record Cluster(
             Integer nodeId,
@@ -150,7 +151,8 @@ public record ProtoBaseProperties(
             int initialMembers,
             Duration initialMembersTimeout,
             Duration membershipCheckInterval,
-            ClusterHazelcast hazelcast) {
+            ClusterHazelcast hazelcast,
+            ClusterSsl ssl) {
 
         /** Binds {@code path} as text: see {@link ProtoBaseProperties#directory}. */
         @ConstructorBinding
@@ -170,10 +172,11 @@ public record ProtoBaseProperties(
                 @DefaultValue("3") int initialMembers,
                 @DefaultValue("5m") Duration initialMembersTimeout,
                 @DefaultValue("1s") Duration membershipCheckInterval,
-                @DefaultValue ClusterHazelcast hazelcast) {
+                @DefaultValue ClusterHazelcast hazelcast,
+                @DefaultValue ClusterSsl ssl) {
             this(nodeId, host, port, peers, directory("protobase.storage.cluster.path", path), electionTimeout,
                     requestTimeout, retries, readConsistency, groupName, segmentSize, snapshotInterval,
-                    initialMembers, initialMembersTimeout, membershipCheckInterval, hazelcast);
+                    initialMembers, initialMembersTimeout, membershipCheckInterval, hazelcast, ssl);
         }
 
         public Cluster {
@@ -330,6 +333,26 @@ public record ProtoBaseProperties(
                 throw new InvalidProtoBasePropertyException("protobase.storage.cluster.hazelcast.multicast", true,
                         "the members to join are listed in protobase.storage.cluster.hazelcast.members",
                         "Remove either the members list (to use multicast) or set multicast to false");
+            }
+        }
+    }
+
+    /**
+     * Mutual TLS for the Raft traffic of a cluster node: every node shows the key of an SSL bundle and
+     * accepts only peers whose certificate the bundle's trust store trusts.
+     *
+     * @param bundle the name of a Spring Boot SSL bundle ({@code spring.ssl.bundle.jks.<name>} or
+     *               {@code spring.ssl.bundle.pem.<name>}) with this node's key and the certificates it
+     *               trusts; unset: plain gRPC. Every node of the group sets it, or none does
+     */
+    public record ClusterSsl(String bundle) {
+
+        public ClusterSsl {
+            if (bundle != null && bundle.isBlank()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.ssl.bundle", bundle,
+                        "the name of an SSL bundle must not be blank",
+                        "Set it to the name of a bundle under spring.ssl.bundle.jks or spring.ssl.bundle.pem, or"
+                                + " remove it for plain Raft traffic");
             }
         }
     }

@@ -11,6 +11,7 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
@@ -36,6 +37,7 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -141,19 +143,21 @@ public final class ClusterFileStorage implements SharedStorage {
      *                      their own; also the largest atom
      * @param snapshotInterval log entries between snapshots (after which Ratis purges its log)
      * @param groupName the name of the Raft group; nodes of one cluster share it
+     * @param tls mutual TLS for the Raft traffic, or {@code null} for plain gRPC; every node of a group
+     *            uses TLS or none does
      */
     public record Options(int nodeId, List<ClusterPeer> peers, Duration electionTimeout, Duration requestTimeout,
                           int retries, ReadConsistency readConsistency, long segmentSize, int maxEntryBytes,
-                          long snapshotInterval, String groupName) {
+                          long snapshotInterval, String groupName, @Nullable ClusterTls tls) {
 
         /**
          * Defaults for node {@code nodeId} of a group of {@code peers}: 1 s election timeout, 10 s request
          * timeout, 100 retries, linearizable reads, 64 MiB segments, 4 MiB entries, a snapshot every
-         * 10,000 entries, group "protobase".
+         * 10,000 entries, group "protobase", plain gRPC (no TLS).
          */
         public static Options of(int nodeId, List<ClusterPeer> peers) {
             return new Options(nodeId, peers, Duration.ofSeconds(1), Duration.ofSeconds(10), 100,
-                    ReadConsistency.LINEARIZABLE, 64L * 1024 * 1024, 4 * 1024 * 1024, 10_000, "protobase");
+                    ReadConsistency.LINEARIZABLE, 64L * 1024 * 1024, 4 * 1024 * 1024, 10_000, "protobase", null);
         }
 
         public Options {
@@ -203,42 +207,51 @@ public final class ClusterFileStorage implements SharedStorage {
 
         public Options withElectionTimeout(Duration timeout) {
             return new Options(nodeId, peers, timeout, requestTimeout, retries, readConsistency, segmentSize,
-                    maxEntryBytes, snapshotInterval, groupName);
+                    maxEntryBytes, snapshotInterval, groupName, tls);
         }
 
         public Options withRequestTimeout(Duration timeout) {
             return new Options(nodeId, peers, electionTimeout, timeout, retries, readConsistency, segmentSize,
-                    maxEntryBytes, snapshotInterval, groupName);
+                    maxEntryBytes, snapshotInterval, groupName, tls);
         }
 
         public Options withRetries(int count) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, count, readConsistency, segmentSize,
-                    maxEntryBytes, snapshotInterval, groupName);
+                    maxEntryBytes, snapshotInterval, groupName, tls);
         }
 
         public Options withReadConsistency(ReadConsistency consistency) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, consistency, segmentSize,
-                    maxEntryBytes, snapshotInterval, groupName);
+                    maxEntryBytes, snapshotInterval, groupName, tls);
         }
 
         public Options withSegmentSize(long size) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, size,
-                    maxEntryBytes, snapshotInterval, groupName);
+                    maxEntryBytes, snapshotInterval, groupName, tls);
         }
 
         public Options withMaxEntryBytes(int bytes) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
-                    bytes, snapshotInterval, groupName);
+                    bytes, snapshotInterval, groupName, tls);
         }
 
         public Options withSnapshotInterval(long entries) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
-                    maxEntryBytes, entries, groupName);
+                    maxEntryBytes, entries, groupName, tls);
         }
 
         public Options withGroupName(String name) {
             return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
-                    maxEntryBytes, snapshotInterval, name);
+                    maxEntryBytes, snapshotInterval, name, tls);
+        }
+
+        /**
+         * Mutual TLS for this node's Raft traffic (server and client side); {@code null} for plain gRPC.
+         * Every node of the group must use TLS, with certificates the others trust, or none may.
+         */
+        public Options withTls(@Nullable ClusterTls config) {
+            return new Options(nodeId, peers, electionTimeout, requestTimeout, retries, readConsistency, segmentSize,
+                    maxEntryBytes, snapshotInterval, groupName, config);
         }
     }
 
@@ -250,6 +263,8 @@ public final class ClusterFileStorage implements SharedStorage {
     private final SegmentReplica replica;
     private final RaftServer server;
     private final RaftProperties properties;
+    /** What the properties cannot carry: the TLS key and trust managers of the server and the clients. */
+    private final Parameters parameters;
     /** The members as this node last set or was given them: for new clients and error messages. */
     private volatile RaftGroup group;
     private volatile List<ClusterPeer> members;
@@ -338,15 +353,18 @@ public final class ClusterFileStorage implements SharedStorage {
         RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
                 .filter(p -> !learner || !p.equals(self)).map(ClusterFileStorage::raftPeer).toList());
         RaftProperties properties = raftProperties();
+        Parameters parameters = raftParameters(options);
         RaftServer started = null;
         try {
             // a learner starts without a configuration (Ratis refuses one that lacks the server itself)
             started = RaftServer.newBuilder().setServerId(selfId)
                     .setGroup(learner ? RaftGroup.valueOf(groupId) : group).setProperties(properties)
-                    .setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER).build();
+                    .setParameters(parameters).setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER)
+                    .build();
             started.start();
             this.server = started;
             this.properties = properties;
+            this.parameters = parameters;
             this.group = group;
             this.members = options.peers();
             adoptConfiguration();
@@ -386,7 +404,7 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     private RaftClient newClient() {
-        return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+        return RaftClient.newBuilder().setProperties(properties).setParameters(parameters).setRaftGroup(group)
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
                         TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis()
                                 / Math.max(1, options.retries())), TimeUnit.MILLISECONDS)))
@@ -476,6 +494,20 @@ public final class ClusterFileStorage implements SharedStorage {
         RaftServerConfigKeys.RetryCache.setExpiryTime(p, TimeDuration.valueOf(
                 Math.max(60_000, 2 * options.requestTimeout().toMillis()), TimeUnit.MILLISECONDS));
         return p;
+    }
+
+    /**
+     * With {@link Options#tls}, one mutual-TLS configuration for every gRPC channel of the node: its
+     * server (which then requires a trusted client certificate), its connections to the other servers,
+     * and its Raft clients. Ratis uses the general TLS configuration wherever no channel-specific one is
+     * set, so none of the node's traffic can go out in plain text.
+     */
+    private static Parameters raftParameters(Options options) {
+        Parameters parameters = new Parameters();
+        if (options.tls() != null) {
+            GrpcConfigKeys.TLS.setConf(parameters, options.tls().grpcConfig());
+        }
+        return parameters;
     }
 
     /** How long one attempt of a request may take: a few election timeouts, within the request timeout. */
@@ -810,9 +842,13 @@ public final class ClusterFileStorage implements SharedStorage {
                 silent.add(p);
             }
         }
+        List<String> tlsProblems = members.stream().filter(p -> p.nodeId() != self.nodeId() && !silent.contains(p))
+                .map(p -> PeerTlsProbe.problem(p, options.tls())).flatMap(Optional::stream).toList();
         String message = "Cannot " + what + " on " + describe() + ": " + why + ". "
                 + (silent.isEmpty() ? "All peers accept connections, but no quorum completed the request"
                         : "Peers that did not answer: " + silent)
+                + (tlsProblems.isEmpty() ? "" : ". TLS keeps peers from talking with this node: "
+                        + String.join("; ", tlsProblems))
                 + ". Without a majority of the Raft group nothing can be committed; the outcome of this request is"
                 + " unknown until the quorum is back (a commit may still take effect). Bring the missing nodes back,"
                 + " then retry";
