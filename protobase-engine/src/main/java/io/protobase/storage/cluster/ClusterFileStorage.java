@@ -961,7 +961,7 @@ public final class ClusterFileStorage implements SharedStorage {
         ensureOpen("change the members");
         String what = "change the members to voters " + voters + " and listeners " + listeners;
         try {
-            RaftClientReply reply = client.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
+            RaftClientReply reply = queries.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
                     .setServersInCurrentConf(expectedVoters.stream().map(ClusterFileStorage::raftPeer).toList())
                     .setListenersInCurrentConf(expectedListeners.stream().map(ClusterFileStorage::listener).toList())
                     .setServersInNewConf(voters.stream().map(ClusterFileStorage::raftPeer).toList())
