@@ -55,7 +55,11 @@ public class DbObjectConverter {
     /** The record of {@code source}, an entity or a nested value object. */
     public DbObject write(Object source) {
         ProtoBasePersistentEntity<?> entity = mappingContext.getRequiredPersistentEntity(source.getClass());
-        PersistentPropertyAccessor<?> accessor = entity.getPropertyAccessor(source);
+        return write(entity, entity.getPropertyAccessor(source));
+    }
+
+    /** The record of the bean of {@code accessor}, an {@code entity}: saves pass the accessor they have. */
+    DbObject write(ProtoBasePersistentEntity<?> entity, PersistentPropertyAccessor<?> accessor) {
         ProtoBasePersistentProperty[] stored = entity.getStoredProperties();
         Object[] values = new Object[stored.length];
         for (int i = 0; i < stored.length; i++) {

@@ -13,10 +13,12 @@ import io.protobase.spring.data.core.mapping.event.BeforeSaveCallback;
 import io.protobase.spring.data.core.query.ProtoBaseQuery;
 import io.protobase.spring.transaction.ProtoBaseConflictFailureException;
 import io.protobase.spring.transaction.TransactionObserver;
+import org.springframework.beans.factory.BeanFactoryUtils;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.dao.OptimisticLockingFailureException;
+import org.springframework.data.mapping.callback.EntityCallback;
 import org.springframework.data.mapping.callback.EntityCallbacks;
 import org.springframework.data.mapping.PersistentPropertyAccessor;
 import org.springframework.data.mapping.model.EntityInstantiators;
@@ -110,7 +112,11 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
     public void setApplicationContext(ApplicationContext context) {
         events.setPublisher(context);
         if (!callbacksSet) {
-            events.setCallbacks(EntityCallbacks.create(context),
+            // Without any EntityCallback bean there is nothing to invoke: looking the callbacks up again for
+            // each entity saved or read would cost a discovery per entity and step for no effect.
+            boolean any = BeanFactoryUtils.beanNamesForTypeIncludingAncestors(context, EntityCallback.class, true,
+                    false).length > 0;
+            events.setCallbacks(any ? EntityCallbacks.create(context) : null,
                     context.getBeanNamesForType(BeforeSaveCallback.class, true, false).length > 0);
         }
         projections.setBeanFactory(context);
@@ -190,17 +196,26 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
         Objects.requireNonNull(entities, "entities");
         List<T> list = new ArrayList<>();
         entities.forEach(e -> list.add(Objects.requireNonNull(e, "entity")));
-        List<Runnable> restores = new ArrayList<>();
+        // The mapping of each entity, looked up once per class of the batch rather than per entity and attempt.
+        List<ProtoBasePersistentEntity<?>> mappings = new ArrayList<>(list.size());
+        List<Runnable> restores = new ArrayList<>(list.size());
+        Class<?> lastType = null;
+        ProtoBasePersistentEntity<?> lastMapping = null;
         for (T e : list) {
-            restores.add(restorer(roots.entity(e.getClass()), e));
+            if (e.getClass() != lastType) {
+                lastType = e.getClass();
+                lastMapping = roots.entity(lastType);
+            }
+            mappings.add(lastMapping);
+            restores.add(restorer(lastMapping, e));
         }
         return execute(true, tx -> {
             // A retried attempt must start from the entities as given, not as a failed attempt left them.
             restores.forEach(Runnable::run);
             EntityRoots.Batch batch = roots.batch(tx);
             List<T> saved = new ArrayList<>(list.size());
-            for (T e : list) {
-                saved.add(save(batch, mappingContext.getRequiredPersistentEntity(e.getClass()), e));
+            for (int i = 0; i < list.size(); i++) {
+                saved.add(save(batch, mappings.get(i), list.get(i)));
             }
             batch.flush();
             return saved;
@@ -223,10 +238,13 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
             return () -> { };
         }
         PersistentPropertyAccessor<?> accessor = pe.getPropertyAccessor(entity);
-        List<Object> values = mutable.stream().map(accessor::getProperty).toList();
+        Object[] values = new Object[mutable.size()];
+        for (int i = 0; i < values.length; i++) {
+            values[i] = accessor.getProperty(mutable.get(i));
+        }
         return () -> {
-            for (int i = 0; i < mutable.size(); i++) {
-                accessor.setProperty(mutable.get(i), values.get(i));
+            for (int i = 0; i < values.length; i++) {
+                accessor.setProperty(mutable.get(i), values[i]);
             }
         };
     }
@@ -237,13 +255,19 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
         PersistentPropertyAccessor<T> accessor = accessor(pe, entity);
         ProtoBasePersistentProperty idProperty = pe.getRequiredIdProperty();
         Object id = accessor.getProperty(idProperty);
-        if (id == null || (idProperty.getType().isPrimitive() && ((Number) id).longValue() == 0)) {
+        boolean generated = id == null || (idProperty.getType().isPrimitive() && ((Number) id).longValue() == 0);
+        if (generated) {
             id = identifierGenerator.generateIdentifier(pe, batch.sequence(pe));
             accessor.setProperty(idProperty, id);
         }
-        OptimisticLocking.stampForSave(pe, accessor, id, batch.get(pe, id));
+        // Only the @Version check needs the stored record. A given id is read even without a version, so that a
+        // concurrent save of the same entity conflicts (and is retried) as before; a generated id has nothing stored
+        // to compare with, and its generator has read the key already when it had to make sure it was free.
+        if (pe.hasVersionProperty() || !generated) {
+            OptimisticLocking.stampForSave(pe, accessor, id, batch.get(pe, id));
+        }
         T bean = accessor.getBean();
-        DbObject record = converter.write(bean);
+        DbObject record = bean.getClass() == pe.getType() ? converter.write(pe, accessor) : converter.write(bean);
         T toStore = events.beforeSave(bean, record, root);
         if (events.convertAfterBeforeSave(bean, toStore)) {
             record = converter.write(toStore);
@@ -252,10 +276,19 @@ public class ProtoBaseTemplate implements ProtoBaseOperations, ApplicationContex
         return events.afterSave(toStore, record, root);
     }
 
+    /**
+     * The accessor that sets the id and version of {@code entity}. Only an immutable id or version needs an
+     * instantiation-aware one (which makes a new instance when it sets them); that one also looks up a new plain
+     * accessor for every property it reads or sets, so the entities whose id and version are mutable get a
+     * plain accessor, made once.
+     */
     @SuppressWarnings("unchecked")
     private <T> PersistentPropertyAccessor<T> accessor(ProtoBasePersistentEntity<?> pe, T entity) {
-        return new InstantiationAwarePropertyAccessor<>(entity,
-                b -> ((ProtoBasePersistentEntity<T>) pe).getPropertyAccessor(b), instantiators);
+        ProtoBasePersistentEntity<T> typed = (ProtoBasePersistentEntity<T>) pe;
+        boolean immutable = pe.getRequiredIdProperty().isImmutable()
+                || (pe.hasVersionProperty() && pe.getRequiredVersionProperty().isImmutable());
+        return immutable ? new InstantiationAwarePropertyAccessor<>(entity, typed::getPropertyAccessor, instantiators)
+                : typed.getPropertyAccessor(entity);
     }
 
     @Override
