@@ -28,11 +28,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -197,7 +199,7 @@ class ClusterFaultTest {
             checkHistory(round);
         }
 
-        gate.quiesce();
+        finalCommitLeavesIdenticalSegmentFiles();
         Map<Outcome, Long> outcomes = history.values().stream()
                 .collect(Collectors.groupingBy(Transfer::outcome, Collectors.counting()));
         LOG.info("seed {}: faults {}, outcomes {}, {} linearizable reads", seed, faults, outcomes, reads.get());
@@ -205,6 +207,46 @@ class ClusterFaultTest {
                 .isGreaterThanOrEqualTo(2L * PROGRESS * ROUNDS);
         assertThat(staleReads).as("seed %d: reads that missed a transfer acknowledged before they began", seed)
                 .isEmpty();
+    }
+
+    /**
+     * Stops the clients, commits one more transfer and checks the history once more; then every node,
+     * having applied the same log, must hold the same segment files byte for byte.
+     */
+    private void finalCommitLeavesIdenticalSegmentFiles() throws Exception {
+        gate.stop();
+        for (Thread client : clients) {
+            client.join(WAIT.toMillis());
+        }
+        String id = "final";
+        history.put(id, new Transfer(0, 1, 1, Outcome.INVOKED));
+        assertThat(ask(awaitLeader(ROUNDS), "transfer " + id + " 0 1 1", WAIT))
+                .as("seed %d: the final transfer, with every node up and every link healed", seed).isEqualTo("ok");
+        history.put(id, history.get(id).with(Outcome.ACKNOWLEDGED));
+        checkHistory(ROUNDS);
+        Map<String, byte[]> first = segmentFiles(1);
+        assertThat(first).as("seed %d: segment files of node 1", seed).isNotEmpty();
+        for (int node = 2; node <= 3; node++) {
+            Map<String, byte[]> other = segmentFiles(node);
+            assertThat(other.keySet()).as("seed %d: segment files of node %d", seed, node)
+                    .isEqualTo(first.keySet());
+            for (Map.Entry<String, byte[]> file : first.entrySet()) {
+                assertThat(other.get(file.getKey())).as("seed %d: segment %s of node %d, as on node 1", seed,
+                        file.getKey(), node).isEqualTo(file.getValue());
+            }
+        }
+    }
+
+    /** The segment files of a node's replica, by file name. */
+    private Map<String, byte[]> segmentFiles(int node) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(work.resolve("node-" + node))) {
+            for (Path file : paths.filter(f -> Files.isRegularFile(f) && f.getParent().getFileName().toString()
+                    .equals("segments")).toList()) {
+                files.put(file.getFileName().toString(), Files.readAllBytes(file));
+            }
+        }
+        return files;
     }
 
     /** Kills {@code victim} with SIGKILL, waits until the others commit again, restarts it on its directory. */
