@@ -74,7 +74,10 @@ class ClusterFaultTest {
         KILL_LEADER, KILL_FOLLOWER, PAUSE_LEADER,
         /** The leader's links to and from both followers drop every byte. */
         ISOLATE_LEADER,
-        /** A follower's links to and from the others drop every byte. */
+        /**
+         * A follower's links to and from the others are cut: connections reset and refused, as when
+         * its host's network goes down, where the other faults leave the senders in silence.
+         */
         ISOLATE_FOLLOWER,
         /** What the leader sends to the followers is dropped; what they send it arrives. */
         DROP_LEADER_OUT,
@@ -336,7 +339,7 @@ class ClusterFaultTest {
                 }
             }
         }
-        faulty.forEach(LinkProxy::drop);
+        faulty.forEach(fault == Fault.ISOLATE_FOLLOWER ? LinkProxy::cut : LinkProxy::drop);
         try {
             if (fault == Fault.ISOLATE_LEADER || fault == Fault.DROP_LEADER_OUT) {
                 await().atMost(WAIT).alias("seed " + seed + " round " + round + ": a leader other than " + leader)

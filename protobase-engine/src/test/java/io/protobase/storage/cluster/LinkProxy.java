@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A link {@link #pass passes} bytes both ways of its connections, {@link #drop drops} them (a black
  * hole: bytes are read and discarded in both directions, connections stay open, so the dialer sees
  * silence rather than an error, as with a partition) or is {@link #cut} (open connections are reset
- * and new ones closed at once). Going back to {@link #pass} closes the connections that lost bytes:
+ * and new ones reset as soon as they are accepted). Going back to {@link #pass} closes the connections that lost bytes:
  * a TCP stream with a hole cannot carry HTTP/2 on, and a real partition that outlasts TCP's
  * retransmissions ends the same way.
  */
@@ -67,14 +67,10 @@ final class LinkProxy implements AutoCloseable {
         mode = Mode.DROP;
     }
 
-    /** Closes every connection of the link and refuses new ones until {@link #pass}. */
+    /** Resets every connection of the link (TCP RST) and refuses new ones until {@link #pass}. */
     void cut() {
         mode = Mode.CUT;
-        open.forEach(LinkProxy::close);
-    }
-
-    Mode mode() {
-        return mode;
+        open.forEach(LinkProxy::reset);
     }
 
     private void accept() {
@@ -86,7 +82,7 @@ final class LinkProxy implements AutoCloseable {
                 return;
             }
             if (mode == Mode.CUT) {
-                close(inbound);
+                reset(inbound);
                 continue;
             }
             Socket outbound = new Socket();
@@ -134,6 +130,15 @@ final class LinkProxy implements AutoCloseable {
     public void close() {
         close(server);
         open.forEach(LinkProxy::close);
+    }
+
+    private static void reset(Socket socket) {
+        try {
+            socket.setSoLinger(true, 0);
+        } catch (IOException alreadyClosed) {
+            // closing it below is all there is left to do
+        }
+        close(socket);
     }
 
     private static void close(AutoCloseable socket) {
