@@ -62,6 +62,11 @@ final class LinkProxy implements AutoCloseable {
         damaged.clear();
     }
 
+    /** Whether bytes were discarded since the link last passed. */
+    boolean lostBytes() {
+        return !damaged.isEmpty();
+    }
+
     /** Discards every byte from now on, both ways, keeping the connections open. */
     void drop() {
         mode = Mode.DROP;
