@@ -63,7 +63,7 @@ class ClusterFileStorageLeaderLossTest {
         ClusterFileStorage follower = followerOfASettledLeader();
         ClusterFileStorage leader = awaitLeader();
         for (int i = 0; i < 3; i++) {
-            commit(follower, new byte[] {(byte) i});
+            TestCluster.commit(follower, new byte[] {(byte) i});
         }
 
         cluster.crash(leader.options().nodeId());
@@ -183,7 +183,7 @@ class ClusterFileStorageLeaderLossTest {
      */
     private ClusterFileStorage followerOfASettledLeader() {
         for (ClusterFileStorage node : cluster.running()) {
-            commit(node, new byte[] {1});
+            TestCluster.commit(node, new byte[] {1});
         }
         return otherThan(awaitLeader()).get(0);
     }
@@ -194,17 +194,5 @@ class ClusterFileStorageLeaderLossTest {
 
     private List<ClusterFileStorage> otherThan(ClusterFileStorage node) {
         return cluster.running().stream().filter(n -> n != node).toList();
-    }
-
-    private static void commit(ClusterFileStorage node, byte[] atom) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(atom);
-            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return;
-                }
-            }
-        }
     }
 }

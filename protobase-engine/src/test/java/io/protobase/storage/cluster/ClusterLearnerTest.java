@@ -1,7 +1,6 @@
 package io.protobase.storage.cluster;
 
 import io.protobase.storage.AtomPointer;
-import io.protobase.storage.CommitLock;
 import io.protobase.storage.file.FileBlockProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -36,22 +35,10 @@ class ClusterLearnerTest {
         }
     }
 
-    private static AtomPointer commit(ClusterFileStorage node, String text) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(text.getBytes(StandardCharsets.UTF_8));
-            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return next;
-                }
-            }
-        }
-    }
-
     @Test
     void aLearnerStaysOutsideTheGroupUntilAddedThenVotesForTheNextLeader() {
         cluster = TestCluster.start(3);
-        AtomPointer before = commit(cluster.node(1), "before");
+        AtomPointer before = TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
         List<ClusterPeer> voters = cluster.peers();
         List<ClusterPeer> peers = new ArrayList<>(voters);
         peers.add(new ClusterPeer(4, "127.0.0.1", TestCluster.freePort()));
@@ -69,7 +56,7 @@ class ClusterLearnerTest {
         assertThat(new String(learner.read(before), StandardCharsets.UTF_8)).isEqualTo("before");
         // three of four voters left: no leader without the former learner's vote
         cluster.stop(cluster.leader().options().nodeId());
-        AtomPointer after = commit(learner, "after");
+        AtomPointer after = TestCluster.commit(learner, "after".getBytes(StandardCharsets.UTF_8));
         assertThat(cluster.running().get(0).readRoot()).isEqualTo(after);
         assertThat(learner.status().members()).filteredOn(ClusterStatus.Member::voting)
                 .extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3, 4);

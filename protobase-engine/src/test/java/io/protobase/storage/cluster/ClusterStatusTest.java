@@ -1,8 +1,6 @@
 package io.protobase.storage.cluster;
 
 import io.protobase.StorageClosedException;
-import io.protobase.storage.AtomPointer;
-import io.protobase.storage.CommitLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,22 +25,10 @@ class ClusterStatusTest {
         }
     }
 
-    private static void commit(ClusterFileStorage node, byte value) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(new byte[] {value});
-            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return;
-                }
-            }
-        }
-    }
-
     @Test
     void everyNodeReportsOneLeaderTheMembersAndAQuorumAndTheCommittingNodeItsReplicatedEntries() {
         cluster = TestCluster.start(3);
-        commit(cluster.node(2), (byte) 1);
+        TestCluster.commit(cluster.node(2), new byte[] {(byte) 1});
 
         ClusterFileStorage leader = await().atMost(WAIT).until(cluster::leader, l -> l != null);
         int leaderId = leader.options().nodeId();
@@ -69,7 +55,7 @@ class ClusterStatusTest {
     @Test
     void aNodeLeftWithoutAMajorityReportsNoQuorumAndGetsItBackWhenAPeerReturns() {
         cluster = TestCluster.start(3);
-        commit(cluster.node(1), (byte) 1);
+        TestCluster.commit(cluster.node(1), new byte[] {(byte) 1});
         ClusterFileStorage alone = cluster.node(1);
         await().atMost(WAIT).until(() -> alone.status().quorum());
 

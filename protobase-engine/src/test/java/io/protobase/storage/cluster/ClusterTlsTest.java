@@ -81,14 +81,14 @@ class ClusterTlsTest {
     void threeNodesWithCertificatesOfOneAuthorityCommitAndReadOverMutualTls() {
         cluster = startTlsCluster();
         byte[] atom = "over TLS".getBytes(StandardCharsets.UTF_8);
-        AtomPointer committed = commit(cluster.node(1), atom);
+        AtomPointer committed = TestCluster.commit(cluster.node(1), atom);
 
         for (int id = 2; id <= 3; id++) {
             ClusterFileStorage node = cluster.node(id);
             assertThat(node.readRoot()).as("root on node %d", id).isEqualTo(committed);
             assertThat(node.read(committed)).as("atom on node %d", id).isEqualTo(atom);
         }
-        AtomPointer second = commit(cluster.node(3), "from node 3".getBytes(StandardCharsets.UTF_8));
+        AtomPointer second = TestCluster.commit(cluster.node(3), "from node 3".getBytes(StandardCharsets.UTF_8));
         assertThat(cluster.node(1).readRoot()).isEqualTo(second);
     }
 
@@ -115,7 +115,7 @@ class ClusterTlsTest {
     @Test
     void aNodeWithACertificateOfAnotherAuthorityCannotJoinOrWriteAndTheGroupKeepsCommitting() {
         cluster = startTlsCluster();
-        commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
+        TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
 
         // the intruder even trusts the group's authority: what keeps it out is that no member trusts it
         assertCannotReplaceTheRoot(outsider(foreign.tls(intruderKey, authority)))
@@ -124,7 +124,7 @@ class ClusterTlsTest {
                 .hasMessageContaining("give this node a certificate of the authority the group trusts");
 
         byte[] after = "after".getBytes(StandardCharsets.UTF_8);
-        AtomPointer committed = commit(cluster.node(2), after);
+        AtomPointer committed = TestCluster.commit(cluster.node(2), after);
         assertThat(cluster.node(3).readRoot()).isEqualTo(committed);
         assertThat(cluster.node(1).read(committed)).isEqualTo(after);
         assertThat(cluster.node(1).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3);
@@ -133,21 +133,21 @@ class ClusterTlsTest {
     @Test
     void aNodeWithoutTlsCannotWriteToAGroupThatUsesIt() {
         cluster = startTlsCluster();
-        commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
+        TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
 
         assertCannotReplaceTheRoot(outsider(null))
                 .hasMessageFindingMatch("node ([123]) at 127\\.0\\.0\\.1:\\d+ uses TLS on its Raft port"
                         + " \\(CN=node-\\1\\), but this node does not")
                 .hasMessageContaining("give this node the same TLS configuration as the others");
 
-        AtomPointer committed = commit(cluster.node(1), "members".getBytes(StandardCharsets.UTF_8));
+        AtomPointer committed = TestCluster.commit(cluster.node(1), "members".getBytes(StandardCharsets.UTF_8));
         assertThat(cluster.node(2).readRoot()).isEqualTo(committed);
     }
 
     @Test
     void aNodeWithTlsInAGroupWithoutItFailsSayingThatThePeersDoNotUseTls() {
         cluster = TestCluster.start(3);
-        commit(cluster.node(1), "plain".getBytes(StandardCharsets.UTF_8));
+        TestCluster.commit(cluster.node(1), "plain".getBytes(StandardCharsets.UTF_8));
 
         assertCannotReplaceTheRoot(outsider(authority.tls(keys.get(1))))
                 .hasMessageFindingMatch("node [123] at 127\\.0\\.0\\.1:\\d+ does not use TLS on its Raft port")
@@ -173,7 +173,7 @@ class ClusterTlsTest {
         cluster = TestCluster.start(3, o -> o.withTls(authority.tls(misnamed.get(o.nodeId())))
                 .withRequestTimeout(Duration.ofSeconds(3)));
 
-        assertThatThrownBy(() -> commit(cluster.node(1), "misnamed".getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> TestCluster.commit(cluster.node(1), "misnamed".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(StorageUnavailableException.class)
                 .hasMessageFindingMatch("the certificate node ([23]) shows \\(CN=misnamed-\\1\\) does not name"
                         + " 127\\.0\\.0\\.1, the host this node reaches it at")
@@ -232,18 +232,6 @@ class ClusterTlsTest {
     }
 
     /** Commits {@code atom} as the new root on {@code node}, rebasing on a concurrent root. */
-    private static AtomPointer commit(ClusterFileStorage node, byte[] atom) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(atom);
-            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return next;
-                }
-            }
-        }
-    }
-
     /** A TLS client connection to {@code peer}'s Raft port trusting the group's authority, with {@code keys}. */
     private static SSLSocket handshake(ClusterPeer peer, KeyManagerFactory keys) throws GeneralSecurityException,
             IOException {

@@ -7,7 +7,6 @@ import com.hazelcast.core.HazelcastInstance;
 import io.protobase.StorageException;
 import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
-import io.protobase.storage.CommitLock;
 import io.protobase.storage.file.FileBlockProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -103,18 +102,6 @@ class HazelcastMembershipTest {
         return node;
     }
 
-    private static AtomPointer commit(ClusterFileStorage node, String text) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(text.getBytes(StandardCharsets.UTF_8));
-            try (CommitLock lock = node.acquireCommitLock(WAIT)) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return next;
-                }
-            }
-        }
-    }
-
     private void formGroupOfThree() {
         startHazelcast(3);
         for (int id = 1; id <= 3; id++) {
@@ -184,13 +171,13 @@ class HazelcastMembershipTest {
     @Test
     void aNodeStartedAfterTheGroupFormedJoinsAsALearnerAndBecomesAVoterHoldingEveryCommit() {
         growingGroupOfThree();
-        AtomPointer before = commit(nodes.get(1), "before");
+        AtomPointer before = TestCluster.commit(nodes.get(1), "before".getBytes(StandardCharsets.UTF_8));
 
         ClusterFileStorage fourth = startGrowing(addHazelcast(), 4, WAIT);
 
         await().atMost(WAIT).until(() -> voters(nodes.get(1)).equals(List.of(1, 2, 3, 4)));
         await().atMost(WAIT).until(() -> fourth.status().role() != ClusterStatus.Role.LISTENER);
-        AtomPointer after = commit(fourth, "after");
+        AtomPointer after = TestCluster.commit(fourth, "after".getBytes(StandardCharsets.UTF_8));
         assertThat(text(fourth, before)).isEqualTo("before");
         assertThat(nodes.get(2).readRoot()).isEqualTo(after);
         assertThat(text(nodes.get(2), after)).isEqualTo("after");
@@ -199,7 +186,7 @@ class HazelcastMembershipTest {
     @Test
     void nodesRestartedOnTheirDirectoriesRejoinWithoutWaitingForTheInitialMembers() {
         growingGroupOfThree();
-        AtomPointer before = commit(nodes.get(1), "before");
+        AtomPointer before = TestCluster.commit(nodes.get(1), "before".getBytes(StandardCharsets.UTF_8));
         memberships.values().forEach(HazelcastMembership::close);
         nodes.values().parallelStream().forEach(ClusterFileStorage::close);
         hazelcasts.forEach(h -> h.getLifecycleService().terminate());
@@ -213,7 +200,7 @@ class HazelcastMembershipTest {
         startGrowing(0, 1, Duration.ofMillis(1));
         ClusterFileStorage restarted = startGrowing(1, 3, Duration.ofMillis(1));
 
-        AtomPointer after = commit(restarted, "after");
+        AtomPointer after = TestCluster.commit(restarted, "after".getBytes(StandardCharsets.UTF_8));
         assertThat(text(restarted, before)).isEqualTo("before");
         assertThat(nodes.get(1).readRoot()).isEqualTo(after);
         assertThat(voters(restarted)).containsExactly(1, 2, 3);
@@ -222,7 +209,7 @@ class HazelcastMembershipTest {
     @Test
     void aNodeWhoseDirectoryWasWipedComesBackUnderANewIdInPlaceOfItsOldOne() throws IOException {
         growingGroupOfThree();
-        AtomPointer before = commit(nodes.get(1), "before");
+        AtomPointer before = TestCluster.commit(nodes.get(1), "before".getBytes(StandardCharsets.UTF_8));
         depart(3, 2);
         deleteRecursively(base.resolve("node-3"));
 
@@ -230,7 +217,7 @@ class HazelcastMembershipTest {
 
         assertThat(replacement.options().nodeId()).isEqualTo(4);
         await().atMost(WAIT).until(() -> voters(nodes.get(1)).equals(List.of(1, 2, 4)));
-        AtomPointer after = commit(replacement, "after");
+        AtomPointer after = TestCluster.commit(replacement, "after".getBytes(StandardCharsets.UTF_8));
         assertThat(text(replacement, before)).isEqualTo("before");
         assertThat(nodes.get(2).readRoot()).isEqualTo(after);
         assertThat(voters(replacement)).containsExactly(1, 2, 4);
@@ -247,7 +234,7 @@ class HazelcastMembershipTest {
         // the leader saw node 3 leave before node 4 came: had it removed node 3, it would have by now
         await().atMost(WAIT).until(() -> voters(nodes.get(1)).contains(4));
         assertThat(voters(nodes.get(1))).containsExactly(1, 2, 3, 4);
-        AtomPointer after = commit(fourth, "after");
+        AtomPointer after = TestCluster.commit(fourth, "after".getBytes(StandardCharsets.UTF_8));
         assertThat(nodes.get(1).readRoot()).isEqualTo(after);
     }
 
@@ -264,7 +251,7 @@ class HazelcastMembershipTest {
         formGroupOfThree();
 
         assertThat(nodes.get(2).options().peers()).extracting(ClusterPeer::nodeId).containsExactly(1, 2, 3);
-        AtomPointer root = commit(nodes.get(1), "apple");
+        AtomPointer root = TestCluster.commit(nodes.get(1), "apple".getBytes(StandardCharsets.UTF_8));
 
         assertThat(nodes.get(3).readRoot()).isEqualTo(root);
         assertThat(new String(nodes.get(3).read(root), StandardCharsets.UTF_8)).isEqualTo("apple");
@@ -274,7 +261,7 @@ class HazelcastMembershipTest {
     @Test
     void aDepartedNodeIsRemovedByTheOperationAndTheOthersGoOnCommitting() {
         formGroupOfThree();
-        commit(nodes.get(1), "before");
+        TestCluster.commit(nodes.get(1), "before".getBytes(StandardCharsets.UTF_8));
         nodes.remove(3).close();
         hazelcasts.get(2).shutdown();
         await().atMost(WAIT).until(() -> memberships.get(1).members().size() == 2);
@@ -282,7 +269,7 @@ class HazelcastMembershipTest {
         memberships.get(1).removeDeparted(nodes.get(1), 3);
 
         assertThat(nodes.get(2).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2);
-        AtomPointer root = commit(nodes.get(2), "after");
+        AtomPointer root = TestCluster.commit(nodes.get(2), "after".getBytes(StandardCharsets.UTF_8));
         assertThat(nodes.get(1).readRoot()).isEqualTo(root);
         assertThatThrownBy(() -> memberships.get(1).removeDeparted(nodes.get(1), 2))
                 .isInstanceOf(StorageException.class)

@@ -1,5 +1,7 @@
 package io.protobase.storage.cluster;
 
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
 import io.protobase.storage.file.FileBlockProvider;
 import org.apache.ratis.server.RaftServer;
 
@@ -180,5 +182,21 @@ public final class TestCluster implements AutoCloseable {
             }
         }
         throw new UncheckedIOException(new IOException("no free port between 20000 and 32767 on 127.0.0.1"));
+    }
+
+    /**
+     * Commits {@code atom} as the new root on {@code node}, on top of whatever root is current: a compare-and-set
+     * lost to another node's commit is tried again on the newer root. Returns the committed pointer.
+     */
+    static AtomPointer commit(ClusterFileStorage node, byte[] atom) {
+        while (true) {
+            AtomPointer root = node.readRoot();
+            AtomPointer next = node.push(atom);
+            try (CommitLock lock = node.acquireCommitLock(Duration.ofSeconds(60))) {
+                if (node.compareAndSetRoot(lock, root, next)) {
+                    return next;
+                }
+            }
+        }
     }
 }
