@@ -279,6 +279,9 @@ public final class ClusterCommitLatency {
             long failed = Arrays.stream(client.failures).sum();
             System.out.printf(Locale.ROOT, "  rolling restart: longest commit stall %,.0f ms; %,d commits acknowledged,"
                     + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.failureKinds);
+            if (client.firstFailure != null) {
+                System.out.printf("  the first failure: %s%n", client.firstFailure);
+            }
         } finally {
             pool.shutdownNow();
         }
@@ -296,6 +299,7 @@ public final class ClusterCommitLatency {
         private final long[] longestStall;
         private final long[] failures;
         private final Map<String, Long> failureKinds = new TreeMap<>();
+        private ProtoBaseException firstFailure;
         private volatile int node;
         private volatile int phase;
         private volatile boolean stopped;
@@ -328,6 +332,9 @@ public final class ClusterCommitLatency {
                 } else {
                     failures[p]++;
                     failureKinds.merge(writer.lastFailure.getClass().getSimpleName(), 1L, Long::sum);
+                    if (firstFailure == null) {
+                        firstFailure = writer.lastFailure;
+                    }
                 }
             }
         }
