@@ -78,5 +78,4 @@ class ConcurrencyOnClusterTest extends ConcurrencyTest {
     @Override
     void commitsRebasedOntoConcurrentOnesLeaveNoUnpublishedVersionsInTheNodeCache() {
     }
-
 }
