@@ -3,10 +3,13 @@ package io.protobase.benchmarks;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.ProtoBaseException;
+import io.protobase.StorageUnavailableException;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
+import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
+import io.protobase.storage.cluster.ReadConsistency;
 import io.protobase.storage.file.FileBlockProvider;
 import org.apache.ratis.server.RaftServer;
 
@@ -14,6 +17,7 @@ import java.io.IOException;
 import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +27,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -30,6 +36,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 
 /**
  * Cluster storage, not a JMH benchmark: one-key commits on three {@code ClusterFileStorage} nodes (Apache Ratis)
@@ -58,9 +66,24 @@ import java.util.concurrent.locks.LockSupport;
  * 1 s, request timeout 10 s) unless {@code election} (ms) says otherwise. A Raft node fsyncs its log for every
  * commit, like the file store with {@code fsync=commit}; all nodes share this machine's disk and cores here.
  *
+ * <p>Two more parts run on their own ({@code part=}, default {@code latency}, all of the above):
+ * <ul>
+ *   <li>{@code part=rolling}: one client commits without pause while each node in turn is closed and opened again
+ *       on its directory, the leader last, each caught up before the next goes; the client commits through a node
+ *       that stays up (as a load balancer would route it). Reported: the longest time between two acknowledged
+ *       commits (the stall) and the failed commits, before the restarts ({@code warmup} seconds) and during each
+ *       node's restart;</li>
+ *   <li>{@code part=catchup}: the three nodes are loaded with {@code size} (here 1,000,000) entries, then a fourth
+ *       node with an empty directory is opened as a learner and added by the leader
+ *       ({@code ClusterFileStorage.reconfigure}). Reported: the seconds until it has applied the commit index the
+ *       leader had when it joined and reads the latest root locally, and the megabytes of segments it received per
+ *       second over that time.</li>
+ * </ul>
+ *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.ClusterCommitLatency \
- *     [size=100000] [warmup=5] [seconds=15] [failovers=10] [stop=crash|close] [election=1000]
+ *     [part=latency|rolling|catchup] [size=100000] [warmup=5] [seconds=15] [failovers=10] [stop=crash|close] \
+ *     [election=1000]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
@@ -73,16 +96,41 @@ public final class ClusterCommitLatency {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put("size", "100000");
+        defaults.put("part", "latency");
+        // the catch-up copies a database of the size the issue names; the other parts commit into a smaller one
+        defaults.put("size", Arrays.asList(args).contains("part=catchup") ? "1000000" : "100000");
         defaults.put("warmup", "5");
         defaults.put("seconds", "15");
         defaults.put("failovers", "10");
         defaults.put("stop", "crash");
         defaults.put("election", "1000");
         MainArgs a = new MainArgs("ClusterCommitLatency", args, defaults);
+        String part = a.choice("part", Set.of("latency", "rolling", "catchup"));
         int size = a.count("size");
         String stop = a.choice("stop", Set.of("crash", "close"));
         Duration election = Duration.ofMillis(a.count("election"));
+        if (part.equals("rolling")) {
+            System.out.printf("Rolling restart of a three-node cluster on 127.0.0.1 while one client commits (%s;"
+                    + " stores under %s; %d cores)%n", a.describe(), FileStores.baseDir(),
+                    Runtime.getRuntime().availableProcessors());
+            try (Cluster cluster = new Cluster(FileStores.newDir("protobase-cluster-"), election)) {
+                cluster.load(size);
+                rollingRestart(cluster, Dataset.shuffledIds(size, Dataset.UPDATE_SEED), a.count("warmup"));
+            }
+            return;
+        }
+        if (part.equals("catchup")) {
+            System.out.printf("A fourth node joining a three-node cluster on 127.0.0.1 (%s; stores under %s; %d"
+                    + " cores)%n", a.describe(), FileStores.baseDir(), Runtime.getRuntime().availableProcessors());
+            try (Cluster cluster = new Cluster(FileStores.newDir("protobase-cluster-"), election)) {
+                long loading = System.nanoTime();
+                cluster.load(size);
+                System.out.printf(Locale.ROOT, "  loaded %,d entries through node 1 in %,.1f s%n", size,
+                        (System.nanoTime() - loading) / 1e9);
+                catchUp(cluster, size);
+            }
+            return;
+        }
         System.out.printf("One-key commits on a file store and on a three-node cluster on 127.0.0.1 (%s; stores under"
                 + " %s; %d cores)%n", a.describe(), FileStores.baseDir(), Runtime.getRuntime().availableProcessors());
         int[] ids = Dataset.shuffledIds(size, Dataset.UPDATE_SEED);
@@ -176,6 +224,213 @@ public final class ClusterCommitLatency {
                 percentile(sorted, 0.5) / 1e3, sorted[0] / 1e6, sorted[sorted.length - 1] / 1e6);
     }
 
+    /**
+     * One client commits without pause while every node is closed and opened again in turn, the leader last; each
+     * node is back and caught up before the next one goes. The client commits through another node than the one
+     * restarting (as a load balancer would send it elsewhere) and reports the longest time between two acknowledged
+     * commits, and the commits that failed, for the warm-up and for each node's restart.
+     */
+    private static void rollingRestart(Cluster cluster, int[] ids, int warmupSeconds) throws Exception {
+        int leader = cluster.awaitLeader();
+        List<Integer> order = new ArrayList<>();
+        for (int id = 1; id <= NODES; id++) {
+            if (id != leader) {
+                order.add(id);
+            }
+        }
+        order.add(leader);
+        int first = order.get(0) % NODES + 1;
+        RollingClient client = new RollingClient(cluster, new Writer(cluster.db(first), ids, 0, ids.length),
+                order.size() + 1, first);
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> committing = pool.submit(client::run);
+            long warmupEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+            while (System.nanoTime() < warmupEnd || client.acknowledged() == 0) {
+                LockSupport.parkNanos(10_000_000L);
+            }
+            long[] restartNanos = new long[order.size()];
+            for (int i = 0; i < order.size(); i++) {
+                int node = order.get(i);
+                long begin = System.nanoTime();
+                client.moveTo(node % NODES + 1, i + 1);
+                cluster.stop(node, false);
+                cluster.open(node);
+                cluster.db(node).read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
+                restartNanos[i] = System.nanoTime() - begin;
+            }
+            long settled = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+            while (System.nanoTime() < settled) {
+                LockSupport.parkNanos(10_000_000L);
+            }
+            client.stop();
+            committing.get();
+            System.out.printf(Locale.ROOT, "  before the restarts (%d s): longest time between two acknowledged commits"
+                    + " %,.0f ms, %,d commits failed%n", warmupSeconds, client.longestStall[0] / 1e6,
+                    client.failures[0]);
+            for (int i = 0; i < order.size(); i++) {
+                System.out.printf(Locale.ROOT, "  restart of node %d (%s; closed, opened, caught up in %,.1f s;"
+                        + " client on node %d): longest time between two acknowledged commits %,.0f ms, %,d commits"
+                        + " failed%n",
+                        order.get(i), order.get(i) == leader ? "the leader" : "a follower", restartNanos[i] / 1e9,
+                        order.get(i) % NODES + 1, client.longestStall[i + 1] / 1e6, client.failures[i + 1]);
+            }
+            long longest = Arrays.stream(client.longestStall).max().orElse(0);
+            long failed = Arrays.stream(client.failures).sum();
+            System.out.printf(Locale.ROOT, "  rolling restart: longest commit stall %,.0f ms; %,d commits acknowledged,"
+                    + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.failureKinds);
+            if (client.firstFailure != null) {
+                System.out.printf("  the first failure: %s%n", client.firstFailure);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The client of {@link #rollingRestart}: commits in a loop through the node it is told, and records, per phase,
+     * the longest time from one acknowledged commit to the next and the failed commits. A commit runs under a fair
+     * lock that {@link #moveTo} takes too, so once {@code moveTo} returns no commit goes through the old node.
+     */
+    private static final class RollingClient {
+        private final Cluster cluster;
+        private final Writer writer;
+        private final ReentrantLock turn = new ReentrantLock(true);
+        private final long[] longestStall;
+        private final long[] failures;
+        private final Map<String, Long> failureKinds = new TreeMap<>();
+        private ProtoBaseException firstFailure;
+        private volatile int node;
+        private volatile int phase;
+        private volatile boolean stopped;
+        private volatile long acknowledged;
+
+        RollingClient(Cluster cluster, Writer writer, int phases, int node) {
+            this.cluster = cluster;
+            this.writer = writer;
+            this.longestStall = new long[phases];
+            this.failures = new long[phases];
+            this.node = node;
+        }
+
+        void run() {
+            long lastAck = System.nanoTime();
+            while (!stopped) {
+                boolean ok;
+                turn.lock();
+                try {
+                    ok = writer.commitOnce(cluster.db(node));
+                } finally {
+                    turn.unlock();
+                }
+                long now = System.nanoTime();
+                int p = phase;
+                if (ok) {
+                    longestStall[p] = Math.max(longestStall[p], now - lastAck);
+                    lastAck = now;
+                    acknowledged++;
+                } else {
+                    failures[p]++;
+                    failureKinds.merge(writer.lastFailure.getClass().getSimpleName(), 1L, Long::sum);
+                    if (firstFailure == null) {
+                        firstFailure = writer.lastFailure;
+                    }
+                }
+            }
+        }
+
+        /** Sends the next commits through {@code next}, counting them in {@code nextPhase}. */
+        void moveTo(int next, int nextPhase) {
+            turn.lock();
+            try {
+                node = next;
+                phase = nextPhase;
+            } finally {
+                turn.unlock();
+            }
+        }
+
+        long acknowledged() {
+            return acknowledged;
+        }
+
+        void stop() {
+            stopped = true;
+        }
+    }
+
+    /**
+     * A fourth node with an empty directory joins the loaded group: opened as a learner, then added by the leader
+     * ({@link ClusterFileStorage#reconfigure}). Reports the time from opening it until it has applied the commit
+     * index the leader had when it joined and reads the latest root locally, the bytes of segments it then holds
+     * (all of them came from the others) and their rate, and when the change that makes it a voter returned.
+     */
+    private static void catchUp(Cluster cluster, int size) throws Exception {
+        int leader = cluster.awaitLeader();
+        ClusterFileStorage leaderNode = cluster.storage(leader);
+        AtomPointer latest = leaderNode.readRoot();
+        long commitIndex = leaderNode.status().commitIndex();
+        List<ClusterPeer> peers = new ArrayList<>(cluster.peers);
+        ClusterPeer fourth = new ClusterPeer(NODES + 1, "127.0.0.1", Cluster.freePort());
+        peers.add(fourth);
+        Path directory = cluster.dir.resolve("node-" + fourth.nodeId());
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        long start = System.nanoTime();
+        try (ClusterFileStorage joining = ClusterFileStorage.learner(new FileBlockProvider(directory),
+                ClusterFileStorage.Options.of(fourth.nodeId(), peers).withElectionTimeout(cluster.election)
+                        .withRequestTimeout(cluster.election.multipliedBy(10))
+                        .withReadConsistency(ReadConsistency.LOCAL))) {
+            Future<Long> added = pool.submit(() -> {
+                for (int attempt = 1; ; attempt++) {
+                    try {
+                        leaderNode.reconfigure(peers);
+                        return System.nanoTime();
+                    } catch (StorageUnavailableException stillCatchingUp) {
+                        if (attempt == 30) {
+                            throw stillCatchingUp;
+                        }
+                    }
+                }
+            });
+            while (joining.status().appliedIndex() < commitIndex || !latest.equals(joining.readRoot())) {
+                LockSupport.parkNanos(5_000_000L);
+            }
+            long caughtUp = System.nanoTime() - start;
+            long count;
+            try (ObjectSpace space = new ObjectSpace(joining)) {
+                count = space.getDatabase(Dataset.NAME).read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class)
+                        .count());
+            }
+            if (count != size) {
+                throw new IllegalStateException("the new node reads " + count + " entries, expected " + size);
+            }
+            long voter = added.get() - start;
+            long segmentBytes = bytesOf(directory, ".seg");
+            long allBytes = bytesOf(directory, "");
+            System.out.printf(Locale.ROOT, "  catch-up of node %d (%,d entries, leader's commit index %,d): applied it"
+                    + " and read the latest root locally after %,.1f s; %,.1f MB of segments received, %,.1f MB/s"
+                    + " (%,.1f MB in its directory with the Raft log); a voter after %,.1f s%n", fourth.nodeId(), size,
+                    commitIndex, caughtUp / 1e9, segmentBytes / 1e6, segmentBytes / 1e6 / (caughtUp / 1e9),
+                    allBytes / 1e6, voter / 1e9);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** The bytes of the regular files under {@code directory} whose names end with {@code suffix}. */
+    private static long bytesOf(Path directory, String suffix) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(f -> Files.isRegularFile(f) && f.getFileName().toString().endsWith(suffix))
+                    .mapToLong(f -> {
+                        try {
+                            return Files.size(f);
+                        } catch (IOException gone) {
+                            return 0;
+                        }
+                    }).sum();
+        }
+    }
+
     /** The latency at quantile {@code q} of sorted nanosecond latencies, in µs (nearest rank). */
     private static double percentile(long[] sorted, double q) {
         if (sorted.length == 0) {
@@ -195,6 +450,7 @@ public final class ClusterCommitLatency {
         int recorded;
         long commits;
         long failed;
+        ProtoBaseException lastFailure;
 
         Writer(Database db, int[] ids, int from, int length) {
             this.db = db;
@@ -224,18 +480,24 @@ public final class ClusterCommitLatency {
 
         /** Replaces the record of this writer's next key; whether the commit was acknowledged. */
         boolean commitOnce() {
+            return commitOnce(db);
+        }
+
+        /** {@link #commitOnce()} through {@code target}. */
+        boolean commitOnce(Database target) {
             int id = ids[from + (int) (commits % length)];
             double price = Dataset.price(id) + ++commits;
             String key = Dataset.key(id);
             DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
             try {
-                db.write(tx -> {
+                target.write(tx -> {
                     Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
                     tx.setRootObject(Dataset.NAME, items.setAt(key, record));
                     return null;
                 });
                 return true;
             } catch (ProtoBaseException e) {
+                lastFailure = e;
                 return false;
             }
         }
@@ -246,8 +508,9 @@ public final class ClusterCommitLatency {
         private final Path dir;
         private final Duration election;
         private final List<ClusterPeer> peers = new ArrayList<>();
-        private final Map<Integer, ObjectSpace> spaces = new LinkedHashMap<>();
-        private final Map<Integer, ClusterFileStorage> storages = new LinkedHashMap<>();
+        // the rolling restart's client reads them while the restarts change them
+        private final Map<Integer, ObjectSpace> spaces = new ConcurrentHashMap<>();
+        private final Map<Integer, ClusterFileStorage> storages = new ConcurrentHashMap<>();
 
         Cluster(Path dir, Duration election) {
             this.dir = dir;

@@ -31,6 +31,32 @@ class ClusterCommitLatencyTests {
     }
 
     @Test
+    void rollingRestartReportsTheLongestStallOfEachNodesRestartTheLeaderLast() throws Exception {
+        String out = ProgramRun.output(stores, ClusterCommitLatency::main, "part=rolling", "size=300", "warmup=0",
+                "election=300");
+
+        assertThat(out.lines().filter(l -> l.contains("  restart of node "))).hasSize(3)
+                .satisfiesExactly(l -> assertThat(l).contains("(a follower;"),
+                        l -> assertThat(l).contains("(a follower;"), l -> assertThat(l).contains("(the leader;"));
+        assertThat(out).containsPattern("rolling restart: longest commit stall [\\d,]+ ms; [\\d,]+ commits "
+                + "acknowledged, [\\d,]+ failed");
+        assertThat(out).doesNotContain("file store, 1 thread");
+        assertThat(stores).isEmptyDirectory();
+    }
+
+    @Test
+    void catchUpReportsWhenTheNewNodeReadsTheLatestRootAndTheSegmentBytesItReceived() throws Exception {
+        String out = ProgramRun.output(stores, ClusterCommitLatency::main, "part=catchup", "size=2000",
+                "election=300");
+
+        assertThat(out).contains("part=catchup size=2000 ")
+                .containsPattern("catch-up of node 4 \\(2,000 entries, leader's commit index [\\d,]+\\): applied it"
+                        + " and read the latest root locally after [\\d.,]+ s; [\\d.,]+ MB of segments received, "
+                        + "[\\d.,]+ MB/s");
+        assertThat(stores).isEmptyDirectory();
+    }
+
+    @Test
     void refusesAStopItDoesNotKnowNamingTheKnownOnes() {
         assertThatIllegalArgumentException().isThrownBy(() -> ProgramRun.output(stores, ClusterCommitLatency::main,
                 "stop=pause")).withMessageContaining("stop must be one of [").withMessageContaining("crash")
