@@ -1,6 +1,7 @@
 package io.protobase.codec;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Canonical instances of record attribute names and of their sorted arrays, shared by every record
@@ -10,9 +11,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <p>Names are the JVM's interned strings, so the literal an application passes to a lookup is usually
  * the very instance a record holds, and an identity comparison finds it. Both tables are small, fixed and
- * lossy: a name or shape that collides with another is decoded afresh, which is only slower. Entries are
- * immutable objects published through plain array slots, which the Java memory model allows for objects
- * whose fields are final (strings) or that are never written after publication (the arrays).
+ * lossy: a name or shape that collides with another is decoded afresh, which is only slower. Names are
+ * published through plain array slots, which the Java memory model allows for strings (their fields are
+ * final); shapes are arrays, whose elements a plain publication would not make visible, so they are published
+ * with release and read with acquire semantics.
  */
 public final class Names {
 
@@ -21,7 +23,7 @@ public final class Names {
     private static final int NAME_SLOTS = 4096;
     private static final int SHAPE_SLOTS = 1024;
     private static final String[] NAMES = new String[NAME_SLOTS];
-    private static final String[][] SHAPES = new String[SHAPE_SLOTS][];
+    private static final AtomicReferenceArray<String[]> SHAPES = new AtomicReferenceArray<>(SHAPE_SLOTS);
 
     private Names() {
     }
@@ -76,12 +78,11 @@ public final class Names {
             h = 31 * h + n.hashCode();
         }
         int slot = spread(h) & (SHAPE_SLOTS - 1);
-        String[][] shapes = SHAPES;
-        String[] known = shapes[slot];
+        String[] known = SHAPES.getAcquire(slot);
         if (known != null && sameInstances(known, names)) {
             return known;
         }
-        shapes[slot] = names;
+        SHAPES.setRelease(slot, names);
         return names;
     }
 
