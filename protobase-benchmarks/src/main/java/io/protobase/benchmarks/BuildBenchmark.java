@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * (a) Builds a map of {@code size} (default 1,000,000) entries in one transaction, keys in random order
  * (fixed seed): ProtoBase fills a {@code Dictionary.builder()}, sets it as a root and commits; MVStore puts
  * into an {@code MVMap} and commits once. Keys and records are created before the measurement (the same
- * data for both), so the time is insertion plus commit. Every iteration starts from an empty store.
+ * data for both), so the time is insertion plus commit. Every iteration starts from an empty store, in
+ * memory or on a file ({@code storage}; on a file the commit is durable on both sides: ProtoBase's commit
+ * fsyncs, MVStore's {@code commit()} is followed by {@code sync()}).
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -38,6 +40,9 @@ public class BuildBenchmark {
     public static class Input {
         @Param(Dataset.DEFAULT_SIZE)
         public int size;
+        /** {@code memory} or {@code file} (see {@link Dataset.Backing}). */
+        @Param({"memory", "file"})
+        public String storage;
         int[] ids;
         String[] keys;
 
@@ -62,8 +67,8 @@ public class BuildBenchmark {
         }
 
         @Setup(Level.Iteration)
-        public void open() {
-            target = Dataset.ProtoBaseMap.empty();
+        public void open(Input in) {
+            target = Dataset.ProtoBaseMap.empty(Dataset.Backing.of(in.storage));
         }
 
         @TearDown(Level.Iteration)
@@ -91,8 +96,8 @@ public class BuildBenchmark {
         }
 
         @Setup(Level.Iteration)
-        public void open() {
-            target = Dataset.MVStoreMap.empty();
+        public void open(Input in) {
+            target = Dataset.MVStoreMap.empty(Dataset.Backing.of(in.storage));
         }
 
         @TearDown(Level.Iteration)
@@ -130,7 +135,7 @@ public class BuildBenchmark {
         for (int i = 0; i < keys.length; i++) {
             map.put(keys[i], records[i]);
         }
-        s.target.store.commit();
+        s.target.commit();
         return map;
     }
 }

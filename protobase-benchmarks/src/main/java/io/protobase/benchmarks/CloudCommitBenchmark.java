@@ -100,7 +100,7 @@ public class CloudCommitBenchmark {
         int id = (int) (n % c.size) + 1;
         String key = Dataset.key(id);
         double price = Dataset.price(id) + n;
-        DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+        DbObject record = Dataset.protobaseRecord(id, price);
         c.db.write(tx -> {
             Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
             tx.setRootObject(Dataset.NAME, items.setAt(key, record));

@@ -488,7 +488,7 @@ public final class ClusterCommitLatency {
             int id = ids[from + (int) (commits % length)];
             double price = Dataset.price(id) + ++commits;
             String key = Dataset.key(id);
-            DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+            DbObject record = Dataset.protobaseRecord(id, price);
             try {
                 target.write(tx -> {
                     Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);

@@ -267,7 +267,7 @@ public final class CommitLatency {
                 int id = ids[from + (int) (commits % length)];
                 double price = Dataset.price(id) + ++commits;
                 String key = Dataset.key(id);
-                DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+                DbObject record = Dataset.protobaseRecord(id, price);
                 store.db.write(tx -> {
                     Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
                     tx.setRootObject(Dataset.NAME, items.setAt(key, record));

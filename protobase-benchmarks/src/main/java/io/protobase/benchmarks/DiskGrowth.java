@@ -118,7 +118,7 @@ public final class DiskGrowth {
 
         /** The record of {@code id} in the final content. */
         DbObject finalRecord(int id) {
-            return DbObject.of("id", id, "name", Dataset.name(id), "price", finalPrices[id]);
+            return Dataset.protobaseRecord(id, finalPrices[id]);
         }
     }
 
@@ -332,7 +332,7 @@ public final class DiskGrowth {
                 long t0 = System.nanoTime();
                 for (int n = 0; n < plan.commits(); n++) {
                     int id = plan.commitIds()[n];
-                    f.map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), Plan.price(id, n)});
+                    f.map.put(Dataset.key(id), Dataset.mvstoreRecord(id, Plan.price(id, n)));
                     if (commitEach) {
                         f.store.commit();
                     }
@@ -349,7 +349,7 @@ public final class DiskGrowth {
             }
             try (FileStores.MVStoreFile f = FileStores.MVStoreFile.open(fresh)) {
                 for (int id : Dataset.shuffledIds(plan.size(), Dataset.INSERT_SEED)) {
-                    f.map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), plan.finalPrices()[id]});
+                    f.map.put(Dataset.key(id), Dataset.mvstoreRecord(id, plan.finalPrices()[id]));
                 }
                 f.store.commit();
             }
@@ -458,7 +458,7 @@ public final class DiskGrowth {
         for (int n = 0; n < plan.commits(); n++) {
             int id = plan.commitIds()[n];
             String key = Dataset.key(id);
-            DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", Plan.price(id, n));
+            DbObject record = Dataset.protobaseRecord(id, Plan.price(id, n));
             db.write(tx -> {
                 Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
                 tx.setRootObject(Dataset.NAME, items.setAt(key, record));

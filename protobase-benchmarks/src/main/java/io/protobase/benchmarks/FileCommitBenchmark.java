@@ -273,7 +273,7 @@ public class FileCommitBenchmark {
         String key = p.keys[j];
         long n = ++w.commits;
         double price = Dataset.price(id) + n;
-        DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+        DbObject record = Dataset.protobaseRecord(id, price);
         s.data.db.write(tx -> {
             Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
             tx.setRootObject(Dataset.NAME, items.setAt(key, record));
@@ -289,7 +289,7 @@ public class FileCommitBenchmark {
         int id = p.ids[j];
         long n = ++w.commits;
         double price = Dataset.price(id) + n;
-        s.data.map.put(p.keys[j], new Object[] {id, Dataset.name(id), price});
+        s.data.map.put(p.keys[j], Dataset.mvstoreRecord(id, price));
         s.data.store.commit();
         s.data.store.sync();
         w.lastId = id;

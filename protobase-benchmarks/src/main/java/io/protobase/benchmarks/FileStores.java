@@ -359,7 +359,7 @@ public final class FileStores {
         /** Fails unless entry {@code id} holds price {@code price}. */
         public void checkPrice(int id, double price) {
             Object[] r = map.get(Dataset.key(id));
-            if (r == null || (Double) r[2] != price) {
+            if (r == null || (Double) r[Dataset.MV_PRICE] != price) {
                 throw new IllegalStateException("MVStore key " + id + " holds a wrong record, expected price " + price);
             }
         }

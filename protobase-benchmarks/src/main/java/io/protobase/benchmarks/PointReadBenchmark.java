@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
  *       transaction per lookup (snapshot, root lookup and lookup);</li>
  *   <li>{@code mvstoreGet}: {@code MVMap.get}.</li>
  * </ul>
+ * {@code storage} puts both in memory or on files (see {@link Dataset.Backing}).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -41,6 +42,9 @@ public class PointReadBenchmark {
     public static class Keys {
         @Param(Dataset.DEFAULT_SIZE)
         public int size;
+        /** {@code memory} or {@code file} (see {@link Dataset.Backing}). */
+        @Param({"memory", "file"})
+        public String storage;
         String[] keys;
 
         @Setup(Level.Trial)
@@ -71,7 +75,7 @@ public class PointReadBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Keys k) {
-            data = Dataset.ProtoBaseMap.load(k.size);
+            data = Dataset.ProtoBaseMap.load(k.size, Dataset.Backing.of(k.storage));
             tx = data.db.newReadOnlyTransaction();
             items = tx.getRootObject(Dataset.NAME, Dictionary.class);
             for (String key : k.keys) {
@@ -94,7 +98,7 @@ public class PointReadBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Keys k) {
-            data = Dataset.MVStoreMap.load(k.size);
+            data = Dataset.MVStoreMap.load(k.size, Dataset.Backing.of(k.storage));
             for (String key : k.keys) {
                 if (data.map.get(key) == null) {
                     throw new IllegalStateException("MVStore map lacks " + key);

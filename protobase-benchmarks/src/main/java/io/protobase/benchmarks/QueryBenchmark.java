@@ -81,11 +81,11 @@ public class QueryBenchmark {
     }
 
     static String category(int id) {
-        return "cat-" + id % 100;
+        return Dataset.category(id);
     }
 
     static DbObject record(int id) {
-        return DbObject.of("id", id, "name", Dataset.name(id), "category", category(id), "price", Dataset.price(id));
+        return Dataset.protobaseRecord(id);
     }
 
     /** The number of rows each query must return on {@code size} records, counted from the data set itself. */

@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * (d) A full scan of a prebuilt map of {@code size} entries in key order, summing the {@code id} field of
  * every record (and sinking every key into the {@link Blackhole}): ProtoBase iterates the root
  * {@code Dictionary} of a read-only transaction; MVStore walks {@code map.cursor(null)}. Setup checks that
- * the sum equals {@code size * (size + 1) / 2} on both engines.
+ * the sum equals {@code size * (size + 1) / 2} on both engines. {@code storage} puts both in memory or
+ * on files (see {@link Dataset.Backing}); on files the scan reads what the load left in each engine's cache.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -38,6 +39,9 @@ public class ScanBenchmark {
     public static class Size {
         @Param(Dataset.DEFAULT_SIZE)
         public int size;
+        /** {@code memory} or {@code file} (see {@link Dataset.Backing}). */
+        @Param({"memory", "file"})
+        public String storage;
     }
 
     @State(Scope.Benchmark)
@@ -46,7 +50,7 @@ public class ScanBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Size size) {
-            data = Dataset.ProtoBaseMap.load(size.size);
+            data = Dataset.ProtoBaseMap.load(size.size, Dataset.Backing.of(size.storage));
             check(scanProtoBase(data, null), size.size);
         }
 
@@ -62,7 +66,7 @@ public class ScanBenchmark {
 
         @Setup(Level.Trial)
         public void setUp(Size size) {
-            data = Dataset.MVStoreMap.load(size.size);
+            data = Dataset.MVStoreMap.load(size.size, Dataset.Backing.of(size.storage));
             check(scanMVStore(data, null), size.size);
         }
 

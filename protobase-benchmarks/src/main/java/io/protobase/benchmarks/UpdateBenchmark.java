@@ -15,20 +15,29 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * (c) {@value #BATCH} transactions, each replacing the record of one existing key, on a prebuilt map of
- * {@code size} entries: ProtoBase {@code db.write} setting one key of the root {@code Dictionary}; MVStore
- * {@code map.put} followed by {@code store.commit()}. One invocation runs the {@value #BATCH} updates
- * (single shot); the score is the average time of one update transaction ({@code @OperationsPerInvocation}).
+ * (c) One-key commits on a prebuilt map of {@code size} entries, each replacing the record of one existing
+ * key: ProtoBase {@code db.write} setting one key of the root {@code Dictionary}; MVStore {@code map.put}
+ * followed by {@code store.commit()} (and {@code store.sync()} on a file, so that both sides' commits are
+ * durable there; ProtoBase's file storage fsyncs every commit by default).
+ * <ul>
+ *   <li>{@code protobaseUpdate} / {@code mvstoreUpdate}: one thread; one invocation runs {@value #BATCH}
+ *       commits (single shot) and the score is the average time of one ({@code @OperationsPerInvocation}),
+ *       so {@value #BATCH} commits take the score in milliseconds;</li>
+ *   <li>{@code protobaseUpdate8Threads} / {@code mvstoreUpdate8Threads}: eight threads committing as fast as
+ *       they can, each on its own slice of the keys (no conflicts), throughput in commits per second.</li>
+ * </ul>
  *
- * <p>Keys follow a fixed random permutation of all keys; each invocation continues where the previous one
- * stopped, and every new record carries a price that differs from the stored one, so no update is a no-op.
- * Single shots rather than a timed loop because ProtoBase's {@code MemoryStorage} keeps every atom ever
- * written (a few KB per update here): an unbounded time-based loop would fill the heap.
+ * <p>Keys follow a fixed random permutation of all keys; each thread continues where it stopped, and every
+ * new record carries a price that differs from the stored one, so no commit is a no-op. Each iteration ends
+ * by checking that the last key each thread wrote holds its last price.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -37,16 +46,20 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class UpdateBenchmark {
 
-    /** Update transactions per invocation. */
-    public static final int BATCH = 10_000;
+    /** Commits per single-shot invocation of the one-thread benchmarks. */
+    public static final int BATCH = 1_000;
 
-    /** The update order, shared by both engines. */
+    /** The update order, shared by both engines and every thread. */
     @State(Scope.Benchmark)
     public static class Plan {
         @Param(Dataset.DEFAULT_SIZE)
         public int size;
+        /** {@code memory} or {@code file} (see {@link Dataset.Backing}). */
+        @Param({"memory", "file"})
+        public String storage;
         int[] ids;
         String[] keys;
+        final AtomicInteger threadIndex = new AtomicInteger();
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -55,26 +68,45 @@ public class UpdateBenchmark {
         }
     }
 
+    /** One thread's slice of the update order, its position in it and its last commit. */
+    @State(Scope.Thread)
+    public static class Writer {
+        int from;
+        int length;
+        int next;
+        long commits;
+        int lastId;
+        double lastPrice;
+
+        @Setup(Level.Trial)
+        public void setUp(Plan p, BenchmarkParams params) {
+            int threads = params.getThreads();
+            length = p.size / threads;
+            from = p.threadIndex.getAndIncrement() % threads * length;
+        }
+
+        /** Index into the plan of the next key to update. */
+        int nextIndex() {
+            int j = from + next;
+            if (++next == length) {
+                next = 0;
+            }
+            return j;
+        }
+
+        /** A price for entry {@code id} that differs from every price this writer gave it before. */
+        double nextPrice(int id) {
+            return Dataset.price(id) + ++commits;
+        }
+    }
+
     @State(Scope.Benchmark)
     public static class ProtoBaseState {
         Dataset.ProtoBaseMap data;
-        int next;
-        int round;
-        int lastId;
 
         @Setup(Level.Trial)
         public void setUp(Plan p) {
-            data = Dataset.ProtoBaseMap.load(p.size);
-        }
-
-        @TearDown(Level.Iteration)
-        public void verify() {
-            DbObject r = (DbObject) data.db.read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class)
-                    .getAt(Dataset.key(lastId)));
-            double expected = Dataset.price(lastId) + round;
-            if (r == null || (Double) r.getAt("price") != expected) {
-                throw new IllegalStateException("key " + lastId + " holds " + r + ", expected price " + expected);
-            }
+            data = Dataset.ProtoBaseMap.load(p.size, Dataset.Backing.of(p.storage));
         }
 
         @TearDown(Level.Trial)
@@ -86,22 +118,10 @@ public class UpdateBenchmark {
     @State(Scope.Benchmark)
     public static class MVStoreState {
         Dataset.MVStoreMap data;
-        int next;
-        int round;
-        int lastId;
 
         @Setup(Level.Trial)
         public void setUp(Plan p) {
-            data = Dataset.MVStoreMap.load(p.size);
-        }
-
-        @TearDown(Level.Iteration)
-        public void verify() {
-            Object[] r = data.map.get(Dataset.key(lastId));
-            double expected = Dataset.price(lastId) + round;
-            if (r == null || (Double) r[2] != expected) {
-                throw new IllegalStateException("key " + lastId + " holds a wrong record, expected price " + expected);
-            }
+            data = Dataset.MVStoreMap.load(p.size, Dataset.Backing.of(p.storage));
         }
 
         @TearDown(Level.Trial)
@@ -110,37 +130,86 @@ public class UpdateBenchmark {
         }
     }
 
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void protobaseUpdate(Plan p, ProtoBaseState s) {
-        int round = ++s.round;
-        for (int i = 0; i < BATCH; i++) {
-            int j = s.next;
-            s.next = j + 1 == p.ids.length ? 0 : j + 1;
-            int id = p.ids[j];
-            String key = p.keys[j];
-            DbObject record = DbObject.of("id", id, "name", Dataset.name(id), "price", Dataset.price(id) + round);
-            s.data.db.write(tx -> {
-                Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-                tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-                return null;
-            });
-            s.lastId = id;
+    /** Checks, after each iteration, what each thread wrote last (a state of its own so both engines use it). */
+    @State(Scope.Thread)
+    public static class ProtoBaseCheck {
+        @TearDown(Level.Iteration)
+        public void verify(Writer w, ProtoBaseState s) {
+            if (w.commits > 0) {
+                s.data.checkPrice(w.lastId, w.lastPrice);
+            }
+        }
+    }
+
+    /** As {@link ProtoBaseCheck}, for MVStore. */
+    @State(Scope.Thread)
+    public static class MVStoreCheck {
+        @TearDown(Level.Iteration)
+        public void verify(Writer w, MVStoreState s) {
+            if (w.commits > 0) {
+                s.data.checkPrice(w.lastId, w.lastPrice);
+            }
         }
     }
 
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public void mvstoreUpdate(Plan p, MVStoreState s) {
-        int round = ++s.round;
+    public void protobaseUpdate(Plan p, Writer w, ProtoBaseState s, ProtoBaseCheck check) {
         for (int i = 0; i < BATCH; i++) {
-            int j = s.next;
-            s.next = j + 1 == p.ids.length ? 0 : j + 1;
-            int id = p.ids[j];
-            Object[] record = {id, Dataset.name(id), Dataset.price(id) + round};
-            s.data.map.put(p.keys[j], record);
-            s.data.store.commit();
-            s.lastId = id;
+            protobaseCommit(p, w, s);
         }
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void mvstoreUpdate(Plan p, Writer w, MVStoreState s, MVStoreCheck check) {
+        for (int i = 0; i < BATCH; i++) {
+            mvstoreCommit(p, w, s);
+        }
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Warmup(iterations = 2, time = 2)
+    @Measurement(iterations = 3, time = 3)
+    @Threads(8)
+    public void protobaseUpdate8Threads(Plan p, Writer w, ProtoBaseState s, ProtoBaseCheck check) {
+        protobaseCommit(p, w, s);
+    }
+
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    @Warmup(iterations = 2, time = 2)
+    @Measurement(iterations = 3, time = 3)
+    @Threads(8)
+    public void mvstoreUpdate8Threads(Plan p, Writer w, MVStoreState s, MVStoreCheck check) {
+        mvstoreCommit(p, w, s);
+    }
+
+    private static void protobaseCommit(Plan p, Writer w, ProtoBaseState s) {
+        int j = w.nextIndex();
+        int id = p.ids[j];
+        String key = p.keys[j];
+        double price = w.nextPrice(id);
+        DbObject record = Dataset.protobaseRecord(id, price);
+        s.data.db.write(tx -> {
+            Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
+            tx.setRootObject(Dataset.NAME, items.setAt(key, record));
+            return null;
+        });
+        w.lastId = id;
+        w.lastPrice = price;
+    }
+
+    private static void mvstoreCommit(Plan p, Writer w, MVStoreState s) {
+        int j = w.nextIndex();
+        int id = p.ids[j];
+        double price = w.nextPrice(id);
+        s.data.map.put(p.keys[j], Dataset.mvstoreRecord(id, price));
+        s.data.commit();
+        w.lastId = id;
+        w.lastPrice = price;
     }
 }

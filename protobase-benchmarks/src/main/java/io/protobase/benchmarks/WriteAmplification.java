@@ -201,7 +201,7 @@ public final class WriteAmplification {
     }
 
     private static DbObject record(int id, double price) {
-        return DbObject.of("id", id, "name", Dataset.name(id), "price", price);
+        return Dataset.protobaseRecord(id, price);
     }
 
     private static void mvstore(Workload w) {
@@ -224,7 +224,7 @@ public final class WriteAmplification {
                 long t0 = System.nanoTime();
                 for (int n = 0; n < commits; n++) {
                     int id = w.commitIds()[n];
-                    map.put(Dataset.key(id), new Object[] {id, Dataset.name(id), w.price(n)});
+                    map.put(Dataset.key(id), Dataset.mvstoreRecord(id, w.price(n)));
                     store.commit();
                     store.sync();
                 }
