@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  *       record without creating the entity, JPA selects the two columns.</li>
  * </ul>
  */
-@Fork(value = 1, jvmArgsAppend = { "-Xms2g", "-Xmx2g" })
+@Fork(value = 1, jvmArgsAppend = { "-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch" })
 public class RepositoryBenchmark {
 
     static final int TOTAL = 100_000;

@@ -4,6 +4,7 @@ import io.protobase.codec.ValueOrder;
 import io.protobase.index.IndexDefinition;
 import io.protobase.index.SecondaryIndex;
 
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.Spliterator;
@@ -166,6 +167,7 @@ final class CollectionIndex implements SecondaryIndex {
     private Stream<Object> records(PairKey lower, PairKey upper) {
         RepeatedKeysDictionary e = entries();
         TreeOps ops = e.ops();
+        Comparator<Object> order = TreeOps.order(e.tree.kind());
         TreeCursor c = cursor(e, ops, lower);
         Iterator<Object> it = new Iterator<>() {
             Object pending;
@@ -176,7 +178,7 @@ final class CollectionIndex implements SecondaryIndex {
                 if (repeat > 0) {
                     return true;
                 }
-                if (!c.valid() || (upper != null && PairKey.ORDER.compare(c.key(), upper) >= 0)) {
+                if (!c.valid() || (upper != null && order.compare(c.key(), upper) >= 0)) {
                     return false;
                 }
                 if (holdsRecords) {

@@ -53,10 +53,17 @@ final class Indexes {
      * number's type), and its index entries are those elements: they are kept apart by exact form
      * ({@link PairKey#EXACT_ORDER}), so a lookup returns each element as stored. A set holds one of them
      * and a dictionary's ids are its keys, which follow key semantics: a removal names the pair with
-     * whatever numeric type the caller used, so their entries pair values as keys ({@link PairKey#ORDER}).
+     * whatever numeric type the caller used, so their entries pair values as keys. A dictionary's pairs
+     * are ordered by that key ({@link PairKey#BY_VALUE_ORDER}): ids given in ascending order (generated ids)
+     * land at the end of each index key's run, so a batch of new records touches few index leaves. A set's
+     * pairs keep the hash order ({@link PairKey#ORDER}), cheaper to compare for elements that are records.
      */
     static RepeatedKeysDictionary emptyEntries(TreeKind host) {
-        return host == TreeKind.POSITIONAL ? RepeatedKeysDictionary.EMPTY_EXACT : RepeatedKeysDictionary.empty();
+        return switch (host) {
+            case POSITIONAL -> RepeatedKeysDictionary.EMPTY_EXACT;
+            case SORTED, HASHED -> RepeatedKeysDictionary.EMPTY_BY_VALUE;
+            default -> RepeatedKeysDictionary.empty();
+        };
     }
 
     private final Index[] all;
@@ -172,7 +179,7 @@ final class Indexes {
      * Applies record changes to every index of a collection being built. Not thread-safe.
      *
      * <p>Nothing reads an index while its collection is being built, so the entry changes are
-     * buffered and applied in entry order ({@link PairKey#ORDER}) when the indexes are built, or
+     * buffered and applied in entry order (the order of the index's tree) when the indexes are built, or
      * when {@value #PENDING_LIMIT} of them are waiting. Records rarely arrive in index-key order (new
      * dictionary entries come by ascending key, their indexed fields in no order), and applied as
      * they come each change walks from the root to a leaf far from the previous one; in entry order consecutive changes
@@ -199,7 +206,6 @@ final class Indexes {
         private record Change(PairKey entry, boolean add, Object record) {
         }
 
-        private static final Comparator<Change> ENTRY_ORDER = (a, b) -> PairKey.ORDER.compare(a.entry, b.entry);
 
         @SuppressWarnings("unchecked")
         private Editor(Indexes indexes, TreeKind host) {
@@ -256,7 +262,8 @@ final class Indexes {
             if (builders[i] == null) {
                 builders[i] = source[i].entries().toBuilder();
             }
-            changes.sort(ENTRY_ORDER);
+            Comparator<Object> order = TreeOps.order(source[i].entries().tree.kind());
+            changes.sort((x, y) -> order.compare(x.entry, y.entry));
             RepeatedKeysDictionary.Builder b = builders[i];
             Object present = null; // a key known to have a pair: the key of the last add, until a removal
             for (Change c : changes) {

@@ -247,7 +247,7 @@ final class NodeCodec {
                 w.writeFixedLong(h.hash());
                 w.writeValue(h.value());
             }
-            case PAIRED, PAIRED_EXACT -> {
+            case PAIRED, PAIRED_EXACT, PAIRED_BY_VALUE -> {
                 PairKey p = (PairKey) key;
                 w.writeValue(p.key());
                 w.writeFixedLong(p.valueHash());
@@ -334,7 +334,8 @@ final class NodeCodec {
                 return new HashedKey(h, r.readValue());
             }
             case PAIRED:
-            case PAIRED_EXACT: {
+            case PAIRED_EXACT:
+            case PAIRED_BY_VALUE: {
                 Object key = r.readValue();
                 long h = r.readFixedLong();
                 return new PairKey(key, h, r.readValue());

@@ -36,6 +36,24 @@ record PairKey(Object key, long valueHash, Object value) {
     };
 
     /**
+     * The user key in total order, then the value in total order (no hash): the order of a
+     * {@link io.protobase.collection.internal.TreeKind#PAIRED_BY_VALUE} tree. Values equal as keys are one
+     * pair, as in {@link #ORDER}.
+     */
+    static final Comparator<Object> BY_VALUE_ORDER = (a, b) -> {
+        PairKey x = (PairKey) a;
+        PairKey y = (PairKey) b;
+        int c = ValueOrder.INSTANCE.compare(x.key, y.key);
+        if (c != 0) {
+            return c;
+        }
+        if (x.value == LOW || y.value == LOW || x.value == HIGH || y.value == HIGH) {
+            return Integer.compare(bound(x.value), bound(y.value));
+        }
+        return ValueOrder.INSTANCE.compare(x.value, y.value);
+    };
+
+    /**
      * {@link #ORDER}, then the exact form of values it calls equal ({@link Values#compareExact}): a
      * refinement of {@link #ORDER}, so a bucket or range is still one scan between the same bounds.
      */

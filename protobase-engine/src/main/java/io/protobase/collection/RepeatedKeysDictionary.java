@@ -39,6 +39,12 @@ public final class RepeatedKeysDictionary extends ProtoCollection {
      */
     static final RepeatedKeysDictionary EMPTY_EXACT =
             new RepeatedKeysDictionary(Tree.empty(TreeKind.PAIRED_EXACT), 0, 0, null);
+    /**
+     * Empty entries of a dictionary's secondary index: a tree of kind {@link TreeKind#PAIRED_BY_VALUE},
+     * whose pairs of one key are ordered by the dictionary key they name.
+     */
+    static final RepeatedKeysDictionary EMPTY_BY_VALUE =
+            new RepeatedKeysDictionary(Tree.empty(TreeKind.PAIRED_BY_VALUE), 0, 0, null);
 
     final long keyCount;
     final long total;

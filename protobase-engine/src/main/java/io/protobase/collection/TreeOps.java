@@ -56,6 +56,7 @@ final class TreeOps {
             case HASHED, HASHED_SET -> HashedKey.ORDER;
             case PAIRED -> PairKey.ORDER;
             case PAIRED_EXACT -> PairKey.EXACT_ORDER;
+            case PAIRED_BY_VALUE -> PairKey.BY_VALUE_ORDER;
             case POSITIONAL -> null;
         };
     }

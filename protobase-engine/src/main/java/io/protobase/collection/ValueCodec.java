@@ -253,6 +253,8 @@ final class ValueCodec {
     private static final int INDEX_COVERING = 2;
     /** Entries in a {@link TreeKind#PAIRED_EXACT} tree: the index of a list, written since lists keep types apart. */
     private static final int INDEX_EXACT = 4;
+    /** Entries in a {@link TreeKind#PAIRED_BY_VALUE} tree: the index of a dictionary (docs/atom-format.md). */
+    private static final int INDEX_BY_VALUE = 8;
 
     /** The codec layer's extension, in the storing or the inline encoding. */
     private final class Encoding implements AtomWriter.Extension, AtomReader.Extension {
@@ -315,7 +317,8 @@ final class ValueCodec {
                 IndexDefinition d = i.definition();
                 w.writeString(d.name());
                 int flags = (d.isCovering() ? INDEX_COVERING : 0)
-                        | (i.entries().tree.kind() == TreeKind.PAIRED_EXACT ? INDEX_EXACT : 0);
+                        | (i.entries().tree.kind() == TreeKind.PAIRED_EXACT ? INDEX_EXACT : 0)
+                        | (i.entries().tree.kind() == TreeKind.PAIRED_BY_VALUE ? INDEX_BY_VALUE : 0);
                 if (d.isExtractor()) {
                     w.writeByte(INDEX_EXTRACTOR | flags);
                     d.extractor().ifPresent(f -> extractors.putIfAbsent(d.name(), f));
@@ -336,7 +339,8 @@ final class ValueCodec {
             for (int i = 0; i < n; i++) {
                 String name = r.readString();
                 byte kind = r.readByte();
-                if ((kind & ~(INDEX_EXTRACTOR | INDEX_COVERING | INDEX_EXACT)) != 0) {
+                if ((kind & ~(INDEX_EXTRACTOR | INDEX_COVERING | INDEX_EXACT | INDEX_BY_VALUE)) != 0
+                        || (kind & INDEX_EXACT) != 0 && (kind & INDEX_BY_VALUE) != 0) {
                     throw r.corrupt("unknown index kind " + kind);
                 }
                 String path = (kind & INDEX_EXTRACTOR) == 0 ? r.readString() : null;
@@ -346,6 +350,9 @@ final class ValueCodec {
                 if ((kind & INDEX_EXACT) != 0) {
                     Tree t = entries.tree;
                     entries = entries.withTree(new Tree(TreeKind.PAIRED_EXACT, t.root(), t.size(), t.store()));
+                } else if ((kind & INDEX_BY_VALUE) != 0) {
+                    Tree t = entries.tree;
+                    entries = entries.withTree(new Tree(TreeKind.PAIRED_BY_VALUE, t.root(), t.size(), t.store()));
                 }
                 IndexDefinition d;
                 try {
@@ -367,6 +374,11 @@ final class ValueCodec {
                 if (i.entries().tree.kind() == TreeKind.PAIRED_EXACT && !(c instanceof ProtoList)) {
                     throw r.corrupt("index '" + i.definition().name() + "' with exact entries on a "
                             + c.getClass().getSimpleName() + " (only the index of a ProtoList has them)");
+                }
+                if (i.entries().tree.kind() == TreeKind.PAIRED_BY_VALUE
+                        && !(c instanceof Dictionary || c instanceof HashDictionary)) {
+                    throw r.corrupt("index '" + i.definition().name() + "' with entries ordered by value on a "
+                            + c.getClass().getSimpleName() + " (only the index of a dictionary has them)");
                 }
             }
             try {

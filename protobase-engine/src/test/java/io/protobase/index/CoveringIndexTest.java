@@ -179,7 +179,7 @@ class CoveringIndexTest {
     }
 
     @Test
-    void theKindByteOfAnIndexDeclarationCarriesTheCoveringBitPlainOnesAreWrittenAsBeforeAndUnknownBitsAreCorruption() {
+    void theKindByteOfAnIndexDeclarationCarriesTheCoveringAndOrderBitsAndUnknownBitsAreCorruption() {
         AtomStore store = AtomStore.create(new MemoryStorage(), 1 << 20);
         Dictionary one = Dictionary.of(1, DbObject.of("c", "x"));
         // atom header (version, kind), tag 46, one index, its name "c", then the kind byte
@@ -187,19 +187,23 @@ class CoveringIndexTest {
         byte[] plain = store.encodeValue(one.withIndex(IndexDefinition.onField("c")));
         byte[] covering = store.encodeValue(one.withIndex(IndexDefinition.onField("c").covering()));
         byte[] extractor = store.encodeValue(one.withIndex(IndexDefinition.byExtractor("c", r -> 1).covering()));
-        assertThat(plain[kindAt]).as("a plain path index: kind 0, as written before covering indexes")
-                .isEqualTo((byte) 0);
-        assertThat(covering[kindAt]).isEqualTo((byte) 2);
-        assertThat(extractor[kindAt]).isEqualTo((byte) 3);
+        // bit 3: a dictionary's entries are ordered by value (tree kind 6)
+        assertThat(plain[kindAt]).as("a plain path index on a dictionary: entries ordered by value")
+                .isEqualTo((byte) 8);
+        assertThat(covering[kindAt]).isEqualTo((byte) 10);
+        assertThat(extractor[kindAt]).isEqualTo((byte) 11);
 
         Dictionary back = (Dictionary) store.decodeValue(covering);
         assertThat(back.indexes().get("c").isCovering()).isTrue();
         assertThat(back.indexes().get("c").lookup("x")).containsExactly(DbObject.of("c", "x"));
         assertThat(((Dictionary) store.decodeValue(plain)).indexes().get("c").isCovering()).isFalse();
 
-        covering[kindAt] = 10;
+        covering[kindAt] = 18;
         assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
-                .hasMessageContaining("unknown index kind 10");
+                .hasMessageContaining("unknown index kind 18");
+        covering[kindAt] = 14; // exact entries and entries ordered by value at once
+        assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("unknown index kind 14");
         covering[kindAt] = 6; // bit 2, exact entries, belongs to the index of a list
         assertThatThrownBy(() -> store.decodeValue(covering)).isInstanceOf(CorruptionException.class)
                 .hasMessageContaining("index 'c' with exact entries on a Dictionary");

@@ -551,7 +551,7 @@ public final class AtomGraph {
                                 todo[top++] = VALUE;
                                 todo[top++] = FIXED_LONG;
                             }
-                            case PAIRED, PAIRED_EXACT -> {
+                            case PAIRED, PAIRED_EXACT, PAIRED_BY_VALUE -> {
                                 todo[top++] = VALUE;
                                 todo[top++] = FIXED_LONG;
                                 todo[top++] = VALUE;

@@ -26,7 +26,15 @@ public enum TreeKind {
      * different pairs: the entries of a ProtoList's secondary index, whose values are the list's
      * elements and must come back as they were stored.
      */
-    PAIRED_EXACT(true, true);
+    PAIRED_EXACT(true, true),
+    /**
+     * Pairs with occurrence counts or records as {@link #PAIRED}, ordered by key, then by the value in
+     * {@link io.protobase.codec.ValueOrder} instead of its hash: the entries of a dictionary's secondary
+     * index, whose values are the dictionary's keys. New entries of one index key then arrive where its
+     * dictionary keys do (new ids at the end of the key's run), so a commit adding many records changes
+     * few leaves of the index instead of one leaf per record.
+     */
+    PAIRED_BY_VALUE(true, true);
 
     /** The most entries a node of any kind holds; a node atom announcing more is corrupt. */
     public static final int MAX_NODE_ENTRIES = 64;
