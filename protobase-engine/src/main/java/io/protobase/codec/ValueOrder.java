@@ -44,6 +44,13 @@ public final class ValueOrder implements Comparator<Object> {
         if (a instanceof String sa && b instanceof String sb) {
             return sa.compareTo(sb);
         }
+        // the common keys of one type (generated ids), without ranking and numeric widening
+        if (a instanceof Long la && b instanceof Long lb) {
+            return Long.compare(la, lb);
+        }
+        if (a instanceof Integer ia && b instanceof Integer ib) {
+            return Integer.compare(ia, ib);
+        }
         int ra = rank(a);
         int rb = rank(b);
         if (ra != rb) {
