@@ -30,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code protobaseUpdate} / {@code mvstoreUpdate}: one thread; one invocation runs {@value #BATCH}
  *       commits (single shot) and the score is the average time of one ({@code @OperationsPerInvocation}),
- *       so {@value #BATCH} commits take the score in milliseconds;</li>
+ *       so {@value #BATCH} commits take the score in milliseconds (20 such invocations warm the JIT up first:
+ *       with 3, the commit path was still being compiled during the measured ones);</li>
  *   <li>{@code protobaseUpdate8Threads} / {@code mvstoreUpdate8Threads}: eight threads committing as fast as
  *       they can, each on its own slice of the keys (no conflicts), throughput in commits per second.</li>
  * </ul>
@@ -41,8 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 5)
+@Warmup(iterations = 20)
+@Measurement(iterations = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g", "-XX:+AlwaysPreTouch"})
 public class UpdateBenchmark {
 
@@ -171,7 +172,7 @@ public class UpdateBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    @Warmup(iterations = 2, time = 2)
+    @Warmup(iterations = 4, time = 2)
     @Measurement(iterations = 3, time = 3)
     @Threads(8)
     public void protobaseUpdate8Threads(Plan p, Writer w, ProtoBaseState s, ProtoBaseCheck check) {
@@ -181,7 +182,7 @@ public class UpdateBenchmark {
     @Benchmark
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
-    @Warmup(iterations = 2, time = 2)
+    @Warmup(iterations = 4, time = 2)
     @Measurement(iterations = 3, time = 3)
     @Threads(8)
     public void mvstoreUpdate8Threads(Plan p, Writer w, MVStoreState s, MVStoreCheck check) {
