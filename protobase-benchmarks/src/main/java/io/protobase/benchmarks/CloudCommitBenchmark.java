@@ -101,11 +101,7 @@ public class CloudCommitBenchmark {
         String key = Dataset.key(id);
         double price = Dataset.price(id) + n;
         DbObject record = Dataset.protobaseRecord(id, price);
-        c.db.write(tx -> {
-            Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-            tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-            return null;
-        });
+        Dataset.replace(c.db, key, record);
         c.lastKey = key;
         c.lastPrice = price;
     }

@@ -490,11 +490,7 @@ public final class ClusterCommitLatency {
             String key = Dataset.key(id);
             DbObject record = Dataset.protobaseRecord(id, price);
             try {
-                target.write(tx -> {
-                    Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-                    tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-                    return null;
-                });
+                Dataset.replace(target, key, record);
                 return true;
             } catch (ProtoBaseException e) {
                 lastFailure = e;

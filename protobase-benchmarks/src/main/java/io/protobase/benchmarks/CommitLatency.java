@@ -3,7 +3,6 @@ package io.protobase.benchmarks;
 import io.protobase.CompactionResult;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
-import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FsyncPolicy;
 
 import java.nio.file.Path;
@@ -268,11 +267,7 @@ public final class CommitLatency {
                 double price = Dataset.price(id) + ++commits;
                 String key = Dataset.key(id);
                 DbObject record = Dataset.protobaseRecord(id, price);
-                store.db.write(tx -> {
-                    Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-                    tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-                    return null;
-                });
+                Dataset.replace(store.db, key, record);
                 long done = System.nanoTime();
                 if (now >= recordFrom) {
                     if (recorded == latencies.length) {

@@ -127,6 +127,15 @@ public final class Dataset {
         return new Object[] {id, name(id), category(id), price};
     }
 
+    /** One-key commit: replaces the record of {@code key} in the dictionary {@link #NAME} of {@code db}. */
+    public static void replace(Database db, String key, DbObject record) {
+        db.write(tx -> {
+            Dictionary items = tx.getRootObject(NAME, Dictionary.class);
+            tx.setRootObject(NAME, items.setAt(key, record));
+            return null;
+        });
+    }
+
     /** Ids {@code 1..size} in a random order fixed by {@code seed} (Fisher–Yates). */
     public static int[] shuffledIds(int size, long seed) {
         int[] ids = new int[size];

@@ -459,11 +459,7 @@ public final class DiskGrowth {
             int id = plan.commitIds()[n];
             String key = Dataset.key(id);
             DbObject record = Dataset.protobaseRecord(id, Plan.price(id, n));
-            db.write(tx -> {
-                Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-                tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-                return null;
-            });
+            Dataset.replace(db, key, record);
             progress.done(n + 1);
         }
         return System.nanoTime() - t0;

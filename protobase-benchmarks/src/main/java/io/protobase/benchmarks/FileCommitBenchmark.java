@@ -2,7 +2,6 @@ package io.protobase.benchmarks;
 
 import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
-import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FsyncPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -274,11 +273,7 @@ public class FileCommitBenchmark {
         long n = ++w.commits;
         double price = Dataset.price(id) + n;
         DbObject record = Dataset.protobaseRecord(id, price);
-        s.data.db.write(tx -> {
-            Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-            tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-            return null;
-        });
+        Dataset.replace(s.data.db, key, record);
         w.lastId = id;
         w.lastPrice = price;
     }

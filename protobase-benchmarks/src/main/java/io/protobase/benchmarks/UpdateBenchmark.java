@@ -1,7 +1,6 @@
 package io.protobase.benchmarks;
 
 import io.protobase.collection.DbObject;
-import io.protobase.collection.Dictionary;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -195,11 +194,7 @@ public class UpdateBenchmark {
         String key = p.keys[j];
         double price = w.nextPrice(id);
         DbObject record = Dataset.protobaseRecord(id, price);
-        s.data.db.write(tx -> {
-            Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-            tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-            return null;
-        });
+        Dataset.replace(s.data.db, key, record);
         w.lastId = id;
         w.lastPrice = price;
     }

@@ -165,11 +165,7 @@ public final class WriteAmplification {
                 for (int n = 0; n < commits; n++) {
                     String key = Dataset.key(w.commitIds()[n]);
                     DbObject record = record(w.commitIds()[n], w.price(n));
-                    f.db.write(tx -> {
-                        Dictionary items = tx.getRootObject(Dataset.NAME, Dictionary.class);
-                        tx.setRootObject(Dataset.NAME, items.setAt(key, record));
-                        return null;
-                    });
+                    Dataset.replace(f.db, key, record);
                 }
                 nanos = System.nanoTime() - t0;
                 written = ProcessWrites.bytes() - written0;

@@ -21,37 +21,34 @@ record PairKey(Object key, long valueHash, Object value) {
     /** Sorts after every pair of its key. */
     static final Object HIGH = new Object();
 
-    static final Comparator<Object> ORDER = (a, b) -> {
-        PairKey x = (PairKey) a;
-        PairKey y = (PairKey) b;
-        int c = ValueOrder.INSTANCE.compare(x.key, y.key);
-        if (c != 0) {
-            return c;
-        }
-        if (x.value == LOW || y.value == LOW || x.value == HIGH || y.value == HIGH) {
-            return Integer.compare(bound(x.value), bound(y.value));
-        }
-        c = Long.compareUnsigned(x.valueHash, y.valueHash);
-        return c != 0 ? c : ValueOrder.INSTANCE.compare(x.value, y.value);
-    };
+    static final Comparator<Object> ORDER = (a, b) -> compare((PairKey) a, (PairKey) b, true);
 
     /**
      * The user key in total order, then the value in total order (no hash): the order of a
      * {@link io.protobase.collection.internal.TreeKind#PAIRED_BY_VALUE} tree. Values equal as keys are one
      * pair, as in {@link #ORDER}.
      */
-    static final Comparator<Object> BY_VALUE_ORDER = (a, b) -> {
-        PairKey x = (PairKey) a;
-        PairKey y = (PairKey) b;
+    static final Comparator<Object> BY_VALUE_ORDER = (a, b) -> compare((PairKey) a, (PairKey) b, false);
+
+    /** By key, then the bounds of a key's pairs, then (when {@code hashFirst}) by value hash, then by value. */
+    private static int compare(PairKey x, PairKey y, boolean hashFirst) {
         int c = ValueOrder.INSTANCE.compare(x.key, y.key);
         if (c != 0) {
             return c;
         }
-        if (x.value == LOW || y.value == LOW || x.value == HIGH || y.value == HIGH) {
-            return Integer.compare(bound(x.value), bound(y.value));
+        int bx = bound(x.value);
+        int by = bound(y.value);
+        if (bx != 0 || by != 0) {
+            return Integer.compare(bx, by);
+        }
+        if (hashFirst) {
+            c = Long.compareUnsigned(x.valueHash, y.valueHash);
+            if (c != 0) {
+                return c;
+            }
         }
         return ValueOrder.INSTANCE.compare(x.value, y.value);
-    };
+    }
 
     /**
      * {@link #ORDER}, then the exact form of values it calls equal ({@link Values#compareExact}): a
