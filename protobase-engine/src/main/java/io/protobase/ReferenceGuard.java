@@ -10,6 +10,7 @@ import io.protobase.storage.SharedStorage;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -164,8 +165,13 @@ final class ReferenceGuard {
     /** What one thread's commit (or one batch written by a leader) pushes; closed when published or failed. */
     final class Context implements AutoCloseable {
         private final Context outer;
-        /** The atoms this context pushed: references between them need no check. */
-        private final Set<AtomPointer> own = new HashSet<>();
+        /**
+         * The atoms this context pushed, in push order, which is storage order ({@link #newer}), so a
+         * binary search finds one: references between them need no check. Should a storage ever hand
+         * out pointers out of that order, {@link #ownUnordered} holds them all instead.
+         */
+        private final List<AtomPointer> own = new ArrayList<>();
+        private Set<AtomPointer> ownUnordered;
         /**
          * The first atom this context pushed. Pushes come in storage order, so no atom older than it is in
          * {@link #own}: most references (the unchanged children of a path-copied node) are told apart by one
@@ -195,12 +201,23 @@ final class ReferenceGuard {
         }
 
         private boolean isOwn(AtomPointer p) {
-            return firstOwn != null && newer(p, firstOwn) >= 0 && own.contains(p) || exempted.contains(p);
+            return firstOwn != null && newer(p, firstOwn) >= 0 && ownContains(p) || exempted.contains(p);
+        }
+
+        private boolean ownContains(AtomPointer p) {
+            return ownUnordered != null ? ownUnordered.contains(p)
+                    : Collections.binarySearch(own, p, ReferenceGuard::newer) >= 0;
         }
 
         private void pushed(AtomPointer p) {
             if (firstOwn == null) {
                 firstOwn = p;
+            }
+            if (ownUnordered == null && !own.isEmpty() && newer(p, own.get(own.size() - 1)) <= 0) {
+                ownUnordered = new HashSet<>(own);
+            }
+            if (ownUnordered != null) {
+                ownUnordered.add(p);
             }
             own.add(p);
         }
