@@ -284,8 +284,9 @@ final class ClusterUploader {
         } catch (RootObjectWriter.TakenOver e) {
             claimedTerm = -1;
             requireMayWrite(e.there(), term, epoch);
-            throw new StorageUnavailableException("The root object " + provider.rootKey() + " was replaced by an "
-                    + "older leader's late write (epoch " + e.there().epoch() + "); claiming it again");
+            throw new StorageUnavailableException("The root object " + provider.rootKey() + " was "
+                    + (e.there() == null ? "deleted" : "replaced by an older leader's late write (epoch "
+                    + e.there().epoch() + ")") + "; claiming it again");
         }
     }
 
