@@ -66,9 +66,9 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
                 cluster, lengths);
     }
 
-    /** The same content under another epoch and writer: what a new writer of a cloud cluster claims. */
-    public RootObject claimedBy(long newEpoch, String newWriter) {
-        return new RootObject(newEpoch, newWriter, log, sequence, root, uploadedSegment, uploadedOffset, segments,
+    /** The same content under another epoch, writer and history: what a new writer of a cloud cluster claims. */
+    public RootObject claimedBy(long newEpoch, String newWriter, String newLog) {
+        return new RootObject(newEpoch, newWriter, newLog, sequence, root, uploadedSegment, uploadedOffset, segments,
                 released, cluster, lengths);
     }
 

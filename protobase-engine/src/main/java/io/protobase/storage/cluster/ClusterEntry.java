@@ -53,6 +53,8 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
      * Where a cloud cluster's history starts: an empty bucket, or the root object found there.
      *
      * @param clusterId the cluster's id (its group name), written into every root object
+     * @param history a random id of this history (the {@code log=} of its root objects): two clusters with
+     *                the same id that started from the same bucket at once tell each other apart by it
      * @param generation the generation the cluster's epochs carry from now on: one more than the
      *                   bucket's, so a new cluster fences whatever wrote the prefix before it
      * @param sourceEpoch the epoch of the root object restored, or -1 for an empty bucket
@@ -60,8 +62,8 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
      * @param root the root pointer it names
      * @param lengths the segments it reaches and their lengths in the bucket
      */
-    record Restore(String clusterId, long generation, long sourceEpoch, long sourceSequence, AtomPointer root,
-                   Map<Long, Long> lengths) {
+    record Restore(String clusterId, String history, long generation, long sourceEpoch, long sourceSequence,
+                   AtomPointer root, Map<Long, Long> lengths) {
 
         Restore {
             lengths = Map.copyOf(lengths);
@@ -119,9 +121,11 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
     byte[] encode() {
         if (kind == RESTORE) {
             byte[] id = restore.clusterId().getBytes(StandardCharsets.UTF_8);
-            ByteBuffer b = ByteBuffer.allocate(1 + 4 + id.length + 8 + 8 + 8 + POINTER_BYTES + 4
+            byte[] history = restore.history().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(1 + 4 + id.length + 4 + history.length + 8 + 8 + 8 + POINTER_BYTES + 4
                     + 16 * restore.lengths().size());
-            b.put(RESTORE).putInt(id.length).put(id).putLong(restore.generation()).putLong(restore.sourceEpoch())
+            b.put(RESTORE).putInt(id.length).put(id).putInt(history.length).put(history)
+                    .putLong(restore.generation()).putLong(restore.sourceEpoch())
                     .putLong(restore.sourceSequence());
             putPointer(b, restore.root());
             putLengths(b, restore.lengths());
@@ -174,12 +178,15 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
             if (kind == RESTORE) {
                 byte[] id = new byte[b.getInt()];
                 b.get(id);
+                byte[] history = new byte[b.getInt()];
+                b.get(history);
                 long generation = b.getLong();
                 long sourceEpoch = b.getLong();
                 long sourceSequence = b.getLong();
                 AtomPointer root = getPointer(b);
-                return restore(new Restore(new String(id, StandardCharsets.UTF_8), generation, sourceEpoch,
-                        sourceSequence, root, getLengths(b)));
+                return restore(new Restore(new String(id, StandardCharsets.UTF_8),
+                        new String(history, StandardCharsets.UTF_8), generation, sourceEpoch, sourceSequence, root,
+                        getLengths(b)));
             }
             if (kind == MARK) {
                 return mark();

@@ -129,8 +129,9 @@ final class ClusterUploader {
         long backoff = 0;
         while (true) {
             boolean last = stopping;
-            if (!last) {
-                awaitWork(backoff > 0 ? backoff : options.uploadInterval().toMillis());
+            // the history's start goes out at once (commits wait for it), again after back-off
+            if (!last && (marks.initialized() || backoff > 0)) {
+                awaitWork(backoff > 0 ? backoff : options.uploadInterval().toMillis(), backoff > 0);
             }
             wake = false;
             try {
@@ -166,14 +167,16 @@ final class ClusterUploader {
         }
     }
 
-    /** Waits until woken, or data waits for a {@code sync} commit or fills an object, or {@code millis} pass. */
-    private void awaitWork(long millis) {
+    /**
+     * Waits {@code millis}, or less when woken or (on the leader, unless backing off after a failed round)
+     * when new data waits for a {@code sync} commit or fills an object.
+     */
+    private void awaitWork(long millis, boolean backingOff) {
         boolean sync = options.durability() == CloudFileStorage.Durability.SYNC;
         try {
-            marks.await(() -> wake || stopping
-                    || (sync && marks.lastDataIndex() > marks.latestMarkIndex() && node.isLeader())
-                    || marks.backlogBytes(replica.appliedBytes()) >= provider.objectSize()
-                            && marks.lastDataIndex() > marks.latestMarkIndex(),
+            marks.await(() -> wake || stopping || !backingOff && marks.lastDataIndex() > marks.latestMarkIndex()
+                            && (sync || marks.backlogBytes(replica.appliedBytes()) >= provider.objectSize())
+                            && node.isLeader(),
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
         } catch (InterruptedException e) {
             stopping = true;
@@ -220,8 +223,9 @@ final class ClusterUploader {
                 + newest.index());
     }
 
+    /** The {@code log=} of this history's root objects: the cluster id and the history's random id. */
     private String log() {
-        return clusterId + "/" + marks.generation();
+        return clusterId + "/" + marks.history();
     }
 
     // ------------------------------------------------------------------ the history's start
@@ -231,12 +235,12 @@ final class ClusterUploader {
         Optional<ObjectStore.StoredObject> current = store.get(provider.rootKey());
         ClusterEntry.Restore restore;
         if (current.isEmpty()) {
-            restore = new ClusterEntry.Restore(clusterId, 1, -1, -1, null, Map.of());
+            restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), 1, -1, -1, null, Map.of());
         } else {
             RootObject root = RootObject.parse(current.get().data(), provider.rootKey());
             CloudClusterFileStorage.requireOwnPrefix(root, clusterId, provider);
-            restore = new ClusterEntry.Restore(clusterId, (root.epoch() >>> 32) + 1, root.epoch(), root.sequence(),
-                    root.root(), root.lengths() == null ? Map.of() : root.lengths());
+            restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), (root.epoch() >>> 32) + 1,
+                    root.epoch(), root.sequence(), root.root(), root.lengths() == null ? Map.of() : root.lengths());
         }
         byte outcome = node.sendControl(ClusterEntry.restore(restore), deadline(), "start the cloud cluster's history");
         if (outcome == ClusterEntry.REFUSED && !marks.initialized()) {
@@ -257,7 +261,7 @@ final class ClusterUploader {
             requireMayWrite(there.orElse(null), term, epoch);
             RootObject claimed;
             if (there.isPresent()) {
-                claimed = there.get().claimedBy(epoch, writerId);
+                claimed = there.get().claimedBy(epoch, writerId, log());
             } else {
                 UploadMarks.Mark uploaded = marks.fromUploaded().get(0);
                 claimed = RootObject.ofCluster(clusterId, epoch, writerId, log(), uploaded.index(), uploaded.root(),
@@ -320,6 +324,10 @@ final class ClusterUploader {
         if (there.epoch() > epoch) {
             throw fenced(term, false, "the leader of a later term wrote the root object (epoch " + there.epoch()
                     + " > " + epoch + "); this node is no longer the leader");
+        }
+        if ((there.epoch() >>> 32) == generation && !there.log().equals(log())) {
+            throw fenced(term, true, "another history of cluster '" + clusterId + "' (" + there.log() + ", epoch "
+                    + there.epoch() + ") writes the prefix: two clusters with this id started at the same time");
         }
         if ((there.epoch() >>> 32) < generation && (there.epoch() != source[0] || there.sequence() != source[1])) {
             throw fenced(term, true, "the bucket moved on after this cluster's history started (root epoch "

@@ -41,6 +41,7 @@ final class UploadMarks {
 
     private boolean initialized;
     private String clusterId = "";
+    private String history = "";
     private long generation;
     private long sourceEpoch = -1;
     private long sourceSequence = -1;
@@ -61,6 +62,7 @@ final class UploadMarks {
     synchronized void start(ClusterEntry.Restore restore, long index, AtomPointer root, Map<Long, Long> lengths) {
         initialized = true;
         clusterId = restore.clusterId();
+        history = restore.history();
         generation = restore.generation();
         sourceEpoch = restore.sourceEpoch();
         sourceSequence = restore.sourceSequence();
@@ -105,6 +107,11 @@ final class UploadMarks {
 
     synchronized String clusterId() {
         return clusterId;
+    }
+
+    /** The random id of this history, from its restore entry. */
+    synchronized String history() {
+        return history;
     }
 
     synchronized long generation() {
@@ -168,12 +175,14 @@ final class UploadMarks {
     /** Encodes the replicated part for a snapshot file (layout in docs/cluster.md). */
     synchronized byte[] encode() {
         byte[] id = clusterId.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 4 + id.length + 8 * 5 + 4;
+        byte[] historyId = history.getBytes(StandardCharsets.UTF_8);
+        int size = 1 + 4 + id.length + 4 + historyId.length + 8 * 5 + 4;
         for (Mark m : marks.values()) {
             size += 8 + ClusterEntry.POINTER_BYTES + 4 + 16 * m.lengths().size();
         }
         ByteBuffer b = ByteBuffer.allocate(size);
-        b.put((byte) (initialized ? 1 : 0)).putInt(id.length).put(id).putLong(generation).putLong(sourceEpoch)
+        b.put((byte) (initialized ? 1 : 0)).putInt(id.length).put(id).putInt(historyId.length).put(historyId)
+                .putLong(generation).putLong(sourceEpoch)
                 .putLong(sourceSequence).putLong(uploaded).putLong(lastDataIndex);
         b.putInt(marks.size());
         for (Mark m : marks.values()) {
@@ -191,6 +200,7 @@ final class UploadMarks {
         if (b == null) {
             initialized = false;
             clusterId = "";
+            history = "";
             generation = 0;
             sourceEpoch = -1;
             sourceSequence = -1;
@@ -202,6 +212,9 @@ final class UploadMarks {
         byte[] id = new byte[b.getInt()];
         b.get(id);
         clusterId = new String(id, StandardCharsets.UTF_8);
+        byte[] historyId = new byte[b.getInt()];
+        b.get(historyId);
+        history = new String(historyId, StandardCharsets.UTF_8);
         generation = b.getLong();
         sourceEpoch = b.getLong();
         sourceSequence = b.getLong();

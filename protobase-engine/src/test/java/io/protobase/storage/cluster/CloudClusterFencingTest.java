@@ -135,8 +135,15 @@ class CloudClusterFencingTest {
             stores.get(deposedId).holdRootUpdates();
             AtomPointer second = CloudTestCluster.commit(deposed, "second".getBytes(StandardCharsets.UTF_8));
             assertThat(stores.get(deposedId).awaitHeld()).as("the leader's root update is under way").isTrue();
-            deposed.node().transferLeadershipIfLeading();
-            await().atMost(WAIT).until(() -> cluster.leader() != null && cluster.leader() != deposed);
+            // leadership moves on while the root update is held back (a transfer can be turned down while the
+            // successor catches up: asked again until another node leads)
+            await().atMost(WAIT).until(() -> {
+                if (deposed.isLeader()) {
+                    deposed.node().transferLeadershipIfLeading();
+                }
+                CloudClusterFileStorage now = cluster.leader();
+                return now != null && now != deposed;
+            });
             CloudClusterFileStorage successor = cluster.leader();
 
             // the successor claimed the root object under its later term and uploaded the second commit itself
