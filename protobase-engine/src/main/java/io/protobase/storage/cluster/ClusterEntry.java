@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 
 /**
@@ -24,10 +25,10 @@ import java.util.TreeMap;
  * @param expected the root the commit expects ({@code null}: no root yet)
  * @param newRoot the root the commit publishes; {@code null} unless a commit
  * @param restore the start of a cloud cluster's history; {@code null} unless {@link #RESTORE}
- * @param mark the log index of the mark that is in the bucket ({@link #UPLOADED}), else 0
+ * @param markIndex the log index of the mark that is in the bucket ({@link #UPLOADED}), else 0
  */
 record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPointer newRoot, Restore restore,
-                    long mark) {
+                    long markIndex) {
 
     /** First byte of an entry carrying pieces only. */
     static final byte PIECES = 1;
@@ -135,7 +136,7 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
             return new byte[] {MARK};
         }
         if (kind == UPLOADED) {
-            return ByteBuffer.allocate(1 + 8).put(UPLOADED).putLong(mark).array();
+            return ByteBuffer.allocate(1 + 8).put(UPLOADED).putLong(markIndex).array();
         }
         int size = 1 + 4 + (commit() ? 2 * POINTER_BYTES : 0);
         for (Piece p : pieces) {
@@ -160,12 +161,12 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
         new TreeMap<>(lengths).forEach((id, length) -> b.putLong(id).putLong(length));
     }
 
-    static Map<Long, Long> getLengths(ByteBuffer b) {
+    static NavigableMap<Long, Long> getLengths(ByteBuffer b) {
         int count = b.getInt();
         if (count < 0) {
             throw new CorruptionException("Cluster storage record claims " + count + " segments");
         }
-        Map<Long, Long> lengths = new TreeMap<>();
+        NavigableMap<Long, Long> lengths = new TreeMap<>();
         for (int i = 0; i < count; i++) {
             lengths.put(b.getLong(), b.getLong());
         }

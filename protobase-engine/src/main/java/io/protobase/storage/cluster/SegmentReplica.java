@@ -298,7 +298,7 @@ final class SegmentReplica extends BaseStateMachine {
                 marks.mark(index, root, lengths());
                 return ClusterEntry.APPLIED;
             case ClusterEntry.UPLOADED:
-                marks.uploaded(e.mark(), appliedBytes.get());
+                marks.uploaded(e.markIndex(), appliedBytes.get());
                 return ClusterEntry.APPLIED;
             default:
                 byte outcome = applyData(e);

@@ -37,7 +37,7 @@ class ClusterEntryTest {
                 .isEqualTo(ClusterEntry.MARK);
         ClusterEntry uploaded = ClusterEntry.decode(ByteBuffer.wrap(ClusterEntry.uploaded(77).encode()));
         assertThat(uploaded.kind()).isEqualTo(ClusterEntry.UPLOADED);
-        assertThat(uploaded.mark()).isEqualTo(77);
+        assertThat(uploaded.markIndex()).isEqualTo(77);
     }
 
     @Test
