@@ -115,6 +115,38 @@ class CloudClusterFileStorageTest {
     }
 
     @Test
+    void afterTheLeaderCrashesTheNextLeaderUploadsFromItsOwnCopyAndTheBucketMissesNoAcknowledgedCommit() {
+        String group = "crash-" + UUID.randomUUID();
+        String prefix = group + "/";
+        List<AtomPointer> committed = new ArrayList<>();
+        try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("crash"), prefix, id -> bucket(),
+                options(CloudFileStorage.Durability.SYNC))) {
+            for (int i = 0; i < 5; i++) {
+                committed.add(CloudTestCluster.commit(cluster.node(1 + i % 3), bytes("before-" + i)));
+            }
+            await().atMost(WAIT).until(() -> cluster.leader() != null);
+            CloudClusterFileStorage crashed = cluster.leader();
+            long epochBefore = rootObject(prefix).epoch();
+            cluster.crash(cluster.idOf(crashed));
+            List<CloudClusterFileStorage> survivors = cluster.nodes();
+            for (int i = 0; i < 5; i++) {
+                committed.add(CloudTestCluster.commit(survivors.get(i % 2), bytes("after-" + i)));
+            }
+            RootObject root = rootObject(prefix);
+            assertThat(root.epoch()).as("the next leader's term").isGreaterThan(epochBefore);
+            assertThat(root.root()).isEqualTo(committed.get(committed.size() - 1));
+        }
+        try (CloudTestCluster fresh = CloudTestCluster.start(3, group, dir.resolve("crash-fresh"), prefix,
+                id -> bucket(), options(CloudFileStorage.Durability.SYNC))) {
+            CloudClusterFileStorage node = fresh.node(1);
+            assertThat(node.read(node.readRoot())).isEqualTo(bytes("after-4"));
+            for (int i = 0; i < 10; i++) {
+                assertThat(node.read(committed.get(i))).isEqualTo(bytes((i < 5 ? "before-" : "after-") + (i % 5)));
+            }
+        }
+    }
+
+    @Test
     void aSecondClusterOrACloudStorageOnTheSamePrefixIsRefused() {
         String group = "owner-" + UUID.randomUUID();
         String prefix = group + "/";

@@ -6,6 +6,11 @@ import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 
+import org.apache.ratis.server.RaftServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,6 +90,25 @@ final class CloudTestCluster implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /**
+     * Stops node {@code nodeId} as a crash does for the others: its Raft server closes at once, without the
+     * leadership hand-over or the last upload round of a close (see {@link TestCluster#crash}); then the storage
+     * closes.
+     */
+    void crash(int nodeId) {
+        CloudClusterFileStorage node = running.remove(nodeId);
+        try {
+            Field server = ClusterFileStorage.class.getDeclaredField("server");
+            server.setAccessible(true);
+            ((RaftServer) server.get(node.node())).close();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach the Raft server of node " + nodeId, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        node.close();
     }
 
     /** Closes every node, in parallel. */
