@@ -21,11 +21,14 @@ import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -143,6 +146,36 @@ class CloudClusterFileStorageTest {
             for (int i = 0; i < 10; i++) {
                 assertThat(node.read(committed.get(i))).isEqualTo(bytes((i < 5 ? "before-" : "after-") + (i % 5)));
             }
+        }
+    }
+
+    @Test
+    void aNodeRestartedAfterSnapshotsKnowsHowFarTheBucketIsAndUploadsGoOn() {
+        String group = "snap-" + UUID.randomUUID();
+        String prefix = group + "/";
+        try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("snap"), prefix, id -> bucket(),
+                options(CloudFileStorage.Durability.ASYNC), o -> o.withSnapshotInterval(8))) {
+            for (int i = 0; i < 30; i++) {
+                CloudTestCluster.commit(cluster.node(1 + i % 3), bytes("value-" + i));
+            }
+            cluster.node(1).uploadNow();
+            await().atMost(WAIT).until(() -> !snapshotFilesUnder(dir.resolve("snap").resolve("node-3")).isEmpty());
+            long uploaded = cluster.node(3).uploadedIndex();
+            cluster.crash(3);
+            CloudClusterFileStorage restarted = cluster.restart(3);
+            // its snapshot and the log after it bring back the marks: the uploaded one at least as new as before
+            await().atMost(WAIT).until(() -> restarted.uploadedIndex() >= uploaded);
+            assertThat(restarted.read(restarted.readRoot())).isEqualTo(bytes("value-29"));
+            AtomPointer last = CloudTestCluster.commit(restarted, bytes("after-restart"));
+            restarted.uploadNow();
+            assertThat(rootObject(prefix).root()).isEqualTo(last);
+            assertThat(restarted.uploadBacklogBytes()).isZero();
+        }
+    }
+
+    private static List<Path> snapshotFilesUnder(Path directory) throws IOException {
+        try (Stream<Path> files = Files.walk(directory)) {
+            return files.filter(p -> p.getFileName().toString().startsWith("snapshot.")).toList();
         }
     }
 

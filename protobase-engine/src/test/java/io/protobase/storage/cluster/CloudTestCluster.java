@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 /**
  * Real Ratis servers on 127.0.0.1 in this JVM, each a {@link CloudClusterFileStorage} with its own cache
@@ -28,8 +29,22 @@ import java.util.function.IntFunction;
 final class CloudTestCluster implements AutoCloseable {
 
     private final Map<Integer, CloudClusterFileStorage> running = new LinkedHashMap<>();
+    private final List<ClusterPeer> peers = new ArrayList<>();
+    private final String group;
+    private final Path base;
+    private final String prefix;
+    private final IntFunction<ObjectStore> stores;
+    private final CloudFileStorage.Options cloud;
+    private final UnaryOperator<ClusterFileStorage.Options> tweak;
 
-    private CloudTestCluster() {
+    private CloudTestCluster(String group, Path base, String prefix, IntFunction<ObjectStore> stores,
+            CloudFileStorage.Options cloud, UnaryOperator<ClusterFileStorage.Options> tweak) {
+        this.group = group;
+        this.base = base;
+        this.prefix = prefix;
+        this.stores = stores;
+        this.cloud = cloud;
+        this.tweak = tweak;
     }
 
     /**
@@ -37,25 +52,47 @@ final class CloudTestCluster implements AutoCloseable {
      */
     static CloudTestCluster start(int size, String group, Path base, String prefix, IntFunction<ObjectStore> stores,
             CloudFileStorage.Options cloud) {
-        List<ClusterPeer> peers = new ArrayList<>();
+        return start(size, group, base, prefix, stores, cloud, UnaryOperator.identity());
+    }
+
+    /**
+     * Starts nodes as {@link #start(int, String, Path, String, IntFunction, CloudFileStorage.Options)}, {@code tweak}
+     * adjusting every node's cluster options.
+     */
+    static CloudTestCluster start(int size, String group, Path base, String prefix, IntFunction<ObjectStore> stores,
+            CloudFileStorage.Options cloud, UnaryOperator<ClusterFileStorage.Options> tweak) {
+        CloudTestCluster cluster = new CloudTestCluster(group, base, prefix, stores, cloud, tweak);
         for (int id = 1; id <= size; id++) {
-            peers.add(new ClusterPeer(id, "127.0.0.1", TestCluster.freePort()));
+            cluster.peers.add(new ClusterPeer(id, "127.0.0.1", TestCluster.freePort()));
         }
-        CloudTestCluster cluster = new CloudTestCluster();
         try {
-            for (ClusterPeer p : peers) {
-                ClusterFileStorage.Options options = ClusterFileStorage.Options.of(p.nodeId(), peers)
-                        .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15))
-                        .withGroupName(group);
-                CloudBlockProvider provider = new CloudBlockProvider(stores.apply(p.nodeId()), prefix,
-                        base.resolve("node-" + p.nodeId()), 8L << 20, 64 * 1024);
-                cluster.running.put(p.nodeId(), new CloudClusterFileStorage(provider, options, cloud));
+            for (ClusterPeer p : cluster.peers) {
+                cluster.open(p.nodeId());
             }
         } catch (RuntimeException e) {
             cluster.close();
             throw e;
         }
         return cluster;
+    }
+
+    private CloudClusterFileStorage open(int nodeId) {
+        ClusterFileStorage.Options options = tweak.apply(ClusterFileStorage.Options.of(nodeId, peers)
+                .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15))
+                .withGroupName(group));
+        CloudBlockProvider provider = new CloudBlockProvider(stores.apply(nodeId), prefix,
+                base.resolve("node-" + nodeId), 8L << 20, 64 * 1024);
+        CloudClusterFileStorage node = new CloudClusterFileStorage(provider, options, cloud);
+        running.put(nodeId, node);
+        return node;
+    }
+
+    /** Opens a stopped node again on its directory and port. */
+    CloudClusterFileStorage restart(int nodeId) {
+        if (running.containsKey(nodeId)) {
+            throw new IllegalStateException("node " + nodeId + " is still running");
+        }
+        return open(nodeId);
     }
 
     CloudClusterFileStorage node(int nodeId) {
