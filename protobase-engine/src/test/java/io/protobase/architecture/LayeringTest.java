@@ -111,6 +111,15 @@ class LayeringTest {
     }
 
     @Test
+    void theCloudStorageUsesNothingOfTheClusterStorage() {
+        noClasses().that().resideInAPackage("io.protobase.storage.cloud..")
+                .should().dependOnClassesThat().resideInAPackage("io.protobase.storage.cluster..")
+                .because("the cloud cluster storage builds on the cloud storage's object layout and root-object"
+                        + " writer, not the other way round; a single-node cloud storage carries no Raft")
+                .check(engine);
+    }
+
+    @Test
     void indexDefinitionsUseTheCodecOnly() {
         below("index", "storage", "collection", "query").check(engine);
     }

@@ -143,17 +143,18 @@ public final class CloudBlockProvider {
         return segmentPrefix(segmentId) + String.format("%016x", offset);
     }
 
-    String segmentPrefix(long segmentId) {
+    /** The prefix of the chunk keys of segment {@code segmentId}. */
+    public String segmentPrefix(long segmentId) {
         return segmentsPrefix() + String.format("%016x", segmentId) + "/";
     }
 
     /** The prefix every chunk key starts with. */
-    String segmentsPrefix() {
+    public String segmentsPrefix() {
         return prefix + "segments/";
     }
 
     /** The segment id of a chunk key, or -1 for a key that is not a chunk of this layout. */
-    long segmentOfChunk(String key) {
+    public long segmentOfChunk(String key) {
         String p = segmentsPrefix();
         if (!key.startsWith(p) || key.length() != p.length() + 16 + 1 + 16 || key.charAt(p.length() + 16) != '/') {
             return -1;

@@ -29,18 +29,47 @@ import java.util.TreeSet;
  * @param released segments no root since this one reaches, with the time (epoch millis, the
  *                 writer's clock) the first root that dropped them was written; their chunks are
  *                 deleted once the garbage-collection grace has passed since then
+ * @param cluster the id of the cloud cluster that writes the prefix, or {@code null} for a
+ *                single-node cloud storage
+ * @param lengths for a cloud cluster: each live segment's length in the bucket (a cluster has many
+ *                growing segments, not one log with one watermark); {@code null} otherwise
  */
-record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
-        long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released) {
+public record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
+        long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
+        NavigableMap<Long, Long> lengths) {
 
-    RootObject {
+    public RootObject {
         segments = segments == null ? null : new TreeSet<>(segments);
         released = new TreeMap<>(released == null ? Map.of() : released);
+        lengths = lengths == null ? null : new TreeMap<>(lengths);
+    }
+
+    /** The root object of a single-node cloud storage (no cluster id, no per-segment lengths). */
+    RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
+            long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released) {
+        this(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, segments, released, null, null);
+    }
+
+    /**
+     * The root object of a cloud cluster: its segments are the keys of {@code lengths}; the single
+     * watermark of a log is not used (0:0).
+     */
+    public static RootObject ofCluster(String cluster, long epoch, String writer, String log, long sequence,
+            AtomPointer root, NavigableMap<Long, Long> lengths) {
+        return new RootObject(epoch, writer, log, sequence, root, 0, 0, new TreeSet<>(lengths.keySet()), null, cluster,
+                lengths);
     }
 
     /** The same root with other live and released segments. */
     RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
-        return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt);
+        return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt,
+                cluster, lengths);
+    }
+
+    /** The same content under another epoch, writer and history: what a new writer of a cloud cluster claims. */
+    public RootObject claimedBy(long newEpoch, String newWriter, String newLog) {
+        return new RootObject(newEpoch, newWriter, newLog, sequence, root, uploadedSegment, uploadedOffset, segments,
+                released, cluster, lengths);
     }
 
     static final String HEADER = "protobase-cloud-root 1";
@@ -55,11 +84,14 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
                 + "uploaded=" + uploadedSegment + ":" + uploadedOffset + "\n"
                 + (segments == null ? "" : "segments=" + ranges(segments) + "\n")
                 + (released.isEmpty() ? "" : "released=" + releasedList() + "\n")
+                + (cluster == null ? "" : "cluster=" + cluster + "\n")
+                + (lengths == null ? "" : "lengths=" + lengthList() + "\n")
                 + "time=" + System.currentTimeMillis() + "\n";
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    static RootObject parse(byte[] bytes, String key) {
+    /** Parses the root object stored under {@code key} (named in messages). */
+    public static RootObject parse(byte[] bytes, String key) {
         String text = new String(bytes, StandardCharsets.UTF_8);
         String[] lines = text.split("\n");
         if (lines.length == 0 || !lines[0].equals(HEADER)) {
@@ -81,7 +113,8 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
                     Long.parseLong(f.get("sequence")),
                     root == null || root.equals("none") ? null : new AtomPointer(pair(root)[0], pair(root)[1]),
                     up[0], up[1], f.containsKey("segments") ? parseRanges(f.get("segments")) : null,
-                    parseReleased(f.getOrDefault("released", "")));
+                    parseReleased(f.getOrDefault("released", "")), f.get("cluster"),
+                    f.containsKey("lengths") ? parseReleased(f.get("lengths").replace(':', '@')) : null);
         } catch (RuntimeException e) {
             throw new CorruptionException("The root object " + key + " is damaged: " + e.getMessage());
         }
@@ -148,6 +181,12 @@ record RootObject(long epoch, String writer, String log, long sequence, AtomPoin
             }
         }
         return ids;
+    }
+
+    private String lengthList() {
+        StringBuilder b = new StringBuilder();
+        lengths.forEach((id, length) -> b.append(b.isEmpty() ? "" : ",").append(id).append(':').append(length));
+        return b.toString();
     }
 
     private String releasedList() {

@@ -1,5 +1,6 @@
 package io.protobase.storage.cloud;
 
+import io.protobase.PrefixInUseException;
 import io.protobase.StorageException;
 import io.protobase.StorageUnavailableException;
 import org.slf4j.Logger;
@@ -20,8 +21,12 @@ import java.util.UUID;
  * learns that another writer took over. A put whose reply was lost is recognised by the writer id
  * in the root it reads back. Each writer of the chain is its uploader's thread (the claim runs
  * before that thread starts), so the ETag needs no lock. Protocol: {@code docs/cloud.md}.
+ *
+ * <p>The cloud cluster storage shares it: there the writer of the chain is the Raft leader's upload
+ * loop, which {@link #adopt adopts} the chain when it starts leading and claims it under its own
+ * epoch (the Raft term and the cluster's generation) before it uploads.
  */
-final class RootObjectWriter {
+public final class RootObjectWriter {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudFileStorage.class);
 
@@ -32,7 +37,7 @@ final class RootObjectWriter {
     /**
      * The root object names another writer, or was deleted: this writer is fenced.
      */
-    static final class TakenOver extends Exception {
+    public static final class TakenOver extends Exception {
 
         private static final long serialVersionUID = 1L;
 
@@ -44,7 +49,7 @@ final class RootObjectWriter {
         }
 
         /** The root found in place of this writer's, or null when it was deleted. */
-        RootObject there() {
+        public RootObject there() {
             return there;
         }
     }
@@ -56,7 +61,12 @@ final class RootObjectWriter {
     /** The ETag of the root this writer last wrote (uploader thread, or the opening thread before it starts). */
     private String etag;
 
-    RootObjectWriter(CloudBlockProvider provider, String writerId, Map<String, String> metadata) {
+    /**
+     * @param provider the bucket and prefix
+     * @param writerId unique id of this writer, in the root's {@code writer=} line
+     * @param metadata user metadata of every root object written (the writer id)
+     */
+    public RootObjectWriter(CloudBlockProvider provider, String writerId, Map<String, String> metadata) {
         this.provider = provider;
         this.store = provider.store();
         this.writerId = writerId;
@@ -73,6 +83,12 @@ final class RootObjectWriter {
         for (int attempt = 0; ; attempt++) {
             Optional<ObjectStore.StoredObject> current = store.get(provider.rootKey());
             RootObject previous = current.map(o -> RootObject.parse(o.data(), provider.rootKey())).orElse(null);
+            if (previous != null && previous.cluster() != null) {
+                throw new PrefixInUseException("The prefix '" + provider.prefix() + "' of " + store.describe()
+                        + " holds the database of cloud cluster '" + previous.cluster() + "' (root object "
+                        + provider.rootKey() + ", epoch " + previous.epoch() + "); a single-node cloud storage cannot "
+                        + "write it. Open it as that cloud cluster, or give this storage another prefix");
+            }
             boolean continues = localLog != null && (previous == null || previous.log().equals(localLog));
             if (localLog != null && !continues) {
                 Path aside = provider.cacheDirectory().resolve("orphaned-wal-" + System.currentTimeMillis());
@@ -123,11 +139,12 @@ final class RootObjectWriter {
      *
      * @throws TakenOver when another writer replaced or deleted it
      */
-    void publish(RootObject root) throws TakenOver {
+    public void publish(RootObject root) throws TakenOver {
         byte[] body = root.toBytes();
         for (int attempt = 0; ; attempt++) {
             try {
-                etag = store.putIfMatch(provider.rootKey(), body, etag, metadata);
+                etag = etag == null ? store.putIfAbsent(provider.rootKey(), body, metadata)
+                        : store.putIfMatch(provider.rootKey(), body, etag, metadata);
                 return;
             } catch (ObjectStore.PreconditionFailedException e) {
                 Optional<ObjectStore.StoredObject> now = store.get(provider.rootKey());
@@ -140,6 +157,19 @@ final class RootObjectWriter {
                 throw new TakenOver(there);
             }
         }
+    }
+
+    /**
+     * Reads the root object and makes its ETag the one the next {@link #publish} expects (none when
+     * there is no root object: the next publish then creates it): for a writer that takes the chain
+     * over from another, after it checked that it may.
+     *
+     * @return the root object, or empty when the prefix has none
+     */
+    public Optional<RootObject> adopt() {
+        Optional<ObjectStore.StoredObject> current = store.get(provider.rootKey());
+        etag = current.map(ObjectStore.StoredObject::etag).orElse(null);
+        return current.map(o -> RootObject.parse(o.data(), provider.rootKey()));
     }
 
     /** The epoch the bucket's root object names, or -1 when it cannot be read. */

@@ -4,26 +4,42 @@ import io.protobase.CorruptionException;
 import io.protobase.storage.AtomPointer;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
 
 /**
  * One Raft log entry of the cluster storage (byte layout in docs/cluster.md, "Log entries"): the
  * pieces of segment bytes a node pushed since its last entry and, for a commit, the root
- * compare-and-set. Every node applies the same entries in the same order, so the outcome of an
- * entry depends only on the state before it.
+ * compare-and-set. The cloud cluster storage adds three kinds (docs/cloud.md, "Cloud cluster"): the
+ * {@link Restore start} of its history (empty, or from the bucket), an upload {@link #MARK mark}
+ * (the state at that log index, which the leader ships as chunks), and the news that a mark is in
+ * the bucket ({@link #UPLOADED}). Every node applies the same entries in the same order, so the
+ * outcome of an entry depends only on the state before it.
  *
+ * @param kind {@link #PIECES}, {@link #COMMIT}, {@link #RESTORE}, {@link #MARK} or {@link #UPLOADED}
  * @param pieces bytes to place at (segment, offset), in offset order per segment
- * @param commit whether the entry carries a root compare-and-set
  * @param expected the root the commit expects ({@code null}: no root yet)
- * @param newRoot the root the commit publishes; {@code null} when {@code commit} is false
+ * @param newRoot the root the commit publishes; {@code null} unless a commit
+ * @param restore the start of a cloud cluster's history; {@code null} unless {@link #RESTORE}
+ * @param markIndex the log index of the mark that is in the bucket ({@link #UPLOADED}), else 0
  */
-record ClusterEntry(List<Piece> pieces, boolean commit, AtomPointer expected, AtomPointer newRoot) {
+record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPointer newRoot, Restore restore,
+                    long markIndex) {
 
     /** First byte of an entry carrying pieces only. */
     static final byte PIECES = 1;
     /** First byte of an entry carrying pieces and a root compare-and-set. */
     static final byte COMMIT = 2;
+    /** First byte of the entry that starts a cloud cluster's history. */
+    static final byte RESTORE = 3;
+    /** First byte of an upload mark: the state at this index is what the leader ships next. */
+    static final byte MARK = 4;
+    /** First byte of the entry telling that the root object in the bucket names a mark. */
+    static final byte UPLOADED = 5;
 
     /** Outcome of an applied entry: the pieces are in place and the root was replaced. */
     static final byte APPLIED = 1;
@@ -31,6 +47,33 @@ record ClusterEntry(List<Piece> pieces, boolean commit, AtomPointer expected, At
     static final byte ROOT_MISMATCH = 0;
     /** Outcome: a piece would have left a gap in its segment, so nothing of the entry was applied. */
     static final byte GAP = 2;
+    /** Outcome of a restore that found the state not empty (nothing applied). */
+    static final byte REFUSED = 3;
+
+    /**
+     * Where a cloud cluster's history starts: an empty bucket, or the root object found there.
+     *
+     * @param clusterId the cluster's id (its group name), written into every root object
+     * @param history a random id of this history (the {@code log=} of its root objects): two clusters with
+     *                the same id that started from the same bucket at once tell each other apart by it
+     * @param generation the generation the cluster's epochs carry from now on: one more than the
+     *                   bucket's, so a new cluster fences whatever wrote the prefix before it
+     * @param sourceEpoch the epoch of the root object restored, or -1 for an empty bucket
+     * @param sourceSequence the sequence of that root object, or -1
+     * @param root the root pointer it names
+     * @param lengths the segments it reaches and their lengths in the bucket
+     */
+    record Restore(String clusterId, String history, long generation, long sourceEpoch, long sourceSequence,
+                   AtomPointer root, Map<Long, Long> lengths) {
+
+        Restore {
+            lengths = Map.copyOf(lengths);
+        }
+
+        boolean fromBucket() {
+            return sourceEpoch >= 0;
+        }
+    }
 
     /**
      * Consecutive records of one segment, starting at {@code offset}.
@@ -47,34 +90,111 @@ record ClusterEntry(List<Piece> pieces, boolean commit, AtomPointer expected, At
     }
 
     static ClusterEntry pieces(List<Piece> pieces) {
-        return new ClusterEntry(List.copyOf(pieces), false, null, null);
+        return new ClusterEntry(PIECES, List.copyOf(pieces), null, null, null, 0);
     }
 
     static ClusterEntry commit(List<Piece> pieces, AtomPointer expected, AtomPointer newRoot) {
-        return new ClusterEntry(List.copyOf(pieces), true, expected, newRoot);
+        return new ClusterEntry(COMMIT, List.copyOf(pieces), expected, newRoot, null, 0);
+    }
+
+    static ClusterEntry restore(Restore restore) {
+        return new ClusterEntry(RESTORE, List.of(), null, null, restore, 0);
+    }
+
+    static ClusterEntry mark() {
+        return new ClusterEntry(MARK, List.of(), null, null, null, 0);
+    }
+
+    static ClusterEntry uploaded(long markIndex) {
+        return new ClusterEntry(UPLOADED, List.of(), null, null, null, markIndex);
+    }
+
+    /** Whether the entry carries a root compare-and-set. */
+    boolean commit() {
+        return kind == COMMIT;
+    }
+
+    /** Whether the entry carries segment bytes (and maybe a commit): the data of the storage. */
+    boolean data() {
+        return kind == PIECES || kind == COMMIT;
     }
 
     byte[] encode() {
-        int size = 1 + 4 + (commit ? 2 * POINTER_BYTES : 0);
+        if (kind == RESTORE) {
+            byte[] id = restore.clusterId().getBytes(StandardCharsets.UTF_8);
+            byte[] history = restore.history().getBytes(StandardCharsets.UTF_8);
+            ByteBuffer b = ByteBuffer.allocate(1 + 4 + id.length + 4 + history.length + 8 + 8 + 8 + POINTER_BYTES + 4
+                    + 16 * restore.lengths().size());
+            b.put(RESTORE).putInt(id.length).put(id).putInt(history.length).put(history)
+                    .putLong(restore.generation()).putLong(restore.sourceEpoch())
+                    .putLong(restore.sourceSequence());
+            putPointer(b, restore.root());
+            putLengths(b, restore.lengths());
+            return b.array();
+        }
+        if (kind == MARK) {
+            return new byte[] {MARK};
+        }
+        if (kind == UPLOADED) {
+            return ByteBuffer.allocate(1 + 8).put(UPLOADED).putLong(markIndex).array();
+        }
+        int size = 1 + 4 + (commit() ? 2 * POINTER_BYTES : 0);
         for (Piece p : pieces) {
             size += 8 + 8 + 4 + p.bytes.length;
         }
         ByteBuffer b = ByteBuffer.allocate(size);
-        b.put(commit ? COMMIT : PIECES);
+        b.put(kind);
         b.putInt(pieces.size());
         for (Piece p : pieces) {
             b.putLong(p.segmentId).putLong(p.offset).putInt(p.bytes.length).put(p.bytes);
         }
-        if (commit) {
+        if (commit()) {
             putPointer(b, expected);
             putPointer(b, newRoot);
         }
         return b.array();
     }
 
+    /** Encodes segment lengths: a count, then (segment id, length) pairs in id order. */
+    static void putLengths(ByteBuffer b, Map<Long, Long> lengths) {
+        b.putInt(lengths.size());
+        new TreeMap<>(lengths).forEach((id, length) -> b.putLong(id).putLong(length));
+    }
+
+    static NavigableMap<Long, Long> getLengths(ByteBuffer b) {
+        int count = b.getInt();
+        if (count < 0) {
+            throw new CorruptionException("Cluster storage record claims " + count + " segments");
+        }
+        NavigableMap<Long, Long> lengths = new TreeMap<>();
+        for (int i = 0; i < count; i++) {
+            lengths.put(b.getLong(), b.getLong());
+        }
+        return lengths;
+    }
+
     static ClusterEntry decode(ByteBuffer b) {
         try {
             byte kind = b.get();
+            if (kind == RESTORE) {
+                byte[] id = new byte[b.getInt()];
+                b.get(id);
+                byte[] history = new byte[b.getInt()];
+                b.get(history);
+                long generation = b.getLong();
+                long sourceEpoch = b.getLong();
+                long sourceSequence = b.getLong();
+                AtomPointer root = getPointer(b);
+                return restore(new Restore(new String(id, StandardCharsets.UTF_8),
+                        new String(history, StandardCharsets.UTF_8), generation, sourceEpoch, sourceSequence, root,
+                        getLengths(b)));
+            }
+            if (kind == MARK) {
+                return mark();
+            }
+            if (kind == UPLOADED) {
+                return uploaded(b.getLong());
+            }
             if (kind != PIECES && kind != COMMIT) {
                 throw new CorruptionException("Raft log entry of the cluster storage has unknown kind " + kind
                         + "; it was written by a newer version or the log is corrupt");

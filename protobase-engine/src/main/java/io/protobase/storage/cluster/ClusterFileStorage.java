@@ -281,6 +281,9 @@ public final class ClusterFileStorage implements SharedStorage {
     private volatile RaftClient client;
     /** Linearizable reads and membership changes: kept apart from {@link #client}, see there. */
     private final RaftClient queries;
+    /** The cloud cluster's upload entries (marks, restores): a writer of its own, see {@link #client}. */
+    private volatile RaftClient control;
+    private final Object controlLock = new Object();
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -315,7 +318,7 @@ public final class ClusterFileStorage implements SharedStorage {
      * @throws StorageException when the directory belongs to another node or the server cannot start
      */
     public ClusterFileStorage(FileBlockProvider provider, Options options) {
-        this(provider, options, false);
+        this(provider, options, false, null, 1);
     }
 
     /**
@@ -336,20 +339,28 @@ public final class ClusterFileStorage implements SharedStorage {
      * @throws StorageException when the directory belongs to another node or the server cannot start
      */
     public static ClusterFileStorage learner(FileBlockProvider provider, Options options) {
-        return new ClusterFileStorage(provider, options, true);
+        return new ClusterFileStorage(provider, options, true, null, 1);
     }
 
-    private ClusterFileStorage(FileBlockProvider provider, Options options, boolean learner) {
+    /**
+     * Opens a node whose restore entries read segments from {@code source} (the cloud cluster storage).
+     *
+     * @param minIncarnation the lowest incarnation this run may use: above every incarnation of this node id
+     *                       whose segments the bucket holds, so a node with a new directory never writes a
+     *                       segment id an earlier cluster used
+     */
+    ClusterFileStorage(FileBlockProvider provider, Options options, boolean learner,
+            SegmentReplica.SegmentSource source, long minIncarnation) {
         this.options = Objects.requireNonNull(options, "options");
         this.directory = provider.directory();
         this.self = options.self();
         this.selfId = RaftPeerId.valueOf(self.raftId());
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
-        long incarnation = nextIncarnation();
+        long incarnation = nextIncarnation(minIncarnation);
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
-        this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn);
+        this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, source);
         RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
                 .filter(p -> !learner || !p.equals(self)).map(ClusterFileStorage::raftPeer).toList());
         RaftProperties properties = raftProperties();
@@ -525,11 +536,11 @@ public final class ClusterFileStorage implements SharedStorage {
      * Counts up the incarnation recorded in the node directory (written durably before any segment
      * of the new incarnation exists) and returns it.
      */
-    private long nextIncarnation() {
+    private long nextIncarnation(long minIncarnation) {
         Path file = directory.resolve(NODE_FILE);
         try {
             Files.createDirectories(directory);
-            long incarnation = 1;
+            long incarnation = minIncarnation;
             if (Files.exists(file)) {
                 Map<String, String> values = Files.readAllLines(file, StandardCharsets.UTF_8).stream()
                         .filter(l -> l.contains("="))
@@ -541,7 +552,7 @@ public final class ClusterFileStorage implements SharedStorage {
                             + ", not to node " + self.nodeId() + "; give each node its own directory, and start a"
                             + " node whose directory was lost under a new id (docs/cluster.md)");
                 }
-                incarnation = Long.parseLong(values.getOrDefault("incarnation", "0")) + 1;
+                incarnation = Math.max(minIncarnation, Long.parseLong(values.getOrDefault("incarnation", "0")) + 1);
             }
             if (incarnation >= (1L << INCARNATION_BITS)) {
                 throw new StorageException("Cluster node " + self.nodeId() + " in " + directory + " was opened "
@@ -559,6 +570,69 @@ public final class ClusterFileStorage implements SharedStorage {
             throw new StorageException("Cannot record the start of cluster node " + self.nodeId() + " in " + file
                     + ": " + e.getMessage() + "; check the directory and its permissions", e);
         }
+    }
+
+    /** The segment id's node. */
+    static int nodeOf(long segmentId) {
+        return (int) (segmentId >>> NODE_SHIFT);
+    }
+
+    /** The segment id's incarnation of its node. */
+    static long incarnationOf(long segmentId) {
+        return (segmentId >>> SEQUENCE_BITS) & ((1L << INCARNATION_BITS) - 1);
+    }
+
+    /** This node's replicated state. */
+    SegmentReplica replica() {
+        return replica;
+    }
+
+    /** The Raft term this node knows now. */
+    long currentTerm() {
+        try {
+            return server.getDivision(groupId).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Submits one entry of the cloud cluster's upload (a restore, a mark, an upload notice) through a
+     * client of its own, and returns its outcome once it is committed and applied on this node.
+     *
+     * @throws StorageUnavailableException when no quorum commits it before {@code deadline}
+     */
+    byte sendControl(ClusterEntry entry, long deadline, String what) {
+        ensureOpen(what);
+        Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
+        RaftClient c;
+        synchronized (controlLock) {
+            if (control == null) {
+                control = newClient();
+            }
+            c = control;
+        }
+        RaftClientReply reply;
+        try {
+            reply = await(c.async().send(message), deadline, what);
+        } catch (StorageUnavailableException e) {
+            synchronized (controlLock) {
+                if (control == c) {
+                    control = null;
+                }
+            }
+            try {
+                c.close();
+            } catch (IOException closing) {
+                LOG.debug("Closing the failed upload client of {}: {}", self, closing.toString());
+            }
+            throw e;
+        }
+        if (!replica.awaitApplied(reply.getLogIndex(), deadline)) {
+            throw unavailable(what, "log entry " + reply.getLogIndex() + " is committed, but this node did not apply"
+                    + " it in time", null);
+        }
+        return reply.getMessage().getContent().byteAt(0);
     }
 
     // ------------------------------------------------------------------ atoms
@@ -1130,7 +1204,13 @@ public final class ClusterFileStorage implements SharedStorage {
             closed = true;
         }
         transferLeadershipIfLeading();
-        for (RaftClient c : List.of(client, queries)) {
+        List<RaftClient> clients = new ArrayList<>(List.of(client, queries));
+        synchronized (controlLock) {
+            if (control != null) {
+                clients.add(control);
+            }
+        }
+        for (RaftClient c : clients) {
             try {
                 c.close();
             } catch (IOException e) {
@@ -1145,7 +1225,11 @@ public final class ClusterFileStorage implements SharedStorage {
         LOG.info("Closed {}", describe());
     }
 
-    private void transferLeadershipIfLeading() {
+    /**
+     * Hands leadership to another voter when this node leads (best effort; the others elect a leader
+     * after an election timeout anyway). {@link #close()} starts with it.
+     */
+    void transferLeadershipIfLeading() {
         try {
             RaftServer.Division division = server.getDivision(groupId);
             if (!division.getInfo().isLeader()) {

@@ -82,7 +82,13 @@ final class SegmentReplica extends BaseStateMachine {
     private static final String SNAPSHOT_PREFIX = "snapshot.";
     private static final String SEGMENTS = "segments";
     private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
-    private static final int SNAPSHOT_VERSION = 1;
+    private static final int SNAPSHOT_VERSION = 2;
+
+    /** Where a restore entry finds the bytes of the segments it starts from: the bucket. */
+    interface SegmentSource {
+        /** Writes bytes {@code [0, length)} of segment {@code segmentId} to {@code into} from position 0. */
+        void copy(long segmentId, long length, FileChannel into) throws IOException;
+    }
 
     /** Told about bytes of a segment this node's storage wrote once they are applied locally. */
     interface AppliedPieces {
@@ -91,6 +97,10 @@ final class SegmentReplica extends BaseStateMachine {
 
     private final LongPredicate ownSegment;
     private final AppliedPieces appliedPieces;
+    private final SegmentSource source;
+    private final UploadMarks marks = new UploadMarks();
+    /** Sum of the applied lengths of all segments. */
+    private final AtomicLong appliedBytes = new AtomicLong();
     /** Guards the segment files: readers and the applier share it, pause and reload take it alone. */
     private final ReentrantReadWriteLock files = new ReentrantReadWriteLock();
     private final Map<Long, SegmentFile> segments = new ConcurrentHashMap<>();
@@ -110,8 +120,18 @@ final class SegmentReplica extends BaseStateMachine {
      * @param appliedPieces told when pieces of this node's segments are applied
      */
     SegmentReplica(LongPredicate ownSegment, AppliedPieces appliedPieces) {
+        this(ownSegment, appliedPieces, null);
+    }
+
+    /**
+     * @param ownSegment whether a segment id belongs to this node
+     * @param appliedPieces told when pieces of this node's segments are applied
+     * @param source where a restore entry reads its segments, or {@code null} for a cluster without a bucket
+     */
+    SegmentReplica(LongPredicate ownSegment, AppliedPieces appliedPieces, SegmentSource source) {
         this.ownSegment = ownSegment;
         this.appliedPieces = appliedPieces;
+        this.source = source;
     }
 
     /** One segment file and the number of bytes applied to it. */
@@ -206,6 +226,7 @@ final class SegmentReplica extends BaseStateMachine {
             }
         }
         List<FileInfo> infos = new ArrayList<>();
+        appliedBytes.set(0);
         for (Map.Entry<Long, Long> e : new TreeMap<>(lengths).entrySet()) {
             Path file = segmentPath(e.getKey());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
@@ -218,7 +239,15 @@ final class SegmentReplica extends BaseStateMachine {
             }
             channel.truncate(e.getValue());
             segments.put(e.getKey(), new SegmentFile(channel, e.getValue()));
+            appliedBytes.addAndGet(e.getValue());
             infos.add(new FileInfo(file, null));
+        }
+        if (snapshot == null) {
+            marks.load(null);
+        } else if (snapshot.marks == null) {
+            marks.loadedWithoutMarks(snapshot.termIndex.getIndex());
+        } else {
+            marks.load(ByteBuffer.wrap(snapshot.marks));
         }
         if (snapshot == null) {
             root = null;
@@ -244,7 +273,7 @@ final class SegmentReplica extends BaseStateMachine {
         try {
             ClusterEntry e = ClusterEntry.decode(
                     entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-            outcome = apply(e);
+            outcome = apply(e, entry.getIndex());
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
             lastEntryIndex = entry.getIndex();
         } catch (IOException | RuntimeException e) {
@@ -260,8 +289,70 @@ final class SegmentReplica extends BaseStateMachine {
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(new byte[] {outcome})));
     }
 
-    /** Places the pieces and compare-and-sets the root; the outcome depends only on the state before. */
-    private byte apply(ClusterEntry e) throws IOException {
+    /** Applies an entry at log index {@code index}; the outcome depends only on the state before. */
+    private byte apply(ClusterEntry e, long index) throws IOException {
+        switch (e.kind()) {
+            case ClusterEntry.RESTORE:
+                return restore(e.restore(), index);
+            case ClusterEntry.MARK:
+                marks.mark(index, root, lengths());
+                return ClusterEntry.APPLIED;
+            case ClusterEntry.UPLOADED:
+                marks.uploaded(e.markIndex(), appliedBytes.get());
+                return ClusterEntry.APPLIED;
+            default:
+                byte outcome = applyData(e);
+                marks.dataApplied(index, e.commit() && outcome == ClusterEntry.APPLIED);
+                return outcome;
+        }
+    }
+
+    /**
+     * Starts a cloud cluster's history: on an empty state, copies the segments of the bucket's root
+     * (if any) from the bucket and takes its root; the first restore entry wins, later ones (another
+     * node's, sent at the same time) are no-ops. A state that holds data but was never started (a
+     * cluster storage turned into a cloud cluster) starts as it is when the bucket is empty, and
+     * refuses a restore from a bucket that holds another history.
+     */
+    private byte restore(ClusterEntry.Restore r, long index) throws IOException {
+        if (marks.initialized()) {
+            return ClusterEntry.REFUSED;
+        }
+        boolean empty = root == null && segments.isEmpty();
+        if (r.fromBucket() && !empty) {
+            LOG.error("The cluster storage in {} holds data, and the bucket holds another history (epoch {}); not"
+                    + " restored", stateMachineDir, r.sourceEpoch());
+            return ClusterEntry.REFUSED;
+        }
+        if (r.fromBucket()) {
+            if (source == null) {
+                throw new StorageException("Log entry " + index + " restores the cluster storage from a bucket, but "
+                        + "this node has none; open it as a cloud cluster storage");
+            }
+            for (Map.Entry<Long, Long> e : new TreeMap<>(r.lengths()).entrySet()) {
+                FileChannel channel = FileChannel.open(segmentPath(e.getKey()), StandardOpenOption.CREATE,
+                        StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+                SegmentFile f = new SegmentFile(channel, 0);
+                segments.put(e.getKey(), f);
+                source.copy(e.getKey(), e.getValue(), channel);
+                if (channel.size() != e.getValue()) {
+                    throw new CorruptionException("Restoring segment " + e.getKey() + " from the bucket gave "
+                            + channel.size() + " bytes where its root object records " + e.getValue());
+                }
+                f.length = e.getValue();
+                appliedBytes.addAndGet(e.getValue());
+            }
+            root = r.root();
+        }
+        marks.start(r, index, root, lengths());
+        LOG.info("Cloud cluster history of '{}' starts at log index {} ({})", r.clusterId(), index,
+                r.fromBucket() ? "restored " + r.lengths().size() + " segment(s) from the bucket's root of epoch "
+                        + r.sourceEpoch() : "empty bucket");
+        return ClusterEntry.APPLIED;
+    }
+
+    /** Places the pieces and compare-and-sets the root. */
+    private byte applyData(ClusterEntry e) throws IOException {
         Map<Long, Long> ends = new HashMap<>();
         for (ClusterEntry.Piece p : e.pieces()) {
             long end = ends.computeIfAbsent(p.segmentId(), this::lengthOf);
@@ -286,6 +377,7 @@ final class SegmentReplica extends BaseStateMachine {
                 while (b.hasRemaining()) {
                     position += f.channel.write(b, position);
                 }
+                appliedBytes.addAndGet(p.end() - f.length);
                 f.length = p.end();
             }
             if (ownSegment.test(p.segmentId())) {
@@ -369,6 +461,47 @@ final class SegmentReplica extends BaseStateMachine {
     /** The root as applied on this node. */
     AtomPointer root() {
         return root;
+    }
+
+    /** The upload marks of a cloud cluster (empty and never started on a cluster without a bucket). */
+    UploadMarks marks() {
+        return marks;
+    }
+
+    /** Bytes applied to all segments. */
+    long appliedBytes() {
+        return appliedBytes.get();
+    }
+
+    /** Every segment's applied length. */
+    private Map<Long, Long> lengths() {
+        Map<Long, Long> lengths = new TreeMap<>();
+        segments.forEach((id, f) -> lengths.put(id, f.length));
+        return lengths;
+    }
+
+    /**
+     * Reads applied bytes {@code [from, from + length)} of a segment as they are in its file: what the
+     * upload ships as a chunk.
+     */
+    byte[] readRaw(long segmentId, long from, int length) {
+        files.readLock().lock();
+        try {
+            SegmentFile f = segments.get(segmentId);
+            if (f == null || from + length > f.length) {
+                throw new StorageException("Segment " + segmentId + " of " + stateMachineDir + " holds "
+                        + (f == null ? 0 : f.length) + " bytes, fewer than the " + (from + length)
+                        + " an upload mark records; the node directory is damaged");
+            }
+            ByteBuffer b = ByteBuffer.allocate(length);
+            readFully(f.channel, b, from);
+            return b.array();
+        } catch (IOException e) {
+            throw new StorageException("Cannot read segment " + segmentId + " of " + stateMachineDir + ": "
+                    + e.getMessage(), e);
+        } finally {
+            files.readLock().unlock();
+        }
     }
 
     /**
@@ -481,11 +614,14 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 16 + 4);
+        byte[] uploads = marks.encode();
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 16
+                + 4 + uploads.length + 4);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(last.getTerm()).putLong(last.getIndex());
         ClusterEntry.putPointer(b, root);
         b.putInt(lengths.size());
         lengths.forEach((id, length) -> b.putLong(id).putLong(length));
+        b.putInt(uploads.length).put(uploads);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -519,8 +655,8 @@ final class SegmentReplica extends BaseStateMachine {
         }
     }
 
-    /** A parsed snapshot metadata file. */
-    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths) {
+    /** A parsed snapshot metadata file; {@code marks} is null in a file of format 1. */
+    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths, byte[] marks) {
     }
 
     private Snapshot latestSnapshotFile() throws IOException {
@@ -540,7 +676,9 @@ final class SegmentReplica extends BaseStateMachine {
         }
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(latest));
         try {
-            if (b.getInt() != SNAPSHOT_MAGIC || b.getInt() != SNAPSHOT_VERSION) {
+            int magic = b.getInt();
+            int version = b.getInt();
+            if (magic != SNAPSHOT_MAGIC || version < 1 || version > SNAPSHOT_VERSION) {
                 throw new CorruptionException("Snapshot file " + latest + " is not a cluster storage snapshot of"
                         + " format " + SNAPSHOT_VERSION);
             }
@@ -551,13 +689,18 @@ final class SegmentReplica extends BaseStateMachine {
             for (int i = 0; i < count; i++) {
                 lengths.put(b.getLong(), b.getLong());
             }
+            byte[] uploads = null;
+            if (version >= 2) {
+                uploads = new byte[b.getInt()];
+                b.get(uploads);
+            }
             CRC32C crc = new CRC32C();
             crc.update(b.array(), 0, b.position());
             if (b.getInt() != (int) crc.getValue()) {
                 throw new CorruptionException("Snapshot file " + latest + " fails its checksum; the node directory"
                         + " is damaged: remove the node and add it back under a new id");
             }
-            return new Snapshot(latest, t, r, lengths);
+            return new Snapshot(latest, t, r, lengths, uploads);
         } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptionException("Snapshot file " + latest + " is truncated; the node directory is damaged:"
                     + " remove the node and add it back under a new id", e);

@@ -48,6 +48,38 @@ class RootObjectTest {
     }
 
     @Test
+    void aCloudClustersRootCarriesItsClusterIdAndEverySegmentsLength() {
+        long node1 = (1L << 40) | (1L << 20) | 1;
+        long node2 = (2L << 40) | (3L << 20) | 1;
+        TreeMap<Long, Long> lengths = new TreeMap<>(Map.of(node1, 4096L, node2, 17L));
+        RootObject root = RootObject.ofCluster("orders", (2L << 32) | 7, "node-1-term-7", "orders/h", 123,
+                new AtomPointer(node2, 0), lengths);
+
+        String text = new String(root.toBytes(), StandardCharsets.UTF_8);
+        assertThat(text).contains("cluster=orders\n").contains("lengths=" + node1 + ":4096," + node2 + ":17\n")
+                .contains("epoch=" + ((2L << 32) | 7) + "\n");
+        RootObject back = RootObject.parse(root.toBytes(), "p/root");
+        assertThat(back.cluster()).isEqualTo("orders");
+        assertThat(back.lengths()).isEqualTo(lengths);
+        assertThat(back.segments()).containsExactly(node1, node2);
+        assertThat(back.claimedBy((2L << 32) | 8, "node-2-term-8", "orders/h")).satisfies(c -> {
+            assertThat(c.epoch()).isEqualTo((2L << 32) | 8);
+            assertThat(c.lengths()).isEqualTo(lengths);
+            assertThat(c.root()).isEqualTo(root.root());
+        });
+    }
+
+    @Test
+    void aSingleNodeRootNamesNoCluster() {
+        RootObject root = new RootObject(1, "w", "l", 0, null, LOG_1 | 1, 0, null, null);
+        assertThat(new String(root.toBytes(), StandardCharsets.UTF_8)).doesNotContain("cluster=")
+                .doesNotContain("lengths=");
+        RootObject back = RootObject.parse(root.toBytes(), "p/root");
+        assertThat(back.cluster()).isNull();
+        assertThat(back.lengths()).isNull();
+    }
+
+    @Test
     void aDamagedSegmentListIsACorruptionNamingTheRootObject() {
         String bad = "protobase-cloud-root 1\nepoch=2\nwriter=w\nlog=l\nsequence=5\nroot=none\nuploaded=1:40\n"
                 + "segments=9-3\n";

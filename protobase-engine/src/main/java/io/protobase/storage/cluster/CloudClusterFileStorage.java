@@ -1,0 +1,428 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.CorruptionException;
+import io.protobase.FencedException;
+import io.protobase.PrefixInUseException;
+import io.protobase.StorageClosedException;
+import io.protobase.StorageException;
+import io.protobase.StorageUnavailableException;
+import io.protobase.storage.AtomPointer;
+import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cloud.CloudBlockProvider;
+import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cloud.ObjectStore;
+import io.protobase.storage.cloud.RootObject;
+import io.protobase.storage.file.FileBlockProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The cluster storage with an S3 bucket as its final storage: commits are replicated by Raft as in
+ * {@link ClusterFileStorage} (every node keeps the segments, a commit needs a majority), and the
+ * Raft leader alone ships the replicated segments to the bucket in the cloud storage's object layout
+ * (chunks written once, a root object replaced with {@code If-Match}; docs/cloud.md).
+ *
+ * <pre>{@code
+ * var provider = new CloudBlockProvider(new S3ObjectStore(s3, "shop-data"), "prod/catalogue/", cacheDir);
+ * var storage = new CloudClusterFileStorage(provider, ClusterFileStorage.Options.of(1, peers),
+ *         CloudFileStorage.Options.defaults().withDurability(CloudFileStorage.Durability.SYNC));
+ * }</pre>
+ *
+ * <h2>Upload</h2>
+ * The leader appends upload <em>marks</em> to the Raft log (the state at that index) and ships the
+ * bytes between consecutive marks as chunks, then replaces the root object and appends the news to
+ * the log. Chunk keys and bytes are fixed by the marks, which every node knows the same way, so any
+ * leader writes the same bytes under the same key: a new leader resumes from its own replicated copy
+ * where the bucket's root ends, with no gap, and a chunk a deposed leader left is byte for byte the
+ * one the new leader would write ({@link ClusterUploader}).
+ *
+ * <h2>Epochs and fencing</h2>
+ * The root object's epoch is {@code generation << 32 | Raft term}, and it names the cluster id (the
+ * Raft group name). A leader rewrites the root under its epoch before uploading, with
+ * {@code If-Match}; a deposed leader (paused, cut off) then fails its next root update and stops
+ * uploading. A cluster that finds another cluster id, or a single-node cloud storage, in the root
+ * object refuses to open ({@link PrefixInUseException}).
+ *
+ * <h2>Disaster recovery</h2>
+ * A cluster whose nodes start with empty directories starts its history from the bucket: the first
+ * entry of its log restores the root and the segments the root object names (each node copies them
+ * from the bucket) and counts up the generation, so whatever wrote the prefix before is fenced.
+ * Commits and reads wait until that entry is applied.
+ *
+ * <h2>Durability</h2>
+ * {@link CloudFileStorage.Durability#ASYNC}: a commit returns once a majority has it (as in the
+ * cluster storage); the bucket follows within the upload interval. {@link CloudFileStorage.Durability#SYNC}:
+ * it returns once the bucket's root object names it as well. While the bucket is unreachable,
+ * {@code async} commits continue until the bytes not in the bucket exceed {@code max-backlog}, then
+ * wait for room (and fail after the commit timeout); {@code sync} commits fail after the commit
+ * timeout with an unknown outcome (they are replicated and uploaded once the bucket is back).
+ *
+ * <p>Not in this version: the Raft log is not purged by uploads (snapshots stay the segment files),
+ * nodes copy whole segments when restoring instead of fetching blocks on demand, and chunks are not
+ * garbage-collected (see docs/cloud.md).
+ */
+public final class CloudClusterFileStorage implements SharedStorage {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CloudClusterFileStorage.class);
+    /** Object metadata key carrying the writer (node, term) of a chunk or root object. */
+    static final String WRITER_METADATA = "protobase-writer";
+
+    private final CloudBlockProvider provider;
+    private final ObjectStore store;
+    private final CloudFileStorage.Options cloud;
+    private final ClusterFileStorage node;
+    private final SegmentReplica replica;
+    private final UploadMarks marks;
+    private final ClusterUploader uploader;
+    private final String clusterId;
+    private final String description;
+    private volatile boolean closed;
+
+    /**
+     * Opens node {@code cluster.nodeId()}: checks that the bucket prefix is free or this cluster's,
+     * starts the node's Raft server in {@code <cache-dir>/cluster}, and its upload loop. Returns without
+     * waiting for a leader; the first commit or read waits for the history to start (within the
+     * request timeout).
+     *
+     * @param provider the bucket, prefix and cache directory of this node
+     * @param cluster this node and its group; the group name is the cluster id written into the bucket
+     * @param cloud durability, upload interval, backlog bound and timeouts of the upload
+     * @throws PrefixInUseException when the prefix holds another cluster's or a cloud storage's database
+     */
+    public CloudClusterFileStorage(CloudBlockProvider provider, ClusterFileStorage.Options cluster,
+            CloudFileStorage.Options cloud) {
+        this.provider = Objects.requireNonNull(provider, "provider");
+        this.cloud = Objects.requireNonNull(cloud, "cloud");
+        Objects.requireNonNull(cluster, "cluster");
+        this.store = provider.store();
+        this.clusterId = cluster.groupName();
+        this.description = "cloud cluster storage node " + cluster.self() + " of '" + clusterId + "' on "
+                + store.describe() + " prefix '" + provider.prefix() + "' (durability="
+                + cloud.durability().name().toLowerCase() + ", cache " + provider.cacheDirectory() + ")";
+        Optional<RootObject> root = store.get(provider.rootKey())
+                .map(o -> RootObject.parse(o.data(), provider.rootKey()));
+        root.ifPresent(r -> requireOwnPrefix(r, clusterId, provider));
+        long minIncarnation = firstFreeIncarnation(cluster.nodeId(), root.orElse(null));
+        this.node = new ClusterFileStorage(new FileBlockProvider(provider.cacheDirectory().resolve("cluster")),
+                cluster, false, this::copySegment, minIncarnation);
+        this.replica = node.replica();
+        this.marks = replica.marks();
+        this.uploader = new ClusterUploader(node, provider, cloud, clusterId, description);
+        uploader.start();
+        LOG.info("Opened {}", description);
+    }
+
+    /**
+     * Fails unless {@code root} was written by cloud cluster {@code clusterId}.
+     *
+     * @throws PrefixInUseException naming who holds the prefix
+     */
+    static void requireOwnPrefix(RootObject root, String clusterId, CloudBlockProvider provider) {
+        if (root.cluster() == null) {
+            throw new PrefixInUseException("The prefix '" + provider.prefix() + "' of " + provider.store().describe()
+                    + " holds the database of a single-node cloud storage (root object " + provider.rootKey()
+                    + ", epoch " + root.epoch() + "), not of a cloud cluster; nothing was written. Give cluster '"
+                    + clusterId + "' a prefix of its own");
+        }
+        if (!root.cluster().equals(clusterId)) {
+            throw new PrefixInUseException("The prefix '" + provider.prefix() + "' of " + provider.store().describe()
+                    + " holds the database of cloud cluster '" + root.cluster() + "' (root object "
+                    + provider.rootKey() + ", epoch " + root.epoch() + "), not of '" + clusterId + "'; nothing was"
+                    + " written. Give each cluster its own prefix, or set the group name to '" + root.cluster()
+                    + "' to open that cluster's database (a cluster with empty directories restores it)");
+        }
+    }
+
+    /**
+     * The lowest incarnation of {@code nodeId} that no segment in the bucket uses: a node whose directory
+     * is new (a restored cluster, a replaced disk) must not write into segment ids an earlier run wrote.
+     */
+    private long firstFreeIncarnation(int nodeId, RootObject root) {
+        long first = 1;
+        if (root != null && root.lengths() != null) {
+            for (long id : root.lengths().keySet()) {
+                if (ClusterFileStorage.nodeOf(id) == nodeId) {
+                    first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
+                }
+            }
+        }
+        for (ObjectStore.ObjectInfo o : store.list(provider.segmentsPrefix())) {
+            long id = provider.segmentOfChunk(o.key());
+            if (id >= 0 && ClusterFileStorage.nodeOf(id) == nodeId) {
+                first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
+            }
+        }
+        return first;
+    }
+
+    /**
+     * Copies bytes {@code [0, length)} of a segment from its chunks in the bucket (a restore entry being
+     * applied); retries while the bucket is unreachable, as the node cannot apply later entries without it.
+     */
+    private void copySegment(long segmentId, long length, FileChannel into) throws IOException {
+        long backoff = 100;
+        while (true) {
+            try {
+                TreeMap<Long, Long> chunks = new TreeMap<>();
+                String prefix = provider.segmentPrefix(segmentId);
+                for (ObjectStore.ObjectInfo o : store.list(prefix)) {
+                    if (provider.segmentOfChunk(o.key()) == segmentId) {
+                        chunks.put(Long.parseUnsignedLong(o.key().substring(prefix.length()), 16), o.size());
+                    }
+                }
+                long position = 0;
+                while (position < length) {
+                    Map.Entry<Long, Long> chunk = chunks.floorEntry(position);
+                    if (chunk == null || chunk.getKey() + chunk.getValue() <= position) {
+                        throw new CorruptionException("No chunk of segment " + segmentId + " in " + store.describe()
+                                + " under " + prefix + " holds byte " + position + " of the " + length + " its root "
+                                + "object records; the bucket lost objects");
+                    }
+                    int n = (int) (Math.min(length, chunk.getKey() + chunk.getValue()) - position);
+                    byte[] bytes = store.getRange(provider.chunkKey(segmentId, chunk.getKey()),
+                            position - chunk.getKey(), n);
+                    ByteBuffer b = ByteBuffer.wrap(bytes);
+                    long at = position;
+                    while (b.hasRemaining()) {
+                        at += into.write(b, at);
+                    }
+                    position += n;
+                }
+                into.force(true);
+                return;
+            } catch (StorageUnavailableException e) {
+                if (closed) {
+                    throw new IOException("closed while restoring segment " + segmentId + " from the bucket", e);
+                }
+                LOG.warn("Restoring segment {} of {} from {} failed, retrying: {}", segmentId, description,
+                        store.describe(), e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while restoring segment " + segmentId, interrupted);
+                }
+                backoff = Math.min(5_000, backoff * 2);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ SPI
+
+    @Override
+    public AtomPointer push(byte[] atom) {
+        awaitStarted("push an atom");
+        return node.push(atom);
+    }
+
+    @Override
+    public byte[] read(AtomPointer pointer) {
+        return node.read(pointer);
+    }
+
+    @Override
+    public AtomPointer readRoot() {
+        awaitStarted("read the root");
+        return node.readRoot();
+    }
+
+    @Override
+    public CommitLock acquireCommitLock(Duration timeout) {
+        return node.acquireCommitLock(timeout);
+    }
+
+    @Override
+    public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+        awaitStarted("publish a root");
+        ensureNotFencedForGood("publish a root");
+        awaitBacklogRoom();
+        if (!node.compareAndSetRoot(lock, expected, newRoot)) {
+            return false;
+        }
+        if (cloud.durability() == CloudFileStorage.Durability.SYNC) {
+            awaitUploaded(marks.lastDataIndex(), "commit root " + newRoot);
+        } else if (marks.backlogBytes(replica.appliedBytes()) >= provider.objectSize()) {
+            uploader.wake();
+        }
+        return true;
+    }
+
+    @Override
+    public void flush() {
+        node.flush();
+        if (cloud.durability() == CloudFileStorage.Durability.SYNC) {
+            awaitUploaded(marks.lastDataIndex(), "flush");
+        }
+    }
+
+    /**
+     * Waits until the bucket holds everything this node has applied so far (the leader uploads it at
+     * its next round; on the leader, the round starts now).
+     *
+     * @throws StorageUnavailableException when that takes longer than the commit timeout
+     */
+    public void uploadNow() {
+        ensureOpen("upload");
+        awaitUploaded(marks.lastDataIndex(), "upload");
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    // ------------------------------------------------------------------ waits
+
+    private void awaitStarted(String what) {
+        ensureOpen(what);
+        if (marks.initialized()) {
+            return;
+        }
+        Duration timeout = node.options().requestTimeout();
+        if (!await(marks::initialized, timeout)) {
+            String failure = uploader.lastFailure();
+            throw new StorageUnavailableException("Cannot " + what + " on " + description + ": the cluster's history "
+                    + "has not started within " + timeout + " (its first log entry restores it from the bucket, or "
+                    + "starts it empty; it needs a quorum and the bucket" + (failure == null ? "" : "; last problem: "
+                    + failure) + ")" + uploader.fence().map(f -> "; " + f.message()).orElse(""));
+        }
+    }
+
+    private void awaitBacklogRoom() {
+        if (marks.backlogBytes(replica.appliedBytes()) <= cloud.maxBacklog()) {
+            return;
+        }
+        uploader.wake();
+        if (!await(() -> marks.backlogBytes(replica.appliedBytes()) <= cloud.maxBacklog(), cloud.commitTimeout())) {
+            throw new StorageUnavailableException("The upload backlog of " + description + " ("
+                    + marks.backlogBytes(replica.appliedBytes()) + " bytes not in " + store.describe()
+                    + ") exceeds max-backlog (" + cloud.maxBacklog() + ") for longer than " + cloud.commitTimeout()
+                    + "; nothing was written. Commits resume once the leader's uploads catch up"
+                    + failureSuffix());
+        }
+    }
+
+    /** Waits until a root object in the bucket names a mark after log index {@code index}. */
+    private void awaitUploaded(long index, String what) {
+        uploader.wake();
+        if (!await(() -> marks.uploadedIndex() > index || uploader.fence().map(ClusterUploader.Fence::forGood)
+                .orElse(false), cloud.commitTimeout())) {
+            throw new StorageUnavailableException("Cannot " + what + " with durability=sync on " + description
+                    + ": it is replicated on a majority (log index " + index + ") but the bucket did not get it within "
+                    + cloud.commitTimeout() + "; it is uploaded once " + store.describe() + " is reachable, so its "
+                    + "outcome is unknown until then" + failureSuffix());
+        }
+        ensureNotFencedForGood(what);
+    }
+
+    private String failureSuffix() {
+        String failure = uploader.lastFailure();
+        return failure == null ? "" : " (last upload error on this node: " + failure + ")";
+    }
+
+    private boolean await(BooleanSupplier done, Duration timeout) {
+        try {
+            return marks.await(() -> closed || done.getAsBoolean(), System.nanoTime() + timeout.toNanos())
+                    && !closed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageUnavailableException("Interrupted while waiting for the upload of " + description, e);
+        }
+    }
+
+    private void ensureNotFencedForGood(String what) {
+        Optional<ClusterUploader.Fence> f = uploader.fence();
+        if (f.isPresent() && f.get().forGood()) {
+            throw new FencedException("Cannot " + what + ": " + f.get().message());
+        }
+    }
+
+    private void ensureOpen(String what) {
+        if (closed) {
+            throw new StorageClosedException("Cannot " + what + ": " + description + " is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ state for health and tests
+
+    /** The Raft side: role, term, commit and applied index, members ({@link ClusterFileStorage#status()}). */
+    public ClusterStatus status() {
+        return node.status();
+    }
+
+    /** Whether this node leads the Raft group now, and so uploads. */
+    public boolean isLeader() {
+        return node.isLeader();
+    }
+
+    /** Bytes of the replicated segments not yet in the bucket (the same on every node, up to its lag). */
+    public long uploadBacklogBytes() {
+        return marks.backlogBytes(replica.appliedBytes());
+    }
+
+    /** How long the oldest commit applied on this node and not yet in the bucket has waited; zero if none. */
+    public Duration uploadLag() {
+        long since = marks.pendingSince();
+        return since == 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, System.nanoTime() - since));
+    }
+
+    /** The log index of the newest state a root object in the bucket names, or -1 before the history starts. */
+    public long uploadedIndex() {
+        return marks.uploadedIndex();
+    }
+
+    /** Why this node's last upload round failed (the leader's are the ones that matter), or empty. */
+    public Optional<String> lastUploadFailure() {
+        return Optional.ofNullable(uploader.lastFailure());
+    }
+
+    /** Why this node stopped uploading (fenced in the bucket), or empty. */
+    public Optional<String> fencing() {
+        return uploader.fence().map(ClusterUploader.Fence::message);
+    }
+
+    /** The settings of the upload. */
+    public CloudFileStorage.Options cloudOptions() {
+        return cloud;
+    }
+
+    /** The cluster node underneath (for membership operations and tests). */
+    ClusterFileStorage node() {
+        return node;
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Closes the node: its upload loop runs a last round when it leads (bounded by the close timeout),
+     * then the cluster node closes (handing leadership over first). Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        uploader.stop(cloud.closeTimeout().toMillis());
+        closed = true;
+        marks.wakeAll();
+        try {
+            node.close();
+        } catch (StorageException e) {
+            LOG.warn("Closing {} failed: {}", description, e.getMessage());
+        }
+        long left = marks.backlogBytes(replica.appliedBytes());
+        LOG.info("Closed {}{}", description, left > 0 ? " (" + left + " bytes not in the bucket yet; the next leader "
+                + "uploads them)" : "");
+    }
+}

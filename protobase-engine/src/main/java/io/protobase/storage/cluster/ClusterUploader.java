@@ -1,0 +1,378 @@
+package io.protobase.storage.cluster;
+
+import io.protobase.FencedException;
+import io.protobase.PrefixInUseException;
+import io.protobase.StorageException;
+import io.protobase.StorageUnavailableException;
+import io.protobase.storage.cloud.CloudBlockProvider;
+import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cloud.ObjectStore;
+import io.protobase.storage.cloud.RootObject;
+import io.protobase.storage.cloud.RootObjectWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The upload loop of one node of a {@link CloudClusterFileStorage} (protocol in docs/cloud.md,
+ * "Cloud cluster"). On every node it starts the history once (a {@link ClusterEntry#RESTORE} entry
+ * with what the bucket holds; the first in the log wins). On the Raft leader only, each round:
+ * <ol>
+ * <li>claims the root object for its epoch ({@code generation << 32 | term}) with {@code If-Match} on
+ * the ETag it read, after checking that the root belongs to this cluster and names no newer epoch;</li>
+ * <li>appends a {@link ClusterEntry#MARK mark} when data was applied since the last one;</li>
+ * <li>ships, for each pair of consecutive marks from the uploaded one, each segment's bytes between
+ * them as a chunk ({@code If-None-Match: *}): the key and the bytes are fixed by the marks, so a
+ * key found taken must hold the same bytes (a deposed leader's or a lost reply's), else the prefix
+ * has another writer;</li>
+ * <li>replaces the root object (the newest mark) with {@code If-Match}, then appends
+ * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return).</li>
+ * </ol>
+ * A leader that finds a newer epoch in the bucket is fenced for its term: it uploads nothing more
+ * until Raft makes it leader of a later term. One that finds another cluster or a newer generation is
+ * fenced for good, and the storage refuses commits. Failures are retried with jittered back-off.
+ */
+final class ClusterUploader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CloudClusterFileStorage.class);
+    private static final long MAX_BACKOFF_MS = 5_000;
+
+    /**
+     * Why this node stopped uploading.
+     *
+     * @param term the Raft term it led when fenced
+     * @param message what it found
+     * @param forGood whether another cluster or a newer generation took the prefix (then commits fail too)
+     */
+    record Fence(long term, String message, boolean forGood) {
+    }
+
+    private final ClusterFileStorage node;
+    private final SegmentReplica replica;
+    private final UploadMarks marks;
+    private final CloudBlockProvider provider;
+    private final ObjectStore store;
+    private final CloudFileStorage.Options options;
+    private final String clusterId;
+    private final String storage;
+    private final Thread thread;
+
+    private volatile boolean stopping;
+    private volatile boolean wake;
+    private volatile Fence fence;
+    private volatile String lastFailure;
+    /** The last fencing message logged (uploader thread only): each is logged once. */
+    private String loggedFence;
+
+    /** Uploader thread only: the term whose root this node claimed, and its writer of the root object. */
+    private long claimedTerm = -1;
+    private RootObjectWriter writer;
+    private String writerId;
+
+    ClusterUploader(ClusterFileStorage node, CloudBlockProvider provider, CloudFileStorage.Options options,
+            String clusterId, String storage) {
+        this.node = node;
+        this.replica = node.replica();
+        this.marks = replica.marks();
+        this.provider = provider;
+        this.store = provider.store();
+        this.options = options;
+        this.clusterId = clusterId;
+        this.storage = storage;
+        this.thread = new Thread(this::run, "protobase-cluster-upload-" + node.options().nodeId());
+        thread.setDaemon(true);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Asks for a round now rather than at the end of the upload interval. */
+    void wake() {
+        wake = true;
+        marks.wakeAll();
+    }
+
+    /** Stops the loop: a leader runs one more round first; waits up to {@code millis}, then interrupts. */
+    void stop(long millis) {
+        stopping = true;
+        wake();
+        try {
+            thread.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            thread.interrupt();
+        }
+    }
+
+    Optional<Fence> fence() {
+        return Optional.ofNullable(fence);
+    }
+
+    /** Why the last round failed, or null when it succeeded. */
+    String lastFailure() {
+        return lastFailure;
+    }
+
+    // ------------------------------------------------------------------ loop
+
+    private void run() {
+        long backoff = 0;
+        while (true) {
+            boolean last = stopping;
+            // the history's start goes out at once (commits wait for it), again after back-off
+            if (!last && (marks.initialized() || backoff > 0)) {
+                awaitWork(backoff > 0 ? backoff : options.uploadInterval().toMillis(), backoff > 0);
+            }
+            wake = false;
+            try {
+                round();
+                if (lastFailure != null) {
+                    LOG.info("Uploads of {} to {} resumed", storage, store.describe());
+                }
+                lastFailure = null;
+                backoff = 0;
+            } catch (FencedException | PrefixInUseException e) {
+                if (!e.getMessage().equals(loggedFence)) {
+                    LOG.error(e.getMessage());
+                    loggedFence = e.getMessage();
+                }
+                backoff = MAX_BACKOFF_MS;
+            } catch (RuntimeException e) {
+                if (stopping && Thread.currentThread().isInterrupted()) {
+                    return;
+                }
+                if (lastFailure == null) {
+                    LOG.warn("Upload of {} to {} failed, retrying with back-off: {}", storage, store.describe(),
+                            e.getMessage());
+                } else {
+                    LOG.debug("Upload of {} failed again: {}", storage, e.getMessage());
+                }
+                lastFailure = e.getMessage() == null ? e.toString() : e.getMessage();
+                backoff = Math.min(MAX_BACKOFF_MS, Math.max(100, backoff * 2))
+                        + ThreadLocalRandom.current().nextLong(50);
+            }
+            if (last) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Waits {@code millis}, or less when woken or (on the leader, unless backing off after a failed round)
+     * when new data waits for a {@code sync} commit or fills an object.
+     */
+    private void awaitWork(long millis, boolean backingOff) {
+        boolean sync = options.durability() == CloudFileStorage.Durability.SYNC;
+        try {
+            marks.await(() -> wake || stopping || !backingOff && marks.lastDataIndex() > marks.latestMarkIndex()
+                            && (sync || marks.backlogBytes(replica.appliedBytes()) >= provider.objectSize())
+                            && node.isLeader(),
+                    System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis));
+        } catch (InterruptedException e) {
+            stopping = true;
+        }
+    }
+
+    private long deadline() {
+        return System.nanoTime() + node.options().requestTimeout().toNanos();
+    }
+
+    /** One round: start the history, or (leader only) claim, mark, ship chunks, publish the root. */
+    private void round() {
+        if (!marks.initialized()) {
+            startHistory();
+            return;
+        }
+        if (!node.isLeader()) {
+            claimedTerm = -1;
+            return;
+        }
+        long term = node.currentTerm();
+        Fence f = fence;
+        if (f != null && (f.forGood() || f.term() == term)) {
+            return;
+        }
+        long epoch = marks.generation() << 32 | term;
+        if (claimedTerm != term) {
+            claim(term, epoch);
+        }
+        if (marks.lastDataIndex() > marks.latestMarkIndex()) {
+            node.sendControl(ClusterEntry.mark(), deadline(), "mark the state to upload");
+        }
+        List<UploadMarks.Mark> pending = marks.fromUploaded();
+        if (pending.size() < 2) {
+            return;
+        }
+        for (int i = 1; i < pending.size(); i++) {
+            ship(pending.get(i - 1), pending.get(i), term);
+        }
+        UploadMarks.Mark newest = pending.get(pending.size() - 1);
+        publish(RootObject.ofCluster(clusterId, epoch, writerId, log(), newest.index(), newest.root(),
+                newest.lengths()), term, epoch);
+        node.sendControl(ClusterEntry.uploaded(newest.index()), deadline(), "record the upload of mark "
+                + newest.index());
+    }
+
+    /** The {@code log=} of this history's root objects: the cluster id and the history's random id. */
+    private String log() {
+        return clusterId + "/" + marks.history();
+    }
+
+    // ------------------------------------------------------------------ the history's start
+
+    /** Sends the restore entry: the bucket's root object of this cluster, or an empty start. */
+    private void startHistory() {
+        Optional<ObjectStore.StoredObject> current = store.get(provider.rootKey());
+        ClusterEntry.Restore restore;
+        if (current.isEmpty()) {
+            restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), 1, -1, -1, null, Map.of());
+        } else {
+            RootObject root = RootObject.parse(current.get().data(), provider.rootKey());
+            CloudClusterFileStorage.requireOwnPrefix(root, clusterId, provider);
+            restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), (root.epoch() >>> 32) + 1,
+                    root.epoch(), root.sequence(), root.root(), root.lengths() == null ? Map.of() : root.lengths());
+        }
+        byte outcome = node.sendControl(ClusterEntry.restore(restore), deadline(), "start the cloud cluster's history");
+        if (outcome == ClusterEntry.REFUSED && !marks.initialized()) {
+            throw new StorageException("The cluster's replicated state holds data, and " + store.describe()
+                    + " holds another history under '" + provider.prefix() + "'; a cloud cluster starts either from"
+                    + " its own data with an empty prefix or from the bucket with empty nodes");
+        }
+    }
+
+    // ------------------------------------------------------------------ the root object
+
+    /** Takes the root object's chain for this term: checks who wrote it, then rewrites it under this epoch. */
+    private void claim(long term, long epoch) {
+        writerId = "node-" + node.options().nodeId() + "-term-" + term + "-" + UUID.randomUUID();
+        writer = new RootObjectWriter(provider, writerId, Map.of(CloudClusterFileStorage.WRITER_METADATA, writerId));
+        for (int attempt = 0; attempt < 5; attempt++) {
+            Optional<RootObject> there = writer.adopt();
+            requireMayWrite(there.orElse(null), term, epoch);
+            RootObject claimed;
+            if (there.isPresent()) {
+                claimed = there.get().claimedBy(epoch, writerId, log());
+            } else {
+                UploadMarks.Mark uploaded = marks.fromUploaded().get(0);
+                claimed = RootObject.ofCluster(clusterId, epoch, writerId, log(), uploaded.index(), uploaded.root(),
+                        uploaded.lengths());
+            }
+            try {
+                writer.publish(claimed);
+                claimedTerm = term;
+                LOG.info("Node {} leads term {} and writes {} as epoch {} (generation {})", node.options().nodeId(),
+                        term, provider.rootKey(), epoch, marks.generation());
+                return;
+            } catch (RootObjectWriter.TakenOver e) {
+                // written meanwhile: check the new one again
+            }
+        }
+        throw new StorageUnavailableException("Cannot claim " + provider.rootKey() + " in " + store.describe()
+                + " for term " + term + ": it keeps changing; retrying");
+    }
+
+    /** Replaces the root object; an older leader's late root is claimed over, a newer epoch fences. */
+    private void publish(RootObject root, long term, long epoch) {
+        try {
+            writer.publish(root);
+        } catch (RootObjectWriter.TakenOver e) {
+            claimedTerm = -1;
+            requireMayWrite(e.there(), term, epoch);
+            throw new StorageUnavailableException("The root object " + provider.rootKey() + " was "
+                    + (e.there() == null ? "deleted" : "replaced by an older leader's late write (epoch "
+                    + e.there().epoch() + ")") + "; claiming it again");
+        }
+    }
+
+    /**
+     * Fails unless this leader (epoch {@code epoch}) may write over {@code there}: the same cluster, no
+     * newer epoch, and, when it is of an older generation, the very root this cluster's history
+     * started from.
+     */
+    private void requireMayWrite(RootObject there, long term, long epoch) {
+        long[] source = marks.source();
+        if (there == null) {
+            if (source[0] >= 0) {
+                throw fenced(term, true, "the root object " + provider.rootKey() + " this cluster restored from was "
+                        + "deleted");
+            }
+            return;
+        }
+        if (there.cluster() == null || !there.cluster().equals(clusterId)) {
+            try {
+                CloudClusterFileStorage.requireOwnPrefix(there, clusterId, provider);
+            } catch (PrefixInUseException e) {
+                fence = new Fence(term, e.getMessage(), true);
+                throw e;
+            }
+        }
+        long generation = epoch >>> 32;
+        if ((there.epoch() >>> 32) > generation) {
+            throw fenced(term, true, "a newer generation of cluster '" + clusterId + "' (epoch " + there.epoch()
+                    + ", a cluster restored from this bucket) writes the prefix");
+        }
+        if (there.epoch() > epoch) {
+            throw fenced(term, false, "the leader of a later term wrote the root object (epoch " + there.epoch()
+                    + " > " + epoch + "); this node is no longer the leader");
+        }
+        if ((there.epoch() >>> 32) == generation && !there.log().equals(log())) {
+            throw fenced(term, true, "another history of cluster '" + clusterId + "' (" + there.log() + ", epoch "
+                    + there.epoch() + ") writes the prefix: two clusters with this id started at the same time");
+        }
+        if ((there.epoch() >>> 32) < generation && (there.epoch() != source[0] || there.sequence() != source[1])) {
+            throw fenced(term, true, "the bucket moved on after this cluster's history started (root epoch "
+                    + there.epoch() + " sequence " + there.sequence() + ", expected epoch " + source[0] + " sequence "
+                    + source[1] + "): another cluster with the id '" + clusterId + "' writes the prefix");
+        }
+    }
+
+    private FencedException fenced(long term, boolean forGood, String why) {
+        String message = "Node " + node.options().nodeId() + " of " + storage + " stopped uploading in term " + term
+                + ": " + why + ". " + (forGood ? "Commits of this cluster are refused; keep one cluster per prefix"
+                : "The new leader uploads");
+        fence = new Fence(term, message, forGood);
+        return new FencedException(message);
+    }
+
+    // ------------------------------------------------------------------ chunks
+
+    /** Ships each segment's bytes between two consecutive marks as a chunk. */
+    private void ship(UploadMarks.Mark from, UploadMarks.Mark to, long term) {
+        for (Map.Entry<Long, Long> e : to.lengths().entrySet()) {
+            long segment = e.getKey();
+            long start = from.lengths().getOrDefault(segment, 0L);
+            long end = e.getValue();
+            if (end <= start) {
+                continue;
+            }
+            if (end - start > Integer.MAX_VALUE - 1024) {
+                throw new StorageException("Segment " + segment + " grew by " + (end - start) + " bytes between two "
+                        + "upload marks, more than one object can take; lower the upload interval");
+            }
+            byte[] bytes = replica.readRaw(segment, start, (int) (end - start));
+            String key = provider.chunkKey(segment, start);
+            try {
+                store.putIfAbsent(key, bytes, Map.of(CloudClusterFileStorage.WRITER_METADATA, writerId));
+            } catch (ObjectStore.PreconditionFailedException taken) {
+                byte[] there = store.get(key).map(ObjectStore.StoredObject::data).orElseThrow(() ->
+                        new StorageUnavailableException("The object " + key + " in " + store.describe()
+                                + " exists and then does not; retrying"));
+                if (!Arrays.equals(there, bytes)) {
+                    throw fenced(term, true, "the chunk " + key + " holds other bytes than this cluster's segment "
+                            + segment + " from " + start + "; another cluster writes the prefix");
+                }
+                // the same bytes under the same key: a deposed leader's upload, or a put whose reply was lost
+            }
+        }
+    }
+}
