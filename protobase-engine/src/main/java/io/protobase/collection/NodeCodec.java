@@ -154,15 +154,24 @@ final class NodeCodec {
      * the base, its key afresh and the base's value slot as it is: a value object stored out of line
      * has no single encoding (the same object is pushed again when its remembered
      * reference lies in a segment older than the one being written, see {@code ValueCodec.reusable}),
-     * and pushing it here would change what the check compares, and the store, as a side effect.
+     * and pushing it here would change what the check compares, and the store, as a side effect. For
+     * the same reason the key of a copied entry (a record with an attribute stored out of line, the key
+     * of an index of records) is written with the references the base holds for it
+     * ({@link ValueCodec.SpliceCheck#copiedFrom}).
      */
     private byte[] encodeFully(Node n, TreeKind kind, EncodedValue[] moved, int[] reuse, Node base) {
-        AtomWriter w = values.checkingWriter(n.size * 24 + 16).begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
+        ValueCodec.SpliceCheck check = values.spliceCheck(n.size * 24 + 16);
+        AtomWriter w = check.writer.begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         for (int i = 0; i < n.size; i++) {
             EncodedValue ref = moved == null ? null : moved[i];
             int j = reuse == null ? -1 : reuse[i];
+            if (j >= 0) {
+                check.copiedFrom(base.atom, base.offsets[j], base.offsets[j + 1]);
+            } else {
+                check.fresh();
+            }
             if (ref == null && j >= 0 && n.leaf && kind.valued) {
                 int entryStart = w.size();
                 if (kind.keyed) {
@@ -174,7 +183,8 @@ final class NodeCodec {
                 // is pushed again when its reference lies in a segment older than the one being written)
                 int slot = base.offsets[j] + (w.size() - entryStart);
                 if (n.vals[i] != base.vals[j] || slot > base.offsets[j + 1]) {
-                    values.writeSlot(w, n.vals[i], true, true); // a wrong match: the comparison fails
+                    check.fresh();
+                    check.writeSlot(n.vals[i]); // a wrong match: the comparison fails
                 } else {
                     w.writeRawFrom(base.atom, slot, base.offsets[j + 1] - slot);
                 }

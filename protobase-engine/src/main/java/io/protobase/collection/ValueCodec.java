@@ -57,11 +57,6 @@ final class ValueCodec {
     private final Encoding storingEncoding = new Encoding(true, false);
     /** Encodes values inline only ({@link TreeStore#encodeValue}): no atom pushed as a side effect. */
     private final Encoding inlineEncoding = new Encoding(false, false);
-    /**
-     * The storing encoding as the check of a spliced node encoding needs it ({@link #checkingWriter}):
-     * every remembered reference is written, whatever its segment.
-     */
-    private final Encoding checkingEncoding = new Encoding(true, true);
 
     ValueCodec(TreeStore store, AtomCache<Object> cache) {
         this.store = store;
@@ -84,15 +79,49 @@ final class ValueCodec {
     }
 
     /**
-     * A writer re-encoding a node to check a spliced encoding: like {@link #writer}, except that a
-     * value stored out of line before is written as the reference remembered for it even when that
-     * reference lies in a segment older than the one being written. The splice copied that reference
-     * from the base node's atom; pushing the value again (what {@link #writer} does then, see
-     * {@link #reusable}) would give different bytes for the same objects, and push atoms as a side effect
-     * of the check.
+     * A re-encoding of a node to check a spliced encoding: like {@link #writer}, except that a value
+     * stored out of line before is written as the reference remembered for it even when that reference
+     * lies in a segment older than the one being written (pushing the value again, what {@link #writer}
+     * does then, see {@link #reusable}, would push atoms as a side effect of the check), and that inside
+     * an entry copied from the base node ({@link SpliceCheck#copiedFrom}) it is written as the reference
+     * the base holds at that place when that one is a reference to a value of the same length and depth.
+     * One value object may hold several valid references: pushed again when its remembered reference lay
+     * in an older segment, it is remembered by the new one, while a copied entry (a key or a value of the
+     * base) keeps the one it was stored with.
      */
-    AtomWriter checkingWriter(int initialCapacity) {
-        return new AtomWriter(checkingEncoding, initialCapacity);
+    SpliceCheck spliceCheck(int initialCapacity) {
+        return new SpliceCheck(initialCapacity);
+    }
+
+    /** One re-encoding of a node checking its spliced encoding ({@link #spliceCheck}); not thread-safe. */
+    final class SpliceCheck {
+        private final Encoding encoding = new Encoding(true, true);
+        /** The writer of the re-encoding. */
+        final AtomWriter writer;
+
+        private SpliceCheck(int initialCapacity) {
+            writer = new AtomWriter(encoding, initialCapacity);
+        }
+
+        /**
+         * The entry written next is copied from {@code baseAtom}, where it spans {@code [start, end)}:
+         * its out-of-line references may be the ones found there.
+         */
+        void copiedFrom(byte[] baseAtom, int start, int end) {
+            encoding.baseAtom = baseAtom;
+            encoding.baseDelta = start - writer.size();
+            encoding.baseEnd = end;
+        }
+
+        /** The entry written next is new: every reference is the one remembered for its value. */
+        void fresh() {
+            encoding.baseAtom = null;
+        }
+
+        /** Writes {@code v} as a leaf value. */
+        void writeSlot(Object v) {
+            ValueCodec.this.writeSlot(writer, v, true, encoding);
+        }
     }
 
     /** A writer that encodes every value in place and pushes no atom. */
@@ -142,11 +171,15 @@ final class ValueCodec {
      * @return the reference written, when {@code v} was moved out of line now, else {@code null}
      */
     EncodedValue writeSlot(AtomWriter w, Object v, boolean storing) {
-        return writeSlot(w, v, storing, false);
+        return writeSlot(w, v, storing, null);
     }
 
-    /** {@link #writeSlot(AtomWriter, Object, boolean)}; {@code anySegment}: see {@link #checkingWriter}. */
-    EncodedValue writeSlot(AtomWriter w, Object v, boolean storing, boolean anySegment) {
+    /**
+     * {@link #writeSlot(AtomWriter, Object, boolean)}; {@code check}: the encoding of a {@link SpliceCheck},
+     * or {@code null}.
+     */
+    private EncodedValue writeSlot(AtomWriter w, Object v, boolean storing, Encoding check) {
+        boolean anySegment = check != null && check.anySegment;
         // what the slot holds: the value, or its encoding, by whose identity a reference is remembered
         Object slot = v;
         if (v instanceof EncodedValue e) {
@@ -156,7 +189,7 @@ final class ValueCodec {
             }
             EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
             if (known != null && (anySegment || reusable(known))) {
-                w.writeRawFrom(known.atom, known.start, known.end - known.start);
+                writeReference(w, known, check);
                 return known;
             }
             v = e.decode();
@@ -172,8 +205,52 @@ final class ValueCodec {
             storedOutOfLine.put(slot, ref);
         }
         w.truncate(start);
-        w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
+        writeReference(w, ref, check);
         return ref;
+    }
+
+    /**
+     * Writes {@code ref}, or, in a {@link SpliceCheck} of an entry copied from the base, the reference
+     * the base holds at this place if it refers to a value of the same length and depth.
+     */
+    private void writeReference(AtomWriter w, EncodedValue ref, Encoding check) {
+        if (check != null && check.baseAtom != null) {
+            byte[] base = check.baseAtom;
+            int at = w.size() + check.baseDelta;
+            AtomReader there = referenceAt(base, at, check.baseEnd);
+            AtomReader mine = referenceAt(ref.atom, ref.start, ref.end);
+            if (there != null && mine != null && sameValueReferenced(there, mine, check.baseEnd)) {
+                w.writeRawFrom(base, at, there.position() - at);
+                return;
+            }
+        }
+        w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
+    }
+
+    /** Whether the references the two readers are at refer to values of the same length and depth. */
+    private static boolean sameValueReferenced(AtomReader there, AtomReader mine, int end) {
+        try {
+            OutOfLineReference a = there.readOutOfLine();
+            OutOfLineReference b = mine.readOutOfLine();
+            return a.depth() == b.depth() && a.length() == b.length() && there.position() <= end;
+        } catch (RuntimeException e) {
+            // not a reference where the base was expected to hold one: the comparison fails
+            return false;
+        }
+    }
+
+    /**
+     * A reader positioned after the {@link Tags#OUT_OF_LINE} tag at {@code at} of {@code atom}, or
+     * {@code null} if there is none before {@code end}.
+     */
+    private AtomReader referenceAt(byte[] atom, int at, int end) {
+        if (at < 0 || at >= end || at >= atom.length || atom[at] != Tags.OUT_OF_LINE) {
+            return null;
+        }
+        AtomReader r = reader(atom, "the check of a spliced node");
+        r.begin();
+        r.seek(at + 1);
+        return r;
     }
 
     /**
@@ -260,7 +337,15 @@ final class ValueCodec {
     private final class Encoding implements AtomWriter.Extension, AtomReader.Extension {
 
         private final boolean storing;
+        /** Every remembered reference is written, whatever its segment ({@link #spliceCheck}). */
         private final boolean anySegment;
+        /**
+         * In a {@link SpliceCheck}, the base atom the entry being written was copied from, with the
+         * distance from a position of the writer to the same position there and the entry's end in it.
+         */
+        private byte[] baseAtom;
+        private int baseDelta;
+        private int baseEnd;
 
         Encoding(boolean storing, boolean anySegment) {
             this.storing = storing;
@@ -274,12 +359,12 @@ final class ValueCodec {
                 w.writeVarLong(o.count());
                 for (int i = 0; i < o.count(); i++) {
                     w.writeString(o.nameAt(i));
-                    writeSlot(w, o.valueAt(i), storing, anySegment);
+                    writeSlot(w, o.valueAt(i), storing, anySegment ? this : null);
                 }
                 return true;
             }
             if (v instanceof EncodedValue e) {
-                writeSlot(w, e, storing, anySegment);
+                writeSlot(w, e, storing, anySegment ? this : null);
                 return true;
             }
             if (v instanceof ProtoCollection c) {

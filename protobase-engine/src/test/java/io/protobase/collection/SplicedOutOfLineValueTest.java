@@ -2,6 +2,8 @@ package io.protobase.collection;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.index.IndexDefinition;
+import io.protobase.index.SecondaryIndex;
 import io.protobase.storage.memory.MemoryStorage;
 import org.junit.jupiter.api.Test;
 
@@ -118,5 +120,39 @@ class SplicedOutOfLineValueTest {
         });
         ProtoList back = new ObjectSpace(memory).getDatabase("db").read(tx -> (ProtoList) tx.getRootObject("list"));
         assertThat((Iterable<Object>) back).containsExactly(1, large, 2, 3);
+    }
+
+    /**
+     * An index keyed by whole records ({@code self}) holds the record's large attribute out of line in
+     * its entry's key. A second dictionary key with the same record, committed in a later segment, adds
+     * a second index entry beside the first in the same leaf: the new entry's key pushes the attribute
+     * again, while the copied entry keeps the reference it was stored with. Both references are valid:
+     * the commit succeeds, and both entries read back whole from a fresh space.
+     */
+    @Test
+    void indexEntryKeyedByARecordCopiedBesideANewEntryWithTheSameRecordAcrossSegments() {
+        MemoryStorage memory = new MemoryStorage(64);
+        ObjectSpace space = new ObjectSpace(memory).registerIndexExtractor("self", v -> v);
+        Database db = space.getDatabase("db");
+        DbObject record = DbObject.of("n", 1, "blob", "large".repeat(300));
+        HashDictionary one = HashDictionary.empty().withIndex(IndexDefinition.byExtractor("self", v -> v))
+                .setAt(1, record);
+        db.write(tx -> {
+            tx.setRootObject("d", one);
+            return null;
+        });
+        HashDictionary two = one.setAt(2, record);
+        db.write(tx -> {
+            tx.setRootObject("d", two);
+            return null;
+        });
+
+        ObjectSpace fresh = new ObjectSpace(memory).registerIndexExtractor("self", v -> v);
+        HashDictionary back = fresh.getDatabase("db").read(tx -> tx.getRootObject("d", HashDictionary.class));
+        SecondaryIndex self = back.indexes().get("self");
+        assertThat(self.count(record)).isEqualTo(2);
+        assertThat(self.lookup(record)).containsExactly(record, record);
+        assertThat(back.getAt(1)).isEqualTo(record);
+        assertThat(back.getAt(2)).isEqualTo(record);
     }
 }
