@@ -869,10 +869,11 @@ public final class ClusterFileStorage implements SharedStorage {
      * is appended to its log (in Ratis 3.2.1 the check runs under the same lock as the append, and returns
      * before it), so nothing of the entry is in the log: it is sent again after a short pause, and the old
      * leader, once it follows, sends it on to the new one.
-     * <li>While the entry waits for its reply, this node learns of another leader, and the reply still does
-     * not come within an election timeout: the old leader may be paused, or gone without closing its
-     * connections, and the Raft client would wait out its attempt and then up to 3 s more while it closes
-     * its connection there. The entry goes again through a new client, straight to the new leader. The
+     * <li>While the entry waits for its reply, the Raft client still waits on another node than the leader
+     * this node's Raft server follows, for longer than an election timeout: the node it waits on may be
+     * paused, or gone without closing its connections, and the Raft client would wait out its attempt and
+     * then up to 3 s more while it closes its connection there. The entry goes again through a new client,
+     * straight to the leader this node knows. The
      * first copy may reach the log too (a paused leader may have replicated it before it stopped); applying
      * both is harmless: bytes already in place are skipped, and the state machine recognises the second
      * copy of a commit that took effect and answers it as applied (see {@link SegmentReplica}).
@@ -883,9 +884,9 @@ public final class ClusterFileStorage implements SharedStorage {
         long started = System.nanoTime();
         RaftClientReply reply = null;
         while (reply == null) {
-            RaftPeerId leader = knownLeader();
+            RaftClient sender = client;
             try {
-                reply = awaitEntry(client.async().send(message), leader, deadline, what);
+                reply = awaitEntry(sender, sender.async().send(message), deadline, what);
             } catch (StorageUnavailableException e) {
                 if (!closed) {
                     renewClient(knownLeader());
@@ -906,13 +907,13 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Waits until {@code deadline} for the reply to one submission of an entry, sent while this node knew
-     * {@code leader} as the leader; returns {@code null} when the entry is to be sent again (see
-     * {@link #send}). An interrupt does not abort the wait (the caller may be publishing other threads'
-     * commits); the interrupt status is restored on return.
+     * Waits until {@code deadline} for the reply to one submission of an entry through {@code sender};
+     * returns {@code null} when the entry is to be sent again (see {@link #send}). An interrupt does not
+     * abort the wait (the caller may be publishing other threads' commits); the interrupt status is
+     * restored on return.
      */
-    private @Nullable RaftClientReply awaitEntry(CompletableFuture<RaftClientReply> future,
-            @Nullable RaftPeerId leader, long deadline, String what) {
+    private @Nullable RaftClientReply awaitEntry(RaftClient sender, CompletableFuture<RaftClientReply> future,
+            long deadline, String what) {
         boolean interrupted = false;
         long movedAt = 0;
         boolean moved = false;
@@ -934,14 +935,15 @@ public final class ClusterFileStorage implements SharedStorage {
                         throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
                     }
                     RaftPeerId now = knownLeader();
-                    if (now == null || now.equals(leader)) {
+                    RaftPeerId target = sender.getLeaderId();
+                    if (now == null || now.equals(target)) {
                         moved = false;
                     } else if (!moved) {
                         moved = true;
                         movedAt = System.nanoTime();
                     } else if (System.nanoTime() - movedAt >= options.electionTimeout().toNanos()) {
-                        LOG.info("{}: no reply from the old leader {} while {} leads; sending the entry to {} again",
-                                self, leader, now, now);
+                        LOG.info("{}: no reply from {} while {} leads; sending the entry to {} again", self, target,
+                                now, now);
                         renewClient(now);
                         return null;
                     }
