@@ -873,10 +873,10 @@ public final class ClusterFileStorage implements SharedStorage {
      * this node's Raft server follows, for longer than an election timeout: the node it waits on may be
      * paused, or gone without closing its connections, and the Raft client would wait out its attempt and
      * then up to 3 s more while it closes its connection there. The entry goes again through a new client,
-     * straight to the leader this node knows. The
-     * first copy may reach the log too (a paused leader may have replicated it before it stopped); applying
-     * both is harmless: bytes already in place are skipped, and the state machine recognises the second
-     * copy of a commit that took effect and answers it as applied (see {@link SegmentReplica}).
+     * straight to the leader this node knows. The first copy may reach the log too (a paused leader may have
+     * replicated it before it stopped); applying both is harmless: bytes already in place are skipped, and
+     * the state machine recognises the second copy of a commit that took effect and answers it as applied
+     * (see {@link SegmentReplica}).
      * </ul>
      */
     private byte send(ClusterEntry entry, long deadline, String what) {
