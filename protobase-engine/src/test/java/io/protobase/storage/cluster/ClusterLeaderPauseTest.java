@@ -6,6 +6,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -21,6 +23,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,6 +40,8 @@ import static org.awaitility.Awaitility.await;
  */
 @Tag("slow")
 class ClusterLeaderPauseTest {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterLeaderPauseTest.class);
 
     private static final Duration WAIT = Duration.ofSeconds(90);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -101,9 +106,9 @@ class ClusterLeaderPauseTest {
         signal(leader, "STOP");
         paused = true;
         pausedNode = leader;
-        CompletableFuture<String> transfer = CompletableFuture.supplyAsync(
-                () -> ask(followers.get(0), "transfer paused-1 0 1 5"));
-        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> ask(followers.get(1), "state"));
+        CompletableFuture<String> transfer = timed("transfer after SIGSTOP", () -> ask(followers.get(0),
+                "transfer paused-1 0 1 5"));
+        CompletableFuture<String> read = timed("read after SIGSTOP", () -> ask(followers.get(1), "state"));
 
         await().atMost(PROMPTLY).until(() -> transfer.isDone() && read.isDone());
         assertThat(transfer.join()).as("transfer through node %d", followers.get(0)).isEqualTo("ok");
@@ -122,9 +127,9 @@ class ClusterLeaderPauseTest {
 
         jvms[leader].kill();
         jvms[leader] = null;
-        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> ask(followers.get(0), "state"));
-        CompletableFuture<String> transfer = CompletableFuture.supplyAsync(
-                () -> ask(followers.get(1), "transfer killed-1 1 2 7"));
+        CompletableFuture<String> read = timed("read after SIGKILL", () -> ask(followers.get(0), "state"));
+        CompletableFuture<String> transfer = timed("transfer after SIGKILL", () -> ask(followers.get(1),
+                "transfer killed-1 1 2 7"));
 
         await().atMost(PROMPTLY).until(() -> transfer.isDone() && read.isDone());
         assertThat(read.join()).as("read through node %d", followers.get(0)).startsWith("state ");
@@ -132,6 +137,13 @@ class ClusterLeaderPauseTest {
         String state = ask(followers.get(0), "state");
         assertThat(state).isEqualTo(ask(followers.get(1), "state"));
         assertThat(transferIds(state)).containsExactly("warm-1", "warm-2", "warm-3", "killed-1");
+    }
+
+    /** Runs {@code request} in the background and logs how long it took (the figure docs/cluster.md quotes). */
+    private static CompletableFuture<String> timed(String what, Supplier<String> request) {
+        long start = System.nanoTime();
+        return CompletableFuture.supplyAsync(request).whenComplete((answer, failure) -> LOG.info("{}: {} ms, {}",
+                what, (System.nanoTime() - start) / 1_000_000, failure == null ? answer : failure.toString()));
     }
 
     private void assertEveryNodeHoldsTheTransfersOnce(String... ids) {
