@@ -142,7 +142,8 @@ class ClusterLeaderPauseTest {
     /** Runs {@code request} in the background and logs how long it took (the figure docs/cluster.md quotes). */
     private static CompletableFuture<String> timed(String what, Supplier<String> request) {
         long start = System.nanoTime();
-        return CompletableFuture.supplyAsync(request).whenComplete((answer, failure) -> LOG.info("{}: {} ms, {}",
+        // a thread each: the common pool may have a single thread on a small machine
+        return CompletableFuture.supplyAsync(request, r -> new Thread(r, what).start()).whenComplete((answer, failure) -> LOG.info("{}: {} ms, {}",
                 what, (System.nanoTime() - start) / 1_000_000, failure == null ? answer : failure.toString()));
     }
 
