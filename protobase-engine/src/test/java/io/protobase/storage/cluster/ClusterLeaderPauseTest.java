@@ -143,8 +143,9 @@ class ClusterLeaderPauseTest {
     private static CompletableFuture<String> timed(String what, Supplier<String> request) {
         long start = System.nanoTime();
         // a thread each: the common pool may have a single thread on a small machine
-        return CompletableFuture.supplyAsync(request, r -> new Thread(r, what).start()).whenComplete((answer, failure) -> LOG.info("{}: {} ms, {}",
-                what, (System.nanoTime() - start) / 1_000_000, failure == null ? answer : failure.toString()));
+        return CompletableFuture.supplyAsync(request, r -> new Thread(r, what).start())
+                .whenComplete((answer, failure) -> LOG.info("{}: {} ms, {}", what,
+                        (System.nanoTime() - start) / 1_000_000, failure == null ? answer : failure.toString()));
     }
 
     private void assertEveryNodeHoldsTheTransfersOnce(String... ids) {
