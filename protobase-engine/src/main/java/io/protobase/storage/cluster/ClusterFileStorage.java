@@ -286,9 +286,11 @@ public final class ClusterFileStorage implements SharedStorage {
     /**
      * Linearizable reads addressed to the leader this node's Raft server knows (see {@link #readIndexUntil}):
      * one attempt each, without the Raft client's retries, so that a read stuck on a leader that stopped
-     * answering is given up as soon as this node learns of the next leader.
+     * answering is given up as soon as this node learns of the next leader. Renewed after an attempt failed
+     * (see {@link #renewReads}).
      */
-    private final RaftClient reads;
+    private volatile RaftClient reads;
+    private final Object readsLock = new Object();
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -378,8 +380,7 @@ public final class ClusterFileStorage implements SharedStorage {
             adoptConfiguration();
             this.client = newClient(null);
             this.queries = newClient(null);
-            this.reads = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
-                    .setRaftGroup(group).setRetryPolicy(RetryPolicies.noRetry()).build();
+            this.reads = newReadClient();
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -424,6 +425,28 @@ public final class ClusterFileStorage implements SharedStorage {
         return builder.build();
     }
 
+    /** A Raft client for single read attempts addressed to one server: no retries of its own. */
+    private RaftClient newReadClient() {
+        return RaftClient.newBuilder().setProperties(properties).setParameters(parameters).setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.noRetry()).build();
+    }
+
+    /**
+     * Replaces the read client after an attempt through it failed with an exception: Ratis's client closes
+     * its connection to a server after a failed attempt it does not retry, and would fail every later read
+     * to that server with {@code AlreadyClosedException}. Only the first of several readers that saw the
+     * same client fail replaces it.
+     */
+    private void renewReads(RaftClient failed) {
+        synchronized (readsLock) {
+            if (reads != failed || closed) {
+                return;
+            }
+            reads = newReadClient();
+        }
+        closeInBackground(failed);
+    }
+
     /** The pause between two attempts of a request: the request timeout shared by the retries. */
     private TimeDuration retryInterval() {
         return TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis() / Math.max(1, options.retries())),
@@ -441,6 +464,14 @@ public final class ClusterFileStorage implements SharedStorage {
     private void renewClient(@Nullable RaftPeerId leader) {
         RaftClient old = client;
         client = newClient(leader);
+        closeInBackground(old);
+    }
+
+    /**
+     * Closes a replaced Raft client on a thread of its own: closing a gRPC channel to a node that holds a
+     * stream open without answering takes Ratis 3.2.1 up to 3 s.
+     */
+    private void closeInBackground(RaftClient old) {
         Thread closer = new Thread(() -> {
             try {
                 old.close();
@@ -719,9 +750,10 @@ public final class ClusterFileStorage implements SharedStorage {
             while (true) {
                 ensureOpen(what);
                 RaftPeerId leader = knownLeader();
+                RaftClient reader = reads;
                 CompletableFuture<RaftClientReply> future = leader == null
                         ? queries.async().sendReadOnlyUnordered(QUERY_APPLIED)
-                        : reads.async().sendReadOnlyUnordered(QUERY_APPLIED, leader);
+                        : reader.async().sendReadOnlyUnordered(QUERY_APPLIED, leader);
                 boolean moved = false;
                 while (true) {
                     long left = deadline - System.nanoTime();
@@ -746,6 +778,9 @@ public final class ClusterFileStorage implements SharedStorage {
                         }
                     } catch (ExecutionException e) {
                         last = e.getCause();
+                        if (leader != null) {
+                            renewReads(reader);
+                        }
                         break;
                     }
                 }
@@ -1282,7 +1317,11 @@ public final class ClusterFileStorage implements SharedStorage {
             closed = true;
         }
         transferLeadershipIfLeading();
-        for (RaftClient c : List.of(client, queries, reads)) {
+        RaftClient reader;
+        synchronized (readsLock) {
+            reader = reads;
+        }
+        for (RaftClient c : List.of(client, queries, reader)) {
             try {
                 c.close();
             } catch (IOException e) {
