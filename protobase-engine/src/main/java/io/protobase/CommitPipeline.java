@@ -43,6 +43,12 @@ import java.util.function.UnaryOperator;
  */
 final class CommitPipeline {
 
+    /**
+     * How often a batch is rebased and published again after another writer of the storage published
+     * first, before its commits fail with {@link CommitContentionException}.
+     */
+    static final int PUBLISH_ATTEMPTS = 11;
+
     private final SharedStorage storage;
     private final AtomStore store;
     private final SpaceVersions versions;
@@ -366,9 +372,9 @@ final class CommitPipeline {
                     }
                 }
                 versions.writeLost();
-                if (attempt >= 10) {
-                    throw new StorageException("The root of " + storage.describe()
-                            + " kept changing under the commit lock; another process may be writing without it");
+                if (attempt + 1 >= PUBLISH_ATTEMPTS) {
+                    // other writers of a shared storage (cluster nodes) won every race: a conflict, retryable
+                    throw new CommitContentionException(storage.describe(), attempt + 1);
                 }
                 batch = applied;
             }

@@ -31,6 +31,20 @@ public class ConflictException extends ProtoBaseException {
         this.key = key;
     }
 
+    /**
+     * Creates a conflict with its own message, for subclasses whose conflict is not about one root.
+     *
+     * @param message  what happened, to what, and that retrying may succeed
+     * @param database the database, or {@code null} when the conflict is not about one database
+     * @param root     the root, or {@code null} when the conflict is not about one root
+     */
+    protected ConflictException(String message, String database, String root) {
+        super(message);
+        this.database = database;
+        this.root = root;
+        this.key = null;
+    }
+
     private static String describe(Object key) {
         return key instanceof String s ? "'" + s + "'" : String.valueOf(key);
     }
@@ -38,7 +52,7 @@ public class ConflictException extends ProtoBaseException {
     /**
      * The database the transaction ran on.
      *
-     * @return the database name
+     * @return the database name, or {@code null} for a {@link CommitContentionException}
      */
     public String database() {
         return database;
@@ -47,7 +61,7 @@ public class ConflictException extends ProtoBaseException {
     /**
      * The root whose concurrent change caused the conflict.
      *
-     * @return the root name
+     * @return the root name, or {@code null} for a {@link CommitContentionException}
      */
     public String root() {
         return root;

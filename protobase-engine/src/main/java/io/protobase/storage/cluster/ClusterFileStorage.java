@@ -25,8 +25,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
-import org.apache.ratis.protocol.exceptions.ReadException;
-import org.apache.ratis.protocol.exceptions.ReadIndexException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
@@ -77,8 +76,8 @@ import java.util.stream.Collectors;
  * A storage shared by several application nodes: every node reads and writes, a commit is
  * acknowledged only once a majority of the Raft group has it in its fsynced log, and every node
  * ends up with byte-identical segments and the same root. Consensus is Apache Ratis (Raft); this
- * class is one node: a Raft server, two clients to the group (one for its log entries, one for reads
- * and membership changes), and the node's local copy of the state.
+ * class is one node: a Raft server, clients to the group (one for its log entries, one for reads, one for
+ * membership changes), and the node's local copy of the state.
  *
  * <p><b>Pointers are global.</b> A node pushes atoms only into its own segments: the segment id
  * carries the node id in its top 23 bits, then the node's incarnation (counted up at every open of
@@ -106,7 +105,10 @@ import java.util.stream.Collectors;
  * did not answer; the outcome of such a commit is unknown until the quorum is back (it may still be
  * committed). Pushed bytes whose entry had an unknown outcome are sent again with the next entry;
  * applying them twice changes nothing. Close transfers leadership first when this node leads, so
- * the others do not wait an election timeout.
+ * the others do not wait an election timeout; an entry the leader refuses while it hands over is sent
+ * again and reaches the next leader. Requests follow the leader this node's Raft server knows: a request
+ * stuck on a leader that stopped answering (paused, or gone without closing its connections) is sent to
+ * the new one once this node learnt of it, not after the Raft client's attempt timeout.
  *
  * <p>Membership is given ({@link Options#peers}, {@link #reconfigure}, {@link #removeMember}) or
  * discovered and grown through Hazelcast ({@link HazelcastMembership}, {@link #learner}); see
@@ -269,7 +271,7 @@ public final class ClusterFileStorage implements SharedStorage {
     private volatile RaftGroup group;
     private volatile List<ClusterPeer> members;
     /**
-     * Sends this node's log entries; renewed after a failed write (see {@link #renewClient()}). Only
+     * Sends this node's log entries; renewed after a failed write (see {@link #renewClient}). Only
      * writes go through it. Ratis's ordered client numbers a client's writes and marks the first one a
      * server is sent, so that the server knows where the sequence starts; it re-marks them only when
      * its own write fails. A read or an admin request through the same client that found a new leader
@@ -279,11 +281,19 @@ public final class ClusterFileStorage implements SharedStorage {
      * failure, commits stalled for seconds, often past the request timeout.
      */
     private volatile RaftClient client;
-    /** Linearizable reads and membership changes: kept apart from {@link #client}, see there. */
+    /** Membership changes, and reads while this node knows no leader: kept apart from {@link #client}, see there. */
     private final RaftClient queries;
     /** The cloud cluster's upload entries (marks, restores): a writer of its own, see {@link #client}. */
     private volatile RaftClient control;
     private final Object controlLock = new Object();
+    /**
+     * Linearizable reads addressed to the leader this node's Raft server knows (see {@link #readIndexUntil}):
+     * one attempt each, without the Raft client's retries, so that a read stuck on a leader that stopped
+     * answering is given up as soon as this node learns of the next leader. Renewed after an attempt failed
+     * (see {@link #renewReads}).
+     */
+    private volatile RaftClient reads;
+    private final Object readsLock = new Object();
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -379,8 +389,9 @@ public final class ClusterFileStorage implements SharedStorage {
             this.group = group;
             this.members = options.peers();
             adoptConfiguration();
-            this.client = newClient();
-            this.queries = newClient();
+            this.client = newClient(null);
+            this.queries = newClient(null);
+            this.reads = newReadClient();
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -414,26 +425,94 @@ public final class ClusterFileStorage implements SharedStorage {
         }
     }
 
-    private RaftClient newClient() {
+    /** A Raft client of the group that sends its first request to {@code leader} (when known). */
+    private RaftClient newClient(@Nullable RaftPeerId leader) {
+        RaftClient.Builder builder = RaftClient.newBuilder().setProperties(properties).setParameters(parameters)
+                .setRaftGroup(group).setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
+                        retryInterval()));
+        if (leader != null && group.getPeer(leader) != null) {
+            builder.setLeaderId(leader);
+        }
+        return builder.build();
+    }
+
+    /** A Raft client for single read attempts addressed to one server: no retries of its own. */
+    private RaftClient newReadClient() {
         return RaftClient.newBuilder().setProperties(properties).setParameters(parameters).setRaftGroup(group)
-                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(options.retries(),
-                        TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis()
-                                / Math.max(1, options.retries())), TimeUnit.MILLISECONDS)))
-                .build();
+                .setRetryPolicy(RetryPolicies.noRetry()).build();
     }
 
     /**
-     * Replaces the Raft client after a write failed: Ratis's ordered client closes itself once a request
-     * ran out of retries, and would refuse every later one. Holds the submit lock.
+     * Replaces the read client after an attempt through it failed with an exception: Ratis's client closes
+     * its connection to a server after a failed attempt it does not retry, and would fail every later read
+     * to that server with {@code AlreadyClosedException}. Only the first of several readers that saw the
+     * same client fail replaces it.
      */
-    private void renewClient() {
-        RaftClient old = client;
-        client = newClient();
-        try {
-            old.close();
-        } catch (IOException e) {
-            LOG.debug("Closing the failed Raft client of {}: {}", self, e.toString());
+    private void renewReads(RaftClient failed) {
+        synchronized (readsLock) {
+            if (reads != failed || closed) {
+                return;
+            }
+            reads = newReadClient();
         }
+        closeInBackground(failed);
+    }
+
+    /** The pause between two attempts of a request: the request timeout shared by the retries. */
+    private TimeDuration retryInterval() {
+        return TimeDuration.valueOf(Math.max(10, options.requestTimeout().toMillis() / Math.max(1, options.retries())),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Replaces the Raft client that sends this node's entries, with one that starts at {@code leader}: after a
+     * write failed (Ratis's ordered client closes itself once a request ran out of retries, and would refuse
+     * every later one), or to give up on an entry stuck on a leader that stopped answering. The old client is
+     * closed in the background: closing a gRPC channel to a node that holds a stream open without answering
+     * (a paused process) takes Ratis 3.2.1 up to 3 s, which the entry sent again must not wait for. Holds
+     * the submit lock.
+     */
+    private void renewClient(@Nullable RaftPeerId leader) {
+        RaftClient old = client;
+        client = newClient(leader);
+        closeInBackground(old);
+    }
+
+    /**
+     * Closes a replaced Raft client on a thread of its own: closing a gRPC channel to a node that holds a
+     * stream open without answering takes Ratis 3.2.1 up to 3 s.
+     */
+    private void closeInBackground(RaftClient old) {
+        Thread closer = new Thread(() -> {
+            try {
+                old.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.debug("Closing a replaced Raft client of {}: {}", self, e.toString());
+            }
+        }, "protobase-raft-client-close-" + self.nodeId());
+        closer.setDaemon(true);
+        closer.start();
+    }
+
+    /** The leader this node's Raft server follows (or is) now, or {@code null} while it knows none. */
+    private @Nullable RaftPeerId knownLeader() {
+        try {
+            return server.getDivision(groupId).getInfo().getLeaderId();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * How often a request waiting for its reply looks whether this node learnt of another leader: a
+     * quarter of the election timeout, so that following the new leader costs little beyond the election.
+     */
+    private long followNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, options.electionTimeout().toMillis() / 4));
+    }
+
+    static int nodeOf(long segmentId) {
+        return (int) (segmentId >>> NODE_SHIFT);
     }
 
     /**
@@ -729,26 +808,64 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Asks the leader for its applied index after a read index. A server that knows no leader yet (just
-     * started, or an election is running) refuses reads at once and the Raft client does not retry
-     * them, so this retries until {@code deadline}: a read changes nothing, so asking again is safe.
+     * Asks the leader for its applied index after a read index, until {@code deadline}: a read changes
+     * nothing, so asking again is always safe. Each attempt goes to the leader this node's Raft server
+     * follows, once; while it waits, a new leader this node learns of (the old one crashed, paused or
+     * handed over) makes it ask the new one at once, rather than wait out an attempt on a silent node and
+     * the Raft client's reconnection. A refused attempt (no leader yet, a leader not ready, a node that
+     * stopped leading, a connection refused) is repeated after a quarter of an election timeout. While
+     * this node knows no leader (a learner not added yet) the read goes through the group client, which
+     * looks for the leader itself.
      */
     private RaftClientReply readIndexUntil(long deadline, String what) {
-        while (true) {
-            try {
-                return await(queries.async().sendReadOnlyUnordered(QUERY_APPLIED), deadline, what);
-            } catch (StorageUnavailableException e) {
-                if (!(e.getCause() instanceof ReadException || e.getCause() instanceof ReadIndexException)) {
-                    throw e;
-                }
-                if (System.nanoTime() >= deadline) {
-                    throw unavailable(what, "no leader confirmed a read index within " + options.requestTimeout()
-                            + " (last answer: " + e.getCause() + ")", e.getCause());
-                }
-                LOG.debug("Read index on {} refused, asking again: {}", self, e.getCause().toString());
-                LockSupport.parkNanos(Math.min(deadline - System.nanoTime(),
-                        TimeUnit.MILLISECONDS.toNanos(Math.max(10, options.electionTimeout().toMillis() / 4))));
+        Throwable last = null;
+        boolean interrupted = false;
+        try {
+            while (true) {
                 ensureOpen(what);
+                RaftPeerId leader = knownLeader();
+                RaftClient reader = reads;
+                CompletableFuture<RaftClientReply> future = leader == null
+                        ? queries.async().sendReadOnlyUnordered(QUERY_APPLIED)
+                        : reader.async().sendReadOnlyUnordered(QUERY_APPLIED, leader);
+                boolean moved = false;
+                while (true) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw unavailable(what, "no leader confirmed a read index within " + options.requestTimeout()
+                                + (last == null ? "" : " (last answer: " + last + ")"), last);
+                    }
+                    try {
+                        RaftClientReply reply = future.get(Math.min(left, followNanos()), TimeUnit.NANOSECONDS);
+                        if (reply.isSuccess()) {
+                            return reply;
+                        }
+                        last = reply.getException();
+                        break;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (TimeoutException e) {
+                        RaftPeerId now = knownLeader();
+                        if (now != null && !now.equals(leader)) {
+                            moved = true;
+                            break;
+                        }
+                    } catch (ExecutionException e) {
+                        last = e.getCause();
+                        if (leader != null) {
+                            renewReads(reader);
+                        }
+                        break;
+                    }
+                }
+                if (!moved) {
+                    LOG.debug("Read index on {} refused, asking again: {}", self, last);
+                    LockSupport.parkNanos(Math.max(0, Math.min(deadline - System.nanoTime(), followNanos())));
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -850,18 +967,44 @@ public final class ClusterFileStorage implements SharedStorage {
         return outcome;
     }
 
-    /** Submits one entry; returns its outcome once it is committed and applied on this node. */
+    /**
+     * Submits one entry; returns its outcome once it is committed and applied on this node.
+     *
+     * <p>The Raft client retries the entry under the same call id until a leader takes it. In two cases the
+     * entry is sent again as a new request instead:
+     * <ul>
+     * <li>A leader handing its leadership over (it is closing) refuses new entries with Ratis's
+     * {@code LeaderSteppingDownException}, which the Raft client does not retry. It refuses before the entry
+     * is appended to its log (in Ratis 3.2.1 the check runs under the same lock as the append, and returns
+     * before it), so nothing of the entry is in the log: it is sent again after a short pause, and the old
+     * leader, once it follows, sends it on to the new one.
+     * <li>While the entry waits for its reply, the Raft client still waits on another node than the leader
+     * this node's Raft server follows, for longer than an election timeout: the node it waits on may be
+     * paused, or gone without closing its connections, and the Raft client would wait out its attempt and
+     * then up to 3 s more while it closes its connection there. The entry goes again through a new client,
+     * straight to the leader this node knows. The first copy may reach the log too (a paused leader may have
+     * replicated it before it stopped); applying both is harmless: bytes already in place are skipped, and
+     * the state machine recognises the second copy of a commit that took effect and answers it as applied
+     * (see {@link SegmentReplica}).
+     * </ul>
+     */
     private byte send(ClusterEntry entry, long deadline, String what) {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
         long started = System.nanoTime();
-        RaftClientReply reply;
-        try {
-            reply = await(client.async().send(message), deadline, what);
-        } catch (StorageUnavailableException e) {
-            if (!closed) {
-                renewClient();
+        RaftClientReply reply = null;
+        while (reply == null) {
+            RaftClient sender = client;
+            try {
+                reply = awaitEntry(sender, sender.async().send(message), deadline, what);
+            } catch (StorageUnavailableException e) {
+                if (!closed) {
+                    renewClient(knownLeader());
+                }
+                throw e;
             }
-            throw e;
+            if (reply == null) {
+                ensureOpen(what);
+            }
         }
         if (!replica.awaitApplied(reply.getLogIndex(), deadline)) {
             throw unavailable(what, "log entry " + reply.getLogIndex() + " is committed, but this node did not apply"
@@ -873,40 +1016,84 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Waits for a Raft reply until {@code deadline}. An interrupt does not abort the wait (the caller
-     * may be publishing other threads' commits); the interrupt status is restored on return.
+     * Waits until {@code deadline} for the reply to one submission of an entry through {@code sender};
+     * returns {@code null} when the entry is to be sent again (see {@link #send}). An interrupt does not
+     * abort the wait (the caller may be publishing other threads' commits); the interrupt status is
+     * restored on return.
      */
-    private RaftClientReply await(CompletableFuture<RaftClientReply> future, long deadline, String what) {
+    private @Nullable RaftClientReply awaitEntry(RaftClient sender, CompletableFuture<RaftClientReply> future,
+            long deadline, String what) {
         boolean interrupted = false;
+        long movedAt = 0;
+        boolean moved = false;
         try {
             while (true) {
+                Throwable refusal;
                 try {
-                    RaftClientReply reply = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-                    if (!reply.isSuccess()) {
-                        throw unavailable(what, String.valueOf(reply.getException()), reply.getException());
+                    RaftClientReply reply = future.get(Math.max(0, Math.min(deadline - System.nanoTime(),
+                            followNanos())), TimeUnit.NANOSECONDS);
+                    if (reply.isSuccess()) {
+                        return reply;
                     }
-                    return reply;
+                    refusal = reply.getException();
                 } catch (InterruptedException e) {
                     interrupted = true;
+                    continue;
                 } catch (TimeoutException e) {
-                    throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
+                    if (deadline - System.nanoTime() <= 0) {
+                        throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
+                    }
+                    RaftPeerId now = knownLeader();
+                    RaftPeerId target = sender.getLeaderId();
+                    if (now == null || now.equals(target)) {
+                        moved = false;
+                    } else if (!moved) {
+                        moved = true;
+                        movedAt = System.nanoTime();
+                    } else if (System.nanoTime() - movedAt >= options.electionTimeout().toNanos()) {
+                        LOG.info("{}: no reply from {} while {} leads; sending the entry to {} again", self, target,
+                                now, now);
+                        renewClient(now);
+                        return null;
+                    }
+                    continue;
                 } catch (ExecutionException e) {
                     if (closed) {
                         throw new StorageClosedException("Cannot " + what + ": " + describe()
                                 + " was closed meanwhile");
                     }
-                    if (e.getCause() instanceof ReadException || e.getCause() instanceof ReadIndexException) {
-                        // no leader known yet: readIndexUntil asks again; the peers are probed only if it gives up
-                        throw new StorageUnavailableException("Cannot " + what + ": " + e.getCause(), e.getCause());
-                    }
-                    throw unavailable(what, String.valueOf(e.getCause()), e.getCause());
+                    refusal = e.getCause();
                 }
+                if (!steppingDown(refusal)) {
+                    throw unavailable(what, String.valueOf(refusal), refusal);
+                }
+                if (deadline - System.nanoTime() <= 0) {
+                    throw unavailable(what, "the leader was still handing leadership over after "
+                            + options.requestTimeout(), refusal);
+                }
+                LOG.debug("{}: the leader hands leadership over and refused the entry; sending it again", self);
+                LockSupport.parkNanos(Math.min(deadline - System.nanoTime(),
+                        Math.min(followNanos(), TimeUnit.MILLISECONDS.toNanos(20))));
+                return null;
             }
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether a request was refused by a leader that hands its leadership over (before appending anything). */
+    private static boolean steppingDown(@Nullable Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof LeaderSteppingDownException) {
+                return true;
+            }
+            if (c.getCause() == c) {
+                break;
+            }
+        }
+        return false;
     }
 
     private StorageUnavailableException unavailable(String what, String why, Throwable cause) {
@@ -1208,6 +1395,11 @@ public final class ClusterFileStorage implements SharedStorage {
         synchronized (controlLock) {
             if (control != null) {
                 clients.add(control);
+            }
+        }
+        synchronized (readsLock) {
+            if (reads != null) {
+                clients.add(reads);
             }
         }
         for (RaftClient c : clients) {

@@ -61,6 +61,14 @@ import java.util.zip.CRC32C;
  * {@link ClusterEntry#GAP}. The bytes of a rejected compare-and-set stay, so a segment never has a
  * hole and the offsets a node handed out stay valid.
  *
+ * <p><b>A commit sent twice takes effect once.</b> A node may send a commit entry again when it cannot
+ * tell whether the first copy reached the log (its leader paused or was replaced while the entry was in
+ * flight), and then both copies may be committed. Every new root is a pointer that was never used
+ * before (a fresh offset in a segment of the committing node), and a node has at most one commit in
+ * flight, so the state machine keeps the root each node published last: a copy whose compare-and-set
+ * fails but whose new root is the one its node published last is the copy of a commit that took
+ * effect, and its outcome is {@link ClusterEntry#APPLIED} again, without changing anything.
+ *
  * <p><b>Snapshots.</b> The segment files are the snapshot data: a snapshot is a small metadata
  * file ({@code snapshot.<term>_<index>}: root and each segment's length, layout in
  * docs/cluster.md) plus the segment files, whose first "length" bytes never change afterwards.
@@ -82,6 +90,10 @@ final class SegmentReplica extends BaseStateMachine {
     private static final String SNAPSHOT_PREFIX = "snapshot.";
     private static final String SEGMENTS = "segments";
     private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
+    /**
+     * Version 2 added the root each node last published and the upload marks of a cloud cluster; version 1
+     * files are still read.
+     */
     private static final int SNAPSHOT_VERSION = 2;
 
     /** Where a restore entry finds the bytes of the segments it starts from: the bucket. */
@@ -110,6 +122,11 @@ final class SegmentReplica extends BaseStateMachine {
     private volatile Path segmentDir;
     private volatile Path stateMachineDir;
     private volatile AtomPointer root;
+    /**
+     * The root each node published last, by node id: how a commit entry that reached the log twice is
+     * recognised (see {@link #apply}). Changed by the applier only; part of every snapshot.
+     */
+    private final Map<Integer, AtomPointer> lastPublished = new ConcurrentHashMap<>();
     private volatile FileListSnapshotInfo latestSnapshot;
     /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
     private volatile long lastEntryIndex = -1;
@@ -242,6 +259,7 @@ final class SegmentReplica extends BaseStateMachine {
             appliedBytes.addAndGet(e.getValue());
             infos.add(new FileInfo(file, null));
         }
+        lastPublished.clear();
         if (snapshot == null) {
             marks.load(null);
         } else if (snapshot.marks == null) {
@@ -256,6 +274,7 @@ final class SegmentReplica extends BaseStateMachine {
             latestSnapshot = null;
         } else {
             root = snapshot.root;
+            lastPublished.putAll(snapshot.lastPublished);
             lastEntryIndex = snapshot.termIndex.getIndex();
             setLastAppliedTermIndex(snapshot.termIndex);
             infos.add(new FileInfo(snapshot.file, null));
@@ -387,10 +406,13 @@ final class SegmentReplica extends BaseStateMachine {
         if (!e.commit()) {
             return ClusterEntry.APPLIED;
         }
+        int node = ClusterFileStorage.nodeOf(e.newRoot().segmentId());
         if (!Objects.equals(root, e.expected())) {
-            return ClusterEntry.ROOT_MISMATCH;
+            // a second copy of a commit that took effect: report it as applied, change nothing
+            return e.newRoot().equals(lastPublished.get(node)) ? ClusterEntry.APPLIED : ClusterEntry.ROOT_MISMATCH;
         }
         root = e.newRoot();
+        lastPublished.put(node, e.newRoot());
         return ClusterEntry.APPLIED;
     }
 
@@ -593,7 +615,7 @@ final class SegmentReplica extends BaseStateMachine {
                 lengths.put(e.getKey(), e.getValue().length);
                 infos.add(new FileInfo(segmentPath(e.getKey()), null));
             }
-            Path file = writeSnapshotFile(last, root, lengths);
+            Path file = writeSnapshotFile(last, root, lengths, new TreeMap<>(lastPublished));
             infos.add(new FileInfo(file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, last);
             deleteSnapshotFilesBefore(last.getIndex());
@@ -613,14 +635,20 @@ final class SegmentReplica extends BaseStateMachine {
         return snapshotStorage;
     }
 
-    private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths) throws IOException {
+    private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths,
+            Map<Integer, AtomPointer> published) throws IOException {
         byte[] uploads = marks.encode();
         ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 16
-                + 4 + uploads.length + 4);
+                + 4 + published.size() * (4 + ClusterEntry.POINTER_BYTES) + 4 + uploads.length + 4);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(last.getTerm()).putLong(last.getIndex());
         ClusterEntry.putPointer(b, root);
         b.putInt(lengths.size());
         lengths.forEach((id, length) -> b.putLong(id).putLong(length));
+        b.putInt(published.size());
+        published.forEach((node, pointer) -> {
+            b.putInt(node);
+            ClusterEntry.putPointer(b, pointer);
+        });
         b.putInt(uploads.length).put(uploads);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
@@ -656,7 +684,8 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /** A parsed snapshot metadata file; {@code marks} is null in a file of format 1. */
-    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths, byte[] marks) {
+    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths,
+            Map<Integer, AtomPointer> lastPublished, byte[] marks) {
     }
 
     private Snapshot latestSnapshotFile() throws IOException {
@@ -680,7 +709,7 @@ final class SegmentReplica extends BaseStateMachine {
             int version = b.getInt();
             if (magic != SNAPSHOT_MAGIC || version < 1 || version > SNAPSHOT_VERSION) {
                 throw new CorruptionException("Snapshot file " + latest + " is not a cluster storage snapshot of"
-                        + " format " + SNAPSHOT_VERSION);
+                        + " format 1 or " + SNAPSHOT_VERSION + "; it was written by a newer version or is damaged");
             }
             TermIndex t = TermIndex.valueOf(b.getLong(), b.getLong());
             AtomPointer r = ClusterEntry.getPointer(b);
@@ -689,8 +718,14 @@ final class SegmentReplica extends BaseStateMachine {
             for (int i = 0; i < count; i++) {
                 lengths.put(b.getLong(), b.getLong());
             }
+            Map<Integer, AtomPointer> published = new HashMap<>();
             byte[] uploads = null;
             if (version >= 2) {
+                int nodes = b.getInt();
+                for (int i = 0; i < nodes; i++) {
+                    int node = b.getInt();
+                    published.put(node, ClusterEntry.getPointer(b));
+                }
                 uploads = new byte[b.getInt()];
                 b.get(uploads);
             }
@@ -700,7 +735,7 @@ final class SegmentReplica extends BaseStateMachine {
                 throw new CorruptionException("Snapshot file " + latest + " fails its checksum; the node directory"
                         + " is damaged: remove the node and add it back under a new id");
             }
-            return new Snapshot(latest, t, r, lengths, uploads);
+            return new Snapshot(latest, t, r, lengths, published, uploads);
         } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptionException("Snapshot file " + latest + " is truncated; the node directory is damaged:"
                     + " remove the node and add it back under a new id", e);

@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
  * <li>{@code status}: {@code status <role> <term>}.
  * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
  * </ul>
- * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port.
+ * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port, and
+ * optionally the request timeout in milliseconds ({@link #REQUEST} without it).
  */
 public final class ClusterNodeMain {
 
@@ -59,7 +60,8 @@ public final class ClusterNodeMain {
                     Integer.parseInt(hostAndPort[1])));
         }
         ClusterFileStorage.Options options = ClusterFileStorage.Options.of(nodeId, peers)
-                .withElectionTimeout(ELECTION).withRequestTimeout(REQUEST)
+                .withElectionTimeout(ELECTION)
+                .withRequestTimeout(args.length > 5 ? Duration.ofMillis(Long.parseLong(args[5])) : REQUEST)
                 .withGroupName(args[2]);
         ClusterFileStorage storage = new ClusterFileStorage(new FileBlockProvider(Path.of(args[1])), options);
         ObjectSpace space = openSpace(storage);
