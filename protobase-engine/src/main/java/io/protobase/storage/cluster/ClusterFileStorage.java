@@ -651,11 +651,6 @@ public final class ClusterFileStorage implements SharedStorage {
         }
     }
 
-    /** The segment id's node. */
-    static int nodeOf(long segmentId) {
-        return (int) (segmentId >>> NODE_SHIFT);
-    }
-
     /** The segment id's incarnation of its node. */
     static long incarnationOf(long segmentId) {
         return (segmentId >>> SEQUENCE_BITS) & ((1L << INCARNATION_BITS) - 1);
@@ -687,13 +682,13 @@ public final class ClusterFileStorage implements SharedStorage {
         RaftClient c;
         synchronized (controlLock) {
             if (control == null) {
-                control = newClient();
+                control = newClient(knownLeader());
             }
             c = control;
         }
         RaftClientReply reply;
         try {
-            reply = await(c.async().send(message), deadline, what);
+            reply = awaitControl(c.async().send(message), deadline, what);
         } catch (StorageUnavailableException e) {
             synchronized (controlLock) {
                 if (control == c) {
@@ -712,6 +707,40 @@ public final class ClusterFileStorage implements SharedStorage {
                     + " it in time", null);
         }
         return reply.getMessage().getContent().byteAt(0);
+    }
+
+    /**
+     * Waits until {@code deadline} for the reply to an upload entry. Unlike a commit ({@link #awaitEntry}) it
+     * is never sent again by this node: an entry the old leader may still have appended must not be there
+     * twice, so any failure is reported and the uploader starts over from what the log then holds.
+     */
+    private RaftClientReply awaitControl(CompletableFuture<RaftClientReply> future, long deadline, String what) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    RaftClientReply reply = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (!reply.isSuccess()) {
+                        throw unavailable(what, String.valueOf(reply.getException()), reply.getException());
+                    }
+                    return reply;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (TimeoutException e) {
+                    throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
+                } catch (ExecutionException e) {
+                    if (closed) {
+                        throw new StorageClosedException("Cannot " + what + ": " + describe()
+                                + " was closed meanwhile");
+                    }
+                    throw unavailable(what, String.valueOf(e.getCause()), e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     // ------------------------------------------------------------------ atoms
