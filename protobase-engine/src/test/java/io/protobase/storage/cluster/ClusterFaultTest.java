@@ -14,8 +14,10 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,23 +28,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The cluster fault harness: three {@link ClusterNodeMain} nodes in child JVMs on 127.0.0.1, a
- * client per node committing bank transfers through it, and per round one fault chosen with a logged
- * seed: SIGKILL of the leader, SIGKILL of a follower (each restarted on its directory afterwards),
- * or SIGSTOP of the leader until another node leads, then SIGCONT. After every round the harness
- * stops the clients and checks the history the clients recorded against what every node reads:
- * every acknowledged transfer is in the transfer log, no failed one is, no transfer is there twice
- * or was never invoked, replaying the log from the opening balances gives the balances (so the total
- * is conserved), and every node has the same root, balances and log.
+ * The cluster fault harness: three {@link ClusterNodeMain} nodes in child JVMs, each reaching the
+ * others through a {@link LinkProxy} per directed link, a client per node committing bank transfers
+ * through it, and per round one fault chosen with a logged seed: SIGKILL of the leader, SIGKILL of a
+ * follower (each restarted on its directory afterwards), SIGSTOP of the leader until another node
+ * leads, then SIGCONT; or a network fault until the rest commit again, then healed: the leader
+ * isolated, a follower isolated, the leader's links to the followers dropping (one way) or theirs to
+ * it. After every round the harness stops the clients and checks the history the clients recorded
+ * against what every node reads: every acknowledged transfer is in the transfer log (so a leader
+ * deposed behind a partition acknowledged nothing the majority did not log), no failed one is, no
+ * transfer is there twice or was never invoked, replaying the log from the opening balances gives the
+ * balances (so the total is conserved), and every node has the same root, balances and log.
+ * Throughout, a reader reads through random nodes and no read may miss a transfer acknowledged before
+ * it began (linearizable reads); at the end, after one more commit, the nodes' segment files must be
+ * identical byte for byte.
  *
  * <p>{@code -Dprotobase.cluster.soakRounds=N} runs N rounds instead of 30;
  * {@code -Dprotobase.cluster.seed=S} replays the fault choices and transfers of seed S (the timing
@@ -59,7 +70,20 @@ class ClusterFaultTest {
     /** Transfers acknowledged before a fault and again after it, so that each fault lands under load. */
     private static final int PROGRESS = 3;
 
-    private enum Fault { KILL_LEADER, KILL_FOLLOWER, PAUSE_LEADER }
+    private enum Fault {
+        KILL_LEADER, KILL_FOLLOWER, PAUSE_LEADER,
+        /** The leader's links to and from both followers drop every byte. */
+        ISOLATE_LEADER,
+        /**
+         * A follower's links to and from the others are cut: connections reset and refused, as when
+         * its host's network goes down, where the other faults leave the senders in silence.
+         */
+        ISOLATE_FOLLOWER,
+        /** What the leader sends to the followers is dropped; what they send it arrives. */
+        DROP_LEADER_OUT,
+        /** What the followers send to the leader is dropped; what it sends them arrives. */
+        DROP_LEADER_IN
+    }
 
     private enum Outcome { INVOKED, ACKNOWLEDGED, FAILED, UNKNOWN }
 
@@ -81,6 +105,12 @@ class ClusterFaultTest {
     private final AtomicInteger acknowledged = new AtomicInteger();
     private final Gate gate = new Gate();
     private final List<Thread> clients = new ArrayList<>();
+    /** {@code links[a][b]}: the proxy node {@code a} dials node {@code b} through. */
+    private final LinkProxy[][] links = new LinkProxy[4][4];
+    /** When each acknowledged transfer was acknowledged ({@link System#nanoTime}). */
+    private final Map<String, Long> acknowledgedAt = new ConcurrentHashMap<>();
+    private final List<String> staleReads = new CopyOnWriteArrayList<>();
+    private final AtomicInteger reads = new AtomicInteger();
 
     /** A node: its Raft peer, its control port and the JVM running it now (null while it is down). */
     private final class Node {
@@ -97,7 +127,8 @@ class ClusterFaultTest {
             String name = "node-" + peer.nodeId() + "-" + starts++;
             jvm = ChildJvm.start(work.resolve(name + ".out"), work.resolve(name + ".err"), "192m",
                     ClusterNodeMain.class, Integer.toString(peer.nodeId()), work.resolve("node-" + peer.nodeId())
-                            .toString(), group, peers, Integer.toString(controlPort));
+                            .toString(), group, peers, Integer.toString(controlPort),
+                    work.resolve("hosts-" + peer.nodeId()).toString());
         }
 
         void awaitReady() {
@@ -118,16 +149,25 @@ class ClusterFaultTest {
                 node.jvm.kill();
             }
         }
+        for (LinkProxy[] from : links) {
+            for (LinkProxy link : from) {
+                if (link != null) {
+                    link.close();
+                }
+            }
+        }
     }
 
     @Test
-    void acknowledgedTransfersSurviveKilledAndPausedNodesAndEveryNodeConvergesToOneHistory() throws Exception {
+    void acknowledgedTransfersSurviveKilledPausedAndPartitionedNodesAndEveryNodeConvergesToOneHistory()
+            throws Exception {
         LOG.info("cluster fault harness: seed {}, {} rounds", seed, ROUNDS);
         Random rnd = new Random(seed);
         for (int id = 1; id <= 3; id++) {
-            nodes[id] = new Node(new ClusterPeer(id, "127.0.0.1", TestCluster.freePort()));
+            nodes[id] = new Node(new ClusterPeer(id, "node" + id, TestCluster.freePort()));
         }
-        String peers = Arrays.stream(nodes, 1, 4).map(n -> n.peer.nodeId() + "@127.0.0.1:" + n.peer.port())
+        connectThroughProxies();
+        String peers = Arrays.stream(nodes, 1, 4).map(n -> n.peer.nodeId() + "@" + n.peer.host() + ":" + n.peer.port())
                 .collect(Collectors.joining(","));
         for (int id = 1; id <= 3; id++) {
             nodes[id].start(peers);
@@ -145,6 +185,10 @@ class ClusterFaultTest {
             client.start();
             clients.add(client);
         }
+        long readerSeed = rnd.nextLong();
+        Thread reader = new Thread(() -> runReader(new Random(readerSeed)), "reader");
+        reader.start();
+        clients.add(reader);
 
         Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
         for (int round = 0; round < ROUNDS; round++) {
@@ -157,18 +201,62 @@ class ClusterFaultTest {
                 killAndRestart(round, leader, peers);
             } else if (fault == Fault.KILL_FOLLOWER) {
                 killAndRestart(round, (leader + rnd.nextInt(2)) % 3 + 1, peers);
-            } else {
+            } else if (fault == Fault.PAUSE_LEADER) {
                 pauseAndResume(round, leader);
+            } else {
+                partitionAndHeal(round, fault, leader, (leader + rnd.nextInt(2)) % 3 + 1);
             }
             checkHistory(round);
         }
 
-        gate.quiesce();
+        finalCommitLeavesIdenticalSegmentFiles();
         Map<Outcome, Long> outcomes = history.values().stream()
                 .collect(Collectors.groupingBy(Transfer::outcome, Collectors.counting()));
-        LOG.info("seed {}: faults {}, outcomes {}", seed, faults, outcomes);
+        LOG.info("seed {}: faults {}, outcomes {}, {} linearizable reads", seed, faults, outcomes, reads.get());
         assertThat(outcomes.getOrDefault(Outcome.ACKNOWLEDGED, 0L)).as("seed %d: acknowledged transfers", seed)
                 .isGreaterThanOrEqualTo(2L * PROGRESS * ROUNDS);
+        assertThat(staleReads).as("seed %d: reads that missed a transfer acknowledged before they began", seed)
+                .isEmpty();
+    }
+
+    /**
+     * Stops the clients, commits one more transfer and checks the history once more; then every node,
+     * having applied the same log, must hold the same segment files byte for byte.
+     */
+    private void finalCommitLeavesIdenticalSegmentFiles() throws Exception {
+        gate.stop();
+        for (Thread client : clients) {
+            client.join(WAIT.toMillis());
+        }
+        String id = "final";
+        history.put(id, new Transfer(0, 1, 1, Outcome.INVOKED));
+        assertThat(ask(awaitLeader(ROUNDS), "transfer " + id + " 0 1 1", WAIT))
+                .as("seed %d: the final transfer, with every node up and every link healed", seed).isEqualTo("ok");
+        history.put(id, history.get(id).with(Outcome.ACKNOWLEDGED));
+        checkHistory(ROUNDS);
+        Map<String, byte[]> first = segmentFiles(1);
+        assertThat(first).as("seed %d: segment files of node 1", seed).isNotEmpty();
+        for (int node = 2; node <= 3; node++) {
+            Map<String, byte[]> other = segmentFiles(node);
+            assertThat(other.keySet()).as("seed %d: segment files of node %d", seed, node)
+                    .isEqualTo(first.keySet());
+            for (Map.Entry<String, byte[]> file : first.entrySet()) {
+                assertThat(other.get(file.getKey())).as("seed %d: segment %s of node %d, as on node 1", seed,
+                        file.getKey(), node).isEqualTo(file.getValue());
+            }
+        }
+    }
+
+    /** The segment files of a node's replica, by file name. */
+    private Map<String, byte[]> segmentFiles(int node) throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        try (Stream<Path> paths = Files.walk(work.resolve("node-" + node))) {
+            for (Path file : paths.filter(f -> Files.isRegularFile(f) && f.getParent().getFileName().toString()
+                    .equals("segments")).toList()) {
+                files.put(file.getFileName().toString(), Files.readAllBytes(file));
+            }
+        }
+        return files;
     }
 
     /** Kills {@code victim} with SIGKILL, waits until the others commit again, restarts it on its directory. */
@@ -200,6 +288,107 @@ class ClusterFaultTest {
             awaitProgress(round, "with the old leader " + leader + " paused");
         } finally {
             signal(leader, "CONT");
+        }
+    }
+
+    /**
+     * Every node names its peers {@code node1..node3}; node {@code a}'s hosts file resolves
+     * {@code node<b>} to the address of the proxy of link a->b, which forwards to node b's own address
+     * (127.1.0.b, where b alone resolves its name). Ratis replicates the leader's view of the members
+     * to every node, so the members must read the same on all nodes: the per-link addresses come from
+     * name resolution, which each JVM does for itself.
+     */
+    private void connectThroughProxies() throws IOException {
+        for (int a = 1; a <= 3; a++) {
+            StringBuilder hosts = new StringBuilder();
+            for (int b = 1; b <= 3; b++) {
+                int port = nodes[b].peer.port();
+                String own = "127.1.0." + b;
+                if (a == b) {
+                    hosts.append(own).append(' ').append(nodes[b].peer.host()).append('\n');
+                } else {
+                    String proxy = "127.1." + a + "." + b;
+                    links[a][b] = new LinkProxy(a + "->" + b, new InetSocketAddress(proxy, port),
+                            new InetSocketAddress(own, port));
+                    hosts.append(proxy).append(' ').append(nodes[b].peer.host()).append('\n');
+                }
+            }
+            Files.writeString(work.resolve("hosts-" + a), hosts);
+        }
+    }
+
+    /**
+     * Drops the links of the fault until the nodes that can still reach a majority elect a leader (when
+     * the fault separates the leader) and commit, then heals them. A leader cut off from the majority
+     * must not acknowledge anything while it believes it still leads: the history check finds any
+     * transfer it acknowledged but the majority never logged.
+     */
+    private void partitionAndHeal(int round, Fault fault, int leader, int follower) {
+        List<LinkProxy> faulty = new ArrayList<>();
+        for (int a = 1; a <= 3; a++) {
+            for (int b = 1; b <= 3; b++) {
+                boolean fails = a != b && switch (fault) {
+                    case ISOLATE_LEADER -> a == leader || b == leader;
+                    case ISOLATE_FOLLOWER -> a == follower || b == follower;
+                    case DROP_LEADER_OUT -> a == leader;
+                    case DROP_LEADER_IN -> b == leader;
+                    default -> throw new IllegalArgumentException(fault.name());
+                };
+                if (fails) {
+                    faulty.add(links[a][b]);
+                }
+            }
+        }
+        faulty.forEach(fault == Fault.ISOLATE_FOLLOWER ? LinkProxy::cut : LinkProxy::drop);
+        try {
+            if (fault == Fault.ISOLATE_LEADER || fault == Fault.DROP_LEADER_OUT) {
+                await().atMost(WAIT).alias("seed " + seed + " round " + round + ": a leader other than " + leader)
+                        .until(() -> awaitLeader(round) != leader);
+            }
+            awaitProgress(round, "with " + fault + (fault == Fault.ISOLATE_FOLLOWER ? " of node " + follower
+                    : " of leader " + leader));
+        } finally {
+            faulty.forEach(LinkProxy::pass);
+        }
+    }
+
+    /**
+     * Reads the state through a random node, again and again, and checks each read against what was
+     * acknowledged before it began: a linearizable read must see every transfer acknowledged before it
+     * started, through whichever node it was acknowledged. A read that fails (no quorum reachable) is
+     * no answer and is not checked.
+     */
+    private void runReader(Random rnd) {
+        while (true) {
+            int node = 1 + rnd.nextInt(3);
+            if (!gate.enter(node)) {
+                return;
+            }
+            try {
+                long start = System.nanoTime();
+                List<String> before = acknowledgedAt.entrySet().stream().filter(e -> e.getValue() - start < 0)
+                        .map(Map.Entry::getKey).toList();
+                String state;
+                try {
+                    state = ask(node, "state", Duration.ofSeconds(3 * ClusterNodeMain.REQUEST.toSeconds()));
+                } catch (UncheckedIOException e) {
+                    continue;
+                }
+                if (!state.startsWith("state ")) {
+                    continue;
+                }
+                reads.incrementAndGet();
+                String log = state.split(" ")[3];
+                Set<String> seen = log.equals("-") ? Set.of() : Arrays.stream(log.split(","))
+                        .map(entry -> entry.substring(0, entry.indexOf(':'))).collect(Collectors.toSet());
+                before.stream().filter(id -> !seen.contains(id)).findFirst().ifPresent(missed -> {
+                    staleReads.add("read through node " + node + " missed " + missed);
+                    LOG.error("seed {}: a read through node {} missed transfer {}, acknowledged before it began",
+                            seed, node, missed);
+                });
+            } finally {
+                gate.leave();
+            }
         }
     }
 
@@ -319,6 +508,7 @@ class ClusterFaultTest {
                             : answer.startsWith("failed") ? Outcome.FAILED : Outcome.UNKNOWN;
                     history.put(id, transfer.with(outcome));
                     if (outcome == Outcome.ACKNOWLEDGED) {
+                        acknowledgedAt.put(id, System.nanoTime());
                         acknowledged.incrementAndGet();
                     } else {
                         LOG.info("transfer {} through node {}: {}", id, node,

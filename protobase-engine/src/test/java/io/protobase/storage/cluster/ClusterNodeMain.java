@@ -36,7 +36,10 @@ import java.util.stream.Collectors;
  * <li>{@code status}: {@code status <role> <term>}.
  * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
  * </ul>
- * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port.
+ * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port, and
+ * optionally a hosts file the JVM resolves host names with ({@code jdk.net.hosts.file}): the fault
+ * harness names the peers by host name and gives each node a file that maps them to the proxies of
+ * that node's links, so that a link can fail one way.
  */
 public final class ClusterNodeMain {
 
@@ -50,6 +53,10 @@ public final class ClusterNodeMain {
     }
 
     public static void main(String[] args) throws IOException {
+        if (args.length > 5) {
+            // read once, when InetAddress first resolves a name: before anything opens a socket
+            System.setProperty("jdk.net.hosts.file", args[5]);
+        }
         int nodeId = Integer.parseInt(args[0]);
         List<ClusterPeer> peers = new ArrayList<>();
         for (String member : args[3].split(",")) {
