@@ -1,6 +1,7 @@
 package io.protobase.storage.cluster;
 
 import io.protobase.testing.ChildJvm;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -22,6 +23,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +32,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,21 +46,24 @@ import static org.awaitility.Awaitility.await;
  * The cluster fault harness: three {@link ClusterNodeMain} nodes in child JVMs, each reaching the
  * others through a {@link LinkProxy} per directed link, a client per node committing bank transfers
  * through it, and per round one fault chosen with a logged seed: SIGKILL of the leader, SIGKILL of a
- * follower (each restarted on its directory afterwards), SIGSTOP of the leader until another node
- * leads, then SIGCONT; or a network fault until the rest commit again, then healed: the leader
- * isolated, a follower isolated, the leader's links to the followers dropping (one way) or theirs to
- * it. After every round the harness stops the clients and checks the history the clients recorded
- * against what every node reads: every acknowledged transfer is in the transfer log (so a leader
+ * follower (each restarted on its directory afterwards), SIGKILL of a follower whose directory is then
+ * deleted (a node under a new id replaces it), SIGSTOP of the leader until another node leads, then
+ * SIGCONT; or a network fault until the rest commit again, then healed: the leader isolated, a follower
+ * isolated, the leader's links to the followers failing (one way) or theirs to it. After every round
+ * the harness stops the clients and checks the history the clients recorded against what every node
+ * reads: every acknowledged transfer is in the transfer log (so a leader
  * deposed behind a partition acknowledged nothing the majority did not log), no failed one is, no
  * transfer is there twice or was never invoked, replaying the log from the opening balances gives the
- * balances (so the total is conserved), and every node has the same root, balances and log.
+ * balances (so the total is conserved), and every node has the same root, balances and log, has
+ * applied the same log index and holds the same segment bytes (a digest each node computes).
  * Throughout, a reader reads through random nodes and no read may miss a transfer acknowledged before
  * it began (linearizable reads); at the end, after one more commit, the nodes' segment files must be
  * identical byte for byte.
  *
  * <p>{@code -Dprotobase.cluster.soakRounds=N} runs N rounds instead of 30;
  * {@code -Dprotobase.cluster.seed=S} replays the fault choices and transfers of seed S (the timing
- * of the faults is not replayed).
+ * of the faults is not replayed); {@code -Dprotobase.cluster.faults=ISOLATE_LEADER,...} draws only
+ * from the faults listed, to stress one.
  */
 @Tag("slow")
 class ClusterFaultTest {
@@ -69,20 +75,27 @@ class ClusterFaultTest {
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** Transfers acknowledged before a fault and again after it, so that each fault lands under load. */
     private static final int PROGRESS = 3;
+    /** Only these faults ({@code -Dprotobase.cluster.faults=ISOLATE_LEADER,...}), to stress one; all when empty. */
+    private static final String FAULTS = System.getProperty("protobase.cluster.faults", "");
 
     private enum Fault {
         KILL_LEADER, KILL_FOLLOWER, PAUSE_LEADER,
-        /** The leader's links to and from both followers drop every byte. */
+        /** The leader's links to and from both followers stall or drop every byte. */
         ISOLATE_LEADER,
         /**
          * A follower's links to and from the others are cut: connections reset and refused, as when
          * its host's network goes down, where the other faults leave the senders in silence.
          */
         ISOLATE_FOLLOWER,
-        /** What the leader sends to the followers is dropped; what they send it arrives. */
+        /** What the leader sends to the followers stalls or is dropped; what they send it arrives. */
         DROP_LEADER_OUT,
-        /** What the followers send to the leader is dropped; what it sends them arrives. */
-        DROP_LEADER_IN
+        /** What the followers send to the leader stalls or is dropped; what it sends them arrives. */
+        DROP_LEADER_IN,
+        /**
+         * A follower is killed and its directory deleted; a node with an empty directory takes its place
+         * under a new id, added by a configuration change, and copies everything from the others.
+         */
+        WIPE_FOLLOWER
     }
 
     private enum Outcome { INVOKED, ACKNOWLEDGED, FAILED, UNKNOWN }
@@ -111,24 +124,38 @@ class ClusterFaultTest {
     private final Map<String, Long> acknowledgedAt = new ConcurrentHashMap<>();
     private final List<String> staleReads = new CopyOnWriteArrayList<>();
     private final AtomicInteger reads = new AtomicInteger();
+    /** The highest node id used so far: a wiped node comes back under the next one. */
+    private int highestId = 3;
+    /** When the last fault ended ({@link System#nanoTime}): healed, resumed or restarted. */
+    private volatile long faultEnded = System.nanoTime();
+    private long slowestConvergence;
 
-    /** A node: its Raft peer, its control port and the JVM running it now (null while it is down). */
+    /**
+     * One of the three places of the group (a slot): the Raft peer in it now (its id changes when a wiped
+     * node takes the slot over), its control port, directory and the JVM running it now (null while it
+     * is down). The slot's host name {@code node<slot>} stays, so the hosts files never change.
+     */
     private final class Node {
-        final ClusterPeer peer;
+        final int slot;
         final int controlPort = TestCluster.freePort();
+        ClusterPeer peer;
         ChildJvm jvm;
         int starts;
 
-        Node(ClusterPeer peer) {
+        Node(int slot, ClusterPeer peer) {
+            this.slot = slot;
             this.peer = peer;
         }
 
-        void start(String peers) throws IOException {
-            String name = "node-" + peer.nodeId() + "-" + starts++;
+        Path directory() {
+            return work.resolve("node-" + slot);
+        }
+
+        void start() throws IOException {
+            String name = "node-" + slot + "-n" + peer.nodeId() + "-" + starts++;
             jvm = ChildJvm.start(work.resolve(name + ".out"), work.resolve(name + ".err"), "192m",
-                    ClusterNodeMain.class, Integer.toString(peer.nodeId()), work.resolve("node-" + peer.nodeId())
-                            .toString(), group, peers, Integer.toString(controlPort),
-                    work.resolve("hosts-" + peer.nodeId()).toString());
+                    ClusterNodeMain.class, Integer.toString(peer.nodeId()), directory().toString(), group, peers(),
+                    Integer.toString(controlPort), work.resolve("hosts-" + slot).toString());
         }
 
         void awaitReady() {
@@ -136,6 +163,12 @@ class ClusterFaultTest {
             assertThat(jvm.isAlive()).as("seed %d: node %d started; stderr: %s", seed, peer.nodeId(), jvm.errors())
                     .isTrue();
         }
+    }
+
+    /** The members as every node lists them: {@code id@node<slot>:port,...}. */
+    private String peers() {
+        return Arrays.stream(nodes, 1, 4).map(n -> n.peer.nodeId() + "@" + n.peer.host() + ":" + n.peer.port())
+                .collect(Collectors.joining(","));
     }
 
     @AfterEach
@@ -164,13 +197,14 @@ class ClusterFaultTest {
         LOG.info("cluster fault harness: seed {}, {} rounds", seed, ROUNDS);
         Random rnd = new Random(seed);
         for (int id = 1; id <= 3; id++) {
-            nodes[id] = new Node(new ClusterPeer(id, "node" + id, TestCluster.freePort()));
+            nodes[id] = new Node(id, new ClusterPeer(id, "node" + id, TestCluster.freePort()));
         }
-        connectThroughProxies();
-        String peers = Arrays.stream(nodes, 1, 4).map(n -> n.peer.nodeId() + "@" + n.peer.host() + ":" + n.peer.port())
-                .collect(Collectors.joining(","));
+        writeHostsFiles();
+        for (int slot = 1; slot <= 3; slot++) {
+            connectThroughProxies(slot);
+        }
         for (int id = 1; id <= 3; id++) {
-            nodes[id].start(peers);
+            nodes[id].start();
         }
         for (int id = 1; id <= 3; id++) {
             nodes[id].awaitReady();
@@ -191,20 +225,24 @@ class ClusterFaultTest {
         clients.add(reader);
 
         Map<Fault, Integer> faults = new EnumMap<>(Fault.class);
+        List<Fault> chosen = FAULTS.isBlank() ? List.of(Fault.values())
+                : Arrays.stream(FAULTS.split(",")).map(String::trim).map(Fault::valueOf).toList();
         for (int round = 0; round < ROUNDS; round++) {
-            Fault fault = Fault.values()[rnd.nextInt(Fault.values().length)];
+            Fault fault = chosen.get(rnd.nextInt(chosen.size()));
             faults.merge(fault, 1, Integer::sum);
             awaitProgress(round, "before the fault");
             int leader = awaitLeader(round);
             LOG.info("seed {} round {}: {} (leader is node {})", seed, round, fault, leader);
             if (fault == Fault.KILL_LEADER) {
-                killAndRestart(round, leader, peers);
+                killAndRestart(round, leader);
             } else if (fault == Fault.KILL_FOLLOWER) {
-                killAndRestart(round, (leader + rnd.nextInt(2)) % 3 + 1, peers);
+                killAndRestart(round, (leader + rnd.nextInt(2)) % 3 + 1);
+            } else if (fault == Fault.WIPE_FOLLOWER) {
+                wipeAndReplace(round, (leader + rnd.nextInt(2)) % 3 + 1);
             } else if (fault == Fault.PAUSE_LEADER) {
                 pauseAndResume(round, leader);
             } else {
-                partitionAndHeal(round, fault, leader, (leader + rnd.nextInt(2)) % 3 + 1);
+                partitionAndHeal(round, fault, leader, (leader + rnd.nextInt(2)) % 3 + 1, rnd.nextBoolean());
             }
             checkHistory(round);
         }
@@ -212,7 +250,8 @@ class ClusterFaultTest {
         finalCommitLeavesIdenticalSegmentFiles();
         Map<Outcome, Long> outcomes = history.values().stream()
                 .collect(Collectors.groupingBy(Transfer::outcome, Collectors.counting()));
-        LOG.info("seed {}: faults {}, outcomes {}, {} linearizable reads", seed, faults, outcomes, reads.get());
+        LOG.info("seed {}: faults {}, outcomes {}, {} linearizable reads, longest convergence after a fault {} ms",
+                seed, faults, outcomes, reads.get(), slowestConvergence);
         assertThat(outcomes.getOrDefault(Outcome.ACKNOWLEDGED, 0L)).as("seed %d: acknowledged transfers", seed)
                 .isGreaterThanOrEqualTo(2L * PROGRESS * ROUNDS);
         assertThat(staleReads).as("seed %d: reads that missed a transfer acknowledged before they began", seed)
@@ -260,13 +299,63 @@ class ClusterFaultTest {
     }
 
     /** Kills {@code victim} with SIGKILL, waits until the others commit again, restarts it on its directory. */
-    private void killAndRestart(int round, int victim, String peers) throws Exception {
+    private void killAndRestart(int round, int victim) throws Exception {
         gate.setUp(victim, false);
         nodes[victim].jvm.kill();
         awaitProgress(round, "with node " + victim + " killed");
-        nodes[victim].start(peers);
+        nodes[victim].start();
         nodes[victim].awaitReady();
+        faultEnded = System.nanoTime();
         gate.setUp(victim, true);
+    }
+
+    /**
+     * Kills the node in slot {@code victim} with SIGKILL and deletes its directory, as when a machine's
+     * disk is lost, waits until the others commit again, then replaces it as docs/cluster.md tells
+     * users with a fixed member list: a node under a new id (one above every id used so far) with an
+     * empty directory and a new port, listing the survivors and itself, and a configuration change
+     * through a survivor that swaps the lost id for the new one. The new node copies the log (and with
+     * it every segment) from the leader; the final segment comparison proves it got the same bytes.
+     */
+    private void wipeAndReplace(int round, int victim) throws Exception {
+        Node node = nodes[victim];
+        gate.setUp(victim, false);
+        node.jvm.kill();
+        deleteRecursively(node.directory());
+        awaitProgress(round, "with node " + node.peer.nodeId() + " wiped");
+        int lost = node.peer.nodeId();
+        node.peer = new ClusterPeer(++highestId, node.peer.host(), TestCluster.freePort());
+        connectThroughProxies(victim);
+        node.start();
+        int survivor = victim % 3 + 1;
+        String members = peers();
+        await().atMost(WAIT).alias("seed " + seed + " round " + round + ": node " + node.peer.nodeId()
+                + " replaces node " + lost).until(() -> {
+                    try {
+                        String answer = ask(survivor, "reconfigure " + members, WAIT);
+                        if (!answer.equals("ok")) {
+                            LOG.info("seed {} round {}: reconfigure through node {}: {}", seed, round, survivor,
+                                    answer);
+                        }
+                        return answer.equals("ok");
+                    } catch (UncheckedIOException e) {
+                        return false;
+                    }
+                });
+        node.awaitReady();
+        faultEnded = System.nanoTime();
+        gate.setUp(victim, true);
+    }
+
+    private static void deleteRecursively(Path directory) throws IOException {
+        if (!Files.exists(directory)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(directory)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /**
@@ -288,42 +377,50 @@ class ClusterFaultTest {
             awaitProgress(round, "with the old leader " + leader + " paused");
         } finally {
             signal(leader, "CONT");
+            faultEnded = System.nanoTime();
         }
     }
 
     /**
-     * Every node names its peers {@code node1..node3}; node {@code a}'s hosts file resolves
-     * {@code node<b>} to the address of the proxy of link a->b, which forwards to node b's own address
-     * (127.1.0.b, where b alone resolves its name). Ratis replicates the leader's view of the members
-     * to every node, so the members must read the same on all nodes: the per-link addresses come from
-     * name resolution, which each JVM does for itself.
+     * Every node names its peers {@code node1..node3} (by slot); node {@code a}'s hosts file resolves
+     * {@code node<b>} to the address of the proxy of link a->b (127.1.a.b), which forwards to node b's
+     * own address (127.1.0.b, where b alone resolves its name). Ratis replicates the leader's view of the
+     * members to every node, so the members must read the same on all nodes: the per-link addresses come
+     * from name resolution, which each JVM does for itself.
      */
-    private void connectThroughProxies() throws IOException {
+    private void writeHostsFiles() throws IOException {
         for (int a = 1; a <= 3; a++) {
             StringBuilder hosts = new StringBuilder();
             for (int b = 1; b <= 3; b++) {
-                int port = nodes[b].peer.port();
-                String own = "127.1.0." + b;
-                if (a == b) {
-                    hosts.append(own).append(' ').append(nodes[b].peer.host()).append('\n');
-                } else {
-                    String proxy = "127.1." + a + "." + b;
-                    links[a][b] = new LinkProxy(a + "->" + b, new InetSocketAddress(proxy, port),
-                            new InetSocketAddress(own, port));
-                    hosts.append(proxy).append(' ').append(nodes[b].peer.host()).append('\n');
-                }
+                hosts.append(a == b ? "127.1.0." + b : "127.1." + a + "." + b).append(" node").append(b).append('\n');
             }
             Files.writeString(work.resolve("hosts-" + a), hosts);
         }
     }
 
+    /** (Re)creates the proxies of the links into slot {@code b}, for the port of the node in it now. */
+    private void connectThroughProxies(int b) {
+        int port = nodes[b].peer.port();
+        for (int a = 1; a <= 3; a++) {
+            if (a != b) {
+                if (links[a][b] != null) {
+                    links[a][b].close();
+                }
+                links[a][b] = new LinkProxy(a + "->" + b, new InetSocketAddress("127.1." + a + "." + b, port),
+                        new InetSocketAddress("127.1.0." + b, port));
+            }
+        }
+    }
+
     /**
-     * Drops the links of the fault until the nodes that can still reach a majority elect a leader (when
-     * the fault separates the leader) and commit, then heals them. A leader cut off from the majority
-     * must not acknowledge anything while it believes it still leads: the history check finds any
-     * transfer it acknowledged but the majority never logged.
+     * Fails the links of the fault until the nodes that can still reach a majority elect a leader (when
+     * the fault separates the leader) and commit, then heals them. The links stall (TCP keeps what was
+     * sent and delivers it on healing, as after a pulled cable) or drop (bytes are lost and the
+     * connections that lost some are closed on healing); an isolated follower's links are cut. A leader
+     * cut off from the majority must not acknowledge anything while it believes it still leads: the
+     * history check finds any transfer it acknowledged but the majority never logged.
      */
-    private void partitionAndHeal(int round, Fault fault, int leader, int follower) {
+    private void partitionAndHeal(int round, Fault fault, int leader, int follower, boolean stall) {
         List<LinkProxy> faulty = new ArrayList<>();
         for (int a = 1; a <= 3; a++) {
             for (int b = 1; b <= 3; b++) {
@@ -339,7 +436,9 @@ class ClusterFaultTest {
                 }
             }
         }
-        faulty.forEach(fault == Fault.ISOLATE_FOLLOWER ? LinkProxy::cut : LinkProxy::drop);
+        LOG.info("seed {} round {}: links {} {}", seed, round, fault == Fault.ISOLATE_FOLLOWER ? "cut"
+                : stall ? "stall" : "drop", faulty.stream().map(LinkProxy::toString).toList());
+        faulty.forEach(fault == Fault.ISOLATE_FOLLOWER ? LinkProxy::cut : stall ? LinkProxy::stall : LinkProxy::drop);
         try {
             if (fault == Fault.ISOLATE_LEADER || fault == Fault.DROP_LEADER_OUT) {
                 await().atMost(WAIT).alias("seed " + seed + " round " + round + ": a leader other than " + leader)
@@ -349,6 +448,7 @@ class ClusterFaultTest {
                     : " of leader " + leader));
         } finally {
             faulty.forEach(LinkProxy::pass);
+            faultEnded = System.nanoTime();
         }
     }
 
@@ -436,14 +536,22 @@ class ClusterFaultTest {
         gate.quiesce();
         try {
             String[] states = new String[4];
-            await().atMost(WAIT).alias("seed " + seed + " round " + round + ": every node at the same root")
-                    .until(() -> {
-                        for (int id = 1; id <= 3; id++) {
-                            states[id] = ask(id, "state", WAIT);
-                        }
-                        return states[1].startsWith("state ") && states[1].equals(states[2])
-                                && states[2].equals(states[3]);
-                    });
+            awaitOrExplain(round, "every node reads the same state", () -> {
+                for (int id = 1; id <= 3; id++) {
+                    states[id] = askOrNote(id, "state");
+                }
+                return states[1].startsWith("state ") && states[1].equals(states[2]) && states[2].equals(states[3]);
+            }, states);
+            long converged = (System.nanoTime() - faultEnded) / 1_000_000;
+            slowestConvergence = Math.max(slowestConvergence, converged);
+            String[] segments = new String[4];
+            awaitOrExplain(round, "every node holds the same segment bytes", () -> {
+                for (int id = 1; id <= 3; id++) {
+                    segments[id] = askOrNote(id, "segments");
+                }
+                return segments[1].startsWith("segments ") && segments[1].equals(segments[2])
+                        && segments[2].equals(segments[3]);
+            }, segments);
             String[] fields = states[1].split(" ");
             long[] balances = Arrays.stream(fields[2].split(",")).mapToLong(Long::parseLong).toArray();
             List<String> log = fields[3].equals("-") ? List.of() : List.of(fields[3].split(","));
@@ -476,9 +584,39 @@ class ClusterFaultTest {
             assertThat(balances).as("%s: balances are the replayed log", where).containsExactly(replayed);
             assertThat(Arrays.stream(balances).sum()).as("%s: bank total", where)
                     .isEqualTo(ACCOUNTS * INITIAL_BALANCE);
-            LOG.info("{}: {} transfers in the log, states agree on {}", where, log.size(), fields[1]);
+            LOG.info("{}: {} transfers in the log, states agree on {} {} ms after the fault ended, segments on {}",
+                    where, log.size(), fields[1], converged, segments[1]);
         } finally {
             gate.resume();
+        }
+    }
+
+    /**
+     * Waits until {@code condition} holds; if it does not within {@link #WAIT}, fails with what every node
+     * reports of itself (role, term, leader, commit and applied index) and its last answer, so that a
+     * failure in CI tells which node did not catch up and why.
+     */
+    private void awaitOrExplain(int round, String what, Callable<Boolean> condition, String[] answers) {
+        try {
+            await().atMost(WAIT).until(condition);
+        } catch (ConditionTimeoutException e) {
+            StringBuilder nodesNow = new StringBuilder();
+            for (int slot = 1; slot <= 3; slot++) {
+                String answer = answers[slot] == null ? "none" : answers[slot];
+                nodesNow.append("\n  node ").append(nodes[slot].peer.nodeId()).append(": ").append(status(slot))
+                        .append("; last answer: ").append(answer, 0, Math.min(answer.length(), 300));
+            }
+            throw new AssertionError("seed " + seed + " round " + round + ": not " + what + " within " + WAIT
+                    + " after the fault ended; the nodes now:" + nodesNow, e);
+        }
+    }
+
+    /** What {@code node} answers, or {@code unreachable <why>} when it cannot be asked. */
+    private String askOrNote(int node, String request) {
+        try {
+            return ask(node, request, Duration.ofSeconds(3 * ClusterNodeMain.REQUEST.toSeconds()));
+        } catch (UncheckedIOException e) {
+            return "unreachable " + e.getCause();
         }
     }
 

@@ -7,8 +7,10 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A fault-injecting TCP proxy for one directed link of a test cluster: the connections one node
@@ -16,24 +18,57 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link ClusterFaultTest}, which gives every node its own hosts file), so a link A->B can fail
  * while B->A works: A's appends, votes and client requests to B then vanish, while B still reaches A.
  *
- * <p>A link {@link #pass passes} bytes both ways of its connections, {@link #drop drops} them (a black
- * hole: bytes are read and discarded in both directions, connections stay open, so the dialer sees
- * silence rather than an error, as with a partition) or is {@link #cut} (open connections are reset
- * and new ones reset as soon as they are accepted). Going back to {@link #pass} closes the connections that lost bytes:
- * a TCP stream with a hole cannot carry HTTP/2 on, and a real partition that outlasts TCP's
- * retransmissions ends the same way.
+ * <p>A link {@link #pass passes} bytes both ways of its connections, {@link #stall stalls} them (forwards
+ * nothing and reads no more, so the senders' TCP buffers fill and their writes block, as when a cable is
+ * pulled or a switch drops every packet: TCP keeps the data and retransmits it once the network is back,
+ * so a heal delivers it late, in order), {@link #drop drops} them (a black hole: bytes are read and
+ * discarded in both directions, connections stay open, so the dialer sees silence rather than an error)
+ * or is {@link #cut} (open connections are reset and new ones reset as soon as they are accepted).
+ * Going back to {@link #pass} lets stalled bytes go on and closes every
+ * connection that lost bytes: a TCP stream with a hole cannot carry HTTP/2 on (a lost WINDOW_UPDATE
+ * or HPACK table update would wedge or corrupt it for good), and a real partition that outlasts TCP's
+ * retransmissions ends the same way. A connection that lost bytes never forwards again, and whether a
+ * chunk is forwarded is decided under the same lock as {@link #pass}, so no connection can come out of
+ * a fault with a hole and still open.
  */
 final class LinkProxy implements AutoCloseable {
 
     /** What the link does with bytes. */
-    enum Mode { PASS, DROP, CUT }
+    enum Mode { PASS, STALL, DROP, CUT }
+
+    /** One proxied connection: the dialer's socket and the one to the target. */
+    private static final class Connection {
+        final Socket inbound;
+        final Socket outbound;
+        /** Guarded by the proxy's lock. */
+        boolean lostBytes;
+        /** Guarded by the proxy's lock. */
+        boolean closed;
+
+        Connection(Socket inbound, Socket outbound) {
+            this.inbound = inbound;
+            this.outbound = outbound;
+        }
+
+        void close() {
+            LinkProxy.close(inbound);
+            LinkProxy.close(outbound);
+        }
+
+        void reset() {
+            LinkProxy.reset(inbound);
+            LinkProxy.reset(outbound);
+        }
+    }
 
     private final String name;
     private final ServerSocket server;
     private final InetSocketAddress target;
-    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-    private final Set<Socket> damaged = ConcurrentHashMap.newKeySet();
-    private volatile Mode mode = Mode.PASS;
+    private final Object lock = new Object();
+    /** Guarded by {@link #lock}. */
+    private final Set<Connection> open = new HashSet<>();
+    /** Guarded by {@link #lock}. */
+    private Mode mode = Mode.PASS;
 
     /**
      * Listens on {@code listen} and forwards every connection to {@code target}.
@@ -55,27 +90,59 @@ final class LinkProxy implements AutoCloseable {
         acceptor.start();
     }
 
-    /** Lets bytes through again; connections that lost bytes while dropping are closed. */
+    /**
+     * Lets bytes through again: what a stall held back goes on; connections that lost bytes while the
+     * link dropped are closed.
+     */
     void pass() {
-        mode = Mode.PASS;
-        damaged.forEach(LinkProxy::close);
-        damaged.clear();
+        List<Connection> damaged = new ArrayList<>();
+        synchronized (lock) {
+            mode = Mode.PASS;
+            lock.notifyAll();
+            for (Connection c : open) {
+                if (c.lostBytes) {
+                    damaged.add(c);
+                }
+            }
+            open.removeAll(damaged);
+            damaged.forEach(c -> c.closed = true);
+        }
+        damaged.forEach(Connection::close);
     }
 
-    /** Whether bytes were discarded since the link last passed. */
+    /** Whether a connection of this link lost bytes since the link last passed. */
     boolean lostBytes() {
-        return !damaged.isEmpty();
+        synchronized (lock) {
+            return open.stream().anyMatch(c -> c.lostBytes);
+        }
+    }
+
+    /** Forwards nothing from now on and reads no more, keeping the connections open, until {@link #pass}. */
+    void stall() {
+        synchronized (lock) {
+            mode = Mode.STALL;
+        }
     }
 
     /** Discards every byte from now on, both ways, keeping the connections open. */
     void drop() {
-        mode = Mode.DROP;
+        synchronized (lock) {
+            mode = Mode.DROP;
+            lock.notifyAll();
+        }
     }
 
     /** Resets every connection of the link (TCP RST) and refuses new ones until {@link #pass}. */
     void cut() {
-        mode = Mode.CUT;
-        open.forEach(LinkProxy::reset);
+        List<Connection> all;
+        synchronized (lock) {
+            mode = Mode.CUT;
+            all = List.copyOf(open);
+            open.clear();
+            all.forEach(c -> c.closed = true);
+            lock.notifyAll();
+        }
+        all.forEach(Connection::reset);
     }
 
     private void accept() {
@@ -86,45 +153,70 @@ final class LinkProxy implements AutoCloseable {
             } catch (IOException closed) {
                 return;
             }
-            if (mode == Mode.CUT) {
-                reset(inbound);
-                continue;
-            }
-            Socket outbound = new Socket();
-            try {
-                outbound.connect(target);
-            } catch (IOException peerDown) {
-                close(inbound);
-                close(outbound);
-                continue;
-            }
-            open.add(inbound);
-            open.add(outbound);
-            pump(inbound, outbound, "up");
-            pump(outbound, inbound, "down");
+            // connecting may take a while (a peer that is paused, say): not on the accepting thread
+            Thread connector = new Thread(() -> connect(inbound), "link-" + name + "-connect");
+            connector.setDaemon(true);
+            connector.start();
         }
     }
 
-    /** Copies {@code from} to {@code to} while the link passes; ends both sockets when either ends. */
-    private void pump(Socket from, Socket to, String direction) {
+    private void connect(Socket inbound) {
+        synchronized (lock) {
+            if (mode == Mode.CUT) {
+                reset(inbound);
+                return;
+            }
+        }
+        Socket outbound = new Socket();
+        try {
+            outbound.connect(target, 10_000);
+        } catch (IOException peerDown) {
+            close(inbound);
+            close(outbound);
+            return;
+        }
+        Connection connection = new Connection(inbound, outbound);
+        synchronized (lock) {
+            if (mode == Mode.CUT || server.isClosed()) {
+                connection.reset();
+                return;
+            }
+            open.add(connection);
+        }
+        pump(connection, inbound, outbound, "up");
+        pump(connection, outbound, inbound, "down");
+    }
+
+    /** Copies {@code from} to {@code to} while the link passes; ends the connection when either side ends. */
+    private void pump(Connection connection, Socket from, Socket to, String direction) {
         Thread pump = new Thread(() -> {
             byte[] buffer = new byte[64 * 1024];
             try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
                 for (int n; (n = in.read(buffer)) >= 0; ) {
-                    if (mode == Mode.PASS) {
+                    boolean forward;
+                    synchronized (lock) {
+                        // a stalled link holds this chunk (and, by not reading, everything behind it)
+                        while (mode == Mode.STALL && !connection.closed) {
+                            lock.wait();
+                        }
+                        forward = mode == Mode.PASS && !connection.lostBytes;
+                        if (!forward) {
+                            connection.lostBytes = true;
+                        }
+                    }
+                    if (forward) {
                         out.write(buffer, 0, n);
-                    } else {
-                        damaged.add(from);
-                        damaged.add(to);
                     }
                 }
-            } catch (IOException ended) {
+            } catch (IOException | InterruptedException ended) {
                 // one side closed or was cut: the other goes too
             } finally {
-                close(from);
-                close(to);
-                open.remove(from);
-                open.remove(to);
+                synchronized (lock) {
+                    connection.closed = true;
+                    open.remove(connection);
+                    lock.notifyAll();
+                }
+                connection.close();
             }
         }, "link-" + name + "-" + direction);
         pump.setDaemon(true);
@@ -134,7 +226,19 @@ final class LinkProxy implements AutoCloseable {
     @Override
     public void close() {
         close(server);
-        open.forEach(LinkProxy::close);
+        List<Connection> all;
+        synchronized (lock) {
+            all = List.copyOf(open);
+            open.clear();
+            all.forEach(c -> c.closed = true);
+            lock.notifyAll();
+        }
+        all.forEach(Connection::close);
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 
     private static void reset(Socket socket) {

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
@@ -82,6 +83,21 @@ class LinkProxyTest {
     }
 
     @Test
+    void stalledBytesWaitAndArriveInOrderOnceHealed() throws IOException {
+        try (Socket s = connect()) {
+            roundTrip(s);
+            link.stall();
+            s.getOutputStream().write("late".getBytes(StandardCharsets.US_ASCII));
+            s.setSoTimeout(300);
+            assertThat(readWithin(s.getInputStream())).as("nothing comes back while the link stalls").isEmpty();
+            link.pass();
+            s.setSoTimeout(30_000);
+            assertThat(new String(s.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("late");
+            roundTrip(s);
+        }
+    }
+
+    @Test
     void cutLinkResetsOpenConnectionsAndNewOnesUntilHealed() throws IOException {
         try (Socket open = connect()) {
             roundTrip(open);
@@ -106,6 +122,15 @@ class LinkProxyTest {
     private static void roundTrip(Socket s) throws IOException {
         s.getOutputStream().write("ping".getBytes(StandardCharsets.US_ASCII));
         assertThat(new String(s.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("ping");
+    }
+
+    /** Whatever arrives before the socket's read timeout. */
+    private static byte[] readWithin(InputStream in) throws IOException {
+        try {
+            return in.readNBytes(1);
+        } catch (SocketTimeoutException nothing) {
+            return new byte[0];
+        }
     }
 
     /** Whatever arrives until the connection ends, by a close or a reset. */
