@@ -327,6 +327,10 @@ class ClusterFaultTest {
         node.peer = new ClusterPeer(++highestId, node.peer.host(), TestCluster.freePort());
         connectThroughProxies(victim);
         node.start();
+        // its Raft server starts before it can answer anything (it opens its object space only once it
+        // is a member): add it once its Raft port accepts connections, so the leader can copy the log to it
+        InetSocketAddress raftPort = new InetSocketAddress("127.1.0." + victim, node.peer.port());
+        node.jvm.awaitOrDeath(WAIT, Duration.ofMillis(50), () -> accepts(raftPort));
         int survivor = victim % 3 + 1;
         String members = peers();
         await().atMost(WAIT).alias("seed " + seed + " round " + round + ": node " + node.peer.nodeId()
@@ -345,6 +349,15 @@ class ClusterFaultTest {
         node.awaitReady();
         faultEnded = System.nanoTime();
         gate.setUp(victim, true);
+    }
+
+    private static boolean accepts(InetSocketAddress address) {
+        try (Socket socket = new Socket()) {
+            socket.connect(address, 1000);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static void deleteRecursively(Path directory) throws IOException {
@@ -605,6 +618,12 @@ class ClusterFaultTest {
                 String answer = answers[slot] == null ? "none" : answers[slot];
                 nodesNow.append("\n  node ").append(nodes[slot].peer.nodeId()).append(": ").append(status(slot))
                         .append("; last answer: ").append(answer, 0, Math.min(answer.length(), 300));
+                ChildJvm jvm = nodes[slot].jvm;
+                if (jvm != null) {
+                    List<String> errors = jvm.errors().lines().toList();
+                    nodesNow.append("; alive ").append(jvm.isAlive()).append(", last lines of stderr: ")
+                            .append(errors.subList(Math.max(0, errors.size() - 5), errors.size()));
+                }
             }
             throw new AssertionError("seed " + seed + " round " + round + ": not " + what + " within " + WAIT
                     + " after the fault ended; the nodes now:" + nodesNow, e);
