@@ -152,10 +152,16 @@ class ClusterFaultTest {
         }
 
         void start() throws IOException {
+            start(false);
+        }
+
+        /** Starts the node; a {@code learner} waits outside the group until a configuration change adds it. */
+        void start(boolean learner) throws IOException {
             String name = "node-" + slot + "-n" + peer.nodeId() + "-" + starts++;
             jvm = ChildJvm.start(work.resolve(name + ".out"), work.resolve(name + ".err"), "192m",
                     ClusterNodeMain.class, Integer.toString(peer.nodeId()), directory().toString(), group, peers(),
-                    Integer.toString(controlPort), work.resolve("hosts-" + slot).toString());
+                    Integer.toString(controlPort), work.resolve("hosts-" + slot).toString(),
+                    learner ? "learner" : "member");
         }
 
         void awaitReady() {
@@ -313,9 +319,9 @@ class ClusterFaultTest {
      * Kills the node in slot {@code victim} with SIGKILL and deletes its directory, as when a machine's
      * disk is lost, waits until the others commit again, then replaces it as docs/cluster.md tells
      * users with a fixed member list: a node under a new id (one above every id used so far) with an
-     * empty directory and a new port, listing the survivors and itself, and a configuration change
-     * through a survivor that swaps the lost id for the new one. The new node copies the log (and with
-     * it every segment) from the leader; the final segment comparison proves it got the same bytes.
+     * empty directory and a new port, opened as a learner listing the survivors and itself, and a
+     * configuration change through a survivor that swaps the lost id for the new one. The new node copies the log (and with
+     * it every segment) from the leader; the segment comparisons prove it got the same bytes.
      */
     private void wipeAndReplace(int round, int victim) throws Exception {
         Node node = nodes[victim];
@@ -326,7 +332,10 @@ class ClusterFaultTest {
         int lost = node.peer.nodeId();
         node.peer = new ClusterPeer(++highestId, node.peer.host(), TestCluster.freePort());
         connectThroughProxies(victim);
-        node.start();
+        // as a learner: a server that lists itself among members that do not list it yet would stand for
+        // election, and a leader answers such a candidate with its last entry behind the configuration by
+        // telling it to shut down (Ratis's rule for removed members), which it does
+        node.start(true);
         // its Raft server starts before it can answer anything (it opens its object space only once it
         // is a member): add it once its Raft port accepts connections, so the leader can copy the log to it
         InetSocketAddress raftPort = new InetSocketAddress("127.1.0." + victim, node.peer.port());

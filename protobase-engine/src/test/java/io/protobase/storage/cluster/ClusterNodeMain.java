@@ -46,10 +46,12 @@ import java.util.stream.Stream;
  * ({@link ClusterFileStorage#reconfigure}); {@code ok}.
  * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
  * </ul>
- * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port, and
+ * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port,
  * optionally a hosts file the JVM resolves host names with ({@code jdk.net.hosts.file}): the fault
  * harness names the peers by host name and gives each node a file that maps them to the proxies of
- * that node's links, so that a link can fail one way.
+ * that node's links, so that a link can fail one way; and optionally {@code learner}: the node joins a
+ * running group ({@link ClusterFileStorage#learner}) and waits until a {@code reconfigure} through a
+ * member adds it, rather than standing for election in a group that does not know it yet.
  */
 public final class ClusterNodeMain {
 
@@ -72,7 +74,9 @@ public final class ClusterNodeMain {
         ClusterFileStorage.Options options = ClusterFileStorage.Options.of(nodeId, peers)
                 .withElectionTimeout(ELECTION).withRequestTimeout(REQUEST)
                 .withGroupName(args[2]);
-        ClusterFileStorage storage = new ClusterFileStorage(new FileBlockProvider(Path.of(args[1])), options);
+        FileBlockProvider directory = new FileBlockProvider(Path.of(args[1]));
+        ClusterFileStorage storage = args.length > 6 && args[6].equals("learner")
+                ? ClusterFileStorage.learner(directory, options) : new ClusterFileStorage(directory, options);
         ObjectSpace space = openSpace(storage);
         try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
             System.out.println("ready");
