@@ -320,8 +320,9 @@ class ClusterFaultTest {
      * disk is lost, waits until the others commit again, then replaces it as docs/cluster.md tells
      * users with a fixed member list: a node under a new id (one above every id used so far) with an
      * empty directory and a new port, opened as a learner listing the survivors and itself, and a
-     * configuration change through a survivor that swaps the lost id for the new one. The new node copies the log (and with
-     * it every segment) from the leader; the segment comparisons prove it got the same bytes.
+     * configuration change through a survivor that swaps the lost id for the new one. The new node
+     * copies the log (and with it every segment) from the leader; the segment comparisons prove it got
+     * the same bytes.
      */
     private void wipeAndReplace(int round, int victim) throws Exception {
         Node node = nodes[victim];
