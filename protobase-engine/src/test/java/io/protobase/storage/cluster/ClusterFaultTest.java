@@ -333,9 +333,7 @@ class ClusterFaultTest {
         int lost = node.peer.nodeId();
         node.peer = new ClusterPeer(++highestId, node.peer.host(), TestCluster.freePort());
         connectThroughProxies(victim);
-        // as a learner: a server that lists itself among members that do not list it yet would stand for
-        // election, and a leader answers such a candidate with its last entry behind the configuration by
-        // telling it to shut down (Ratis's rule for removed members), which it does
+        // as a learner, as Hazelcast discovery adds nodes: it stays out of elections until the change adds it
         node.start(true);
         // its Raft server starts before it can answer anything (it opens its object space only once it
         // is a member): add it once its Raft port accepts connections, so the leader can copy the log to it
