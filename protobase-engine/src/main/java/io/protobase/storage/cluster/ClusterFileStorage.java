@@ -280,7 +280,20 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     private volatile RaftClient client;
     /** Linearizable reads and membership changes: kept apart from {@link #client}, see there. */
-    private final RaftClient queries;
+    private volatile RaftClient queries;
+    /**
+     * The voters (id and address) the two clients were built for. A Raft client knows only the peers it
+     * was given (and those a server names in a not-leader answer, which a follower serving a read never
+     * gives): after members were replaced elsewhere it could be left with departed peers only, and this
+     * node's commits and reads would fail for good while its server follows the leader. So the clients are
+     * rebuilt for the voters of the server's current configuration whenever those change
+     * ({@link #followMembers}).
+     */
+    private volatile Set<String> clientVoters = Set.of();
+    /** The voters the write client was built for; guarded by the submit lock after construction. */
+    private Set<String> writeClientVoters = Set.of();
+    /** Query clients replaced by {@link #followMembers}, closed once no read can still be waiting on them. */
+    private final List<RaftClient> retiredQueries = new ArrayList<>();
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -370,6 +383,8 @@ public final class ClusterFileStorage implements SharedStorage {
             adoptConfiguration();
             this.client = newClient();
             this.queries = newClient();
+            this.clientVoters = voterAddresses(group.getPeers());
+            this.writeClientVoters = clientVoters;
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -422,6 +437,63 @@ public final class ClusterFileStorage implements SharedStorage {
             old.close();
         } catch (IOException e) {
             LOG.debug("Closing the failed Raft client of {}: {}", self, e.toString());
+        }
+    }
+
+    /**
+     * Rebuilds the Raft clients when the voters of this node's configuration are no longer those they
+     * were built for (a node replaced or added, here or through another node; the configuration reaches
+     * every node through the log). The write client is replaced only under the submit lock, where no
+     * write is in flight; a replaced query client is closed at the next change, or on close, since reads
+     * of other threads may still wait on it.
+     *
+     * @param write whether the caller holds the submit lock (and the write client may be replaced)
+     */
+    private void followMembers(boolean write) {
+        RaftConfiguration conf;
+        try {
+            conf = server.getDivision(groupId).getRaftConf();
+        } catch (IOException e) {
+            return; // no group on this server: the request fails with its own message
+        }
+        Set<String> voters = voterAddresses(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        if (voters.isEmpty() || (voters.equals(clientVoters) && !write)) {
+            return;
+        }
+        synchronized (retiredQueries) {
+            if (!voters.equals(clientVoters)) {
+                try {
+                    adoptConfiguration();
+                } catch (IOException e) {
+                    return;
+                }
+                for (RaftClient old : retiredQueries) {
+                    closeQuietly(old);
+                }
+                retiredQueries.clear();
+                retiredQueries.add(queries);
+                queries = newClient();
+                clientVoters = voters;
+                LOG.info("Members of {} changed: its Raft clients now reach {}", describe(), voters);
+            }
+        }
+        if (write && !voters.equals(writeClientVoters)) {
+            RaftClient old = client;
+            client = newClient();
+            writeClientVoters = voters;
+            closeQuietly(old);
+        }
+    }
+
+    private static Set<String> voterAddresses(Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> p.getId() + "@" + p.getAddress()).collect(Collectors.toSet());
+    }
+
+    private void closeQuietly(RaftClient c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            LOG.debug("Closing a replaced Raft client of {}: {}", self, e.toString());
         }
     }
 
@@ -644,6 +716,7 @@ public final class ClusterFileStorage implements SharedStorage {
         // the leader confirms its leadership (read index, from its lease) and answers with the index it has
         // applied; once this node has applied as far, its root is at least as new as every commit
         // acknowledged before this call
+        followMembers(false);
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         String what = "read the root (linearizable)";
         RaftClientReply reply = readIndexUntil(deadline, what);
@@ -708,6 +781,7 @@ public final class ClusterFileStorage implements SharedStorage {
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         lockUntil(deadline, what);
         try {
+            followMembers(true);
             synchronized (pushLock) {
                 closePiece();
                 unconfirmed.addAll(closedPieces);
@@ -1130,7 +1204,12 @@ public final class ClusterFileStorage implements SharedStorage {
             closed = true;
         }
         transferLeadershipIfLeading();
-        for (RaftClient c : List.of(client, queries)) {
+        List<RaftClient> clients = new ArrayList<>(List.of(client, queries));
+        synchronized (retiredQueries) {
+            clients.addAll(retiredQueries);
+            retiredQueries.clear();
+        }
+        for (RaftClient c : clients) {
             try {
                 c.close();
             } catch (IOException e) {
