@@ -952,6 +952,7 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     public void reconfigure(List<ClusterPeer> peers) {
         ensureOpen("change the members");
+        followMembers(false);
         if (peers.isEmpty()) {
             throw new IllegalArgumentException("a Raft group needs at least one member");
         }
@@ -984,6 +985,7 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     public void removeMember(int nodeId) {
         ensureOpen("remove a member");
+        followMembers(false);
         RaftConfiguration conf;
         try {
             conf = server.getDivision(groupId).getRaftConf();
@@ -1033,6 +1035,7 @@ public final class ClusterFileStorage implements SharedStorage {
     void changeMembers(List<ClusterPeer> expectedVoters, List<ClusterPeer> expectedListeners, List<ClusterPeer> voters,
             List<ClusterPeer> listeners) {
         ensureOpen("change the members");
+        followMembers(false);
         String what = "change the members to voters " + voters + " and listeners " + listeners;
         try {
             RaftClientReply reply = queries.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
