@@ -282,7 +282,7 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     private volatile RaftClient client;
     /** Membership changes, and reads while this node knows no leader: kept apart from {@link #client}, see there. */
-    private final RaftClient queries;
+    private volatile RaftClient queries;
     /** The cloud cluster's upload entries (marks, restores): a writer of its own, see {@link #client}. */
     private volatile RaftClient control;
     private final Object controlLock = new Object();
@@ -294,6 +294,19 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     private volatile RaftClient reads;
     private final Object readsLock = new Object();
+    /**
+     * The voters (id and address) the clients were built for. A Raft client knows only the peers it
+     * was given (and those a server names in a not-leader answer, which a follower serving a read never
+     * gives): after members were replaced elsewhere it could be left with departed peers only, and this
+     * node's commits and reads would fail for good while its server follows the leader. So the clients are
+     * rebuilt for the voters of the server's current configuration whenever those change
+     * ({@link #followMembers}).
+     */
+    private volatile Set<String> clientVoters = Set.of();
+    /** The voters the write client was built for; guarded by the submit lock after construction. */
+    private Set<String> writeClientVoters = Set.of();
+    /** Query clients replaced by {@link #followMembers}, closed once no read can still be waiting on them. */
+    private final List<RaftClient> retiredQueries = new ArrayList<>();
     private final LocalCommitLock commitLock = new LocalCommitLock();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
@@ -392,6 +405,8 @@ public final class ClusterFileStorage implements SharedStorage {
             this.client = newClient(null);
             this.queries = newClient(null);
             this.reads = newReadClient();
+            this.clientVoters = voterAddresses(group.getPeers());
+            this.writeClientVoters = clientVoters;
         } catch (IOException | RuntimeException e) {
             if (started != null) {
                 try {
@@ -514,6 +529,55 @@ public final class ClusterFileStorage implements SharedStorage {
     static int nodeOf(long segmentId) {
         return (int) (segmentId >>> NODE_SHIFT);
     }
+
+    /**
+     * Rebuilds the Raft clients when the voters of this node's configuration are no longer those they
+     * were built for (a node replaced or added, here or through another node; the configuration reaches
+     * every node through the log). The write client is replaced only under the submit lock, where no
+     * write is in flight; a replaced query client is closed at the next change, or on close, since reads
+     * of other threads may still wait on it.
+     *
+     * @param write whether the caller holds the submit lock (and the write client may be replaced)
+     */
+    private void followMembers(boolean write) {
+        RaftConfiguration conf;
+        try {
+            conf = server.getDivision(groupId).getRaftConf();
+        } catch (IOException e) {
+            return; // no group on this server: the request fails with its own message
+        }
+        Set<String> voters = voterAddresses(conf.getCurrentPeers(RaftPeerRole.FOLLOWER));
+        if (voters.isEmpty() || (voters.equals(clientVoters) && !write)) {
+            return;
+        }
+        synchronized (retiredQueries) {
+            if (!voters.equals(clientVoters)) {
+                try {
+                    adoptConfiguration();
+                } catch (IOException e) {
+                    return;
+                }
+                for (RaftClient old : retiredQueries) {
+                    closeInBackground(old);
+                }
+                retiredQueries.clear();
+                retiredQueries.add(queries);
+                queries = newClient(knownLeader());
+                renewReads(reads);
+                clientVoters = voters;
+                LOG.info("Members of {} changed: its Raft clients now reach {}", describe(), voters);
+            }
+        }
+        if (write && !voters.equals(writeClientVoters)) {
+            renewClient(knownLeader());
+            writeClientVoters = voters;
+        }
+    }
+
+    private static Set<String> voterAddresses(Collection<RaftPeer> peers) {
+        return peers.stream().map(p -> p.getId() + "@" + p.getAddress()).collect(Collectors.toSet());
+    }
+
 
     /**
      * Takes the members from the configuration the Raft server started with: the one persisted in the
@@ -826,6 +890,7 @@ public final class ClusterFileStorage implements SharedStorage {
         // the leader confirms its leadership (read index, from its lease) and answers with the index it has
         // applied; once this node has applied as far, its root is at least as new as every commit
         // acknowledged before this call
+        followMembers(false);
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         String what = "read the root (linearizable)";
         RaftClientReply reply = readIndexUntil(deadline, what);
@@ -928,6 +993,7 @@ public final class ClusterFileStorage implements SharedStorage {
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         lockUntil(deadline, what);
         try {
+            followMembers(true);
             synchronized (pushLock) {
                 closePiece();
                 unconfirmed.addAll(closedPieces);
@@ -1168,6 +1234,7 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     public void reconfigure(List<ClusterPeer> peers) {
         ensureOpen("change the members");
+        followMembers(false);
         if (peers.isEmpty()) {
             throw new IllegalArgumentException("a Raft group needs at least one member");
         }
@@ -1200,6 +1267,7 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     public void removeMember(int nodeId) {
         ensureOpen("remove a member");
+        followMembers(false);
         RaftConfiguration conf;
         try {
             conf = server.getDivision(groupId).getRaftConf();
@@ -1249,6 +1317,7 @@ public final class ClusterFileStorage implements SharedStorage {
     void changeMembers(List<ClusterPeer> expectedVoters, List<ClusterPeer> expectedListeners, List<ClusterPeer> voters,
             List<ClusterPeer> listeners) {
         ensureOpen("change the members");
+        followMembers(false);
         String what = "change the members to voters " + voters + " and listeners " + listeners;
         try {
             RaftClientReply reply = queries.admin().setConfiguration(SetConfigurationRequest.Arguments.newBuilder()
@@ -1430,6 +1499,10 @@ public final class ClusterFileStorage implements SharedStorage {
             if (reads != null) {
                 clients.add(reads);
             }
+        }
+        synchronized (retiredQueries) {
+            clients.addAll(retiredQueries);
+            retiredQueries.clear();
         }
         for (RaftClient c : clients) {
             try {

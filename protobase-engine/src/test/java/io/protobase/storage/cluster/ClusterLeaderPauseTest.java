@@ -73,7 +73,7 @@ class ClusterLeaderPauseTest {
         for (int id = 1; id <= 3; id++) {
             jvms[id] = ChildJvm.start(work.resolve("node-" + id + ".out"), work.resolve("node-" + id + ".err"), "192m",
                     ClusterNodeMain.class, Integer.toString(id), work.resolve("node-" + id).toString(), group, members,
-                    Integer.toString(controlPorts[id]), Long.toString(REQUEST_TIMEOUT.toMillis()));
+                    Integer.toString(controlPorts[id]), "-", "member", Long.toString(REQUEST_TIMEOUT.toMillis()));
         }
         for (int id = 1; id <= 3; id++) {
             ChildJvm jvm = jvms[id];

@@ -15,11 +15,16 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * One cluster node of the fault harness ({@link ClusterFaultTest}) in its own JVM: opens a
@@ -33,11 +38,21 @@ import java.util.stream.Collectors;
  * {@code ok} once committed, {@code failed <why>} when it is known not to be committed, and
  * {@code unknown <why>} when the outcome is not known (the quorum did not answer in time).
  * <li>{@code state}: a linearizable read: {@code state <root> <balances,...> <log entries,...>}.
- * <li>{@code status}: {@code status <role> <term>}.
+ * <li>{@code status}: {@code status <role> <term> <leader id or -> <commit index> <applied index>}, from
+ * the local Raft server only.
+ * <li>{@code segments}: {@code segments <applied index> <SHA-256 of the segment files>}, the files in
+ * name order, each as its name and its bytes: two nodes that applied the same log must answer alike.
+ * <li>{@code reconfigure <id@host:port,...>}: makes those the members of the group through the leader
+ * ({@link ClusterFileStorage#reconfigure}); {@code ok}.
  * <li>{@code error <why>} answers any request that threw (no quorum for a read, say).
  * </ul>
- * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port, and
- * optionally the request timeout in milliseconds ({@link #REQUEST} without it).
+ * Arguments: node id, directory, Raft group name, peers ({@code id@host:port,...}), control port,
+ * optionally a hosts file the JVM resolves host names with ({@code jdk.net.hosts.file}; {@code -} for
+ * none): the fault harness names the peers by host name and gives each node a file that maps them to the
+ * proxies of that node's links, so that a link can fail one way; optionally {@code learner} (or
+ * {@code member}): the node joins a running group ({@link ClusterFileStorage#learner}) and waits until a
+ * {@code reconfigure} through a member adds it, rather than standing for election in a group that does
+ * not know it yet; and optionally the request timeout in milliseconds ({@link #REQUEST} without it).
  */
 public final class ClusterNodeMain {
 
@@ -51,24 +66,24 @@ public final class ClusterNodeMain {
     }
 
     public static void main(String[] args) throws IOException {
-        int nodeId = Integer.parseInt(args[0]);
-        List<ClusterPeer> peers = new ArrayList<>();
-        for (String member : args[3].split(",")) {
-            String[] idAndAddress = member.split("@");
-            String[] hostAndPort = idAndAddress[1].split(":");
-            peers.add(new ClusterPeer(Integer.parseInt(idAndAddress[0]), hostAndPort[0],
-                    Integer.parseInt(hostAndPort[1])));
+        if (args.length > 5 && !args[5].equals("-")) {
+            // read once, when InetAddress first resolves a name: before anything opens a socket
+            System.setProperty("jdk.net.hosts.file", args[5]);
         }
+        int nodeId = Integer.parseInt(args[0]);
+        List<ClusterPeer> peers = peers(args[3]);
         ClusterFileStorage.Options options = ClusterFileStorage.Options.of(nodeId, peers)
                 .withElectionTimeout(ELECTION)
-                .withRequestTimeout(args.length > 5 ? Duration.ofMillis(Long.parseLong(args[5])) : REQUEST)
+                .withRequestTimeout(args.length > 7 ? Duration.ofMillis(Long.parseLong(args[7])) : REQUEST)
                 .withGroupName(args[2]);
-        ClusterFileStorage storage = new ClusterFileStorage(new FileBlockProvider(Path.of(args[1])), options);
+        FileBlockProvider directory = new FileBlockProvider(Path.of(args[1]));
+        ClusterFileStorage storage = args.length > 6 && args[6].equals("learner")
+                ? ClusterFileStorage.learner(directory, options) : new ClusterFileStorage(directory, options);
         ObjectSpace space = openSpace(storage);
         try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
             System.out.println("ready");
             System.out.flush();
-            Node node = new Node(storage, space);
+            Node node = new Node(storage, space, Path.of(args[1]));
             while (true) {
                 Socket client = control.accept();
                 Thread connection = new Thread(() -> node.serve(client), "control-" + client.getPort());
@@ -76,6 +91,14 @@ public final class ClusterNodeMain {
                 connection.start();
             }
         }
+    }
+
+    private static List<ClusterPeer> peers(String list) {
+        List<ClusterPeer> peers = new ArrayList<>();
+        for (String member : list.split(",")) {
+            peers.add(ClusterPeer.valueOf(member));
+        }
+        return peers;
     }
 
     /**
@@ -99,7 +122,7 @@ public final class ClusterNodeMain {
     }
 
     /** Answers the requests of one connection after another. */
-    private record Node(ClusterFileStorage storage, ObjectSpace space) {
+    private record Node(ClusterFileStorage storage, ObjectSpace space, Path directory) {
 
         void serve(Socket client) {
             try (client;
@@ -128,7 +151,12 @@ public final class ClusterNodeMain {
                 case "transfer" -> transfer(request[1], Integer.parseInt(request[2]), Integer.parseInt(request[3]),
                         Long.parseLong(request[4]));
                 case "state" -> state();
-                case "status" -> "status " + storage.status().role() + " " + storage.status().term();
+                case "status" -> status(storage.status());
+                case "segments" -> segments();
+                case "reconfigure" -> {
+                    storage.reconfigure(peers(request[1]));
+                    yield "ok";
+                }
                 default -> "error unknown request " + request[0];
             };
         }
@@ -184,6 +212,36 @@ public final class ClusterNodeMain {
                 return "state " + root + " " + String.join(",", balances) + " "
                         + (entries.isEmpty() ? "-" : entries);
             });
+        }
+
+        private static String status(ClusterStatus s) {
+            return "status " + s.role() + " " + s.term() + " "
+                    + (s.leader().isPresent() ? String.valueOf(s.leader().getAsInt()) : "-") + " "
+                    + s.commitIndex() + " " + s.appliedIndex();
+        }
+
+        /**
+         * The applied index and a digest of the segment files, read again until the applied index did not
+         * move meanwhile (an entry applied while hashing would mix two states).
+         */
+        private String segments() {
+            while (true) {
+                long applied = storage.status().appliedIndex();
+                MessageDigest sha;
+                try (Stream<Path> paths = Files.walk(directory)) {
+                    sha = MessageDigest.getInstance("SHA-256");
+                    for (Path file : paths.filter(f -> Files.isRegularFile(f)
+                            && f.getParent().getFileName().toString().equals("segments")).sorted().toList()) {
+                        sha.update(file.getFileName().toString().getBytes(StandardCharsets.US_ASCII));
+                        sha.update(Files.readAllBytes(file));
+                    }
+                } catch (IOException | NoSuchAlgorithmException e) {
+                    return "error " + oneLine(e);
+                }
+                if (storage.status().appliedIndex() == applied) {
+                    return "segments " + applied + " " + HexFormat.of().formatHex(sha.digest());
+                }
+            }
         }
 
         private static String oneLine(Exception e) {
