@@ -231,7 +231,7 @@ public final class WriteAmplification {
             try (MVStore store = openMVStore(dir)) {
                 MVMap<String, Object> map = store.openMap(Dataset.NAME);
                 Object[] last = (Object[]) map.get(Dataset.key(w.commitIds()[commits - 1]));
-                if (last == null || (Double) last[2] != w.price(commits - 1)) {
+                if (last == null || (Double) last[Dataset.MV_PRICE] != w.price(commits - 1)) {
                     throw new IllegalStateException("MVStore lost the last commit of " + w.name());
                 }
             }
