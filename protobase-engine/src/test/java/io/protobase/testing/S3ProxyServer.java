@@ -8,6 +8,7 @@ import org.jclouds.blobstore.BlobStore;
 import org.jclouds.blobstore.BlobStoreContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
@@ -105,6 +106,16 @@ public final class S3ProxyServer implements AutoCloseable {
         return S3Client.builder().endpointOverride(endpoint).forcePathStyle(true).region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
                 SECRET_KEY)));
+    }
+
+    /**
+     * A client that retries as the AWS SDK's standard mode does, each call bounded by {@code apiCallTimeout},
+     * so that an outage of the server shows through the retries (outage tests).
+     */
+    public static S3Client outageVisibleClient(URI endpoint, Duration apiCallTimeout) {
+        return clientBuilder(endpoint)
+                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(apiCallTimeout))
+                .build();
     }
 
     /** Creates a new, empty bucket and returns its name. */

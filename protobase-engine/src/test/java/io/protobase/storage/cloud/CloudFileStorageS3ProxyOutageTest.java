@@ -11,7 +11,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.file.Path;
@@ -42,9 +41,7 @@ class CloudFileStorageS3ProxyOutageTest {
 
     @BeforeAll
     static void startClient() {
-        client = S3ProxyServer.clientBuilder(S3.server().endpoint())
-                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(10)))
-                .build();
+        client = S3ProxyServer.outageVisibleClient(S3.server().endpoint(), Duration.ofSeconds(10));
     }
 
     @AfterAll

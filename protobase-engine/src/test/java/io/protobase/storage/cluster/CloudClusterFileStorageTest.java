@@ -17,7 +17,6 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.nio.charset.StandardCharsets;
@@ -55,9 +54,7 @@ class CloudClusterFileStorageTest {
 
     @BeforeAll
     static void startClient() {
-        client = S3ProxyServer.clientBuilder(S3.server().endpoint())
-                .overrideConfiguration(o -> o.retryStrategy(RetryMode.STANDARD).apiCallTimeout(Duration.ofSeconds(5)))
-                .build();
+        client = S3ProxyServer.outageVisibleClient(S3.server().endpoint(), Duration.ofSeconds(5));
     }
 
     @AfterAll

@@ -153,12 +153,6 @@ final class CloudTestCluster implements AutoCloseable {
     public void close() {
         List<CloudClusterFileStorage> nodes = List.copyOf(running.values());
         running.clear();
-        nodes.parallelStream().forEach(node -> {
-            try {
-                node.close();
-            } catch (RuntimeException ignored) {
-                // closing the rest matters more
-            }
-        });
+        TestCluster.closeInParallel(nodes);
     }
 }

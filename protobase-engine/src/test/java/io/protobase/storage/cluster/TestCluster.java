@@ -2,6 +2,7 @@ package io.protobase.storage.cluster;
 
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import org.apache.ratis.server.RaftServer;
 
@@ -155,6 +156,11 @@ public final class TestCluster implements AutoCloseable {
     public void close() {
         List<ClusterFileStorage> nodes = List.copyOf(running.values());
         running.clear();
+        closeInParallel(nodes);
+    }
+
+    /** Closes {@code nodes} in parallel; a node that fails to close does not keep the others open. */
+    static void closeInParallel(List<? extends SharedStorage> nodes) {
         nodes.parallelStream().forEach(node -> {
             try {
                 node.close();
