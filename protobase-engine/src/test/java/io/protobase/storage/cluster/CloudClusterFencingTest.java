@@ -124,7 +124,7 @@ class CloudClusterFencingTest {
                 .withCommitTimeout(Duration.ofSeconds(30)).withCloseTimeout(Duration.ofSeconds(5));
         try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir, prefix,
                 id -> stores.computeIfAbsent(id, i -> new HeldStore(bucket)), cloud)) {
-            CloudTestCluster.commit(cluster.node(1), "first".getBytes(StandardCharsets.UTF_8));
+            TestCluster.commit(cluster.node(1), "first".getBytes(StandardCharsets.UTF_8));
             cluster.node(1).uploadNow();
             await().atMost(WAIT).until(() -> cluster.leader() != null);
             CloudClusterFileStorage deposed = cluster.leader();
@@ -133,7 +133,7 @@ class CloudClusterFencingTest {
             assertThat(before.writer()).startsWith("node-" + deposedId + "-");
 
             stores.get(deposedId).holdRootUpdates();
-            AtomPointer second = CloudTestCluster.commit(deposed, "second".getBytes(StandardCharsets.UTF_8));
+            AtomPointer second = TestCluster.commit(deposed, "second".getBytes(StandardCharsets.UTF_8));
             assertThat(stores.get(deposedId).awaitHeld()).as("the leader's root update is under way").isTrue();
             // leadership moves on while the root update is held back (a transfer can be turned down while the
             // successor catches up: asked again until another node leads)

@@ -88,7 +88,7 @@ class CloudClusterFileStorageTest {
                 options(CloudFileStorage.Durability.SYNC))) {
             for (int i = 0; i < 12; i++) {
                 CloudClusterFileStorage node = first.node(1 + i % 3);
-                committed.add(CloudTestCluster.commit(node, bytes("value-" + i)));
+                committed.add(TestCluster.commit(node, bytes("value-" + i)));
                 // acknowledged with durability=sync: the bucket's root object already names it
                 assertThat(rootObject(prefix).root()).isEqualTo(committed.get(i));
             }
@@ -107,7 +107,7 @@ class CloudClusterFileStorageTest {
             for (int i = 0; i < committed.size(); i++) {
                 assertThat(fresh.node(2).read(committed.get(i))).isEqualTo(bytes("value-" + i));
             }
-            AtomPointer next = CloudTestCluster.commit(fresh.node(3), bytes("after-restore"));
+            AtomPointer next = TestCluster.commit(fresh.node(3), bytes("after-restore"));
             RootObject root = rootObject(prefix);
             assertThat(root.root()).isEqualTo(next);
             assertThat(root.epoch() >>> 32).as("generation of the restored cluster").isEqualTo(2);
@@ -122,7 +122,7 @@ class CloudClusterFileStorageTest {
         try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("crash"), prefix, id -> bucket(),
                 options(CloudFileStorage.Durability.SYNC))) {
             for (int i = 0; i < 5; i++) {
-                committed.add(CloudTestCluster.commit(cluster.node(1 + i % 3), bytes("before-" + i)));
+                committed.add(TestCluster.commit(cluster.node(1 + i % 3), bytes("before-" + i)));
             }
             await().atMost(WAIT).until(() -> cluster.leader() != null);
             CloudClusterFileStorage crashed = cluster.leader();
@@ -130,7 +130,7 @@ class CloudClusterFileStorageTest {
             cluster.crash(cluster.idOf(crashed));
             List<CloudClusterFileStorage> survivors = cluster.nodes();
             for (int i = 0; i < 5; i++) {
-                committed.add(CloudTestCluster.commit(survivors.get(i % 2), bytes("after-" + i)));
+                committed.add(TestCluster.commit(survivors.get(i % 2), bytes("after-" + i)));
             }
             RootObject root = rootObject(prefix);
             assertThat(root.epoch()).as("the next leader's term").isGreaterThan(epochBefore);
@@ -153,7 +153,7 @@ class CloudClusterFileStorageTest {
         try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("snap"), prefix, id -> bucket(),
                 options(CloudFileStorage.Durability.ASYNC), o -> o.withSnapshotInterval(8))) {
             for (int i = 0; i < 30; i++) {
-                CloudTestCluster.commit(cluster.node(1 + i % 3), bytes("value-" + i));
+                TestCluster.commit(cluster.node(1 + i % 3), bytes("value-" + i));
             }
             cluster.node(1).uploadNow();
             await().atMost(WAIT).until(() -> !snapshotFilesUnder(dir.resolve("snap").resolve("node-3")).isEmpty());
@@ -163,7 +163,7 @@ class CloudClusterFileStorageTest {
             // its snapshot and the log after it bring back the marks: the uploaded one at least as new as before
             await().atMost(WAIT).until(() -> restarted.uploadedIndex() >= uploaded);
             assertThat(restarted.read(restarted.readRoot())).isEqualTo(bytes("value-29"));
-            AtomPointer last = CloudTestCluster.commit(restarted, bytes("after-restart"));
+            AtomPointer last = TestCluster.commit(restarted, bytes("after-restart"));
             restarted.uploadNow();
             assertThat(rootObject(prefix).root()).isEqualTo(last);
             assertThat(restarted.uploadBacklogBytes()).isZero();
@@ -182,7 +182,7 @@ class CloudClusterFileStorageTest {
         String prefix = group + "/";
         try (CloudTestCluster owner = CloudTestCluster.start(1, group, dir.resolve("owner"), prefix, id -> bucket(),
                 options(CloudFileStorage.Durability.SYNC))) {
-            CloudTestCluster.commit(owner.node(1), bytes("mine"));
+            TestCluster.commit(owner.node(1), bytes("mine"));
             assertThatThrownBy(() -> CloudTestCluster.start(1, "intruder", dir.resolve("intruder"), prefix,
                     id -> bucket(), options(CloudFileStorage.Durability.SYNC)))
                     .isInstanceOf(PrefixInUseException.class)
@@ -206,13 +206,13 @@ class CloudClusterFileStorageTest {
                 .withCommitTimeout(Duration.ofSeconds(2));
         try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("outage"), prefix,
                 id -> bucket(), cloud)) {
-            CloudTestCluster.commit(cluster.node(1), bytes("before"));
+            TestCluster.commit(cluster.node(1), bytes("before"));
             cluster.node(1).uploadNow();
             S3.server().stop();
             AtomPointer last;
             try {
                 for (int i = 0; i < 4; i++) {
-                    CloudTestCluster.commit(cluster.node(1 + i % 3), new byte[1024]);
+                    TestCluster.commit(cluster.node(1 + i % 3), new byte[1024]);
                 }
                 for (CloudClusterFileStorage node : cluster.nodes()) {
                     await().atMost(WAIT).until(() -> node.uploadBacklogBytes() > 4 * 1024);
@@ -223,7 +223,7 @@ class CloudClusterFileStorageTest {
                 StorageUnavailableException refused = null;
                 for (int i = 0; i < 40 && refused == null; i++) {
                     try {
-                        CloudTestCluster.commit(cluster.node(2), new byte[2048]);
+                        TestCluster.commit(cluster.node(2), new byte[2048]);
                     } catch (StorageUnavailableException e) {
                         refused = e;
                     }
@@ -237,7 +237,7 @@ class CloudClusterFileStorageTest {
             for (CloudClusterFileStorage node : cluster.nodes()) {
                 await().atMost(WAIT).until(() -> node.uploadBacklogBytes() == 0);
             }
-            last = CloudTestCluster.commit(cluster.node(3), bytes("after"));
+            last = TestCluster.commit(cluster.node(3), bytes("after"));
             cluster.node(3).uploadNow();
             assertThat(rootObject(prefix).root()).isEqualTo(last);
         }

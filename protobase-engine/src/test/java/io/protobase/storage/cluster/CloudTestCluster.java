@@ -1,7 +1,5 @@
 package io.protobase.storage.cluster;
 
-import io.protobase.storage.AtomPointer;
-import io.protobase.storage.CommitLock;
 import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
@@ -111,22 +109,6 @@ final class CloudTestCluster implements AutoCloseable {
     /** The id of {@code node}. */
     int idOf(CloudClusterFileStorage node) {
         return running.entrySet().stream().filter(e -> e.getValue() == node).findFirst().orElseThrow().getKey();
-    }
-
-    /**
-     * Commits {@code atom} as the new root on {@code node} on top of the current root, again on the newer root
-     * when another node's commit won the compare-and-set. Returns the committed pointer.
-     */
-    static AtomPointer commit(CloudClusterFileStorage node, byte[] atom) {
-        while (true) {
-            AtomPointer root = node.readRoot();
-            AtomPointer next = node.push(atom);
-            try (CommitLock lock = node.acquireCommitLock(Duration.ofSeconds(60))) {
-                if (node.compareAndSetRoot(lock, root, next)) {
-                    return next;
-                }
-            }
-        }
     }
 
     /**

@@ -194,7 +194,7 @@ public final class TestCluster implements AutoCloseable {
      * Commits {@code atom} as the new root on {@code node}, on top of whatever root is current: a compare-and-set
      * lost to another node's commit is tried again on the newer root. Returns the committed pointer.
      */
-    static AtomPointer commit(ClusterFileStorage node, byte[] atom) {
+    static AtomPointer commit(SharedStorage node, byte[] atom) {
         while (true) {
             AtomPointer root = node.readRoot();
             AtomPointer next = node.push(atom);
