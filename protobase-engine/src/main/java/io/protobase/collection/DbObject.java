@@ -42,11 +42,18 @@ public final class DbObject implements StructuredValue, FieldSource {
     private final String[] names;
     private final Object[] values;
     /**
-     * Levels of nesting, this record included ({@link Values#depth}); 0 until computed for a record
-     * decoded from an atom, whose nesting the decoder has bounded. Computing it twice gives the same
-     * value, so a race between readers is harmless.
+     * Two numbers remembered once computed, in one field so the record stays as small as before. The low
+     * {@value #DEPTH_BITS} bits: levels of nesting, this record included ({@link Values#depth}); 0 until
+     * computed for a record decoded from an atom, whose nesting the decoder has bounded. The bits above:
+     * {@link NodeSize}'s estimate of the record's encoded size plus one, 0 until estimated (and for estimates
+     * too large to remember). Each part is either unknown or right, and computing one again gives the same
+     * value, so a race between threads that each set one part at most loses a part, to be computed again.
      */
-    private int depth;
+    private int known;
+    private static final int DEPTH_BITS = 8;
+    private static final int DEPTH_MASK = (1 << DEPTH_BITS) - 1;
+    /** The largest estimate remembered (plus one, it must fit in the bits above the depth). */
+    static final int MAX_KNOWN_SIZE = (Integer.MAX_VALUE >>> DEPTH_BITS) - 1;
 
     /** A record of attributes already checked by the caller, or decoded; its depth is computed when needed. */
     DbObject(String[] names, Object[] values) {
@@ -56,7 +63,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     private DbObject(String[] names, Object[] values, int depth) {
         this.names = names;
         this.values = values;
-        this.depth = depth;
+        this.known = depth;
     }
 
     /** A new record of storable values, refused if it would nest too deep. */
@@ -260,15 +267,28 @@ public final class DbObject implements StructuredValue, FieldSource {
 
     /** Levels of nesting, this record included: 1 for a record of scalars. */
     int depth() {
-        int d = depth;
+        int k = known;
+        int d = k & DEPTH_MASK;
         if (d == 0) {
             d = 1;
             for (Object v : values) {
                 d = Math.max(d, 1 + Values.depth(v));
             }
-            depth = d;
+            known = (k & ~DEPTH_MASK) | d;
         }
         return d;
+    }
+
+    /** {@link NodeSize}'s remembered estimate of this record's encoded size, or -1 when not remembered. */
+    int knownSize() {
+        return (known >>> DEPTH_BITS) - 1;
+    }
+
+    /** Remembers {@code size}, the complete (not capped) estimate of this record, if it is small enough. */
+    void knownSize(int size) {
+        if (size >= 0 && size <= MAX_KNOWN_SIZE) {
+            known = (known & DEPTH_MASK) | ((size + 1) << DEPTH_BITS);
+        }
     }
 
     String nameAt(int i) {
@@ -291,7 +311,7 @@ public final class DbObject implements StructuredValue, FieldSource {
     DbObject withStoredAt(int i, Object stored) {
         Object[] nv = values.clone();
         nv[i] = stored;
-        return new DbObject(names, nv, depth);
+        return new DbObject(names, nv, known & DEPTH_MASK);
     }
 
     /** Attribute {@code i} as the application sees it: a value stored out of line is loaded (through the cache). */

@@ -62,6 +62,27 @@ final class NodeSize {
         return estimate(k, Node.MAX_BYTES + 1);
     }
 
+    /**
+     * The estimated size of record {@code o}, or some number of at least {@code cap} once it reaches that.
+     * A complete estimate is remembered in the record: a node that splits estimates its entries again.
+     */
+    private static int record(DbObject o, int cap) {
+        int known = o.knownSize();
+        if (known >= 0) {
+            return known;
+        }
+        int b = 6;
+        int count = o.count();
+        int i = 0;
+        for (; i < count && b < cap; i++) {
+            b += 1 + o.nameAt(i).length() + value(o.valueAt(i));
+        }
+        if (i == count) {
+            o.knownSize(b);
+        }
+        return b;
+    }
+
     /** The estimated size of {@code v} inline, or some number of at least {@code cap} once it reaches that. */
     private static int estimate(Object v, int cap) {
         if (v == null || v instanceof Boolean) {
@@ -98,11 +119,7 @@ final class NodeSize {
             return 11 + e.type().length() + e.name().length();
         }
         if (v instanceof DbObject o) {
-            int b = 6;
-            for (int i = 0; i < o.count() && b < cap; i++) {
-                b += 1 + o.nameAt(i).length() + value(o.valueAt(i));
-            }
-            return b;
+            return record(o, cap);
         }
         if (v instanceof List<?> list) {
             int b = 6;

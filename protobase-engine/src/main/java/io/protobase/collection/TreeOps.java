@@ -248,7 +248,7 @@ final class TreeOps {
         return Math.max(minSide(n), Math.min(n.size - minSide(n), at));
     }
 
-    /** Records in {@code m}'s size that leaf entry {@code i} was just added. */
+    /** Records in {@code m}'s size that entry {@code i} was just added. */
     private static void added(Node m, int i) {
         if (m.bytes >= 0) {
             m.bytes += NodeSize.entry(m, i);
@@ -275,6 +275,18 @@ final class TreeOps {
             at = appending && m.leaf ? m.size - 1 : byteMidpoint(m);
         }
         Node right = m.slice(at, m.size, token);
+        if (m.bytes >= 0) {
+            // both sides' sizes from the known total and one side's entries
+            int moved = 0;
+            for (int i = 0; i < right.size; i++) {
+                moved += NodeSize.entry(right, i);
+            }
+            // an internal node's first entry counts no key: the key of the entry that moved first counted in m only
+            int firstKey = NodeSize.entry(m, at) - NodeSize.entry(right, 0);
+            right.bytes = 4 + moved;
+            // a node read from storage starts from its encoded length, which estimates may exceed
+            m.bytes = m.bytes - moved - firstKey >= 4 ? m.bytes - moved - firstKey : -1;
+        }
         for (int i = at; i < m.size; i++) {
             if (m.keys != null) {
                 m.keys[i] = null;
@@ -284,7 +296,6 @@ final class TreeOps {
             }
         }
         m.size = at;
-        m.bytes = -1;
         return right;
     }
 
@@ -405,7 +416,7 @@ final class TreeOps {
             }
             m.vals[ci + 1] = childSplit;
             m.counts[ci + 1] = childSplit.count();
-            m.bytes = -1;
+            added(m, ci + 1);
             if (overfull(m)) {
                 split = splitNode(m, ci + 1 == m.size - 1);
             }
