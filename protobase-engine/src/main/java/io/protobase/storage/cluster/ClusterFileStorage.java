@@ -748,12 +748,14 @@ public final class ClusterFileStorage implements SharedStorage {
             RaftClientReply reply = c.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(
                     new byte[] {SegmentReplica.QUERY_IDENTITY})));
             if (!reply.isSuccess()) {
-                throw unavailable("ask the cluster for its history", String.valueOf(reply.getException()),
-                        reply.getException());
+                throw new StorageUnavailableException("Cannot ask the cluster for its history through " + describe()
+                        + ": " + reply.getException(), reply.getException());
             }
             return UploadMarks.Identity.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
         } catch (IOException e) {
-            throw unavailable("ask the cluster for its history", e.toString(), e);
+            // asked again at the leader's next notification: no probing of the peers for a message
+            throw new StorageUnavailableException("Cannot ask the cluster for its history through " + describe()
+                    + ": " + e, e);
         }
     }
 
