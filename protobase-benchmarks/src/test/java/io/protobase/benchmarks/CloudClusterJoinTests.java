@@ -23,7 +23,7 @@ class CloudClusterJoinTests {
         assertThat(out).contains("size=2000 election=300")
                 .containsPattern("node 4 serves reads \\(latest root, one entry\\) after [\\d.,]+ s; by then "
                         + "[\\d.,]+ MB fetched from S3, [\\d.,]+ MB of log entries received from its peers")
-                .containsPattern("counting all 2,000 entries on node 4 took [\\d.,]+ s more");
+                .containsPattern("reading all 2,000 entries on node 4 took [\\d.,]+ s more");
         assertThat(stores).isEmptyDirectory();
     }
 }
