@@ -31,7 +31,8 @@ import static org.awaitility.Awaitility.await;
  * server (S3Proxy over HTTP), their Raft logs are purged up to the marks the bucket holds, and nodes that
  * join afterwards (a new one, and one whose disk was wiped, under a new id) start from the bucket's root
  * object: they read every acknowledged commit through their block cache, receive only the log after the
- * bucket's mark from their peers, commit themselves, and survive a crash and restart.
+ * bucket's mark from their peers, commit themselves, and survive a crash and restart. A follower that was
+ * down while the others purged the entries it lacks catches up from the bucket too.
  */
 @Tag("slow")
 class CloudClusterJoinTest {
@@ -123,6 +124,39 @@ class CloudClusterJoinTest {
             AtomPointer last = TestCluster.commit(restarted, "after-restart".getBytes(StandardCharsets.UTF_8));
             restarted.uploadNow();
             assertThat(cluster.node(1).read(last)).isEqualTo("after-restart".getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void aFollowerThatWasDownWhileTheLeaderPurgedItsEntriesCatchesUpFromTheBucket() {
+        String group = "behind-" + UUID.randomUUID();
+        String prefix = group + "/";
+        Path base = dir.resolve("behind");
+        try (CloudTestCluster cluster = CloudTestCluster.start(3, group, base, prefix, id -> bucket(), cloud(),
+                CloudClusterJoinTest::small)) {
+            List<AtomPointer> committed = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                committed.add(TestCluster.commit(cluster.node(1 + i % 3), atom(i)));
+            }
+            await().atMost(WAIT).until(() -> cluster.node(3).read(committed.get(9)) != null);
+            long behind = cluster.raftLog(3).getLastEntryTermIndex().getIndex();
+            cluster.crash(3);
+            for (int i = 10; i < COMMITS; i++) {
+                committed.add(TestCluster.commit(cluster.node(1 + i % 2), atom(i)));
+            }
+            cluster.node(1).uploadNow();
+            // both survivors purged their logs past the entries node 3 has
+            for (int id = 1; id <= 2; id++) {
+                int n = id;
+                await().atMost(WAIT).until(() -> cluster.raftLog(n).getStartIndex() > behind + 1);
+            }
+            CloudClusterFileStorage back = cluster.restart(3);
+            assertThat(back.read(back.readRoot())).isEqualTo(atom(COMMITS - 1));
+            assertThat(cluster.raftLog(3).getStartIndex()).as("node 3 started from the bucket past its own log")
+                    .isGreaterThan(behind + 1);
+            assertReadsEverything(back, committed);
+            AtomPointer last = TestCluster.commit(back, atom(COMMITS));
+            assertThat(cluster.node(2).read(last)).isEqualTo(atom(COMMITS));
         }
     }
 
