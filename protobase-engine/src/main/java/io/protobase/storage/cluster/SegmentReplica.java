@@ -78,6 +78,13 @@ import java.util.zip.CRC32C;
  * snapshot is loaded: segments are cut back to the lengths it records and the log after it is
  * applied again, which appends the same bytes at the same offsets.
  *
+ * <p><b>In a cloud cluster the bucket is the snapshot.</b> A snapshot is taken at the newest upload mark a
+ * root object in the bucket names (an earlier index than the last applied one), so the log Ratis purges
+ * is in the bucket. A node the leader's log no longer reaches installs the bucket's root object as its
+ * snapshot itself ({@link #notifyInstallSnapshotFromLeader}); each segment then has a <em>base</em> below
+ * which its bytes are read from the bucket ({@link Bucket#read}) and above which they are in the file, as
+ * after a restore entry.
+ *
  * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
  * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
  * machine directory, and {@link #reinitialize()} loads the installed snapshot and runs again.
