@@ -338,6 +338,11 @@ public final class ClusterFileStorage implements SharedStorage {
      * It returns without waiting for the group to elect a leader: the first commit or linearizable read
      * waits for one (within the request timeout).
      *
+     * <p>A node that never ran (no Raft state in its directory) asks the other peers first: when one of them
+     * runs the group and this node is not among its voters, the node starts as a {@link #learner learner}
+     * and waits until a member adds it with {@link #reconfigure}, instead of standing for election in a
+     * group that does not know it (the leader would order it to shut down).
+     *
      * @throws StorageException when the directory belongs to another node or the server cannot start
      */
     public ClusterFileStorage(FileBlockProvider provider, Options options) {
@@ -386,15 +391,16 @@ public final class ClusterFileStorage implements SharedStorage {
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, bucket);
-        RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
-                .filter(p -> !learner || !p.equals(self)).map(ClusterFileStorage::raftPeer).toList());
         RaftProperties properties = raftProperties(bucket != null);
         Parameters parameters = raftParameters(options);
+        boolean outside = learner || joinsRunningGroup(properties, parameters);
+        RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
+                .filter(p -> !outside || !p.equals(self)).map(ClusterFileStorage::raftPeer).toList());
         RaftServer started = null;
         try {
             // a learner starts without a configuration (Ratis refuses one that lacks the server itself)
             started = RaftServer.newBuilder().setServerId(selfId)
-                    .setGroup(learner ? RaftGroup.valueOf(groupId) : group).setProperties(properties)
+                    .setGroup(outside ? RaftGroup.valueOf(groupId) : group).setProperties(properties)
                     .setParameters(parameters).setStateMachine(replica).setOption(RaftStorage.StartupOption.RECOVER)
                     .build();
             started.start();
@@ -422,6 +428,25 @@ public final class ClusterFileStorage implements SharedStorage {
                     e);
         }
         LOG.info("Opened {}", describe());
+    }
+
+    /**
+     * Whether this node, which was not opened as a learner, must start as one all the same: its directory
+     * holds no Raft state for the group (it never ran), and one of the other peers runs the group without it.
+     * Started inside the configuration it was given, it would stand for election before the leader adds it,
+     * and the leader would order it to shut down (see {@link RunningGroupProbe}).
+     */
+    private boolean joinsRunningGroup(RaftProperties properties, Parameters parameters) {
+        if (Files.isDirectory(directory.resolve("raft").resolve(groupId.getUuid().toString()))) {
+            return false;
+        }
+        List<ClusterPeer> others = options.peers().stream().filter(p -> !p.equals(self)).toList();
+        Optional<List<RaftPeer>> running = RunningGroupProbe.runningWithout(selfId, groupId, others, properties,
+                parameters);
+        running.ifPresent(voters -> LOG.info("Cluster node {} is not a member of the running group '{}' of {}: it"
+                + " starts as a learner and waits until a member adds it (reconfigure)", self, options.groupName(),
+                voters.stream().map(ClusterFileStorage::clusterPeer).toList()));
+        return running.isPresent();
     }
 
     /**
@@ -604,7 +629,7 @@ public final class ClusterFileStorage implements SharedStorage {
                 .build();
     }
 
-    private static RaftPeer raftPeer(ClusterPeer p) {
+    static RaftPeer raftPeer(ClusterPeer p) {
         return RaftPeer.newBuilder().setId(p.raftId()).setAddress(p.address()).build();
     }
 
@@ -1247,7 +1272,7 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /** Whether {@code peer} accepts a TCP connection on its Raft port within a short while. */
-    private static boolean answers(ClusterPeer peer) {
+    static boolean answers(ClusterPeer peer) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress(peer.host(), peer.port()), 300);
             return true;

@@ -61,4 +61,30 @@ class ClusterLearnerTest {
         assertThat(learner.status().members()).filteredOn(ClusterStatus.Member::voting)
                 .extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3, 4);
     }
+
+    /**
+     * A node opened as a member ({@code new ClusterFileStorage}) with the group's voters and itself as its
+     * peers, while the group runs without it, must not stand for election: the leader would order it to shut
+     * down. It starts as a learner instead, stays one for many election timeouts, and joins when added.
+     */
+    @Test
+    void aNewNodeOpenedAsAMemberOfARunningGroupWaitsAsALearnerUntilAdded() {
+        cluster = TestCluster.start(3);
+        AtomPointer before = TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
+        List<ClusterPeer> peers = new ArrayList<>(cluster.peers());
+        peers.add(new ClusterPeer(4, "127.0.0.1", TestCluster.freePort()));
+        learner = new ClusterFileStorage(new FileBlockProvider(cluster.directory(4)),
+                ClusterFileStorage.Options.of(4, peers).withGroupName(cluster.node(1).options().groupName())
+                        .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
+
+        // ten election timeouts and more: still a learner, still running
+        await().during(TestCluster.ELECTION.multipliedBy(10)).atMost(WAIT)
+                .until(() -> learner.status().role() == ClusterStatus.Role.LISTENER);
+        cluster.node(1).reconfigure(peers);
+
+        await().atMost(WAIT).until(() -> learner.status().role() == ClusterStatus.Role.FOLLOWER);
+        assertThat(new String(learner.read(before), StandardCharsets.UTF_8)).isEqualTo("before");
+        AtomPointer after = TestCluster.commit(learner, "after".getBytes(StandardCharsets.UTF_8));
+        assertThat(cluster.node(2).readRoot()).isEqualTo(after);
+    }
 }
