@@ -75,6 +75,7 @@ public final class CloudBlockProvider {
     /** Segment id → (chunk offset → chunk size), for the chunks known to be in the bucket. */
     private final Map<Long, ConcurrentSkipListMap<Long, Long>> chunks = new ConcurrentHashMap<>();
     private final AtomicLong blockFetches = new AtomicLong();
+    private final AtomicLong fetchedBytes = new AtomicLong();
     private volatile Cache<CacheKey, Long> cache;
     private volatile LongPredicate segmentReleaser = id -> true;
 
@@ -198,6 +199,42 @@ public final class CloudBlockProvider {
     /** How many blocks were fetched from the bucket (ranged GETs) since this provider was created. */
     public long blockFetches() {
         return blockFetches.get();
+    }
+
+    /** Bytes of chunks fetched from the bucket (ranged GETs of blocks) since this provider was created. */
+    public long fetchedBytes() {
+        return fetchedBytes.get();
+    }
+
+    /**
+     * Reads bytes {@code [offset, offset + length)} of segment {@code segmentId} from its chunks in the bucket,
+     * through the disk cache (block by block, each fetched once while cached; the range may span chunks), for
+     * a storage that keeps its segments elsewhere than in the log under {@code cache-dir/wal} (the cloud
+     * cluster storage).
+     * Opens the cache at the first call.
+     *
+     * @throws io.protobase.CorruptionException when no chunk in the bucket holds those bytes
+     * @throws io.protobase.StorageUnavailableException when the bucket cannot be reached
+     */
+    public byte[] readRange(long segmentId, long offset, int length) {
+        if (cache == null) {
+            synchronized (this) {
+                if (cache == null) {
+                    openCache(id -> true);
+                }
+            }
+        }
+        byte[] out = new byte[length];
+        int done = 0;
+        while (done < length) {
+            // the range may span chunks: read each one's part
+            long at = offset + done;
+            Map.Entry<Long, Long> chunk = chunkOf(segmentId, at, 1);
+            int n = (int) Math.min(length - done, chunk.getKey() + chunk.getValue() - at);
+            System.arraycopy(read(segmentId, at, n), 0, out, done, n);
+            done += n;
+        }
+        return out;
     }
 
     // ------------------------------------------------------------------ cache
@@ -438,6 +475,7 @@ public final class CloudBlockProvider {
                 byte[] direct = store.getRange(chunkKey(key.segmentId, key.chunkOffset),
                         (long) key.block * blockSize + from, n);
                 blockFetches.incrementAndGet();
+                fetchedBytes.addAndGet(n);
                 System.arraycopy(direct, 0, into, at, n);
                 return;
             } catch (IOException e) {
@@ -451,6 +489,7 @@ public final class CloudBlockProvider {
         int n = (int) Math.min(blockSize, chunkSize - start);
         byte[] bytes = store.getRange(chunkKey(k.segmentId, k.chunkOffset), start, n);
         blockFetches.incrementAndGet();
+        fetchedBytes.addAndGet(n);
         Path target = blockPath(k);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {

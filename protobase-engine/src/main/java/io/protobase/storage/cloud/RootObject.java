@@ -33,15 +33,30 @@ import java.util.TreeSet;
  *                single-node cloud storage
  * @param lengths for a cloud cluster: each live segment's length in the bucket (a cluster has many
  *                growing segments, not one log with one watermark); {@code null} otherwise
+ * @param term for a cloud cluster: the Raft term of the log entry at index {@code sequence} of the
+ *             history {@code log} names, or -1 when this root does not tell it (a single-node storage, a
+ *             root of another history claimed by a new one, a root of an older version)
+ * @param lastPublished for a cloud cluster whose {@code term} is known: the root each node had published
+ *                      last at that index, by node id (how a commit sent twice is recognised); {@code null}
+ *                      otherwise
  */
 public record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
         long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
-        NavigableMap<Long, Long> lengths) {
+        NavigableMap<Long, Long> lengths, long term, NavigableMap<Integer, AtomPointer> lastPublished) {
 
     public RootObject {
         segments = segments == null ? null : new TreeSet<>(segments);
         released = new TreeMap<>(released == null ? Map.of() : released);
         lengths = lengths == null ? null : new TreeMap<>(lengths);
+        lastPublished = lastPublished == null ? null : new TreeMap<>(lastPublished);
+    }
+
+    /** A root object that names no Raft index of a cloud cluster's log (term -1). */
+    public RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
+            long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
+            NavigableMap<Long, Long> lengths) {
+        this(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, segments, released, cluster,
+                lengths, -1, null);
     }
 
     /** The root object of a single-node cloud storage (no cluster id, no per-segment lengths). */
@@ -56,20 +71,34 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
      */
     public static RootObject ofCluster(String cluster, long epoch, String writer, String log, long sequence,
             AtomPointer root, NavigableMap<Long, Long> lengths) {
+        return ofCluster(cluster, epoch, writer, log, sequence, -1, root, lengths, null);
+    }
+
+    /**
+     * The root object of a cloud cluster naming the state after log index {@code sequence} (of term
+     * {@code term}) of the history {@code log}: with the roots each node published last, a node can start
+     * from it at that index (docs/cloud.md, "Joining from the bucket").
+     */
+    public static RootObject ofCluster(String cluster, long epoch, String writer, String log, long sequence, long term,
+            AtomPointer root, NavigableMap<Long, Long> lengths, NavigableMap<Integer, AtomPointer> lastPublished) {
         return new RootObject(epoch, writer, log, sequence, root, 0, 0, new TreeSet<>(lengths.keySet()), null, cluster,
-                lengths);
+                lengths, term, term < 0 ? null : lastPublished == null ? new TreeMap<>() : lastPublished);
     }
 
     /** The same root with other live and released segments. */
     RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
         return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt,
-                cluster, lengths);
+                cluster, lengths, term, lastPublished);
     }
 
-    /** The same content under another epoch, writer and history: what a new writer of a cloud cluster claims. */
+    /**
+     * The same content under another epoch, writer and history: what a new writer of a cloud cluster claims.
+     * Under another history the Raft term is dropped: {@code sequence} is an index of the old history's log.
+     */
     public RootObject claimedBy(long newEpoch, String newWriter, String newLog) {
+        boolean sameLog = newLog.equals(log);
         return new RootObject(newEpoch, newWriter, newLog, sequence, root, uploadedSegment, uploadedOffset, segments,
-                released, cluster, lengths);
+                released, cluster, lengths, sameLog ? term : -1, sameLog ? lastPublished : null);
     }
 
     static final String HEADER = "protobase-cloud-root 1";
@@ -86,6 +115,8 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
                 + (released.isEmpty() ? "" : "released=" + releasedList() + "\n")
                 + (cluster == null ? "" : "cluster=" + cluster + "\n")
                 + (lengths == null ? "" : "lengths=" + lengthList() + "\n")
+                + (term < 0 ? "" : "term=" + term + "\n")
+                + (term < 0 || lastPublished == null ? "" : "published=" + publishedList() + "\n")
                 + "time=" + System.currentTimeMillis() + "\n";
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -114,7 +145,9 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
                     root == null || root.equals("none") ? null : new AtomPointer(pair(root)[0], pair(root)[1]),
                     up[0], up[1], f.containsKey("segments") ? parseRanges(f.get("segments")) : null,
                     parseReleased(f.getOrDefault("released", "")), f.get("cluster"),
-                    f.containsKey("lengths") ? parseReleased(f.get("lengths").replace(':', '@')) : null);
+                    f.containsKey("lengths") ? parseReleased(f.get("lengths").replace(':', '@')) : null,
+                    f.containsKey("term") ? Long.parseLong(f.get("term")) : -1,
+                    f.containsKey("term") ? parsePublished(f.getOrDefault("published", "")) : null);
         } catch (RuntimeException e) {
             throw new CorruptionException("The root object " + key + " is damaged: " + e.getMessage());
         }
@@ -187,6 +220,28 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
         StringBuilder b = new StringBuilder();
         lengths.forEach((id, length) -> b.append(b.isEmpty() ? "" : ",").append(id).append(':').append(length));
         return b.toString();
+    }
+
+    /** {@code node:segment:offset,...}: the root each node published last. */
+    private String publishedList() {
+        StringBuilder b = new StringBuilder();
+        lastPublished.forEach((node, p) -> b.append(b.isEmpty() ? "" : ",").append(node).append(':')
+                .append(p.segmentId()).append(':').append(p.offset()));
+        return b.toString();
+    }
+
+    private static NavigableMap<Integer, AtomPointer> parsePublished(String text) {
+        NavigableMap<Integer, AtomPointer> m = new TreeMap<>();
+        for (String e : text.split(",")) {
+            if (!e.isEmpty()) {
+                String[] parts = e.split(":");
+                if (parts.length != 3) {
+                    throw new IllegalArgumentException("bad published root " + e);
+                }
+                m.put(Integer.parseInt(parts[0]), new AtomPointer(Long.parseLong(parts[1]), Long.parseLong(parts[2])));
+            }
+        }
+        return m;
     }
 
     private String releasedList() {

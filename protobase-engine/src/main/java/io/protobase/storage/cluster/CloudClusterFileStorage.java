@@ -1,6 +1,5 @@
 package io.protobase.storage.cluster;
 
-import io.protobase.CorruptionException;
 import io.protobase.FencedException;
 import io.protobase.PrefixInUseException;
 import io.protobase.StorageClosedException;
@@ -17,14 +16,9 @@ import io.protobase.storage.file.FileBlockProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -54,10 +48,19 @@ import java.util.function.BooleanSupplier;
  * uploading. A cluster that finds another cluster id, or a single-node cloud storage, in the root
  * object refuses to open ({@link PrefixInUseException}).
  *
+ * <h2>S3 is the snapshot</h2>
+ * A node's Raft snapshot is the newest mark a root object in the bucket names: every
+ * {@code snapshotInterval} entries each node records the state at that mark, and Ratis purges its log up
+ * to it. A node the leader's log no longer reaches (a new node, or one that was down for long) does not
+ * receive segments from a peer: it reads the bucket's root object, which names the mark's Raft index and
+ * term and the roots each node published last, starts from it, and receives only the log after it. The
+ * segment bytes before the mark stay in the bucket and are fetched block by block through the node's
+ * cache when read ({@link CloudBlockProvider#readRange}).
+ *
  * <h2>Disaster recovery</h2>
  * A cluster whose nodes start with empty directories starts its history from the bucket: the first
- * entry of its log restores the root and the segments the root object names (each node copies them
- * from the bucket) and counts up the generation, so whatever wrote the prefix before is fenced.
+ * entry of its log restores the root and the segments the root object names (read from the bucket on
+ * demand, as above) and counts up the generation, so whatever wrote the prefix before is fenced.
  * Commits and reads wait until that entry is applied.
  *
  * <h2>Durability</h2>
@@ -68,9 +71,8 @@ import java.util.function.BooleanSupplier;
  * wait for room (and fail after the commit timeout); {@code sync} commits fail after the commit
  * timeout with an unknown outcome (they are replicated and uploaded once the bucket is back).
  *
- * <p>Not in this version: the Raft log is not purged by uploads (snapshots stay the segment files),
- * nodes copy whole segments when restoring instead of fetching blocks on demand, and chunks are not
- * garbage-collected (see docs/cloud.md).
+ * <p>Not in this version: chunks are not garbage-collected, and reads of bytes that are only in the
+ * bucket fail while it is unreachable (see docs/cloud.md).
  */
 public final class CloudClusterFileStorage implements SharedStorage {
 
@@ -81,7 +83,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
     private final CloudBlockProvider provider;
     private final ObjectStore store;
     private final CloudFileStorage.Options cloud;
-    private final ClusterFileStorage node;
+    private volatile ClusterFileStorage node;
     private final SegmentReplica replica;
     private final UploadMarks marks;
     private final ClusterUploader uploader;
@@ -115,7 +117,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
         root.ifPresent(r -> requireOwnPrefix(r, clusterId, provider));
         long minIncarnation = firstFreeIncarnation(cluster.nodeId(), root.orElse(null));
         this.node = new ClusterFileStorage(new FileBlockProvider(provider.cacheDirectory().resolve("cluster")),
-                cluster, false, this::copySegment, minIncarnation);
+                cluster, false, new BucketAccess(), minIncarnation);
         this.replica = node.replica();
         this.marks = replica.marks();
         this.uploader = new ClusterUploader(node, provider, cloud, clusterId, description);
@@ -167,54 +169,49 @@ public final class CloudClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Copies bytes {@code [0, length)} of a segment from its chunks in the bucket (a restore entry being
-     * applied); retries while the bucket is unreachable, as the node cannot apply later entries without it.
+     * The bucket as the state machine sees it: segment bytes below a segment's local base, read through this
+     * node's block cache, and the state a node starts from.
      */
-    private void copySegment(long segmentId, long length, FileChannel into) throws IOException {
-        long backoff = 100;
-        while (true) {
-            try {
-                TreeMap<Long, Long> chunks = new TreeMap<>();
-                String prefix = provider.segmentPrefix(segmentId);
-                for (ObjectStore.ObjectInfo o : store.list(prefix)) {
-                    if (provider.segmentOfChunk(o.key()) == segmentId) {
-                        chunks.put(Long.parseUnsignedLong(o.key().substring(prefix.length()), 16), o.size());
-                    }
-                }
-                long position = 0;
-                while (position < length) {
-                    Map.Entry<Long, Long> chunk = chunks.floorEntry(position);
-                    if (chunk == null || chunk.getKey() + chunk.getValue() <= position) {
-                        throw new CorruptionException("No chunk of segment " + segmentId + " in " + store.describe()
-                                + " under " + prefix + " holds byte " + position + " of the " + length + " its root "
-                                + "object records; the bucket lost objects");
-                    }
-                    int n = (int) (Math.min(length, chunk.getKey() + chunk.getValue()) - position);
-                    byte[] bytes = store.getRange(provider.chunkKey(segmentId, chunk.getKey()),
-                            position - chunk.getKey(), n);
-                    ByteBuffer b = ByteBuffer.wrap(bytes);
-                    long at = position;
-                    while (b.hasRemaining()) {
-                        at += into.write(b, at);
-                    }
-                    position += n;
-                }
-                into.force(true);
-                return;
-            } catch (StorageUnavailableException e) {
-                if (closed) {
-                    throw new IOException("closed while restoring segment " + segmentId + " from the bucket", e);
-                }
-                LOG.warn("Restoring segment {} of {} from {} failed, retrying: {}", segmentId, description,
-                        store.describe(), e.getMessage());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while restoring segment " + segmentId, interrupted);
-                }
-                backoff = Math.min(5_000, backoff * 2);
+    private final class BucketAccess implements SegmentReplica.Bucket {
+
+        @Override
+        public byte[] read(long segmentId, long offset, int length) {
+            return provider.readRange(segmentId, offset, length);
+        }
+
+        /**
+         * The bucket's root object as a snapshot: it must name this cluster, carry the Raft term of its mark
+         * (written by an upload of this history), belong to the history the cluster runs now (asked of the
+         * leader: a root of an older generation names an index of another log) and reach {@code index}.
+         */
+        @Override
+        public SegmentReplica.BucketState stateFrom(long index) {
+            ClusterFileStorage running = node;
+            if (running == null) {
+                throw new StorageUnavailableException("Cannot start " + description + " from the bucket yet: it is "
+                        + "still opening");
             }
+            UploadMarks.Identity identity = running.clusterIdentity();
+            if (!identity.initialized()) {
+                return null;
+            }
+            Optional<RootObject> found = store.get(provider.rootKey())
+                    .map(o -> RootObject.parse(o.data(), provider.rootKey()));
+            if (found.isEmpty()) {
+                return null;
+            }
+            RootObject root = found.get();
+            requireOwnPrefix(root, clusterId, provider);
+            if (root.term() < 0 || !identity.log().equals(root.log()) || root.lengths() == null) {
+                return null;
+            }
+            if (root.sequence() < index) {
+                throw new StorageUnavailableException("The root object " + provider.rootKey() + " in "
+                        + store.describe() + " names log index " + root.sequence() + ", but the leader's log starts"
+                        + " after " + index + "; waiting for the next upload");
+            }
+            return new SegmentReplica.BucketState(identity, new UploadMarks.Mark(root.sequence(), root.term(),
+                    root.root(), root.lengths(), root.lastPublished()));
         }
     }
 
@@ -397,8 +394,13 @@ public final class CloudClusterFileStorage implements SharedStorage {
         return cloud;
     }
 
-    /** The cluster node underneath (for membership operations and tests). */
-    ClusterFileStorage node() {
+    /**
+     * The cluster node underneath, for membership operations ({@link ClusterFileStorage#reconfigure},
+     * {@link ClusterFileStorage#removeMember}): a node joins a cloud cluster as it joins a cluster storage, and
+     * starts from the bucket. Commit and read through this storage, not through the node: its commits would
+     * skip the upload's backlog bound and {@code durability=sync}.
+     */
+    public ClusterFileStorage node() {
         return node;
     }
 

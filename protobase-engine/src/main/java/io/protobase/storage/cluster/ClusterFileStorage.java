@@ -371,14 +371,16 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Opens a node whose restore entries read segments from {@code source} (the cloud cluster storage).
+     * Opens a node of a cloud cluster storage: {@code bucket} holds the segment bytes a restore entry or a
+     * snapshot installed from the bucket leaves there, and Ratis asks the state machine to install snapshots
+     * itself (from the bucket) instead of sending the leader's segment files.
      *
      * @param minIncarnation the lowest incarnation this run may use: above every incarnation of this node id
      *                       whose segments the bucket holds, so a node with a new directory never writes a
      *                       segment id an earlier cluster used
      */
     ClusterFileStorage(FileBlockProvider provider, Options options, boolean learner,
-            SegmentReplica.SegmentSource source, long minIncarnation) {
+            SegmentReplica.Bucket bucket, long minIncarnation) {
         this.options = Objects.requireNonNull(options, "options");
         this.directory = provider.directory();
         this.self = options.self();
@@ -388,8 +390,8 @@ public final class ClusterFileStorage implements SharedStorage {
         long incarnation = nextIncarnation(minIncarnation);
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
-        this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, source);
-        RaftProperties properties = raftProperties();
+        this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, bucket);
+        RaftProperties properties = raftProperties(bucket != null);
         Parameters parameters = raftParameters(options);
         boolean outside = learner || joinsRunningGroup(properties, parameters);
         RaftGroup group = RaftGroup.valueOf(groupId, options.peers().stream()
@@ -631,8 +633,13 @@ public final class ClusterFileStorage implements SharedStorage {
         return RaftPeer.newBuilder().setId(p.raftId()).setAddress(p.address()).build();
     }
 
-    private RaftProperties raftProperties() {
+    private RaftProperties raftProperties(boolean fromBucket) {
         RaftProperties p = new RaftProperties();
+        if (fromBucket) {
+            // a node too far behind for the log starts from the bucket: the leader only tells it so, and its state
+            // machine installs the snapshot itself (SegmentReplica.notifyInstallSnapshotFromLeader)
+            RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, false);
+        }
         RaftServerConfigKeys.setStorageDir(p, List.of(directory.resolve("raft").toFile()));
         GrpcConfigKeys.Server.setHost(p, self.host());
         GrpcConfigKeys.Server.setPort(p, self.port());
@@ -748,6 +755,33 @@ public final class ClusterFileStorage implements SharedStorage {
     /** This node's replicated state. */
     SegmentReplica replica() {
         return replica;
+    }
+
+    /**
+     * Asks the cluster (the leader, after a read index) for the identity of its cloud cluster history: what a
+     * node that starts from the bucket checks the bucket's root object against.
+     *
+     * @throws StorageUnavailableException when no leader answers within the request timeout
+     */
+    UploadMarks.Identity clusterIdentity() {
+        RaftClient c = queries;
+        if (c == null || closed) {
+            throw new StorageUnavailableException("Cannot ask the cluster for its history: " + describe()
+                    + " is not open");
+        }
+        try {
+            RaftClientReply reply = c.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(
+                    new byte[] {SegmentReplica.QUERY_IDENTITY})));
+            if (!reply.isSuccess()) {
+                throw new StorageUnavailableException("Cannot ask the cluster for its history through " + describe()
+                        + ": " + reply.getException(), reply.getException());
+            }
+            return UploadMarks.Identity.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        } catch (IOException e) {
+            // asked again at the leader's next notification: no probing of the peers for a message
+            throw new StorageUnavailableException("Cannot ask the cluster for its history through " + describe()
+                    + ": " + e, e);
+        }
     }
 
     /** The Raft term this node knows now. */

@@ -217,10 +217,18 @@ final class ClusterUploader {
             ship(pending.get(i - 1), pending.get(i), term);
         }
         UploadMarks.Mark newest = pending.get(pending.size() - 1);
-        publish(RootObject.ofCluster(clusterId, epoch, writerId, log(), newest.index(), newest.root(),
-                newest.lengths()), term, epoch);
+        publish(rootObject(epoch, newest), term, epoch);
         node.sendControl(ClusterEntry.uploaded(newest.index()), deadline(), "record the upload of mark "
                 + newest.index());
+    }
+
+    /**
+     * The root object naming mark {@code m}: its index and term in this history's log and the state there,
+     * from which a node can start (a snapshot installed from the bucket).
+     */
+    private RootObject rootObject(long epoch, UploadMarks.Mark m) {
+        return RootObject.ofCluster(clusterId, epoch, writerId, log(), m.index(), m.term(), m.root(), m.lengths(),
+                m.lastPublished());
     }
 
     /** The {@code log=} of this history's root objects: the cluster id and the history's random id. */
@@ -264,8 +272,7 @@ final class ClusterUploader {
                 claimed = there.get().claimedBy(epoch, writerId, log());
             } else {
                 UploadMarks.Mark uploaded = marks.fromUploaded().get(0);
-                claimed = RootObject.ofCluster(clusterId, epoch, writerId, log(), uploaded.index(), uploaded.root(),
-                        uploaded.lengths());
+                claimed = rootObject(epoch, uploaded);
             }
             try {
                 writer.publish(claimed);

@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -77,6 +78,13 @@ import java.util.zip.CRC32C;
  * snapshot is loaded: segments are cut back to the lengths it records and the log after it is
  * applied again, which appends the same bytes at the same offsets.
  *
+ * <p><b>In a cloud cluster the bucket is the snapshot.</b> A snapshot is taken at the newest upload mark a
+ * root object in the bucket names (an earlier index than the last applied one), so the log Ratis purges
+ * is in the bucket. A node the leader's log no longer reaches installs the bucket's root object as its
+ * snapshot itself ({@link #notifyInstallSnapshotFromLeader}); each segment then has a <em>base</em> below
+ * which its bytes are read from the bucket ({@link Bucket#read}) and above which they are in the file, as
+ * after a restore entry.
+ *
  * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
  * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
  * machine directory, and {@link #reinitialize()} loads the installed snapshot and runs again.
@@ -91,15 +99,32 @@ final class SegmentReplica extends BaseStateMachine {
     private static final String SEGMENTS = "segments";
     private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
     /**
-     * Version 2 added the root each node last published and the upload marks of a cloud cluster; version 1
-     * files are still read.
+     * Version 2 added the root each node last published and the upload marks of a cloud cluster; version 3
+     * each segment's local base and the term and published roots of each mark. Versions 1 and 2 are still read.
      */
-    private static final int SNAPSHOT_VERSION = 2;
+    private static final int SNAPSHOT_VERSION = 3;
+    /** A {@link #query} asking for the identity of the cloud cluster's history rather than the applied index. */
+    static final byte QUERY_IDENTITY = 1;
 
-    /** Where a restore entry finds the bytes of the segments it starts from: the bucket. */
-    interface SegmentSource {
-        /** Writes bytes {@code [0, length)} of segment {@code segmentId} to {@code into} from position 0. */
-        void copy(long segmentId, long length, FileChannel into) throws IOException;
+    /**
+     * The bucket of a cloud cluster: where the bytes below a segment's local base are read (through the
+     * node's block cache), and the state a node starts from when it is too far behind for the Raft log.
+     */
+    interface Bucket {
+        /** Reads bytes {@code [offset, offset + length)} of segment {@code segmentId} from the bucket. */
+        byte[] read(long segmentId, long offset, int length);
+
+        /**
+         * The state at the mark the bucket's root object names, when it is of the running cluster's history and
+         * at least at log index {@code index}; {@code null} when the bucket holds no such state.
+         *
+         * @throws StorageException when the bucket or the cluster cannot tell now (asked again later)
+         */
+        BucketState stateFrom(long index);
+    }
+
+    /** What a node starts from when it installs the bucket as its snapshot: the history and the mark. */
+    record BucketState(UploadMarks.Identity identity, UploadMarks.Mark mark) {
     }
 
     /** Told about bytes of a segment this node's storage wrote once they are applied locally. */
@@ -109,7 +134,7 @@ final class SegmentReplica extends BaseStateMachine {
 
     private final LongPredicate ownSegment;
     private final AppliedPieces appliedPieces;
-    private final SegmentSource source;
+    private final Bucket bucket;
     private final UploadMarks marks = new UploadMarks();
     /** Sum of the applied lengths of all segments. */
     private final AtomicLong appliedBytes = new AtomicLong();
@@ -143,21 +168,26 @@ final class SegmentReplica extends BaseStateMachine {
     /**
      * @param ownSegment whether a segment id belongs to this node
      * @param appliedPieces told when pieces of this node's segments are applied
-     * @param source where a restore entry reads its segments, or {@code null} for a cluster without a bucket
+     * @param bucket the bucket of a cloud cluster, or {@code null} for a cluster without one
      */
-    SegmentReplica(LongPredicate ownSegment, AppliedPieces appliedPieces, SegmentSource source) {
+    SegmentReplica(LongPredicate ownSegment, AppliedPieces appliedPieces, Bucket bucket) {
         this.ownSegment = ownSegment;
         this.appliedPieces = appliedPieces;
-        this.source = source;
+        this.bucket = bucket;
     }
 
-    /** One segment file and the number of bytes applied to it. */
+    /**
+     * One segment file and the number of bytes applied to it. Bytes below {@code base} are in the bucket
+     * only (the node started from the bucket there): the file holds a hole there, and reads go to the bucket.
+     */
     private static final class SegmentFile {
         final FileChannel channel;
+        final long base;
         volatile long length;
 
-        SegmentFile(FileChannel channel, long length) {
+        SegmentFile(FileChannel channel, long base, long length) {
             this.channel = channel;
+            this.base = base;
             this.length = length;
         }
     }
@@ -234,6 +264,7 @@ final class SegmentReplica extends BaseStateMachine {
         Files.createDirectories(segmentDir);
         Snapshot snapshot = latestSnapshotFile();
         Map<Long, Long> lengths = snapshot == null ? Map.of() : snapshot.lengths;
+        Map<Long, Long> bases = snapshot == null ? Map.of() : snapshot.bases;
         try (var listing = Files.list(segmentDir)) {
             for (Path file : (Iterable<Path>) listing::iterator) {
                 Long id = segmentIdOf(file);
@@ -248,24 +279,25 @@ final class SegmentReplica extends BaseStateMachine {
             Path file = segmentPath(e.getKey());
             FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
-            if (channel.size() < e.getValue()) {
+            long base = Math.min(e.getValue(), bases.getOrDefault(e.getKey(), 0L));
+            if (base < e.getValue() && channel.size() < e.getValue()) {
                 channel.close();
                 throw new CorruptionException("Segment file " + file + " holds " + Files.size(file)
                         + " bytes, but the snapshot " + snapshot.file + " records " + e.getValue()
                         + "; the node directory is damaged: remove the node and add it back under a new id");
             }
             channel.truncate(e.getValue());
-            segments.put(e.getKey(), new SegmentFile(channel, e.getValue()));
+            segments.put(e.getKey(), new SegmentFile(channel, base, e.getValue()));
             appliedBytes.addAndGet(e.getValue());
             infos.add(new FileInfo(file, null));
         }
         lastPublished.clear();
         if (snapshot == null) {
-            marks.load(null);
+            marks.load(null, 0);
         } else if (snapshot.marks == null) {
             marks.loadedWithoutMarks(snapshot.termIndex.getIndex());
         } else {
-            marks.load(ByteBuffer.wrap(snapshot.marks));
+            marks.load(ByteBuffer.wrap(snapshot.marks), snapshot.version);
         }
         if (snapshot == null) {
             root = null;
@@ -292,7 +324,7 @@ final class SegmentReplica extends BaseStateMachine {
         try {
             ClusterEntry e = ClusterEntry.decode(
                     entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
-            outcome = apply(e, entry.getIndex());
+            outcome = apply(e, entry.getIndex(), entry.getTerm());
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
             lastEntryIndex = entry.getIndex();
         } catch (IOException | RuntimeException e) {
@@ -309,12 +341,12 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /** Applies an entry at log index {@code index}; the outcome depends only on the state before. */
-    private byte apply(ClusterEntry e, long index) throws IOException {
+    private byte apply(ClusterEntry e, long index, long term) throws IOException {
         switch (e.kind()) {
             case ClusterEntry.RESTORE:
-                return restore(e.restore(), index);
+                return restore(e.restore(), index, term);
             case ClusterEntry.MARK:
-                marks.mark(index, root, lengths());
+                marks.mark(index, term, root, lengths(), lastPublished);
                 return ClusterEntry.APPLIED;
             case ClusterEntry.UPLOADED:
                 marks.uploaded(e.markIndex(), appliedBytes.get());
@@ -327,13 +359,13 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /**
-     * Starts a cloud cluster's history: on an empty state, copies the segments of the bucket's root
-     * (if any) from the bucket and takes its root; the first restore entry wins, later ones (another
-     * node's, sent at the same time) are no-ops. A state that holds data but was never started (a
-     * cluster storage turned into a cloud cluster) starts as it is when the bucket is empty, and
-     * refuses a restore from a bucket that holds another history.
+     * Starts a cloud cluster's history: on an empty state, takes the bucket's root (if any) and its
+     * segments, whose bytes stay in the bucket (read through the block cache when needed); the first
+     * restore entry wins, later ones (another node's, sent at the same time) are no-ops. A state that
+     * holds data but was never started (a cluster storage turned into a cloud cluster) starts as it is
+     * when the bucket is empty, and refuses a restore from a bucket that holds another history.
      */
-    private byte restore(ClusterEntry.Restore r, long index) throws IOException {
+    private byte restore(ClusterEntry.Restore r, long index, long term) throws IOException {
         if (marks.initialized()) {
             return ClusterEntry.REFUSED;
         }
@@ -344,29 +376,22 @@ final class SegmentReplica extends BaseStateMachine {
             return ClusterEntry.REFUSED;
         }
         if (r.fromBucket()) {
-            if (source == null) {
+            if (bucket == null) {
                 throw new StorageException("Log entry " + index + " restores the cluster storage from a bucket, but "
                         + "this node has none; open it as a cloud cluster storage");
             }
             for (Map.Entry<Long, Long> e : new TreeMap<>(r.lengths()).entrySet()) {
                 FileChannel channel = FileChannel.open(segmentPath(e.getKey()), StandardOpenOption.CREATE,
                         StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                SegmentFile f = new SegmentFile(channel, 0);
-                segments.put(e.getKey(), f);
-                source.copy(e.getKey(), e.getValue(), channel);
-                if (channel.size() != e.getValue()) {
-                    throw new CorruptionException("Restoring segment " + e.getKey() + " from the bucket gave "
-                            + channel.size() + " bytes where its root object records " + e.getValue());
-                }
-                f.length = e.getValue();
+                segments.put(e.getKey(), new SegmentFile(channel, e.getValue(), e.getValue()));
                 appliedBytes.addAndGet(e.getValue());
             }
             root = r.root();
         }
-        marks.start(r, index, root, lengths());
+        marks.start(r, index, term, root, lengths(), lastPublished);
         LOG.info("Cloud cluster history of '{}' starts at log index {} ({})", r.clusterId(), index,
-                r.fromBucket() ? "restored " + r.lengths().size() + " segment(s) from the bucket's root of epoch "
-                        + r.sourceEpoch() : "empty bucket");
+                r.fromBucket() ? "from the bucket's root of epoch " + r.sourceEpoch() + ", " + r.lengths().size()
+                        + " segment(s) read from the bucket on demand" : "empty bucket");
         return ClusterEntry.APPLIED;
     }
 
@@ -386,7 +411,7 @@ final class SegmentReplica extends BaseStateMachine {
             SegmentFile f = segments.get(p.segmentId());
             if (f == null) {
                 f = new SegmentFile(FileChannel.open(segmentPath(p.segmentId()), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0);
+                        StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING), 0, 0);
                 segments.put(p.segmentId(), f);
             }
             if (p.end() > f.length) {
@@ -507,6 +532,8 @@ final class SegmentReplica extends BaseStateMachine {
      * upload ships as a chunk.
      */
     byte[] readRaw(long segmentId, long from, int length) {
+        long remote;
+        ByteBuffer b = ByteBuffer.allocate(length);
         files.readLock().lock();
         try {
             SegmentFile f = segments.get(segmentId);
@@ -515,15 +542,22 @@ final class SegmentReplica extends BaseStateMachine {
                         + (f == null ? 0 : f.length) + " bytes, fewer than the " + (from + length)
                         + " an upload mark records; the node directory is damaged");
             }
-            ByteBuffer b = ByteBuffer.allocate(length);
-            readFully(f.channel, b, from);
-            return b.array();
+            // bytes below the base are in the bucket only: the node started from the bucket there
+            remote = Math.max(0, Math.min(length, f.base - from));
+            if (remote < length) {
+                b.position((int) remote);
+                readFully(f.channel, b, from + remote);
+            }
         } catch (IOException e) {
             throw new StorageException("Cannot read segment " + segmentId + " of " + stateMachineDir + ": "
                     + e.getMessage(), e);
         } finally {
             files.readLock().unlock();
         }
+        if (remote > 0) {
+            System.arraycopy(bucket.read(segmentId, from, (int) remote), 0, b.array(), 0, (int) remote);
+        }
+        return b.array();
     }
 
     /**
@@ -534,6 +568,10 @@ final class SegmentReplica extends BaseStateMachine {
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        if (!request.getContent().isEmpty() && request.getContent().byteAt(0) == QUERY_IDENTITY) {
+            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(
+                    marks.identity().encode())));
+        }
         ByteBuffer b = ByteBuffer.allocate(Long.BYTES);
         b.putLong(lastEntryIndex);
         return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(b.array())));
@@ -544,12 +582,45 @@ final class SegmentReplica extends BaseStateMachine {
      * has not applied bytes there (yet).
      */
     byte[] read(AtomPointer pointer) {
+        long base;
         files.readLock().lock();
         try {
             SegmentFile f = segments.get(pointer.segmentId());
             if (f == null || pointer.offset() < 0 || pointer.offset() + RECORD_HEADER > f.length) {
                 return null;
             }
+            base = f.base;
+            if (pointer.offset() >= base) {
+                return readLocal(f, pointer);
+            }
+        } finally {
+            files.readLock().unlock();
+        }
+        return readFromBucket(pointer, base);
+    }
+
+    /** Reads an atom below the segment's base from the bucket (the block cache), outside the file lock. */
+    private byte[] readFromBucket(AtomPointer pointer, long base) {
+        byte[] header = bucket.read(pointer.segmentId(), pointer.offset(), RECORD_HEADER);
+        int length = ByteBuffer.wrap(header).getInt(0);
+        int crc = ByteBuffer.wrap(header).getInt(4);
+        if (length < 0 || pointer.offset() + RECORD_HEADER + length > base) {
+            throw new CorruptionException("No atom at " + pointer + " in the bucket's chunks of segment "
+                    + pointer.segmentId() + ": the record there claims " + length + " bytes; the pointer does not"
+                    + " start an atom, or the chunk is damaged");
+        }
+        byte[] atom = bucket.read(pointer.segmentId(), pointer.offset() + RECORD_HEADER, length);
+        if (crc32c(atom) != crc) {
+            throw new CorruptionException("Checksum mismatch for " + pointer + " read from the bucket's chunks of"
+                    + " segment " + pointer.segmentId() + "; if the block cache is damaged, delete its blocks"
+                    + " directory in the cache-dir, else the object in the bucket is");
+        }
+        return atom;
+    }
+
+    /** Reads an atom from the segment file; holds the read lock. */
+    private byte[] readLocal(SegmentFile f, AtomPointer pointer) {
+        try {
             ByteBuffer header = ByteBuffer.allocate(RECORD_HEADER);
             readFully(f.channel, header, pointer.offset());
             int length = header.getInt(0);
@@ -570,8 +641,6 @@ final class SegmentReplica extends BaseStateMachine {
         } catch (IOException e) {
             throw new StorageException("Cannot read " + pointer + " from " + segmentPath(pointer.segmentId())
                     + ": " + e.getMessage(), e);
-        } finally {
-            files.readLock().unlock();
         }
     }
 
@@ -600,8 +669,15 @@ final class SegmentReplica extends BaseStateMachine {
 
     // ------------------------------------------------------------------ snapshots
 
+    /**
+     * Takes a snapshot: without a bucket at the last applied entry; in a cloud cluster at the newest mark a
+     * root object in the bucket names (see {@link #takeBucketSnapshot}).
+     */
     @Override
     public long takeSnapshot() throws IOException {
+        if (bucket != null) {
+            return takeBucketSnapshot();
+        }
         files.writeLock().lock();
         try {
             TermIndex last = getLastAppliedTermIndex();
@@ -610,16 +686,59 @@ final class SegmentReplica extends BaseStateMachine {
             }
             List<FileInfo> infos = new ArrayList<>();
             Map<Long, Long> lengths = new TreeMap<>();
+            Map<Long, Long> bases = new TreeMap<>();
             for (Map.Entry<Long, SegmentFile> e : new TreeMap<>(segments).entrySet()) {
                 e.getValue().channel.force(true);
                 lengths.put(e.getKey(), e.getValue().length);
+                bases.put(e.getKey(), e.getValue().base);
                 infos.add(new FileInfo(segmentPath(e.getKey()), null));
             }
-            Path file = writeSnapshotFile(last, root, lengths, new TreeMap<>(lastPublished));
+            Path file = writeSnapshotFile(last, root, lengths, bases, new TreeMap<>(lastPublished), marks.encode());
             infos.add(new FileInfo(file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, last);
             deleteSnapshotFilesBefore(last.getIndex());
             return last.getIndex();
+        } finally {
+            files.writeLock().unlock();
+        }
+    }
+
+    /**
+     * The snapshot of a cloud cluster: the state at the newest mark that a root object of this history in
+     * the bucket names, once it is newer than the last snapshot (else nothing, and Ratis asks again after
+     * the next entry). The log up to that mark can then go: every byte before it is in the bucket, and a
+     * node too far behind for the log starts from the bucket's root ({@link #notifyInstallSnapshotFromLeader}).
+     * Locally it is an ordinary snapshot at an earlier index than the last applied one: the segments are
+     * forced to disk, and a restart cuts them back to the mark's lengths and applies the log after it again.
+     */
+    private long takeBucketSnapshot() throws IOException {
+        UploadMarks.Mark m = marks.snapshotMark();
+        FileListSnapshotInfo latest = latestSnapshot;
+        if (m == null || m.term() < 0 || (latest != null && latest.getIndex() >= m.index())) {
+            return RaftLog.INVALID_LOG_INDEX;
+        }
+        files.writeLock().lock();
+        try {
+            List<FileInfo> infos = new ArrayList<>();
+            Map<Long, Long> bases = new TreeMap<>();
+            for (Map.Entry<Long, Long> e : m.lengths().entrySet()) {
+                SegmentFile f = segments.get(e.getKey());
+                if (f == null || f.length < e.getValue()) {
+                    throw new CorruptionException("Segment " + e.getKey() + " of " + stateMachineDir + " holds "
+                            + (f == null ? 0 : f.length) + " bytes, fewer than the " + e.getValue() + " the upload mark"
+                            + " at log index " + m.index() + " records; the node directory is damaged");
+                }
+                f.channel.force(true);
+                bases.put(e.getKey(), Math.min(f.base, e.getValue()));
+                infos.add(new FileInfo(segmentPath(e.getKey()), null));
+            }
+            TermIndex at = TermIndex.valueOf(m.term(), m.index());
+            Path file = writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
+                    UploadMarks.encodeAt(marks.identity(), m));
+            infos.add(new FileInfo(file, null));
+            latestSnapshot = new FileListSnapshotInfo(infos, at);
+            deleteSnapshotFilesBefore(m.index());
+            return m.index();
         } finally {
             files.writeLock().unlock();
         }
@@ -630,20 +749,88 @@ final class SegmentReplica extends BaseStateMachine {
         return latestSnapshot;
     }
 
+    /**
+     * The leader no longer has the log entries this node needs (purged once they were in the bucket), or
+     * this node is new: it starts from the bucket instead of receiving the segments from a peer. It asks the
+     * cluster for its history, reads the bucket's root object and, when that names a mark of this history
+     * at or after the entry before {@code firstTermIndexInLog}, writes a snapshot of the state at that mark
+     * whose segment bytes stay in the bucket (each segment's base is its length there, except where this
+     * node already holds as much). Ratis then reloads the state machine from it and sends the log after the
+     * mark. Runs on a thread of its own; a failure (bucket or cluster unreachable) is retried at the
+     * leader's next notification. Completes with {@code null} when the bucket has no state to start from:
+     * the node then receives the log.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto roleInfoProto,
+            TermIndex firstTermIndexInLog) {
+        if (bucket == null) {
+            return super.notifyInstallSnapshotFromLeader(roleInfoProto, firstTermIndexInLog);
+        }
+        CompletableFuture<TermIndex> installed = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                installed.complete(installFromBucket(firstTermIndexInLog.getIndex() - 1));
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("Starting the cluster storage in {} from the bucket failed, retrying at the leader's next"
+                        + " notification: {}", stateMachineDir, e.getMessage());
+                installed.completeExceptionally(e);
+            }
+        }, "protobase-cluster-install");
+        t.setDaemon(true);
+        t.start();
+        return installed;
+    }
+
+    private TermIndex installFromBucket(long needed) throws IOException {
+        if (appliedIndex() >= needed && appliedIndex() >= 0) {
+            // the log after what this node applied is still there: nothing to install
+            return null;
+        }
+        BucketState state = bucket.stateFrom(needed);
+        if (state == null) {
+            LOG.info("The bucket holds no state of this cluster's history to start {} from; it receives the log",
+                    stateMachineDir);
+            return null;
+        }
+        UploadMarks.Mark m = state.mark();
+        if (m.index() <= appliedIndex()) {
+            return null;
+        }
+        Map<Long, Long> bases = new TreeMap<>();
+        files.readLock().lock();
+        try {
+            for (Map.Entry<Long, Long> e : m.lengths().entrySet()) {
+                SegmentFile f = segments.get(e.getKey());
+                bases.put(e.getKey(), f != null && f.length >= e.getValue() ? Math.min(f.base, e.getValue())
+                        : e.getValue());
+            }
+        } finally {
+            files.readLock().unlock();
+        }
+        TermIndex at = TermIndex.valueOf(m.term(), m.index());
+        writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
+                UploadMarks.encodeAt(state.identity(), m));
+        long remote = m.lengths().entrySet().stream().mapToLong(e -> bases.get(e.getKey())).sum();
+        LOG.info("The cluster storage in {} starts from the bucket at log index {} (term {}): {} segment(s), {} bytes"
+                + " read from the bucket on demand; the leader sends the log after it", stateMachineDir, m.index(),
+                m.term(), m.lengths().size(), remote);
+        return at;
+    }
+
     @Override
     public StateMachineStorage getStateMachineStorage() {
         return snapshotStorage;
     }
 
-    private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths,
-            Map<Integer, AtomPointer> published) throws IOException {
-        byte[] uploads = marks.encode();
-        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 16
+    private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths, Map<Long, Long> bases,
+            Map<Integer, AtomPointer> published, byte[] uploads) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 24
                 + 4 + published.size() * (4 + ClusterEntry.POINTER_BYTES) + 4 + uploads.length + 4);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(last.getTerm()).putLong(last.getIndex());
         ClusterEntry.putPointer(b, root);
         b.putInt(lengths.size());
-        lengths.forEach((id, length) -> b.putLong(id).putLong(length));
+        new TreeMap<>(lengths).forEach((id, length) -> b.putLong(id).putLong(length)
+                .putLong(bases.getOrDefault(id, 0L)));
         b.putInt(published.size());
         published.forEach((node, pointer) -> {
             b.putInt(node);
@@ -683,9 +870,12 @@ final class SegmentReplica extends BaseStateMachine {
         }
     }
 
-    /** A parsed snapshot metadata file; {@code marks} is null in a file of format 1. */
-    private record Snapshot(Path file, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths,
-            Map<Integer, AtomPointer> lastPublished, byte[] marks) {
+    /**
+     * A parsed snapshot metadata file; {@code marks} is null in a file of format 1, {@code bases} all zero
+     * before format 3.
+     */
+    private record Snapshot(Path file, int version, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths,
+            Map<Long, Long> bases, Map<Integer, AtomPointer> lastPublished, byte[] marks) {
     }
 
     private Snapshot latestSnapshotFile() throws IOException {
@@ -709,14 +899,19 @@ final class SegmentReplica extends BaseStateMachine {
             int version = b.getInt();
             if (magic != SNAPSHOT_MAGIC || version < 1 || version > SNAPSHOT_VERSION) {
                 throw new CorruptionException("Snapshot file " + latest + " is not a cluster storage snapshot of"
-                        + " format 1 or " + SNAPSHOT_VERSION + "; it was written by a newer version or is damaged");
+                        + " format 1 to " + SNAPSHOT_VERSION + "; it was written by a newer version or is damaged");
             }
             TermIndex t = TermIndex.valueOf(b.getLong(), b.getLong());
             AtomPointer r = ClusterEntry.getPointer(b);
             int count = b.getInt();
             Map<Long, Long> lengths = new HashMap<>();
+            Map<Long, Long> bases = new HashMap<>();
             for (int i = 0; i < count; i++) {
-                lengths.put(b.getLong(), b.getLong());
+                long id = b.getLong();
+                lengths.put(id, b.getLong());
+                if (version >= 3) {
+                    bases.put(id, b.getLong());
+                }
             }
             Map<Integer, AtomPointer> published = new HashMap<>();
             byte[] uploads = null;
@@ -735,7 +930,7 @@ final class SegmentReplica extends BaseStateMachine {
                 throw new CorruptionException("Snapshot file " + latest + " fails its checksum; the node directory"
                         + " is damaged: remove the node and add it back under a new id");
             }
-            return new Snapshot(latest, t, r, lengths, published, uploads);
+            return new Snapshot(latest, version, t, r, lengths, bases, published, uploads);
         } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptionException("Snapshot file " + latest + " is truncated; the node directory is damaged:"
                     + " remove the node and add it back under a new id", e);

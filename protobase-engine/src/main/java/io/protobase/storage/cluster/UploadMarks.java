@@ -27,11 +27,17 @@ import java.util.function.BooleanSupplier;
  */
 final class UploadMarks {
 
-    /** One mark: the root and every segment's length after the entries before {@code index}. */
-    record Mark(long index, AtomPointer root, NavigableMap<Long, Long> lengths) {
+    /**
+     * One mark: the state after the entries up to {@code index} (the mark entry itself): the root, every
+     * segment's length and the root each node published last. With the Raft term of the mark entry, it is
+     * all a node needs to start from the bucket at that index (a snapshot installed from the bucket).
+     */
+    record Mark(long index, long term, AtomPointer root, NavigableMap<Long, Long> lengths,
+                NavigableMap<Integer, AtomPointer> lastPublished) {
 
         Mark {
             lengths = new TreeMap<>(lengths);
+            lastPublished = new TreeMap<>(lastPublished);
         }
 
         long bytes() {
@@ -47,6 +53,12 @@ final class UploadMarks {
     private long sourceSequence = -1;
     private final NavigableMap<Long, Mark> marks = new TreeMap<>();
     private long uploaded = -1;
+    /**
+     * The newest mark an {@link ClusterEntry#UPLOADED} entry of this history confirmed (or a snapshot
+     * taken at one): a root object this history wrote names it, with its term. Marks the history
+     * starts with (a restore) are uploaded without that; a snapshot is taken at confirmed marks only.
+     */
+    private long confirmed = -1;
     /** Index of the last data entry (pieces, commit, restore) applied: a mark after it covers it. */
     private long lastDataIndex = -1;
     /** {@link System#nanoTime()} when the oldest commit not in the bucket was applied here, 0 if none. */
@@ -59,7 +71,8 @@ final class UploadMarks {
     }
 
     /** Starts the history (a {@link ClusterEntry#RESTORE} applied), with its first mark already in the bucket. */
-    synchronized void start(ClusterEntry.Restore restore, long index, AtomPointer root, Map<Long, Long> lengths) {
+    synchronized void start(ClusterEntry.Restore restore, long index, long term, AtomPointer root,
+            Map<Long, Long> lengths, Map<Integer, AtomPointer> lastPublished) {
         initialized = true;
         clusterId = restore.clusterId();
         history = restore.history();
@@ -67,8 +80,9 @@ final class UploadMarks {
         sourceEpoch = restore.sourceEpoch();
         sourceSequence = restore.sourceSequence();
         marks.clear();
-        marks.put(index, new Mark(index, root, new TreeMap<>(lengths)));
+        marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
         uploaded = index;
+        confirmed = -1;
         lastDataIndex = index;
         notifyAll();
     }
@@ -82,9 +96,10 @@ final class UploadMarks {
     }
 
     /** Records a mark unless the history has not started or nothing changed since the last mark. */
-    synchronized void mark(long index, AtomPointer root, Map<Long, Long> lengths) {
+    synchronized void mark(long index, long term, AtomPointer root, Map<Long, Long> lengths,
+            Map<Integer, AtomPointer> lastPublished) {
         if (initialized && lastDataIndex > latestIndex()) {
-            marks.put(index, new Mark(index, root, new TreeMap<>(lengths)));
+            marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
         }
     }
 
@@ -94,6 +109,7 @@ final class UploadMarks {
             return;
         }
         uploaded = index;
+        confirmed = index;
         marks.headMap(index, false).clear();
         pendingSince = marks.get(index).bytes() == appliedBytes && lastDataIndex < index ? 0 : System.nanoTime();
         notifyAll();
@@ -135,6 +151,14 @@ final class UploadMarks {
         return uploaded;
     }
 
+    /**
+     * The mark a snapshot is taken at: the uploaded one, when an uploaded entry of this history confirmed it
+     * (a root object of this history names it with its term); otherwise null.
+     */
+    synchronized Mark snapshotMark() {
+        return initialized && confirmed >= 0 && confirmed == uploaded ? marks.get(uploaded) : null;
+    }
+
     /** The uploaded mark followed by every newer mark, in log order; empty before the history starts. */
     synchronized List<Mark> fromUploaded() {
         return uploaded < 0 ? List.of() : new ArrayList<>(marks.tailMap(uploaded, true).values());
@@ -174,27 +198,57 @@ final class UploadMarks {
 
     /** Encodes the replicated part for a snapshot file (layout in docs/cluster.md). */
     synchronized byte[] encode() {
+        return encode(initialized, clusterId, history, generation, sourceEpoch, sourceSequence, uploaded, confirmed,
+                lastDataIndex, marks.values());
+    }
+
+    /**
+     * Encodes the state this history has right after mark {@code m} was uploaded and confirmed, with {@code m}
+     * its only mark: what a snapshot taken at {@code m} (on this node, or installed from the bucket) records.
+     * The last data entry is taken as the one before the mark: every index between the mark before and this
+     * one behaves the same from here on.
+     */
+    static byte[] encodeAt(Identity identity, Mark m) {
+        return encode(true, identity.clusterId(), identity.history(), identity.generation(), identity.sourceEpoch(),
+                identity.sourceSequence(), m.index(), m.index(), m.index() - 1, List.of(m));
+    }
+
+    private static byte[] encode(boolean initialized, String clusterId, String history, long generation,
+            long sourceEpoch, long sourceSequence, long uploaded, long confirmed, long lastDataIndex,
+            Iterable<Mark> marks) {
         byte[] id = clusterId.getBytes(StandardCharsets.UTF_8);
         byte[] historyId = history.getBytes(StandardCharsets.UTF_8);
-        int size = 1 + 4 + id.length + 4 + historyId.length + 8 * 5 + 4;
-        for (Mark m : marks.values()) {
-            size += 8 + ClusterEntry.POINTER_BYTES + 4 + 16 * m.lengths().size();
+        int size = 1 + 4 + id.length + 4 + historyId.length + 8 * 6 + 4;
+        int count = 0;
+        for (Mark m : marks) {
+            size += 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + 16 * m.lengths().size() + 4
+                    + (4 + ClusterEntry.POINTER_BYTES) * m.lastPublished().size();
+            count++;
         }
         ByteBuffer b = ByteBuffer.allocate(size);
         b.put((byte) (initialized ? 1 : 0)).putInt(id.length).put(id).putInt(historyId.length).put(historyId)
                 .putLong(generation).putLong(sourceEpoch)
-                .putLong(sourceSequence).putLong(uploaded).putLong(lastDataIndex);
-        b.putInt(marks.size());
-        for (Mark m : marks.values()) {
-            b.putLong(m.index());
+                .putLong(sourceSequence).putLong(uploaded).putLong(lastDataIndex).putLong(confirmed);
+        b.putInt(count);
+        for (Mark m : marks) {
+            b.putLong(m.index()).putLong(m.term());
             ClusterEntry.putPointer(b, m.root());
             ClusterEntry.putLengths(b, m.lengths());
+            b.putInt(m.lastPublished().size());
+            m.lastPublished().forEach((node, pointer) -> {
+                b.putInt(node);
+                ClusterEntry.putPointer(b, pointer);
+            });
         }
         return b.array();
     }
 
-    /** Replaces the state with a snapshot's ({@code null}: the empty state of a new node). */
-    synchronized void load(ByteBuffer b) {
+    /**
+     * Replaces the state with a snapshot's ({@code null}: the empty state of a new node).
+     *
+     * @param version the snapshot file's format: 2 has no confirmed mark, and marks without term and roots
+     */
+    synchronized void load(ByteBuffer b, int version) {
         marks.clear();
         pendingSince = 0;
         if (b == null) {
@@ -205,6 +259,7 @@ final class UploadMarks {
             sourceEpoch = -1;
             sourceSequence = -1;
             uploaded = -1;
+            confirmed = -1;
             lastDataIndex = -1;
             return;
         }
@@ -220,18 +275,65 @@ final class UploadMarks {
         sourceSequence = b.getLong();
         uploaded = b.getLong();
         lastDataIndex = b.getLong();
+        confirmed = version >= 3 ? b.getLong() : -1;
         int count = b.getInt();
         for (int i = 0; i < count; i++) {
             long index = b.getLong();
+            long term = version >= 3 ? b.getLong() : -1;
             AtomPointer root = ClusterEntry.getPointer(b);
-            marks.put(index, new Mark(index, root, ClusterEntry.getLengths(b)));
+            NavigableMap<Long, Long> lengths = ClusterEntry.getLengths(b);
+            NavigableMap<Integer, AtomPointer> published = new TreeMap<>();
+            if (version >= 3) {
+                int nodes = b.getInt();
+                for (int n = 0; n < nodes; n++) {
+                    int node = b.getInt();
+                    published.put(node, ClusterEntry.getPointer(b));
+                }
+            }
+            marks.put(index, new Mark(index, term, root, lengths, published));
         }
         notifyAll();
     }
 
+    /** Who this history is: what a node starting from the bucket takes over from the running cluster. */
+    synchronized Identity identity() {
+        return new Identity(initialized, clusterId, history, generation, sourceEpoch, sourceSequence);
+    }
+
+    /**
+     * The identity of a history: its cluster id, random id, generation, and the root object it was restored
+     * from (epoch and sequence, -1 for an empty bucket).
+     */
+    record Identity(boolean initialized, String clusterId, String history, long generation, long sourceEpoch,
+                    long sourceSequence) {
+
+        /** The {@code log=} of this history's root objects. */
+        String log() {
+            return clusterId + "/" + history;
+        }
+
+        byte[] encode() {
+            byte[] id = clusterId.getBytes(StandardCharsets.UTF_8);
+            byte[] h = history.getBytes(StandardCharsets.UTF_8);
+            return ByteBuffer.allocate(1 + 4 + id.length + 4 + h.length + 24).put((byte) (initialized ? 1 : 0))
+                    .putInt(id.length).put(id).putInt(h.length).put(h).putLong(generation).putLong(sourceEpoch)
+                    .putLong(sourceSequence).array();
+        }
+
+        static Identity decode(ByteBuffer b) {
+            boolean initialized = b.get() != 0;
+            byte[] id = new byte[b.getInt()];
+            b.get(id);
+            byte[] h = new byte[b.getInt()];
+            b.get(h);
+            return new Identity(initialized, new String(id, StandardCharsets.UTF_8), new String(h,
+                    StandardCharsets.UTF_8), b.getLong(), b.getLong(), b.getLong());
+        }
+    }
+
     /** Sets the index of the last data entry when a snapshot of the format before marks is loaded. */
     synchronized void loadedWithoutMarks(long index) {
-        load(null);
+        load(null, 0);
         lastDataIndex = index;
     }
 }

@@ -70,6 +70,32 @@ class RootObjectTest {
     }
 
     @Test
+    void aCloudClustersRootNamesTheRaftTermOfItsMarkAndThePublishedRootsUntilAnotherHistoryClaimsIt() {
+        long node1 = (1L << 40) | (1L << 20) | 1;
+        TreeMap<Long, Long> lengths = new TreeMap<>(Map.of(node1, 4096L));
+        TreeMap<Integer, AtomPointer> published = new TreeMap<>(Map.of(1, new AtomPointer(node1, 40), 3,
+                new AtomPointer(node1, 2048)));
+        RootObject root = RootObject.ofCluster("orders", (2L << 32) | 7, "node-1-term-7", "orders/h", 123, 7,
+                new AtomPointer(node1, 2048), lengths, published);
+
+        String text = new String(root.toBytes(), StandardCharsets.UTF_8);
+        assertThat(text).contains("term=7\n").contains("published=1:" + node1 + ":40,3:" + node1 + ":2048\n");
+        RootObject back = RootObject.parse(root.toBytes(), "p/root");
+        assertThat(back.term()).isEqualTo(7);
+        assertThat(back.lastPublished()).isEqualTo(published);
+        // a new leader of the same history keeps them; a new history's claim names an index of another log
+        assertThat(back.claimedBy((2L << 32) | 8, "node-2-term-8", "orders/h").term()).isEqualTo(7);
+        RootObject restored = back.claimedBy(3L << 32 | 1, "node-1-term-1", "orders/other");
+        assertThat(restored.term()).isEqualTo(-1);
+        assertThat(restored.lastPublished()).isNull();
+        assertThat(new String(restored.toBytes(), StandardCharsets.UTF_8)).doesNotContain("term=")
+                .doesNotContain("published=");
+        // an older root names no term
+        assertThat(RootObject.parse(RootObject.ofCluster("orders", 1, "w", "orders/h", 5, null, lengths).toBytes(),
+                "p/root").term()).isEqualTo(-1);
+    }
+
+    @Test
     void aSingleNodeRootNamesNoCluster() {
         RootObject root = new RootObject(1, "w", "l", 0, null, LOG_1 | 1, 0, null, null);
         assertThat(new String(root.toBytes(), StandardCharsets.UTF_8)).doesNotContain("cluster=")

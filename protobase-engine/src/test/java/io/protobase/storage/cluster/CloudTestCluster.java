@@ -4,7 +4,11 @@ import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
+import org.apache.ratis.server.raftlog.RaftLogIOException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +31,7 @@ import java.util.function.UnaryOperator;
 final class CloudTestCluster implements AutoCloseable {
 
     private final Map<Integer, CloudClusterFileStorage> running = new LinkedHashMap<>();
+    private final Map<Integer, CloudBlockProvider> providers = new LinkedHashMap<>();
     private final List<ClusterPeer> peers = new ArrayList<>();
     private final String group;
     private final Path base;
@@ -78,11 +83,77 @@ final class CloudTestCluster implements AutoCloseable {
         ClusterFileStorage.Options options = tweak.apply(ClusterFileStorage.Options.of(nodeId, peers)
                 .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15))
                 .withGroupName(group));
-        CloudBlockProvider provider = new CloudBlockProvider(stores.apply(nodeId), prefix,
-                base.resolve("node-" + nodeId), 8L << 20, 64 * 1024);
+        CloudBlockProvider provider = new CloudBlockProvider(stores.apply(nodeId), prefix, directory(nodeId),
+                8L << 20, 64 * 1024);
         CloudClusterFileStorage node = new CloudClusterFileStorage(provider, options, cloud);
         running.put(nodeId, node);
+        providers.put(nodeId, provider);
         return node;
+    }
+
+    /** The cache directory of node {@code nodeId} (its Raft directory is {@code cluster} in it). */
+    Path directory(int nodeId) {
+        return base.resolve("node-" + nodeId);
+    }
+
+    /** The block provider node {@code nodeId} was last opened with: what it fetched from the bucket. */
+    CloudBlockProvider provider(int nodeId) {
+        return providers.get(nodeId);
+    }
+
+    /**
+     * Starts node {@code nodeId} with an empty directory and a free port, listing every peer known so far and
+     * itself; the group takes it in through {@link #reconfigure}.
+     */
+    CloudClusterFileStorage add(int nodeId) {
+        if (peers.stream().anyMatch(p -> p.nodeId() == nodeId)) {
+            throw new IllegalStateException("node " + nodeId + " was started before");
+        }
+        peers.add(new ClusterPeer(nodeId, "127.0.0.1", TestCluster.freePort()));
+        return open(nodeId);
+    }
+
+    /**
+     * The Raft log of running node {@code nodeId}, reached by reflection: a storage does not expose its log, and
+     * the tests of its purge look at what it holds.
+     */
+    RaftLog raftLog(int nodeId) {
+        ClusterFileStorage node = running.get(nodeId).node();
+        try {
+            Field server = ClusterFileStorage.class.getDeclaredField("server");
+            server.setAccessible(true);
+            Field groupId = ClusterFileStorage.class.getDeclaredField("groupId");
+            groupId.setAccessible(true);
+            return ((RaftServer) server.get(node)).getDivision((RaftGroupId) groupId.get(node)).getRaftLog();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach the Raft log of node " + nodeId, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Serialized bytes of the entries in node {@code nodeId}'s Raft log: what it holds of the log. */
+    long raftLogBytes(int nodeId) {
+        RaftLog log = raftLog(nodeId);
+        long bytes = 0;
+        for (long i = Math.max(0, log.getStartIndex()); i <= log.getLastEntryTermIndex().getIndex(); i++) {
+            try {
+                LogEntryProto entry = log.get(i);
+                bytes += entry == null ? 0 : entry.getSerializedSize();
+            } catch (RaftLogIOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return bytes;
+    }
+
+    /** Makes nodes {@code ids} the members of the group, through running node {@code via}. */
+    void reconfigure(int via, int... ids) {
+        List<ClusterPeer> members = new ArrayList<>();
+        for (int id : ids) {
+            members.add(peers.stream().filter(p -> p.nodeId() == id).findFirst().orElseThrow());
+        }
+        running.get(via).node().reconfigure(members);
     }
 
     /** Opens a stopped node again on its directory and port. */
