@@ -203,6 +203,26 @@ class CloudClusterStorageAutoConfigurationTests {
     }
 
     @Test
+    void pastMaxBacklogHealthIsDownAsCommitsWouldWaitAndUpOnceTheUploadsCatchUp() {
+        MockS3Client mock = new MockS3Client();
+        oneNode(freePort(), "protobase.storage.cloud.bucket=any", "protobase.storage.cloud.max-backlog=1B")
+                .withBean(ObjectStore.class, () -> mock).run(context -> {
+                    write(context, "before", 1);
+                    await().atMost(WAIT).until(() -> health(context),
+                            h -> Long.valueOf(0).equals(h.getDetails().get("uploadBacklogBytes")));
+                    mock.setDown(true);
+                    // the backlog is empty, so this commit is taken; the next would wait for room
+                    write(context, "during", 2);
+                    Health down = await().atMost(WAIT).until(() -> health(context),
+                            h -> Status.DOWN.equals(h.getStatus()));
+                    assertThat((String) down.getDetails().get("reason")).contains("exceeds max-backlog (1 bytes)")
+                            .contains("commits wait");
+                    mock.setDown(false);
+                    await().atMost(WAIT).until(() -> health(context), h -> Status.UP.equals(h.getStatus()));
+                });
+    }
+
+    @Test
     void withoutRatisTheStartupFailsNamingTheArtifactsToAdd() {
         FailureAnalysis analysis = startupFailure(oneNode(freePort())
                 .withClassLoader(new FilteredClassLoader("org.apache.ratis")));

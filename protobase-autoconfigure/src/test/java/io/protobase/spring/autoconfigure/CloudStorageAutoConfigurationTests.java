@@ -144,6 +144,27 @@ class CloudStorageAutoConfigurationTests {
     }
 
     @Test
+    void pastMaxBacklogHealthIsDownAsCommitsWouldWaitAndUpOnceTheUploadsCatchUp() {
+        MockS3Client mock = new MockS3Client();
+        cloud("protobase.storage.cloud.bucket=any", "protobase.storage.cloud.max-backlog=1B")
+                .withBean(ObjectStore.class, () -> mock).run(context -> {
+                    HealthIndicator indicator = context.getBean("protobaseHealthIndicator", HealthIndicator.class);
+                    mock.setDown(true);
+                    // async: the commit is locally durable; the next would wait for room in the backlog
+                    context.getBean(Database.class).write(tx -> {
+                        tx.setRootObject("x", 1);
+                        return null;
+                    });
+                    Health down = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> indicator.health(true),
+                            h -> Status.DOWN.equals(h.getStatus()));
+                    assertThat((String) down.getDetails().get("reason")).contains("exceeds max-backlog (1 bytes)");
+                    mock.setDown(false);
+                    Awaitility.await().atMost(Duration.ofSeconds(30))
+                            .until(() -> indicator.health(true).getStatus().equals(Status.UP));
+                });
+    }
+
+    @Test
     void aMissingBucketFailsStartupWithAClearReport() {
         cloud("protobase.storage.cloud.bucket=no-such-bucket-" + System.nanoTime()).run(context -> {
             assertThat(context).hasFailed();
