@@ -223,6 +223,31 @@ class CloudClusterStorageAutoConfigurationTests {
     }
 
     @Test
+    void aNodeFencedForGoodByANewerGenerationIsDownSayingWhy() {
+        MockS3Client mock = new MockS3Client();
+        String[] shop = { "protobase.storage.cloud.bucket=any", "protobase.storage.cloud.prefix=shop",
+                "protobase.storage.cluster.group-name=shop" };
+        oneNode(freePort(), shop).withBean(ObjectStore.class, () -> mock).run(old -> {
+            write(old, "before", 1);
+            await().atMost(WAIT).until(() -> health(old),
+                    h -> Long.valueOf(0).equals(h.getDetails().get("uploadBacklogBytes")));
+            // a second cluster with the same id on empty disks restores the bucket as a newer generation
+            oneNode(freePort(), shop).withPropertyValues("protobase.storage.cloud.cache-dir=" + dir.resolve("new"))
+                    .withBean(ObjectStore.class, () -> mock).run(restored -> {
+                        write(restored, "restored", 2);
+                        // the old cluster's next upload finds the newer generation's root object
+                        write(old, "after", 3);
+                        Health fenced = await().atMost(WAIT).until(() -> health(old),
+                                h -> Status.DOWN.equals(h.getStatus()));
+                        assertThat(fenced.getDetails()).containsEntry("fenced", true).containsKey("action");
+                        assertThat((String) fenced.getDetails().get("reason")).contains("a newer generation")
+                                .contains("Commits of this cluster are refused");
+                        assertThat(health(restored).getStatus()).isEqualTo(Status.UP);
+                    });
+        });
+    }
+
+    @Test
     void withoutRatisTheStartupFailsNamingTheArtifactsToAdd() {
         FailureAnalysis analysis = startupFailure(oneNode(freePort())
                 .withClassLoader(new FilteredClassLoader("org.apache.ratis")));
