@@ -194,9 +194,12 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
     private static boolean uploadDetails(Health.Builder builder, CloudClusterFileStorage cloudCluster,
             ClusterStatus status) {
         long uploaded = cloudCluster.uploadedIndex();
+        long backlogBytes = cloudCluster.uploadBacklogBytes();
+        // the entries after the uploaded one include the upload's own bookkeeping (marks, "uploaded")
+        long backlogEntries = backlogBytes == 0 || uploaded < 0 ? 0 : Math.max(0, status.appliedIndex() - uploaded);
         builder.withDetail("durability", cloudCluster.cloudOptions().durability().name().toLowerCase(Locale.ROOT))
-                .withDetail("uploadBacklogBytes", cloudCluster.uploadBacklogBytes())
-                .withDetail("uploadBacklogEntries", uploaded < 0 ? 0 : Math.max(0, status.appliedIndex() - uploaded))
+                .withDetail("uploadBacklogBytes", backlogBytes)
+                .withDetail("uploadBacklogEntries", backlogEntries)
                 .withDetail("uploadLag", cloudCluster.uploadLag().toString())
                 .withDetail("uploadedIndex", uploaded);
         cloudCluster.fencing().ifPresent(f -> builder.withDetail("lastFencing", f));

@@ -196,6 +196,7 @@ class CloudClusterStorageAutoConfigurationTests {
                     assertThat(health.getDetails()).containsEntry("durability", "async")
                             .containsEntry("bucketReachable", false);
                     assertThat((Long) health.getDetails().get("uploadBacklogBytes")).isPositive();
+                    assertThat((Long) health.getDetails().get("uploadBacklogEntries")).isPositive();
                     mock.setDown(false);
                     await().atMost(WAIT).until(() -> health(context),
                             h -> Long.valueOf(0).equals(h.getDetails().get("uploadBacklogBytes")));
