@@ -24,14 +24,8 @@ class ClusterProfileTests {
 
     @Test
     void eachInstanceOfTheClusterProfileIsOneOfThreeLocalNodesWithItsOwnDirectory() throws IOException {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment.getPropertySources().addFirst(new MapPropertySource("command line",
-                Map.of("protobase.storage.cluster.node-id", "2")));
-        new YamlPropertySourceLoader().load("cluster profile", new ClassPathResource("application-cluster.yml"))
-                .forEach(environment.getPropertySources()::addLast);
-
-        ProtoBaseProperties properties = Binder.get(environment).bind("protobase", ProtoBaseProperties.class)
-                .get();
+        ProtoBaseProperties properties = Binder.get(profile("cluster", "2")).bind("protobase",
+                ProtoBaseProperties.class).get();
 
         assertThat(properties.storage().type()).isEqualTo(StorageType.CLUSTER);
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
@@ -39,5 +33,21 @@ class ClusterProfileTests {
                 new ClusterPeer(2, "127.0.0.1", 9872), new ClusterPeer(3, "127.0.0.1", 9873));
         assertThat(cluster.self()).isEqualTo(new ClusterPeer(2, "127.0.0.1", 9872));
         assertThat(cluster.path()).isEqualTo(Path.of("data-cluster", "node-2"));
+    }
+
+    /**
+     * The environment of an instance started with {@code --spring.profiles.active=<profile>} and
+     * {@code --protobase.storage.cluster.node-id=<nodeId>}: the command line, then the profile's
+     * application-&lt;profile&gt;.yml, then application.yml.
+     */
+    static StandardEnvironment profile(String profile, String nodeId) throws IOException {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment.getPropertySources().addFirst(new MapPropertySource("command line",
+                Map.of("protobase.storage.cluster.node-id", nodeId)));
+        for (String file : new String[] { "application-" + profile + ".yml", "application.yml" }) {
+            new YamlPropertySourceLoader().load(file, new ClassPathResource(file))
+                    .forEach(environment.getPropertySources()::addLast);
+        }
+        return environment;
     }
 }

@@ -31,10 +31,10 @@ public class ProtoBaseRuntimeHints implements RuntimeHintsRegistrar {
     static final List<String> FAILURE_ANALYZERS = List.of(
             "io.protobase.spring.autoconfigure.ProtoBasePropertiesFailureAnalyzer",
             "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$S3ClientWithoutRegion",
-            "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$TypeNotAvailable",
             "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$DirectoryUnusable",
             "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$Locked",
-            "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$CloudUnusable");
+            "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$CloudUnusable",
+            "io.protobase.spring.autoconfigure.StorageFailureAnalyzers$ClusterUnusable");
 
     @Override
     public void registerHints(RuntimeHints hints, @Nullable ClassLoader classLoader) {

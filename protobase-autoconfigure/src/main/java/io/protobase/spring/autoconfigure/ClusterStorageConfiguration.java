@@ -25,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.function.UnaryOperator;
 
 /**
@@ -40,6 +41,9 @@ import java.util.function.UnaryOperator;
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "protobase.storage.type", havingValue = "cluster")
 class ClusterStorageConfiguration {
+
+    /** The Ratis version the engine is built and tested with. */
+    private static final String RATIS_VERSION = "3.2.1";
 
     /** A class of each Ratis artifact the cluster storage needs, by the artifact's Maven coordinates. */
     private static final Map<String, String> RATIS = new LinkedHashMap<>();
@@ -61,14 +65,9 @@ class ClusterStorageConfiguration {
     SharedStorage protoBaseStorage(ProtoBaseProperties properties, ResourceLoader resourceLoader,
             DefaultListableBeanFactory beanFactory, ObjectProvider<SslBundles> sslBundles) {
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
-        requireRatis(resourceLoader.getClassLoader());
-        ClusterTls tls = tls(cluster.ssl(), sslBundles);
+        requireDependencies(StorageType.CLUSTER, missingRatis(resourceLoader.getClassLoader()), "");
+        UnaryOperator<ClusterFileStorage.Options> settings = settings(cluster, tls(cluster.ssl(), sslBundles));
         Path directory = StorageDirectories.usable("protobase.storage.cluster.path", cluster.path());
-        UnaryOperator<ClusterFileStorage.Options> settings = o -> o.withElectionTimeout(cluster.electionTimeout())
-                .withRequestTimeout(cluster.requestTimeout()).withRetries(cluster.retries())
-                .withReadConsistency(cluster.readConsistency()).withGroupName(cluster.groupName())
-                .withSegmentSize(cluster.segmentSize().toBytes()).withSnapshotInterval(cluster.snapshotInterval())
-                .withTls(tls);
         if (cluster.peers().isEmpty()) {
             HazelcastDiscovery.Joined joined = discover(cluster, directory, resourceLoader.getClassLoader(),
                     beanFactory);
@@ -83,6 +82,18 @@ class ClusterStorageConfiguration {
         ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(cluster.nodeId(),
                 cluster.members()));
         return open(directory, options, () -> new ClusterFileStorage(new FileBlockProvider(directory), options));
+    }
+
+    /**
+     * The {@code protobase.storage.cluster.*} settings of a node (timeouts, retries, read consistency, group
+     * name, segment size, snapshot interval, TLS), applied to the options of its id and peers.
+     */
+    static UnaryOperator<ClusterFileStorage.Options> settings(ProtoBaseProperties.Cluster cluster,
+            @Nullable ClusterTls tls) {
+        return o -> o.withElectionTimeout(cluster.electionTimeout()).withRequestTimeout(cluster.requestTimeout())
+                .withRetries(cluster.retries()).withReadConsistency(cluster.readConsistency())
+                .withGroupName(cluster.groupName()).withSegmentSize(cluster.segmentSize().toBytes())
+                .withSnapshotInterval(cluster.snapshotInterval()).withTls(tls);
     }
 
     private static ClusterFileStorage open(Path directory, ClusterFileStorage.Options options,
@@ -102,7 +113,7 @@ class ClusterStorageConfiguration {
      * Mutual TLS from the SSL bundle {@code protobase.storage.cluster.ssl.bundle} names (its key and trust
      * managers, as Boot's {@code SslBundles} builds them), or {@code null} without that key: plain gRPC.
      */
-    private static @Nullable ClusterTls tls(ProtoBaseProperties.ClusterSsl ssl, ObjectProvider<SslBundles> sslBundles) {
+    static @Nullable ClusterTls tls(ProtoBaseProperties.ClusterSsl ssl, ObjectProvider<SslBundles> sslBundles) {
         String name = ssl.bundle();
         if (name == null) {
             return null;
@@ -164,17 +175,34 @@ class ClusterStorageConfiguration {
         }
     }
 
-    /** Fails, naming every missing artifact, unless each Ratis artifact the storage needs is present. */
-    private static void requireRatis(ClassLoader classLoader) {
+    /**
+     * The Ratis artifacts the cluster storages need that {@code classLoader} lacks, under the library's name
+     * (none when all are present), for {@link #requireDependencies}.
+     */
+    static Map<String, List<String>> missingRatis(ClassLoader classLoader) {
         List<String> missing = RATIS.entrySet().stream().filter(e -> !ClassUtils.isPresent(e.getValue(), classLoader))
-                .map(Map.Entry::getKey).toList();
-        if (!missing.isEmpty()) {
-            throw new ClusterStorageUnusableException("protobase.storage.type is 'cluster' but Apache Ratis is not "
-                    + "(completely) on the classpath: " + String.join(", ", missing) + " missing",
-                    "Add " + String.join(", ", missing.stream().map(m -> m + ":3.2.1").toList())
-                            + " to the application's dependencies (the engine declares them optional, so "
-                            + "single-node applications do not carry them), or choose another "
-                            + "protobase.storage.type.", null);
+                .map(e -> e.getKey() + ":" + RATIS_VERSION).toList();
+        return missing.isEmpty() ? Map.of() : Map.of("Apache Ratis", missing);
+    }
+
+    /**
+     * Fails, naming every missing library and artifact, unless {@code missing} is empty. Apache Ratis (and
+     * the AWS SDK) are optional dependencies of the engine, so single-node applications do not carry them.
+     *
+     * @param missing the artifacts {@code type} needs that the classpath lacks, by library
+     * @param alternative what else makes the storage usable, as the end of a sentence ("" for nothing)
+     */
+    static void requireDependencies(StorageType type, Map<String, List<String>> missing, String alternative) {
+        if (missing.isEmpty()) {
+            return;
         }
+        String libraries = missing.entrySet().stream().map(e -> e.getKey() + " (" + String.join(", ", e.getValue())
+                + ")").collect(Collectors.joining(" and "));
+        List<String> artifacts = missing.values().stream().flatMap(List::stream).toList();
+        throw new ClusterStorageUnusableException(type, "protobase.storage.type is '" + type + "' but " + libraries
+                + (missing.size() == 1 ? " is" : " are") + " not (completely) on the classpath",
+                "Add " + String.join(", ", artifacts) + " to the application's dependencies (the engine declares "
+                        + "them optional, so single-node applications do not carry them)" + alternative
+                        + ", or choose another protobase.storage.type.", null);
     }
 }

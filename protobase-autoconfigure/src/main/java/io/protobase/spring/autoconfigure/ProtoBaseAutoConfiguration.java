@@ -15,7 +15,8 @@ import org.springframework.context.annotation.Import;
  *
  * <p>The storage comes from one configuration class per type, each conditional on its
  * {@code protobase.storage.type} value ({@code file} also when the property is missing), as Boot
- * picks a Redis client; the last one imported fails the startup for a type none of them builds.
+ * picks a Redis client; the last one imported fails the startup for a spelling of a type none of them
+ * recognises.
  *
  * <p>Runs before Boot's transaction auto-configuration, which enables {@code @Transactional} once a
  * transaction manager exists, and after the one that collects the transaction manager customizers
@@ -28,7 +29,8 @@ import org.springframework.context.annotation.Import;
 @ConditionalOnBooleanProperty(name = "protobase.enabled", matchIfMissing = true)
 @EnableConfigurationProperties(ProtoBaseProperties.class)
 @Import({ CloudObjectStoreConfiguration.class, MemoryStorageConfiguration.class, FileStorageConfiguration.class,
-        CloudStorageConfiguration.class, ClusterStorageConfiguration.class, UnavailableStorageConfiguration.class,
+        CloudStorageConfiguration.class, ClusterStorageConfiguration.class, CloudClusterStorageConfiguration.class,
+        UnavailableStorageConfiguration.class,
         ObjectSpaceConfiguration.class, TransactionManagerConfiguration.class })
 public final class ProtoBaseAutoConfiguration {
 }

@@ -80,19 +80,27 @@ public record ProtoBaseProperties(
      * @param type the backend: {@code memory}, {@code file}, {@code cloud}, {@code cluster} or
      *             {@code cloud-cluster}
      * @param file settings of the {@code file} backend
-     * @param cloud settings of the {@code cloud} backend
-     * @param cluster settings of the {@code cluster} backend
+     * @param cloud settings of the {@code cloud} backend, and the bucket side of {@code cloud-cluster}
+     * @param cluster settings of the {@code cluster} backend, and the Raft side of {@code cloud-cluster}
      */
     public record Storage(@DefaultValue("file") StorageType type, @DefaultValue File file, @DefaultValue Cloud cloud,
             @DefaultValue Cluster cluster) {
 
         public Storage {
-            if (type == StorageType.CLOUD && (cloud.bucket() == null || cloud.bucket().isBlank())) {
+            boolean inS3 = type == StorageType.CLOUD || type == StorageType.CLOUD_CLUSTER;
+            if (inS3 && (cloud.bucket() == null || cloud.bucket().isBlank())) {
                 throw new InvalidProtoBasePropertyException("protobase.storage.cloud.bucket", cloud.bucket(),
-                        "the cloud storage needs a bucket", "Set it to the name of an existing S3 bucket");
+                        "the " + type + " storage needs a bucket", "Set it to the name of an existing S3 bucket");
             }
-            if (type == StorageType.CLUSTER) {
+            if (type == StorageType.CLUSTER || type == StorageType.CLOUD_CLUSTER) {
                 cluster.self();
+            }
+            if (type == StorageType.CLOUD_CLUSTER && cluster.peers().isEmpty()) {
+                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.peers", "",
+                        "the nodes of a cloud cluster are listed, not discovered through Hazelcast: "
+                                + "type=cloud-cluster needs the members of its Raft group",
+                        "Set it to the members, the same list on every node, such as "
+                                + "1@10.0.0.11:9871,2@10.0.0.12:9871,3@10.0.0.13:9871");
             }
         }
     }
@@ -102,15 +110,17 @@ public record ProtoBaseProperties(
      * each with its own directory and a copy of every node's data.
      *
      * @param nodeId this node's id, from 1 to 8388607, unique in the cluster and never reused; required
-     *               with {@code type=cluster}
+     *               with {@code type=cluster} and {@code type=cloud-cluster}
      * @param host the address this node's Raft server listens on and the others reach it at; taken from
      *             this node's entry in {@code peers} when it has one, else 127.0.0.1
      * @param port the port of this node's Raft server; taken from this node's entry in {@code peers}
      *             when it has one, else 9871
      * @param peers the members of the Raft group when it first forms, as {@code id@host:port}; this node
      *              is added when it is not listed. Later changes go through
-     *              {@code ClusterFileStorage.reconfigure}
-     * @param path directory of this node's Raft log and its copy of the data (created when missing)
+     *              {@code ClusterFileStorage.reconfigure}. Required with {@code type=cloud-cluster}, whose
+     *              nodes are not discovered through Hazelcast
+     * @param path directory of this node's Raft log and its copy of the data (created when missing); not
+     *             with {@code type=cloud-cluster}, whose nodes keep them in {@code cloud.cache-dir}/cluster
      * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how long
      *                        followers wait for a silent leader before they elect another
      * @param requestTimeout how long a commit or linearizable read waits for a quorum before it fails
@@ -361,9 +371,12 @@ public record ProtoBaseProperties(
      * Settings of the {@code cloud} storage backend: S3 (through Spring Cloud AWS's {@code S3Client},
      * so {@code spring.cloud.aws.*} sets region, credentials and endpoint) with a local log and cache.
      *
-     * @param bucket the S3 bucket; required with {@code type=cloud}, and it must exist
+     * @param bucket the S3 bucket; required with {@code type=cloud} and {@code type=cloud-cluster}, and it
+     *               must exist
      * @param prefix key prefix of this storage inside the bucket; one writer per prefix
-     * @param cacheDir local directory of the write-ahead log and the disk cache (created when missing)
+     * @param cacheDir local directory of the write-ahead log and the disk cache (created when missing); a
+     *                 {@code cloud-cluster} node keeps its Raft log and copy of the data in its
+     *                 {@code cluster} subdirectory
      * @param cacheSize bound of the disk cache of data read back or already uploaded
      * @param objectSize size at which a log segment is sealed; bounds each uploaded object (64KB to 1GB)
      * @param uploadInterval longest time a commit waits in the local log before it is uploaded (async)

@@ -18,22 +18,6 @@ final class StorageFailureAnalyzers {
     private StorageFailureAnalyzers() {
     }
 
-    /** {@code protobase.storage.type} names a backend this application does not have. */
-    static final class TypeNotAvailable extends AbstractFailureAnalyzer<StorageTypeNotAvailableException> {
-
-        @Override
-        protected FailureAnalysis analyze(Throwable rootFailure, StorageTypeNotAvailableException cause) {
-            String type = cause.type().value();
-            return new FailureAnalysis("ProtoBase cannot open its storage: protobase.storage.type is '" + type
-                    + "', but the " + type + " storage backend is not available. It needs its own module and "
-                    + "configuration (protobase.storage." + (type.startsWith("cloud") ? "cloud" : "cluster")
-                    + ".*), which this application does not have. ProtoBase never falls back to another backend.",
-                    "Set protobase.storage.type to 'file' (a local directory, protobase.storage.file.path) or "
-                            + "'memory' (nothing kept after the process ends), or add and configure the module "
-                            + "that provides the " + type + " backend.", cause);
-        }
-    }
-
     /** A storage directory property names a file, or a directory that cannot be created or written. */
     static final class DirectoryUnusable extends AbstractFailureAnalyzer<StorageDirectoryUnusableException> {
 
@@ -57,23 +41,28 @@ final class StorageFailureAnalyzers {
         }
     }
 
-    /** The cloud storage cannot be opened: no S3 client, missing bucket, bad credentials, unreachable endpoint. */
+    /**
+     * The cloud or cloud-cluster storage cannot be opened: no S3 client, missing bucket, bad credentials,
+     * unreachable endpoint, a prefix another database holds.
+     */
     static final class CloudUnusable extends AbstractFailureAnalyzer<CloudStorageUnusableException> {
 
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, CloudStorageUnusableException cause) {
-            return new FailureAnalysis("ProtoBase cannot open its cloud storage (protobase.storage.type=cloud): "
-                    + cause.getMessage(), cause.action(), cause);
+            return new FailureAnalysis("ProtoBase cannot open its " + cause.type()
+                    + " storage (protobase.storage.type=" + cause.type() + "): " + cause.getMessage(), cause.action(),
+                    cause);
         }
     }
 
-    /** The cluster storage cannot be opened: Ratis missing, its port taken, another node's directory. */
+    /** The cluster or cloud-cluster storage cannot be opened: Ratis missing, its port taken, a foreign directory. */
     static final class ClusterUnusable extends AbstractFailureAnalyzer<ClusterStorageUnusableException> {
 
         @Override
         protected FailureAnalysis analyze(Throwable rootFailure, ClusterStorageUnusableException cause) {
-            return new FailureAnalysis("ProtoBase cannot open its cluster storage (protobase.storage.type=cluster): "
-                    + cause.getMessage(), cause.action(), cause);
+            return new FailureAnalysis("ProtoBase cannot open its " + cause.type()
+                    + " storage (protobase.storage.type=" + cause.type() + "): " + cause.getMessage(), cause.action(),
+                    cause);
         }
     }
 

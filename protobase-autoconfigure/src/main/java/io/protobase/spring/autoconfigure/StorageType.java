@@ -17,7 +17,10 @@ public enum StorageType {
      * Ratis.
      */
     CLUSTER("cluster"),
-    /** A cluster backed by S3. Not available yet: provided by the cluster and cloud storage modules. */
+    /**
+     * A Raft cluster of application nodes whose leader uploads the data to S3 ({@code protobase.storage.cluster.*}
+     * and {@code protobase.storage.cloud.*}); needs Apache Ratis and Spring Cloud AWS's S3 starter.
+     */
     CLOUD_CLUSTER("cloud-cluster");
 
     private final String value;

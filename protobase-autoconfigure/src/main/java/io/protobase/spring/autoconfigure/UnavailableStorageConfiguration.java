@@ -8,10 +8,10 @@ import org.springframework.core.env.Environment;
 
 /**
  * The storage of a {@code protobase.storage.type} that none of the per-type configurations built:
- * a type whose module this application does not have ({@code cloud-cluster}), or a
- * value that is not a type at all. Imported after them, so it is the only one that still finds no
- * storage; it fails the startup with a report rather than leaving the object space without storage
- * or falling back to another backend. Binding the properties is what reports a value that is no type.
+ * an empty value, or a spelling the binder reads as a type but the per-type conditions do not
+ * recognise. Imported after them, so it is the only one that still finds no storage; it fails the
+ * startup with a report rather than leaving the object space without storage or falling back to
+ * another backend. Binding the properties is what reports a value that is no type.
  */
 @Configuration(proxyBeanMethods = false)
 class UnavailableStorageConfiguration {
@@ -20,14 +20,11 @@ class UnavailableStorageConfiguration {
     @ConditionalOnMissingBean(SharedStorage.class)
     SharedStorage protoBaseStorage(ProtoBaseProperties properties, Environment environment) {
         StorageType type = properties.storage().type();
-        if (type == StorageType.CLOUD_CLUSTER) {
-            throw new StorageTypeNotAvailableException(type);
-        }
         String value = environment.getProperty("protobase.storage.type");
         if (value == null || value.isBlank()) {
             // The binder reads an empty value as missing and so as the default, but the conditions do not.
             throw new InvalidProtoBasePropertyException("protobase.storage.type", value, "it is empty",
-                    "Set it to memory, file, cloud or cluster, or remove it to use the default, file");
+                    "Set it to memory, file, cloud, cluster or cloud-cluster, or remove it to use the default, file");
         }
         // A spelling the binder accepts for the type but the per-type conditions (which ignore only case) do not.
         throw new InvalidProtoBasePropertyException("protobase.storage.type", value, "it names the " + type

@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.ObjectSpace;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.CloudClusterFileStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterStatus;
 import io.protobase.storage.SharedStorage;
@@ -24,7 +25,8 @@ import java.util.Optional;
  * Health of an {@link ObjectSpace}: UP when the space is open, its root record readable and (for a
  * file storage) its directory present and writable; DOWN with a {@code reason} otherwise. Details:
  * {@code type}, {@code location}, {@code databases}, {@code lastCommit}; for a cluster node also its Raft
- * state, and DOWN without a quorum.
+ * state, and DOWN without a quorum; for a cloud storage and a cloud cluster node also the upload state,
+ * and DOWN when commits fail for want of the bucket.
  *
  * <p>Reading the root goes through the storage's checksums, so a corrupt root shows as DOWN; it is
  * one small read, served from the OS cache in the usual case.
@@ -63,7 +65,12 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
             return;
         }
         try {
-            if (storage instanceof ClusterFileStorage cluster && !clusterHealth(builder, cluster.status())) {
+            ClusterStatus status = storage instanceof ClusterFileStorage cluster ? cluster.status()
+                    : storage instanceof CloudClusterFileStorage cloudCluster ? cloudCluster.status() : null;
+            if (status != null && !clusterHealth(builder, status)) {
+                if (storage instanceof CloudClusterFileStorage cloudCluster) {
+                    uploadDetails(builder, cloudCluster, status);
+                }
                 return;
             }
             AtomPointer root = storage.readRoot();
@@ -78,6 +85,9 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
             }
             if (storage instanceof CloudFileStorage cloud) {
                 cloudHealth(builder, cloud);
+            }
+            if (storage instanceof CloudClusterFileStorage cloudCluster) {
+                cloudClusterHealth(builder, cloudCluster, status);
             }
         } catch (CorruptionException e) {
             builder.down().withDetail("reason", "corrupt: " + e.getMessage());
@@ -157,6 +167,76 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
                             + "protobase.storage.cloud.prefix.");
         } else if (!cloud.isBucketReachable() && cloud.durability() == CloudFileStorage.Durability.SYNC) {
             builder.down().withDetail("reason", "the S3 bucket is unreachable and durability is sync: commits fail");
+        } else {
+            backlogHealth(builder, cloud.uploadBacklogBytes(), cloud.options());
+        }
+    }
+
+    /**
+     * DOWN once the bytes not in the bucket exceed {@code max-backlog}: commits then wait for the uploader
+     * and fail after the commit timeout, whatever the durability.
+     */
+    private static void backlogHealth(Health.Builder builder, long backlogBytes, CloudFileStorage.Options options) {
+        if (backlogBytes > options.maxBacklog()) {
+            builder.down().withDetail("reason", "the upload backlog (" + backlogBytes + " bytes not in the bucket) "
+                    + "exceeds max-backlog (" + options.maxBacklog() + " bytes): commits wait for the uploads and "
+                    + "fail after " + options.commitTimeout());
+        }
+    }
+
+    /**
+     * The upload state of a cloud cluster node: durability, backlog in bytes and in log entries, upload lag,
+     * the log index the bucket holds, and (on the leader, which alone uploads) whether the bucket is
+     * reachable and why the last upload failed.
+     *
+     * @return whether the bucket is known to be unreachable (the leader's last upload round failed)
+     */
+    private static boolean uploadDetails(Health.Builder builder, CloudClusterFileStorage cloudCluster,
+            ClusterStatus status) {
+        long uploaded = cloudCluster.uploadedIndex();
+        long backlogBytes = cloudCluster.uploadBacklogBytes();
+        // the entries after the uploaded one include the upload's own bookkeeping (marks, "uploaded")
+        long backlogEntries = backlogBytes == 0 || uploaded < 0 ? 0 : Math.max(0, status.appliedIndex() - uploaded);
+        builder.withDetail("durability", cloudCluster.cloudOptions().durability().name().toLowerCase(Locale.ROOT))
+                .withDetail("uploadBacklogBytes", backlogBytes)
+                .withDetail("uploadBacklogEntries", backlogEntries)
+                .withDetail("uploadLag", cloudCluster.uploadLag().toString())
+                .withDetail("uploadedIndex", uploaded);
+        cloudCluster.fencing().ifPresent(f -> builder.withDetail("lastFencing", f));
+        if (!cloudCluster.isLeader()) {
+            return false;
+        }
+        Optional<String> failure = cloudCluster.lastUploadFailure();
+        builder.withDetail("bucketReachable", failure.isEmpty());
+        failure.ifPresent(f -> builder.withDetail("lastUploadError", f));
+        return failure.isPresent();
+    }
+
+    /**
+     * Upload state of a cloud cluster node, with the cloud storage's rules: DOWN when fenced for good
+     * (another cluster or a newer generation writes the prefix: commits fail), or with {@code sync} while
+     * the bucket does not take the uploads (the leader's last round failed, or the oldest commit not in the
+     * bucket has waited longer than the commit timeout: commits fail); with {@code async} an unreachable
+     * bucket leaves it UP with the error, since commits still succeed on a majority, until the backlog
+     * exceeds {@code max-backlog}. Being deposed as leader in one term (a routine fencing) is shown as
+     * {@code lastFencing}, not as DOWN.
+     */
+    private static void cloudClusterHealth(Health.Builder builder, CloudClusterFileStorage cloudCluster,
+            ClusterStatus status) {
+        boolean unreachable = uploadDetails(builder, cloudCluster, status);
+        CloudFileStorage.Options options = cloudCluster.cloudOptions();
+        if (cloudCluster.isFencedForGood()) {
+            builder.down().withDetail("fenced", true).withDetail("reason", "fenced: " + cloudCluster.fencing()
+                    .orElse("another cluster writes the prefix")).withDetail("action", "Keep one cluster per "
+                    + "prefix: give this cluster or the other one its own protobase.storage.cloud.prefix, or stop "
+                    + "the cluster that should not write it.");
+        } else if (options.durability() == CloudFileStorage.Durability.SYNC
+                && (unreachable || cloudCluster.uploadLag().compareTo(options.commitTimeout()) > 0)) {
+            builder.down().withDetail("reason", "durability is sync and " + (unreachable
+                    ? "the uploads to the S3 bucket fail" : "the oldest commit not in the bucket has waited "
+                    + cloudCluster.uploadLag()) + ": commits fail after " + options.commitTimeout());
+        } else {
+            backlogHealth(builder, cloudCluster.uploadBacklogBytes(), options);
         }
     }
 }

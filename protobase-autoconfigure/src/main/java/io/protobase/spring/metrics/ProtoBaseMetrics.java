@@ -6,12 +6,16 @@ import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.TimeGauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.BaseUnits;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.protobase.ObjectSpace;
 import io.protobase.StorageException;
+import io.protobase.storage.SharedStorage;
+import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.CloudClusterFileStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterStatus;
 import io.protobase.TransactionEvent;
@@ -37,14 +41,20 @@ import java.util.function.ToDoubleFunction;
  * <tr><td>{@code protobase.cache.hits} / {@code .misses} / {@code .evictions}</td>
  *   <td>function counters</td><td></td></tr>
  * <tr><td>{@code protobase.cache.size}</td><td>gauge, bytes</td><td></td></tr>
- * <tr><td>{@code protobase.cloud.upload.backlog}</td><td>gauge, bytes not yet in S3 (cloud storage)</td><td></td></tr>
+ * <tr><td>{@code protobase.cloud.upload.backlog}</td><td>gauge, bytes not yet in S3 (cloud and cloud-cluster
+ *   storage)</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.upload.lag}</td>
  *   <td>time gauge: age of the oldest commit not yet in S3</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.gc.pending}</td>
  *   <td>gauge, released segments whose S3 objects are not deleted yet</td><td></td></tr>
  * <tr><td>{@code protobase.cloud.requests}</td><td>function counter of S3 requests</td>
  *   <td>{@code method} = put | get</td></tr>
- * <tr><td>{@code protobase.cluster.role}</td><td>gauge, 1 for this node's Raft role, else 0 (cluster storage)</td>
+ * <tr><td>{@code protobase.cloud.upload.bytes}</td><td>function counter, bytes sent with PUT requests</td>
+ *   <td></td></tr>
+ * <tr><td>{@code protobase.cloud.upload.index}</td><td>gauge, the Raft log index the bucket holds
+ *   (cloud-cluster storage)</td><td></td></tr>
+ * <tr><td>{@code protobase.cluster.role}</td><td>gauge, 1 for this node's Raft role, else 0 (cluster and
+ *   cloud-cluster storage)</td>
  *   <td>{@code role} = leader | follower | candidate | listener</td></tr>
  * <tr><td>{@code protobase.cluster.term}</td><td>gauge, the Raft term</td><td></td></tr>
  * <tr><td>{@code protobase.cluster.elections}</td><td>function counter of leader changes seen</td><td></td></tr>
@@ -118,6 +128,9 @@ public class ProtoBaseMetrics implements MeterBinder {
         if (space.storage() instanceof ClusterFileStorage cluster) {
             bindCluster(registry, cluster);
         }
+        if (space.storage() instanceof CloudClusterFileStorage cloudCluster) {
+            bindCloudCluster(registry, cloudCluster);
+        }
         for (String database : preRegistered) {
             String tag = databaseTag(database);
             for (TransactionEvent.Outcome outcome : TransactionEvent.Outcome.values()) {
@@ -179,7 +192,7 @@ public class ProtoBaseMetrics implements MeterBinder {
         }
     }
 
-    private void bindCluster(MeterRegistry registry, ClusterFileStorage cluster) {
+    private void bindCluster(MeterRegistry registry, SharedStorage cluster) {
         for (ClusterStatus.Role role : ClusterStatus.Role.values()) {
             Gauge.builder("protobase.cluster.role", cluster, c -> clusterValue(c, s -> s.role() == role ? 1 : 0))
                     .description("1 for the Raft role this node has now, 0 for the others").tags(tags)
@@ -202,29 +215,54 @@ public class ProtoBaseMetrics implements MeterBinder {
                 .tags(tags).register(registry);
     }
 
-    /** A figure of the node's status, or NaN once the storage is closed (meters outlive the space). */
-    private static double clusterValue(ClusterFileStorage cluster, ToDoubleFunction<ClusterStatus> figure) {
+    /**
+     * A figure of a cluster node's status ({@code cluster} or {@code cloud-cluster} storage), or NaN once the
+     * storage is closed (meters outlive the space).
+     */
+    private static double clusterValue(SharedStorage cluster, ToDoubleFunction<ClusterStatus> figure) {
         try {
-            return figure.applyAsDouble(cluster.status());
+            return figure.applyAsDouble(cluster instanceof CloudClusterFileStorage c ? c.status()
+                    : ((ClusterFileStorage) cluster).status());
         } catch (StorageException e) {
             return Double.NaN;
         }
     }
 
     private void bindCloud(MeterRegistry registry, CloudFileStorage cloud) {
-        Gauge.builder("protobase.cloud.upload.backlog", cloud, CloudFileStorage::uploadBacklogBytes)
-                .description("Bytes of committed log not yet uploaded to S3").baseUnit(BaseUnits.BYTES).tags(tags)
-                .register(registry);
-        io.micrometer.core.instrument.TimeGauge.builder("protobase.cloud.upload.lag", cloud,
-                        java.util.concurrent.TimeUnit.MILLISECONDS, c -> c.oldestUnuploadedCommitAge().toMillis())
-                .description("Age of the oldest commit not yet uploaded to S3 (0 when none)").tags(tags)
-                .register(registry);
+        bindUpload(registry, cloud, CloudFileStorage::uploadBacklogBytes,
+                c -> c.oldestUnuploadedCommitAge().toMillis(), cloud.provider());
         Gauge.builder("protobase.cloud.gc.pending", cloud, CloudFileStorage::pendingSegmentDeletions)
                 .description("Segments released by compaction whose S3 objects are not deleted yet (gc-grace)")
                 .tags(tags).register(registry);
-        FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::putRequests)
+    }
+
+    private void bindCloudCluster(MeterRegistry registry, CloudClusterFileStorage cloudCluster) {
+        bindCluster(registry, cloudCluster);
+        bindUpload(registry, cloudCluster, CloudClusterFileStorage::uploadBacklogBytes, c -> c.uploadLag().toMillis(),
+                cloudCluster.provider());
+        Gauge.builder("protobase.cloud.upload.index", cloudCluster, CloudClusterFileStorage::uploadedIndex)
+                .description("The Raft log index of the newest state the bucket holds (-1 before the first upload)")
+                .tags(tags).register(registry);
+    }
+
+    /**
+     * The upload meters of a storage that keeps its data in S3: backlog, lag, S3 requests and bytes sent,
+     * the last three counted by {@code provider}.
+     */
+    private <S> void bindUpload(MeterRegistry registry, S storage, ToDoubleFunction<S> backlogBytes,
+            ToDoubleFunction<S> lagMillis, CloudBlockProvider provider) {
+        Gauge.builder("protobase.cloud.upload.backlog", storage, backlogBytes)
+                .description("Bytes of committed log not yet uploaded to S3").baseUnit(BaseUnits.BYTES).tags(tags)
+                .register(registry);
+        TimeGauge.builder("protobase.cloud.upload.lag", storage, TimeUnit.MILLISECONDS, lagMillis)
+                .description("Age of the oldest commit not yet uploaded to S3 (0 when none)").tags(tags)
+                .register(registry);
+        FunctionCounter.builder("protobase.cloud.requests", provider, CloudBlockProvider::putRequests)
                 .description("S3 requests made by the storage").tags(tags).tag("method", "put").register(registry);
-        FunctionCounter.builder("protobase.cloud.requests", cloud, CloudFileStorage::getRequests)
+        FunctionCounter.builder("protobase.cloud.requests", provider, CloudBlockProvider::getRequests)
                 .description("S3 requests made by the storage").tags(tags).tag("method", "get").register(registry);
+        FunctionCounter.builder("protobase.cloud.upload.bytes", provider, CloudBlockProvider::putBytes)
+                .description("Bytes sent to S3 with PUT requests (chunks, segments, root objects)")
+                .baseUnit(BaseUnits.BYTES).tags(tags).register(registry);
     }
 }

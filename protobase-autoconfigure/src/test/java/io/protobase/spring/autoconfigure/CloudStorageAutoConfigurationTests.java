@@ -44,16 +44,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
         messages = {"^Exception encountered during context initialization", "retrying with back-off"})
 class CloudStorageAutoConfigurationTests {
 
+    /** Spring Cloud AWS's auto-configuration of the {@code S3Client}. */
+    static final AutoConfigurations SPRING_CLOUD_AWS = AutoConfigurations.of(AwsAutoConfiguration.class,
+            CredentialsProviderAutoConfiguration.class, RegionProviderAutoConfiguration.class,
+            S3AutoConfiguration.class);
+
     @RegisterExtension
     static final S3ProxyBucket S3 = new S3ProxyBucket();
 
     @TempDir
     Path dir;
 
-    private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(AwsAutoConfiguration.class,
-                    CredentialsProviderAutoConfiguration.class, RegionProviderAutoConfiguration.class,
-                    S3AutoConfiguration.class, ProtoBaseAutoConfiguration.class,
+    private final ApplicationContextRunner runner = new ApplicationContextRunner().withConfiguration(SPRING_CLOUD_AWS)
+            .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class,
                     ProtoBaseHealthContributorAutoConfiguration.class, ProtoBaseMetricsAutoConfiguration.class))
             .withBean(MeterRegistry.class, SimpleMeterRegistry::new);
 
@@ -61,13 +64,17 @@ class CloudStorageAutoConfigurationTests {
         return runner.withPropertyValues("protobase.storage.type=cloud",
                         "protobase.storage.cloud.prefix=app-" + System.nanoTime(),
                         "protobase.storage.cloud.cache-dir=" + dir.resolve("cache"),
-                        "protobase.storage.cloud.upload-interval=100ms",
-                        "spring.cloud.aws.region.static=us-east-1",
-                        "spring.cloud.aws.credentials.access-key=" + S3ProxyServer.ACCESS_KEY,
-                        "spring.cloud.aws.credentials.secret-key=" + S3ProxyServer.SECRET_KEY,
-                        "spring.cloud.aws.s3.endpoint=" + S3.server().endpoint(),
-                        "spring.cloud.aws.s3.path-style-access-enabled=true")
-                .withPropertyValues(more);
+                        "protobase.storage.cloud.upload-interval=100ms")
+                .withPropertyValues(springCloudAws(S3)).withPropertyValues(more);
+    }
+
+    /** The {@code spring.cloud.aws.*} properties of an S3 client of {@code s3}'s server. */
+    static String[] springCloudAws(S3ProxyBucket s3) {
+        return new String[] { "spring.cloud.aws.region.static=us-east-1",
+                "spring.cloud.aws.credentials.access-key=" + S3ProxyServer.ACCESS_KEY,
+                "spring.cloud.aws.credentials.secret-key=" + S3ProxyServer.SECRET_KEY,
+                "spring.cloud.aws.s3.endpoint=" + s3.server().endpoint(),
+                "spring.cloud.aws.s3.path-style-access-enabled=true" };
     }
 
     @Test
@@ -130,6 +137,27 @@ class CloudStorageAutoConfigurationTests {
                     Health health = indicator.health(true);
                     assertThat(health.getStatus()).isEqualTo(Status.DOWN);
                     assertThat(health.getDetails()).containsKey("lastUploadError");
+                    mock.setDown(false);
+                    Awaitility.await().atMost(Duration.ofSeconds(30))
+                            .until(() -> indicator.health(true).getStatus().equals(Status.UP));
+                });
+    }
+
+    @Test
+    void pastMaxBacklogHealthIsDownAsCommitsWouldWaitAndUpOnceTheUploadsCatchUp() {
+        MockS3Client mock = new MockS3Client();
+        cloud("protobase.storage.cloud.bucket=any", "protobase.storage.cloud.max-backlog=1B")
+                .withBean(ObjectStore.class, () -> mock).run(context -> {
+                    HealthIndicator indicator = context.getBean("protobaseHealthIndicator", HealthIndicator.class);
+                    mock.setDown(true);
+                    // async: the commit is locally durable; the next would wait for room in the backlog
+                    context.getBean(Database.class).write(tx -> {
+                        tx.setRootObject("x", 1);
+                        return null;
+                    });
+                    Health down = Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> indicator.health(true),
+                            h -> Status.DOWN.equals(h.getStatus()));
+                    assertThat((String) down.getDetails().get("reason")).contains("exceeds max-backlog (1 bytes)");
                     mock.setDown(false);
                     Awaitility.await().atMost(Duration.ofSeconds(30))
                             .until(() -> indicator.health(true).getStatus().equals(Status.UP));

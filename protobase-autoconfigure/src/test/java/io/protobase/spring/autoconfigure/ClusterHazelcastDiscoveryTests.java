@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static io.protobase.spring.autoconfigure.ClusterStorageAutoConfigurationTests.startupFailure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -64,19 +65,6 @@ class ClusterHazelcastDiscoveryTests {
                 "protobase.storage.cluster.path=" + dir.resolve("node-1"),
                 "protobase.storage.cluster.election-timeout=300ms", "protobase.storage.cluster.group-name=" + group)
                 .withPropertyValues(more);
-    }
-
-    private FailureAnalysis startupFailure(ApplicationContextRunner configured) {
-        FailureAnalysis[] analysis = new FailureAnalysis[1];
-        configured.run(context -> {
-            assertThat(context).hasFailed();
-            Throwable failure = context.getStartupFailure();
-            analysis[0] = List.of(new ProtoBasePropertiesFailureAnalyzer(),
-                    new StorageFailureAnalyzers.ClusterUnusable()).stream().map(a -> a.analyze(failure))
-                    .filter(a -> a != null).findFirst()
-                    .orElseThrow(() -> new AssertionError("no ProtoBase analysis of " + failure, failure));
-        });
-        return analysis[0];
     }
 
     /** A Hazelcast member of the application's own, alone on 127.0.0.1. */

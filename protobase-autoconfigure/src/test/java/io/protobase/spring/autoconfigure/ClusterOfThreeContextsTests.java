@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -54,18 +55,31 @@ class ClusterOfThreeContextsTests {
 
     /** Starts nodes 1, 2 and 3 at once: each waits for a quorum to create its database. */
     private List<ConfigurableApplicationContext> startThreeNodes() {
-        List<Integer> ports = IntStream.range(0, 3).mapToObj(i -> ClusterStorageAutoConfigurationTests.freePort())
-                .toList();
-        String peers = IntStream.range(0, 3).mapToObj(i -> (i + 1) + "@127.0.0.1:" + ports.get(i))
-                .collect(Collectors.joining(","));
+        String peers = localPeers();
+        return startThreeNodes(Node.class, running, id -> new String[] { "protobase.storage.type=cluster",
+                "protobase.storage.cluster.node-id=" + id, "protobase.storage.cluster.peers=" + peers,
+                "protobase.storage.cluster.path=" + dir.resolve("node-" + id),
+                "protobase.storage.cluster.election-timeout=300ms",
+                "protobase.storage.cluster.request-timeout=20s" });
+    }
+
+    /** The members of a group of three nodes on 127.0.0.1 with free ports, as {@code id@host:port,...}. */
+    static String localPeers() {
+        return IntStream.rangeClosed(1, 3).mapToObj(id -> id + "@127.0.0.1:"
+                + ClusterStorageAutoConfigurationTests.freePort()).collect(Collectors.joining(","));
+    }
+
+    /**
+     * Starts nodes 1, 2 and 3 of application {@code source} at once, each with the properties {@code properties}
+     * gives for its id (each node waits for a quorum to create its database), and adds them to {@code running}.
+     *
+     * @return the nodes, by id
+     */
+    static List<ConfigurableApplicationContext> startThreeNodes(Class<?> source,
+            List<ConfigurableApplicationContext> running, IntFunction<String[]> properties) {
         List<CompletableFuture<ConfigurableApplicationContext>> starting = IntStream.rangeClosed(1, 3)
-                .mapToObj(id -> CompletableFuture.supplyAsync(() -> node(Node.class)
-                        .properties("spring.main.banner-mode=off", "protobase.storage.type=cluster",
-                                "protobase.storage.cluster.node-id=" + id, "protobase.storage.cluster.peers=" + peers,
-                                "protobase.storage.cluster.path=" + dir.resolve("node-" + id),
-                                "protobase.storage.cluster.election-timeout=300ms",
-                                "protobase.storage.cluster.request-timeout=20s")
-                        .run()))
+                .mapToObj(id -> CompletableFuture.supplyAsync(() -> node(source)
+                        .properties("spring.main.banner-mode=off").properties(properties.apply(id)).run()))
                 .toList();
         List<ConfigurableApplicationContext> nodes = new ArrayList<>();
         for (CompletableFuture<ConfigurableApplicationContext> node : starting) {
@@ -87,7 +101,8 @@ class ClusterOfThreeContextsTests {
         return builder;
     }
 
-    private static Health health(ConfigurableApplicationContext node) {
+    /** The {@code protobase} health of {@code node}, with details. */
+    static Health health(ConfigurableApplicationContext node) {
         return ((HealthIndicator) node.getBean("protobaseHealthIndicator")).health(true);
     }
 
@@ -103,10 +118,7 @@ class ClusterOfThreeContextsTests {
         ConfigurableApplicationContext two = nodes.get(1);
         ConfigurableApplicationContext three = nodes.get(2);
 
-        one.getBean(Accounts.class).deposit("alice", 100);
-        assertThat(two.getBean(Accounts.class).balance("alice")).isEqualTo(100);
-        three.getBean(Accounts.class).deposit("alice", 5);
-        assertThat(one.getBean(Accounts.class).balance("alice")).isEqualTo(105);
+        aTransactionalWriteOnOneNodeIsReadOnAnother(nodes);
         for (ConfigurableApplicationContext node : nodes) {
             Health health = await().atMost(WAIT).until(() -> health(node), h -> Status.UP.equals(h.getStatus()));
             assertThat(health.getDetails()).containsEntry("type", "cluster").containsEntry("quorum", true)
@@ -131,6 +143,14 @@ class ClusterOfThreeContextsTests {
                 && Boolean.FALSE.equals(h.getDetails().get("quorum")));
         assertThat((String) alone.getDetails().get("reason")).contains("no quorum")
                 .contains("majority of the 3 voting members");
+    }
+
+    /** Node 1 and node 3 deposit to alice's balance (105 in all) and each deposit is read on another node. */
+    static void aTransactionalWriteOnOneNodeIsReadOnAnother(List<ConfigurableApplicationContext> nodes) {
+        nodes.get(0).getBean(Accounts.class).deposit("alice", 100);
+        assertThat(nodes.get(1).getBean(Accounts.class).balance("alice")).isEqualTo(100);
+        nodes.get(2).getBean(Accounts.class).deposit("alice", 5);
+        assertThat(nodes.get(0).getBean(Accounts.class).balance("alice")).isEqualTo(105);
     }
 
     /** Whether a leader's health shows that node {@code nodeId} has not answered for a while. */

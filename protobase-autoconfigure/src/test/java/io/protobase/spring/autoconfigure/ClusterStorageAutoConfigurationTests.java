@@ -150,14 +150,18 @@ class ClusterStorageAutoConfigurationTests {
         });
     }
 
-    private FailureAnalysis startupFailure(ApplicationContextRunner configured) {
+    /**
+     * The report of the startup failure of {@code configured} by the analyzers of the properties and of the
+     * cluster and cloud storages (the cloud cluster's failures are theirs).
+     */
+    static FailureAnalysis startupFailure(ApplicationContextRunner configured) {
         FailureAnalysis[] analysis = new FailureAnalysis[1];
         configured.run(context -> {
             assertThat(context).hasFailed();
             Throwable failure = context.getStartupFailure();
             analysis[0] = List.of(new ProtoBasePropertiesFailureAnalyzer(),
-                    new StorageFailureAnalyzers.ClusterUnusable()).stream().map(a -> a.analyze(failure))
-                    .filter(a -> a != null).findFirst()
+                            new StorageFailureAnalyzers.ClusterUnusable(), new StorageFailureAnalyzers.CloudUnusable())
+                    .stream().map(a -> a.analyze(failure)).filter(a -> a != null).findFirst()
                     .orElseThrow(() -> new AssertionError("no ProtoBase analysis of " + failure, failure));
         });
         return analysis[0];

@@ -292,7 +292,8 @@ class ProtoBaseAutoConfigurationTests {
                         }
                     });
             assertThat(matched).containsEntry(selected, true).containsOnlyKeys("MemoryStorageConfiguration",
-                    "FileStorageConfiguration", "CloudStorageConfiguration", "ClusterStorageConfiguration", selected);
+                    "FileStorageConfiguration", "CloudStorageConfiguration", "ClusterStorageConfiguration",
+                    "CloudClusterStorageConfiguration", selected);
             assertThat(matched.values()).containsOnlyOnce(true);
         });
     }

@@ -64,7 +64,7 @@ class ProtoBaseFailureAnalyzerTests {
             .withConfiguration(AutoConfigurations.of(ProtoBaseAutoConfiguration.class));
 
     private final List<FailureAnalyzer> analyzers = List.of(new ProtoBasePropertiesFailureAnalyzer(),
-            new StorageFailureAnalyzers.TypeNotAvailable(), new StorageFailureAnalyzers.DirectoryUnusable(),
+            new StorageFailureAnalyzers.DirectoryUnusable(),
             new StorageFailureAnalyzers.Locked());
 
     private FailureAnalysis analyze(Throwable failure) {
@@ -137,14 +137,6 @@ class ProtoBaseFailureAnalyzerTests {
 
     interface UnitService {
         DataSize parse(String text);
-    }
-
-    @Test
-    void aStorageTypeOfALaterModuleFailsFastInsteadOfFallingBack() {
-        FailureAnalysis analysis = startupFailure("protobase.storage.type=cloud-cluster");
-        assertThat(analysis.getDescription()).contains("protobase.storage.type is 'cloud-cluster'")
-                .contains("not available").contains("protobase.storage.cloud").contains("never falls back");
-        assertThat(analysis.getAction()).contains("Set protobase.storage.type to 'file'");
     }
 
     @ParameterizedTest
@@ -306,11 +298,12 @@ class ProtoBaseFailureAnalyzerTests {
         SpringApplication app = new SpringApplication(MinimalApplication.class);
         app.setWebApplicationType(WebApplicationType.NONE);
         assertThatThrownBy(() -> app.run("--protobase.storage.type=cloud-cluster",
+                "--protobase.storage.cluster.node-id=1", "--protobase.storage.cluster.peers=1@127.0.0.1:9871",
                 "--protobase.storage.file.path=" + dir.resolve("data"), "--spring.main.banner-mode=off"))
-                .hasRootCauseInstanceOf(StorageTypeNotAvailableException.class);
+                .hasRootCauseInstanceOf(InvalidProtoBasePropertyException.class);
         assertThat(output).contains("APPLICATION FAILED TO START")
-                .contains("protobase.storage.type is 'cloud-cluster'")
-                .contains("Set protobase.storage.type to 'file'");
+                .contains("'protobase.storage.cloud.bucket'").contains("the cloud-cluster storage needs a bucket")
+                .contains("Set it to the name of an existing S3 bucket");
     }
 
     @Configuration(proxyBeanMethods = false)

@@ -196,6 +196,11 @@ public final class CloudBlockProvider {
         return store.puts.get();
     }
 
+    /** Bytes sent to the bucket with PUT requests made through this provider (retried ones each time). */
+    public long putBytes() {
+        return store.putBytes.get();
+    }
+
     /** How many blocks were fetched from the bucket (ranged GETs) since this provider was created. */
     public long blockFetches() {
         return blockFetches.get();

@@ -12,6 +12,8 @@ final class CountingObjectStore implements ObjectStore {
     final AtomicLong gets = new AtomicLong();
     final AtomicLong puts = new AtomicLong();
     final AtomicLong others = new AtomicLong();
+    /** Bytes sent with PUT requests (chunks, segments and root objects), whatever their outcome. */
+    final AtomicLong putBytes = new AtomicLong();
 
     CountingObjectStore(ObjectStore delegate) {
         this.delegate = delegate;
@@ -50,12 +52,14 @@ final class CountingObjectStore implements ObjectStore {
     @Override
     public String putIfAbsent(String key, byte[] data, Map<String, String> metadata) {
         puts.incrementAndGet();
+        putBytes.addAndGet(data.length);
         return delegate.putIfAbsent(key, data, metadata);
     }
 
     @Override
     public String putIfMatch(String key, byte[] data, String etag, Map<String, String> metadata) {
         puts.incrementAndGet();
+        putBytes.addAndGet(data.length);
         return delegate.putIfMatch(key, data, etag, metadata);
     }
 

@@ -389,9 +389,28 @@ public final class CloudClusterFileStorage implements SharedStorage {
         return uploader.fence().map(ClusterUploader.Fence::message);
     }
 
+    /**
+     * Whether this node is fenced for good: another cluster or a newer generation writes the prefix, so its
+     * commits fail with {@link FencedException}. A leader deposed in one term is fenced for that term only
+     * ({@link #fencing()}), which is routine and not this.
+     */
+    public boolean isFencedForGood() {
+        return uploader.fence().map(ClusterUploader.Fence::forGood).orElse(false);
+    }
+
     /** The settings of the upload. */
     public CloudFileStorage.Options cloudOptions() {
         return cloud;
+    }
+
+    /** The settings of this node in its Raft group. */
+    public ClusterFileStorage.Options clusterOptions() {
+        return node.options();
+    }
+
+    /** The bucket, prefix and cache directory of this node, with its request counts. */
+    public CloudBlockProvider provider() {
+        return provider;
     }
 
     /**

@@ -101,7 +101,9 @@ class CloudFileStorageTest {
 
     @Test
     void objectsAreWrittenOnceAndTheRootOnlyNamesUploadedData() {
+        CloudBlockProvider provider;
         try (CloudFileStorage s = open("c", async())) {
+            provider = s.provider();
             for (int i = 0; i < 50; i++) {
                 commit(s, ("atom-" + i).getBytes());
                 if (i % 10 == 0) {
@@ -120,6 +122,8 @@ class CloudFileStorageTest {
             }
         }
         assertThat(bySegment).isNotEmpty();
+        // every byte in the bucket was sent with a PUT, the root object's once per replacement
+        assertThat(provider.putBytes()).isGreaterThan(s3.storedBytes());
         RootObject root = RootObject.parse(s3.get("db/root").orElseThrow().data(), "db/root");
         assertThat(root.sequence()).isEqualTo(50);
         // a node that opens from the bucket sees the last commit

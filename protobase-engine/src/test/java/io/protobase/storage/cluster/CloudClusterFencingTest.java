@@ -155,6 +155,7 @@ class CloudClusterFencingTest {
             stores.get(deposedId).release();
             await().atMost(WAIT).until(() -> deposed.fencing().isPresent());
             assertThat(deposed.fencing().orElseThrow()).contains("leader of a later term");
+            assertThat(deposed.isFencedForGood()).as("deposed for its term only").isFalse();
             RootObject last = root(bucket, prefix);
             assertThat(last.writer()).isEqualTo(after.writer());
             assertThat(last.root()).isEqualTo(second);

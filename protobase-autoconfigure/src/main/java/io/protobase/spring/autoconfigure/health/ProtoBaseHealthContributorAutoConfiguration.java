@@ -6,6 +6,7 @@ import io.protobase.spring.health.ProtoBaseHealthIndicator;
 import io.protobase.spring.storage.LeasedFileStorage;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cloud.CloudFileStorage;
+import io.protobase.storage.cluster.CloudClusterFileStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.file.StandaloneFileStorage;
 import io.protobase.storage.memory.MemoryStorage;
@@ -45,6 +46,8 @@ public final class ProtoBaseHealthContributorAutoConfiguration {
             type = "cloud";
         } else if (storage instanceof ClusterFileStorage) {
             type = "cluster";
+        } else if (storage instanceof CloudClusterFileStorage) {
+            type = "cloud-cluster";
         } else if (storage instanceof MemoryStorage) {
             type = "memory";
         } else {
