@@ -55,9 +55,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <pre>
  * java -jar protobase-benchmarks/target/benchmarks.jar ClusterCommitBenchmark
  * </pre>
- * Eight runs (two storages, four methods) of about 30 s each including the setup: about four minutes.
+ * Eight runs (two storages, four methods) of 24 s of iterations plus the setup (the load of the data set, the
+ * start of the nodes): about five minutes. On a loaded machine the rate still rose over the first iterations with
+ * a shorter warm-up, so the warm-up is as long as the measurement.
  */
-@Warmup(iterations = 2, time = 3)
+@Warmup(iterations = 3, time = 4)
 @Measurement(iterations = 3, time = 4)
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
 public class ClusterCommitBenchmark {

@@ -125,6 +125,7 @@ public final class ClusterCommitLatency {
             peers.add(new ClusterPeer(id, "127.0.0.1", ClusterNodes.freePort()));
         }
         ClusterNodeJvm[] nodes = new ClusterNodeJvm[NODES + 1];
+        ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             for (int id = 1; id <= NODES; id++) {
                 nodes[id] = ClusterNodeJvm.launch(id, dir.resolve("node-" + id), peers, election);
@@ -135,14 +136,14 @@ public final class ClusterCommitLatency {
             expect(nodes[1], "load " + size, "ok");
             Writer client = new Writer(Dataset.shuffledIds(size, Dataset.UPDATE_SEED));
             long[] times = new long[rounds];
-            long failed = 0;
-            Map<String, Long> failureKinds = new TreeMap<>();
+            long[] elections = new long[rounds];
             for (int round = 0; round < rounds; round++) {
                 int leader = awaitLeader(nodes);
-                ClusterNodeJvm other = nodes[leader % NODES + 1];
+                int otherId = leader % NODES + 1;
+                ClusterNodeJvm other = nodes[otherId];
+                ClusterNodeJvm third = nodes[otherId % NODES + 1];
                 while (!client.commitOnce(other)) {
-                    failed++;
-                    failureKinds.merge(client.lastFailureKind, 1L, Long::sum);
+                    // a commit before the stop failed (outcome unknown): it is counted, the next one is new
                 }
                 long stopped = System.nanoTime();
                 String how;
@@ -152,36 +153,45 @@ public final class ClusterCommitLatency {
                     nodes[leader].close();
                     how = "closed";
                 }
-                while (!client.commitOnce(other)) {
-                    // no leader yet, or the commit's outcome is unknown: the next attempt is a new transaction
-                    failed++;
-                    failureKinds.merge(client.lastFailureKind, 1L, Long::sum);
-                    if (System.nanoTime() - stopped > election.multipliedBy(GIVE_UP_ELECTIONS).toNanos()) {
-                        throw new IllegalStateException("no commit was acknowledged on node " + (leader % NODES + 1)
-                                + " within " + GIVE_UP_ELECTIONS + " election timeouts after node " + leader + " was "
-                                + how + "; the last failure: " + client.lastFailure);
+                Future<Long> acknowledged = pool.submit(() -> {
+                    while (!client.commitOnce(other)) {
+                        // no leader yet, or the commit's outcome is unknown: the next attempt is a new transaction
+                        if (System.nanoTime() - stopped > election.multipliedBy(GIVE_UP_ELECTIONS).toNanos()) {
+                            throw new IllegalStateException("no commit was acknowledged on node " + otherId
+                                    + " within " + GIVE_UP_ELECTIONS + " election timeouts after node " + leader
+                                    + " was " + how + "; the last failure: " + client.lastFailure);
+                        }
                     }
-                }
-                times[round] = System.nanoTime() - stopped;
+                    return System.nanoTime();
+                });
+                elections[round] = awaitNewLeader(third, leader) - stopped;
+                times[round] = acknowledged.get() - stopped;
                 long restart = System.nanoTime();
                 nodes[leader] = ClusterNodeJvm.launch(leader, dir.resolve("node-" + leader), peers, election)
                         .awaitReady();
                 awaitApplied(nodes[leader], committed(other));
-                System.out.printf(Locale.ROOT, "  round %d: node %d, the leader, %s; first commit acknowledged on node"
-                        + " %d after %,.0f ms; node %d started again and caught up in %,.1f s%n", round + 1, leader,
-                        how, leader % NODES + 1, times[round] / 1e6, leader, (System.nanoTime() - restart) / 1e9);
+                System.out.printf(Locale.ROOT, "  round %d: node %d, the leader, %s; node %d knew of a new leader"
+                        + " after %,.0f ms; first commit acknowledged on node %d after %,.0f ms; node %d started again"
+                        + " and caught up in %,.1f s%n", round + 1, leader, how, otherId % NODES + 1,
+                        elections[round] / 1e6, otherId, times[round] / 1e6, leader,
+                        (System.nanoTime() - restart) / 1e9);
             }
             if (rounds == 0) {
                 return;
             }
             Arrays.sort(times);
+            Arrays.sort(elections);
             double electionMs = election.toMillis();
+            System.out.printf(Locale.ROOT, "  new leader known to the third node after a median of %,.0f ms (min %,.0f"
+                    + " ms, max %,.0f ms)%n", percentile(elections, 0.5) / 1e3, elections[0] / 1e6,
+                    elections[rounds - 1] / 1e6);
             System.out.printf(Locale.ROOT, "  failover (stop=%s, %d rounds): first commit acknowledged on another node "
                     + "after a median of %,.0f ms (min %,.0f ms, max %,.0f ms) = %.1f election timeouts (%.1f to %.1f);"
                     + " %,d commits failed %s%n", stop, rounds, percentile(times, 0.5) / 1e3, times[0] / 1e6,
                     times[rounds - 1] / 1e6, percentile(times, 0.5) / 1e3 / electionMs, times[0] / 1e6 / electionMs,
-                    times[rounds - 1] / 1e6 / electionMs, failed, failureKinds);
+                    times[rounds - 1] / 1e6 / electionMs, client.failures, client.failureKinds);
         } finally {
+            pool.shutdownNow();
             for (int id = 1; id <= NODES; id++) {
                 if (nodes[id] != null) {
                     nodes[id].kill();
@@ -203,16 +213,27 @@ public final class ClusterCommitLatency {
         }
     }
 
+    /** When (nanoTime) a node in a child JVM first names a leader other than {@code former}. */
+    private static long awaitNewLeader(ClusterNodeJvm node, int former) throws IOException {
+        while (true) {
+            String[] status = node.ask("status").split(" ");
+            if (status[0].equals("status") && !status[2].equals("-") && Integer.parseInt(status[2]) != former) {
+                return System.nanoTime();
+            }
+            LockSupport.parkNanos(5_000_000L);
+        }
+    }
+
     /** The commit index of a node in a child JVM. */
     private static long committed(ClusterNodeJvm node) throws IOException {
-        return Long.parseLong(node.ask("status").split(" ")[2]);
+        return Long.parseLong(node.ask("status").split(" ")[3]);
     }
 
     /** Waits until a node in a child JVM has applied {@code index}. */
     private static void awaitApplied(ClusterNodeJvm node, long index) throws IOException {
         while (true) {
             String[] status = node.ask("status").split(" ");
-            if (status[0].equals("status") && Long.parseLong(status[3]) >= index) {
+            if (status[0].equals("status") && Long.parseLong(status[4]) >= index) {
                 return;
             }
             LockSupport.parkNanos(10_000_000L);
@@ -279,7 +300,7 @@ public final class ClusterCommitLatency {
             long longest = Arrays.stream(client.longestStall).max().orElse(0);
             long failed = Arrays.stream(client.failures).sum();
             System.out.printf(Locale.ROOT, "  rolling restart: longest commit stall %,.0f ms; %,d commits acknowledged,"
-                    + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.failureKinds);
+                    + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.writer.failureKinds);
             if (client.firstFailure != null) {
                 System.out.printf("  the first failure: %s%n", client.firstFailure);
             }
@@ -299,7 +320,6 @@ public final class ClusterCommitLatency {
         private final ReentrantLock turn = new ReentrantLock(true);
         private final long[] longestStall;
         private final long[] failures;
-        private final Map<String, Long> failureKinds = new TreeMap<>();
         private String firstFailure;
         private volatile int node;
         private volatile int phase;
@@ -332,7 +352,6 @@ public final class ClusterCommitLatency {
                     acknowledged++;
                 } else {
                     failures[p]++;
-                    failureKinds.merge(writer.lastFailureKind, 1L, Long::sum);
                     if (firstFailure == null) {
                         firstFailure = writer.lastFailure;
                     }
@@ -450,6 +469,9 @@ public final class ClusterCommitLatency {
         /** The simple name of the last failure's exception, and the failure ({@code Kind: message}). */
         String lastFailureKind;
         String lastFailure;
+        /** The failed commits, in all, and by the simple name of their exception. */
+        long failures;
+        final Map<String, Long> failureKinds = new TreeMap<>();
 
         Writer(int[] ids) {
             this.ids = ids;
@@ -491,6 +513,8 @@ public final class ClusterCommitLatency {
         private void failed(String kind, String failure) {
             lastFailureKind = kind;
             lastFailure = failure;
+            failures++;
+            failureKinds.merge(kind, 1L, Long::sum);
         }
     }
 }

@@ -34,7 +34,8 @@ import java.util.stream.Collectors;
  *       {@code ok};</li>
  *   <li>{@code commit <id> <price>}: the one-key commit of the benchmarks ({@link Dataset#replace}) with the record
  *       of {@code id} at {@code price}; {@code ok} once acknowledged, else {@code failed <exception>: <message>};</li>
- *   <li>{@code status}: {@code status <role> <commit index> <applied index>} from the local Raft server;</li>
+ *   <li>{@code status}: {@code status <role> <leader id or -> <commit index> <applied index>} from the local Raft
+ *       server;</li>
  *   <li>{@code close}: closes the node as an application would (a leader hands leadership over first), answers
  *       {@code closed} and exits.</li>
  *   <li>{@code error <exception>: <message>} answers a request that threw (a status without a Raft server);</li>
@@ -212,7 +213,8 @@ final class ClusterNodeJvm implements AutoCloseable {
             }
             case "status" -> {
                 ClusterStatus s = storage.status();
-                return "status " + s.role() + " " + s.commitIndex() + " " + s.appliedIndex();
+                return "status " + s.role() + " " + (s.leader().isPresent() ? String.valueOf(s.leader().getAsInt())
+                        : "-") + " " + s.commitIndex() + " " + s.appliedIndex();
             }
             default -> {
                 return "error unknown request " + String.join(" ", request);

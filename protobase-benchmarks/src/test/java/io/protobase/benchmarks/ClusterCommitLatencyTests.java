@@ -25,6 +25,7 @@ class ClusterCommitLatencyTests {
         assertThat(out.lines().filter(l -> l.startsWith("  round "))).hasSize(2)
                 .allSatisfy(l -> assertThat(l).contains(", the leader, killed (SIGKILL, exit status 137); "));
         assertThat(out).contains("part=failover size=300 ")
+                .containsPattern("new leader known to the third node after a median of [\\d,]+ ms")
                 .containsPattern("failover \\(stop=kill, 2 rounds\\): first commit acknowledged on another node after "
                         + "a median of [\\d,]+ ms \\(min [\\d,]+ ms, max [\\d,]+ ms\\) = [\\d.]+ election timeouts");
         assertThat(stores).isEmptyDirectory();
