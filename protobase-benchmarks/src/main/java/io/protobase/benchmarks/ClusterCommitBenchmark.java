@@ -76,6 +76,8 @@ public class ClusterCommitBenchmark {
         Path dir;
         FileStores.ProtoBaseFile file;
         ClusterNodes cluster;
+        /** Node 1's commit index once the data set was loaded. */
+        long startIndex;
         final AtomicInteger threadIndex = new AtomicInteger();
         /** Commits that failed with a {@link ConflictException}, per node (index 0 for the file store). */
         final AtomicLongArray failed = new AtomicLongArray(ClusterNodes.COUNT + 1);
@@ -93,8 +95,9 @@ public class ClusterCommitBenchmark {
                     dir = FileStores.newDir("protobase-cluster-");
                     cluster = new ClusterNodes(dir, ELECTION);
                     cluster.load(p.size);
-                    FileStores.log("Cluster: %,d records loaded through node 1; node %d is the leader", p.size,
-                            cluster.awaitLeader());
+                    startIndex = cluster.storage(1).status().commitIndex();
+                    FileStores.log("Cluster: %,d records loaded through node 1 (commit index %,d); node %d is the"
+                            + " leader", p.size, startIndex, cluster.awaitLeader());
                 }
                 default -> throw new IllegalArgumentException("storage must be file or cluster, not " + storage);
             }
@@ -137,7 +140,9 @@ public class ClusterCommitBenchmark {
                             + cluster.storage(node).status().role() + ", " + cluster.db(node).space().statistics()
                             .conflicts() + " conflicts retried");
                 }
-                FileStores.log("Cluster: %,d commits so far, %,d failed (%s)", p.commits(), failures(),
+                long entries = cluster.storage(1).status().commitIndex() - startIndex;
+                FileStores.log("Cluster: %,d commits so far, %,d failed, %,d log entries (%.2f per commit) (%s)",
+                        p.commits(), failures(), entries, entries / (double) Math.max(1, p.commits()),
                         String.join("; ", perNode));
             }
             synchronized (firstFailures) {
