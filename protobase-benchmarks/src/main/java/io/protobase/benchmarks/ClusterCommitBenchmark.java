@@ -48,9 +48,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>One operation is one {@code db.write}, which runs the transaction again when it lost the compare-and-set of
  * the root to another commit (in the cluster, a commit through another node): those retries are part of the
  * operation. A commit that still fails with a {@link ConflictException} (it lost more often than the engine
- * retries) counts as an operation, and the teardown of every iteration prints how many failed; any other
- * exception ends the run. The trial teardown checks that every thread's last acknowledged update is there: on the
- * reopened file store, and through every cluster node.
+ * retries) counts as an operation, and the teardown of every iteration prints how many failed (in the cluster
+ * also the Raft log entries per commit, from node 1's commit index); any other exception ends the run. The
+ * trial teardown checks that every thread's last acknowledged update is there: on the reopened file store, and
+ * through every cluster node.
  *
  * <pre>
  * java -jar protobase-benchmarks/target/benchmarks.jar ClusterCommitBenchmark
