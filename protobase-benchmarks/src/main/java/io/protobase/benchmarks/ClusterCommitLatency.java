@@ -4,19 +4,14 @@ import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.ProtoBaseException;
 import io.protobase.StorageUnavailableException;
-import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.cluster.ReadConsistency;
 import io.protobase.storage.file.FileBlockProvider;
-import org.apache.ratis.server.RaftServer;
 
 import java.io.IOException;
-import java.lang.reflect.Field;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,53 +23,36 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 /**
- * Cluster storage, not a JMH benchmark: one-key commits on three {@code ClusterFileStorage} nodes (Apache Ratis)
- * on 127.0.0.1 in one JVM, beside the same commits on a {@code StandaloneFileStorage} in the same run, and the time a
- * failover takes. The data set is the {@link Dataset} dictionary of {@code size} (100,000) records of
- * {@link FileCommitBenchmark}; a commit replaces the record of one key (each writer its own slice of a fixed random
- * permutation of the keys, so no update is a no-op and writers never write the same key).
+ * Cluster storage, not a JMH benchmark: what a client of three {@code ClusterFileStorage} nodes (Apache Ratis) on
+ * 127.0.0.1 sees while nodes fail, restart and join, one run per {@code part}. The commits are the one-key commits
+ * of {@link ClusterCommitBenchmark} (which measures their throughput and latency beside the file store) on the
+ * {@link Dataset} dictionary of {@code size} (100,000) records: each replaces the record of the next key of a
+ * fixed random permutation with a price no earlier commit wrote. Each node uses an election timeout of
+ * {@code election} ms (the default, 1,000, is the engine's) and a request timeout of ten of them, and fsyncs its
+ * Raft log for every entry; all nodes share this machine's disk and cores.
  *
  * <ul>
- *   <li><b>file</b>: one thread on the single-node file store ({@code fsync=commit}), the baseline;</li>
- *   <li><b>cluster, one node</b>: one thread committing through node 1 (the leader or a follower, as the election
- *       went; the line says which);</li>
- *   <li><b>cluster, three nodes</b>: one thread on each node at once, each with its own object space: the nodes'
- *       commits are ordered by the compare-and-set of the root in the Raft log, so they rebase on each other;</li>
- *   <li><b>failover</b>: {@code failovers} times, the leader is stopped ({@code stop=crash}: its Raft server closes
- *       without handing leadership over, as a killed process looks to the others; {@code stop=close}: the node
- *       closes, handing leadership to another first), and the time from the stop to the first commit acknowledged
- *       on another node (which commits in a loop from just before the stop) is recorded; the node is then opened
- *       again on its directory and catches up before the next round. The median and the extremes are printed.</li>
- * </ul>
- *
- * Every commit is timed with {@code System.nanoTime()}: after {@code warmup} seconds of commits that are not
- * recorded, every commit that starts within the next {@code seconds} is; throughput is the recorded commits over
- * that window, the percentiles are exact. A commit that fails (a node's commits lost the compare-and-set more
- * often than the engine rebases) is counted, not retried. Each node uses the cluster defaults (election timeout
- * 1 s, request timeout 10 s) unless {@code election} (ms) says otherwise. A Raft node fsyncs its log for every
- * commit, like the file store with {@code fsync=commit}; all nodes share this machine's disk and cores here.
- *
- * <p>Two more parts run on their own ({@code part=}, default {@code latency}, all of the above):
- * <ul>
- *   <li>{@code part=rolling}: one client commits without pause while each node in turn is closed and opened again
- *       on its directory, the leader last, each caught up before the next goes; the client commits through a node
- *       that stays up (as a load balancer would route it). Reported: the longest time between two acknowledged
- *       commits (the stall) and the failed commits, before the restarts ({@code warmup} seconds) and during each
- *       node's restart;</li>
- *   <li>{@code part=catchup}: the three nodes are loaded with {@code size} (here 1,000,000) entries, then a fourth
- *       node with an empty directory is opened as a learner and added by the leader
+ *   <li>{@code part=failover} (the default): the three nodes run in JVMs of their own ({@link ClusterNodeJvm}).
+ *       {@code failovers} times, the leader is stopped ({@code stop=kill}: its JVM is killed with SIGKILL;
+ *       {@code stop=close}: the node closes as an application would, handing leadership to another first) while
+ *       another node commits in a loop, and the time from the stop to the first commit acknowledged on that node is
+ *       recorded; the node is then started again on its directory and catches up before the next round. The
+ *       median and the extremes are printed, in milliseconds and in election timeouts;</li>
+ *   <li>{@code part=rolling}: in one JVM ({@link ClusterNodes}), one client commits without pause while each node in
+ *       turn is closed and opened again on its directory, the leader last, each caught up before the next goes; the
+ *       client commits through a node that stays up (as a load balancer would route it). Reported: the longest time
+ *       between two acknowledged commits (the stall) and the failed commits, before the restarts ({@code warmup}
+ *       seconds) and during each node's restart;</li>
+ *   <li>{@code part=catchup}: in one JVM, the three nodes are loaded with {@code size} (here 1,000,000) entries,
+ *       then a fourth node with an empty directory is opened as a learner and added by the leader
  *       ({@code ClusterFileStorage.reconfigure}). Reported: the seconds until it has applied the commit index the
  *       leader had when it joined and reads the latest root locally, and the megabytes of segments it received per
  *       second over that time.</li>
@@ -82,146 +60,191 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.ClusterCommitLatency \
- *     [part=latency|rolling|catchup] [size=100000] [warmup=5] [seconds=15] [failovers=10] [stop=crash|close] \
- *     [election=1000]
+ *     [part=failover|rolling|catchup] [size=100000] [warmup=5] [failovers=10] [stop=kill|close] [election=1000]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
 public final class ClusterCommitLatency {
 
-    private static final int NODES = 3;
+    private static final int NODES = ClusterNodes.COUNT;
+    /** After this many election timeouts without an acknowledged commit, a failover round fails the run. */
+    private static final int GIVE_UP_ELECTIONS = 60;
 
     private ClusterCommitLatency() {
     }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> defaults = new LinkedHashMap<>();
-        defaults.put("part", "latency");
+        defaults.put("part", "failover");
         // the catch-up copies a database of the size the issue names; the other parts commit into a smaller one
         defaults.put("size", Arrays.asList(args).contains("part=catchup") ? "1000000" : "100000");
         defaults.put("warmup", "5");
-        defaults.put("seconds", "15");
         defaults.put("failovers", "10");
-        defaults.put("stop", "crash");
+        defaults.put("stop", "kill");
         defaults.put("election", "1000");
         MainArgs a = new MainArgs("ClusterCommitLatency", args, defaults);
-        String part = a.choice("part", Set.of("latency", "rolling", "catchup"));
+        String part = a.choice("part", Set.of("failover", "rolling", "catchup"));
         int size = a.count("size");
-        String stop = a.choice("stop", Set.of("crash", "close"));
+        String stop = a.choice("stop", Set.of("kill", "close"));
         Duration election = Duration.ofMillis(a.count("election"));
-        if (part.equals("rolling")) {
+        if (part.equals("failover")) {
+            System.out.printf("Failover of a three-node cluster on 127.0.0.1, each node in its own JVM (%s; stores"
+                    + " under %s; %d cores)%n", a.describe(), FileStores.baseDir(),
+                    Runtime.getRuntime().availableProcessors());
+            failovers(FileStores.newDir("protobase-cluster-"), size, a.count("failovers"), stop, election);
+        } else if (part.equals("rolling")) {
             System.out.printf("Rolling restart of a three-node cluster on 127.0.0.1 while one client commits (%s;"
                     + " stores under %s; %d cores)%n", a.describe(), FileStores.baseDir(),
                     Runtime.getRuntime().availableProcessors());
-            try (Cluster cluster = new Cluster(FileStores.newDir("protobase-cluster-"), election)) {
+            try (ClusterNodes cluster = new ClusterNodes(FileStores.newDir("protobase-cluster-"), election)) {
                 cluster.load(size);
                 rollingRestart(cluster, Dataset.shuffledIds(size, Dataset.UPDATE_SEED), a.count("warmup"));
             }
-            return;
-        }
-        if (part.equals("catchup")) {
+        } else {
             System.out.printf("A fourth node joining a three-node cluster on 127.0.0.1 (%s; stores under %s; %d"
                     + " cores)%n", a.describe(), FileStores.baseDir(), Runtime.getRuntime().availableProcessors());
-            try (Cluster cluster = new Cluster(FileStores.newDir("protobase-cluster-"), election)) {
+            try (ClusterNodes cluster = new ClusterNodes(FileStores.newDir("protobase-cluster-"), election)) {
                 long loading = System.nanoTime();
                 cluster.load(size);
                 System.out.printf(Locale.ROOT, "  loaded %,d entries through node 1 in %,.1f s%n", size,
                         (System.nanoTime() - loading) / 1e9);
                 catchUp(cluster, size);
             }
-            return;
-        }
-        System.out.printf("One-key commits on a file store and on a three-node cluster on 127.0.0.1 (%s; stores under"
-                + " %s; %d cores)%n", a.describe(), FileStores.baseDir(), Runtime.getRuntime().availableProcessors());
-        int[] ids = Dataset.shuffledIds(size, Dataset.UPDATE_SEED);
-
-        Path fileDir = FileStores.newDir("protobase-cluster-baseline-");
-        try {
-            FileStores.ProtoBaseFile.load(fileDir, size).close();
-            try (FileStores.ProtoBaseFile store = FileStores.ProtoBaseFile.open(fileDir)) {
-                report("file store, 1 thread", measure(List.of(store.db), ids, a.count("warmup"), a.count("seconds")));
-            }
-        } finally {
-            FileStores.delete(fileDir);
-        }
-
-        try (Cluster cluster = new Cluster(FileStores.newDir("protobase-cluster-"), election)) {
-            cluster.load(size);
-            report("cluster, 1 thread on node 1 (" + (cluster.storage(1).isLeader() ? "the leader" : "a follower")
-                    + ")", measure(List.of(cluster.db(1)), ids, a.count("warmup"), a.count("seconds")));
-            report("cluster, 1 thread on each of the 3 nodes", measure(List.of(cluster.db(1), cluster.db(2),
-                    cluster.db(3)), ids, a.count("warmup"), a.count("seconds")));
-            failovers(cluster, ids, a.count("failovers"), stop);
-        }
-    }
-
-    private static void report(String what, Result r) {
-        System.out.printf(Locale.ROOT, "  %s: %,.0f commits/s; latency p50 %,.0f µs, p99 %,.0f µs, max %,.0f µs "
-                + "(%,d commits recorded, %,d failed)%n", what, r.perSecond, percentile(r.latencies, 0.50),
-                percentile(r.latencies, 0.99), r.latencies.length == 0 ? Double.NaN
-                        : r.latencies[r.latencies.length - 1] / 1e3, r.latencies.length, r.failed);
-    }
-
-    private record Result(double perSecond, long[] latencies, long failed) {
-    }
-
-    /** One writer per database, each on its slice of {@code ids}; see the class comment for the window. */
-    private static Result measure(List<Database> dbs, int[] ids, int warmupSeconds, int seconds)
-            throws InterruptedException, ExecutionException {
-        int slice = ids.length / dbs.size();
-        ExecutorService pool = Executors.newFixedThreadPool(dbs.size());
-        try {
-            List<Writer> writers = new ArrayList<>();
-            List<Future<?>> futures = new ArrayList<>();
-            CountDownLatch go = new CountDownLatch(1);
-            long[] window = new long[2];
-            for (int i = 0; i < dbs.size(); i++) {
-                Writer w = new Writer(dbs.get(i), ids, i * slice, slice);
-                writers.add(w);
-                futures.add(pool.submit(() -> {
-                    go.await();
-                    w.run(window[0], window[1]);
-                    return null;
-                }));
-            }
-            window[0] = System.nanoTime() + warmupSeconds * 1_000_000_000L;
-            window[1] = window[0] + seconds * 1_000_000_000L;
-            go.countDown();
-            for (Future<?> f : futures) {
-                f.get();
-            }
-            long[] all = writers.stream().flatMapToLong(w -> Arrays.stream(w.latencies, 0, w.recorded)).sorted()
-                    .toArray();
-            return new Result(all.length / (double) seconds, all, writers.stream().mapToLong(w -> w.failed).sum());
-        } finally {
-            pool.shutdownNow();
         }
     }
 
     /**
-     * Stops the leader {@code rounds} times and records the time to the first commit acknowledged on another node.
+     * Three nodes in child JVMs in {@code dir}: {@code rounds} times, stops the leader ({@code kill}: SIGKILL of its
+     * JVM; {@code close}: the node closes) and records the time from the stop to the first commit acknowledged on
+     * another node, which commits in a loop from just before the stop; then starts the stopped node again and waits
+     * until it has applied what the others committed. Deletes {@code dir} at the end.
      */
-    private static void failovers(Cluster cluster, int[] ids, int rounds, String stop) throws Exception {
-        List<Long> times = new ArrayList<>();
-        for (int round = 0; round < rounds; round++) {
-            int leader = cluster.awaitLeader();
-            int other = leader % NODES + 1;
-            Writer w = new Writer(cluster.db(other), ids, (round % 10) * (ids.length / 10), ids.length / 10);
-            w.commitOnce();
-            long stopped = System.nanoTime();
-            cluster.stop(leader, "crash".equals(stop));
-            while (!w.commitOnce()) {
-                // unknown outcome or no quorum yet: the next attempt is a new transaction
-            }
-            long acknowledged = System.nanoTime();
-            times.add(acknowledged - stopped);
-            cluster.open(leader);
-            cluster.db(leader).read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
+    private static void failovers(Path dir, int size, int rounds, String stop, Duration election) throws Exception {
+        List<ClusterPeer> peers = new ArrayList<>();
+        for (int id = 1; id <= NODES; id++) {
+            peers.add(new ClusterPeer(id, "127.0.0.1", ClusterNodes.freePort()));
         }
-        long[] sorted = times.stream().mapToLong(Long::longValue).sorted().toArray();
-        System.out.printf(Locale.ROOT, "  failover (stop=%s, %d rounds): first commit acknowledged on another node "
-                + "after a median of %,.0f ms (min %,.0f ms, max %,.0f ms)%n", stop, sorted.length,
-                percentile(sorted, 0.5) / 1e3, sorted[0] / 1e6, sorted[sorted.length - 1] / 1e6);
+        ClusterNodeJvm[] nodes = new ClusterNodeJvm[NODES + 1];
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            for (int id = 1; id <= NODES; id++) {
+                nodes[id] = ClusterNodeJvm.launch(id, dir.resolve("node-" + id), peers, election);
+            }
+            for (int id = 1; id <= NODES; id++) {
+                nodes[id].awaitReady();
+            }
+            expect(nodes[1], "load " + size, "ok");
+            Writer client = new Writer(Dataset.shuffledIds(size, Dataset.UPDATE_SEED));
+            long[] times = new long[rounds];
+            long[] elections = new long[rounds];
+            for (int round = 0; round < rounds; round++) {
+                int leader = awaitLeader(nodes);
+                int otherId = leader % NODES + 1;
+                ClusterNodeJvm other = nodes[otherId];
+                ClusterNodeJvm third = nodes[otherId % NODES + 1];
+                while (!client.commitOnce(other)) {
+                    // a commit before the stop failed (outcome unknown): it is counted, the next one is new
+                }
+                long stopped = System.nanoTime();
+                String how;
+                if (stop.equals("kill")) {
+                    how = "killed (SIGKILL, exit status " + nodes[leader].kill() + ")";
+                } else {
+                    nodes[leader].close();
+                    how = "closed";
+                }
+                Future<Long> acknowledged = pool.submit(() -> {
+                    while (!client.commitOnce(other)) {
+                        // no leader yet, or the commit's outcome is unknown: the next attempt is a new transaction
+                        if (System.nanoTime() - stopped > election.multipliedBy(GIVE_UP_ELECTIONS).toNanos()) {
+                            throw new IllegalStateException("no commit was acknowledged on node " + otherId
+                                    + " within " + GIVE_UP_ELECTIONS + " election timeouts after node " + leader
+                                    + " was " + how + "; the last failure: " + client.lastFailure);
+                        }
+                    }
+                    return System.nanoTime();
+                });
+                elections[round] = awaitNewLeader(third, leader) - stopped;
+                times[round] = acknowledged.get() - stopped;
+                long restart = System.nanoTime();
+                nodes[leader] = ClusterNodeJvm.launch(leader, dir.resolve("node-" + leader), peers, election)
+                        .awaitReady();
+                awaitApplied(nodes[leader], committed(other));
+                System.out.printf(Locale.ROOT, "  round %d: node %d, the leader, %s; node %d knew of a new leader"
+                        + " after %,.0f ms; first commit acknowledged on node %d after %,.0f ms; node %d started again"
+                        + " and caught up in %,.1f s%n", round + 1, leader, how, otherId % NODES + 1,
+                        elections[round] / 1e6, otherId, times[round] / 1e6, leader,
+                        (System.nanoTime() - restart) / 1e9);
+            }
+            if (rounds == 0) {
+                return;
+            }
+            Arrays.sort(times);
+            Arrays.sort(elections);
+            double electionMs = election.toMillis();
+            System.out.printf(Locale.ROOT, "  new leader known to the third node after a median of %,.0f ms (min %,.0f"
+                    + " ms, max %,.0f ms)%n", percentile(elections, 0.5) / 1e3, elections[0] / 1e6,
+                    elections[rounds - 1] / 1e6);
+            System.out.printf(Locale.ROOT, "  failover (stop=%s, %d rounds): first commit acknowledged on another node "
+                    + "after a median of %,.0f ms (min %,.0f ms, max %,.0f ms) = %.1f election timeouts (%.1f to %.1f);"
+                    + " %,d commits failed %s%n", stop, rounds, percentile(times, 0.5) / 1e3, times[0] / 1e6,
+                    times[rounds - 1] / 1e6, percentile(times, 0.5) / 1e3 / electionMs, times[0] / 1e6 / electionMs,
+                    times[rounds - 1] / 1e6 / electionMs, client.failures, client.failureKinds);
+        } finally {
+            pool.shutdownNow();
+            for (int id = 1; id <= NODES; id++) {
+                if (nodes[id] != null) {
+                    nodes[id].kill();
+                }
+            }
+            FileStores.delete(dir);
+        }
+    }
+
+    /** The id of the node in a child JVM whose Raft server is the leader, once one is. */
+    private static int awaitLeader(ClusterNodeJvm[] nodes) throws IOException {
+        while (true) {
+            for (int id = 1; id <= NODES; id++) {
+                if (nodes[id].ask("status").startsWith("status LEADER ")) {
+                    return id;
+                }
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
+    }
+
+    /** When (nanoTime) a node in a child JVM first names a leader other than {@code former}. */
+    private static long awaitNewLeader(ClusterNodeJvm node, int former) throws IOException {
+        while (true) {
+            String[] status = node.ask("status").split(" ");
+            if (status[0].equals("status") && !status[2].equals("-") && Integer.parseInt(status[2]) != former) {
+                return System.nanoTime();
+            }
+            LockSupport.parkNanos(5_000_000L);
+        }
+    }
+
+    /** The commit index of a node in a child JVM. */
+    private static long committed(ClusterNodeJvm node) throws IOException {
+        return Long.parseLong(node.ask("status").split(" ")[3]);
+    }
+
+    /** Waits until a node in a child JVM has applied {@code index}. */
+    private static void awaitApplied(ClusterNodeJvm node, long index) throws IOException {
+        while (true) {
+            String[] status = node.ask("status").split(" ");
+            if (status[0].equals("status") && Long.parseLong(status[4]) >= index) {
+                return;
+            }
+            LockSupport.parkNanos(10_000_000L);
+        }
+    }
+
+    private static void expect(ClusterNodeJvm node, String request, String answer) throws IOException {
+        String got = node.ask(request);
+        if (!got.equals(answer)) {
+            throw new IllegalStateException("'" + request + "' answered '" + got + "', expected '" + answer + "'");
+        }
     }
 
     /**
@@ -230,7 +253,7 @@ public final class ClusterCommitLatency {
      * restarting (as a load balancer would send it elsewhere) and reports the longest time between two acknowledged
      * commits, and the commits that failed, for the warm-up and for each node's restart.
      */
-    private static void rollingRestart(Cluster cluster, int[] ids, int warmupSeconds) throws Exception {
+    private static void rollingRestart(ClusterNodes cluster, int[] ids, int warmupSeconds) throws Exception {
         int leader = cluster.awaitLeader();
         List<Integer> order = new ArrayList<>();
         for (int id = 1; id <= NODES; id++) {
@@ -240,8 +263,7 @@ public final class ClusterCommitLatency {
         }
         order.add(leader);
         int first = order.get(0) % NODES + 1;
-        RollingClient client = new RollingClient(cluster, new Writer(cluster.db(first), ids, 0, ids.length),
-                order.size() + 1, first);
+        RollingClient client = new RollingClient(cluster, new Writer(ids), order.size() + 1, first);
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             Future<?> committing = pool.submit(client::run);
@@ -254,7 +276,7 @@ public final class ClusterCommitLatency {
                 int node = order.get(i);
                 long begin = System.nanoTime();
                 client.moveTo(node % NODES + 1, i + 1);
-                cluster.stop(node, false);
+                cluster.close(node);
                 cluster.open(node);
                 cluster.db(node).read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
                 restartNanos[i] = System.nanoTime() - begin;
@@ -278,7 +300,7 @@ public final class ClusterCommitLatency {
             long longest = Arrays.stream(client.longestStall).max().orElse(0);
             long failed = Arrays.stream(client.failures).sum();
             System.out.printf(Locale.ROOT, "  rolling restart: longest commit stall %,.0f ms; %,d commits acknowledged,"
-                    + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.failureKinds);
+                    + " %,d failed %s%n", longest / 1e6, client.acknowledged(), failed, client.writer.failureKinds);
             if (client.firstFailure != null) {
                 System.out.printf("  the first failure: %s%n", client.firstFailure);
             }
@@ -293,19 +315,18 @@ public final class ClusterCommitLatency {
      * lock that {@link #moveTo} takes too, so once {@code moveTo} returns no commit goes through the old node.
      */
     private static final class RollingClient {
-        private final Cluster cluster;
+        private final ClusterNodes cluster;
         private final Writer writer;
         private final ReentrantLock turn = new ReentrantLock(true);
         private final long[] longestStall;
         private final long[] failures;
-        private final Map<String, Long> failureKinds = new TreeMap<>();
-        private ProtoBaseException firstFailure;
+        private String firstFailure;
         private volatile int node;
         private volatile int phase;
         private volatile boolean stopped;
         private volatile long acknowledged;
 
-        RollingClient(Cluster cluster, Writer writer, int phases, int node) {
+        RollingClient(ClusterNodes cluster, Writer writer, int phases, int node) {
             this.cluster = cluster;
             this.writer = writer;
             this.longestStall = new long[phases];
@@ -331,7 +352,6 @@ public final class ClusterCommitLatency {
                     acknowledged++;
                 } else {
                     failures[p]++;
-                    failureKinds.merge(writer.lastFailure.getClass().getSimpleName(), 1L, Long::sum);
                     if (firstFailure == null) {
                         firstFailure = writer.lastFailure;
                     }
@@ -365,20 +385,19 @@ public final class ClusterCommitLatency {
      * index the leader had when it joined and reads the latest root locally, the bytes of segments it then holds
      * (all of them came from the others) and their rate, and when the change that makes it a voter returned.
      */
-    private static void catchUp(Cluster cluster, int size) throws Exception {
+    private static void catchUp(ClusterNodes cluster, int size) throws Exception {
         int leader = cluster.awaitLeader();
         ClusterFileStorage leaderNode = cluster.storage(leader);
         AtomPointer latest = leaderNode.readRoot();
         long commitIndex = leaderNode.status().commitIndex();
         List<ClusterPeer> peers = new ArrayList<>(cluster.peers);
-        ClusterPeer fourth = new ClusterPeer(NODES + 1, "127.0.0.1", Cluster.freePort());
+        ClusterPeer fourth = new ClusterPeer(NODES + 1, "127.0.0.1", ClusterNodes.freePort());
         peers.add(fourth);
         Path directory = cluster.dir.resolve("node-" + fourth.nodeId());
         ExecutorService pool = Executors.newSingleThreadExecutor();
         long start = System.nanoTime();
         try (ClusterFileStorage joining = ClusterFileStorage.learner(new FileBlockProvider(directory),
-                ClusterFileStorage.Options.of(fourth.nodeId(), peers).withElectionTimeout(cluster.election)
-                        .withRequestTimeout(cluster.election.multipliedBy(10))
+                ClusterNodes.options(fourth.nodeId(), peers, cluster.election)
                         .withReadConsistency(ReadConsistency.LOCAL))) {
             Future<Long> added = pool.submit(() -> {
                 for (int attempt = 1; ; attempt++) {
@@ -440,190 +459,62 @@ public final class ClusterCommitLatency {
         return sorted[Math.max(0, rank - 1)] / 1e3;
     }
 
-    /** One committing thread: its slice of the keys, its recorded latencies and its failures. */
+    /**
+     * The commits of a client: the record of the next key of a fixed random permutation, each time with a price no
+     * earlier commit wrote, through a node in this JVM or in a child JVM; remembers the last failure.
+     */
     private static final class Writer {
-        private final Database db;
         private final int[] ids;
-        private final int from;
-        private final int length;
-        long[] latencies = new long[1 << 14];
-        int recorded;
-        long commits;
-        long failed;
-        ProtoBaseException lastFailure;
+        private long commits;
+        /** The simple name of the last failure's exception, and the failure ({@code Kind: message}). */
+        String lastFailureKind;
+        String lastFailure;
+        /** The failed commits, in all, and by the simple name of their exception. */
+        long failures;
+        final Map<String, Long> failureKinds = new TreeMap<>();
 
-        Writer(Database db, int[] ids, int from, int length) {
-            this.db = db;
+        Writer(int[] ids) {
             this.ids = ids;
-            this.from = from;
-            this.length = length;
         }
 
-        /** Commits until {@code end}, recording the latency of each commit started at or after {@code recordFrom}. */
-        void run(long recordFrom, long end) {
-            for (long now = System.nanoTime(); now < end; ) {
-                boolean ok = commitOnce();
-                long done = System.nanoTime();
-                if (now >= recordFrom) {
-                    if (!ok) {
-                        failed++;
-                    } else {
-                        if (recorded == latencies.length) {
-                            latencies = Arrays.copyOf(latencies, recorded * 2);
-                        }
-                        latencies[recorded++] = done - now;
-                    }
-                }
-                now = done;
-            }
+        private int nextId() {
+            return ids[(int) (commits % ids.length)];
         }
 
-        /** Replaces the record of this writer's next key; whether the commit was acknowledged. */
-        boolean commitOnce() {
-            return commitOnce(db);
-        }
-
-        /** {@link #commitOnce()} through {@code target}. */
-        boolean commitOnce(Database target) {
-            int id = ids[from + (int) (commits % length)];
+        /** Commits through {@code db}; whether the commit was acknowledged. */
+        boolean commitOnce(Database db) {
+            int id = nextId();
             double price = Dataset.price(id) + ++commits;
-            String key = Dataset.key(id);
-            DbObject record = Dataset.protobaseRecord(id, price);
             try {
-                Dataset.replace(target, key, record);
+                Dataset.replace(db, Dataset.key(id), Dataset.protobaseRecord(id, price));
                 return true;
             } catch (ProtoBaseException e) {
-                lastFailure = e;
+                failed(e.getClass().getSimpleName(), e.getClass().getSimpleName() + ": " + e.getMessage());
                 return false;
             }
         }
-    }
 
-    /** Three nodes on 127.0.0.1, each with its own directory, storage and object space. */
-    private static final class Cluster implements AutoCloseable {
-        private final Path dir;
-        private final Duration election;
-        private final List<ClusterPeer> peers = new ArrayList<>();
-        // the rolling restart's client reads them while the restarts change them
-        private final Map<Integer, ObjectSpace> spaces = new ConcurrentHashMap<>();
-        private final Map<Integer, ClusterFileStorage> storages = new ConcurrentHashMap<>();
-
-        Cluster(Path dir, Duration election) {
-            this.dir = dir;
-            this.election = election;
-            for (int id = 1; id <= NODES; id++) {
-                peers.add(new ClusterPeer(id, "127.0.0.1", freePort()));
+        /** Commits through the node of {@code node}; whether the commit was acknowledged. */
+        boolean commitOnce(ClusterNodeJvm node) throws IOException {
+            int id = nextId();
+            double price = Dataset.price(id) + ++commits;
+            String answer = node.ask("commit " + id + " " + price);
+            if (answer.equals("ok")) {
+                return true;
             }
-            for (int id = 1; id <= NODES; id++) {
-                start(id);
+            if (!answer.startsWith("failed ")) {
+                throw new IllegalStateException("a commit answered '" + answer + "'");
             }
-            for (int id = 1; id <= NODES; id++) {
-                openSpace(id);
-            }
+            String failure = answer.substring("failed ".length());
+            failed(failure.substring(0, Math.max(0, failure.indexOf(':'))), failure);
+            return false;
         }
 
-        /** Opens node {@code nodeId} again on its directory while the others run. */
-        void open(int nodeId) {
-            start(nodeId);
-            openSpace(nodeId);
-        }
-
-        private void start(int nodeId) {
-            ClusterFileStorage.Options options = ClusterFileStorage.Options.of(nodeId, peers)
-                    .withElectionTimeout(election).withRequestTimeout(election.multipliedBy(10));
-            storages.put(nodeId, new ClusterFileStorage(new FileBlockProvider(dir.resolve("node-" + nodeId)),
-                    options));
-        }
-
-        /** The object space opens once the node's first linearizable read was answered (a leader exists). */
-        private void openSpace(int nodeId) {
-            ClusterFileStorage storage = storages.get(nodeId);
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    storage.readRoot();
-                    break;
-                } catch (ProtoBaseException noLeaderYet) {
-                    if (attempt == 3) {
-                        throw noLeaderYet;
-                    }
-                }
-            }
-            spaces.put(nodeId, new ObjectSpace(storage));
-        }
-
-        ClusterFileStorage storage(int nodeId) {
-            return storages.get(nodeId);
-        }
-
-        Database db(int nodeId) {
-            return spaces.get(nodeId).getDatabase(Dataset.NAME);
-        }
-
-        /** Loads the data set through node 1 in one transaction (its bytes travel in entries of a few MiB). */
-        void load(int size) {
-            db(1).write(tx -> {
-                Dictionary.Builder b = Dictionary.builder();
-                for (int id : Dataset.shuffledIds(size, Dataset.INSERT_SEED)) {
-                    b.setAt(Dataset.key(id), Dataset.protobaseRecord(id));
-                }
-                tx.setRootObject(Dataset.NAME, b.build());
-                return null;
-            });
-            for (int id = 1; id <= NODES; id++) {
-                long count = db(id).read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
-                if (count != size) {
-                    throw new IllegalStateException("node " + id + " holds " + count + " entries, expected " + size);
-                }
-            }
-        }
-
-        int awaitLeader() {
-            while (true) {
-                for (Map.Entry<Integer, ClusterFileStorage> e : storages.entrySet()) {
-                    if (e.getValue().isLeader()) {
-                        return e.getKey();
-                    }
-                }
-                LockSupport.parkNanos(10_000_000L);
-            }
-        }
-
-        /**
-         * Stops a node: {@code crash} closes its Raft server first, without the leadership hand-over of
-         * {@code close()} (no API crashes a node in-process, so the server is reached by reflection).
-         */
-        void stop(int nodeId, boolean crash) throws ReflectiveOperationException, IOException {
-            ClusterFileStorage storage = storages.remove(nodeId);
-            if (crash) {
-                Field server = ClusterFileStorage.class.getDeclaredField("server");
-                server.setAccessible(true);
-                ((RaftServer) server.get(storage)).close();
-            }
-            spaces.remove(nodeId).close();
-        }
-
-        @Override
-        public void close() {
-            spaces.values().parallelStream().forEach(ObjectSpace::close);
-            FileStores.delete(dir);
-        }
-
-        /**
-         * A port free now, below Linux's ephemeral range: a node reopened on its port must find it free again,
-         * which an outgoing connection given that port as its local one would prevent.
-         */
-        private static int freePort() {
-            for (int attempt = 0; attempt < 200; attempt++) {
-                int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
-                try (ServerSocket s = new ServerSocket()) {
-                    s.setReuseAddress(true);
-                    s.bind(new InetSocketAddress("127.0.0.1", port));
-                    return port;
-                } catch (IOException taken) {
-                    // another process holds it: try the next
-                }
-            }
-            throw new IllegalStateException("no free port between 20000 and 32767 on 127.0.0.1");
+        private void failed(String kind, String failure) {
+            lastFailureKind = kind;
+            lastFailure = failure;
+            failures++;
+            failureKinds.merge(kind, 1L, Long::sum);
         }
     }
 }

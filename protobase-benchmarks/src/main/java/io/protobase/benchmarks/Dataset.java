@@ -136,6 +136,29 @@ public final class Dataset {
         });
     }
 
+    /**
+     * Sets the root {@link #NAME} of {@code db} to a dictionary of entries {@code 1..size}, inserted in the order of
+     * {@link #INSERT_SEED}, in one {@code db.write}.
+     */
+    public static void load(Database db, int size) {
+        db.write(tx -> {
+            Dictionary.Builder b = Dictionary.builder();
+            for (int id : shuffledIds(size, INSERT_SEED)) {
+                b.setAt(key(id), protobaseRecord(id));
+            }
+            tx.setRootObject(NAME, b.build());
+            return null;
+        });
+    }
+
+    /** Fails unless entry {@code id} of the dictionary {@link #NAME} of {@code db} holds price {@code price}. */
+    public static void checkPrice(Database db, int id, double price) {
+        DbObject r = (DbObject) db.read(tx -> tx.getRootObject(NAME, Dictionary.class).getAt(key(id)));
+        if (r == null || (Double) r.getAt("price") != price) {
+            throw new IllegalStateException("ProtoBase key " + id + " holds " + r + ", expected price " + price);
+        }
+    }
+
     /** Ids {@code 1..size} in a random order fixed by {@code seed} (Fisher–Yates). */
     public static int[] shuffledIds(int size, long seed) {
         int[] ids = new int[size];
@@ -230,10 +253,7 @@ public final class Dataset {
 
         /** Fails unless entry {@code id} holds price {@code price}. */
         public void checkPrice(int id, double price) {
-            DbObject r = (DbObject) db.read(tx -> tx.getRootObject(NAME, Dictionary.class).getAt(key(id)));
-            if (r == null || (Double) r.getAt("price") != price) {
-                throw new IllegalStateException("ProtoBase key " + id + " holds " + r + ", expected price " + price);
-            }
+            Dataset.checkPrice(db, id, price);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.protobase.benchmarks;
 
+import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
 import io.protobase.storage.file.FsyncPolicy;
@@ -267,13 +268,21 @@ public class FileCommitBenchmark {
 
     /** One durable ProtoBase transaction updating one key; shared with {@link FileConcurrentCommitBenchmark}. */
     static void commitProtoBase(Plan p, Writer w, ProtoBaseState s) {
+        commitProtoBase(p, w, s.data.db);
+    }
+
+    /**
+     * {@link #commitProtoBase(Plan, Writer, ProtoBaseState)} on {@code db}; shared with {@link ClusterCommitBenchmark}.
+     * The writer's last update is recorded once the commit returned.
+     */
+    static void commitProtoBase(Plan p, Writer w, Database db) {
         int j = w.nextIndex();
         int id = p.ids[j];
         String key = p.keys[j];
         long n = ++w.commits;
         double price = Dataset.price(id) + n;
         DbObject record = Dataset.protobaseRecord(id, price);
-        Dataset.replace(s.data.db, key, record);
+        Dataset.replace(db, key, record);
         w.lastId = id;
         w.lastPrice = price;
     }

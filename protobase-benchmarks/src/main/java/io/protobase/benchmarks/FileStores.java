@@ -3,7 +3,6 @@ package io.protobase.benchmarks;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.Transaction;
-import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
@@ -238,11 +237,7 @@ public final class FileStores {
 
         /** Fails unless entry {@code id} holds price {@code price}. */
         public void checkPrice(int id, double price) {
-            DbObject r = (DbObject) db.read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class)
-                    .getAt(Dataset.key(id)));
-            if (r == null || (Double) r.getAt("price") != price) {
-                throw new IllegalStateException("ProtoBase key " + id + " holds " + r + ", expected price " + price);
-            }
+            Dataset.checkPrice(db, id, price);
         }
 
         @Override

@@ -25,6 +25,11 @@
  * {@link io.protobase.benchmarks.BackupBenchmark} is a measured program rather than a JMH benchmark: an
  * online backup of the data set while 8 threads commit, against {@code cp -r} of the store.
  *
+ * <p>{@link io.protobase.benchmarks.ClusterCommitBenchmark} runs the durable one-key commit of the file benchmarks on
+ * three cluster nodes (Apache Ratis) on 127.0.0.1 beside the single-node file store, from 1 and 8 threads;
+ * {@link io.protobase.benchmarks.ClusterCommitLatency}, a program, measures failover (the leader's JVM killed with
+ * SIGKILL), a rolling restart and the catch-up of a new node ({@code docs/cluster.md}, "Benchmarks").
+ *
  * <h2>Space</h2>
  * Three plain programs (a {@code main}, not JMH: each figure is one long measured run, not a rate sampled in
  * iterations) measure what issue 13, "Reclaim space", changes, so that every step of it is measured the same

@@ -18,15 +18,16 @@ class ClusterCommitLatencyTests {
     Path stores;
 
     @Test
-    void reportsTheFileBaselineBothClusterRunsAndTheFailoverAfterACrashedLeader() throws Exception {
-        String out = ProgramRun.output(stores, ClusterCommitLatency::main, "size=300", "warmup=0", "seconds=1",
-                "failovers=1", "stop=crash", "election=300");
+    void failoverKillsTheLeadersJvmAndReportsTheTimeToTheNextCommitOnAnotherNode() throws Exception {
+        String out = ProgramRun.output(stores, ClusterCommitLatency::main, "size=300", "failovers=2", "stop=kill",
+                "election=300");
 
-        assertThat(out).contains("file store, 1 thread: ", "cluster, 1 thread on node 1 (",
-                "cluster, 1 thread on each of the 3 nodes: ")
-                .containsPattern("failover \\(stop=crash, 1 rounds\\): first commit acknowledged on another node after "
-                        + "a median of [\\d,]+ ms");
-        assertThat(out.lines().filter(l -> l.contains("commits/s; latency p50 "))).hasSize(3);
+        assertThat(out.lines().filter(l -> l.startsWith("  round "))).hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains(", the leader, killed (SIGKILL, exit status 137); "));
+        assertThat(out).contains("part=failover size=300 ")
+                .containsPattern("new leader known to the third node after a median of [\\d,]+ ms")
+                .containsPattern("failover \\(stop=kill, 2 rounds\\): first commit acknowledged on another node after "
+                        + "a median of [\\d,]+ ms \\(min [\\d,]+ ms, max [\\d,]+ ms\\) = [\\d.]+ election timeouts");
         assertThat(stores).isEmptyDirectory();
     }
 
@@ -59,7 +60,7 @@ class ClusterCommitLatencyTests {
     @Test
     void refusesAStopItDoesNotKnowNamingTheKnownOnes() {
         assertThatIllegalArgumentException().isThrownBy(() -> ProgramRun.output(stores, ClusterCommitLatency::main,
-                "stop=pause")).withMessageContaining("stop must be one of [").withMessageContaining("crash")
+                "stop=pause")).withMessageContaining("stop must be one of [").withMessageContaining("kill")
                 .withMessageContaining("close");
     }
 }
