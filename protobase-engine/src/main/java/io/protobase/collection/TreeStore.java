@@ -1,10 +1,12 @@
 package io.protobase.collection;
 
 import io.protobase.CorruptionException;
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
 import io.protobase.collection.internal.AtomStore;
+import io.protobase.collection.internal.ReferenceRecorder;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
@@ -44,6 +46,8 @@ final class TreeStore implements AtomStore {
     static final int INLINE_LIMIT = Node.MAX_BYTES / Node.MIN;
 
     private final SharedStorage storage;
+    /** The storage, when it notes the references of what is pushed (then encoders report them), else {@code null}. */
+    private final ReferenceRecorder recorder;
     /** Decoded nodes ({@link Node}) and values stored out of line ({@link ValueCodec.LoadedValue}), by pointer. */
     private final AtomCache<Object> cache;
     private final LongAdder bytesWritten = new LongAdder();
@@ -60,6 +64,7 @@ final class TreeStore implements AtomStore {
      */
     TreeStore(SharedStorage storage, long cacheBytes) {
         this.storage = storage;
+        this.recorder = storage instanceof ReferenceRecorder r ? r : null;
         // a cached node keeps its decoded entries and its encoded bytes (for re-encoding copies cheaply)
         this.cache = new AtomCache<>(cacheBytes,
                 a -> a instanceof Node n ? 2 * n.weight + 64 : ((ValueCodec.LoadedValue) a).reference().length() + 64);
@@ -183,7 +188,7 @@ final class TreeStore implements AtomStore {
     public AtomPointer writeRecord(Object value) {
         AtomWriter w = codec.writer(256).begin(Tags.ATOM_RECORD);
         w.writeValue(value);
-        return push(w.toByteArray());
+        return push(w.toByteArray(), w.references());
     }
 
     @Override
@@ -203,9 +208,17 @@ final class TreeStore implements AtomStore {
         return codec.decodeRecord(bytes, "value");
     }
 
-    /** Pushes an atom, counting it. */
-    AtomPointer push(byte[] bytes) {
-        AtomPointer p = storage.push(bytes);
+    /** Whether the storage is told the references of each atom pushed: encoders then collect them. */
+    boolean recordsReferences() {
+        return recorder != null;
+    }
+
+    /**
+     * Pushes an atom, counting it; {@code references} are its references as its encoder wrote them, for a
+     * storage that notes them ({@link ReferenceRecorder}).
+     */
+    AtomPointer push(byte[] bytes, AtomReferences references) {
+        AtomPointer p = recorder != null ? recorder.push(bytes, references) : storage.push(bytes);
         bytesWritten.add(bytes.length);
         atomsWritten.increment();
         return p;
