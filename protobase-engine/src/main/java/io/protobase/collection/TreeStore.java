@@ -124,10 +124,10 @@ final class TreeStore implements AtomStore {
 
     /**
      * Only nodes this version created are visited (the children it shares with the version it was
-     * copied from are pointers, not nodes). Walks with a queue rather than by recursion: the saved
-     * collections held in memory may chain through one another further than a thread's stack reaches
-     * (a chain of values stored by earlier commits counts one level of nesting each time it is stored
-     * again).
+     * copied from are pointers, not nodes), and only the leaf values that hold saved nodes in memory.
+     * Walks with a queue rather than by recursion: the saved collections held in memory may chain
+     * through one another further than a thread's stack reaches (a chain of values stored by earlier
+     * commits counts one level of nesting each time it is stored again).
      */
     @Override
     public void retireUnpublished(Object value) {
@@ -146,7 +146,10 @@ final class TreeStore implements AtomStore {
                     for (int i = 0; i < n.size; i++) {
                         Object v = n.vals[i];
                         if (n.leaf) {
-                            if (v != null && !(v instanceof EncodedValue)) {
+                            // a value the cached copy holds as it is (detachedValue kept it) has no saved
+                            // node in memory below it: a record of scalars, say, is not visited
+                            if (v != null && !(v instanceof EncodedValue)
+                                    && (n.detachedVals == null || n.detachedVals[i] != v)) {
                                 pending.push(v);
                             }
                         } else if (v instanceof Node child) {
