@@ -34,8 +34,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <li><b>Recording</b>: the atom store pushes through {@link #recording}; while a thread commits (a
  *     {@link Context} is open), the pointers in the atoms it pushes to atoms it did not push itself
  *     are noted, with the out-of-line values they hold. The encoder of each atom reports its references
- *     ({@link ReferenceRecorder}), those of the bytes it copied from an older atom included; an atom
- *     pushed without them has its bytes read for them.</li>
+ *     ({@link ReferenceRecorder}), those of the bytes it copied from an older atom included, and those
+ *     inside a value it stores out of line (whose chunks are raw bytes); an atom pushed without them
+ *     has its bytes read for them.</li>
  * <li><b>Admission</b>: before the commit is published, each noted pointer is checked against what
  *     the last release pass found live. One it cannot vouch for (an atom older than the pass that the
  *     pass did not reach) has its graph read, down to atoms it vouches for; if
@@ -317,6 +318,14 @@ final class ReferenceGuard {
             }
             newest.accumulateAndGet(p, (a, b) -> a == null || newer(b, a) > 0 ? b : a);
             return p;
+        }
+
+        @Override
+        public void held(AtomReferences references) {
+            Context c = current.get();
+            if (c != null) {
+                c.note(references);
+            }
         }
 
         @Override

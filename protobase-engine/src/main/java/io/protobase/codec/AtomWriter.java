@@ -97,6 +97,26 @@ public final class AtomWriter {
         return tracking ? AtomReferences.of(refAt, refs, refCount, refsComplete) : AtomReferences.UNKNOWN;
     }
 
+    /**
+     * The references written at or after byte {@code offset} (the encoding of a value about to move out of
+     * line), their offsets counted from there; complete as {@link #references} is.
+     */
+    public AtomReferences referencesFrom(int offset) {
+        if (!tracking) {
+            return AtomReferences.UNKNOWN;
+        }
+        int first = refCount;
+        while (first > 0 && refAt[first - 1] >= offset) {
+            first--;
+        }
+        int n = refCount - first;
+        int[] at = new int[n];
+        for (int i = 0; i < n; i++) {
+            at[i] = refAt[first + i] - offset;
+        }
+        return AtomReferences.of(at, Arrays.copyOfRange(refs, first, refCount), n, refsComplete);
+    }
+
     private void noteReference(int offset, Object ref) {
         if (refCount == refs.length) {
             refAt = Arrays.copyOf(refAt, refCount * 2);

@@ -5,6 +5,7 @@ import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.AtomStore;
 import io.protobase.collection.internal.ReferenceRecorder;
 import io.protobase.collection.internal.TreeKind;
@@ -209,6 +210,27 @@ final class TreeStore implements AtomStore {
     @Override
     public Object decodeValue(byte[] bytes) {
         return codec.decodeRecord(bytes, "value");
+    }
+
+    /**
+     * Tells a storage that notes references ({@link ReferenceRecorder}) those inside a value about to move
+     * out of line, {@code encoding} being the value's bytes: complete {@code references} as its writer
+     * collected them, or, when they are not, found by scanning the bytes.
+     */
+    void held(AtomReferences references, byte[] encoding) {
+        if (recorder == null) {
+            return;
+        }
+        if (!references.complete()) {
+            byte[] record = new byte[encoding.length + 2];
+            record[0] = Tags.OUT_OF_LINE_VERSION;
+            record[1] = Tags.ATOM_RECORD;
+            System.arraycopy(encoding, 0, record, 2, encoding.length);
+            references = AtomGraph.references(record);
+        }
+        if (references.size() > 0) {
+            recorder.held(references);
+        }
     }
 
     /** Whether the storage is told the references of each atom pushed: encoders then collect them. */

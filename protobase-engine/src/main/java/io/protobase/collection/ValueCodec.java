@@ -207,7 +207,12 @@ final class ValueCodec {
         }
         EncodedValue ref = storedOutOfLine.getIfPresent(slot);
         if (ref == null || !(anySegment || reusable(ref))) {
-            ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
+            byte[] encoding = w.copyOfRange(start, w.size());
+            if (w.tracksReferences()) {
+                // the chunks are raw bytes: what the value references is told apart
+                store.held(w.referencesFrom(start), encoding);
+            }
+            ref = pushOutOfLine(encoding, Values.depth(v));
             storedOutOfLine.put(slot, ref);
         }
         w.truncate(start);

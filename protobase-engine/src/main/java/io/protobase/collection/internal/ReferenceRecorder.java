@@ -19,4 +19,13 @@ public interface ReferenceRecorder {
      * @return where the atom was stored
      */
     AtomPointer push(byte[] atom, AtomReferences references);
+
+    /**
+     * Notes the references held inside a value about to be stored out of line: its chunks are raw bytes,
+     * which hold no references of their own as far as a scan of them can tell.
+     *
+     * @param references the references in the value's encoding, {@linkplain AtomReferences#complete()
+     *                   complete}
+     */
+    void held(AtomReferences references);
 }

@@ -63,6 +63,13 @@ class ReportedReferencesProperties {
             }
             return super.push(atom);
         }
+
+        @Override
+        public void held(AtomReferences references) {
+            if (!references.complete()) {
+                mismatches.add("incomplete references held by a value stored out of line: " + references);
+            }
+        }
     }
 
     /** A random value: scalars, large strings (stored out of line), records and collections holding more. */
