@@ -1,7 +1,9 @@
 package io.protobase;
 
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.ReferenceRecorder;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SegmentReclaimer;
@@ -31,7 +33,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <ol>
  * <li><b>Recording</b>: the atom store pushes through {@link #recording}; while a thread commits (a
  *     {@link Context} is open), the pointers in the atoms it pushes to atoms it did not push itself
- *     are noted, with the out-of-line values they hold.</li>
+ *     are noted, with the out-of-line values they hold. The encoder of each atom reports its references
+ *     ({@link ReferenceRecorder}), those of the bytes it copied from an older atom included, and those
+ *     inside a value it stores out of line (whose chunks are raw bytes); an atom pushed without them
+ *     has its bytes read for them.</li>
  * <li><b>Admission</b>: before the commit is published, each noted pointer is checked against what
  *     the last release pass found live. One it cannot vouch for (an atom older than the pass that the
  *     pass did not reach) has its graph read, down to atoms it vouches for; if
@@ -188,6 +193,21 @@ final class ReferenceGuard {
             this.outer = outer;
         }
 
+        /** Notes the references {@code known} of an atom, as its encoder reported them. */
+        private void note(AtomReferences known) {
+            for (int i = 0, n = known.size(); i < n; i++) {
+                Object r = known.reference(i);
+                if (r instanceof AtomPointer p) {
+                    if (!isOwn(p)) {
+                        refs.add(p);
+                    }
+                } else if (r instanceof OutOfLineReference v && !isOwn(v.first())) {
+                    values.add(v);
+                }
+            }
+        }
+
+        /** Notes the references of an atom pushed without them: they are read from its bytes. */
         private void note(byte[] atom) {
             AtomGraph.forEachReference(atom, p -> {
                 if (!isOwn(p)) {
@@ -270,7 +290,7 @@ final class ReferenceGuard {
     }
 
     /** The space's storage as its atom store sees it: every push noted in the pushing thread's context. */
-    private final class RecordingStorage implements SharedStorage {
+    private final class RecordingStorage implements SharedStorage, ReferenceRecorder {
         private final SharedStorage delegate;
 
         RecordingStorage(SharedStorage delegate) {
@@ -279,9 +299,18 @@ final class ReferenceGuard {
 
         @Override
         public AtomPointer push(byte[] atom) {
+            return push(atom, AtomReferences.UNKNOWN);
+        }
+
+        @Override
+        public AtomPointer push(byte[] atom, AtomReferences references) {
             Context c = current.get();
             if (c != null) {
-                c.note(atom);
+                if (references.complete()) {
+                    c.note(references);
+                } else {
+                    c.note(atom);
+                }
             }
             AtomPointer p = delegate.push(atom);
             if (c != null) {
@@ -289,6 +318,14 @@ final class ReferenceGuard {
             }
             newest.accumulateAndGet(p, (a, b) -> a == null || newer(b, a) > 0 ? b : a);
             return p;
+        }
+
+        @Override
+        public void held(AtomReferences references) {
+            Context c = current.get();
+            if (c != null) {
+                c.note(references);
+            }
         }
 
         @Override

@@ -93,6 +93,23 @@ class StaleReferenceTest {
     }
 
     @Test
+    void aCollectionKeptFromAReleasedVersionInsideAValueStoredOutOfLineIsRefused() {
+        ObjectSpace space = open(Duration.ZERO);
+        Database db = space.getDatabase("db");
+        set(db, "data", entries(2000));
+        Dictionary kept = db.read(tx -> tx.getRootObject("data", Dictionary.class));
+        supersede(db);
+        assertThat(space.compact().segmentsReleased()).as("segments released").isPositive();
+        long before = space.statistics().sequence();
+
+        // the list encodes to more than the inline limit: it goes to chunks, raw bytes holding kept's root
+        assertThatThrownBy(() -> set(db, "data", DbObject.of("large", List.of(kept, "x".repeat(2000)))))
+                .isInstanceOf(StaleReferenceException.class);
+
+        assertThat(space.statistics().sequence()).isEqualTo(before);
+    }
+
+    @Test
     void aCollectionWhoseRootAtomSurvivedButWhoseNodesWereReleasedIsRefused() {
         ObjectSpace space = open(Duration.ZERO);
         Database db = space.getDatabase("db");

@@ -40,6 +40,16 @@ public final class AtomWriter {
     private byte[] buf;
     private int pos;
     private int depth;
+    /**
+     * Whether the references written are collected ({@link #trackReferences}): where each pointer and
+     * out-of-line reference starts, in {@link #refAt} and {@link #refs}, the first {@link #refCount}.
+     */
+    private boolean tracking;
+    private int[] refAt;
+    private Object[] refs;
+    private int refCount;
+    /** Cleared by a copy of bytes whose references the writer was not told. */
+    private boolean refsComplete = true;
 
     public AtomWriter(Extension extension, int initialCapacity) {
         this.extension = extension;
@@ -53,9 +63,67 @@ public final class AtomWriter {
     public AtomWriter begin(byte atomKind) {
         pos = 0;
         depth = 0;
+        refCount = 0;
+        refsComplete = true;
         writeByte(Tags.FIRST_VERSION);
         writeByte(atomKind);
         return this;
+    }
+
+    /**
+     * Collects the references this writer writes from now on, for {@link #references}: the pointers
+     * and out-of-line references it encodes, and those of copied bytes when the copy names them
+     * ({@link #writeRawFrom(byte[], int, int, AtomReferences)}).
+     */
+    public AtomWriter trackReferences() {
+        if (!tracking) {
+            tracking = true;
+            refAt = new int[8];
+            refs = new Object[8];
+        }
+        return this;
+    }
+
+    /** Whether this writer collects the references it writes ({@link #trackReferences}). */
+    public boolean tracksReferences() {
+        return tracking;
+    }
+
+    /**
+     * The references in the bytes written since {@link #begin}, as a scan of them would find them:
+     * complete unless bytes were copied without their references, or this writer does not track them.
+     */
+    public AtomReferences references() {
+        return tracking ? AtomReferences.of(refAt, refs, refCount, refsComplete) : AtomReferences.UNKNOWN;
+    }
+
+    /**
+     * The references written at or after byte {@code offset} (the encoding of a value about to move out of
+     * line), their offsets counted from there; complete as {@link #references} is.
+     */
+    public AtomReferences referencesFrom(int offset) {
+        if (!tracking) {
+            return AtomReferences.UNKNOWN;
+        }
+        int first = refCount;
+        while (first > 0 && refAt[first - 1] >= offset) {
+            first--;
+        }
+        int n = refCount - first;
+        int[] at = new int[n];
+        for (int i = 0; i < n; i++) {
+            at[i] = refAt[first + i] - offset;
+        }
+        return AtomReferences.of(at, Arrays.copyOfRange(refs, first, refCount), n, refsComplete);
+    }
+
+    private void noteReference(int offset, Object ref) {
+        if (refCount == refs.length) {
+            refAt = Arrays.copyOf(refAt, refCount * 2);
+            refs = Arrays.copyOf(refs, refCount * 2);
+        }
+        refAt[refCount] = offset;
+        refs[refCount++] = ref;
     }
 
     /** Raises the atom's version byte to at least {@code version}: the atom holds something only it can express. */
@@ -90,6 +158,9 @@ public final class AtomWriter {
             throw new IllegalArgumentException("cannot truncate " + pos + " bytes to " + size);
         }
         pos = size;
+        while (refCount > 0 && refAt[refCount - 1] >= size) {
+            refs[--refCount] = null;
+        }
     }
 
     /**
@@ -106,13 +177,16 @@ public final class AtomWriter {
 
     /** Writes a reference to a value stored out of line, in place of the value. */
     public void writeOutOfLine(OutOfLineReference ref) {
+        if (tracking) {
+            noteReference(pos, ref);
+        }
         requireVersion(Tags.OUT_OF_LINE_VERSION);
         writeByte(Tags.OUT_OF_LINE);
         writeVarLong(ref.depth());
         writeVarLong(ref.length());
         writeVarLong(ref.chunks().size());
         for (AtomPointer p : ref.chunks()) {
-            writePointer(p);
+            writePointerBytes(p);
         }
     }
 
@@ -178,8 +252,35 @@ public final class AtomWriter {
         writeRaw(atom, off, len);
     }
 
-    /** Copies {@code len} already encoded bytes of {@code src} from {@code off}, without a length prefix. */
+    /**
+     * {@link #writeRawFrom(byte[], int, int)}, told the references of {@code atom} ({@code null} when not
+     * known): those within the bytes copied are this atom's too.
+     */
+    public void writeRawFrom(byte[] atom, int off, int len, AtomReferences known) {
+        requireVersion(atom[0]);
+        if (tracking) {
+            if (known == null || !known.complete()) {
+                refsComplete = false;
+            } else {
+                int delta = pos - off;
+                for (int i = known.firstAtOrAfter(off), n = known.size(); i < n && known.offset(i) < off + len; i++) {
+                    noteReference(known.offset(i) + delta, known.reference(i));
+                }
+            }
+        }
+        copy(atom, off, len);
+    }
+
+    /**
+     * Copies {@code len} already encoded bytes of {@code src} from {@code off}, without a length prefix.
+     * A writer tracking references ({@link #trackReferences}) no longer knows all of them.
+     */
     public void writeRaw(byte[] src, int off, int len) {
+        refsComplete = false;
+        copy(src, off, len);
+    }
+
+    private void copy(byte[] src, int off, int len) {
         ensure(len);
         System.arraycopy(src, off, buf, pos, len);
         pos += len;
@@ -224,7 +325,15 @@ public final class AtomWriter {
         }
     }
 
+    /** Writes a pointer: a child slot, a collection root, or the pointer of a {@link Tags#POINTER} value. */
     public void writePointer(AtomPointer p) {
+        if (tracking) {
+            noteReference(pos, p);
+        }
+        writePointerBytes(p);
+    }
+
+    private void writePointerBytes(AtomPointer p) {
         writeZigZag(p.segmentId());
         writeZigZag(p.offset());
     }

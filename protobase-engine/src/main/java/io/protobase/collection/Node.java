@@ -1,5 +1,7 @@
 package io.protobase.collection;
 
+import io.protobase.codec.AtomReferences;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomPointer;
 
@@ -65,6 +67,12 @@ final class Node {
     byte[] atom;
     int[] offsets;
     /**
+     * The references in {@link #atom} with where each starts, as its encoder wrote them, or {@code null}
+     * until {@link #references()} reads them (a decoded node): a copy that splices entries of this node
+     * reports theirs without reading its own bytes again.
+     */
+    private volatile AtomReferences references;
+    /**
      * For an unsaved node: the saved node it was copied or sliced from (which has {@link #atom}), whose
      * encoded entries can be reused for the entries the two still share. Cleared once this node is saved.
      */
@@ -94,17 +102,34 @@ final class Node {
      * decoded ({@link NodeCodec}); the pointer is written last, so a thread that reads it (a volatile
      * read) sees the rest.
      */
-    void stored(AtomPointer pointer, byte[] atom, int[] offsets, TreeKind kind, Object[] detachedVals) {
+    void stored(AtomPointer pointer, byte[] atom, int[] offsets, TreeKind kind, Object[] detachedVals,
+                AtomReferences references) {
         // a node of string keys may get a StringKeyIndex, a long per key: the cache weighs it from the start
         // (it counts twice this weight)
-        this.weight = atom.length + (keys != null && size > 0 && keys[size - 1] instanceof String ? 4 * size : 0);
+        this.weight = atom.length + (keys != null && size > 0 && keys[size - 1] instanceof String ? 4 * size : 0)
+                + (references == null ? 0 : 8 * references.size());
         this.bytes = atom.length;
         this.kindTag = (byte) (kind.ordinal() + 1);
         this.atom = atom;
         this.offsets = offsets;
         this.detachedVals = detachedVals;
+        this.references = references;
         this.base = null;
         this.pointer = pointer;
+    }
+
+    /**
+     * The references in the atom of this stored node, with where each starts: as its encoder reported
+     * them, or, for a node decoded from storage, read from its bytes on the first call (racing threads
+     * read the same).
+     */
+    AtomReferences references() {
+        AtomReferences r = references;
+        if (r == null) {
+            r = AtomGraph.references(atom);
+            references = r;
+        }
+        return r;
     }
 
     /**

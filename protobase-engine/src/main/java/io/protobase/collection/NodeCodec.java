@@ -2,6 +2,7 @@ package io.protobase.collection;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.Tags;
 import io.protobase.collection.internal.TreeKind;
@@ -60,12 +61,14 @@ final class NodeCodec {
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
         int[] offsets = new int[n.size + 1];
+        // the references of the entries copied from the base are copied with them
+        AtomReferences baseRefs = reuse != null && w.tracksReferences() ? base.references() : null;
         EncodedValue[] moved = null;
         for (int i = 0; i < n.size; i++) {
             offsets[i] = w.size();
             int j = reuse == null ? -1 : reuse[i];
             if (j >= 0) {
-                w.writeRawFrom(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j]);
+                w.writeRawFrom(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j], baseRefs);
             } else {
                 EncodedValue ref = writeEntry(w, n, kind, i);
                 if (ref != null) {
@@ -78,10 +81,12 @@ final class NodeCodec {
         byte[] bytes = w.toByteArray();
         assert reuse == null || sameEncoding(bytes, encodeFully(n, kind, moved, reuse, base))
                 : "spliced encoding of a node differs from its full encoding";
-        AtomPointer p = store.push(bytes);
+        AtomReferences refs = w.references();
+        AtomPointer p = store.push(bytes, refs);
         Node cached = detached(n, reuse, base, moved);
-        n.stored(p, bytes, offsets, kind, cached.vals);
-        cached.stored(p, bytes, offsets, kind, cached.vals);
+        refs = refs.complete() ? refs : null;
+        n.stored(p, bytes, offsets, kind, cached.vals, refs);
+        cached.stored(p, bytes, offsets, kind, cached.vals, refs);
         cache.put(p, cached);
         if (base != null && base.pointer != null) {
             // this node replaces its base in the new version of the tree
@@ -311,7 +316,7 @@ final class NodeCodec {
             offsets[size] = bytes.length - r.remaining();
             r.end();
             Node n = new Node(leaf, keys, vals, counts, size, null);
-            n.stored(p, bytes, offsets, kind, vals);
+            n.stored(p, bytes, offsets, kind, vals, null);
             return n;
         } catch (CorruptionException e) {
             throw e;

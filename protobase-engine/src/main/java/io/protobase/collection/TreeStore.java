@@ -1,10 +1,13 @@
 package io.protobase.collection;
 
 import io.protobase.CorruptionException;
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.AtomStore;
+import io.protobase.collection.internal.ReferenceRecorder;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.storage.AtomCache;
 import io.protobase.storage.AtomPointer;
@@ -44,6 +47,8 @@ final class TreeStore implements AtomStore {
     static final int INLINE_LIMIT = Node.MAX_BYTES / Node.MIN;
 
     private final SharedStorage storage;
+    /** The storage, when it notes the references of what is pushed (then encoders report them), else {@code null}. */
+    private final ReferenceRecorder recorder;
     /** Decoded nodes ({@link Node}) and values stored out of line ({@link ValueCodec.LoadedValue}), by pointer. */
     private final AtomCache<Object> cache;
     private final LongAdder bytesWritten = new LongAdder();
@@ -60,6 +65,7 @@ final class TreeStore implements AtomStore {
      */
     TreeStore(SharedStorage storage, long cacheBytes) {
         this.storage = storage;
+        this.recorder = storage instanceof ReferenceRecorder r ? r : null;
         // a cached node keeps its decoded entries and its encoded bytes (for re-encoding copies cheaply)
         this.cache = new AtomCache<>(cacheBytes,
                 a -> a instanceof Node n ? 2 * n.weight + 64 : ((ValueCodec.LoadedValue) a).reference().length() + 64);
@@ -119,10 +125,10 @@ final class TreeStore implements AtomStore {
 
     /**
      * Only nodes this version created are visited (the children it shares with the version it was
-     * copied from are pointers, not nodes). Walks with a queue rather than by recursion: the saved
-     * collections held in memory may chain through one another further than a thread's stack reaches
-     * (a chain of values stored by earlier commits counts one level of nesting each time it is stored
-     * again).
+     * copied from are pointers, not nodes), and only the leaf values that hold saved nodes in memory.
+     * Walks with a queue rather than by recursion: the saved collections held in memory may chain
+     * through one another further than a thread's stack reaches (a chain of values stored by earlier
+     * commits counts one level of nesting each time it is stored again).
      */
     @Override
     public void retireUnpublished(Object value) {
@@ -141,7 +147,10 @@ final class TreeStore implements AtomStore {
                     for (int i = 0; i < n.size; i++) {
                         Object v = n.vals[i];
                         if (n.leaf) {
-                            if (v != null && !(v instanceof EncodedValue)) {
+                            // a value the cached copy holds as it is (detachedValue kept it) has no saved
+                            // node in memory below it: a record of scalars, say, is not visited
+                            if (v != null && !(v instanceof EncodedValue)
+                                    && (n.detachedVals == null || n.detachedVals[i] != v)) {
                                 pending.push(v);
                             }
                         } else if (v instanceof Node child) {
@@ -183,7 +192,7 @@ final class TreeStore implements AtomStore {
     public AtomPointer writeRecord(Object value) {
         AtomWriter w = codec.writer(256).begin(Tags.ATOM_RECORD);
         w.writeValue(value);
-        return push(w.toByteArray());
+        return push(w.toByteArray(), w.references());
     }
 
     @Override
@@ -203,9 +212,38 @@ final class TreeStore implements AtomStore {
         return codec.decodeRecord(bytes, "value");
     }
 
-    /** Pushes an atom, counting it. */
-    AtomPointer push(byte[] bytes) {
-        AtomPointer p = storage.push(bytes);
+    /**
+     * Tells a storage that notes references ({@link ReferenceRecorder}) those inside a value about to move
+     * out of line, {@code encoding} being the value's bytes: complete {@code references} as its writer
+     * collected them, or, when they are not, found by scanning the bytes.
+     */
+    void held(AtomReferences references, byte[] encoding) {
+        if (recorder == null) {
+            return;
+        }
+        if (!references.complete()) {
+            byte[] record = new byte[encoding.length + 2];
+            record[0] = Tags.OUT_OF_LINE_VERSION;
+            record[1] = Tags.ATOM_RECORD;
+            System.arraycopy(encoding, 0, record, 2, encoding.length);
+            references = AtomGraph.references(record);
+        }
+        if (references.size() > 0) {
+            recorder.held(references);
+        }
+    }
+
+    /** Whether the storage is told the references of each atom pushed: encoders then collect them. */
+    boolean recordsReferences() {
+        return recorder != null;
+    }
+
+    /**
+     * Pushes an atom, counting it; {@code references} are its references as its encoder wrote them, for a
+     * storage that notes them ({@link ReferenceRecorder}).
+     */
+    AtomPointer push(byte[] bytes, AtomReferences references) {
+        AtomPointer p = recorder != null ? recorder.push(bytes, references) : storage.push(bytes);
         bytesWritten.add(bytes.length);
         atomsWritten.increment();
         return p;

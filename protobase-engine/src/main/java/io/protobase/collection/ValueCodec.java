@@ -2,10 +2,12 @@ package io.protobase.collection;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.Names;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
+import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.OutOfLineValues;
 import io.protobase.collection.internal.TreeKind;
 import io.protobase.index.IndexDefinition;
@@ -73,9 +75,13 @@ final class ValueCodec {
         extractors.put(name, extractor);
     }
 
-    /** A writer of atoms to store: collections are saved and large values moved out of line. */
+    /**
+     * A writer of atoms to store: collections are saved and large values moved out of line. It collects
+     * the references it writes when the storage notes them ({@link TreeStore#recordsReferences}).
+     */
     AtomWriter writer(int initialCapacity) {
-        return new AtomWriter(storingEncoding, initialCapacity);
+        AtomWriter w = new AtomWriter(storingEncoding, initialCapacity);
+        return store.recordsReferences() ? w.trackReferences() : w;
     }
 
     /**
@@ -184,7 +190,7 @@ final class ValueCodec {
         Object slot = v;
         if (v instanceof EncodedValue e) {
             if (e.codec == this && (e.outOfLine() || !storing || e.end - e.start <= INLINE_LIMIT)) {
-                w.writeRawFrom(e.atom, e.start, e.end - e.start);
+                writeRawValue(w, e);
                 return null;
             }
             EncodedValue known = storing ? storedOutOfLine.getIfPresent(e) : null;
@@ -201,7 +207,12 @@ final class ValueCodec {
         }
         EncodedValue ref = storedOutOfLine.getIfPresent(slot);
         if (ref == null || !(anySegment || reusable(ref))) {
-            ref = pushOutOfLine(w.copyOfRange(start, w.size()), Values.depth(v));
+            byte[] encoding = w.copyOfRange(start, w.size());
+            if (w.tracksReferences()) {
+                // the chunks are raw bytes: what the value references is told apart
+                store.held(w.referencesFrom(start), encoding);
+            }
+            ref = pushOutOfLine(encoding, Values.depth(v));
             storedOutOfLine.put(slot, ref);
         }
         w.truncate(start);
@@ -224,7 +235,13 @@ final class ValueCodec {
                 return;
             }
         }
-        w.writeRawFrom(ref.atom, ref.start, ref.end - ref.start);
+        writeRawValue(w, ref);
+    }
+
+    /** Copies the bytes of {@code e}, with their references when {@code w} collects them. */
+    private static void writeRawValue(AtomWriter w, EncodedValue e) {
+        w.writeRawFrom(e.atom, e.start, e.end - e.start,
+                w.tracksReferences() ? AtomGraph.valueReferences(e.atom, e.start, e.end) : null);
     }
 
     /** Whether the references the two readers are at refer to values of the same length and depth. */
@@ -268,7 +285,8 @@ final class ValueCodec {
 
     /** Pushes {@code encoding} as chunk atoms and returns the reference to write in its place. */
     private EncodedValue pushOutOfLine(byte[] encoding, int depth) {
-        OutOfLineReference reference = OutOfLineValues.push(encoding, 0, encoding.length, depth, store::push);
+        OutOfLineReference reference = OutOfLineValues.push(encoding, 0, encoding.length, depth,
+                chunk -> store.push(chunk, AtomReferences.NONE));
         AtomWriter w = new AtomWriter(null, 32).begin(Tags.ATOM_RECORD);
         w.writeOutOfLine(reference);
         byte[] atom = w.toByteArray();

@@ -2,6 +2,7 @@ package io.protobase.collection.internal;
 
 import io.protobase.CorruptionException;
 import io.protobase.codec.AtomReader;
+import io.protobase.codec.AtomReferences;
 import io.protobase.codec.AtomWriter;
 import io.protobase.codec.OutOfLineReference;
 import io.protobase.codec.Tags;
@@ -251,6 +252,50 @@ public final class AtomGraph {
                 values.accept(reference);
             }
         });
+    }
+
+    /**
+     * The references of the atom {@code atom}, with where each starts, as {@link #forEachReference} finds
+     * them: what an encoder that tracks references ({@link AtomWriter#trackReferences}) reports, found by
+     * reading the bytes.
+     *
+     * @throws CorruptionException when the atom is malformed
+     */
+    public static AtomReferences references(byte[] atom) {
+        AtomReferences.Builder b = new AtomReferences.Builder();
+        scan(null, atom, builderSink(b, 0));
+        return b.build();
+    }
+
+    /**
+     * The references in the value encoded in bytes {@code [start, end)} of the atom {@code atom}, with
+     * their offsets in the atom: what copying the value's bytes into another atom copies.
+     *
+     * @throws CorruptionException when the bytes are not one well-formed value
+     */
+    public static AtomReferences valueReferences(byte[] atom, int start, int end) {
+        byte tag = atom[start];
+        if (tag == Tags.NULL || tag == Tags.TRUE || tag == Tags.FALSE || tag == Tags.INT || tag == Tags.LONG
+                || tag == Tags.DOUBLE || tag == Tags.STRING) {
+            return AtomReferences.NONE; // a scalar: nothing to find (scan would skip it the same way)
+        }
+        AtomReferences.Builder b = new AtomReferences.Builder();
+        scanValue(atom, start, end, builderSink(b, 0));
+        return b.build();
+    }
+
+    private static PointerSink builderSink(AtomReferences.Builder b, int delta) {
+        return new PointerSink() {
+            @Override
+            public void pointer(AtomPointer pointer, int start, int end) {
+                b.pointer(start + delta, pointer);
+            }
+
+            @Override
+            public void outOfLine(OutOfLineReference reference, int start, int end) {
+                b.outOfLine(start + delta, reference);
+            }
+        };
     }
 
     /**
@@ -563,88 +608,114 @@ public final class AtomGraph {
             } else {
                 throw r.corrupt("unknown atom kind " + kind);
             }
-            while (top > 0) {
-                int item = todo[--top];
-                int more = 0; // items this one adds
-                int moreKind = VALUE;
-                switch (item) {
-                    case FIXED_LONG -> r.skip(8);
-                    case CHILD -> {
-                        if (r.readVarLong() <= 0) {
-                            throw r.corrupt("subtree count not positive");
-                        }
-                        pointer(r, sink);
-                    }
-                    case ATTRIBUTE -> {
-                        r.skip(r.readCount(1));
-                        more = 1;
-                    }
-                    case INDEX -> {
-                        r.skip(r.readCount(1));
-                        byte indexKind = r.readByte();
-                        if ((indexKind & 1) == 0) {
-                            r.skip(r.readCount(1));
-                        }
-                        more = 1;
-                    }
-                    default -> {
-                        byte tag = r.readByte();
-                        switch (tag) {
-                            case Tags.NULL, Tags.FALSE, Tags.TRUE -> {
-                            }
-                            case Tags.INT, Tags.LONG, Tags.LOCAL_DATE -> r.readVarLong();
-                            case Tags.DOUBLE -> r.skip(8);
-                            case Tags.UUID -> r.skip(16);
-                            case Tags.BIG_DECIMAL -> {
-                                r.readVarLong();
-                                r.skip(r.readCount(1));
-                            }
-                            case Tags.BIG_INTEGER, Tags.STRING, Tags.BYTES -> r.skip(r.readCount(1));
-                            case Tags.INSTANT, Tags.DURATION, Tags.LOCAL_DATE_TIME -> {
-                                r.readVarLong();
-                                r.readVarLong();
-                            }
-                            case Tags.ENUM -> {
-                                r.skip(r.readCount(1));
-                                r.skip(r.readCount(1));
-                            }
-                            case Tags.POINTER -> pointer(r, sink);
-                            case Tags.OUT_OF_LINE -> {
-                                int start = r.position() - 1;
-                                OutOfLineReference reference = r.readOutOfLine();
-                                sink.outOfLine(reference, start, r.position());
-                            }
-                            case Tags.LIST -> more = r.readCount(1);
-                            case Tags.DB_OBJECT -> {
-                                more = r.readCount(2);
-                                moreKind = ATTRIBUTE;
-                            }
-                            case Tags.INDEXED -> {
-                                // the collection comes after its index declarations: push it first
-                                int indexes = r.readCount(3);
-                                todo = ensure(todo, top + 1);
-                                todo[top++] = VALUE;
-                                more = indexes;
-                                moreKind = INDEX;
-                            }
-                            case Tags.DICTIONARY, Tags.HASH_DICTIONARY, Tags.PROTO_LIST, Tags.PROTO_SET ->
-                                    collectionRoot(r, 1, sink);
-                            case Tags.COUNTED_SET -> collectionRoot(r, 2, sink);
-                            case Tags.REPEATED_KEYS_DICTIONARY -> collectionRoot(r, 3, sink);
-                            default -> throw r.corrupt("unknown value tag " + tag);
-                        }
-                    }
-                }
-                todo = ensure(todo, top + more);
-                for (int i = 0; i < more; i++) {
-                    todo[top++] = moreKind;
-                }
-            }
+            scanItems(r, todo, top, sink);
             r.end();
         } catch (CorruptionException e) {
             throw e;
         } catch (RuntimeException e) {
             throw new CorruptionException("Corrupt " + (atom == null ? "atom" : atom) + ": " + e, e);
+        }
+    }
+
+    /**
+     * Finds every pointer in the value encoded in bytes {@code [start, end)} of the atom {@code bytes}
+     * (as {@link #scan} would, its byte offsets those of the atom).
+     */
+    private static void scanValue(byte[] bytes, int start, int end, PointerSink sink) {
+        AtomReader r = new AtomReader(bytes, null, null);
+        try {
+            r.seek(start);
+            int[] todo = new int[16];
+            todo[0] = VALUE;
+            scanItems(r, todo, 1, sink);
+            if (r.position() != end) {
+                throw r.corrupt("a value ends at byte " + r.position() + ", its slot at byte " + end);
+            }
+        } catch (CorruptionException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CorruptionException("Corrupt value: " + e, e);
+        }
+    }
+
+    /** Reads the items on {@code todo} (the top one first) and what they hold, telling {@code sink} each pointer. */
+    private static void scanItems(AtomReader r, int[] todo, int top, PointerSink sink) {
+        while (top > 0) {
+            int item = todo[--top];
+            int more = 0; // items this one adds
+            int moreKind = VALUE;
+            switch (item) {
+                case FIXED_LONG -> r.skip(8);
+                case CHILD -> {
+                    if (r.readVarLong() <= 0) {
+                        throw r.corrupt("subtree count not positive");
+                    }
+                    pointer(r, sink);
+                }
+                case ATTRIBUTE -> {
+                    r.skip(r.readCount(1));
+                    more = 1;
+                }
+                case INDEX -> {
+                    r.skip(r.readCount(1));
+                    byte indexKind = r.readByte();
+                    if ((indexKind & 1) == 0) {
+                        r.skip(r.readCount(1));
+                    }
+                    more = 1;
+                }
+                default -> {
+                    byte tag = r.readByte();
+                    switch (tag) {
+                        case Tags.NULL, Tags.FALSE, Tags.TRUE -> {
+                        }
+                        case Tags.INT, Tags.LONG, Tags.LOCAL_DATE -> r.readVarLong();
+                        case Tags.DOUBLE -> r.skip(8);
+                        case Tags.UUID -> r.skip(16);
+                        case Tags.BIG_DECIMAL -> {
+                            r.readVarLong();
+                            r.skip(r.readCount(1));
+                        }
+                        case Tags.BIG_INTEGER, Tags.STRING, Tags.BYTES -> r.skip(r.readCount(1));
+                        case Tags.INSTANT, Tags.DURATION, Tags.LOCAL_DATE_TIME -> {
+                            r.readVarLong();
+                            r.readVarLong();
+                        }
+                        case Tags.ENUM -> {
+                            r.skip(r.readCount(1));
+                            r.skip(r.readCount(1));
+                        }
+                        case Tags.POINTER -> pointer(r, sink);
+                        case Tags.OUT_OF_LINE -> {
+                            int start = r.position() - 1;
+                            OutOfLineReference reference = r.readOutOfLine();
+                            sink.outOfLine(reference, start, r.position());
+                        }
+                        case Tags.LIST -> more = r.readCount(1);
+                        case Tags.DB_OBJECT -> {
+                            more = r.readCount(2);
+                            moreKind = ATTRIBUTE;
+                        }
+                        case Tags.INDEXED -> {
+                            // the collection comes after its index declarations: push it first
+                            int indexes = r.readCount(3);
+                            todo = ensure(todo, top + 1);
+                            todo[top++] = VALUE;
+                            more = indexes;
+                            moreKind = INDEX;
+                        }
+                        case Tags.DICTIONARY, Tags.HASH_DICTIONARY, Tags.PROTO_LIST, Tags.PROTO_SET ->
+                                collectionRoot(r, 1, sink);
+                        case Tags.COUNTED_SET -> collectionRoot(r, 2, sink);
+                        case Tags.REPEATED_KEYS_DICTIONARY -> collectionRoot(r, 3, sink);
+                        default -> throw r.corrupt("unknown value tag " + tag);
+                    }
+                }
+            }
+            todo = ensure(todo, top + more);
+            for (int i = 0; i < more; i++) {
+                todo[top++] = moreKind;
+            }
         }
     }
 
