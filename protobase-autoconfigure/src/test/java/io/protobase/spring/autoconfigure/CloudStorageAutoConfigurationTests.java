@@ -149,6 +149,9 @@ class CloudStorageAutoConfigurationTests {
         cloud("protobase.storage.cloud.bucket=any", "protobase.storage.cloud.max-backlog=1B")
                 .withBean(ObjectStore.class, () -> mock).run(context -> {
                     HealthIndicator indicator = context.getBean("protobaseHealthIndicator", HealthIndicator.class);
+                    // what the startup wrote is in the bucket, or the write below would wait for room first
+                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> indicator.health(true),
+                            h -> Long.valueOf(0).equals(h.getDetails().get("uploadBacklogBytes")));
                     mock.setDown(true);
                     // async: the commit is locally durable; the next would wait for room in the backlog
                     context.getBean(Database.class).write(tx -> {
