@@ -14,10 +14,7 @@ import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
 
-import java.io.IOException;
 import java.lang.reflect.Field;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A new node joining a three-node cloud cluster ({@code CloudClusterFileStorage}) whose database holds
@@ -71,7 +67,7 @@ public final class CloudClusterJoin {
         Path dir = FileStores.newDir("protobase-cloud-cluster-");
         List<ClusterPeer> peers = new ArrayList<>();
         for (int id = 1; id <= NODES + 1; id++) {
-            peers.add(new ClusterPeer(id, "127.0.0.1", freePort()));
+            peers.add(new ClusterPeer(id, "127.0.0.1", ClusterNodes.freePort()));
         }
         List<CloudClusterFileStorage> nodes = new ArrayList<>();
         ObjectSpace loader = null;
@@ -182,21 +178,6 @@ public final class CloudClusterJoin {
         } catch (ProtoBaseException notYet) {
             return null;
         }
-    }
-
-    /** A port free now on 127.0.0.1, below Linux's ephemeral range. */
-    private static int freePort() throws IOException {
-        for (int attempt = 0; attempt < 200; attempt++) {
-            int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
-            try (ServerSocket s = new ServerSocket()) {
-                s.setReuseAddress(true);
-                s.bind(new InetSocketAddress("127.0.0.1", port));
-                return port;
-            } catch (IOException taken) {
-                // in use: try another
-            }
-        }
-        throw new IOException("no free port between 20000 and 32767 on 127.0.0.1");
     }
 
     /** Serialized bytes of the entries in the node's Raft log (reached by reflection): what its peers sent it. */
