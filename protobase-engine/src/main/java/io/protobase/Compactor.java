@@ -2,6 +2,7 @@ package io.protobase;
 
 import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.AtomRelocation;
+import io.protobase.collection.internal.LiveAtoms;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
@@ -15,7 +16,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -88,6 +91,15 @@ final class Compactor {
     private final CommitPipeline pipeline;
     private final SegmentReclaimer reclaimer;
     private final AtomGraph graph;
+    /**
+     * What the current version reaches, what the versions kept whatever they cost reach (with the references
+     * admitted for commits in flight), and what every retained version reaches: counted from one release pass
+     * to the next ({@link LiveAtoms}), so that a pass costs the atoms that changed since the previous one, not
+     * a walk of every retained version. Only used by runs.
+     */
+    private final LiveAtoms currentAtoms;
+    private final LiveAtoms keptAtoms;
+    private final LiveAtoms retainedAtoms;
     private final double liveFraction;
     /** The live fraction of background runs that start with no commit since the previous run. */
     private final double idleLiveFraction;
@@ -142,6 +154,9 @@ final class Compactor {
         this.pipeline = pipeline;
         this.reclaimer = reclaimer;
         this.graph = graph;
+        this.currentAtoms = graph.liveAtoms();
+        this.keptAtoms = graph.liveAtoms();
+        this.retainedAtoms = graph.liveAtoms();
         this.bytesWritten = bytesWritten;
         this.liveFraction = settings.liveFraction();
         this.idleLiveFraction = Math.max(settings.liveFraction(), settings.idleLiveFraction());
@@ -413,7 +428,8 @@ final class Compactor {
             // too little to gain for a commit: segments nothing reaches are released all the same
             ids.clear();
         }
-        AtomRelocation relocation = graph.relocate(ids::contains);
+        NavigableSet<Long> moving = new TreeSet<>(ids);
+        AtomRelocation relocation = graph.relocate(ids::contains, p -> movesNothing(p, moving));
         SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
         long[] releasedBytes = {0};
         List<Long> released = release(releasedBytes, threshold);
@@ -423,9 +439,9 @@ final class Compactor {
     }
 
     /**
-     * Adds the versions kept for history to {@code reach}, newest first, while the space they keep from
-     * being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
-     * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget and all older ones are dropped from
+     * Keeps in {@link #retainedAtoms} the versions kept for history, newest first, while the space they keep
+     * from being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
+     * {@link #MIN_HISTORY_BYTES}): the oldest leave the count while they take more, and are dropped from
      * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment history reaches beyond
      * what the kept versions ({@code keptLive}) reach there: what compaction would free but for history,
      * the segment less the kept versions' bytes, when they are few enough for it to be rewritten by this
@@ -433,37 +449,56 @@ final class Compactor {
      * segment is given back whole or not at all, and compaction leaves alone the segments history
      * reaches); else the bytes of the atoms only history reaches there.
      */
-    private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained,
-            Map<Long, Long> keptLive, double threshold) {
+    private void boundHistory(SpaceRetention.RetainedRoots retained, Map<Long, Long> keptLive, double threshold) {
         long budget = historyBudget();
-        long held = 0;
         Map<Long, Long> sizes = new HashMap<>();
         for (SegmentReclaimer.Segment s : reclaimer.segments()) {
             sizes.put(s.id(), s.bytes());
         }
-        for (SpaceState v : retained.history()) {
+        long held = heldBack(keptLive, sizes, threshold);
+        List<SpaceState> history = retained.history();
+        long floor = -1;
+        for (int i = history.size() - 1; i >= 0 && held > budget; i--) {
+            SpaceState v = history.get(i);
             if (retained.kept().contains(v.pointer())) {
                 continue;
             }
-            reach.add(List.of(v.pointer()));
-            long extra = 0;
-            for (Map.Entry<Long, Long> e : reach.liveBytesBySegment().entrySet()) {
-                long kept = keptLive.getOrDefault(e.getKey(), 0L);
-                long size = sizes.getOrDefault(e.getKey(), e.getValue());
-                if (e.getValue() > kept) {
-                    // what history holds back: the whole segment when, but for history, compaction would free it
-                    extra += kept < threshold * size ? size - kept : e.getValue() - kept;
-                }
-            }
-            if (extra > budget) {
-                // this version is in the reach already and stays until the next pass; older ones go now
-                retention.dropHistoryBefore(v.sequence() + 1);
-                held = budget;
-                break;
-            }
-            held = extra;
+            retainedAtoms.removeRoot(v.pointer());
+            floor = v.sequence() + 1;
+            held = heldBack(keptLive, sizes, threshold);
+        }
+        if (floor >= 0) {
+            retention.dropHistoryBefore(floor);
         }
         historyExtra = held;
+    }
+
+    /** The space history holds back from reclamation now: see {@link #boundHistory}. */
+    private long heldBack(Map<Long, Long> keptLive, Map<Long, Long> sizes, double threshold) {
+        long extra = 0;
+        for (Map.Entry<Long, Long> e : retainedAtoms.liveBytesBySegment().entrySet()) {
+            long kept = keptLive.getOrDefault(e.getKey(), 0L);
+            long size = sizes.getOrDefault(e.getKey(), e.getValue());
+            if (e.getValue() > kept) {
+                // what history holds back: the whole segment when, but for history, compaction would free it
+                extra += kept < threshold * size ? size - kept : e.getValue() - kept;
+            }
+        }
+        return extra;
+    }
+
+    /**
+     * Whether nothing the atom {@code p} of the current version reaches lies in a {@code moving} segment, as
+     * far as {@link #currentAtoms} knows it (an atom it has not counted yet is entered): it lies in the
+     * segments from the oldest it reaches to its own.
+     */
+    private boolean movesNothing(AtomPointer p, NavigableSet<Long> moving) {
+        long oldest = currentAtoms.oldestSegment(p);
+        if (oldest < 0) {
+            return false;
+        }
+        Long first = moving.ceiling(oldest);
+        return first == null || first > p.segmentId();
     }
 
     /** The most space history may take: its space bound times the live bytes, at least {@link #MIN_HISTORY_BYTES}. */
@@ -502,25 +537,46 @@ final class Compactor {
      * their ids.
      */
     private List<Long> release(long[] releasedBytes, double threshold) {
+        try {
+            return countAndRelease(releasedBytes, threshold);
+        } catch (RuntimeException | Error e) {
+            // a count left half done could take a segment for free that an atom it did not reach needs:
+            // the next pass counts everything afresh
+            currentAtoms.clear();
+            keptAtoms.clear();
+            retainedAtoms.clear();
+            lastLiveness = null;
+            throw e;
+        }
+    }
+
+    private List<Long> countAndRelease(long[] releasedBytes, double threshold) {
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         long writingBefore = reclaimer.writingSegment();
-        // the bulk of the walk runs without any lock; the final step only adds what appeared since
+        // the counts are brought up to date without any lock; the final step only adds what appeared since
         SpaceRetention.RetainedRoots retained = guard.retained();
-        AtomGraph.Reach reach = measuringReach(retained);
+        // every space root is a boundary, so that a version's count stops at the history links to the
+        // others; each retained root is counted all the same
+        Set<AtomPointer> boundary = new HashSet<>(retained.expired());
+        boundary.addAll(retained.roots());
+        currentAtoms.setRoots(retained.history().isEmpty() ? List.of()
+                : List.of(retained.history().get(0).pointer()), List.of(), boundary);
+        liveBytes = currentAtoms.totalBytes();
         List<AtomPointer> kept = new ArrayList<>(guard.roots());
         Set<AtomPointer> history = new HashSet<>();
         retained.history().forEach(v -> history.add(v.pointer()));
         kept.removeIf(p -> history.contains(p) && !retained.kept().contains(p));
-        reach.add(kept, guard.values());
-        Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
+        keptAtoms.setRoots(kept, guard.values(), boundary);
+        Map<Long, Long> keptLive = keptAtoms.snapshot();
+        List<AtomPointer> all = new ArrayList<>(kept);
+        retained.history().forEach(v -> all.add(v.pointer()));
+        retainedAtoms.setRoots(all, guard.values(), boundary);
         if (retention.spaceBounded()) {
-            boundHistory(reach, retained, keptLive, threshold);
+            boundHistory(retained, keptLive, threshold);
             // the floor must be on disk before anything it gives up is released: a reopened space reads it
             pipeline.publishHistoryFloor();
-        } else {
-            reach.add(history);
         }
-        List<SegmentReclaimer.Segment> free = retention.releaseUnreached(reach, (live, floor) -> {
+        List<SegmentReclaimer.Segment> free = retention.releaseUnreached(retainedAtoms, boundary, (live, floor) -> {
             List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
             for (SegmentReclaimer.Segment s : reclaimer.segments()) {
                 if (s.sealed() && !live.containsKey(s.id()) && s.id() < Math.min(floor, guard.inFlightFloor())) {
@@ -529,7 +585,7 @@ final class Compactor {
             }
             return chosen;
         });
-        lastLiveness = new Liveness(Map.copyOf(reach.liveBytesBySegment()), keptLive, writingBefore);
+        lastLiveness = new Liveness(retainedAtoms.snapshot(), keptLive, writingBefore);
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());
