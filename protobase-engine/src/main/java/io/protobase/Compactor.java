@@ -439,52 +439,91 @@ final class Compactor {
     }
 
     /**
-     * Keeps in {@link #retainedAtoms} the versions kept for history, newest first, while the space they keep
+     * Counts in {@link #retainedAtoms} the versions kept for history, newest first, while the space they keep
      * from being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
-     * {@link #MIN_HISTORY_BYTES}): the oldest leave the count while they take more, and are dropped from
-     * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment history reaches beyond
-     * what the kept versions ({@code keptLive}) reach there: what compaction would free but for history,
-     * the segment less the kept versions' bytes, when they are few enough for it to be rewritten by this
-     * run ({@code threshold}, the idle live fraction once commits pause) (a
-     * segment is given back whole or not at all, and compaction leaves alone the segments history
-     * reaches); else the bytes of the atoms only history reaches there.
+     * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget is counted in this pass, and it and all
+     * older ones leave history ({@link SpaceRetention#dropHistoryBefore}) and the count. Versions counted by
+     * the previous pass stay counted, so only the newer ones are added; when one takes the space held back
+     * past the budget, the oldest counted versions leave first. That space is, per segment history reaches
+     * beyond what the kept versions ({@code keptLive}) reach there: what compaction would free but for
+     * history, the segment less the kept versions' bytes, when they are few enough for it to be rewritten by
+     * this run ({@code threshold}, the idle live fraction once commits pause) (a segment is given back whole
+     * or not at all, and compaction leaves alone the segments history reaches); else the bytes of the atoms
+     * only history reaches there.
      */
-    private void boundHistory(SpaceRetention.RetainedRoots retained, Map<Long, Long> keptLive, double threshold) {
+    private void boundHistory(SpaceRetention.RetainedRoots retained, Set<AtomPointer> counted,
+            Map<Long, Long> keptLive, Set<AtomPointer> boundary, double threshold) {
+        HeldBack held = new HeldBack(keptLive, threshold);
         long budget = historyBudget();
-        Map<Long, Long> sizes = new HashMap<>();
-        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
-            sizes.put(s.id(), s.bytes());
-        }
-        long held = heldBack(keptLive, sizes, threshold);
         List<SpaceState> history = retained.history();
         long floor = -1;
-        for (int i = history.size() - 1; i >= 0 && held > budget; i--) {
+        int oldest = history.size() - 1; // versions older than the one added are let go first, oldest first
+        for (int i = 0; i < history.size(); i++) {
             SpaceState v = history.get(i);
             if (retained.kept().contains(v.pointer())) {
                 continue;
             }
-            retainedAtoms.removeRoot(v.pointer());
-            floor = v.sequence() + 1;
-            held = heldBack(keptLive, sizes, threshold);
+            if (!counted.contains(v.pointer())) {
+                retainedAtoms.addRoots(List.of(v.pointer()), List.of(), boundary);
+            }
+            held.update();
+            for (; held.held > budget && oldest > i; oldest--) {
+                SpaceState u = history.get(oldest);
+                if (!retained.kept().contains(u.pointer())) {
+                    retainedAtoms.removeRoot(u.pointer());
+                    floor = u.sequence() + 1;
+                    held.update();
+                }
+            }
+            if (held.held > budget) {
+                // nothing older is left to let go: this version stays counted until the next pass, and leaves
+                // history with every older one
+                floor = v.sequence() + 1;
+                break;
+            }
         }
         if (floor >= 0) {
             retention.dropHistoryBefore(floor);
         }
-        historyExtra = held;
+        historyExtra = Math.min(held.held, budget);
     }
 
-    /** The space history holds back from reclamation now: see {@link #boundHistory}. */
-    private long heldBack(Map<Long, Long> keptLive, Map<Long, Long> sizes, double threshold) {
-        long extra = 0;
-        for (Map.Entry<Long, Long> e : retainedAtoms.liveBytesBySegment().entrySet()) {
-            long kept = keptLive.getOrDefault(e.getKey(), 0L);
-            long size = sizes.getOrDefault(e.getKey(), e.getValue());
-            if (e.getValue() > kept) {
-                // what history holds back: the whole segment when, but for history, compaction would free it
-                extra += kept < threshold * size ? size - kept : e.getValue() - kept;
+    /**
+     * The space history holds back from reclamation (see {@link #boundHistory}), per segment, kept up to
+     * date from the segments whose live bytes changed.
+     */
+    private final class HeldBack {
+        private final Map<Long, Long> keptLive;
+        private final double threshold;
+        private final Map<Long, Long> sizes = new HashMap<>();
+        private final Map<Long, Long> bySegment = new HashMap<>();
+        long held;
+
+        HeldBack(Map<Long, Long> keptLive, double threshold) {
+            this.keptLive = keptLive;
+            this.threshold = threshold;
+            for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+                sizes.put(s.id(), s.bytes());
             }
+            retainedAtoms.drainTouched();
+            retainedAtoms.liveBytesBySegment().keySet().forEach(this::update);
         }
-        return extra;
+
+        /** Brings the segments touched since the last call up to date; returns the space held back. */
+        long update() {
+            retainedAtoms.drainTouched().forEach(this::update);
+            return held;
+        }
+
+        private void update(long segment) {
+            long all = retainedAtoms.liveBytesBySegment().getOrDefault(segment, 0L);
+            long kept = keptLive.getOrDefault(segment, 0L);
+            long size = sizes.getOrDefault(segment, all);
+            // what history holds back: the whole segment when, but for history, compaction would free it
+            long extra = all <= kept ? 0 : kept < threshold * size ? size - kept : all - kept;
+            Long before = extra == 0 ? bySegment.remove(segment) : bySegment.put(segment, extra);
+            held += extra - (before == null ? 0 : before);
+        }
     }
 
     /**
@@ -499,6 +538,12 @@ final class Compactor {
         }
         Long first = moving.ceiling(oldest);
         return first == null || first > p.segmentId();
+    }
+
+    private static List<AtomPointer> union(List<AtomPointer> a, Set<AtomPointer> b) {
+        List<AtomPointer> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The most space history may take: its space bound times the live bytes, at least {@link #MIN_HISTORY_BYTES}. */
@@ -570,12 +615,24 @@ final class Compactor {
         Map<Long, Long> keptLive = keptAtoms.snapshot();
         List<AtomPointer> all = new ArrayList<>(kept);
         retained.history().forEach(v -> all.add(v.pointer()));
-        retainedAtoms.setRoots(all, guard.values(), boundary);
         if (retention.spaceBounded()) {
-            boundHistory(retained, keptLive, threshold);
+            // the history versions the previous pass counted stay counted, and those no longer retained leave;
+            // the newer ones are counted newest first, within history's budget
+            Set<AtomPointer> counted = new HashSet<>(retainedAtoms.roots());
+            counted.retainAll(new HashSet<>(all));
+            retainedAtoms.setRoots(union(kept, counted), guard.values(), boundary);
+            boundHistory(retained, counted, keptLive, boundary, threshold);
             // the floor must be on disk before anything it gives up is released: a reopened space reads it
             pipeline.publishHistoryFloor();
+        } else {
+            retainedAtoms.setRoots(all, guard.values(), boundary);
         }
+        // the versions published meanwhile are counted before the final step too, so that under its lock (which
+        // starting transactions and admissions wait for) it has little left to count
+        SpaceRetention.RetainedRoots meanwhile = retention.retainedRoots();
+        boundary.addAll(meanwhile.expired());
+        boundary.addAll(meanwhile.roots());
+        retainedAtoms.addRoots(meanwhile.roots(), List.of(), boundary);
         List<SegmentReclaimer.Segment> free = retention.releaseUnreached(retainedAtoms, boundary, (live, floor) -> {
             List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
             for (SegmentReclaimer.Segment s : reclaimer.segments()) {

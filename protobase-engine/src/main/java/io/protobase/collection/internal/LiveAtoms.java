@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -43,6 +44,8 @@ public final class LiveAtoms {
     /** The roots counted: each adds one to its member's count. */
     private final Set<AtomPointer> roots = new LinkedHashSet<>();
     private final Set<OutOfLineReference> valueRoots = new LinkedHashSet<>();
+    /** The segments whose bytes changed since {@link #drainTouched()} last emptied it. */
+    private final Set<Long> touched = new HashSet<>();
 
     LiveAtoms(AtomGraph graph) {
         this.graph = graph;
@@ -276,7 +279,15 @@ public final class LiveAtoms {
         }
     }
 
+    /** The segments whose live bytes changed since the last call (or since the start), emptied by the call. */
+    public Set<Long> drainTouched() {
+        Set<Long> changed = Set.copyOf(touched);
+        touched.clear();
+        return changed;
+    }
+
     private void add(long segment, long bytes) {
+        touched.add(segment);
         totalBytes += bytes;
         bytesBySegment.merge(segment, bytes, (a, b) -> a + b == 0 ? null : a + b);
     }
@@ -321,6 +332,7 @@ public final class LiveAtoms {
         totalBytes = 0;
         roots.clear();
         valueRoots.clear();
+        touched.clear();
     }
 
     /** A copy of {@link #liveBytesBySegment()} as an immutable map. */
