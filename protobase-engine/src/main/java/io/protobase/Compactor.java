@@ -44,8 +44,12 @@ import java.util.function.LongSupplier;
  * the catalog, are pushed again
  * and published as a new version by compare-and-set of the root; when a commit wins the race, the
  * rewrite is redone on the new version, reusing what was already copied, so a user commit never fails
- * because of compaction. <b>Release</b>: liveness is computed again, from the versions retained at that
- * moment: first those kept whatever they cost (current, written, pinned), then the versions kept for
+ * because of compaction. The rewrite does not enter an atom of the current version whose reach (the
+ * segments from the oldest one below it to its own) holds no victim, so it costs the atoms above the
+ * victims' atoms and the new ones, not the whole tree. <b>Release</b>: liveness is brought up to date
+ * for the versions retained at that moment ({@link LiveAtoms}: reference counts kept from one pass to
+ * the next, so a pass costs the atoms that changed since the previous one, not a walk of every retained
+ * version): first those kept whatever they cost (current, written, pinned), then the versions kept for
  * history, newest first, until they would take more space than history's bound
  * ({@link #boundHistory}); the older ones are dropped from history, and a version carrying that floor
  * is made durable before anything is released. The storage then releases the sealed segments that
