@@ -101,9 +101,18 @@ final class Compactor {
      * to the next ({@link LiveAtoms}), so that a pass costs the atoms that changed since the previous one, not
      * a walk of every retained version. Only used by runs.
      */
-    private final LiveAtoms currentAtoms;
-    private final LiveAtoms keptAtoms;
-    private final LiveAtoms retainedAtoms;
+    private LiveAtoms currentAtoms;
+    private LiveAtoms keptAtoms;
+    private LiveAtoms retainedAtoms;
+    /**
+     * What the last pass that brought the counts up to date cost ({@link LiveAtoms#work()}), when it cost more
+     * than counting afresh would have: passes then count afresh (a store small beside what is written between
+     * passes), and every {@link #PROBE_EVERY}th pass tries counting on again; 0 otherwise. Only used by runs.
+     */
+    private long incrementalWork;
+    private long passes;
+    /** How often a pass counts on from the previous one while counting afresh is cheaper. */
+    private static final int PROBE_EVERY = 16;
     private final double liveFraction;
     /** The live fraction of background runs that start with no commit since the previous run. */
     private final double idleLiveFraction;
@@ -158,9 +167,7 @@ final class Compactor {
         this.pipeline = pipeline;
         this.reclaimer = reclaimer;
         this.graph = graph;
-        this.currentAtoms = graph.liveAtoms();
-        this.keptAtoms = graph.liveAtoms();
-        this.retainedAtoms = graph.liveAtoms();
+        freshCounts();
         this.bytesWritten = bytesWritten;
         this.liveFraction = settings.liveFraction();
         this.idleLiveFraction = Math.max(settings.liveFraction(), settings.idleLiveFraction());
@@ -590,16 +597,29 @@ final class Compactor {
             return countAndRelease(releasedBytes, threshold);
         } catch (RuntimeException | Error e) {
             // a count left half done could take a segment for free that an atom it did not reach needs:
-            // the next pass counts everything afresh
-            currentAtoms.clear();
-            keptAtoms.clear();
-            retainedAtoms.clear();
+            // the next pass counts everything afresh (into new counts: the reference checks of commits keep
+            // reading the old one until that pass's final step, which counts what they admitted meanwhile)
+            freshCounts();
             lastLiveness = null;
             throw e;
         }
     }
 
+    /** Starts the counts afresh: new ones, so that the reference checks of commits keep the old until replaced. */
+    private void freshCounts() {
+        currentAtoms = graph.liveAtoms();
+        keptAtoms = graph.liveAtoms();
+        retainedAtoms = graph.liveAtoms();
+    }
+
     private List<Long> countAndRelease(long[] releasedBytes, double threshold) {
+        // counting on costs the references that changed, counting afresh those the counts hold: when many
+        // commits came since the previous pass on a small store, afresh is cheaper (a walk, as it were)
+        long size = currentAtoms.references() + keptAtoms.references() + retainedAtoms.references();
+        boolean afresh = incrementalWork > size && ++passes % PROBE_EVERY != 0;
+        if (afresh) {
+            freshCounts();
+        }
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         long writingBefore = reclaimer.writingSegment();
         // the counts are brought up to date without any lock; the final step only adds what appeared since
@@ -647,6 +667,10 @@ final class Compactor {
             return chosen;
         });
         lastLiveness = new Liveness(retainedAtoms.snapshot(), keptLive, writingBefore);
+        long work = currentAtoms.work() + keptAtoms.work() + retainedAtoms.work();
+        if (!afresh && size > 0) {
+            incrementalWork = work; // (a first count, from empty counts, is a count afresh)
+        }
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());
