@@ -49,7 +49,8 @@ import java.util.function.LongSupplier;
  * victims' atoms and the new ones, not the whole tree. <b>Release</b>: liveness is brought up to date
  * for the versions retained at that moment ({@link LiveAtoms}: reference counts kept from one pass to
  * the next, so a pass costs the atoms that changed since the previous one, not a walk of every retained
- * version): first those kept whatever they cost (current, written, pinned), then the versions kept for
+ * version; when that costs more than the counts hold, as for a small store beside many commits per pass,
+ * a pass counts afresh): first those kept whatever they cost (current, written, pinned), then the versions kept for
  * history, newest first, until they would take more space than history's bound
  * ({@link #boundHistory}); the older ones are dropped from history, and a version carrying that floor
  * is made durable before anything is released. The storage then releases the sealed segments that

@@ -348,18 +348,6 @@ public final class LiveAtoms {
         return values;
     }
 
-    /** Forgets everything: no roots, nothing reached. */
-    public void clear() {
-        members.clear();
-        bytesBySegment.clear();
-        totalBytes = 0;
-        roots.clear();
-        valueRoots.clear();
-        touched.clear();
-        references = 0;
-        work = 0;
-    }
-
     /** A copy of {@link #liveBytesBySegment()} as an immutable map. */
     public Map<Long, Long> snapshot() {
         return Map.copyOf(bytesBySegment);
