@@ -49,8 +49,7 @@ import java.util.function.LongSupplier;
  * victims' atoms and the new ones, not the whole tree. <b>Release</b>: liveness is brought up to date
  * for the versions retained at that moment ({@link LiveAtoms}: reference counts kept from one pass to
  * the next, so a pass costs the atoms that changed since the previous one, not a walk of every retained
- * version; when that costs more than the counts hold, as for a small store beside many commits per pass,
- * a pass counts afresh): first those kept whatever they cost (current, written, pinned), then the versions kept for
+ * version): first those kept whatever they cost (current, written, pinned), then the versions kept for
  * history, newest first, until they would take more space than history's bound
  * ({@link #boundHistory}); the older ones are dropped from history, and a version carrying that floor
  * is made durable before anything is released. The storage then releases the sealed segments that
@@ -105,15 +104,6 @@ final class Compactor {
     private LiveAtoms currentAtoms;
     private LiveAtoms keptAtoms;
     private LiveAtoms retainedAtoms;
-    /**
-     * What the last pass that brought the counts up to date cost ({@link LiveAtoms#work()}), when it cost more
-     * than counting afresh would have: passes then count afresh (a store small beside what is written between
-     * passes), and every {@link #PROBE_EVERY}th pass tries counting on again; 0 otherwise. Only used by runs.
-     */
-    private long incrementalWork;
-    private long passes;
-    /** How often a pass counts on from the previous one while counting afresh is cheaper. */
-    private static final int PROBE_EVERY = 16;
     private final double liveFraction;
     /** The live fraction of background runs that start with no commit since the previous run. */
     private final double idleLiveFraction;
@@ -614,13 +604,6 @@ final class Compactor {
     }
 
     private List<Long> countAndRelease(long[] releasedBytes, double threshold) {
-        // counting on costs the references that changed, counting afresh those the counts hold: when many
-        // commits came since the previous pass on a small store, afresh is cheaper (a walk, as it were)
-        long size = currentAtoms.references() + keptAtoms.references() + retainedAtoms.references();
-        boolean afresh = incrementalWork > size && ++passes % PROBE_EVERY != 0;
-        if (afresh) {
-            freshCounts();
-        }
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         long writingBefore = reclaimer.writingSegment();
         // the counts are brought up to date without any lock; the final step only adds what appeared since
@@ -668,10 +651,6 @@ final class Compactor {
             return chosen;
         });
         lastLiveness = new Liveness(retainedAtoms.snapshot(), keptLive, writingBefore);
-        long work = currentAtoms.work() + keptAtoms.work() + retainedAtoms.work();
-        if (!afresh && size > 0) {
-            incrementalWork = work; // (a first count, from empty counts, is a count afresh)
-        }
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());

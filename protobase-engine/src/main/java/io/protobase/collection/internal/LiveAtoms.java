@@ -44,10 +44,6 @@ public final class LiveAtoms {
     /** The roots counted: each adds one to its member's count. */
     private final Set<AtomPointer> roots = new LinkedHashSet<>();
     private final Set<OutOfLineReference> valueRoots = new LinkedHashSet<>();
-    /** The references counted: what a count of everything from scratch costs. */
-    private long references;
-    /** The references counted and uncounted since {@link #work()} was last asked. */
-    private long work;
     /** The segments whose bytes changed since {@link #drainTouched()} last emptied it. */
     private final Set<Long> touched = new HashSet<>();
 
@@ -151,21 +147,6 @@ public final class LiveAtoms {
         return totalBytes;
     }
 
-    /**
-     * The references counted and uncounted since the last call (one per root and per link followed): what
-     * keeping the count up to date cost, to weigh against {@link #references()}.
-     */
-    public long work() {
-        long w = work;
-        work = 0;
-        return w;
-    }
-
-    /** The references the count holds (one per member and per link it follows): what counting afresh costs. */
-    public long references() {
-        return references;
-    }
-
     /** How many atoms and out-of-line values are reached. */
     public int size() {
         return members.size();
@@ -233,7 +214,6 @@ public final class LiveAtoms {
         while (!pending.isEmpty()) {
             Object item = pending.pop();
             Object referrer = referrers.pop();
-            work++;
             AtomPointer key = item instanceof OutOfLineReference v ? v.first() : (AtomPointer) item;
             Member m = members.get(key);
             if (m != null) {
@@ -259,7 +239,6 @@ public final class LiveAtoms {
             }
             m.count = 1;
             members.put(key, m);
-            references += 1 + m.pointers.length + m.values.length;
             for (AtomPointer c : m.pointers) {
                 pending.push(c);
                 referrers.push(key);
@@ -277,7 +256,6 @@ public final class LiveAtoms {
         pending.push(root);
         while (!pending.isEmpty()) {
             Object item = pending.pop();
-            work++;
             AtomPointer key = item instanceof OutOfLineReference v ? v.first() : (AtomPointer) item;
             Member m = members.get(key);
             if (m == null || --m.count > 0) {
@@ -285,7 +263,6 @@ public final class LiveAtoms {
             }
             // leaves before what it reaches: a reader never sees it without what is below it
             members.remove(key);
-            references -= 1 + m.pointers.length + m.values.length;
             if (m.value != null) {
                 for (int i = 0; i < m.value.chunks().size(); i++) {
                     add(m.value.chunks().get(i).segmentId(), -OutOfLineValues.chunkAtomBytes(m.value, i));
