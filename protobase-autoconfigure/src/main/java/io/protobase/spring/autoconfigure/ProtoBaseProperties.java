@@ -121,8 +121,8 @@ public record ProtoBaseProperties(
      *              nodes are not discovered through Hazelcast
      * @param path directory of this node's Raft log and its copy of the data (created when missing); not
      *             with {@code type=cloud-cluster}, whose nodes keep them in {@code cloud.cache-dir}/cluster
-     * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how long
-     *                        followers wait for a silent leader before they elect another
+     * @param electionTimeout the shortest Raft election timeout (the longest is one and a half times as
+     *                        long): how long followers wait for a silent leader before they elect another
      * @param requestTimeout how long a commit or linearizable read waits for a quorum before it fails
      *                       with {@code StorageUnavailableException}; longer than the election timeout
      * @param retries how often a request is retried within the request timeout (another leader, a
