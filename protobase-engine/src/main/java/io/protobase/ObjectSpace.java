@@ -3,6 +3,7 @@ package io.protobase;
 import io.protobase.collection.Dictionary;
 import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.AtomStore;
+import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import org.slf4j.Logger;
@@ -118,12 +119,20 @@ public final class ObjectSpace implements AutoCloseable {
         this(builder(storage));
     }
 
+    /** The bytes of the atom {@code p} if the store has it decoded at hand, else {@code null}. */
+    private byte[] cachedAtom(AtomPointer p) {
+        return store.cachedAtom(p);
+    }
+
     private ObjectSpace(Builder b) {
         this.storage = Objects.requireNonNull(b.storage, "storage");
         SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
         // keeps commits from referencing released atoms; none is needed when the storage releases nothing
-        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
+        // one graph of the atoms for the guard and compaction: what one learns an atom references, the other
+        // need not read again; its walks take atoms the store has decoded from the store's cache
+        AtomGraph graph = reclaimer == null ? null : new AtomGraph(storage, this::cachedAtom);
+        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, graph);
         this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;
@@ -141,8 +150,9 @@ public final class ObjectSpace implements AutoCloseable {
         this.pipeline = new CommitPipeline(storage, store, versions, retention, references, b.lockTimeout,
                 b.groupCommitDelay);
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
-                new AtomGraph(storage, store::cachedAtom), store::bytesWritten, compaction);
+                graph, store::bytesWritten, compaction);
         if (compactor != null && !b.compactionInterval.isZero()) {
+            references.rememberPushes();
             compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, openTransactions::isClosing);
             pipeline.onPublished(compactor::published);
         }

@@ -67,6 +67,11 @@ final class ReferenceGuard {
      * ids rise, offsets rise within a segment), so an atom newer than a pass's mark was pushed after it.
      */
     private final AtomicReference<AtomPointer> newest = new AtomicReference<>();
+    /**
+     * Whether each push with complete references tells {@link #graph} what the atom references
+     * ({@link #rememberPushes}), so that compaction's walks neither read nor scan new atoms.
+     */
+    private volatile boolean rememberPushes;
 
     /** Storage order: positive when {@code a} was pushed after {@code b}. */
     private static int newer(AtomPointer a, AtomPointer b) {
@@ -76,11 +81,22 @@ final class ReferenceGuard {
 
     /**
      * @param lock  the space's pin lock: admissions take its read side, a release's final step its write side
-     * @param graph the graph of the space's storage, to read what an admission cannot vouch for
+     * @param graph the graph of the space's storage, to read what an admission cannot vouch for (shared with
+     *              compaction, which {@link #rememberPushes} feeds)
      */
     ReferenceGuard(ReentrantReadWriteLock lock, AtomGraph graph) {
         this.lock = lock;
         this.graph = graph;
+    }
+
+    /**
+     * From now on, tells the graph what each atom pushed with its references reported references
+     * ({@link AtomGraph#pushed}): the background compactor walks every new atom soon after, and would
+     * otherwise read and scan what the encoder already knew. Not done without a background compactor,
+     * whose walks would not come to take that memory back.
+     */
+    void rememberPushes() {
+        rememberPushes = true;
     }
 
     /** {@code storage} with its pushes noted in the context open on the pushing thread, if any. */
@@ -309,6 +325,9 @@ final class ReferenceGuard {
             AtomPointer p = delegate.push(atom);
             if (c != null) {
                 c.pushed(p);
+            }
+            if (rememberPushes) {
+                graph.pushed(p, atom.length, references);
             }
             newest.accumulateAndGet(p, (a, b) -> a == null || newer(b, a) > 0 ? b : a);
             return p;

@@ -135,6 +135,29 @@ public final class AtomGraph {
                     values.isEmpty() ? NO_VALUES : values.toArray(NO_VALUES));
         }
 
+        /** The links of an atom of {@code bytes} bytes whose encoder reported {@code references}, all of them. */
+        static Links of(int bytes, AtomReferences references) {
+            int values = 0;
+            for (int i = 0; i < references.size(); i++) {
+                if (!(references.reference(i) instanceof AtomPointer)) {
+                    values++;
+                }
+            }
+            AtomPointer[] pointers = references.size() == values ? NO_POINTERS
+                    : new AtomPointer[references.size() - values];
+            OutOfLineReference[] outOfLine = values == 0 ? NO_VALUES : new OutOfLineReference[values];
+            int np = 0;
+            int nv = 0;
+            for (int i = 0; i < references.size(); i++) {
+                if (references.reference(i) instanceof AtomPointer ptr) {
+                    pointers[np++] = ptr;
+                } else {
+                    outOfLine[nv++] = (OutOfLineReference) references.reference(i);
+                }
+            }
+            return new Links(bytes, pointers, outOfLine);
+        }
+
         /** The estimated memory this takes where it is remembered, its key included. */
         int weight() {
             return 96 + 40 * pointers.length + 120 * values.length;
@@ -151,6 +174,22 @@ public final class AtomGraph {
             remember(links, p.segmentId(), p, l);
         }
         return l;
+    }
+
+    /**
+     * Remembers what the atom {@code p}, just pushed with {@code bytes} bytes, references, as its encoder
+     * reported it ({@code references}, the same list a scan of its bytes finds): a later walk then neither
+     * reads nor scans it. Does nothing when the report is incomplete or the atom is remembered already.
+     */
+    public void pushed(AtomPointer p, int bytes, AtomReferences references) {
+        if (!references.complete()) {
+            return;
+        }
+        Map<AtomPointer, Links> segment = links.get(p.segmentId());
+        if (segment != null && segment.containsKey(p)) {
+            return;
+        }
+        remember(links, p.segmentId(), p, Links.of(bytes, references));
     }
 
     /** What the out-of-line value {@code reference} (one that may hold references) references. */

@@ -16,6 +16,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.ShrinkingMode;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -56,6 +57,13 @@ class ReportedReferencesProperties {
                 AtomReferences scanned = AtomGraph.references(atom);
                 if (!scanned.equals(references)) {
                     mismatches.add("reported " + references + ", scanned " + scanned);
+                }
+                // what compaction's graph remembers of a reported push is what it would read and scan
+                AtomGraph.Links remembered = AtomGraph.Links.of(atom.length, references);
+                AtomGraph.Links read = AtomGraph.Links.of(null, atom);
+                if (remembered.bytes() != read.bytes() || !Arrays.equals(remembered.pointers(), read.pointers())
+                        || !Arrays.equals(remembered.values(), read.values())) {
+                    mismatches.add("links from the report " + remembered + ", from the bytes " + read);
                 }
                 if (references.size() > 0) {
                     withReferences++;
