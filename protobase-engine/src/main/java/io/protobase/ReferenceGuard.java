@@ -299,11 +299,20 @@ final class ReferenceGuard {
 
         @Override
         public AtomPointer push(byte[] atom) {
-            return push(atom, AtomReferences.UNKNOWN);
+            return push(atom, AtomReferences.UNKNOWN, false);
+        }
+
+        @Override
+        public AtomPointer pushOwned(byte[] atom) {
+            return push(atom, AtomReferences.UNKNOWN, true);
         }
 
         @Override
         public AtomPointer push(byte[] atom, AtomReferences references) {
+            return push(atom, references, true);
+        }
+
+        private AtomPointer push(byte[] atom, AtomReferences references, boolean owned) {
             Context c = current.get();
             if (c != null) {
                 if (references.complete()) {
@@ -312,7 +321,7 @@ final class ReferenceGuard {
                     c.note(atom);
                 }
             }
-            AtomPointer p = delegate.push(atom);
+            AtomPointer p = owned ? delegate.pushOwned(atom) : delegate.push(atom);
             if (c != null) {
                 c.pushed(p);
             }
