@@ -135,7 +135,10 @@ final class ReferenceGuard {
                     }
                 }
             }
-            registered.put(c, new Admitted(List.copyOf(c.refs), List.copyOf(c.values)));
+            // a context notes nothing after its admission (a batch its thread then leads has a context of its
+            // own), so its list is registered as it is rather than copied
+            c.admitted = true;
+            registered.put(c, new Admitted(Collections.unmodifiableList(c.refs), List.copyOf(c.values)));
         } finally {
             lock.readLock().unlock();
         }
@@ -205,8 +208,10 @@ final class ReferenceGuard {
         /** Pointers {@link #exempt exempted} from the check: a handful per context. */
         private final List<AtomPointer> exempted = new ArrayList<>(2);
         /** The noted references, in the order noted; a pointer noted twice is checked twice, which is harmless. */
-        private final List<AtomPointer> refs = new ArrayList<>();
+        private final ArrayList<AtomPointer> refs = new ArrayList<>();
         private final Set<OutOfLineReference> values = new HashSet<>();
+        /** Set by {@link #admit}: {@link #refs} is registered as it is and must not change any more. */
+        private boolean admitted;
 
         private Context(Context outer) {
             this.outer = outer;
@@ -214,6 +219,8 @@ final class ReferenceGuard {
 
         /** Notes the references {@code known} of an atom, as its encoder reported them. */
         private void note(AtomReferences known) {
+            requireNotAdmitted();
+            refs.ensureCapacity(refs.size() + known.size());
             for (int i = 0, n = known.size(); i < n; i++) {
                 Object r = known.reference(i);
                 if (r instanceof AtomPointer p) {
@@ -228,6 +235,7 @@ final class ReferenceGuard {
 
         /** Notes the references of an atom pushed without them: they are read from its bytes. */
         private void note(byte[] atom) {
+            requireNotAdmitted();
             AtomGraph.forEachReference(atom, p -> {
                 if (!isOwn(p)) {
                     refs.add(p);
@@ -237,6 +245,13 @@ final class ReferenceGuard {
                     values.add(v);
                 }
             });
+        }
+
+        private void requireNotAdmitted() {
+            if (admitted) {
+                throw new IllegalStateException("A commit's reference context noted references after its admission;"
+                        + " the pointers registered for it would change under a release pass");
+            }
         }
 
         private boolean isOwn(AtomPointer p) {
@@ -309,11 +324,20 @@ final class ReferenceGuard {
 
         @Override
         public AtomPointer push(byte[] atom) {
-            return push(atom, AtomReferences.UNKNOWN);
+            return push(atom, AtomReferences.UNKNOWN, false);
+        }
+
+        @Override
+        public AtomPointer pushOwned(byte[] atom) {
+            return push(atom, AtomReferences.UNKNOWN, true);
         }
 
         @Override
         public AtomPointer push(byte[] atom, AtomReferences references) {
+            return push(atom, references, true);
+        }
+
+        private AtomPointer push(byte[] atom, AtomReferences references, boolean owned) {
             Context c = current.get();
             if (c != null) {
                 if (references.complete()) {
@@ -322,7 +346,7 @@ final class ReferenceGuard {
                     c.note(atom);
                 }
             }
-            AtomPointer p = delegate.push(atom);
+            AtomPointer p = owned ? delegate.pushOwned(atom) : delegate.push(atom);
             if (c != null) {
                 c.pushed(p);
             }

@@ -107,6 +107,11 @@ public final class AtomReferences {
         }
     }
 
+    /** Copies references {@code from .. from + n - 1} into {@code dest} from {@code destPos}. */
+    void copyReferences(int from, Object[] dest, int destPos, int n) {
+        System.arraycopy(refs, from, dest, destPos, n);
+    }
+
     /** The index of the first reference at or after byte {@code offset}. */
     int firstAtOrAfter(int offset) {
         int lo = 0;

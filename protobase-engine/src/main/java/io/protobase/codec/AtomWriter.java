@@ -262,9 +262,21 @@ public final class AtomWriter {
             if (known == null || !known.complete()) {
                 refsComplete = false;
             } else {
-                int delta = pos - off;
-                for (int i = known.firstAtOrAfter(off), n = known.size(); i < n && known.offset(i) < off + len; i++) {
-                    noteReference(known.offset(i) + delta, known.reference(i));
+                int from = known.firstAtOrAfter(off);
+                int to = known.firstAtOrAfter(off + len);
+                int n = to - from;
+                if (n > 0) {
+                    if (refCount + n > refs.length) {
+                        int grown = Math.max(refCount + n, refCount * 2);
+                        refAt = Arrays.copyOf(refAt, grown);
+                        refs = Arrays.copyOf(refs, grown);
+                    }
+                    int delta = pos - off;
+                    for (int i = 0; i < n; i++) {
+                        refAt[refCount + i] = known.offset(from + i) + delta;
+                    }
+                    known.copyReferences(from, refs, refCount, n);
+                    refCount += n;
                 }
             }
         }

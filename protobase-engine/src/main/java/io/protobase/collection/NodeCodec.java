@@ -64,17 +64,30 @@ final class NodeCodec {
         // the references of the entries copied from the base are copied with them
         AtomReferences baseRefs = reuse != null && w.tracksReferences() ? base.references() : null;
         EncodedValue[] moved = null;
-        for (int i = 0; i < n.size; i++) {
-            offsets[i] = w.size();
+        for (int i = 0; i < n.size; ) {
             int j = reuse == null ? -1 : reuse[i];
             if (j >= 0) {
-                w.writeRawFrom(base.atom, base.offsets[j], base.offsets[j + 1] - base.offsets[j], baseRefs);
+                // a run of entries copied from consecutive entries of the base (all but the changed ones of a
+                // path copy): one copy of their bytes and references
+                int run = 1;
+                while (i + run < n.size && reuse[i + run] == j + run) {
+                    run++;
+                }
+                int start = base.offsets[j];
+                int delta = w.size() - start;
+                for (int k = 0; k < run; k++) {
+                    offsets[i + k] = base.offsets[j + k] + delta;
+                }
+                w.writeRawFrom(base.atom, start, base.offsets[j + run] - start, baseRefs);
+                i += run;
             } else {
+                offsets[i] = w.size();
                 EncodedValue ref = writeEntry(w, n, kind, i);
                 if (ref != null) {
                     moved = moved != null ? moved : new EncodedValue[n.size];
                     moved[i] = ref;
                 }
+                i++;
             }
         }
         offsets[n.size] = w.size();

@@ -240,10 +240,11 @@ final class TreeStore implements AtomStore {
 
     /**
      * Pushes an atom, counting it; {@code references} are its references as its encoder wrote them, for a
-     * storage that notes them ({@link ReferenceRecorder}).
+     * storage that notes them ({@link ReferenceRecorder}). {@code bytes} is handed over
+     * ({@link SharedStorage#pushOwned}): every caller pushes an array it just encoded and never changes.
      */
     AtomPointer push(byte[] bytes, AtomReferences references) {
-        AtomPointer p = recorder != null ? recorder.push(bytes, references) : storage.push(bytes);
+        AtomPointer p = recorder != null ? recorder.push(bytes, references) : storage.pushOwned(bytes);
         bytesWritten.add(bytes.length);
         atomsWritten.increment();
         return p;

@@ -22,6 +22,15 @@ public interface SharedStorage extends AutoCloseable {
     /** Stores the bytes of one atom and returns its pointer. */
     AtomPointer push(byte[] atom);
 
+    /**
+     * {@link #push}, with {@code atom} handed over: the caller never changes the array again, so a
+     * storage that keeps atoms as arrays on the heap may keep this one rather than a copy of it. The
+     * default is {@link #push}.
+     */
+    default AtomPointer pushOwned(byte[] atom) {
+        return push(atom);
+    }
+
     /** Reads the bytes of an atom; a pointer to nothing is a {@link io.protobase.CorruptionException}. */
     byte[] read(AtomPointer pointer);
 

@@ -154,6 +154,28 @@ public abstract class SharedStorageContract {
     }
 
     @Test
+    void atomsHandedOverReadBackExactlyBesideCopiedOnes() {
+        Random rnd = new Random(3);
+        Map<AtomPointer, byte[]> written = new HashMap<>();
+        for (int i = 0; i < 200; i++) {
+            byte[] atom = randomBytes(rnd, rnd.nextInt(2000));
+            AtomPointer p = i % 2 == 0 ? storage.pushOwned(atom) : storage.push(atom);
+            assertThat(written.put(p, atom)).as("pointer %s given twice", p).isNull();
+        }
+
+        written.forEach((p, bytes) -> assertThat(storage.read(p)).as("%s", p).isEqualTo(bytes));
+    }
+
+    @Test
+    void changingAReadArrayOfAnAtomHandedOverDoesNotChangeTheAtom() {
+        AtomPointer p = storage.pushOwned(new byte[] {5, 6, 7});
+
+        storage.read(p)[1] = 0;
+
+        assertThat(storage.read(p)).containsExactly(5, 6, 7);
+    }
+
+    @Test
     void changingAReadArrayDoesNotChangeTheAtom() {
         AtomPointer p = storage.push(new byte[] {5, 6, 7});
 

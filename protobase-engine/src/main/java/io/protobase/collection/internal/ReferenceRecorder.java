@@ -14,7 +14,8 @@ public interface ReferenceRecorder {
      * Pushes {@code atom}, whose references are {@code references}; when those are not
      * {@linkplain AtomReferences#complete() complete}, the atom's bytes are read for them.
      *
-     * @param atom the encoded atom
+     * @param atom the encoded atom, handed over ({@link io.protobase.storage.SharedStorage#pushOwned}): the
+     *             caller never changes it again
      * @param references its references, as its encoder wrote them
      * @return where the atom was stored
      */

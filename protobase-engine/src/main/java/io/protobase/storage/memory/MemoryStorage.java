@@ -24,7 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A storage on the heap, for tests and development: nothing survives the process. It stores the
- * <em>encoded</em> bytes of every atom (copied on push and on read), so everything that runs on it
+ * <em>encoded</em> bytes of every atom (copied on push, unless handed over with {@link #pushOwned}, and
+ * on read), so everything that runs on it
  * exercises the codec exactly as a persistent backend would.
  *
  * <p>Atoms are grouped into segments: the segment being written is sealed once it holds
@@ -90,7 +91,17 @@ public final class MemoryStorage implements SharedStorage {
     @Override
     public AtomPointer push(byte[] atom) {
         ensureOpen("push an atom");
-        byte[] copy = Arrays.copyOf(atom, atom.length);
+        return store(Arrays.copyOf(atom, atom.length));
+    }
+
+    /** Keeps {@code atom} itself: the caller hands it over and never changes it again. */
+    @Override
+    public AtomPointer pushOwned(byte[] atom) {
+        ensureOpen("push an atom");
+        return store(atom);
+    }
+
+    private AtomPointer store(byte[] copy) {
         synchronized (pushLock) {
             MemorySegment s = writing;
             if (s.bytes > 0 && s.bytes + copy.length > Math.min(segmentBytes, segmentLimit)) {
