@@ -123,7 +123,7 @@ public final class ObjectSpace implements AutoCloseable {
         SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
         // keeps commits from referencing released atoms; none is needed when the storage releases nothing
-        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, new AtomGraph(storage));
+        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, storage, reclaimer);
         this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;

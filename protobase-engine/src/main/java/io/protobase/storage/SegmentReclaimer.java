@@ -26,6 +26,15 @@ import java.util.List;
  *       the root update and the deletion keeps only garbage, never a hole (the segments are released
  *       again by a later compaction, or never, which wastes space but loses nothing).</li>
  * </ul>
+ * <p>A storage several writers share (a cluster, where each node pushes into segments of its own and
+ * every node holds every node's segments) differs in two ways, which it declares through
+ * {@link #sameWriter} and {@link #retiring}: segment ids only order the segments of one writer, and a
+ * release gives up this node's claim on a segment rather than freeing it at once. The segment is freed
+ * once every writer gave it up; meanwhile it stays readable for the readers that reached it before
+ * (reads by new readers cannot reach it, since the engine proved no retained version does), and is
+ * {@link #retiring}, so that no commit may reference it again. Reads of a freed segment fail with
+ * {@link io.protobase.SegmentReleasedException} as above.
+ *
  * Implementations are thread-safe.
  */
 public interface SegmentReclaimer {
@@ -76,4 +85,33 @@ public interface SegmentReclaimer {
      * @param bytes the size at which to seal a segment, positive
      */
     void limitSegmentSize(long bytes);
+
+    /**
+     * Whether segments {@code a} and {@code b} were created by the same writer, so that their ids tell which
+     * one was created first and atoms in the later one were pushed after those in the earlier one. A storage
+     * with a single writer (the default) answers {@code true}; a cluster storage answers {@code true} only for
+     * segments of the same node. The engine orders only segments of the same writer: a commit in flight
+     * writes into this node's segments only, and an atom of another writer is never taken as newer than a
+     * release pass because of its id.
+     *
+     * @param a a segment id
+     * @param b another segment id
+     * @return whether both segments are written by the same writer
+     */
+    default boolean sameWriter(long a, long b) {
+        return true;
+    }
+
+    /**
+     * Whether segment {@code segmentId} is given up or being given up: released here or elsewhere (by another
+     * writer of a shared storage) and perhaps still readable for readers that reached it before. A commit must
+     * not reference an atom of such a segment; the engine refuses it as stale. The default, for a storage
+     * whose {@link #release} takes effect at once, is {@code false}: reads of a released segment fail there.
+     *
+     * @param segmentId a segment id
+     * @return whether new references into the segment must be refused
+     */
+    default boolean retiring(long segmentId) {
+        return false;
+    }
 }
