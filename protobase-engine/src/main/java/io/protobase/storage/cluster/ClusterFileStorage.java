@@ -1364,6 +1364,7 @@ public final class ClusterFileStorage implements SharedStorage {
         public List<Segment> segments() {
             boolean leader = leading();
             long writing = writingSegment();
+            List<Integer> members = leader ? memberIds() : List.of();
             List<SegmentReplica.ReclaimView> view = replica.reclaimView(self.nodeId());
             Map<Integer, Long> newest = new HashMap<>();
             for (SegmentReplica.ReclaimView v : view) {
@@ -1378,7 +1379,8 @@ public final class ClusterFileStorage implements SharedStorage {
                     // counted once per node: by the node that condemned it, and by the others when they give it up
                     case UNACKED, STALE -> new Segment(v.id(), v.condemnedBy() == self.nodeId() ? 0 : v.bytes(),
                             true);
-                    case ACKED -> new Segment(v.id(), v.bytes(), false);
+                    // waiting for the other nodes; on the leader, for a node no longer a member: condemned again
+                    case ACKED -> new Segment(v.id(), v.bytes(), leader && !members.containsAll(v.required()));
                     case GONE -> new Segment(v.id(), 0, true);
                 });
             }
@@ -1406,6 +1408,7 @@ public final class ClusterFileStorage implements SharedStorage {
         public Runnable releaseDeferred(Collection<Long> ids) {
             Set<Long> chosen = Set.copyOf(ids);
             boolean leader = leading();
+            List<Integer> members = leader ? memberIds() : List.of();
             long seen = rootReadAt.get()[0];
             List<Long> condemn = new ArrayList<>();
             List<Long> ack = new ArrayList<>();
@@ -1413,6 +1416,10 @@ public final class ClusterFileStorage implements SharedStorage {
             List<Long> delete = new ArrayList<>();
             for (SegmentReplica.ReclaimView v : replica.reclaimView(self.nodeId())) {
                 boolean released = chosen.contains(v.id());
+                if (released && leader && !v.required().isEmpty() && !members.containsAll(v.required())) {
+                    // a node that must acknowledge was removed: wait for the members only from now on
+                    condemn.add(v.id());
+                }
                 switch (v.state()) {
                     case LIVE -> {
                         if (released && leader) {

@@ -221,8 +221,9 @@ final class SegmentReplica extends BaseStateMachine {
      * @param bytes its applied length
      * @param state what the node's compaction may do with it
      * @param condemnedBy the node that condemned it, or -1
+     * @param required the nodes that must acknowledge it (empty unless condemned)
      */
-    record ReclaimView(long id, long bytes, Reclaim state, int condemnedBy) {
+    record ReclaimView(long id, long bytes, Reclaim state, int condemnedBy, Set<Integer> required) {
     }
 
     /**
@@ -650,6 +651,7 @@ final class SegmentReplica extends BaseStateMachine {
                     Integer goneBy = gone.get(id);
                     Reclaim state;
                     int by = -1;
+                    Set<Integer> required = Set.of();
                     if (goneBy != null) {
                         state = Reclaim.GONE;
                         by = goneBy;
@@ -657,10 +659,11 @@ final class SegmentReplica extends BaseStateMachine {
                         Boolean ack = c.acks.get(self);
                         state = ack == null ? Reclaim.UNACKED : ack ? Reclaim.ACKED : Reclaim.STALE;
                         by = c.by;
+                        required = Set.copyOf(c.required);
                     } else {
                         state = Reclaim.LIVE;
                     }
-                    view.add(new ReclaimView(id, e.getValue().length, state, by));
+                    view.add(new ReclaimView(id, e.getValue().length, state, by, required));
                 }
             }
         } finally {
