@@ -87,12 +87,12 @@ final class ReferenceGuard {
     ReferenceGuard(ReentrantReadWriteLock lock, SharedStorage storage, SegmentReclaimer reclaimer) {
         this.lock = lock;
         this.reclaimer = reclaimer;
-        // an atom of a segment that is being given up (another node of a cluster released it) is still readable
-        // for the readers that reached it before, but a commit must not reference it: the check reads it as gone
+        // an atom of a segment every node of a cluster released may still be readable here for the readers that
+        // reached it before, but a commit must not reference it: the check reads it as gone
         this.graph = new AtomGraph(new RetiringUnreadable(storage));
     }
 
-    /** Whether {@code p} is an atom of a segment no commit may reference any more. */
+    /** Whether {@code p} is in a segment no commit may reference any more ({@link SegmentReclaimer#retiring}). */
     private boolean retiring(AtomPointer p) {
         return reclaimer.retiring(p.segmentId());
     }
@@ -151,7 +151,7 @@ final class ReferenceGuard {
 
     private StaleReferenceException staleRetiring(AtomPointer p) {
         return new StaleReferenceException(String.valueOf(p), new SegmentReleasedException("Atom " + p
-                + " is in segment " + p.segmentId() + ", which compaction is giving up", p.segmentId()));
+                + " is in segment " + p.segmentId() + ", which compaction released", p.segmentId()));
     }
 
     private void requireWhole(AtomPointer named, List<AtomPointer> refs, List<OutOfLineReference> values,
@@ -343,7 +343,7 @@ final class ReferenceGuard {
         public byte[] read(AtomPointer pointer) {
             if (retiring(pointer)) {
                 throw new SegmentReleasedException("Atom " + pointer + " is in segment " + pointer.segmentId()
-                        + " of " + delegate.describe() + ", which compaction is giving up", pointer.segmentId());
+                        + " of " + delegate.describe() + ", which compaction released", pointer.segmentId());
             }
             return delegate.read(pointer);
         }

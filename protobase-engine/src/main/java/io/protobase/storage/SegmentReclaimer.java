@@ -30,9 +30,10 @@ import java.util.List;
  * every node holds every node's segments) differs in two ways, which it declares through
  * {@link #sameWriter} and {@link #retiring}: segment ids only order the segments of one writer, and a
  * release gives up this node's claim on a segment rather than freeing it at once. The segment is freed
- * once every writer gave it up; meanwhile it stays readable for the readers that reached it before
- * (reads by new readers cannot reach it, since the engine proved no retained version does), and is
- * {@link #retiring}, so that no commit may reference it again. Reads of a freed segment fail with
+ * once every writer gave it up; meanwhile it stays readable. The engine asks {@link #retiring} about
+ * the atoms a commit references: a segment every writer
+ * gave up is refused, and the storage may take note of a reference into one it is giving up (this
+ * node's release no longer holds). Reads of a freed segment fail with
  * {@link io.protobase.SegmentReleasedException} as above.
  *
  * Implementations are thread-safe.
@@ -103,10 +104,13 @@ public interface SegmentReclaimer {
     }
 
     /**
-     * Whether segment {@code segmentId} is given up or being given up: released here or elsewhere (by another
-     * writer of a shared storage) and perhaps still readable for readers that reached it before. A commit must
-     * not reference an atom of such a segment; the engine refuses it as stale. The default, for a storage
-     * whose {@link #release} takes effect at once, is {@code false}: reads of a released segment fail there.
+     * Asked by the engine about each atom a commit references (and each its check of an unvouched reference
+     * reads), before the commit is published: whether segment {@code segmentId} is given up (released by every
+     * writer of a shared storage, though perhaps still readable here for readers that reached it before), so
+     * that the commit must be refused as stale. A shared storage that is giving the segment up but not yet there
+     * answers {@code false} and may take note that this node references it again (it withdraws its release
+     * before the commit). The default, for a storage whose {@link #release} takes effect at once, is
+     * {@code false}: reads of a released segment fail there.
      *
      * @param segmentId a segment id
      * @return whether new references into the segment must be refused

@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * the bucket ({@link #UPLOADED}). Space reclamation adds three more (docs/cluster.md, "Space
  * reclamation"): the leader {@link #CONDEMN condemns} segments its compaction found unreached, each
  * node {@link #ACK acknowledges} them once its own compaction found them unreached too, or
- * {@link #RETRACT retracts} an acknowledgement. Every node applies the same entries in the same order,
+ * {@link #RETRACT retracts} an acknowledgement, and the leader {@link #PARDON pardons} segments it
+ * finds reached again. Every node applies the same entries in the same order,
  * so the outcome of an entry depends only on the state before it.
  *
  * @param kind {@link #PIECES}, {@link #COMMIT}, {@link #RESTORE}, {@link #MARK} or {@link #UPLOADED}
@@ -50,6 +51,8 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
     static final byte ACK = 7;
     /** First byte of a node's withdrawal of its acknowledgement (its compaction found them reached again). */
     static final byte RETRACT = 8;
+    /** First byte of the leader's withdrawal of a condemnation (its compaction found the segments reached). */
+    static final byte PARDON = 9;
 
     /** Outcome of an applied entry: the pieces are in place and the root was replaced. */
     static final byte APPLIED = 1;
@@ -138,7 +141,7 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
 
     /** A reclamation entry: {@link #CONDEMN}, {@link #ACK} or {@link #RETRACT}. */
     static ClusterEntry reclaim(byte kind, Reclaim reclaim) {
-        if (kind != CONDEMN && kind != ACK && kind != RETRACT) {
+        if (kind != CONDEMN && kind != ACK && kind != RETRACT && kind != PARDON) {
             throw new IllegalArgumentException("not a reclamation entry: " + kind);
         }
         return new ClusterEntry(kind, List.of(), null, null, null, 0, reclaim);
@@ -173,7 +176,7 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
         if (kind == UPLOADED) {
             return ByteBuffer.allocate(1 + 8).put(UPLOADED).putLong(markIndex).array();
         }
-        if (kind == CONDEMN || kind == ACK || kind == RETRACT) {
+        if (kind == CONDEMN || kind == ACK || kind == RETRACT || kind == PARDON) {
             ByteBuffer b = ByteBuffer.allocate(1 + 4 + 8 + 4 + 4 * reclaim.required().size() + 4
                     + 8 * reclaim.segments().size());
             b.put(kind).putInt(reclaim.node()).putLong(reclaim.seenIndex()).putInt(reclaim.required().size());
@@ -239,7 +242,7 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
             if (kind == UPLOADED) {
                 return uploaded(b.getLong());
             }
-            if (kind == CONDEMN || kind == ACK || kind == RETRACT) {
+            if (kind == CONDEMN || kind == ACK || kind == RETRACT || kind == PARDON) {
                 int node = b.getInt();
                 long seen = b.getLong();
                 int count = b.getInt();

@@ -1360,6 +1360,11 @@ public final class ClusterFileStorage implements SharedStorage {
      */
     private final class Reclaimer implements SegmentReclaimer {
 
+        /** Segments this node queued an acknowledgement of that may not be applied yet. */
+        private final Set<Long> acking = ConcurrentHashMap.newKeySet();
+        /** Segments this node queued a retraction of and has not acknowledged again since. */
+        private final Set<Long> retracting = ConcurrentHashMap.newKeySet();
+
         @Override
         public List<Segment> segments() {
             boolean leader = leading();
@@ -1379,8 +1384,9 @@ public final class ClusterFileStorage implements SharedStorage {
                     // counted once per node: by the node that condemned it, and by the others when they give it up
                     case UNACKED, STALE -> new Segment(v.id(), v.condemnedBy() == self.nodeId() ? 0 : v.bytes(),
                             true);
-                    // waiting for the other nodes; on the leader, for a node no longer a member: condemned again
-                    case ACKED -> new Segment(v.id(), v.bytes(), leader && !members.containsAll(v.required()));
+                    // waiting for the other nodes; the leader looks whether it is reached again (then it pardons it)
+                    // and whether a node that must acknowledge was removed (then it condemns it again)
+                    case ACKED -> new Segment(v.id(), v.bytes(), leader);
                     case GONE -> new Segment(v.id(), 0, true);
                 });
             }
@@ -1407,18 +1413,32 @@ public final class ClusterFileStorage implements SharedStorage {
         @Override
         public Runnable releaseDeferred(Collection<Long> ids) {
             Set<Long> chosen = Set.copyOf(ids);
+            long writing = writingSegment();
+            if (chosen.contains(writing)) {
+                throw new IllegalArgumentException("Cannot release segment " + writing + " of " + describe()
+                        + ": this node is still writing it");
+            }
             boolean leader = leading();
             List<Integer> members = leader ? memberIds() : List.of();
             long seen = rootReadAt.get()[0];
             List<Long> condemn = new ArrayList<>();
             List<Long> ack = new ArrayList<>();
             List<Long> retract = new ArrayList<>();
+            List<Long> pardon = new ArrayList<>();
             List<Long> delete = new ArrayList<>();
             for (SegmentReplica.ReclaimView v : replica.reclaimView(self.nodeId())) {
                 boolean released = chosen.contains(v.id());
                 if (released && leader && !v.required().isEmpty() && !members.containsAll(v.required())) {
                     // a node that must acknowledge was removed: wait for the members only from now on
                     condemn.add(v.id());
+                }
+                boolean condemned = v.state() == SegmentReplica.Reclaim.UNACKED
+                        || v.state() == SegmentReplica.Reclaim.STALE || v.state() == SegmentReplica.Reclaim.ACKED;
+                if (condemned && leader && !released) {
+                    // reached again (a commit that was in flight, or one carrying an older reference, was published
+                    // since): a live segment again, which compaction rewrites or condemns anew
+                    pardon.add(v.id());
+                    continue;
                 }
                 switch (v.state()) {
                     case LIVE -> {
@@ -1434,7 +1454,7 @@ public final class ClusterFileStorage implements SharedStorage {
                     case STALE -> {
                         if (released) {
                             ack.add(v.id());
-                        } else {
+                        } else if (retracting.add(v.id())) {
                             // the compaction found it reached (or in flight) again: a commit of this node may
                             // now reference it, which the log must know before that commit
                             retract.add(v.id());
@@ -1451,6 +1471,11 @@ public final class ClusterFileStorage implements SharedStorage {
                 }
             }
             int node = self.nodeId();
+            ack.forEach(retracting::remove);
+            if (!pardon.isEmpty()) {
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.PARDON,
+                        new ClusterEntry.Reclaim(node, 0, List.of(), pardon)));
+            }
             if (!retract.isEmpty()) {
                 reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.RETRACT,
                         new ClusterEntry.Reclaim(node, 0, List.of(), retract)));
@@ -1460,6 +1485,7 @@ public final class ClusterFileStorage implements SharedStorage {
                         new ClusterEntry.Reclaim(node, 0, memberIds(), condemn)));
             }
             if (!ack.isEmpty()) {
+                acking.addAll(ack);
                 reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.ACK,
                         new ClusterEntry.Reclaim(node, seen, List.of(), ack)));
             }
@@ -1484,8 +1510,8 @@ public final class ClusterFileStorage implements SharedStorage {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("segment size must be positive, got " + bytes);
             }
-            // a segment holds at least one entry's worth, so that a large atom always fits one
-            sealAt = Math.max(options.maxEntryBytes(), Math.min(bytes, options.segmentSize()));
+            // an atom larger than the limit goes alone into a segment of its own
+            sealAt = Math.min(bytes, options.segmentSize());
         }
 
         @Override
@@ -1493,9 +1519,24 @@ public final class ClusterFileStorage implements SharedStorage {
             return nodeOf(a) == nodeOf(b);
         }
 
+        /**
+         * Gone (or deleted here) segments are refused. A condemned segment may still be referenced: the root may
+         * reach it again (a commit in flight when it was condemned), and failing the commit would fail a user's
+         * commit; but this node's acknowledgement no longer holds, so it is retracted, in the log before this
+         * node's next commit, and that commit then makes the other nodes' acknowledgements stale.
+         */
         @Override
         public boolean retiring(long segmentId) {
-            return replica.retiring(segmentId);
+            if (replica.gone(segmentId)) {
+                return true;
+            }
+            if ((acking.contains(segmentId) || replica.acknowledgement(segmentId, self.nodeId()) != null)
+                    && retracting.add(segmentId)) {
+                acking.remove(segmentId);
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.RETRACT,
+                        new ClusterEntry.Reclaim(self.nodeId(), 0, List.of(), List.of(segmentId))));
+            }
+            return false;
         }
     }
 

@@ -440,6 +440,9 @@ final class SegmentReplica extends BaseStateMachine {
             case ClusterEntry.RETRACT:
                 retract(e.reclaim());
                 return ClusterEntry.APPLIED;
+            case ClusterEntry.PARDON:
+                pardon(e.reclaim());
+                return ClusterEntry.APPLIED;
             default:
                 byte outcome = applyData(e, index);
                 marks.dataApplied(index, e.commit() && outcome == ClusterEntry.APPLIED);
@@ -607,6 +610,32 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /**
+     * The leader withdraws condemnations: its compaction found the segments reached again (a commit that was in
+     * flight, or one that carried a reference, made the root reach them), so they are live segments again,
+     * which compaction rewrites or condemns anew.
+     */
+    private void pardon(ClusterEntry.Reclaim r) {
+        synchronized (reclaimLock) {
+            for (long id : r.segments()) {
+                condemned.remove(id);
+            }
+        }
+    }
+
+    /** Node {@code node}'s acknowledgement of condemned segment {@code id}: valid, stale, or {@code null}. */
+    Boolean acknowledgement(long id, int node) {
+        synchronized (reclaimLock) {
+            Condemned c = condemned.get(id);
+            return c == null ? null : c.acks.get(node);
+        }
+    }
+
+    /** Whether segment {@code id} is gone or deleted here: nothing may reference it. */
+    boolean gone(long id) {
+        return given(id);
+    }
+
+    /**
      * A commit of node {@code node} was published at log index {@code index}: for every condemned segment the
      * node has not acknowledged, the commit may reference it (it may carry a reference admitted before the node
      * applied the condemnation), so the acknowledgements given so far are stale, and the node must acknowledge
@@ -727,11 +756,46 @@ final class SegmentReplica extends BaseStateMachine {
                 }
                 Files.deleteIfExists(segmentPath(id));
             }
+            withoutDeletedInSnapshot(delete);
         } finally {
             files.writeLock().unlock();
         }
         LOG.debug("Deleted {} gone segment(s) of {}: {} bytes", delete.size(), stateMachineDir, freed);
         return freed;
+    }
+
+    /**
+     * Writes the latest snapshot again without segments this node just deleted, recorded as gone instead: it
+     * may be older than the entry that made them gone, and the leader ships its files to a node too far behind
+     * for the log. Applying the log after it to the rewritten state gives what it gave before (entries about a
+     * gone segment change nothing, and the segment's bytes were all applied before it was condemned). Holds the
+     * write lock.
+     */
+    private void withoutDeletedInSnapshot(List<Long> deletedNow) throws IOException {
+        Snapshot snapshot = latestSnapshotFile();
+        if (snapshot == null || deletedNow.stream().noneMatch(snapshot.lengths::containsKey)) {
+            return;
+        }
+        Map<Long, Long> lengths = new TreeMap<>(snapshot.lengths);
+        Map<Long, Long> bases = new TreeMap<>(snapshot.bases);
+        Map<Long, Condemned> condemnedThen = new TreeMap<>(snapshot.condemned);
+        Map<Long, Integer> goneThen = new TreeMap<>(snapshot.gone);
+        synchronized (reclaimLock) {
+            for (long id : deletedNow) {
+                lengths.remove(id);
+                bases.remove(id);
+                condemnedThen.remove(id);
+                goneThen.put(id, gone.getOrDefault(id, -1));
+            }
+        }
+        Path file = writeSnapshotFile(snapshot.termIndex, snapshot.root, lengths, bases, snapshot.lastPublished,
+                snapshot.version >= 3 ? snapshot.marks : marks.encode(), condemnedThen, goneThen);
+        List<FileInfo> infos = new ArrayList<>();
+        for (long id : new TreeSet<>(lengths.keySet())) {
+            infos.add(new FileInfo(segmentPath(id), null));
+        }
+        infos.add(new FileInfo(file, null));
+        latestSnapshot = new FileListSnapshotInfo(infos, snapshot.termIndex);
     }
 
     private void appendJournal(List<Long> ids) throws IOException {

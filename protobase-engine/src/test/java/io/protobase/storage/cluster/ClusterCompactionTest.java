@@ -133,6 +133,19 @@ class ClusterCompactionTest {
         }
     }
 
+    /** Each node's view of the condemned segments, for failure messages. */
+    private String states() {
+        StringBuilder b = new StringBuilder();
+        for (ClusterFileStorage node : cluster.running()) {
+            int id = node.options().nodeId();
+            b.append("node ").append(id).append(node.isLeader() ? " (leader)" : "").append(": ");
+            node.replica().reclaimView(id).stream().filter(v -> v.state() != SegmentReplica.Reclaim.LIVE)
+                    .forEach(v -> b.append(v).append(' '));
+            b.append("; ");
+        }
+        return b.toString();
+    }
+
     private void assertDigestsEqual() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             Map<String, byte[]> first = segmentDigest(1);
@@ -193,22 +206,27 @@ class ClusterCompactionTest {
     @Test
     void aFollowersOpenTransactionKeepsReadingWhatItSawAndTheSegmentGoesOnceItCloses() {
         cluster = startCluster();
+        ClusterFileStorage leader = await().atMost(Duration.ofMinutes(1)).until(cluster::leader,
+                java.util.Objects::nonNull);
+        // the reader is a follower, which keeps a minute of history for its views; the others keep none
+        int reader = leader == cluster.node(3) ? 2 : 3;
         MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
         Database[] dbs = new Database[3];
         for (int i = 0; i < 3; i++) {
-            // node 3 keeps a minute of history for its views; the others none
-            dbs[i] = open(i + 1, i == 2 ? Duration.ofMinutes(1) : Duration.ZERO, clock).getDatabase("db");
+            dbs[i] = open(i + 1, i + 1 == reader ? Duration.ofMinutes(1) : Duration.ZERO, clock).getDatabase("db");
         }
+        Database readerDb = dbs[reader - 1];
         put(dbs[0], "big", large(1));
         clock.advance(Duration.ofSeconds(1));
         Instant seen = clock.instant();
-        Map<Object, Object> old = contents(dbs[2]);
-        Transaction tx = dbs[2].newReadOnlyTransaction();
+        Map<Object, Object> old = contents(readerDb);
+        Transaction tx = readerDb.newReadOnlyTransaction();
         // a history view pins its version while the application can reach it
-        Database[] view = {dbs[2].at(seen)};
+        Database[] view = {readerDb.at(seen)};
         clock.advance(Duration.ofSeconds(1));
+        Database[] writers = java.util.Arrays.stream(dbs).filter(d -> d != readerDb).toArray(Database[]::new);
         for (int round = 0; round < 12; round++) {
-            put(dbs[round % 2], "big", large(100 + round));
+            put(writers[round % 2], "big", large(100 + round));
         }
         Map<Object, Object> now = contents(dbs[0]);
 
@@ -216,7 +234,7 @@ class ClusterCompactionTest {
             compactEverywhere();
         }
         Set<Long> waiting = new HashSet<>(cluster.node(1).condemnedSegments());
-        assertThat(waiting).as("segments wait for node 3's readers").isNotEmpty();
+        assertThat(waiting).as("segments wait for node " + reader + "'s readers").isNotEmpty();
         assertThat(contents(tx)).as("the open transaction").isEqualTo(old);
         assertThat(contents(view[0])).as("the history view").isEqualTo(old);
         for (int id = 1; id <= 3; id++) {
@@ -291,6 +309,58 @@ class ClusterCompactionTest {
         assertThat(cluster.node(2).deletedSegments()).containsAll(gone);
         put(again.getDatabase("db"), "after", "restart");
         assertThat(contents(dbs[0])).containsEntry("after", "restart");
+    }
+
+    @Test
+    void aNodeDownDuringAReleaseCatchesUpFromASnapshotWithoutTheGoneSegments() {
+        // snapshots every few entries, so that the log a node misses is purged and it catches up from a snapshot
+        cluster = TestCluster.start(3, o -> o.withMaxEntryBytes(SMALL).withSegmentSize(SMALL)
+                .withSnapshotInterval(8));
+        Database[] dbs = new Database[3];
+        for (int i = 0; i < 3; i++) {
+            dbs[i] = open(i + 1).getDatabase("db");
+        }
+        for (int round = 0; round < 24; round++) {
+            put(dbs[round % 3], "big" + (round % 3), large(round));
+        }
+        int down = cluster.leader() == cluster.node(3) ? 2 : 3;
+        spaces.remove(down).close();
+        cluster.stop(down);
+        Database[] up = java.util.stream.IntStream.rangeClosed(1, 3).filter(id -> id != down)
+                .mapToObj(id -> dbs[id - 1]).toArray(Database[]::new);
+        for (int round = 0; round < 40; round++) {
+            put(up[round % 2], "big" + (round % 3), large(1000 + round));
+        }
+        for (int round = 0; round < 3; round++) {
+            compactEverywhere();
+        }
+        int live = down == 3 ? 1 : 3;
+        assertThat(cluster.node(live).condemnedSegments()).as("condemned, waiting for node " + down).isNotEmpty();
+        Map<Object, Object> expected = contents(up[0]);
+
+        cluster.restart(down);
+        Database back = open(down).getDatabase("db");
+        assertThat(contents(back)).isEqualTo(expected);
+        await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+            compactEverywhere();
+            for (int id = 1; id <= 3; id++) {
+                assertThat(cluster.node(id).condemnedSegments()).as("condemned on node " + id + ": " + states())
+                        .isEmpty();
+            }
+            Set<Long> gone = new HashSet<>(cluster.node(live).deletedSegments());
+            gone.addAll(cluster.node(down).deletedSegments());
+            for (int id = 1; id <= 3; id++) {
+                Set<String> names = new HashSet<>();
+                segmentFiles(id).forEach(f -> names.add(f.getFileName().toString()));
+                for (long g : gone) {
+                    assertThat(names).as("node " + id).doesNotContain(String.format("%016x.seg", g));
+                }
+            }
+        });
+        for (int id = 1; id <= 3; id++) {
+            assertThat(contents(spaces.get(id).getDatabase("db"))).isEqualTo(expected);
+        }
+        assertDigestsEqual();
     }
 
     /** A clock the test moves. */
