@@ -199,10 +199,10 @@ public final class DiskGrowth {
         try {
             for (int id = 1; id <= 3; id++) {
                 storages.add(new ClusterFileStorage(new FileBlockProvider(dir.resolve("node-" + id)),
-                        ClusterNodes.options(id, peers, Duration.ofMillis(500))));
+                        ClusterNodes.options(id, peers, Duration.ofSeconds(1))));
             }
             for (ClusterFileStorage storage : storages) {
-                ClusterNodes.openSpace(storage, 5).close(); // waits for a leader; the space is opened below
+                storage.readRoot(); // waits for a leader (within the request timeout)
             }
             for (ClusterFileStorage storage : storages) {
                 spaces.add(ObjectSpace.builder(storage).historyRetention(retention).compactionInterval(compaction)
