@@ -2,6 +2,7 @@ package io.protobase;
 
 import io.protobase.collection.internal.AtomGraph;
 import io.protobase.collection.internal.AtomRelocation;
+import io.protobase.collection.internal.LiveAtoms;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
@@ -15,7 +16,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -41,8 +44,12 @@ import java.util.function.LongSupplier;
  * the catalog, are pushed again
  * and published as a new version by compare-and-set of the root; when a commit wins the race, the
  * rewrite is redone on the new version, reusing what was already copied, so a user commit never fails
- * because of compaction. <b>Release</b>: liveness is computed again, from the versions retained at that
- * moment: first those kept whatever they cost (current, written, pinned), then the versions kept for
+ * because of compaction. The rewrite does not enter an atom of the current version whose reach (the
+ * segments from the oldest one below it to its own) holds no victim, so it costs the atoms above the
+ * victims' atoms and the new ones, not the whole tree. <b>Release</b>: liveness is brought up to date
+ * for the versions retained at that moment ({@link LiveAtoms}: reference counts kept from one pass to
+ * the next, so a pass costs the atoms that changed since the previous one, not a walk of every retained
+ * version): first those kept whatever they cost (current, written, pinned), then the versions kept for
  * history, newest first, until they would take more space than history's bound
  * ({@link #boundHistory}); the older ones are dropped from history, and a version carrying that floor
  * is made durable before anything is released. The storage then releases the sealed segments that
@@ -88,6 +95,15 @@ final class Compactor {
     private final CommitPipeline pipeline;
     private final SegmentReclaimer reclaimer;
     private final AtomGraph graph;
+    /**
+     * What the current version reaches, what the versions kept whatever they cost reach (with the references
+     * admitted for commits in flight), and what every retained version reaches: counted from one release pass
+     * to the next ({@link LiveAtoms}), so that a pass costs the atoms that changed since the previous one, not
+     * a walk of every retained version. Only used by runs.
+     */
+    private LiveAtoms currentAtoms;
+    private LiveAtoms keptAtoms;
+    private LiveAtoms retainedAtoms;
     private final double liveFraction;
     /** The live fraction of background runs that start with no commit since the previous run. */
     private final double idleLiveFraction;
@@ -142,6 +158,7 @@ final class Compactor {
         this.pipeline = pipeline;
         this.reclaimer = reclaimer;
         this.graph = graph;
+        freshCounts();
         this.bytesWritten = bytesWritten;
         this.liveFraction = settings.liveFraction();
         this.idleLiveFraction = Math.max(settings.liveFraction(), settings.idleLiveFraction());
@@ -413,7 +430,8 @@ final class Compactor {
             // too little to gain for a commit: segments nothing reaches are released all the same
             ids.clear();
         }
-        AtomRelocation relocation = graph.relocate(ids::contains);
+        NavigableSet<Long> moving = new TreeSet<>(ids);
+        AtomRelocation relocation = graph.relocate(ids::contains, p -> movesNothing(p, moving));
         SpaceState published = ids.isEmpty() ? versions.currentState() : pipeline.publishRelocated(relocation);
         long[] releasedBytes = {0};
         List<Long> released = release(releasedBytes, threshold);
@@ -423,47 +441,111 @@ final class Compactor {
     }
 
     /**
-     * Adds the versions kept for history to {@code reach}, newest first, while the space they keep from
-     * being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
-     * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget and all older ones are dropped from
-     * history ({@link SpaceRetention#dropHistoryBefore}). That space is, per segment history reaches beyond
-     * what the kept versions ({@code keptLive}) reach there: what compaction would free but for history,
-     * the segment less the kept versions' bytes, when they are few enough for it to be rewritten by this
-     * run ({@code threshold}, the idle live fraction once commits pause) (a
-     * segment is given back whole or not at all, and compaction leaves alone the segments history
-     * reaches); else the bytes of the atoms only history reaches there.
+     * Counts in {@link #retainedAtoms} the versions kept for history, newest first, while the space they keep
+     * from being reclaimed takes at most the history's budget (its space bound times the live bytes, at least
+     * {@link #MIN_HISTORY_BYTES}); the first version beyond the budget is counted in this pass, and it and all
+     * older ones leave history ({@link SpaceRetention#dropHistoryBefore}) and the count. Versions counted by
+     * the previous pass stay counted, so only the newer ones are added; when one takes the space held back
+     * past the budget, the oldest counted versions leave first. That space is, per segment history reaches
+     * beyond what the kept versions ({@code keptLive}) reach there: what compaction would free but for
+     * history, the segment less the kept versions' bytes, when they are few enough for it to be rewritten by
+     * this run ({@code threshold}, the idle live fraction once commits pause) (a segment is given back whole
+     * or not at all, and compaction leaves alone the segments history reaches); else the bytes of the atoms
+     * only history reaches there.
      */
-    private void boundHistory(AtomGraph.Reach reach, SpaceRetention.RetainedRoots retained,
-            Map<Long, Long> keptLive, double threshold) {
+    private void boundHistory(SpaceRetention.RetainedRoots retained, Set<AtomPointer> counted,
+            Map<Long, Long> keptLive, Set<AtomPointer> boundary, double threshold) {
+        HeldBack held = new HeldBack(keptLive, threshold);
         long budget = historyBudget();
-        long held = 0;
-        Map<Long, Long> sizes = new HashMap<>();
-        for (SegmentReclaimer.Segment s : reclaimer.segments()) {
-            sizes.put(s.id(), s.bytes());
-        }
-        for (SpaceState v : retained.history()) {
+        List<SpaceState> history = retained.history();
+        long floor = -1;
+        int oldest = history.size() - 1; // versions older than the one added are let go first, oldest first
+        for (int i = 0; i < history.size(); i++) {
+            SpaceState v = history.get(i);
             if (retained.kept().contains(v.pointer())) {
                 continue;
             }
-            reach.add(List.of(v.pointer()));
-            long extra = 0;
-            for (Map.Entry<Long, Long> e : reach.liveBytesBySegment().entrySet()) {
-                long kept = keptLive.getOrDefault(e.getKey(), 0L);
-                long size = sizes.getOrDefault(e.getKey(), e.getValue());
-                if (e.getValue() > kept) {
-                    // what history holds back: the whole segment when, but for history, compaction would free it
-                    extra += kept < threshold * size ? size - kept : e.getValue() - kept;
+            if (!counted.contains(v.pointer())) {
+                retainedAtoms.addRoots(List.of(v.pointer()), List.of(), boundary);
+            }
+            held.update();
+            for (; held.held > budget && oldest > i; oldest--) {
+                SpaceState u = history.get(oldest);
+                if (!retained.kept().contains(u.pointer())) {
+                    retainedAtoms.removeRoot(u.pointer());
+                    floor = u.sequence() + 1;
+                    held.update();
                 }
             }
-            if (extra > budget) {
-                // this version is in the reach already and stays until the next pass; older ones go now
-                retention.dropHistoryBefore(v.sequence() + 1);
-                held = budget;
+            if (held.held > budget) {
+                // nothing older is left to let go: this version stays counted until the next pass, and leaves
+                // history with every older one
+                floor = v.sequence() + 1;
                 break;
             }
-            held = extra;
         }
-        historyExtra = held;
+        if (floor >= 0) {
+            retention.dropHistoryBefore(floor);
+        }
+        historyExtra = Math.min(held.held, budget);
+    }
+
+    /**
+     * The space history holds back from reclamation (see {@link #boundHistory}), per segment, kept up to
+     * date from the segments whose live bytes changed.
+     */
+    private final class HeldBack {
+        private final Map<Long, Long> keptLive;
+        private final double threshold;
+        private final Map<Long, Long> sizes = new HashMap<>();
+        private final Map<Long, Long> bySegment = new HashMap<>();
+        long held;
+
+        HeldBack(Map<Long, Long> keptLive, double threshold) {
+            this.keptLive = keptLive;
+            this.threshold = threshold;
+            for (SegmentReclaimer.Segment s : reclaimer.segments()) {
+                sizes.put(s.id(), s.bytes());
+            }
+            retainedAtoms.drainTouched();
+            retainedAtoms.liveBytesBySegment().keySet().forEach(this::update);
+        }
+
+        /** Brings the segments touched since the last call up to date; returns the space held back. */
+        long update() {
+            retainedAtoms.drainTouched().forEach(this::update);
+            return held;
+        }
+
+        private void update(long segment) {
+            long all = retainedAtoms.liveBytesBySegment().getOrDefault(segment, 0L);
+            long kept = keptLive.getOrDefault(segment, 0L);
+            long size = sizes.getOrDefault(segment, all);
+            // what history holds back: the whole segment when, but for history, compaction would free it
+            long extra = all <= kept ? 0 : kept < threshold * size ? size - kept : all - kept;
+            Long before = extra == 0 ? bySegment.remove(segment) : bySegment.put(segment, extra);
+            held += extra - (before == null ? 0 : before);
+        }
+    }
+
+    /**
+     * Whether nothing the atom {@code p} of the current version reaches lies in a {@code moving} segment, as
+     * far as {@link #currentAtoms} knows it (an atom it has not counted yet is entered): it lies in the
+     * segments from the oldest it reaches to its own.
+     */
+    private boolean movesNothing(AtomPointer p, NavigableSet<Long> moving) {
+        long oldest = currentAtoms.oldestSegment(p);
+        if (oldest < 0) {
+            return false;
+        }
+        Long first = moving.ceiling(oldest);
+        return first == null || first > p.segmentId();
+    }
+
+    private static List<AtomPointer> union(List<AtomPointer> a, Set<AtomPointer> b) {
+        List<AtomPointer> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /** The most space history may take: its space bound times the live bytes, at least {@link #MIN_HISTORY_BYTES}. */
@@ -511,25 +593,64 @@ final class Compactor {
      * their ids.
      */
     private List<Long> release(long[] releasedBytes, double threshold) {
+        try {
+            return countAndRelease(releasedBytes, threshold);
+        } catch (RuntimeException | Error e) {
+            // a count left half done could take a segment for free that an atom it did not reach needs:
+            // the next pass counts everything afresh (into new counts: the reference checks of commits keep
+            // reading the old one until that pass's final step, which counts what they admitted meanwhile)
+            freshCounts();
+            lastLiveness = null;
+            throw e;
+        }
+    }
+
+    /** Starts the counts afresh: new ones, so that the reference checks of commits keep the old until replaced. */
+    private void freshCounts() {
+        currentAtoms = graph.liveAtoms();
+        keptAtoms = graph.liveAtoms();
+        retainedAtoms = graph.liveAtoms();
+    }
+
+    private List<Long> countAndRelease(long[] releasedBytes, double threshold) {
         SpaceRetention.ReleaseGuard guard = retention.releaseGuard();
         long writingBefore = reclaimer.writingSegment();
-        // the bulk of the walk runs without any lock; the final step only adds what appeared since
+        // the counts are brought up to date without any lock; the final step only adds what appeared since
         SpaceRetention.RetainedRoots retained = guard.retained();
-        AtomGraph.Reach reach = measuringReach(retained);
+        // every space root is a boundary, so that a version's count stops at the history links to the
+        // others; each retained root is counted all the same
+        Set<AtomPointer> boundary = new HashSet<>(retained.expired());
+        boundary.addAll(retained.roots());
+        currentAtoms.setRoots(retained.history().isEmpty() ? List.of()
+                : List.of(retained.history().get(0).pointer()), List.of(), boundary);
+        liveBytes = currentAtoms.totalBytes();
         List<AtomPointer> kept = new ArrayList<>(guard.roots());
         Set<AtomPointer> history = new HashSet<>();
         retained.history().forEach(v -> history.add(v.pointer()));
         kept.removeIf(p -> history.contains(p) && !retained.kept().contains(p));
-        reach.add(kept, guard.values());
-        Map<Long, Long> keptLive = Map.copyOf(reach.liveBytesBySegment());
+        keptAtoms.setRoots(kept, guard.values(), boundary);
+        Map<Long, Long> keptLive = keptAtoms.snapshot();
+        List<AtomPointer> all = new ArrayList<>(kept);
+        retained.history().forEach(v -> all.add(v.pointer()));
         if (retention.spaceBounded()) {
-            boundHistory(reach, retained, keptLive, threshold);
+            // the history versions the previous pass counted stay counted, and those no longer retained leave;
+            // the newer ones are counted newest first, within history's budget
+            Set<AtomPointer> counted = new HashSet<>(retainedAtoms.roots());
+            counted.retainAll(new HashSet<>(all));
+            retainedAtoms.setRoots(union(kept, counted), guard.values(), boundary);
+            boundHistory(retained, counted, keptLive, boundary, threshold);
             // the floor must be on disk before anything it gives up is released: a reopened space reads it
             pipeline.publishHistoryFloor();
         } else {
-            reach.add(history);
+            retainedAtoms.setRoots(all, guard.values(), boundary);
         }
-        List<SegmentReclaimer.Segment> free = retention.releaseUnreached(reach, (live, floor) -> {
+        // the versions published meanwhile are counted before the final step too, so that under its lock (which
+        // starting transactions and admissions wait for) it has little left to count
+        SpaceRetention.RetainedRoots meanwhile = retention.retainedRoots();
+        boundary.addAll(meanwhile.expired());
+        boundary.addAll(meanwhile.roots());
+        retainedAtoms.addRoots(meanwhile.roots(), List.of(), boundary);
+        List<SegmentReclaimer.Segment> free = retention.releaseUnreached(retainedAtoms, boundary, (live, floor) -> {
             List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
             for (SegmentReclaimer.Segment s : reclaimer.segments()) {
                 if (s.sealed() && !live.containsKey(s.id()) && before(s.id(), Math.min(floor, guard.inFlightFloor()))) {
@@ -538,7 +659,7 @@ final class Compactor {
             }
             return chosen;
         });
-        lastLiveness = new Liveness(Map.copyOf(reach.liveBytesBySegment()), keptLive, writingBefore);
+        lastLiveness = new Liveness(retainedAtoms.snapshot(), keptLive, writingBefore);
         List<Long> ids = new ArrayList<>();
         for (SegmentReclaimer.Segment s : free) {
             ids.add(s.id());

@@ -11,9 +11,7 @@ import io.protobase.storage.SharedStorage;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
 
 /**
  * Keeps commits from publishing references to atoms that compaction has released, or is about to
@@ -183,11 +182,15 @@ final class ReferenceGuard {
 
     /**
      * Records what a release pass found live, called holding the write side of the pin lock once it
-     * released: {@code live}, the atoms reached, and {@code root}, the space's current root. Atoms
-     * newer than both the root and every atom pushed through {@link #recording} so far are pushed
-     * after this call.
+     * released: {@code live} tells the atoms (and the first chunks of the out-of-line values) it reached,
+     * and {@code root} is the space's current root. Atoms newer than both the root and every atom pushed
+     * through {@link #recording} so far are pushed after this call. {@code live} may change after the
+     * pass (compaction keeps its count of live atoms up to date between passes): it must then only
+     * lose atoms before a later pass releases them, and only gain atoms that pass keeps, so that an
+     * admission it vouches for is either counted by the next pass's final step or refers to an atom
+     * still kept.
      */
-    void passed(Set<AtomPointer> live, AtomPointer root) {
+    void passed(Predicate<AtomPointer> live, AtomPointer root) {
         AtomPointer mark = newest.get();
         if (mark == null || (root != null && reclaimer.sameWriter(root.segmentId(), mark.segmentId())
                 && newer(root, mark) > 0)) {
@@ -290,24 +293,16 @@ final class ReferenceGuard {
         }
     }
 
-    /** The atoms a release pass found live, per segment as sorted offsets, and the newest atom pushed then. */
+    /** The atoms a release pass found live, and the newest atom pushed then. */
     private static final class LiveSet {
-        private final Map<Long, long[]> offsets = new HashMap<>();
+        private final Predicate<AtomPointer> live;
         private final AtomPointer newest;
         private final SegmentReclaimer reclaimer;
 
-        LiveSet(Set<AtomPointer> live, AtomPointer newest, SegmentReclaimer reclaimer) {
+        LiveSet(Predicate<AtomPointer> live, AtomPointer newest, SegmentReclaimer reclaimer) {
+            this.live = live;
             this.newest = newest;
             this.reclaimer = reclaimer;
-            Map<Long, List<Long>> bySegment = new HashMap<>();
-            for (AtomPointer p : live) {
-                bySegment.computeIfAbsent(p.segmentId(), k -> new ArrayList<>()).add(p.offset());
-            }
-            bySegment.forEach((segment, list) -> {
-                long[] a = list.stream().mapToLong(Long::longValue).toArray();
-                Arrays.sort(a);
-                offsets.put(segment, a);
-            });
         }
 
         /**
@@ -318,8 +313,7 @@ final class ReferenceGuard {
             if (newest != null && reclaimer.sameWriter(p.segmentId(), newest.segmentId()) && newer(p, newest) > 0) {
                 return true;
             }
-            long[] a = offsets.get(p.segmentId());
-            return a != null && Arrays.binarySearch(a, p.offset()) >= 0;
+            return live.test(p);
         }
     }
 

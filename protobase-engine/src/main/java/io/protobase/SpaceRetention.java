@@ -1,7 +1,7 @@
 package io.protobase;
 
 import io.protobase.codec.OutOfLineReference;
-import io.protobase.collection.internal.AtomGraph;
+import io.protobase.collection.internal.LiveAtoms;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SegmentReclaimer;
 
@@ -10,6 +10,7 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -263,14 +264,15 @@ final class SpaceRetention {
 
     /**
      * The final step of a release pass: holding the pin lock's write side (no version is pinned and no
-     * commit's references are admitted meanwhile), completes {@code reach} with the retained versions
-     * and admitted references that appeared since its {@link #releaseGuard()}, has {@code choose} pick
-     * the segments to release from the live bytes and the oldest segment a commit in flight may write
-     * into, releases them and records what was live for the admissions that follow.
+     * commit's references are admitted meanwhile), adds to {@code live} the retained versions and
+     * admitted references that appeared since its {@link #releaseGuard()} (not entering {@code boundary},
+     * nor the space roots known then), has {@code choose} pick the segments to release from the live
+     * bytes and the oldest segment a commit in flight may write into, releases them and leaves
+     * {@code live} to vouch for the admissions that follow ({@link ReferenceGuard#passed}).
      *
      * @return the segments released
      */
-    List<SegmentReclaimer.Segment> releaseUnreached(AtomGraph.Reach reach,
+    List<SegmentReclaimer.Segment> releaseUnreached(LiveAtoms live, Set<AtomPointer> boundary,
             BiFunction<Map<Long, Long>, Long, List<SegmentReclaimer.Segment>> choose) {
         List<SegmentReclaimer.Segment> free;
         Runnable durably;
@@ -280,17 +282,19 @@ final class SpaceRetention {
             ReferenceGuard.Admitted admitted = references.registered();
             List<AtomPointer> roots = new ArrayList<>(retained.roots());
             roots.addAll(admitted.refs());
-            reach.stopAt(retained.expired());
-            reach.add(roots, admitted.values());
+            Set<AtomPointer> stops = new HashSet<>(boundary);
+            stops.addAll(retained.expired());
+            stops.addAll(retained.roots());
+            live.addRoots(roots, admitted.values(), stops);
             long floor = reclaimer.writingSegment();
             for (long segment : inFlight.values()) {
                 floor = Math.min(floor, segment);
             }
-            free = choose.apply(reach.liveBytesBySegment(), floor);
+            free = choose.apply(live.liveBytesBySegment(), floor);
             // the segments are unreadable from here on, so that no commit admitted after this lock can
             // reference them; recording that durably (fsyncs on disk) waits until transactions may start again
             durably = reclaimer.releaseDeferred(free.stream().map(SegmentReclaimer.Segment::id).toList());
-            references.passed(reach.atoms(), versions.currentState().pointer());
+            references.passed(live::contains, versions.currentState().pointer());
         } finally {
             pinLock.writeLock().unlock();
         }

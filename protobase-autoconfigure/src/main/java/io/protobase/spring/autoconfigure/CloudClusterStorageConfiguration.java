@@ -4,10 +4,13 @@ import io.protobase.PrefixInUseException;
 import io.protobase.StorageException;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cloud.CloudBlockProvider;
+import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cluster.CloudClusterFileStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.HazelcastMembership;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.support.DefaultListableBeanFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.ssl.SslBundles;
@@ -19,6 +22,8 @@ import org.springframework.core.io.ResourceLoader;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code protobase.storage.type=cloud-cluster}: this application is one node of a Raft group
@@ -28,8 +33,9 @@ import java.util.Map;
  * copy of the data in {@code protobase.storage.cloud.cache-dir}/cluster. Apache Ratis and the AWS SDK
  * are optional dependencies of the engine, so their absence is reported here, naming the artifacts to
  * add, before anything of Ratis is loaded. The members are listed in
- * {@code protobase.storage.cluster.peers}; the Raft side is built as {@link ClusterStorageConfiguration}
- * builds it and the bucket side as {@link CloudStorageConfiguration} does.
+ * {@code protobase.storage.cluster.peers}, or, without it, find each other through Hazelcast as with
+ * {@code type=cluster} ({@link HazelcastDiscovery}); the Raft side is built as
+ * {@link ClusterStorageConfiguration} builds it and the bucket side as {@link CloudStorageConfiguration} does.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(name = "protobase.storage.type", havingValue = "cloud-cluster")
@@ -41,7 +47,7 @@ class CloudClusterStorageConfiguration {
     @ConditionalOnMissingBean(SharedStorage.class)
     SharedStorage protoBaseStorage(ProtoBaseProperties properties, ResourceLoader resourceLoader,
             Environment environment, ObjectProvider<ObjectStore> objectStores,
-            ObjectProvider<SslBundles> sslBundles) {
+            ObjectProvider<SslBundles> sslBundles, DefaultListableBeanFactory beanFactory) {
         ProtoBaseProperties.Cluster cluster = properties.storage().cluster();
         ProtoBaseProperties.Cloud cloud = properties.storage().cloud();
         ObjectStore store = objectStores.getIfAvailable();
@@ -59,12 +65,34 @@ class CloudClusterStorageConfiguration {
                     "Remove " + CLUSTER_PATH + " and set protobase.storage.cloud.cache-dir to this node's own "
                             + "directory.", null);
         }
-        ClusterFileStorage.Options options = ClusterStorageConfiguration.settings(cluster,
-                ClusterStorageConfiguration.tls(cluster.ssl(), sslBundles))
-                .apply(ClusterFileStorage.Options.of(cluster.nodeId(), cluster.members()));
+        UnaryOperator<ClusterFileStorage.Options> settings = ClusterStorageConfiguration.settings(cluster,
+                ClusterStorageConfiguration.tls(cluster.ssl(), sslBundles));
         CloudBlockProvider provider = CloudStorageConfiguration.provider(cloud, store);
+        CloudFileStorage.Options cloudOptions = CloudStorageConfiguration.options(cloud);
+        if (cluster.peers().isEmpty()) {
+            // the members find each other through Hazelcast, as with type=cluster; the Raft directory tells
+            // whether this node ran before
+            HazelcastDiscovery.Joined joined = ClusterStorageConfiguration.discover(StorageType.CLOUD_CLUSTER,
+                    cluster, provider.cacheDirectory().resolve("cluster"), resourceLoader.getClassLoader(),
+                    beanFactory);
+            HazelcastMembership.Start start = joined.start();
+            ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(start.nodeId(),
+                    start.peers()));
+            CloudClusterFileStorage storage = open(store, provider, options, () -> start.learner()
+                    ? CloudClusterFileStorage.learner(provider, options, cloudOptions)
+                    : new CloudClusterFileStorage(provider, options, cloudOptions));
+            joined.grow(storage.node(), cluster.membershipCheckInterval());
+            return storage;
+        }
+        ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(cluster.nodeId(),
+                cluster.members()));
+        return open(store, provider, options, () -> new CloudClusterFileStorage(provider, options, cloudOptions));
+    }
+
+    private static CloudClusterFileStorage open(ObjectStore store, CloudBlockProvider provider,
+            ClusterFileStorage.Options options, Supplier<CloudClusterFileStorage> opening) {
         try {
-            return new CloudClusterFileStorage(provider, options, CloudStorageConfiguration.options(cloud));
+            return opening.get();
         } catch (PrefixInUseException e) {
             throw new CloudStorageUnusableException(StorageType.CLOUD_CLUSTER, e.getMessage(), "Give each cluster "
                     + "and each cloud storage its own protobase.storage.cloud.prefix; to open the database of a "

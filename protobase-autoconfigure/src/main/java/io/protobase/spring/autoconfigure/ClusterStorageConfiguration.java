@@ -69,8 +69,8 @@ class ClusterStorageConfiguration {
         UnaryOperator<ClusterFileStorage.Options> settings = settings(cluster, tls(cluster.ssl(), sslBundles));
         Path directory = StorageDirectories.usable("protobase.storage.cluster.path", cluster.path());
         if (cluster.peers().isEmpty()) {
-            HazelcastDiscovery.Joined joined = discover(cluster, directory, resourceLoader.getClassLoader(),
-                    beanFactory);
+            HazelcastDiscovery.Joined joined = discover(StorageType.CLUSTER, cluster, directory,
+                    resourceLoader.getClassLoader(), beanFactory);
             HazelcastMembership.Start start = joined.start();
             ClusterFileStorage.Options options = settings.apply(ClusterFileStorage.Options.of(start.nodeId(),
                     start.peers()));
@@ -152,11 +152,14 @@ class ClusterStorageConfiguration {
      * How this node starts, found through Hazelcast: without a peers list the nodes publish their Raft
      * addresses there; a new group forms from the first {@code initial-members} of them, a node started
      * later joins the running group as a learner, a node with its directory restarts at once.
+     *
+     * @param type the storage type, named in a failure report
+     * @param directory the node's Raft directory, which tells whether it ran before
      */
-    private static HazelcastDiscovery.Joined discover(ProtoBaseProperties.Cluster cluster, Path directory,
+    static HazelcastDiscovery.Joined discover(StorageType type, ProtoBaseProperties.Cluster cluster, Path directory,
             ClassLoader classLoader, DefaultListableBeanFactory beanFactory) {
         if (!ClassUtils.isPresent(HAZELCAST, classLoader)) {
-            throw new ClusterStorageUnusableException("protobase.storage.cluster.peers is not set, so the cluster"
+            throw new ClusterStorageUnusableException(type, "protobase.storage.cluster.peers is not set, so the cluster"
                     + " nodes find each other through Hazelcast, but com.hazelcast:hazelcast is not on the classpath",
                     "Add com.hazelcast:hazelcast (its version is managed by Spring Boot) to the application's "
                             + "dependencies, or list the members in protobase.storage.cluster.peers.", null);
@@ -165,7 +168,7 @@ class ClusterStorageConfiguration {
         try {
             return HazelcastDiscovery.join(cluster, self, directory, beanFactory, "protoBaseStorage");
         } catch (StorageException e) {
-            throw new ClusterStorageUnusableException("cluster node " + self + " cannot find the members of its"
+            throw new ClusterStorageUnusableException(type, "cluster node " + self + " cannot find the members of its"
                     + " Raft group through Hazelcast: " + e.getMessage(), "Start the other "
                     + (cluster.initialMembers() - 1) + " initial members with the same "
                     + "protobase.storage.cluster.hazelcast.cluster-name and group-name, check that their Hazelcast "

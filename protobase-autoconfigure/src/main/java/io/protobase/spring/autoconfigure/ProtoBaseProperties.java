@@ -95,13 +95,6 @@ public record ProtoBaseProperties(
             if (type == StorageType.CLUSTER || type == StorageType.CLOUD_CLUSTER) {
                 cluster.self();
             }
-            if (type == StorageType.CLOUD_CLUSTER && cluster.peers().isEmpty()) {
-                throw new InvalidProtoBasePropertyException("protobase.storage.cluster.peers", "",
-                        "the nodes of a cloud cluster are listed, not discovered through Hazelcast: "
-                                + "type=cloud-cluster needs the members of its Raft group",
-                        "Set it to the members, the same list on every node, such as "
-                                + "1@10.0.0.11:9871,2@10.0.0.12:9871,3@10.0.0.13:9871");
-            }
         }
     }
 
@@ -117,12 +110,12 @@ public record ProtoBaseProperties(
      *             when it has one, else 9871
      * @param peers the members of the Raft group when it first forms, as {@code id@host:port}; this node
      *              is added when it is not listed. Later changes go through
-     *              {@code ClusterFileStorage.reconfigure}. Required with {@code type=cloud-cluster}, whose
-     *              nodes are not discovered through Hazelcast
+     *              {@code ClusterFileStorage.reconfigure}. When empty, the nodes (of {@code type=cluster} and
+     *              {@code type=cloud-cluster}) find each other through Hazelcast
      * @param path directory of this node's Raft log and its copy of the data (created when missing); not
      *             with {@code type=cloud-cluster}, whose nodes keep them in {@code cloud.cache-dir}/cluster
-     * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how long
-     *                        followers wait for a silent leader before they elect another
+     * @param electionTimeout the shortest Raft election timeout (the longest is one and a half times as
+     *                        long): how long followers wait for a silent leader before they elect another
      * @param requestTimeout how long a commit or linearizable read waits for a quorum before it fails
      *                       with {@code StorageUnavailableException}; longer than the election timeout
      * @param retries how often a request is retried within the request timeout (another leader, a

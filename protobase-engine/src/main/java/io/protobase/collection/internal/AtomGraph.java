@@ -473,7 +473,23 @@ public final class AtomGraph {
      * what compaction rewrites so that those segments can be released.
      */
     public AtomRelocation relocate(LongPredicate moving) {
-        return new AtomRelocation(this, storage, moving);
+        return relocate(moving, p -> false);
+    }
+
+    /**
+     * As {@link #relocate(LongPredicate)}, not entering the atoms {@code movesNothing} accepts: the caller
+     * knows that nothing they reach lies in a moving segment, so they keep their pointers unread.
+     */
+    public AtomRelocation relocate(LongPredicate moving, Predicate<AtomPointer> movesNothing) {
+        return new AtomRelocation(this, storage, moving, movesNothing);
+    }
+
+    /**
+     * Starts a count of the atoms a changing set of roots reaches, kept up to date from one set of roots
+     * to the next ({@link LiveAtoms}).
+     */
+    public LiveAtoms liveAtoms() {
+        return new LiveAtoms(this);
     }
 
     /** The encoding of an out-of-line value behind a record header, read from its chunks. */

@@ -5,12 +5,14 @@ import io.protobase.storage.AtomPointer;
 import io.protobase.storage.SharedStorage;
 
 import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * Rewrites graphs of a storage ({@link AtomGraph#relocate}) so that they no longer reach atoms of the
  * moving segments: an atom in a moving segment is pushed again (a copy in the segment being written),
  * and so is every atom that references a rewritten one, up to the root, with the new pointers; every
- * other atom keeps its pointer. An out-of-line value moves with its chunks when one of them is in a
+ * other atom keeps its pointer. What the caller knows to reach no moving segment is not entered at all.
+ * An out-of-line value moves with its chunks when one of them is in a
  * moving segment or something it references moved. Atoms are immutable, so what one call rewrote (or
  * found needing nothing) stays valid for later calls: a second graph that shares most atoms with the
  * first (the next version of a space after a commit) costs only its new atoms. Not thread-safe.
@@ -23,10 +25,10 @@ public final class AtomRelocation {
     private long bytes;
     private final AtomRewriter rewriter;
 
-    AtomRelocation(AtomGraph graph, SharedStorage storage, LongPredicate moving) {
+    AtomRelocation(AtomGraph graph, SharedStorage storage, LongPredicate moving, Predicate<AtomPointer> movesNothing) {
         this.storage = storage;
         this.moving = moving;
-        this.rewriter = new AtomRewriter(graph, false) {
+        this.rewriter = new AtomRewriter(graph, false, movesNothing) {
             @Override
             AtomPointer rewriteAtom(Frame atom) {
                 AtomPointer p = atom.pointer;

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Rewrites graphs atom by atom, children first, each atom once: the copy (or relocation) and the
@@ -37,9 +38,21 @@ abstract class AtomRewriter {
      */
     private final boolean readsEveryAtom;
 
+    /** The atoms known to stay as they are, with all they reach: done without being entered. */
+    private final Predicate<AtomPointer> unchanged;
+
     AtomRewriter(AtomGraph graph, boolean readsEveryAtom) {
+        this(graph, readsEveryAtom, p -> false);
+    }
+
+    /**
+     * @param unchanged the atoms known to become themselves, with everything they reach (a relocation
+     *                  whose caller knows where their atoms lie): they are not entered
+     */
+    AtomRewriter(AtomGraph graph, boolean readsEveryAtom, Predicate<AtomPointer> unchanged) {
         this.graph = graph;
         this.readsEveryAtom = readsEveryAtom;
+        this.unchanged = unchanged;
     }
 
     /**
@@ -61,6 +74,10 @@ abstract class AtomRewriter {
         AtomPointer known = done.get(root);
         if (known != null) {
             return known;
+        }
+        if (unchanged.test(root)) {
+            done.put(root, root);
+            return root;
         }
         Set<AtomPointer> inProgress = new HashSet<>();
         ArrayDeque<Frame> path = new ArrayDeque<>();
@@ -85,7 +102,11 @@ abstract class AtomRewriter {
                 }
                 forEachReference(f.pointer, f.links, child -> {
                     if (!done.containsKey(child)) {
-                        path.push(new Frame(child, f.pointer));
+                        if (unchanged.test(child)) {
+                            done.put(child, child);
+                        } else {
+                            path.push(new Frame(child, f.pointer));
+                        }
                     }
                 });
             } else {

@@ -104,6 +104,30 @@ public final class CloudClusterFileStorage implements SharedStorage {
      */
     public CloudClusterFileStorage(CloudBlockProvider provider, ClusterFileStorage.Options cluster,
             CloudFileStorage.Options cloud) {
+        this(provider, cluster, cloud, false);
+    }
+
+    /**
+     * Opens node {@code cluster.nodeId()} outside the group's configuration, to join a running cloud cluster:
+     * as {@link ClusterFileStorage#learner} does for the cluster storage, the node's Raft server starts with
+     * the group's current voters ({@code cluster.peers()}, this node included) and waits until the leader
+     * adds it ({@link ClusterFileStorage#reconfigure} on {@link #node()}, or Hazelcast membership's
+     * {@link HazelcastMembership#grow}); meanwhile it stands for no election. It then starts from the bucket
+     * and the log tail, as a new node does.
+     *
+     * @param provider the bucket, prefix and cache directory of this node, the directory empty or this node's
+     * @param cluster this node and the group's current voters
+     * @param cloud durability, upload interval, backlog bound and timeouts of the upload
+     * @return the open node
+     * @throws PrefixInUseException when the prefix holds another cluster's or a cloud storage's database
+     */
+    public static CloudClusterFileStorage learner(CloudBlockProvider provider, ClusterFileStorage.Options cluster,
+            CloudFileStorage.Options cloud) {
+        return new CloudClusterFileStorage(provider, cluster, cloud, true);
+    }
+
+    private CloudClusterFileStorage(CloudBlockProvider provider, ClusterFileStorage.Options cluster,
+            CloudFileStorage.Options cloud, boolean learner) {
         this.provider = Objects.requireNonNull(provider, "provider");
         this.cloud = Objects.requireNonNull(cloud, "cloud");
         Objects.requireNonNull(cluster, "cluster");
@@ -117,7 +141,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
         root.ifPresent(r -> requireOwnPrefix(r, clusterId, provider));
         long minIncarnation = firstFreeIncarnation(cluster.nodeId(), root.orElse(null));
         this.node = new ClusterFileStorage(new FileBlockProvider(provider.cacheDirectory().resolve("cluster")),
-                cluster, false, new BucketAccess(), minIncarnation);
+                cluster, learner, new BucketAccess(), minIncarnation);
         this.replica = node.replica();
         this.marks = replica.marks();
         this.uploader = new ClusterUploader(node, provider, cloud, clusterId, description);

@@ -141,8 +141,8 @@ public final class ClusterFileStorage implements SharedStorage {
      * @param nodeId this node's id; must be one of {@code peers}
      * @param peers the members of the Raft group when it first forms (this node included); a node
      *              joining a running group lists the group's current members and itself
-     * @param electionTimeout the shortest Raft election timeout (the longest is twice as long): how
-     *                        long followers wait for a silent leader before electing another
+     * @param electionTimeout the shortest Raft election timeout (the longest is one and a half times as
+     *                        long): how long followers wait for a silent leader before electing another
      * @param requestTimeout how long a commit, flush or linearizable read waits for a quorum before
      *                       it fails with {@link StorageUnavailableException}
      * @param retries how often the Raft client retries a request within {@code requestTimeout}
@@ -578,6 +578,15 @@ public final class ClusterFileStorage implements SharedStorage {
         return TimeUnit.MILLISECONDS.toNanos(Math.max(10, options.electionTimeout().toMillis() / 4));
     }
 
+    /**
+     * The pause before a refused read index is asked again (no leader yet, one not ready): short, so that a
+     * read waiting out an election is answered soon after the new leader is, not up to {@link #followNanos}
+     * later; one small request per pause while there is no leader.
+     */
+    private long reaskNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(10, options.electionTimeout().toMillis() / 20));
+    }
+
     static int nodeOf(long segmentId) {
         return (int) (segmentId >>> NODE_SHIFT);
     }
@@ -670,7 +679,12 @@ public final class ClusterFileStorage implements SharedStorage {
         GrpcConfigKeys.Server.setPort(p, self.port());
         long election = options.electionTimeout().toMillis();
         RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
-        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+        // Ratis's follower sleeps one random timeout, then starts an election only if it heard nothing for that
+        // long; a leader lost in mid-sleep is thus noticed after the rest of that sleep plus a whole new one. With
+        // timeouts up to twice the shortest, a new leader took about two timeouts (median of SIGKILL runs); up to
+        // one and a half keeps the spread that breaks split votes (pre-vote makes them rare with three nodes)
+        // and brings it to about one and a half
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(election * 3 / 2, TimeUnit.MILLISECONDS));
         // reads on any node: the follower asks the leader for its commit index and answers once it applied it
         RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
         // the leader answers a read index from its lease (renewed by heartbeat acknowledgements from a
@@ -993,7 +1007,7 @@ public final class ClusterFileStorage implements SharedStorage {
      * follows, once; while it waits, a new leader this node learns of (the old one crashed, paused or
      * handed over) makes it ask the new one at once, rather than wait out an attempt on a silent node and
      * the Raft client's reconnection. A refused attempt (no leader yet, a leader not ready, a node that
-     * stopped leading, a connection refused) is repeated after a quarter of an election timeout. While
+     * stopped leading, a connection refused) is repeated after a twentieth of an election timeout. While
      * this node knows no leader (a learner not added yet) the read goes through the group client, which
      * looks for the leader itself.
      */
@@ -1040,7 +1054,7 @@ public final class ClusterFileStorage implements SharedStorage {
                 }
                 if (!moved) {
                     LOG.debug("Read index on {} refused, asking again: {}", self, last);
-                    LockSupport.parkNanos(Math.max(0, Math.min(deadline - System.nanoTime(), followNanos())));
+                    LockSupport.parkNanos(Math.max(0, Math.min(deadline - System.nanoTime(), reaskNanos())));
                 }
             }
         } finally {

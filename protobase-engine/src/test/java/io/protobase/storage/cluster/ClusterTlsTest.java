@@ -126,6 +126,8 @@ class ClusterTlsTest {
         byte[] after = "after".getBytes(StandardCharsets.UTF_8);
         AtomPointer committed = TestCluster.commit(cluster.node(2), after);
         assertThat(cluster.node(3).readRoot()).isEqualTo(committed);
+        // a linearizable read first: node 1 has applied the commit afterwards
+        assertThat(cluster.node(1).readRoot()).isEqualTo(committed);
         assertThat(cluster.node(1).read(committed)).isEqualTo(after);
         assertThat(cluster.node(1).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3);
     }
