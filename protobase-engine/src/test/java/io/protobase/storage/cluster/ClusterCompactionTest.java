@@ -363,6 +363,42 @@ class ClusterCompactionTest {
         assertDigestsEqual();
     }
 
+    @Test
+    void aNodeThatReferencesACondemnedSegmentAgainWithdrawsItsAcknowledgementAndItsCommitMakesTheOthersStale() {
+        cluster = startCluster();
+        ClusterFileStorage leader = await().atMost(Duration.ofMinutes(1)).until(cluster::leader,
+                java.util.Objects::nonNull);
+        int other = leader == cluster.node(3) ? 2 : 3;
+        ClusterFileStorage node = cluster.node(other);
+        io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+        reclaimer.limitSegmentSize(SMALL);
+        for (int i = 0; i < 8; i++) {
+            leader.push(new byte[16 * 1024]);
+        }
+        TestCluster.commit(leader, new byte[] {1});
+        long sealed = await().atMost(Duration.ofMinutes(1)).until(() -> reclaimer.segments().stream()
+                .filter(io.protobase.storage.SegmentReclaimer.Segment::sealed).findFirst(),
+                java.util.Optional::isPresent).orElseThrow().id();
+        reclaimer.release(List.of(sealed));
+        await().atMost(Duration.ofMinutes(1)).until(() -> node.condemnedSegments().contains(sealed));
+        for (ClusterFileStorage n : List.of(leader, node)) {
+            n.readRoot();
+            n.reclaimer().orElseThrow().release(List.of(sealed));
+        }
+        await().atMost(Duration.ofMinutes(1)).until(() -> Boolean.TRUE.equals(
+                node.replica().acknowledgement(sealed, leader.options().nodeId()))
+                && Boolean.TRUE.equals(node.replica().acknowledgement(sealed, other)));
+
+        // a commit of this node references an atom of the segment: not refused, but the acknowledgement goes first
+        assertThat(node.reclaimer().orElseThrow().retiring(sealed)).isFalse();
+        TestCluster.commit(node, new byte[] {2});
+
+        assertThat(node.replica().acknowledgement(sealed, other)).as("withdrawn before the commit").isNull();
+        assertThat(node.replica().acknowledgement(sealed, leader.options().nodeId()))
+                .as("the leader's acknowledgement is stale after a commit of a node without one").isFalse();
+        assertThat(node.condemnedSegments()).contains(sealed);
+    }
+
     /** A clock the test moves. */
     static final class MutableClock extends Clock {
         private final AtomicLong millis;
