@@ -385,7 +385,7 @@ final class Compactor {
             limitedTo = segmentLimit;
         }
         long measuredBelow = known.writingSegment();
-        segments = segments.stream().filter(s -> s.id() < measuredBelow).toList();
+        segments = segments.stream().filter(s -> before(s.id(), measuredBelow)).toList();
         List<SegmentReclaimer.Segment> victims = new ArrayList<>();
         for (SegmentReclaimer.Segment s : segments) {
             long liveBytes = live.getOrDefault(s.id(), 0L);
@@ -572,6 +572,15 @@ final class Compactor {
     }
 
     /**
+     * Whether segment {@code id} comes before {@code floor}, a segment this node writes (or wrote when a commit
+     * in flight began): a segment of another writer of a shared storage is never written by this node's
+     * commits, so it always does ({@link SegmentReclaimer#sameWriter}).
+     */
+    private boolean before(long id, long floor) {
+        return !reclaimer.sameWriter(id, floor) || id < floor;
+    }
+
+    /**
      * The live bytes per segment a release pass measured, complete for the segments before
      * {@code writingSegment} (the one being written when it started).
      */
@@ -644,7 +653,7 @@ final class Compactor {
         List<SegmentReclaimer.Segment> free = retention.releaseUnreached(retainedAtoms, boundary, (live, floor) -> {
             List<SegmentReclaimer.Segment> chosen = new ArrayList<>();
             for (SegmentReclaimer.Segment s : reclaimer.segments()) {
-                if (s.sealed() && !live.containsKey(s.id()) && s.id() < Math.min(floor, guard.inFlightFloor())) {
+                if (s.sealed() && !live.containsKey(s.id()) && before(s.id(), Math.min(floor, guard.inFlightFloor()))) {
                     chosen.add(s);
                 }
             }

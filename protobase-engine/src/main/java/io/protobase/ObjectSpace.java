@@ -129,10 +129,10 @@ public final class ObjectSpace implements AutoCloseable {
         SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         ReentrantReadWriteLock pinLock = new ReentrantReadWriteLock();
         // keeps commits from referencing released atoms; none is needed when the storage releases nothing
-        // one graph of the atoms for the guard and compaction: what one learns an atom references, the other
-        // need not read again; its walks take atoms the store has decoded from the store's cache
+        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, storage, reclaimer);
+        // compaction's graph of the atoms: its walks take atoms the store has decoded from the store's cache, and
+        // commits tell it what the atoms they push reference (ReferenceGuard.rememberPushes)
         AtomGraph graph = reclaimer == null ? null : new AtomGraph(storage, this::cachedAtom);
-        ReferenceGuard references = reclaimer == null ? null : new ReferenceGuard(pinLock, graph);
         this.store = AtomStore.create(references == null ? storage : references.recording(storage), b.cacheBytes);
         this.historyRetention = b.historyRetention;
         this.historyMaxSpaceRatio = b.historyMaxSpaceRatio;
@@ -152,7 +152,7 @@ public final class ObjectSpace implements AutoCloseable {
         this.compactor = reclaimer == null ? null : new Compactor(storage, versions, retention, pipeline, reclaimer,
                 graph, store::bytesWritten, compaction);
         if (compactor != null && !b.compactionInterval.isZero()) {
-            references.rememberPushes();
+            references.rememberPushes(graph);
             compactor.startBackground(b.compactionInterval, b.compactionBytesPerSecond, openTransactions::isClosing);
             pipeline.onPublished(compactor::published);
         }

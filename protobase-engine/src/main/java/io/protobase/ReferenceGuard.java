@@ -58,6 +58,7 @@ final class ReferenceGuard {
 
     private final ReentrantReadWriteLock lock;
     private final AtomGraph graph;
+    private final SegmentReclaimer reclaimer;
     private final ThreadLocal<Context> current = new ThreadLocal<>();
     private final Map<Context, Admitted> registered = new ConcurrentHashMap<>();
     /** What the last release pass found live; {@code null} before the first (nothing was released). */
@@ -68,35 +69,46 @@ final class ReferenceGuard {
      */
     private final AtomicReference<AtomPointer> newest = new AtomicReference<>();
     /**
-     * Whether each push with complete references tells {@link #graph} what the atom references
-     * ({@link #rememberPushes}), so that compaction's walks neither read nor scan new atoms.
+     * The graph each push with complete references tells what the atom references ({@link #rememberPushes}), so
+     * that compaction's walks neither read nor scan new atoms; {@code null} until then.
      */
-    private volatile boolean rememberPushes;
+    private volatile AtomGraph rememberPushes;
 
-    /** Storage order: positive when {@code a} was pushed after {@code b}. */
+    /**
+     * Storage order: positive when {@code a} was pushed after {@code b}. Only for atoms of one writer
+     * ({@link SegmentReclaimer#sameWriter}).
+     */
     private static int newer(AtomPointer a, AtomPointer b) {
         int c = Long.compare(a.segmentId(), b.segmentId());
         return c != 0 ? c : Long.compare(a.offset(), b.offset());
     }
 
     /**
-     * @param lock  the space's pin lock: admissions take its read side, a release's final step its write side
-     * @param graph the graph of the space's storage, to read what an admission cannot vouch for (shared with
-     *              compaction, which {@link #rememberPushes} feeds)
+     * @param lock      the space's pin lock: admissions take its read side, a release's final step its write side
+     * @param storage   the space's storage, to read what an admission cannot vouch for
+     * @param reclaimer the storage's reclaimer
      */
-    ReferenceGuard(ReentrantReadWriteLock lock, AtomGraph graph) {
+    ReferenceGuard(ReentrantReadWriteLock lock, SharedStorage storage, SegmentReclaimer reclaimer) {
         this.lock = lock;
-        this.graph = graph;
+        this.reclaimer = reclaimer;
+        // an atom of a segment every node of a cluster released may still be readable here for the readers that
+        // reached it before, but a commit must not reference it: the check reads it as gone
+        this.graph = new AtomGraph(new RetiringUnreadable(storage));
+    }
+
+    /** Whether {@code p} is in a segment no commit may reference any more ({@link SegmentReclaimer#retiring}). */
+    private boolean retiring(AtomPointer p) {
+        return reclaimer.retiring(p.segmentId());
     }
 
     /**
-     * From now on, tells the graph what each atom pushed with its references reported references
-     * ({@link AtomGraph#pushed}): the background compactor walks every new atom soon after, and would
-     * otherwise read and scan what the encoder already knew. Not done without a background compactor,
-     * whose walks would not come to take that memory back.
+     * From now on, tells {@code compaction} (the compactor's graph) what each atom pushed with its references
+     * reported references ({@link AtomGraph#pushed}): the background compactor walks every new atom soon
+     * after, and would otherwise read and scan what the encoder already knew. Not done without a background
+     * compactor, whose walks would not come to take that memory back.
      */
-    void rememberPushes() {
-        rememberPushes = true;
+    void rememberPushes(AtomGraph compaction) {
+        rememberPushes = compaction;
     }
 
     /** {@code storage} with its pushes noted in the context open on the pushing thread, if any. */
@@ -122,6 +134,16 @@ final class ReferenceGuard {
         }
         lock.readLock().lock();
         try {
+            for (AtomPointer p : c.refs) {
+                if (retiring(p)) {
+                    throw staleRetiring(p);
+                }
+            }
+            for (OutOfLineReference v : c.values) {
+                if (retiring(v.first())) {
+                    throw staleRetiring(v.first());
+                }
+            }
             LiveSet known = lastPass;
             if (known != null) {
                 for (AtomPointer p : c.refs) {
@@ -142,6 +164,11 @@ final class ReferenceGuard {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private StaleReferenceException staleRetiring(AtomPointer p) {
+        return new StaleReferenceException(String.valueOf(p), new SegmentReleasedException("Atom " + p
+                + " is in segment " + p.segmentId() + ", which compaction released", p.segmentId()));
     }
 
     private void requireWhole(AtomPointer named, List<AtomPointer> refs, List<OutOfLineReference> values,
@@ -183,10 +210,11 @@ final class ReferenceGuard {
      */
     void passed(Predicate<AtomPointer> live, AtomPointer root) {
         AtomPointer mark = newest.get();
-        if (mark == null || (root != null && newer(root, mark) > 0)) {
+        if (mark == null || (root != null && reclaimer.sameWriter(root.segmentId(), mark.segmentId())
+                && newer(root, mark) > 0)) {
             mark = root;
         }
-        lastPass = new LiveSet(live, mark);
+        lastPass = new LiveSet(live, mark, reclaimer);
     }
 
     /** What one thread's commit (or one batch written by a leader) pushes; closed when published or failed. */
@@ -299,18 +327,79 @@ final class ReferenceGuard {
     private static final class LiveSet {
         private final Predicate<AtomPointer> live;
         private final AtomPointer newest;
+        private final SegmentReclaimer reclaimer;
 
-        LiveSet(Predicate<AtomPointer> live, AtomPointer newest) {
+        LiveSet(Predicate<AtomPointer> live, AtomPointer newest, SegmentReclaimer reclaimer) {
             this.live = live;
             this.newest = newest;
+            this.reclaimer = reclaimer;
         }
 
-        /** Whether the pass vouches for {@code p}: found live then, or written after it. */
+        /**
+         * Whether the pass vouches for {@code p}: found live then, or written after it by this writer (an atom
+         * of another writer of a shared storage is never taken as newer by its id).
+         */
         boolean contains(AtomPointer p) {
-            if (newest != null && newer(p, newest) > 0) {
+            if (newest != null && reclaimer.sameWriter(p.segmentId(), newest.segmentId()) && newer(p, newest) > 0) {
                 return true;
             }
             return live.test(p);
+        }
+    }
+
+    /**
+     * The space's storage as the admission check reads it: an atom of a {@link SegmentReclaimer#retiring}
+     * segment reads as released, so that a graph reaching one is refused. Reads only.
+     */
+    private final class RetiringUnreadable implements SharedStorage {
+        private final SharedStorage delegate;
+
+        RetiringUnreadable(SharedStorage delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public AtomPointer push(byte[] atom) {
+            throw new IllegalStateException("The admission check only reads " + delegate.describe());
+        }
+
+        @Override
+        public byte[] read(AtomPointer pointer) {
+            if (retiring(pointer)) {
+                throw new SegmentReleasedException("Atom " + pointer + " is in segment " + pointer.segmentId()
+                        + " of " + delegate.describe() + ", which compaction released", pointer.segmentId());
+            }
+            return delegate.read(pointer);
+        }
+
+        @Override
+        public AtomPointer readRoot() {
+            return delegate.readRoot();
+        }
+
+        @Override
+        public CommitLock acquireCommitLock(Duration timeout) {
+            throw new IllegalStateException("The admission check only reads " + delegate.describe());
+        }
+
+        @Override
+        public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+            throw new IllegalStateException("The admission check only reads " + delegate.describe());
+        }
+
+        @Override
+        public void flush() {
+            delegate.flush();
+        }
+
+        @Override
+        public String describe() {
+            return delegate.describe();
+        }
+
+        @Override
+        public void close() {
+            // the space closes its storage itself
         }
     }
 
@@ -350,8 +439,9 @@ final class ReferenceGuard {
             if (c != null) {
                 c.pushed(p);
             }
-            if (rememberPushes) {
-                graph.pushed(p, atom.length, references);
+            AtomGraph remembering = rememberPushes;
+            if (remembering != null) {
+                remembering.pushed(p, atom.length, references);
             }
             newest.accumulateAndGet(p, (a, b) -> a == null || newer(b, a) > 0 ? b : a);
             return p;

@@ -347,7 +347,9 @@ final class SpaceRetention {
         List<SpaceState> history = retainedHistory();
         List<SpaceState> kept = new ArrayList<>();
         SpaceState w = versions.written();
-        if (w != null && w.pointer() != null) {
+        // the version written here is kept while it is ahead of the current one (on its way to disk); once another
+        // writer of a shared storage (a cluster node) published on top of it, it is history like any other
+        if (w != null && w.pointer() != null && (history.isEmpty() || w.sequence() >= history.get(0).sequence())) {
             kept.add(w);
         }
         kept.addAll(pins.values());

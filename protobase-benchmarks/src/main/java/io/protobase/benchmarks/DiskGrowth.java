@@ -7,6 +7,8 @@ import io.protobase.collection.Dictionary;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cloud.S3ObjectStore;
+import io.protobase.storage.cluster.ClusterFileStorage;
+import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.file.FileBlockProvider;
 import io.protobase.storage.file.FsyncPolicy;
 import io.protobase.storage.file.StandaloneFileStorage;
@@ -16,6 +18,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.List;
@@ -63,6 +66,14 @@ import java.util.stream.Stream;
  *       {@code compaction=30s} the commits run with the background compactor as above, then the run waits out
  *       {@code gcGrace} (default {@code 1h}: give a short one, such as {@code 5s}) and collects garbage once, so
  *       that the bucket holds what it settles at once the chunks released by compaction are deleted.</li>
+ *   <li>{@code cluster}: three {@code ClusterFileStorage} nodes (Raft, fsync of the Raft log on every entry) on
+ *       127.0.0.1 in this JVM, each with an object space with the background compactor at {@code compaction}
+ *       ({@code 0s}: none, the "no reclamation" baseline) and the history {@code retention}; the data set is
+ *       loaded through node 1, the commits go round-robin to the three nodes; with compaction, every node then
+ *       runs {@code ObjectSpace.compact()} in rounds (the leader's first) until the directories have not shrunk
+ *       for four rounds (at most 30 rounds). Printed per node: the segment files and the whole
+ *       directory (Raft log and snapshots included) after the load, after the commits and after the rounds,
+ *       against a fresh single-node load of the final content.</li>
  * </ul>
  * The time per commit is printed, so that a run with fewer commits than the target (1,000,000) can be
  * extrapolated (ProtoBase's growth is linear while nothing is reclaimed; MVStore's is not, it reuses space). The
@@ -75,12 +86,14 @@ import java.util.stream.Stream;
  *     [compaction=0s] [retention=1m] [fsync=none]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     commits=100000 engines=cloud [compaction=30s gcGrace=5s]
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
+ *     size=10000 commits=20000 engines=cluster compaction=30s [retention=1m]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
 public final class DiskGrowth {
 
-    private static final Set<String> ENGINES = Set.of("protobase", "mvstore", "cloud");
+    private static final Set<String> ENGINES = Set.of("protobase", "mvstore", "cloud", "cluster");
     private static final Set<String> MVSTORE_MODES = Set.of("commit", "auto");
 
     private DiskGrowth() {
@@ -166,9 +179,113 @@ public final class DiskGrowth {
                         mvstore(plan, "commit".equals(mode));
                     }
                 }
+                case "cluster" -> cluster(plan, compaction, retention);
                 default -> cloud(plan, compaction, retention, duration(a, "gcGrace"));
             }
         }
+    }
+
+    /** See the class comment: three cluster nodes in this JVM, commits round-robin, then compaction rounds. */
+    private static void cluster(Plan plan, Duration compaction, Duration retention) {
+        boolean off = compaction.isZero();
+        Path dir = FileStores.newDir("cluster-growth-");
+        Path fresh = FileStores.newDir("cluster-growth-fresh-");
+        List<ClusterPeer> peers = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            peers.add(new ClusterPeer(id, "127.0.0.1", ClusterNodes.freePort()));
+        }
+        List<ClusterFileStorage> storages = new ArrayList<>();
+        List<ObjectSpace> spaces = new ArrayList<>();
+        try {
+            for (int id = 1; id <= 3; id++) {
+                storages.add(new ClusterFileStorage(new FileBlockProvider(dir.resolve("node-" + id)),
+                        ClusterNodes.options(id, peers, Duration.ofSeconds(1))));
+            }
+            for (ClusterFileStorage storage : storages) {
+                storage.readRoot(); // waits for a leader (within the request timeout)
+            }
+            for (ClusterFileStorage storage : storages) {
+                spaces.add(ObjectSpace.builder(storage).historyRetention(retention).compactionInterval(compaction)
+                        .build());
+            }
+            List<Database> dbs = spaces.stream().map(s -> s.getDatabase(Dataset.NAME)).toList();
+            Dataset.load(dbs.get(0), plan.size());
+            String loaded = clusterBytes(dir);
+            Progress progress = new Progress("cluster", plan.commits());
+            long t0 = System.nanoTime();
+            for (int n = 0; n < plan.commits(); n++) {
+                int id = plan.commitIds()[n];
+                Dataset.replace(dbs.get(n % 3), Dataset.key(id), Dataset.protobaseRecord(id, Plan.price(id, n)));
+                progress.done(n + 1);
+            }
+            long nanos = System.nanoTime() - t0;
+            String committed = clusterBytes(dir);
+            int rounds = 0;
+            if (!off) {
+                long before = Long.MAX_VALUE;
+                int still = 0;
+                // a segment goes in steps (condemned, acknowledged by every node, deleted), a round each at least
+                while (rounds < 30 && still < 4) {
+                    rounds++;
+                    int leader = 0;
+                    for (int i = 0; i < 3; i++) {
+                        if (storages.get(i).isLeader()) {
+                            leader = i;
+                        }
+                    }
+                    spaces.get(leader).compact();
+                    for (int i = 0; i < 3; i++) {
+                        if (i != leader) {
+                            spaces.get(i).compact();
+                        }
+                    }
+                    long now = FileStores.bytesOnDisk(dir);
+                    still = now < before ? 0 : still + 1;
+                    before = Math.min(before, now);
+                }
+            }
+            String settled = clusterBytes(dir);
+            for (Database db : dbs) {
+                long count = db.read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
+                if (count != plan.size()) {
+                    throw new IllegalStateException("a cluster node counts " + count + " entries, not " + plan.size());
+                }
+            }
+            ObjectSpace.Statistics st = spaces.get(0).statistics();
+            try (FileStores.ProtoBaseFile f = FileStores.ProtoBaseFile.open(fresh)) {
+                load(plan, f.db);
+            }
+            long freshBytes = FileStores.bytesOnDisk(fresh);
+            System.out.printf("ProtoBase cluster (3 nodes in this JVM, %s, history retention %s): after the load %s;"
+                    + " after %,d commits round-robin over the nodes %s (%,.1f µs per commit); after %d compaction"
+                    + " round(s) on every node %s; live %,d bytes; a fresh single-node load of the final content:"
+                    + " %,d bytes%n", off ? "no compaction" : "background compaction every " + compaction, retention,
+                    loaded, plan.commits(), committed, nanos / 1e3 / plan.commits(), rounds, settled, st.liveBytes(),
+                    freshBytes);
+        } finally {
+            spaces.forEach(ObjectSpace::close);
+            storages.parallelStream().forEach(ClusterFileStorage::close);
+            FileStores.delete(dir);
+            FileStores.delete(fresh);
+        }
+    }
+
+    /** Per node of a cluster directory: the bytes of its segment files and of the whole node directory. */
+    private static String clusterBytes(Path dir) {
+        StringBuilder b = new StringBuilder("[");
+        for (int id = 1; id <= 3; id++) {
+            Path node = dir.resolve("node-" + id);
+            long segments;
+            try (Stream<Path> files = Files.walk(node)) {
+                segments = files.filter(p -> p.getFileName().toString().endsWith(".seg"))
+                        .mapToLong(p -> p.toFile().length()).sum();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            b.append(id == 1 ? "" : "; ").append(String.format("node %d: segments %,d bytes, directory %,d bytes", id,
+                    segments, FileStores.bytesOnDisk(node)));
+        }
+        return b.append("]").toString();
     }
 
     private static Duration duration(MainArgs a, String name) {

@@ -26,6 +26,16 @@ import java.util.List;
  *       the root update and the deletion keeps only garbage, never a hole (the segments are released
  *       again by a later compaction, or never, which wastes space but loses nothing).</li>
  * </ul>
+ * <p>A storage several writers share (a cluster, where each node pushes into segments of its own and
+ * every node holds every node's segments) differs in two ways, which it declares through
+ * {@link #sameWriter} and {@link #retiring}: segment ids only order the segments of one writer, and a
+ * release gives up this node's claim on a segment rather than freeing it at once. The segment is freed
+ * once every writer gave it up; meanwhile it stays readable. The engine asks {@link #retiring} about
+ * the atoms a commit references: a segment every writer
+ * gave up is refused, and the storage may take note of a reference into one it is giving up (this
+ * node's release no longer holds). Reads of a freed segment fail with
+ * {@link io.protobase.SegmentReleasedException} as above.
+ *
  * Implementations are thread-safe.
  */
 public interface SegmentReclaimer {
@@ -76,4 +86,36 @@ public interface SegmentReclaimer {
      * @param bytes the size at which to seal a segment, positive
      */
     void limitSegmentSize(long bytes);
+
+    /**
+     * Whether segments {@code a} and {@code b} were created by the same writer, so that their ids tell which
+     * one was created first and atoms in the later one were pushed after those in the earlier one. A storage
+     * with a single writer (the default) answers {@code true}; a cluster storage answers {@code true} only for
+     * segments of the same node. The engine orders only segments of the same writer: a commit in flight
+     * writes into this node's segments only, and an atom of another writer is never taken as newer than a
+     * release pass because of its id.
+     *
+     * @param a a segment id
+     * @param b another segment id
+     * @return whether both segments are written by the same writer
+     */
+    default boolean sameWriter(long a, long b) {
+        return true;
+    }
+
+    /**
+     * Asked by the engine about each atom a commit references (and each its check of an unvouched reference
+     * reads), before the commit is published: whether segment {@code segmentId} is given up (released by every
+     * writer of a shared storage, though perhaps still readable here for readers that reached it before), so
+     * that the commit must be refused as stale. A shared storage that is giving the segment up but not yet there
+     * answers {@code false} and may take note that this node references it again (it withdraws its release
+     * before the commit). The default, for a storage whose {@link #release} takes effect at once, is
+     * {@code false}: reads of a released segment fail there.
+     *
+     * @param segmentId a segment id
+     * @return whether new references into the segment must be refused
+     */
+    default boolean retiring(long segmentId) {
+        return false;
+    }
 }

@@ -628,7 +628,7 @@ public abstract class SharedStorageContract {
     }
 
     @Test
-    void releasingASealedSegmentIsIdempotentAndReadsIntoItFailWithSegmentReleasedException() {
+    protected void releasingASealedSegmentIsIdempotentAndReadsIntoItFailWithSegmentReleasedException() {
         SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         assumeThat(reclaimer).as("backend releases no segments").isNotNull();
         List<AtomPointer> pushed = fillUntilASegmentIsSealed(reclaimer);
@@ -649,7 +649,7 @@ public abstract class SharedStorageContract {
     }
 
     @Test
-    void aSegmentSizeLimitSealsSegmentsAtThatSizeAndTheirReleaseKeepsEverythingPushedLater() {
+    protected void aSegmentSizeLimitSealsSegmentsAtThatSizeAndTheirReleaseKeepsEverythingPushedLater() {
         SegmentReclaimer reclaimer = storage.reclaimer().orElse(null);
         assumeThat(reclaimer).as("backend releases no segments").isNotNull();
         AtomPointer before = storage.push(new byte[] {1, 2, 3});

@@ -17,8 +17,12 @@ import java.util.TreeMap;
  * compare-and-set. The cloud cluster storage adds three kinds (docs/cloud.md, "Cloud cluster"): the
  * {@link Restore start} of its history (empty, or from the bucket), an upload {@link #MARK mark}
  * (the state at that log index, which the leader ships as chunks), and the news that a mark is in
- * the bucket ({@link #UPLOADED}). Every node applies the same entries in the same order, so the
- * outcome of an entry depends only on the state before it.
+ * the bucket ({@link #UPLOADED}). Space reclamation adds three more (docs/cluster.md, "Space
+ * reclamation"): the leader {@link #CONDEMN condemns} segments its compaction found unreached, each
+ * node {@link #ACK acknowledges} them once its own compaction found them unreached too, or
+ * {@link #RETRACT retracts} an acknowledgement, and the leader {@link #PARDON pardons} segments it
+ * finds reached again. Every node applies the same entries in the same order,
+ * so the outcome of an entry depends only on the state before it.
  *
  * @param kind {@link #PIECES}, {@link #COMMIT}, {@link #RESTORE}, {@link #MARK} or {@link #UPLOADED}
  * @param pieces bytes to place at (segment, offset), in offset order per segment
@@ -26,9 +30,10 @@ import java.util.TreeMap;
  * @param newRoot the root the commit publishes; {@code null} unless a commit
  * @param restore the start of a cloud cluster's history; {@code null} unless {@link #RESTORE}
  * @param markIndex the log index of the mark that is in the bucket ({@link #UPLOADED}), else 0
+ * @param reclaim the segments a {@link #CONDEMN}, {@link #ACK} or {@link #RETRACT} names; {@code null} else
  */
 record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPointer newRoot, Restore restore,
-                    long markIndex) {
+                    long markIndex, Reclaim reclaim) {
 
     /** First byte of an entry carrying pieces only. */
     static final byte PIECES = 1;
@@ -40,6 +45,14 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
     static final byte MARK = 4;
     /** First byte of the entry telling that the root object in the bucket names a mark. */
     static final byte UPLOADED = 5;
+    /** First byte of the leader's decision to reclaim segments no node may reference any more once all agree. */
+    static final byte CONDEMN = 6;
+    /** First byte of a node's acknowledgement that its compaction found condemned segments unreached. */
+    static final byte ACK = 7;
+    /** First byte of a node's withdrawal of its acknowledgement (its compaction found them reached again). */
+    static final byte RETRACT = 8;
+    /** First byte of the leader's withdrawal of a condemnation (its compaction found the segments reached). */
+    static final byte PARDON = 9;
 
     /** Outcome of an applied entry: the pieces are in place and the root was replaced. */
     static final byte APPLIED = 1;
@@ -76,6 +89,23 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
     }
 
     /**
+     * The segments a reclamation entry names.
+     *
+     * @param node the node that sends it (the leader for a {@link #CONDEMN})
+     * @param seenIndex for an {@link #ACK}: the log index whose root the acknowledging compaction had read
+     *                  (every root up to it was retained, pinned or gone for it); else 0
+     * @param required for a {@link #CONDEMN}: the nodes that must acknowledge; else empty
+     * @param segments the segments
+     */
+    record Reclaim(int node, long seenIndex, List<Integer> required, List<Long> segments) {
+
+        Reclaim {
+            required = List.copyOf(required);
+            segments = List.copyOf(segments);
+        }
+    }
+
+    /**
      * Consecutive records of one segment, starting at {@code offset}.
      *
      * @param segmentId the segment (its top bits name the node that wrote it)
@@ -90,23 +120,31 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
     }
 
     static ClusterEntry pieces(List<Piece> pieces) {
-        return new ClusterEntry(PIECES, List.copyOf(pieces), null, null, null, 0);
+        return new ClusterEntry(PIECES, List.copyOf(pieces), null, null, null, 0, null);
     }
 
     static ClusterEntry commit(List<Piece> pieces, AtomPointer expected, AtomPointer newRoot) {
-        return new ClusterEntry(COMMIT, List.copyOf(pieces), expected, newRoot, null, 0);
+        return new ClusterEntry(COMMIT, List.copyOf(pieces), expected, newRoot, null, 0, null);
     }
 
     static ClusterEntry restore(Restore restore) {
-        return new ClusterEntry(RESTORE, List.of(), null, null, restore, 0);
+        return new ClusterEntry(RESTORE, List.of(), null, null, restore, 0, null);
     }
 
     static ClusterEntry mark() {
-        return new ClusterEntry(MARK, List.of(), null, null, null, 0);
+        return new ClusterEntry(MARK, List.of(), null, null, null, 0, null);
     }
 
     static ClusterEntry uploaded(long markIndex) {
-        return new ClusterEntry(UPLOADED, List.of(), null, null, null, markIndex);
+        return new ClusterEntry(UPLOADED, List.of(), null, null, null, markIndex, null);
+    }
+
+    /** A reclamation entry: {@link #CONDEMN}, {@link #ACK} or {@link #RETRACT}. */
+    static ClusterEntry reclaim(byte kind, Reclaim reclaim) {
+        if (kind != CONDEMN && kind != ACK && kind != RETRACT && kind != PARDON) {
+            throw new IllegalArgumentException("not a reclamation entry: " + kind);
+        }
+        return new ClusterEntry(kind, List.of(), null, null, null, 0, reclaim);
     }
 
     /** Whether the entry carries a root compare-and-set. */
@@ -137,6 +175,15 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
         }
         if (kind == UPLOADED) {
             return ByteBuffer.allocate(1 + 8).put(UPLOADED).putLong(markIndex).array();
+        }
+        if (kind == CONDEMN || kind == ACK || kind == RETRACT || kind == PARDON) {
+            ByteBuffer b = ByteBuffer.allocate(1 + 4 + 8 + 4 + 4 * reclaim.required().size() + 4
+                    + 8 * reclaim.segments().size());
+            b.put(kind).putInt(reclaim.node()).putLong(reclaim.seenIndex()).putInt(reclaim.required().size());
+            reclaim.required().forEach(b::putInt);
+            b.putInt(reclaim.segments().size());
+            reclaim.segments().forEach(b::putLong);
+            return b.array();
         }
         int size = 1 + 4 + (commit() ? 2 * POINTER_BYTES : 0);
         for (Piece p : pieces) {
@@ -194,6 +241,28 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
             }
             if (kind == UPLOADED) {
                 return uploaded(b.getLong());
+            }
+            if (kind == CONDEMN || kind == ACK || kind == RETRACT || kind == PARDON) {
+                int node = b.getInt();
+                long seen = b.getLong();
+                int count = b.getInt();
+                if (count < 0) {
+                    throw new CorruptionException("Raft log entry of the cluster storage claims " + count + " nodes");
+                }
+                List<Integer> required = new ArrayList<>(Math.min(count, 1024));
+                for (int i = 0; i < count; i++) {
+                    required.add(b.getInt());
+                }
+                count = b.getInt();
+                if (count < 0) {
+                    throw new CorruptionException("Raft log entry of the cluster storage claims " + count
+                            + " segments");
+                }
+                List<Long> segments = new ArrayList<>(Math.min(count, 1024));
+                for (int i = 0; i < count; i++) {
+                    segments.add(b.getLong());
+                }
+                return reclaim(kind, new Reclaim(node, seen, required, segments));
             }
             if (kind != PIECES && kind != COMMIT) {
                 throw new CorruptionException("Raft log entry of the cluster storage has unknown kind " + kind

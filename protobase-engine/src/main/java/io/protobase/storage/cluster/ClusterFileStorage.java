@@ -7,6 +7,7 @@ import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.LocalCommitLock;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
 import org.apache.ratis.client.RaftClient;
@@ -63,6 +64,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -109,6 +111,12 @@ import java.util.stream.Collectors;
  * again and reaches the next leader. Requests follow the leader this node's Raft server knows: a request
  * stuck on a leader that stopped answering (paused, or gone without closing its connections) is sent to
  * the new one once this node learnt of it, not after the Raft client's attempt timeout.
+ *
+ * <p><b>Space.</b> The node lends the engine's compaction a {@link #reclaimer()}: the leader's compaction
+ * rewrites live atoms as an ordinary commit and condemns the segments it found unreached, every node's
+ * compaction acknowledges them once no version it retains or pins reaches them, and each node deletes
+ * a segment's file once every node gave it up and no local reader needs it (see {@link SegmentReplica}
+ * and docs/cluster.md, "Space reclamation"). A cloud cluster storage reclaims nothing yet.
  *
  * <p>Membership is given ({@link Options#peers}, {@link #reconfigure}, {@link #removeMember}) or
  * discovered and grown through Hazelcast ({@link HazelcastMembership}, {@link #learner}); see
@@ -308,6 +316,21 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Query clients replaced by {@link #followMembers}, closed once no read can still be waiting on them. */
     private final List<RaftClient> retiredQueries = new ArrayList<>();
     private final LocalCommitLock commitLock = new LocalCommitLock();
+    /** Lent to the engine's compaction; {@code null} in a cloud cluster, which reclaims nothing yet. */
+    private final Reclaimer reclaimer;
+    /** The size at which this node seals its segment: the segment size, or less once compaction limits it. */
+    private volatile long sealAt;
+    /**
+     * Per thread, the log index this node had applied when the thread last read the root: every root published
+     * up to it was known to the engine on that thread, which is what an acknowledgement of condemned segments
+     * vouches for ({@link Reclaimer#releaseDeferred}).
+     */
+    private final ThreadLocal<long[]> rootReadAt = ThreadLocal.withInitial(() -> new long[] {-1});
+    /**
+     * Reclamation entries decided by this node's compaction and not yet in the log: sent before this node's next
+     * entry, so that a retraction is in the log before any commit that may reference what it retracts.
+     */
+    private final ConcurrentLinkedQueue<ClusterEntry> reclaimEntries = new ConcurrentLinkedQueue<>();
 
     /** Guards the segment being written and the pieces not yet handed to a log entry. */
     private final Object pushLock = new Object();
@@ -390,6 +413,8 @@ public final class ClusterFileStorage implements SharedStorage {
         long incarnation = nextIncarnation(minIncarnation);
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
+        this.sealAt = options.segmentSize();
+        this.reclaimer = bucket == null ? new Reclaimer() : null;
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, bucket);
         RaftProperties properties = raftProperties(bucket != null);
         Parameters parameters = raftParameters(options);
@@ -894,7 +919,7 @@ public final class ClusterFileStorage implements SharedStorage {
         AtomPointer pointer;
         boolean ship;
         synchronized (pushLock) {
-            if (writingEnd > 0 && writingEnd + record.length > options.segmentSize()) {
+            if (writingEnd > 0 && writingEnd + record.length > sealAt) {
                 closePiece();
                 writingSegment++;
                 writingEnd = 0;
@@ -958,6 +983,7 @@ public final class ClusterFileStorage implements SharedStorage {
     public AtomPointer readRoot() {
         ensureOpen("read the root");
         if (options.readConsistency() == ReadConsistency.LOCAL) {
+            rootReadAt.get()[0] = replica.appliedIndex();
             return replica.root();
         }
         // the leader confirms its leadership (read index, from its lease) and answers with the index it has
@@ -971,6 +997,7 @@ public final class ClusterFileStorage implements SharedStorage {
         if (!replica.awaitApplied(index, deadline)) {
             throw unavailable(what, "this node did not apply log entry " + index + " in time", null);
         }
+        rootReadAt.get()[0] = replica.appliedIndex();
         return replica.root();
     }
 
@@ -1067,6 +1094,7 @@ public final class ClusterFileStorage implements SharedStorage {
         lockUntil(deadline, what);
         try {
             followMembers(true);
+            sendReclaimEntries(deadline, what);
             synchronized (pushLock) {
                 closePiece();
                 unconfirmed.addAll(closedPieces);
@@ -1094,6 +1122,18 @@ public final class ClusterFileStorage implements SharedStorage {
             return outcome;
         } finally {
             submitLock.unlock();
+        }
+    }
+
+    /**
+     * Sends the reclamation entries this node's compaction decided, in order, before anything else of this node;
+     * holds the submit lock. An entry whose outcome is unknown stays queued and goes again (applying one twice
+     * changes nothing).
+     */
+    private void sendReclaimEntries(long deadline, String what) {
+        for (ClusterEntry e; (e = reclaimEntries.peek()) != null; ) {
+            send(e, deadline, what);
+            reclaimEntries.poll();
         }
     }
 
@@ -1292,6 +1332,272 @@ public final class ClusterFileStorage implements SharedStorage {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    // ------------------------------------------------------------------ space
+
+    /**
+     * The segments of every node, for the engine's compaction on this node (see {@link Reclaimer}); empty in a
+     * cloud cluster, which reclaims no space yet.
+     */
+    @Override
+    public Optional<SegmentReclaimer> reclaimer() {
+        return Optional.ofNullable(reclaimer);
+    }
+
+    /** The segments this node deleted because every node gave them up (for tests and statistics). */
+    Set<Long> deletedSegments() {
+        return replica.deletedSegments();
+    }
+
+    /** The segments condemned and not yet given up by every node. */
+    Set<Long> condemnedSegments() {
+        return replica.condemnedSegments();
+    }
+
+    /**
+     * The cluster's side of compaction on this node. Segments are per node (ids carry the node), so only segments
+     * of one node are ordered ({@link #sameWriter}). What the engine's release of a segment means depends on
+     * where the segment is in its reclamation (docs/cluster.md, "Space reclamation"):
+     * <ul>
+     * <li>not condemned: on the leader, a {@link ClusterEntry#CONDEMN} naming the members as the nodes that must
+     *     acknowledge; elsewhere such segments are listed as still written, so only the leader's compaction
+     *     rewrites and condemns;</li>
+     * <li>condemned, not acknowledged by this node (or only by a stale acknowledgement): an
+     *     {@link ClusterEntry#ACK} with the log index of the root the compaction read; a segment with a stale
+     *     acknowledgement that the compaction did not release is {@link ClusterEntry#RETRACT retracted};</li>
+     * <li>gone: the file is deleted here (no local reader needs it, the compaction proved it).</li>
+     * </ul>
+     * A condemned or gone segment is {@link #retiring}: the engine refuses commits referencing it, while readers
+     * that reached it before still read it until its file is deleted.
+     */
+    private final class Reclaimer implements SegmentReclaimer {
+
+        /** Segments this node queued an acknowledgement of that may not be applied yet. */
+        private final Set<Long> acking = ConcurrentHashMap.newKeySet();
+        /** Segments this node queued a retraction of and has not acknowledged again since. */
+        private final Set<Long> retracting = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public List<Segment> segments() {
+            boolean leader = leading();
+            long writing = writingSegment();
+            List<Integer> members = leader ? memberIds() : List.of();
+            List<SegmentReplica.ReclaimView> view = replica.reclaimView(self.nodeId());
+            Map<Integer, Long> newest = new HashMap<>();
+            for (SegmentReplica.ReclaimView v : view) {
+                newest.merge(nodeOf(v.id()), v.id(), Math::max);
+            }
+            List<Segment> list = new ArrayList<>(view.size());
+            for (SegmentReplica.ReclaimView v : view) {
+                list.add(switch (v.state()) {
+                    // a node's segment is sealed once it writes a later one; this node's own writing one never is
+                    case LIVE -> new Segment(v.id(), v.bytes(), leader && (nodeOf(v.id()) == self.nodeId()
+                            ? v.id() < writing : v.id() < newest.get(nodeOf(v.id()))));
+                    // counted once per node: by the node that condemned it, and by the others when they give it up
+                    case UNACKED, STALE -> new Segment(v.id(), v.condemnedBy() == self.nodeId() ? 0 : v.bytes(),
+                            true);
+                    // waiting for the other nodes; the leader looks whether it is reached again (then it pardons it)
+                    // and whether a node that must acknowledge was removed (then it condemns it again)
+                    case ACKED -> new Segment(v.id(), v.bytes(), leader);
+                    case GONE -> new Segment(v.id(), 0, true);
+                });
+            }
+            return list;
+        }
+
+        @Override
+        public long writingSegment() {
+            synchronized (pushLock) {
+                return writingSegment;
+            }
+        }
+
+        @Override
+        public void release(Collection<Long> ids) {
+            releaseDeferred(ids).run();
+        }
+
+        /**
+         * Decides, holding the engine's pin lock, what releasing {@code ids} means for each (see the class
+         * comment) and queues the entries, so that this node's next entry carries them first; the returned step
+         * deletes the files of gone segments and sends the entries.
+         */
+        @Override
+        public Runnable releaseDeferred(Collection<Long> ids) {
+            Set<Long> chosen = Set.copyOf(ids);
+            long writing = writingSegment();
+            if (chosen.contains(writing)) {
+                throw new IllegalArgumentException("Cannot release segment " + writing + " of " + describe()
+                        + ": this node is still writing it");
+            }
+            boolean leader = leading();
+            List<Integer> members = leader ? memberIds() : List.of();
+            long seen = rootReadAt.get()[0];
+            List<Long> condemn = new ArrayList<>();
+            List<Long> ack = new ArrayList<>();
+            List<Long> retract = new ArrayList<>();
+            List<Long> pardon = new ArrayList<>();
+            List<Long> delete = new ArrayList<>();
+            for (SegmentReplica.ReclaimView v : replica.reclaimView(self.nodeId())) {
+                boolean released = chosen.contains(v.id());
+                if (released && leader && !v.required().isEmpty() && !members.containsAll(v.required())) {
+                    // a node that must acknowledge was removed: wait for the members only from now on
+                    condemn.add(v.id());
+                }
+                boolean condemned = v.state() == SegmentReplica.Reclaim.UNACKED
+                        || v.state() == SegmentReplica.Reclaim.STALE || v.state() == SegmentReplica.Reclaim.ACKED;
+                if (condemned && leader && !released) {
+                    // reached again (a commit that was in flight, or one carrying an older reference, was published
+                    // since): a live segment again, which compaction rewrites or condemns anew
+                    pardon.add(v.id());
+                    continue;
+                }
+                switch (v.state()) {
+                    case LIVE -> {
+                        if (released && leader) {
+                            condemn.add(v.id());
+                        }
+                    }
+                    case UNACKED -> {
+                        if (released) {
+                            ack.add(v.id());
+                        }
+                    }
+                    case STALE -> {
+                        if (released) {
+                            ack.add(v.id());
+                        } else if (retracting.add(v.id())) {
+                            // the compaction found it reached (or in flight) again: a commit of this node may
+                            // now reference it, which the log must know before that commit
+                            retract.add(v.id());
+                        }
+                    }
+                    case GONE -> {
+                        if (released) {
+                            delete.add(v.id());
+                        }
+                    }
+                    default -> {
+                        // ACKED: this node's acknowledgement is valid; the segment waits for the other nodes
+                    }
+                }
+            }
+            int node = self.nodeId();
+            ack.forEach(retracting::remove);
+            if (!pardon.isEmpty()) {
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.PARDON,
+                        new ClusterEntry.Reclaim(node, 0, List.of(), pardon)));
+            }
+            if (!retract.isEmpty()) {
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.RETRACT,
+                        new ClusterEntry.Reclaim(node, 0, List.of(), retract)));
+            }
+            if (!condemn.isEmpty()) {
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.CONDEMN,
+                        new ClusterEntry.Reclaim(node, 0, memberIds(), condemn)));
+            }
+            if (!ack.isEmpty()) {
+                acking.addAll(ack);
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.ACK,
+                        new ClusterEntry.Reclaim(node, seen, List.of(), ack)));
+            }
+            return () -> {
+                if (!delete.isEmpty()) {
+                    try {
+                        replica.deleteLocally(delete);
+                    } catch (IOException e) {
+                        // the journal or a file could not be written: the segments stay as garbage, never a hole
+                        throw new StorageException("Cannot delete released segments " + delete + " of "
+                                + describe() + ": " + e.getMessage() + "; they are deleted by a later compaction", e);
+                    }
+                }
+                if (!reclaimEntries.isEmpty()) {
+                    flushReclaimEntries();
+                }
+            };
+        }
+
+        @Override
+        public void limitSegmentSize(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("segment size must be positive, got " + bytes);
+            }
+            // an atom larger than the limit goes alone into a segment of its own
+            sealAt = Math.min(bytes, options.segmentSize());
+        }
+
+        @Override
+        public boolean sameWriter(long a, long b) {
+            return nodeOf(a) == nodeOf(b);
+        }
+
+        /**
+         * Gone (or deleted here) segments are refused. A condemned segment may still be referenced: the root may
+         * reach it again (a commit in flight when it was condemned), and failing the commit would fail a user's
+         * commit; but this node's acknowledgement no longer holds, so it is retracted, in the log before this
+         * node's next commit, and that commit then makes the other nodes' acknowledgements stale.
+         */
+        @Override
+        public boolean retiring(long segmentId) {
+            if (replica.gone(segmentId)) {
+                return true;
+            }
+            if ((acking.contains(segmentId) || replica.acknowledgement(segmentId, self.nodeId()) != null)
+                    && retracting.add(segmentId)) {
+                acking.remove(segmentId);
+                reclaimEntries.add(ClusterEntry.reclaim(ClusterEntry.RETRACT,
+                        new ClusterEntry.Reclaim(self.nodeId(), 0, List.of(), List.of(segmentId))));
+            }
+            return false;
+        }
+    }
+
+    /** Whether this node leads now; {@code false} when its Raft server cannot tell. */
+    private boolean leading() {
+        try {
+            return server.getDivision(groupId).getInfo().isLeader();
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The node ids of every member (voters and listeners) in this node's configuration, this node included. */
+    private List<Integer> memberIds() {
+        Set<Integer> ids = new java.util.TreeSet<>();
+        ids.add(self.nodeId());
+        try {
+            RaftConfiguration conf = server.getDivision(groupId).getRaftConf();
+            conf.getAllPeers(RaftPeerRole.FOLLOWER).forEach(p -> ids.add(nodeIdOf(p.getId())));
+            conf.getAllPeers(RaftPeerRole.LISTENER).forEach(p -> ids.add(nodeIdOf(p.getId())));
+        } catch (IOException e) {
+            members.forEach(p -> ids.add(p.nodeId()));
+        }
+        return List.copyOf(ids);
+    }
+
+    /**
+     * Sends the queued reclamation entries now, for a compaction that just decided them; when the quorum or the
+     * submit lock is not to be had, they go with this node's next entry instead.
+     */
+    private void flushReclaimEntries() {
+        if (closed) {
+            return;
+        }
+        long deadline = System.nanoTime() + options.requestTimeout().toNanos();
+        String what = "send the decisions of compaction";
+        try {
+            lockUntil(deadline, what);
+        } catch (StorageUnavailableException e) {
+            return;
+        }
+        try {
+            sendReclaimEntries(deadline, what);
+        } catch (StorageException e) {
+            LOG.info("{}: compaction's decisions wait for this node's next entry: {}", self, e.getMessage());
+        } finally {
+            submitLock.unlock();
         }
     }
 

@@ -1,6 +1,7 @@
 package io.protobase.storage.cluster;
 
 import io.protobase.CorruptionException;
+import io.protobase.SegmentReleasedException;
 import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -34,10 +35,13 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +89,18 @@ import java.util.zip.CRC32C;
  * which its bytes are read from the bucket ({@link Bucket#read}) and above which they are in the file, as
  * after a restore entry.
  *
+ * <p><b>Space reclamation</b> (docs/cluster.md, "Space reclamation"). A segment the leader's compaction
+ * found unreached is {@link ClusterEntry#CONDEMN condemned}: from then on no node may reference it in a
+ * commit (the engine refuses such a reference as stale), while readers that reached it before still read
+ * it. Each node's own compaction {@link ClusterEntry#ACK acknowledges} it once no version that node retains
+ * or pins reaches it. A commit of a node that has not acknowledged a condemned segment (it may still carry
+ * a reference into it) makes the acknowledgements given before it stale: they are given again by a
+ * compaction that read a root at least that new. Once every node the leader named has a valid
+ * acknowledgement, the segment is <em>gone</em>: no root published after that reaches it. Each node then
+ * deletes its file when its own compaction finds no local reader of it, after recording the deletion in a
+ * journal ({@code released} in the state machine directory), so that a restart applying the log again
+ * neither needs the file nor brings it back. Snapshots leave gone segments out.
+ *
  * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
  * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
  * machine directory, and {@link #reinitialize()} loads the installed snapshot and runs again.
@@ -100,9 +116,12 @@ final class SegmentReplica extends BaseStateMachine {
     private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
     /**
      * Version 2 added the root each node last published and the upload marks of a cloud cluster; version 3
-     * each segment's local base and the term and published roots of each mark. Versions 1 and 2 are still read.
+     * each segment's local base and the term and published roots of each mark; version 4 the condemned and
+     * gone segments of space reclamation. Versions 1 to 3 are still read.
      */
-    private static final int SNAPSHOT_VERSION = 3;
+    private static final int SNAPSHOT_VERSION = 4;
+    /** The journal of segments whose file this node deleted: their ids, 8 bytes each. */
+    private static final String RELEASED_JOURNAL = "released";
     /** A {@link #query} asking for the identity of the cloud cluster's history rather than the applied index. */
     static final byte QUERY_IDENTITY = 1;
 
@@ -156,6 +175,56 @@ final class SegmentReplica extends BaseStateMachine {
     /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
     private volatile long lastEntryIndex = -1;
     private final AtomicLong leaderChanges = new AtomicLong();
+
+    /** Guards {@link #condemned} and {@link #gone}: the applier changes them, the node's compaction reads them. */
+    private final Object reclaimLock = new Object();
+    /** Replicated: the segments condemned and not gone yet, by id; part of every snapshot. */
+    private final Map<Long, Condemned> condemned = new TreeMap<>();
+    /** Replicated: the segments every node gave up, and the node that condemned each; part of every snapshot. */
+    private final Map<Long, Integer> gone = new TreeMap<>();
+    /** Local: the segments whose file this node deleted, as its journal records them. */
+    private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
+
+    /** A condemned segment: who condemned it, who must acknowledge it, and the acknowledgements so far. */
+    private static final class Condemned {
+        final int by;
+        final Set<Integer> required = new TreeSet<>();
+        /** Per node that acknowledged and did not retract: whether the acknowledgement is still valid. */
+        final Map<Integer, Boolean> acks = new TreeMap<>();
+        /** The last log index a commit that may reach the segment was published at (at first the condemnation). */
+        long riskIndex;
+
+        Condemned(int by, long riskIndex) {
+            this.by = by;
+            this.riskIndex = riskIndex;
+        }
+    }
+
+    /** What one node's compaction may do with a segment ({@link #reclaimView}). */
+    enum Reclaim {
+        /** Not condemned: the leader's compaction may condemn it. */
+        LIVE,
+        /** Condemned, and this node has no acknowledgement on it: its compaction may acknowledge it. */
+        UNACKED,
+        /** Condemned, and this node's acknowledgement was made stale: acknowledged again or retracted. */
+        STALE,
+        /** Condemned, and this node's acknowledgement is valid: waiting for the other nodes. */
+        ACKED,
+        /** Gone: this node's compaction deletes its file once no local reader needs it. */
+        GONE
+    }
+
+    /**
+     * One segment as a node's compaction sees it.
+     *
+     * @param id the segment
+     * @param bytes its applied length
+     * @param state what the node's compaction may do with it
+     * @param condemnedBy the node that condemned it, or -1
+     * @param required the nodes that must acknowledge it (empty unless condemned)
+     */
+    record ReclaimView(long id, long bytes, Reclaim state, int condemnedBy, Set<Integer> required) {
+    }
 
     /**
      * @param ownSegment whether a segment id belongs to this node
@@ -263,7 +332,18 @@ final class SegmentReplica extends BaseStateMachine {
         segmentDir = stateMachineDir.resolve(SEGMENTS);
         Files.createDirectories(segmentDir);
         Snapshot snapshot = latestSnapshotFile();
-        Map<Long, Long> lengths = snapshot == null ? Map.of() : snapshot.lengths;
+        deleted.clear();
+        deleted.addAll(readJournal());
+        Map<Long, Long> lengths = new HashMap<>(snapshot == null ? Map.of() : snapshot.lengths);
+        lengths.keySet().removeAll(deleted);
+        synchronized (reclaimLock) {
+            condemned.clear();
+            gone.clear();
+            if (snapshot != null) {
+                condemned.putAll(snapshot.condemned);
+                gone.putAll(snapshot.gone);
+            }
+        }
         Map<Long, Long> bases = snapshot == null ? Map.of() : snapshot.bases;
         try (var listing = Files.list(segmentDir)) {
             for (Path file : (Iterable<Path>) listing::iterator) {
@@ -351,8 +431,20 @@ final class SegmentReplica extends BaseStateMachine {
             case ClusterEntry.UPLOADED:
                 marks.uploaded(e.markIndex(), appliedBytes.get());
                 return ClusterEntry.APPLIED;
+            case ClusterEntry.CONDEMN:
+                condemn(e.reclaim(), index);
+                return ClusterEntry.APPLIED;
+            case ClusterEntry.ACK:
+                acknowledge(e.reclaim());
+                return ClusterEntry.APPLIED;
+            case ClusterEntry.RETRACT:
+                retract(e.reclaim());
+                return ClusterEntry.APPLIED;
+            case ClusterEntry.PARDON:
+                pardon(e.reclaim());
+                return ClusterEntry.APPLIED;
             default:
-                byte outcome = applyData(e);
+                byte outcome = applyData(e, index);
                 marks.dataApplied(index, e.commit() && outcome == ClusterEntry.APPLIED);
                 return outcome;
         }
@@ -396,9 +488,12 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /** Places the pieces and compare-and-sets the root. */
-    private byte applyData(ClusterEntry e) throws IOException {
+    private byte applyData(ClusterEntry e, long index) throws IOException {
         Map<Long, Long> ends = new HashMap<>();
         for (ClusterEntry.Piece p : e.pieces()) {
+            if (given(p.segmentId())) {
+                continue; // a copy of bytes sent again: the segment is gone, and what it held with it
+            }
             long end = ends.computeIfAbsent(p.segmentId(), this::lengthOf);
             if (p.offset() > end) {
                 LOG.warn("Log entry would leave a gap in segment {} (ends at {}, piece at {}); not applied",
@@ -408,6 +503,9 @@ final class SegmentReplica extends BaseStateMachine {
             ends.put(p.segmentId(), Math.max(end, p.end()));
         }
         for (ClusterEntry.Piece p : e.pieces()) {
+            if (given(p.segmentId())) {
+                continue;
+            }
             SegmentFile f = segments.get(p.segmentId());
             if (f == null) {
                 f = new SegmentFile(FileChannel.open(segmentPath(p.segmentId()), StandardOpenOption.CREATE,
@@ -438,7 +536,300 @@ final class SegmentReplica extends BaseStateMachine {
         }
         root = e.newRoot();
         lastPublished.put(node, e.newRoot());
+        published(node, index);
         return ClusterEntry.APPLIED;
+    }
+
+    /** Whether a segment is gone (cluster-wide) or deleted here: its bytes are never placed again. */
+    private boolean given(long segmentId) {
+        if (deleted.contains(segmentId)) {
+            return true;
+        }
+        synchronized (reclaimLock) {
+            return gone.containsKey(segmentId);
+        }
+    }
+
+    // ------------------------------------------------------------------ space reclamation
+
+    /**
+     * The leader condemns segments: each one this node holds, not condemned or gone yet, waits for the nodes
+     * {@code r.required()} to acknowledge it. A segment condemned already takes the new list of nodes (the
+     * leader names the members again after one was removed), keeping the acknowledgements of those still on it.
+     */
+    private void condemn(ClusterEntry.Reclaim r, long index) {
+        synchronized (reclaimLock) {
+            for (long id : r.segments()) {
+                if (gone.containsKey(id) || deleted.contains(id)) {
+                    continue;
+                }
+                Condemned c = condemned.get(id);
+                if (c == null) {
+                    if (!segments.containsKey(id)) {
+                        continue;
+                    }
+                    c = new Condemned(r.node(), index);
+                    condemned.put(id, c);
+                } else {
+                    c.acks.keySet().retainAll(r.required());
+                }
+                c.required.clear();
+                c.required.addAll(r.required());
+                completeIfAcknowledged(id, c);
+            }
+        }
+    }
+
+    /**
+     * A node acknowledges condemned segments: valid when its compaction had read a root at least as new as the
+     * last commit that may reach them, else kept as a stale one (the node refuses references into them from
+     * now on, and acknowledges again).
+     */
+    private void acknowledge(ClusterEntry.Reclaim r) {
+        synchronized (reclaimLock) {
+            for (long id : r.segments()) {
+                Condemned c = condemned.get(id);
+                if (c != null) {
+                    c.acks.put(r.node(), r.seenIndex() >= c.riskIndex);
+                    completeIfAcknowledged(id, c);
+                }
+            }
+        }
+    }
+
+    /** A node withdraws its acknowledgement: its compaction found the segments reached again. */
+    private void retract(ClusterEntry.Reclaim r) {
+        synchronized (reclaimLock) {
+            for (long id : r.segments()) {
+                Condemned c = condemned.get(id);
+                if (c != null) {
+                    c.acks.remove(r.node());
+                }
+            }
+        }
+    }
+
+    /**
+     * The leader withdraws condemnations: its compaction found the segments reached again (a commit that was in
+     * flight, or one that carried a reference, made the root reach them), so they are live segments again,
+     * which compaction rewrites or condemns anew.
+     */
+    private void pardon(ClusterEntry.Reclaim r) {
+        synchronized (reclaimLock) {
+            for (long id : r.segments()) {
+                condemned.remove(id);
+            }
+        }
+    }
+
+    /** Node {@code node}'s acknowledgement of condemned segment {@code id}: valid, stale, or {@code null}. */
+    Boolean acknowledgement(long id, int node) {
+        synchronized (reclaimLock) {
+            Condemned c = condemned.get(id);
+            return c == null ? null : c.acks.get(node);
+        }
+    }
+
+    /** Whether segment {@code id} is gone or deleted here: nothing may reference it. */
+    boolean gone(long id) {
+        return given(id);
+    }
+
+    /**
+     * A commit of node {@code node} was published at log index {@code index}: for every condemned segment the
+     * node has not acknowledged, the commit may reference it (it may carry a reference admitted before the node
+     * applied the condemnation), so the acknowledgements given so far are stale, and the node must acknowledge
+     * it too.
+     */
+    private void published(int node, long index) {
+        synchronized (reclaimLock) {
+            for (Condemned c : condemned.values()) {
+                if (!c.acks.containsKey(node)) {
+                    c.acks.replaceAll((n, valid) -> false);
+                    c.riskIndex = index;
+                    c.required.add(node);
+                }
+            }
+        }
+    }
+
+    /** Makes a condemned segment gone once every required node's acknowledgement is valid. */
+    private void completeIfAcknowledged(long id, Condemned c) {
+        for (int n : c.required) {
+            if (!Boolean.TRUE.equals(c.acks.get(n))) {
+                return;
+            }
+        }
+        condemned.remove(id);
+        gone.put(id, c.by);
+        LOG.debug("Segment {} is gone in {}: every node gave it up", id, stateMachineDir);
+    }
+
+    /**
+     * The segments as node {@code self}'s compaction sees them, oldest first: every segment this node holds (a
+     * gone one until its file is deleted here).
+     */
+    List<ReclaimView> reclaimView(int self) {
+        List<ReclaimView> view = new ArrayList<>();
+        files.readLock().lock();
+        try {
+            synchronized (reclaimLock) {
+                for (Map.Entry<Long, SegmentFile> e : new TreeMap<>(segments).entrySet()) {
+                    long id = e.getKey();
+                    Condemned c = condemned.get(id);
+                    Integer goneBy = gone.get(id);
+                    Reclaim state;
+                    int by = -1;
+                    Set<Integer> required = Set.of();
+                    if (goneBy != null) {
+                        state = Reclaim.GONE;
+                        by = goneBy;
+                    } else if (c != null) {
+                        Boolean ack = c.acks.get(self);
+                        state = ack == null ? Reclaim.UNACKED : ack ? Reclaim.ACKED : Reclaim.STALE;
+                        by = c.by;
+                        required = Set.copyOf(c.required);
+                    } else {
+                        state = Reclaim.LIVE;
+                    }
+                    view.add(new ReclaimView(id, e.getValue().length, state, by, required));
+                }
+            }
+        } finally {
+            files.readLock().unlock();
+        }
+        return view;
+    }
+
+    /** Whether no commit may reference segment {@code id} any more: condemned, gone or deleted here. */
+    boolean retiring(long id) {
+        if (deleted.contains(id)) {
+            return true;
+        }
+        synchronized (reclaimLock) {
+            return condemned.containsKey(id) || gone.containsKey(id);
+        }
+    }
+
+    /** The segments condemned and not gone yet (for tests and status). */
+    Set<Long> condemnedSegments() {
+        synchronized (reclaimLock) {
+            return Set.copyOf(condemned.keySet());
+        }
+    }
+
+    /** The segments whose file this node deleted. */
+    Set<Long> deletedSegments() {
+        return Set.copyOf(deleted);
+    }
+
+    /**
+     * Deletes the files of gone segments that no local reader needs any more (the node's compaction proved
+     * it): records them in the journal (forced to disk) first, so that a restart applying the log again skips
+     * their bytes rather than expecting a file. Segments not gone are left alone.
+     *
+     * @return the bytes the deleted files held
+     */
+    long deleteLocally(List<Long> ids) throws IOException {
+        List<Long> delete = new ArrayList<>();
+        synchronized (reclaimLock) {
+            for (long id : ids) {
+                if (gone.containsKey(id) && !deleted.contains(id)) {
+                    delete.add(id);
+                }
+            }
+        }
+        if (delete.isEmpty()) {
+            return 0;
+        }
+        long freed = 0;
+        files.writeLock().lock();
+        try {
+            appendJournal(delete);
+            for (long id : delete) {
+                deleted.add(id);
+                SegmentFile f = segments.remove(id);
+                if (f != null) {
+                    f.channel.close();
+                    appliedBytes.addAndGet(-f.length);
+                    freed += f.length;
+                }
+                Files.deleteIfExists(segmentPath(id));
+            }
+            withoutDeletedInSnapshot(delete);
+        } finally {
+            files.writeLock().unlock();
+        }
+        LOG.debug("Deleted {} gone segment(s) of {}: {} bytes", delete.size(), stateMachineDir, freed);
+        return freed;
+    }
+
+    /**
+     * Writes the latest snapshot again without segments this node just deleted, recorded as gone instead: it
+     * may be older than the entry that made them gone, and the leader ships its files to a node too far behind
+     * for the log. Applying the log after it to the rewritten state gives what it gave before (entries about a
+     * gone segment change nothing, and the segment's bytes were all applied before it was condemned). Holds the
+     * write lock.
+     */
+    private void withoutDeletedInSnapshot(List<Long> deletedNow) throws IOException {
+        Snapshot snapshot = latestSnapshotFile();
+        if (snapshot == null || deletedNow.stream().noneMatch(snapshot.lengths::containsKey)) {
+            return;
+        }
+        Map<Long, Long> lengths = new TreeMap<>(snapshot.lengths);
+        Map<Long, Long> bases = new TreeMap<>(snapshot.bases);
+        Map<Long, Condemned> condemnedThen = new TreeMap<>(snapshot.condemned);
+        Map<Long, Integer> goneThen = new TreeMap<>(snapshot.gone);
+        synchronized (reclaimLock) {
+            for (long id : deletedNow) {
+                lengths.remove(id);
+                bases.remove(id);
+                condemnedThen.remove(id);
+                goneThen.put(id, gone.getOrDefault(id, -1));
+            }
+        }
+        Path file = writeSnapshotFile(snapshot.termIndex, snapshot.root, lengths, bases, snapshot.lastPublished,
+                snapshot.version >= 3 ? snapshot.marks : marks.encode(), condemnedThen, goneThen);
+        List<FileInfo> infos = new ArrayList<>();
+        for (long id : new TreeSet<>(lengths.keySet())) {
+            infos.add(new FileInfo(segmentPath(id), null));
+        }
+        infos.add(new FileInfo(file, null));
+        latestSnapshot = new FileListSnapshotInfo(infos, snapshot.termIndex);
+    }
+
+    private void appendJournal(List<Long> ids) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(8 * ids.size());
+        ids.forEach(b::putLong);
+        b.flip();
+        try (FileChannel out = FileChannel.open(stateMachineDir.resolve(RELEASED_JOURNAL), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+            out.force(true);
+        }
+    }
+
+    /** The segments the journal records as deleted; a torn last record (a crash while appending) is ignored. */
+    private Set<Long> readJournal() throws IOException {
+        Path file = stateMachineDir.resolve(RELEASED_JOURNAL);
+        if (!Files.exists(file)) {
+            return Set.of();
+        }
+        long whole = Files.size(file) / 8 * 8;
+        if (whole != Files.size(file)) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(whole); // a record torn by a crash: its segment file was not deleted yet
+                channel.force(true);
+            }
+        }
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+        Set<Long> ids = new HashSet<>();
+        while (b.remaining() >= 8) {
+            ids.add(b.getLong());
+        }
+        return ids;
     }
 
     private long lengthOf(long segmentId) {
@@ -586,6 +977,11 @@ final class SegmentReplica extends BaseStateMachine {
         files.readLock().lock();
         try {
             SegmentFile f = segments.get(pointer.segmentId());
+            if (f == null && given(pointer.segmentId())) {
+                throw new SegmentReleasedException("Cannot read " + pointer + ": segment " + pointer.segmentId()
+                        + " was released by compaction, and " + stateMachineDir + " no longer holds it; no version"
+                        + " a transaction, history view or backup reads reaches it", pointer.segmentId());
+            }
             if (f == null || pointer.offset() < 0 || pointer.offset() + RECORD_HEADER > f.length) {
                 return null;
             }
@@ -687,13 +1083,23 @@ final class SegmentReplica extends BaseStateMachine {
             List<FileInfo> infos = new ArrayList<>();
             Map<Long, Long> lengths = new TreeMap<>();
             Map<Long, Long> bases = new TreeMap<>();
+            Map<Long, Condemned> condemnedNow;
+            Map<Long, Integer> goneNow;
+            synchronized (reclaimLock) {
+                condemnedNow = copyCondemned();
+                goneNow = new TreeMap<>(gone);
+            }
             for (Map.Entry<Long, SegmentFile> e : new TreeMap<>(segments).entrySet()) {
+                if (goneNow.containsKey(e.getKey())) {
+                    continue; // no node reads a gone segment from a snapshot: it is neither shipped nor reloaded
+                }
                 e.getValue().channel.force(true);
                 lengths.put(e.getKey(), e.getValue().length);
                 bases.put(e.getKey(), e.getValue().base);
                 infos.add(new FileInfo(segmentPath(e.getKey()), null));
             }
-            Path file = writeSnapshotFile(last, root, lengths, bases, new TreeMap<>(lastPublished), marks.encode());
+            Path file = writeSnapshotFile(last, root, lengths, bases, new TreeMap<>(lastPublished), marks.encode(),
+                    condemnedNow, goneNow);
             infos.add(new FileInfo(file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, last);
             deleteSnapshotFilesBefore(last.getIndex());
@@ -733,8 +1139,9 @@ final class SegmentReplica extends BaseStateMachine {
                 infos.add(new FileInfo(segmentPath(e.getKey()), null));
             }
             TermIndex at = TermIndex.valueOf(m.term(), m.index());
+            // a cloud cluster reclaims no space yet (docs/cloud.md): nothing is condemned or gone
             Path file = writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
-                    UploadMarks.encodeAt(marks.identity(), m));
+                    UploadMarks.encodeAt(marks.identity(), m), Map.of(), Map.of());
             infos.add(new FileInfo(file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, at);
             deleteSnapshotFilesBefore(m.index());
@@ -809,7 +1216,7 @@ final class SegmentReplica extends BaseStateMachine {
         }
         TermIndex at = TermIndex.valueOf(m.term(), m.index());
         writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
-                UploadMarks.encodeAt(state.identity(), m));
+                UploadMarks.encodeAt(state.identity(), m), Map.of(), Map.of());
         long remote = m.lengths().entrySet().stream().mapToLong(e -> bases.get(e.getKey())).sum();
         LOG.info("The cluster storage in {} starts from the bucket at log index {} (term {}): {} segment(s), {} bytes"
                 + " read from the bucket on demand; the leader sends the log after it", stateMachineDir, m.index(),
@@ -822,10 +1229,26 @@ final class SegmentReplica extends BaseStateMachine {
         return snapshotStorage;
     }
 
+    private Map<Long, Condemned> copyCondemned() {
+        Map<Long, Condemned> copy = new TreeMap<>();
+        condemned.forEach((id, c) -> {
+            Condemned d = new Condemned(c.by, c.riskIndex);
+            d.required.addAll(c.required);
+            d.acks.putAll(c.acks);
+            copy.put(id, d);
+        });
+        return copy;
+    }
+
     private Path writeSnapshotFile(TermIndex last, AtomPointer root, Map<Long, Long> lengths, Map<Long, Long> bases,
-            Map<Integer, AtomPointer> published, byte[] uploads) throws IOException {
+            Map<Integer, AtomPointer> published, byte[] uploads, Map<Long, Condemned> condemnedNow,
+            Map<Long, Integer> goneNow) throws IOException {
+        int reclaimBytes = 4 + 4 + goneNow.size() * 12;
+        for (Condemned c : condemnedNow.values()) {
+            reclaimBytes += 8 + 4 + 8 + 4 + 4 * c.required.size() + 4 + 5 * c.acks.size();
+        }
         ByteBuffer b = ByteBuffer.allocate(4 + 4 + 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + lengths.size() * 24
-                + 4 + published.size() * (4 + ClusterEntry.POINTER_BYTES) + 4 + uploads.length + 4);
+                + 4 + published.size() * (4 + ClusterEntry.POINTER_BYTES) + 4 + uploads.length + reclaimBytes + 4);
         b.putInt(SNAPSHOT_MAGIC).putInt(SNAPSHOT_VERSION).putLong(last.getTerm()).putLong(last.getIndex());
         ClusterEntry.putPointer(b, root);
         b.putInt(lengths.size());
@@ -837,6 +1260,15 @@ final class SegmentReplica extends BaseStateMachine {
             ClusterEntry.putPointer(b, pointer);
         });
         b.putInt(uploads.length).put(uploads);
+        b.putInt(condemnedNow.size());
+        condemnedNow.forEach((id, c) -> {
+            b.putLong(id).putInt(c.by).putLong(c.riskIndex).putInt(c.required.size());
+            c.required.forEach(b::putInt);
+            b.putInt(c.acks.size());
+            c.acks.forEach((node, valid) -> b.putInt(node).put((byte) (valid ? 1 : 0)));
+        });
+        b.putInt(goneNow.size());
+        goneNow.forEach((id, by) -> b.putLong(id).putInt(by));
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue());
@@ -875,7 +1307,8 @@ final class SegmentReplica extends BaseStateMachine {
      * before format 3.
      */
     private record Snapshot(Path file, int version, TermIndex termIndex, AtomPointer root, Map<Long, Long> lengths,
-            Map<Long, Long> bases, Map<Integer, AtomPointer> lastPublished, byte[] marks) {
+            Map<Long, Long> bases, Map<Integer, AtomPointer> lastPublished, byte[] marks,
+            Map<Long, Condemned> condemned, Map<Long, Integer> gone) {
     }
 
     private Snapshot latestSnapshotFile() throws IOException {
@@ -924,13 +1357,36 @@ final class SegmentReplica extends BaseStateMachine {
                 uploads = new byte[b.getInt()];
                 b.get(uploads);
             }
+            Map<Long, Condemned> condemnedThen = new TreeMap<>();
+            Map<Long, Integer> goneThen = new TreeMap<>();
+            if (version >= 4) {
+                int condemnedCount = b.getInt();
+                for (int i = 0; i < condemnedCount; i++) {
+                    long id = b.getLong();
+                    Condemned c = new Condemned(b.getInt(), 0);
+                    c.riskIndex = b.getLong();
+                    int required = b.getInt();
+                    for (int j = 0; j < required; j++) {
+                        c.required.add(b.getInt());
+                    }
+                    int acks = b.getInt();
+                    for (int j = 0; j < acks; j++) {
+                        c.acks.put(b.getInt(), b.get() != 0);
+                    }
+                    condemnedThen.put(id, c);
+                }
+                int goneCount = b.getInt();
+                for (int i = 0; i < goneCount; i++) {
+                    goneThen.put(b.getLong(), b.getInt());
+                }
+            }
             CRC32C crc = new CRC32C();
             crc.update(b.array(), 0, b.position());
             if (b.getInt() != (int) crc.getValue()) {
                 throw new CorruptionException("Snapshot file " + latest + " fails its checksum; the node directory"
                         + " is damaged: remove the node and add it back under a new id");
             }
-            return new Snapshot(latest, version, t, r, lengths, bases, published, uploads);
+            return new Snapshot(latest, version, t, r, lengths, bases, published, uploads, condemnedThen, goneThen);
         } catch (java.nio.BufferUnderflowException e) {
             throw new CorruptionException("Snapshot file " + latest + " is truncated; the node directory is damaged:"
                     + " remove the node and add it back under a new id", e);

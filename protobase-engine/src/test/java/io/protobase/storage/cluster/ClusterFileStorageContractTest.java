@@ -1,7 +1,9 @@
 package io.protobase.storage.cluster;
 
+import io.protobase.SegmentReleasedException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.SharedStorageContract;
 import org.junit.jupiter.api.AfterEach;
@@ -55,6 +57,86 @@ class ClusterFileStorageContractTest extends SharedStorageContract {
 
     private TestCluster cluster() {
         return clusterOf.get(storage);
+    }
+
+    /**
+     * In a cluster a release is the cluster's decision ({@link ClusterFileStorage#reclaimer()}, docs/cluster.md
+     * "Space reclamation"): the leader's release condemns the segment, every node's release acknowledges it
+     * (after reading the root, as the engine's release pass does), and every node's release once it is gone
+     * deletes the file there. Only then do reads fail with {@link SegmentReleasedException}; until then the
+     * segment is still readable.
+     */
+    @Override
+    @Test
+    protected void releasingASealedSegmentIsIdempotentAndReadsIntoItFailWithSegmentReleasedException() {
+        TestCluster cluster = cluster();
+        ClusterFileStorage leader = await().atMost(LONG_WAIT).until(cluster::leader, java.util.Objects::nonNull);
+        SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+        reclaimer.limitSegmentSize(64 * 1024);
+        List<AtomPointer> pushed = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pushed.add(leader.push(new byte[16 * 1024]));
+        }
+        AtomPointer kept = leader.push(new byte[] {42});
+        try (CommitLock lock = leader.acquireCommitLock(LONG_WAIT)) {
+            assertThat(leader.compareAndSetRoot(lock, leader.readRoot(), kept)).isTrue();
+        }
+        SegmentReclaimer.Segment sealed = reclaimer.segments().stream().filter(SegmentReclaimer.Segment::sealed)
+                .findFirst().orElseThrow();
+        AtomPointer gone = pushed.stream().filter(p -> p.segmentId() == sealed.id()).findFirst().orElseThrow();
+        assertThatThrownBy(() -> reclaimer.release(List.of(reclaimer.writingSegment())))
+                .isInstanceOf(IllegalArgumentException.class);
+
+        reclaimer.release(List.of(sealed.id()));
+        for (ClusterFileStorage node : cluster.running()) {
+            await().atMost(LONG_WAIT).until(() -> node.condemnedSegments().contains(sealed.id()));
+            // condemned, not gone: a commit may still reference it (the node would withdraw its release)
+            assertThat(node.reclaimer().orElseThrow().retiring(sealed.id())).isFalse();
+            assertThat(node.read(gone)).as("still readable on %s", node.describe()).hasSize(16 * 1024);
+        }
+        await().atMost(LONG_WAIT).untilAsserted(() -> {
+            for (ClusterFileStorage node : cluster.running()) {
+                node.readRoot();
+                node.reclaimer().orElseThrow().release(List.of(sealed.id()));
+            }
+            for (ClusterFileStorage node : cluster.running()) {
+                assertThat(node.deletedSegments()).as("deleted on %s", node.describe()).contains(sealed.id());
+            }
+        });
+        for (ClusterFileStorage node : cluster.running()) {
+            assertThat(node.reclaimer().orElseThrow().segments()).noneMatch(s -> s.id() == sealed.id());
+            assertThat(node.reclaimer().orElseThrow().retiring(sealed.id())).as("gone: refused").isTrue();
+            assertThat(node.read(kept)).containsExactly(42);
+            assertThatThrownBy(() -> node.read(gone))
+                    .isInstanceOf(SegmentReleasedException.class)
+                    .hasMessageContaining(gone.toString());
+            node.reclaimer().orElseThrow().release(List.of(sealed.id()));
+        }
+    }
+
+    /** As the contract's, with the release as the cluster's decision (see the test above). */
+    @Override
+    @Test
+    protected void aSegmentSizeLimitSealsSegmentsAtThatSizeAndTheirReleaseKeepsEverythingPushedLater() {
+        SegmentReclaimer reclaimer = storage.reclaimer().orElseThrow();
+        long first = reclaimer.writingSegment();
+
+        reclaimer.limitSegmentSize(64 * 1024);
+        List<AtomPointer> pushed = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            pushed.add(storage.push(new byte[16 * 1024]));
+        }
+        storage.flush();
+
+        assertThat(reclaimer.writingSegment()).as("segments sealed at the limit").isGreaterThan(first + 1);
+        for (ClusterFileStorage node : cluster().running()) {
+            await().atMost(LONG_WAIT).untilAsserted(() -> assertThat(node.reclaimer().orElseThrow().segments())
+                    .filteredOn(s -> ClusterFileStorage.nodeOf(s.id()) == 1).hasSizeGreaterThan(2)
+                    .allSatisfy(s -> assertThat(s.bytes()).isLessThanOrEqualTo(64 * 1024 + 64)));
+        }
+        AtomPointer last = pushed.get(pushed.size() - 1);
+        assertThat(storage.read(last)).hasSize(16 * 1024);
+        assertThatThrownBy(() -> reclaimer.limitSegmentSize(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
