@@ -64,10 +64,11 @@ import static org.awaitility.Awaitility.await;
  * <p>Each round one fault, drawn from a shuffled deck of all of them (so every fault comes up in 30 rounds)
  * with a logged seed: the cluster faults of {@link ClusterFaultTest} (SIGKILL of the leader or a follower,
  * a follower wiped and replaced under a new id, SIGSTOP/SIGCONT of the leader, the leader or a follower
- * partitioned, the leader's links failing one way), a third of them while S3 misbehaves as well (errors,
- * slow replies or lost replies); the S3 faults alone (an outage, error replies, slow replies, writes
- * applied whose reply is lost), each until the clients commit again, after which the bucket must catch up;
- * and <b>every node killed at once</b> with SIGKILL, then restarted. After every round the clients stop and
+ * partitioned, the leader's links failing one way) and <b>every node killed at once</b> with SIGKILL, then
+ * restarted; a third of them while S3 misbehaves as well (errors, slow replies, lost replies or an outage,
+ * after which the bucket must catch up); and the S3 faults alone (an outage, error replies, slow replies,
+ * writes applied whose reply is lost), each until the clients commit again, after which the bucket must
+ * catch up. After every round the clients stop and
  * the history they recorded is checked against what every node reads, as in {@link ClusterFaultTest}:
  * every acknowledged transfer is in the transfer log, no failed one is, none is there twice or was never
  * invoked, the balances are the replayed log, and all nodes converge to one root. The root object's epoch
@@ -262,9 +263,8 @@ class CloudClusterFaultTest {
             boolean stall = rnd.nextBoolean();
             boolean s3Fault = fault.name().startsWith("S3_");
             LOG.info("seed {} round {}: {}{} (leader is node {})", seed, round, fault,
-                    s3Fault || fault == Fault.KILL_ALL || background == S3FaultProxy.Mode.PASS ? ""
-                            : " with S3 " + background, leader);
-            if (!s3Fault && fault != Fault.KILL_ALL) {
+                    s3Fault || background == S3FaultProxy.Mode.PASS ? "" : " with S3 " + background, leader);
+            if (!s3Fault) {
                 s3.set(background);
             }
             try {
