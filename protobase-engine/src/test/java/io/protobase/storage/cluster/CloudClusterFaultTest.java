@@ -64,22 +64,23 @@ import static org.awaitility.Awaitility.await;
  * <p>Each round one fault, drawn from a shuffled deck of all of them (so every fault comes up in 30 rounds)
  * with a logged seed: the cluster faults of {@link ClusterFaultTest} (SIGKILL of the leader or a follower,
  * a follower wiped and replaced under a new id, SIGSTOP/SIGCONT of the leader, the leader or a follower
- * partitioned, the leader's links failing one way) and <b>every node killed at once</b> with SIGKILL, then
- * restarted; a third of them while S3 misbehaves as well (errors, slow replies, lost replies or an outage,
- * after which the bucket must catch up); and the S3 faults alone (an outage, error replies, slow replies,
- * writes applied whose reply is lost), each until the clients commit again, after which the bucket must
- * catch up. After every round the clients stop and
- * the history they recorded is checked against what every node reads, as in {@link ClusterFaultTest}:
- * every acknowledged transfer is in the transfer log, no failed one is, none is there twice or was never
- * invoked, the balances are the replayed log, and all nodes converge to one root. The root object's epoch
- * never goes back.
+ * partitioned, the leader's links failing one way), <b>every node killed at once</b> with SIGKILL, then
+ * restarted, and every node killed and its disk wiped, the cluster starting again from the bucket; a third
+ * of them while S3 misbehaves as well (errors, slow replies, lost replies or an outage, after which the
+ * bucket must catch up); and the S3 faults alone (an outage, error replies, slow replies, writes applied
+ * whose reply is lost), each until the clients commit again, after which the bucket must catch up. After
+ * every round the clients stop and the history they recorded is checked against what every node reads, as
+ * in {@link ClusterFaultTest}: every acknowledged transfer is in the transfer log, no failed one is, none is
+ * there twice or was never invoked, the balances are the replayed log, and all nodes converge to one root.
+ * The root object's epoch never goes back.
  *
  * <p>When every node is killed at once, the bucket alone (copied, and opened by a fresh one-node cluster with
  * an empty disk) must hold every transfer acknowledged through the {@code sync} node, and its transfer log
  * must be the start of the one the restarted cluster holds (what was uploaded is a prefix of the history,
- * never a fork). At the end, after one more transfer and an upload, every node is killed and a fresh
- * three-node cluster with empty disks starts from the bucket itself: it must hold every acknowledged
- * transfer, {@code sync} or {@code async}.
+ * never a fork). When every disk was wiped as well, the transfers not in the bucket are lost: they must not
+ * have been acknowledged through the {@code sync} node, and must never show up again. At the end, after one
+ * more transfer and an upload, every node is killed and a fresh three-node cluster with empty disks starts
+ * from the bucket itself: it must hold every acknowledged transfer, {@code sync} or {@code async}.
  *
  * <p>{@code -Dprotobase.cloudcluster.soakRounds=N} runs N rounds instead of 30;
  * {@code -Dprotobase.cloudcluster.seed=S} replays the fault choices and transfers of seed S (not the
@@ -111,6 +112,11 @@ class CloudClusterFaultTest {
         WIPE_FOLLOWER,
         /** Every node killed with SIGKILL at the same moment, the bucket checked alone, then all restarted. */
         KILL_ALL,
+        /**
+         * Every node killed at once and every directory deleted: the cluster starts again from the bucket alone
+         * (a new generation), losing the {@code async} transfers not uploaded yet.
+         */
+        WIPE_ALL,
         /** S3 refuses every connection. */
         S3_OUTAGE,
         /** Half of the requests to S3 get 500 or 503 replies. */
@@ -121,10 +127,12 @@ class CloudClusterFaultTest {
         S3_LOST_REPLIES
     }
 
+    /** What S3 does during a third of the rounds of the other faults (no outage while nodes start from it). */
     private static final List<S3FaultProxy.Mode> BACKGROUND = List.of(S3FaultProxy.Mode.ERRORS,
-            S3FaultProxy.Mode.SLOW, S3FaultProxy.Mode.LOST_REPLIES);
+            S3FaultProxy.Mode.SLOW, S3FaultProxy.Mode.LOST_REPLIES, S3FaultProxy.Mode.OUTAGE);
 
-    private enum Outcome { INVOKED, ACKNOWLEDGED, FAILED, UNKNOWN }
+    /** {@code LOST}: acknowledged (or unknown) but not in the bucket when every disk was lost. */
+    private enum Outcome { INVOKED, ACKNOWLEDGED, FAILED, UNKNOWN, LOST }
 
     /** One transfer a client sent through a node ({@code sync}: of the {@code sync} node) and what it learnt. */
     private record Transfer(int from, int to, long amount, boolean sync, Outcome outcome) {
@@ -257,6 +265,10 @@ class CloudClusterFaultTest {
             faults.merge(fault, 1, Integer::sum);
             S3FaultProxy.Mode background = rnd.nextInt(3) == 0 ? BACKGROUND.get(rnd.nextInt(BACKGROUND.size()))
                     : S3FaultProxy.Mode.PASS;
+            if (background == S3FaultProxy.Mode.OUTAGE && (fault == Fault.WIPE_FOLLOWER || fault == Fault.WIPE_ALL)) {
+                // a node that starts from the bucket cannot read what only the bucket holds: it waits for S3
+                background = S3FaultProxy.Mode.ERRORS;
+            }
             awaitProgress(round, "before the fault");
             int leader = awaitLeader(round);
             int follower = (leader + rnd.nextInt(2)) % 3 + 1;
@@ -273,7 +285,8 @@ class CloudClusterFaultTest {
                     case KILL_FOLLOWER -> killAndRestart(round, follower);
                     case WIPE_FOLLOWER -> wipeAndReplace(round, follower);
                     case PAUSE_LEADER -> pauseAndResume(round, leader);
-                    case KILL_ALL -> killAllAndRestart(round);
+                    case KILL_ALL -> killAllAndRestart(round, false);
+                    case WIPE_ALL -> killAllAndRestart(round, true);
                     case S3_OUTAGE -> s3Fault(round, S3FaultProxy.Mode.OUTAGE);
                     case S3_ERRORS -> s3Fault(round, S3FaultProxy.Mode.ERRORS);
                     case S3_SLOW -> s3Fault(round, S3FaultProxy.Mode.SLOW);
@@ -327,9 +340,12 @@ class CloudClusterFaultTest {
     /**
      * Kills every node with one SIGKILL signal, then checks what the bucket alone holds (on a copy, so that
      * the check does not take the prefix over): every transfer acknowledged through the {@code sync} node,
-     * and a transfer log the restarted cluster's must begin with. Then restarts every node on its directory.
+     * and a transfer log the restarted cluster's must begin with. Then restarts every node on its directory,
+     * or, when {@code wipe}, deletes every directory first: the cluster starts from the bucket alone, and the
+     * transfers not in it are lost (the harness checks they were not acknowledged with {@code sync} and never
+     * show up again).
      */
-    private void killAllAndRestart(int round) throws Exception {
+    private void killAllAndRestart(int round, boolean wipe) throws Exception {
         for (int id = 1; id <= 3; id++) {
             gate.setUp(id, false);
         }
@@ -355,7 +371,20 @@ class CloudClusterFaultTest {
                 }
             });
             bucketLogToCheck = bucket.log();
-            LOG.info("{}: {} transfers in the bucket", where, bucket.log().size());
+            long lost = 0;
+            if (wipe) {
+                for (Map.Entry<String, Transfer> e : history.entrySet()) {
+                    if (!inBucket.contains(e.getKey()) && e.getValue().outcome() != Outcome.FAILED) {
+                        e.setValue(e.getValue().with(Outcome.LOST));
+                        lost++;
+                    }
+                }
+                for (int id = 1; id <= 3; id++) {
+                    deleteRecursively(nodes[id].directory());
+                }
+            }
+            LOG.info("{}: {} transfers in the bucket{}", where, bucket.log().size(),
+                    wipe ? "; every disk wiped, " + lost + " transfers not in the bucket are lost" : "");
         } finally {
             gate.resume();
         }
@@ -633,7 +662,7 @@ class CloudClusterFaultTest {
             Transfer sent = history.get(id);
             assertThat(sent).as("%s: transfer %s in the log was invoked by a client", where, id).isNotNull();
             assertThat(sent.outcome()).as("%s: outcome of transfer %s, which is in the log", where, id)
-                    .isNotEqualTo(Outcome.FAILED);
+                    .isNotIn(Outcome.FAILED, Outcome.LOST);
             assertThat(new long[] {from, to, moved}).as("%s: log entry of transfer %s", where, id)
                     .containsExactly(sent.from(), sent.to(), Math.min(sent.amount(), replayed[from]));
             replayed[from] -= moved;
