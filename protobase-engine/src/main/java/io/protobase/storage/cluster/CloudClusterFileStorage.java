@@ -339,10 +339,15 @@ public final class CloudClusterFileStorage implements SharedStorage {
         }
     }
 
-    /** Waits until a root object in the bucket names a mark after log index {@code index}. */
+    /**
+     * Waits until a root object in the bucket names a mark at or after log index {@code index}, the last data
+     * entry to cover: a mark covers the entries up to its own index. (A mark entry follows the data it covers;
+     * the one exception is the mark a restore starts the history with, at the restore entry's own index, which
+     * is in the bucket already: a flush or {@link #uploadNow} right after a restore has nothing to wait for.)
+     */
     private void awaitUploaded(long index, String what) {
         uploader.wake();
-        if (!await(() -> marks.uploadedIndex() > index || uploader.fence().map(ClusterUploader.Fence::forGood)
+        if (!await(() -> marks.uploadedIndex() >= index || uploader.fence().map(ClusterUploader.Fence::forGood)
                 .orElse(false), cloud.commitTimeout())) {
             throw new StorageUnavailableException("Cannot " + what + " with durability=sync on " + description
                     + ": it is replicated on a majority (log index " + index + ") but the bucket did not get it within "

@@ -388,7 +388,29 @@ class CloudClusterFaultTest {
         } finally {
             gate.resume();
         }
-        startAll();
+        if (s3.mode() == S3FaultProxy.Mode.OUTAGE) {
+            // the nodes open on their directories while S3 is down (their Raft servers start); then it comes back,
+            // so that a node that joined from the bucket can read what only the bucket holds
+            for (int id = 1; id <= 3; id++) {
+                nodes[id].start();
+            }
+            for (int id = 1; id <= 3; id++) {
+                Node node = nodes[id];
+                InetSocketAddress raftPort = new InetSocketAddress("127.1.0." + id, node.peer.port());
+                node.jvm.awaitOrDeath(WAIT, Duration.ofMillis(50), () -> accepts(raftPort));
+                assertThat(node.jvm.isAlive()).as("seed %d round %d: node %d opened while S3 is down; stderr: %s",
+                        seed, round, node.peer.nodeId(), node.jvm.errors()).isTrue();
+            }
+            s3.set(S3FaultProxy.Mode.PASS);
+            for (int id = 1; id <= 3; id++) {
+                nodes[id].awaitReady();
+            }
+            for (int id = 1; id <= 3; id++) {
+                gate.setUp(id, true);
+            }
+        } else {
+            startAll();
+        }
         faultEnded = System.nanoTime();
     }
 
@@ -430,14 +452,12 @@ class CloudClusterFaultTest {
         gate.quiesce();
         try {
             int[] via = {0};
-            await().atMost(WAIT).alias("seed " + seed + " round " + round + ": the upload catches up").until(() -> {
+            String[] answers = new String[4];
+            awaitOrExplain(round, "the upload caught up", () -> {
                 via[0] = via[0] % 3 + 1;
-                try {
-                    return ask(via[0], "upload", WAIT).equals("ok");
-                } catch (UncheckedIOException e) {
-                    return false;
-                }
-            });
+                answers[via[0]] = askOrNote(via[0], "upload");
+                return answers[via[0]].equals("ok");
+            }, answers);
         } finally {
             gate.resume();
         }

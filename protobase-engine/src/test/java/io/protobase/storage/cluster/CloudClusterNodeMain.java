@@ -63,14 +63,34 @@ public final class CloudClusterNodeMain {
                 .withGroupName(args[2])
                 .withSnapshotInterval(Long.parseLong(args[11]));
         S3Client s3 = S3ProxyServer.outageVisibleClient(URI.create(args[7]), Duration.ofSeconds(5));
-        CloudBlockProvider provider = new CloudBlockProvider(new S3ObjectStore(s3, args[8]), args[9],
-                Path.of(args[1]), 8L << 20, 64 * 1024);
         CloudFileStorage.Options cloud = CloudFileStorage.Options.defaults()
                 .withDurability(CloudFileStorage.Durability.valueOf(args[10].toUpperCase(Locale.ROOT)))
                 .withUploadInterval(Duration.ofMillis(200)).withCommitTimeout(COMMIT_TIMEOUT)
                 .withCloseTimeout(Duration.ofSeconds(2));
-        CloudClusterFileStorage storage = new CloudClusterFileStorage(provider, options, cloud);
-        ObjectSpace space = openSpace(storage);
+        CloudClusterFileStorage storage = null;
+        ObjectSpace space = null;
+        for (int attempt = 1; space == null; attempt++) {
+            // a node with a new directory cannot open without the bucket, and an object space that cannot read what
+            // it needs (from a bucket answering errors) closes its storage: open it again, as a supervisor restarts
+            // a node that gave up
+            try {
+                storage = new CloudClusterFileStorage(new CloudBlockProvider(new S3ObjectStore(s3, args[8]), args[9],
+                        Path.of(args[1]), 8L << 20, 64 * 1024), options, cloud);
+            } catch (StorageUnavailableException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+                continue;
+            }
+            try {
+                space = openSpace(storage);
+            } catch (StorageUnavailableException e) {
+                storage.close();
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
+        }
         try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
             System.out.println("ready");
             System.out.flush();
@@ -92,17 +112,22 @@ public final class CloudClusterNodeMain {
         return peers;
     }
 
-    /** Opens the object space once the history started and a quorum answers, as {@link ClusterNodeMain} does. */
+    /**
+     * Opens the object space once the history started and a quorum answers, as {@link ClusterNodeMain} does.
+     *
+     * @throws StorageUnavailableException when the object space could not read the database (it closed the storage)
+     */
     private static ObjectSpace openSpace(CloudClusterFileStorage storage) {
         for (int attempt = 1; ; attempt++) {
             try {
                 storage.readRoot();
-                return new ObjectSpace(storage);
             } catch (StorageUnavailableException notYet) {
                 if (attempt == 30) {
                     throw notYet;
                 }
+                continue;
             }
+            return new ObjectSpace(storage);
         }
     }
 
