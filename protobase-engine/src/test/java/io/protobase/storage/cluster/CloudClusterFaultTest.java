@@ -166,6 +166,11 @@ class CloudClusterFaultTest {
     private List<String> bucketLogToCheck;
     private long highestEpoch;
     private int bucketChecks;
+    /**
+     * Whether every disk was wiped once: the nodes then hold only what was written after the restore and read the
+     * rest from the bucket, so no outage is injected any more (commits need what only the bucket holds).
+     */
+    private boolean restored;
 
     /** One of the three slots of the group, as in {@link ClusterFaultTest}. */
     private final class Node {
@@ -262,13 +267,18 @@ class CloudClusterFaultTest {
                 Collections.shuffle(deck, rnd);
             }
             Fault fault = deck.remove(deck.size() - 1);
-            faults.merge(fault, 1, Integer::sum);
             S3FaultProxy.Mode background = rnd.nextInt(3) == 0 ? BACKGROUND.get(rnd.nextInt(BACKGROUND.size()))
                     : S3FaultProxy.Mode.PASS;
-            if (background == S3FaultProxy.Mode.OUTAGE && (fault == Fault.WIPE_FOLLOWER || fault == Fault.WIPE_ALL)) {
+            if (background == S3FaultProxy.Mode.OUTAGE && (fault == Fault.WIPE_FOLLOWER || fault == Fault.WIPE_ALL
+                    || restored)) {
                 // a node that starts from the bucket cannot read what only the bucket holds: it waits for S3
                 background = S3FaultProxy.Mode.ERRORS;
             }
+            if (fault == Fault.S3_OUTAGE && restored) {
+                // once every node started from the bucket, commits need S3 for what only it holds (docs/cloud.md)
+                fault = Fault.S3_ERRORS;
+            }
+            faults.merge(fault, 1, Integer::sum);
             awaitProgress(round, "before the fault");
             int leader = awaitLeader(round);
             int follower = (leader + rnd.nextInt(2)) % 3 + 1;
@@ -382,6 +392,7 @@ class CloudClusterFaultTest {
                 for (int id = 1; id <= 3; id++) {
                     deleteRecursively(nodes[id].directory());
                 }
+                restored = true;
             }
             LOG.info("{}: {} transfers in the bucket{}", where, bucket.log().size(),
                     wipe ? "; every disk wiped, " + lost + " transfers not in the bucket are lost" : "");
