@@ -441,11 +441,13 @@ class CloudClusterFaultTest {
             awaitProgress(round, "with S3 " + mode);
             if (mode != S3FaultProxy.Mode.OUTAGE) {
                 long uploaded = Long.parseLong(before.split(" ")[1]);
-                await().atMost(WAIT).alias("seed " + seed + " round " + round + ": an upload with S3 " + mode)
-                        .until(() -> {
-                            String now = bucketStatus(awaitLeader(round));
-                            return now.startsWith("bucket ") && Long.parseLong(now.split(" ")[1]) > uploaded;
-                        });
+                String[] answers = new String[4];
+                String what = "an upload with S3 " + mode + " (bucket at index " + uploaded + " before)";
+                awaitOrExplain(round, what, () -> {
+                    int leader = awaitLeader(round);
+                    answers[leader] = bucketStatus(leader);
+                    return Long.parseLong(answers[leader].split(" ")[1]) > uploaded;
+                }, answers);
             }
         } finally {
             s3.set(S3FaultProxy.Mode.PASS);

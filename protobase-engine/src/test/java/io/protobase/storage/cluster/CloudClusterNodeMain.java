@@ -36,7 +36,8 @@ import java.util.stream.Collectors;
  * <ul>
  * <li>{@code upload}: waits until the bucket holds everything this node applied
  * ({@link CloudClusterFileStorage#uploadNow}); {@code ok}.
- * <li>{@code bucket}: {@code bucket <uploaded index> <backlog bytes> <fenced for good>}.
+ * <li>{@code bucket}: {@code bucket <uploaded index> <backlog bytes> <fenced for good> failure=<last upload
+ * failure or -> fencing=<why it stopped uploading or ->}.
  * </ul>
  * Arguments: node id, cache directory, group name, peers ({@code id@host:port,...}), control port, hosts
  * file ({@code -} for none), {@code member} (unused, as in {@link ClusterNodeMain}), S3 endpoint, bucket,
@@ -170,8 +171,9 @@ public final class CloudClusterNodeMain {
                     storage.uploadNow();
                     yield "ok";
                 }
-                case "bucket" -> "bucket " + storage.uploadedIndex() + " " + storage.uploadBacklogBytes() + " "
-                        + storage.isFencedForGood();
+                case "bucket" -> ("bucket " + storage.uploadedIndex() + " " + storage.uploadBacklogBytes() + " "
+                        + storage.isFencedForGood() + " failure=" + storage.lastUploadFailure().orElse("-")
+                        + " fencing=" + storage.fencing().orElse("-")).replace('\n', ' ');
                 default -> "error unknown request " + request[0];
             };
         }
