@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  * <li>{@link Mode#PASS}: forwarded.</li>
  * <li>{@link Mode#OUTAGE}: connections are reset as soon as they are accepted, nothing reaches the server.</li>
- * <li>{@link Mode#ERRORS}: half of the requests are answered {@code 503 SlowDown} or
+ * <li>{@link Mode#ERRORS}: a quarter of the requests are answered {@code 503 SlowDown} or
  * {@code 500 InternalError} without reaching the server, the rest are forwarded.</li>
  * <li>{@link Mode#SLOW}: each request waits 0.2 to 2 s before it is forwarded.</li>
- * <li>{@link Mode#LOST_REPLIES}: half of the writes ({@code PUT}, {@code POST}, {@code DELETE}) are
+ * <li>{@link Mode#LOST_REPLIES}: a quarter of the writes ({@code PUT}, {@code POST}, {@code DELETE}) are
  * forwarded and applied, and their reply is dropped (the client's connection is reset): the client
  * cannot tell a write that landed from one that did not; reads are forwarded.</li>
  * </ul>
@@ -140,7 +140,7 @@ public final class S3FaultProxy implements AutoCloseable {
                 reset(client);
                 return;
             }
-            if (m == Mode.ERRORS && rnd.nextBoolean()) {
+            if (m == Mode.ERRORS && rnd.nextInt(4) == 0) {
                 injected.incrementAndGet();
                 out.write(errorReply(request, rnd.nextBoolean()));
                 out.flush();
@@ -151,7 +151,7 @@ public final class S3FaultProxy implements AutoCloseable {
             }
             byte[] reply = forward(request);
             forwarded.incrementAndGet();
-            if (m == Mode.LOST_REPLIES && request.writes() && rnd.nextBoolean()) {
+            if (m == Mode.LOST_REPLIES && request.writes() && rnd.nextInt(4) == 0) {
                 injected.incrementAndGet();
                 reset(client);
                 return;
