@@ -16,6 +16,8 @@ import io.protobase.storage.file.FileBlockProvider;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -92,7 +94,8 @@ public final class CloudClusterFileStorage implements SharedStorage {
     private volatile boolean closed;
 
     /**
-     * Opens node {@code cluster.nodeId()}: checks that the bucket prefix is free or this cluster's,
+     * Opens node {@code cluster.nodeId()}: checks that the bucket prefix is free or this cluster's (a node
+     * whose directory holds its state opens while the bucket is unreachable, and checks later),
      * starts the node's Raft server in {@code <cache-dir>/cluster}, and its upload loop. Returns without
      * waiting for a leader; the first commit or read waits for the history to start (within the
      * request timeout).
@@ -101,6 +104,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
      * @param cluster this node and its group; the group name is the cluster id written into the bucket
      * @param cloud durability, upload interval, backlog bound and timeouts of the upload
      * @throws PrefixInUseException when the prefix holds another cluster's or a cloud storage's database
+     * @throws StorageUnavailableException when the bucket is unreachable and the node's directory is new
      */
     public CloudClusterFileStorage(CloudBlockProvider provider, ClusterFileStorage.Options cluster,
             CloudFileStorage.Options cloud) {
@@ -136,17 +140,42 @@ public final class CloudClusterFileStorage implements SharedStorage {
         this.description = "cloud cluster storage node " + cluster.self() + " of '" + clusterId + "' on "
                 + store.describe() + " prefix '" + provider.prefix() + "' (durability="
                 + cloud.durability().name().toLowerCase() + ", cache " + provider.cacheDirectory() + ")";
-        Optional<RootObject> root = store.get(provider.rootKey())
-                .map(o -> RootObject.parse(o.data(), provider.rootKey()));
-        root.ifPresent(r -> requireOwnPrefix(r, clusterId, provider));
-        long minIncarnation = firstFreeIncarnation(cluster.nodeId(), root.orElse(null));
-        this.node = new ClusterFileStorage(new FileBlockProvider(provider.cacheDirectory().resolve("cluster")),
-                cluster, learner, new BucketAccess(), minIncarnation);
+        Path raftDirectory = provider.cacheDirectory().resolve("cluster");
+        long minIncarnation = checkBucket(cluster.nodeId(),
+                Files.exists(raftDirectory.resolve(ClusterFileStorage.NODE_FILE)));
+        this.node = new ClusterFileStorage(new FileBlockProvider(raftDirectory), cluster, learner, new BucketAccess(),
+                minIncarnation);
         this.replica = node.replica();
         this.marks = replica.marks();
         this.uploader = new ClusterUploader(node, provider, cloud, clusterId, description);
         uploader.start();
         LOG.info("Opened {}", description);
+    }
+
+    /**
+     * Checks that the bucket prefix is free or this cluster's and returns the lowest incarnation this node may
+     * use. A node whose directory already holds its state ({@code known}) opens while the bucket is
+     * unreachable: its directory counts its incarnations, the prefix was checked when it first opened, and a
+     * leader checks the root object again before it writes anything. A new directory needs the bucket.
+     *
+     * @throws StorageUnavailableException when the bucket is unreachable and the directory is new
+     */
+    private long checkBucket(int nodeId, boolean known) {
+        try {
+            Optional<RootObject> root = store.get(provider.rootKey())
+                    .map(o -> RootObject.parse(o.data(), provider.rootKey()));
+            root.ifPresent(r -> requireOwnPrefix(r, clusterId, provider));
+            return firstFreeIncarnation(nodeId, root.orElse(null));
+        } catch (StorageUnavailableException e) {
+            if (!known) {
+                throw new StorageUnavailableException("Cannot open " + description + ": its directory is new, and a"
+                        + " new node needs " + store.describe() + " to check the prefix and to choose segment ids no"
+                        + " earlier node wrote; open it once the bucket is reachable (" + e.getMessage() + ")", e);
+            }
+            LOG.warn("Opening {} while {} is unreachable ({}); this node's directory holds its state, uploads resume "
+                    + "once the bucket is back", description, store.describe(), e.getMessage());
+            return 1;
+        }
     }
 
     /**
@@ -334,10 +363,15 @@ public final class CloudClusterFileStorage implements SharedStorage {
         }
     }
 
-    /** Waits until a root object in the bucket names a mark after log index {@code index}. */
+    /**
+     * Waits until a root object in the bucket names a mark at or after log index {@code index}, the last data
+     * entry to cover: a mark covers the entries up to its own index. (A mark entry follows the data it covers;
+     * the one exception is the mark a restore starts the history with, at the restore entry's own index, which
+     * is in the bucket already: a flush or {@link #uploadNow} right after a restore has nothing to wait for.)
+     */
     private void awaitUploaded(long index, String what) {
         uploader.wake();
-        if (!await(() -> marks.uploadedIndex() > index || uploader.fence().map(ClusterUploader.Fence::forGood)
+        if (!await(() -> marks.uploadedIndex() >= index || uploader.fence().map(ClusterUploader.Fence::forGood)
                 .orElse(false), cloud.commitTimeout())) {
             throw new StorageUnavailableException("Cannot " + what + " with durability=sync on " + description
                     + ": it is replicated on a majority (log index " + index + ") but the bucket did not get it within "

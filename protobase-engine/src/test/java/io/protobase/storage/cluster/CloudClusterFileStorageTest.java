@@ -103,6 +103,10 @@ class CloudClusterFileStorageTest {
                 options(CloudFileStorage.Durability.SYNC))) {
             for (CloudClusterFileStorage node : fresh.nodes()) {
                 assertThat(node.read(node.readRoot())).isEqualTo(bytes("value-11"));
+                // the restored state is the bucket's: nothing to wait for (it waited for the commit timeout, then
+                // failed, as no mark comes before the next commit)
+                node.uploadNow();
+                node.flush();
             }
             for (int i = 0; i < committed.size(); i++) {
                 assertThat(fresh.node(2).read(committed.get(i))).isEqualTo(bytes("value-" + i));
@@ -194,6 +198,41 @@ class CloudClusterFileStorageTest {
                     .hasMessageContaining("cloud cluster '" + group + "'");
             assertThat(rootObject(prefix).cluster()).isEqualTo(group);
             assertThat(owner.node(1).read(owner.node(1).readRoot())).isEqualTo(bytes("mine"));
+        }
+    }
+
+    @Test
+    @ExpectedWarnings(value = CloudClusterFileStorage.class, messages = {"retrying", "is unreachable"})
+    void aNodeRestartedOnItsDirectoryOpensWhileS3IsDownButANodeWithANewDirectoryIsRefused() {
+        String group = "reopen-" + UUID.randomUUID();
+        String prefix = group + "/";
+        CloudFileStorage.Options cloud = options(CloudFileStorage.Durability.ASYNC)
+                .withCommitTimeout(Duration.ofSeconds(2));
+        try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir.resolve("reopen"), prefix,
+                id -> bucket(), cloud)) {
+            TestCluster.commit(cluster.node(1), bytes("before"));
+            cluster.node(1).uploadNow();
+            cluster.crash(3);
+            S3.server().stop();
+            AtomPointer during;
+            CloudClusterFileStorage restarted;
+            try {
+                // its directory holds its state: it opens without the bucket, and commits go on with async
+                restarted = cluster.restart(3);
+                during = TestCluster.commit(restarted, bytes("during"));
+                assertThat(restarted.read(restarted.readRoot())).isEqualTo(bytes("during"));
+                ClusterFileStorage.Options newNode = ClusterFileStorage.Options.of(4,
+                        List.of(new ClusterPeer(4, "127.0.0.1", TestCluster.freePort()))).withGroupName(group);
+                assertThatThrownBy(() -> new CloudClusterFileStorage(new CloudBlockProvider(bucket(), prefix,
+                        dir.resolve("new-node")), newNode, cloud))
+                        .isInstanceOf(StorageUnavailableException.class)
+                        .hasMessageContaining("its directory is new")
+                        .hasMessageContaining("open it once the bucket is reachable");
+            } finally {
+                S3.server().start();
+            }
+            restarted.uploadNow();
+            assertThat(rootObject(prefix).root()).isEqualTo(during);
         }
     }
 
