@@ -9,15 +9,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,7 +111,7 @@ class ClusterFaultTest {
     private final Node[] nodes = new Node[4];
     private final Map<String, Transfer> history = new ConcurrentHashMap<>();
     private final AtomicInteger acknowledged = new AtomicInteger();
-    private final Gate gate = new Gate();
+    private final NodeControl.Gate gate = new NodeControl.Gate();
     private final List<Thread> clients = new ArrayList<>();
     /** {@code links[a][b]}: the proxy node {@code a} dials node {@code b} through. */
     private final LinkProxy[][] links = new LinkProxy[4][4];
@@ -696,98 +691,18 @@ class ClusterFaultTest {
     }
 
     private String ask(int node, String request, Duration timeout) {
-        try (Socket socket = connect(node, timeout)) {
-            String answer = send(socket, request);
-            if (answer == null) {
-                throw new UncheckedIOException(new IOException("node " + node + " closed the connection"));
-            }
-            return answer;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return NodeControl.ask(nodes[node].controlPort, request, timeout);
     }
 
     private Socket connect(int node, Duration timeout) {
-        try {
-            Socket socket = new Socket(InetAddress.getLoopbackAddress(), nodes[node].controlPort);
-            socket.setSoTimeout((int) timeout.toMillis());
-            return socket;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return NodeControl.connect(nodes[node].controlPort, timeout);
     }
 
     private static String send(Socket socket, String line) throws IOException {
-        PrintWriter out = new PrintWriter(socket.getOutputStream(), true, StandardCharsets.US_ASCII);
-        out.println(line);
-        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII), 1)
-                .readLine();
+        return NodeControl.send(socket, line);
     }
 
     private static void close(Socket socket) {
-        if (socket != null) {
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // it is gone either way
-            }
-        }
-    }
-
-    /**
-     * Lets a client send through a node while the node is up and no check runs; a check waits until
-     * no client is inside a request.
-     */
-    private static final class Gate {
-        private final boolean[] up = new boolean[4];
-        private boolean quiesced;
-        private boolean stopped;
-        private int busy;
-
-        synchronized boolean enter(int node) {
-            while (!stopped && (quiesced || !up[node])) {
-                waitUninterruptibly();
-            }
-            if (!stopped) {
-                busy++;
-            }
-            return !stopped;
-        }
-
-        synchronized void leave() {
-            busy--;
-            notifyAll();
-        }
-
-        synchronized void setUp(int node, boolean isUp) {
-            up[node] = isUp;
-            notifyAll();
-        }
-
-        synchronized void quiesce() {
-            quiesced = true;
-            while (busy > 0) {
-                waitUninterruptibly();
-            }
-        }
-
-        synchronized void resume() {
-            quiesced = false;
-            notifyAll();
-        }
-
-        synchronized void stop() {
-            stopped = true;
-            notifyAll();
-        }
-
-        private void waitUninterruptibly() {
-            try {
-                wait();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting at the gate", e);
-            }
-        }
+        NodeControl.close(socket);
     }
 }
