@@ -13,7 +13,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -44,6 +48,12 @@ public final class S3FaultProxy implements AutoCloseable {
     private final String upstreamHost;
     private final int upstreamPort;
     private final Thread acceptor;
+    /** Fires the delayed requests of {@link Mode#SLOW}. */
+    private final ScheduledExecutorService delays = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "s3-fault-proxy-delays");
+        t.setDaemon(true);
+        return t;
+    });
     private final AtomicLong forwarded = new AtomicLong();
     private final AtomicLong injected = new AtomicLong();
     private volatile Mode mode = Mode.PASS;
@@ -105,9 +115,7 @@ public final class S3FaultProxy implements AutoCloseable {
                 reset(client);
                 continue;
             }
-            Thread t = new Thread(() -> serve(client), "s3-fault-proxy-" + client.getPort());
-            t.setDaemon(true);
-            t.start();
+            start(() -> serve(client));
         }
     }
 
@@ -125,16 +133,18 @@ public final class S3FaultProxy implements AutoCloseable {
     }
 
     private void serve(Socket client) {
-        try (client) {
+        Request request;
+        OutputStream out;
+        Mode m = mode;
+        ThreadLocalRandom rnd = ThreadLocalRandom.current();
+        try {
             client.setSoTimeout(60_000);
-            InputStream in = client.getInputStream();
-            OutputStream out = client.getOutputStream();
-            Request request = readRequest(in, out);
+            out = client.getOutputStream();
+            request = readRequest(client.getInputStream(), out);
             if (request == null) {
+                close(client);
                 return;
             }
-            ThreadLocalRandom rnd = ThreadLocalRandom.current();
-            Mode m = mode;
             if (m == Mode.OUTAGE) {
                 injected.incrementAndGet();
                 reset(client);
@@ -144,14 +154,33 @@ public final class S3FaultProxy implements AutoCloseable {
                 injected.incrementAndGet();
                 out.write(errorReply(request, rnd.nextBoolean()));
                 out.flush();
+                close(client);
                 return;
             }
-            if (m == Mode.SLOW) {
-                Thread.sleep(200 + rnd.nextInt(1800));
+        } catch (IOException | RuntimeException e) {
+            // the client went away: nothing to relay
+            close(client);
+            return;
+        }
+        if (m == Mode.SLOW) {
+            // a slow server: the request goes on after 0.2 to 2 s, on a thread of its own once the timer fires
+            try {
+                delays.schedule(() -> start(() -> relay(client, out, request, m)), 200 + rnd.nextInt(1800),
+                        TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException closing) {
+                close(client);
             }
+        } else {
+            relay(client, out, request, m);
+        }
+    }
+
+    /** Forwards {@code request} and relays the reply to {@code client} (or drops it, by {@code m}); closes it. */
+    private void relay(Socket client, OutputStream out, Request request, Mode m) {
+        try (client) {
             byte[] reply = forward(request);
             forwarded.incrementAndGet();
-            if (m == Mode.LOST_REPLIES && request.writes() && rnd.nextInt(4) == 0) {
+            if (m == Mode.LOST_REPLIES && request.writes() && ThreadLocalRandom.current().nextInt(4) == 0) {
                 injected.incrementAndGet();
                 reset(client);
                 return;
@@ -160,8 +189,6 @@ public final class S3FaultProxy implements AutoCloseable {
             out.flush();
         } catch (IOException | RuntimeException e) {
             // the client or the server went away: the client sees its connection end
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -296,6 +323,20 @@ public final class S3FaultProxy implements AutoCloseable {
         return all;
     }
 
+    private static void start(Runnable work) {
+        Thread t = new Thread(work, "s3-fault-proxy-connection");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static void close(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // it is gone either way
+        }
+    }
+
     private static void reset(Socket socket) {
         try {
             socket.setSoLinger(true, 0);
@@ -312,6 +353,7 @@ public final class S3FaultProxy implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        delays.shutdownNow();
         try {
             server.close();
         } catch (IOException ignored) {
