@@ -378,6 +378,11 @@ final class ReferenceGuard {
         }
 
         @Override
+        public AtomPointer readRootToCommitOn() {
+            return delegate.readRootToCommitOn();
+        }
+
+        @Override
         public CommitLock acquireCommitLock(Duration timeout) {
             throw new IllegalStateException("The admission check only reads " + delegate.describe());
         }
@@ -463,6 +468,11 @@ final class ReferenceGuard {
         @Override
         public AtomPointer readRoot() {
             return delegate.readRoot();
+        }
+
+        @Override
+        public AtomPointer readRootToCommitOn() {
+            return delegate.readRootToCommitOn();
         }
 
         /** The atom store only pushes and reads: the commit pipeline takes the lock on the storage itself. */

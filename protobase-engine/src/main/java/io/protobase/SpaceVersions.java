@@ -95,11 +95,27 @@ final class SpaceVersions {
     }
 
     /**
+     * The latest published state as the storage offers it to build a commit on
+     * ({@link SharedStorage#readRootToCommitOn()}): perhaps older than {@link #currentState()}, since the
+     * compare-and-set of the root decides anyway.
+     */
+    SpaceState stateToCommitOn() {
+        ensureOpen.run();
+        SpaceState s = current;
+        AtomPointer root = storage.readRootToCommitOn();
+        if (!Objects.equals(root, s.pointer())) {
+            advance(loadState(root));
+            s = current;
+        }
+        return s;
+    }
+
+    /**
      * The state the next batch builds on: the newest one written under the commit lock, which may
      * still be on its way to disk, or the current one.
      */
     SpaceState baseState() {
-        SpaceState c = currentState();
+        SpaceState c = stateToCommitOn();
         SpaceState w = written;
         return w != null && w.sequence() > c.sequence() ? w : c;
     }

@@ -37,6 +37,17 @@ public interface SharedStorage extends AutoCloseable {
     /** Returns the current root pointer, or {@code null} for a storage nobody has committed to yet. */
     AtomPointer readRoot();
 
+    /**
+     * Returns the root a commit may build on. {@link #compareAndSetRoot} checks the expected root against the
+     * latest one in any case, so a storage may answer with a root it knows locally and that may be older than
+     * what {@link #readRoot()} would return, when that saves what {@link #readRoot()} costs (a cluster node's
+     * read index at the leader); a commit built on an old root loses its compare-and-set and is rebased on the
+     * root read then. The default is {@link #readRoot()}.
+     */
+    default AtomPointer readRootToCommitOn() {
+        return readRoot();
+    }
+
     /** Acquires the commit lock, waiting at most {@code timeout}. */
     CommitLock acquireCommitLock(Duration timeout);
 

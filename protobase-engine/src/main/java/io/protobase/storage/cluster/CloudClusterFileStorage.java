@@ -288,6 +288,12 @@ public final class CloudClusterFileStorage implements SharedStorage {
     }
 
     @Override
+    public AtomPointer readRootToCommitOn() {
+        awaitStarted("read the root");
+        return node.readRootToCommitOn();
+    }
+
+    @Override
     public CommitLock acquireCommitLock(Duration timeout) {
         return node.acquireCommitLock(timeout);
     }

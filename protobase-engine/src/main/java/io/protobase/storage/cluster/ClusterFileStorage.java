@@ -1002,6 +1002,23 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
+     * The root this node has applied, without a read index: a commit built on it that another node's commit
+     * overtook loses its compare-and-set in the log, and by the time this node has the outcome it has applied
+     * the newer root as well. While another node's commit that lost is owed a turn (it lost recently, and
+     * before any loss of this node), this node first waits until that node's retry is applied, at most a
+     * fortieth of an election timeout: otherwise the leader's node, which applies every entry first, wins
+     * nearly every race and the other nodes' commits can fail after every retry.
+     */
+    @Override
+    public AtomPointer readRootToCommitOn() {
+        ensureOpen("read the root");
+        long election = options.electionTimeout().toNanos();
+        replica.yieldToLosers(self.nodeId(), election / 4, election / 40);
+        rootReadAt.get()[0] = replica.appliedIndex();
+        return replica.root();
+    }
+
+    /**
      * Asks the leader for its applied index after a read index, until {@code deadline}: a read changes
      * nothing, so asking again is always safe. Each attempt goes to the leader this node's Raft server
      * follows, once; while it waits, a new leader this node learns of (the old one crashed, paused or

@@ -171,6 +171,7 @@ final class SegmentReplica extends BaseStateMachine {
      * recognised (see {@link #apply}). Changed by the applier only; part of every snapshot.
      */
     private final Map<Integer, AtomPointer> lastPublished = new ConcurrentHashMap<>();
+    private final Contention contention = new Contention();
     private volatile FileListSnapshotInfo latestSnapshot;
     /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
     private volatile long lastEntryIndex = -1;
@@ -532,12 +533,89 @@ final class SegmentReplica extends BaseStateMachine {
         int node = ClusterFileStorage.nodeOf(e.newRoot().segmentId());
         if (!Objects.equals(root, e.expected())) {
             // a second copy of a commit that took effect: report it as applied, change nothing
-            return e.newRoot().equals(lastPublished.get(node)) ? ClusterEntry.APPLIED : ClusterEntry.ROOT_MISMATCH;
+            if (e.newRoot().equals(lastPublished.get(node))) {
+                return ClusterEntry.APPLIED;
+            }
+            contention.lost(node, index);
+            return ClusterEntry.ROOT_MISMATCH;
         }
         root = e.newRoot();
         lastPublished.put(node, e.newRoot());
         published(node, index);
+        contention.won(node);
         return ClusterEntry.APPLIED;
+    }
+
+    /**
+     * Waits, at most {@code maxWaitNanos}, while a commit of another node that lost its compare-and-set is
+     * owed a turn before one of node {@code self} (see {@link Contention}).
+     */
+    void yieldToLosers(int self, long windowNanos, long maxWaitNanos) {
+        contention.yieldTo(self, windowNanos, maxWaitNanos);
+    }
+
+    /**
+     * Which nodes' commits lost their compare-and-set in the log and have not been applied since, as this node
+     * applied the log (local observation, not replicated state: it changes no outcome of the log, only when this
+     * node sends its next commit). The node whose losing run began earliest in the log goes first: the others
+     * hold their next commit back briefly, so that its retry, built on the root that beat it, finds that root
+     * still in place. Without it the leader's node, which applies every entry first and sends without a network
+     * hop, wins nearly every race, and a busy leader can make the other nodes' commits fail after every retry.
+     */
+    private static final class Contention {
+        /** Per losing node: the log index of the first lost commit of its run, and when the last one was applied. */
+        private final Map<Integer, long[]> losing = new HashMap<>();
+
+        synchronized void lost(int node, long index) {
+            long[] run = losing.get(node);
+            if (run == null) {
+                losing.put(node, new long[] {index, System.nanoTime()});
+            } else {
+                run[1] = System.nanoTime();
+            }
+            notifyAll();
+        }
+
+        synchronized void won(int node) {
+            if (!losing.isEmpty() && losing.remove(node) != null) {
+                notifyAll();
+            }
+        }
+
+        synchronized void yieldTo(int self, long windowNanos, long maxWaitNanos) {
+            long deadline = System.nanoTime() + maxWaitNanos;
+            boolean interrupted = false;
+            try {
+                while (!losing.isEmpty()) {
+                    long now = System.nanoTime();
+                    long remaining = deadline - now;
+                    if (remaining <= 0 || !owesTurn(self, now, windowNanos)) {
+                        return;
+                    }
+                    try {
+                        TimeUnit.NANOSECONDS.timedWait(this, remaining);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Whether another node lost within {@code windowNanos} and its run began before {@code self}'s. */
+        private boolean owesTurn(int self, long now, long windowNanos) {
+            long[] mine = losing.get(self);
+            for (Map.Entry<Integer, long[]> e : losing.entrySet()) {
+                long[] run = e.getValue();
+                if (e.getKey() != self && now - run[1] < windowNanos && (mine == null || run[0] < mine[0])) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** Whether a segment is gone (cluster-wide) or deleted here: its bytes are never placed again. */

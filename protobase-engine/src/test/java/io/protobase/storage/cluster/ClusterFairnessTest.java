@@ -3,6 +3,7 @@ package io.protobase.storage.cluster;
 import io.protobase.ConflictException;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
+import io.protobase.collection.Dictionary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -120,6 +122,86 @@ class ClusterFairnessTest {
                 return null;
             });
             assertThat(hits.get()).as("counter").isEqualTo(total);
+        }
+    }
+
+    /**
+     * Writers of different keys, so that every lost race is only a lost compare-and-set (no real conflict):
+     * six on the leader's node, which applies every entry first and wins the races it is in, and one on each
+     * other node. Without a turn for the losers, the followers' commits lost to the leader's stream of commits
+     * until they failed with {@code CommitContentionException} after {@link Database#write}'s retries; each
+     * of them must now get every one of its commits through.
+     */
+    @Test
+    void aBusyLeaderNodeDoesNotStarveTheWritersOnTheOtherNodes() throws InterruptedException {
+        cluster = TestCluster.start(3);
+        int leader = -1;
+        for (int id = 1; id <= 3; id++) {
+            spaces.add(new ObjectSpace(cluster.node(id)));
+        }
+        for (int id = 1; id <= 3 && leader < 0; id++) {
+            leader = cluster.node(id).isLeader() ? id : -1;
+        }
+        assertThat(leader).as("a leader after the spaces opened").isPositive();
+        Database onLeader = spaces.get(leader - 1).getDatabase("items");
+        onLeader.write(tx -> {
+            tx.setRootObject("items", Dictionary.empty());
+            return null;
+        });
+        AtomicBoolean followersDone = new AtomicBoolean();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Map<String, LongAdder> done = new ConcurrentHashMap<>();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> leaderWriters = new ArrayList<>();
+        List<Thread> followerWriters = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            Database db = spaces.get(id - 1).getDatabase("items");
+            int writers = id == leader ? 6 : 1;
+            for (int w = 0; w < writers; w++) {
+                String name = "node-" + id + "-writer-" + w;
+                boolean follower = id != leader;
+                done.put(name, new LongAdder());
+                Thread t = new Thread(() -> {
+                    awaitUninterruptibly(start);
+                    for (int i = 0; follower ? i < 60 : !followersDone.get(); i++) {
+                        String key = name + "-" + (i % 10);
+                        long value = i;
+                        try {
+                            db.write(tx -> {
+                                Dictionary items = tx.getRootObject("items", Dictionary.class);
+                                tx.setRootObject("items", items.setAt(key, value));
+                                return null;
+                            });
+                            done.get(name).increment();
+                        } catch (RuntimeException e) {
+                            LOG.error("{} failed", name, e);
+                            failures.add(e);
+                        }
+                    }
+                }, name);
+                (follower ? followerWriters : leaderWriters).add(t);
+                t.start();
+            }
+        }
+        start.countDown();
+        try {
+            for (Thread t : followerWriters) {
+                t.join(TIME_LIMIT.multipliedBy(2).toMillis());
+            }
+        } finally {
+            followersDone.set(true);
+        }
+        for (Thread t : leaderWriters) {
+            t.join(TIME_LIMIT.toMillis());
+        }
+        Map<String, Long> perWriter = new TreeMap<>();
+        done.forEach((name, n) -> perWriter.put(name, n.sum()));
+        LOG.info("fairness with a busy leader (node {}): commits per writer {}", leader, perWriter);
+        assertThat(followerWriters).allMatch(t -> !t.isAlive());
+        assertThat(leaderWriters).allMatch(t -> !t.isAlive());
+        assertThat(failures).as("failed commits (of different keys: only lost races)").isEmpty();
+        for (Thread t : followerWriters) {
+            assertThat(perWriter.get(t.getName())).as(t.getName()).isEqualTo(60);
         }
     }
 
