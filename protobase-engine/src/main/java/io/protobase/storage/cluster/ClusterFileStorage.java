@@ -19,8 +19,10 @@ import org.apache.ratis.proto.RaftProtos.CommitInfoProto;
 import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -69,6 +71,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -272,6 +275,9 @@ public final class ClusterFileStorage implements SharedStorage {
     private final RaftGroupId groupId;
     private final SegmentReplica replica;
     private final RaftServer server;
+    /** Who asks this node's own Raft server for a read index while it leads (no network hop). */
+    private final ClientId localReader = ClientId.randomId();
+    private final AtomicLong localReadCalls = new AtomicLong();
     private final RaftProperties properties;
     /** What the properties cannot carry: the TLS key and trust managers of the server and the clients. */
     private final Parameters parameters;
@@ -1036,8 +1042,9 @@ public final class ClusterFileStorage implements SharedStorage {
                 ensureOpen(what);
                 RaftPeerId leader = knownLeader();
                 RaftClient reader = reads;
-                CompletableFuture<RaftClientReply> future = leader == null
-                        ? queries.async().sendReadOnlyUnordered(QUERY_APPLIED)
+                boolean here = selfId.equals(leader);
+                CompletableFuture<RaftClientReply> future = here ? readIndexHere()
+                        : leader == null ? queries.async().sendReadOnlyUnordered(QUERY_APPLIED)
                         : reader.async().sendReadOnlyUnordered(QUERY_APPLIED, leader);
                 boolean moved = false;
                 while (true) {
@@ -1063,7 +1070,7 @@ public final class ClusterFileStorage implements SharedStorage {
                         }
                     } catch (ExecutionException e) {
                         last = e.getCause();
-                        if (leader != null) {
+                        if (leader != null && !here) {
                             renewReads(reader);
                         }
                         break;
@@ -1078,6 +1085,21 @@ public final class ClusterFileStorage implements SharedStorage {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Asks this node's own Raft server, which leads as far as this node knows, for a read index: the same request
+     * the Raft client would send it over gRPC, without the network hop and its serialization. A server that no
+     * longer leads refuses it like any other, and the read is asked again.
+     */
+    private CompletableFuture<RaftClientReply> readIndexHere() {
+        try {
+            return server.submitClientRequestAsync(RaftClientRequest.newBuilder().setClientId(localReader)
+                    .setServerId(selfId).setGroupId(groupId).setCallId(localReadCalls.incrementAndGet())
+                    .setMessage(QUERY_APPLIED).setType(RaftClientRequest.readRequestType()).build());
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 
