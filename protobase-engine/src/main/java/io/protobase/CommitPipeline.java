@@ -325,6 +325,14 @@ final class CommitPipeline {
         try (CommitLock lock = storage.acquireCommitLock(lockTimeout)) {
             for (int attempt = 0; ; attempt++) {
                 SpaceState fresh = attempt == 0 ? versions.baseState() : versions.currentState();
+                if (attempt == 0) {
+                    // what was queued while the base was read joins this batch: reading it may have waited
+                    // (a cluster node's turn), and a larger batch costs the same compare-and-set
+                    for (CommitRequest r; (r = pending.poll()) != null; ) {
+                        r.drained = true;
+                        drained.add(r);
+                    }
+                }
                 Dictionary catalog = fresh.catalog();
                 List<CommitRequest> applied = new ArrayList<>();
                 for (CommitRequest r : batch) {

@@ -510,30 +510,24 @@ class ConcurrencyTest {
     }
 
     /**
-     * Commit A leads a batch and is held inside the storage's commit lock; meanwhile B and C queue
-     * up behind it, so they form the next batch together. Publishing that batch fails: neither B nor
-     * C may be acknowledged, and the space must keep working.
+     * Commit A leads a batch and is held inside the storage's compare-and-set of the root (its batch is formed
+     * by then: a leader takes what was queued until it read the root to build on); meanwhile B and C queue up
+     * behind it, so they form the next batch together. Publishing that batch fails: neither B nor C may be
+     * acknowledged, and the space must keep working.
      */
     private void assertFailedBatchAcknowledgesNothing(Supplier<Throwable> fault) throws Exception {
         AtomicBoolean armed = new AtomicBoolean();
-        AtomicInteger lockCalls = new AtomicInteger();
         AtomicInteger casCalls = new AtomicInteger();
         CountDownLatch firstInLock = new CountDownLatch(1);
         CountDownLatch releaseFirst = new CountDownLatch(1);
         ForwardingStorage faulty = new ForwardingStorage(new MemoryStorage()) {
             @Override
-            public CommitLock acquireCommitLock(Duration timeout) {
-                CommitLock lock = super.acquireCommitLock(timeout);
-                if (armed.get() && lockCalls.incrementAndGet() == 1) {
+            public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
+                int call = armed.get() ? casCalls.incrementAndGet() : 0;
+                if (call == 1) {
                     firstInLock.countDown();
                     awaitUninterruptibly(releaseFirst);
-                }
-                return lock;
-            }
-
-            @Override
-            public boolean compareAndSetRoot(CommitLock lock, AtomPointer expected, AtomPointer newRoot) {
-                if (armed.get() && casCalls.incrementAndGet() == 2) {
+                } else if (call == 2) {
                     Throwable t = fault.get();
                     if (t instanceof Error e) {
                         throw e;
