@@ -311,6 +311,53 @@ class ClusterCompactionTest {
         assertThat(contents(dbs[0])).containsEntry("after", "restart");
     }
 
+    /**
+     * A node that stops after a segment went gone and before its compaction deleted the file: Ratis takes a
+     * snapshot as the node stops, which leaves the gone segment out, so the restart removes the file. The node
+     * records that deletion as its own compaction would (in the journal, {@code deletedSegments()}), so that it
+     * counts the segment as deleted here rather than waiting forever for a release of a segment it no longer
+     * lists.
+     */
+    @Test
+    void aNodeStoppedAfterASegmentWentGoneAndBeforeItDeletedTheFileRecordsTheDeletionWhenItRestarts() {
+        cluster = startCluster();
+        ClusterFileStorage leader = await().atMost(Duration.ofMinutes(1)).until(cluster::leader,
+                java.util.Objects::nonNull);
+        int victim = leader == cluster.node(3) ? 2 : 3;
+        io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+        reclaimer.limitSegmentSize(SMALL);
+        for (int i = 0; i < 8; i++) {
+            leader.push(new byte[16 * 1024]);
+        }
+        TestCluster.commit(leader, new byte[] {1});
+        long sealed = await().atMost(Duration.ofMinutes(1)).until(() -> reclaimer.segments().stream()
+                .filter(io.protobase.storage.SegmentReclaimer.Segment::sealed).findFirst(),
+                java.util.Optional::isPresent).orElseThrow().id();
+        String name = String.format("%016x.seg", sealed);
+        reclaimer.release(List.of(sealed));
+        await().atMost(Duration.ofMinutes(1)).until(() -> cluster.running().stream()
+                .allMatch(n -> n.condemnedSegments().contains(sealed)));
+        // every node gives it up, as its compaction does once it read a root that does not reach it; the last
+        // acknowledgement makes it gone, after every node's release, so no node deleted the file yet
+        for (ClusterFileStorage n : cluster.running()) {
+            n.readRoot();
+            n.reclaimer().orElseThrow().release(List.of(sealed));
+        }
+        await().atMost(Duration.ofMinutes(1)).until(() -> cluster.running().stream()
+                .allMatch(n -> n.replica().gone(sealed)));
+        assertThat(cluster.node(victim).deletedSegments()).doesNotContain(sealed);
+        assertThat(segmentFiles(victim).stream().map(p -> p.getFileName().toString())).contains(name);
+
+        cluster.stop(victim);
+        ClusterFileStorage back = cluster.restart(victim);
+        back.readRoot();
+        // what the node's compaction does: release every segment nothing reaches
+        back.reclaimer().orElseThrow().release(List.of(sealed));
+        assertThat(segmentFiles(victim).stream().map(p -> p.getFileName().toString())).doesNotContain(name);
+        assertThat(back.deletedSegments()).as("deleted on node " + victim).contains(sealed);
+        assertThat(back.reclaimer().orElseThrow().retiring(sealed)).isTrue();
+    }
+
     @Test
     void aNodeDownDuringAReleaseCatchesUpFromASnapshotWithoutTheGoneSegments() {
         // snapshots every few entries, so that the log a node misses is purged and it catches up from a snapshot
