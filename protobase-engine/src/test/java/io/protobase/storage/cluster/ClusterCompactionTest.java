@@ -146,6 +146,10 @@ class ClusterCompactionTest {
         return b.toString();
     }
 
+    private boolean condemnedEverywhere(long segment) {
+        return cluster.running().stream().allMatch(n -> n.condemnedSegments().contains(segment));
+    }
+
     private void assertDigestsEqual() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             Map<String, byte[]> first = segmentDigest(1);
@@ -321,22 +325,38 @@ class ClusterCompactionTest {
     @Test
     void aNodeStoppedAfterASegmentWentGoneAndBeforeItDeletedTheFileRecordsTheDeletionWhenItRestarts() {
         cluster = startCluster();
-        ClusterFileStorage leader = await().atMost(Duration.ofMinutes(1)).until(cluster::leader,
-                java.util.Objects::nonNull);
-        int victim = leader == cluster.node(3) ? 2 : 3;
-        io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
-        reclaimer.limitSegmentSize(SMALL);
+        ClusterFileStorage writer = cluster.node(1);
+        int victim = 3;
+        writer.reclaimer().orElseThrow().limitSegmentSize(SMALL);
         for (int i = 0; i < 8; i++) {
-            leader.push(new byte[16 * 1024]);
+            writer.push(new byte[16 * 1024]);
         }
-        TestCluster.commit(leader, new byte[] {1});
-        long sealed = await().atMost(Duration.ofMinutes(1)).until(() -> reclaimer.segments().stream()
-                .filter(io.protobase.storage.SegmentReclaimer.Segment::sealed).findFirst(),
-                java.util.Optional::isPresent).orElseThrow().id();
+        TestCluster.commit(writer, new byte[] {1});
+        // only the leader lists segments as sealed and condemns them, and under load the leader may change: ask
+        // whichever node leads, until every node applied the condemnation
+        long[] chosen = {-1};
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            ClusterFileStorage leader = cluster.leader();
+            if (leader == null) {
+                return false;
+            }
+            io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+            if (chosen[0] < 0) {
+                chosen[0] = reclaimer.segments().stream().filter(io.protobase.storage.SegmentReclaimer.Segment::sealed)
+                        .mapToLong(io.protobase.storage.SegmentReclaimer.Segment::id)
+                        .filter(id -> ClusterFileStorage.nodeOf(id) == 1).findFirst().orElse(-1);
+            }
+            if (chosen[0] < 0) {
+                return false;
+            }
+            if (condemnedEverywhere(chosen[0])) {
+                return true;
+            }
+            reclaimer.release(List.of(chosen[0]));
+            return false;
+        });
+        long sealed = chosen[0];
         String name = String.format("%016x.seg", sealed);
-        reclaimer.release(List.of(sealed));
-        await().atMost(Duration.ofMinutes(1)).until(() -> cluster.running().stream()
-                .allMatch(n -> n.condemnedSegments().contains(sealed)));
         // every node gives it up, as its compaction does once it read a root that does not reach it; the last
         // acknowledgement makes it gone, after every node's release, so no node deleted the file yet
         for (ClusterFileStorage n : cluster.running()) {
