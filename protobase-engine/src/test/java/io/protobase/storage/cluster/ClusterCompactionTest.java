@@ -146,8 +146,34 @@ class ClusterCompactionTest {
         return b.toString();
     }
 
-    private boolean condemnedEverywhere(long segment) {
-        return cluster.running().stream().allMatch(n -> n.condemnedSegments().contains(segment));
+    /**
+     * Condemns a sealed segment of node {@code writer} through whichever node leads, and waits until every
+     * running node applied the condemnation; returns the segment. Only the leader lists segments as sealed and
+     * condemns them, and under load the leader may change meanwhile.
+     */
+    private long condemnSealedSegmentOf(int writer) {
+        long[] chosen = {-1};
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            ClusterFileStorage leader = cluster.leader();
+            if (leader == null) {
+                return false;
+            }
+            io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+            if (chosen[0] < 0) {
+                chosen[0] = reclaimer.segments().stream().filter(io.protobase.storage.SegmentReclaimer.Segment::sealed)
+                        .mapToLong(io.protobase.storage.SegmentReclaimer.Segment::id)
+                        .filter(id -> ClusterFileStorage.nodeOf(id) == writer).findFirst().orElse(-1);
+            }
+            if (chosen[0] < 0) {
+                return false;
+            }
+            if (cluster.running().stream().allMatch(n -> n.condemnedSegments().contains(chosen[0]))) {
+                return true;
+            }
+            reclaimer.release(List.of(chosen[0]));
+            return false;
+        });
+        return chosen[0];
     }
 
     private void assertDigestsEqual() {
@@ -332,30 +358,7 @@ class ClusterCompactionTest {
             writer.push(new byte[16 * 1024]);
         }
         TestCluster.commit(writer, new byte[] {1});
-        // only the leader lists segments as sealed and condemns them, and under load the leader may change: ask
-        // whichever node leads, until every node applied the condemnation
-        long[] chosen = {-1};
-        await().atMost(Duration.ofMinutes(1)).until(() -> {
-            ClusterFileStorage leader = cluster.leader();
-            if (leader == null) {
-                return false;
-            }
-            io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
-            if (chosen[0] < 0) {
-                chosen[0] = reclaimer.segments().stream().filter(io.protobase.storage.SegmentReclaimer.Segment::sealed)
-                        .mapToLong(io.protobase.storage.SegmentReclaimer.Segment::id)
-                        .filter(id -> ClusterFileStorage.nodeOf(id) == 1).findFirst().orElse(-1);
-            }
-            if (chosen[0] < 0) {
-                return false;
-            }
-            if (condemnedEverywhere(chosen[0])) {
-                return true;
-            }
-            reclaimer.release(List.of(chosen[0]));
-            return false;
-        });
-        long sealed = chosen[0];
+        long sealed = condemnSealedSegmentOf(1);
         String name = String.format("%016x.seg", sealed);
         // every node gives it up, as its compaction does once it read a root that does not reach it; the last
         // acknowledgement makes it gone, after every node's release, so no node deleted the file yet
@@ -437,17 +440,12 @@ class ClusterCompactionTest {
                 java.util.Objects::nonNull);
         int other = leader == cluster.node(3) ? 2 : 3;
         ClusterFileStorage node = cluster.node(other);
-        io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
-        reclaimer.limitSegmentSize(SMALL);
+        leader.reclaimer().orElseThrow().limitSegmentSize(SMALL);
         for (int i = 0; i < 8; i++) {
             leader.push(new byte[16 * 1024]);
         }
         TestCluster.commit(leader, new byte[] {1});
-        long sealed = await().atMost(Duration.ofMinutes(1)).until(() -> reclaimer.segments().stream()
-                .filter(io.protobase.storage.SegmentReclaimer.Segment::sealed).findFirst(),
-                java.util.Optional::isPresent).orElseThrow().id();
-        reclaimer.release(List.of(sealed));
-        await().atMost(Duration.ofMinutes(1)).until(() -> node.condemnedSegments().contains(sealed));
+        long sealed = condemnSealedSegmentOf(leader.options().nodeId());
         for (ClusterFileStorage n : List.of(leader, node)) {
             n.readRoot();
             n.reclaimer().orElseThrow().release(List.of(sealed));
