@@ -260,9 +260,20 @@ class ClusterCompactionTest {
         }
         Map<Object, Object> now = contents(dbs[0]);
 
+        // the reader must stay a follower: a leader's compaction pardons the condemned segments its own readers
+        // reach (they are live for it), and under load leadership may move to it
+        ClusterFileStorage readerNode = cluster.node(reader);
         for (int round = 0; round < 6; round++) {
+            readerNode.transferLeadershipIfLeading();
             compactEverywhere();
         }
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            readerNode.transferLeadershipIfLeading();
+            compactEverywhere();
+            assertThat(readerNode.isLeader()).as("node " + reader + " leads").isFalse();
+            assertThat(cluster.node(1).condemnedSegments()).as("segments wait for node " + reader + "'s readers")
+                    .isNotEmpty();
+        });
         Set<Long> waiting = new HashSet<>(cluster.node(1).condemnedSegments());
         assertThat(waiting).as("segments wait for node " + reader + "'s readers").isNotEmpty();
         assertThat(contents(tx)).as("the open transaction").isEqualTo(old);
