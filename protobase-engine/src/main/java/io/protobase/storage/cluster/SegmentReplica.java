@@ -346,13 +346,29 @@ final class SegmentReplica extends BaseStateMachine {
             }
         }
         Map<Long, Long> bases = snapshot == null ? Map.of() : snapshot.bases;
+        List<Long> goneHere = new ArrayList<>();
         try (var listing = Files.list(segmentDir)) {
             for (Path file : (Iterable<Path>) listing::iterator) {
                 Long id = segmentIdOf(file);
-                if (id == null || !lengths.containsKey(id)) {
+                if (id != null && !lengths.containsKey(id) && snapshot != null && snapshot.gone.containsKey(id)
+                        && !deleted.contains(id)) {
+                    goneHere.add(id);
+                } else if (id == null || !lengths.containsKey(id)) {
                     Files.delete(file);
                 }
             }
+        }
+        if (!goneHere.isEmpty()) {
+            // the snapshot was taken after these segments went gone and before this node's compaction deleted their
+            // files (Ratis takes one as the node stops): it leaves them out, so their files go now, recorded in the
+            // journal first as that compaction records them, which would never see them again
+            appendJournal(goneHere);
+            deleted.addAll(goneHere);
+            for (long id : goneHere) {
+                Files.deleteIfExists(segmentPath(id));
+            }
+            LOG.debug("Deleted {} gone segment(s) of {} left out of its snapshot: {}", goneHere.size(),
+                    stateMachineDir, goneHere);
         }
         List<FileInfo> infos = new ArrayList<>();
         appliedBytes.set(0);

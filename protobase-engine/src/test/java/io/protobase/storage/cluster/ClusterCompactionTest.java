@@ -146,6 +146,36 @@ class ClusterCompactionTest {
         return b.toString();
     }
 
+    /**
+     * Condemns a sealed segment of node {@code writer} through whichever node leads, and waits until every
+     * running node applied the condemnation; returns the segment. Only the leader lists segments as sealed and
+     * condemns them, and under load the leader may change meanwhile.
+     */
+    private long condemnSealedSegmentOf(int writer) {
+        long[] chosen = {-1};
+        await().atMost(Duration.ofMinutes(1)).until(() -> {
+            ClusterFileStorage leader = cluster.leader();
+            if (leader == null) {
+                return false;
+            }
+            io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
+            if (chosen[0] < 0) {
+                chosen[0] = reclaimer.segments().stream().filter(io.protobase.storage.SegmentReclaimer.Segment::sealed)
+                        .mapToLong(io.protobase.storage.SegmentReclaimer.Segment::id)
+                        .filter(id -> ClusterFileStorage.nodeOf(id) == writer).findFirst().orElse(-1);
+            }
+            if (chosen[0] < 0) {
+                return false;
+            }
+            if (cluster.running().stream().allMatch(n -> n.condemnedSegments().contains(chosen[0]))) {
+                return true;
+            }
+            reclaimer.release(List.of(chosen[0]));
+            return false;
+        });
+        return chosen[0];
+    }
+
     private void assertDigestsEqual() {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             Map<String, byte[]> first = segmentDigest(1);
@@ -230,9 +260,20 @@ class ClusterCompactionTest {
         }
         Map<Object, Object> now = contents(dbs[0]);
 
+        // the reader must stay a follower: a leader's compaction pardons the condemned segments its own readers
+        // reach (they are live for it), and under load leadership may move to it
+        ClusterFileStorage readerNode = cluster.node(reader);
         for (int round = 0; round < 6; round++) {
+            readerNode.transferLeadershipIfLeading();
             compactEverywhere();
         }
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            readerNode.transferLeadershipIfLeading();
+            compactEverywhere();
+            assertThat(readerNode.isLeader()).as("node " + reader + " leads").isFalse();
+            assertThat(cluster.node(1).condemnedSegments()).as("segments wait for node " + reader + "'s readers")
+                    .isNotEmpty();
+        });
         Set<Long> waiting = new HashSet<>(cluster.node(1).condemnedSegments());
         assertThat(waiting).as("segments wait for node " + reader + "'s readers").isNotEmpty();
         assertThat(contents(tx)).as("the open transaction").isEqualTo(old);
@@ -311,6 +352,46 @@ class ClusterCompactionTest {
         assertThat(contents(dbs[0])).containsEntry("after", "restart");
     }
 
+    /**
+     * A node that stops after a segment went gone and before its compaction deleted the file: Ratis takes a
+     * snapshot as the node stops, which leaves the gone segment out, so the restart removes the file. The node
+     * records that deletion as its own compaction would (in the journal, {@code deletedSegments()}), so that it
+     * counts the segment as deleted here rather than waiting forever for a release of a segment it no longer
+     * lists.
+     */
+    @Test
+    void aNodeStoppedAfterASegmentWentGoneAndBeforeItDeletedTheFileRecordsTheDeletionWhenItRestarts() {
+        cluster = startCluster();
+        ClusterFileStorage writer = cluster.node(1);
+        int victim = 3;
+        writer.reclaimer().orElseThrow().limitSegmentSize(SMALL);
+        for (int i = 0; i < 8; i++) {
+            writer.push(new byte[16 * 1024]);
+        }
+        TestCluster.commit(writer, new byte[] {1});
+        long sealed = condemnSealedSegmentOf(1);
+        String name = String.format("%016x.seg", sealed);
+        // every node gives it up, as its compaction does once it read a root that does not reach it; the last
+        // acknowledgement makes it gone, after every node's release, so no node deleted the file yet
+        for (ClusterFileStorage n : cluster.running()) {
+            n.readRoot();
+            n.reclaimer().orElseThrow().release(List.of(sealed));
+        }
+        await().atMost(Duration.ofMinutes(1)).until(() -> cluster.running().stream()
+                .allMatch(n -> n.replica().gone(sealed)));
+        assertThat(cluster.node(victim).deletedSegments()).doesNotContain(sealed);
+        assertThat(segmentFiles(victim).stream().map(p -> p.getFileName().toString())).contains(name);
+
+        cluster.stop(victim);
+        ClusterFileStorage back = cluster.restart(victim);
+        back.readRoot();
+        // what the node's compaction does: release every segment nothing reaches
+        back.reclaimer().orElseThrow().release(List.of(sealed));
+        assertThat(segmentFiles(victim).stream().map(p -> p.getFileName().toString())).doesNotContain(name);
+        assertThat(back.deletedSegments()).as("deleted on node " + victim).contains(sealed);
+        assertThat(back.reclaimer().orElseThrow().retiring(sealed)).isTrue();
+    }
+
     @Test
     void aNodeDownDuringAReleaseCatchesUpFromASnapshotWithoutTheGoneSegments() {
         // snapshots every few entries, so that the log a node misses is purged and it catches up from a snapshot
@@ -370,17 +451,12 @@ class ClusterCompactionTest {
                 java.util.Objects::nonNull);
         int other = leader == cluster.node(3) ? 2 : 3;
         ClusterFileStorage node = cluster.node(other);
-        io.protobase.storage.SegmentReclaimer reclaimer = leader.reclaimer().orElseThrow();
-        reclaimer.limitSegmentSize(SMALL);
+        leader.reclaimer().orElseThrow().limitSegmentSize(SMALL);
         for (int i = 0; i < 8; i++) {
             leader.push(new byte[16 * 1024]);
         }
         TestCluster.commit(leader, new byte[] {1});
-        long sealed = await().atMost(Duration.ofMinutes(1)).until(() -> reclaimer.segments().stream()
-                .filter(io.protobase.storage.SegmentReclaimer.Segment::sealed).findFirst(),
-                java.util.Optional::isPresent).orElseThrow().id();
-        reclaimer.release(List.of(sealed));
-        await().atMost(Duration.ofMinutes(1)).until(() -> node.condemnedSegments().contains(sealed));
+        long sealed = condemnSealedSegmentOf(leader.options().nodeId());
         for (ClusterFileStorage n : List.of(leader, node)) {
             n.readRoot();
             n.reclaimer().orElseThrow().release(List.of(sealed));

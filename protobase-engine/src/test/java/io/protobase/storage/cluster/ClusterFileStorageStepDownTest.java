@@ -95,7 +95,8 @@ class ClusterFileStorageStepDownTest {
 
     @Test
     void rollingRestartsWhileEveryOtherNodeCommitsFailNoCommitAndApplyEachOnce() throws InterruptedException {
-        cluster = TestCluster.start(3);
+        // leaders must last under a loaded build: a commit that finds none for its request timeout fails
+        cluster = TestCluster.start(3, o -> o.withElectionTimeout(TestCluster.STEADY_ELECTION));
         for (int id = 1; id <= 3; id++) {
             sequences.put(id, new AtomicInteger());
             startWriter(id, sequences.get(id));

@@ -21,6 +21,11 @@ import static org.awaitility.Awaitility.await;
 class ClusterLearnerTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /**
+     * Every node's election timeout: a group of four with one node stopped needs all three others to answer
+     * the leader in time, which a loaded build does not do within the short one of the test clusters.
+     */
+    private static final Duration ELECTION = TestCluster.STEADY_ELECTION;
 
     private TestCluster cluster;
     private ClusterFileStorage learner;
@@ -37,14 +42,14 @@ class ClusterLearnerTest {
 
     @Test
     void aLearnerStaysOutsideTheGroupUntilAddedThenVotesForTheNextLeader() {
-        cluster = TestCluster.start(3);
+        cluster = TestCluster.start(3, o -> o.withElectionTimeout(ELECTION));
         AtomPointer before = TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
         List<ClusterPeer> voters = cluster.peers();
         List<ClusterPeer> peers = new ArrayList<>(voters);
         peers.add(new ClusterPeer(4, "127.0.0.1", TestCluster.freePort()));
         learner = ClusterFileStorage.learner(new FileBlockProvider(cluster.directory(4)),
                 ClusterFileStorage.Options.of(4, peers).withGroupName(cluster.node(1).options().groupName())
-                        .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
+                        .withElectionTimeout(ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
 
         assertThat(learner.status().role()).isEqualTo(ClusterStatus.Role.LISTENER);
         assertThat(cluster.node(2).status().members()).extracting(m -> m.peer().nodeId()).containsExactly(1, 2, 3);
@@ -69,16 +74,16 @@ class ClusterLearnerTest {
      */
     @Test
     void aNewNodeOpenedAsAMemberOfARunningGroupWaitsAsALearnerUntilAdded() {
-        cluster = TestCluster.start(3);
+        cluster = TestCluster.start(3, o -> o.withElectionTimeout(ELECTION));
         AtomPointer before = TestCluster.commit(cluster.node(1), "before".getBytes(StandardCharsets.UTF_8));
         List<ClusterPeer> peers = new ArrayList<>(cluster.peers());
         peers.add(new ClusterPeer(4, "127.0.0.1", TestCluster.freePort()));
         learner = new ClusterFileStorage(new FileBlockProvider(cluster.directory(4)),
                 ClusterFileStorage.Options.of(4, peers).withGroupName(cluster.node(1).options().groupName())
-                        .withElectionTimeout(TestCluster.ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
+                        .withElectionTimeout(ELECTION).withRequestTimeout(Duration.ofSeconds(15)));
 
         // ten election timeouts and more: still a learner, still running
-        await().during(TestCluster.ELECTION.multipliedBy(10)).atMost(WAIT)
+        await().during(ELECTION.multipliedBy(10)).atMost(WAIT)
                 .until(() -> learner.status().role() == ClusterStatus.Role.LISTENER);
         cluster.node(1).reconfigure(peers);
 

@@ -30,6 +30,14 @@ public final class TestCluster implements AutoCloseable {
 
     /** Election timeout of test clusters: short, so a group forms (and fails over) quickly. */
     static final Duration ELECTION = Duration.ofMillis(300);
+    /**
+     * The product's default election timeout, for tests that need a leader to last through a loaded build more
+     * than a quick failover. With {@link #ELECTION}, at load 15-20 on two cores (test classes in parallel), a
+     * leader heard from its followers later than the longest timeout (450 ms; answers 0.6 to 2.8 s old were
+     * logged), so Ratis made it step down for lost majority heartbeats; leaders followed one another every few
+     * seconds (14 terms in 45 s) and a commit found none that confirmed its read within its 15 s request timeout.
+     */
+    static final Duration STEADY_ELECTION = Duration.ofSeconds(1);
 
     private final Path base;
     private final UnaryOperator<ClusterFileStorage.Options> tweak;
