@@ -278,6 +278,9 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Who asks this node's own Raft server for a read index while it leads (no network hop). */
     private final ClientId localReader = ClientId.randomId();
     private final AtomicLong localReadCalls = new AtomicLong();
+    /** Who submits this node's log entries to its own Raft server while it leads (no network hop). */
+    private final ClientId localWriter = ClientId.randomId();
+    private final AtomicLong localWriteCalls = new AtomicLong();
     private final RaftProperties properties;
     /** What the properties cannot carry: the TLS key and trust managers of the server and the clients. */
     private final Parameters parameters;
@@ -1215,7 +1218,8 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Submits one entry; returns its outcome once it is committed and applied on this node.
+     * Submits one entry; returns its outcome once it is committed and applied on this node. While this node leads,
+     * the entry goes to its own Raft server in-process first ({@link #sendHere}).
      *
      * <p>The Raft client retries the entry under the same call id until a leader takes it. In two cases the
      * entry is sent again as a new request instead:
@@ -1238,7 +1242,7 @@ public final class ClusterFileStorage implements SharedStorage {
     private byte send(ClusterEntry entry, long deadline, String what) {
         Message message = Message.valueOf(UnsafeByteOperations.unsafeWrap(entry.encode()));
         long started = System.nanoTime();
-        RaftClientReply reply = null;
+        RaftClientReply reply = selfId.equals(knownLeader()) ? sendHere(message, deadline, what) : null;
         while (reply == null) {
             RaftClient sender = client;
             try {
@@ -1260,6 +1264,49 @@ public final class ClusterFileStorage implements SharedStorage {
         replicationNanos.add(System.nanoTime() - started);
         replicatedEntries.increment();
         return reply.getMessage().getContent().byteAt(0);
+    }
+
+    /**
+     * Submits an entry to this node's own Raft server, which leads as far as this node knows: the request the
+     * Raft client would send it over gRPC, without the network hop. Returns the reply once the entry is committed
+     * and applied here, or {@code null} when the server refused or dropped it without an outcome (it no longer
+     * leads, or hands leadership over): the entry then goes through the Raft client to the leader, and a copy
+     * that reached the log all the same is harmless (see {@link #send}).
+     */
+    private @Nullable RaftClientReply sendHere(Message message, long deadline, String what) {
+        CompletableFuture<RaftClientReply> future;
+        try {
+            future = server.submitClientRequestAsync(RaftClientRequest.newBuilder().setClientId(localWriter)
+                    .setServerId(selfId).setGroupId(groupId).setCallId(localWriteCalls.incrementAndGet())
+                    .setMessage(message).setType(RaftClientRequest.writeRequestType()).build());
+        } catch (IOException e) {
+            return null;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw unavailable(what, "no quorum answered within " + options.requestTimeout(), null);
+                }
+                try {
+                    RaftClientReply reply = future.get(Math.min(left, followNanos()), TimeUnit.NANOSECONDS);
+                    return reply.isSuccess() ? reply : null;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return null;
+                } catch (TimeoutException e) {
+                    if (!selfId.equals(knownLeader())) {
+                        return null; // another node leads now: ask it, as the Raft client would
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
