@@ -86,7 +86,7 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
     }
 
     /** The same root with other live and released segments. */
-    RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
+    public RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
         return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt,
                 cluster, lengths, term, lastPublished);
     }

@@ -142,8 +142,11 @@ final class SegmentReplica extends BaseStateMachine {
         BucketState stateFrom(long index);
     }
 
-    /** What a node starts from when it installs the bucket as its snapshot: the history and the mark. */
-    record BucketState(UploadMarks.Identity identity, UploadMarks.Mark mark) {
+    /**
+     * What a node starts from when it installs the bucket as its snapshot: the history, the mark, and the
+     * segments the root object releases (gone: their chunks are deleted after the grace).
+     */
+    record BucketState(UploadMarks.Identity identity, UploadMarks.Mark mark, Set<Long> released) {
     }
 
     /** Told about bytes of a segment this node's storage wrote once they are applied locally. */
@@ -368,7 +371,9 @@ final class SegmentReplica extends BaseStateMachine {
             }
             channel.truncate(e.getValue());
             segments.put(e.getKey(), new SegmentFile(channel, base, e.getValue()));
-            appliedBytes.addAndGet(e.getValue());
+            if (!snapshot.gone.containsKey(e.getKey())) {
+                appliedBytes.addAndGet(e.getValue());
+            }
             infos.add(new FileInfo(file, null));
         }
         lastPublished.clear();
@@ -426,7 +431,7 @@ final class SegmentReplica extends BaseStateMachine {
             case ClusterEntry.RESTORE:
                 return restore(e.restore(), index, term);
             case ClusterEntry.MARK:
-                marks.mark(index, term, root, lengths(), lastPublished);
+                marks.mark(index, term, root, liveLengths(), lastPublished);
                 return ClusterEntry.APPLIED;
             case ClusterEntry.UPLOADED:
                 marks.uploaded(e.markIndex(), appliedBytes.get());
@@ -479,6 +484,10 @@ final class SegmentReplica extends BaseStateMachine {
                 appliedBytes.addAndGet(e.getValue());
             }
             root = r.root();
+            synchronized (reclaimLock) {
+                // released by the history before: gone, never read (a read fails as released, not as missing)
+                r.released().forEach(id -> gone.putIfAbsent(id, -1));
+            }
         }
         marks.start(r, index, term, root, lengths(), lastPublished);
         LOG.info("Cloud cluster history of '{}' starts at log index {} ({})", r.clusterId(), index,
@@ -662,6 +671,10 @@ final class SegmentReplica extends BaseStateMachine {
         }
         condemned.remove(id);
         gone.put(id, c.by);
+        SegmentFile f = segments.get(id);
+        if (f != null) {
+            appliedBytes.addAndGet(-f.length); // the bytes to upload are those of segments not gone
+        }
         LOG.debug("Segment {} is gone in {}: every node gave it up", id, stateMachineDir);
     }
 
@@ -750,8 +763,7 @@ final class SegmentReplica extends BaseStateMachine {
                 deleted.add(id);
                 SegmentFile f = segments.remove(id);
                 if (f != null) {
-                    f.channel.close();
-                    appliedBytes.addAndGet(-f.length);
+                    f.channel.close(); // its bytes left appliedBytes when it went
                     freed += f.length;
                 }
                 Files.deleteIfExists(segmentPath(id));
@@ -906,7 +918,7 @@ final class SegmentReplica extends BaseStateMachine {
         return marks;
     }
 
-    /** Bytes applied to all segments. */
+    /** Bytes applied to the segments not gone (what a cloud cluster uploads). */
     long appliedBytes() {
         return appliedBytes.get();
     }
@@ -916,6 +928,23 @@ final class SegmentReplica extends BaseStateMachine {
         Map<Long, Long> lengths = new TreeMap<>();
         segments.forEach((id, f) -> lengths.put(id, f.length));
         return lengths;
+    }
+
+    /**
+     * The applied length of every segment not gone: what a mark records, so that no root object written
+     * after a segment is gone names it (the chunk collector then releases its chunks in the bucket).
+     */
+    private Map<Long, Long> liveLengths() {
+        Map<Long, Long> lengths = lengths();
+        synchronized (reclaimLock) {
+            lengths.keySet().removeAll(gone.keySet());
+        }
+        return lengths;
+    }
+
+    /** Whether this node holds segment {@code id} and it is not gone: a segment the cluster may still name. */
+    boolean holdsLive(long id) {
+        return segments.containsKey(id) && !given(id);
     }
 
     /**
@@ -1215,8 +1244,11 @@ final class SegmentReplica extends BaseStateMachine {
             files.readLock().unlock();
         }
         TermIndex at = TermIndex.valueOf(m.term(), m.index());
+        // the segments the root's released= names are gone: reads into them fail as released
+        Map<Long, Integer> released = new TreeMap<>();
+        state.released().forEach(id -> released.put(id, -1));
         writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
-                UploadMarks.encodeAt(state.identity(), m), Map.of(), Map.of());
+                UploadMarks.encodeAt(state.identity(), m), Map.of(), released);
         long remote = m.lengths().entrySet().stream().mapToLong(e -> bases.get(e.getKey())).sum();
         LOG.info("The cluster storage in {} starts from the bucket at log index {} (term {}): {} segment(s), {} bytes"
                 + " read from the bucket on demand; the leader sends the log after it", stateMachineDir, m.index(),

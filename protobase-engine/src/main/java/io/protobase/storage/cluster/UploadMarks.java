@@ -11,6 +11,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 
 /**
  * The part of the replicated state that tells how far a cloud cluster's history is in the bucket
@@ -95,10 +96,14 @@ final class UploadMarks {
         notifyAll();
     }
 
-    /** Records a mark unless the history has not started or nothing changed since the last mark. */
+    /**
+     * Records a mark unless the history has not started or nothing changed since the last mark: no data
+     * applied, and no segment gone ({@code lengths} leaves gone segments out).
+     */
     synchronized void mark(long index, long term, AtomPointer root, Map<Long, Long> lengths,
             Map<Integer, AtomPointer> lastPublished) {
-        if (initialized && lastDataIndex > latestIndex()) {
+        if (initialized && (lastDataIndex > latestIndex()
+                || !marks.isEmpty() && !marks.lastEntry().getValue().lengths().keySet().equals(lengths.keySet()))) {
             marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
         }
     }
@@ -111,7 +116,8 @@ final class UploadMarks {
         uploaded = index;
         confirmed = index;
         marks.headMap(index, false).clear();
-        pendingSince = marks.get(index).bytes() == appliedBytes && lastDataIndex < index ? 0 : System.nanoTime();
+        // applied bytes leave out segments gone since the mark
+        pendingSince = marks.get(index).bytes() >= appliedBytes && lastDataIndex < index ? 0 : System.nanoTime();
         notifyAll();
     }
 
@@ -147,6 +153,12 @@ final class UploadMarks {
         return latestIndex();
     }
 
+    /** Whether the newest mark names a segment {@code gone} accepts: a new mark would leave it out. */
+    synchronized boolean latestNamesAny(LongPredicate gone) {
+        return !marks.isEmpty() && marks.lastEntry().getValue().lengths().keySet().stream()
+                .anyMatch(gone::test);
+    }
+
     synchronized long uploadedIndex() {
         return uploaded;
     }
@@ -162,6 +174,16 @@ final class UploadMarks {
     /** The uploaded mark followed by every newer mark, in log order; empty before the history starts. */
     synchronized List<Mark> fromUploaded() {
         return uploaded < 0 ? List.of() : new ArrayList<>(marks.tailMap(uploaded, true).values());
+    }
+
+    /**
+     * Whether the uploaded mark or a newer one names segment {@code id}: an upload round may still read it
+     * (to ship its chunks, or because the root object names it). A segment gone is named by no newer mark,
+     * so once a mark after it is uploaded, its local file may go.
+     */
+    synchronized boolean names(long id) {
+        return uploaded >= 0 && marks.tailMap(uploaded, true).values().stream()
+                .anyMatch(m -> m.lengths().containsKey(id));
     }
 
     /** Bytes of segments the uploaded mark does not cover, given the bytes applied now. */
