@@ -221,7 +221,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
                     first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
                 }
             }
-            for (long id : root.released().keySet()) {
+            for (long id : SegmentReplica.givenUp(root)) {
                 if (ClusterFileStorage.nodeOf(id) == nodeId) {
                     first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
                 }
@@ -279,7 +279,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
                         + " after " + index + "; waiting for the next upload");
             }
             return new SegmentReplica.BucketState(identity, new UploadMarks.Mark(root.sequence(), root.term(),
-                    root.root(), root.lengths(), root.lastPublished()), root.released().keySet());
+                    root.root(), root.lengths(), root.lastPublished(), root.reclaim()), SegmentReplica.givenUp(root));
         }
     }
 

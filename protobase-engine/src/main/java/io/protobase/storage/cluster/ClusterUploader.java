@@ -241,7 +241,7 @@ final class ClusterUploader {
      */
     private RootObject rootObject(long epoch, UploadMarks.Mark m) {
         return RootObject.ofCluster(clusterId, epoch, writerId, log(), m.index(), m.term(), m.root(), m.lengths(),
-                m.lastPublished());
+                m.lastPublished(), m.reclaim());
     }
 
     /**
@@ -272,7 +272,7 @@ final class ClusterUploader {
             CloudClusterFileStorage.requireOwnPrefix(root, clusterId, provider);
             restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), (root.epoch() >>> 32) + 1,
                     root.epoch(), root.sequence(), root.root(), root.lengths() == null ? Map.of() : root.lengths(),
-                    root.released().keySet());
+                    SegmentReplica.givenUp(root));
         }
         byte outcome = node.sendControl(ClusterEntry.restore(restore), deadline(), "start the cloud cluster's history");
         if (outcome == ClusterEntry.REFUSED && !marks.initialized()) {

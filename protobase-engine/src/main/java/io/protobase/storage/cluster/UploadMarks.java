@@ -30,15 +30,18 @@ final class UploadMarks {
 
     /**
      * One mark: the state after the entries up to {@code index} (the mark entry itself): the root, every
-     * segment's length and the root each node published last. With the Raft term of the mark entry, it is
-     * all a node needs to start from the bucket at that index (a snapshot installed from the bucket).
+     * segment's length (of the segments not gone), the root each node published last, and the state of
+     * space reclamation (the condemned and gone segments, in {@link SegmentReplica}'s text form). With the
+     * Raft term of the mark entry, it is all a node needs to start from the bucket at that index (a snapshot
+     * installed from the bucket).
      */
     record Mark(long index, long term, AtomPointer root, NavigableMap<Long, Long> lengths,
-                NavigableMap<Integer, AtomPointer> lastPublished) {
+                NavigableMap<Integer, AtomPointer> lastPublished, String reclaim) {
 
         Mark {
             lengths = new TreeMap<>(lengths);
             lastPublished = new TreeMap<>(lastPublished);
+            reclaim = reclaim == null ? "" : reclaim;
         }
 
         long bytes() {
@@ -73,7 +76,7 @@ final class UploadMarks {
 
     /** Starts the history (a {@link ClusterEntry#RESTORE} applied), with its first mark already in the bucket. */
     synchronized void start(ClusterEntry.Restore restore, long index, long term, AtomPointer root,
-            Map<Long, Long> lengths, Map<Integer, AtomPointer> lastPublished) {
+            Map<Long, Long> lengths, Map<Integer, AtomPointer> lastPublished, String reclaim) {
         initialized = true;
         clusterId = restore.clusterId();
         history = restore.history();
@@ -81,7 +84,8 @@ final class UploadMarks {
         sourceEpoch = restore.sourceEpoch();
         sourceSequence = restore.sourceSequence();
         marks.clear();
-        marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
+        marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished),
+                reclaim));
         uploaded = index;
         confirmed = -1;
         lastDataIndex = index;
@@ -97,14 +101,15 @@ final class UploadMarks {
     }
 
     /**
-     * Records a mark unless the history has not started or nothing changed since the last mark: no data
-     * applied, and no segment gone ({@code lengths} leaves gone segments out).
+     * Records a mark once the history has started. Every mark entry makes one, so that every node knows the
+     * same marks whatever it holds locally (a node restarted from a snapshot that no longer holds a segment gone
+     * since); the leader appends one only when data was applied or a segment went since the last mark.
      */
     synchronized void mark(long index, long term, AtomPointer root, Map<Long, Long> lengths,
-            Map<Integer, AtomPointer> lastPublished) {
-        if (initialized && (lastDataIndex > latestIndex()
-                || !marks.isEmpty() && !marks.lastEntry().getValue().lengths().keySet().equals(lengths.keySet()))) {
-            marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
+            Map<Integer, AtomPointer> lastPublished, String reclaim) {
+        if (initialized) {
+            marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished),
+                    reclaim));
         }
     }
 
@@ -244,7 +249,8 @@ final class UploadMarks {
         int count = 0;
         for (Mark m : marks) {
             size += 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + 16 * m.lengths().size() + 4
-                    + (4 + ClusterEntry.POINTER_BYTES) * m.lastPublished().size();
+                    + (4 + ClusterEntry.POINTER_BYTES) * m.lastPublished().size()
+                    + 4 + m.reclaim().getBytes(StandardCharsets.UTF_8).length;
             count++;
         }
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -261,6 +267,8 @@ final class UploadMarks {
                 b.putInt(node);
                 ClusterEntry.putPointer(b, pointer);
             });
+            byte[] reclaim = m.reclaim().getBytes(StandardCharsets.UTF_8);
+            b.putInt(reclaim.length).put(reclaim);
         }
         return b.array();
     }
@@ -268,7 +276,8 @@ final class UploadMarks {
     /**
      * Replaces the state with a snapshot's ({@code null}: the empty state of a new node).
      *
-     * @param version the snapshot file's format: 2 has no confirmed mark, and marks without term and roots
+     * @param version the snapshot file's format: 2 has no confirmed mark, and marks without term and roots;
+     *                before 5 marks have no state of space reclamation (nothing condemned or gone then)
      */
     synchronized void load(ByteBuffer b, int version) {
         marks.clear();
@@ -312,7 +321,13 @@ final class UploadMarks {
                     published.put(node, ClusterEntry.getPointer(b));
                 }
             }
-            marks.put(index, new Mark(index, term, root, lengths, published));
+            String reclaim = "";
+            if (version >= 5) {
+                byte[] text = new byte[b.getInt()];
+                b.get(text);
+                reclaim = new String(text, StandardCharsets.UTF_8);
+            }
+            marks.put(index, new Mark(index, term, root, lengths, published, reclaim));
         }
         notifyAll();
     }

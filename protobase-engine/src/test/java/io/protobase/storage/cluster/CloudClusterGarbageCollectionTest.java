@@ -34,6 +34,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -98,8 +99,13 @@ class CloudClusterGarbageCollectionTest {
     }
 
     private CloudTestCluster start(Path base, String group, Duration grace, IntFunction<ObjectStore> stores) {
+        return start(base, group, grace, stores, UnaryOperator.identity());
+    }
+
+    private CloudTestCluster start(Path base, String group, Duration grace, IntFunction<ObjectStore> stores,
+            UnaryOperator<ClusterFileStorage.Options> tweak) {
         CloudTestCluster cluster = CloudTestCluster.start(3, group, base, group + "/", stores, options(grace),
-                o -> o.withMaxEntryBytes(SMALL).withSegmentSize(SMALL));
+                o -> tweak.apply(o.withMaxEntryBytes(SMALL).withSegmentSize(SMALL)));
         clusters.add(cluster);
         return cluster;
     }
@@ -270,6 +276,39 @@ class CloudClusterGarbageCollectionTest {
         for (Database db : dbs) {
             assertThat(contents(db)).isEqualTo(expected);
         }
+    }
+
+    /**
+     * A node that joins after the chunks of released segments were deleted starts from the bucket (the logs are
+     * purged up to the bucket's mark) and reads every commit: the root object it starts from names no deleted
+     * segment.
+     */
+    @Test
+    void aNodeThatJoinsFromTheBucketAfterCollectionReadsEveryCommit() {
+        String group = "gc-join-" + UUID.randomUUID();
+        String prefix = group + "/";
+        CloudTestCluster cluster = start(dir.resolve("nodes"), group, Duration.ofMillis(500), id -> bucket(),
+                o -> o.withSnapshotInterval(8));
+        Database[] dbs = open(cluster);
+        workload(dbs, 60);
+        Map<Object, Object> expected = contents(dbs[0]);
+        await().atMost(WAIT).untilAsserted(() -> {
+            compactEverywhere(cluster);
+            cluster.node(1).uploadNow();
+            assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedSegments).sum())
+                    .isPositive();
+            assertThat(root(prefix).released()).isEmpty();
+        });
+        assertThat(chunkSegments(prefix)).isSubsetOf(root(prefix).lengths().keySet());
+
+        CloudClusterFileStorage added = cluster.add(4);
+        cluster.reconfigure(1, 1, 2, 3, 4);
+        ObjectSpace space = ObjectSpace.builder(added).historyRetention(Duration.ZERO).cacheBytes(1).build();
+        spaces.add(space);
+        Database joined = space.getDatabase("db");
+        assertThat(contents(joined)).isEqualTo(expected);
+        put(joined, "joined", "yes");
+        assertThat(contents(dbs[0])).containsEntry("joined", "yes");
     }
 
     /**
