@@ -279,6 +279,41 @@ class CloudClusterGarbageCollectionTest {
     }
 
     /**
+     * A chunk no root object names and no mark will (as a deposed leader's round leaves of a segment gone since) is
+     * deleted by the leader once it was seen for the grace; the chunks of the live segments stay.
+     */
+    @Test
+    void anOrphanChunkIsDeletedByTheLeaderOnceSeenForTheGrace() {
+        String group = "gc-orphan-" + UUID.randomUUID();
+        String prefix = group + "/";
+        CloudTestCluster cluster = start(dir.resolve("nodes"), group, Duration.ofMillis(500));
+        Database[] dbs = open(cluster);
+        workload(dbs, 10);
+        Map<Object, Object> expected = contents(dbs[0]);
+        cluster.node(1).uploadNow();
+        // node 7, incarnation 1: no node of this cluster writes it, no root object names it
+        long stray = (7L << 40) | (1L << 20) | 1;
+        String key = cluster.provider(1).chunkKey(stray, 0);
+        bucket().putIfAbsent(key, new byte[] {1, 2, 3}, Map.of());
+
+        await().atMost(WAIT).untilAsserted(() -> {
+            cluster.node(1).uploadNow();
+            assertThat(bucket().head(key)).as("the orphan chunk").isEmpty();
+        });
+        assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedOrphanChunks).sum())
+                .isPositive();
+        assertThat(chunkSegments(prefix)).containsAll(root(prefix).lengths().keySet());
+        spaces.forEach(ObjectSpace::close);
+        spaces.clear();
+        cluster.close();
+        clusters.clear();
+        CloudTestCluster fresh = start(dir.resolve("fresh"), group, Duration.ofMillis(500));
+        for (Database db : open(fresh)) {
+            assertThat(contents(db)).isEqualTo(expected);
+        }
+    }
+
+    /**
      * A node that joins after the chunks of released segments were deleted starts from the bucket (the logs are
      * purged up to the bucket's mark) and reads every commit: the root object it starts from names no deleted
      * segment.
