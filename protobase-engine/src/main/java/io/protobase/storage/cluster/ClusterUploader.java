@@ -28,13 +28,16 @@ import java.util.concurrent.TimeUnit;
  * <ol>
  * <li>claims the root object for its epoch ({@code generation << 32 | term}) with {@code If-Match} on
  * the ETag it read, after checking that the root belongs to this cluster and names no newer epoch;</li>
- * <li>appends a {@link ClusterEntry#MARK mark} when data was applied since the last one;</li>
+ * <li>appends a {@link ClusterEntry#MARK mark} when data was applied, or a segment went, since the last
+ * one;</li>
  * <li>ships, for each pair of consecutive marks from the uploaded one, each segment's bytes between
  * them as a chunk ({@code If-None-Match: *}): the key and the bytes are fixed by the marks, so a
  * key found taken must hold the same bytes (a deposed leader's or a lost reply's), else the prefix
  * has another writer;</li>
  * <li>replaces the root object (the newest mark) with {@code If-Match}, then appends
- * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return).</li>
+ * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return);</li>
+ * <li>collects garbage in the bucket ({@link ClusterChunkCollector}): segments gone since the last root
+ * are released in the new one, and their chunks deleted once the grace has passed.</li>
  * </ol>
  * A leader that finds a newer epoch in the bucket is fenced for its term: it uploads nothing more
  * until Raft makes it leader of a later term. One that finds another cluster or a newer generation is

@@ -101,7 +101,10 @@ import java.util.zip.CRC32C;
  * acknowledgement, the segment is <em>gone</em>: no root published after that reaches it. Each node then
  * deletes its file when its own compaction finds no local reader of it, after recording the deletion in a
  * journal ({@code released} in the state machine directory), so that a restart applying the log again
- * neither needs the file nor brings it back. Snapshots leave gone segments out.
+ * neither needs the file nor brings it back. Snapshots leave gone segments out. In a cloud cluster the
+ * upload marks leave gone segments out too, each mark records the state of space reclamation at its index
+ * (what a node that starts from it takes over), and a node deletes a gone segment's file only once no mark
+ * from the uploaded one on names it.
  *
  * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
  * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
