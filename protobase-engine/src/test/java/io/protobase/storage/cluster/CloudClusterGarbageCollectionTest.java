@@ -194,6 +194,16 @@ class CloudClusterGarbageCollectionTest {
         return ids;
     }
 
+    /**
+     * The segments a root object lists, live or released (its rounds go on while a test looks: a segment may go
+     * between two reads, and its chunks stay for the grace).
+     */
+    private static Set<Long> listed(RootObject root) {
+        Set<Long> ids = new TreeSet<>(root.lengths().keySet());
+        ids.addAll(root.released().keySet());
+        return ids;
+    }
+
     private static long liveBytes(Map<Object, Object> contents) {
         return contents.values().stream().mapToLong(v -> v.toString().length()).sum();
     }
@@ -223,7 +233,7 @@ class CloudClusterGarbageCollectionTest {
         long after = chunkBytes(prefix);
         RootObject root = root(prefix);
         // what is left in the bucket is what the root object lists: live segments only
-        assertThat(chunkSegments(prefix)).isSubsetOf(root.lengths().keySet());
+        assertThat(chunkSegments(prefix)).isSubsetOf(listed(root));
         assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedSegments).sum()).isPositive();
         for (Database db : dbs) {
             assertThat(contents(db)).isEqualTo(expected);
@@ -264,7 +274,8 @@ class CloudClusterGarbageCollectionTest {
         assertThat(root.lengths().keySet()).doesNotContainAnyElementsOf(root.released().keySet());
         assertThat(chunkSegments(prefix)).containsAll(root.released().keySet());
         assertThat(cluster.nodes()).allSatisfy(n -> assertThat(n.deletedSegments()).isZero());
-        assertThat(cluster.leader().pendingSegmentDeletions()).isEqualTo(root.released().size());
+        // (the leader's count may be ahead of the root read above: its rounds go on)
+        assertThat(cluster.leader().pendingSegmentDeletions()).isGreaterThanOrEqualTo(root.released().size());
         // the released segments' local files are gone on every node once the root no longer names them
         await().atMost(WAIT).untilAsserted(() -> {
             compactEverywhere(cluster);
@@ -334,7 +345,7 @@ class CloudClusterGarbageCollectionTest {
                     .isPositive();
             assertThat(root(prefix).released()).isEmpty();
         });
-        assertThat(chunkSegments(prefix)).isSubsetOf(root(prefix).lengths().keySet());
+        assertThat(chunkSegments(prefix)).isSubsetOf(listed(root(prefix)));
 
         CloudClusterFileStorage added = cluster.add(4);
         cluster.reconfigure(1, 1, 2, 3, 4);
@@ -405,7 +416,7 @@ class CloudClusterGarbageCollectionTest {
 
         // what the bucket holds is what its root object lists, and every node reads every commit
         RootObject root = root(bucket, prefix);
-        assertThat(chunkSegments(bucket, prefix)).isSubsetOf(root.lengths().keySet());
+        assertThat(chunkSegments(bucket, prefix)).isSubsetOf(listed(root));
         for (Database db : dbs) {
             assertThat(contents(db)).isEqualTo(expected);
         }
