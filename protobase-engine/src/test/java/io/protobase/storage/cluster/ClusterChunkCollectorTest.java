@@ -9,10 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -56,7 +54,8 @@ class ClusterChunkCollectorTest {
             throw new AssertionError(e);
         }
         SegmentReplica replica = new SegmentReplica(id -> false, (id, from, to) -> { }, null);
-        TestClock clock = new TestClock(1_500);
+        ClusterCompactionTest.MutableClock clock =
+                new ClusterCompactionTest.MutableClock(Instant.ofEpochMilli(1_500));
         ClusterChunkCollector deposed = new ClusterChunkCollector(provider, replica, 1_000, clock);
         deposed.adopt(written);
         assertThat(deposed.pendingSegmentDeletions()).isEqualTo(1);
@@ -67,7 +66,7 @@ class ClusterChunkCollectorTest {
 
         // past the grace, but another leader claimed the root object meanwhile: the deposed one deletes nothing,
         // though it still believes it leads (paused after its last root update, before its deletions)
-        clock.millis = 2_500;
+        clock.advance(Duration.ofSeconds(1));
         RootObjectWriter successor = new RootObjectWriter(provider, "successor", Map.of());
         RootObject claimed = successor.adopt().orElseThrow().claimedBy(epoch + 1, "successor", "c/h");
         try {
@@ -89,30 +88,5 @@ class ClusterChunkCollectorTest {
         assertThat(collector.rootStale()).as("the next root drops it from released=").isTrue();
         assertThat(collector.next(new UploadMarks.Mark(9, 1, new AtomPointer(LIVE, 0),
                 new TreeMap<>(Map.of(LIVE, 10L)), new TreeMap<>(), "")).released()).isEmpty();
-    }
-
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-
-        volatile long millis;
-
-        TestClock(long millis) {
-            this.millis = millis;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
     }
 }
