@@ -4,9 +4,11 @@ import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.collection.DbObject;
 import io.protobase.collection.Dictionary;
+import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cloud.S3ObjectStore;
+import io.protobase.storage.cluster.CloudClusterFileStorage;
 import io.protobase.storage.cluster.ClusterFileStorage;
 import io.protobase.storage.cluster.ClusterPeer;
 import io.protobase.storage.file.FileBlockProvider;
@@ -74,6 +76,12 @@ import java.util.stream.Stream;
  *       for four rounds (at most 30 rounds). Printed per node: the segment files and the whole
  *       directory (Raft log and snapshots included) after the load, after the commits and after the rounds,
  *       against a fresh single-node load of the final content.</li>
+ *   <li>{@code cloud-cluster}: three {@code CloudClusterFileStorage} nodes on 127.0.0.1 on one prefix of S3Proxy in
+ *       this JVM (cloud defaults, {@code durability=async}), with compaction as for {@code cluster}; each round
+ *       also uploads and waits out {@code gcGrace} (give a short one) until the leader has deleted the chunks its
+ *       root objects released, and the rounds end once the bucket has not shrunk for four of them. Printed: the
+ *       bucket after the load, after the commits and after the rounds, against a fresh single-node cloud load of
+ *       the final content, and each node's directory.</li>
  * </ul>
  * The time per commit is printed, so that a run with fewer commits than the target (1,000,000) can be
  * extrapolated (ProtoBase's growth is linear while nothing is reclaimed; MVStore's is not, it reuses space). The
@@ -88,12 +96,14 @@ import java.util.stream.Stream;
  *     commits=100000 engines=cloud [compaction=30s gcGrace=5s]
  * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
  *     size=10000 commits=20000 engines=cluster compaction=30s [retention=1m]
+ * java -Xmx4g -cp protobase-benchmarks/target/benchmarks.jar io.protobase.benchmarks.DiskGrowth \
+ *     size=10000 commits=20000 engines=cloud-cluster compaction=30s gcGrace=5s [retention=1m]
  * </pre>
  * The stores go under {@code java.io.tmpdir}, or under {@code -Dprotobase.bench.dir=…} when given.
  */
 public final class DiskGrowth {
 
-    private static final Set<String> ENGINES = Set.of("protobase", "mvstore", "cloud", "cluster");
+    private static final Set<String> ENGINES = Set.of("protobase", "mvstore", "cloud", "cluster", "cloud-cluster");
     private static final Set<String> MVSTORE_MODES = Set.of("commit", "auto");
 
     private DiskGrowth() {
@@ -180,6 +190,7 @@ public final class DiskGrowth {
                     }
                 }
                 case "cluster" -> cluster(plan, compaction, retention);
+                case "cloud-cluster" -> cloudCluster(plan, compaction, retention, duration(a, "gcGrace"));
                 default -> cloud(plan, compaction, retention, duration(a, "gcGrace"));
             }
         }
@@ -268,6 +279,127 @@ public final class DiskGrowth {
             FileStores.delete(dir);
             FileStores.delete(fresh);
         }
+    }
+
+    /**
+     * See the class comment: three cloud-cluster nodes in this JVM on one prefix of S3Proxy, commits round-robin,
+     * then compaction rounds and the grace; the bucket against a fresh single-node cloud load of the final content.
+     */
+    private static void cloudCluster(Plan plan, Duration compaction, Duration retention, Duration gcGrace) {
+        boolean off = compaction.isZero();
+        Path dir = FileStores.newDir("cloud-cluster-growth-");
+        List<ClusterPeer> peers = new ArrayList<>();
+        for (int id = 1; id <= 3; id++) {
+            peers.add(new ClusterPeer(id, "127.0.0.1", ClusterNodes.freePort()));
+        }
+        CloudFileStorage.Options options = CloudFileStorage.Options.defaults().withGcGrace(gcGrace);
+        List<CloudClusterFileStorage> storages = new ArrayList<>();
+        List<ObjectSpace> spaces = new ArrayList<>();
+        try (CloudS3 s3 = new CloudS3()) {
+            ObjectStore bucket = new S3ObjectStore(s3.client, CloudS3.BUCKET);
+            try {
+                for (int id = 1; id <= 3; id++) {
+                    CloudBlockProvider provider = new CloudBlockProvider(bucket, "growth/", dir.resolve("node-" + id));
+                    storages.add(new CloudClusterFileStorage(provider, ClusterNodes.options(id, peers,
+                            Duration.ofSeconds(1)).withGroupName("growth"), options));
+                }
+                for (CloudClusterFileStorage storage : storages) {
+                    storage.readRoot(); // waits for a leader and the history's start (within the request timeout)
+                }
+                for (CloudClusterFileStorage storage : storages) {
+                    spaces.add(ObjectSpace.builder(storage).historyRetention(retention).compactionInterval(compaction)
+                            .build());
+                }
+                List<Database> dbs = spaces.stream().map(s -> s.getDatabase(Dataset.NAME)).toList();
+                CloudS3.load(dbs.get(0), plan.size());
+                storages.get(0).uploadNow();
+                Bucket loaded = Bucket.of(bucket, "growth/");
+                Progress progress = new Progress("cloud-cluster", plan.commits());
+                long t0 = System.nanoTime();
+                for (int n = 0; n < plan.commits(); n++) {
+                    int id = plan.commitIds()[n];
+                    Dataset.replace(dbs.get(n % 3), Dataset.key(id), Dataset.protobaseRecord(id, Plan.price(id, n)));
+                    progress.done(n + 1);
+                }
+                long nanos = System.nanoTime() - t0;
+                storages.get(0).uploadNow();
+                Bucket committed = Bucket.of(bucket, "growth/");
+                int rounds = 0;
+                if (!off) {
+                    long before = Long.MAX_VALUE;
+                    int still = 0;
+                    // a segment goes in steps (condemned, acknowledged by every node, released by the next root
+                    // object, its chunks deleted after the grace): a round each at least
+                    while (rounds < 30 && still < 4) {
+                        rounds++;
+                        CloudClusterFileStorage leader = storages.stream().filter(CloudClusterFileStorage::isLeader)
+                                .findFirst().orElse(storages.get(0));
+                        spaces.get(storages.indexOf(leader)).compact();
+                        for (int i = 0; i < 3; i++) {
+                            if (storages.get(i) != leader) {
+                                spaces.get(i).compact();
+                            }
+                        }
+                        leader.uploadNow();
+                        awaitCollected(leader, gcGrace);
+                        long now = Bucket.of(bucket, "growth/").bytes();
+                        still = now < before ? 0 : still + 1;
+                        before = Math.min(before, now);
+                    }
+                }
+                Bucket after = Bucket.of(bucket, "growth/");
+                for (Database db : dbs) {
+                    long count = db.read(tx -> tx.getRootObject(Dataset.NAME, Dictionary.class).count());
+                    if (count != plan.size()) {
+                        throw new IllegalStateException("a cloud-cluster node counts " + count + " entries, not "
+                                + plan.size());
+                    }
+                }
+                try (ObjectSpace space = CloudS3.space(s3.open("fresh/", dir.resolve("fresh"), options))) {
+                    load(plan, space.getDatabase(Dataset.NAME));
+                }
+                Bucket fresh = Bucket.of(bucket, "fresh/");
+                System.out.printf("ProtoBase cloud cluster (3 nodes in this JVM, S3Proxy in memory, %s, history "
+                        + "retention %s, gc-grace %s): the bucket holds %s after the load, %s after %,d commits "
+                        + "round-robin over the nodes (%,.1f µs per commit), %s after %d compaction round(s) on every "
+                        + "node and the grace; a fresh single-node cloud load of the final content: %s; %.1f× the "
+                        + "fresh bucket; node directories %s%n", off ? "no compaction"
+                        : "background compaction every " + compaction, retention, gcGrace, loaded, committed,
+                        plan.commits(), nanos / 1e3 / plan.commits(), after, rounds, fresh,
+                        after.bytes() / (double) fresh.bytes(), cloudClusterBytes(dir));
+            } finally {
+                spaces.forEach(ObjectSpace::close);
+                storages.parallelStream().forEach(CloudClusterFileStorage::close);
+            }
+        } finally {
+            FileStores.delete(dir);
+        }
+    }
+
+    /**
+     * Waits until the leader has deleted the chunks of every segment its root object released (at least the
+     * grace), for at most twice the grace and a minute.
+     */
+    private static void awaitCollected(CloudClusterFileStorage leader, Duration gcGrace) {
+        long deadline = System.nanoTime() + gcGrace.multipliedBy(2).plusMinutes(1).toNanos();
+        try {
+            Thread.sleep(gcGrace.toMillis());
+            while (leader.pendingSegmentDeletions() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Per node of a cloud-cluster directory: the bytes of the whole node directory (Raft log, segments, cache). */
+    private static String cloudClusterBytes(Path dir) {
+        StringBuilder b = new StringBuilder("[");
+        for (int id = 1; id <= 3; id++) {
+            b.append(id == 1 ? "" : "; ").append(String.format("node %d: %,d bytes", id,
+                    FileStores.bytesOnDisk(dir.resolve("node-" + id))));
+        }
+        return b.append("]").toString();
     }
 
     /** Per node of a cluster directory: the bytes of its segment files and of the whole node directory. */

@@ -377,8 +377,9 @@ public record ProtoBaseProperties(
      *                   background) or {@code sync} (in S3)
      * @param maxBacklog bytes of log not yet uploaded beyond which commits wait for the uploader
      * @param gcGrace how long the S3 objects of segments released by compaction (and orphan objects of
-     *                fenced or crashed writers) stay before they are deleted: the longest time a
-     *                reader may use an older root object
+     *                fenced or crashed writers, or of a deposed cloud-cluster leader) stay before they are
+     *                deleted: the longest time a reader may use an older root object; for {@code cloud} and
+     *                {@code cloud-cluster}
      */
     public record Cloud(
             String bucket,

@@ -209,6 +209,9 @@ public class ProtoBaseHealthIndicator extends AbstractHealthIndicator {
         Optional<String> failure = cloudCluster.lastUploadFailure();
         builder.withDetail("bucketReachable", failure.isEmpty());
         failure.ifPresent(f -> builder.withDetail("lastUploadError", f));
+        // the leader collects garbage in the bucket
+        builder.withDetail("pendingSegmentDeletions", cloudCluster.pendingSegmentDeletions());
+        cloudCluster.garbageCollectionFailure().ifPresent(f -> builder.withDetail("lastGarbageCollectionError", f));
         return failure.isPresent();
     }
 

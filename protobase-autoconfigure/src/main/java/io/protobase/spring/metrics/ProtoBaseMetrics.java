@@ -243,6 +243,9 @@ public class ProtoBaseMetrics implements MeterBinder {
         Gauge.builder("protobase.cloud.upload.index", cloudCluster, CloudClusterFileStorage::uploadedIndex)
                 .description("The Raft log index of the newest state the bucket holds (-1 before the first upload)")
                 .tags(tags).register(registry);
+        Gauge.builder("protobase.cloud.gc.pending", cloudCluster, CloudClusterFileStorage::pendingSegmentDeletions)
+                .description("Segments released by compaction whose S3 objects are not deleted yet (gc-grace; "
+                        + "counted by the leader)").tags(tags).register(registry);
     }
 
     /**

@@ -96,7 +96,8 @@ class CloudClusterStorageAutoConfigurationTests {
         String prefix = "kept-" + System.nanoTime();
         oneNode(port, "protobase.storage.cloud.prefix=" + prefix, "protobase.storage.cloud.durability=sync",
                 "protobase.storage.cloud.object-size=1MB", "protobase.storage.cloud.max-backlog=64MB",
-                "protobase.storage.cloud.upload-interval=150ms", "protobase.storage.cluster.group-name=shop",
+                "protobase.storage.cloud.upload-interval=150ms", "protobase.storage.cloud.gc-grace=15m",
+                "protobase.storage.cluster.group-name=shop",
                 "protobase.storage.cluster.request-timeout=20s", "protobase.storage.cluster.retries=7",
                 "protobase.storage.cluster.read-consistency=local", "protobase.storage.cluster.segment-size=8MB",
                 "protobase.storage.cluster.snapshot-interval=500").run(context -> {
@@ -106,6 +107,7 @@ class CloudClusterStorageAutoConfigurationTests {
                     assertThat(cloud.durability()).isEqualTo(CloudFileStorage.Durability.SYNC);
                     assertThat(cloud.uploadInterval()).isEqualTo(Duration.ofMillis(150));
                     assertThat(cloud.maxBacklog()).isEqualTo(64L * 1024 * 1024);
+                    assertThat(cloud.gcGrace()).isEqualTo(Duration.ofMinutes(15));
                     CloudBlockProvider provider = storage.provider();
                     assertThat(provider.prefix()).isEqualTo(prefix + "/");
                     assertThat(provider.objectSize()).isEqualTo(1024 * 1024);
@@ -131,7 +133,7 @@ class CloudClusterStorageAutoConfigurationTests {
                     assertThat(health.getDetails()).containsEntry("type", "cloud-cluster")
                             .containsEntry("role", "leader").containsEntry("quorum", true)
                             .containsEntry("durability", "sync").containsEntry("uploadBacklogBytes", 0L)
-                            .containsEntry("bucketReachable", true)
+                            .containsEntry("bucketReachable", true).containsEntry("pendingSegmentDeletions", 0)
                             .containsKeys("uploadLag", "uploadBacklogEntries", "term", "peers");
                     assertThat((Long) health.getDetails().get("uploadedIndex")).isPositive();
 
@@ -141,6 +143,7 @@ class CloudClusterStorageAutoConfigurationTests {
                     assertThat(meters.get("protobase.cloud.upload.backlog").gauge().value()).isZero();
                     assertThat(meters.get("protobase.cloud.upload.lag").timeGauge()).isNotNull();
                     assertThat(meters.get("protobase.cloud.upload.index").gauge().value()).isPositive();
+                    assertThat(meters.get("protobase.cloud.gc.pending").gauge().value()).isZero();
                     assertThat(meters.get("protobase.cloud.requests").tag("method", "put").functionCounter().count())
                             .isPositive();
                     assertThat(meters.get("protobase.cloud.upload.bytes").functionCounter().count()).isPositive();

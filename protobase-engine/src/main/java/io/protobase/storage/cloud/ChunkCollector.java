@@ -66,8 +66,8 @@ final class ChunkCollector {
     private final Set<Long> released = ConcurrentHashMap.newKeySet();
     /** Whether the root object must be written again for the GC state alone (deletions done, a list computed). */
     private boolean gcRootStale;
-    /** Orphan chunk keys → clock millis the first LIST pass saw them (uploader thread only). */
-    private final Map<String, Long> orphansSeen = new HashMap<>();
+    /** Deletes due chunks and keeps the orphans' ages (uploader thread only). */
+    private final ChunkSweeper sweeper;
     /** Clock millis of the next orphan LIST pass (uploader thread only). */
     private long nextOrphanPass;
     private final AtomicLong deletedSegments = new AtomicLong();
@@ -92,6 +92,7 @@ final class ChunkCollector {
         this.progress = progress;
         this.health = health;
         this.storage = storage;
+        this.sweeper = new ChunkSweeper(provider, options.gcGrace().toMillis());
         List<ObjectStore.ObjectInfo> listing = store.list(provider.segmentsPrefix());
         NavigableSet<Long> found = new TreeSet<>();
         for (ObjectStore.ObjectInfo info : listing) {
@@ -224,22 +225,12 @@ final class ChunkCollector {
     }
 
     private void deleteDueSegments(long now) {
-        long grace = options.gcGrace().toMillis();
-        List<Long> due = new ArrayList<>();
+        List<Long> due;
         synchronized (gcLock) {
-            pendingDeletion.forEach((id, at) -> {
-                if (now - at >= grace) {
-                    due.add(id);
-                }
-            });
+            due = sweeper.due(pendingDeletion, now);
         }
         for (long id : due) {
-            for (ObjectStore.ObjectInfo info : store.list(provider.segmentPrefix(id))) {
-                if (provider.segmentOfChunk(info.key()) == id) {
-                    store.delete(info.key());
-                }
-            }
-            provider.forgetChunks(id);
+            sweeper.deleteChunks(id);
             synchronized (gcLock) {
                 pendingDeletion.remove(id);
                 gcRootStale = true;
@@ -258,8 +249,7 @@ final class ChunkCollector {
             return;
         }
         for (String key : due) {
-            store.delete(key);
-            orphansSeen.remove(key);
+            sweeper.deleteOrphan(key);
             deletedOrphans.incrementAndGet();
         }
         LOG.info("Deleted {} orphan chunk(s) left in {} by earlier writers", due.size(), store.describe());
@@ -281,23 +271,7 @@ final class ChunkCollector {
             named.addAll(pendingDeletion.keySet());
             named.addAll(releasing.keySet());
         }
-        Map<String, Long> seen = new HashMap<>();
-        List<String> due = new ArrayList<>();
-        long grace = options.gcGrace().toMillis();
-        for (ObjectStore.ObjectInfo info : listing) {
-            long segment = provider.segmentOfChunk(info.key());
-            if (segment < 0 || segment >>> 32 >= thisLog || named.contains(segment)) {
-                continue;
-            }
-            long since = orphansSeen.getOrDefault(info.key(), now);
-            seen.put(info.key(), since);
-            if (now - since >= grace) {
-                due.add(info.key());
-            }
-        }
-        orphansSeen.clear();
-        orphansSeen.putAll(seen);
-        return due;
+        return sweeper.dueOrphans(listing, segment -> segment >>> 32 < thisLog && !named.contains(segment), now);
     }
 
     /** Released segments whose chunks are not deleted yet (waiting for a root object or for the grace). */

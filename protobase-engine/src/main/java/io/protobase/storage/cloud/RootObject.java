@@ -39,16 +39,29 @@ import java.util.TreeSet;
  * @param lastPublished for a cloud cluster whose {@code term} is known: the root each node had published
  *                      last at that index, by node id (how a commit sent twice is recognised); {@code null}
  *                      otherwise
+ * @param reclaim for a cloud cluster whose {@code term} is known: the state of its space reclamation at that
+ *                index (condemned and gone segments, in the cluster's own text form), which a node that starts
+ *                there takes over; empty otherwise
  */
 public record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
         long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
-        NavigableMap<Long, Long> lengths, long term, NavigableMap<Integer, AtomPointer> lastPublished) {
+        NavigableMap<Long, Long> lengths, long term, NavigableMap<Integer, AtomPointer> lastPublished,
+        String reclaim) {
 
     public RootObject {
         segments = segments == null ? null : new TreeSet<>(segments);
         released = new TreeMap<>(released == null ? Map.of() : released);
         lengths = lengths == null ? null : new TreeMap<>(lengths);
         lastPublished = lastPublished == null ? null : new TreeMap<>(lastPublished);
+        reclaim = reclaim == null || term < 0 ? "" : reclaim;
+    }
+
+    /** A root object without the state of a cluster's space reclamation. */
+    public RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
+            long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
+            NavigableMap<Long, Long> lengths, long term, NavigableMap<Integer, AtomPointer> lastPublished) {
+        this(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, segments, released, cluster,
+                lengths, term, lastPublished, "");
     }
 
     /** A root object that names no Raft index of a cloud cluster's log (term -1). */
@@ -81,14 +94,21 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
      */
     public static RootObject ofCluster(String cluster, long epoch, String writer, String log, long sequence, long term,
             AtomPointer root, NavigableMap<Long, Long> lengths, NavigableMap<Integer, AtomPointer> lastPublished) {
+        return ofCluster(cluster, epoch, writer, log, sequence, term, root, lengths, lastPublished, "");
+    }
+
+    /** As the one above, with the state of the cluster's space reclamation at index {@code sequence}. */
+    public static RootObject ofCluster(String cluster, long epoch, String writer, String log, long sequence, long term,
+            AtomPointer root, NavigableMap<Long, Long> lengths, NavigableMap<Integer, AtomPointer> lastPublished,
+            String reclaim) {
         return new RootObject(epoch, writer, log, sequence, root, 0, 0, new TreeSet<>(lengths.keySet()), null, cluster,
-                lengths, term, term < 0 ? null : lastPublished == null ? new TreeMap<>() : lastPublished);
+                lengths, term, term < 0 ? null : lastPublished == null ? new TreeMap<>() : lastPublished, reclaim);
     }
 
     /** The same root with other live and released segments. */
-    RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
+    public RootObject withSegments(NavigableSet<Long> live, NavigableMap<Long, Long> releasedAt) {
         return new RootObject(epoch, writer, log, sequence, root, uploadedSegment, uploadedOffset, live, releasedAt,
-                cluster, lengths, term, lastPublished);
+                cluster, lengths, term, lastPublished, reclaim);
     }
 
     /**
@@ -98,7 +118,8 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
     public RootObject claimedBy(long newEpoch, String newWriter, String newLog) {
         boolean sameLog = newLog.equals(log);
         return new RootObject(newEpoch, newWriter, newLog, sequence, root, uploadedSegment, uploadedOffset, segments,
-                released, cluster, lengths, sameLog ? term : -1, sameLog ? lastPublished : null);
+                released, cluster, lengths, sameLog ? term : -1, sameLog ? lastPublished : null,
+                sameLog ? reclaim : "");
     }
 
     static final String HEADER = "protobase-cloud-root 1";
@@ -117,6 +138,7 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
                 + (lengths == null ? "" : "lengths=" + lengthList() + "\n")
                 + (term < 0 ? "" : "term=" + term + "\n")
                 + (term < 0 || lastPublished == null ? "" : "published=" + publishedList() + "\n")
+                + (reclaim.isEmpty() ? "" : "reclaim=" + reclaim + "\n")
                 + "time=" + System.currentTimeMillis() + "\n";
         return text.getBytes(StandardCharsets.UTF_8);
     }
@@ -147,7 +169,8 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
                     parseReleased(f.getOrDefault("released", "")), f.get("cluster"),
                     f.containsKey("lengths") ? parseReleased(f.get("lengths").replace(':', '@')) : null,
                     f.containsKey("term") ? Long.parseLong(f.get("term")) : -1,
-                    f.containsKey("term") ? parsePublished(f.getOrDefault("published", "")) : null);
+                    f.containsKey("term") ? parsePublished(f.getOrDefault("published", "")) : null,
+                    f.getOrDefault("reclaim", ""));
         } catch (RuntimeException e) {
             throw new CorruptionException("The root object " + key + " is damaged: " + e.getMessage());
         }

@@ -173,7 +173,7 @@ public final class RootObjectWriter {
     }
 
     /** The epoch the bucket's root object names, or -1 when it cannot be read. */
-    long currentEpoch() {
+    public long currentEpoch() {
         try {
             return store.get(provider.rootKey()).map(o -> RootObject.parse(o.data(), provider.rootKey()).epoch())
                     .orElse(-1L);

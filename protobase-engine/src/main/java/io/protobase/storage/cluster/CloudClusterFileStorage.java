@@ -7,6 +7,7 @@ import io.protobase.StorageException;
 import io.protobase.StorageUnavailableException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
+import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.cloud.CloudBlockProvider;
 import io.protobase.storage.cloud.CloudFileStorage;
@@ -73,8 +74,17 @@ import java.util.function.BooleanSupplier;
  * wait for room (and fail after the commit timeout); {@code sync} commits fail after the commit
  * timeout with an unknown outcome (they are replicated and uploaded once the bucket is back).
  *
- * <p>Not in this version: chunks are not garbage-collected, and reads of bytes that are only in the
- * bucket fail while it is unreachable (see docs/cloud.md).
+ * <h2>Space</h2>
+ * Compaction reclaims space as on the cluster storage ({@link #reclaimer()}: the leader condemns, every
+ * node acknowledges, a segment every node gave up is gone). The upload marks leave gone segments out, so
+ * the next root object the leader writes moves them from {@code segments=} to {@code released=}, stamped;
+ * each node deletes its file once such a root is in the bucket, and the leader deletes the chunks once
+ * {@code gc-grace} has passed, and orphan chunks no root names once it saw them for that long
+ * ({@link ClusterChunkCollector}). A new leader takes the lists over from the root object; a deposed one
+ * deletes nothing.
+ *
+ * <p>Not in this version: reads of bytes that are only in the bucket fail while it is unreachable (see
+ * docs/cloud.md).
  */
 public final class CloudClusterFileStorage implements SharedStorage {
 
@@ -211,6 +221,11 @@ public final class CloudClusterFileStorage implements SharedStorage {
                     first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
                 }
             }
+            for (long id : SegmentReplica.givenUp(root)) {
+                if (ClusterFileStorage.nodeOf(id) == nodeId) {
+                    first = Math.max(first, ClusterFileStorage.incarnationOf(id) + 1);
+                }
+            }
         }
         for (ObjectStore.ObjectInfo o : store.list(provider.segmentsPrefix())) {
             long id = provider.segmentOfChunk(o.key());
@@ -264,7 +279,7 @@ public final class CloudClusterFileStorage implements SharedStorage {
                         + " after " + index + "; waiting for the next upload");
             }
             return new SegmentReplica.BucketState(identity, new UploadMarks.Mark(root.sequence(), root.term(),
-                    root.root(), root.lengths(), root.lastPublished()));
+                    root.root(), root.lengths(), root.lastPublished(), root.reclaim()), SegmentReplica.givenUp(root));
         }
     }
 
@@ -336,6 +351,16 @@ public final class CloudClusterFileStorage implements SharedStorage {
     @Override
     public String describe() {
         return description;
+    }
+
+    /**
+     * The cluster's space reclamation on this node (docs/cluster.md, "Space reclamation"), for the engine's
+     * compaction: a segment every node gave up leaves the bucket's root object, and its chunks are deleted by
+     * the leader after {@code gc-grace}.
+     */
+    @Override
+    public Optional<SegmentReclaimer> reclaimer() {
+        return node.reclaimer();
     }
 
     // ------------------------------------------------------------------ waits
@@ -460,6 +485,29 @@ public final class CloudClusterFileStorage implements SharedStorage {
      */
     public boolean isFencedForGood() {
         return uploader.fence().map(ClusterUploader.Fence::forGood).orElse(false);
+    }
+
+    /**
+     * Released segments whose chunks are not deleted yet, as the last root object this node wrote as leader
+     * lists them (0 on a node that has not led).
+     */
+    public int pendingSegmentDeletions() {
+        return uploader.collector().pendingSegmentDeletions();
+    }
+
+    /** Released segments whose chunks this node deleted as leader since it opened. */
+    public long deletedSegments() {
+        return uploader.collector().deletedSegments();
+    }
+
+    /** Orphan chunks this node deleted as leader since it opened. */
+    public long deletedOrphanChunks() {
+        return uploader.collector().deletedOrphanChunks();
+    }
+
+    /** Why this node's last garbage-collection pass as leader failed, or empty when it succeeded. */
+    public Optional<String> garbageCollectionFailure() {
+        return uploader.collector().failure();
     }
 
     /** The settings of the upload. */

@@ -6,10 +6,13 @@ import io.protobase.storage.AtomPointer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * One Raft log entry of the cluster storage (byte layout in docs/cluster.md, "Log entries"): the
@@ -75,12 +78,20 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
      * @param sourceSequence the sequence of that root object, or -1
      * @param root the root pointer it names
      * @param lengths the segments it reaches and their lengths in the bucket
+     * @param released the segments its {@code released=} names: gone, their chunks deleted after the grace
      */
     record Restore(String clusterId, String history, long generation, long sourceEpoch, long sourceSequence,
-                   AtomPointer root, Map<Long, Long> lengths) {
+                   AtomPointer root, Map<Long, Long> lengths, Set<Long> released) {
 
         Restore {
             lengths = Map.copyOf(lengths);
+            released = Set.copyOf(released);
+        }
+
+        /** A start that names no released segments. */
+        Restore(String clusterId, String history, long generation, long sourceEpoch, long sourceSequence,
+                AtomPointer root, Map<Long, Long> lengths) {
+            this(clusterId, history, generation, sourceEpoch, sourceSequence, root, lengths, Set.of());
         }
 
         boolean fromBucket() {
@@ -162,12 +173,14 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
             byte[] id = restore.clusterId().getBytes(StandardCharsets.UTF_8);
             byte[] history = restore.history().getBytes(StandardCharsets.UTF_8);
             ByteBuffer b = ByteBuffer.allocate(1 + 4 + id.length + 4 + history.length + 8 + 8 + 8 + POINTER_BYTES + 4
-                    + 16 * restore.lengths().size());
+                    + 16 * restore.lengths().size() + 4 + 8 * restore.released().size());
             b.put(RESTORE).putInt(id.length).put(id).putInt(history.length).put(history)
                     .putLong(restore.generation()).putLong(restore.sourceEpoch())
                     .putLong(restore.sourceSequence());
             putPointer(b, restore.root());
             putLengths(b, restore.lengths());
+            b.putInt(restore.released().size());
+            new TreeSet<>(restore.released()).forEach(b::putLong);
             return b.array();
         }
         if (kind == MARK) {
@@ -232,9 +245,15 @@ record ClusterEntry(byte kind, List<Piece> pieces, AtomPointer expected, AtomPoi
                 long sourceEpoch = b.getLong();
                 long sourceSequence = b.getLong();
                 AtomPointer root = getPointer(b);
+                Map<Long, Long> lengths = getLengths(b);
+                // the released segments came later: an entry without them names none
+                Set<Long> released = new HashSet<>();
+                for (int n = b.remaining() >= 4 ? b.getInt() : 0; n > 0; n--) {
+                    released.add(b.getLong());
+                }
                 return restore(new Restore(new String(id, StandardCharsets.UTF_8),
                         new String(history, StandardCharsets.UTF_8), generation, sourceEpoch, sourceSequence, root,
-                        getLengths(b)));
+                        lengths, released));
             }
             if (kind == MARK) {
                 return mark();

@@ -119,7 +119,8 @@ import java.util.stream.Collectors;
  * rewrites live atoms as an ordinary commit and condemns the segments it found unreached, every node's
  * compaction acknowledges them once no version it retains or pins reaches them, and each node deletes
  * a segment's file once every node gave it up and no local reader needs it (see {@link SegmentReplica}
- * and docs/cluster.md, "Space reclamation"). A cloud cluster storage reclaims nothing yet.
+ * and docs/cluster.md, "Space reclamation"). In a cloud cluster storage the upload marks leave gone segments
+ * out, and the leader deletes their chunks in the bucket after the grace ({@link CloudClusterFileStorage}).
  *
  * <p>Membership is given ({@link Options#peers}, {@link #reconfigure}, {@link #removeMember}) or
  * discovered and grown through Hazelcast ({@link HazelcastMembership}, {@link #learner}); see
@@ -325,7 +326,7 @@ public final class ClusterFileStorage implements SharedStorage {
     /** Query clients replaced by {@link #followMembers}, closed once no read can still be waiting on them. */
     private final List<RaftClient> retiredQueries = new ArrayList<>();
     private final LocalCommitLock commitLock = new LocalCommitLock();
-    /** Lent to the engine's compaction; {@code null} in a cloud cluster, which reclaims nothing yet. */
+    /** Lent to the engine's compaction. */
     private final Reclaimer reclaimer;
     /** The size at which this node seals its segment: the segment size, or less once compaction limits it. */
     private volatile long sealAt;
@@ -423,7 +424,7 @@ public final class ClusterFileStorage implements SharedStorage {
         requireFreePort(self, directory);
         this.writingSegment = ((long) self.nodeId() << NODE_SHIFT) | (incarnation << SEQUENCE_BITS) | 1;
         this.sealAt = options.segmentSize();
-        this.reclaimer = bucket == null ? new Reclaimer() : null;
+        this.reclaimer = new Reclaimer();
         this.replica = new SegmentReplica(id -> (id >>> NODE_SHIFT) == self.nodeId(), this::appliedOwn, bucket);
         RaftProperties properties = raftProperties(bucket != null);
         Parameters parameters = raftParameters(options);
@@ -1424,8 +1425,8 @@ public final class ClusterFileStorage implements SharedStorage {
     // ------------------------------------------------------------------ space
 
     /**
-     * The segments of every node, for the engine's compaction on this node (see {@link Reclaimer}); empty in a
-     * cloud cluster, which reclaims no space yet.
+     * The segments of every node, for the engine's compaction on this node (see {@link Reclaimer}). In a cloud
+     * cluster a gone segment's file stays until a root object in the bucket no longer names it.
      */
     @Override
     public Optional<SegmentReclaimer> reclaimer() {
@@ -1453,7 +1454,8 @@ public final class ClusterFileStorage implements SharedStorage {
      * <li>condemned, not acknowledged by this node (or only by a stale acknowledgement): an
      *     {@link ClusterEntry#ACK} with the log index of the root the compaction read; a segment with a stale
      *     acknowledgement that the compaction did not release is {@link ClusterEntry#RETRACT retracted};</li>
-     * <li>gone: the file is deleted here (no local reader needs it, the compaction proved it).</li>
+     * <li>gone: the file is deleted here (no local reader needs it, the compaction proved it; in a cloud cluster,
+     *     once no upload mark from the uploaded one on names it).</li>
      * </ul>
      * A condemned or gone segment is {@link #retiring}: the engine refuses commits referencing it, while readers
      * that reached it before still read it until its file is deleted.
@@ -1561,7 +1563,9 @@ public final class ClusterFileStorage implements SharedStorage {
                         }
                     }
                     case GONE -> {
-                        if (released) {
+                        // in a cloud cluster an upload round may still ship it, or a root object name it, until a
+                        // mark after it is in the bucket: then the file goes, and later the leader its chunks
+                        if (released && !replica.marks().names(v.id())) {
                             delete.add(v.id());
                         }
                     }

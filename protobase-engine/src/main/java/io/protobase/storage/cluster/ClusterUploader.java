@@ -12,6 +12,7 @@ import io.protobase.storage.cloud.RootObjectWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -27,13 +28,16 @@ import java.util.concurrent.TimeUnit;
  * <ol>
  * <li>claims the root object for its epoch ({@code generation << 32 | term}) with {@code If-Match} on
  * the ETag it read, after checking that the root belongs to this cluster and names no newer epoch;</li>
- * <li>appends a {@link ClusterEntry#MARK mark} when data was applied since the last one;</li>
+ * <li>appends a {@link ClusterEntry#MARK mark} when data was applied, or a segment went, since the last
+ * one;</li>
  * <li>ships, for each pair of consecutive marks from the uploaded one, each segment's bytes between
  * them as a chunk ({@code If-None-Match: *}): the key and the bytes are fixed by the marks, so a
  * key found taken must hold the same bytes (a deposed leader's or a lost reply's), else the prefix
  * has another writer;</li>
  * <li>replaces the root object (the newest mark) with {@code If-Match}, then appends
- * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return).</li>
+ * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return);</li>
+ * <li>collects garbage in the bucket ({@link ClusterChunkCollector}): segments gone since the last root
+ * are released in the new one, and their chunks deleted once the grace has passed.</li>
  * </ol>
  * A leader that finds a newer epoch in the bucket is fenced for its term: it uploads nothing more
  * until Raft makes it leader of a later term. One that finds another cluster or a newer generation is
@@ -63,6 +67,7 @@ final class ClusterUploader {
     private final String clusterId;
     private final String storage;
     private final Thread thread;
+    private final ClusterChunkCollector collector;
 
     private volatile boolean stopping;
     private volatile boolean wake;
@@ -86,6 +91,8 @@ final class ClusterUploader {
         this.options = options;
         this.clusterId = clusterId;
         this.storage = storage;
+        this.collector = new ClusterChunkCollector(provider, replica, options.gcGrace().toMillis(),
+                Clock.systemUTC());
         this.thread = new Thread(this::run, "protobase-cluster-upload-" + node.options().nodeId());
         thread.setDaemon(true);
     }
@@ -121,6 +128,11 @@ final class ClusterUploader {
     /** Why the last round failed, or null when it succeeded. */
     String lastFailure() {
         return lastFailure;
+    }
+
+    /** The garbage collection in the bucket this node runs while it leads. */
+    ClusterChunkCollector collector() {
+        return collector;
     }
 
     // ------------------------------------------------------------------ loop
@@ -206,20 +218,24 @@ final class ClusterUploader {
         if (claimedTerm != term) {
             claim(term, epoch);
         }
-        if (marks.lastDataIndex() > marks.latestMarkIndex()) {
+        if (marks.lastDataIndex() > marks.latestMarkIndex() || marks.latestNamesAny(replica::gone)) {
+            // new data, or segments gone since the last mark: the next root object no longer lists them
             node.sendControl(ClusterEntry.mark(), deadline(), "mark the state to upload");
         }
         List<UploadMarks.Mark> pending = marks.fromUploaded();
-        if (pending.size() < 2) {
-            return;
+        if (pending.size() >= 2) {
+            UploadMarks.Mark newest = pending.get(pending.size() - 1);
+            for (int i = 1; i < pending.size(); i++) {
+                ship(pending.get(i - 1), pending.get(i), newest, term);
+            }
+            publish(newest, term, epoch);
+            node.sendControl(ClusterEntry.uploaded(newest.index()), deadline(), "record the upload of mark "
+                    + newest.index());
+        } else if (collector.rootStale() && marks.snapshotMark() != null) {
+            // nothing new to upload, but the released list changed: the uploaded mark's root again, with it
+            publish(marks.snapshotMark(), term, epoch);
         }
-        for (int i = 1; i < pending.size(); i++) {
-            ship(pending.get(i - 1), pending.get(i), term);
-        }
-        UploadMarks.Mark newest = pending.get(pending.size() - 1);
-        publish(rootObject(epoch, newest), term, epoch);
-        node.sendControl(ClusterEntry.uploaded(newest.index()), deadline(), "record the upload of mark "
-                + newest.index());
+        collector.collect(writer, epoch, node::isLeader);
     }
 
     /**
@@ -228,7 +244,17 @@ final class ClusterUploader {
      */
     private RootObject rootObject(long epoch, UploadMarks.Mark m) {
         return RootObject.ofCluster(clusterId, epoch, writerId, log(), m.index(), m.term(), m.root(), m.lengths(),
-                m.lastPublished());
+                m.lastPublished(), m.reclaim());
+    }
+
+    /**
+     * Writes the root object naming mark {@code m}, with the garbage-collection lists: the segments the last
+     * root listed as live and {@code m} no longer names are released.
+     */
+    private void publish(UploadMarks.Mark m, long term, long epoch) {
+        ClusterChunkCollector.Lists lists = collector.next(m);
+        publish(rootObject(epoch, m).withSegments(lists.live(), lists.released()), term, epoch);
+        collector.published(lists);
     }
 
     /** The {@code log=} of this history's root objects: the cluster id and the history's random id. */
@@ -248,7 +274,8 @@ final class ClusterUploader {
             RootObject root = RootObject.parse(current.get().data(), provider.rootKey());
             CloudClusterFileStorage.requireOwnPrefix(root, clusterId, provider);
             restore = new ClusterEntry.Restore(clusterId, UUID.randomUUID().toString(), (root.epoch() >>> 32) + 1,
-                    root.epoch(), root.sequence(), root.root(), root.lengths() == null ? Map.of() : root.lengths());
+                    root.epoch(), root.sequence(), root.root(), root.lengths() == null ? Map.of() : root.lengths(),
+                    SegmentReplica.givenUp(root));
         }
         byte outcome = node.sendControl(ClusterEntry.restore(restore), deadline(), "start the cloud cluster's history");
         if (outcome == ClusterEntry.REFUSED && !marks.initialized()) {
@@ -276,6 +303,7 @@ final class ClusterUploader {
             }
             try {
                 writer.publish(claimed);
+                collector.adopt(claimed);
                 claimedTerm = term;
                 LOG.info("Node {} leads term {} and writes {} as epoch {} (generation {})", node.options().nodeId(),
                         term, provider.rootKey(), epoch, marks.generation());
@@ -353,10 +381,16 @@ final class ClusterUploader {
 
     // ------------------------------------------------------------------ chunks
 
-    /** Ships each segment's bytes between two consecutive marks as a chunk. */
-    private void ship(UploadMarks.Mark from, UploadMarks.Mark to, long term) {
+    /**
+     * Ships each segment's bytes between two consecutive marks as a chunk, for the segments the newest mark
+     * (whose root object the round writes) still names: a segment gone since is never read from the bucket.
+     */
+    private void ship(UploadMarks.Mark from, UploadMarks.Mark to, UploadMarks.Mark newest, long term) {
         for (Map.Entry<Long, Long> e : to.lengths().entrySet()) {
             long segment = e.getKey();
+            if (!newest.lengths().containsKey(segment)) {
+                continue;
+            }
             long start = from.lengths().getOrDefault(segment, 0L);
             long end = e.getValue();
             if (end <= start) {

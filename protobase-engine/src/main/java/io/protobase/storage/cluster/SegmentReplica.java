@@ -4,6 +4,7 @@ import io.protobase.CorruptionException;
 import io.protobase.SegmentReleasedException;
 import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
+import io.protobase.storage.cloud.RootObject;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
@@ -40,6 +41,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -99,7 +101,10 @@ import java.util.zip.CRC32C;
  * acknowledgement, the segment is <em>gone</em>: no root published after that reaches it. Each node then
  * deletes its file when its own compaction finds no local reader of it, after recording the deletion in a
  * journal ({@code released} in the state machine directory), so that a restart applying the log again
- * neither needs the file nor brings it back. Snapshots leave gone segments out.
+ * neither needs the file nor brings it back. Snapshots leave gone segments out. In a cloud cluster the
+ * upload marks leave gone segments out too, each mark records the state of space reclamation at its index
+ * (what a node that starts from it takes over), and a node deletes a gone segment's file only once no mark
+ * from the uploaded one on names it.
  *
  * <p>The life cycle follows what a snapshot install needs in Ratis 3.2: RUNNING after
  * {@link #initialize}, {@link #pause()} closes the segment files before Ratis swaps the state
@@ -117,9 +122,10 @@ final class SegmentReplica extends BaseStateMachine {
     /**
      * Version 2 added the root each node last published and the upload marks of a cloud cluster; version 3
      * each segment's local base and the term and published roots of each mark; version 4 the condemned and
-     * gone segments of space reclamation. Versions 1 to 3 are still read.
+     * gone segments of space reclamation; version 5 the state of space reclamation at each upload mark.
+     * Versions 1 to 4 are still read.
      */
-    private static final int SNAPSHOT_VERSION = 4;
+    private static final int SNAPSHOT_VERSION = 5;
     /** The journal of segments whose file this node deleted: their ids, 8 bytes each. */
     private static final String RELEASED_JOURNAL = "released";
     /** A {@link #query} asking for the identity of the cloud cluster's history rather than the applied index. */
@@ -142,8 +148,11 @@ final class SegmentReplica extends BaseStateMachine {
         BucketState stateFrom(long index);
     }
 
-    /** What a node starts from when it installs the bucket as its snapshot: the history and the mark. */
-    record BucketState(UploadMarks.Identity identity, UploadMarks.Mark mark) {
+    /**
+     * What a node starts from when it installs the bucket as its snapshot: the history, the mark, and the
+     * segments the root object releases (gone: their chunks are deleted after the grace).
+     */
+    record BucketState(UploadMarks.Identity identity, UploadMarks.Mark mark, Set<Long> released) {
     }
 
     /** Told about bytes of a segment this node's storage wrote once they are applied locally. */
@@ -187,7 +196,7 @@ final class SegmentReplica extends BaseStateMachine {
     private final Set<Long> deleted = ConcurrentHashMap.newKeySet();
 
     /** A condemned segment: who condemned it, who must acknowledge it, and the acknowledgements so far. */
-    private static final class Condemned {
+    static final class Condemned {
         final int by;
         final Set<Integer> required = new TreeSet<>();
         /** Per node that acknowledged and did not retract: whether the acknowledgement is still valid. */
@@ -385,7 +394,9 @@ final class SegmentReplica extends BaseStateMachine {
             }
             channel.truncate(e.getValue());
             segments.put(e.getKey(), new SegmentFile(channel, base, e.getValue()));
-            appliedBytes.addAndGet(e.getValue());
+            if (!snapshot.gone.containsKey(e.getKey())) {
+                appliedBytes.addAndGet(e.getValue());
+            }
             infos.add(new FileInfo(file, null));
         }
         lastPublished.clear();
@@ -443,7 +454,7 @@ final class SegmentReplica extends BaseStateMachine {
             case ClusterEntry.RESTORE:
                 return restore(e.restore(), index, term);
             case ClusterEntry.MARK:
-                marks.mark(index, term, root, lengths(), lastPublished);
+                marks.mark(index, term, root, liveLengths(), lastPublished, reclaimText());
                 return ClusterEntry.APPLIED;
             case ClusterEntry.UPLOADED:
                 marks.uploaded(e.markIndex(), appliedBytes.get());
@@ -496,8 +507,12 @@ final class SegmentReplica extends BaseStateMachine {
                 appliedBytes.addAndGet(e.getValue());
             }
             root = r.root();
+            synchronized (reclaimLock) {
+                // released by the history before: gone, never read (a read fails as released, not as missing)
+                r.released().forEach(id -> gone.putIfAbsent(id, -1));
+            }
         }
-        marks.start(r, index, term, root, lengths(), lastPublished);
+        marks.start(r, index, term, root, lengths(), lastPublished, reclaimText());
         LOG.info("Cloud cluster history of '{}' starts at log index {} ({})", r.clusterId(), index,
                 r.fromBucket() ? "from the bucket's root of epoch " + r.sourceEpoch() + ", " + r.lengths().size()
                         + " segment(s) read from the bucket on demand" : "empty bucket");
@@ -756,6 +771,10 @@ final class SegmentReplica extends BaseStateMachine {
         }
         condemned.remove(id);
         gone.put(id, c.by);
+        SegmentFile f = segments.get(id);
+        if (f != null) {
+            appliedBytes.addAndGet(-f.length); // the bytes to upload are those of segments not gone
+        }
         LOG.debug("Segment {} is gone in {}: every node gave it up", id, stateMachineDir);
     }
 
@@ -844,8 +863,7 @@ final class SegmentReplica extends BaseStateMachine {
                 deleted.add(id);
                 SegmentFile f = segments.remove(id);
                 if (f != null) {
-                    f.channel.close();
-                    appliedBytes.addAndGet(-f.length);
+                    f.channel.close(); // its bytes left appliedBytes when it went
                     freed += f.length;
                 }
                 Files.deleteIfExists(segmentPath(id));
@@ -883,7 +901,7 @@ final class SegmentReplica extends BaseStateMachine {
             }
         }
         Path file = writeSnapshotFile(snapshot.termIndex, snapshot.root, lengths, bases, snapshot.lastPublished,
-                snapshot.version >= 3 ? snapshot.marks : marks.encode(), condemnedThen, goneThen);
+                snapshot.version >= 3 ? marksInFormat(snapshot) : marks.encode(), condemnedThen, goneThen);
         List<FileInfo> infos = new ArrayList<>();
         for (long id : new TreeSet<>(lengths.keySet())) {
             infos.add(new FileInfo(segmentPath(id), null));
@@ -1000,7 +1018,7 @@ final class SegmentReplica extends BaseStateMachine {
         return marks;
     }
 
-    /** Bytes applied to all segments. */
+    /** Bytes applied to the segments not gone (what a cloud cluster uploads). */
     long appliedBytes() {
         return appliedBytes.get();
     }
@@ -1010,6 +1028,133 @@ final class SegmentReplica extends BaseStateMachine {
         Map<Long, Long> lengths = new TreeMap<>();
         segments.forEach((id, f) -> lengths.put(id, f.length));
         return lengths;
+    }
+
+    /**
+     * The applied length of every segment not gone: what a mark records, so that no root object written
+     * after a segment is gone names it (the chunk collector then releases its chunks in the bucket).
+     */
+    private Map<Long, Long> liveLengths() {
+        Map<Long, Long> lengths = lengths();
+        synchronized (reclaimLock) {
+            lengths.keySet().removeAll(gone.keySet());
+        }
+        return lengths;
+    }
+
+    /**
+     * The state of space reclamation now, in the text form a mark and the bucket's root object carry
+     * ({@code reclaim=}): the condemned segments, each {@code id:by:riskIndex:required:acks} (required nodes
+     * joined by {@code /}, acknowledgements as {@code node+} valid or {@code node-} stale, joined by {@code /}),
+     * separated by {@code ,}; then {@code ;} and the gone segments' ids as runs {@code a-b}. A node that starts
+     * from a mark takes it over exactly, so it goes on deciding as the others do.
+     */
+    private String reclaimText() {
+        synchronized (reclaimLock) {
+            return encodeReclaim(condemned, gone.keySet());
+        }
+    }
+
+    static String encodeReclaim(Map<Long, Condemned> condemnedNow, Set<Long> goneNow) {
+        if (condemnedNow.isEmpty() && goneNow.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(condemnedNow).forEach((id, c) -> {
+            b.append(b.isEmpty() ? "" : ",").append(id).append(':').append(c.by).append(':').append(c.riskIndex)
+                    .append(':');
+            StringJoiner required = new StringJoiner("/");
+            c.required.forEach(n -> required.add(Integer.toString(n)));
+            StringJoiner acks = new StringJoiner("/");
+            c.acks.forEach((n, valid) -> acks.add(n + (valid ? "+" : "-")));
+            b.append(required).append(':').append(acks);
+        });
+        b.append(';');
+        Long first = null;
+        long last = 0;
+        boolean any = false;
+        for (long id : new TreeSet<>(goneNow)) {
+            if (first != null && id == last + 1) {
+                last = id;
+                continue;
+            }
+            if (first != null) {
+                b.append(any ? "," : "").append(first).append(first == last ? "" : "-" + last);
+                any = true;
+            }
+            first = id;
+            last = id;
+        }
+        if (first != null) {
+            b.append(any ? "," : "").append(first).append(first == last ? "" : "-" + last);
+        }
+        return b.toString();
+    }
+
+    /** Reads {@link #encodeReclaim}'s text into {@code condemnedOut} and {@code goneOut} (gone by node -1). */
+    static void decodeReclaim(String text, Map<Long, Condemned> condemnedOut, Map<Long, Integer> goneOut) {
+        if (text == null || text.isEmpty()) {
+            return;
+        }
+        int semi = text.indexOf(';');
+        String condemnedPart = semi < 0 ? text : text.substring(0, semi);
+        String gonePart = semi < 0 ? "" : text.substring(semi + 1);
+        for (String e : condemnedPart.split(",")) {
+            if (e.isEmpty()) {
+                continue;
+            }
+            String[] f = e.split(":", -1);
+            Condemned c = new Condemned(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+            for (String n : f[3].split("/")) {
+                if (!n.isEmpty()) {
+                    c.required.add(Integer.parseInt(n));
+                }
+            }
+            for (String a : f[4].split("/")) {
+                if (!a.isEmpty()) {
+                    c.acks.put(Integer.parseInt(a.substring(0, a.length() - 1)), a.endsWith("+"));
+                }
+            }
+            condemnedOut.put(Long.parseLong(f[0]), c);
+        }
+        for (String run : gonePart.split(",")) {
+            if (run.isEmpty()) {
+                continue;
+            }
+            int dash = run.indexOf('-', 1);
+            long from = Long.parseLong(dash < 0 ? run : run.substring(0, dash));
+            long to = dash < 0 ? from : Long.parseLong(run.substring(dash + 1));
+            for (long id = from; id <= to; id++) {
+                goneOut.putIfAbsent(id, -1);
+            }
+        }
+    }
+
+    /**
+     * The segments a root object of a cloud cluster gives up: those its {@code released=} names and those gone in
+     * the state of space reclamation it carries. None of them is live, and no new segment may take their ids.
+     */
+    static Set<Long> givenUp(RootObject root) {
+        Map<Long, Integer> goneThen = new TreeMap<>();
+        decodeReclaim(root.reclaim(), new TreeMap<>(), goneThen);
+        Set<Long> ids = new TreeSet<>(goneThen.keySet());
+        ids.addAll(root.released().keySet());
+        return ids;
+    }
+
+    /** The marks of snapshot {@code s} encoded in this version's format (an older snapshot's are read first). */
+    private static byte[] marksInFormat(Snapshot s) {
+        if (s.version == SNAPSHOT_VERSION) {
+            return s.marks;
+        }
+        UploadMarks older = new UploadMarks();
+        older.load(ByteBuffer.wrap(s.marks), s.version);
+        return older.encode();
+    }
+
+    /** Whether this node holds segment {@code id} and it is not gone: a segment the cluster may still name. */
+    boolean holdsLive(long id) {
+        return segments.containsKey(id) && !given(id);
     }
 
     /**
@@ -1233,9 +1378,15 @@ final class SegmentReplica extends BaseStateMachine {
                 infos.add(new FileInfo(segmentPath(e.getKey()), null));
             }
             TermIndex at = TermIndex.valueOf(m.term(), m.index());
-            // a cloud cluster reclaims no space yet (docs/cloud.md): nothing is condemned or gone
+            // the state of space reclamation at the mark: the log after it is applied to it again on a restart
+            Map<Long, Condemned> condemnedThen = new TreeMap<>();
+            Map<Long, Integer> goneThen = new TreeMap<>();
+            decodeReclaim(m.reclaim(), condemnedThen, goneThen);
+            synchronized (reclaimLock) {
+                goneThen.replaceAll((id, by) -> gone.getOrDefault(id, by));
+            }
             Path file = writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
-                    UploadMarks.encodeAt(marks.identity(), m), Map.of(), Map.of());
+                    UploadMarks.encodeAt(marks.identity(), m), condemnedThen, goneThen);
             infos.add(new FileInfo(file, null));
             latestSnapshot = new FileListSnapshotInfo(infos, at);
             deleteSnapshotFilesBefore(m.index());
@@ -1309,8 +1460,14 @@ final class SegmentReplica extends BaseStateMachine {
             files.readLock().unlock();
         }
         TermIndex at = TermIndex.valueOf(m.term(), m.index());
+        // the state of space reclamation at the mark, taken over exactly; the segments the root's released= names
+        // are gone too (reads into them fail as released)
+        Map<Long, Condemned> condemnedThen = new TreeMap<>();
+        Map<Long, Integer> goneThen = new TreeMap<>();
+        decodeReclaim(m.reclaim(), condemnedThen, goneThen);
+        state.released().forEach(id -> goneThen.putIfAbsent(id, -1));
         writeSnapshotFile(at, m.root(), m.lengths(), bases, m.lastPublished(),
-                UploadMarks.encodeAt(state.identity(), m), Map.of(), Map.of());
+                UploadMarks.encodeAt(state.identity(), m), condemnedThen, goneThen);
         long remote = m.lengths().entrySet().stream().mapToLong(e -> bases.get(e.getKey())).sum();
         LOG.info("The cluster storage in {} starts from the bucket at log index {} (term {}): {} segment(s), {} bytes"
                 + " read from the bucket on demand; the leader sends the log after it", stateMachineDir, m.index(),

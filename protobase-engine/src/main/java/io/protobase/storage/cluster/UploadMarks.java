@@ -11,6 +11,7 @@ import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.LongPredicate;
 
 /**
  * The part of the replicated state that tells how far a cloud cluster's history is in the bucket
@@ -29,15 +30,18 @@ final class UploadMarks {
 
     /**
      * One mark: the state after the entries up to {@code index} (the mark entry itself): the root, every
-     * segment's length and the root each node published last. With the Raft term of the mark entry, it is
-     * all a node needs to start from the bucket at that index (a snapshot installed from the bucket).
+     * segment's length (of the segments not gone), the root each node published last, and the state of
+     * space reclamation (the condemned and gone segments, in {@link SegmentReplica}'s text form). With the
+     * Raft term of the mark entry, it is all a node needs to start from the bucket at that index (a snapshot
+     * installed from the bucket).
      */
     record Mark(long index, long term, AtomPointer root, NavigableMap<Long, Long> lengths,
-                NavigableMap<Integer, AtomPointer> lastPublished) {
+                NavigableMap<Integer, AtomPointer> lastPublished, String reclaim) {
 
         Mark {
             lengths = new TreeMap<>(lengths);
             lastPublished = new TreeMap<>(lastPublished);
+            reclaim = reclaim == null ? "" : reclaim;
         }
 
         long bytes() {
@@ -72,7 +76,7 @@ final class UploadMarks {
 
     /** Starts the history (a {@link ClusterEntry#RESTORE} applied), with its first mark already in the bucket. */
     synchronized void start(ClusterEntry.Restore restore, long index, long term, AtomPointer root,
-            Map<Long, Long> lengths, Map<Integer, AtomPointer> lastPublished) {
+            Map<Long, Long> lengths, Map<Integer, AtomPointer> lastPublished, String reclaim) {
         initialized = true;
         clusterId = restore.clusterId();
         history = restore.history();
@@ -80,7 +84,8 @@ final class UploadMarks {
         sourceEpoch = restore.sourceEpoch();
         sourceSequence = restore.sourceSequence();
         marks.clear();
-        marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
+        marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished),
+                reclaim));
         uploaded = index;
         confirmed = -1;
         lastDataIndex = index;
@@ -95,11 +100,16 @@ final class UploadMarks {
         notifyAll();
     }
 
-    /** Records a mark unless the history has not started or nothing changed since the last mark. */
+    /**
+     * Records a mark once the history has started. Every mark entry makes one, so that every node knows the
+     * same marks whatever it holds locally (a node restarted from a snapshot that no longer holds a segment gone
+     * since); the leader appends one only when data was applied or a segment went since the last mark.
+     */
     synchronized void mark(long index, long term, AtomPointer root, Map<Long, Long> lengths,
-            Map<Integer, AtomPointer> lastPublished) {
-        if (initialized && lastDataIndex > latestIndex()) {
-            marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished)));
+            Map<Integer, AtomPointer> lastPublished, String reclaim) {
+        if (initialized) {
+            marks.put(index, new Mark(index, term, root, new TreeMap<>(lengths), new TreeMap<>(lastPublished),
+                    reclaim));
         }
     }
 
@@ -111,7 +121,8 @@ final class UploadMarks {
         uploaded = index;
         confirmed = index;
         marks.headMap(index, false).clear();
-        pendingSince = marks.get(index).bytes() == appliedBytes && lastDataIndex < index ? 0 : System.nanoTime();
+        // applied bytes leave out segments gone since the mark
+        pendingSince = marks.get(index).bytes() >= appliedBytes && lastDataIndex < index ? 0 : System.nanoTime();
         notifyAll();
     }
 
@@ -147,6 +158,12 @@ final class UploadMarks {
         return latestIndex();
     }
 
+    /** Whether the newest mark names a segment {@code gone} accepts: a new mark would leave it out. */
+    synchronized boolean latestNamesAny(LongPredicate gone) {
+        return !marks.isEmpty() && marks.lastEntry().getValue().lengths().keySet().stream()
+                .anyMatch(gone::test);
+    }
+
     synchronized long uploadedIndex() {
         return uploaded;
     }
@@ -162,6 +179,16 @@ final class UploadMarks {
     /** The uploaded mark followed by every newer mark, in log order; empty before the history starts. */
     synchronized List<Mark> fromUploaded() {
         return uploaded < 0 ? List.of() : new ArrayList<>(marks.tailMap(uploaded, true).values());
+    }
+
+    /**
+     * Whether the uploaded mark or a newer one names segment {@code id}: an upload round may still read it
+     * (to ship its chunks, or because the root object names it). A segment gone is named by no newer mark,
+     * so once a mark after it is uploaded, its local file may go.
+     */
+    synchronized boolean names(long id) {
+        return uploaded >= 0 && marks.tailMap(uploaded, true).values().stream()
+                .anyMatch(m -> m.lengths().containsKey(id));
     }
 
     /** Bytes of segments the uploaded mark does not cover, given the bytes applied now. */
@@ -222,7 +249,8 @@ final class UploadMarks {
         int count = 0;
         for (Mark m : marks) {
             size += 8 + 8 + ClusterEntry.POINTER_BYTES + 4 + 16 * m.lengths().size() + 4
-                    + (4 + ClusterEntry.POINTER_BYTES) * m.lastPublished().size();
+                    + (4 + ClusterEntry.POINTER_BYTES) * m.lastPublished().size()
+                    + 4 + m.reclaim().getBytes(StandardCharsets.UTF_8).length;
             count++;
         }
         ByteBuffer b = ByteBuffer.allocate(size);
@@ -239,6 +267,8 @@ final class UploadMarks {
                 b.putInt(node);
                 ClusterEntry.putPointer(b, pointer);
             });
+            byte[] reclaim = m.reclaim().getBytes(StandardCharsets.UTF_8);
+            b.putInt(reclaim.length).put(reclaim);
         }
         return b.array();
     }
@@ -246,7 +276,8 @@ final class UploadMarks {
     /**
      * Replaces the state with a snapshot's ({@code null}: the empty state of a new node).
      *
-     * @param version the snapshot file's format: 2 has no confirmed mark, and marks without term and roots
+     * @param version the snapshot file's format: 2 has no confirmed mark, and marks without term and roots;
+     *                before 5 marks have no state of space reclamation (nothing condemned or gone then)
      */
     synchronized void load(ByteBuffer b, int version) {
         marks.clear();
@@ -290,7 +321,13 @@ final class UploadMarks {
                     published.put(node, ClusterEntry.getPointer(b));
                 }
             }
-            marks.put(index, new Mark(index, term, root, lengths, published));
+            String reclaim = "";
+            if (version >= 5) {
+                byte[] text = new byte[b.getInt()];
+                b.get(text);
+                reclaim = new String(text, StandardCharsets.UTF_8);
+            }
+            marks.put(index, new Mark(index, term, root, lengths, published, reclaim));
         }
         notifyAll();
     }

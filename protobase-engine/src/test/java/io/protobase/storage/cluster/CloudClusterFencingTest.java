@@ -3,7 +3,6 @@ package io.protobase.storage.cluster;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.MockS3Client;
-import io.protobase.storage.cloud.ObjectStore;
 import io.protobase.storage.cloud.RootObject;
 import io.protobase.testing.ExpectedWarnings;
 import org.junit.jupiter.api.Tag;
@@ -14,12 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -39,91 +34,17 @@ class CloudClusterFencingTest {
     @TempDir
     Path dir;
 
-    /** One node's view of the shared bucket, whose root-object replacements can be held back. */
-    private static final class HeldStore implements ObjectStore {
-
-        private final ObjectStore bucket;
-        private volatile CountDownLatch hold;
-        private final CountDownLatch held = new CountDownLatch(1);
-
-        HeldStore(ObjectStore bucket) {
-            this.bucket = bucket;
-        }
-
-        /** Holds back the next root update until {@link #release()}. */
-        void holdRootUpdates() {
-            hold = new CountDownLatch(1);
-        }
-
-        void release() {
-            hold.countDown();
-        }
-
-        boolean awaitHeld() throws InterruptedException {
-            return held.await(WAIT.toSeconds(), TimeUnit.SECONDS);
-        }
-
-        @Override
-        public String putIfMatch(String key, byte[] data, String etag, Map<String, String> metadata) {
-            CountDownLatch h = hold;
-            if (h != null && key.endsWith("root")) {
-                held.countDown();
-                try {
-                    h.await(WAIT.toSeconds(), TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return bucket.putIfMatch(key, data, etag, metadata);
-        }
-
-        @Override
-        public Optional<StoredObject> get(String key) {
-            return bucket.get(key);
-        }
-
-        @Override
-        public byte[] getRange(String key, long offset, int length) {
-            return bucket.getRange(key, offset, length);
-        }
-
-        @Override
-        public Optional<ObjectInfo> head(String key) {
-            return bucket.head(key);
-        }
-
-        @Override
-        public List<ObjectInfo> list(String prefix) {
-            return bucket.list(prefix);
-        }
-
-        @Override
-        public void delete(String key) {
-            bucket.delete(key);
-        }
-
-        @Override
-        public String putIfAbsent(String key, byte[] data, Map<String, String> metadata) {
-            return bucket.putIfAbsent(key, data, metadata);
-        }
-
-        @Override
-        public String describe() {
-            return bucket.describe();
-        }
-    }
-
     @Test
     @ExpectedWarnings(value = CloudClusterFileStorage.class, messages = "stopped uploading")
     void aDeposedLeadersRootUpdateIsRefusedAndTheNewLeaderUploadsFromItsOwnCopy() throws Exception {
         MockS3Client bucket = new MockS3Client();
         String group = "fence-" + UUID.randomUUID();
         String prefix = group + "/";
-        Map<Integer, HeldStore> stores = new HashMap<>();
+        Map<Integer, HeldRootStore> stores = new HashMap<>();
         CloudFileStorage.Options cloud = CloudFileStorage.Options.defaults().withUploadInterval(Duration.ofMillis(100))
                 .withCommitTimeout(Duration.ofSeconds(30)).withCloseTimeout(Duration.ofSeconds(5));
         try (CloudTestCluster cluster = CloudTestCluster.start(3, group, dir, prefix,
-                id -> stores.computeIfAbsent(id, i -> new HeldStore(bucket)), cloud)) {
+                id -> stores.computeIfAbsent(id, i -> new HeldRootStore(bucket, WAIT)), cloud)) {
             TestCluster.commit(cluster.node(1), "first".getBytes(StandardCharsets.UTF_8));
             cluster.node(1).uploadNow();
             await().atMost(WAIT).until(() -> cluster.leader() != null);

@@ -4,8 +4,11 @@ import io.protobase.storage.AtomPointer;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,6 +24,29 @@ class ClusterEntryTest {
         assertThat(back.restore()).isEqualTo(restore);
         assertThat(back.restore().fromBucket()).isTrue();
         assertThat(back.data()).isFalse();
+    }
+
+    @Test
+    void aRestoreKeepsTheSegmentsTheBucketReleasedAndReadsAnEntryWrittenWithoutThem() {
+        ClusterEntry.Restore restore = new ClusterEntry.Restore("orders", "h-3", 2, 1L << 32 | 4, 90,
+                new AtomPointer(5, 40), Map.of(5L, 100L), Set.of(3L, 4L));
+        byte[] bytes = ClusterEntry.restore(restore).encode();
+        assertThat(ClusterEntry.decode(ByteBuffer.wrap(bytes)).restore()).isEqualTo(restore);
+        // the layout before released segments ends after the lengths: such an entry names none
+        byte[] older = Arrays.copyOf(bytes, bytes.length - 4 - 2 * 8);
+        assertThat(ClusterEntry.decode(ByteBuffer.wrap(older)).restore().released()).isEmpty();
+    }
+
+    @Test
+    void theStateOfSpaceReclamationAMarkCarriesSurvivesItsTextForm() {
+        String text = "4294967298:1:57:1/2/3:1+/2-,4294967299:2:60::;4294967297,8589934593-8589934596";
+        Map<Long, Integer> gone = new TreeMap<>();
+        Map<Long, SegmentReplica.Condemned> condemned = new TreeMap<>();
+        SegmentReplica.decodeReclaim(text, condemned, gone);
+        assertThat(condemned).containsOnlyKeys(4294967298L, 4294967299L);
+        assertThat(gone).containsOnlyKeys(4294967297L, 8589934593L, 8589934594L, 8589934595L, 8589934596L);
+        assertThat(SegmentReplica.encodeReclaim(condemned, gone.keySet())).isEqualTo(text);
+        assertThat(SegmentReplica.encodeReclaim(Map.of(), Set.of())).isEmpty();
     }
 
     @Test
