@@ -83,6 +83,14 @@ public class ClusterCommitBenchmark {
          */
         @Param("6144")
         public int payload;
+        /**
+         * {@code spread}: thread {@code i} commits through node {@code i % 3 + 1}; {@code leader}: every thread
+         * commits through the node that leads when the trial starts (cluster and raft only).
+         */
+        @Param("spread")
+        public String threadsOn;
+        /** The node every thread commits through with {@code threadsOn=leader}. */
+        int leaderNode;
         Path dir;
         FileStores.ProtoBaseFile file;
         ClusterNodes cluster;
@@ -122,8 +130,17 @@ public class ClusterCommitBenchmark {
         }
 
         /** The node thread {@code index} commits through: {@code index % 3 + 1}, or 0 for the file store. */
-        int nodeOf(int index) {
-            return cluster == null && raft == null ? 0 : index % ClusterNodes.COUNT + 1;
+        synchronized int nodeOf(int index) {
+            if (cluster == null && raft == null) {
+                return 0;
+            }
+            if (threadsOn.equals("leader")) {
+                if (leaderNode == 0) {
+                    leaderNode = raft != null ? raft.leader() : cluster.awaitLeader();
+                }
+                return leaderNode;
+            }
+            return index % ClusterNodes.COUNT + 1;
         }
 
         Database db(int node) {
