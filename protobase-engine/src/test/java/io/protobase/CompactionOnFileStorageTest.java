@@ -24,6 +24,9 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.protobase.DataRoot.contents;
+import static io.protobase.DataRoot.large;
+import static io.protobase.DataRoot.put;
 
 /**
  * {@link ObjectSpace#compact()} on the file storage: the released segment files leave the
@@ -48,18 +51,6 @@ class CompactionOnFileStorageTest {
                 .compactionMinDeadBytes(0).build();
     }
 
-    private static String large(int seed) {
-        return ("large value " + seed + " ").repeat(1500);
-    }
-
-    private static void put(Database db, Object key, Object value) {
-        db.write(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
-            return null;
-        });
-    }
-
     private static void putAll(Database db, IntStream keys, java.util.function.IntFunction<Object> value) {
         int[] ks = keys.toArray();
         db.write(tx -> {
@@ -70,17 +61,6 @@ class CompactionOnFileStorageTest {
             }
             tx.setRootObject("data", b.build());
             return null;
-        });
-    }
-
-    private static Map<Object, Object> contents(Database db) {
-        return db.read(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            Map<Object, Object> m = new TreeMap<>();
-            if (d != null) {
-                d.forEach(e -> m.put(e.getKey(), e.getValue()));
-            }
-            return m;
         });
     }
 

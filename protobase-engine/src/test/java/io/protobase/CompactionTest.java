@@ -27,6 +27,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
+import static io.protobase.DataRoot.contents;
+import static io.protobase.DataRoot.large;
+import static io.protobase.DataRoot.medium;
+import static io.protobase.DataRoot.put;
 
 /**
  * {@link ObjectSpace#compact()} on the memory storage: what is rewritten, what is released, and that
@@ -57,34 +61,6 @@ class CompactionTest {
                 .compactionMinDeadBytes(0).build();
         spaces.add(space);
         return space;
-    }
-
-    /** A value small enough that a segment holds several leaves of them. */
-    private static String medium(int seed) {
-        return ("medium value " + seed + " ").repeat(100);
-    }
-
-    private static String large(int seed) {
-        return ("large value " + seed + " ").repeat(1500);
-    }
-
-    private static void put(Database db, Object key, Object value) {
-        db.write(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
-            return null;
-        });
-    }
-
-    private static Map<Object, Object> contents(Database db) {
-        return db.read(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            Map<Object, Object> m = new TreeMap<>();
-            if (d != null) {
-                d.forEach(e -> m.put(e.getKey(), e.getValue()));
-            }
-            return m;
-        });
     }
 
     @ParameterizedTest(name = "seed {0}")

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static io.protobase.DataRoot.put;
 
 /**
  * Values stored out of line (larger than the inline limit) through compaction and online backup:
@@ -56,14 +57,6 @@ class OutOfLineSpaceTest {
         }
         return ProtoList.of(seed, DbObject.of("blob", ("listed " + seed + " ").repeat(400)),
                 ProtoList.of(("deep " + seed).repeat(300)));
-    }
-
-    private static void put(Database db, Object key, Object value) {
-        db.write(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
-            return null;
-        });
     }
 
     private static void remove(Database db, Object key) {

@@ -2,7 +2,6 @@ package io.protobase.storage.cluster;
 
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
-import io.protobase.collection.Dictionary;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.MockS3Client;
 import io.protobase.storage.cloud.ObjectStore;
@@ -28,7 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -38,6 +36,9 @@ import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static io.protobase.DataRoot.contents;
+import static io.protobase.DataRoot.large;
+import static io.protobase.DataRoot.put;
 
 /**
  * Space reclamation of a cloud cluster in the bucket: three real Ratis nodes on 127.0.0.1, one engine per node,
@@ -119,29 +120,6 @@ class CloudClusterGarbageCollectionTest {
             dbs[i] = space.getDatabase("db");
         }
         return dbs;
-    }
-
-    private static String large(int seed) {
-        return ("large value " + seed + " ").repeat(1500);
-    }
-
-    private static void put(Database db, Object key, Object value) {
-        db.write(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
-            return null;
-        });
-    }
-
-    private static Map<Object, Object> contents(Database db) {
-        return db.read(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            Map<Object, Object> m = new TreeMap<>();
-            if (d != null) {
-                d.forEach(e -> m.put(e.getKey(), e.getValue()));
-            }
-            return m;
-        });
     }
 
     /** Large values overwritten many times over every node: most of what was written is garbage. */

@@ -3,7 +3,6 @@ package io.protobase.storage.cluster;
 import io.protobase.Database;
 import io.protobase.ObjectSpace;
 import io.protobase.Transaction;
-import io.protobase.collection.Dictionary;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +27,9 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static io.protobase.DataRoot.contents;
+import static io.protobase.DataRoot.large;
+import static io.protobase.DataRoot.put;
 
 /**
  * Space reclamation on a 3-node {@link ClusterFileStorage} (real Ratis servers on 127.0.0.1, one engine per
@@ -71,31 +73,6 @@ class ClusterCompactionTest {
 
     private ObjectSpace open(int nodeId) {
         return open(nodeId, Duration.ZERO, Clock.systemUTC());
-    }
-
-    private static String large(int seed) {
-        return ("large value " + seed + " ").repeat(1500);
-    }
-
-    private static void put(Database db, Object key, Object value) {
-        db.write(tx -> {
-            Dictionary d = tx.getRootObject("data", Dictionary.class);
-            tx.setRootObject("data", (d == null ? Dictionary.empty() : d).setAt(key, value));
-            return null;
-        });
-    }
-
-    private static Map<Object, Object> contents(Database db) {
-        return db.read(tx -> contents(tx));
-    }
-
-    private static Map<Object, Object> contents(Transaction tx) {
-        Dictionary d = tx.getRootObject("data", Dictionary.class);
-        Map<Object, Object> m = new TreeMap<>();
-        if (d != null) {
-            d.forEach(e -> m.put(e.getKey(), e.getValue()));
-        }
-        return m;
     }
 
     private List<Path> segmentFiles(int nodeId) {
