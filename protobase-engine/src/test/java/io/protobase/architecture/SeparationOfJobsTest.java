@@ -27,6 +27,8 @@ class SeparationOfJobsTest {
     private static final String OBJECT_STORE = "io.protobase.storage.cloud.ObjectStore";
     private static final String ROOT_OBJECT_WRITER = "io.protobase.storage.cloud.RootObjectWriter";
     private static final String CHUNK_COLLECTOR = "io.protobase.storage.cloud.ChunkCollector";
+    /** The deleting half of the garbage collector, shared by the cloud and the cloud cluster storages. */
+    private static final String CHUNK_SWEEPER = "io.protobase.storage.cloud.ChunkSweeper";
     private static final String THREAD_BINDINGS = "io.protobase.ThreadBindings";
     private static final String REFERENCE_GUARD = "io.protobase.ReferenceGuard";
     private static final String OPEN_TRANSACTIONS = "io.protobase.OpenTransactions";
@@ -94,8 +96,9 @@ class SeparationOfJobsTest {
     }
 
     @Test
-    void onlyTheChunkCollectorDeletesObjectsFromTheBucket() {
+    void onlyTheGarbageCollectorDeletesObjectsFromTheBucket() {
         noClasses().that().doNotHaveFullyQualifiedName(CHUNK_COLLECTOR)
+                .and().doNotHaveFullyQualifiedName(CHUNK_SWEEPER)
                 .and().areNotAssignableTo(OBJECT_STORE)
                 .should().callMethodWhere(objectStoreCall("delete"))
                 .because("a chunk may be deleted only once no root object a reader may hold reaches it, which "
