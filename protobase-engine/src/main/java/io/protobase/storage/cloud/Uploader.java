@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -193,19 +194,45 @@ final class Uploader {
                 // there already: our own put whose reply was lost, or an earlier run of this log
                 ObjectStore.ObjectInfo info = store.head(key).orElseThrow(() -> new StorageUnavailableException(
                         "The object " + key + " in " + store.describe() + " exists and then does not; retrying"));
-                if (info.size() > bytes.length || info.size() <= 0) {
-                    throw conflict(key, "it holds " + info.size() + " bytes where this log has " + bytes.length);
+                pos += acceptExisting(segment, pos, key, bytes, info);
+            } catch (StorageUnavailableException e) {
+                // no reply: our put may have landed, or the object was there already and the server refused the
+                // put before reading its body, closing the connection while the body was being sent (S3Proxy
+                // does), which the client sees as a broken pipe, every time; look before trying again
+                Optional<ObjectStore.ObjectInfo> info = headAfterNoReply(key, e);
+                if (info.isEmpty()) {
+                    throw e;
                 }
-                if (!writerId.equals(info.metadata().get(CloudFileStorage.WRITER_METADATA))) {
-                    byte[] there = store.getRange(key, 0, (int) info.size());
-                    if (!Arrays.equals(there, 0, there.length, bytes, 0, there.length)) {
-                        throw conflict(key, "its bytes differ from this log's");
-                    }
-                }
-                provider.registerChunk(segment, pos, info.size());
-                pos += info.size();
+                pos += acceptExisting(segment, pos, key, bytes, info.get());
             }
         }
+    }
+
+    private Optional<ObjectStore.ObjectInfo> headAfterNoReply(String key, StorageUnavailableException noReply) {
+        try {
+            return store.head(key);
+        } catch (RuntimeException e) {
+            noReply.addSuppressed(e);
+            throw noReply;
+        }
+    }
+
+    /**
+     * Takes a chunk that is in the bucket already as the upload of this log's bytes from {@code pos}, once it is
+     * this log's (its writer's metadata, or the same bytes); returns its length.
+     */
+    private long acceptExisting(long segment, long pos, String key, byte[] bytes, ObjectStore.ObjectInfo info) {
+        if (info.size() > bytes.length || info.size() <= 0) {
+            throw conflict(key, "it holds " + info.size() + " bytes where this log has " + bytes.length);
+        }
+        if (!writerId.equals(info.metadata().get(CloudFileStorage.WRITER_METADATA))) {
+            byte[] there = store.getRange(key, 0, (int) info.size());
+            if (!Arrays.equals(there, 0, there.length, bytes, 0, there.length)) {
+                throw conflict(key, "its bytes differ from this log's");
+            }
+        }
+        provider.registerChunk(segment, pos, info.size());
+        return info.size();
     }
 
     private FencedException conflict(String key, String why) {

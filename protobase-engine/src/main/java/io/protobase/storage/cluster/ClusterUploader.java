@@ -408,12 +408,31 @@ final class ClusterUploader {
                 byte[] there = store.get(key).map(ObjectStore.StoredObject::data).orElseThrow(() ->
                         new StorageUnavailableException("The object " + key + " in " + store.describe()
                                 + " exists and then does not; retrying"));
-                if (!Arrays.equals(there, bytes)) {
-                    throw fenced(term, true, "the chunk " + key + " holds other bytes than this cluster's segment "
-                            + segment + " from " + start + "; another cluster writes the prefix");
+                checkSameChunk(term, key, segment, start, there, bytes);
+            } catch (StorageUnavailableException noReply) {
+                // no reply: the put may have landed, or the chunk was there already and the server refused the put
+                // before reading its body, closing the connection while the body was being sent (S3Proxy does),
+                // which the client sees as a broken pipe, every time; look before trying again
+                Optional<ObjectStore.StoredObject> there;
+                try {
+                    there = store.get(key);
+                } catch (RuntimeException lookFailed) {
+                    noReply.addSuppressed(lookFailed);
+                    throw noReply;
                 }
-                // the same bytes under the same key: a deposed leader's upload, or a put whose reply was lost
+                checkSameChunk(term, key, segment, start, there.orElseThrow(() -> noReply).data(), bytes);
             }
+        }
+    }
+
+    /**
+     * Accepts a chunk found in the bucket under the key this cluster's bytes go to when it holds those bytes (a
+     * deposed leader's upload, or a put whose reply was lost); fences this node when it holds others.
+     */
+    private void checkSameChunk(long term, String key, long segment, long start, byte[] there, byte[] bytes) {
+        if (!Arrays.equals(there, bytes)) {
+            throw fenced(term, true, "the chunk " + key + " holds other bytes than this cluster's segment "
+                    + segment + " from " + start + "; another cluster writes the prefix");
         }
     }
 }
