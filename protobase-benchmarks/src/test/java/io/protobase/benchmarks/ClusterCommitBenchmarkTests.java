@@ -17,9 +17,10 @@ import java.util.Collection;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs the 8-thread methods of {@link ClusterCommitBenchmark} once, in this JVM, on a tiny data set: both
- * storages, both modes, the threads spread over the three nodes, and the teardown's check of every thread's last
- * update on every node. A failure in a benchmark's setup, operation or teardown fails the test.
+ * Runs the 8-thread methods of {@link ClusterCommitBenchmark} once, in this JVM, on a tiny data set: the three
+ * storages (the file store, the cluster, bare Ratis), both modes, the threads spread over the three nodes, and the
+ * teardown's check of every thread's last update on every node. A failure in a benchmark's setup, operation or
+ * teardown fails the test.
  */
 @ResourceLock(Resources.SYSTEM_OUT)
 @ResourceLock(Resources.SYSTEM_PROPERTIES)
@@ -50,13 +51,14 @@ class ClusterCommitBenchmarkTests {
             restore(IGNORE_LOCK, lockBefore);
         }
 
-        assertThat(results).hasSize(4).allSatisfy(r -> {
+        assertThat(results).hasSize(6).allSatisfy(r -> {
             assertThat(r.getParams().getThreads()).isEqualTo(8);
             assertThat(r.getPrimaryResult().getSampleCount()).isPositive();
         });
         assertThat(results)
                 .extracting(r -> r.getParams().getParam("storage") + " " + r.getParams().getMode().shortLabel())
-                .containsExactlyInAnyOrder("file thrpt", "cluster thrpt", "file sample", "cluster sample");
+                .containsExactlyInAnyOrder("file thrpt", "cluster thrpt", "raft thrpt", "file sample", "cluster sample",
+                        "raft sample");
         assertThat(stores).isEmptyDirectory();
     }
 
