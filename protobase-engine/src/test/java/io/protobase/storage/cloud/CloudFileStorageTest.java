@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.stream.Stream;
 
@@ -187,48 +186,13 @@ class CloudFileStorageTest {
      */
     @Test
     void aChunkThereAlreadyWhosePutAgainGetsNoReplyIsRecognisedAsOurOwn() {
-        ObjectStore refusingEarly = new ObjectStore() {
-            @Override
-            public Optional<StoredObject> get(String key) {
-                return s3.get(key);
-            }
-
-            @Override
-            public byte[] getRange(String key, long offset, int length) {
-                return s3.getRange(key, offset, length);
-            }
-
-            @Override
-            public Optional<ObjectInfo> head(String key) {
-                return s3.head(key);
-            }
-
-            @Override
-            public List<ObjectInfo> list(String prefix) {
-                return s3.list(prefix);
-            }
-
-            @Override
-            public void delete(String key) {
-                s3.delete(key);
-            }
-
+        ObjectStore refusingEarly = new ForwardingObjectStore(s3) {
             @Override
             public String putIfAbsent(String key, byte[] data, Map<String, String> metadata) {
                 if (s3.keys().contains(key)) {
                     throw new StorageUnavailableException("PUT (If-None-Match) " + key + " got no reply (Broken pipe)");
                 }
-                return s3.putIfAbsent(key, data, metadata);
-            }
-
-            @Override
-            public String putIfMatch(String key, byte[] data, String etag, Map<String, String> metadata) {
-                return s3.putIfMatch(key, data, etag, metadata);
-            }
-
-            @Override
-            public String describe() {
-                return s3.describe();
+                return super.putIfAbsent(key, data, metadata);
             }
         };
         try (CloudFileStorage s = new CloudFileStorage(new CloudBlockProvider(refusingEarly, "db/", dir.resolve("c"),

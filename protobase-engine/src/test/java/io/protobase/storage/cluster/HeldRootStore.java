@@ -1,11 +1,10 @@
 package io.protobase.storage.cluster;
 
+import io.protobase.storage.cloud.ForwardingObjectStore;
 import io.protobase.storage.cloud.ObjectStore;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,9 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * or a slow link would hold them) and whose deletions are counted: what a leader deposed in the middle of its
  * upload does to the bucket.
  */
-final class HeldRootStore implements ObjectStore {
+final class HeldRootStore extends ForwardingObjectStore {
 
-    private final ObjectStore bucket;
     private final Duration wait;
     private volatile CountDownLatch hold;
     private final CountDownLatch held = new CountDownLatch(1);
@@ -28,7 +26,7 @@ final class HeldRootStore implements ObjectStore {
      * @param wait how long a held update waits at most, and {@link #awaitHeld} for one
      */
     HeldRootStore(ObjectStore bucket, Duration wait) {
-        this.bucket = bucket;
+        super(bucket);
         this.wait = wait;
     }
 
@@ -62,42 +60,12 @@ final class HeldRootStore implements ObjectStore {
                 Thread.currentThread().interrupt();
             }
         }
-        return bucket.putIfMatch(key, data, etag, metadata);
-    }
-
-    @Override
-    public Optional<StoredObject> get(String key) {
-        return bucket.get(key);
-    }
-
-    @Override
-    public byte[] getRange(String key, long offset, int length) {
-        return bucket.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<ObjectInfo> head(String key) {
-        return bucket.head(key);
-    }
-
-    @Override
-    public List<ObjectInfo> list(String prefix) {
-        return bucket.list(prefix);
+        return super.putIfMatch(key, data, etag, metadata);
     }
 
     @Override
     public void delete(String key) {
         deletes.incrementAndGet();
-        bucket.delete(key);
-    }
-
-    @Override
-    public String putIfAbsent(String key, byte[] data, Map<String, String> metadata) {
-        return bucket.putIfAbsent(key, data, metadata);
-    }
-
-    @Override
-    public String describe() {
-        return bucket.describe();
+        super.delete(key);
     }
 }
