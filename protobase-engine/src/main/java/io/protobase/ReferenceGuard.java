@@ -60,7 +60,12 @@ final class ReferenceGuard {
     private final AtomGraph graph;
     private final SegmentReclaimer reclaimer;
     private final ThreadLocal<Context> current = new ThreadLocal<>();
-    private final Map<Context, Admitted> registered = new ConcurrentHashMap<>();
+    private final Map<Context, Context> registered = new ConcurrentHashMap<>();
+    /**
+     * Whether the storage's {@link SegmentReclaimer#retiring} is asked about every reference a commit makes
+     * even before the first release pass: a storage several writers share refuses references on its own.
+     */
+    private final boolean eachReferenceAsked;
     /** What the last release pass found live; {@code null} before the first (nothing was released). */
     private volatile LiveSet lastPass;
     /**
@@ -91,6 +96,7 @@ final class ReferenceGuard {
     ReferenceGuard(ReentrantReadWriteLock lock, SharedStorage storage, SegmentReclaimer reclaimer) {
         this.lock = lock;
         this.reclaimer = reclaimer;
+        this.eachReferenceAsked = reclaimer.refusesReferences();
         // an atom of a segment every node of a cluster released may still be readable here for the readers that
         // reached it before, but a commit must not reference it: the check reads it as gone
         this.graph = new AtomGraph(new RetiringUnreadable(storage));
@@ -129,22 +135,25 @@ final class ReferenceGuard {
      * @throws StaleReferenceException when one leads to an atom that was released
      */
     void admit(Context c) {
-        if (c.refs.isEmpty() && c.values.isEmpty()) {
+        if (c.nothingNoted()) {
             return;
         }
         lock.readLock().lock();
         try {
-            for (AtomPointer p : c.refs) {
-                if (retiring(p)) {
-                    throw staleRetiring(p);
-                }
-            }
-            for (OutOfLineReference v : c.values) {
-                if (retiring(v.first())) {
-                    throw staleRetiring(v.first());
-                }
-            }
             LiveSet known = lastPass;
+            if (known != null || eachReferenceAsked) {
+                c.flatten();
+                for (AtomPointer p : c.refs) {
+                    if (retiring(p)) {
+                        throw staleRetiring(p);
+                    }
+                }
+                for (OutOfLineReference v : c.values) {
+                    if (retiring(v.first())) {
+                        throw staleRetiring(v.first());
+                    }
+                }
+            }
             if (known != null) {
                 for (AtomPointer p : c.refs) {
                     if (!known.contains(p)) {
@@ -158,9 +167,10 @@ final class ReferenceGuard {
                 }
             }
             // a context notes nothing after its admission (a batch its thread then leads has a context of its
-            // own), so its list is registered as it is rather than copied
+            // own), so it is registered as it is; with nothing to check (no release pass yet, no segment a
+            // reference could be refused for) the references it noted are only listed when a pass asks
             c.admitted = true;
-            registered.put(c, new Admitted(Collections.unmodifiableList(c.refs), List.copyOf(c.values)));
+            registered.put(c, c);
         } finally {
             lock.readLock().unlock();
         }
@@ -184,10 +194,7 @@ final class ReferenceGuard {
     Admitted registered() {
         List<AtomPointer> refs = new ArrayList<>();
         List<OutOfLineReference> values = new ArrayList<>();
-        registered.values().forEach(a -> {
-            refs.addAll(a.refs());
-            values.addAll(a.values());
-        });
+        registered.values().forEach(c -> c.admitted(refs, values));
         return new Admitted(refs, values);
     }
 
@@ -235,30 +242,58 @@ final class ReferenceGuard {
         private AtomPointer firstOwn;
         /** Pointers {@link #exempt exempted} from the check: a handful per context. */
         private final List<AtomPointer> exempted = new ArrayList<>(2);
+        /** Reference lists noted and not yet listed in {@link #refs} and {@link #values} ({@link #flatten}). */
+        private final List<AtomReferences> noted = new ArrayList<>();
         /** The noted references, in the order noted; a pointer noted twice is checked twice, which is harmless. */
         private final ArrayList<AtomPointer> refs = new ArrayList<>();
         private final Set<OutOfLineReference> values = new HashSet<>();
-        /** Set by {@link #admit}: {@link #refs} is registered as it is and must not change any more. */
+        /** Set by {@link #admit}: the context is registered as it is and notes nothing more. */
         private boolean admitted;
 
         private Context(Context outer) {
             this.outer = outer;
         }
 
-        /** Notes the references {@code known} of an atom, as its encoder reported them. */
+        /**
+         * Notes the references {@code known} of an atom, as its encoder reported them. They are only listed
+         * ({@link #flatten}) when something asks: most are the unchanged children of a path-copied node, and
+         * reading each pointer of them, scattered over the heap, costs more than the rest of the commit.
+         */
         private void note(AtomReferences known) {
             requireNotAdmitted();
-            refs.ensureCapacity(refs.size() + known.size());
-            for (int i = 0, n = known.size(); i < n; i++) {
-                Object r = known.reference(i);
-                if (r instanceof AtomPointer p) {
-                    if (!isOwn(p)) {
-                        refs.add(p);
+            if (known.size() > 0) {
+                noted.add(known);
+            }
+        }
+
+        /** Whether nothing was noted: no reference to an atom this context did not push itself, possibly. */
+        private boolean nothingNoted() {
+            return noted.isEmpty() && refs.isEmpty() && values.isEmpty();
+        }
+
+        /** Lists the references noted and not listed yet in {@link #refs} and {@link #values}. */
+        private synchronized void flatten() {
+            for (AtomReferences known : noted) {
+                refs.ensureCapacity(refs.size() + known.size());
+                for (int i = 0, n = known.size(); i < n; i++) {
+                    Object r = known.reference(i);
+                    if (r instanceof AtomPointer p) {
+                        if (!isOwn(p)) {
+                            refs.add(p);
+                        }
+                    } else if (r instanceof OutOfLineReference v && !isOwn(v.first())) {
+                        values.add(v);
                     }
-                } else if (r instanceof OutOfLineReference v && !isOwn(v.first())) {
-                    values.add(v);
                 }
             }
+            noted.clear();
+        }
+
+        /** Adds what was admitted for this context to {@code toRefs} and {@code toValues}. */
+        private synchronized void admitted(List<AtomPointer> toRefs, List<OutOfLineReference> toValues) {
+            flatten();
+            toRefs.addAll(refs);
+            toValues.addAll(values);
         }
 
         /** Notes the references of an atom pushed without them: they are read from its bytes. */

@@ -118,4 +118,15 @@ public interface SegmentReclaimer {
     default boolean retiring(long segmentId) {
         return false;
     }
+
+    /**
+     * Whether {@link #retiring} may answer {@code true}, or take note of a reference, for some segment: the
+     * engine then asks it about every reference a commit makes, before any release pass of its own. The
+     * default, for a storage that never overrides {@link #retiring}, is {@code false}.
+     *
+     * @return whether the engine must ask {@link #retiring} about each reference
+     */
+    default boolean refusesReferences() {
+        return false;
+    }
 }

@@ -1630,6 +1630,11 @@ public final class ClusterFileStorage implements SharedStorage {
          * node's next commit, and that commit then makes the other nodes' acknowledgements stale.
          */
         @Override
+        public boolean refusesReferences() {
+            return true;
+        }
+
+        @Override
         public boolean retiring(long segmentId) {
             if (replica.gone(segmentId)) {
                 return true;
