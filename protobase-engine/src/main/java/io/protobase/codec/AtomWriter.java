@@ -37,6 +37,8 @@ public final class AtomWriter {
     }
 
     private final Extension extension;
+    /** The arrays this writer took over and hands back ({@link #release}); {@code null} if none. */
+    private final Scratch scratch;
     private byte[] buf;
     private int pos;
     private int depth;
@@ -53,7 +55,56 @@ public final class AtomWriter {
 
     public AtomWriter(Extension extension, int initialCapacity) {
         this.extension = extension;
+        this.scratch = null;
         this.buf = new byte[Math.max(16, initialCapacity)];
+    }
+
+    /**
+     * A writer working in the arrays of {@code scratch}, which it takes over until {@link #release}: a
+     * thread encoding one atom after another (the nodes of a commit) allocates its buffers once. What
+     * {@link #toByteArray} and {@link #references} return are copies, as always.
+     */
+    public AtomWriter(Extension extension, Scratch scratch, int initialCapacity) {
+        this.extension = extension;
+        this.scratch = scratch;
+        this.buf = scratch.buf.length >= initialCapacity ? scratch.buf : new byte[initialCapacity];
+        this.refAt = scratch.refAt;
+        this.refs = scratch.refs;
+    }
+
+    /**
+     * Hands this writer's arrays, grown or not, back to the scratch it was made with, for the next writer,
+     * and returns that scratch ({@code null} for a writer made without one); this writer is not used any
+     * more. Arrays grown beyond {@link Scratch#KEPT_BYTES} are let go.
+     */
+    public Scratch release() {
+        Scratch s = scratch;
+        if (s == null) {
+            return null;
+        }
+        if (buf.length <= Scratch.KEPT_BYTES) {
+            s.buf = buf;
+        }
+        if (refAt != null && refAt.length <= Scratch.KEPT_REFERENCES) {
+            Arrays.fill(refs, 0, refCount, null);
+            s.refAt = refAt;
+            s.refs = refs;
+        }
+        return s;
+    }
+
+    /**
+     * Arrays a writer works in, kept between the atoms one thread encodes
+     * ({@link #AtomWriter(Extension, Scratch, int)}).
+     */
+    public static final class Scratch {
+        /** The largest buffer kept for the next writer. */
+        static final int KEPT_BYTES = 64 * 1024;
+        /** The most references whose arrays are kept for the next writer. */
+        static final int KEPT_REFERENCES = 4 * 1024;
+        private byte[] buf = new byte[4096];
+        private int[] refAt;
+        private Object[] refs;
     }
 
     /**
@@ -78,8 +129,10 @@ public final class AtomWriter {
     public AtomWriter trackReferences() {
         if (!tracking) {
             tracking = true;
-            refAt = new int[8];
-            refs = new Object[8];
+            if (refAt == null) {
+                refAt = new int[8];
+                refs = new Object[8];
+            }
         }
         return this;
     }

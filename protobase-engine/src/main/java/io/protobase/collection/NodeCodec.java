@@ -56,7 +56,7 @@ final class NodeCodec {
                 }
             }
         }
-        AtomWriter w = values.writer(reuse != null ? base.atom.length + 64 : n.size * 24 + 16)
+        AtomWriter w = values.scratchWriter(reuse != null ? base.atom.length + 64 : n.size * 24 + 16)
                 .begin(n.leaf ? Tags.ATOM_LEAF : Tags.ATOM_INTERNAL);
         w.writeByte(kind.ordinal());
         w.writeVarLong(n.size);
@@ -95,6 +95,7 @@ final class NodeCodec {
         assert reuse == null || sameEncoding(bytes, encodeFully(n, kind, moved, reuse, base))
                 : "spliced encoding of a node differs from its full encoding";
         AtomReferences refs = w.references();
+        values.release(w);
         AtomPointer p = store.push(bytes, refs);
         Node cached = detached(n, reuse, base, moved);
         refs = refs.complete() ? refs : null;

@@ -60,6 +60,9 @@ final class ValueCodec {
     /** Encodes values inline only ({@link TreeStore#encodeValue}): no atom pushed as a side effect. */
     private final Encoding inlineEncoding = new Encoding(false, false);
 
+    /** Each thread's arrays for {@link #scratchWriter}; {@code null} while a writer of the thread holds them. */
+    private final ThreadLocal<AtomWriter.Scratch> scratch = ThreadLocal.withInitial(AtomWriter.Scratch::new);
+
     ValueCodec(TreeStore store, AtomCache<Object> cache) {
         this.store = store;
         this.cache = cache;
@@ -82,6 +85,33 @@ final class ValueCodec {
     AtomWriter writer(int initialCapacity) {
         AtomWriter w = new AtomWriter(storingEncoding, initialCapacity);
         return store.recordsReferences() ? w.trackReferences() : w;
+    }
+
+    /**
+     * A {@link #writer} in this thread's scratch arrays, when no other writer of the thread holds them (a
+     * node's values may save nested collections while it is written): hand it back with {@link #release}
+     * once its bytes and references are copied out. {@code initialCapacity} is what the buffer is grown to
+     * at least.
+     */
+    AtomWriter scratchWriter(int initialCapacity) {
+        AtomWriter.Scratch s = scratch.get();
+        if (s == null) {
+            // held by an outer writer of this thread, or lost with a writer that failed: a scratch of its own,
+            // which its release leaves to the thread
+            s = new AtomWriter.Scratch();
+        } else {
+            scratch.set(null);
+        }
+        AtomWriter w = new AtomWriter(storingEncoding, s, initialCapacity);
+        return store.recordsReferences() ? w.trackReferences() : w;
+    }
+
+    /** Takes back the arrays of a writer from {@link #scratchWriter}; it is not used any more. */
+    void release(AtomWriter w) {
+        AtomWriter.Scratch s = w.release();
+        if (s != null) {
+            scratch.set(s);
+        }
     }
 
     /**
