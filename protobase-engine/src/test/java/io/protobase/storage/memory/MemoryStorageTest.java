@@ -8,6 +8,8 @@ import io.protobase.storage.SharedStorage;
 import io.protobase.storage.SharedStorageContract;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,6 +58,34 @@ class MemoryStorageTest extends SharedStorageContract {
                 new SegmentReclaimer.Segment(a.segmentId(), 90, true),
                 new SegmentReclaimer.Segment(c.segmentId(), 20, false));
         assertThat(reclaimer.writingSegment()).isEqualTo(c.segmentId());
+    }
+
+    @Test
+    void atomsOfEverySizeReadBackExactlyWhileTheirSegmentsGrowAndSeal() {
+        MemoryStorage memory = new MemoryStorage(100_000);
+        track(memory);
+        List<AtomPointer> pointers = new ArrayList<>();
+        List<byte[]> atoms = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            byte[] atom = new byte[(i * 7919) % 3_000];
+            Arrays.fill(atom, (byte) i);
+            atoms.add(atom);
+            pointers.add(memory.push(atom));
+        }
+
+        assertThat(memory.reclaimer().orElseThrow().segments()).hasSizeGreaterThan(20);
+        for (int i = 0; i < atoms.size(); i++) {
+            assertThat(memory.read(pointers.get(i))).as("atom %d", i).isEqualTo(atoms.get(i));
+        }
+    }
+
+    @Test
+    void aPointerIntoTheMiddleOfAnAtomIsRefusedAsCorrupt() {
+        AtomPointer p = storage.push(new byte[100]);
+        AtomPointer inside = new AtomPointer(p.segmentId(), p.offset() + 10);
+
+        assertThatThrownBy(() -> storage.read(inside)).isInstanceOf(CorruptionException.class)
+                .hasMessageContaining("does not come from this storage");
     }
 
     @Test
