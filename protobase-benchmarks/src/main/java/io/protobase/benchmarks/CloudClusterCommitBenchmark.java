@@ -24,6 +24,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -73,6 +74,8 @@ public class CloudClusterCommitBenchmark {
         long putsBefore;
         long bytesBefore;
         long commitsBefore;
+        long iterationCommits;
+        long iterationCpu;
 
         @Setup(Level.Trial)
         public void setUp(FileCommitBenchmark.Plan p) {
@@ -82,6 +85,7 @@ public class CloudClusterCommitBenchmark {
                 cluster.load(p.size);
                 FileStores.log("Cluster: %,d records loaded through node 1; node %d is the leader", p.size,
                         cluster.awaitLeader());
+                commitsBefore = p.commits();
                 return;
             }
             CloudFileStorage.Durability durability = switch (storage) {
@@ -127,6 +131,15 @@ public class CloudClusterCommitBenchmark {
             }
         }
 
+        /**
+         * CPU time of this JVM: the three nodes, the benchmark's threads and, unless it runs in a process of its
+         * own ({@link CloudS3#WHERE}), the S3 server.
+         */
+        static long processCpuNanos() {
+            return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
+
         long puts() {
             return cloud.stream().mapToLong(n -> n.provider().putRequests()).sum();
         }
@@ -143,19 +156,31 @@ public class CloudClusterCommitBenchmark {
             return cluster != null ? cluster.db(node) : spaces.get(node - 1).getDatabase(Dataset.NAME);
         }
 
+        @Setup(Level.Iteration)
+        public void markIteration(FileCommitBenchmark.Plan p) {
+            iterationCommits = p.commits();
+            iterationCpu = processCpuNanos();
+        }
+
         @TearDown(Level.Iteration)
         public void report(FileCommitBenchmark.Plan p) {
             long commits = p.commits() - commitsBefore;
+            // this iteration's: the time before it (loading, compiling) would blur the comparison
+            double cpuPerCommit = (processCpuNanos() - iterationCpu) / 1e3
+                    / Math.max(1, p.commits() - iterationCommits);
             if (cluster != null) {
-                FileStores.log("Cluster: %,d commits so far, %,d failed", commits, failed.get());
+                FileStores.log("Cluster: %,d commits so far, %,d failed; CPU of this JVM %,.0f us per commit "
+                        + "this iteration", commits, failed.get(), cpuPerCommit);
                 return;
             }
             long puts = puts() - putsBefore;
             long bytes = putBytes() - bytesBefore;
             FileStores.log("Cloud cluster (%s): %,d commits so far, %,d failed; %,d PUTs (%.1f per 1,000 commits), "
-                            + "%,.0f bytes uploaded per commit; backlog %,d bytes", storage, commits, failed.get(),
+                            + "%,.0f bytes uploaded per commit; backlog %,d bytes; CPU of this JVM %,.0f us per commit "
+                            + "this iteration (S3 server %s)", storage, commits, failed.get(),
                     puts, puts * 1000.0 / Math.max(1, commits), bytes / (double) Math.max(1, commits),
-                    cloud.get(0).uploadBacklogBytes());
+                    cloud.get(0).uploadBacklogBytes(), cpuPerCommit,
+                    "niced-process".equals(System.getProperty(CloudS3.WHERE)) ? "not counted" : "counted");
         }
 
         @TearDown(Level.Trial)
