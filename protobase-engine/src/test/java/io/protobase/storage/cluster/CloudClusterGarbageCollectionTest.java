@@ -1,6 +1,8 @@
 package io.protobase.storage.cluster;
 
+import io.protobase.CorruptionException;
 import io.protobase.Database;
+import io.protobase.HistoryExpiredException;
 import io.protobase.ObjectSpace;
 import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.MockS3Client;
@@ -22,6 +24,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -35,6 +38,7 @@ import java.util.function.IntFunction;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 import static io.protobase.DataRoot.contents;
 import static io.protobase.DataRoot.large;
@@ -333,6 +337,81 @@ class CloudClusterGarbageCollectionTest {
         assertThat(contents(joined)).isEqualTo(expected);
         put(joined, "joined", "yes");
         assertThat(contents(dbs[0])).containsEntry("joined", "yes");
+    }
+
+    /**
+     * A history view, on a node that started from the bucket, of a version whose segments garbage collection
+     * deleted from the bucket: the node's own retention (an hour) reaches the instant, but the version is gone,
+     * so {@code db.at} fails with {@link HistoryExpiredException} as on the file cluster (the version's space was
+     * given back), never with a plain {@link CorruptionException}, an error of the bucket or the data of another
+     * version. For a node that joins the running cluster, for a cluster restored from the bucket alone, and for
+     * one restored again before the first restore published a root of its own: its root object is the first
+     * one's claim of the older root, which once named no gone segment (they were dropped with the old history's
+     * condemnations), so the second restore did not know the deleted segments and the view failed with "no atom".
+     */
+    @Test
+    void aHistoryViewFromTheBucketOfAVersionWhoseSegmentsWereCollectedIsExpiredAfterAJoinAndRestores() {
+        String group = "gc-history-" + UUID.randomUUID();
+        String prefix = group + "/";
+        CloudTestCluster cluster = start(dir.resolve("nodes"), group, Duration.ofMillis(500), id -> bucket(),
+                o -> o.withSnapshotInterval(8));
+        Database[] dbs = open(cluster);
+        workload(dbs, 10);
+        Instant then = dbs[0].lastCommitTime();
+        workload(dbs, 60);
+        Map<Object, Object> expected = contents(dbs[0]);
+        await().atMost(WAIT).untilAsserted(() -> {
+            compactEverywhere(cluster);
+            cluster.node(1).uploadNow();
+            assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedSegments).sum())
+                    .isPositive();
+            assertThat(root(prefix).released()).isEmpty();
+        });
+
+        CloudClusterFileStorage added = cluster.add(4);
+        cluster.reconfigure(1, 1, 2, 3, 4);
+        ObjectSpace space = ObjectSpace.builder(added).historyRetention(Duration.ofHours(1)).cacheBytes(1).build();
+        spaces.add(space);
+        Database joined = space.getDatabase("db");
+        assertThat(contents(joined)).isEqualTo(expected);
+        historyExpired(joined, then);
+
+        spaces.forEach(ObjectSpace::close);
+        spaces.clear();
+        cluster.close();
+        clusters.clear();
+        CloudTestCluster fresh = restoredReadsTheLastVersionAndNoneFrom(dir.resolve("fresh"), group, expected, then);
+        spaces.forEach(ObjectSpace::close);
+        spaces.clear();
+        fresh.close();
+        clusters.clear();
+        // the first restore wrote nothing but its claim of the root object: the second one starts from that
+        assertThat(root(prefix).term()).as("the root object names no index of the restored history").isNegative();
+        restoredReadsTheLastVersionAndNoneFrom(dir.resolve("again"), group, expected, then);
+    }
+
+    /**
+     * Restores the cluster {@code group} from the bucket with empty directories under {@code base}; every node
+     * reads {@code expected}, and its history (retained for an hour) does not reach {@code then}.
+     */
+    private CloudTestCluster restoredReadsTheLastVersionAndNoneFrom(Path base, String group,
+            Map<Object, Object> expected, Instant then) {
+        CloudTestCluster restored = start(base, group, Duration.ofMillis(500));
+        for (int id = 1; id <= 3; id++) {
+            ObjectSpace space = ObjectSpace.builder(restored.node(id)).historyRetention(Duration.ofHours(1))
+                    .cacheBytes(1).build();
+            spaces.add(space);
+            Database db = space.getDatabase("db");
+            assertThat(contents(db)).isEqualTo(expected);
+            historyExpired(db, then);
+        }
+        return restored;
+    }
+
+    /** A view of {@code db} at {@code then} fails with {@link HistoryExpiredException}. */
+    private static void historyExpired(Database db, Instant then) {
+        assertThatThrownBy(() -> contents(db.at(then))).as("a view at %s", then)
+                .isInstanceOf(HistoryExpiredException.class);
     }
 
     /**
