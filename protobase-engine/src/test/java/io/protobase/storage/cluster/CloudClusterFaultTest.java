@@ -82,6 +82,12 @@ import static org.awaitility.Awaitility.await;
  * more transfer and an upload, every node is killed and a fresh three-node cluster with empty disks starts
  * from the bucket itself: it must hold every acknowledged transfer, {@code sync} or {@code async}.
  *
+ * <p>Garbage collection runs all along ({@link #COMPACTION_MILLIS}): the nodes compact every second with no
+ * history and 64 KiB segments, and their leader deletes released segments' chunks after a {@code gc-grace} of
+ * 2 s. So the bucket alone holding every acknowledged transfer also proves that no chunk a root needed was
+ * deleted; every round checks that the bucket's chunks cover every segment the root object lists as live, and
+ * the run fails unless segments were released and chunks deleted while it ran.
+ *
  * <p>{@code -Dprotobase.cloudcluster.soakRounds=N} runs N rounds instead of 30;
  * {@code -Dprotobase.cloudcluster.seed=S} replays the fault choices and transfers of seed S (not the
  * timing); {@code -Dprotobase.cloudcluster.faults=KILL_ALL,S3_OUTAGE,...} draws only from the faults
