@@ -315,11 +315,30 @@ class CloudClusterGarbageCollectionTest {
     void aNodeThatJoinsFromTheBucketAfterCollectionReadsEveryCommit() {
         String group = "gc-join-" + UUID.randomUUID();
         String prefix = group + "/";
-        CloudTestCluster cluster = start(dir.resolve("nodes"), group, Duration.ofMillis(500), id -> bucket(),
-                o -> o.withSnapshotInterval(8));
+        CloudTestCluster cluster = startPurgingLogs(group);
         Database[] dbs = open(cluster);
         workload(dbs, 60);
         Map<Object, Object> expected = contents(dbs[0]);
+        collectUntilChunksAreDeleted(cluster, prefix);
+        assertThat(chunkSegments(prefix)).isSubsetOf(listed(root(prefix)));
+
+        Database joined = joinFromTheBucket(cluster, Duration.ZERO);
+        assertThat(contents(joined)).isEqualTo(expected);
+        put(joined, "joined", "yes");
+        assertThat(contents(dbs[0])).containsEntry("joined", "yes");
+    }
+
+    /**
+     * Starts a cluster whose nodes purge their logs every few entries up to the bucket's mark, so that a node that
+     * joins starts from the bucket.
+     */
+    private CloudTestCluster startPurgingLogs(String group) {
+        return start(dir.resolve("nodes"), group, Duration.ofMillis(500), id -> bucket(),
+                o -> o.withSnapshotInterval(8));
+    }
+
+    /** Compacts every node and uploads until the leader deleted released segments' chunks and none is pending. */
+    private void collectUntilChunksAreDeleted(CloudTestCluster cluster, String prefix) {
         await().atMost(WAIT).untilAsserted(() -> {
             compactEverywhere(cluster);
             cluster.node(1).uploadNow();
@@ -327,16 +346,15 @@ class CloudClusterGarbageCollectionTest {
                     .isPositive();
             assertThat(root(prefix).released()).isEmpty();
         });
-        assertThat(chunkSegments(prefix)).isSubsetOf(listed(root(prefix)));
+    }
 
+    /** Node 4 joins with an empty directory (so it starts from the bucket); its database, with {@code retention}. */
+    private Database joinFromTheBucket(CloudTestCluster cluster, Duration retention) {
         CloudClusterFileStorage added = cluster.add(4);
         cluster.reconfigure(1, 1, 2, 3, 4);
-        ObjectSpace space = ObjectSpace.builder(added).historyRetention(Duration.ZERO).cacheBytes(1).build();
+        ObjectSpace space = ObjectSpace.builder(added).historyRetention(retention).cacheBytes(1).build();
         spaces.add(space);
-        Database joined = space.getDatabase("db");
-        assertThat(contents(joined)).isEqualTo(expected);
-        put(joined, "joined", "yes");
-        assertThat(contents(dbs[0])).containsEntry("joined", "yes");
+        return space.getDatabase("db");
     }
 
     /**
@@ -353,26 +371,15 @@ class CloudClusterGarbageCollectionTest {
     void aHistoryViewFromTheBucketOfAVersionWhoseSegmentsWereCollectedIsExpiredAfterAJoinAndRestores() {
         String group = "gc-history-" + UUID.randomUUID();
         String prefix = group + "/";
-        CloudTestCluster cluster = start(dir.resolve("nodes"), group, Duration.ofMillis(500), id -> bucket(),
-                o -> o.withSnapshotInterval(8));
+        CloudTestCluster cluster = startPurgingLogs(group);
         Database[] dbs = open(cluster);
         workload(dbs, 10);
         Instant then = dbs[0].lastCommitTime();
         workload(dbs, 60);
         Map<Object, Object> expected = contents(dbs[0]);
-        await().atMost(WAIT).untilAsserted(() -> {
-            compactEverywhere(cluster);
-            cluster.node(1).uploadNow();
-            assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedSegments).sum())
-                    .isPositive();
-            assertThat(root(prefix).released()).isEmpty();
-        });
+        collectUntilChunksAreDeleted(cluster, prefix);
 
-        CloudClusterFileStorage added = cluster.add(4);
-        cluster.reconfigure(1, 1, 2, 3, 4);
-        ObjectSpace space = ObjectSpace.builder(added).historyRetention(Duration.ofHours(1)).cacheBytes(1).build();
-        spaces.add(space);
-        Database joined = space.getDatabase("db");
+        Database joined = joinFromTheBucket(cluster, Duration.ofHours(1));
         assertThat(contents(joined)).isEqualTo(expected);
         historyExpired(joined, then);
 
