@@ -119,8 +119,11 @@ class CloudClusterFaultTest {
      * run.
      */
     private static final long COMPACTION_MILLIS = Long.getLong("protobase.cloudcluster.compactionMillis", 1_000);
-    /** The nodes' {@code gc-grace}: a released segment's chunks are deleted this long after its release. */
-    private static final Duration GC_GRACE = Duration.ofSeconds(2);
+    /**
+     * The nodes' {@code gc-grace}: a released segment's chunks are deleted this long after its release (without
+     * compaction, the default of an hour, as before).
+     */
+    private static final Duration GC_GRACE = COMPACTION_MILLIS > 0 ? Duration.ofSeconds(2) : Duration.ofHours(1);
     /** The slot whose node commits with {@code durability=sync}. */
     private static final int SYNC_SLOT = 1;
 
