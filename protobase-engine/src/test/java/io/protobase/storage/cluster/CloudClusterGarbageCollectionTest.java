@@ -92,6 +92,14 @@ class CloudClusterGarbageCollectionTest {
         clusters.forEach(CloudTestCluster::close);
     }
 
+    /** Closes every object space and then every cluster started so far, as a restart of every node would. */
+    private void closeEverything() {
+        spaces.forEach(ObjectSpace::close);
+        spaces.clear();
+        clusters.forEach(CloudTestCluster::close);
+        clusters.clear();
+    }
+
     private static ObjectStore bucket() {
         return new S3ObjectStore(client, S3.bucket());
     }
@@ -226,10 +234,7 @@ class CloudClusterGarbageCollectionTest {
         System.out.printf("cloud-cluster GC: %d chunk bytes before, %d after, %d bytes of live values%n", before,
                 after, live);
 
-        spaces.forEach(ObjectSpace::close);
-        spaces.clear();
-        cluster.close();
-        clusters.clear();
+        closeEverything();
         // a cluster with empty directories, from the bucket alone: every acknowledged commit is there
         CloudTestCluster fresh = start(dir.resolve("fresh"), group, Duration.ofSeconds(1));
         Database[] restored = open(fresh);
@@ -299,10 +304,7 @@ class CloudClusterGarbageCollectionTest {
         assertThat(cluster.nodes().stream().mapToLong(CloudClusterFileStorage::deletedOrphanChunks).sum())
                 .isPositive();
         assertThat(chunkSegments(prefix)).containsAll(root(prefix).lengths().keySet());
-        spaces.forEach(ObjectSpace::close);
-        spaces.clear();
-        cluster.close();
-        clusters.clear();
+        closeEverything();
         CloudTestCluster fresh = start(dir.resolve("fresh"), group, Duration.ofMillis(500));
         for (Database db : open(fresh)) {
             assertThat(contents(db)).isEqualTo(expected);
@@ -386,15 +388,9 @@ class CloudClusterGarbageCollectionTest {
         assertThat(contents(joined)).isEqualTo(expected);
         historyExpired(joined, then);
 
-        spaces.forEach(ObjectSpace::close);
-        spaces.clear();
-        cluster.close();
-        clusters.clear();
-        CloudTestCluster fresh = restoredReadsTheLastVersionAndNoneFrom(dir.resolve("fresh"), group, expected, then);
-        spaces.forEach(ObjectSpace::close);
-        spaces.clear();
-        fresh.close();
-        clusters.clear();
+        closeEverything();
+        restoredReadsTheLastVersionAndNoneFrom(dir.resolve("fresh"), group, expected, then);
+        closeEverything();
         // the first restore wrote nothing but its claim of the root object: the second one starts from that
         assertThat(root(prefix).term()).as("the root object names no index of the restored history").isNegative();
         restoredReadsTheLastVersionAndNoneFrom(dir.resolve("again"), group, expected, then);
@@ -404,7 +400,7 @@ class CloudClusterGarbageCollectionTest {
      * Restores the cluster {@code group} from the bucket with empty directories under {@code base}; every node
      * reads {@code expected}, and its history (retained for an hour) does not reach {@code then}.
      */
-    private CloudTestCluster restoredReadsTheLastVersionAndNoneFrom(Path base, String group,
+    private void restoredReadsTheLastVersionAndNoneFrom(Path base, String group,
             Map<Object, Object> expected, Instant then) {
         CloudTestCluster restored = start(base, group, Duration.ofMillis(500));
         for (int id = 1; id <= 3; id++) {
@@ -415,7 +411,6 @@ class CloudClusterGarbageCollectionTest {
             assertThat(contents(db)).isEqualTo(expected);
             historyExpired(db, then);
         }
-        return restored;
     }
 
     /** A view of {@code db} at {@code then} fails with {@link HistoryExpiredException}. */
@@ -440,10 +435,7 @@ class CloudClusterGarbageCollectionTest {
         workload(open(first), 30);
         first.node(1).uploadNow();
         Set<Long> restoredSegments = root(prefix).lengths().keySet();
-        spaces.forEach(ObjectSpace::close);
-        spaces.clear();
-        first.close();
-        clusters.clear();
+        closeEverything();
 
         CloudTestCluster restored = start(dir.resolve("restored"), group, Duration.ofMillis(500));
         Database[] dbs = open(restored);
