@@ -41,7 +41,8 @@ import java.util.TreeSet;
  *                      otherwise
  * @param reclaim for a cloud cluster whose {@code term} is known: the state of its space reclamation at that
  *                index (condemned and gone segments, in the cluster's own text form), which a node that starts
- *                there takes over; empty otherwise
+ *                there takes over; when the term is not known, only the gone segments (the condemnations belong
+ *                to a log index), which a cluster restored from this root must not read or reuse; empty otherwise
  */
 public record RootObject(long epoch, String writer, String log, long sequence, AtomPointer root, long uploadedSegment,
         long uploadedOffset, NavigableSet<Long> segments, NavigableMap<Long, Long> released, String cluster,
@@ -53,7 +54,16 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
         released = new TreeMap<>(released == null ? Map.of() : released);
         lengths = lengths == null ? null : new TreeMap<>(lengths);
         lastPublished = lastPublished == null ? null : new TreeMap<>(lastPublished);
-        reclaim = reclaim == null || term < 0 ? "" : reclaim;
+        reclaim = reclaim == null ? "" : term < 0 ? goneOnly(reclaim) : reclaim;
+    }
+
+    /**
+     * The gone segments of a {@code reclaim=} text ({@code condemned;gone}) without its condemnations: what stays
+     * true under another history, where the condemnations' log indexes mean nothing.
+     */
+    private static String goneOnly(String reclaim) {
+        int semi = reclaim.indexOf(';');
+        return semi < 0 || semi == reclaim.length() - 1 ? "" : reclaim.substring(semi);
     }
 
     /** A root object without the state of a cluster's space reclamation. */
@@ -113,13 +123,14 @@ public record RootObject(long epoch, String writer, String log, long sequence, A
 
     /**
      * The same content under another epoch, writer and history: what a new writer of a cloud cluster claims.
-     * Under another history the Raft term is dropped: {@code sequence} is an index of the old history's log.
+     * Under another history the Raft term is dropped: {@code sequence} is an index of the old history's log;
+     * of the state of space reclamation only the gone segments stay (a cluster restored from the claimed root
+     * before the new history published one of its own must still know them: their chunks may be deleted).
      */
     public RootObject claimedBy(long newEpoch, String newWriter, String newLog) {
         boolean sameLog = newLog.equals(log);
         return new RootObject(newEpoch, newWriter, newLog, sequence, root, uploadedSegment, uploadedOffset, segments,
-                released, cluster, lengths, sameLog ? term : -1, sameLog ? lastPublished : null,
-                sameLog ? reclaim : "");
+                released, cluster, lengths, sameLog ? term : -1, sameLog ? lastPublished : null, reclaim);
     }
 
     static final String HEADER = "protobase-cloud-root 1";

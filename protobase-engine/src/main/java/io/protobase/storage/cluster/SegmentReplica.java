@@ -665,11 +665,23 @@ final class SegmentReplica extends BaseStateMachine {
      * The leader condemns segments: each one this node holds, not condemned or gone yet, waits for the nodes
      * {@code r.required()} to acknowledge it. A segment condemned already takes the new list of nodes (the
      * leader names the members again after one was removed), keeping the acknowledgements of those still on it.
+     * A segment whose file this node deleted (its journal names it: the node applies this log again after a
+     * restart) is gone from here on, as it went gone on every node further on in this log: its bytes are not
+     * placed again, but a restore entry brings back its length, which no mark may name.
      */
     private void condemn(ClusterEntry.Reclaim r, long index) {
         synchronized (reclaimLock) {
             for (long id : r.segments()) {
-                if (gone.containsKey(id) || deleted.contains(id)) {
+                if (gone.containsKey(id)) {
+                    continue;
+                }
+                if (deleted.contains(id)) {
+                    condemned.remove(id);
+                    gone.put(id, r.node());
+                    SegmentFile f = segments.get(id);
+                    if (f != null) {
+                        appliedBytes.addAndGet(-f.length);
+                    }
                     continue;
                 }
                 Condemned c = condemned.get(id);

@@ -95,6 +95,37 @@ class RootObjectTest {
                 "p/root").term()).isEqualTo(-1);
     }
 
+    /**
+     * A new history's claim keeps the gone segments of {@code reclaim=} (their chunks may be deleted already, and a
+     * cluster restored from the claimed root must not read or reuse them) but not the condemnations, whose log
+     * indexes belong to the old history.
+     */
+    @Test
+    void anotherHistorysClaimKeepsTheGoneSegmentsOfTheReclaimStateAndDropsTheCondemnations() {
+        long node1 = (1L << 40) | (1L << 20) | 1;
+        TreeMap<Long, Long> lengths = new TreeMap<>(Map.of(node1, 4096L));
+        String reclaim = "5:1:40:1/2:1+;7-9,12";
+        RootObject root = RootObject.ofCluster("orders", (2L << 32) | 7, "node-1-term-7", "orders/h", 123, 7,
+                new AtomPointer(node1, 2048), lengths, new TreeMap<>(), reclaim);
+        RootObject back = RootObject.parse(root.toBytes(), "p/root");
+        assertThat(back.reclaim()).isEqualTo(reclaim);
+        assertThat(back.claimedBy((2L << 32) | 8, "node-2-term-8", "orders/h").reclaim()).isEqualTo(reclaim);
+
+        RootObject restored = back.claimedBy(3L << 32 | 1, "node-1-term-1", "orders/other");
+        assertThat(restored.term()).isEqualTo(-1);
+        assertThat(restored.reclaim()).isEqualTo(";7-9,12");
+        assertThat(new String(restored.toBytes(), StandardCharsets.UTF_8)).contains("reclaim=;7-9,12\n")
+                .doesNotContain("term=");
+        RootObject again = RootObject.parse(restored.toBytes(), "p/root");
+        assertThat(again.reclaim()).isEqualTo(";7-9,12");
+        // claimed once more by a third history, the gone segments stay
+        assertThat(again.claimedBy(4L << 32 | 1, "node-1-term-1", "orders/third").reclaim()).isEqualTo(";7-9,12");
+        // a state with nothing gone leaves nothing
+        RootObject noneGone = RootObject.ofCluster("orders", (2L << 32) | 7, "w", "orders/h", 123, 7, null, lengths,
+                new TreeMap<>(), "5:1:40:1/2:1+;");
+        assertThat(noneGone.claimedBy(3L << 32 | 1, "w2", "orders/other").reclaim()).isEmpty();
+    }
+
     @Test
     void aSingleNodeRootNamesNoCluster() {
         RootObject root = new RootObject(1, "w", "l", 0, null, LOG_1 | 1, 0, null, null);

@@ -33,11 +33,14 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -79,6 +82,12 @@ import static org.awaitility.Awaitility.await;
  * more transfer and an upload, every node is killed and a fresh three-node cluster with empty disks starts
  * from the bucket itself: it must hold every acknowledged transfer, {@code sync} or {@code async}.
  *
+ * <p>Garbage collection runs all along ({@link #COMPACTION_MILLIS}): the nodes compact every second with no
+ * history and 64 KiB segments, and their leader deletes released segments' chunks after a {@code gc-grace} of
+ * 2 s. So the bucket alone holding every acknowledged transfer also proves that no chunk a root needed was
+ * deleted; every round checks that the bucket's chunks cover every segment the root object lists as live, and
+ * the run fails unless segments were released and chunks deleted while it ran.
+ *
  * <p>{@code -Dprotobase.cloudcluster.soakRounds=N} runs N rounds instead of 30;
  * {@code -Dprotobase.cloudcluster.seed=S} replays the fault choices and transfers of seed S (not the
  * timing); {@code -Dprotobase.cloudcluster.faults=KILL_ALL,S3_OUTAGE,...} draws only from the faults
@@ -103,6 +112,18 @@ class CloudClusterFaultTest {
      * 2463915056292716958, see the report of the harness), not investigated yet.
      */
     private static final int SNAPSHOT_INTERVAL = Integer.getInteger("protobase.cloudcluster.snapshotInterval", 10_000);
+    /**
+     * The nodes' background compaction interval in milliseconds ({@code -Dprotobase.cloudcluster.compactionMillis},
+     * 0 for none): with it the nodes keep no history and write 64 KiB segments ({@link CloudClusterNodeMain}), so
+     * that segments are condemned, go, are released by the root object and their chunks deleted while the faults
+     * run.
+     */
+    private static final long COMPACTION_MILLIS = Long.getLong("protobase.cloudcluster.compactionMillis", 1_000);
+    /**
+     * The nodes' {@code gc-grace}: a released segment's chunks are deleted this long after its release (without
+     * compaction, the default of an hour, as before).
+     */
+    private static final Duration GC_GRACE = COMPACTION_MILLIS > 0 ? Duration.ofSeconds(2) : Duration.ofHours(1);
     /** The slot whose node commits with {@code durability=sync}. */
     private static final int SYNC_SLOT = 1;
 
@@ -176,6 +197,11 @@ class CloudClusterFaultTest {
     /** The transfer log the bucket held when every node was last killed, checked against the next state. */
     private List<String> bucketLogToCheck;
     private long highestEpoch;
+    /** Every chunk key and released segment the bucket showed so far: what garbage collection deleted since. */
+    private final Set<String> chunksSeen = new HashSet<>();
+    private final Set<Long> releasedSeen = new HashSet<>();
+    private int liveChunkChecks;
+    private final List<String> gcStatus = new ArrayList<>();
     private int bucketChecks;
     /**
      * Whether every disk was wiped once: the nodes then hold only what was written after the restore and read the
@@ -206,7 +232,8 @@ class CloudClusterFaultTest {
                     CloudClusterNodeMain.class, Integer.toString(peer.nodeId()), directory().toString(), group,
                     peers(), Integer.toString(controlPort), work.resolve("hosts-" + slot).toString(), "member",
                     s3.endpoint().toString(), S3.bucket(), prefix, slot == SYNC_SLOT ? "sync" : "async",
-                    Integer.toString(SNAPSHOT_INTERVAL));
+                    Integer.toString(SNAPSHOT_INTERVAL), Long.toString(COMPACTION_MILLIS),
+                    Long.toString(GC_GRACE.toMillis()));
         }
 
         void awaitReady() {
@@ -337,6 +364,7 @@ class CloudClusterFaultTest {
                 s3.forwarded(), s3.injected(), slowestConvergence);
         assertThat(outcomes.getOrDefault(Outcome.ACKNOWLEDGED, 0L)).as("seed %d: acknowledged transfers", seed)
                 .isGreaterThanOrEqualTo(2L * PROGRESS * ROUNDS);
+        garbageWasCollected();
         freshClusterFromTheBucketHoldsEveryAcknowledgedTransfer(last);
     }
 
@@ -682,8 +710,7 @@ class CloudClusterFaultTest {
                         where).startsWith(bucketLogToCheck.toArray(String[]::new));
                 bucketLogToCheck = null;
             }
-            RootObject root = new S3ObjectStore(S3.client(), S3.bucket()).get(prefix + "root")
-                    .map(o -> RootObject.parse(o.data(), prefix + "root")).orElseThrow();
+            RootObject root = liveChunksAreInTheBucket(where);
             assertThat(root.epoch()).as("%s: the root object's epoch (writer %s) never goes back", where,
                     root.writer()).isGreaterThanOrEqualTo(highestEpoch);
             highestEpoch = root.epoch();
@@ -691,6 +718,71 @@ class CloudClusterFaultTest {
                     + "at index {}", where, bank.log().size(), fields[1], converged, root.epoch(), root.sequence());
         } finally {
             gate.resume();
+        }
+    }
+
+    /**
+     * Reads the root object and lists the bucket's chunks, and when no root object was written in between,
+     * checks that the chunks cover every byte of every segment the root lists as live: garbage collection
+     * deleted nothing a root still reaches. Notes the chunks and released segments seen, to count what the
+     * collection deleted later ({@link #garbageWasCollected}).
+     *
+     * @return the root object read
+     */
+    private RootObject liveChunksAreInTheBucket(String where) {
+        ObjectStore bucket = new S3ObjectStore(S3.client(), S3.bucket());
+        byte[] before = bucket.get(prefix + "root").orElseThrow().data();
+        List<ObjectStore.ObjectInfo> chunks = bucket.list(prefix + "segments/");
+        byte[] after = bucket.get(prefix + "root").orElseThrow().data();
+        RootObject root = RootObject.parse(before, prefix + "root");
+        releasedSeen.addAll(root.released().keySet());
+        Map<Long, NavigableMap<Long, Long>> ends = new HashMap<>();
+        for (ObjectStore.ObjectInfo chunk : chunks) {
+            chunksSeen.add(chunk.key());
+            String[] parts = chunk.key().substring((prefix + "segments/").length()).split("/");
+            long offset = Long.parseUnsignedLong(parts[1], 16);
+            ends.computeIfAbsent(Long.parseUnsignedLong(parts[0], 16), id -> new TreeMap<>())
+                    .merge(offset, offset + chunk.size(), Math::max);
+        }
+        if (Arrays.equals(before, after)) {
+            // no root object released a segment while the bucket was listed, so none of these was deleted
+            liveChunkChecks++;
+            root.lengths().forEach((segment, length) -> {
+                long covered = 0;
+                for (Map.Entry<Long, Long> chunk : ends.getOrDefault(segment, new TreeMap<>()).entrySet()) {
+                    if (chunk.getKey() > covered) {
+                        break;
+                    }
+                    covered = Math.max(covered, chunk.getValue());
+                }
+                assertThat(covered).as("%s: bytes of live segment %x (length %d) the bucket's chunks hold", where,
+                        segment, length).isGreaterThanOrEqualTo(length);
+            });
+        }
+        return root;
+    }
+
+    /**
+     * With compaction on, garbage collection did its work during the run: segments were released and chunks
+     * deleted from the bucket (chunks seen in a listing and gone from the last one). Logs what each node's
+     * process did since it last started, and the counts.
+     */
+    private void garbageWasCollected() {
+        Set<String> now = new HashSet<>();
+        new S3ObjectStore(S3.client(), S3.bucket()).list(prefix + "segments/").forEach(c -> now.add(c.key()));
+        Set<String> deleted = new HashSet<>(chunksSeen);
+        deleted.removeAll(now);
+        Set<String> deletedSegments = deleted.stream().map(key -> key.substring(0, key.lastIndexOf('/')))
+                .collect(Collectors.toSet());
+        LOG.info("seed {}: garbage collection: {} segments released by root objects, {} chunks of {} segments "
+                + "deleted from the bucket ({} chunks seen, {} now), live chunks checked {} times; the nodes' "
+                + "processes (files deleted, segments and orphan chunks deleted as leader, pending, last failure) "
+                + "{}", seed, releasedSeen.size(), deleted.size(), deletedSegments.size(), chunksSeen.size(),
+                now.size(), liveChunkChecks, gcStatus);
+        if (COMPACTION_MILLIS > 0) {
+            assertThat(releasedSeen).as("seed %d: segments the root object released during the run", seed)
+                    .isNotEmpty();
+            assertThat(deleted).as("seed %d: chunks garbage collection deleted during the run", seed).isNotEmpty();
         }
     }
 
@@ -777,6 +869,9 @@ class CloudClusterFaultTest {
         history.put(id, history.get(id).with(Outcome.ACKNOWLEDGED));
         String state = ask(1, "state", WAIT);
         checkHistory(ROUNDS);
+        for (int node = 1; node <= 3; node++) {
+            gcStatus.add("node " + nodes[node].peer.nodeId() + ": " + askOrNote(node, "gc"));
+        }
         assertThat(ask(2, "upload", WAIT)).as("seed %d: the final upload", seed).isEqualTo("ok");
         for (int node = 1; node <= 3; node++) {
             nodes[node].jvm.kill();

@@ -38,17 +38,27 @@ import java.util.stream.Collectors;
  * ({@link CloudClusterFileStorage#uploadNow}); {@code ok}.
  * <li>{@code bucket}: {@code bucket <uploaded index> <backlog bytes> <fenced for good> failure=<last upload
  * failure or -> fencing=<why it stopped uploading or ->}.
+ * <li>{@code gc}: what this process did to reclaim space since it started: {@code gc <segment files deleted
+ * locally> <released segments whose chunks it deleted as leader> <orphan chunks it deleted as leader> <released
+ * segments pending deletion> failure=<last garbage-collection failure or ->}.
  * </ul>
  * Arguments: node id, cache directory, group name, peers ({@code id@host:port,...}), control port, hosts
  * file ({@code -} for none), {@code member} (unused, as in {@link ClusterNodeMain}), S3 endpoint, bucket,
  * prefix, durability ({@code sync} or {@code async}), snapshot interval in log entries (a short one makes the
- * nodes purge their logs once the bucket holds a mark, so that restarted and new nodes start from the bucket).
+ * nodes purge their logs once the bucket holds a mark, so that restarted and new nodes start from the bucket),
+ * and space reclamation: the background compactor's interval in milliseconds ({@code 0}: no compaction, the
+ * engine's default history retention and segment size) and {@code gc-grace} in milliseconds. With compaction,
+ * the node keeps no history ({@code historyRetention=0}), writes segments of {@link #SMALL_SEGMENT} bytes and
+ * has its compactor rewrite sparse segments however few dead bytes they hold, so that segments fill, are
+ * condemned, go and are released and deleted in the bucket within seconds.
  */
 public final class CloudClusterNodeMain {
 
     static final String DATABASE = ClusterNodeMain.DATABASE;
     /** How long a {@code sync} commit (or one waiting for backlog room) waits for the bucket. */
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
+    /** The segment size with compaction: the smallest the cluster storage takes. */
+    static final int SMALL_SEGMENT = 64 * 1024;
 
     private CloudClusterNodeMain() {
     }
@@ -63,11 +73,15 @@ public final class CloudClusterNodeMain {
                 .withRequestTimeout(ClusterNodeMain.REQUEST)
                 .withGroupName(args[2])
                 .withSnapshotInterval(Long.parseLong(args[11]));
+        Duration compaction = Duration.ofMillis(Long.parseLong(args[12]));
+        if (!compaction.isZero()) {
+            options = options.withMaxEntryBytes(SMALL_SEGMENT).withSegmentSize(SMALL_SEGMENT);
+        }
         S3Client s3 = S3ProxyServer.outageVisibleClient(URI.create(args[7]), Duration.ofSeconds(5));
         CloudFileStorage.Options cloud = CloudFileStorage.Options.defaults()
                 .withDurability(CloudFileStorage.Durability.valueOf(args[10].toUpperCase(Locale.ROOT)))
                 .withUploadInterval(Duration.ofMillis(200)).withCommitTimeout(COMMIT_TIMEOUT)
-                .withCloseTimeout(Duration.ofSeconds(2));
+                .withCloseTimeout(Duration.ofSeconds(2)).withGcGrace(Duration.ofMillis(Long.parseLong(args[13])));
         CloudClusterFileStorage storage = null;
         ObjectSpace space = null;
         for (int attempt = 1; space == null; attempt++) {
@@ -84,7 +98,7 @@ public final class CloudClusterNodeMain {
                 continue;
             }
             try {
-                space = openSpace(storage);
+                space = openSpace(storage, compaction);
             } catch (StorageUnavailableException e) {
                 storage.close();
                 if (attempt == 10) {
@@ -116,9 +130,11 @@ public final class CloudClusterNodeMain {
     /**
      * Opens the object space once the history started and a quorum answers, as {@link ClusterNodeMain} does.
      *
+     * With a {@code compaction} interval, the space keeps no history and compacts in the background.
+     *
      * @throws StorageUnavailableException when the object space could not read the database (it closed the storage)
      */
-    private static ObjectSpace openSpace(CloudClusterFileStorage storage) {
+    private static ObjectSpace openSpace(CloudClusterFileStorage storage, Duration compaction) {
         for (int attempt = 1; ; attempt++) {
             try {
                 storage.readRoot();
@@ -128,7 +144,11 @@ public final class CloudClusterNodeMain {
                 }
                 continue;
             }
-            return new ObjectSpace(storage);
+            if (compaction.isZero()) {
+                return new ObjectSpace(storage);
+            }
+            return ObjectSpace.builder(storage).historyRetention(Duration.ZERO).compactionInterval(compaction)
+                    .compactionMinDeadBytes(0).build();
         }
     }
 
@@ -174,6 +194,9 @@ public final class CloudClusterNodeMain {
                 case "bucket" -> ("bucket " + storage.uploadedIndex() + " " + storage.uploadBacklogBytes() + " "
                         + storage.isFencedForGood() + " failure=" + storage.lastUploadFailure().orElse("-")
                         + " fencing=" + storage.fencing().orElse("-")).replace('\n', ' ');
+                case "gc" -> ("gc " + storage.node().deletedSegments().size() + " " + storage.deletedSegments() + " "
+                        + storage.deletedOrphanChunks() + " " + storage.pendingSegmentDeletions() + " failure="
+                        + storage.garbageCollectionFailure().orElse("-")).replace('\n', ' ');
                 default -> "error unknown request " + request[0];
             };
         }
