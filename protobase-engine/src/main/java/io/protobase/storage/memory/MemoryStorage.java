@@ -109,9 +109,9 @@ public final class MemoryStorage implements SharedStorage {
 
         /**
          * Appends {@code atom}; holds the push lock. Returns its offset. The array doubles, but not past
-         * {@code expected} (the bytes the segment is expected to take when sealed) until it must.
+         * {@code capacity} (what it holds when full) unless one atom needs more.
          */
-        int append(byte[] atom, long expected) {
+        int append(byte[] atom, long capacity) {
             int offset = end;
             long need = (long) offset + Integer.BYTES + atom.length;
             if (need > Integer.MAX_VALUE - 8) {
@@ -120,8 +120,8 @@ public final class MemoryStorage implements SharedStorage {
             byte[] d = data;
             if (need > d.length) {
                 long grown = 2L * d.length;
-                if (need <= expected) {
-                    grown = Math.min(grown, expected);
+                if (need <= capacity) {
+                    grown = Math.min(grown, capacity);
                 }
                 d = Arrays.copyOf(d, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, grown)));
             }
@@ -181,15 +181,26 @@ public final class MemoryStorage implements SharedStorage {
         synchronized (pushLock) {
             MemorySegment s = writing;
             long limit = Math.min(segmentBytes, segmentLimit);
-            if (s.bytes > 0 && s.bytes + atom.length > limit) {
+            long capacity = arrayCapacity(limit);
+            if (s.count > 0 && (s.bytes + atom.length > limit || s.end + Integer.BYTES + atom.length > capacity)) {
                 s = startNextSegment();
             }
-            // room for the atoms and their lengths, if they average 64 bytes or more
-            int offset = s.append(atom, limit + limit / 16 + 1024);
+            int offset = s.append(atom, capacity);
             bytesStored.addAndGet(atom.length);
             bytesPushed.addAndGet(atom.length);
             return new AtomPointer(s.id, offset);
         }
+    }
+
+    /**
+     * The size of a segment's array for segments of {@code limit} bytes: the atoms and their lengths fill it,
+     * and a segment takes no more atoms once they would not fit. From 1 MiB up it is 64 bytes short of the limit:
+     * the heap places such an array in whole regions, and one of exactly a power of two plus its header would
+     * take one more region, most of it unused.
+     */
+    private static long arrayCapacity(long limit) {
+        long capacity = limit >= 1024 * 1024 ? limit - 64 : limit;
+        return Math.min(Integer.MAX_VALUE - 8, capacity);
     }
 
     /** Seals the segment being written and starts the next; holds the push lock. */
@@ -197,8 +208,7 @@ public final class MemoryStorage implements SharedStorage {
         MemorySegment s = writing;
         s.sealed = true;
         s.trim();
-        long limit = Math.min(segmentBytes, segmentLimit);
-        MemorySegment next = new MemorySegment(s.id + 1, limit + limit / 16 + 1024);
+        MemorySegment next = new MemorySegment(s.id + 1, arrayCapacity(Math.min(segmentBytes, segmentLimit)));
         segments.put(next.id, next);
         writing = next;
         return next;
