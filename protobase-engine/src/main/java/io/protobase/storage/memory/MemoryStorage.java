@@ -9,7 +9,6 @@ import io.protobase.storage.LocalCommitLock;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,8 +24,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A storage on the heap, for tests and development: nothing survives the process. It stores the
- * <em>encoded</em> bytes of every atom, one after the other in an array per segment as in a segment file
- * (copied in on push, and out on read), so everything that runs on it
+ * <em>encoded</em> bytes of every atom (copied on push, unless handed over with {@link #pushOwned}, and
+ * on read), so everything that runs on it
  * exercises the codec exactly as a persistent backend would.
  *
  * <p>Atoms are grouped into segments: the segment being written is sealed once it holds
@@ -74,141 +73,55 @@ public final class MemoryStorage implements SharedStorage {
         segments.put(writing.id, writing);
     }
 
-    /**
-     * The atoms of one segment, and whether it still takes new ones. Its atoms lie one after the other in one
-     * array, as in a segment file: each its length (4 bytes) and then its bytes, at the offset its pointer
-     * names. Atoms kept this way are not objects of their own: the garbage collector never copies them one by
-     * one (a segment's array, once grown past half a heap region, is allocated where objects are not moved),
-     * which for a store written without pause is most of its work.
-     */
+    /** The atoms of one segment, and whether it still takes new ones. */
     private static final class MemorySegment {
-        /** Size of the array a segment starts with; it doubles as atoms are pushed. */
-        static final int INITIAL_CAPACITY = 16 * 1024;
-
         final long id;
-        /** The segment's bytes; replaced by a larger copy when full, under the push lock. */
-        volatile byte[] data = new byte[INITIAL_CAPACITY];
-        /** Where each atom starts, ascending; the first {@link #count}. Replaced when full, under the push lock. */
-        volatile int[] starts = new int[64];
-        volatile int count;
-        /** Bytes of the atoms pushed into the segment (lengths not counted); only changed under the push lock. */
+        final ConcurrentHashMap<Long, byte[]> atoms = new ConcurrentHashMap<>();
+        /** Bytes pushed into the segment; only changed under the push lock. */
         volatile long bytes;
-        /** Offset of the next atom; only used under the push lock. */
-        int end;
+        /** Offset of the next atom: an empty atom takes one offset too, so pointers stay distinct. */
+        long end;
         volatile boolean sealed;
 
         MemorySegment(long id) {
             this.id = id;
-        }
-
-        /** A segment whose array is allocated at {@code capacity} at once: one after a segment that filled. */
-        MemorySegment(long id, long capacity) {
-            this.id = id;
-            this.data = new byte[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(INITIAL_CAPACITY, capacity))];
-        }
-
-        /**
-         * Appends {@code atom}; holds the push lock. Returns its offset. The array doubles, but not past
-         * {@code capacity} (what it holds when full) unless one atom needs more.
-         */
-        int append(byte[] atom, long capacity) {
-            int offset = end;
-            long need = (long) offset + Integer.BYTES + atom.length;
-            if (need > Integer.MAX_VALUE - 8) {
-                throw new IllegalStateException("memory segment " + id + " cannot grow past 2 GiB");
-            }
-            byte[] d = data;
-            if (need > d.length) {
-                long grown = 2L * d.length;
-                if (need <= capacity) {
-                    grown = Math.min(grown, capacity);
-                }
-                d = Arrays.copyOf(d, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(need, grown)));
-            }
-            ByteBuffer.wrap(d, offset, Integer.BYTES).putInt(atom.length);
-            System.arraycopy(atom, 0, d, offset + Integer.BYTES, atom.length);
-            int n = count;
-            int[] st = starts;
-            if (n == st.length) {
-                st = Arrays.copyOf(st, n * 2);
-            }
-            st[n] = offset;
-            // the arrays before the count: a reader that sees the count sees the atom
-            data = d;
-            starts = st;
-            count = n + 1;
-            end = (int) need;
-            bytes += atom.length;
-            return offset;
-        }
-
-        /** A copy of the atom at {@code offset}, or {@code null} if no atom starts there. */
-        byte[] read(long offset) {
-            int n = count;
-            int[] st = starts;
-            byte[] d = data;
-            if (offset < 0 || offset > Integer.MAX_VALUE || Arrays.binarySearch(st, 0, n, (int) offset) < 0) {
-                return null;
-            }
-            int at = (int) offset;
-            int length = ByteBuffer.wrap(d, at, Integer.BYTES).getInt();
-            return Arrays.copyOfRange(d, at + Integer.BYTES, at + Integer.BYTES + length);
-        }
-
-        /** Gives back the array's unused end once the segment takes no more atoms; holds the push lock. */
-        void trim() {
-            byte[] d = data;
-            if (d.length - end > d.length / 8) {
-                data = Arrays.copyOf(d, end);
-            }
         }
     }
 
     @Override
     public AtomPointer push(byte[] atom) {
         ensureOpen("push an atom");
-        return store(atom);
+        return store(Arrays.copyOf(atom, atom.length));
     }
 
-    /** The same as {@link #push}: the atom's bytes are copied into its segment either way. */
+    /** Keeps {@code atom} itself: the caller hands it over and never changes it again. */
     @Override
     public AtomPointer pushOwned(byte[] atom) {
         ensureOpen("push an atom");
         return store(atom);
     }
 
-    private AtomPointer store(byte[] atom) {
+    private AtomPointer store(byte[] copy) {
         synchronized (pushLock) {
             MemorySegment s = writing;
-            long limit = Math.min(segmentBytes, segmentLimit);
-            long capacity = arrayCapacity(limit);
-            if (s.count > 0 && (s.bytes + atom.length > limit || s.end + Integer.BYTES + atom.length > capacity)) {
+            if (s.bytes > 0 && s.bytes + copy.length > Math.min(segmentBytes, segmentLimit)) {
                 s = startNextSegment();
             }
-            int offset = s.append(atom, capacity);
-            bytesStored.addAndGet(atom.length);
-            bytesPushed.addAndGet(atom.length);
+            long offset = s.end;
+            s.atoms.put(offset, copy);
+            s.end = offset + Math.max(1, copy.length);
+            s.bytes += copy.length;
+            bytesStored.addAndGet(copy.length);
+            bytesPushed.addAndGet(copy.length);
             return new AtomPointer(s.id, offset);
         }
-    }
-
-    /**
-     * The size of a segment's array for segments of {@code limit} bytes: the atoms and their lengths fill it,
-     * and a segment takes no more atoms once they would not fit. From 1 MiB up it is 64 bytes short of the limit:
-     * the heap places such an array in whole regions, and one of exactly a power of two plus its header would
-     * take one more region, most of it unused.
-     */
-    private static long arrayCapacity(long limit) {
-        long capacity = limit >= 1024 * 1024 ? limit - 64 : limit;
-        return Math.min(Integer.MAX_VALUE - 8, capacity);
     }
 
     /** Seals the segment being written and starts the next; holds the push lock. */
     private MemorySegment startNextSegment() {
         MemorySegment s = writing;
         s.sealed = true;
-        s.trim();
-        MemorySegment next = new MemorySegment(s.id + 1, arrayCapacity(Math.min(segmentBytes, segmentLimit)));
+        MemorySegment next = new MemorySegment(s.id + 1);
         segments.put(next.id, next);
         writing = next;
         return next;
@@ -218,7 +131,7 @@ public final class MemoryStorage implements SharedStorage {
     public byte[] read(AtomPointer pointer) {
         ensureOpen("read an atom");
         MemorySegment s = segments.get(pointer.segmentId());
-        byte[] bytes = s == null ? null : s.read(pointer.offset());
+        byte[] bytes = s == null ? null : s.atoms.get(pointer.offset());
         if (bytes == null) {
             if (released.contains(pointer.segmentId())) {
                 throw new SegmentReleasedException("No atom at " + pointer + " in " + describe() + ": its segment "
@@ -229,7 +142,7 @@ public final class MemoryStorage implements SharedStorage {
             throw new CorruptionException("No atom at " + pointer + " in " + describe()
                     + ": the pointer does not come from this storage, or the data referencing it is corrupt");
         }
-        return bytes;
+        return Arrays.copyOf(bytes, bytes.length);
     }
 
     @Override
