@@ -76,10 +76,24 @@ public final class ClusterNodeMain {
                 .withElectionTimeout(ELECTION)
                 .withRequestTimeout(args.length > 7 ? Duration.ofMillis(Long.parseLong(args[7])) : REQUEST)
                 .withGroupName(args[2]);
-        FileBlockProvider directory = new FileBlockProvider(Path.of(args[1]));
-        ClusterFileStorage storage = args.length > 6 && args[6].equals("learner")
-                ? ClusterFileStorage.learner(directory, options) : new ClusterFileStorage(directory, options);
-        ObjectSpace space = openSpace(storage);
+        boolean learner = args.length > 6 && args[6].equals("learner");
+        ClusterFileStorage storage = null;
+        ObjectSpace space = null;
+        for (int attempt = 1; space == null; attempt++) {
+            // an object space that cannot read its storage (no quorum within the request timeout, on a busy
+            // machine) closes it: open it again, as a supervisor restarts a node that gave up
+            FileBlockProvider directory = new FileBlockProvider(Path.of(args[1]));
+            storage = learner ? ClusterFileStorage.learner(directory, options)
+                    : new ClusterFileStorage(directory, options);
+            try {
+                space = openSpace(storage);
+            } catch (StorageUnavailableException e) {
+                storage.close();
+                if (attempt == 10) {
+                    throw e;
+                }
+            }
+        }
         try (ServerSocket control = new ServerSocket(Integer.parseInt(args[4]), 50, InetAddress.getLoopbackAddress())) {
             System.out.println("ready");
             System.out.flush();
