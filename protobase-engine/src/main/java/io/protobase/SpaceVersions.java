@@ -85,13 +85,7 @@ final class SpaceVersions {
     /** The latest published state, reloaded if another process moved the storage root. */
     SpaceState currentState() {
         ensureOpen.run();
-        SpaceState s = current;
-        AtomPointer root = storage.readRoot();
-        if (!Objects.equals(root, s.pointer())) {
-            advance(loadState(root));
-            s = current;
-        }
-        return s;
+        return stateAt(storage.readRoot());
     }
 
     /**
@@ -101,8 +95,12 @@ final class SpaceVersions {
      */
     SpaceState stateToCommitOn() {
         ensureOpen.run();
+        return stateAt(storage.readRootToCommitOn());
+    }
+
+    /** The state at {@code root} as the current one, loaded (and advanced to) if it is not the one seen last. */
+    private SpaceState stateAt(AtomPointer root) {
         SpaceState s = current;
-        AtomPointer root = storage.readRootToCommitOn();
         if (!Objects.equals(root, s.pointer())) {
             advance(loadState(root));
             s = current;

@@ -1623,17 +1623,18 @@ public final class ClusterFileStorage implements SharedStorage {
             return nodeOf(a) == nodeOf(b);
         }
 
+        /** The engine asks {@link #retiring} about every reference a commit makes. */
+        @Override
+        public boolean refusesReferences() {
+            return true;
+        }
+
         /**
          * Gone (or deleted here) segments are refused. A condemned segment may still be referenced: the root may
          * reach it again (a commit in flight when it was condemned), and failing the commit would fail a user's
          * commit; but this node's acknowledgement no longer holds, so it is retracted, in the log before this
          * node's next commit, and that commit then makes the other nodes' acknowledgements stale.
          */
-        @Override
-        public boolean refusesReferences() {
-            return true;
-        }
-
         @Override
         public boolean retiring(long segmentId) {
             if (replica.gone(segmentId)) {

@@ -676,12 +676,7 @@ final class SegmentReplica extends BaseStateMachine {
                     continue;
                 }
                 if (deleted.contains(id)) {
-                    condemned.remove(id);
-                    gone.put(id, r.node());
-                    SegmentFile f = segments.get(id);
-                    if (f != null) {
-                        appliedBytes.addAndGet(-f.length);
-                    }
+                    makeGone(id, r.node());
                     continue;
                 }
                 Condemned c = condemned.get(id);
@@ -781,13 +776,18 @@ final class SegmentReplica extends BaseStateMachine {
                 return;
             }
         }
+        makeGone(id, c.by);
+        LOG.debug("Segment {} is gone in {}: every node gave it up", id, stateMachineDir);
+    }
+
+    /** Segment {@code id}, condemned by node {@code by}, is gone; holds the reclaim lock. */
+    private void makeGone(long id, int by) {
         condemned.remove(id);
-        gone.put(id, c.by);
+        gone.put(id, by);
         SegmentFile f = segments.get(id);
         if (f != null) {
             appliedBytes.addAndGet(-f.length); // the bytes to upload are those of segments not gone
         }
-        LOG.debug("Segment {} is gone in {}: every node gave it up", id, stateMachineDir);
     }
 
     /**

@@ -97,7 +97,10 @@ class CloudClusterFileStorageTest {
             assertThat(root.cluster()).isEqualTo(group);
             assertThat(leader).isNotNull();
             assertThat(root.writer()).startsWith("node-" + first.idOf(leader) + "-term-");
-            assertThat(first.nodes()).allSatisfy(n -> assertThat(n.uploadBacklogBytes()).isZero());
+            // a node learns that the leader's upload covers what it applied when it applies the upload's mark, which
+            // may come after the acknowledgement
+            await().atMost(WAIT).untilAsserted(() ->
+                    assertThat(first.nodes()).allSatisfy(n -> assertThat(n.uploadBacklogBytes()).isZero()));
         }
         try (CloudTestCluster fresh = CloudTestCluster.start(3, group, dir.resolve("fresh"), prefix, id -> bucket(),
                 options(CloudFileStorage.Durability.SYNC))) {
