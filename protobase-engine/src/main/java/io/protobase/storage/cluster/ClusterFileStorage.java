@@ -735,10 +735,12 @@ public final class ClusterFileStorage implements SharedStorage {
      * With {@link Options#tls}, one mutual-TLS configuration for every gRPC channel of the node: its
      * server (which then requires a trusted client certificate), its connections to the other servers,
      * and its Raft clients. Ratis uses the general TLS configuration wherever no channel-specific one is
-     * set, so none of the node's traffic can go out in plain text.
+     * set, so none of the node's traffic can go out in plain text. Always: the gRPC server hands the
+     * Raft server one append-entries message at a time ({@link OneAppendAtATime}: a Ratis race).
      */
     private static Parameters raftParameters(Options options) {
         Parameters parameters = new Parameters();
+        GrpcConfigKeys.Server.setServicesCustomizer(parameters, new OneAppendAtATime());
         if (options.tls() != null) {
             GrpcConfigKeys.TLS.setConf(parameters, options.tls().grpcConfig());
         }
