@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.awaitility.Awaitility.await;
@@ -105,6 +106,24 @@ public final class ChildJvm {
     /** Its exit status, once it ended ({@link #KILLED} after {@link #kill()} found it running). */
     public int exitValue() {
         return process.exitValue();
+    }
+
+    /**
+     * Its threads' stacks now ({@code jcmd <pid> Thread.print}), for the report of a test that waited for
+     * it in vain; what went wrong instead when the dump could not be taken.
+     */
+    public String threadDump() {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return jcmd.waitFor(30, TimeUnit.SECONDS) ? dump : "jcmd did not end within 30 s: " + dump;
+        } catch (IOException e) {
+            return "no thread dump: " + e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "no thread dump: interrupted";
+        }
     }
 
     /** What it printed so far (complete lines only). */

@@ -626,6 +626,10 @@ class ClusterFaultTest {
                     List<String> errors = jvm.errors().lines().toList();
                     nodesNow.append("; alive ").append(jvm.isAlive()).append(", last lines of stderr: ")
                             .append(errors.subList(Math.max(0, errors.size() - 5), errors.size()));
+                    if (jvm.isAlive()) {
+                        LOG.error("seed {} round {}: not {} in time; threads of node {}:\n{}", seed, round, what,
+                                nodes[slot].peer.nodeId(), jvm.threadDump());
+                    }
                 }
             }
             throw new AssertionError("seed " + seed + " round " + round + ": not " + what + " within " + WAIT
