@@ -37,6 +37,9 @@ final class ClusterChunkCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudClusterFileStorage.class);
 
+    /** How long one pass may go on starting deletions (see {@link #collect}). */
+    static final long PASS_BUDGET_MILLIS = 1_000;
+
     /** The lists of a root object about to be written, the releases it makes public and their stamp. */
     record Lists(NavigableSet<Long> live, NavigableMap<Long, Long> released, List<Long> dropped, long stamp) {
     }
@@ -137,26 +140,39 @@ final class ClusterChunkCollector {
      * period, LISTs the bucket for orphans. Each deletion waits until a read of the root object shows
      * this epoch still (a deposed leader deletes nothing). A failure is logged and retried at the next
      * pass; commits never see it.
+     *
+     * <p>A pass stops starting deletions once it has taken {@link #PASS_BUDGET_MILLIS} (it always deletes
+     * one released segment, so that it ends); the next round's pass goes on where it stopped. The pass runs
+     * on the upload loop, and {@code sync} commits wait for that loop's next upload: a large backlog of
+     * deletions under a slow bucket (each request taking a second or two) held uploads, and with them every
+     * {@code sync} commit, for minutes.
      */
     void collect(RootObjectWriter writer, long epoch, BooleanSupplier leading) {
         if (live == null) {
             return;
         }
         long now = clock.millis();
+        long stopAt = now + PASS_BUDGET_MILLIS;
         try {
             List<Long> due = sweeper.due(released, now);
             if (!due.isEmpty() && holds(writer, epoch, leading)) {
+                int deleted = 0;
                 for (long id : due) {
+                    if (deleted > 0 && clock.millis() >= stopAt) {
+                        break;
+                    }
                     sweeper.deleteChunks(id);
                     released.remove(id);
                     rootStale = true;
                     deletedSegments.incrementAndGet();
+                    deleted++;
                 }
                 pending = released.size();
-                LOG.debug("Deleted the chunks of {} released segment(s) in {}", due.size(), store.describe());
+                LOG.debug("Deleted the chunks of {} of {} released segment(s) due in {}", deleted, due.size(),
+                        store.describe());
             }
-            if (now >= nextOrphanPass) {
-                collectOrphans(writer, epoch, leading, now);
+            if (now >= nextOrphanPass && clock.millis() < stopAt
+                    && collectOrphans(writer, epoch, leading, now, stopAt)) {
                 nextOrphanPass = now + graceMillis;
             }
             if (lastFailure != null) {
@@ -176,20 +192,30 @@ final class ClusterChunkCollector {
      * Deletes the chunks seen orphaned for the grace: a chunk of a segment that neither list of the root
      * object names, that no upload mark from the uploaded one on names (the round in progress ships
      * those), and that this node does not hold as a segment the cluster may still name.
+     *
+     * @return whether nothing due is left (the pass ran out of its budget otherwise: the next one lists again)
      */
-    private void collectOrphans(RootObjectWriter writer, long epoch, BooleanSupplier leading, long now) {
+    private boolean collectOrphans(RootObjectWriter writer, long epoch, BooleanSupplier leading, long now,
+            long stopAt) {
         Set<Long> named = new HashSet<>(live);
         named.addAll(released.keySet());
         List<String> due = sweeper.dueOrphans(store.list(provider.segmentsPrefix()),
                 id -> !named.contains(id) && !marks.names(id) && !replica.holdsLive(id), now);
         if (due.isEmpty() || !holds(writer, epoch, leading)) {
-            return;
+            return true;
         }
+        int deleted = 0;
         for (String key : due) {
+            if (deleted > 0 && clock.millis() >= stopAt) {
+                break;
+            }
             sweeper.deleteOrphan(key);
             deletedOrphans.incrementAndGet();
+            deleted++;
         }
-        LOG.info("Deleted {} orphan chunk(s) in {} that no root object names", due.size(), store.describe());
+        LOG.info("Deleted {} of {} orphan chunk(s) due in {} that no root object names", deleted, due.size(),
+                store.describe());
+        return deleted == due.size();
     }
 
     /** Whether this node still leads and the bucket's root object still carries its epoch. */

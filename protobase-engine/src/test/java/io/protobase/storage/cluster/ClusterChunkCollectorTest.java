@@ -89,4 +89,51 @@ class ClusterChunkCollectorTest {
         assertThat(collector.next(new UploadMarks.Mark(9, 1, new AtomPointer(LIVE, 0),
                 new TreeMap<>(Map.of(LIVE, 10L)), new TreeMap<>(), "")).released()).isEmpty();
     }
+
+    @Test
+    void aPassStopsStartingDeletionsOnceItsBudgetIsSpentAndTheNextPassesGoOn() {
+        MockS3Client bucket = new MockS3Client();
+        CloudBlockProvider provider = new CloudBlockProvider(bucket, "c/", dir);
+        TreeMap<Long, Long> released = new TreeMap<>();
+        for (long i = 0; i < 6; i++) {
+            long id = SEGMENT + (i << 20);
+            released.put(id, 1_000L);
+            bucket.putIfAbsent(provider.chunkKey(id, 0), new byte[] {1}, Map.of());
+        }
+        long epoch = 1L << 32 | 3;
+        RootObjectWriter leader = new RootObjectWriter(provider, "leader", Map.of());
+        TreeMap<Long, Long> lengths = new TreeMap<>(Map.of(LIVE, 10L));
+        RootObject written = RootObject.ofCluster("c", epoch, "leader", "c/h", 7, 1, new AtomPointer(LIVE, 0), lengths,
+                new TreeMap<>()).withSegments(new TreeSet<>(lengths.keySet()), released);
+        try {
+            leader.publish(written);
+        } catch (RootObjectWriter.TakenOver e) {
+            throw new AssertionError(e);
+        }
+        // every look at the clock finds it 400 ms later: a bucket that takes that long per request
+        ClusterCompactionTest.MutableClock clock = new ClusterCompactionTest.MutableClock(Instant.ofEpochMilli(5_000)) {
+            @Override
+            public Instant instant() {
+                Instant now = super.instant();
+                advance(Duration.ofMillis(400));
+                return now;
+            }
+        };
+        SegmentReplica replica = new SegmentReplica(id -> false, (id, from, to) -> { }, null);
+        ClusterChunkCollector collector = new ClusterChunkCollector(provider, replica, 1_000, clock);
+        collector.adopt(written);
+
+        collector.collect(leader, epoch, () -> true);
+        long first = collector.deletedSegments();
+        assertThat(first).as("deleted in the first pass").isBetween(1L, 5L);
+        assertThat(collector.pendingSegmentDeletions()).isEqualTo(6 - (int) first);
+        assertThat(collector.rootStale()).isTrue();
+
+        for (int pass = 0; pass < 6 && collector.pendingSegmentDeletions() > 0; pass++) {
+            collector.collect(leader, epoch, () -> true);
+        }
+        assertThat(collector.deletedSegments()).isEqualTo(6);
+        assertThat(bucket.keys()).noneMatch(k -> released.keySet().stream()
+                .anyMatch(id -> k.equals(provider.chunkKey(id, 0))));
+    }
 }

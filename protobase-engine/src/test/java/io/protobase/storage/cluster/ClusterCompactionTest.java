@@ -453,7 +453,7 @@ class ClusterCompactionTest {
     }
 
     /** A clock the test moves. */
-    static final class MutableClock extends Clock {
+    static class MutableClock extends Clock {
         private final AtomicLong millis;
 
         MutableClock(Instant start) {
