@@ -37,6 +37,9 @@ final class ChunkCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudFileStorage.class);
 
+    /** How long a scheduled pass may go on starting deletions (see {@link #collect}). */
+    static final long PASS_BUDGET_MILLIS = 1_000;
+
     /** The lists of a root object about to be written, the releases it makes public and their stamp. */
     record Lists(NavigableSet<Long> live, NavigableMap<Long, Long> pending, List<Long> dropped, long stamp) {
     }
@@ -197,6 +200,12 @@ final class ChunkCollector {
      * One pass (uploader thread, after a successful round): deletes the chunks of segments released
      * longer than the grace ago, then, every grace period or when asked, LISTs the bucket for orphans.
      * A failure is logged and retried at the next pass; commits never see it.
+     *
+     * <p>A scheduled pass stops starting deletions once it has taken {@link #PASS_BUDGET_MILLIS} (it always
+     * deletes one segment's chunks or one orphan, so that it ends), and the next round's pass goes on where it
+     * stopped: the pass runs on the upload loop, and under a slow bucket a large backlog of deletions would
+     * otherwise hold the uploads, and every {@code sync} commit waiting for one, for as long as it takes. A
+     * requested pass ({@link UploadProgress#awaitGarbageCollection}) runs to the end.
      */
     void collect() {
         long now = clock.millis();
@@ -204,11 +213,12 @@ final class ChunkCollector {
         if (pass == UploadProgress.GcPass.NONE) {
             return;
         }
-        boolean orphanPass = pass == UploadProgress.GcPass.REQUESTED || now >= nextOrphanPass;
+        boolean requested = pass == UploadProgress.GcPass.REQUESTED;
+        long stopAt = requested ? Long.MAX_VALUE : now + PASS_BUDGET_MILLIS;
+        boolean orphanPass = requested || now >= nextOrphanPass;
         try {
-            deleteDueSegments(now);
-            if (orphanPass) {
-                collectOrphans(now);
+            deleteDueSegments(now, stopAt);
+            if (orphanPass && clock.millis() < stopAt && collectOrphans(now, stopAt)) {
                 nextOrphanPass = now + options.gcGrace().toMillis();
             }
             if (lastGcFailure != null) {
@@ -224,12 +234,17 @@ final class ChunkCollector {
         }
     }
 
-    private void deleteDueSegments(long now) {
+    private void deleteDueSegments(long now, long stopAt) {
         List<Long> due;
         synchronized (gcLock) {
             due = sweeper.due(pendingDeletion, now);
         }
+        boolean first = true;
         for (long id : due) {
+            if (!first && clock.millis() >= stopAt) {
+                return;
+            }
+            first = false;
             sweeper.deleteChunks(id);
             synchronized (gcLock) {
                 pendingDeletion.remove(id);
@@ -242,17 +257,26 @@ final class ChunkCollector {
     /**
      * Deletes the orphans seen for the grace, after checking that this writer still holds the
      * current epoch (a zombie deletes nothing: the live list it knows is not the newest).
+     *
+     * @return whether nothing due is left (the pass ran out of its budget otherwise: the next one lists again)
      */
-    private void collectOrphans(long now) {
+    private boolean collectOrphans(long now, long stopAt) {
         List<String> due = noteOrphans(store.list(provider.segmentsPrefix()), now);
         if (due.isEmpty() || rootWriter.currentEpoch() != epoch) {
-            return;
+            return true;
         }
+        int deleted = 0;
         for (String key : due) {
+            if (deleted > 0 && clock.millis() >= stopAt) {
+                break;
+            }
             sweeper.deleteOrphan(key);
             deletedOrphans.incrementAndGet();
+            deleted++;
         }
-        LOG.info("Deleted {} orphan chunk(s) left in {} by earlier writers", due.size(), store.describe());
+        LOG.info("Deleted {} of {} orphan chunk(s) left in {} by earlier writers", deleted, due.size(),
+                store.describe());
+        return deleted == due.size();
     }
 
     /**
