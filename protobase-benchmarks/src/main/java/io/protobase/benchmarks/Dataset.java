@@ -13,6 +13,7 @@ import org.h2.mvstore.MVStore;
 
 import java.nio.file.Path;
 import java.util.Random;
+import java.util.function.UnaryOperator;
 
 /**
  * The one data set every benchmark uses, and the code that loads it into each engine, so both engines
@@ -201,13 +202,17 @@ public final class Dataset {
         private final Path dir;
 
         private ProtoBaseMap(Backing backing) {
+            this(backing, UnaryOperator.identity());
+        }
+
+        private ProtoBaseMap(Backing backing, UnaryOperator<ObjectSpace.Builder> settings) {
             if (backing == Backing.FILE) {
                 this.dir = FileStores.newDir("protobase-");
-                this.space = ObjectSpace.builder(new StandaloneFileStorage(new FileBlockProvider(dir)))
-                        .cacheBytes(CACHE_BYTES).build();
+                this.space = settings.apply(ObjectSpace.builder(new StandaloneFileStorage(new FileBlockProvider(dir)))
+                        .cacheBytes(CACHE_BYTES)).build();
             } else {
                 this.dir = null;
-                this.space = ObjectSpace.builder(new MemoryStorage()).cacheBytes(CACHE_BYTES).build();
+                this.space = settings.apply(ObjectSpace.builder(new MemoryStorage()).cacheBytes(CACHE_BYTES)).build();
             }
             this.db = space.getDatabase(NAME);
         }
@@ -229,7 +234,15 @@ public final class Dataset {
 
         /** A space on {@code backing} whose dictionary holds entries {@code 1..size}, built in one transaction. */
         public static ProtoBaseMap load(int size, Backing backing) {
-            ProtoBaseMap m = new ProtoBaseMap(backing);
+            return load(size, backing, UnaryOperator.identity());
+        }
+
+        /**
+         * As {@link #load(int, Backing)}, with {@code settings} applied to the object space's builder (history
+         * retention, background compaction).
+         */
+        public static ProtoBaseMap load(int size, Backing backing, UnaryOperator<ObjectSpace.Builder> settings) {
+            ProtoBaseMap m = new ProtoBaseMap(backing, settings);
             try {
                 int[] ids = shuffledIds(size, INSERT_SEED);
                 try (Transaction tx = m.db.newTransaction()) {
