@@ -114,10 +114,19 @@ public final class ChildJvm {
      */
     public String threadDump() {
         try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(process.pid()), "Thread.print").redirectErrorStream(true).start();
-            String dump = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return jcmd.waitFor(30, TimeUnit.SECONDS) ? dump : "jcmd did not end within 30 s: " + dump;
+            Path out = Files.createTempFile("thread-dump-", ".txt");
+            try {
+                Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                        Long.toString(process.pid()), "Thread.print").redirectErrorStream(true)
+                        .redirectOutput(out.toFile()).start();
+                if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+                    jcmd.destroyForcibly();
+                    return "jcmd did not end within 30 s: " + Files.readString(out, StandardCharsets.UTF_8);
+                }
+                return Files.readString(out, StandardCharsets.UTF_8);
+            } finally {
+                Files.deleteIfExists(out);
+            }
         } catch (IOException e) {
             return "no thread dump: " + e;
         } catch (InterruptedException e) {

@@ -143,9 +143,9 @@ final class ClusterChunkCollector {
      *
      * <p>A pass stops starting deletions once it has taken {@link #PASS_BUDGET_MILLIS} (it always deletes
      * one released segment, so that it ends); the next round's pass goes on where it stopped. The pass runs
-     * on the upload loop, and {@code sync} commits wait for that loop's next upload: a large backlog of
-     * deletions under a slow bucket (each request taking a second or two) held uploads, and with them every
-     * {@code sync} commit, for minutes.
+     * on the upload loop, and {@code sync} commits wait for that loop's next upload: without the budget a
+     * large backlog of deletions under a slow bucket (each request taking a second or two) could hold uploads,
+     * and with them every {@code sync} commit, for minutes.
      */
     void collect(RootObjectWriter writer, long epoch, BooleanSupplier leading) {
         if (live == null) {

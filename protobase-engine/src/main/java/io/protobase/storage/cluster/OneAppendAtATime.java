@@ -17,8 +17,8 @@ import org.apache.ratis.thirdparty.io.grpc.netty.NettyServerBuilder;
  *
  * <p>Ratis 3.2.1 chains a follower's log appends in {@code RaftServerImpl.appendLog} as
  * {@code appendLogFuture.updateAndGet(f -> f.thenComposeAsync(append))}, outside of any lock. When two
- * append-entries messages are handled at once (the leader's stream before and after a reset, which link
- * errors cause; its heartbeat stream beside its log stream), {@code updateAndGet} calls that function
+ * append-entries messages that carry entries are handled at once (the leader's stream before and after a
+ * reset, which link errors cause), {@code updateAndGet} calls that function
  * again for the thread that lost the race, and the dependant its first call hooked on the old future is
  * not taken back: that append runs beside the chained one, out of order. Ratis's log admits one writer
  * at a time, so one of the two fails ({@code IllegalStateException: ... Already running a method by
