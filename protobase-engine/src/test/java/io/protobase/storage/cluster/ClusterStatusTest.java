@@ -5,7 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.OptionalInt;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,13 +30,19 @@ class ClusterStatusTest {
         cluster = TestCluster.start(3);
         TestCluster.commit(cluster.node(2), new byte[] {(byte) 1});
 
-        ClusterFileStorage leader = await().atMost(WAIT).until(cluster::leader, l -> l != null);
-        int leaderId = leader.options().nodeId();
-        for (ClusterFileStorage node : cluster.running()) {
-            ClusterStatus status = await().atMost(WAIT).until(node::status,
-                    s -> s.quorum() && s.leader().equals(OptionalInt.of(leaderId)) && s.lag() == 0);
+        // one look at every node that finds them agreeing on one leader (an election under load may move it
+        // between two looks, so the leader is taken from the agreeing look, not named before it)
+        List<ClusterFileStorage> nodes = cluster.running();
+        List<ClusterStatus> statuses = await().atMost(WAIT).until(
+                () -> nodes.stream().map(ClusterFileStorage::status).toList(),
+                all -> all.stream().allMatch(s -> s.quorum() && s.lag() == 0 && s.leader().isPresent())
+                        && all.stream().map(ClusterStatus::leader).distinct().count() == 1);
+        int leaderId = statuses.get(0).leader().getAsInt();
+        for (int i = 0; i < nodes.size(); i++) {
+            ClusterFileStorage node = nodes.get(i);
+            ClusterStatus status = statuses.get(i);
             assertThat(status.self()).isEqualTo(node.options().self());
-            assertThat(status.role()).isEqualTo(node == leader ? ClusterStatus.Role.LEADER
+            assertThat(status.role()).isEqualTo(node.options().nodeId() == leaderId ? ClusterStatus.Role.LEADER
                     : ClusterStatus.Role.FOLLOWER);
             assertThat(status.term()).isPositive();
             assertThat(status.appliedIndex()).isPositive().isLessThanOrEqualTo(status.commitIndex());
@@ -48,7 +54,9 @@ class ClusterStatusTest {
         ClusterStatus committer = cluster.node(2).status();
         assertThat(committer.replicatedEntries()).isPositive();
         assertThat(committer.replicationTime()).isPositive();
-        assertThat(leader.status().members()).filteredOn(m -> m.peer().nodeId() != leaderId)
+        ClusterStatus leaderStatus = statuses.stream().filter(st -> st.self().nodeId() == leaderId).findFirst()
+                .orElseThrow();
+        assertThat(leaderStatus.members()).filteredOn(m -> m.peer().nodeId() != leaderId)
                 .allMatch(m -> m.lastContact().isPresent());
     }
 
