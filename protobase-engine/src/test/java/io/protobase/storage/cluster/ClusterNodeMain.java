@@ -126,13 +126,16 @@ public final class ClusterNodeMain {
         for (int attempt = 1; ; attempt++) {
             try {
                 storage.readRoot();
-                return new ObjectSpace(storage);
+                break;
             } catch (StorageUnavailableException noQuorumYet) {
                 if (attempt == 20) {
                     throw noQuorumYet;
                 }
             }
         }
+        // outside the retry: an object space whose own first read timed out closed the storage, and the caller
+        // opens it again (reading the closed storage here failed a restart in CI)
+        return new ObjectSpace(storage);
     }
 
     /** Answers the requests of one connection after another. */
