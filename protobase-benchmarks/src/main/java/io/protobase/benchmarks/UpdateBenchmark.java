@@ -180,7 +180,7 @@ public class UpdateBenchmark {
     @OperationsPerInvocation(BATCH)
     public void protobaseUpdate(Plan p, Writer w, ProtoBaseState s, ProtoBaseCheck check) {
         for (int i = 0; i < BATCH; i++) {
-            protobaseCommit(p, w, s);
+            protobaseCommit(p, w, s.data);
         }
     }
 
@@ -199,7 +199,7 @@ public class UpdateBenchmark {
     @Measurement(iterations = 3, time = 3)
     @Threads(8)
     public void protobaseUpdate8Threads(Plan p, Writer w, ProtoBaseState s, ProtoBaseCheck check) {
-        protobaseCommit(p, w, s);
+        protobaseCommit(p, w, s.data);
     }
 
     @Benchmark
@@ -209,8 +209,7 @@ public class UpdateBenchmark {
     @Measurement(iterations = 3, time = 3)
     @Threads(8)
     public void protobaseUpdate8ThreadsReclaiming(Plan p, Writer w, ReclaimingProtoBaseState s) {
-        int j = w.nextIndex();
-        Dataset.replace(s.data.db, p.keys[j], Dataset.protobaseRecord(p.ids[j], w.nextPrice(p.ids[j])));
+        protobaseCommit(p, w, s.data);
     }
 
     @Benchmark
@@ -223,13 +222,13 @@ public class UpdateBenchmark {
         mvstoreCommit(p, w, s);
     }
 
-    private static void protobaseCommit(Plan p, Writer w, ProtoBaseState s) {
+    private static void protobaseCommit(Plan p, Writer w, Dataset.ProtoBaseMap data) {
         int j = w.nextIndex();
         int id = p.ids[j];
         String key = p.keys[j];
         double price = w.nextPrice(id);
         DbObject record = Dataset.protobaseRecord(id, price);
-        Dataset.replace(s.data.db, key, record);
+        Dataset.replace(data.db, key, record);
         w.lastId = id;
         w.lastPrice = price;
     }

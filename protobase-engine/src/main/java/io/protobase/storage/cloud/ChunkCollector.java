@@ -37,9 +37,6 @@ final class ChunkCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudFileStorage.class);
 
-    /** How long a scheduled pass may go on starting deletions (see {@link #collect}). */
-    static final long PASS_BUDGET_MILLIS = 1_000;
-
     /** The lists of a root object about to be written, the releases it makes public and their stamp. */
     record Lists(NavigableSet<Long> live, NavigableMap<Long, Long> pending, List<Long> dropped, long stamp) {
     }
@@ -201,11 +198,9 @@ final class ChunkCollector {
      * longer than the grace ago, then, every grace period or when asked, LISTs the bucket for orphans.
      * A failure is logged and retried at the next pass; commits never see it.
      *
-     * <p>A scheduled pass stops starting deletions once it has taken {@link #PASS_BUDGET_MILLIS} (it always
-     * deletes one segment's chunks or one orphan, so that it ends), and the next round's pass goes on where it
-     * stopped: the pass runs on the upload loop, and under a slow bucket a large backlog of deletions would
-     * otherwise hold the uploads, and every {@code sync} commit waiting for one, for as long as it takes. A
-     * requested pass ({@link UploadProgress#awaitGarbageCollection}) runs to the end.
+     * <p>A scheduled pass stops starting deletions once it has taken {@link ChunkSweeper#PASS_BUDGET_MILLIS}, and
+     * the next round's pass goes on where it stopped; a requested pass
+     * ({@link UploadProgress#awaitGarbageCollection}) runs to the end.
      */
     void collect() {
         long now = clock.millis();
@@ -214,7 +209,7 @@ final class ChunkCollector {
             return;
         }
         boolean requested = pass == UploadProgress.GcPass.REQUESTED;
-        long stopAt = requested ? Long.MAX_VALUE : now + PASS_BUDGET_MILLIS;
+        long stopAt = requested ? Long.MAX_VALUE : now + ChunkSweeper.PASS_BUDGET_MILLIS;
         boolean orphanPass = requested || now >= nextOrphanPass;
         try {
             deleteDueSegments(now, stopAt);
@@ -239,19 +234,14 @@ final class ChunkCollector {
         synchronized (gcLock) {
             due = sweeper.due(pendingDeletion, now);
         }
-        boolean first = true;
-        for (long id : due) {
-            if (!first && clock.millis() >= stopAt) {
-                return;
-            }
-            first = false;
+        ChunkSweeper.withinBudget(due, clock, stopAt, id -> {
             sweeper.deleteChunks(id);
             synchronized (gcLock) {
                 pendingDeletion.remove(id);
                 gcRootStale = true;
             }
             deletedSegments.incrementAndGet();
-        }
+        });
     }
 
     /**
@@ -265,15 +255,10 @@ final class ChunkCollector {
         if (due.isEmpty() || rootWriter.currentEpoch() != epoch) {
             return true;
         }
-        int deleted = 0;
-        for (String key : due) {
-            if (deleted > 0 && clock.millis() >= stopAt) {
-                break;
-            }
+        int deleted = ChunkSweeper.withinBudget(due, clock, stopAt, key -> {
             sweeper.deleteOrphan(key);
             deletedOrphans.incrementAndGet();
-            deleted++;
-        }
+        });
         LOG.info("Deleted {} of {} orphan chunk(s) left in {} by earlier writers", deleted, due.size(),
                 store.describe());
         return deleted == due.size();

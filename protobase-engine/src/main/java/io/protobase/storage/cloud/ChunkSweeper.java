@@ -1,9 +1,11 @@
 package io.protobase.storage.cloud;
 
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.LongPredicate;
 
 /**
@@ -15,6 +17,32 @@ import java.util.function.LongPredicate;
  * Not thread-safe: one deleting thread per writer (the uploader's).
  */
 public final class ChunkSweeper {
+
+    /**
+     * How long a scheduled garbage-collection pass may go on starting deletions ({@link #withinBudget}). A pass
+     * runs on the upload loop, and {@code sync} commits wait for that loop's next upload: without a budget a large
+     * backlog of deletions under a slow bucket (each request taking a second or two) could hold uploads, and
+     * every {@code sync} commit with them, for minutes. The next round's pass goes on where one stopped.
+     */
+    public static final long PASS_BUDGET_MILLIS = 1_000;
+
+    /**
+     * Runs {@code delete} on {@code items} in order, and stops starting more once {@code clock} reads
+     * {@code stopAt} or later; it always runs on the first, so that a pass ends even when every request is slow.
+     *
+     * @return how many items it ran on
+     */
+    public static <T> int withinBudget(List<T> items, Clock clock, long stopAt, Consumer<T> delete) {
+        int done = 0;
+        for (T item : items) {
+            if (done > 0 && clock.millis() >= stopAt) {
+                break;
+            }
+            delete.accept(item);
+            done++;
+        }
+        return done;
+    }
 
     private final CloudBlockProvider provider;
     private final ObjectStore store;

@@ -37,9 +37,6 @@ final class ClusterChunkCollector {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudClusterFileStorage.class);
 
-    /** How long one pass may go on starting deletions (see {@link #collect}). */
-    static final long PASS_BUDGET_MILLIS = 1_000;
-
     /** The lists of a root object about to be written, the releases it makes public and their stamp. */
     record Lists(NavigableSet<Long> live, NavigableMap<Long, Long> released, List<Long> dropped, long stamp) {
     }
@@ -141,32 +138,24 @@ final class ClusterChunkCollector {
      * this epoch still (a deposed leader deletes nothing). A failure is logged and retried at the next
      * pass; commits never see it.
      *
-     * <p>A pass stops starting deletions once it has taken {@link #PASS_BUDGET_MILLIS} (it always deletes
-     * one released segment, so that it ends); the next round's pass goes on where it stopped. The pass runs
-     * on the upload loop, and {@code sync} commits wait for that loop's next upload: without the budget a
-     * large backlog of deletions under a slow bucket (each request taking a second or two) could hold uploads,
-     * and with them every {@code sync} commit, for minutes.
+     * <p>A pass stops starting deletions once it has taken {@link ChunkSweeper#PASS_BUDGET_MILLIS}; the next
+     * round's pass goes on where it stopped.
      */
     void collect(RootObjectWriter writer, long epoch, BooleanSupplier leading) {
         if (live == null) {
             return;
         }
         long now = clock.millis();
-        long stopAt = now + PASS_BUDGET_MILLIS;
+        long stopAt = now + ChunkSweeper.PASS_BUDGET_MILLIS;
         try {
             List<Long> due = sweeper.due(released, now);
             if (!due.isEmpty() && holds(writer, epoch, leading)) {
-                int deleted = 0;
-                for (long id : due) {
-                    if (deleted > 0 && clock.millis() >= stopAt) {
-                        break;
-                    }
+                int deleted = ChunkSweeper.withinBudget(due, clock, stopAt, id -> {
                     sweeper.deleteChunks(id);
                     released.remove(id);
                     rootStale = true;
                     deletedSegments.incrementAndGet();
-                    deleted++;
-                }
+                });
                 pending = released.size();
                 LOG.debug("Deleted the chunks of {} of {} released segment(s) due in {}", deleted, due.size(),
                         store.describe());
@@ -204,15 +193,10 @@ final class ClusterChunkCollector {
         if (due.isEmpty() || !holds(writer, epoch, leading)) {
             return true;
         }
-        int deleted = 0;
-        for (String key : due) {
-            if (deleted > 0 && clock.millis() >= stopAt) {
-                break;
-            }
+        int deleted = ChunkSweeper.withinBudget(due, clock, stopAt, key -> {
             sweeper.deleteOrphan(key);
             deletedOrphans.incrementAndGet();
-            deleted++;
-        }
+        });
         LOG.info("Deleted {} of {} orphan chunk(s) due in {} that no root object names", deleted, due.size(),
                 store.describe());
         return deleted == due.size();
