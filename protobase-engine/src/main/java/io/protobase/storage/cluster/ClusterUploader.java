@@ -13,13 +13,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The upload loop of one node of a {@link CloudClusterFileStorage} (protocol in docs/cloud.md,
@@ -30,12 +39,17 @@ import java.util.concurrent.TimeUnit;
  * the ETag it read, after checking that the root belongs to this cluster and names no newer epoch;</li>
  * <li>appends a {@link ClusterEntry#MARK mark} when data was applied, or a segment went, since the last
  * one;</li>
- * <li>ships, for each pair of consecutive marks from the uploaded one, each segment's bytes between
- * them as a chunk ({@code If-None-Match: *}): the key and the bytes are fixed by the marks, so a
- * key found taken must hold the same bytes (a deposed leader's or a lost reply's), else the prefix
- * has another writer;</li>
- * <li>replaces the root object (the newest mark) with {@code If-Match}, then appends
- * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return);</li>
+ * <li>picks the round's target: the newest mark, or, with a backlog of more than {@link #ROUND_CHUNKS}
+ * chunks or {@link #ROUND_OBJECTS} objects' bytes, the last mark within that, so that a large backlog is
+ * published in steps;</li>
+ * <li>ships, for each pair of consecutive marks from the uploaded one to the target, each segment's bytes
+ * between them as a chunk ({@code If-None-Match: *}), {@link #PARALLEL_PUTS} at a time: the key and the
+ * bytes are fixed by the marks, so a key found taken must hold the same bytes (a deposed leader's or a
+ * lost reply's), else the prefix has another writer. The chunks shipped are remembered until the target is
+ * published, so that a round that failed half-way resumes where it got;</li>
+ * <li>replaces the root object (the target) with {@code If-Match}, then appends
+ * {@link ClusterEntry#UPLOADED} so every node knows (and {@code sync} committers return); with marks left
+ * after the target, the next round starts at once;</li>
  * <li>collects garbage in the bucket ({@link ClusterChunkCollector}): segments gone since the last root
  * are released in the new one, and their chunks deleted once the grace has passed.</li>
  * </ol>
@@ -47,6 +61,20 @@ final class ClusterUploader {
 
     private static final Logger LOG = LoggerFactory.getLogger(CloudClusterFileStorage.class);
     private static final long MAX_BACKOFF_MS = 5_000;
+    /**
+     * Chunk puts in flight at once. A PUT to S3 takes tens of milliseconds (seconds when S3 is slow) whatever its
+     * size up to a few MiB, so one at a time ships a backlog of many small chunks (a mark's bytes spread over
+     * the segments compaction wrote) far slower than the link allows; the AWS transfer manager likewise puts
+     * the parts of an object side by side.
+     */
+    static final int PARALLEL_PUTS = 8;
+    /**
+     * A round's shipping, in chunks and in {@code object-size} units, beyond which it publishes an earlier mark
+     * than the newest (at least the next one): the bucket's index and the {@code sync} commits then advance while a
+     * large backlog drains, at the price of shipping the segments gone between that mark and the newest one.
+     */
+    static final int ROUND_CHUNKS = 16 * PARALLEL_PUTS;
+    static final int ROUND_OBJECTS = 64;
 
     /**
      * Why this node stopped uploading.
@@ -68,6 +96,8 @@ final class ClusterUploader {
     private final String storage;
     private final Thread thread;
     private final ClusterChunkCollector collector;
+    /** Puts the chunks of a round side by side. */
+    private final ExecutorService puts;
 
     private volatile boolean stopping;
     private volatile boolean wake;
@@ -80,6 +110,14 @@ final class ClusterUploader {
     private long claimedTerm = -1;
     private RootObjectWriter writer;
     private String writerId;
+    /**
+     * Uploader thread only: the chunk keys put (or found holding this cluster's bytes) since the root object last
+     * named a newer mark, so that a round that failed half-way does not put them again. The bytes under a key are
+     * fixed by the marks, and no chunk of a segment a pending mark names is deleted.
+     */
+    private final Set<String> shipped = new HashSet<>();
+    /** Uploader thread only: whether the last round published a mark older than the newest one. */
+    private boolean behind;
 
     ClusterUploader(ClusterFileStorage node, CloudBlockProvider provider, CloudFileStorage.Options options,
             String clusterId, String storage) {
@@ -95,6 +133,13 @@ final class ClusterUploader {
                 Clock.systemUTC());
         this.thread = new Thread(this::run, "protobase-cluster-upload-" + node.options().nodeId());
         thread.setDaemon(true);
+        AtomicInteger putThreads = new AtomicInteger();
+        this.puts = Executors.newFixedThreadPool(PARALLEL_PUTS, r -> {
+            Thread t = new Thread(r, "protobase-cluster-upload-" + node.options().nodeId() + "-put-"
+                    + putThreads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     void start() {
@@ -119,6 +164,7 @@ final class ClusterUploader {
         if (thread.isAlive()) {
             thread.interrupt();
         }
+        puts.shutdownNow();
     }
 
     Optional<Fence> fence() {
@@ -141,11 +187,13 @@ final class ClusterUploader {
         long backoff = 0;
         while (true) {
             boolean last = stopping;
-            // the history's start goes out at once (commits wait for it), again after back-off
-            if (!last && (marks.initialized() || backoff > 0)) {
+            // the history's start goes out at once (commits wait for it), again after back-off; so does the rest of
+            // a backlog the last round published only a part of
+            if (!last && (marks.initialized() && !(behind && backoff == 0) || backoff > 0)) {
                 awaitWork(backoff > 0 ? backoff : options.uploadInterval().toMillis(), backoff > 0);
             }
             wake = false;
+            behind = false;
             try {
                 round();
                 if (lastFailure != null) {
@@ -224,13 +272,18 @@ final class ClusterUploader {
         }
         List<UploadMarks.Mark> pending = marks.fromUploaded();
         if (pending.size() >= 2) {
-            UploadMarks.Mark newest = pending.get(pending.size() - 1);
-            for (int i = 1; i < pending.size(); i++) {
-                ship(pending.get(i - 1), pending.get(i), newest, term);
+            int target = target(pending);
+            UploadMarks.Mark published = pending.get(target);
+            List<Chunk> chunks = new ArrayList<>();
+            for (int i = 1; i <= target; i++) {
+                chunks(pending.get(i - 1), pending.get(i), published, chunks);
             }
-            publish(newest, term, epoch);
-            node.sendControl(ClusterEntry.uploaded(newest.index()), deadline(), "record the upload of mark "
-                    + newest.index());
+            ship(chunks, term);
+            publish(published, term, epoch);
+            shipped.clear();
+            behind = target < pending.size() - 1;
+            node.sendControl(ClusterEntry.uploaded(published.index()), deadline(), "record the upload of mark "
+                    + published.index());
         } else if (collector.rootStale() && marks.snapshotMark() != null) {
             // nothing new to upload, but the released list changed: the uploaded mark's root again, with it
             publish(marks.snapshotMark(), term, epoch);
@@ -305,6 +358,7 @@ final class ClusterUploader {
                 writer.publish(claimed);
                 collector.adopt(claimed);
                 claimedTerm = term;
+                shipped.clear();
                 LOG.info("Node {} leads term {} and writes {} as epoch {} (generation {})", node.options().nodeId(),
                         term, provider.rootKey(), epoch, marks.generation());
                 return;
@@ -381,48 +435,122 @@ final class ClusterUploader {
 
     // ------------------------------------------------------------------ chunks
 
+    /** One chunk to ship: a segment's bytes {@code [start, end)}, between two consecutive marks. */
+    private record Chunk(long segment, long start, long end) {
+    }
+
     /**
-     * Ships each segment's bytes between two consecutive marks as a chunk, for the segments the newest mark
-     * (whose root object the round writes) still names: a segment gone since is never read from the bucket.
+     * The index in {@code pending} (the uploaded mark and the newer ones) of the mark this round publishes: the
+     * newest, unless the chunks written after the uploaded mark exceed {@link #ROUND_CHUNKS} or their bytes
+     * {@link #ROUND_OBJECTS} objects; then the last mark within them, and at least the first after the uploaded one.
      */
-    private void ship(UploadMarks.Mark from, UploadMarks.Mark to, UploadMarks.Mark newest, long term) {
+    private int target(List<UploadMarks.Mark> pending) {
+        long budget = ROUND_OBJECTS * provider.objectSize();
+        long bytes = 0;
+        int chunks = 0;
+        for (int i = 1; i < pending.size(); i++) {
+            UploadMarks.Mark from = pending.get(i - 1);
+            for (Map.Entry<Long, Long> e : pending.get(i).lengths().entrySet()) {
+                long grown = e.getValue() - from.lengths().getOrDefault(e.getKey(), 0L);
+                if (grown > 0) {
+                    bytes += grown;
+                    chunks++;
+                }
+            }
+            if (bytes > budget || chunks > ROUND_CHUNKS) {
+                return Math.max(1, i - 1);
+            }
+        }
+        return pending.size() - 1;
+    }
+
+    /**
+     * Adds each segment's bytes between two consecutive marks as a chunk, for the segments the mark the round
+     * publishes still names (a segment gone since is never read from the bucket), unless shipped already.
+     */
+    private void chunks(UploadMarks.Mark from, UploadMarks.Mark to, UploadMarks.Mark published, List<Chunk> out) {
         for (Map.Entry<Long, Long> e : to.lengths().entrySet()) {
             long segment = e.getKey();
-            if (!newest.lengths().containsKey(segment)) {
+            if (!published.lengths().containsKey(segment)) {
                 continue;
             }
             long start = from.lengths().getOrDefault(segment, 0L);
             long end = e.getValue();
-            if (end <= start) {
+            if (end <= start || shipped.contains(provider.chunkKey(segment, start))) {
                 continue;
             }
             if (end - start > Integer.MAX_VALUE - 1024) {
                 throw new StorageException("Segment " + segment + " grew by " + (end - start) + " bytes between two "
                         + "upload marks, more than one object can take; lower the upload interval");
             }
-            byte[] bytes = replica.readRaw(segment, start, (int) (end - start));
-            String key = provider.chunkKey(segment, start);
+            out.add(new Chunk(segment, start, end));
+        }
+    }
+
+    /**
+     * Puts the chunks, {@link #PARALLEL_PUTS} at a time. When one fails, no further put starts; the ones in
+     * flight finish, and what was shipped is remembered for the next round. The failure thrown is a fencing one
+     * when any put found the prefix taken, else the first.
+     */
+    private void ship(List<Chunk> chunks, long term) {
+        if (chunks.isEmpty()) {
+            return;
+        }
+        String id = writerId;
+        List<Future<String>> futures = new ArrayList<>(chunks.size());
+        for (Chunk c : chunks) {
+            futures.add(puts.submit(() -> put(c, term, id)));
+        }
+        RuntimeException failure = null;
+        for (Future<String> f : futures) {
             try {
-                store.putIfAbsent(key, bytes, Map.of(CloudClusterFileStorage.WRITER_METADATA, writerId));
-            } catch (ObjectStore.PreconditionFailedException taken) {
-                byte[] there = store.get(key).map(ObjectStore.StoredObject::data).orElseThrow(() ->
-                        new StorageUnavailableException("The object " + key + " in " + store.describe()
-                                + " exists and then does not; retrying"));
-                checkSameChunk(term, key, segment, start, there, bytes);
-            } catch (StorageUnavailableException noReply) {
-                // no reply: the put may have landed, or the chunk was there already and the server refused the put
-                // before reading its body, closing the connection while the body was being sent (S3Proxy does),
-                // which the client sees as a broken pipe, every time; look before trying again
-                Optional<ObjectStore.StoredObject> there;
-                try {
-                    there = store.get(key);
-                } catch (RuntimeException lookFailed) {
-                    noReply.addSuppressed(lookFailed);
-                    throw noReply;
+                shipped.add(f.get());
+            } catch (CancellationException e) {
+                // not started after an earlier failure
+            } catch (ExecutionException e) {
+                RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
+                        : new StorageUnavailableException("Upload of a chunk to " + store.describe() + " failed: "
+                        + e.getCause(), e.getCause());
+                if (failure == null || cause instanceof FencedException && !(failure instanceof FencedException)) {
+                    failure = cause;
                 }
-                checkSameChunk(term, key, segment, start, there.orElseThrow(() -> noReply).data(), bytes);
+                futures.forEach(other -> other.cancel(false));
+            } catch (InterruptedException e) {
+                futures.forEach(other -> other.cancel(true));
+                Thread.currentThread().interrupt();
+                throw new StorageUnavailableException("The upload to " + store.describe() + " was interrupted", e);
             }
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Puts one chunk with {@code If-None-Match: *} (a put thread); returns its key. */
+    private String put(Chunk c, long term, String id) {
+        byte[] bytes = replica.readRaw(c.segment(), c.start(), (int) (c.end() - c.start()));
+        String key = provider.chunkKey(c.segment(), c.start());
+        try {
+            store.putIfAbsent(key, bytes, Map.of(CloudClusterFileStorage.WRITER_METADATA, id));
+        } catch (ObjectStore.PreconditionFailedException taken) {
+            byte[] there = store.get(key).map(ObjectStore.StoredObject::data).orElseThrow(() ->
+                    new StorageUnavailableException("The object " + key + " in " + store.describe()
+                            + " exists and then does not; retrying"));
+            checkSameChunk(term, key, c.segment(), c.start(), there, bytes);
+        } catch (StorageUnavailableException noReply) {
+            // no reply: the put may have landed, or the chunk was there already and the server refused the put
+            // before reading its body, closing the connection while the body was being sent (S3Proxy does),
+            // which the client sees as a broken pipe, every time; look before trying again
+            Optional<ObjectStore.StoredObject> there;
+            try {
+                there = store.get(key);
+            } catch (RuntimeException lookFailed) {
+                noReply.addSuppressed(lookFailed);
+                throw noReply;
+            }
+            checkSameChunk(term, key, c.segment(), c.start(), there.orElseThrow(() -> noReply).data(), bytes);
+        }
+        return key;
     }
 
     /**
