@@ -145,9 +145,9 @@ class CloudClusterFaultTest {
         /** S3 refuses every connection. */
         S3_OUTAGE,
         /**
-         * A quarter of the requests to S3 get 500 or 503 replies. (With half of them, uploads stopped catching
-         * up once the backlog had grown: a round ships every pending mark's chunks before it publishes, and
-         * starts over when one request fails; see the report of the harness.)
+         * A quarter of the requests to S3 get 500 or 503 replies. (With half of them, uploads once stopped
+         * catching up as the backlog grew: a round then shipped every pending mark's chunks one at a time before
+         * it published, and started over when one request failed.)
          */
         S3_ERRORS,
         /** Every request to S3 waits 0.2 to 2 s. */
