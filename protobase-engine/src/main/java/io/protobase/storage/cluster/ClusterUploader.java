@@ -21,13 +21,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -497,16 +497,28 @@ final class ClusterUploader {
             return;
         }
         String id = writerId;
+        AtomicBoolean failed = new AtomicBoolean();
         List<Future<String>> futures = new ArrayList<>(chunks.size());
         for (Chunk c : chunks) {
-            futures.add(puts.submit(() -> put(c, term, id)));
+            futures.add(puts.submit(() -> {
+                if (failed.get()) {
+                    return null;
+                }
+                try {
+                    return put(c, term, id);
+                } catch (RuntimeException e) {
+                    failed.set(true);
+                    throw e;
+                }
+            }));
         }
         RuntimeException failure = null;
         for (Future<String> f : futures) {
             try {
-                shipped.add(f.get());
-            } catch (CancellationException e) {
-                // not started after an earlier failure
+                String key = f.get();
+                if (key != null) {
+                    shipped.add(key);
+                }
             } catch (ExecutionException e) {
                 RuntimeException cause = e.getCause() instanceof RuntimeException r ? r
                         : new StorageUnavailableException("Upload of a chunk to " + store.describe() + " failed: "
@@ -514,8 +526,8 @@ final class ClusterUploader {
                 if (failure == null || cause instanceof FencedException && !(failure instanceof FencedException)) {
                     failure = cause;
                 }
-                futures.forEach(other -> other.cancel(false));
             } catch (InterruptedException e) {
+                failed.set(true);
                 futures.forEach(other -> other.cancel(true));
                 Thread.currentThread().interrupt();
                 throw new StorageUnavailableException("The upload to " + store.describe() + " was interrupted", e);
