@@ -1,5 +1,9 @@
 package io.protobase.testing;
 
+import org.awaitility.core.ConditionTimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +27,8 @@ public final class ChildJvm {
 
     /** The exit status of a process killed with SIGKILL. */
     public static final int KILLED = 128 + 9;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChildJvm.class);
 
     private final Process process;
     private final Path stdout;
@@ -81,6 +87,30 @@ public final class ChildJvm {
     public void awaitOrDeath(Duration atMost, Duration pollInterval, Callable<Boolean> condition) {
         await().atMost(atMost).pollDelay(Duration.ZERO).pollInterval(pollInterval)
                 .until(() -> condition.call() || !process.isAlive());
+    }
+
+    /**
+     * Waits until the child printed the line {@code ready}, or it died. When it did neither within
+     * {@code atMost}, logs the thread dump of every one of {@code running} still alive (this child among
+     * them, as a rule) and fails with {@code who}, so that the report shows where each process was.
+     *
+     * @param atMost how long to wait
+     * @param who the child, as the failure names it (a node, with the test's seed)
+     * @param running the children whose threads explain a failure
+     */
+    public void awaitReady(Duration atMost, String who, Iterable<ChildJvm> running) {
+        try {
+            awaitOrDeath(atMost, Duration.ofMillis(20), () -> output().lines().anyMatch("ready"::equals));
+        } catch (ConditionTimeoutException e) {
+            for (ChildJvm jvm : running) {
+                if (jvm.isAlive()) {
+                    LOG.error("{} not ready within {}; threads of process {}:\n{}", who, atMost, jvm.pid(),
+                            jvm.threadDump());
+                }
+            }
+            throw new AssertionError(who + " did not print ready within " + atMost + "; its last line of stderr: "
+                    + errors().lines().reduce((a, b) -> b).orElse("none"), e);
+        }
     }
 
     /**

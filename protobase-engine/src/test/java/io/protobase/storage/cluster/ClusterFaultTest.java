@@ -160,19 +160,8 @@ class ClusterFaultTest {
         }
 
         void awaitReady() {
-            try {
-                jvm.awaitOrDeath(WAIT, Duration.ofMillis(20), () -> jvm.output().lines().anyMatch("ready"::equals));
-            } catch (ConditionTimeoutException e) {
-                for (Node n : nodes) {
-                    if (n != null && n.jvm != null && n.jvm.isAlive()) {
-                        LOG.error("seed {}: node {} not ready within {}; threads of node {}:\n{}", seed,
-                                peer.nodeId(), WAIT, n.peer.nodeId(), n.jvm.threadDump());
-                    }
-                }
-                throw new AssertionError("seed " + seed + ": node " + peer.nodeId() + " did not print ready within "
-                        + WAIT + "; its last lines of stderr: " + jvm.errors().lines()
-                        .reduce((a, b) -> b).orElse("none"), e);
-            }
+            jvm.awaitReady(WAIT, "seed " + seed + ": node " + peer.nodeId(), Arrays.stream(nodes)
+                    .filter(n -> n != null && n.jvm != null).map(n -> n.jvm).toList());
             assertThat(jvm.isAlive()).as("seed %d: node %d started; stderr: %s", seed, peer.nodeId(), jvm.errors())
                     .isTrue();
         }
