@@ -50,24 +50,31 @@ class CloudClusterShippingTest {
             .withUploadInterval(Duration.ofMillis(100)).withCommitTimeout(Duration.ofSeconds(60))
             .withCloseTimeout(Duration.ofSeconds(5));
 
-    private CloudTestCluster start() {
-        return CloudTestCluster.start(3, group, dir, prefix, id -> store, cloud,
+    /** Starts the cluster, uploads a first commit, then has the bucket refuse every chunk (an outage). */
+    private CloudTestCluster startAndTakeTheBucketDown() {
+        CloudTestCluster cluster = CloudTestCluster.start(3, group, dir, prefix, id -> store, cloud,
                 o -> o.withMaxEntryBytes(64 * 1024).withSegmentSize(64 * 1024));
+        try {
+            commitThroughLeader(cluster, 1).uploadNow();
+        } catch (RuntimeException e) {
+            cluster.close();
+            throw e;
+        }
+        store.failChunks(key -> true);
+        return cluster;
     }
 
     @Test
     @ExpectedWarnings(value = CloudClusterFileStorage.class, messages = "Upload of")
     void theLeaderPutsTheChunksOfARoundSideBySide() throws Exception {
-        try (CloudTestCluster cluster = start()) {
-            commitAndUpload(cluster, 1);
-            // the chunks of three commits wait behind an outage, so that one round ships them all
-            store.failChunks(key -> true);
+        try (CloudTestCluster cluster = startAndTakeTheBucketDown()) {
+            // the chunks of three commits wait behind the outage, so that one round ships them all
             commitWhileDown(cluster, 3);
             CountDownLatch two = new CountDownLatch(2);
             store.gate(two);
             store.failChunks(key -> false);
 
-            commitAndUpload(cluster, 0);
+            commitThroughLeader(cluster, 0).uploadNow();
             assertThat(store.mostChunkPutsAtOnce()).as("chunk puts in flight at once").isGreaterThanOrEqualTo(2);
         }
     }
@@ -75,9 +82,7 @@ class CloudClusterShippingTest {
     @Test
     @ExpectedWarnings(value = CloudClusterFileStorage.class, messages = "Upload of")
     void aRoundThatFailedHalfWayDoesNotPutItsShippedChunksAgain() throws Exception {
-        try (CloudTestCluster cluster = start()) {
-            commitAndUpload(cluster, 1);
-            store.failChunks(key -> true);
+        try (CloudTestCluster cluster = startAndTakeTheBucketDown()) {
             commitWhileDown(cluster, 40);
             store.countPuts();
             // the bucket is back, but refuses one chunk once, after others of the round went in
@@ -85,7 +90,7 @@ class CloudClusterShippingTest {
             Map<String, Boolean> refused = new ConcurrentHashMap<>();
             store.failChunks(key -> seen.incrementAndGet() == 20 && refused.putIfAbsent(key, true) == null);
 
-            commitAndUpload(cluster, 0);
+            commitThroughLeader(cluster, 0).uploadNow();
             assertThat(refused).as("a chunk was refused once").hasSize(1);
             String failed = refused.keySet().iterator().next();
             Map<String, Integer> puts = store.chunkPuts();
@@ -98,9 +103,7 @@ class CloudClusterShippingTest {
     @Test
     @ExpectedWarnings(value = CloudClusterFileStorage.class, messages = "Upload of")
     void aLargeBacklogIsPublishedInStepsEachNamingAMark() throws Exception {
-        try (CloudTestCluster cluster = start()) {
-            commitAndUpload(cluster, 1);
-            store.failChunks(key -> true);
+        try (CloudTestCluster cluster = startAndTakeTheBucketDown()) {
             // two marks, each over a round's worth of chunks
             commitWhileDown(cluster, ClusterUploader.ROUND_CHUNKS + 10);
             commitWhileDown(cluster, ClusterUploader.ROUND_CHUNKS + 10);
@@ -108,7 +111,7 @@ class CloudClusterShippingTest {
             store.recordRoots();
             store.failChunks(key -> false);
 
-            commitAndUpload(cluster, 0);
+            commitThroughLeader(cluster, 0).uploadNow();
             List<Long> sequences = store.rootSequences();
             assertThat(sequences).as("the root objects published after the outage").isSorted();
             assertThat(sequences.get(0)).as("the first names a mark before the newest").isLessThan(last);
@@ -116,14 +119,14 @@ class CloudClusterShippingTest {
         }
     }
 
-    /** Commits {@code count} atoms through the leader, then waits until the bucket holds them. */
-    private static void commitAndUpload(CloudTestCluster cluster, int count) {
+    /** Commits {@code count} atoms through the leader (waiting for one); returns it. */
+    private static CloudClusterFileStorage commitThroughLeader(CloudTestCluster cluster, int count) {
         await().atMost(WAIT).until(() -> cluster.leader() != null);
         CloudClusterFileStorage leader = cluster.leader();
         for (int i = 0; i < count; i++) {
             TestCluster.commit(leader, new byte[ATOM]);
         }
-        leader.uploadNow();
+        return leader;
     }
 
     /**
@@ -131,11 +134,7 @@ class CloudClusterShippingTest {
      * a round marks what it ships before it puts the first chunk, so they are behind one mark.
      */
     private void commitWhileDown(CloudTestCluster cluster, int count) {
-        await().atMost(WAIT).until(() -> cluster.leader() != null);
-        CloudClusterFileStorage leader = cluster.leader();
-        for (int i = 0; i < count; i++) {
-            TestCluster.commit(leader, new byte[ATOM]);
-        }
+        commitThroughLeader(cluster, count);
         long refusedBefore = store.refused();
         await().atMost(WAIT).until(() -> store.refused() > refusedBefore);
     }
