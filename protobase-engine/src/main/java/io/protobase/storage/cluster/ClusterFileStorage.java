@@ -23,6 +23,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -35,7 +36,6 @@ import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
-import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
@@ -65,6 +65,7 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -135,7 +136,10 @@ public final class ClusterFileStorage implements SharedStorage {
     private static final int INCARNATION_BITS = 20;
     private static final int SEQUENCE_BITS = 20;
     private static final int NODE_SHIFT = INCARNATION_BITS + SEQUENCE_BITS;
-    private static final Message QUERY_APPLIED = Message.valueOf(ByteString.EMPTY);
+    private static final Message QUERY_READ_INDEX = Message.valueOf(UnsafeByteOperations.unsafeWrap(
+            new byte[] {SegmentReplica.QUERY_READ_INDEX}));
+    private static final Message QUERY_TERM = Message.valueOf(UnsafeByteOperations.unsafeWrap(
+            new byte[] {SegmentReplica.QUERY_TERM}));
     /** How many log entries a node being added may be behind the leader when it becomes a voter. */
     static final int CATCH_UP_GAP = 16;
 
@@ -276,9 +280,10 @@ public final class ClusterFileStorage implements SharedStorage {
     private final RaftGroupId groupId;
     private final SegmentReplica replica;
     private final RaftServer server;
-    /** Who asks this node's own Raft server for a read index while it leads (no network hop). */
-    private final ClientId localReader = ClientId.randomId();
-    private final AtomicLong localReadCalls = new AtomicLong();
+    /** Confirms the read indexes of linearizable reads (see {@link #linearizableIndex}). */
+    private final LeadershipCheck leadership;
+    /** The term questions of {@link #leadership}: a Raft client per voter asked, replaced after a failure. */
+    private final Map<RaftPeerId, RaftClient> termClients = new ConcurrentHashMap<>();
     /** Who submits this node's log entries to its own Raft server while it leads (no network hop). */
     private final ClientId localWriter = ClientId.randomId();
     private final AtomicLong localWriteCalls = new AtomicLong();
@@ -418,6 +423,7 @@ public final class ClusterFileStorage implements SharedStorage {
         this.directory = provider.directory();
         this.self = options.self();
         this.selfId = RaftPeerId.valueOf(self.raftId());
+        this.leadership = new LeadershipCheck(selfId, this::askTerm, reaskNanos());
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
         long incarnation = nextIncarnation(minIncarnation);
@@ -998,14 +1004,12 @@ public final class ClusterFileStorage implements SharedStorage {
             rootReadAt.get()[0] = replica.appliedIndex();
             return replica.root();
         }
-        // the leader confirms its leadership (read index, from its lease) and answers with the index it has
-        // applied; once this node has applied as far, its root is at least as new as every commit
-        // acknowledged before this call
+        // once this node has applied as far as a confirmed leader's read index, its root is at least as new as
+        // every commit acknowledged before this call
         followMembers(false);
         long deadline = System.nanoTime() + options.requestTimeout().toNanos();
         String what = "read the root (linearizable)";
-        RaftClientReply reply = readIndexUntil(deadline, what);
-        long index = reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+        long index = linearizableIndex(deadline, what);
         if (!replica.awaitApplied(index, deadline)) {
             throw unavailable(what, "this node did not apply log entry " + index + " in time", null);
         }
@@ -1031,16 +1035,111 @@ public final class ClusterFileStorage implements SharedStorage {
     }
 
     /**
-     * Asks the leader for its applied index after a read index, until {@code deadline}: a read changes
-     * nothing, so asking again is always safe. Each attempt goes to the leader this node's Raft server
-     * follows, once; while it waits, a new leader this node learns of (the old one crashed, paused or
-     * handed over) makes it ask the new one at once, rather than wait out an attempt on a silent node and
-     * the Raft client's reconnection. A refused attempt (no leader yet, a leader not ready, a node that
-     * stopped leading, a connection refused) is repeated after a twentieth of an election timeout. While
-     * this node knows no leader (a learner not added yet) the read goes through the group client, which
-     * looks for the leader itself.
+     * The index a linearizable read applies before it reads its root (Raft's read index, Ongaro's dissertation
+     * §6.4, in two halves): a leader names the last entry of this storage it applied once it had applied its
+     * commit index ({@link SegmentReplica#leaderReadIndex()}, asked by {@link #readIndexUntil}), and a
+     * majority of the voters then reports a term no later than that leader's ({@link LeadershipCheck}), so no
+     * later leader had committed anything before. Ratis's own read index is not used: it answers without
+     * asking anyone when its commit index has not moved since the last confirmation, which lets a leader
+     * deposed while paused or cut off answer from its stale state (see {@link LeadershipCheck}). A read index
+     * given under a configuration this node does not have yet, or one a later term overtook, is asked again.
      */
-    private RaftClientReply readIndexUntil(long deadline, String what) {
+    private long linearizableIndex(long deadline, String what) {
+        while (true) {
+            LeaderAnswer answer = readIndexUntil(deadline, what);
+            RaftServer.Division division;
+            try {
+                division = server.getDivision(groupId);
+            } catch (IOException e) {
+                throw unavailable(what, "this node's Raft server has no group " + groupId, e);
+            }
+            RaftConfiguration conf = division.getRaftConf();
+            long term = answer.index().term();
+            if (conf.getLogEntryIndex() == answer.index().configIndex()) {
+                Map<RaftPeerId, Long> known = new HashMap<>();
+                known.put(answer.leader(), term);
+                known.put(selfId, division.getInfo().getCurrentTerm());
+                List<Set<RaftPeerId>> voters = new ArrayList<>(2);
+                voters.add(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)));
+                Collection<RaftPeer> previous = conf.getPreviousPeers(RaftPeerRole.FOLLOWER);
+                if (!previous.isEmpty()) {
+                    voters.add(ids(previous));
+                }
+                try {
+                    if (leadership.confirm(term, known, voters, deadline) == LeadershipCheck.Outcome.CONFIRMED) {
+                        return answer.index().index();
+                    }
+                    LOG.debug("Read index of {} in term {} overtaken by a later term, asking again", answer.leader(),
+                            term);
+                } catch (TimeoutException e) {
+                    throw unavailable(what, "no majority of the voters confirmed within " + options.requestTimeout()
+                            + " that " + answer.leader() + " still led in term " + term + " (" + e.getMessage() + ")",
+                            e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw unavailable(what, "interrupted while the voters confirmed the leader", e);
+                }
+            }
+            LockSupport.parkNanos(Math.max(0, Math.min(deadline - System.nanoTime(), reaskNanos())));
+        }
+    }
+
+    private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {
+        return peers.stream().map(RaftPeer::getId).collect(Collectors.toSet());
+    }
+
+    /** A read index and the server that named it while it led. */
+    private record LeaderAnswer(RaftPeerId leader, ReadIndex index) {
+    }
+
+    /** Asks {@code voter} for its current term, for {@link #leadership}. */
+    private CompletableFuture<Long> askTerm(RaftPeerId voter) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new StorageClosedException(describe() + " is closed"));
+        }
+        RaftClient c = termClients.computeIfAbsent(voter, v -> newReadClient());
+        return staleRead(c, voter, QUERY_TERM).handle((reply, failure) -> {
+            Throwable refused = failure != null ? failure : reply.isSuccess() ? null : reply.getException();
+            if (refused != null) {
+                // Ratis's client closes its connection after a failed attempt it does not retry
+                if (termClients.remove(voter, c)) {
+                    closeInBackground(c);
+                }
+                throw new CompletionException(refused);
+            }
+            return reply.getMessage().getContent().asReadOnlyByteBuffer().getLong();
+        });
+    }
+
+    /**
+     * Sends {@code message} to the state machine of {@code server} as a stale read (Ratis passes it on without
+     * asking anyone), on the unordered stream of {@code c}: Ratis's own asynchronous stale read goes through
+     * the client's ordered stream, where a request that failed holds up the ones after it. The minimum index
+     * is -1 so that a server that has not learnt of any commit yet (a new node) answers too.
+     */
+    private CompletableFuture<RaftClientReply> staleRead(RaftClient c, RaftPeerId server, Message message) {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(c.getId()).setServerId(server)
+                .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
+                .setType(RaftClientRequest.staleReadRequestType(-1)).build();
+        try {
+            return c.getClientRpc().sendRequestAsyncUnordered(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /**
+     * Asks the leader for a read index ({@link SegmentReplica#leaderReadIndex()}) until {@code deadline}: a
+     * read changes nothing, so asking again is always safe. Each attempt goes to the leader this node's Raft
+     * server follows, once (a stale read, which Ratis hands to the state machine without asking anyone); while
+     * it waits, a new leader this node learns of (the old one crashed, paused or handed over) makes it ask the
+     * new one at once, rather than wait out an attempt on a silent node and the Raft client's reconnection. A
+     * refused attempt (no leader yet, a leader not ready, a server that does not lead, a connection refused) is
+     * repeated after a twentieth of an election timeout. On the leader's own node the replica answers in
+     * process. While this node knows no leader (a learner not added yet) the question goes through the group
+     * client, which looks for the leader itself.
+     */
+    private LeaderAnswer readIndexUntil(long deadline, String what) {
         Throwable last = null;
         boolean interrupted = false;
         try {
@@ -1049,22 +1148,40 @@ public final class ClusterFileStorage implements SharedStorage {
                 RaftPeerId leader = knownLeader();
                 RaftClient reader = reads;
                 boolean here = selfId.equals(leader);
-                CompletableFuture<RaftClientReply> future = here ? readIndexHere()
-                        : leader == null ? queries.async().sendReadOnlyUnordered(QUERY_APPLIED)
-                        : reader.async().sendReadOnlyUnordered(QUERY_APPLIED, leader);
+                CompletableFuture<ReadIndex> local = here ? replica.leaderReadIndex() : null;
+                CompletableFuture<RaftClientReply> remote = here ? null : leader == null
+                        ? queries.async().sendReadOnlyUnordered(QUERY_READ_INDEX)
+                        : staleRead(reader, leader, QUERY_READ_INDEX);
                 boolean moved = false;
                 while (true) {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
-                        throw unavailable(what, "no leader confirmed a read index within " + options.requestTimeout()
+                        throw unavailable(what, "no leader named a read index within " + options.requestTimeout()
                                 + (last == null ? "" : " (last answer: " + last + ")"), last);
                     }
+                    long wait = Math.min(left, followNanos());
                     try {
-                        RaftClientReply reply = future.get(Math.min(left, followNanos()), TimeUnit.NANOSECONDS);
-                        if (reply.isSuccess()) {
-                            return reply;
+                        ReadIndex answer;
+                        RaftPeerId by;
+                        if (here) {
+                            answer = local.get(wait, TimeUnit.NANOSECONDS);
+                            by = selfId;
+                        } else {
+                            RaftClientReply reply = remote.get(wait, TimeUnit.NANOSECONDS);
+                            if (!reply.isSuccess()) {
+                                last = reply.getException();
+                                break;
+                            }
+                            answer = ReadIndex.decode(reply.getMessage().getContent().asReadOnlyByteBuffer());
+                            by = reply.getServerId();
                         }
-                        last = reply.getException();
+                        if (answer.leader()) {
+                            return new LeaderAnswer(by, answer);
+                        }
+                        last = new IllegalStateException(by + " does not lead (its term is " + answer.term() + ")");
+                        break;
+                    } catch (IllegalArgumentException e) {
+                        last = e;
                         break;
                     } catch (InterruptedException e) {
                         interrupted = true;
@@ -1091,21 +1208,6 @@ public final class ClusterFileStorage implements SharedStorage {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-        }
-    }
-
-    /**
-     * Asks this node's own Raft server, which leads as far as this node knows, for a read index: the same request
-     * the Raft client would send it over gRPC, without the network hop and its serialization. A server that no
-     * longer leads refuses it like any other, and the read is asked again.
-     */
-    private CompletableFuture<RaftClientReply> readIndexHere() {
-        try {
-            return server.submitClientRequestAsync(RaftClientRequest.newBuilder().setClientId(localReader)
-                    .setServerId(selfId).setGroupId(groupId).setCallId(localReadCalls.incrementAndGet())
-                    .setMessage(QUERY_APPLIED).setType(RaftClientRequest.readRequestType()).build());
-        } catch (IOException e) {
-            return CompletableFuture.failedFuture(e);
         }
     }
 
@@ -1981,6 +2083,8 @@ public final class ClusterFileStorage implements SharedStorage {
             clients.addAll(retiredQueries);
             retiredQueries.clear();
         }
+        clients.addAll(termClients.values());
+        termClients.clear();
         for (RaftClient c : clients) {
             try {
                 c.close();

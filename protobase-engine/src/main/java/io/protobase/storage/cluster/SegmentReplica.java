@@ -11,6 +11,7 @@ import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -46,6 +47,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -128,8 +130,12 @@ final class SegmentReplica extends BaseStateMachine {
     private static final int SNAPSHOT_VERSION = 5;
     /** The journal of segments whose file this node deleted: their ids, 8 bytes each. */
     private static final String RELEASED_JOURNAL = "released";
-    /** A {@link #query} asking for the identity of the cloud cluster's history rather than the applied index. */
+    /** A {@link #query} asking for the identity of the cloud cluster's history. */
     static final byte QUERY_IDENTITY = 1;
+    /** A {@link #query} asking the leader for a read index ({@link #leaderReadIndex()}). */
+    static final byte QUERY_READ_INDEX = 2;
+    /** A {@link #query} asking for the server's current term ({@link LeadershipCheck}). */
+    static final byte QUERY_TERM = 3;
 
     /**
      * The bucket of a cloud cluster: where the bytes below a segment's local base are read (through the
@@ -184,6 +190,8 @@ final class SegmentReplica extends BaseStateMachine {
     private volatile FileListSnapshotInfo latestSnapshot;
     /** Index of the last entry of this storage applied (or of the snapshot loaded), -1 before any. */
     private volatile long lastEntryIndex = -1;
+    /** Read indexes waiting for this node to apply a log index, by that index ({@link #whenApplied}). */
+    private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters = new ConcurrentSkipListMap<>();
     private final AtomicLong leaderChanges = new AtomicLong();
 
     /** Guards {@link #condemned} and {@link #gone}: the applier changes them, the node's compaction reads them. */
@@ -321,6 +329,9 @@ final class SegmentReplica extends BaseStateMachine {
             files.writeLock().unlock();
         }
         signalApplied();
+        StorageException closed = new StorageException("The cluster storage in " + stateMachineDir + " was closed");
+        appliedWaiters.values().forEach(w -> w.completeExceptionally(closed));
+        appliedWaiters.clear();
     }
 
     private void closeSegments() {
@@ -433,8 +444,9 @@ final class SegmentReplica extends BaseStateMachine {
             ClusterEntry e = ClusterEntry.decode(
                     entry.getStateMachineLogEntry().getLogData().asReadOnlyByteBuffer());
             outcome = apply(e, entry.getIndex(), entry.getTerm());
-            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+            // before the applied index moves: whoever sees the entry applied must see it as this storage's last
             lastEntryIndex = entry.getIndex();
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         } catch (IOException | RuntimeException e) {
             // the node cannot follow the log any more; Ratis stops applying, and commits wait or time out
             LOG.error("Applying log entry {} of the cluster storage in {} failed", entry.getIndex(), stateMachineDir,
@@ -989,6 +1001,65 @@ final class SegmentReplica extends BaseStateMachine {
         } finally {
             appliedLock.unlock();
         }
+        completeAppliedWaiters();
+    }
+
+    /** Completes once this node has applied the log entry at {@code index}. */
+    CompletableFuture<Void> whenApplied(long index) {
+        if (appliedIndex() >= index) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> waiter = appliedWaiters.computeIfAbsent(index, i -> new CompletableFuture<>());
+        // the applier may have passed index between the look above and the registration
+        completeAppliedWaiters();
+        return waiter;
+    }
+
+    private void completeAppliedWaiters() {
+        if (appliedWaiters.isEmpty()) {
+            return;
+        }
+        long applied = appliedIndex();
+        for (Map.Entry<Long, CompletableFuture<Void>> w; (w = appliedWaiters.firstEntry()) != null
+                && w.getKey() <= applied; ) {
+            if (appliedWaiters.remove(w.getKey(), w.getValue())) {
+                w.getValue().complete(null);
+            }
+        }
+    }
+
+    /**
+     * The leader's half of a linearizable read: while this server leads and has committed an entry of its
+     * term, its commit index covers every entry committed before (in its term by itself, in earlier terms by
+     * the election rules); once it has applied that index, the last entry of this storage it applied is the
+     * index the reading node applies before it reads its root. Not Ratis's read index (see
+     * {@link LeadershipCheck} for why); whether a later term elected a leader meanwhile is the reading node's
+     * {@link LeadershipCheck}. A server that does not lead answers {@link ReadIndex#notLeader}.
+     */
+    CompletableFuture<ReadIndex> leaderReadIndex() {
+        RaftServer.Division division;
+        try {
+            division = getServer().join().getDivision(getGroupId());
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        DivisionInfo info = division.getInfo();
+        long term = info.getCurrentTerm();
+        if (!info.isLeader() || !info.isLeaderReady()) {
+            return CompletableFuture.completedFuture(ReadIndex.notLeader(term));
+        }
+        long commit = division.getRaftLog().getLastCommittedIndex();
+        long configIndex = division.getRaftConf().getLogEntryIndex();
+        // a server leads at most once per term: leading in the same term before and after, it led throughout
+        if (!info.isLeader() || info.getCurrentTerm() != term) {
+            return CompletableFuture.completedFuture(ReadIndex.notLeader(term));
+        }
+        return whenApplied(commit).thenApply(v -> new ReadIndex(true, term, lastEntryIndex, configIndex));
+    }
+
+    /** This server's current Raft term. */
+    long currentTerm() throws IOException {
+        return getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
     }
 
     /** The index of the last entry applied here, or -1. */
@@ -1203,20 +1274,30 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /**
-     * Answers a read of the root on the leader, after its read index: the index of the last entry of
-     * this storage applied here, for the asking node to wait for before it reads its own root. Not the
-     * applied index: the entries after it are Raft's own (configuration, commit-index metadata), they
-     * change nothing here, and a follower learns of their commit only with the next heartbeat.
+     * Answers the questions of other nodes, sent as stale reads (Ratis asks no one before it passes them on):
+     * the identity of the cloud cluster's history, a read index ({@link #leaderReadIndex()}: the index of the
+     * last entry of this storage, not the applied index, since the entries after it are Raft's own, change
+     * nothing here, and a follower learns of their commit only with the next heartbeat), or the current term.
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        if (!request.getContent().isEmpty() && request.getContent().byteAt(0) == QUERY_IDENTITY) {
-            return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(
-                    marks.identity().encode())));
+        byte kind = request.getContent().isEmpty() ? 0 : request.getContent().byteAt(0);
+        try {
+            return switch (kind) {
+                case QUERY_IDENTITY -> CompletableFuture.completedFuture(message(marks.identity().encode()));
+                case QUERY_READ_INDEX -> leaderReadIndex().thenApply(r -> message(r.encode()));
+                case QUERY_TERM -> CompletableFuture.completedFuture(
+                        message(ByteBuffer.allocate(Long.BYTES).putLong(currentTerm()).array()));
+                default -> CompletableFuture.failedFuture(new IllegalArgumentException("unknown query " + kind
+                        + " of the cluster storage: does every node run the same ProtoBase version?"));
+            };
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        ByteBuffer b = ByteBuffer.allocate(Long.BYTES);
-        b.putLong(lastEntryIndex);
-        return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(b.array())));
+    }
+
+    private static Message message(byte[] bytes) {
+        return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
     }
 
     /**
