@@ -23,7 +23,6 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -66,6 +65,9 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -284,6 +286,11 @@ public final class ClusterFileStorage implements SharedStorage {
     private final LeadershipCheck leadership;
     /** The term questions of {@link #leadership}: a Raft client per voter asked, replaced after a failure. */
     private final Map<RaftPeerId, RaftClient> termClients = new ConcurrentHashMap<>();
+    /**
+     * The threads that ask other nodes' state machines ({@link #staleRead}): one per question in flight, which
+     * is one per reading thread and voter at most.
+     */
+    private final ExecutorService questions;
     /** Who submits this node's log entries to its own Raft server while it leads (no network hop). */
     private final ClientId localWriter = ClientId.randomId();
     private final AtomicLong localWriteCalls = new AtomicLong();
@@ -424,6 +431,11 @@ public final class ClusterFileStorage implements SharedStorage {
         this.self = options.self();
         this.selfId = RaftPeerId.valueOf(self.raftId());
         this.leadership = new LeadershipCheck(selfId, this::askTerm, reaskNanos());
+        this.questions = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "protobase-cluster-question-" + self.nodeId());
+            t.setDaemon(true);
+            return t;
+        });
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
         long incarnation = nextIncarnation(minIncarnation);
@@ -1041,51 +1053,36 @@ public final class ClusterFileStorage implements SharedStorage {
      * majority of the voters then reports a term no later than that leader's ({@link LeadershipCheck}), so no
      * later leader had committed anything before. Ratis's own read index is not used: it answers without
      * asking anyone when its commit index has not moved since the last confirmation, which lets a leader
-     * deposed while paused or cut off answer from its stale state (see {@link LeadershipCheck}). A read index
-     * given under a configuration this node does not have yet, or one a later term overtook, is asked again.
+     * deposed while paused or cut off answer from its stale state (see {@link LeadershipCheck}). The majority
+     * is counted in the leader's configuration (both, during a change), as the leader would count heartbeat
+     * answers; a read index a later term overtook is asked again.
      */
     private long linearizableIndex(long deadline, String what) {
         while (true) {
             LeaderAnswer answer = readIndexUntil(deadline, what);
-            RaftServer.Division division;
+            long term = answer.index().term();
+            Map<RaftPeerId, Long> known = new HashMap<>();
+            known.put(answer.leader(), term);
             try {
-                division = server.getDivision(groupId);
+                known.put(selfId, server.getDivision(groupId).getInfo().getCurrentTerm());
             } catch (IOException e) {
                 throw unavailable(what, "this node's Raft server has no group " + groupId, e);
             }
-            RaftConfiguration conf = division.getRaftConf();
-            long term = answer.index().term();
-            if (conf.getLogEntryIndex() == answer.index().configIndex()) {
-                Map<RaftPeerId, Long> known = new HashMap<>();
-                known.put(answer.leader(), term);
-                known.put(selfId, division.getInfo().getCurrentTerm());
-                List<Set<RaftPeerId>> voters = new ArrayList<>(2);
-                voters.add(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)));
-                Collection<RaftPeer> previous = conf.getPreviousPeers(RaftPeerRole.FOLLOWER);
-                if (!previous.isEmpty()) {
-                    voters.add(ids(previous));
+            try {
+                if (leadership.confirm(term, known, answer.index().voters(), deadline)
+                        == LeadershipCheck.Outcome.CONFIRMED) {
+                    return answer.index().index();
                 }
-                try {
-                    if (leadership.confirm(term, known, voters, deadline) == LeadershipCheck.Outcome.CONFIRMED) {
-                        return answer.index().index();
-                    }
-                    LOG.debug("Read index of {} in term {} overtaken by a later term, asking again", answer.leader(),
-                            term);
-                } catch (TimeoutException e) {
-                    throw unavailable(what, "no majority of the voters confirmed within " + options.requestTimeout()
-                            + " that " + answer.leader() + " still led in term " + term + " (" + e.getMessage() + ")",
-                            e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw unavailable(what, "interrupted while the voters confirmed the leader", e);
-                }
+                LOG.debug("Read index of {} in term {} overtaken by a later term, asking again", answer.leader(), term);
+            } catch (TimeoutException e) {
+                throw unavailable(what, "no majority of the voters confirmed within " + options.requestTimeout()
+                        + " that " + answer.leader() + " still led in term " + term + " (" + e.getMessage() + ")", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw unavailable(what, "interrupted while the voters confirmed the leader", e);
             }
             LockSupport.parkNanos(Math.max(0, Math.min(deadline - System.nanoTime(), reaskNanos())));
         }
-    }
-
-    private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {
-        return peers.stream().map(RaftPeer::getId).collect(Collectors.toSet());
     }
 
     /** A read index and the server that named it while it led. */
@@ -1113,18 +1110,23 @@ public final class ClusterFileStorage implements SharedStorage {
 
     /**
      * Sends {@code message} to the state machine of {@code server} as a stale read (Ratis passes it on without
-     * asking anyone), on the unordered stream of {@code c}: Ratis's own asynchronous stale read goes through
-     * the client's ordered stream, where a request that failed holds up the ones after it. The minimum index
-     * is -1 so that a server that has not learnt of any commit yet (a new node) answers too.
+     * asking anyone), as a blocking call on a thread of {@link #questions}. Not Ratis's asynchronous stale
+     * read: it goes through the client's ordered stream, where a request that failed holds up the ones after
+     * it. The blocking call is a gRPC call of its own with a deadline (the attempt timeout), and the client
+     * reconnects after a failure. The minimum index is -1 so that a server that has not learnt of any commit
+     * yet (a new node) answers too.
      */
     private CompletableFuture<RaftClientReply> staleRead(RaftClient c, RaftPeerId server, Message message) {
-        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(c.getId()).setServerId(server)
-                .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
-                .setType(RaftClientRequest.staleReadRequestType(-1)).build();
         try {
-            return c.getClientRpc().sendRequestAsyncUnordered(request);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return c.io().sendStaleRead(message, -1, server);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, questions);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new StorageClosedException(describe() + " is closed"));
         }
     }
 
@@ -1157,7 +1159,8 @@ public final class ClusterFileStorage implements SharedStorage {
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw unavailable(what, "no leader named a read index within " + options.requestTimeout()
-                                + (last == null ? "" : " (last answer: " + last + ")"), last);
+                                + " (last asked: " + (here ? "this node" : leader == null ? "the group" : leader)
+                                + ", no answer yet" + (last == null ? "" : "; answer before: " + last) + ")", last);
                     }
                     long wait = Math.min(left, followNanos());
                     try {
@@ -2085,6 +2088,7 @@ public final class ClusterFileStorage implements SharedStorage {
         }
         clients.addAll(termClients.values());
         termClients.clear();
+        questions.shutdownNow();
         for (RaftClient c : clients) {
             try {
                 c.close();

@@ -111,6 +111,9 @@ final class LeadershipCheck {
 
     static Outcome judge(long term, Map<RaftPeerId, Long> reports,
                          List<? extends Collection<RaftPeerId>> configurations) {
+        if (configurations.isEmpty()) {
+            return null; // no voters named: nothing confirms anything
+        }
         for (long reported : reports.values()) {
             if (reported > term) {
                 return Outcome.NEWER_TERM;

@@ -6,12 +6,15 @@ import io.protobase.StorageException;
 import io.protobase.storage.AtomPointer;
 import io.protobase.storage.cloud.RootObject;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RaftPeerRole;
 import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
+import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.protocol.TermIndex;
 import org.apache.ratis.server.raftlog.RaftLog;
@@ -36,8 +39,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -1049,12 +1054,24 @@ final class SegmentReplica extends BaseStateMachine {
             return CompletableFuture.completedFuture(ReadIndex.notLeader(term));
         }
         long commit = division.getRaftLog().getLastCommittedIndex();
-        long configIndex = division.getRaftConf().getLogEntryIndex();
+        RaftConfiguration conf = division.getRaftConf();
+        List<Set<RaftPeerId>> voters = new ArrayList<>(2);
+        voters.add(ids(conf.getCurrentPeers(RaftPeerRole.FOLLOWER)));
+        Collection<RaftPeer> previous = conf.getPreviousPeers(RaftPeerRole.FOLLOWER);
+        if (!previous.isEmpty()) {
+            voters.add(ids(previous));
+        }
         // a server leads at most once per term: leading in the same term before and after, it led throughout
         if (!info.isLeader() || info.getCurrentTerm() != term) {
             return CompletableFuture.completedFuture(ReadIndex.notLeader(term));
         }
-        return whenApplied(commit).thenApply(v -> new ReadIndex(true, term, lastEntryIndex, configIndex));
+        return whenApplied(commit).thenApply(v -> new ReadIndex(true, term, lastEntryIndex, voters));
+    }
+
+    private static Set<RaftPeerId> ids(Collection<RaftPeer> peers) {
+        Set<RaftPeerId> ids = new LinkedHashSet<>();
+        peers.forEach(p -> ids.add(p.getId()));
+        return ids;
     }
 
     /** This server's current Raft term. */

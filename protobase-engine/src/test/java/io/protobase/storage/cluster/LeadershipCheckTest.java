@@ -4,6 +4,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -121,6 +122,18 @@ class LeadershipCheckTest {
         assertThat(LeadershipCheck.judge(7, Map.of(N1, 7L, N2, 7L), joint)).isNull();
         assertThat(LeadershipCheck.judge(7, Map.of(N1, 7L, N2, 7L, n4, 5L), joint))
                 .isEqualTo(LeadershipCheck.Outcome.CONFIRMED);
+        assertThat(LeadershipCheck.judge(7, Map.of(N1, 7L), List.of())).as("no voters named").isNull();
+        assertThat(LeadershipCheck.judge(7, Map.of(N1, 7L), List.of(Set.of()))).as("an empty configuration").isNull();
+    }
+
+    @Test
+    void aReadIndexAnswerKeepsItsFieldsThroughItsEncoding() {
+        ReadIndex answer = new ReadIndex(true, 7, 1234, List.of(Set.of(N1, N2, N3), Set.of(N1, N2)));
+        assertThat(ReadIndex.decode(ByteBuffer.wrap(answer.encode()))).isEqualTo(answer);
+        assertThat(ReadIndex.decode(ByteBuffer.wrap(ReadIndex.notLeader(9).encode())))
+                .isEqualTo(ReadIndex.notLeader(9));
+        assertThatThrownBy(() -> ReadIndex.decode(ByteBuffer.wrap(new byte[8])))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("same ProtoBase version");
     }
 
     private CompletableFuture<LeadershipCheck.Outcome> confirmInBackground(long term, Map<RaftPeerId, Long> known) {
