@@ -23,6 +23,7 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -65,9 +66,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -286,11 +284,6 @@ public final class ClusterFileStorage implements SharedStorage {
     private final LeadershipCheck leadership;
     /** The term questions of {@link #leadership}: a Raft client per voter asked, replaced after a failure. */
     private final Map<RaftPeerId, RaftClient> termClients = new ConcurrentHashMap<>();
-    /**
-     * The threads that ask other nodes' state machines ({@link #staleRead}): one per question in flight, which
-     * is one per reading thread and voter at most.
-     */
-    private final ExecutorService questions;
     /** Who submits this node's log entries to its own Raft server while it leads (no network hop). */
     private final ClientId localWriter = ClientId.randomId();
     private final AtomicLong localWriteCalls = new AtomicLong();
@@ -431,11 +424,6 @@ public final class ClusterFileStorage implements SharedStorage {
         this.self = options.self();
         this.selfId = RaftPeerId.valueOf(self.raftId());
         this.leadership = new LeadershipCheck(selfId, this::askTerm, reaskNanos());
-        this.questions = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "protobase-cluster-question-" + self.nodeId());
-            t.setDaemon(true);
-            return t;
-        });
         this.groupId = RaftGroupId.valueOf(
                 UUID.nameUUIDFromBytes(("protobase:" + options.groupName()).getBytes(StandardCharsets.UTF_8)));
         long incarnation = nextIncarnation(minIncarnation);
@@ -1110,23 +1098,20 @@ public final class ClusterFileStorage implements SharedStorage {
 
     /**
      * Sends {@code message} to the state machine of {@code server} as a stale read (Ratis passes it on without
-     * asking anyone), as a blocking call on a thread of {@link #questions}. Not Ratis's asynchronous stale
-     * read: it goes through the client's ordered stream, where a request that failed holds up the ones after
-     * it. The blocking call is a gRPC call of its own with a deadline (the attempt timeout), and the client
-     * reconnects after a failure. The minimum index is -1 so that a server that has not learnt of any commit
-     * yet (a new node) answers too.
+     * asking anyone), on the unordered stream of {@code c}, which times each request out after the attempt
+     * timeout. Not Ratis's asynchronous stale read: it goes through the client's ordered stream, where a request
+     * that failed holds up the ones after it. A failed request makes the caller replace the client (Ratis's
+     * client reconnects only for the requests it sends itself). The minimum index is -1 so that a server that
+     * has not learnt of any commit yet (a new node) answers too.
      */
     private CompletableFuture<RaftClientReply> staleRead(RaftClient c, RaftPeerId server, Message message) {
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(c.getId()).setServerId(server)
+                .setGroupId(groupId).setCallId(CallId.getAndIncrement()).setMessage(message)
+                .setType(RaftClientRequest.staleReadRequestType(-1)).build();
         try {
-            return CompletableFuture.supplyAsync(() -> {
-                try {
-                    return c.io().sendStaleRead(message, -1, server);
-                } catch (IOException e) {
-                    throw new CompletionException(e);
-                }
-            }, questions);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new StorageClosedException(describe() + " is closed"));
+            return c.getClientRpc().sendRequestAsyncUnordered(request);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
         }
     }
 
@@ -1154,6 +1139,14 @@ public final class ClusterFileStorage implements SharedStorage {
                 CompletableFuture<RaftClientReply> remote = here ? null : leader == null
                         ? queries.async().sendReadOnlyUnordered(QUERY_READ_INDEX)
                         : staleRead(reader, leader, QUERY_READ_INDEX);
+                if (remote != null && leader != null) {
+                    // a failure that comes after this read gave up still replaces the client for the next one
+                    remote.whenComplete((reply, failure) -> {
+                        if (failure != null) {
+                            renewReads(reader);
+                        }
+                    });
+                }
                 boolean moved = false;
                 while (true) {
                     long left = deadline - System.nanoTime();
@@ -1196,9 +1189,6 @@ public final class ClusterFileStorage implements SharedStorage {
                         }
                     } catch (ExecutionException e) {
                         last = e.getCause();
-                        if (leader != null && !here) {
-                            renewReads(reader);
-                        }
                         break;
                     }
                 }
@@ -2088,7 +2078,7 @@ public final class ClusterFileStorage implements SharedStorage {
         }
         clients.addAll(termClients.values());
         termClients.clear();
-        questions.shutdownNow();
+
         for (RaftClient c : clients) {
             try {
                 c.close();
