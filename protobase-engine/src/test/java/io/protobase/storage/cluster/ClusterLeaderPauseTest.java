@@ -101,12 +101,8 @@ class ClusterLeaderPauseTest {
 
     @Test
     void aTransferAndAReadThroughFollowersWhileTheLeaderIsPausedAreAnsweredByTheNextLeader() throws Exception {
-        int leader = awaitLeader();
+        int leader = pauseLeader();
         List<Integer> followers = followersOf(leader);
-
-        signal(leader, "STOP");
-        paused = true;
-        pausedNode = leader;
         CompletableFuture<String> transfer = timed("transfer after SIGSTOP", () -> ask(followers.get(0),
                 "transfer paused-1 0 1 5"));
         CompletableFuture<String> read = timed("read after SIGSTOP", () -> ask(followers.get(1), "state"));
@@ -129,12 +125,8 @@ class ClusterLeaderPauseTest {
      */
     @Test
     void readsQueuedAtThePausedLeadersNodeSeeWhatTheNextLeaderAcknowledgedOnceItResumes() throws Exception {
-        int leader = awaitLeader();
+        int leader = pauseLeader();
         List<Integer> followers = followersOf(leader);
-
-        signal(leader, "STOP");
-        paused = true;
-        pausedNode = leader;
         assertThat(ask(followers.get(0), "transfer while-paused 0 1 5")).isEqualTo("ok");
         List<Socket> queued = new ArrayList<>();
         try {
@@ -213,6 +205,15 @@ class ClusterLeaderPauseTest {
             return false;
         });
         return leader[0];
+    }
+
+    /** Stops the leader's process with SIGSTOP (resumed after the test if the test does not) and returns its id. */
+    private int pauseLeader() throws IOException, InterruptedException {
+        int leader = awaitLeader();
+        signal(leader, "STOP");
+        paused = true;
+        pausedNode = leader;
+        return leader;
     }
 
     private static List<Integer> followersOf(int leader) {
