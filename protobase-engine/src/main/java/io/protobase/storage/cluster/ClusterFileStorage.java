@@ -23,13 +23,13 @@ import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftClientRequest;
-import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.SetConfigurationRequest;
 import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
+import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.server.DivisionInfo;
 import org.apache.ratis.server.RaftConfiguration;
@@ -1086,7 +1086,7 @@ public final class ClusterFileStorage implements SharedStorage {
         return staleRead(c, voter, QUERY_TERM).handle((reply, failure) -> {
             Throwable refused = failure != null ? failure : reply.isSuccess() ? null : reply.getException();
             if (refused != null) {
-                // Ratis's client closes its connection after a failed attempt it does not retry
+                // Ratis reconnects only for the requests it sends itself: the next question starts on a new client
                 if (termClients.remove(voter, c)) {
                     closeInBackground(c);
                 }
