@@ -119,7 +119,8 @@ class ClusterLeaderPauseTest {
 
     /**
      * Reads sent to the paused leader's node after the next leader acknowledged a transfer, taken by that node
-     * the moment it resumes, before it has heard of the newer term: each must see the transfer or fail. Ratis's
+     * the moment it resumes, before it has heard of the newer term: each must answer with a state that holds the
+     * transfer (the new leader is there to confirm the read, so none may fail either). Ratis's
      * own read index answered such reads from the old leader's state (its heartbeat round is skipped while the
      * commit index has not moved since the last one, and its lease does not cover it either).
      */
