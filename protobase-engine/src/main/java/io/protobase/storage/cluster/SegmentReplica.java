@@ -1291,10 +1291,11 @@ final class SegmentReplica extends BaseStateMachine {
     }
 
     /**
-     * Answers the questions of other nodes, sent as stale reads (Ratis asks no one before it passes them on):
-     * the identity of the cloud cluster's history, a read index ({@link #leaderReadIndex()}: the index of the
-     * last entry of this storage, not the applied index, since the entries after it are Raft's own, change
-     * nothing here, and a follower learns of their commit only with the next heartbeat), or the current term.
+     * Answers the questions of nodes: the identity of the cloud cluster's history (a Raft read), a read index
+     * (a stale read, which Ratis passes on without asking anyone, or a Raft read while the asking node knows
+     * no leader; {@link #leaderReadIndex()}: the index of the last entry of this storage, not the applied
+     * index, since the entries after it are Raft's own, change nothing here, and a follower learns of their
+     * commit only with the next heartbeat), or the current term (a stale read).
      */
     @Override
     public CompletableFuture<Message> query(Message request) {

@@ -140,7 +140,7 @@ class CloudClusterFaultTest {
          * (a new generation), losing the {@code async} transfers not uploaded yet. Drawn only when listed in
          * {@code -Dprotobase.cloudcluster.faults}: in a full build with it once per run (round 22 of 30), the
          * restored cluster acknowledged no transfer for 90 s in round 28 (seed 2597545668722718155), not
-         * investigated yet.
+         * reproduced since (docs/cloud.md, "Limits").
          */
         WIPE_ALL,
         /** S3 refuses every connection. */
