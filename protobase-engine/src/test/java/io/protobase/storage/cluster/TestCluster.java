@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
@@ -38,6 +40,9 @@ public final class TestCluster implements AutoCloseable {
      * seconds (14 terms in 45 s) and a commit found none that confirmed its read within its 15 s request timeout.
      */
     static final Duration STEADY_ELECTION = Duration.ofSeconds(1);
+
+    /** Every port {@link #freePort()} handed out in this JVM. */
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     private final Path base;
     private final UnaryOperator<ClusterFileStorage.Options> tweak;
@@ -182,11 +187,16 @@ public final class TestCluster implements AutoCloseable {
      * A port free now, below Linux's ephemeral range (32768 and up). A node stopped and restarted on
      * its port must find it free again, but while it is down any outgoing connection of the JVM (a
      * gRPC client of another test) may be given an ephemeral port as its local port and hold it; a
-     * port the kernel never hands out that way stays free for the restart.
+     * port the kernel never hands out that way stays free for the restart. Nor is a port handed out twice in
+     * this JVM: while one test's node is down, another test running beside it would otherwise be given its port
+     * and one of the two nodes could not start.
      */
     public static int freePort() {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = ThreadLocalRandom.current().nextInt(20_000, 32_768);
+            if (!HANDED_OUT.add(port)) {
+                continue;
+            }
             try (ServerSocket s = new ServerSocket()) {
                 s.setReuseAddress(true);
                 s.bind(new InetSocketAddress("127.0.0.1", port));
