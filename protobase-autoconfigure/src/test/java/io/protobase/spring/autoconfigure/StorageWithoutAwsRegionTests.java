@@ -1,8 +1,7 @@
 package io.protobase.spring.autoconfigure;
 
 import io.protobase.testing.ExpectedWarnings;
-import org.junit.jupiter.api.parallel.ResourceLock;
-import org.junit.jupiter.api.parallel.Resources;
+import org.junit.jupiter.api.parallel.Isolated;
 import io.awspring.cloud.autoconfigure.core.AwsAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.CredentialsProviderAutoConfiguration;
 import io.awspring.cloud.autoconfigure.core.RegionProviderAutoConfiguration;
@@ -50,8 +49,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @ExtendWith(OutputCaptureExtension.class)
 @ExpectedWarnings(loggers = "org.springframework.context",
         messages = "^Exception encountered during context initialization")
-@ResourceLock(Resources.SYSTEM_OUT)
-@ResourceLock(Resources.SYSTEM_ERR)
+// alone: an application another class starts meanwhile resets Logback, which drops every event until its
+// configuration is loaded again (Spring Boot's LogbackLoggingSystem), and the captured report can be lost
+@Isolated
 class StorageWithoutAwsRegionTests {
 
     @TempDir
