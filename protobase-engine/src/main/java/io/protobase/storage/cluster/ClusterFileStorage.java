@@ -10,6 +10,7 @@ import io.protobase.storage.LocalCommitLock;
 import io.protobase.storage.SegmentReclaimer;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.Parameters;
@@ -685,6 +686,8 @@ public final class ClusterFileStorage implements SharedStorage {
 
     private RaftProperties raftProperties(boolean fromBucket) {
         RaftProperties p = new RaftProperties();
+        // Ratis's gRPC transport, whose log appender also serves a follower from the very start of the log
+        RaftConfigKeys.Rpc.setType(p, new StartAwareGrpc());
         if (fromBucket) {
             // a node too far behind for the log starts from the bucket: the leader only tells it so, and its state
             // machine installs the snapshot itself (SegmentReplica.notifyInstallSnapshotFromLeader)

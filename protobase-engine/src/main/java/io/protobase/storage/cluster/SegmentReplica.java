@@ -45,6 +45,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.Objects;
 import java.util.Set;
 import java.util.StringJoiner;
@@ -124,6 +125,8 @@ final class SegmentReplica extends BaseStateMachine {
     /** Bytes of an atom record's header: length and CRC32C of the atom. */
     static final int RECORD_HEADER = 8;
     private static final String SNAPSHOT_PREFIX = "snapshot.";
+    /** Terms whose first applied index {@link #termIndexAt} remembers, the latest ones. */
+    private static final int MAX_TERM_STARTS = 1024;
     private static final String SEGMENTS = "segments";
     private static final int SNAPSHOT_MAGIC = 0x50424353; // "PBCS"
     /**
@@ -197,6 +200,14 @@ final class SegmentReplica extends BaseStateMachine {
     private volatile long lastEntryIndex = -1;
     /** Read indexes waiting for this node to apply a log index, by that index ({@link #whenApplied}). */
     private final ConcurrentSkipListMap<Long, CompletableFuture<Void>> appliedWaiters = new ConcurrentSkipListMap<>();
+    /**
+     * The first index of each term among the entries applied since the state was loaded (the loaded snapshot's
+     * own first), from {@link #termsFrom} on: the term of any applied entry from there. Guarded by itself.
+     */
+    private final NavigableMap<Long, Long> termStarts = new TreeMap<>();
+    private long termsFrom = Long.MAX_VALUE;
+    /** The term of the newest entry recorded in {@link #termStarts}; read without the lock as a shortcut. */
+    private volatile long lastTerm = -1;
     private final AtomicLong leaderChanges = new AtomicLong();
 
     /** Guards {@link #condemned} and {@link #gone}: the applier changes them, the node's compaction reads them. */
@@ -999,6 +1010,70 @@ final class SegmentReplica extends BaseStateMachine {
         signalApplied();
     }
 
+    // ------------------------------------------------------------------ the terms of applied entries
+
+    @Override
+    protected void setLastAppliedTermIndex(TermIndex t) {
+        super.setLastAppliedTermIndex(t);
+        if (termStarts == null) {
+            return; // called by the constructor of the superclass, before this one's fields are set
+        }
+        synchronized (termStarts) {
+            termStarts.clear();
+            termsFrom = Long.MAX_VALUE;
+            lastTerm = -1;
+            if (t != null && t.getIndex() >= 0) {
+                recordTerm(t.getTerm(), t.getIndex());
+            }
+        }
+    }
+
+    @Override
+    protected boolean updateLastAppliedTermIndex(long term, long index) {
+        boolean updated = super.updateLastAppliedTermIndex(term, index);
+        if (updated && term != lastTerm) {
+            synchronized (termStarts) {
+                recordTerm(term, index);
+            }
+        }
+        return updated;
+    }
+
+    /** Caller holds the lock on {@link #termStarts}. */
+    private void recordTerm(long term, long index) {
+        if (term == lastTerm) {
+            return;
+        }
+        if (termStarts.isEmpty()) {
+            termsFrom = index;
+        }
+        termStarts.put(index, term);
+        lastTerm = term;
+        if (termStarts.size() > MAX_TERM_STARTS) {
+            termStarts.pollFirstEntry();
+            termsFrom = termStarts.firstKey();
+        }
+    }
+
+    /**
+     * The term and index of log entry {@code index}, from the entries this node applied since it loaded its
+     * state (every applied entry is committed, so its term is the leader's) or from a kept snapshot's name; null
+     * when this node does not know it. For the leader's log appender, when the Raft log no longer holds the entry
+     * before a follower's next one ({@link StartAwareGrpc}).
+     */
+    TermIndex termIndexAt(long index) {
+        synchronized (termStarts) {
+            TermIndex last = getLastAppliedTermIndex();
+            if (last != null && index >= termsFrom && index <= last.getIndex()) {
+                Map.Entry<Long, Long> start = termStarts.floorEntry(index);
+                if (start != null) {
+                    return TermIndex.valueOf(start.getValue(), index);
+                }
+            }
+        }
+        return snapshotTermIndexAt(index);
+    }
+
     private void signalApplied() {
         appliedLock.lock();
         try {
@@ -1653,15 +1728,54 @@ final class SegmentReplica extends BaseStateMachine {
         return file;
     }
 
+    /**
+     * Deletes the snapshot metadata files before {@code index}, except the one at the entry before the start of
+     * this node's Raft log: its name is the only record of that entry's term once the log was purged up to it or
+     * started after it (a snapshot installed from the bucket), which the leader's log appender needs to send
+     * the entries from the log's start ({@link StartAwareGrpc}).
+     */
     private void deleteSnapshotFilesBefore(long index) throws IOException {
+        long beforeLogStart = raftLogStart() - 1;
         try (var listing = Files.list(stateMachineDir)) {
             for (Path p : (Iterable<Path>) listing::iterator) {
                 TermIndex t = snapshotTermIndexOf(p);
-                if (t != null && t.getIndex() < index) {
+                if (t != null && t.getIndex() < index && t.getIndex() != beforeLogStart) {
                     Files.deleteIfExists(p);
                 }
             }
         }
+    }
+
+    /** The first index of this node's Raft log, or -1 when it cannot be read (not started, or closing). */
+    private long raftLogStart() {
+        try {
+            RaftServer server = getServer().getNow(null);
+            return server == null ? -1 : server.getDivision(getGroupId()).getRaftLog().getStartIndex();
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * The term and index of log entry {@code index} when a snapshot of this node was taken or installed there
+     * and its metadata file is kept, else null: what the Raft log no longer holds.
+     */
+    TermIndex snapshotTermIndexAt(long index) {
+        FileListSnapshotInfo latest = latestSnapshot;
+        if (latest != null && latest.getIndex() == index) {
+            return latest.getTermIndex();
+        }
+        try (var listing = Files.list(stateMachineDir)) {
+            for (Path p : (Iterable<Path>) listing::iterator) {
+                TermIndex t = snapshotTermIndexOf(p);
+                if (t != null && t.getIndex() == index) {
+                    return t;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("Cannot list {} for the snapshot at {}: {}", stateMachineDir, index, e.toString());
+        }
+        return null;
     }
 
     /**

@@ -5,7 +5,6 @@ import io.protobase.storage.cloud.CloudFileStorage;
 import io.protobase.storage.cloud.ObjectStore;
 
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
-import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.raftlog.RaftLog;
 import org.apache.ratis.server.raftlog.RaftLogIOException;
@@ -118,18 +117,7 @@ final class CloudTestCluster implements AutoCloseable {
      * the tests of its purge look at what it holds.
      */
     RaftLog raftLog(int nodeId) {
-        ClusterFileStorage node = running.get(nodeId).node();
-        try {
-            Field server = ClusterFileStorage.class.getDeclaredField("server");
-            server.setAccessible(true);
-            Field groupId = ClusterFileStorage.class.getDeclaredField("groupId");
-            groupId.setAccessible(true);
-            return ((RaftServer) server.get(node)).getDivision((RaftGroupId) groupId.get(node)).getRaftLog();
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot reach the Raft log of node " + nodeId, e);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return TestCluster.raftLog(running.get(nodeId).node());
     }
 
     /** Serialized bytes of the entries in node {@code nodeId}'s Raft log: what it holds of the log. */

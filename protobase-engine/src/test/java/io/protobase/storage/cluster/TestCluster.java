@@ -4,7 +4,9 @@ import io.protobase.storage.AtomPointer;
 import io.protobase.storage.CommitLock;
 import io.protobase.storage.SharedStorage;
 import io.protobase.storage.file.FileBlockProvider;
+import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.raftlog.RaftLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -153,6 +155,24 @@ public final class TestCluster implements AutoCloseable {
         ClusterFileStorage added = open(nodeId, peers);
         running.values().stream().filter(n -> n != added).findFirst().orElseThrow().reconfigure(peers);
         return added;
+    }
+
+    /**
+     * The Raft log of a running node, reached by reflection: a storage does not expose its log, and the tests of
+     * its purge look at what it holds.
+     */
+    static RaftLog raftLog(ClusterFileStorage node) {
+        try {
+            Field server = ClusterFileStorage.class.getDeclaredField("server");
+            server.setAccessible(true);
+            Field groupId = ClusterFileStorage.class.getDeclaredField("groupId");
+            groupId.setAccessible(true);
+            return ((RaftServer) server.get(node)).getDivision((RaftGroupId) groupId.get(node)).getRaftLog();
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot reach the Raft log of " + node.describe(), e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The running node that leads now, or {@code null}. */
