@@ -23,11 +23,14 @@ import java.lang.reflect.Proxy;
  * the entry before, which it takes from the log or, when the log no longer holds it, from the state machine's
  * latest snapshot if that is exactly there; it asks the follower to install a snapshot only when the follower
  * needs entries <em>before</em> the log's start. A follower whose next index is the log's first index, while
- * the latest snapshot is at a later index, gets neither: every request fails ("Previous TermIndex not found")
- * and the follower stays behind. That happens to a follower that holds everything up to a mark when the leader
- * started from the bucket at that mark (its log starts after it) and has taken a newer snapshot since; or
- * after a purge that ended right before the follower's next index. The appender here looks the missing term up
- * in the snapshot metadata {@link SegmentReplica} keeps for the entry before the log's start.
+ * the latest snapshot is at a later index, gets neither: the appender fails before it sends anything ("Previous
+ * TermIndex not found"), and Ratis restarts it to notify the follower of a snapshot, which a cloud cluster's
+ * follower that lacks no entry before the log answers by installing nothing, so it stays behind. That happens
+ * after a purge that ended right before the follower's next index (purges end at segment boundaries: restarts
+ * and new terms), or to a follower that holds everything up to a mark when the leader started from the bucket
+ * at that mark and has taken a newer snapshot since. The appender here asks {@link SegmentReplica#termIndexAt}
+ * for the missing term: the terms of the entries the node applied, or the snapshot metadata it keeps for the
+ * entry before the log's start.
  */
 final class StartAwareGrpc implements RpcType {
 
@@ -58,14 +61,14 @@ final class StartAwareGrpc implements RpcType {
         }
     }
 
-    /** Ratis's gRPC log appender, reading the log through {@link #withSnapshotTerms}. */
+    /** Ratis's gRPC log appender, reading the log through {@link #withKnownTerms}. */
     static final class Appender extends GrpcLogAppender {
 
         private final RaftLog log;
 
         Appender(RaftServer.Division server, LeaderState state, FollowerInfo follower) {
             super(server, state, follower);
-            this.log = withSnapshotTerms(server.getRaftLog(), server);
+            this.log = withKnownTerms(server.getRaftLog(), server);
         }
 
         @Override
@@ -76,10 +79,10 @@ final class StartAwareGrpc implements RpcType {
     }
 
     /**
-     * {@code log}, whose {@link RaftLog#getTermIndex(long)} answers from the state machine's kept snapshot
-     * metadata where the log holds no entry.
+     * {@code log}, whose {@link RaftLog#getTermIndex(long)} answers from the state machine
+     * ({@link SegmentReplica#termIndexAt}) where the log holds no entry.
      */
-    static RaftLog withSnapshotTerms(RaftLog log, RaftServer.Division server) {
+    static RaftLog withKnownTerms(RaftLog log, RaftServer.Division server) {
         return (RaftLog) Proxy.newProxyInstance(RaftLog.class.getClassLoader(), new Class<?>[] {RaftLog.class},
                 (proxy, method, args) -> {
                     Object result;
